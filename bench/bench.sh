@@ -1,0 +1,256 @@
+#!/bin/sh
+# bench.sh PADSEAL [SECTION...] -- padseal's timings next to the equivalent
+# OpenSSL commands on this machine (`make bench` runs it on ./padseal).
+#
+# Each section is a function bench_NAME that prints its own table; with no
+# SECTION all of them run, in the order of $sections.  To measure something
+# new (backup/restore against `openssl pkcs12`, sign/encrypt against
+# `openssl cms`, the wizard's first frame), add a function and its name.
+#
+# Needs only coreutils (date +%s%N), sort and openssl.  BENCH_RUNS=N runs
+# every measurement N times instead of the defaults (for a quick look).
+# Not a test: it never fails on a slow ratio, only when a command fails.
+set -eu
+
+sections="kdf create"
+
+usage() {
+	echo "usage: $0 PADSEAL [$sections]" >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || usage
+PADSEAL=$1
+shift
+case $PADSEAL in
+/*) ;;
+*/*) PADSEAL=$(pwd)/$PADSEAL ;;
+*) PADSEAL=$(command -v "$PADSEAL") || usage ;;
+esac
+[ -x "$PADSEAL" ] || { echo "bench: $PADSEAL is not a program" >&2; exit 2; }
+command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
+[ $# -gt 0 ] && sections="$*"
+for s in $sections; do
+	case $s in kdf | create) ;; *) usage ;; esac
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+PASS=$T/pass
+printf 'correct horse battery staple\n' >"$PASS"
+chmod 600 "$PASS"
+
+# --- helpers -------------------------------------------------------------
+
+# timed CMD...: run CMD (stdin /dev/null, output kept in $T/out, $T/err) and
+# set ELAPSED (microseconds, wall clock).  A failing command ends the bench.
+timed() {
+	t0=$(date +%s%N)
+	if ! "$@" </dev/null >"$T/out" 2>"$T/err"; then
+		echo "bench: this command failed: $*" >&2
+		cat "$T/err" >&2
+		exit 1
+	fi
+	t1=$(date +%s%N)
+	ELAPSED=$(((t1 - t0) / 1000))
+}
+
+# median N...: the median of whole numbers.
+median() {
+	n=$#
+	sorted=$(printf '%s\n' "$@" | sort -n)
+	mid=$(((n + 1) / 2))
+	a=$(printf '%s\n' "$sorted" | head -n "$mid" | tail -n 1)
+	if [ $((n % 2)) -eq 0 ]; then
+		b=$(printf '%s\n' "$sorted" | head -n $((mid + 1)) | tail -n 1)
+		echo $(((a + b) / 2))
+	else
+		echo "$a"
+	fi
+}
+
+# ms US: microseconds as milliseconds with one decimal ("-12.3" allowed).
+ms() {
+	us=$1 sign=''
+	[ "$us" -lt 0 ] && sign=- us=$((-us))
+	printf '%s%d.%d' "$sign" $((us / 1000)) $(((us % 1000) / 100))
+}
+
+# ratio A B: A/B with two decimals.
+ratio() {
+	if [ "$1" -le 0 ] || [ "$2" -le 0 ]; then
+		printf 'n/a'
+		return
+	fi
+	r=$((($1 * 100 + $2 / 2) / $2))
+	printf '%d.%02d' $((r / 100)) $((r % 100))
+}
+
+# runs DEFAULT: how many times to measure.
+runs() {
+	echo "${BENCH_RUNS:-$1}"
+}
+
+# kdf_of KEYFILE: read how an encrypted PKCS#8 key is protected from its
+# ASN.1.  Sets KDF (scrypt, PBKDF2), KDF_OPTS (`openssl kdf` options for
+# the same cost), KDF_DESC ("scrypt N=16384 r=8 p=1, aes-256-cbc").
+kdf_of() {
+	key=$1
+	openssl asn1parse -in "$key" >"$T/asn1"
+	KDF='' ints='' prf=hmacWithSHA1 cipher='?' state=0
+	while IFS= read -r line; do
+		v=${line##*:}
+		case $state:$line in
+		0:*OBJECT*:scrypt | 0:*OBJECT*:id-scrypt) KDF=scrypt state=1 ;;
+		0:*OBJECT*:PBKDF2) KDF=PBKDF2 state=1 ;;
+		1:*INTEGER*) ints="$ints $((0x$v))" ;;
+		1:*OBJECT*:hmacWith*) prf=$v ;;
+		1:*OBJECT*) cipher=$v state=2 ;;
+		esac
+	done <"$T/asn1"
+	# shellcheck disable=SC2086 # the numbers, one per argument
+	set -- $ints
+	case $KDF in
+	scrypt)
+		KDF_OPTS="-kdfopt n:$1 -kdfopt r:$2 -kdfopt p:$3"
+		KDF_DESC="scrypt N=$1 r=$2 p=$3, $cipher" ;;
+	PBKDF2)
+		KDF_OPTS="-kdfopt digest:${prf#hmacWith} -kdfopt iter:$1"
+		KDF_DESC="PBKDF2-${prf#hmacWith} $1 iterations, $cipher" ;;
+	*)
+		echo "bench: no PBES2 scrypt or PBKDF2 parameters in $key" >&2
+		exit 1 ;;
+	esac
+}
+
+# kdf_run KDF OPTS: derive one key as `openssl kdf` does, at that cost.
+kdf_run() {
+	# shellcheck disable=SC2086 # OPTS are separate options
+	openssl kdf -keylen 32 -kdfopt pass:bench -kdfopt hexsalt:0011223344556677 \
+		$2 "$1"
+}
+
+# --- credential creation -------------------------------------------------
+
+padseal_create() { # KEYTYPE DIR
+	"$PADSEAL" --home "$2/home" --new-passphrase-file "$PASS" \
+		create --name Bench --email bench@example.org --key "$1"
+}
+
+openssl_create() { # KEYTYPE DIR
+	case $1 in
+	rsa*) set -- "$2" -newkey "rsa:${1#rsa}" \
+		-addext "keyUsage=critical,digitalSignature,keyEncipherment" ;;
+	p256) set -- "$2" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-addext "keyUsage=critical,digitalSignature,keyAgreement" ;;
+	p384) set -- "$2" -newkey ec -pkeyopt ec_paramgen_curve:P-384 \
+		-addext "keyUsage=critical,digitalSignature,keyAgreement" ;;
+	esac
+	d=$1
+	shift
+	openssl req -x509 "$@" -sha256 -days 730 -subj "/CN=Bench" \
+		-addext "subjectAltName=email:bench@example.org" \
+		-addext "extendedKeyUsage=emailProtection" \
+		-addext "basicConstraints=critical,CA:FALSE" \
+		-passout "file:$PASS" -keyout "$d/key.pem" -out "$d/cert.pem"
+}
+
+# fresh: an empty directory for one run.
+fresh() {
+	rm -rf "$T/run"
+	mkdir "$T/run"
+}
+
+# What each side's key encryption costs: the KDF parameters are read from a
+# key each of them wrote, and `openssl kdf` runs each KDF alone.  The
+# difference is the price of padseal's choice; it is inside padseal's
+# column of the creation table.  Sets KDF_EXTRA (microseconds).
+KDF_EXTRA=''
+bench_kdf() {
+	n=$(runs 7)
+	fresh
+	mkdir "$T/run/o"
+	timed padseal_create p256 "$T/run"
+	timed openssl_create p256 "$T/run/o"
+	pk=''
+	for f in "$T"/run/home/identities/*/key.pem; do
+		[ -f "$f" ] && pk=$f
+	done
+	[ -n "$pk" ] || { echo "bench: padseal left no key.pem in its home" >&2; exit 1; }
+	kdf_of "$pk"
+	pkdf=$KDF popts=$KDF_OPTS pdesc=$KDF_DESC
+	kdf_of "$T/run/o/key.pem"
+	okdf=$KDF oopts=$KDF_OPTS odesc=$KDF_DESC
+	p='' o=''
+	for i in $(seq "$n"); do
+		timed kdf_run "$pkdf" "$popts"
+		p="$p $ELAPSED"
+		timed kdf_run "$okdf" "$oopts"
+		o="$o $ELAPSED"
+	done
+	# shellcheck disable=SC2086 # lists of numbers
+	p=$(median $p) o=$(median $o)
+	KDF_EXTRA=$((p - o))
+	echo "Key encryption at rest: the KDF alone, openssl kdf (median ms of $n)"
+	printf '  %-9s %-44s %8s\n' padseal "$pdesc" "$(ms "$p")"
+	printf '  %-9s %-44s %8s\n' "openssl" "$odesc" "$(ms "$o")"
+	printf '  %-9s %-44s %8s\n' "" "padseal's extra cost per key" "$(ms "$KDF_EXTRA")"
+	echo
+}
+
+bench_create() {
+	echo "Credential creation: padseal create vs openssl req -x509 -newkey (median ms)"
+	if [ -n "$KDF_EXTRA" ]; then
+		printf '  %-8s %4s %10s %10s %7s %14s\n' key runs padseal openssl ratio "ratio w/o KDF"
+	else
+		printf '  %-8s %4s %10s %10s %7s\n' key runs padseal openssl ratio
+	fi
+	for k in rsa2048 rsa3072 rsa4096 p256 p384; do
+		case $k in
+		rsa4096) n=$(runs 5) ;; # slow and variable key generation
+		*) n=$(runs 7) ;;
+		esac
+		# One unmeasured run of each warms the caches; then the two
+		# alternate which goes first, so drift hits both alike.
+		p='' o=''
+		for i in $(seq 0 "$n"); do
+			order="padseal openssl"
+			[ $((i % 2)) -eq 1 ] && order="openssl padseal"
+			fresh
+			for who in $order; do
+				timed "${who}_create" "$k" "$T/run"
+				[ "$i" -eq 0 ] && continue
+				case $who in
+				padseal) p="$p $ELAPSED" ;;
+				openssl) o="$o $ELAPSED" ;;
+				esac
+			done
+		done
+		# shellcheck disable=SC2086 # lists of numbers
+		p=$(median $p) o=$(median $o)
+		if [ -n "$KDF_EXTRA" ]; then
+			printf '  %-8s %4d %10s %10s %7s %14s\n' "$k" "$n" "$(ms "$p")" \
+				"$(ms "$o")" "$(ratio "$p" "$o")" "$(ratio $((p - KDF_EXTRA)) "$o")"
+		else
+			printf '  %-8s %4d %10s %10s %7s\n' "$k" "$n" "$(ms "$p")" \
+				"$(ms "$o")" "$(ratio "$p" "$o")"
+		fi
+	done
+	cat <<'EOF'
+
+  Goal: ratio <= 1.1.  padseal stores the key as PKCS#8 encrypted with scrypt,
+  deliberately costlier than openssl req's default (PBKDF2, 2048 iterations);
+  padseal has no option for the cheaper KDF, so "ratio w/o KDF" subtracts
+  the extra cost measured in section kdf from padseal's time.
+EOF
+	echo
+}
+
+echo "padseal bench: $("$PADSEAL" --version), $(openssl version)"
+echo "  on $(uname -srm), $(nproc) CPU(s)"
+echo
+for s in $sections; do
+	"bench_$s"
+done

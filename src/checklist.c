@@ -1,0 +1,288 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "checklist.h"
+#include "state.h"
+
+#define EXPIRY_WARN_DAYS 60 /* renewing means re-verifying with everyone */
+
+static const char *const step_names[STEP_COUNT] = {
+	"create", "backup", "exchange", "verify", "trust", "test",
+};
+static const char *const step_titles[STEP_COUNT] = {
+	"Create your credential",
+	"Back up your credential",
+	"Exchange certificates",
+	"Verify fingerprints",
+	"Trust your correspondents",
+	"Test all eight messages",
+};
+static const char *const cell_names[] = {"todo", "sent", "passed", "failed"};
+static const char *const kind_names[KIND_COUNT] = {
+	"plain", "signed", "encrypted", "signed-encrypted",
+};
+
+const char *
+step_name(enum step_id s)
+{
+	return step_names[s];
+}
+
+const char *
+step_title(enum step_id s)
+{
+	return step_titles[s];
+}
+
+const char *
+cell_state_name(enum cell_state c)
+{
+	return cell_names[c];
+}
+
+const char *
+cell_kind_name(enum cell_kind k)
+{
+	return kind_names[k];
+}
+
+static void
+problem(struct checklist *cl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct checklist *cl, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (cl->n_problems >= sizeof cl->problems / sizeof cl->problems[0])
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	s[0] = (char)toupper((unsigned char)s[0]); /* a sentence */
+	for (size_t i = 0; i < cl->n_problems; i++) {
+		if (strcmp(cl->problems[i], s) == 0) { /* said once is enough */
+			free(s);
+			return;
+		}
+	}
+	cl->problems[cl->n_problems++] = s;
+}
+
+static enum cell_state
+parse_cell(const char *v)
+{
+	for (int i = 0; i < 4; i++)
+		if (v != NULL && strcmp(v, cell_names[i]) == 0)
+			return (enum cell_state)i;
+	return CELL_TODO;
+}
+
+static int
+has(const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+/* One correspondent's progress from its "peer" record. */
+static void
+peer_from_rec(const struct rec *r, struct peer_progress *p)
+{
+	const char *email = rec_get(r, "email");
+	int all = 1;
+
+	memset(p, 0, sizeof *p);
+	if ((p->email = strdup(email ? email : "")) == NULL)
+		abort();
+	snprintf(p->fpr, sizeof p->fpr, "%s", rec_get(r, "fpr-colon") ? rec_get(r, "fpr-colon") : "");
+	p->trusted = has(r, "trusted");
+	p->verified = NULL;
+	if (rec_get(r, "verified") != NULL) {
+		static const char *const methods[] = {"phone", "in-person", "other"};
+
+		for (size_t i = 0; i < 3; i++)
+			if (strcmp(rec_get(r, "verified"), methods[i]) == 0)
+				p->verified = methods[i];
+	}
+	for (int d = 0; d < DIR_COUNT; d++) {
+		for (int k = 0; k < KIND_COUNT; k++) {
+			char key[32];
+
+			snprintf(key, sizeof key, "%s-%s", d == DIR_OUT ? "out" : "in", kind_names[k]);
+			p->cell[d][k] = parse_cell(rec_get(r, key));
+			all &= p->cell[d][k] == CELL_PASSED;
+		}
+	}
+	p->step[STEP_EXCHANGE] = has(r, "received") && has(r, "sent");
+	p->step[STEP_VERIFY] = p->verified != NULL;
+	p->step[STEP_TRUST] = p->trusted;
+	p->step[STEP_TEST] = all;
+}
+
+static void
+mark_duplicates(struct checklist *cl, const struct state *st)
+{
+	for (size_t i = 0; i < cl->n_peers; i++)
+		for (size_t j = 0; j < cl->n_peers; j++)
+			if (i != j && addr_eq(cl->peers[i].email, cl->peers[j].email))
+				cl->peers[i].duplicate = 1;
+	for (size_t i = 0; i < cl->n_peers; i++) {
+		struct rec *r = state_find(st, "peer", "fpr-colon", cl->peers[i].fpr);
+
+		cl->peers[i].changed = r != NULL && has(r, "changed");
+		if (cl->peers[i].duplicate)
+			problem(cl, "%s has more than one certificate; clients pick one at random: keep the verified one and retire the others",
+				cl->peers[i].email);
+		if (cl->peers[i].changed)
+			problem(cl, "the certificate of %s changed since you verified it: verify again", cl->peers[i].email);
+	}
+}
+
+/* When the newest backup of any identity was made ("" when none): a home
+ * with backups but none of the current identity changed since then. */
+static void
+last_backup(const struct state *st, char at[24])
+{
+	at[0] = '\0';
+	for (struct rec *r = state_first(st, "backup"); r; r = state_next(r, "backup")) {
+		const char *v = rec_get(r, "at");
+
+		if (v == NULL || *v == '\0')
+			v = "an unrecorded date";
+		if (at[0] == '\0' || (isdigit((unsigned char)*v) &&
+				       (!isdigit((unsigned char)at[0]) || strcmp(v, at) > 0)))
+			snprintf(at, 24, "%s", v);
+	}
+}
+
+static void
+ident_problems(struct checklist *cl, const char *last)
+{
+	time_t now = time(NULL);
+	size_t errors = lint_count(&cl->ident.lint, LINT_ERROR);
+
+	if (errors)
+		problem(cl, "your certificate has %zu lint error%s: see padseal lint", errors, errors == 1 ? "" : "s");
+	if (cl->ident.not_after_t != (time_t)-1 && cl->ident.not_after_t < now)
+		problem(cl, "your certificate expired on %s: create a new one with padseal create --replace",
+			cl->ident.not_after);
+	else if (cl->ident.not_after_t - now < EXPIRY_WARN_DAYS * 86400L)
+		problem(cl, "your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
+			cl->ident.not_after);
+	if (!cl->backed_up && *last)
+		problem(cl, "your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup",
+			last);
+	else if (!cl->backed_up)
+		problem(cl, "your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
+}
+
+static void
+next_action(struct checklist *cl)
+{
+	const struct peer_progress *p = NULL;
+
+	cl->next_step = STEP_COUNT;
+	for (int s = 0; s < STEP_COUNT; s++) {
+		if (!cl->step[s]) {
+			cl->next_step = (enum step_id)s;
+			break;
+		}
+	}
+	for (size_t i = 0; i < cl->n_peers && p == NULL; i++)
+		if (!cl->peers[i].step[cl->next_step < STEP_COUNT ? cl->next_step : STEP_TEST])
+			p = &cl->peers[i];
+	switch (cl->next_step) {
+	case STEP_CREATE:
+		snprintf(cl->next, sizeof cl->next, "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
+		break;
+	case STEP_BACKUP:
+		snprintf(cl->next, sizeof cl->next, "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
+		break;
+	case STEP_EXCHANGE:
+		if (p == NULL)
+			snprintf(cl->next, sizeof cl->next, "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
+		else
+			snprintf(cl->next, sizeof cl->next, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", p->email, p->email);
+		break;
+	case STEP_VERIFY:
+		snprintf(cl->next, sizeof cl->next, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", p->email, p->email);
+		break;
+	case STEP_TRUST:
+		snprintf(cl->next, sizeof cl->next, "Trust %s's verified certificate: padseal trust %s --verified phone", p->email, p->email);
+		break;
+	case STEP_TEST:
+		snprintf(cl->next, sizeof cl->next, "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back", p->email, p->email);
+		break;
+	default:
+		snprintf(cl->next, sizeof cl->next, "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
+	}
+}
+
+int
+checklist_load(const struct home *h, struct checklist *cl, struct err *e)
+{
+	struct state *st = NULL;
+	int rc = -1, found;
+
+	memset(cl, 0, sizeof *cl);
+	if (state_load(h, &st, e) != 0)
+		return -1;
+	if ((found = ident_current(h, st, &cl->ident, e)) < 0)
+		goto out;
+	cl->has_ident = found;
+	for (struct rec *r = state_first(st, "identity"); r; r = state_next(r, "identity"))
+		cl->n_archived += rec_get(r, "status") && strcmp(rec_get(r, "status"), "archived") == 0;
+	if (found)
+		cl->backed_up = state_find(st, "backup", "fpr", cl->ident.hex) != NULL;
+	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer")) {
+		if ((cl->peers = realloc(cl->peers, (cl->n_peers + 1) * sizeof *cl->peers)) == NULL)
+			abort();
+		peer_from_rec(r, &cl->peers[cl->n_peers++]);
+	}
+	cl->step[STEP_CREATE] = cl->has_ident;
+	cl->step[STEP_BACKUP] = cl->has_ident && cl->backed_up;
+	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++) {
+		cl->step[s] = cl->n_peers > 0;
+		for (size_t i = 0; i < cl->n_peers; i++)
+			cl->step[s] &= cl->peers[i].step[s];
+	}
+	if (found) {
+		char last[24];
+
+		last_backup(st, last);
+		ident_problems(cl, last);
+	}
+	mark_duplicates(cl, st);
+	next_action(cl);
+	rc = 0;
+out:
+	state_free(st);
+	if (rc != 0)
+		checklist_free(cl);
+	return rc;
+}
+
+void
+checklist_free(struct checklist *cl)
+{
+	ident_clear(&cl->ident);
+	for (size_t i = 0; i < cl->n_peers; i++)
+		free(cl->peers[i].email);
+	free(cl->peers);
+	for (size_t i = 0; i < cl->n_problems; i++)
+		free(cl->problems[i]);
+	memset(cl, 0, sizeof *cl);
+}

@@ -1,0 +1,444 @@
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cli_int.h"
+#include "fileio.h"
+#include "pass.h"
+
+struct verb {
+	const char *name;
+	int (*run)(struct cli *c);
+	unsigned opts;          /* O_* bits it accepts */
+	int min_args, max_args;
+	const char *usage;
+};
+
+static const struct verb verbs[] = {
+	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE, 0, 0,
+	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--replace]"},
+	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
+	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE, 0, 0, "cert [--der] [--out FILE [--force]]"},
+	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1, "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
+	{"lint", cmd_lint, O_JSON, 0, 1, "lint [--json] [FILE|PEER]"},
+	{"status", cmd_status, O_JSON, 0, 0, "status [--json]"},
+	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0, "backup --out FILE [--compat legacy|modern] [--force]"},
+	{"restore", cmd_restore, 0, 1, 1, "restore FILE"},
+	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE, 0, 0, "intro --to ADDR [--out FILE]"},
+	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
+	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
+	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
+	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, 4096,
+	 "matrix [send --to PEER --out DIR | check FILE... | confirm --to PEER --cell out:KIND] [--json]"},
+	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare PEER TEXT"},
+	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1, "trust PEER --verified phone|in-person|other [--force]"},
+	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
+};
+
+static const struct option longopts[] = {
+	{"home", required_argument, NULL, 'H'},
+	{"passphrase-file", required_argument, NULL, 'p'},
+	{"new-passphrase-file", required_argument, NULL, 'P'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"json", no_argument, NULL, 'j'},
+	{"name", required_argument, NULL, 'n'},
+	{"email", required_argument, NULL, 'e'},
+	{"key", required_argument, NULL, 'k'},
+	{"days", required_argument, NULL, 'd'},
+	{"replace", no_argument, NULL, 'r'},
+	{"der", no_argument, NULL, 'D'},
+	{"out", required_argument, NULL, 'o'},
+	{"sha1", no_argument, NULL, '1'},
+	{"words", no_argument, NULL, 'w'},
+	{"compat", required_argument, NULL, 'c'},
+	{"force", no_argument, NULL, 'f'},
+	{"to", required_argument, NULL, 't'},
+	{"verified", required_argument, NULL, 'y'},
+	{"cell", required_argument, NULL, 'C'},
+	{NULL, 0, NULL, 0},
+};
+
+/* O_* bit of a verb option, 0 for global ones. */
+static unsigned
+opt_bit(int ch)
+{
+	switch (ch) {
+	case 'j': return O_JSON;
+	case 'n': return O_NAME;
+	case 'e': return O_EMAIL;
+	case 'k': return O_KEY;
+	case 'd': return O_DAYS;
+	case 'r': return O_REPLACE;
+	case 'D': return O_DER;
+	case 'o': return O_OUT;
+	case '1': return O_SHA1;
+	case 'w': return O_WORDS;
+	case 'c': return O_COMPAT;
+	case 'f': return O_FORCE;
+	case 't': return O_TO;
+	case 'y': return O_VERIFIED;
+	case 'C': return O_CELL;
+	default: return 0;
+	}
+}
+
+static const char *
+opt_name(unsigned bit)
+{
+	for (const struct option *o = longopts; o->name; o++)
+		if (opt_bit(o->val) == bit)
+			return o->name;
+	return "?";
+}
+
+int
+cli_fail(const struct cli *c, const struct err *e, int status)
+{
+	fprintf(stderr, "padseal: %s\n", e->set ? e->msg : "failed");
+	if (c != NULL && c->verbose && e->detail[0])
+		fprintf(stderr, "padseal: detail: %s\n", e->detail);
+	return status;
+}
+
+int
+cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("padseal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see padseal --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("padseal: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* --- passphrases on a terminal --- */
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* Read one line from standard input (a terminal) with echo off.  The
+ * terminal is restored on every path, including Ctrl-C. */
+static int
+read_hidden(const char *prompt, char **out)
+{
+	struct termios old, quiet;
+	struct sigaction sa = {0}, oint, oterm, ohup;
+	char *buf = OPENSSL_zalloc(PASS_MAX_LEN + 2);
+	size_t n = 0;
+	int rc = -1;
+
+	if (buf == NULL)
+		abort();
+	if (tcgetattr(STDIN_FILENO, &old) != 0) {
+		OPENSSL_free(buf);
+		return -1;
+	}
+	sa.sa_handler = on_signal; /* no SA_RESTART: read() returns EINTR */
+	sigaction(SIGINT, &sa, &oint);
+	sigaction(SIGTERM, &sa, &oterm);
+	sigaction(SIGHUP, &sa, &ohup);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	while (!interrupted) {
+		char ch;
+		ssize_t got = read(STDIN_FILENO, &ch, 1);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || ch == '\n' || ch == '\r') {
+			rc = got < 0 ? -1 : 0;
+			break;
+		}
+		if (n < PASS_MAX_LEN + 1)
+			buf[n++] = ch;
+	}
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	sigaction(SIGHUP, &ohup, NULL);
+	if (interrupted) {
+		int sig = interrupted;
+
+		OPENSSL_clear_free(buf, PASS_MAX_LEN + 2);
+		raise(sig); /* the original disposition now applies */
+		exit(128 + sig);
+	}
+	if (rc != 0) {
+		OPENSSL_clear_free(buf, PASS_MAX_LEN + 2);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+cli_new_pass(const struct cli *c, const char *what, char **out)
+{
+	struct err e = ERR_INIT;
+	int non_ascii = 0;
+
+	*out = NULL;
+	if (c->new_pass_file != NULL) {
+		if (pass_read_file(c->new_pass_file, out, &e) != 0)
+			return cli_fail(c, &e, EXIT_NO);
+		if (pass_check_new(*out, &non_ascii, &e) != 0) {
+			pass_free(*out);
+			*out = NULL;
+			return cli_fail(c, &e, EXIT_NO);
+		}
+	} else if (isatty(STDIN_FILENO)) {
+		for (int tries = 0;; tries++) {
+			char prompt[160], *again = NULL;
+
+			snprintf(prompt, sizeof prompt, "New passphrase for %s: ", what);
+			if (read_hidden(prompt, out) != 0)
+				return err_set(&e, "could not read the passphrase from the terminal"), cli_fail(c, &e, EXIT_NO);
+			err_clear(&e);
+			if (pass_check_new(*out, &non_ascii, &e) == 0) {
+				snprintf(prompt, sizeof prompt, "Repeat the passphrase: ");
+				if (read_hidden(prompt, &again) == 0 && strcmp(again, *out) == 0) {
+					pass_free(again);
+					break;
+				}
+				pass_free(again);
+				err_set(&e, "the two passphrases differ");
+			}
+			pass_free(*out);
+			*out = NULL;
+			if (tries == 2)
+				return cli_fail(c, &e, EXIT_NO);
+			fprintf(stderr, "padseal: %s; try again\n", e.msg);
+		}
+	} else {
+		return cli_usage("no terminal to ask for a new passphrase for %s: use --new-passphrase-file FILE", what);
+	}
+	if (non_ascii)
+		cli_warn("the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
+	return 0;
+}
+
+int
+cli_unlock_pass(const struct cli *c, const char *what, char **out)
+{
+	struct err e = ERR_INIT;
+	char prompt[160];
+
+	*out = NULL;
+	if (c->pass_file != NULL)
+		return pass_read_file(c->pass_file, out, &e) == 0 ? 0 : cli_fail(c, &e, EXIT_NO);
+	if (!isatty(STDIN_FILENO))
+		return cli_usage("no terminal to ask for the passphrase of %s: use --passphrase-file FILE", what);
+	snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
+	if (read_hidden(prompt, out) != 0) {
+		err_set(&e, "could not read the passphrase from the terminal");
+		return cli_fail(c, &e, EXIT_NO);
+	}
+	return 0;
+}
+
+int
+cli_home(const struct cli *c, struct home *h, enum home_mode mode)
+{
+	struct err e = ERR_INIT;
+
+	memset(h, 0, sizeof *h);
+	if (home_open(h, c->home_dir, mode, &e) != 0) {
+		home_close(h);
+		return cli_fail(c, &e, EXIT_NO);
+	}
+	return 0;
+}
+
+int
+cli_output(const struct cli *c, const void *data, size_t len)
+{
+	struct err e = ERR_INIT;
+
+	if (c->out == NULL || strcmp(c->out, "-") == 0) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+			err_sys(&e, "cannot write to standard output");
+			return cli_fail(c, &e, EXIT_NO);
+		}
+		return 0;
+	}
+	if (file_write_atomic(c->out, data, len,
+			      (c->given & O_FORCE) ? 0 : FILE_NOCLOBBER, &e) != 0) {
+		if (!(c->given & O_FORCE) && path_exists(c->out))
+			err_clear(&e), err_set(&e, "%s already exists; padseal does not overwrite it (add --force to replace it)", c->out);
+		return cli_fail(c, &e, EXIT_NO);
+	}
+	return 0;
+}
+
+static void
+help(void)
+{
+	printf("Usage: padseal [OPTIONS]              the full-screen wizard\n"
+	       "       padseal [OPTIONS] COMMAND ...  one step from the command line\n\n"
+	       "padseal walks you through S/MIME mail with self-signed certificates:\n"
+	       "create, back up, exchange, verify, trust, test.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		printf("  %s\n", verbs[i].usage);
+	printf("\nOptions (anywhere on the line):\n"
+	       "  --home DIR                 the padseal home (default $PADSEAL_HOME, else\n"
+	       "                             ${XDG_DATA_HOME:-~/.local/share}/padseal)\n"
+	       "  --passphrase-file FILE     first line unlocks your key or opens an input .p12\n"
+	       "  --new-passphrase-file FILE first line protects a new key or backup\n"
+	       "  --verbose                  add library details to errors\n"
+	       "  --help, --version\n\n"
+	       "Exit status: 0 success, 1 the answer is no (or the data is refused), 2 usage.\n"
+	       "See padseal(1) for every command and option.\n");
+}
+
+static int
+parse_days(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 1 || v > INT_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+parse(struct cli *c, int argc, char **argv, const char **home_opt)
+{
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		c->given |= opt_bit(ch);
+		switch (ch) {
+		case 'H': *home_opt = optarg; break;
+		case 'p': c->pass_file = optarg; break;
+		case 'P': c->new_pass_file = optarg; break;
+		case 'v': c->verbose = 1; break;
+		case 'h': help(); exit(EXIT_OK);
+		case 'V': printf("padseal %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		case 'n': c->name = optarg; break;
+		case 'e':
+			c->emails = realloc(c->emails, (c->n_emails + 1) * sizeof *c->emails);
+			if (c->emails == NULL)
+				abort();
+			c->emails[c->n_emails++] = optarg;
+			break;
+		case 'k': c->key = optarg; break;
+		case 'd':
+			if (parse_days(optarg, &c->days) != 0)
+				return cli_usage("--days needs a whole number of days, not \"%s\"", optarg);
+			break;
+		case 'o': c->out = optarg; break;
+		case 'c': c->compat = optarg; break;
+		case 't': c->to = optarg; break;
+		case 'y': c->verified = optarg; break;
+		case 'C': c->cell = optarg; break;
+		case 'j': case 'r': case 'D': case '1': case 'w': case 'f':
+			break;
+		case ':':
+			return cli_usage("%s needs a value", argv[optind - 1]);
+		default:
+			return cli_usage("unknown option %s", argv[optind - 1]);
+		}
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	return 0;
+}
+
+int
+cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
+{
+	struct cli c = {0};
+	struct err e = ERR_INIT;
+	const char *home_opt = NULL;
+	const struct verb *v = NULL;
+	int rc;
+
+	/* A file-size limit must fail the write with EFBIG (reported, the
+	 * home left as it was), not kill the process mid-save. */
+	signal(SIGXFSZ, SIG_IGN);
+	if ((rc = parse(&c, argc, argv, &home_opt)) != 0)
+		goto out;
+	if (home_resolve(home_opt, &c.home_dir, &e) != 0) {
+		rc = cli_fail(&c, &e, EXIT_USAGE);
+		goto out;
+	}
+	if (c.nargs == 0) {
+		if (c.given != 0) {
+			rc = cli_usage("--%s needs a command", opt_name(c.given & -c.given));
+			goto out;
+		}
+		if (wizard == NULL) {
+			rc = cli_usage("no command given");
+			goto out;
+		}
+		rc = wizard(c.home_dir);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (strcmp(c.args[0], verbs[i].name) == 0)
+			v = &verbs[i];
+	if (v == NULL) {
+		rc = cli_usage("unknown command \"%s\"", c.args[0]);
+		goto out;
+	}
+	c.args++;
+	c.nargs--;
+	if (c.given & ~v->opts) {
+		unsigned bad = c.given & ~v->opts;
+
+		rc = cli_usage("--%s does not apply to %s", opt_name(bad & -bad), v->name);
+		goto out;
+	}
+	if (c.nargs < v->min_args || c.nargs > v->max_args) {
+		rc = cli_usage("usage: padseal %s", v->usage);
+		goto out;
+	}
+	rc = v->run(&c);
+out:
+	free(c.emails);
+	free(c.home_dir);
+	return rc;
+}

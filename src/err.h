@@ -1,0 +1,33 @@
+/* err — one error record per call chain: a sentence for a person, plus the
+ * OpenSSL (or system) detail for --verbose.  The first error set wins, so the
+ * message is written where the cause is known. */
+#ifndef PADSEAL_ERR_H
+#define PADSEAL_ERR_H
+
+#include <stddef.h>
+
+struct err {
+	int set;         /* non-zero once a message is recorded */
+	char msg[512];   /* one line for a person, no trailing period needed */
+	char detail[512]; /* library detail, may be empty */
+};
+
+#define ERR_INIT {0, "", ""}
+
+/* Record a message unless one is already recorded.  Always returns -1 so a
+ * caller can write `return err_set(e, ...)`.  `e` may be NULL. */
+int err_set(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* As err_set, and move the OpenSSL error queue into the detail. */
+int err_ossl(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* As err_set, with strerror(errno) (taken at entry) as the detail. */
+int err_sys(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Forget any recorded error (and drain the OpenSSL queue). */
+void err_clear(struct err *e);
+
+#endif

@@ -1,0 +1,312 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "fileio.h"
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		abort();
+	return d;
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+
+	if (p == NULL)
+		abort();
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+int
+path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static void
+human_size(char *buf, size_t len, unsigned long long n)
+{
+	if (n >= (1ull << 20))
+		snprintf(buf, len, "%llu MiB", n >> 20);
+	else if (n >= 1024)
+		snprintf(buf, len, "%llu KiB", n >> 10);
+	else
+		snprintf(buf, len, "%llu bytes", n);
+}
+
+int
+file_read(const char *path, size_t max, unsigned char **out, size_t *len,
+	  struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	int fd, rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return err_sys(e, "%s does not exist", path);
+		return err_sys(e, "cannot open %s", path);
+	}
+	if (fstat(fd, &st) != 0) {
+		err_sys(e, "cannot read %s", path);
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err_set(e, "%s is a directory, not a file", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		char a[32], b[32];
+
+		human_size(a, sizeof a, (unsigned long long)st.st_size);
+		human_size(b, sizeof b, max);
+		err_set(e, "%s is too large (%s; at most %s is accepted)", path, a, b);
+		goto out;
+	}
+	/* Read in chunks so pipes and special files work too. */
+	for (size_t cap = 0;;) {
+		ssize_t n;
+
+		if (got == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			unsigned char *nb;
+
+			if (cap > max) {
+				char b[32];
+
+				human_size(b, sizeof b, max);
+				err_set(e, "%s is too large (at most %s is accepted)", path, b);
+				goto out;
+			}
+			if ((nb = malloc(ncap + 1)) == NULL)
+				abort();
+			if (buf != NULL) {
+				memcpy(nb, buf, got);
+				OPENSSL_cleanse(buf, got);
+				free(buf);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_sys(e, "cannot read %s", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		char b[32];
+
+		human_size(b, sizeof b, max);
+		err_set(e, "%s is too large (at most %s is accepted)", path, b);
+		goto out;
+	}
+	if (got == 0) {
+		err_set(e, "%s is empty", path);
+		goto out;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	rc = 0;
+out:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, got);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+void
+file_free_secret(unsigned char *buf, size_t len)
+{
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, len + 1);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Make the current `path` also `path`.prev: a hard link made under a
+ * temporary name and renamed over the old .prev, so each step is atomic. */
+static int
+keep_prev(const char *path, struct err *e)
+{
+	char *prev, *ptmp;
+	int rc = 0;
+
+	if (!path_exists(path))
+		return 0;
+	if (asprintf(&prev, "%s.prev", path) < 0 || asprintf(&ptmp, "%s.prev.tmp", path) < 0)
+		abort();
+	unlink(ptmp);
+	if (link(path, ptmp) != 0 || rename(ptmp, prev) != 0)
+		rc = err_sys(e, "cannot keep the previous version of %s", path);
+	unlink(ptmp); /* gone after a rename; left over otherwise */
+	free(prev);
+	free(ptmp);
+	return rc;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, int flags,
+		  struct err *e)
+{
+	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	char *tmp = NULL;
+	int fd = -1, rc = -1;
+
+	if ((tmp = malloc(strlen(dir) + strlen(base) + 16)) == NULL)
+		abort();
+	sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
+	if ((fd = mkstemp(tmp)) < 0) {
+		if (errno == ENOENT)
+			err_sys(e, "cannot write %s: the folder %s does not exist", path, dir);
+		else if (errno == ENOTDIR)
+			err_sys(e, "cannot write %s: %s is not a folder", path, dir);
+		else
+			err_sys(e, "cannot write %s: the folder %s is not writable", path, dir);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+			err_sys(e, "cannot write %s: the disk is full", path);
+		else
+			err_sys(e, "cannot write %s", path);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err_sys(e, "cannot write %s", path);
+		goto out;
+	}
+	fd = -1;
+	if (flags & FILE_NOCLOBBER) {
+		if (link(tmp, path) != 0) {
+			if (errno == EEXIST)
+				err_set(e, "%s already exists; padseal does not overwrite it", path);
+			else
+				err_sys(e, "cannot create %s", path);
+			goto out;
+		}
+		unlink(tmp);
+	} else {
+		if ((flags & FILE_KEEP_PREV) && keep_prev(path, e) != 0)
+			goto out;
+		if (rename(tmp, path) != 0) {
+			err_sys(e, "cannot replace %s", path);
+			goto out;
+		}
+	}
+	free(tmp);
+	tmp = NULL;
+	if (fsync_dir(dir) != 0) {
+		err_sys(e, "cannot flush the folder %s to disk", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(dcopy);
+	free(bcopy);
+	return rc;
+}
+
+int
+dir_ensure(const char *path, struct err *e)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof buf)
+		return err_set(e, "the folder name \"%s\" is not usable", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			struct stat st;
+
+			*p = '\0';
+			/* chmod: the umask may have taken bits mkdir was given. */
+			if (mkdir(buf, 0700) == 0 ? chmod(buf, 0700) != 0
+						  : errno != EEXIST)
+				return err_sys(e, "cannot create the folder %s", buf);
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+				return err_set(e, "%s is not a folder", buf);
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return 0;
+}

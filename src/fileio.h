@@ -1,0 +1,45 @@
+/* fileio — whole-file reads with a size limit, atomic writes, private dirs. */
+#ifndef PADSEAL_FILEIO_H
+#define PADSEAL_FILEIO_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define FILE_MAX_CERT  (4u << 20)   /* certificates, keys, state */
+#define FILE_MAX_MSG   (512u << 20) /* messages */
+
+enum {
+	FILE_NOCLOBBER = 1, /* fail if the target exists (atomically) */
+	FILE_KEEP_PREV = 2, /* keep the replaced file as <path>.prev */
+};
+
+/* Read all of `path` (at most `max` bytes).  On success *out is a
+ * NUL-terminated buffer of *len bytes (the NUL not counted), to be freed with
+ * free() — or file_free_secret() when it held a secret.  Errors say what a
+ * person needs: missing, unreadable, empty, too large. */
+int file_read(const char *path, size_t max, unsigned char **out, size_t *len,
+	      struct err *e);
+
+/* Wipe and free a buffer from file_read. */
+void file_free_secret(unsigned char *buf, size_t len);
+
+/* Replace (or, with FILE_NOCLOBBER, create) `path` with `data` atomically:
+ * a temporary file in the same directory, written with mode 0600, fsync'd,
+ * renamed (or linked) over the target, then the directory fsync'd.  With
+ * FILE_KEEP_PREV the file being replaced stays as <path>.prev (only once the
+ * new data is safely written).  On any failure the target is as it was and
+ * the temporary file is gone. */
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      int flags, struct err *e);
+
+/* Create `path` and missing parents with mode 0700. */
+int dir_ensure(const char *path, struct err *e);
+
+/* Is `path` an existing file/dir? */
+int path_exists(const char *path);
+
+/* "dir/name" in a new string (free()). */
+char *path_join(const char *dir, const char *name);
+
+#endif

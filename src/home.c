@@ -1,0 +1,152 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "home.h"
+
+#define LOCK_NAME ".lock"
+
+int
+home_resolve(const char *opt, char **out, struct err *e)
+{
+	const char *env;
+	char *base;
+
+	*out = NULL;
+	if (opt != NULL && *opt != '\0')
+		return (*out = strdup(opt)) ? 0 : err_set(e, "out of memory");
+	if ((env = getenv("PADSEAL_HOME")) != NULL && *env != '\0')
+		return (*out = strdup(env)) ? 0 : err_set(e, "out of memory");
+	if ((env = getenv("XDG_DATA_HOME")) != NULL && *env == '/') {
+		*out = path_join(env, "padseal");
+		return 0;
+	}
+	if ((env = getenv("HOME")) == NULL || *env == '\0')
+		return err_set(e, "cannot find the padseal home: HOME is not set; use --home DIR");
+	base = path_join(env, ".local/share");
+	*out = path_join(base, "padseal");
+	free(base);
+	return 0;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int
+take_lock(struct home *h, int op, struct err *e)
+{
+	for (int waited = 0;; waited += 50) {
+		if (flock(h->lockfd, op | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return err_sys(e, "cannot lock the padseal home %s", h->dir);
+		if (waited >= h->lock_wait_ms)
+			return err_set(e, "another padseal is working in %s; try again when it has finished", h->dir);
+		sleep_ms(50);
+	}
+}
+
+static int
+open_lock(struct home *h, int create, struct err *e)
+{
+	char *p = home_path(h, LOCK_NAME);
+	int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+
+	h->lockfd = open(p, flags, 0600);
+	if (h->lockfd >= 0 && create) {
+		struct stat st;
+
+		/* A strict umask (0277) would leave a new lock unwritable. */
+		if (fstat(h->lockfd, &st) == 0 && (st.st_mode & 07777) != 0600)
+			(void)fchmod(h->lockfd, 0600);
+	}
+	if (h->lockfd < 0 && !create && errno == EACCES)
+		h->lockfd = open(p, O_RDONLY | O_CLOEXEC);
+	free(p);
+	if (h->lockfd < 0 && !create && errno == ENOENT)
+		return 0; /* never written: nothing to protect against yet */
+	if (h->lockfd < 0)
+		return err_sys(e, "cannot open the lock of the padseal home %s", h->dir);
+	return 0;
+}
+
+int
+home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e)
+{
+	struct stat st;
+
+	h->dir = strdup(dir);
+	h->lockfd = -1;
+	h->exists = 0;
+	if (h->lock_wait_ms == 0)
+		h->lock_wait_ms = 3000;
+	if (h->dir == NULL)
+		return err_set(e, "out of memory");
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return err_set(e, "the padseal home %s is not a folder", dir);
+		h->exists = 1;
+	} else if (errno != ENOENT) {
+		return err_sys(e, "cannot reach the padseal home %s", dir);
+	}
+	if (mode == HOME_WRITE)
+		return home_upgrade(h, e);
+	if (!h->exists)
+		return 0;
+	if (open_lock(h, 0, e) != 0)
+		return -1;
+	return h->lockfd >= 0 ? take_lock(h, LOCK_SH, e) : 0;
+}
+
+int
+home_upgrade(struct home *h, struct err *e)
+{
+	struct stat st;
+
+	if (dir_ensure(h->dir, e) != 0)
+		return -1;
+	h->exists = 1;
+	if (stat(h->dir, &st) == 0 && (st.st_mode & 077) != 0)
+		return err_set(e, "the padseal home %s is open to other users; make it private with: chmod 700 %s", h->dir, h->dir);
+	if (access(h->dir, W_OK) != 0)
+		return err_sys(e, "the padseal home %s is not writable", h->dir);
+	if (h->lockfd >= 0) {
+		/* Drop the shared lock first: two readers upgrading at once
+		 * would otherwise wait on each other. */
+		close(h->lockfd);
+		h->lockfd = -1;
+	}
+	if (open_lock(h, 1, e) != 0)
+		return -1;
+	return take_lock(h, LOCK_EX, e);
+}
+
+void
+home_close(struct home *h)
+{
+	if (h->lockfd >= 0)
+		close(h->lockfd); /* releases the flock */
+	h->lockfd = -1;
+	free(h->dir);
+	h->dir = NULL;
+}
+
+char *
+home_path(const struct home *h, const char *rel)
+{
+	return path_join(h->dir, rel);
+}

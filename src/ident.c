@@ -1,0 +1,723 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "addr.h"
+#include "cred.h"
+#include "fileio.h"
+#include "fpr.h"
+#include "ident.h"
+#include "pass.h"
+
+#define REC "identity"
+
+struct newkey {
+	EVP_PKEY *pkey;
+	enum key_type type;
+};
+
+void
+iso_time(time_t t, char buf[24])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+iso_now(char buf[24])
+{
+	iso_time(time(NULL), buf);
+}
+
+void
+ident_clear(struct ident *id)
+{
+	free(id->name);
+	cert_emails_free(id->emails, id->n_emails);
+	free(id->backup_path);
+	memset(id, 0, sizeof *id);
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+/* Path of a file of identity `hex` (free()). */
+static char *
+ident_file(const struct home *h, const char *hex, const char *name)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof rel, IDENT_DIR "/%s/%s", hex, name);
+	return home_path(h, rel);
+}
+
+/* Fill `id` from a certificate. */
+static void
+fill(struct ident *id, X509 *cert)
+{
+	unsigned char d[FPR_MAX];
+	size_t n;
+
+	n = fpr_digest(cert, FPR_SHA256, d);
+	fpr_hex(d, n, id->hex);
+	fpr_colon(d, n, id->fpr);
+	fpr_grouped(d, n, id->grouped, sizeof id->grouped);
+	n = fpr_digest(cert, FPR_SHA1, d);
+	fpr_colon(d, n, id->fpr_sha1);
+	id->name = cert_common_name(cert);
+	id->n_emails = cert_emails(cert, &id->emails);
+	cert_key_desc(cert, id->key, sizeof id->key);
+	cert_serial_hex(cert, id->serial, sizeof id->serial);
+	asn1_time_iso(X509_get0_notBefore(cert), id->not_before, sizeof id->not_before);
+	asn1_time_iso(X509_get0_notAfter(cert), id->not_after, sizeof id->not_after);
+	id->not_after_t = asn1_time_t(X509_get0_notAfter(cert));
+	lint_cert(cert, NULL, time(NULL), &id->lint);
+}
+
+static int
+load_cert(const struct home *h, const char *hex, X509 **out, struct err *e)
+{
+	char *path = ident_file(h, hex, "cert.pem");
+	unsigned char *buf = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) == 0)
+		rc = cert_parse(buf, len, path, out, e);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* The certificates of chain.pem (an empty stack when there is none). */
+static int
+load_chain(const struct home *h, const char *hex, STACK_OF(X509) **out,
+	   struct err *e)
+{
+	char *path = ident_file(h, hex, "chain.pem");
+	unsigned char *buf = NULL;
+	size_t len;
+	BIO *bio = NULL;
+	X509 *x;
+	int rc = -1;
+
+	if ((*out = sk_X509_new_null()) == NULL)
+		abort();
+	if (!path_exists(path)) {
+		rc = 0;
+		goto out;
+	}
+	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0)
+		goto out;
+	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		abort();
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(*out, x))
+			abort();
+	ERR_clear_error(); /* the end of the file */
+	if (sk_X509_num(*out) == 0) {
+		err_set(e, "%s holds no certificate; it is damaged", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		sk_X509_pop_free(*out, X509_free);
+		*out = NULL;
+	}
+	BIO_free(bio);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+/* For show: how many certificates came with the identity (0 when the
+ * file is missing or unreadable; the chain is informative only). */
+static size_t
+count_chain(const struct home *h, const char *hex)
+{
+	STACK_OF(X509) *chain = NULL;
+	size_t n = 0;
+
+	if (load_chain(h, hex, &chain, NULL) == 0)
+		n = (size_t)sk_X509_num(chain);
+	sk_X509_pop_free(chain, X509_free);
+	return n;
+}
+
+/* The newest "backup fpr=HEX" record of `id` into its backup fields. */
+static void
+backup_info(const struct state *st, struct ident *id)
+{
+	const struct rec *best = NULL;
+
+	for (struct rec *r = state_first(st, "backup"); r; r = state_next(r, "backup")) {
+		const char *fpr = rec_get(r, "fpr"), *at = rec_get(r, "at");
+
+		if (fpr == NULL || strcasecmp(fpr, id->hex) != 0)
+			continue;
+		if (best == NULL || strcmp(at ? at : "", rec_get(best, "at") ? rec_get(best, "at") : "") >= 0)
+			best = r;
+	}
+	if (best == NULL)
+		return;
+	id->backed_up = 1;
+	copy(id->backup_at, sizeof id->backup_at, rec_get(best, "at"));
+	copy(id->backup_compat, sizeof id->backup_compat, rec_get(best, "compat"));
+	if (rec_get(best, "path") != NULL && (id->backup_path = strdup(rec_get(best, "path"))) == NULL)
+		abort();
+}
+
+static int
+load_one(const struct home *h, const struct rec *r, struct ident *id,
+	 struct err *e)
+{
+	const char *hex = rec_get(r, "fpr");
+	X509 *cert = NULL;
+
+	memset(id, 0, sizeof *id);
+	if (hex == NULL || strlen(hex) != 64)
+		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
+	if (load_cert(h, hex, &cert, e) != 0)
+		return -1;
+	fill(id, cert);
+	X509_free(cert);
+	if (strcmp(id->hex, hex) != 0) {
+		ident_clear(id);
+		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+	}
+	id->current = strcmp(rec_get(r, "status") ? rec_get(r, "status") : "", "current") == 0;
+	id->n_chain = count_chain(h, hex);
+	copy(id->created, sizeof id->created, rec_get(r, "created"));
+	copy(id->archived, sizeof id->archived, rec_get(r, "archived"));
+	copy(id->reason, sizeof id->reason, rec_get(r, "reason"));
+	return 0;
+}
+
+static int
+by_current_then_newest(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+
+	if (x->current != y->current)
+		return y->current - x->current;
+	return strcmp(y->archived, x->archived);
+}
+
+int
+ident_list(const struct home *h, const struct state *st, struct ident **out,
+	   size_t *n, struct err *e)
+{
+	struct ident *list = NULL;
+	size_t count = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
+		if ((list = realloc(list, (count + 1) * sizeof *list)) == NULL)
+			abort();
+		if (load_one(h, r, &list[count], e) != 0) {
+			ident_list_free(list, count);
+			return -1;
+		}
+		backup_info(st, &list[count]);
+		count++;
+	}
+	qsort(list, count, sizeof *list, by_current_then_newest);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+ident_list_free(struct ident *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ident_clear(&list[i]);
+	free(list);
+}
+
+static struct rec *
+current_rec(const struct state *st)
+{
+	return state_find(st, REC, "status", "current");
+}
+
+int
+ident_current(const struct home *h, const struct state *st, struct ident *out,
+	      struct err *e)
+{
+	struct rec *r = current_rec(st);
+
+	memset(out, 0, sizeof *out);
+	if (r == NULL)
+		return 0;
+	if (load_one(h, r, out, e) != 0)
+		return -1;
+	backup_info(st, out);
+	return 1;
+}
+
+static int
+to_req(const struct ident_new *in, struct cred_req *req, struct err *e)
+{
+	req->name = in->name;
+	req->emails = in->emails;
+	req->n_emails = in->n_emails;
+	req->days = in->days ? in->days : CRED_DEFAULT_DAYS;
+	req->key = KEY_DEFAULT;
+	if (in->key != NULL && key_type_parse(in->key, &req->key) != 0)
+		return err_set(e, "unknown key type \"%s\"; choose rsa2048, rsa3072 (the default), rsa4096, p256 or p384",
+			       in->key);
+	return 0;
+}
+
+int
+ident_check_new(const struct home *h, const struct state *st,
+		const struct ident_new *in, struct err *e)
+{
+	struct cred_req req;
+	struct ident cur;
+	int rc;
+
+	if (to_req(in, &req, e) != 0 || cred_req_check(&req, e) != 0)
+		return -1;
+	if (in->replace)
+		return 0;
+	if ((rc = ident_current(h, st, &cur, e)) < 0)
+		return -1;
+	if (rc == 1) {
+		err_set(e, "this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
+			cur.n_emails ? cur.emails[0] : cur.name, cur.created);
+		ident_clear(&cur);
+		return -1;
+	}
+	return 0;
+}
+
+_Static_assert(IDENT_DEFAULT_DAYS == CRED_DEFAULT_DAYS,
+	       "ident.h and cred.h disagree on the default validity");
+
+const char *
+ident_key_type(size_t i, const char **help, int *dflt)
+{
+	if (i > KEY_P384)
+		return NULL;
+	if (help != NULL)
+		*help = key_type_help((enum key_type)i);
+	if (dflt != NULL)
+		*dflt = i == KEY_DEFAULT;
+	return key_type_name((enum key_type)i);
+}
+
+int
+ident_keygen(const char *key, struct newkey **out, struct err *e)
+{
+	struct newkey *k;
+	enum key_type t = KEY_DEFAULT;
+
+	*out = NULL;
+	if (key != NULL && key_type_parse(key, &t) != 0)
+		return err_set(e, "unknown key type \"%s\"", key);
+	if ((k = calloc(1, sizeof *k)) == NULL)
+		abort();
+	k->type = t;
+	if (cred_keygen(t, &k->pkey, e) != 0) {
+		free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+void
+newkey_free(struct newkey *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+/* Undo a new identity's directory after a failure, so a refused or failed
+ * create leaves the home as it was.  Only used before the identity was
+ * recorded in the checklist: its key was never anyone's credential. */
+static void
+unstore_dir(const struct home *h, const char *hex, int files)
+{
+	char rel[128], *p;
+
+	if (files) {
+		p = ident_file(h, hex, "cert.pem");
+		unlink(p);
+		free(p);
+		p = ident_file(h, hex, "key.pem");
+		unlink(p);
+		free(p);
+		p = ident_file(h, hex, "chain.pem");
+		unlink(p);
+		free(p);
+	}
+	snprintf(rel, sizeof rel, IDENT_DIR "/%s", hex);
+	p = home_path(h, rel);
+	rmdir(p);
+	free(p);
+	p = home_path(h, IDENT_DIR);
+	rmdir(p); /* only when empty */
+	free(p);
+}
+
+/* Write cert.pem and key.pem of a new identity; refuses to overwrite. */
+static int
+store_files(const struct home *h, const char *hex, X509 *cert, EVP_PKEY *key,
+	    const char *pass, struct err *e)
+{
+	char *dir, *kpath = NULL, *cpath = NULL, *kpem = NULL, *cpem = NULL;
+	char rel[128];
+	size_t klen = 0, clen;
+	int rc = -1;
+
+	snprintf(rel, sizeof rel, IDENT_DIR "/%s", hex);
+	dir = home_path(h, rel);
+	if (dir_ensure(dir, e) != 0)
+		goto out;
+	kpath = ident_file(h, hex, "key.pem");
+	cpath = ident_file(h, hex, "cert.pem");
+	if (cred_key_encrypt(key, pass, &kpem, &klen, e) != 0)
+		goto out;
+	cpem = cert_to_pem(cert, &clen);
+	if (file_write_atomic(kpath, kpem, klen, FILE_NOCLOBBER, e) != 0)
+		goto out;
+	if (file_write_atomic(cpath, cpem, clen, FILE_NOCLOBBER, e) != 0) {
+		unlink(kpath); /* a key without certificate was never an identity */
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		unstore_dir(h, hex, 0);
+	OPENSSL_clear_free(kpem, klen);
+	OPENSSL_free(cpem);
+	free(kpath);
+	free(cpath);
+	free(dir);
+	return rc;
+}
+
+int
+ident_create(const struct home *h, struct state *st,
+	     const struct ident_new *in, struct newkey *key, const char *pass,
+	     struct ident *out, struct err *e)
+{
+	struct newkey *own = NULL;
+	struct cred_req req;
+	struct rec *cur, *r;
+	X509 *cert = NULL;
+	struct ident id = {0};
+	char now[24], reason[160];
+	int rc = -1;
+
+	if (ident_check_new(h, st, in, e) != 0 || to_req(in, &req, e) != 0)
+		return -1;
+	if (pass_check_new(pass, NULL, e) != 0)
+		return -1;
+	if (key == NULL) {
+		if (ident_keygen(key_type_name(req.key), &own, e) != 0)
+			return -1;
+		key = own;
+	}
+	if (cred_make_cert(&req, key->pkey, time(NULL), &cert, e) != 0)
+		goto out;
+	fill(&id, cert);
+	if (store_files(h, id.hex, cert, key->pkey, pass, e) != 0)
+		goto out;
+	iso_now(now);
+	if ((cur = current_rec(st)) != NULL) {
+		snprintf(reason, sizeof reason, "replaced by %.16s", id.hex);
+		rec_set(cur, "status", "archived");
+		rec_set(cur, "archived", now);
+		rec_set(cur, "reason", reason);
+	}
+	r = state_add(st, REC);
+	rec_set(r, "fpr", id.hex);
+	rec_set(r, "status", "current");
+	rec_set(r, "created", now);
+	if (state_save(h, st, e) != 0) {
+		unstore_dir(h, id.hex, 1);
+		goto out;
+	}
+	id.current = 1;
+	copy(id.created, sizeof id.created, now);
+	if (out != NULL) {
+		*out = id;
+		memset(&id, 0, sizeof id);
+	}
+	rc = 0;
+out:
+	ident_clear(&id);
+	X509_free(cert);
+	newkey_free(own);
+	return rc;
+}
+
+int
+ident_cert_export(const struct home *h, const struct state *st, int der,
+		  unsigned char **buf, size_t *len, struct err *e)
+{
+	struct rec *r = current_rec(st);
+	X509 *cert = NULL;
+	unsigned char *p;
+
+	*buf = NULL;
+	if (r == NULL)
+		return err_set(e, "there is no credential yet; create one with padseal create");
+	if (load_cert(h, rec_get(r, "fpr"), &cert, e) != 0)
+		return -1;
+	p = der ? cert_to_der(cert, len) : (unsigned char *)cert_to_pem(cert, len);
+	X509_free(cert);
+	if ((*buf = malloc(*len + 1)) == NULL)
+		abort();
+	memcpy(*buf, p, *len);
+	(*buf)[*len] = '\0';
+	OPENSSL_free(p);
+	return 0;
+}
+
+int
+ident_unlock(const struct home *h, const struct state *st, const char *pass,
+	     X509 **cert, EVP_PKEY **key, STACK_OF(X509) **chain,
+	     struct err *e)
+{
+	struct rec *r = current_rec(st);
+	const char *hex = r ? rec_get(r, "fpr") : NULL;
+	char *kpath = NULL, got[FPR_HEX_LEN];
+	unsigned char *kbuf = NULL;
+	size_t klen = 0;
+	int rc = -1;
+
+	*cert = NULL;
+	*key = NULL;
+	*chain = NULL;
+	if (r == NULL)
+		return err_set(e, "there is no credential yet; create one with padseal create");
+	if (hex == NULL || strlen(hex) != 64)
+		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
+	if (load_cert(h, hex, cert, e) != 0)
+		goto out;
+	fpr_cert_hex(*cert, got);
+	if (strcmp(got, hex) != 0) {
+		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		goto out;
+	}
+	kpath = ident_file(h, hex, "key.pem");
+	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0 ||
+	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
+		goto out;
+	if (!cred_key_matches(*cert, *key)) {
+		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		goto out;
+	}
+	rc = load_chain(h, hex, chain, e);
+out:
+	if (rc != 0) {
+		X509_free(*cert);
+		EVP_PKEY_free(*key);
+		*cert = NULL;
+		*key = NULL;
+	}
+	file_free_secret(kbuf, klen); /* encrypted, but a key all the same */
+	free(kpath);
+	return rc;
+}
+
+int
+ident_load(const struct home *h, const char *hex, const char *pass,
+	   X509 **cert, EVP_PKEY **key, struct err *e)
+{
+	char *kpath = NULL, got[FPR_HEX_LEN];
+	unsigned char *kbuf = NULL;
+	size_t klen = 0;
+	int rc = -1;
+
+	*cert = NULL;
+	if (key != NULL)
+		*key = NULL;
+	if (strlen(hex) != 64 || strspn(hex, "0123456789ABCDEF") != 64)
+		return err_set(e, "the checklist in %s names an identity without a proper fingerprint; it is damaged", h->dir);
+	if (load_cert(h, hex, cert, e) != 0)
+		goto out;
+	fpr_cert_hex(*cert, got);
+	if (strcmp(got, hex) != 0) {
+		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		goto out;
+	}
+	if (key == NULL) {
+		rc = 0;
+		goto out;
+	}
+	kpath = ident_file(h, hex, "key.pem");
+	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0 ||
+	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
+		goto out;
+	if (!cred_key_matches(*cert, *key)) {
+		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		X509_free(*cert);
+		*cert = NULL;
+		if (key != NULL) {
+			EVP_PKEY_free(*key);
+			*key = NULL;
+		}
+	}
+	file_free_secret(kbuf, klen);
+	free(kpath);
+	return rc;
+}
+
+/* 1 when `cert` has an address of `id` (ignoring case). */
+static int
+shares_address(X509 *cert, const struct ident *id)
+{
+	char **emails;
+	size_t n = cert_emails(cert, &emails);
+	int found = 0;
+
+	for (size_t i = 0; i < n && !found; i++)
+		for (size_t j = 0; j < id->n_emails && !found; j++)
+			found = addr_eq(emails[i], id->emails[j]);
+	cert_emails_free(emails, n);
+	return found;
+}
+
+int
+ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
+		 struct ident *cur, struct err *e)
+{
+	char hex[FPR_HEX_LEN], **emails;
+	struct rec *r;
+	size_t n;
+	int found;
+
+	memset(cur, 0, sizeof *cur);
+	fpr_cert_hex(cert, hex);
+	if ((r = state_find(st, REC, "fpr", hex)) != NULL) {
+		if (load_one(h, r, cur, e) != 0)
+			return -1;
+		backup_info(st, cur);
+		return cur->current ? ADOPT_SAME : ADOPT_ARCHIVED;
+	}
+	if ((found = ident_current(h, st, cur, e)) <= 0)
+		return found < 0 ? -1 : ADOPT_NEW;
+	if (shares_address(cert, cur))
+		return ADOPT_REPLACES;
+	n = cert_emails(cert, &emails);
+	err_set(e, "this home holds the credential of %s, and this one is for %s, with no address in common; a home holds one person's identity: restore it into another with --home DIR",
+		cur->n_emails ? cur->emails[0] : cur->name, n ? emails[0] : "no address");
+	cert_emails_free(emails, n);
+	ident_clear(cur);
+	return -1;
+}
+
+/* chain.pem of a new identity; refuses to overwrite. */
+static int
+store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
+	    struct err *e)
+{
+	BIO *bio;
+	BUF_MEM *mem;
+	char *path;
+	int rc;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return 0;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		abort();
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
+			abort();
+	BIO_get_mem_ptr(bio, &mem);
+	path = ident_file(h, hex, "chain.pem");
+	rc = file_write_atomic(path, mem->data, mem->length, FILE_NOCLOBBER, e);
+	free(path);
+	BIO_free(bio);
+	return rc;
+}
+
+int
+ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
+	    STACK_OF(X509) *chain, const char *pass, const char *origin,
+	    struct ident *out, struct err *e)
+{
+	struct ident id = {0}, cur = {0};
+	struct rec *r;
+	char now[24], reason[160];
+	int plan, rc = -1;
+
+	if ((plan = ident_adopt_plan(h, st, cert, &cur, e)) < 0)
+		return -1;
+	if (plan == ADOPT_SAME || plan == ADOPT_ARCHIVED) {
+		err_set(e, "this credential is already in this home; nothing to do");
+		goto out;
+	}
+	if (pass_check_new(pass, NULL, e) != 0)
+		goto out;
+	if (!cred_key_matches(cert, key)) {
+		err_set(e, "the private key does not belong to the certificate");
+		goto out;
+	}
+	fill(&id, cert);
+	if (store_files(h, id.hex, cert, key, pass, e) != 0)
+		goto out;
+	if (store_chain(h, id.hex, chain, e) != 0) {
+		unstore_dir(h, id.hex, 1);
+		goto out;
+	}
+	iso_now(now);
+	if (plan == ADOPT_REPLACES && (r = current_rec(st)) != NULL) {
+		snprintf(reason, sizeof reason, "replaced by restore of %s", origin);
+		rec_set(r, "status", "archived");
+		rec_set(r, "archived", now);
+		rec_set(r, "reason", reason);
+	}
+	r = state_add(st, REC);
+	rec_set(r, "fpr", id.hex);
+	rec_set(r, "status", "current");
+	rec_set(r, "created", now);
+	rec_set(r, "source", "restore");
+	if (state_save(h, st, e) != 0) {
+		unstore_dir(h, id.hex, 1);
+		goto out;
+	}
+	id.current = 1;
+	id.n_chain = chain ? (size_t)sk_X509_num(chain) : 0;
+	copy(id.created, sizeof id.created, now);
+	backup_info(st, &id);
+	if (out != NULL) {
+		*out = id;
+		memset(&id, 0, sizeof id);
+	}
+	rc = 0;
+out:
+	ident_clear(&cur);
+	ident_clear(&id);
+	return rc;
+}

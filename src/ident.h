@@ -1,0 +1,144 @@
+/* ident — the user's own identities in a home: create (with --replace
+ * archiving the current one), list, export.  No OpenSSL types here: both the
+ * command line and the wizard call these. */
+#ifndef PADSEAL_IDENT_H
+#define PADSEAL_IDENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+#include "home.h"
+#include "lint.h"
+#include "state.h"
+
+#define IDENT_DIR "identities"
+
+struct ident {
+	char hex[65];          /* SHA-256, upper-case hex: the directory name */
+	char fpr[96];          /* SHA-256 colon form */
+	char fpr_sha1[64];     /* SHA-1 colon form */
+	char grouped[256];     /* SHA-256 in numbered groups, for reading aloud */
+	char *name;            /* common name */
+	char **emails;         /* as written in the certificate, main first */
+	size_t n_emails;
+	char key[24];          /* "RSA 3072", "EC P-256" */
+	char serial[48];       /* hex */
+	char not_before[24], not_after[24]; /* ISO 8601 UTC */
+	time_t not_after_t;
+	int current;           /* 1 current, 0 archived */
+	char created[24];      /* when padseal stored it */
+	char archived[24];     /* when it was archived, or "" */
+	char reason[160];      /* why archived, or "" */
+	struct lint_report lint;
+	size_t n_chain;        /* certificates stored with it (chain.pem) */
+	int backed_up;         /* a checked backup of it is recorded */
+	char backup_at[24];    /* when the last one was written, or "" */
+	char backup_compat[8]; /* its form: "legacy", "modern", "other", "" */
+	char *backup_path;     /* where it was written, or NULL */
+};
+
+void ident_clear(struct ident *id);
+
+/* All identities: current first, then archived, newest first.
+ * Free with ident_list_free(). */
+int ident_list(const struct home *h, const struct state *st,
+	       struct ident **out, size_t *n, struct err *e);
+void ident_list_free(struct ident *list, size_t n);
+
+/* The current identity: 1 found (filled), 0 none, -1 error. */
+int ident_current(const struct home *h, const struct state *st,
+		  struct ident *out, struct err *e);
+
+struct ident_new {
+	const char *name;
+	const char *const *emails;
+	size_t n_emails;
+	const char *key;  /* "rsa3072" ...; NULL for the default */
+	int days;         /* 0 for the default */
+	int replace;      /* archive the current identity instead of refusing */
+};
+
+/* The default validity in days (cred.h's CRED_DEFAULT_DAYS), for a front
+ * end that shows it before the request is made. */
+#define IDENT_DEFAULT_DAYS 730
+
+/* The key types, in order, for a front end's chooser without OpenSSL: the
+ * i-th (from 0) type's name as ident_new.key takes it, or NULL past the
+ * last.  *help (if not NULL) gets its one-line explanation for a person,
+ * *dflt (if not NULL) whether it is the default. */
+const char *ident_key_type(size_t i, const char **help, int *dflt);
+
+/* Check a request against the rules and the home before any passphrase is
+ * asked for: names, addresses, key type, days, an existing identity. */
+int ident_check_new(const struct home *h, const struct state *st,
+		    const struct ident_new *req, struct err *e);
+
+/* A generated key not yet stored.  Key generation is the slow part; the
+ * wizard runs it off its input loop. */
+struct newkey;
+int ident_keygen(const char *key, struct newkey **out, struct err *e);
+void newkey_free(struct newkey *k);
+
+/* Create the identity: certificate for `key` (generated here when NULL),
+ * key stored encrypted under `pass` (which must pass pass_check_new), the
+ * current identity archived when req->replace.  Updates and saves `st`.
+ * The home must be open for writing.  On success *out (if not NULL) is
+ * filled. */
+int ident_create(const struct home *h, struct state *st,
+		 const struct ident_new *req, struct newkey *key,
+		 const char *pass, struct ident *out, struct err *e);
+
+/* The current certificate as PEM (der = 0) or DER; *buf free()d. */
+int ident_cert_export(const struct home *h, const struct state *st, int der,
+		      unsigned char **buf, size_t *len, struct err *e);
+
+/* For backup and restore (p12.c), which work with OpenSSL's objects. */
+struct stack_st_X509;
+
+/* The current identity's certificate, its key unlocked with `pass`, and
+ * its chain (an empty stack when it has none).  Free with X509_free(),
+ * EVP_PKEY_free() and sk_X509_pop_free(chain, X509_free). */
+int ident_unlock(const struct home *h, const struct state *st,
+		 const char *pass, struct x509_st **cert,
+		 struct evp_pkey_st **key, struct stack_st_X509 **chain,
+		 struct err *e);
+
+/* The certificate of identity `hex` (current or archived: any directory
+ * under identities/) and, when `key` is not NULL, its key unlocked with
+ * `pass` ("the passphrase does not unlock your key" when wrong).  The
+ * certificate's fingerprint is checked against `hex`.  Free with
+ * X509_free() and EVP_PKEY_free(). */
+int ident_load(const struct home *h, const char *hex, const char *pass,
+	       struct x509_st **cert, struct evp_pkey_st **key,
+	       struct err *e);
+
+/* What adopting a credential from elsewhere (restore) would do. */
+enum ident_adopt_plan {
+	ADOPT_NEW,      /* the home has no current identity */
+	ADOPT_REPLACES, /* the current one shares an address: it is archived */
+	ADOPT_SAME,     /* it is the current identity already */
+	ADOPT_ARCHIVED, /* it is in the home, archived */
+};
+
+/* The plan for `cert`; `cur` (ident_clear()) is filled with the identity
+ * concerned for every plan but ADOPT_NEW.  -1 refuses: the current identity
+ * has none of its addresses (a home holds one person's identity). */
+int ident_adopt_plan(const struct home *h, const struct state *st,
+		     struct x509_st *cert, struct ident *cur, struct err *e);
+
+/* Store `cert`, `key` (encrypted under `pass`) and `chain` (may be NULL)
+ * as the current identity, archiving the one it replaces with the reason
+ * "replaced by restore of ORIGIN".  Only for ADOPT_NEW and ADOPT_REPLACES.
+ * Updates and saves `st` (with whatever records the caller added to it);
+ * on failure the home is as it was.  *out (if not NULL) is filled. */
+int ident_adopt(const struct home *h, struct state *st, struct x509_st *cert,
+		struct evp_pkey_st *key, struct stack_st_X509 *chain,
+		const char *pass, const char *origin, struct ident *out,
+		struct err *e);
+
+/* "now" as ISO 8601 UTC. */
+void iso_now(char buf[24]);
+void iso_time(time_t t, char buf[24]);
+
+#endif

@@ -1,0 +1,114 @@
+/* msg — opening a message as a person's mail client would: the MIME
+ * structure, every S/MIME layer outside-in (signatures checked over the
+ * exact bytes received, envelopes opened with the current or an archived
+ * identity), and the text inside.  What `read`, `import` and `matrix check`
+ * (and the wizard) use.  No OpenSSL types in this header. */
+#ifndef PADSEAL_MSG_H
+#define PADSEAL_MSG_H
+
+#include <stddef.h>
+
+#include "checklist.h"
+#include "err.h"
+#include "home.h"
+#include "state.h"
+
+#define MSG_MAX_LAYERS 8
+
+enum layer_kind {
+	LAYER_SIGNED,        /* multipart/signed (detached) or opaque signed-data */
+	LAYER_ENVELOPED,     /* enveloped-data */
+	LAYER_AUTH_ENVELOPED /* authEnveloped-data (AES-GCM) */
+};
+
+enum sig_state {
+	SIG_VALID,           /* the signature matches the content */
+	SIG_INVALID,         /* content changed after signing, or bad signature */
+	SIG_UNCHECKABLE,     /* no signer certificate, unsupported algorithm, ... */
+};
+
+struct msg_layer {
+	enum layer_kind kind;
+	int opaque;               /* signed: signed-data carrying the content */
+	char alg[32];             /* "SHA-256", "AES-256-CBC", "AES-128-GCM" */
+	/* signed */
+	enum sig_state sig;
+	char signer[320];         /* signer certificate's main address */
+	char signer_fpr[96];      /* SHA-256 colon form */
+	char signer_hex[65];
+	int trusted;              /* the signer certificate is pinned (trusted) */
+	int changed;              /* a different certificate than the one verified */
+	int from_mismatch;        /* signer's addresses do not include From */
+	int expired_at_signing;   /* certificate not valid at signingTime */
+	int sha1;                 /* SHA-1 digest (Thunderbird 115+ rejects it) */
+	int own;                  /* signed by one of your own identities */
+	int held;                 /* the signer certificate is in the home
+				     (a peer record or your own) */
+	char signed_at[24];       /* signingTime, ISO 8601 UTC, "" if absent */
+	char known_fpr[96];       /* changed: the certificate you verified for
+				     the signer's address (SHA-256 colon) */
+	unsigned char *signer_der; /* the signer certificate, DER (malloc'd,
+				     freed by msg_report_free), NULL if none */
+	size_t signer_der_len;
+	/* enveloped */
+	int opened;               /* decrypted */
+	char recipients[512];     /* who it is for (addresses or issuer/serial) */
+	char opened_with[65];     /* hex of the identity that opened it */
+	int opened_with_archived; /* that identity is archived */
+	char note[320];           /* why a layer failed, for a person */
+};
+
+struct msg_report {
+	char from[320];           /* the From address (bare), "" when absent */
+	char from_name[128];      /* its display name (RFC 2047 decoded) */
+	char to[512];
+	char subject[256];
+	char date[64];
+	struct msg_layer layer[MSG_MAX_LAYERS];
+	size_t n_layers;
+	enum cell_kind kind;      /* plain / signed / encrypted / signed-encrypted */
+	char *text;               /* the innermost text (malloc'd, may be NULL):
+				     text/plain in UTF-8, else the parts line */
+	char parts[512];          /* the innermost content in one line:
+				     "text/html, 2 attachments: a.docx, b.pdf" */
+	size_t outside;           /* parts beside the S/MIME part, not covered
+				     by its signature or encryption */
+	int pgp;                  /* an OpenPGP signature (not checked here) */
+	int ok;                   /* every layer opened, every signature valid
+				     and by a trusted certificate */
+};
+
+/* What opening may use.  `pass` unlocks the user's identities (current and
+ * archived) for decryption; NULL means "do not decrypt" (layers are then
+ * reported as not opened, with a note saying a passphrase is needed) unless
+ * `ask_pass` is set: it is called once, only when an envelope addressed to
+ * one of the identities is met, and returns the passphrase (owned by the
+ * caller, kept until msg_open returns) or NULL.  `h` and `st` may be NULL:
+ * no identities, no correspondents. */
+struct msg_ctx {
+	const struct home *h;
+	const struct state *st;
+	const char *pass;
+	const char *(*ask_pass)(void *arg);
+	void *ask_arg;
+};
+
+/* Open a whole message (RFC 5322 bytes, LF or CRLF; also a bare CMS
+ * structure, DER or base64, as one layer).  Returns 0 when the message
+ * could be read at all — failures of a layer are in the report — and -1
+ * (with `e`) for input that is not a message: empty, NUL bytes in the
+ * header block, no header block, too deeply nested.  Signatures are checked
+ * over the bytes received in canonical CRLF form.  `ok` also requires that
+ * each signer's address is the From address and that each signer's
+ * certificate was valid when signing.  Decrypted data is wiped before
+ * returning; only `text` remains.  `buf` is only read (never copied whole).
+ * Free the report with msg_report_free() (it wipes the text). */
+int msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
+	     struct msg_report *r, struct err *e);
+void msg_report_free(struct msg_report *r);
+
+/* "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org,
+ * valid, trusted)" into buf. */
+void msg_layers_line(const struct msg_report *r, char *buf, size_t len);
+
+#endif

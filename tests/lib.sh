@@ -1,0 +1,78 @@
+# Shared helpers for padseal's shell tests (sourced; POSIX sh + bash-isms ok).
+# make check sets PADSEAL (the program) and PADSEAL_CORPUS.
+set -u
+: "${PADSEAL:?PADSEAL is not set: run through make check}"
+TESTS_RUN=0
+TESTS_FAILED=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-sh.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+chmod 700 "$T"
+
+# Passphrase files used throughout.
+printf 'correct horse battery staple\n' > "$T/pass"
+printf 'another good passphrase 42\n' > "$T/pass2"
+printf 'wrong passphrase entirely\n' > "$T/wrong"
+chmod 600 "$T"/pass "$T"/pass2 "$T"/wrong
+
+fail() {
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	printf 'FAIL: %s\n' "$*" >&2
+}
+ok() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+}
+
+# run EXPECTED_STATUS CMD...: runs CMD with stdin from /dev/null, keeps
+# stdout in $OUT and stderr in $ERR, and checks the exit status.
+run() {
+	want=$1
+	shift
+	OUT=$("$@" </dev/null 2>"$T/stderr")
+	got=$?
+	ERR=$(cat "$T/stderr")
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if [ "$got" != "$want" ]; then
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		printf 'FAIL: exit %s, wanted %s: %s\n  stdout: %s\n  stderr: %s\n' \
+			"$got" "$want" "$*" "$OUT" "$ERR" >&2
+		return 1
+	fi
+	return 0
+}
+
+# expect_in HAYSTACK NEEDLE WHAT
+expect_in() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	case "$1" in
+	*"$2"*) ;;
+	*) TESTS_FAILED=$((TESTS_FAILED + 1))
+	   printf 'FAIL: %s: "%s" not in:\n%s\n' "$3" "$2" "$1" >&2 ;;
+	esac
+}
+
+# expect_one_line_error: $ERR is exactly one line starting "padseal: ".
+expect_one_line_error() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	case "$ERR" in
+	"padseal: "*) ;;
+	*) TESTS_FAILED=$((TESTS_FAILED + 1))
+	   printf 'FAIL: %s: stderr does not start with "padseal: ": %s\n' "$1" "$ERR" >&2
+	   return ;;
+	esac
+	if [ "$(printf '%s\n' "$ERR" | grep -vc '^padseal: warning: ')" -gt 1 ]; then
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		printf 'FAIL: %s: more than one error line: %s\n' "$1" "$ERR" >&2
+	fi
+}
+
+# A stable hash of a directory tree (names, modes, contents).
+tree_hash() {
+	(cd "$1" 2>/dev/null && find . -printf '%p %m %s\n' | LC_ALL=C sort &&
+	 find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum
+}
+
+# Print the closing line and exit with the verdict.
+finish() {
+	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"
+	[ "$TESTS_FAILED" -eq 0 ]
+}

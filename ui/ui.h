@@ -1,0 +1,19 @@
+/* ui — the full-screen front end: the entry point for cli_main and one
+ * opener per screen (each screen lives in its own scr_*.c). */
+#ifndef PADSEAL_UI_H
+#define PADSEAL_UI_H
+
+struct app;
+
+/* Run the wizard on the home `home_dir` until the user quits.  Returns the
+ * exit status: 0 after q, 1 when the terminal could not be used, 2 when
+ * standard input or output is not a terminal.  After SIGINT, SIGTERM or
+ * SIGHUP it restores the terminal and ends the process by that signal
+ * (status 128 + the signal number as a shell reports it). */
+int ui_run(const char *home_dir);
+
+/* The home screen: the six steps, your identity, your correspondents.
+ * Returns flags for a key function (APP_PUSH when it opens). */
+int scr_home_open(struct app *a);
+
+#endif

@@ -482,13 +482,15 @@ say_differences(struct cmp_result *r)
 		say(r, " in that order)");
 		return;
 	}
+	if (total > 4) {
+		say(r, "%zu of the %zu groups differ (", total, r->n_groups);
+		say_groups(r);
+		say(r, "): this is not the certificate you were read");
+		return;
+	}
 	say(r, "%s ", total == 1 ? "group" : "groups");
 	say_groups(r);
 	say(r, " %s", total == 1 ? "differs" : "differ");
-	if (total > 4) {
-		say(r, " (%zu of %zu): this is not the certificate you were read", total, r->n_groups);
-		return;
-	}
 	for (size_t g = 0; g < r->n_groups; g++) {
 		if (!r->differ[g])
 			continue;
@@ -545,7 +547,10 @@ verdict_length(struct cmp_result *r, const struct typed *t,
 
 	while (p < kept && p < m && t->v[p] == e[p])
 		p++;
-	while (n <= UNITS_MAX && s < lo - p && t->v[n - 1 - s] == e[m - 1 - s])
+	/* After a skipped or doubled word the rest comes from the wrong list;
+	 * for finding the gap (never for matching) its bytes still count. */
+	while (n <= UNITS_MAX && s < lo - p &&
+	       (t->v[n - 1 - s] & ~OTHER) == e[m - 1 - s])
 		s++;
 	r->verdict = n < m ? CMP_SHORT : CMP_LONG;
 	if (n < m)

@@ -93,3 +93,22 @@ err_clear(struct err *e)
 	e->set = 0;
 	e->msg[0] = e->detail[0] = '\0';
 }
+
+int
+err_copy(struct err *e, const struct err *sub)
+{
+	if (e != NULL && !e->set)
+		*e = *sub;
+	return -1;
+}
+
+int
+err_wrap(struct err *e, const struct err *sub, const char *head)
+{
+	int fresh = e != NULL && !e->set;
+
+	err_set(e, "%s: %s", head, sub->msg);
+	if (fresh)
+		snprintf(e->detail, sizeof e->detail, "%s", sub->detail);
+	return -1;
+}

@@ -27,6 +27,11 @@ int err_ossl(struct err *e, const char *fmt, ...)
 int err_sys(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Report `sub` as it is (the first error still wins); returns -1. */
+int err_copy(struct err *e, const struct err *sub);
+/* Report `sub` under a heading: "head: sub"; returns -1. */
+int err_wrap(struct err *e, const struct err *sub, const char *head);
+
 /* Forget any recorded error (and drain the OpenSSL queue). */
 void err_clear(struct err *e);
 

@@ -188,6 +188,21 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Move `tmp` to `path` unless `path` exists, atomically.  link() is the
+ * classic way; file systems without hard links (FAT and exFAT on USB
+ * sticks, where backups go) get renameat2(RENAME_NOREPLACE). */
+static int
+place_noclobber(const char *tmp, const char *path)
+{
+	if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+		return -1;
+	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+}
+
 /* Make the current `path` also `path`.prev: a hard link made under a
  * temporary name and renamed over the old .prev, so each step is atomic. */
 static int
@@ -247,14 +262,13 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags,
 	}
 	fd = -1;
 	if (flags & FILE_NOCLOBBER) {
-		if (link(tmp, path) != 0) {
+		if (place_noclobber(tmp, path) != 0) {
 			if (errno == EEXIST)
 				err_set(e, "%s already exists; padseal does not overwrite it", path);
 			else
 				err_sys(e, "cannot create %s", path);
 			goto out;
 		}
-		unlink(tmp);
 	} else {
 		if ((flags & FILE_KEEP_PREV) && keep_prev(path, e) != 0)
 			goto out;

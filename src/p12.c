@@ -84,27 +84,6 @@ p12_pass_warning(enum p12_compat c, const char *pass)
 	return NULL;
 }
 
-/* Report `sub` as it is (the first error still wins). */
-static int
-pass_on(struct err *e, const struct err *sub)
-{
-	if (e != NULL && !e->set)
-		*e = *sub;
-	return -1;
-}
-
-/* An error `sub` reported under a heading; the first error still wins. */
-static int
-wrap(struct err *e, const struct err *sub, const char *head)
-{
-	int fresh = e != NULL && !e->set;
-
-	err_set(e, "%s: %s", head, sub->msg);
-	if (fresh)
-		snprintf(e->detail, sizeof e->detail, "%s", sub->detail);
-	return -1;
-}
-
 /* --- writing ------------------------------------------------------------ */
 
 int
@@ -150,7 +129,7 @@ p12_verify(const unsigned char *der, size_t len, const char *pass, X509 *cert,
 	int rc = -1;
 
 	if (p12_open(der, len, pass, "the backup", &got, &sub) != 0)
-		return wrap(e, &sub, head);
+		return err_wrap(e, &sub, head);
 	if (X509_cmp(got.cert, cert) != 0)
 		err_set(e, "%s: it holds a different certificate", head);
 	else if (!cred_key_matches(got.cert, got.key) || got.stray_keys)
@@ -457,7 +436,7 @@ unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w,
 		return 0;
 	walk_free(w);
 	if (!w->unsupported)
-		return pass_on(e, &sub);
+		return err_copy(e, &sub);
 	err_clear(&sub);
 	if (legacy_open(&l, e) != 0)
 		return -1;
@@ -468,7 +447,7 @@ unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w,
 		if (w->unsupported)
 			err_set(e, "%s uses encryption this system's OpenSSL cannot read, even with its legacy provider", what);
 		else
-			pass_on(e, &sub);
+			err_copy(e, &sub);
 	}
 	w->ctx = NULL;
 	legacy_close(&l);
@@ -710,7 +689,7 @@ unpack_any(PKCS12 *p12, const struct pw *cand, size_t n, int chosen,
 	}
 	if (chosen < 0 && w->bad_decrypt)
 		return err_set(e, "the passphrase does not open this file (%s)", what);
-	return pass_on(e, &sub);
+	return err_copy(e, &sub);
 }
 
 int
@@ -755,291 +734,4 @@ p12_cred_clear(struct p12_cred *c)
 	EVP_PKEY_free(c->key);
 	sk_X509_pop_free(c->chain, X509_free);
 	memset(c, 0, sizeof *c);
-}
-
-/* --- backup ------------------------------------------------------------- */
-
-struct p12_backup {
-	X509 *cert;
-	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
-	char hex[FPR_HEX_LEN];
-	char *name;             /* friendlyName: the person's name */
-};
-
-int
-p12_backup_check(const struct home *h, const struct state *st,
-		 const char *path, int force, struct err *e)
-{
-	struct ident cur;
-	struct stat sb;
-	char *copy;
-	const char *dir;
-	int found, rc = -1;
-
-	if ((found = ident_current(h, st, &cur, e)) < 0)
-		return -1;
-	ident_clear(&cur);
-	if (!found)
-		return err_set(e, "there is no credential to back up yet; create one with padseal create");
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return err_set(e, "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12", path, path);
-	if (!force && path_exists(path))
-		return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
-	dir = dirname(copy);
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		err_set(e, "cannot write %s: the folder %s does not exist", path, dir);
-	else if (access(dir, W_OK | X_OK) != 0)
-		err_sys(e, "cannot write %s: the folder %s is not writable", path, dir);
-	else
-		rc = 0;
-	free(copy);
-	return rc;
-}
-
-int
-p12_backup_open(const struct home *h, const struct state *st,
-		const char *unlock, struct p12_backup **out, struct err *e)
-{
-	struct p12_backup *b;
-	char **emails;
-	size_t n;
-
-	*out = NULL;
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		abort();
-	if (ident_unlock(h, st, unlock, &b->cert, &b->key, &b->chain, e) != 0) {
-		free(b);
-		return -1;
-	}
-	fpr_cert_hex(b->cert, b->hex);
-	b->name = cert_common_name(b->cert);
-	if (*b->name == '\0' && (n = cert_emails(b->cert, &emails)) > 0) {
-		free(b->name);
-		b->name = strdup(emails[0]);
-		cert_emails_free(emails, n);
-	}
-	*out = b;
-	return 0;
-}
-
-void
-p12_backup_free(struct p12_backup *b)
-{
-	if (b == NULL)
-		return;
-	X509_free(b->cert);
-	EVP_PKEY_free(b->key);
-	sk_X509_pop_free(b->chain, X509_free);
-	free(b->name);
-	free(b);
-}
-
-/* Remember the backup: one record per identity and file, the newest time
- * and form; never the passphrase.  Returns the record if it is new. */
-static struct rec *
-record_backup(struct state *st, const char *hex, const char *path,
-	      const char *at, const char *compat, const char *source)
-{
-	struct rec *r, *added = NULL;
-
-	for (r = state_first(st, "backup"); r; r = state_next(r, "backup"))
-		if (rec_get(r, "fpr") && strcasecmp(rec_get(r, "fpr"), hex) == 0 &&
-		    rec_get(r, "path") && strcmp(rec_get(r, "path"), path) == 0)
-			break;
-	if (r == NULL) {
-		r = added = state_add(st, "backup");
-		rec_set(r, "fpr", hex);
-		rec_set(r, "path", path);
-	}
-	rec_set(r, "at", at);
-	rec_set(r, "compat", compat);
-	rec_set(r, "source", source);
-	return added;
-}
-
-/* Write, then prove from disk what was written; remove it if it fails. */
-static int
-write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
-	      const unsigned char *der, size_t len, struct err *e)
-{
-	int (*check)(const unsigned char *, size_t, const char *, X509 *,
-		     enum p12_compat, struct err *) = req->verify ? req->verify : p12_verify;
-	struct err sub = ERR_INIT;
-	unsigned char *back = NULL;
-	size_t blen = 0;
-	int rc = 0;
-
-	if (file_write_atomic(req->path, der, len, req->force ? 0 : FILE_NOCLOBBER, &sub) != 0) {
-		if (!req->force && path_exists(req->path))
-			return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", req->path);
-		return pass_on(e, &sub);
-	}
-	if (file_read(req->path, FILE_MAX_CERT, &back, &blen, &sub) != 0 ||
-	    check(back, blen, req->pass, b->cert, req->compat, &sub) != 0) {
-		unlink(req->path);
-		err_set(e, "the backup written to %s failed its check and was removed, so nothing is backed up: %s",
-			req->path, sub.msg);
-		if (e != NULL && e->detail[0] == '\0')
-			snprintf(e->detail, sizeof e->detail, "%s", sub.detail);
-		rc = -1;
-	}
-	if (back != NULL)
-		OPENSSL_clear_free(back, blen + 1);
-	return rc;
-}
-
-int
-p12_backup_write(const struct p12_backup *b, const struct home *h,
-		 struct state *st, const struct p12_backup_req *req,
-		 struct p12_backup_done *out, struct err *e)
-{
-	struct rec *cur = state_find(st, "identity", "status", "current");
-	const char *fpr = cur ? rec_get(cur, "fpr") : NULL;
-	struct err sub = ERR_INIT;
-	unsigned char *der = NULL;
-	size_t len = 0;
-	int rc = -1;
-
-	memset(out, 0, sizeof *out);
-	if (fpr == NULL || strcasecmp(fpr, b->hex) != 0)
-		return err_set(e, "your current credential changed while padseal was working; run padseal backup again");
-	if (pass_check_new(req->pass, NULL, e) != 0)
-		return -1;
-	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat,
-		      &der, &len, e) != 0 ||
-	    write_checked(b, req, der, len, e) != 0)
-		goto out;
-	if (realpath(req->path, out->path) == NULL)
-		snprintf(out->path, sizeof out->path, "%s", req->path);
-	iso_now(out->at);
-	snprintf(out->hex, sizeof out->hex, "%s", b->hex);
-	out->n_chain = (size_t)sk_X509_num(b->chain);
-	out->ec = EVP_PKEY_is_a(b->key, "EC");
-	record_backup(st, b->hex, out->path, out->at, compats[req->compat].name, "backup");
-	if (state_save(h, st, &sub) != 0) {
-		char head[4200];
-
-		snprintf(head, sizeof head, "the backup in %s is good, but the checklist could not record it", out->path);
-		wrap(e, &sub, head);
-		goto out;
-	}
-	rc = 0;
-out:
-	OPENSSL_clear_free(der, len);
-	return rc;
-}
-
-/* --- restore ------------------------------------------------------------ */
-
-#define MAX_NOTES 4
-
-struct p12_restore {
-	struct p12_cred cred;
-	char path[4096];       /* absolute when it can be resolved */
-	char base[256];        /* the file name, for the archive reason */
-	char notes[MAX_NOTES][400];
-	size_t n_notes;
-};
-
-static void
-note(struct p12_restore *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-note(struct p12_restore *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->n_notes == MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->notes[r->n_notes++], sizeof r->notes[0], fmt, ap);
-	va_end(ap);
-}
-
-int
-p12_restore_open(const unsigned char *buf, size_t len, const char *path,
-		 const char *pass, struct p12_restore **out, struct err *e)
-{
-	struct p12_restore *r;
-	char *copy;
-
-	*out = NULL;
-	if ((r = calloc(1, sizeof *r)) == NULL)
-		abort();
-	if (p12_open(buf, len, pass, path, &r->cred, e) != 0) {
-		free(r);
-		return -1;
-	}
-	if (realpath(path, r->path) == NULL)
-		snprintf(r->path, sizeof r->path, "%s", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
-	snprintf(r->base, sizeof r->base, "%s", basename(copy));
-	free(copy);
-	if (r->cred.legacy_provider)
-		note(r, "%s uses old, weak encryption (such as the RC2-40 of Windows, Outlook and gpgsm exports), read with OpenSSL's legacy provider; your key is now stored with strong encryption. Make a fresh backup with padseal backup.", path);
-	if (r->cred.empty_pass)
-		note(r, "%s has an empty passphrase: anyone with a copy has your key. It does not count as a backup; make one with padseal backup.", path);
-	if (!r->cred.mac)
-		note(r, "%s has no integrity check (MAC), so damage to it would go unnoticed; make a fresh backup with padseal backup.", path);
-	if (r->cred.stray_keys)
-		note(r, "%s also holds %zu private key%s matching none of its certificates; %s not restored (the file still holds %s).",
-		     path, r->cred.stray_keys, r->cred.stray_keys == 1 ? "" : "s",
-		     r->cred.stray_keys == 1 ? "it was" : "they were", r->cred.stray_keys == 1 ? "it" : "them");
-	*out = r;
-	return 0;
-}
-
-void
-p12_restore_free(struct p12_restore *r)
-{
-	if (r == NULL)
-		return;
-	p12_cred_clear(&r->cred);
-	free(r);
-}
-
-size_t
-p12_restore_notes(const struct p12_restore *r, const char **notes, size_t max)
-{
-	size_t n = 0;
-
-	for (; n < r->n_notes && n < max; n++)
-		notes[n] = r->notes[n];
-	return n;
-}
-
-int
-p12_restore_plan(const struct home *h, const struct state *st,
-		 const struct p12_restore *r, struct ident *cur, struct err *e)
-{
-	return ident_adopt_plan(h, st, r->cred.cert, cur, e);
-}
-
-int
-p12_restore_store(const struct home *h, struct state *st,
-		  const struct p12_restore *r, const char *pass,
-		  struct ident *out, struct err *e)
-{
-	char hex[FPR_HEX_LEN], now[24];
-	struct rec *b = NULL;
-
-	/* The file just opened and held this key: it is a checked backup,
-	 * unless anyone could open it. */
-	if (!r->cred.empty_pass) {
-		fpr_cert_hex(r->cred.cert, hex);
-		iso_now(now);
-		b = record_backup(st, hex, r->path, now, r->cred.form, "restore");
-	}
-	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass,
-			r->base, out, e) != 0) {
-		if (b != NULL)
-			state_del(st, b);
-		return -1;
-	}
-	return 0;
 }

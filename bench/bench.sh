@@ -12,7 +12,7 @@
 # Not a test: it never fails on a slow ratio, only when a command fails.
 set -eu
 
-sections="kdf create p12"
+sections="kdf create p12 smime"
 
 usage() {
 	echo "usage: $0 PADSEAL [$sections]" >&2
@@ -31,7 +31,7 @@ esac
 command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
 [ $# -gt 0 ] && sections="$*"
 for s in $sections; do
-	case $s in kdf | create | p12) ;; *) usage ;; esac
+	case $s in kdf | create | p12 | smime) ;; *) usage ;; esac
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
@@ -295,6 +295,137 @@ bench_p12() {
 			"$(ratio "$pr" "$or")" "$(ratio $((pr - ${KDF_EXTRA:-0})) "$or")"
 	done
 	printf '\n  padseal also reads each backup back and records it; restore stores the key\n  under scrypt (openssl -out: PBKDF2 2048) and fsyncs. Modern: 100000 rounds.\n\n'
+}
+
+# --- S/MIME: compose (sign+encrypt) and read (decrypt+verify) -------------
+#
+# To merge into bench/bench.sh: add "smime" to $sections and to the case in
+# the section check.  Needs bench/compose (noinst program: bench/compose.c,
+# LDADD libpadseal.a $(CRYPTO_LIBS)) beside ./padseal, or BENCH_COMPOSE.
+# Peak memory needs GNU time (/usr/bin/time); without it, "n/a".
+
+# peak PROGRAM ARG...: run a program (not a shell function) once more (stdin
+# /dev/null, output to $T/out) and set PEAK to its maximum resident set size
+# in KB, or "n/a".
+peak() {
+	PEAK=n/a
+	[ -x /usr/bin/time ] || return 0
+	if /usr/bin/time -f %M -o "$T/rss" "$@" </dev/null >"$T/out" 2>"$T/err"; then
+		PEAK=$(tail -n 1 "$T/rss")
+	fi
+}
+
+# mb KB: kilobytes as megabytes with one decimal ("n/a" passes through).
+mb() {
+	case $1 in
+	n/a) printf 'n/a' ;;
+	*) printf '%d.%d' $(($1 / 1024)) $((($1 % 1024) * 10 / 1024)) ;;
+	esac
+}
+
+# Text of SIZE MiB in lines of 80 (what a long mail would hold).
+smime_text() { # MIB FILE
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n * 13108; i++)
+		printf "%05d The quick brown fox jumps over the lazy dog, again and again, and again.\n", i % 100000 }' |
+		head -c $(($1 * 1048576)) >"$2"
+}
+
+ossl_sign_encrypt() { # TEXT OUT [-stream]
+	openssl cms -sign ${3:-} -in "$1" -signer "$T/s/cert.pem" -inkey "$T/s/key.pem" |
+		openssl cms -encrypt ${3:-} -aes256 -out "$2" "$T/r.pem" "$T/s/cert.pem"
+}
+
+pad_sign_encrypt() { # TEXT OUT
+	"$COMPOSE" signed-encrypted "$T/s/cert.pem" "$T/s/key.pem" "$T/r.pem" "$1" "$2"
+}
+
+ossl_decrypt_verify() { # MSG
+	openssl cms -decrypt -in "$1" -inkey "$T/r.key" -recip "$T/r.pem" |
+		openssl cms -verify -CAfile "$T/s/cert.pem" -out /dev/null
+}
+
+pad_decrypt_verify() { # MSG
+	"$PADSEAL" --home "$T/home" --passphrase-file "$PASS" read "$1"
+}
+
+bench_smime() {
+	COMPOSE=${BENCH_COMPOSE:-$(dirname "$PADSEAL")/bench/compose}
+	[ -x "$COMPOSE" ] || { echo "bench: $COMPOSE is missing: make bench/compose" >&2; exit 1; }
+	# The recipient is a padseal home (RSA 3072), the sender a throw-away
+	# OpenSSL credential that the home trusts, so `padseal read` exits 0.
+	rm -rf "$T/home" "$T/s"
+	mkdir "$T/s"
+	"$PADSEAL" --home "$T/home" --new-passphrase-file "$PASS" create --name Bench \
+		--email bench@example.org --key rsa3072 >/dev/null
+	"$PADSEAL" --home "$T/home" cert --out "$T/r.pem" 2>/dev/null
+	openssl pkey -in "$(ls "$T"/home/identities/*/key.pem)" -passin "file:$PASS" -out "$T/r.key"
+	openssl req -x509 -newkey rsa:3072 -nodes -sha256 -days 30 -subj "/CN=Sender" \
+		-addext "subjectAltName=email:sender@example.org" \
+		-addext "keyUsage=critical,digitalSignature,keyEncipherment" \
+		-addext "extendedKeyUsage=emailProtection" -addext "basicConstraints=critical,CA:FALSE" \
+		-keyout "$T/s/key.pem" -out "$T/s/cert.pem" 2>/dev/null
+	"$PADSEAL" --home "$T/home" import "$T/s/cert.pem" >/dev/null
+	"$PADSEAL" --home "$T/home" trust sender@example.org --verified in-person >/dev/null
+
+	echo "S/MIME, RSA 3072: sign+encrypt and decrypt+verify (median ms; peak MB)"
+	printf '  %-22s %5s %9s %9s %6s %9s %9s\n' "" size padseal openssl ratio "pad MB" "ossl MB"
+	for size in 1 64; do
+		case $size in 64) n=$(runs 3) ;; *) n=$(runs 7) ;; esac
+		smime_text "$size" "$T/text"
+		for op in sign-encrypt sign-encrypt-stream decrypt-verify; do
+			p='' o=''
+			for i in $(seq "$n"); do
+				case $op in
+				sign-encrypt*)
+					timed pad_sign_encrypt "$T/text" "$T/p.eml"
+					p="$p $ELAPSED"
+					timed ossl_sign_encrypt "$T/text" "$T/o.eml" ${op#sign-encrypt}
+					o="$o $ELAPSED" ;;
+				decrypt-verify)
+					timed pad_decrypt_verify "$T/o.eml"
+					p="$p $ELAPSED"
+					timed ossl_decrypt_verify "$T/o.eml"
+					o="$o $ELAPSED" ;;
+				esac
+			done
+			case $op in
+			sign-encrypt*)
+				peak "$COMPOSE" signed-encrypted "$T/s/cert.pem" "$T/s/key.pem" "$T/r.pem" "$T/text" "$T/p.eml"
+				pp=$PEAK
+				peak sh -c "openssl cms -sign ${op#sign-encrypt} -in '$T/text' -signer '$T/s/cert.pem' -inkey '$T/s/key.pem' >'$T/signed.eml'"
+				op1=$PEAK
+				peak openssl cms -encrypt ${op#sign-encrypt} -aes256 -in "$T/signed.eml" -out "$T/o.eml" "$T/r.pem" "$T/s/cert.pem"
+				[ "$op1" != n/a ] && [ "$PEAK" != n/a ] && [ "$op1" -gt "$PEAK" ] && PEAK=$op1 ;;
+			*)
+				peak "$PADSEAL" --home "$T/home" --passphrase-file "$PASS" read "$T/o.eml"
+				pp=$PEAK
+				peak openssl cms -decrypt -in "$T/o.eml" -inkey "$T/r.key" -recip "$T/r.pem" -out "$T/dec.eml"
+				op1=$PEAK
+				peak openssl cms -verify -in "$T/dec.eml" -CAfile "$T/s/cert.pem" -out /dev/null
+				[ "$op1" != n/a ] && [ "$PEAK" != n/a ] && [ "$op1" -gt "$PEAK" ] && PEAK=$op1 ;;
+			esac
+			# shellcheck disable=SC2086 # lists of numbers
+			p=$(median $p) o=$(median $o)
+			case $op in
+			sign-encrypt) label="sign+encrypt" ;;
+			sign-encrypt-stream) label="  vs openssl -stream" ;;
+			*) label="decrypt+verify" ;;
+			esac
+			printf '  %-22s %3dMiB %9s %9s %6s %9s %9s\n' "$label" "$size" "$(ms "$p")" "$(ms "$o")" \
+				"$(ratio "$p" "$o")" "$(mb "$pp")" "$(mb "$PEAK")"
+		done
+	done
+	cat <<'EOF'
+
+  padseal composes through bench/compose (the core's smime_compose, streaming,
+  what `matrix send` and `intro` use); openssl runs `cms -sign | cms -encrypt`,
+  first as is, then with -stream.  decrypt+verify is `padseal read` (which also
+  unlocks the key: see section kdf) against `cms -decrypt | cms -verify`, both
+  on the message openssl made.  Peak MB: padseal's process; for openssl the
+  larger of its two commands.  Goal: ratio <= 1.0, composing in memory well
+  below the message size.
+EOF
+	echo
 }
 
 echo "padseal bench: $("$PADSEAL" --version), $(openssl version)"

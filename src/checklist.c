@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,9 @@
 
 #include "addr.h"
 #include "checklist.h"
+#include "peer.h"
 #include "state.h"
+#include "trust.h"
 
 #define EXPIRY_WARN_DAYS 60 /* renewing means re-verifying with everyone */
 
@@ -109,6 +110,7 @@ peer_from_rec(const struct rec *r, struct peer_progress *p)
 		abort();
 	snprintf(p->fpr, sizeof p->fpr, "%s", rec_get(r, "fpr-colon") ? rec_get(r, "fpr-colon") : "");
 	p->trusted = has(r, "trusted");
+	p->retired = trust_retired(r);
 	p->verified = NULL;
 	if (rec_get(r, "verified") != NULL) {
 		static const char *const methods[] = {"phone", "in-person", "other"};
@@ -132,22 +134,31 @@ peer_from_rec(const struct rec *r, struct peer_progress *p)
 	p->step[STEP_TEST] = all;
 }
 
+/* Duplicates: another certificate still in use (not retired) shares an
+ * address.  Changed: as trust.h defines it.  Records and cl->peers are in
+ * the same order. */
 static void
 mark_duplicates(struct checklist *cl, const struct state *st)
 {
-	for (size_t i = 0; i < cl->n_peers; i++)
-		for (size_t j = 0; j < cl->n_peers; j++)
-			if (i != j && addr_eq(cl->peers[i].email, cl->peers[j].email))
-				cl->peers[i].duplicate = 1;
-	for (size_t i = 0; i < cl->n_peers; i++) {
-		struct rec *r = state_find(st, "peer", "fpr-colon", cl->peers[i].fpr);
+	struct rec *r = state_first(st, "peer");
 
-		cl->peers[i].changed = r != NULL && has(r, "changed");
-		if (cl->peers[i].duplicate)
-			problem(cl, "%s has more than one certificate; clients pick one at random: keep the verified one and retire the others",
-				cl->peers[i].email);
-		if (cl->peers[i].changed)
-			problem(cl, "the certificate of %s changed since you verified it: verify again", cl->peers[i].email);
+	for (size_t i = 0; i < cl->n_peers && r; i++, r = state_next(r, "peer")) {
+		struct peer_progress *p = &cl->peers[i];
+		struct trust_status ts;
+
+		for (struct rec *o = state_first(st, "peer"); o && !p->retired; o = state_next(o, "peer"))
+			if (o != r && !trust_retired(o) && peer_shares_address(r, o))
+				p->duplicate = 1;
+		trust_status_rec(st, r, &ts);
+		p->changed = ts.changed;
+		if (p->retired)
+			continue;
+		if (p->changed)
+			problem(cl, "the certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s",
+				p->email, ts.previous[0] ? ts.previous : "another one", p->fpr);
+		else if (p->duplicate)
+			problem(cl, "the address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT",
+				p->email);
 	}
 }
 
@@ -193,6 +204,7 @@ static void
 next_action(struct checklist *cl)
 {
 	const struct peer_progress *p = NULL;
+	char who[40] = "";
 
 	cl->next_step = STEP_COUNT;
 	for (int s = 0; s < STEP_COUNT; s++) {
@@ -202,8 +214,25 @@ next_action(struct checklist *cl)
 		}
 	}
 	for (size_t i = 0; i < cl->n_peers && p == NULL; i++)
-		if (!cl->peers[i].step[cl->next_step < STEP_COUNT ? cl->next_step : STEP_TEST])
+		if (!cl->peers[i].retired &&
+		    !cl->peers[i].step[cl->next_step < STEP_COUNT ? cl->next_step : STEP_TEST])
 			p = &cl->peers[i];
+	/* An address with several certificates names the trusted one; the
+	 * others are named by fingerprint (16 hex digits). */
+	if (p != NULL && p->duplicate && !p->trusted) {
+		size_t n = 0;
+
+		for (const char *c = p->fpr; *c && n < 16; c++)
+			if (*c != ':')
+				who[n++] = *c;
+		who[n] = '\0';
+	} else if (p != NULL) {
+		snprintf(who, sizeof who, "%s", p->email);
+	}
+	if (p != NULL && p->changed && cl->next_step == STEP_VERIFY) {
+		snprintf(cl->next, sizeof cl->next, "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"", p->email, who);
+		return;
+	}
 	switch (cl->next_step) {
 	case STEP_CREATE:
 		snprintf(cl->next, sizeof cl->next, "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
@@ -218,10 +247,10 @@ next_action(struct checklist *cl)
 			snprintf(cl->next, sizeof cl->next, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", p->email, p->email);
 		break;
 	case STEP_VERIFY:
-		snprintf(cl->next, sizeof cl->next, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", p->email, p->email);
+		snprintf(cl->next, sizeof cl->next, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", p->email, who);
 		break;
 	case STEP_TRUST:
-		snprintf(cl->next, sizeof cl->next, "Trust %s's verified certificate: padseal trust %s --verified phone", p->email, p->email);
+		snprintf(cl->next, sizeof cl->next, "Trust %s's verified certificate: padseal trust %s --verified phone", p->email, who);
 		break;
 	case STEP_TEST:
 		snprintf(cl->next, sizeof cl->next, "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back", p->email, p->email);
@@ -255,9 +284,16 @@ checklist_load(const struct home *h, struct checklist *cl, struct err *e)
 	cl->step[STEP_CREATE] = cl->has_ident;
 	cl->step[STEP_BACKUP] = cl->has_ident && cl->backed_up;
 	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++) {
-		cl->step[s] = cl->n_peers > 0;
-		for (size_t i = 0; i < cl->n_peers; i++)
+		size_t active = 0;
+
+		cl->step[s] = 1;
+		for (size_t i = 0; i < cl->n_peers; i++) {
+			if (cl->peers[i].retired)
+				continue;
+			active++;
 			cl->step[s] &= cl->peers[i].step[s];
+		}
+		cl->step[s] &= active > 0;
 	}
 	if (found) {
 		char last[24];

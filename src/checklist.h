@@ -22,6 +22,8 @@ struct peer_progress {
 	int step[STEP_COUNT]; /* only EXCHANGE..TEST are meaningful */
 	const char *verified; /* NULL, "phone", "in-person", "other" */
 	int trusted, duplicate, changed;
+	int retired;          /* trust withdrawn, superseded or set aside: kept
+	                         to check old mail, left out of the steps */
 	enum cell_state cell[DIR_COUNT][KIND_COUNT];
 };
 

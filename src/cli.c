@@ -40,8 +40,8 @@ static const struct verb verbs[] = {
 	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
 	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
 	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, 4096,
-	 "matrix [send --to PEER --out DIR | check FILE... | confirm --to PEER --cell out:KIND] [--json]"},
-	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare PEER TEXT"},
+	 "matrix [--to PEER] [--json] | matrix send --to PEER --out DIR [--force] | matrix check FILE... | matrix confirm --to PEER --cell out:KIND"},
+	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
 	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1, "trust PEER --verified phone|in-person|other [--force]"},
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
 };

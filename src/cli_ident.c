@@ -2,6 +2,7 @@
  * create, show, cert, fingerprint, lint, status. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "cred.h"
 #include "fileio.h"
 #include "fpr.h"
+#include "peer.h"
+#include "words.h"
 #include "ident.h"
 #include "json.h"
 #include "lint.h"
@@ -40,7 +43,7 @@ print_lint(const struct lint_report *r)
 	       n[1], n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
 }
 
-static void
+void
 json_lint(FILE *f, const struct lint_report *r)
 {
 	fputc('[', f);
@@ -292,37 +295,85 @@ out:
 	return rc;
 }
 
-/* The certificate a FILE operand (or, with none, the current identity) names. */
+/* Does `s` look like a fingerprint prefix (hex digits, colons, spaces)? */
+static int
+hexish(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ':' || *s == ' ')
+			continue;
+		if (!isxdigit((unsigned char)*s))
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
+/* The certificate of the current identity (no operand), of an existing
+ * FILE, or of a correspondent (PEER: an address or a fingerprint prefix).
+ * Returns 0 or the exit status after printing the error. */
 static int
 target_cert(const struct cli *c, X509 **out, char *what, size_t whatlen)
 {
 	struct err e = ERR_INIT;
+	struct state *st = NULL;
 	unsigned char *buf = NULL;
+	const char *arg = c->nargs ? c->args[0] : NULL;
 	size_t len = 0;
-	int rc = 0;
+	struct home h = {0};
+	int rc = 0, home_used = 0;
 
 	*out = NULL;
-	if (c->nargs == 0) {
-		struct state *st = NULL;
-		struct home h;
-
-		if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-			return rc;
-		if (state_load(&h, &st, &e) != 0 ||
-		    ident_cert_export(&h, st, 1, &buf, &len, &e) != 0)
+	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && !hexish(arg)))) {
+		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
 			rc = cli_fail(c, &e, EXIT_NO);
-		state_free(st);
-		home_close(&h);
+		snprintf(what, whatlen, "%s", arg);
+		goto parse;
+	}
+	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
+		return rc;
+	home_used = 1;
+	if (state_load(&h, &st, &e) != 0) {
+		rc = cli_fail(c, &e, EXIT_NO);
+	} else if (arg == NULL) {
+		if (ident_cert_export(&h, st, 1, &buf, &len, &e) != 0)
+			rc = cli_fail(c, &e, EXIT_NO);
 		snprintf(what, whatlen, "your certificate");
 	} else {
-		if (file_read(c->args[0], FILE_MAX_CERT, &buf, &len, &e) != 0)
-			rc = cli_fail(c, &e, EXIT_NO);
-		snprintf(what, whatlen, "%s", c->args[0]);
+		struct rec *r = NULL;
+
+		if ((rc = cli_peer(c, st, arg, &r)) == 0) {
+			snprintf(what, whatlen, "the certificate of %s", rec_get(r, "email"));
+			if (peer_cert(&h, r, out, &e) != 0)
+				rc = cli_fail(c, &e, EXIT_NO);
+		}
 	}
-	if (rc == 0 && cert_parse(buf, len, what, out, &e) != 0)
+parse:
+	if (rc == 0 && *out == NULL && cert_parse(buf, len, what, out, &e) != 0)
 		rc = cli_fail(c, &e, EXIT_NO);
 	free(buf);
+	state_free(st);
+	if (home_used)
+		home_close(&h);
 	return rc;
+}
+
+/* The words of the fingerprint, groups as fpr_grouped numbers them. */
+static void
+json_words(const unsigned char *d, size_t n)
+{
+	char hex[FPR_HEX_LEN];
+
+	fpr_hex(d, n, hex);
+	printf("\"groups\":[");
+	for (size_t g = 0; g * FPR_GROUP_HEX < 2 * n; g++)
+		printf("%s\"%.*s\"", g ? "," : "", FPR_GROUP_HEX, hex + g * FPR_GROUP_HEX);
+	printf("],\"words\":[");
+	for (size_t i = 0; i < n; i++)
+		printf("%s\"%s\"", i ? "," : "", words_word(d[i], i));
+	printf("]");
 }
 
 int
@@ -331,6 +382,7 @@ cmd_fingerprint(struct cli *c)
 	enum fpr_alg alg = (c->given & O_SHA1) ? FPR_SHA1 : FPR_SHA256;
 	unsigned char d[FPR_MAX];
 	char colon[FPR_COLON_LEN], grouped[FPR_GROUPED_LEN], what[512];
+	char words[WORDS_GROUPED_LEN];
 	X509 *cert;
 	size_t n;
 	int rc;
@@ -340,6 +392,7 @@ cmd_fingerprint(struct cli *c)
 	n = fpr_digest(cert, alg, d);
 	fpr_colon(d, n, colon);
 	fpr_grouped(d, n, grouped, sizeof grouped);
+	words_grouped(d, n, words, sizeof words);
 	if (c->given & O_JSON) {
 		int first = 1;
 
@@ -348,12 +401,17 @@ cmd_fingerprint(struct cli *c)
 		json_str(stdout, alg == FPR_SHA1 ? "sha1" : "sha256");
 		json_key(stdout, &first, "fingerprint");
 		json_str(stdout, colon);
+		printf(",");
+		json_words(d, n);
 		printf("}\n");
 	} else {
+		/* Line 1 is exactly what openssl prints after "Fingerprint=". */
 		printf("%s\n\n", colon);
 		print_grouped(alg == FPR_SHA1 ?
 			      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
 			      "SHA-256 fingerprint, to read aloud:", grouped);
+		if (c->given & O_WORDS)
+			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:", words);
 	}
 	X509_free(cert);
 	return EXIT_OK;

@@ -4,6 +4,7 @@
 #define PADSEAL_CLI_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli.h"
 #include "err.h"
@@ -57,6 +58,14 @@ struct ident;
 struct lint_report;
 void print_ident(const struct ident *id);
 void print_lint(const struct lint_report *r);
+void json_lint(FILE *f, const struct lint_report *r);
+
+/* Resolve a PEER argument in `st` (cli_trust.c): 0, or the exit status
+ * after printing why (1 nothing matches, 2 ambiguous). */
+struct state;
+struct rec;
+int cli_peer(const struct cli *c, const struct state *st, const char *spec,
+	     struct rec **out);
 
 /* The verbs. */
 int cmd_create(struct cli *c);

@@ -438,7 +438,10 @@ dup_ia5(const ASN1_STRING *s)
 		return NULL;
 	if ((p = malloc((size_t)n + 1)) == NULL)
 		abort();
-	memcpy(p, d, (size_t)n);
+	/* A hostile certificate must not put terminal escapes on screen:
+	 * control characters (never valid in an address) become '?'. */
+	for (int i = 0; i < n; i++)
+		p[i] = d[i] < 0x20 || d[i] == 0x7f ? '?' : (char)d[i];
 	p[n] = '\0';
 	return p;
 }

@@ -89,12 +89,16 @@ file_read(const char *path, size_t max, unsigned char **out, size_t *len,
 		err_set(e, "%s is too large (%s; at most %s is accepted)", path, a, b);
 		goto out;
 	}
-	/* Read in chunks so pipes and special files work too. */
+	/* A regular file is read into one buffer of its size (one byte more
+	 * to see the end); pipes and special files grow by doubling. */
 	for (size_t cap = 0;;) {
 		ssize_t n;
 
 		if (got == cap) {
 			size_t ncap = cap ? cap * 2 : 65536;
+
+			if (cap == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+				ncap = (size_t)st.st_size + 1;
 			unsigned char *nb;
 
 			if (cap > max) {

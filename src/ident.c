@@ -312,6 +312,8 @@ ident_check_new(const struct home *h, const struct state *st,
 
 _Static_assert(IDENT_DEFAULT_DAYS == CRED_DEFAULT_DAYS,
 	       "ident.h and cred.h disagree on the default validity");
+_Static_assert(IDENT_MAX_DAYS == CRED_MAX_DAYS,
+	       "ident.h and cred.h disagree on the longest validity");
 
 const char *
 ident_key_type(size_t i, const char **help, int *dflt)

@@ -59,9 +59,11 @@ struct ident_new {
 	int replace;      /* archive the current identity instead of refusing */
 };
 
-/* The default validity in days (cred.h's CRED_DEFAULT_DAYS), for a front
- * end that shows it before the request is made. */
+/* The default and the longest validity in days (cred.h's
+ * CRED_DEFAULT_DAYS and CRED_MAX_DAYS), for a front end that shows them
+ * before the request is made. */
 #define IDENT_DEFAULT_DAYS 730
+#define IDENT_MAX_DAYS 36500
 
 /* The key types, in order, for a front end's chooser without OpenSSL: the
  * i-th (from 0) type's name as ident_new.key takes it, or NULL past the

@@ -1,3 +1,529 @@
+/* matrix — the eight cells of the test, the four test messages, and the
+ * judgement of a message by its structure (see matrix.h). */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/x509.h>
+
+#include "addr.h"
+#include "cred.h"
+#include "fileio.h"
 #include "matrix.h"
+#include "mime.h"
+#include "peer.h"
+#include "smime.h"
+
+static const char *const file_names[KIND_COUNT] = {
+	"plain.eml", "signed.eml", "encrypted.eml", "signed-encrypted.eml",
+};
+
+const char *
+matrix_file_name(enum cell_kind k)
+{
+	return file_names[k];
+}
+
+const char *
+matrix_dir_name(enum cell_dir d)
+{
+	return d == DIR_OUT ? "out" : "in";
+}
+
+int
+matrix_cell_parse(const char *spec, enum cell_dir *d, enum cell_kind *k)
+{
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : 0;
+
+	if (colon == NULL)
+		return -1;
+	if (n == 3 && strncasecmp(spec, "out", 3) == 0)
+		*d = DIR_OUT;
+	else if (n == 2 && strncasecmp(spec, "in", 2) == 0)
+		*d = DIR_IN;
+	else
+		return -1;
+	for (int i = 0; i < KIND_COUNT; i++) {
+		if (strcasecmp(colon + 1, cell_kind_name((enum cell_kind)i)) == 0) {
+			*k = (enum cell_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+cell_key(char *buf, size_t len, enum cell_dir d, enum cell_kind k, int why)
+{
+	snprintf(buf, len, "%s-%s%s", matrix_dir_name(d), cell_kind_name(k), why ? "-why" : "");
+}
+
+enum cell_state
+matrix_get(const struct rec *r, enum cell_dir d, enum cell_kind k,
+	   const char **why)
+{
+	char key[48];
+	const char *v;
+
+	cell_key(key, sizeof key, d, k, 1);
+	if (why != NULL)
+		*why = rec_get(r, key);
+	cell_key(key, sizeof key, d, k, 0);
+	v = rec_get(r, key);
+	for (int s = CELL_TODO; v != NULL && s <= CELL_FAILED; s++)
+		if (strcmp(v, cell_state_name((enum cell_state)s)) == 0)
+			return (enum cell_state)s;
+	return CELL_TODO;
+}
+
+void
+matrix_set(struct rec *r, enum cell_dir d, enum cell_kind k,
+	   enum cell_state s, const char *why)
+{
+	char key[48];
+
+	cell_key(key, sizeof key, d, k, 0);
+	rec_set(r, key, cell_state_name(s));
+	cell_key(key, sizeof key, d, k, 1);
+	rec_set(r, key, why);
+}
+
+int
+matrix_all_passed(const struct rec *r)
+{
+	for (int d = 0; d < DIR_COUNT; d++)
+		for (int k = 0; k < KIND_COUNT; k++)
+			if (matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL) != CELL_PASSED)
+				return 0;
+	return 1;
+}
+
+void
+matrix_confirm(struct rec *r, enum cell_kind k)
+{
+	matrix_set(r, DIR_OUT, k, CELL_PASSED, "confirmed by correspondent");
+}
+
+static int
+is_trusted(const struct rec *r)
+{
+	const char *v = rec_get(r, "trusted");
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+int
+matrix_send_check(const struct home *h, const struct rec *r, const char *dir,
+		  int untrusted_ok, time_t now, struct err *e)
+{
+	const char *email = rec_get(r, "email");
+	char who[400];
+	X509 *cert = NULL;
+	int rc;
+
+	snprintf(who, sizeof who, "the certificate of %s", email);
+	if (peer_cert(h, r, &cert, e) != 0)
+		return -1;
+	rc = smime_can_encrypt_to(cert, now, who, e);
+	X509_free(cert);
+	if (rc != 0)
+		return -1;
+	if (!is_trusted(r) && !untrusted_ok)
+		return err_set(e, "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
+			       who, email, email);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		char *path = path_join(dir, file_names[k]);
+		int exists = path_exists(path);
+
+		if (exists)
+			err_set(e, "%s already exists; padseal does not overwrite test messages: choose another --out directory or move the old ones away", path);
+		free(path);
+		if (exists)
+			return -1;
+	}
+	return 0;
+}
+
+/* The text of test message k: which of the four it is, what the
+ * recipient's client should show, and how to report it.  free(). */
+static char *
+test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
+{
+	static const char *const what[KIND_COUNT] = {
+		"PLAIN: neither signed nor encrypted",
+		"SIGNED, not encrypted",
+		"ENCRYPTED, not signed",
+		"SIGNED AND ENCRYPTED",
+	};
+	const char *me = smime_sender_address(s);
+	char show[400], *text;
+
+	switch (k) {
+	case KIND_PLAIN:
+		snprintf(show, sizeof show, "no signature and no encryption, just this text.");
+		break;
+	case KIND_SIGNED:
+		snprintf(show, sizeof show, "a valid signature by %s, not encrypted.", me);
+		break;
+	case KIND_ENCRYPTED:
+		snprintf(show, sizeof show, "encrypted (usually a lock), and no signature.");
+		break;
+	default:
+		snprintf(show, sizeof show, "encrypted (usually a lock) AND a valid signature by %s.", me);
+	}
+	if (asprintf(&text,
+		     "Hello,\n\n"
+		     "this is test message %d of 4 from %s <%s>. We are checking\n"
+		     "that signed and encrypted mail works between us: each of us sends\n"
+		     "the other one message of each kind.\n\n"
+		     "This one is %s.\n\n"
+		     "Your client should show: %s\n\n"
+		     "If it does, please tell me; I record it with\n"
+		     "  padseal matrix confirm --to %s --cell out:%s\n"
+		     "If you use padseal, save this message as a file and run\n"
+		     "  padseal matrix check FILE\n"
+		     "If your client shows anything else, tell me exactly what it says.\n\n"
+		     "%s\n",
+		     (int)k + 1, smime_sender_name(s), me, what[k], show, to,
+		     cell_kind_name(k), smime_sender_name(s)) < 0)
+		abort();
+	return text;
+}
+
+/* Remove the files a failed send wrote. */
+static void
+unwrite(const char *dir, int upto)
+{
+	for (int k = 0; k < upto; k++) {
+		char *path = path_join(dir, file_names[k]);
+
+		unlink(path);
+		free(path);
+	}
+}
+
+int
+matrix_send(const struct home *h, struct state *st, struct rec *r,
+	    const struct smime_sender *s, const char *dir, int untrusted_ok,
+	    time_t now, struct err *e)
+{
+	const char *to = rec_get(r, "email");
+	char *msg[KIND_COUNT] = {NULL}, *name = NULL;
+	size_t len[KIND_COUNT] = {0};
+	X509 *cert = NULL;
+	int k, rc = -1;
+
+	(void)st; /* the cells live in `r`, which belongs to `st` */
+	if (matrix_send_check(h, r, dir, untrusted_ok, now, e) != 0 ||
+	    peer_cert(h, r, &cert, e) != 0)
+		goto out;
+	name = cert_common_name(cert);
+	for (k = 0; k < KIND_COUNT; k++) {
+		char subject[80], *text = test_text((enum cell_kind)k, s, to);
+		int bad;
+
+		snprintf(subject, sizeof subject, "padseal test %d of 4: %s", k + 1,
+			 cell_kind_name((enum cell_kind)k));
+		bad = smime_sender_compose(s, (enum cell_kind)k, name, to, cert, subject,
+					   text, now, &msg[k], &len[k], e);
+		free(text);
+		if (bad)
+			goto out;
+	}
+	if (dir_ensure(dir, e) != 0)
+		goto out;
+	for (k = 0; k < KIND_COUNT; k++) {
+		char *path = path_join(dir, file_names[k]);
+		int bad = file_write_atomic(path, msg[k], len[k], FILE_NOCLOBBER, e);
+
+		free(path);
+		if (bad) {
+			unwrite(dir, k);
+			goto out;
+		}
+	}
+	for (k = 0; k < KIND_COUNT; k++)
+		matrix_set(r, DIR_OUT, (enum cell_kind)k, CELL_SENT, NULL);
+	rc = 0;
+out:
+	for (k = 0; k < KIND_COUNT; k++)
+		free(msg[k]);
+	free(name);
+	X509_free(cert);
+	return rc;
+}
+
+/* --- judging a message ------------------------------------------------ */
+
+/* Add a piece to the reason, ", " between pieces. */
+static void
+why_add(struct matrix_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+why_add(struct matrix_result *res, const char *fmt, ...)
+{
+	size_t used = strlen(res->why);
+	va_list ap;
+
+	if (used && used + 2 < sizeof res->why)
+		used += (size_t)snprintf(res->why + used, sizeof res->why - used, ", ");
+	if (used >= sizeof res->why - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->why + used, sizeof res->why - used, fmt, ap);
+	va_end(ap);
+}
+
+#define FAIL(res, ...) ((res)->state = CELL_FAILED, why_add((res), __VA_ARGS__))
+
+static int
+is_own_address(const struct ident *me, const char *addr)
+{
+	for (size_t i = 0; me != NULL && i < me->n_emails; i++)
+		if (addr_eq(me->emails[i], addr))
+			return 1;
+	return 0;
+}
+
+/* Does the outermost envelope of the message name `cert` among its
+ * recipients?  1 yes, 0 no, -1 cannot tell (no envelope outside). */
+static int
+envelope_names(const unsigned char *buf, size_t len, X509 *cert)
+{
+	struct mime_entity m;
+	struct mime_data d = {0};
+	struct err e = ERR_INIT;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(CMS_RecipientInfo) *ris;
+	const unsigned char *p;
+	int rc = -1;
+
+	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &m, &e) != 0)
+		return -1;
+	if (strcmp(m.type, "application/pkcs7-mime") != 0 &&
+	    strcmp(m.type, "application/x-pkcs7-mime") != 0)
+		goto out;
+	mime_decode_body(&m, &d);
+	p = d.p;
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)d.len)) == NULL ||
+	    (ris = CMS_get0_RecipientInfos(cms)) == NULL)
+		goto out;
+	rc = 0;
+	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris) && rc == 0; i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+		STACK_OF(CMS_RecipientEncryptedKey) *reks;
+
+		switch (CMS_RecipientInfo_type(ri)) {
+		case CMS_RECIPINFO_TRANS:
+			rc = CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+			break;
+		case CMS_RECIPINFO_AGREE:
+			reks = CMS_RecipientInfo_kari_get0_reks(ri);
+			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks) && rc == 0; j++)
+				rc = CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0;
+			break;
+		default:
+			break;
+		}
+	}
+out:
+	err_clear(&e); /* a message we cannot parse here is msg.c's to report */
+	CMS_ContentInfo_free(cms);
+	mime_data_free(&d);
+	mime_entity_free(&m);
+	return rc;
+}
+
+/* The judgement of an envelope (`outer`: the outermost layer). */
+static void
+judge_envelope(const struct home *h, const struct rec *peer, int out,
+	       const struct msg_layer *l, int outer, const unsigned char *buf,
+	       size_t len, struct matrix_result *res)
+{
+	const char *email = rec_get(peer, "email");
+	struct err e = ERR_INIT;
+	X509 *cert = NULL;
+	int names = -1;
+
+	if (!l->opened) {
+		FAIL(res, "%s: %s", out ? "your own copy could not be decrypted" : "could not be decrypted",
+		     l->note[0] ? l->note : "no key of yours opens it");
+		return;
+	}
+	if (l->opened_with_archived) {
+		if (out)
+			FAIL(res, "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
+		else
+			FAIL(res, "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)", email, email);
+		return;
+	}
+	if (!out) {
+		why_add(res, "decrypted (%s)", l->alg);
+		return;
+	}
+	if (outer && peer_cert(h, peer, &cert, &e) == 0)
+		names = envelope_names(buf, len, cert);
+	X509_free(cert);
+	if (names < 0) /* not on the outside: what msg.c read from it */
+		names = strcasestr(l->recipients, email) != NULL;
+	if (!names)
+		FAIL(res, "encrypted only to you, not to %s: they cannot read it", email);
+	else
+		why_add(res, "encrypted (%s) to %s and to you", l->alg, email);
+}
+
+static void
+judge_signature(const struct ident *me, const struct rec *peer, int out,
+		const struct msg_layer *l, const char *from,
+		struct matrix_result *res)
+{
+	const char *email = rec_get(peer, "email");
+
+	if (l->sig == SIG_INVALID)
+		FAIL(res, "the signature is invalid: %s",
+		     l->note[0] ? l->note : "the message was changed after it was signed");
+	else if (l->sig != SIG_VALID)
+		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "", l->note);
+	else if (out && strcmp(l->signer_hex, me->hex) != 0 && l->own)
+		FAIL(res, "signed with your archived certificate, not your current one: make your mail client use the current one");
+	else if (out && strcmp(l->signer_hex, me->hex) != 0)
+		FAIL(res, "signed by %s, a certificate that is not yours", l->signer[0] ? l->signer : l->signer_fpr);
+	else if (!out && strcmp(l->signer_hex, rec_get(peer, "fpr")) != 0)
+		FAIL(res, "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
+		     email, l->signer_fpr);
+	else if (l->from_mismatch)
+		FAIL(res, "signed by %s, but the message says it is from %s", l->signer, from);
+	else if (l->expired_at_signing)
+		FAIL(res, "the signer's certificate was not valid when the message was signed%s%s",
+		     l->signed_at[0] ? " on " : "", l->signed_at);
+	else if (!out && !is_trusted(peer))
+		FAIL(res, "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
+		     email, email);
+	else {
+		why_add(res, "valid signature%s%s", out ? " by you" : "",
+			l->sha1 ? " (SHA-1: Thunderbird 115 and later reject it)" : "");
+		if (!out)
+			why_add(res, "trusted");
+		res->warning |= l->sha1;
+	}
+}
+
+/* The correspondent of an incoming message: the one whose certificate
+ * signed it when that certificate has the From address, else the From
+ * address's. */
+static int
+from_peer(const struct state *st, const struct msg_report *rep,
+	  struct rec **out, struct err *e)
+{
+	for (size_t i = 0; i < rep->n_layers; i++) {
+		struct rec *r;
+
+		if (rep->layer[i].kind == LAYER_SIGNED && rep->layer[i].signer_hex[0] &&
+		    (r = peer_by_hex(st, rep->layer[i].signer_hex)) != NULL &&
+		    peer_has_address(r, rep->from)) {
+			*out = r;
+			return 0;
+		}
+	}
+	switch (peer_resolve(st, rep->from, out, e)) {
+	case PEER_FOUND:
+		return 0;
+	case PEER_NONE:
+		err_clear(e);
+		return err_set(e, "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)", rep->from);
+	default:
+		return -1;
+	}
+}
+
+/* The correspondent of an outgoing message: the first To address that
+ * names one. */
+static int
+to_peer(const struct state *st, const struct msg_report *rep,
+	struct rec **out, struct err *e)
+{
+	struct err first = ERR_INIT;
+	const char *p = rep->to;
+
+	if (*p == '\0')
+		return err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char addr[320];
+		struct err e2 = ERR_INIT;
+
+		while (n > 0 && *p == ' ')
+			p++, n--;
+		snprintf(addr, sizeof addr, "%.*s", (int)n, p);
+		switch (*addr ? peer_resolve(st, addr, out, &e2) : PEER_NONE) {
+		case PEER_FOUND:
+			return 0;
+		case PEER_AMBIGUOUS: /* the most useful sentence */
+			if (!first.set)
+				first = e2;
+			break;
+		default:
+			break;
+		}
+		p += n + (p[n] == ',');
+	}
+	if (first.set) {
+		*e = first;
+		return -1;
+	}
+	return err_set(e, "the message is from you to %s, who is not among your correspondents", rep->to);
+}
+
+int
+matrix_judge(const struct home *h, const struct state *st,
+	     const struct ident *me, const struct msg_report *rep,
+	     const unsigned char *buf, size_t len, struct matrix_result *res,
+	     struct err *e)
+{
+	struct rec *peer = NULL;
+	int out;
+
+	memset(res, 0, sizeof *res);
+	res->kind = rep->kind;
+	res->state = CELL_PASSED;
+	if (rep->from[0] == '\0')
+		return err_set(e, "the message has no From address, so it belongs to no cell");
+	out = is_own_address(me, rep->from);
+	res->dir = out ? DIR_OUT : DIR_IN;
+	if ((out ? to_peer(st, rep, &peer, e) : from_peer(st, rep, &peer, e)) != 0)
+		return -1;
+	snprintf(res->peer_hex, sizeof res->peer_hex, "%s", rec_get(peer, "fpr"));
+	snprintf(res->peer_email, sizeof res->peer_email, "%s", rec_get(peer, "email"));
+	why_add(res, out ? "to %s" : "from %s", out ? res->peer_email : rep->from);
+	if (rep->n_layers == 0)
+		why_add(res, "arrived as plain text");
+	for (size_t i = 0; i < rep->n_layers && res->state == CELL_PASSED; i++) {
+		if (rep->layer[i].kind == LAYER_SIGNED)
+			judge_signature(me, peer, out, &rep->layer[i], rep->from, res);
+		else
+			judge_envelope(h, peer, out, &rep->layer[i], i == 0, buf, len, res);
+	}
+	return 0;
+}
+
+int
+matrix_record(struct state *st, const struct matrix_result *res,
+	      struct err *e)
+{
+	struct rec *r = peer_by_hex(st, res->peer_hex);
+
+	if (r == NULL)
+		return err_set(e, "the certificate of %s is no longer in the home; nothing was recorded", res->peer_email);
+	matrix_set(r, res->dir, res->kind, res->state, res->why);
+	return 0;
+}

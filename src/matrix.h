@@ -76,10 +76,11 @@ struct matrix_result {
 
 /* Classify and judge a message opened with msg_open (`buf` is the same
  * message: the envelope's recipients are read from it).  `me` is the
- * current identity.  Returns 0 with `res` filled, -1 when the message fits
+ * current identity (NULL when there is none).  Returns 0 with `res` filled, -1 when the message fits
  * no cell: no From, a sender who is neither you nor a correspondent (the
  * sentence names the address), a message of yours to nobody you know. */
-int matrix_judge(const struct state *st, const struct ident *me,
+int matrix_judge(const struct home *h, const struct state *st,
+		 const struct ident *me,
 		 const struct msg_report *rep, const unsigned char *buf,
 		 size_t len, struct matrix_result *res, struct err *e);
 

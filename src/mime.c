@@ -14,7 +14,7 @@
 
 #include "mime.h"
 
-/* --- small growing strings ------------------------------------------------ */
+/* --- small growing strings ----------------------------------------------- */
 
 struct sbuf {
 	char *s;
@@ -27,10 +27,18 @@ sb_add(struct sbuf *b, const void *p, size_t n)
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 
+		char *s;
+
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		if ((b->s = realloc(b->s, cap)) == NULL)
+		/* Not realloc: the old block may hold decrypted text. */
+		if ((s = malloc(cap)) == NULL)
 			abort();
+		if (b->s != NULL) {
+			memcpy(s, b->s, b->len);
+			OPENSSL_clear_free(b->s, b->cap);
+		}
+		b->s = s;
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, p, n);
@@ -72,7 +80,7 @@ lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* --- the header block ----------------------------------------------------- */
+/* --- the header block ---------------------------------------------------- */
 
 /* Length of the line at `q` without its line end; *next is the next line. */
 static size_t
@@ -195,7 +203,7 @@ mime_header(const struct mime_entity *m, const char *name)
 			continue;
 		}
 		k = (size_t)((const unsigned char *)memchr(q, ':', len) - q) + 1;
-		sb_add(&b, q + k, len - k);
+		sb_add(&b, q + k, len - k < MIME_MAX_HEADER ? len - k : MIME_MAX_HEADER);
 		for (q = next; q < end && (*q == ' ' || *q == '\t'); q = next) {
 			len = line(q, end, &next);
 			if (b.len + len < MIME_MAX_HEADER)
@@ -217,7 +225,7 @@ mime_is(const struct mime_entity *m, const char *major)
 	return strncmp(m->type, major, n) == 0 && m->type[n] == '/';
 }
 
-/* --- parameters ------------------------------------------------------------ */
+/* --- parameters ---------------------------------------------------------- */
 
 static int
 hexval(int c)
@@ -354,7 +362,7 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 	return found;
 }
 
-/* --- multipart ------------------------------------------------------------- */
+/* --- multipart ----------------------------------------------------------- */
 
 /* The next delimiter line at or after `from`: its start, and in *after the
  * start of the following line.  NULL when there is none. */
@@ -445,7 +453,7 @@ mime_parts_next(struct mime_iter *it, const unsigned char **part, size_t *len)
 	return 1;
 }
 
-/* --- transfer encodings ---------------------------------------------------- */
+/* --- transfer encodings -------------------------------------------------- */
 
 static signed char
 b64val(unsigned char c)
@@ -612,7 +620,7 @@ mime_canon(const unsigned char *p, size_t n, unsigned char **out,
 	*outlen = o;
 }
 
-/* --- text ------------------------------------------------------------------ */
+/* --- text ---------------------------------------------------------------- */
 
 static int
 is_utf8_name(const char *cs)
@@ -646,6 +654,7 @@ convert(const unsigned char *p, size_t n, const char *charset, struct sbuf *b)
 			in++, left--;
 		}
 	}
+	OPENSSL_cleanse(chunk, sizeof chunk);
 	iconv_close(cd);
 	return 0;
 }
@@ -656,8 +665,13 @@ mime_text_utf8(const unsigned char *p, size_t n, const char *charset)
 	struct sbuf b = {0};
 	size_t o = 0;
 
-	if (charset == NULL || is_utf8_name(charset) || convert(p, n, charset, &b) != 0) {
-		free(b.s);
+	/* UTF-8 (and ASCII, often mislabelled) is run through iconv too, so
+	 * that invalid sequences come out as '?' and the result is UTF-8. */
+	if (charset == NULL || is_utf8_name(charset))
+		charset = "UTF-8";
+	if (convert(p, n, charset, &b) != 0 && convert(p, n, "UTF-8", &b) != 0) {
+		if (b.s != NULL)
+			OPENSSL_clear_free(b.s, b.cap);
 		b.s = NULL, b.len = b.cap = 0;
 		sb_add(&b, p, n);
 	}
@@ -772,7 +786,7 @@ mime_decode_words(const char *in)
 	return sb_done(&b);
 }
 
-/* --- addresses ------------------------------------------------------------- */
+/* --- addresses ----------------------------------------------------------- */
 
 /* The bare address and display name of one mailbox `s`. */
 static void

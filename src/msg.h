@@ -61,8 +61,8 @@ struct msg_layer {
 struct msg_report {
 	char from[320];           /* the From address (bare), "" when absent */
 	char from_name[128];      /* its display name (RFC 2047 decoded) */
-	char to[512];
-	char subject[256];
+	char to[512];             /* bare addresses, ", "-separated */
+	char subject[256];        /* RFC 2047 decoded, UTF-8 */
 	char date[64];
 	struct msg_layer layer[MSG_MAX_LAYERS];
 	size_t n_layers;
@@ -75,7 +75,9 @@ struct msg_report {
 				     by its signature or encryption */
 	int pgp;                  /* an OpenPGP signature (not checked here) */
 	int ok;                   /* every layer opened, every signature valid
-				     and by a trusted certificate */
+				     and by a trusted (or own) certificate,
+				     not changed, by the From address, valid
+				     when signed (SHA-1 passes: warn) */
 };
 
 /* What opening may use.  `pass` unlocks the user's identities (current and
@@ -94,7 +96,10 @@ struct msg_ctx {
 };
 
 /* Open a whole message (RFC 5322 bytes, LF or CRLF; also a bare CMS
- * structure, DER or base64, as one layer).  Returns 0 when the message
+ * structure, DER or base64, as one layer).  Like a mail client it opens
+ * the first S/MIME part it finds inside multipart/mixed or /alternative;
+ * the other parts are counted in `outside` and not opened (a hidden second
+ * envelope is an attack: it is never decrypted).  Returns 0 when the message
  * could be read at all — failures of a layer are in the report — and -1
  * (with `e`) for input that is not a message: empty, NUL bytes in the
  * header block, no header block, too deeply nested.  Signatures are checked
@@ -108,7 +113,10 @@ int msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 void msg_report_free(struct msg_report *r);
 
 /* "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org,
- * valid, trusted)" into buf. */
+ * valid, trusted)" into buf; "plain" without layers.  Signatures read
+ * "valid, trusted|yours|changed|not trusted[, SHA-1]", "invalid" or
+ * "uncheckable"; envelopes add ", not opened" or ", opened with an
+ * archived key". */
 void msg_layers_line(const struct msg_report *r, char *buf, size_t len);
 
 #endif

@@ -39,6 +39,23 @@ peer_has_address(const struct rec *r, const char *addr)
 	return 0;
 }
 
+int
+peer_shares_address(const struct rec *a, const struct rec *b)
+{
+	const char *p = rec_get(a, "emails");
+
+	while (p != NULL && *p) {
+		size_t len = strcspn(p, ",");
+		char addr[320];
+
+		snprintf(addr, sizeof addr, "%.*s", (int)len, p);
+		if (len > 0 && peer_has_address(b, addr))
+			return 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
 static char *
 join(char **list, size_t n)
 {

@@ -5,10 +5,12 @@
  * Files: peers/<SHA256HEX>.pem.  Records in the checklist:
  *   peer fpr=HEX fpr-colon=AB:.. email=MAIN emails=a,b received=ISO
  *        source=WHERE [sent=ISO] [trusted=1 verified=phone|in-person|other
- *        verified-at=ISO forced=0|1] [untrusted-at=ISO] [changed=1]
+ *        verified-at=ISO forced=0|1] [untrusted-at=ISO [superseded-by=HEX]]
+ *        [rejected-at=ISO] [changed=1]
  *        [out-plain=todo|sent|passed|failed ...] [in-...] [out-plain-why=...]
  *   intro to=ADDR at=ISO     (our certificate was sent to ADDR)
- * Trust belongs to the trust module; this one only stores and finds. */
+ * Trust belongs to the trust module (trust.h says what the trust fields
+ * mean); this one only stores and finds. */
 #ifndef PADSEAL_PEER_H
 #define PADSEAL_PEER_H
 
@@ -53,6 +55,8 @@ struct rec *peer_by_hex(const struct state *st, const char *hex);
 
 /* Does the comma-separated address list of `r` contain `addr` (any case)? */
 int peer_has_address(const struct rec *r, const char *addr);
+/* Does record `b` hold one of the addresses of record `a`? */
+int peer_shares_address(const struct rec *a, const struct rec *b);
 
 /* Record that our certificate was sent to `addr` (intro). */
 void peer_note_sent(struct state *st, const char *addr, const char *when);

@@ -1,16 +1,15 @@
 /* smime — composing messages (see smime.h for the profile).
  *
  * The layers are BIO chains, so the text flows through once: quoted-
- * printable encoding (our own, buffered), then for signatures OpenSSL's
- * digest BIOs (CMS_dataInit on a detached SignedData, exactly what
- * SMIME_write_CMS does when streaming), then for envelopes the cipher and
- * the indefinite-length DER framing (BIO_new_NDEF), then base64 at 76
- * columns with CRLF (a small filter BIO of ours: OpenSSL's base64 BIO
- * writes 64 columns and bare LF).  We write the MIME structure ourselves
- * for the same reason: SMIME_write_CMS mixes LF into CRLF messages. */
+ * printable encoding (mimeout.c), then for signatures OpenSSL's digest
+ * BIOs (CMS_dataInit on a detached SignedData, exactly what SMIME_write_CMS
+ * does when streaming), then for envelopes the cipher and the
+ * indefinite-length DER framing (BIO_new_NDEF), then base64 at 76 columns
+ * with CRLF (mimeout's filter BIO: OpenSSL's base64 BIO writes 64 columns
+ * and bare LF).  We write the MIME structure ourselves for the same reason:
+ * SMIME_write_CMS mixes LF into CRLF messages. */
 #include "config.h"
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,6 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -29,226 +27,28 @@
 #include "cred.h"
 #include "fpr.h"
 #include "ident.h"
+#include "mimeout.h"
 #include "smime.h"
 
-#define HDR_COLS 76      /* fold header lines before this column */
-#define QP_TEXT_COLS 75  /* quoted-printable text per line, before "=" */
-#define B64_IN (SMIME_B64_COLS / 4 * 3) /* 57 bytes make one line */
-#define READ_BLOCK 65536
-#define QP_OUT_BUF 16384
-#define BIO_TYPE_B76 (255 | BIO_TYPE_FILTER) /* not in OpenSSL's range */
-
-/* --- writing ---------------------------------------------------------- */
-
-static int
-put(BIO *b, const void *p, size_t n, struct err *e)
-{
-	while (n > 0) {
-		int w = BIO_write(b, p, n > INT_MAX ? INT_MAX : (int)n);
-
-		if (w <= 0)
-			return err_ossl(e, "could not write the message");
-		p = (const char *)p + w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-puts_(BIO *b, const char *s, struct err *e)
-{
-	return put(b, s, strlen(s), e);
-}
-
-/* "Name: value" folded at spaces so that lines stay within HDR_COLS
- * (a single word longer than that stays whole). */
-static int
-header(BIO *b, const char *name, const char *value, struct err *e)
-{
-	size_t col = strlen(name) + 2;
-	const char *p = value;
-
-	if (puts_(b, name, e) != 0 || puts_(b, ": ", e) != 0)
-		return -1;
-	while (*p) {
-		size_t len = 1 + strcspn(p + 1, " ");
-
-		if (p != value && *p == ' ' && col + len > HDR_COLS) {
-			if (puts_(b, "\r\n", e) != 0)
-				return -1;
-			col = 0;
-		}
-		if (put(b, p, len, e) != 0)
-			return -1;
-		col += len;
-		p += len;
-	}
-	return puts_(b, "\r\n", e);
-}
-
-/* --- header values ---------------------------------------------------- */
-
-static int
-is_printable_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return 0;
-	return 1;
-}
-
-/* A copy of `s` with control characters as spaces and the ends trimmed. */
-static char *
-clean_text(const char *s)
-{
-	char *c = strdup(s ? s : ""), *p, *end;
-
-	if (c == NULL)
-		abort();
-	for (p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
-			*p = ' ';
-	for (p = c; *p == ' '; p++)
-		;
-	memmove(c, p, strlen(p) + 1);
-	for (end = c + strlen(c); end > c && end[-1] == ' '; end--)
-		end[-1] = '\0';
-	return c;
-}
-
-/* RFC 2047 "B" encoded words for UTF-8 text, separated by spaces (where
- * header() may fold).  Each word holds at most 45 bytes (60 base64
- * characters, 72 in all) and never splits a UTF-8 sequence. */
-static char *
-encoded_words(const char *s)
-{
-	size_t n = strlen(s), cap = n * 2 + (n / 45 + 1) * 14 + 8, used = 0;
-	char *out = malloc(cap);
-
-	if (out == NULL)
-		abort();
-	while (*s) {
-		size_t take = strlen(s) < 45 ? strlen(s) : 45;
-
-		while (take > 1 && ((unsigned char)s[take] & 0xc0) == 0x80)
-			take--; /* do not cut a character */
-		used += (size_t)snprintf(out + used, cap - used, "%s=?UTF-8?B?", used ? " " : "");
-		used += (size_t)EVP_EncodeBlock((unsigned char *)out + used, (const unsigned char *)s, (int)take);
-		used += (size_t)snprintf(out + used, cap - used, "?=");
-		s += take;
-	}
-	out[used] = '\0';
-	return out;
-}
-
-/* Unstructured text (Subject): as is when printable ASCII, else encoded. */
-static char *
-header_text(const char *s)
-{
-	char *c = clean_text(s), *r;
-
-	if (is_printable_ascii(c))
-		return c;
-	r = encoded_words(c);
-	free(c);
-	return r;
-}
-
-char *
-smime_mailbox(const char *name, const char *addr)
-{
-	char *c = clean_text(name), *r, *q;
-	size_t len;
-
-	if (*c == '\0') {
-		free(c);
-		if ((r = strdup(addr)) == NULL)
-			abort();
-		return r;
-	}
-	if (!is_printable_ascii(c)) {
-		q = encoded_words(c);
-		if (asprintf(&r, "%s <%s>", q, addr) < 0)
-			abort();
-		free(q);
-		free(c);
-		return r;
-	}
-	/* A quoted-string: backslash before " and \. */
-	len = strlen(c);
-	if ((q = malloc(len * 2 + 1)) == NULL)
-		abort();
-	r = q;
-	for (const char *p = c; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			*r++ = '\\';
-		*r++ = *p;
-	}
-	*r = '\0';
-	if (asprintf(&r, "\"%s\" <%s>", q, addr) < 0)
-		abort();
-	free(q);
-	free(c);
-	return r;
-}
-
-void
-smime_date(time_t t, char buf[40])
-{
-	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec);
-}
-
-/* `n` random bytes as lower-case hex into out[2n+1]. */
-static int
-random_hex(char *out, size_t n, struct err *e)
-{
-	unsigned char r[32];
-
-	if (n > sizeof r || RAND_bytes(r, (int)n) != 1)
-		return err_ossl(e, "the random number generator failed");
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
-	return 0;
-}
-
-/* A boundary no encoded content can contain: "=_" never occurs in
- * quoted-printable or base64. */
-static int
-boundary(char out[48], struct err *e)
-{
-	char hex[33];
-
-	if (random_hex(hex, 12, e) != 0)
-		return -1;
-	snprintf(out, 48, "=_padseal_%s", hex);
-	return 0;
-}
+/* --- the message headers ---------------------------------------------- */
 
 static int
 top_headers(const struct smime_msg *m, BIO *out, struct err *e)
 {
-	char date[40], id[40], *from = smime_mailbox(m->from_name, m->from);
-	char *to = smime_mailbox(m->to_name, m->to), *subject = header_text(m->subject);
+	char date[40], id[40], *from = mimeout_mailbox(m->from_name, m->from);
+	char *to = mimeout_mailbox(m->to_name, m->to), *subject = mimeout_text(m->subject);
 	char *msgid = NULL;
 	const char *at = strrchr(m->from, '@');
 	int rc = -1;
 
-	smime_date(m->date, date);
-	if (random_hex(id, 16, e) != 0)
+	mimeout_date(m->date, date);
+	if (mimeout_random_hex(id, 16, e) != 0)
 		goto out;
 	if (asprintf(&msgid, "<%s@%s>", id, at && at[1] ? at + 1 : "padseal.invalid") < 0)
 		abort();
-	if (header(out, "From", from, e) == 0 && header(out, "To", to, e) == 0 &&
-	    header(out, "Subject", subject, e) == 0 && header(out, "Date", date, e) == 0 &&
-	    header(out, "Message-ID", msgid, e) == 0 && header(out, "MIME-Version", "1.0", e) == 0)
+	if (mimeout_header(out, "From", from, e) == 0 && mimeout_header(out, "To", to, e) == 0 &&
+	    mimeout_header(out, "Subject", subject, e) == 0 && mimeout_header(out, "Date", date, e) == 0 &&
+	    mimeout_header(out, "Message-ID", msgid, e) == 0 && mimeout_header(out, "MIME-Version", "1.0", e) == 0)
 		rc = 0;
 out:
 	free(from);
@@ -256,298 +56,6 @@ out:
 	free(subject);
 	free(msgid);
 	return rc;
-}
-
-/* --- quoted-printable, streaming -------------------------------------- */
-
-struct qp {
-	BIO *out;
-	char line[QP_TEXT_COLS + 8]; /* the output line being built */
-	size_t n;
-	int cr;                      /* the last input byte was CR */
-	int bol;                     /* the output so far ends a line */
-	unsigned char buf[QP_OUT_BUF];
-	size_t used;
-};
-
-static int
-qp_emit(struct qp *q, const char *s, size_t n, struct err *e)
-{
-	if (q->used + n > sizeof q->buf) {
-		if (put(q->out, q->buf, q->used, e) != 0)
-			return -1;
-		q->used = 0;
-	}
-	memcpy(q->buf + q->used, s, n);
-	q->used += n;
-	return 0;
-}
-
-/* Append one encoded character (1 or 3 bytes), breaking the line softly
- * when it would grow too long.  A line that starts "From " gets its F
- * encoded, so mbox stores cannot add ">" and break a signature. */
-static int
-qp_token(struct qp *q, const char *tok, size_t len, struct err *e)
-{
-	if (q->n + len > QP_TEXT_COLS) {
-		if (qp_emit(q, q->line, q->n, e) != 0 || qp_emit(q, "=\r\n", 3, e) != 0)
-			return -1;
-		q->n = 0;
-	}
-	memcpy(q->line + q->n, tok, len);
-	q->n += len;
-	if (q->n == 5 && memcmp(q->line, "From ", 5) == 0) {
-		memcpy(q->line, "=46rom ", 7);
-		q->n = 7;
-	}
-	q->bol = 0;
-	return 0;
-}
-
-/* A hard line end: trailing white space must be encoded to survive. */
-static int
-qp_eol(struct qp *q, struct err *e)
-{
-	if (q->n > 0 && (q->line[q->n - 1] == ' ' || q->line[q->n - 1] == '\t')) {
-		const char *tok = q->line[q->n - 1] == ' ' ? "=20" : "=09";
-
-		q->n--;
-		if (qp_token(q, tok, 3, e) != 0)
-			return -1;
-	}
-	if (qp_emit(q, q->line, q->n, e) != 0 || qp_emit(q, "\r\n", 2, e) != 0)
-		return -1;
-	q->n = 0;
-	q->bol = 1;
-	return 0;
-}
-
-static int
-qp_feed(struct qp *q, const unsigned char *p, size_t n, struct err *e)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		char tok[3];
-		int rc;
-
-		if (q->cr) {
-			q->cr = 0;
-			if (c == '\n')
-				continue; /* the CR ended the line already */
-		}
-		if (c == '\r' || c == '\n') {
-			q->cr = c == '\r';
-			rc = qp_eol(q, e);
-		} else if ((c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t') {
-			tok[0] = (char)c;
-			rc = qp_token(q, tok, 1, e);
-		} else {
-			tok[0] = '=';
-			tok[1] = hex[c >> 4];
-			tok[2] = hex[c & 15];
-			rc = qp_token(q, tok, 3, e);
-		}
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-qp_end(struct qp *q, struct err *e)
-{
-	if (q->n > 0) {
-		if (q->line[q->n - 1] == ' ' || q->line[q->n - 1] == '\t') {
-			const char *tok = q->line[q->n - 1] == ' ' ? "=20" : "=09";
-
-			q->n--;
-			if (qp_token(q, tok, 3, e) != 0)
-				return -1;
-		}
-		if (qp_emit(q, q->line, q->n, e) != 0)
-			return -1;
-		q->n = 0;
-	}
-	if (q->used && put(q->out, q->buf, q->used, e) != 0)
-		return -1;
-	q->used = 0;
-	return 0;
-}
-
-/* The text entity: its header fields, a blank line, the text in
- * quoted-printable.  *bol tells whether it ended with a line end. */
-static int
-write_text(BIO *body, BIO *dst, int *bol, struct err *e)
-{
-	struct qp *q = calloc(1, sizeof *q);
-	unsigned char *blk = malloc(READ_BLOCK);
-	int rc = -1, got;
-
-	if (q == NULL || blk == NULL)
-		abort();
-	q->out = dst;
-	q->bol = 1;
-	if (puts_(dst, "Content-Type: text/plain; charset=utf-8\r\n"
-		  "Content-Transfer-Encoding: quoted-printable\r\n\r\n", e) != 0)
-		goto out;
-	while ((got = BIO_read(body, blk, READ_BLOCK)) > 0)
-		if (qp_feed(q, blk, (size_t)got, e) != 0)
-			goto out;
-	if (got < 0 && !BIO_eof(body)) {
-		err_ossl(e, "could not read the text of the message");
-		goto out;
-	}
-	if (qp_end(q, e) != 0)
-		goto out;
-	if (bol != NULL)
-		*bol = q->bol;
-	rc = 0;
-out:
-	free(blk);
-	free(q); /* held only the (already sent) text */
-	return rc;
-}
-
-/* --- base64 ------------------------------------------------------------ */
-
-/* Base64 of a buffer in lines of SMIME_B64_COLS, each ending CRLF. */
-static int
-b64_lines(BIO *dst, const unsigned char *p, size_t n, struct err *e)
-{
-	unsigned char line[SMIME_B64_COLS + 4];
-
-	while (n > 0) {
-		size_t take = n < B64_IN ? n : B64_IN;
-		int len = EVP_EncodeBlock(line, p, (int)take);
-
-		line[len] = '\r';
-		line[len + 1] = '\n';
-		if (put(dst, line, (size_t)len + 2, e) != 0)
-			return -1;
-		p += take;
-		n -= take;
-	}
-	return 0;
-}
-
-/* The streaming form: a filter BIO that base64-encodes what is written
- * through it in lines of 76 and, on flush, the rest. */
-struct b76 {
-	unsigned char in[B64_IN];
-	size_t n;
-};
-
-static int
-b76_out(BIO *next, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		int w = BIO_write(next, p, n > INT_MAX ? INT_MAX : (int)n);
-
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Encode one line's worth (at most B64_IN bytes) onto out. */
-static size_t
-b76_line(unsigned char *out, const unsigned char *in, size_t n)
-{
-	int len = EVP_EncodeBlock(out, in, (int)n);
-
-	out[len] = '\r';
-	out[len + 1] = '\n';
-	return (size_t)len + 2;
-}
-
-static int
-b76_write(BIO *b, const char *data, int len)
-{
-	struct b76 *s = BIO_get_data(b);
-	unsigned char out[(SMIME_B64_COLS + 2) * 64];
-	size_t o = 0, done = 0;
-
-	if (s == NULL || BIO_next(b) == NULL || len < 0)
-		return -1;
-	while (done < (size_t)len) {
-		size_t take = B64_IN - s->n;
-
-		if (take > (size_t)len - done)
-			take = (size_t)len - done;
-		memcpy(s->in + s->n, data + done, take);
-		s->n += take;
-		done += take;
-		if (s->n < B64_IN)
-			break;
-		o += b76_line(out + o, s->in, B64_IN);
-		s->n = 0;
-		if (o + SMIME_B64_COLS + 2 > sizeof out) {
-			if (b76_out(BIO_next(b), out, o) != 0)
-				return -1;
-			o = 0;
-		}
-	}
-	if (o && b76_out(BIO_next(b), out, o) != 0)
-		return -1;
-	return len;
-}
-
-static long
-b76_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	struct b76 *s = BIO_get_data(b);
-	BIO *next = BIO_next(b);
-
-	if (next == NULL)
-		return 0;
-	if (cmd == BIO_CTRL_FLUSH && s != NULL && s->n > 0) {
-		unsigned char out[SMIME_B64_COLS + 4];
-		size_t o = b76_line(out, s->in, s->n);
-
-		s->n = 0;
-		if (b76_out(next, out, o) != 0)
-			return 0;
-	}
-	return BIO_ctrl(next, cmd, num, ptr);
-}
-
-static int
-b76_create(BIO *b)
-{
-	struct b76 *s = calloc(1, sizeof *s);
-
-	if (s == NULL)
-		return 0;
-	BIO_set_data(b, s);
-	BIO_set_init(b, 1);
-	return 1;
-}
-
-static int
-b76_destroy(BIO *b)
-{
-	free(BIO_get_data(b));
-	BIO_set_data(b, NULL);
-	return 1;
-}
-
-/* The method lives as long as one envelope: no global state. */
-static BIO_METHOD *
-b76_method(void)
-{
-	BIO_METHOD *m = BIO_meth_new(BIO_TYPE_B76, "base64, 76 columns, CRLF");
-
-	if (m == NULL || !BIO_meth_set_write(m, b76_write) ||
-	    !BIO_meth_set_ctrl(m, b76_ctrl) || !BIO_meth_set_create(m, b76_create) ||
-	    !BIO_meth_set_destroy(m, b76_destroy)) {
-		BIO_meth_free(m);
-		return NULL;
-	}
-	return m;
 }
 
 /* --- the S/MIME layers ------------------------------------------------ */
@@ -609,19 +117,19 @@ write_signed(const struct smime_msg *m, BIO *body, BIO *dst, struct err *e)
 	BIO *chain = NULL;
 	int rc = -1, dlen;
 
-	if (cms == NULL || boundary(b, e) != 0)
+	if (cms == NULL || mimeout_boundary(b, e) != 0)
 		goto out;
 	snprintf(ct, sizeof ct, "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
 		 micalg(md), b);
-	if (header(dst, "Content-Type", ct, e) != 0 ||
-	    puts_(dst, "\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--", e) != 0 ||
-	    puts_(dst, b, e) != 0 || puts_(dst, "\r\n", e) != 0)
+	if (mimeout_header(dst, "Content-Type", ct, e) != 0 ||
+	    mimeout_puts(dst, "\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--", e) != 0 ||
+	    mimeout_puts(dst, b, e) != 0 || mimeout_puts(dst, "\r\n", e) != 0)
 		goto out;
 	if ((chain = CMS_dataInit(cms, dst)) == NULL) {
 		err_ossl(e, "could not start the signature");
 		goto out;
 	}
-	if (write_text(body, chain, NULL, e) != 0)
+	if (mimeout_text_entity(body, chain, NULL, e) != 0)
 		goto out;
 	if (!CMS_dataFinal(cms, chain)) {
 		err_ossl(e, "could not sign the message");
@@ -633,13 +141,13 @@ write_signed(const struct smime_msg *m, BIO *body, BIO *dst, struct err *e)
 		err_ossl(e, "could not encode the signature");
 		goto out;
 	}
-	if (puts_(dst, "\r\n--", e) != 0 || puts_(dst, b, e) != 0 ||
-	    puts_(dst, "\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+	if (mimeout_puts(dst, "\r\n--", e) != 0 || mimeout_puts(dst, b, e) != 0 ||
+	    mimeout_puts(dst, "\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
 		  "Content-Transfer-Encoding: base64\r\n"
 		  "Content-Disposition: attachment; filename=smime.p7s\r\n"
 		  "Content-Description: S/MIME Cryptographic Signature\r\n\r\n", e) != 0 ||
-	    b64_lines(dst, der, (size_t)dlen, e) != 0 ||
-	    puts_(dst, "--", e) != 0 || puts_(dst, b, e) != 0 || puts_(dst, "--\r\n", e) != 0)
+	    mimeout_b64_lines(dst, der, (size_t)dlen, e) != 0 ||
+	    mimeout_puts(dst, "--", e) != 0 || mimeout_puts(dst, b, e) != 0 || mimeout_puts(dst, "--\r\n", e) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -656,7 +164,7 @@ write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign,
 		struct err *e)
 {
 	STACK_OF(X509) *to = sk_X509_new_null();
-	BIO_METHOD *meth = b76_method();
+	BIO_METHOD *meth = mimeout_b64_method();
 	BIO *b64 = NULL, *ndef = NULL, *buf = NULL;
 	CMS_ContentInfo *cms = NULL;
 	int rc = -1;
@@ -666,8 +174,8 @@ write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign,
 		err_ossl(e, "could not prepare the encryption");
 		goto out;
 	}
-	if (header(dst, "Content-Type", "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m", e) != 0 ||
-	    puts_(dst, "Content-Transfer-Encoding: base64\r\n"
+	if (mimeout_header(dst, "Content-Type", "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m", e) != 0 ||
+	    mimeout_puts(dst, "Content-Transfer-Encoding: base64\r\n"
 		  "Content-Disposition: attachment; filename=smime.p7m\r\n"
 		  "Content-Description: S/MIME Encrypted Message\r\n\r\n", e) != 0)
 		goto out;
@@ -679,7 +187,7 @@ write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign,
 	    (buf = BIO_new(BIO_f_buffer())) == NULL)
 		goto ossl;
 	BIO_push(buf, ndef);
-	if ((sign ? write_signed(m, body, buf, e) : write_text(body, buf, NULL, e)) != 0)
+	if ((sign ? write_signed(m, body, buf, e) : mimeout_text_entity(body, buf, NULL, e)) != 0)
 		goto out;
 	if (BIO_flush(buf) <= 0)
 		goto ossl;
@@ -701,6 +209,19 @@ out:
 	return rc;
 }
 
+/* An address goes into a header as it is: nothing that could end the
+ * field or the mailbox (a certificate may carry anything). */
+static int
+header_safe_address(const char *a, struct err *e)
+{
+	for (const unsigned char *p = (const unsigned char *)a; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("<>\",;:()[]\\", *p) != NULL)
+			return err_set(e, "the address \"%.100s\" cannot go into a mail header", a);
+	if (strchr(a, '@') == NULL)
+		return err_set(e, "\"%.100s\" is not a mail address", a);
+	return 0;
+}
+
 int
 smime_compose(const struct smime_msg *m, BIO *body, BIO *out, struct err *e)
 {
@@ -712,13 +233,14 @@ smime_compose(const struct smime_msg *m, BIO *body, BIO *out, struct err *e)
 	    (sign && (m->cert == NULL || m->key == NULL)) ||
 	    (encrypt && (m->cert == NULL || m->recipient == NULL)))
 		return err_set(e, "internal error: the message lacks a sender, recipient, subject, key or certificate");
-	if (top_headers(m, out, e) != 0)
+	if (header_safe_address(m->from, e) != 0 || header_safe_address(m->to, e) != 0 ||
+	    top_headers(m, out, e) != 0)
 		return -1;
 	switch (m->kind) {
 	case KIND_PLAIN:
-		rc = write_text(body, out, &bol, e);
+		rc = mimeout_text_entity(body, out, &bol, e);
 		if (rc == 0 && !bol)
-			rc = puts_(out, "\r\n", e);
+			rc = mimeout_puts(out, "\r\n", e);
 		break;
 	case KIND_SIGNED:
 		rc = write_signed(m, body, out, e);

@@ -37,8 +37,6 @@ struct evp_pkey_st;
 struct stack_st_X509;
 struct bio_st;
 
-#define SMIME_B64_COLS 76 /* base64 characters per line */
-
 /* One message to compose.  Addresses are bare (user@example.org); names
  * may be NULL or "" and may hold any UTF-8. */
 struct smime_msg {
@@ -76,13 +74,6 @@ int smime_can_encrypt_to(struct x509_st *cert, time_t now, const char *who,
 
 /* May the own certificate sign at `now` (valid, digitalSignature)? */
 int smime_can_sign(struct x509_st *cert, time_t now, struct err *e);
-
-/* Header pieces, exposed for the tests.  A mailbox as it goes into From
- * or To: `"Alice Example" <alice@example.org>`, RFC 2047 encoded words for
- * a name that is not ASCII, the bare address without a name.  free(). */
-char *smime_mailbox(const char *name, const char *addr);
-/* An RFC 5322 date ("Tue, 01 Jul 2025 10:00:00 +0000"), always UTC. */
-void smime_date(time_t t, char buf[40]);
 
 /* The current identity, unlocked, ready to sign and to be the sender. */
 struct smime_sender;

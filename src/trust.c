@@ -18,8 +18,8 @@ int
 trust_method_valid(const char *method)
 {
 	return method != NULL && (strcmp(method, "phone") == 0 ||
-				  strcmp(method, "in-person") == 0 ||
-				  strcmp(method, "other") == 0);
+	                          strcmp(method, "in-person") == 0 ||
+	                          strcmp(method, "other") == 0);
 }
 
 static int
@@ -35,24 +35,6 @@ trust_retired(const struct rec *r)
 {
 	return !is_set(r, "trusted") &&
 	       (is_set(r, "untrusted-at") || is_set(r, "rejected-at"));
-}
-
-/* Does record `b` hold one of the addresses of record `a`? */
-static int
-shares_address(const struct rec *a, const struct rec *b)
-{
-	const char *p = rec_get(a, "emails");
-	char addr[320];
-
-	while (p != NULL && *p) {
-		size_t len = strcspn(p, ",");
-
-		snprintf(addr, sizeof addr, "%.*s", (int)len, p);
-		if (len > 0 && peer_has_address(b, addr))
-			return 1;
-		p += len + (p[len] == ',');
-	}
-	return 0;
 }
 
 /* A short name of the record for messages: its main address. */
@@ -74,12 +56,13 @@ error_codes(const struct lint_report *lint, char *buf, size_t len)
 	for (size_t i = 0; i < lint->n && used < len; i++)
 		if (lint->f[i].sev == LINT_ERROR)
 			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-						 used ? ", " : "", lint->f[i].code);
+			                         used ? ", " : "",
+			                         lint->f[i].code);
 }
 
 int
 trust_check(const struct home *h, const struct rec *r, int force, time_t now,
-	    struct lint_report *lint, struct err *e)
+            struct lint_report *lint, struct err *e)
 {
 	char hex[FPR_HEX_LEN], codes[256], until[64] = "";
 	const char *want = rec_get(r, "fpr");
@@ -92,20 +75,33 @@ trust_check(const struct home *h, const struct rec *r, int force, time_t now,
 		goto out;
 	fpr_cert_hex(cert, hex);
 	if (want == NULL || strcmp(hex, want) != 0) {
-		err_set(e, "the stored certificate of %s is not the one padseal recorded (its fingerprint changed on disk); import it again before trusting it", who(r));
+		err_set(e,
+		        "the stored certificate of %s is not the one padseal "
+		        "recorded (its fingerprint changed on disk); import it "
+		        "again before trusting it",
+		        who(r));
 		goto out;
 	}
 	lint_cert(cert, NULL, now, lint);
 	if (lint_has(lint, "expired")) {
 		asn1_time_iso(X509_get0_notAfter(cert), until, sizeof until);
-		err_set(e, "the certificate of %s expired on %s; padseal never trusts an expired certificate, not even with --force: ask %s for a new one", who(r), until, who(r));
+		err_set(e,
+		        "the certificate of %s expired on %s; padseal never "
+		        "trusts an expired certificate, not even with --force: "
+		        "ask %s for a new one",
+		        who(r), until, who(r));
 		goto out;
 	}
 	errors = lint_count(lint, LINT_ERROR);
 	if (errors > 0 && !force) {
 		error_codes(lint, codes, sizeof codes);
-		err_set(e, "the certificate of %s has %zu lint error%s (%s) that make mail clients reject it: ask %s for a new one (see padseal lint %.16s), or add --force to trust it anyway",
-			who(r), errors, errors == 1 ? "" : "s", codes, who(r), hex);
+		err_set(e,
+		        "the certificate of %s has %zu lint error%s (%s) that "
+		        "make mail clients reject it: ask %s for a new one "
+		        "(see padseal lint %.16s), or add --force to trust it "
+		        "anyway",
+		        who(r), errors, errors == 1 ? "" : "s", codes, who(r),
+		        hex);
 		goto out;
 	}
 	rc = 0;
@@ -116,15 +112,16 @@ out:
 
 int
 trust_apply(const struct home *h, struct state *st, struct rec *r,
-	    const char *method, int force, time_t now, struct trust_done *out,
-	    struct err *e)
+            const char *method, int force, time_t now, struct trust_done *out,
+            struct err *e)
 {
 	struct lint_report lint;
 	char at[24];
 
 	memset(out, 0, sizeof *out);
 	if (!trust_method_valid(method))
-		return err_set(e, "say how you verified the fingerprint: --verified phone, in-person or other");
+		return err_set(e, "say how you verified the fingerprint: "
+		                  "--verified phone, in-person or other");
 	if (trust_check(h, r, force, now, &lint, e) != 0)
 		return -1;
 	iso_time(now, at);
@@ -133,13 +130,15 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
 	out->forced = lint_count(&lint, LINT_ERROR) > 0;
 	/* One trusted certificate per address: the new one replaces. */
 	for (struct rec *o = state_first(st, REC); o; o = state_next(o, REC)) {
-		if (o == r || !is_set(o, "trusted") || !shares_address(r, o))
+		if (o == r || !is_set(o, "trusted") ||
+		    !peer_shares_address(r, o))
 			continue;
 		rec_set(o, "trusted", NULL);
 		rec_set(o, "untrusted-at", at);
 		rec_set(o, "superseded-by", rec_get(r, "fpr"));
 		if (out->n_superseded < TRUST_SUPERSEDE_MAX)
-			snprintf(out->superseded[out->n_superseded++], 65, "%s", rec_get(o, "fpr"));
+			snprintf(out->superseded[out->n_superseded++], 65, "%s",
+			         rec_get(o, "fpr"));
 	}
 	rec_set(r, "trusted", "1");
 	rec_set(r, "verified", method);
@@ -183,12 +182,13 @@ has_any(const struct rec *r, char *const *emails, size_t n)
 
 void
 trust_status_of(const struct state *st, const char *hex, char *const *emails,
-		size_t n_emails, struct trust_status *out)
+                size_t n_emails, struct trust_status *out)
 {
 	struct rec *self = peer_by_hex(st, hex), *prev = NULL;
 
 	memset(out, 0, sizeof *out);
-	for (struct rec *r = state_first(st, "identity"); r; r = state_next(r, "identity"))
+	for (struct rec *r = state_first(st, "identity"); r;
+	     r = state_next(r, "identity"))
 		if (rec_get(r, "fpr") && strcmp(rec_get(r, "fpr"), hex) == 0)
 			out->own = 1;
 	if (out->own)
@@ -198,7 +198,8 @@ trust_status_of(const struct state *st, const char *hex, char *const *emails,
 		out->trusted = is_set(self, "trusted");
 		out->retired = trust_retired(self);
 		if (is_set(self, "untrusted-at"))
-			snprintf(out->until, sizeof out->until, "%s", rec_get(self, "untrusted-at"));
+			snprintf(out->until, sizeof out->until, "%s",
+			         rec_get(self, "untrusted-at"));
 	}
 	if (out->trusted || out->retired)
 		return;
@@ -207,12 +208,15 @@ trust_status_of(const struct state *st, const char *hex, char *const *emails,
 	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
 		if (r == self || !has_any(r, emails, n_emails))
 			continue;
-		if (is_set(r, "trusted") || (prev == NULL && is_set(r, "untrusted-at")))
+		if (is_set(r, "trusted") ||
+		    (prev == NULL && is_set(r, "untrusted-at")))
 			prev = r;
 	}
-	out->changed = prev != NULL || (self != NULL && is_set(self, "changed"));
+	out->changed =
+	        prev != NULL || (self != NULL && is_set(self, "changed"));
 	if (prev != NULL && rec_get(prev, "fpr-colon"))
-		snprintf(out->previous, sizeof out->previous, "%s", rec_get(prev, "fpr-colon"));
+		snprintf(out->previous, sizeof out->previous, "%s",
+		         rec_get(prev, "fpr-colon"));
 }
 
 void
@@ -228,10 +232,11 @@ trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 
 void
 trust_status_rec(const struct state *st, const struct rec *r,
-		 struct trust_status *out)
+                 struct trust_status *out)
 {
 	const char *list = rec_get(r, "emails"), *hex = rec_get(r, "fpr");
-	char *copy = strdup(list != NULL ? list : ""), *emails[64], *save = NULL;
+	char *copy = strdup(list != NULL ? list : ""), *emails[64],
+	     *save = NULL;
 	size_t n = 0;
 
 	if (copy == NULL)

@@ -7,6 +7,7 @@
 #include "words.h"
 
 /* The published PGP word list, written out as data. */
+/* clang-format off */
 /* Bytes at even positions: the two-syllable list, byte 0x00 first. */
 static const char *const even_words[256] = {
 	/* 00 */ "aardvark", "absurd", "accrue", "acme",
@@ -142,6 +143,7 @@ static const char *const odd_words[256] = {
 	/* F8 */ "warranty", "Waterloo", "whimsical", "Wichita",
 	/* FC */ "Wilmington", "Wyoming", "yesteryear", "Yucatan",
 };
+/* clang-format on */
 
 const char *
 words_word(unsigned char b, size_t pos)
@@ -185,7 +187,7 @@ same_word(const char *tok, size_t n, const char *w)
 
 enum words_match
 words_lookup(const char *tok, size_t len, size_t pos, unsigned char *byte,
-	     const char **near)
+             const char **near)
 {
 	const char *const *mine = pos % 2 ? odd_words : even_words;
 	const char *const *other = pos % 2 ? even_words : odd_words;
@@ -241,17 +243,20 @@ words_grouped(const unsigned char *d, size_t n, char *out, size_t len)
 		int k;
 
 		if (i + 1 < n)
-			k = snprintf(item, sizeof item, "%s%2zu %-9s %-11s", sep,
-				     g + 1, words_word(d[i], i),
-				     words_word(d[i + 1], i + 1));
+			k = snprintf(item, sizeof item, "%s%2zu %-9s %-11s",
+			             sep, g + 1, words_word(d[i], i),
+			             words_word(d[i + 1], i + 1));
 		else
 			k = snprintf(item, sizeof item, "%s%2zu %s", sep, g + 1,
-				     words_word(d[i], i));
+			             words_word(d[i], i));
 		/* No trailing spaces at the end of a line. */
 		while (last_on_line && k > 0 && item[k - 1] == ' ')
 			item[--k] = '\0';
-		if (used + (size_t)k + 1 > len)
+		if (used + (size_t)k + 1 > len) {
+			while (used > 0 && out[used - 1] == ' ')
+				out[--used] = '\0';
 			return;
+		}
 		memcpy(out + used, item, (size_t)k + 1);
 		used += (size_t)k;
 	}

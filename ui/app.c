@@ -170,7 +170,7 @@ term_start(struct app *a)
 /* ---- The screen stack ---- */
 
 static void
-drop(struct app *a, struct frame *f)
+drop_frame(struct app *a, struct frame *f)
 {
 	if (f->ops != NULL && f->ops->leave != NULL)
 		f->ops->leave(a, f->st);
@@ -187,7 +187,7 @@ app_push(struct app *a, const struct screen_ops *ops, void *st)
 	if (st == NULL || a->pending.ops != NULL || a->depth >= APP_DEPTH) {
 		/* Out of memory, or a screen pushing two at once: refuse
 		 * rather than lose track of a state. */
-		drop(a, &f);
+		drop_frame(a, &f);
 		beep();
 		return APP_HANDLED;
 	}
@@ -203,7 +203,7 @@ apply(struct app *a, int fl)
 	if (fl & APP_QUIT)
 		return -1;
 	if ((fl & APP_POP) && a->depth > 0) {
-		drop(a, &a->stack[--a->depth]);
+		drop_frame(a, &a->stack[--a->depth]);
 		if (a->depth > 0 && a->pending.ops == NULL) {
 			struct frame *top = &a->stack[a->depth - 1];
 
@@ -221,7 +221,7 @@ apply(struct app *a, int fl)
 		 * the loop takes that one next. */
 		if (a->depth == APP_DEPTH ||
 		    (f.ops->enter != NULL && f.ops->enter(a, f.st) != 0))
-			drop(a, &f);
+			drop_frame(a, &f);
 		else
 			a->stack[a->depth++] = f;
 	}
@@ -326,8 +326,8 @@ help_topic(const struct app *a)
 {
 	for (int i = a->depth - 1; i >= 0; i--) {
 		const struct frame *f = &a->stack[i];
-		const char *t = f->ops->topic != NULL ? f->ops->topic(a, f->st)
-		                                      : NULL;
+		const char *t =
+		        f->ops->topic != NULL ? f->ops->topic(a, f->st) : NULL;
 
 		if (t != NULL)
 			return t;
@@ -380,8 +380,8 @@ tick_all(struct app *a)
 	return fl;
 }
 
-static long
-now_ms(void)
+long
+app_now_ms(void)
 {
 	struct timespec ts;
 
@@ -389,10 +389,51 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+void
+app_home_label(const struct app *a, char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+	size_t n = home != NULL ? strlen(home) : 0;
+
+	if (n > 1 && strncmp(a->home_dir, home, n) == 0 &&
+	    (a->home_dir[n] == '/' || a->home_dir[n] == '\0'))
+		snprintf(buf, len, "~%s", a->home_dir + n);
+	else
+		snprintf(buf, len, "%s", a->home_dir);
+}
+
+#define MSG_MAX_LINES 4
+
+int
+app_frame(const struct app *a, const char *title, const char *msg,
+          enum role role)
+{
+	const struct look *lk = &a->look;
+	char t[160], where[1024];
+	int w = a->cols - 4, n, sw, y;
+
+	snprintf(t, sizeof t, "padseal %s %s", lk->sym->dash, title);
+	app_home_label(a, where, sizeof where);
+	draw_titlebar(lk, a->cols, t, where);
+	if (msg == NULL || *msg == '\0')
+		return a->rows - 2;
+	/* A failure gets the mark of a failed check; anything else the
+	 * mark of something to notice. */
+	const char *sym = role == R_ERROR  ? lk->sym->bad
+	                  : role == R_DONE ? lk->sym->ok
+	                                   : lk->sym->warn;
+	sw = text_width(sym) + 1;
+	n = draw_text(lk, 0, 0, w - sw, MSG_MAX_LINES, msg, A_NORMAL, 0);
+	y = a->rows - 1 - n;
+	draw_str(y, 2, sw, sym, lk->attr[role] | A_BOLD);
+	draw_text(lk, y, 2 + sw, w - sw, n, msg, lk->attr[role], 1);
+	return y - 1;
+}
+
 static void
 run(struct app *a)
 {
-	long last_tick = now_ms();
+	long last_tick = app_now_ms();
 	int redraw = 1;
 
 	while (a->depth > 0 && !quit_signal) {
@@ -413,11 +454,11 @@ run(struct app *a)
 		}
 		/* Ticks keep time even while keys keep coming: a held arrow
 		 * key must not freeze a progress indicator. */
-		if (r >= 0 && now_ms() - last_tick >= TICK_MS) {
+		if (r >= 0 && app_now_ms() - last_tick >= TICK_MS) {
 			int t = apply(a, tick_all(a));
 
 			reap(a, 0);
-			last_tick = now_ms();
+			last_tick = app_now_ms();
 			r = t < 0 ? t : r | t;
 		}
 		if (r < 0)
@@ -449,8 +490,8 @@ ui_run(const char *home_dir)
 	if (apply(&a, scr_home_open(&a)) >= 0)
 		run(&a);
 	while (a.depth > 0)
-		drop(&a, &a.stack[--a.depth]);
-	drop(&a, &a.pending);
+		drop_frame(&a, &a.stack[--a.depth]);
+	drop_frame(&a, &a.pending);
 	term_stop(scr);
 	/* The terminal is the user's again; a key still being generated
 	 * is waited for here (seconds at most), so nothing is left behind

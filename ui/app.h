@@ -73,8 +73,8 @@ struct app {
 	int rows, cols;       /* the terminal's size */
 	struct frame stack[APP_DEPTH];
 	int depth;
-	struct frame pending;    /* set by app_push, pushed by the loop */
-	struct orphan *orphans;  /* see app_abandon */
+	struct frame pending;   /* set by app_push, pushed by the loop */
+	struct orphan *orphans; /* see app_abandon */
 };
 
 /* Ask the loop to open a screen over the current one.  `st` is malloc()ed
@@ -111,5 +111,18 @@ void app_abandon(struct app *a, struct job *j, void (*drop)(void *arg),
 
 /* True when the terminal is smaller than the screens are laid out for. */
 int app_too_small(const struct app *a);
+
+/* A clock for animations and elapsed times, in milliseconds. */
+long app_now_ms(void);
+
+/* The home as people know it: "~/..." under $HOME, else as it is. */
+void app_home_label(const struct app *a, char *buf, size_t len);
+
+/* The frame of a wizard screen: the title bar with `title` and the home,
+ * and `msg` (may be NULL or "") in `role` above the status line, at most
+ * four lines.  Returns the row above the message (with a blank row
+ * kept), where the screen's own rows must end. */
+int app_frame(const struct app *a, const char *title, const char *msg,
+              enum role role);
 
 #endif

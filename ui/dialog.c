@@ -13,11 +13,11 @@
 
 struct dialog {
 	char title[64];
-	char topic[16];          /* its own help topic, or "" */
+	char topic[16]; /* its own help topic, or "" */
 	char buttons[ASK_MAX][32];
 	int n, sel;
-	int *answer;             /* NULL for a message */
-	char text[];             /* as for draw_text */
+	int *answer; /* NULL for a message */
+	char text[]; /* as for draw_text */
 };
 
 static void

@@ -217,7 +217,7 @@ draw_clip(const struct look *lk, int y, int x, int w, const char *s, attr_t a)
 
 /* `s` without enough leading characters to fit `w` columns, after an
  * ellipsis: the end of a path is the part that tells folders apart. */
-static int
+int
 draw_clip_left(const struct look *lk, int y, int x, int w, const char *s,
                attr_t a)
 {

@@ -29,18 +29,18 @@ enum role {
 struct syms {
 	const char *done, *next, *todo; /* step states, `w` columns each */
 	int w;
-	const char *warn;   /* before a problem */
-	const char *dash;   /* in running text */
-	const char *ellip;  /* text cut short */
-	const char *updown; /* the arrow keys, for the status line */
+	const char *warn;     /* before a problem */
+	const char *dash;     /* in running text */
+	const char *ellip;    /* text cut short */
+	const char *updown;   /* the arrow keys, for the status line */
 	const char *ok, *bad; /* a check passed / failed, one column each */
 	const char *bullet;   /* list items, one column */
 	const char *radio_on, *radio_off; /* a choice, three columns */
-	const char *mask;     /* one per character of a hidden passphrase */
+	const char *mask; /* one per character of a hidden passphrase */
 	const char *bar_on, *bar_off; /* a meter's cells, one column */
 	const char *const *spin; /* a progress indicator's frames, one column */
 	int n_spin;
-	const char *hline;    /* a horizontal rule, one column */
+	const char *hline; /* a horizontal rule, one column */
 };
 
 struct look {
@@ -75,6 +75,10 @@ int draw_str(int y, int x, int w, const char *s, attr_t a);
  * longer: for names and paths. */
 int draw_clip(const struct look *lk, int y, int x, int w, const char *s,
               attr_t a);
+/* As draw_clip, cutting from the left instead: the end of a path is what
+ * tells files apart. */
+int draw_clip_left(const struct look *lk, int y, int x, int w, const char *s,
+                   attr_t a);
 /* `w` blanks at (y, x). */
 void draw_fill(int y, int x, int w, attr_t a);
 
@@ -106,8 +110,8 @@ void draw_dialog(const struct look *lk, int rows, int cols, const char *title,
 
 /* As draw_dialog with `n` buttons side by side, button `sel` highlighted
  * (the others in brackets, so the choice shows without colour). */
-void draw_dialog_n(const struct look *lk, int rows, int cols,
-                   const char *title, const char *text,
-                   const char *const *buttons, int n, int sel);
+void draw_dialog_n(const struct look *lk, int rows, int cols, const char *title,
+                   const char *text, const char *const *buttons, int n,
+                   int sel);
 
 #endif

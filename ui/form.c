@@ -95,12 +95,67 @@ field_note(struct field *f, enum role role, const char *sym, const char *fmt,
 
 	f->note[0] = '\0';
 	f->note_role = role;
-	f->note_sym = sym;
+	snprintf(f->note_sym, sizeof f->note_sym, "%s", sym != NULL ? sym : "");
 	if (fmt == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(f->note, sizeof f->note, fmt, ap);
 	va_end(ap);
+}
+
+void
+field_strength_note(const struct look *lk, struct field *f)
+{
+	static const char *const word[] = {"refused", "weak", "fair", "good",
+	                                   "strong"};
+	static const enum role role[] = {R_ERROR, R_WARN, R_NORMAL, R_DONE,
+	                                 R_DONE};
+	struct err e = ERR_INIT;
+	char meter[64];
+	size_t o = 0;
+	int score, non_ascii = 0;
+
+	if (f->len == 0) {
+		field_note(f, R_DIM, NULL,
+		           "10 characters or more; a few unrelated words are "
+		           "best.");
+		return;
+	}
+	score = pass_strength(f->text);
+	pass_check_new(f->text, &non_ascii, &e);
+	for (int i = 0; i < 4; i++) {
+		const char *c = i < score ? lk->sym->bar_on : lk->sym->bar_off;
+		size_t n = strlen(c);
+
+		memcpy(meter + o, c, n);
+		o += n;
+	}
+	meter[o] = '\0';
+	if (score == 0)
+		field_note(f, R_ERROR, meter, "%s: %s", word[0], e.msg);
+	else
+		field_note(f, role[score], meter, "%s%s", word[score],
+		           non_ascii ? "; it has non-ASCII characters, which "
+		                       "systems encode differently inside "
+		                       "backup files: an import elsewhere may "
+		                       "fail"
+		                     : "");
+}
+
+void
+field_repeat_note(const struct look *lk, struct field *rep,
+                  const struct field *pass)
+{
+	if (rep->len == 0)
+		field_note(rep, R_NORMAL, NULL, NULL);
+	else if (rep->len == pass->len &&
+	         memcmp(rep->text, pass->text, rep->len) == 0)
+		field_note(rep, R_DONE, lk->sym->ok, "the same");
+	else if (rep->len < pass->len &&
+	         memcmp(rep->text, pass->text, rep->len) == 0)
+		field_note(rep, R_NORMAL, NULL, NULL); /* still typing */
+	else
+		field_note(rep, R_ERROR, lk->sym->bad, "not the same");
 }
 
 /* ---- Keys ---- */
@@ -278,18 +333,20 @@ form_focus(struct form *fm, int i)
 
 struct place {
 	const struct look *lk;
-	int x, w;     /* the form's columns */
-	int fx, fw;   /* the field column */
-	int y0, y1;   /* visible rows */
+	int x, w;   /* the form's columns */
+	int fx, fw; /* the field column */
+	int y0, y1; /* visible rows */
 };
 
 static int
 note_lines(const struct look *lk, const struct field *f, int fw)
 {
-	int sw = f->note_sym != NULL ? text_width(f->note_sym) + 1 : 0;
+	int sw = f->note_sym[0] != '\0' ? text_width(f->note_sym) + 1 : 0;
 
 	if (f->note[0] == '\0')
 		return 0;
+	if (f->note_path)
+		return 1;
 	return draw_text(lk, 0, 0, fw - sw, 100, f->note, A_NORMAL, 0);
 }
 
@@ -334,8 +391,8 @@ visible(const struct place *p, int y)
 /* The field's text as shown: itself, or a mask per character.  *dcur gets
  * the cursor's byte offset in what is returned. */
 static const char *
-shown_text(const struct look *lk, const struct field *f, char *buf,
-           size_t len, size_t *dcur)
+shown_text(const struct look *lk, const struct field *f, char *buf, size_t len,
+           size_t *dcur)
 {
 	size_t ml = strlen(lk->sym->mask), n = count_chars(f->text, f->len);
 	size_t before = count_chars(f->text, f->cur), o = 0;
@@ -351,57 +408,76 @@ shown_text(const struct look *lk, const struct field *f, char *buf,
 	return buf;
 }
 
+/* The width of the `n` bytes at `s`. */
+static int
+width_n(const char *s, size_t n)
+{
+	char buf[FIELD_MAX * 4];
+
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return text_width(buf);
+}
+
+/* Where the shown text starts so that the cursor stays in view: as many
+ * characters dropped from the left as it takes to leave one column for
+ * the cursor. */
+static size_t
+view_start(const char *s, size_t dcur, int bw)
+{
+	size_t start = 0, len = strlen(s);
+
+	while (start < dcur && width_n(s + start, dcur - start) >= bw)
+		start = next_char(s, len, start);
+	return start;
+}
+
+/* The cursor: the character under it (a blank at the end) drawn the
+ * other way round from the focused box. */
+static void
+draw_cursor(int y, int x, int right, const char *s, size_t dcur)
+{
+	size_t cl = next_char(s, strlen(s), dcur) - dcur;
+	char cell[8] = " ";
+
+	if (cl > 0 && cl < sizeof cell) {
+		memcpy(cell, s + dcur, cl);
+		cell[cl] = '\0';
+	}
+	if (x < right)
+		draw_str(y, x, right - x, cell, A_NORMAL);
+}
+
 static void
 draw_input(const struct place *p, const struct field *f, int y, int focused)
 {
 	const struct look *lk = p->lk;
 	char masked[FIELD_MAX * 4];
-	size_t dcur, start = 0;
+	size_t dcur, start;
 	const char *s = shown_text(lk, f, masked, sizeof masked, &dcur);
-	int bw = p->fw, cx;
+	int bw = f->box_w > 0 && f->box_w < p->fw ? f->box_w : p->fw;
 	attr_t box = focused ? lk->attr[R_SELECT] : A_UNDERLINE;
-	char cell[8];
 
+	if (bw < p->fw && f->after[0] != '\0')
+		draw_clip(lk, y, p->fx + bw + 1, p->fw - bw - 1, f->after,
+		          lk->attr[f->after_role]);
 	draw_fill(y, p->fx, bw, box);
-	if (f->len == 0 && !focused && f->placeholder != NULL) {
+	if (f->len == 0 && f->placeholder != NULL) {
+		/* The hint stays while the field is empty, under the cursor
+		 * too: it says what to type when it is needed. */
 		draw_clip(lk, y, p->fx, bw, f->placeholder,
-		          A_UNDERLINE | lk->attr[R_DIM]);
+		          box | lk->attr[R_DIM]);
+		if (focused)
+			draw_str(y, p->fx, 1, f->placeholder, A_NORMAL);
 		return;
 	}
-	/* Keep the cursor in view: drop characters from the left until the
-	 * text up to the cursor leaves one column for it. */
-	while (start < dcur) {
-		char save[FIELD_MAX * 4];
-		size_t n = dcur - start;
-
-		memcpy(save, s + start, n);
-		save[n] = '\0';
-		if (text_width(save) < bw)
-			break;
-		start = next_char(s, strlen(s), start);
-	}
+	start = view_start(s, dcur, bw);
 	draw_str(y, p->fx, bw, s + start, box);
-	if (!focused)
-		return;
-	/* The cursor: the cell under it drawn the other way round. */
-	{
-		char head[FIELD_MAX * 4];
-		size_t n = dcur - start, cl;
-
-		memcpy(head, s + start, n);
-		head[n] = '\0';
-		cx = p->fx + text_width(head);
-		cl = next_char(s, strlen(s), dcur) - dcur;
-		if (cl == 0 || cl >= sizeof cell) {
-			cell[0] = ' ';
-			cl = 1;
-		} else {
-			memcpy(cell, s + dcur, cl);
-		}
-		cell[cl] = '\0';
-		if (cx < p->fx + bw)
-			draw_str(y, cx, 1, cell, A_NORMAL);
-	}
+	if (focused)
+		draw_cursor(y, p->fx + width_n(s + start, dcur - start),
+		            p->fx + bw, s, dcur);
 }
 
 static void
@@ -410,19 +486,20 @@ draw_choice(const struct place *p, const struct field *f, int y, int focused)
 	const struct look *lk = p->lk;
 
 	for (int i = 0; i < f->n_items; i++, y++) {
-		attr_t at = focused && i == f->hl ? lk->attr[R_SELECT]
-		                                  : A_NORMAL;
-		const char *r = i == f->sel ? lk->sym->radio_on
-		                            : lk->sym->radio_off;
+		attr_t at =
+		        focused && i == f->hl ? lk->attr[R_SELECT] : A_NORMAL;
+		const char *r =
+		        i == f->sel ? lk->sym->radio_on : lk->sym->radio_off;
 		int used;
 
 		if (!visible(p, y))
 			continue;
 		if (at != A_NORMAL)
 			draw_fill(y, p->fx, p->fw, at);
-		used = draw_str(y, p->fx, p->fw, r, at | (i == f->sel ? A_BOLD : 0));
-		draw_clip(lk, y, p->fx + used + 1, p->fw - used - 1, f->items[i],
-		          at | (i == f->sel ? A_BOLD : 0));
+		used = draw_str(y, p->fx, p->fw, r,
+		                at | (i == f->sel ? A_BOLD : 0));
+		draw_clip(lk, y, p->fx + used + 1, p->fw - used - 1,
+		          f->items[i], at | (i == f->sel ? A_BOLD : 0));
 	}
 }
 
@@ -448,11 +525,15 @@ draw_note(const struct place *p, const struct field *f, int y)
 
 	if (f->note[0] == '\0' || !visible(p, y))
 		return;
-	if (f->note_sym != NULL) {
+	if (f->note_sym[0] != '\0') {
 		sw = text_width(f->note_sym) + 1;
 		draw_str(y, p->fx, sw, f->note_sym, at);
 	}
-	draw_text(lk, y, p->fx + sw, p->fw - sw, p->y1 - y, f->note, at, 1);
+	if (f->note_path)
+		draw_clip_left(lk, y, p->fx + sw, p->fw - sw, f->note, at);
+	else
+		draw_text(lk, y, p->fx + sw, p->fw - sw, p->y1 - y, f->note, at,
+		          1);
 }
 
 static void
@@ -516,7 +597,8 @@ form_draw(const struct look *lk, const struct form *fm, int y, int x, int w,
 		top += field_rows(lk, &fm->f[i], p.fw);
 	}
 	if (off > 0)
-		draw_str(y, x + w - 1, 1, lk->utf8 ? "↑" : "^", lk->attr[R_DIM]);
+		draw_str(y, x + w - 1, 1, lk->utf8 ? "↑" : "^",
+		         lk->attr[R_DIM]);
 	if (total - off > h)
 		draw_str(y + h - 1, x + w - 1, 1, lk->utf8 ? "↓" : "v",
 		         lk->attr[R_DIM]);

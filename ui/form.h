@@ -47,17 +47,22 @@ struct field {
 	int gap;                 /* blank rows above it */
 	int digits;              /* TEXT: only 0-9 */
 	int enter_submits;       /* Enter presses the form's default button */
+	int box_w;               /* TEXT, SECRET: the box's width (0: all) */
+	char after[96];          /* right of a narrower box: a unit, a mark */
+	enum role after_role;
 	/* TEXT and SECRET */
 	char text[FIELD_MAX];
-	size_t len, cur;         /* bytes used; the cursor (a byte offset) */
+	size_t len, cur; /* bytes used; the cursor (a byte offset) */
 	/* CHOICE */
 	const char *items[FORM_MAX_ITEMS];
-	int n_items, sel, hl;    /* the selected and the highlighted item */
+	int n_items, sel, hl; /* the selected and the highlighted item */
 	/* Below the field: a sentence (a check's verdict, a hint) in `role`,
-	 * after a symbol (NULL: none). */
+	 * after a symbol or a meter ("": none). */
 	char note[512];
 	enum role note_role;
-	const char *note_sym;
+	char note_sym[32];
+	int note_path; /* the note is a path: one line, cut from
+	                  the left when too long */
 };
 
 struct form {
@@ -108,5 +113,13 @@ void field_note(struct field *f, enum role role, const char *sym,
 void field_wipe(struct field *f);
 /* Wipe every SECRET field of the form. */
 void form_wipe(struct form *fm);
+
+/* The note under a new passphrase: a strength meter (pass_strength) with
+ * a word, or why it is refused (pass_check_new), and a warning when it
+ * holds non-ASCII characters. */
+void field_strength_note(const struct look *lk, struct field *f);
+/* The note under its repetition: the same, or not. */
+void field_repeat_note(const struct look *lk, struct field *rep,
+                       const struct field *pass);
 
 #endif

@@ -31,6 +31,10 @@
 static const char *const step_label[STEP_COUNT] = {
         "Create", "Back up", "Exchange", "Verify", "Trust", "Test",
 };
+/* Each step's help page (ui/help/<topic>.md). */
+static const char *const step_topic[STEP_COUNT] = {
+        "create", "backup", "exchange", "verify", "trust", "matrix",
+};
 
 struct home_st {
 	struct checklist cl;
@@ -184,7 +188,7 @@ draw_steps(const struct app *a, const struct home_st *hs)
 		 * shows on any terminal; the symbol and word keep the state. */
 		attr_t sel = s == hs->sel ? lk->attr[R_SELECT] | A_BOLD : 0;
 		attr_t ma = sel ? sel : mark_attr(lk, m);
-		char num[4];
+		char num[12];
 
 		snprintf(num, sizeof num, "%d", s + 1);
 		if (sel)
@@ -424,20 +428,6 @@ draw_error(const struct app *a, const struct home_st *hs)
 	         A_NORMAL);
 }
 
-/* "~/..." for a home under $HOME: shorter, and how people know it. */
-static void
-home_label(const char *dir, char *buf, size_t len)
-{
-	const char *home = getenv("HOME");
-	size_t n = home != NULL ? strlen(home) : 0;
-
-	if (n > 1 && strncmp(dir, home, n) == 0 &&
-	    (dir[n] == '/' || dir[n] == '\0'))
-		snprintf(buf, len, "~%s", dir + n);
-	else
-		snprintf(buf, len, "%s", dir);
-}
-
 static void
 home_draw(const struct app *a, const void *st)
 {
@@ -450,7 +440,7 @@ home_draw(const struct app *a, const void *st)
 
 	snprintf(title, sizeof title, "padseal %s S/MIME set-up",
 	         lk->sym->dash);
-	home_label(a->home_dir, where, sizeof where);
+	app_home_label(a, where, sizeof where);
 	draw_titlebar(lk, a->cols, title, where);
 	if (!hs->loaded) {
 		draw_error(a, hs);
@@ -474,6 +464,8 @@ home_draw(const struct app *a, const void *st)
 }
 
 /* ---- What Enter shows until the wizard's forms exist ---- */
+
+static int explain_step(struct app *a, const struct home_st *hs);
 
 struct text {
 	char s[2048];
@@ -562,12 +554,6 @@ static const char *const howto[STEP_COUNT][6] = {
 		"$ matrix confirm --to %A --cell out:KIND",
 	},
 };
-/* With a credential already there, Create means replacing it. */
-static const char *const howto_replace[] = {
-	"You have a credential for %A. A second one for the same address makes mail clients pick one at random; to replace yours (the old one is archived, never deleted):",
-	"$ create --replace --name NAME --email ADDR",
-	NULL,
-};
 /* clang-format on */
 
 static void
@@ -605,6 +591,26 @@ static int
 open_step(struct app *a, const struct home_st *hs)
 {
 	enum step_id s = (enum step_id)hs->sel;
+
+	/* The steps the wizard does itself; the others explain the
+	 * command until their screens exist. */
+	if (s == STEP_CREATE)
+		return scr_create_open(a);
+	if (s == STEP_BACKUP)
+		return hs->cl.has_ident
+		               ? scr_backup_open(a)
+		               : app_message_help(a, step_title(s),
+		                                  "There is nothing to back up "
+		                                  "yet: step 1 creates your "
+		                                  "credential.",
+		                                  "backup");
+	return explain_step(a, hs);
+}
+
+static int
+explain_step(struct app *a, const struct home_st *hs)
+{
+	enum step_id s = (enum step_id)hs->sel;
 	struct text t = {.n = 0};
 	char prog[1100], hb[1100], wb[320];
 	const char *who = step_who(&hs->cl, s, wb, sizeof wb);
@@ -615,14 +621,11 @@ open_step(struct app *a, const struct home_st *hs)
 		         shell_word(a->home_dir, hb, sizeof hb));
 	else
 		snprintf(prog, sizeof prog, "padseal");
-	if (s == STEP_CREATE && hs->cl.has_ident)
-		expand(&t, howto_replace, 2, prog, who);
-	else
-		expand(&t, howto[s], 6, prog, who);
+	expand(&t, howto[s], 6, prog, who);
 	add(&t, "\nThe wizard's own form for this step arrives in a later "
 	        "version; until then, run the command in another terminal "
 	        "and press r here.");
-	return app_message(a, step_title(s), t.s);
+	return app_message_help(a, step_title(s), t.s, step_topic[s]);
 }
 
 /* ---- Keys and life cycle ---- */

@@ -16,4 +16,11 @@ int ui_run(const char *home_dir);
  * Returns flags for a key function (APP_PUSH when it opens). */
 int scr_home_open(struct app *a);
 
+/* Create: the request, the passphrase, the key generated off the input
+ * loop, the result (scr_create.c, scr_create_key.c). */
+int scr_create_open(struct app *a);
+
+/* Back up: the current credential into a checked PKCS#12 file. */
+int scr_backup_open(struct app *a);
+
 #endif

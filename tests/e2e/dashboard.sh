@@ -6,128 +6,8 @@
 # SIGTERM, SIGINT and SIGHUP.
 . "${PADSEAL_TESTLIB:?run through make check}"
 
-# Private tmux servers, one per run (a new server on the socket of one
-# still shutting down can fail): never the user's own tmux.
-SOCK=
-stop_all() {
-	for s in "$T"/tmux-*.sock; do
-		[ -S "$s" ] && env -u TMUX tmux -S "$s" kill-server >/dev/null 2>&1
-	done
-}
-trap 'stop_all; rm -rf "$T"' EXIT
-WAIT_TRIES=150 # polls of 0.1 s: generous, for sanitizer builds on slow CI
-
-tm() {
-	env -u TMUX tmux -S "$SOCK" -f /dev/null "$@"
-}
-
-if ! command -v tmux >/dev/null 2>&1; then
-	fail "tmux is missing: scripts/setup installs it"
-	finish
-	exit
-fi
-
-# A UTF-8 locale when the system has one, so the symbols are checked too.
-LOC=C
-for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
-	if locale -a 2>/dev/null | grep -qx "$l"; then
-		LOC=$l
-		break
-	fi
-done
-case $LOC in *[Uu][Tt][Ff]*) UTF8=1 ;; *) UTF8=0 ;; esac
-
-# The pane runs padseal, then records how it ended and the terminal modes
-# it left behind; the pid file lets a test send it signals.
-cat > "$T/run.sh" <<'EOF'
-#!/bin/sh
-# run.sh TAG HOME
-sh -c 'echo $$ > "$1"; exec "$2" --home "$3"' sh "$T/pid.$1" "$PADSEAL" "$2"
-status=$?
-echo "EXIT=$status"
-stty -a > "$T/stty.$1.tmp" && mv "$T/stty.$1.tmp" "$T/stty.$1"
-echo "$status" > "$T/exit.$1"
-exec sleep 600
-EOF
-
-# start TAG HOME: a fresh 80x24 terminal running padseal on HOME.
-start() {
-	[ -z "$SOCK" ] || tm kill-server >/dev/null 2>&1
-	SOCK="$T/tmux-$1.sock"
-	rm -f "$T/pid.$1" "$T/exit.$1" "$T/stty.$1"
-	tm new-session -d -s e2e -x 80 -y 24 \
-		"env T='$T' PADSEAL='$PADSEAL' TERM=screen-256color LANG=$LOC LC_ALL=$LOC NO_COLOR= sh '$T/run.sh' $1 '$2'"
-}
-
-screen() {
-	tm capture-pane -p -t e2e
-}
-
-# wait_for TEXT: poll the screen until TEXT is on it; $SCREEN holds it.
-wait_for() {
-	ok
-	i=0
-	while SCREEN=$(screen); do
-		case $SCREEN in *"$1"*) return 0 ;; esac
-		i=$((i + 1))
-		[ $i -lt $WAIT_TRIES ] || break
-		sleep 0.1
-	done
-	fail "\"$1\" never appeared; the screen shows:
-$SCREEN"
-	return 1
-}
-
-# wait_gone TEXT: poll until TEXT has left the screen.
-wait_gone() {
-	ok
-	i=0
-	while SCREEN=$(screen); do
-		case $SCREEN in *"$1"*) ;; *) return 0 ;; esac
-		i=$((i + 1))
-		[ $i -lt $WAIT_TRIES ] || break
-		sleep 0.1
-	done
-	fail "\"$1\" never left the screen:
-$SCREEN"
-	return 1
-}
-
-# wait_file PATH: poll until PATH exists.
-wait_file() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt $WAIT_TRIES ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -s "$1" ]
-}
-
-expect_not_in() {
-	TESTS_RUN=$((TESTS_RUN + 1))
-	case $1 in
-	*"$2"*) TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: %s: "%s" is still there:\n%s\n' "$3" "$2" "$1" >&2 ;;
-	esac
-}
-
-# ended TAG STATUS WHAT TEXT: padseal exited with STATUS, left the terminal
-# echoing and line-buffered (a curses program that died without restoring
-# leaves -echo -icanon behind) and left the alternate screen, which showed
-# TEXT.
-ended() {
-	if ! wait_file "$T/exit.$1" || ! wait_file "$T/stty.$1"; then
-		ok
-		fail "$3: padseal did not end; the screen shows:
-$(screen)"
-		return
-	fi
-	expect_in "EXIT=$(cat "$T/exit.$1")" "EXIT=$2" "$3: exit status"
-	modes=$(tr ' ;' '\n\n' < "$T/stty.$1")
-	expect_in "$(printf '%s\n' "$modes" | grep -x -e echo -e icanon | sort | tr '\n' ' ')" \
-		"echo icanon" "$3: terminal modes restored"
-	expect_not_in "$(screen)" "$4" "$3: full screen left"
-}
+. "$(dirname "$0")/tmux.sh"
+need_tmux
 
 # 1. A new home: the steps, Create next, resize below and back, q.
 start q "$T/home"
@@ -143,11 +23,17 @@ if wait_for "padseal"; then
 	[ $UTF8 = 1 ] && expect_in "$create" "→" "UTF-8 symbol for next"
 	expect_in "$(printf '%s\n' "$SCREEN" | tail -n 1)" "quit" "status line keys"
 
-	# Enter opens the selected step (Create): for now, the command.
+	# Enter opens the selected step: the Create form; Esc comes back.
 	tm send-keys -t e2e Enter
+	wait_for "Add another address"
+	tm send-keys -t e2e Escape
+	wait_gone "Add another address"
+	# Steps the wizard has no screen for yet explain their command.
+	tm send-keys -t e2e 4 Enter
 	wait_for "arrives in a later version"
 	tm send-keys -t e2e Escape
 	wait_gone "arrives in a later version"
+	tm send-keys -t e2e 1
 
 	tm resize-window -t e2e -x 60 -y 20
 	wait_for "padseal needs at least 80x24"
@@ -170,9 +56,10 @@ if wait_for "padseal"; then
 	expect_in "$(printf '%s\n' "$SCREEN" | grep "1 Create")" "done" "Create done"
 	expect_in "$(printf '%s\n' "$SCREEN" | grep "2 Back up")" "next" "Back up next"
 	tm send-keys -t e2e Enter
-	wait_for "passphrase-protected"
+	wait_for "Back up your credential"
+	expect_in "$SCREEN" "Save to" "the Back up form"
 	tm send-keys -t e2e Escape
-	wait_gone "passphrase-protected"
+	wait_gone "Save to"
 
 	tm send-keys -t e2e q
 	wait_for "EXIT="

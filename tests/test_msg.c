@@ -1,0 +1,1370 @@
+/* msg: every message of the real-client corpus read with the outcome its
+ * MANIFEST records; messages made here with OpenSSL's CMS API for each
+ * verdict read can give (trusted, changed, own, not the sender, expired,
+ * tampered body / signature / signer certificate, not for you, passphrase
+ * missing or wrong, AES-GCM, bare CMS); damaged and huge input; and the
+ * home left byte-identical by every read. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <openssl/cms.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "certfactory.h"
+#include "cred.h"
+#include "fileio.h"
+#include "fpr.h"
+#include "home.h"
+#include "mime.h"
+#include "msg.h"
+#include "p12.h"
+#include "peer.h"
+#include "state.h"
+#include "testutil.h"
+
+#define PASS "correct horse battery staple"
+
+/* --- a home with identities and correspondents, made by hand ------------- */
+
+static char *base;
+static struct home h;
+static struct state *st;
+
+static void
+setup(void)
+{
+	struct err e = ERR_INIT;
+	char *dir;
+
+	base = tu_tmpdir();
+	dir = path_join(base, "home");
+	cr_assert_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "%s", e.msg);
+	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
+	free(dir);
+}
+
+static void
+teardown(void)
+{
+	state_free(st);
+	home_close(&h);
+	tu_rmtree(base);
+	free(base);
+}
+
+/* identities/<HEX>/{cert,key}.pem and the record, as ident.c writes them. */
+static void
+place_identity(X509 *cert, EVP_PKEY *key, int archived)
+{
+	struct err e = ERR_INIT;
+	char hex[FPR_HEX_LEN], rel[128], *dir, *p, *pem;
+	size_t len;
+	struct rec *r;
+
+	fpr_cert_hex(cert, hex);
+	snprintf(rel, sizeof rel, "identities/%s", hex);
+	dir = home_path(&h, rel);
+	cr_assert_eq(dir_ensure(dir, &e), 0, "%s", e.msg);
+	p = path_join(dir, "cert.pem");
+	pem = cert_to_pem(cert, &len);
+	cr_assert_eq(file_write_atomic(p, pem, len, 0, &e), 0, "%s", e.msg);
+	free(p);
+	OPENSSL_free(pem);
+	cr_assert_eq(cred_key_encrypt(key, PASS, &pem, &len, &e), 0, "%s", e.msg);
+	p = path_join(dir, "key.pem");
+	cr_assert_eq(file_write_atomic(p, pem, len, 0, &e), 0, "%s", e.msg);
+	free(p);
+	OPENSSL_free(pem);
+	free(dir);
+	r = state_add(st, "identity");
+	rec_set(r, "fpr", hex);
+	rec_set(r, "status", archived ? "archived" : "current");
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+}
+
+/* The credential of a corpus .p12/.pfx as an identity of the home. */
+static void
+place_p12(const char *rel, const char *pass, int archived)
+{
+	struct err e = ERR_INIT;
+	struct p12_cred pc;
+	unsigned char *buf;
+	size_t len;
+	char *path = path_join(tu_corpus(), rel);
+
+	cr_assert_eq(file_read(path, FILE_MAX_CERT, &buf, &len, &e), 0, "%s", e.msg);
+	cr_assert_eq(p12_open(buf, len, pass, path, &pc, &e), 0, "%s: %s", path, e.msg);
+	place_identity(pc.cert, pc.key, archived);
+	p12_cred_clear(&pc);
+	free(buf);
+	free(path);
+}
+
+/* A correspondent's certificate, optionally trusted (as trust.c records it). */
+static void
+place_peer(X509 *cert, int trusted)
+{
+	struct err e = ERR_INIT;
+	char hex[FPR_HEX_LEN];
+	int added;
+
+	cr_assert_eq(peer_store(&h, st, cert, "test", &added, &e), 0, "%s", e.msg);
+	fpr_cert_hex(cert, hex);
+	if (trusted)
+		rec_set(peer_by_hex(st, hex), "trusted", "1");
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+}
+
+static X509 *
+corpus_cert(const char *rel)
+{
+	struct err e = ERR_INIT;
+	char *path = path_join(tu_corpus(), rel);
+	unsigned char *buf;
+	size_t len;
+	X509 *x;
+
+	cr_assert_eq(file_read(path, FILE_MAX_CERT, &buf, &len, &e), 0, "%s", e.msg);
+	cr_assert_eq(cert_parse(buf, len, path, &x, &e), 0, "%s", e.msg);
+	free(buf);
+	free(path);
+	return x;
+}
+
+/* Open `buf` against the home, checking that the home did not change. */
+static int
+open_msg(const unsigned char *buf, size_t len, const char *pass,
+	 struct msg_report *r, struct err *e)
+{
+	struct msg_ctx ctx = {&h, st, pass, NULL, NULL};
+	char *before = tu_tree_hash(h.dir), *after;
+	int rc = msg_open(&ctx, buf, len, r, e);
+
+	after = tu_tree_hash(h.dir);
+	cr_assert_str_eq(before, after, "reading changed the home");
+	free(before);
+	free(after);
+	return rc;
+}
+
+static int
+open_str(const char *msg, const char *pass, struct msg_report *r, struct err *e)
+{
+	return open_msg((const unsigned char *)msg, strlen(msg), pass, r, e);
+}
+
+/* "E:AES-128-CBC[:archived|:closed] > S:valid:SHA-256:signer" */
+static void
+layers_spec(const struct msg_report *r, char *out, size_t len)
+{
+	static const char *const sig[] = {"valid", "invalid", "uncheckable"};
+
+	out[0] = '\0';
+	for (size_t i = 0; i < r->n_layers; i++) {
+		const struct msg_layer *l = &r->layer[i];
+		size_t used = strlen(out);
+
+		if (l->kind == LAYER_SIGNED)
+			snprintf(out + used, len - used, "%sS:%s:%s:%s", i ? " > " : "", sig[l->sig], l->alg, l->signer);
+		else
+			snprintf(out + used, len - used, "%s%s:%s%s", i ? " > " : "",
+				 l->kind == LAYER_ENVELOPED ? "E" : "A", l->alg,
+				 !l->opened ? ":closed" : l->opened_with_archived ? ":archived" : "");
+	}
+}
+
+/* Equal, where a "?" signer in `want` matches any signer. */
+static int
+spec_matches(const char *want, const char *got)
+{
+	while (*want && *got) {
+		if (want[0] == '?' && (want[1] == '\0' || want[1] == ' ')) {
+			want++;
+			while (*got && *got != ' ')
+				got++;
+			continue;
+		}
+		if (*want++ != *got++)
+			return 0;
+	}
+	return *want == '\0' && *got == '\0';
+}
+
+static enum cell_kind
+spec_kind(const char *spec)
+{
+	int e = strstr(spec, "E:") != NULL || strstr(spec, "A:") != NULL, s = strstr(spec, "S:") != NULL;
+
+	return e && s ? KIND_SIGNED_ENCRYPTED : e ? KIND_ENCRYPTED : s ? KIND_SIGNED : KIND_PLAIN;
+}
+
+/* --- the corpus, as its MANIFEST.md files record it ---------------------- */
+
+enum corpus_home { H_NONE, H_BOB, H_FRAN, H_FRANEC, H_SMIME2 };
+
+struct corpus_case {
+	const char *file;   /* under $PADSEAL_CORPUS */
+	const char *layers; /* outside-in, from the MANIFEST's measured result */
+	enum corpus_home home;
+	const char *text;   /* in the text (or the parts line) */
+	size_t outside;     /* parts beside the S/MIME part */
+	int pgp;            /* an OpenPGP signature (not S/MIME) */
+};
+
+static const struct corpus_case corpus[] = {
+	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.bad.eml",
+	 "S:invalid:SHA-1:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.eml",
+	 "S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.mismatch-econtent.eml",
+	 "S:invalid:SHA-1:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.bad.eml",
+	 "S:invalid:SHA-256:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.mismatch-econtent.eml",
+	 "S:invalid:SHA-256:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.bad.eml",
+	 "S:invalid:SHA-384:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.eml",
+	 "S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.mismatch-econtent.eml",
+	 "S:invalid:SHA-384:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.bad.eml",
+	 "S:invalid:SHA-512:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.eml",
+	 "S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.mismatch-econtent.eml",
+	 "S:invalid:SHA-512:?",
+	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA1.multipart.dave.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:invalid:SHA-1:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA1.multipart.eml",
+	 "S:invalid:SHA-1:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA256.multipart.dave.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:invalid:SHA-256:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA256.multipart.eml",
+	 "S:invalid:SHA-256:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA384.multipart.dave.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:invalid:SHA-384:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA384.multipart.eml",
+	 "S:invalid:SHA-384:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA512.multipart.dave.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:invalid:SHA-512:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.dsig.SHA512.multipart.eml",
+	 "S:invalid:SHA-512:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.eml",
+	 "E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA1.opaque.dave.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA256.opaque.dave.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA384.opaque.dave.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA512.opaque.dave.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Alice@example.com > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.future.dsig.SHA256.multipart.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA1.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
+	 H_BOB, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA256.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA384.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
+	 H_BOB, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.html.sig.SHA512.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
+	 H_BOB, "text/html", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA1.multipart.dave.dsig.SHA1.multipart.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA1.multipart.dave.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA256.multipart.dave.dsig.SHA256.multipart.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA256.multipart.dave.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA384.multipart.dave.dsig.SHA384.multipart.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA384.multipart.dave.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA512.multipart.dave.dsig.SHA512.multipart.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA512.multipart.dave.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA1.opaque.dave.dsig.SHA1.multipart.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA1.opaque.dave.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA256.opaque.dave.dsig.SHA256.multipart.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA256.opaque.dave.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA384.opaque.dave.dsig.SHA384.multipart.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA384.opaque.dave.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA512.opaque.dave.dsig.SHA512.multipart.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.plain.sig.SHA512.opaque.dave.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA1.opaque.eml",
+	 "S:valid:SHA-1:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA1.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA256.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA384.opaque.eml",
+	 "S:valid:SHA-384:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA384.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA512.opaque.eml",
+	 "S:valid:SHA-512:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.sig.SHA512.opaque.env.eml",
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime-manual/alice.dsig.SHA256.multipart.env.dsig.eml",
+	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime-manual/alice.env.mixed.dsig.SHA256.multipart.eml",
+	 "S:invalid:SHA-256:? > E:AES-128-CBC:archived",
+	 H_BOB, "This is a test message from Alice to Bob.", 1, 0},
+	{"thunderbird-comm-central/smime-manual/outer-pgp-sig-inner-smime-enc-sig.eml",
+	 "E:AES-128-CBC:archived > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 1},
+	{"thunderbird-comm-central/smime-manual/outer-pgp-sig-inner-smime-enc.eml",
+	 "E:AES-128-CBC:archived",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 1},
+	{"thunderbird-comm-central/smime-manual/outer-smime-bad-sig-inner-smime-enc-sig.eml",
+	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime-manual/outer-smime-bad-sig-inner-smime-enc.eml",
+	 "S:invalid:SHA-256:? > E:AES-128-CBC",
+	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 1, 0},
+	{"thunderbird-comm-central/browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.with.header.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "This is a test message from Alice to Bob.", 2, 0},
+	{"thunderbird-comm-central/browser-smime-data/alice.html.sig.SHA256.opaque.eml",
+	 "S:valid:SHA-256:Alice@example.com",
+	 H_NONE, "text/html", 0, 0},
+	/* Two envelopes side by side (an attack: the second hides a stolen
+	 * secret).  Like a careful client, padseal opens only the first S/MIME
+	 * part and reports the rest as outside. */
+	{"thunderbird-comm-central/browser-smime-data/multipart-alternative.eml",
+	 "E:AES-128-CBC",
+	 H_BOB, "text/html", 2, 0},
+	{"thunderbird-comm-central/browser-smime-data/nested-sigs.eml",
+	 "S:invalid:SHA-512:?",
+	 H_NONE, "level 1", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes128-sha256.env",
+	 "E:AES-128-CBC",
+	 H_FRANEC, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes256-sha512.env",
+	 "E:AES-256-CBC",
+	 H_FRANEC, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep-label_ossl.env",
+	 "E:AES-256-CBC",
+	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep-sha256hash-sha256mgf_ossl.env",
+	 "E:AES-256-CBC",
+	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep-sha256hash_ossl.env",
+	 "E:AES-128-CBC",
+	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep_ossl.env",
+	 "E:3DES-CBC",
+	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (encrypted).eml",
+	 "E:AES-256-CBC",
+	 H_SMIME2, "Message from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (plain).eml",
+	 "",
+	 H_SMIME2, "Message from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed and encrypted).eml",
+	 "E:AES-256-CBC > S:valid:SHA-1:smime1@hmailserver.test",
+	 H_SMIME2, "Message from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed).eml",
+	 "S:valid:SHA-1:smime1@hmailserver.test",
+	 H_SMIME2, "Message from smime1 to smime2 (signed)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (encrypted).eml",
+	 "E:AES-128-CBC",
+	 H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (plain).eml",
+	 "",
+	 H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed and encrypted).eml",
+	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test",
+	 H_SMIME2, "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed).eml",
+	 "S:valid:SHA-256:smime1@hmailserver.test",
+	 H_SMIME2, "Writing from smime1 to smime2 (signed)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (encrypted).eml",
+	 "E:AES-128-CBC",
+	 H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (plain).eml",
+	 "",
+	 H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (signed and encrypted).eml",
+	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test",
+	 H_SMIME2, "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (signed).eml",
+	 "S:valid:SHA-256:smime1@hmailserver.test",
+	 H_SMIME2, "Writing from smime1 to smime2 (signed)", 0, 0},
+};
+
+#define N_CORPUS (sizeof corpus / sizeof corpus[0])
+
+static void
+corpus_home(enum corpus_home which)
+{
+	X509 *x;
+
+	switch (which) {
+	case H_NONE:
+		break;
+	case H_BOB: /* the current key, and the 2023 one some messages need */
+		place_p12("thunderbird-comm-central/smime/Bob.p12", "nss", 0);
+		place_p12("thunderbird-comm-central/smime@93266e19/Bob.p12", "nss", 1);
+		break;
+	case H_FRAN:
+		place_p12("thunderbird-comm-central/smime-interop/Fran.p12", "nss", 0);
+		break;
+	case H_FRANEC:
+		place_p12("thunderbird-comm-central/smime-interop/Fran-ec.p12", "nss", 0);
+		break;
+	case H_SMIME2: /* RC2-40 pfx: p12_open loads the legacy provider */
+		place_p12("hiraoka-smime_mail_samples/certs/smime-2-secret.pfx", "smime2", 0);
+		x = corpus_cert("hiraoka-smime_mail_samples/certs/smime-1.crt");
+		place_peer(x, 1);
+		X509_free(x);
+		break;
+	}
+}
+
+static unsigned char *
+corpus_file(const char *rel, size_t *len)
+{
+	struct err e = ERR_INIT;
+	char *path = path_join(tu_corpus(), rel);
+	unsigned char *buf;
+
+	cr_assert_eq(file_read(path, FILE_MAX_MSG, &buf, len, &e), 0, "%s", e.msg);
+	free(path);
+	return buf;
+}
+
+/* The hiraoka file names say the kind: "(signed and encrypted)". */
+static enum cell_kind
+name_kind(const char *file)
+{
+	return strstr(file, "(signed and encrypted)") ? KIND_SIGNED_ENCRYPTED :
+	       strstr(file, "(signed)") ? KIND_SIGNED :
+	       strstr(file, "(encrypted)") ? KIND_ENCRYPTED : KIND_PLAIN;
+}
+
+ParameterizedTestParameters(msg, corpus_as_manifest)
+{
+	static int idx[N_CORPUS];
+
+	for (size_t i = 0; i < N_CORPUS; i++)
+		idx[i] = (int)i;
+	return cr_make_param_array(int, idx, N_CORPUS);
+}
+
+ParameterizedTest(int *i, msg, corpus_as_manifest, .init = setup, .fini = teardown)
+{
+	const struct corpus_case *c = &corpus[*i];
+	struct err e = ERR_INIT;
+	struct msg_report r;
+	unsigned char *buf;
+	size_t len;
+	char got[1024];
+	int signed_layers = 0;
+
+	corpus_home(c->home);
+	buf = corpus_file(c->file, &len);
+	cr_assert_eq(open_msg(buf, len, PASS, &r, &e), 0, "%s: %s", c->file, e.msg);
+	layers_spec(&r, got, sizeof got);
+	cr_expect(spec_matches(c->layers, got), "%s:\n  read    %s\n  MANIFEST %s", c->file, got, c->layers);
+	cr_expect_eq(r.kind, spec_kind(c->layers), "%s: kind %s", c->file, cell_kind_name(r.kind));
+	if (c->home == H_SMIME2)
+		cr_expect_eq(r.kind, name_kind(c->file), "%s: kind %s", c->file, cell_kind_name(r.kind));
+	cr_expect(r.text != NULL && strstr(r.text, c->text) != NULL, "%s: text %s", c->file, r.text);
+	cr_expect(r.text == NULL || strstr(r.text, "SECRET-TEXT") == NULL, "%s shows a hidden part", c->file);
+	cr_expect_eq(r.outside, c->outside, "%s: %zu parts outside", c->file, r.outside);
+	cr_expect_eq(r.pgp, c->pgp, "%s: pgp", c->file);
+	for (size_t k = 0; k < r.n_layers; k++) {
+		const struct msg_layer *l = &r.layer[k];
+
+		if (l->kind != LAYER_SIGNED) {
+			cr_expect(l->opened && strlen(l->opened_with) == 64, "%s: layer %zu not opened: %s", c->file, k, l->note);
+			continue;
+		}
+		signed_layers++;
+		cr_expect_eq(l->sha1, strcmp(l->alg, "SHA-1") == 0, "%s: SHA-1 flag", c->file);
+		cr_expect_eq(l->trusted, c->home == H_SMIME2, "%s: trust", c->file);
+		/* Dave wraps Alice's message; kaie signed a message from nobody1. */
+		cr_expect_eq(l->from_mismatch, (k > 0 && strstr(c->file, "dave") != NULL) ||
+			     strstr(c->file, "nested-sigs") != NULL, "%s: layer %zu from mismatch", c->file, k);
+		if (l->sig == SIG_INVALID)
+			cr_expect(strstr(l->note, "changed after signing") != NULL, "%s: %s", c->file, l->note);
+		else
+			cr_expect(strlen(l->signer_hex) == 64 && l->signer_der != NULL, "%s: signer", c->file);
+	}
+	/* Every envelope opens in these homes; only pinned signers pass. */
+	cr_expect_eq(r.ok, signed_layers == 0 || c->home == H_SMIME2, "%s: ok %d", c->file, r.ok);
+	msg_report_free(&r);
+	free(buf);
+}
+
+/* No .eml of the corpus escapes the table above. */
+static void
+walk_corpus(const char *dir, const char *rel, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	cr_assert_not_null(d, "cannot list %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		char *sub, *subrel;
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = path_join(dir, de->d_name);
+		if (asprintf(&subrel, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0)
+			abort();
+		if (de->d_type == DT_DIR) {
+			walk_corpus(sub, subrel, n);
+		} else if (len > 4 && strcmp(de->d_name + len - 4, ".eml") == 0) {
+			size_t i = 0;
+
+			while (i < N_CORPUS && strcmp(corpus[i].file, subrel) != 0)
+				i++;
+			cr_expect_lt(i, N_CORPUS, "%s is not in the corpus table", subrel);
+			(*n)++;
+		}
+		free(sub);
+		free(subrel);
+	}
+	closedir(d);
+}
+
+Test(msg, corpus_table_covers_every_eml)
+{
+	size_t n = 0;
+
+	walk_corpus(tu_corpus(), "", &n);
+	cr_assert_geq(n, 89, "only %zu .eml files found", n);
+}
+
+/* The real-client messages are trusted only once smime1 is pinned. */
+Test(msg, hiraoka_trusted_only_after_pinning, .init = setup, .fini = teardown)
+{
+	static const char *const files[] = {
+		"received-at-smime2/Message from smime1 to smime2 (signed).eml",
+		"received-at-smime2/Message from smime1 to smime2 (signed and encrypted).eml",
+		"received-at-smime2/Writing from smime1 to smime2 (signed).eml",
+		"received-at-smime2/Writing from smime1 to smime2 (signed and encrypted).eml",
+		"sent-from-smime1/Writing from smime1 to smime2 (signed).eml",
+	};
+	X509 *smime1 = corpus_cert("hiraoka-smime_mail_samples/certs/smime-1.crt");
+	char hex[FPR_HEX_LEN], rel[200];
+
+	place_p12("hiraoka-smime_mail_samples/certs/smime-2-secret.pfx", "smime2", 0);
+	fpr_cert_hex(smime1, hex);
+	for (int stage = 0; stage < 3; stage++) {
+		if (stage == 1)
+			place_peer(smime1, 0);
+		if (stage == 2)
+			rec_set(peer_by_hex(st, hex), "trusted", "1");
+		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+			struct err e = ERR_INIT;
+			struct msg_report r;
+			unsigned char *buf;
+			size_t len;
+			const struct msg_layer *l;
+
+			snprintf(rel, sizeof rel, "hiraoka-smime_mail_samples/%s", files[i]);
+			buf = corpus_file(rel, &len);
+			cr_assert_eq(open_msg(buf, len, PASS, &r, &e), 0, "%s", e.msg);
+			l = &r.layer[r.n_layers - 1];
+			cr_assert_eq(l->kind, LAYER_SIGNED, "%s", files[i]);
+			cr_expect_eq(l->sig, SIG_VALID, "%s: %s", files[i], l->note);
+			cr_expect_str_eq(l->signer_hex, hex);
+			cr_expect_eq(l->held, stage > 0, "%s stage %d", files[i], stage);
+			cr_expect_eq(l->trusted, stage == 2, "%s stage %d", files[i], stage);
+			cr_expect_eq(r.ok, stage == 2, "%s stage %d", files[i], stage);
+			cr_expect_eq(l->sha1, strstr(files[i], "Message from") != NULL, "%s: Outlook signs with SHA-1", files[i]);
+			cr_expect(!l->from_mismatch && !l->expired_at_signing && !l->changed, "%s", files[i]);
+			msg_report_free(&r);
+			free(buf);
+		}
+	}
+	X509_free(smime1);
+}
+
+/* --- messages made here with OpenSSL's CMS API --------------------------- */
+
+#define TEXT "Content-Type: text/plain; charset=utf-8\r\n\r\nHello Alice, this is Sam.\r\n"
+
+static X509 *
+mkcert(const char *san, EVP_PKEY **key)
+{
+	struct cf_spec s = {.key = CF_RSA, .bits = 2048, .cn = "Test Person", .san = san};
+
+	return cf_cert(&s, time(NULL), key);
+}
+
+/* Base64 in lines of 76, CRLF. */
+static char *
+b64(const unsigned char *d, size_t n)
+{
+	char *out = malloc(n / 57 * 80 + 84), *o = out;
+
+	cr_assert_not_null(out);
+	for (size_t i = 0; i < n; i += 57) {
+		o += EVP_EncodeBlock((unsigned char *)o, d + i, (int)(n - i < 57 ? n - i : 57));
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	*o = '\0';
+	return out;
+}
+
+static unsigned char *
+der_of(CMS_ContentInfo *cms, size_t *n)
+{
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+
+	cr_assert_gt(len, 0);
+	*n = (size_t)len;
+	return der;
+}
+
+typedef void (*mangle_fn)(unsigned char *der, size_t n);
+
+/* A signed MIME entity over `inner` (multipart/signed, or opaque); the
+ * builders take (and free) the malloc'd `inner`. */
+static char *
+signed_ex(X509 *c, EVP_PKEY *k, char *inner, int opaque, mangle_fn mangle)
+{
+	static int bnum;
+	BIO *in = BIO_new_mem_buf(inner, -1);
+	CMS_ContentInfo *cms = CMS_sign(c, k, NULL, in, CMS_BINARY | (opaque ? 0 : CMS_DETACHED));
+	unsigned char *der;
+	size_t n;
+	char *enc, *out;
+	int rc;
+
+	cr_assert_not_null(cms);
+	der = der_of(cms, &n);
+	if (mangle)
+		mangle(der, n);
+	enc = b64(der, n);
+	if (opaque)
+		rc = asprintf(&out, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\n%s", enc);
+	else
+		rc = asprintf(&out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
+			      "\tboundary=\"b%d\"\r\n\r\nThis is an S/MIME signed message.\r\n\r\n--b%d\r\n%s\r\n--b%d\r\n"
+			      "Content-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n%s--b%d--\r\n",
+			      bnum, bnum, inner, bnum, enc, bnum);
+	cr_assert_geq(rc, 0);
+	bnum++;
+	OPENSSL_free(der);
+	free(enc);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	free(inner);
+	return out;
+}
+
+static char *
+signed_entity(X509 *c, EVP_PKEY *k, char *inner, int opaque)
+{
+	return signed_ex(c, k, inner, opaque, NULL);
+}
+
+static char *
+enveloped_entity(X509 *to1, X509 *to2, char *inner, const EVP_CIPHER *ciph)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *in = BIO_new_mem_buf(inner, -1);
+	CMS_ContentInfo *cms;
+	unsigned char *der;
+	size_t n;
+	char *enc, *out;
+
+	sk_X509_push(sk, to1);
+	if (to2)
+		sk_X509_push(sk, to2);
+	cms = CMS_encrypt(sk, in, ciph, CMS_BINARY);
+	cr_assert_not_null(cms);
+	der = der_of(cms, &n);
+	enc = b64(der, n);
+	cr_assert_geq(asprintf(&out, "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+			       "Content-Transfer-Encoding: base64\r\n\r\n%s", enc), 0);
+	OPENSSL_free(der);
+	free(enc);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	sk_X509_free(sk);
+	free(inner);
+	return out;
+}
+
+static char *
+message(const char *from, char *entity)
+{
+	char *out;
+
+	cr_assert_geq(asprintf(&out, "From: Sam <%s>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?VGVzdCDinJM=?=\r\n"
+			       "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n%s", from, entity), 0);
+	free(entity);
+	return out;
+}
+
+/* Alice (the home's identity) and Sam (a correspondent). */
+static X509 *me, *sam;
+static EVP_PKEY *me_key, *sam_key;
+
+static void
+people(void)
+{
+	setup();
+	me = mkcert("email:alice@example.org", &me_key);
+	sam = mkcert("email:sam@example.org", &sam_key);
+	place_identity(me, me_key, 0);
+}
+
+static void
+people_done(void)
+{
+	X509_free(me);
+	X509_free(sam);
+	EVP_PKEY_free(me_key);
+	EVP_PKEY_free(sam_key);
+	teardown();
+}
+
+static void
+read_ok(const char *msg, const char *pass, struct msg_report *r)
+{
+	struct err e = ERR_INIT;
+
+	cr_assert_eq(open_str(msg, pass, r, &e), 0, "%s", e.msg);
+}
+
+Test(msg, signed_by_a_pinned_peer_is_ok_in_any_line_ending, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char line[512], *m, *lf;
+	size_t o = 0;
+
+	place_peer(sam, 1);
+	m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+	/* The same message with LF line ends, as a Unix mail store keeps it. */
+	lf = strdup(m);
+	for (size_t i = 0; m[i]; i++)
+		if (m[i] != '\r')
+			lf[o++] = m[i];
+	lf[o] = '\0';
+	for (int v = 0; v < 2; v++) {
+		read_ok(v ? lf : m, NULL, &r);
+		msg_layers_line(&r, line, sizeof line);
+		cr_expect_str_eq(line, "signed(SHA-256, by: sam@example.org, valid, trusted)");
+		cr_expect(r.ok && r.kind == KIND_SIGNED && r.layer[0].held && !r.layer[0].opaque);
+		cr_expect_str_eq(r.from, "sam@example.org");
+		cr_expect_str_eq(r.from_name, "Sam");
+		cr_expect_str_eq(r.subject, "Test \xe2\x9c\x93");
+		cr_expect_str_eq(r.text, "Hello Alice, this is Sam.\n");
+		msg_report_free(&r);
+	}
+	free(m);
+	free(lf);
+	m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 1));
+	read_ok(m, NULL, &r);
+	cr_expect(r.ok && r.layer[0].opaque && r.layer[0].sig == SIG_VALID);
+	msg_report_free(&r);
+	free(m);
+}
+
+Test(msg, valid_but_not_pinned_is_not_ok, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+	const unsigned char *q;
+	X509 *x;
+
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].sig == SIG_VALID && !r.layer[0].trusted && !r.layer[0].held && !r.ok);
+	/* The signer certificate travels with the report (for import). */
+	q = r.layer[0].signer_der;
+	x = d2i_X509(NULL, &q, (long)r.layer[0].signer_der_len);
+	cr_assert_not_null(x);
+	cr_expect_eq(X509_cmp(x, sam), 0);
+	X509_free(x);
+	msg_report_free(&r);
+	place_peer(sam, 0);
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].held && !r.layer[0].trusted && !r.ok);
+	msg_report_free(&r);
+	free(m);
+}
+
+Test(msg, a_new_certificate_for_a_pinned_address_is_changed, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	EVP_PKEY *k2;
+	X509 *sam2 = mkcert("email:Sam@Example.org", &k2);
+	char old[FPR_COLON_LEN], *m;
+
+	place_peer(sam, 1);
+	fpr_cert_colon(sam, old);
+	m = message("sam@example.org", signed_entity(sam2, k2, strdup(TEXT), 0));
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].changed && !r.layer[0].trusted && !r.ok);
+	cr_expect_str_eq(r.layer[0].known_fpr, old);
+	msg_report_free(&r);
+	free(m);
+	X509_free(sam2);
+	EVP_PKEY_free(k2);
+}
+
+Test(msg, own_sent_copy_is_trusted, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("alice@example.org", signed_entity(me, me_key, strdup(TEXT), 0));
+
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].own && r.layer[0].trusted && r.ok);
+	msg_report_free(&r);
+	free(m);
+}
+
+Test(msg, signer_not_the_sender, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("mallory@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+
+	place_peer(sam, 1);
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].trusted && r.layer[0].from_mismatch && !r.ok);
+	msg_report_free(&r);
+	free(m);
+}
+
+Test(msg, certificate_expired_at_signing, .init = people, .fini = people_done)
+{
+	struct cf_spec s = {.key = CF_EC, .san = "email:old@example.org", .not_before = -86400L * 400, .days = 30};
+	struct msg_report r;
+	EVP_PKEY *k;
+	X509 *old = cf_cert(&s, time(NULL), &k);
+	char *m = message("old@example.org", signed_entity(old, k, strdup(TEXT), 0));
+
+	place_peer(old, 1);
+	read_ok(m, NULL, &r);
+	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].expired_at_signing && !r.ok);
+	cr_expect_neq(r.layer[0].signed_at[0], '\0');
+	msg_report_free(&r);
+	free(m);
+	X509_free(old);
+	EVP_PKEY_free(k);
+}
+
+Test(msg, tampered_body_is_invalid, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0)), *p = strstr(m, "Hello");
+
+	place_peer(sam, 1);
+	*p = 'J';
+	read_ok(m, NULL, &r);
+	cr_expect_eq(r.layer[0].sig, SIG_INVALID);
+	cr_expect_str_eq(r.layer[0].note, "the content was changed after signing");
+	cr_expect(!r.ok && strstr(r.text, "Jello") != NULL);
+	msg_report_free(&r);
+	free(m);
+}
+
+/* The signature value is the last element of the SignerInfo. */
+static void
+flip_signature(unsigned char *der, size_t n)
+{
+	der[n - 20] ^= 0x01;
+}
+
+Test(msg, tampered_signature_is_invalid, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("sam@example.org", signed_ex(sam, sam_key, strdup(TEXT), 0, flip_signature));
+
+	read_ok(m, NULL, &r);
+	cr_expect_eq(r.layer[0].sig, SIG_INVALID, "%s", r.layer[0].note);
+	cr_expect_str_eq(r.layer[0].note, "the signature does not match: it was damaged or forged");
+	msg_report_free(&r);
+	free(m);
+}
+
+/* The signer's certificate swapped for one with the same names and serial
+ * but another key (an impostor's). */
+static X509 *impostor;
+
+static void
+swap_cert(unsigned char *der, size_t n)
+{
+	unsigned char *a = NULL, *b = NULL, *at;
+	int an = i2d_X509(sam, &a), bn = i2d_X509(impostor, &b);
+
+	cr_assert_eq(an, bn, "the impostor certificate must have the same length");
+	at = memmem(der, n, a, (size_t)an);
+	cr_assert_not_null(at);
+	memcpy(at, b, (size_t)bn);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+}
+
+Test(msg, swapped_signer_certificate_is_invalid, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	EVP_PKEY *k2 = NULL;
+	char *m, sam_fpr[FPR_HEX_LEN];
+
+	X509_free(mkcert("email:x@example.org", &k2));
+	impostor = X509_dup(sam);
+	X509_set_pubkey(impostor, k2);
+	cr_assert_gt(X509_sign(impostor, k2, EVP_sha256()), 0);
+	m = message("sam@example.org", signed_ex(sam, sam_key, strdup(TEXT), 0, swap_cert));
+	place_peer(impostor, 0);
+	read_ok(m, NULL, &r);
+	fpr_cert_hex(sam, sam_fpr);
+	cr_expect_eq(r.layer[0].sig, SIG_INVALID, "%s", r.layer[0].note);
+	cr_expect_str_neq(r.layer[0].signer_hex, sam_fpr);
+	cr_expect(!r.ok);
+	msg_report_free(&r);
+	free(m);
+	X509_free(impostor);
+	EVP_PKEY_free(k2);
+}
+
+Test(msg, the_four_kinds, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char line[512], *m;
+
+	place_peer(sam, 1);
+	m = message("sam@example.org", strdup(TEXT));
+	read_ok(m, PASS, &r);
+	cr_expect(r.kind == KIND_PLAIN && r.ok && r.n_layers == 0);
+	msg_report_free(&r);
+	free(m);
+	m = message("sam@example.org", enveloped_entity(me, sam, strdup(TEXT), EVP_aes_256_cbc()));
+	read_ok(m, PASS, &r);
+	msg_layers_line(&r, line, sizeof line);
+	cr_expect_str_eq(line, "enveloped(AES-256-CBC, to: you, sam@example.org)");
+	cr_expect(r.kind == KIND_ENCRYPTED && r.ok && strcmp(r.text, "Hello Alice, this is Sam.\n") == 0);
+	msg_report_free(&r);
+	free(m);
+	/* Sign first, then encrypt. */
+	m = message("sam@example.org", enveloped_entity(me, NULL, signed_entity(sam, sam_key, strdup(TEXT), 0), EVP_aes_256_cbc()));
+	read_ok(m, PASS, &r);
+	msg_layers_line(&r, line, sizeof line);
+	cr_expect_str_eq(line, "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org, valid, trusted)");
+	cr_expect(r.kind == KIND_SIGNED_ENCRYPTED && r.ok);
+	msg_report_free(&r);
+	free(m);
+	/* Encrypt, then sign (the envelope inside the signature). */
+	m = message("sam@example.org", signed_entity(sam, sam_key, enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_128_cbc()), 1));
+	read_ok(m, PASS, &r);
+	cr_expect(r.kind == KIND_SIGNED_ENCRYPTED && r.ok && r.n_layers == 2);
+	msg_report_free(&r);
+	free(m);
+}
+
+Test(msg, aes_gcm_and_ecdh_envelopes, .init = people, .fini = people_done)
+{
+	struct cf_spec s = {.key = CF_EC, .san = "email:alice@example.org"};
+	struct msg_report r;
+	EVP_PKEY *eck;
+	X509 *ec = cf_cert(&s, time(NULL), &eck);
+	char *m;
+
+	m = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_gcm()));
+	read_ok(m, PASS, &r);
+	cr_expect(r.n_layers == 1 && r.layer[0].kind == LAYER_AUTH_ENVELOPED && r.layer[0].opened, "%s", r.layer[0].note);
+	cr_expect_str_eq(r.layer[0].alg, "AES-256-GCM");
+	cr_expect(r.kind == KIND_ENCRYPTED && r.ok);
+	msg_report_free(&r);
+	free(m);
+	/* An EC identity: key agreement (kari) instead of key transport. */
+	place_identity(ec, eck, 1);
+	m = message("sam@example.org", enveloped_entity(ec, NULL, strdup(TEXT), EVP_aes_128_cbc()));
+	read_ok(m, PASS, &r);
+	cr_expect(r.layer[0].opened && r.layer[0].opened_with_archived, "%s", r.layer[0].note);
+	cr_expect_str_eq(r.layer[0].recipients, "you");
+	msg_report_free(&r);
+	free(m);
+	X509_free(ec);
+	EVP_PKEY_free(eck);
+}
+
+Test(msg, not_for_me_lists_the_recipients, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("sam@example.org", enveloped_entity(sam, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+
+	place_peer(sam, 0);
+	read_ok(m, PASS, &r);
+	cr_expect(!r.layer[0].opened && !r.ok && r.kind == KIND_ENCRYPTED);
+	cr_expect_str_eq(r.layer[0].note, "it is not addressed to you: it is for sam@example.org");
+	cr_expect_null(strstr(r.text ? r.text : "", "Hello"));
+	msg_report_free(&r);
+	free(m);
+}
+
+static int asked;
+
+static char pass_buf[] = PASS;
+
+static const char *
+ask_pass(void *arg)
+{
+	asked++;
+	return arg;
+}
+
+Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .fini = people_done)
+{
+	struct msg_ctx ctx = {&h, st, NULL, ask_pass, pass_buf};
+	struct err e = ERR_INIT;
+	struct msg_report r;
+	char *enc = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char *sig = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+
+	read_ok(enc, NULL, &r);
+	cr_expect_str_eq(r.layer[0].note, "a passphrase is needed to open it (give --passphrase-file FILE)");
+	msg_report_free(&r);
+	read_ok(enc, "wrong passphrase entirely", &r);
+	cr_expect_str_eq(r.layer[0].note, "the passphrase does not unlock your key");
+	cr_expect(!r.layer[0].opened && !r.ok);
+	msg_report_free(&r);
+	cr_assert_eq(msg_open(&ctx, (unsigned char *)sig, strlen(sig), &r, &e), 0);
+	cr_expect_eq(asked, 0, "asked for a passphrase without an envelope");
+	msg_report_free(&r);
+	cr_assert_eq(msg_open(&ctx, (unsigned char *)enc, strlen(enc), &r, &e), 0);
+	cr_expect_eq(asked, 1);
+	cr_expect(r.layer[0].opened);
+	msg_report_free(&r);
+	free(enc);
+	free(sig);
+}
+
+Test(msg, archived_identity_opens_old_mail, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	EVP_PKEY *k2;
+	X509 *newer = mkcert("email:alice@example.org", &k2);
+	char hex[FPR_HEX_LEN], *m = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	struct rec *rc;
+
+	/* Alice replaced her credential: the first one is now archived. */
+	rc = state_first(st, "identity");
+	rec_set(rc, "status", "archived");
+	place_identity(newer, k2, 0);
+	read_ok(m, PASS, &r);
+	fpr_cert_hex(me, hex);
+	cr_expect(r.layer[0].opened && r.layer[0].opened_with_archived);
+	cr_expect_str_eq(r.layer[0].opened_with, hex);
+	msg_report_free(&r);
+	free(m);
+	X509_free(newer);
+	EVP_PKEY_free(k2);
+}
+
+Test(msg, truncated_base64_is_a_damaged_layer, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *enc = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char *sig = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+
+	enc[strlen(enc) * 2 / 3] = '\0';
+	read_ok(enc, PASS, &r);
+	cr_expect(r.n_layers == 1 && !r.layer[0].opened && !r.ok);
+	cr_expect_str_eq(r.layer[0].note, "the S/MIME part is damaged or cut short: it cannot be read");
+	msg_report_free(&r);
+	/* Cut inside the signature part: the final boundary is gone too. */
+	sig[strlen(sig) - 200] = '\0';
+	read_ok(sig, PASS, &r);
+	cr_expect(r.n_layers == 1 && r.layer[0].sig == SIG_UNCHECKABLE && !r.ok);
+	cr_expect(strstr(r.text, "Hello Alice") != NULL);
+	msg_report_free(&r);
+	free(enc);
+	free(sig);
+}
+
+Test(msg, not_a_message, .init = setup, .fini = teardown)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		const char *why;
+	} bad[] = {
+		{"", 0, "the file is empty: it is not a mail message"},
+		{"Subject: x\0y\r\n\r\nbody", 20, "the file has NUL bytes in its header lines: it is not a mail message"},
+		{"Just some text\nwithout any headers\n", 35, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+		{"\x30\x82\x01\x00garbage", 11, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+		{"\r\n\r\nbody only", 13, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+	};
+	unsigned char noise[4096];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct err e = ERR_INIT;
+		struct msg_report r;
+
+		cr_expect_eq(open_msg((const unsigned char *)bad[i].data, bad[i].len, PASS, &r, &e), -1, "case %zu", i);
+		cr_expect_str_eq(e.msg, bad[i].why, "case %zu", i);
+	}
+	for (size_t i = 0; i < sizeof noise; i++)
+		noise[i] = (unsigned char)(i * 7919 % 251);
+	for (size_t n = 1; n < sizeof noise; n = n * 3 + 1) {
+		struct err e = ERR_INIT;
+		struct msg_report r;
+
+		if (open_msg(noise, n, PASS, &r, &e) == 0)
+			msg_report_free(&r);
+	}
+}
+
+static char *
+nested_mixed(int levels)
+{
+	char *m = strdup("Content-Type: text/plain\r\n\r\ndeep\r\n"), *next;
+
+	for (int i = 0; i < levels; i++) {
+		cr_assert_geq(asprintf(&next, "Content-Type: multipart/mixed; boundary=\"d%d\"\r\n\r\n--d%d\r\n%s\r\n--d%d--\r\n",
+				       i, i, m, i), 0);
+		free(m);
+		m = next;
+	}
+	return message("a@example.org", m);
+}
+
+Test(msg, nesting_limits, .init = people, .fini = people_done)
+{
+	struct err e = ERR_INIT;
+	struct msg_report r;
+	char *m = nested_mixed(MIME_MAX_DEPTH - 2);
+
+	read_ok(m, NULL, &r);
+	cr_expect_str_eq(r.text, "deep\n");
+	msg_report_free(&r);
+	free(m);
+	m = nested_mixed(MIME_MAX_DEPTH + 8);
+	cr_expect_eq(open_str(m, NULL, &r, &e), -1);
+	cr_expect_str_eq(e.msg, "the message is nested more than 32 levels deep; padseal stops there");
+	free(m);
+	/* Nine signatures inside each other: more layers than a report holds. */
+	m = strdup(TEXT);
+	for (int i = 0; i <= MSG_MAX_LAYERS; i++)
+		m = signed_entity(sam, sam_key, m, 1);
+	m = message("sam@example.org", m);
+	err_clear(&e);
+	cr_expect_eq(open_str(m, NULL, &r, &e), -1);
+	cr_expect_str_eq(e.msg, "the message has more than 8 S/MIME layers inside each other; padseal stops there");
+	free(m);
+}
+
+Test(msg, bare_cms_is_one_layer, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	BIO *in = BIO_new_mem_buf(TEXT, -1);
+	CMS_ContentInfo *cms = CMS_sign(sam, sam_key, NULL, in, CMS_BINARY);
+	unsigned char *der;
+	size_t n;
+	char *text;
+
+	cr_assert_not_null(cms);
+	der = der_of(cms, &n);
+	text = b64(der, n);
+	for (int v = 0; v < 2; v++) {
+		struct err e = ERR_INIT;
+
+		cr_assert_eq(open_msg(v ? (unsigned char *)text : der, v ? strlen(text) : n, NULL, &r, &e), 0, "%s", e.msg);
+		cr_expect(r.n_layers == 1 && r.layer[0].opaque && r.layer[0].sig == SIG_VALID);
+		cr_expect_str_eq(r.text, "Hello Alice, this is Sam.\n");
+		cr_expect_str_eq(r.from, "");
+		msg_report_free(&r);
+	}
+	OPENSSL_free(der);
+	free(text);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+}
+
+/* A 200 MB attachment: read finishes, with memory near one copy of the
+ * file (it is never decoded: only text parts are). */
+Test(msg, huge_attachment, .init = setup, .fini = teardown, .timeout = 120)
+{
+	static const char head[] = "From: big@example.org\r\nTo: alice@example.org\r\nSubject: big\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"big\"\r\n\r\n--big\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
+		"--big\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"disk.img\"\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n";
+	struct err e = ERR_INIT;
+	struct msg_report r;
+	struct rusage ru;
+	char *path = path_join(base, "big.eml"), line[78];
+	unsigned char *buf;
+	size_t len;
+	long before;
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	fputs(head, f);
+	for (int i = 0; i < 76; i++)
+		line[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 13) % 64];
+	line[76] = '\r', line[77] = '\n';
+	for (long i = 0; i < 200L * 1024 * 1024 / 57; i++)
+		cr_assert_eq(fwrite(line, 1, sizeof line, f), sizeof line);
+	fputs("--big--\r\n", f);
+	cr_assert_eq(fclose(f), 0);
+	/* Read it in one piece of the right size, then measure the reading. */
+	f = fopen(path, "rb");
+	cr_assert(f != NULL && fseek(f, 0, SEEK_END) == 0);
+	len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(len);
+	cr_assert(buf != NULL && fread(buf, 1, len, f) == len);
+	fclose(f);
+	getrusage(RUSAGE_SELF, &ru);
+	before = ru.ru_maxrss;
+	cr_assert_eq(open_msg(buf, len, NULL, &r, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(r.parts, "text/plain, 1 attachment: disk.img");
+	cr_expect_str_eq(r.text, "See the attachment.");
+	cr_expect(r.ok && r.kind == KIND_PLAIN);
+	getrusage(RUSAGE_SELF, &ru);
+	cr_expect_lt((ru.ru_maxrss - before) * 1024L, (long)len / 8,
+		     "reading used %ld KiB for a %zu byte file", ru.ru_maxrss - before, len);
+	msg_report_free(&r);
+	free(buf);
+	free(path);
+}
+
+Test(msg, layers_line_forms, .init = setup, .fini = teardown)
+{
+	struct msg_report r = {0};
+	char line[512];
+
+	msg_layers_line(&r, line, sizeof line);
+	cr_expect_str_eq(line, "plain");
+	r.pgp = 1;
+	msg_layers_line(&r, line, sizeof line);
+	cr_expect_str_eq(line, "plain (with an OpenPGP signature, not checked)");
+	r.n_layers = 3;
+	r.layer[0] = (struct msg_layer){.kind = LAYER_SIGNED, .alg = "SHA-1", .sig = SIG_VALID, .signer = "a@x", .sha1 = 1, .changed = 1};
+	r.layer[1] = (struct msg_layer){.kind = LAYER_AUTH_ENVELOPED, .alg = "AES-128-GCM", .recipients = "you", .opened = 1, .opened_with_archived = 1};
+	r.layer[2] = (struct msg_layer){.kind = LAYER_SIGNED, .alg = "SHA-256", .sig = SIG_INVALID};
+	msg_layers_line(&r, line, sizeof line);
+	cr_expect_str_eq(line, "signed(SHA-1, by: a@x, valid, changed, SHA-1) > authenveloped(AES-128-GCM, to: you, opened with an archived key) > signed(SHA-256, by: unknown, invalid)");
+	msg_layers_line(&r, line, 20);
+	cr_expect_eq(strlen(line), 19);
+}

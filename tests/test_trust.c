@@ -1,0 +1,555 @@
+/* trust: pinning the exact certificate that was verified, and every way
+ * trust must NOT be obtained — a second certificate for the address, a
+ * certificate from a trusted peer's CA, a changed certificate, lint errors
+ * without --force, expiry — plus untrust and the checklist it feeds. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <openssl/x509v3.h>
+
+#include "certfactory.h"
+#include "checklist.h"
+#include "fileio.h"
+#include "fpr.h"
+#include "ident.h"
+#include "peer.h"
+#include "state.h"
+#include "testutil.h"
+#include "trust.h"
+
+static char *base, *dir;
+static struct home h;
+static struct state *st;
+static time_t now;
+
+static void
+setup(void)
+{
+	struct err e = ERR_INIT;
+
+	base = tu_tmpdir();
+	dir = path_join(base, "home");
+	now = time(NULL);
+	cr_assert_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "%s", e.msg);
+	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
+}
+
+static void
+teardown(void)
+{
+	state_free(st);
+	home_close(&h);
+	tu_rmtree(base);
+	free(base);
+	free(dir);
+}
+
+TestSuite(trust, .init = setup, .fini = teardown);
+
+/* A correspondent's certificate for `san` (certfactory profile, EC). */
+static X509 *
+leaf(const char *san, long not_before, long days)
+{
+	struct cf_spec s = {.key = CF_EC,
+	                    .san = san,
+	                    .not_before = not_before,
+	                    .days = days};
+
+	return cf_cert(&s, now, NULL);
+}
+
+/* Store `cert` as a correspondent's and return its record. */
+static struct rec *
+store(X509 *cert)
+{
+	struct err e = ERR_INIT;
+	char hex[FPR_HEX_LEN];
+	int added = 0;
+
+	cr_assert_eq(peer_store(&h, st, cert, "test", &added, &e), 0, "%s",
+	             e.msg);
+	cr_assert_eq(added, 1);
+	fpr_cert_hex(cert, hex);
+	cr_assert_not_null(peer_by_hex(st, hex));
+	return peer_by_hex(st, hex);
+}
+
+static int
+trust(struct rec *r, const char *method, int force, struct trust_done *done,
+      struct err *e)
+{
+	return trust_apply(&h, st, r, method, force, now, done, e);
+}
+
+static int
+trusted(X509 *cert)
+{
+	struct trust_status ts;
+
+	trust_status_cert(st, cert, &ts);
+	return ts.trusted;
+}
+
+/* The state as it would be saved: equal means nothing changed. */
+static char *
+snapshot(void)
+{
+	size_t len;
+
+	return state_format(st, &len);
+}
+
+/* An identity with a backup, and our certificate sent to every peer: the
+ * checklist's next step is then about the correspondents. */
+static void
+ready_for_peers(void)
+{
+	static const char *const me[] = {"me@example.org"};
+	struct ident_new req = {"Me", me, 1, "p256", 365, 0};
+	struct err e = ERR_INIT;
+	struct ident id;
+	struct rec *b;
+
+	cr_assert_eq(ident_create(&h, st, &req, NULL,
+	                          "correct horse battery staple", &id, &e),
+	             0, "%s", e.msg);
+	b = state_add(st, "backup");
+	rec_set(b, "fpr", id.hex);
+	rec_set(b, "at", "2026-01-01T00:00:00Z");
+	for (struct rec *r = state_first(st, "peer"); r;
+	     r = state_next(r, "peer"))
+		rec_set(r, "sent", "2026-01-01T00:00:00Z");
+	ident_clear(&id);
+}
+
+Test(trust, pins_the_exact_certificate_with_method_and_date)
+{
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	struct rec *r = store(sam);
+	char at[24];
+	struct checklist cl;
+
+	cr_assert_not(trusted(sam));
+	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);
+	iso_time(now, at);
+	cr_assert_str_eq(rec_get(r, "trusted"), "1");
+	cr_assert_str_eq(rec_get(r, "verified"), "phone");
+	cr_assert_str_eq(rec_get(r, "verified-at"), at);
+	cr_assert_str_eq(rec_get(r, "forced"), "0");
+	cr_assert_null(rec_get(r, "changed"));
+	cr_assert_null(rec_get(r, "untrusted-at"));
+	cr_assert_not(done.was_trusted || done.was_changed || done.forced ||
+	              done.n_superseded);
+	cr_assert(trusted(sam));
+
+	/* It survives saving; the checklist's verify and trust are done. */
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	cr_assert_eq(cl.n_peers, 1);
+	cr_assert(cl.peers[0].step[STEP_VERIFY] &&
+	          cl.peers[0].step[STEP_TRUST]);
+	cr_assert_str_eq(cl.peers[0].verified, "phone");
+	cr_assert(cl.peers[0].trusted);
+	cr_assert_not(cl.peers[0].changed || cl.peers[0].duplicate ||
+	              cl.peers[0].retired);
+	checklist_free(&cl);
+	X509_free(sam);
+}
+
+Test(trust, every_method_and_only_those)
+{
+	static const char *const ok[] = {"phone", "in-person", "other"};
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	struct rec *r = store(sam);
+	char *before = snapshot(), *after;
+
+	cr_assert_neq(trust(r, "email", 0, &done, &e), 0);
+	cr_assert(strstr(e.msg, "--verified phone, in-person or other") != NULL,
+	          "%s", e.msg);
+	cr_assert_neq(trust(r, NULL, 0, &done, &e), 0);
+	after = snapshot();
+	cr_assert_str_eq(before, after);
+	for (size_t i = 0; i < 3; i++) {
+		err_clear(&e);
+		cr_assert_eq(trust(r, ok[i], 0, &done, &e), 0, "%s", e.msg);
+		cr_assert_str_eq(rec_get(r, "verified"), ok[i]);
+		cr_assert_eq(done.was_trusted, i > 0);
+	}
+	free(before);
+	free(after);
+	X509_free(sam);
+}
+
+Test(trust, second_certificate_for_the_address_is_not_trusted)
+{
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	X509 *other =
+	        leaf("email:Sam@Example.org,email:sam@other.example", 0, 0);
+	struct rec *r = store(sam), *r2, *got = NULL;
+	struct trust_status ts;
+	char colon[FPR_COLON_LEN];
+
+	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);
+	r2 = store(other);
+	cr_assert_not(trusted(other));
+	cr_assert(trusted(sam));
+	cr_assert_str_eq(rec_get(r2, "changed"), "1");
+	trust_status_cert(st, other, &ts);
+	cr_assert(ts.changed);
+	fpr_cert_colon(sam, colon);
+	cr_assert_str_eq(ts.previous, colon);
+	/* The address names the trusted certificate, not the new one. */
+	cr_assert_eq(peer_resolve(st, "SAM@example.org", &got, &e), PEER_FOUND,
+	             "%s", e.msg);
+	cr_assert_eq(got, r);
+	X509_free(sam);
+	X509_free(other);
+}
+
+/* A small CA and certificates it issues (real chains, not self-issued). */
+static X509 *
+issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
+      const char *san, int is_ca)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	X509V3_CTX ctx;
+	const struct {
+		int nid;
+		const char *val;
+	} ext[] = {
+	        {NID_basic_constraints,
+	         is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+	        {NID_key_usage,
+	         is_ca ? "critical,keyCertSign,cRLSign"
+	               : "critical,digitalSignature,keyAgreement"},
+	        {NID_ext_key_usage, "emailProtection"},
+	        {NID_subject_alt_name, san},
+	        {NID_subject_key_identifier, "hash"},
+	        {NID_authority_key_identifier, "keyid"},
+	};
+
+	cr_assert_not_null(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x),
+	                 (long)(rand() & 0x7fffffff) + 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	                           (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		X509_EXTENSION *ex =
+		        X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].val);
+
+		cr_assert_not_null(ex, "extension %d", ext[i].nid);
+		X509_add_ext(x, ex, -1);
+		X509_EXTENSION_free(ex);
+	}
+	cr_assert_gt(X509_sign(x, ca ? ca_key : key, EVP_sha256()), 0);
+	X509_NAME_free(name);
+	return x;
+}
+
+Test(trust, never_extends_to_the_ca_or_what_it_issues)
+{
+	struct cf_spec ec = {.key = CF_EC};
+	EVP_PKEY *ca_key = cf_key(&ec), *k1 = cf_key(&ec), *k2 = cf_key(&ec);
+	X509 *ca = issue(NULL, ca_key, ca_key, "Sam's CA",
+	                 "email:ca@example.org", 1);
+	X509 *sam = issue(ca, ca_key, k1, "Sam", "email:sam@example.org", 0);
+	X509 *sam2 = issue(ca, ca_key, k2, "Sam (laptop)",
+	                   "email:sam@example.org", 0);
+	X509 *eve = issue(ca, ca_key, k2, "Eve", "email:eve@example.org", 0);
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct rec *r = store(sam), *rca;
+
+	cr_assert_eq(X509_verify(sam, ca_key), 1);
+	cr_assert_eq(trust(r, "in-person", 0, &done, &e), 0, "%s", e.msg);
+	store(sam2);
+	store(eve);
+	cr_assert(trusted(sam));
+	cr_assert_not(trusted(sam2));
+	cr_assert_not(trusted(eve));
+	/* The CA itself is refused (CA:TRUE on a mail certificate) ... */
+	rca = store(ca);
+	err_clear(&e);
+	cr_assert_neq(trust(rca, "phone", 0, &done, &e), 0);
+	cr_assert(strstr(e.msg, "lint error") != NULL, "%s", e.msg);
+	/* ... and even trusted by force, it vouches for nothing it issued. */
+	err_clear(&e);
+	cr_assert_eq(trust(rca, "phone", 1, &done, &e), 0, "%s", e.msg);
+	cr_assert(trusted(ca));
+	cr_assert_not(trusted(sam2));
+	cr_assert_not(trusted(eve));
+	X509_free(ca);
+	X509_free(sam);
+	X509_free(sam2);
+	X509_free(eve);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+}
+
+Test(trust, changed_certificate_needs_its_own_verification)
+{
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	X509 *old = leaf("email:sam@example.org", 0, 0);
+	X509 *renewed = leaf("email:sam@example.org", 0, 0);
+	struct rec *r = store(old), *r2;
+	char *path, rel[128];
+	struct checklist cl;
+
+	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);
+	r2 = store(renewed);
+	cr_assert_not(trusted(renewed));
+	ready_for_peers();
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	cr_assert_eq(cl.n_peers, 2);
+	cr_assert(cl.peers[1].changed && cl.peers[1].duplicate &&
+	          !cl.peers[1].trusted);
+	cr_assert_not(cl.peers[1].step[STEP_VERIFY]);
+	cr_assert_not(cl.peers[0].changed);
+	cr_assert(cl.peers[0].duplicate);
+	cr_assert_eq(cl.next_step, STEP_VERIFY);
+	cr_assert(strstr(cl.next, "changed since you verified") != NULL, "%s",
+	          cl.next);
+	/* The command names the new one by fingerprint: the address would
+	 * name the trusted old one. */
+	cr_assert(strstr(cl.next, "padseal compare ") != NULL, "%s", cl.next);
+	cr_assert(strstr(cl.next, "padseal compare sam@") == NULL, "%s",
+	          cl.next);
+	{
+		int seen = 0;
+
+		for (size_t i = 0; i < cl.n_problems; i++)
+			seen |= strstr(cl.problems[i],
+			               "changed since you verified it") !=
+			                NULL &&
+			        strstr(cl.problems[i],
+			               rec_get(r2, "fpr-colon")) != NULL &&
+			        strstr(cl.problems[i],
+			               rec_get(r, "fpr-colon")) != NULL;
+		cr_assert(seen,
+		          "no problem names the change with both fingerprints");
+	}
+	checklist_free(&cl);
+
+	/* Verified now (that is what --verified says): trusted, flag gone,
+	 * and the old one is no longer trusted, but kept. */
+	cr_assert_eq(trust(r2, "phone", 0, &done, &e), 0, "%s", e.msg);
+	cr_assert(done.was_changed);
+	cr_assert_eq(done.n_superseded, 1);
+	cr_assert_str_eq(done.superseded[0], rec_get(r, "fpr"));
+	cr_assert(trusted(renewed));
+	cr_assert_not(trusted(old));
+	cr_assert_null(rec_get(r2, "changed"));
+	cr_assert_null(rec_get(r, "trusted"));
+	cr_assert_not_null(rec_get(r, "untrusted-at"));
+	cr_assert_str_eq(rec_get(r, "superseded-by"), rec_get(r2, "fpr"));
+	snprintf(rel, sizeof rel, PEER_DIR "/%s.pem", rec_get(r, "fpr"));
+	path = home_path(&h, rel);
+	cr_assert(path_exists(path), "the old certificate file is gone");
+	free(path);
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	cr_assert(cl.peers[0].retired && !cl.peers[0].duplicate &&
+	          !cl.peers[0].changed);
+	cr_assert(!cl.peers[1].retired && !cl.peers[1].duplicate &&
+	          !cl.peers[1].changed);
+	cr_assert(cl.step[STEP_VERIFY] && cl.step[STEP_TRUST]);
+	checklist_free(&cl);
+	X509_free(old);
+	X509_free(renewed);
+}
+
+Test(trust, lint_errors_refused_unless_forced)
+{
+	struct cf_spec s = {
+	        .key = CF_EC, .san = "email:sam@example.org", .ku = ""};
+	X509 *bad = cf_cert(&s, now, NULL);
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct rec *r = store(bad);
+	char *before = snapshot(), *after;
+
+	cr_assert_neq(trust(r, "phone", 0, &done, &e), 0);
+	cr_assert(strstr(e.msg, "1 lint error (ku-missing)") != NULL, "%s",
+	          e.msg);
+	cr_assert(strstr(e.msg, "--force") != NULL, "%s", e.msg);
+	after = snapshot();
+	cr_assert_str_eq(before, after, "a refused trust changed the state");
+	cr_assert_not(trusted(bad));
+	err_clear(&e);
+	cr_assert_eq(trust(r, "phone", 1, &done, &e), 0, "%s", e.msg);
+	cr_assert(done.forced);
+	cr_assert_str_eq(rec_get(r, "forced"), "1");
+	cr_assert(trusted(bad));
+	free(before);
+	free(after);
+	X509_free(bad);
+}
+
+Test(trust, expired_refused_even_with_force)
+{
+	X509 *old = leaf("email:sam@example.org", -800L * 86400, 30);
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct lint_report lint;
+	struct rec *r = store(old);
+	char *before = snapshot(), *after;
+
+	cr_assert_neq(trust_check(&h, r, 1, now, &lint, &e), 0);
+	cr_assert(strstr(e.msg, "expired on") != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "not even with --force") != NULL, "%s", e.msg);
+	err_clear(&e);
+	cr_assert_neq(trust(r, "in-person", 1, &done, &e), 0);
+	cr_assert_neq(trust(r, "in-person", 0, &done, &e), 0);
+	after = snapshot();
+	cr_assert_str_eq(before, after);
+	cr_assert_not(trusted(old));
+	free(before);
+	free(after);
+	X509_free(old);
+}
+
+Test(trust, only_certificates_padseal_holds)
+{
+	struct err e = ERR_INIT;
+	struct rec *got = NULL;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	X509 *stranger = leaf("email:sam@example.org", 0, 0);
+
+	store(sam);
+	cr_assert_eq(peer_resolve(st, "nobody@example.org", &got, &e),
+	             PEER_NONE);
+	cr_assert(strstr(e.msg, "no correspondent's certificate matches") !=
+	                  NULL,
+	          "%s", e.msg);
+	err_clear(&e);
+	cr_assert_eq(peer_resolve(st, "00000000", &got, &e), PEER_NONE);
+	/* A certificate merely seen (not stored) is not trusted, whatever
+	 * its address. */
+	cr_assert_not(trusted(stranger));
+	X509_free(sam);
+	X509_free(stranger);
+}
+
+Test(trust, the_file_must_be_the_recorded_certificate)
+{
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	X509 *swap = leaf("email:sam@example.org", 0, 0);
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct rec *r = store(sam);
+	char rel[128], *path;
+
+	snprintf(rel, sizeof rel, PEER_DIR "/%s.pem", rec_get(r, "fpr"));
+	path = home_path(&h, rel);
+	unlink(path);
+	cf_write_pem(swap, path);
+	cr_assert_neq(trust(r, "phone", 0, &done, &e), 0);
+	cr_assert(strstr(e.msg, "not the one padseal recorded") != NULL, "%s",
+	          e.msg);
+	cr_assert_null(rec_get(r, "trusted"));
+	free(path);
+	X509_free(sam);
+	X509_free(swap);
+}
+
+Test(trust, untrust_keeps_the_certificate)
+{
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct trust_status ts;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	X509 *eve = leaf("email:eve@example.org", 0, 0);
+	struct rec *r = store(sam), *r2 = store(eve);
+	char at[24], *path, rel[128];
+	struct checklist cl;
+
+	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);
+	cr_assert_eq(trust_withdraw(st, r, now + 60), UNTRUST_WITHDRAWN);
+	iso_time(now + 60, at);
+	cr_assert_null(rec_get(r, "trusted"));
+	cr_assert_str_eq(rec_get(r, "untrusted-at"), at);
+	cr_assert_str_eq(rec_get(r, "verified"), "phone"); /* history stays */
+	trust_status_cert(st, sam, &ts);
+	cr_assert(!ts.trusted && ts.retired && ts.known);
+	cr_assert_str_eq(ts.until, at);
+	snprintf(rel, sizeof rel, PEER_DIR "/%s.pem", rec_get(r, "fpr"));
+	path = home_path(&h, rel);
+	cr_assert(path_exists(path));
+	free(path);
+	cr_assert_eq(trust_withdraw(st, r, now + 120), UNTRUST_ALREADY);
+	cr_assert_str_eq(rec_get(r, "untrusted-at"), at);
+	/* A never-trusted one is set aside instead. */
+	cr_assert_eq(trust_withdraw(st, r2, now), UNTRUST_REJECTED);
+	cr_assert_not_null(rec_get(r2, "rejected-at"));
+	ready_for_peers();
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	cr_assert(cl.peers[0].retired && cl.peers[1].retired);
+	cr_assert_not(cl.step[STEP_TRUST]);
+	cr_assert_eq(cl.next_step, STEP_EXCHANGE);
+	checklist_free(&cl);
+	/* Trusting it again (verified again) brings it back. */
+	cr_assert_eq(trust(r, "in-person", 0, &done, &e), 0, "%s", e.msg);
+	cr_assert_null(rec_get(r, "untrusted-at"));
+	cr_assert(trusted(sam));
+	X509_free(sam);
+	X509_free(eve);
+}
+
+Test(trust, a_new_certificate_after_untrust_is_changed)
+{
+	struct err e = ERR_INIT;
+	struct trust_done done;
+	struct trust_status ts;
+	X509 *sam = leaf("email:sam@example.org", 0, 0);
+	X509 *next = leaf("email:sam@example.org", 0, 0);
+	struct rec *r = store(sam);
+
+	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);
+	trust_withdraw(st, r, now);
+	store(next);
+	trust_status_cert(st, next, &ts);
+	cr_assert(ts.changed && !ts.trusted);
+	X509_free(sam);
+	X509_free(next);
+}
+
+Test(trust, own_identity_is_not_a_peer_but_is_trusted_for_reading)
+{
+	struct err e = ERR_INIT;
+	struct trust_status ts;
+	X509 *me = leaf("email:me@example.org", 0, 0);
+	char hex[FPR_HEX_LEN];
+	struct rec *r = state_add(st, "identity");
+	int added = 1;
+
+	fpr_cert_hex(me, hex);
+	rec_set(r, "fpr", hex);
+	rec_set(r, "status", "current");
+	cr_assert_neq(peer_store(&h, st, me, "test", &added, &e), 0);
+	cr_assert(strstr(e.msg, "your own certificate") != NULL, "%s", e.msg);
+	trust_status_cert(st, me, &ts);
+	cr_assert(ts.own && !ts.trusted && !ts.changed);
+	X509_free(me);
+}

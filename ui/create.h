@@ -1,0 +1,108 @@
+/* create — the state the Create screen's two files share: scr_create.c
+ * (the request: name, addresses, key type, validity) and
+ * scr_create_key.c (the passphrase, key generation off the input loop,
+ * and the result). */
+#ifndef PADSEAL_CREATE_H
+#define PADSEAL_CREATE_H
+
+#include "app.h"
+#include "form.h"
+#include "ident.h"
+#include "job.h"
+
+#define ADDR_MAX 6 /* address lines the form offers */
+#define KEYS_MAX 8
+
+/* The request page's fields, top to bottom. */
+enum {
+	F_NAME,
+	F_ADDR, /* ADDR_MAX lines, the unused ones hidden */
+	F_ADD = F_ADDR + ADDR_MAX,
+	F_KEY,
+	F_DAYS,
+	F_NEXT,
+	F_COUNT
+};
+
+/* The passphrase page's fields. */
+enum { P_PASS, P_REPEAT, P_GO, P_COUNT };
+
+enum stage {
+	ST_FORM, /* the request */
+	ST_PASS, /* the passphrase, twice */
+	ST_GEN,  /* the key being generated */
+	ST_DONE, /* the credential made */
+};
+
+enum question { Q_NONE, Q_SPLIT, Q_REPLACE };
+
+/* The generation job's own memory: the thread writes it, the screen reads
+ * it only once job_done() says so (or the app frees it, abandoned). */
+struct keygen {
+	char key[16];
+	struct newkey *nk;
+	struct err e;
+	int rc;
+};
+
+struct create_st {
+	enum stage stage;
+	struct field ff[F_COUNT];
+	struct form form;
+	struct field pf[P_COUNT];
+	struct form pform;
+	int n_addr; /* address lines shown */
+
+	/* The key types offered (ident_key_type). */
+	int n_keys;
+	const char *key_name[KEYS_MAX], *key_help[KEYS_MAX];
+	char key_label[KEYS_MAX][48];
+
+	/* The current identity, which a new one replaces. */
+	int has_current;
+	char current[320];
+
+	/* A question asked in a dialog; resume reads the answer. */
+	enum question q;
+	int answer;
+	int q_line; /* Q_SPLIT: the address line */
+	char q_name[256], q_addr[256];
+
+	/* The request once checked: what the key and the credential are
+	 * made from. */
+	char name[256];
+	char addr[ADDR_MAX][256];
+	const char *emails[ADDR_MAX];
+	size_t n_emails;
+	int key, days, replace;
+
+	char msg[640]; /* above the status line */
+	enum role msg_role;
+
+	struct job *job; /* ST_GEN */
+	struct keygen *kg;
+	long t0;
+
+	struct ident id; /* ST_DONE */
+};
+
+/* scr_create_key.c */
+void create_pass_enter(const struct app *a, struct create_st *cs);
+int create_pass_key(struct app *a, struct create_st *cs, int ch);
+int create_gen_key(struct app *a, struct create_st *cs, int ch);
+int create_gen_tick(struct app *a, struct create_st *cs);
+int create_done_key(struct app *a, struct create_st *cs, int ch);
+void create_pass_draw(const struct app *a, const struct create_st *cs);
+void create_gen_draw(const struct app *a, const struct create_st *cs);
+void create_done_draw(const struct app *a, const struct create_st *cs);
+/* Cancel a generation still running and wipe every passphrase. */
+void create_stop(struct app *a, struct create_st *cs);
+
+/* The chosen key type's name without the "(recommended)": "RSA 3072". */
+void create_key_short(const struct create_st *cs, char *buf, size_t len);
+
+/* The request's one-line summary ("Alice <alice@example.org>, RSA 3072,
+ * 730 days"). */
+void create_summary(const struct create_st *cs, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,465 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "form.h"
+#include "home.h"
+#include "ident.h"
+#include "p12.h"
+#include "pass.h"
+#include "state.h"
+#include "ui.h"
+
+/* The Back up screen: the current credential into a passphrase-protected
+ * PKCS#12 file — where, in which form (and who imports it), the key's own
+ * passphrase to unlock it, the backup's new passphrase twice — then the
+ * file written, read back and checked by p12_backup_write, and the
+ * reminder that makes a backup worth having. */
+
+#define LABEL_W 16
+
+enum { B_PATH, B_COMPAT, B_UNLOCK, B_PASS, B_REPEAT, B_GO, B_COUNT };
+
+struct backup_st {
+	int done;
+	struct field f[B_COUNT];
+	struct form form;
+	char who[320];  /* the credential, for a person */
+	char last[600]; /* its last backup, or "" */
+	int ec;         /* an EC key: gpgsm 2.2 cannot import it */
+	char compat_label[2][48];
+	char msg[700];
+	enum role msg_role;
+	struct p12_backup_done out;
+	enum p12_compat compat;
+};
+
+/* ---- The path ---- */
+
+/* What the path field means: "~/" is the user's home folder; a relative
+ * path is taken from the folder padseal was started in. */
+static void
+expand(const char *in, char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+
+	while (*in == ' ')
+		in++;
+	if (strncmp(in, "~/", 2) == 0 && home != NULL && *home != '\0')
+		snprintf(buf, len, "%s/%s", home, in + 2);
+	else
+		snprintf(buf, len, "%s", in);
+}
+
+/* A name that does not exist yet: padseal-backup-DATE.p12, then -2, -3...
+ * In the home folder, where people look for their files; in the current
+ * folder when there is no home folder. */
+static void
+default_path(char *buf, size_t len)
+{
+	const char *home = getenv("HOME");
+	char date[16], full[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat sb;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d", &tm);
+	for (int i = 1; i < 100; i++) {
+		char suffix[8] = "";
+
+		if (i > 1)
+			snprintf(suffix, sizeof suffix, "-%d", i);
+		if (home != NULL && *home != '\0')
+			snprintf(buf, len, "~/padseal-backup-%s%s.p12", date,
+			         suffix);
+		else
+			snprintf(buf, len, "padseal-backup-%s%s.p12", date,
+			         suffix);
+		expand(buf, full, sizeof full);
+		if (stat(full, &sb) != 0)
+			return;
+	}
+}
+
+/* Say where the file goes, in full: a relative name is taken from the
+ * folder padseal was started in, which the user may not have in mind. */
+static void
+path_note(const struct app *a, struct backup_st *bs)
+{
+	struct field *f = &bs->f[B_PATH];
+	char full[4096], cwd[4096], shown[8200];
+	struct stat sb;
+
+	(void)a;
+	expand(f->text, full, sizeof full);
+	f->note_path = 0;
+	if (full[0] == '\0') {
+		field_note(f, R_ERROR, NULL, "A file name is needed.");
+		return;
+	}
+	if (stat(full, &sb) == 0) {
+		field_note(f, R_ERROR, NULL,
+		           "%s exists already; padseal never writes over a "
+		           "file: choose another name.",
+		           full);
+		return;
+	}
+	if (full[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		snprintf(shown, sizeof shown, "%s", full);
+	else
+		snprintf(shown, sizeof shown, "%s/%s", cwd, full);
+	field_note(f, R_DIM, NULL, "%s", shown);
+	f->note_path = 1;
+}
+
+static void
+update_notes(const struct app *a, struct backup_st *bs)
+{
+	struct field *c = &bs->f[B_COMPAT], *p = &bs->f[B_PASS];
+	int shown = bs->form.focus == B_COMPAT ? c->hl : c->sel;
+	const char *warn;
+
+	path_note(a, bs);
+	field_note(c, R_DIM, NULL, "Imports in: %s.",
+	           p12_compat_readers((enum p12_compat)shown, bs->ec));
+	field_strength_note(&a->look, p);
+	warn = p12_pass_warning((enum p12_compat)c->sel, p->text);
+	if (warn != NULL && p->note_role != R_ERROR) {
+		size_t n = strlen(p->note);
+
+		snprintf(p->note + n, sizeof p->note - n, "; %s", warn);
+		p->note_role = R_WARN;
+	}
+	field_repeat_note(&a->look, &bs->f[B_REPEAT], p);
+}
+
+/* ---- Writing ---- */
+
+static int
+fail(struct backup_st *bs, int field, const char *msg)
+{
+	snprintf(bs->msg, sizeof bs->msg, "%s", msg);
+	bs->msg_role = R_ERROR;
+	form_focus(&bs->form, field);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* Open the home, load its checklist and check the path: the checks
+ * p12_backup_check makes before any passphrase is used. */
+static int
+open_checked(const struct app *a, struct home *h, enum home_mode mode,
+             struct state **st, const char *path, struct err *e)
+{
+	memset(h, 0, sizeof *h);
+	h->lock_wait_ms = 1000;
+	*st = NULL;
+	if (home_open(h, a->home_dir, mode, e) != 0 ||
+	    state_load(h, st, e) != 0 ||
+	    p12_backup_check(h, *st, path, 0, e) != 0)
+		return -1;
+	return 0;
+}
+
+/* The passphrases checked, the key unlocked: write, read back, record.
+ * The home is locked for writing only for this. */
+static int
+write_backup(struct app *a, struct backup_st *bs, const char *path)
+{
+	struct p12_backup_req req = {
+	        .path = path,
+	        .pass = bs->f[B_PASS].text,
+	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel};
+	struct p12_backup *b = NULL;
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct home h;
+	int rc = -1;
+
+	if (open_checked(a, &h, HOME_READ, &st, path, &e) != 0)
+		goto out;
+	if (p12_backup_open(&h, st, bs->f[B_UNLOCK].text, &b, &e) != 0) {
+		field_wipe(&bs->f[B_UNLOCK]);
+		rc = -2;
+		goto out;
+	}
+	field_wipe(&bs->f[B_UNLOCK]); /* used */
+	state_free(st);
+	home_close(&h);
+	if (open_checked(a, &h, HOME_WRITE, &st, path, &e) != 0 ||
+	    p12_backup_write(b, &h, st, &req, &bs->out, &e) != 0)
+		goto out;
+	bs->compat = req.compat;
+	rc = 0;
+out:
+	p12_backup_free(b);
+	state_free(st);
+	home_close(&h);
+	if (rc != 0)
+		fail(bs, rc == -2 ? B_UNLOCK : B_PATH, e.msg);
+	return rc;
+}
+
+static int
+submit(struct app *a, struct backup_st *bs)
+{
+	struct field *p = &bs->f[B_PASS], *r = &bs->f[B_REPEAT];
+	struct err e = ERR_INIT;
+	char path[4096], msg[700];
+	int same;
+
+	bs->msg[0] = '\0';
+	expand(bs->f[B_PATH].text, path, sizeof path);
+	if (path[0] == '\0')
+		return fail(bs, B_PATH,
+		            "A file name is needed for the backup.");
+	if (pass_check_new(p->text, NULL, &e) != 0) {
+		snprintf(msg, sizeof msg, "This passphrase is refused: %s.",
+		         e.msg);
+		return fail(bs, B_PASS, msg);
+	}
+	same = p->len == r->len && memcmp(p->text, r->text, p->len) == 0;
+	if (!same) {
+		field_wipe(r);
+		update_notes(a, bs);
+		return fail(bs, B_REPEAT,
+		            "The two backup passphrases differ: type the same "
+		            "one again under Repeat.");
+	}
+	if (bs->f[B_UNLOCK].len == 0)
+		return fail(
+		        bs, B_UNLOCK,
+		        "Type the passphrase of your key: the one you chose "
+		        "when you created your credential.");
+	if (write_backup(a, bs, path) != 0) {
+		update_notes(a, bs);
+		return APP_HANDLED | APP_REDRAW;
+	}
+	form_wipe(&bs->form);
+	bs->done = 1;
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Drawing ---- */
+
+static void
+draw_form(const struct app *a, const struct backup_st *bs)
+{
+	const struct look *lk = &a->look;
+	struct keyhint keys[10];
+	int y = 2, w = a->cols - 4, end;
+	char line[1200];
+
+	end = app_frame(a, "Back up your credential", bs->msg, bs->msg_role);
+	snprintf(line, sizeof line,
+	         "%s: certificate and private key go into one file under a "
+	         "new passphrase, then padseal reads it back to check it.",
+	         bs->who);
+	y += draw_text(lk, y, 2, w, 3, line, A_NORMAL, 1);
+	if (bs->last[0] != '\0')
+		draw_clip(lk, y++, 2, w, bs->last, lk->attr[R_DIM]);
+	form_draw(lk, &bs->form, y + 1, 2, w, end - y - 1);
+	form_hints(lk, &bs->form, NULL, "home", keys, 10);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+draw_done(const struct app *a, const struct backup_st *bs)
+{
+	static const struct keyhint keys[] = {{"Enter", "home"},
+	                                      {"Esc", "home"},
+	                                      {"?", "help"},
+	                                      {NULL, NULL}};
+	const struct look *lk = &a->look;
+	int y = 2, w = a->cols - 4, end;
+	char line[4400];
+
+	end = app_frame(a, "Back up your credential", NULL, R_NORMAL);
+	draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
+	draw_str(y, 4, w - 2, "Backed up.", lk->attr[R_DONE] | A_BOLD);
+	y += 2;
+	draw_str(y, 2, 12, "File", A_BOLD);
+	draw_clip(lk, y++, 14, w - 12, bs->out.path, A_NORMAL);
+	snprintf(line, sizeof line, "%s%s", p12_compat_name(bs->compat),
+	         bs->out.n_chain ? ", with its chain" : "");
+	draw_str(y, 2, 12, "Form", A_BOLD);
+	draw_clip(lk, y++, 14, w - 12, line, A_NORMAL);
+	draw_str(y, 2, 12, "Imports in", A_BOLD);
+	y += 1 + draw_text(lk, y, 14, w - 12, 3,
+	                   p12_compat_readers(bs->compat, bs->out.ec), A_NORMAL,
+	                   1);
+	y += 1 + draw_text(lk, y, 2, w, 2,
+	                   "Read back and checked: it opens with that "
+	                   "passphrase and holds your certificate and its key.",
+	                   lk->attr[R_DONE], 1);
+	y += 1 +
+	     draw_text(lk, y, 2, w, end - y,
+	               "Keep a copy elsewhere, off this computer (a USB stick "
+	               "in a drawer, another computer), and the passphrase "
+	               "somewhere safe apart from it: without both, mail "
+	               "encrypted to you cannot be read.",
+	               A_NORMAL, 1);
+	y += 1 +
+	     draw_text(lk, y, 2, w, end - y,
+	               "Never delete old keys or old backups: mail encrypted "
+	               "to an old key needs that key for as long as you keep "
+	               "the mail.",
+	               lk->attr[R_WARN], 1);
+	draw_text(lk, y, 2, w, end - y,
+	          "On your phone or another computer, import this file, then "
+	          "switch S/MIME on for the mail account there.",
+	          lk->attr[R_DIM], 1);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+backup_draw(const struct app *a, const void *st)
+{
+	const struct backup_st *bs = st;
+
+	if (bs->done)
+		draw_done(a, bs);
+	else
+		draw_form(a, bs);
+}
+
+static int
+backup_key(struct app *a, void *st, int ch)
+{
+	struct backup_st *bs = st;
+	int r;
+
+	if (bs->done)
+		return ch == 27 || ch == '\n' || ch == '\r' ||
+		                       ch == KEY_ENTER || ch == 'q'
+		               ? APP_HANDLED | APP_POP
+		               : 0;
+	if (ch == 27)
+		return APP_HANDLED | APP_POP;
+	r = form_key(&bs->form, ch);
+	if (r == FORM_IGNORED)
+		return 0;
+	if (r == FORM_EDITED)
+		bs->msg[0] = '\0';
+	update_notes(a, bs);
+	if (r == FORM_PRESSED)
+		return submit(a, bs);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Life cycle ---- */
+
+static int
+load(const struct app *a, struct backup_st *bs, struct err *e)
+{
+	struct state *st = NULL;
+	struct ident id = {0};
+	struct home h;
+	int rc;
+
+	memset(&h, 0, sizeof h);
+	h.lock_wait_ms = 1000;
+	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
+	    (rc = state_load(&h, &st, e)) == 0 &&
+	    (rc = ident_current(&h, st, &id, e)) == 0)
+		rc = err_set(e, "There is no credential to back up yet: step 1 "
+		                "creates it.");
+	if (rc == 1) {
+		rc = 0;
+		bs->ec = strncmp(id.key, "EC", 2) == 0;
+		snprintf(bs->who, sizeof bs->who, "%s <%s>, %s", id.name,
+		         id.n_emails ? id.emails[0] : "", id.key);
+		if (id.backed_up)
+			snprintf(bs->last, sizeof bs->last,
+			         "Last backup %.10s%s%s; another copy does no "
+			         "harm.",
+			         id.backup_at, id.backup_path ? ": " : "",
+			         id.backup_path ? id.backup_path : "");
+	}
+	ident_clear(&id);
+	state_free(st);
+	home_close(&h);
+	return rc;
+}
+
+static void
+setup(struct backup_st *bs)
+{
+	struct field *f = bs->f;
+	char path[4096];
+
+	f[B_PATH] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
+	default_path(path, sizeof path);
+	field_set(&f[B_PATH], path);
+	f[B_COMPAT] = (struct field){
+	        .kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
+	snprintf(bs->compat_label[P12_LEGACY], sizeof bs->compat_label[0],
+	         "legacy: every system imports it (recommended)");
+	snprintf(bs->compat_label[P12_MODERN], sizeof bs->compat_label[0],
+	         "modern: AES and SHA-256, for newer systems");
+	f[B_COMPAT].items[P12_LEGACY] = bs->compat_label[P12_LEGACY];
+	f[B_COMPAT].items[P12_MODERN] = bs->compat_label[P12_MODERN];
+	f[B_COMPAT].sel = f[B_COMPAT].hl = P12_COMPAT_DEFAULT;
+	f[B_UNLOCK] = (struct field){.kind = FIELD_SECRET,
+	                             .label = "Key passphrase",
+	                             .gap = 1,
+	                             .placeholder = "the one chosen at Create"};
+	f[B_PASS] =
+	        (struct field){.kind = FIELD_SECRET, .label = "New passphrase"};
+	f[B_REPEAT] = (struct field){
+	        .kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
+	f[B_GO] = (struct field){.kind = FIELD_BUTTON,
+	                         .label = "Write and check the backup",
+	                         .gap = 1};
+	bs->form = (struct form){.f = bs->f,
+	                         .n = B_COUNT,
+	                         .focus = B_PATH,
+	                         .dflt = B_GO,
+	                         .label_w = LABEL_W};
+}
+
+static int
+backup_enter(struct app *a, void *st)
+{
+	struct backup_st *bs = st;
+	struct err e = ERR_INIT;
+
+	if (load(a, bs, &e) != 0) {
+		app_message_help(a, "Back up", e.msg, "backup");
+		return -1;
+	}
+	setup(bs);
+	update_notes(a, bs);
+	return 0;
+}
+
+static void
+backup_leave(struct app *a, void *st)
+{
+	struct backup_st *bs = st;
+
+	(void)a;
+	form_wipe(&bs->form);
+}
+
+static const struct screen_ops backup_ops = {
+        .name = "backup",
+        .help = "backup",
+        .modal = 0,
+        .enter = backup_enter,
+        .draw = backup_draw,
+        .key = backup_key,
+        .leave = backup_leave,
+};
+
+int
+scr_backup_open(struct app *a)
+{
+	return app_push(a, &backup_ops, calloc(1, sizeof(struct backup_st)));
+}

@@ -1,0 +1,400 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "create.h"
+#include "home.h"
+#include "lint.h"
+#include "pass.h"
+#include "state.h"
+#include "ui.h"
+
+/* The Create screen, second half: the passphrase (twice, masked, with its
+ * strength and the reason a weak one is refused), the key generated in a
+ * thread while the screen keeps moving (Esc cancels), then the credential
+ * stored with the home locked for that moment only, and the result: the
+ * fingerprint to read aloud and the lint findings. */
+
+#define LABEL_W 12
+
+/* ---- The passphrase ---- */
+
+static void pass_notes(const struct app *a, struct create_st *cs);
+
+void
+create_pass_enter(const struct app *a, struct create_st *cs)
+{
+	struct field *f = cs->pf;
+
+	form_wipe(&cs->pform);
+	f[P_PASS] = (struct field){.kind = FIELD_SECRET, .label = "Passphrase"};
+	f[P_REPEAT] = (struct field){
+	        .kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
+	f[P_GO] = (struct field){.kind = FIELD_BUTTON,
+	                         .label = "Create my credential",
+	                         .gap = 1};
+	cs->pform = (struct form){.f = cs->pf,
+	                          .n = P_COUNT,
+	                          .focus = P_PASS,
+	                          .dflt = P_GO,
+	                          .label_w = LABEL_W};
+	cs->msg[0] = '\0';
+	pass_notes(a, cs);
+}
+
+static void
+pass_notes(const struct app *a, struct create_st *cs)
+{
+	field_strength_note(&a->look, &cs->pf[P_PASS]);
+	field_repeat_note(&a->look, &cs->pf[P_REPEAT], &cs->pf[P_PASS]);
+}
+
+void
+create_pass_draw(const struct app *a, const struct create_st *cs)
+{
+	const struct look *lk = &a->look;
+	struct keyhint keys[10];
+	char sum[600];
+	int y = 2, w = a->cols - 4, end;
+
+	end = app_frame(a, "Create your credential", cs->msg, cs->msg_role);
+	create_summary(cs, sum, sizeof sum);
+	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
+	y += 1 +
+	     draw_text(lk, y, 2, w, 4,
+	               "Choose the passphrase that protects your private "
+	               "key. padseal keeps the key encrypted with it and asks "
+	               "for it whenever the key is used: to back it up, sign "
+	               "or read encrypted mail. It is never shown or stored; "
+	               "if you forget it, the key is lost.",
+	               A_NORMAL, 1);
+	form_draw(lk, &cs->pform, y, 2, w, end - y);
+	form_hints(lk, &cs->pform, NULL, NULL, keys, 10);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+keygen_run(void *arg)
+{
+	struct keygen *kg = arg;
+
+	kg->rc = ident_keygen(kg->key, &kg->nk, &kg->e);
+}
+
+/* The key is wiped by newkey_free (EVP_PKEY_free clears private keys). */
+static void
+keygen_drop(void *arg)
+{
+	struct keygen *kg = arg;
+
+	if (kg == NULL)
+		return;
+	newkey_free(kg->nk);
+	free(kg);
+}
+
+static void
+pass_fail(struct create_st *cs, int field, const char *msg)
+{
+	snprintf(cs->msg, sizeof cs->msg, "%s", msg);
+	cs->msg_role = R_ERROR;
+	form_focus(&cs->pform, field);
+}
+
+/* Both passphrases checked: generate the key off the input loop. */
+static int
+start(struct app *a, struct create_st *cs)
+{
+	struct field *p = &cs->pf[P_PASS], *r = &cs->pf[P_REPEAT];
+	struct err e = ERR_INIT;
+	char msg[600];
+	int same;
+
+	if (pass_check_new(p->text, NULL, &e) != 0) {
+		snprintf(msg, sizeof msg, "This passphrase is refused: %s.",
+		         e.msg);
+		pass_fail(cs, P_PASS, msg);
+		return APP_HANDLED | APP_REDRAW;
+	}
+	same = p->len == r->len && memcmp(p->text, r->text, p->len) == 0;
+	field_wipe(r); /* used: the repetition has done its job */
+	pass_notes(a, cs);
+	if (!same) {
+		pass_fail(cs, P_REPEAT,
+		          "The two passphrases differ: type the same one "
+		          "again under Repeat.");
+		return APP_HANDLED | APP_REDRAW;
+	}
+	if ((cs->kg = calloc(1, sizeof *cs->kg)) == NULL) {
+		pass_fail(cs, P_PASS, "out of memory");
+		return APP_HANDLED | APP_REDRAW;
+	}
+	snprintf(cs->kg->key, sizeof cs->kg->key, "%s", cs->key_name[cs->key]);
+	if ((cs->job = job_start(keygen_run, cs->kg)) == NULL) {
+		keygen_drop(cs->kg);
+		cs->kg = NULL;
+		pass_fail(cs, P_PASS,
+		          "padseal could not start a thread to generate the "
+		          "key (the system is short of resources); try again.");
+		return APP_HANDLED | APP_REDRAW;
+	}
+	cs->t0 = app_now_ms();
+	cs->stage = ST_GEN;
+	cs->msg[0] = '\0';
+	return APP_HANDLED | APP_REDRAW;
+}
+
+int
+create_pass_key(struct app *a, struct create_st *cs, int ch)
+{
+	int r;
+
+	if (ch == 27) { /* Esc: back to the request, passphrases forgotten */
+		form_wipe(&cs->pform);
+		cs->stage = ST_FORM;
+		cs->msg[0] = '\0';
+		return APP_HANDLED | APP_REDRAW;
+	}
+	r = form_key(&cs->pform, ch);
+	if (r == FORM_IGNORED)
+		return 0;
+	if (r == FORM_EDITED)
+		cs->msg[0] = '\0';
+	pass_notes(a, cs);
+	if (r == FORM_PRESSED)
+		return start(a, cs);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Generating ---- */
+
+void
+create_stop(struct app *a, struct create_st *cs)
+{
+	if (cs->job != NULL)
+		app_abandon(a, cs->job, keygen_drop, cs->kg);
+	cs->job = NULL;
+	cs->kg = NULL;
+	form_wipe(&cs->pform);
+}
+
+void
+create_gen_draw(const struct app *a, const struct create_st *cs)
+{
+	static const struct keyhint keys[] = {
+	        {"Esc", "cancel"}, {"?", "help"}, {NULL, NULL}};
+	const struct look *lk = &a->look;
+	long ms = app_now_ms() - cs->t0;
+	const char *spin = lk->sym->spin[(ms / 100) % lk->sym->n_spin];
+	char line[200], sum[600], key[48];
+	int y = 2, w = a->cols - 4;
+
+	app_frame(a, "Create your credential", NULL, R_NORMAL);
+	create_summary(cs, sum, sizeof sum);
+	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
+	draw_str(y, 2, 1, spin, lk->attr[R_NEXT]);
+	create_key_short(cs, key, sizeof key);
+	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key,
+	         lk->sym->ellip, ms / 1000);
+	draw_clip(lk, y, 4, w - 2, line, A_BOLD);
+	y += 2;
+	y += 1 + draw_text(lk, y, 2, w, 4,
+	                   "The key is made here, on this computer, from "
+	                   "fresh random numbers; it never leaves it "
+	                   "unencrypted. An RSA key takes a few seconds, RSA "
+	                   "4096 sometimes a minute on a slow machine; EC keys "
+	                   "are instant.",
+	                   A_NORMAL, 1);
+	draw_text(lk, y, 2, w, 2,
+	          "Esc cancels: the key is thrown away and nothing is stored.",
+	          lk->attr[R_DIM], 1);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+int
+create_gen_key(struct app *a, struct create_st *cs, int ch)
+{
+	if (ch != 27)
+		return 0; /* ? and F1 still open help; nothing else acts */
+	create_stop(a, cs);
+	create_pass_enter(a, cs);
+	cs->stage = ST_PASS;
+	snprintf(cs->msg, sizeof cs->msg,
+	         "Cancelled: the key was thrown away and nothing was stored. "
+	         "Type a passphrase to start again, or Esc to change the "
+	         "request.");
+	cs->msg_role = R_WARN;
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* The key is there: store the credential, the home locked for writing
+ * only now, and forget the passphrase. */
+static void
+store(struct app *a, struct create_st *cs, struct keygen *kg)
+{
+	struct ident_new req = {
+	        .name = cs->name,
+	        .emails = cs->emails,
+	        .n_emails = cs->n_emails,
+	        .key = cs->key_name[cs->key],
+	        .days = cs->days,
+	        .replace = cs->replace,
+	};
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct home h;
+
+	memset(&h, 0, sizeof h);
+	if (kg->rc != 0)
+		e = kg->e;
+	else if (home_open(&h, a->home_dir, HOME_WRITE, &e) == 0 &&
+	         state_load(&h, &st, &e) == 0 &&
+	         ident_create(&h, st, &req, kg->nk, cs->pf[P_PASS].text,
+	                      &cs->id, &e) == 0)
+		cs->stage = ST_DONE;
+	state_free(st);
+	home_close(&h);
+	keygen_drop(kg);
+	if (cs->stage == ST_DONE) {
+		form_wipe(&cs->pform);
+		cs->msg[0] = '\0';
+		return;
+	}
+	create_pass_enter(a, cs); /* wipes the passphrase */
+	cs->stage = ST_PASS;
+	snprintf(cs->msg, sizeof cs->msg, "%s", e.msg);
+	cs->msg_role = R_ERROR;
+}
+
+int
+create_gen_tick(struct app *a, struct create_st *cs)
+{
+	struct keygen *kg = cs->kg;
+
+	if (!job_done(cs->job))
+		return APP_REDRAW; /* the indicator moves */
+	job_join(cs->job);
+	cs->job = NULL;
+	cs->kg = NULL;
+	store(a, cs, kg);
+	return APP_REDRAW;
+}
+
+/* ---- The result ---- */
+
+static const char *
+sev_sym(const struct look *lk, enum lint_sev s)
+{
+	return s == LINT_ERROR ? lk->sym->bad : s == LINT_WARNING ? "!" : "i";
+}
+
+static enum role
+sev_role(enum lint_sev s)
+{
+	return s == LINT_ERROR ? R_ERROR : s == LINT_WARNING ? R_WARN : R_DIM;
+}
+
+/* The lint findings in rows [y, end); returns the row after them. */
+static int
+draw_findings(const struct app *a, const struct ident *id, int y, int end)
+{
+	const struct look *lk = &a->look;
+	const struct lint_report *r = &id->lint;
+	int w = a->cols - 4;
+	char buf[700];
+
+	draw_str(y++, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
+	if (r->n == 0) {
+		draw_text(lk, y, 2, w, end - y,
+		          "No problems: it has everything Apple Mail, Outlook, "
+		          "Thunderbird and the others check for.",
+		          lk->attr[R_DONE], 1);
+		return y + 1;
+	}
+	for (size_t i = 0; i < r->n && y < end; i++) {
+		const struct lint_finding *f = &r->f[i];
+
+		if (i + 1 < r->n && y == end - 1) {
+			snprintf(buf, sizeof buf,
+			         "and %zu more: padseal show lists them all",
+			         r->n - i);
+			draw_clip(lk, y++, 4, w - 2, buf, lk->attr[R_DIM]);
+			break;
+		}
+		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev),
+		         f->text);
+		draw_str(y, 2, 1, sev_sym(lk, f->sev),
+		         lk->attr[sev_role(f->sev)]);
+		y += draw_text(lk, y, 4, w - 2, end - y, buf,
+		               lk->attr[sev_role(f->sev)], 1);
+	}
+	return y;
+}
+
+void
+create_done_draw(const struct app *a, const struct create_st *cs)
+{
+	static const struct keyhint keys[] = {{"Enter", "back up now"},
+	                                      {"Esc", "home"},
+	                                      {"?", "help"},
+	                                      {NULL, NULL}};
+	const struct look *lk = &a->look;
+	const struct ident *id = &cs->id;
+	int y = 2, w = a->cols - 4, end;
+	char line[700];
+
+	end = app_frame(a, "Create your credential",
+	                "Next: back it up. Without a backup, a broken disk "
+	                "makes every mail encrypted to you unreadable for "
+	                "good. Enter backs it up now.",
+	                R_NEXT);
+	draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
+	draw_str(y, 4, w - 2,
+	         "Your credential is made and stored in this home.",
+	         lk->attr[R_DONE] | A_BOLD);
+	y += 2;
+	snprintf(line, sizeof line, "%s <%s>", id->name,
+	         id->n_emails ? id->emails[0] : "");
+	draw_clip(lk, y++, 2, w, line, A_BOLD);
+	if (id->n_emails > 1) {
+		size_t o = (size_t)snprintf(line, sizeof line, "also");
+
+		for (size_t i = 1; i < id->n_emails && o < sizeof line; i++)
+			o += (size_t)snprintf(line + o, sizeof line - o,
+			                      "%s %s", i > 1 ? "," : "",
+			                      id->emails[i]);
+		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	}
+	snprintf(line, sizeof line, "%s, valid until %.10s, serial %.16s%s",
+	         id->key, id->not_after, id->serial,
+	         strlen(id->serial) > 16 ? lk->sym->ellip : "");
+	draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	y++;
+	draw_str(y++, 2, w,
+	         "Fingerprint (SHA-256), to read aloud when you verify",
+	         lk->attr[R_HEADING]);
+	y += draw_text(lk, y, 4, w - 2, 2, id->grouped, A_BOLD, 1);
+	/* The grouped form is two lines of numbered groups, kept whole. */
+	y++;
+	draw_findings(a, id, y, end);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+int
+create_done_key(struct app *a, struct create_st *cs, int ch)
+{
+	(void)cs;
+	switch (ch) {
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		/* Close this screen and open Back up over the home. */
+		return APP_POP | scr_backup_open(a);
+	case 27:
+	case 'q':
+		return APP_HANDLED | APP_POP;
+	}
+	return 0;
+}

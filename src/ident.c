@@ -238,7 +238,8 @@ ident_list(const struct home *h, const struct state *st, struct ident **out,
 		backup_info(st, &list[count]);
 		count++;
 	}
-	qsort(list, count, sizeof *list, by_current_then_newest);
+	if (count > 1)
+		qsort(list, count, sizeof *list, by_current_then_newest);
 	*out = list;
 	*n = count;
 	return 0;

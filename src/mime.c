@@ -1,11 +1,14 @@
 /* mime — the message syntax around S/MIME, tolerant of what clients send.
  * Entities and parts are slices of the caller's buffer: a 512 MiB message
- * is never copied here, only the parts someone decodes. */
+ * is never copied here, only the parts someone decodes.
+ *
+ * This file holds the structure: header blocks and fields, parameters,
+ * multipart boundaries, transfer encodings and the canonical form of a
+ * part's bytes.  Text in other charsets, encoded-words and addresses are
+ * in mime_text.c. */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,16 +16,12 @@
 #include <openssl/crypto.h>
 
 #include "mime.h"
+#include "mime_int.h"
 
 /* --- small growing strings ----------------------------------------------- */
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-sb_add(struct sbuf *b, const void *p, size_t n)
+void
+mime_sb_add(struct sbuf *b, const void *p, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -46,22 +45,22 @@ sb_add(struct sbuf *b, const void *p, size_t n)
 	b->s[b->len] = '\0';
 }
 
-static void
-sb_ch(struct sbuf *b, char c)
+void
+mime_sb_ch(struct sbuf *b, char c)
 {
-	sb_add(b, &c, 1);
+	mime_sb_add(b, &c, 1);
 }
 
-static char *
-sb_done(struct sbuf *b)
+char *
+mime_sb_done(struct sbuf *b)
 {
 	if (b->s == NULL)
-		sb_add(b, "", 0);
+		mime_sb_add(b, "", 0);
 	return b->s;
 }
 
-static void
-trim(char *s)
+void
+mime_trim(char *s)
 {
 	size_t n = strlen(s), i = 0;
 
@@ -165,7 +164,7 @@ mime_parse(const unsigned char *p, size_t n, enum mime_strict strict,
 		const char *slash;
 
 		snprintf(t, sizeof t, "%.*s", (int)(k < sizeof t ? k : sizeof t - 1), m->ctype);
-		trim(t);
+		mime_trim(t);
 		lower(t);
 		slash = strchr(t, '/');
 		if (slash && slash > t && slash[1] && strcspn(t, " \t\"()<>@,:\\[]?=") == strlen(t))
@@ -203,15 +202,15 @@ mime_header(const struct mime_entity *m, const char *name)
 			continue;
 		}
 		k = (size_t)((const unsigned char *)memchr(q, ':', len) - q) + 1;
-		sb_add(&b, q + k, len - k < MIME_MAX_HEADER ? len - k : MIME_MAX_HEADER);
+		mime_sb_add(&b, q + k, len - k < MIME_MAX_HEADER ? len - k : MIME_MAX_HEADER);
 		for (q = next; q < end && (*q == ' ' || *q == '\t'); q = next) {
 			len = line(q, end, &next);
 			if (b.len + len < MIME_MAX_HEADER)
-				sb_add(&b, q, len); /* unfold: drop the line end only */
+				mime_sb_add(&b, q, len); /* unfold: drop the line end only */
 		}
 		if (b.len > MIME_MAX_HEADER)
 			b.s[b.len = MIME_MAX_HEADER] = '\0';
-		trim(sb_done(&b));
+		mime_trim(mime_sb_done(&b));
 		return b.s;
 	}
 	return NULL;
@@ -227,8 +226,8 @@ mime_is(const struct mime_entity *m, const char *major)
 
 /* --- parameters ---------------------------------------------------------- */
 
-static int
-hexval(int c)
+int
+mime_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -246,12 +245,12 @@ param_value(const char *s, struct sbuf *b)
 		for (s++; *s && *s != '"'; s++) {
 			if (*s == '\\' && s[1])
 				s++;
-			sb_ch(b, *s);
+			mime_sb_ch(b, *s);
 		}
 		return *s ? s + 1 : s;
 	}
 	while (*s && *s != ';' && *s != ' ' && *s != '\t')
-		sb_ch(b, *s++);
+		mime_sb_ch(b, *s++);
 	return s;
 }
 
@@ -272,12 +271,12 @@ pct_decode(const char *v, int first, struct sbuf *b, char *charset,
 	for (; *v; v++) {
 		int h, l;
 
-		if (*v == '%' && (h = hexval((unsigned char)v[1])) >= 0 &&
-		    (l = hexval((unsigned char)v[2])) >= 0) {
-			sb_ch(b, (char)(h * 16 + l));
+		if (*v == '%' && (h = mime_hexval((unsigned char)v[1])) >= 0 &&
+		    (l = mime_hexval((unsigned char)v[2])) >= 0) {
+			mime_sb_ch(b, (char)(h * 16 + l));
 			v += 2;
 		} else {
-			sb_ch(b, *v);
+			mime_sb_ch(b, *v);
 		}
 	}
 }
@@ -307,10 +306,10 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 			continue;
 		}
 		snprintf(attr, sizeof attr, "%.*s", (int)(k < sizeof attr ? k : sizeof attr - 1), s);
-		trim(attr);
+		mime_trim(attr);
 		s = param_value(s + k + 1, &v);
 		s += strcspn(s, ";");
-		sb_done(&v);
+		mime_sb_done(&v);
 		if (strncasecmp(attr, name, nlen) != 0) {
 			free(v.s);
 			continue;
@@ -338,10 +337,10 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 			if (ext[i])
 				pct_decode(sect[i].s, i == 0, &joined, charset, sizeof charset);
 			else
-				sb_add(&joined, sect[i].s, sect[i].len);
+				mime_sb_add(&joined, sect[i].s, sect[i].len);
 		}
 		{
-			char *u = mime_text_utf8((unsigned char *)sb_done(&joined), joined.len,
+			char *u = mime_text_utf8((unsigned char *)mime_sb_done(&joined), joined.len,
 						 charset[0] ? charset : NULL);
 
 			snprintf(out, len, "%s", u);
@@ -533,8 +532,8 @@ mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 		unsigned char c = in[i];
 
 		if (c == '=') {
-			int h = i + 1 < n ? hexval(in[i + 1]) : -1;
-			int l = i + 2 < n ? hexval(in[i + 2]) : -1;
+			int h = i + 1 < n ? mime_hexval(in[i + 1]) : -1;
+			int l = i + 2 < n ? mime_hexval(in[i + 2]) : -1;
 			size_t j = i + 1;
 
 			if (h >= 0 && l >= 0) {
@@ -618,305 +617,4 @@ mime_canon(const unsigned char *p, size_t n, unsigned char **out,
 		(*out)[o++] = p[i];
 	}
 	*outlen = o;
-}
-
-/* --- text ---------------------------------------------------------------- */
-
-static int
-is_utf8_name(const char *cs)
-{
-	static const char *const same[] = {"utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", ""};
-
-	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
-		if (strcasecmp(cs, same[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Convert with iconv; bytes it cannot convert become '?'. */
-static int
-convert(const unsigned char *p, size_t n, const char *charset, struct sbuf *b)
-{
-	iconv_t cd = iconv_open("UTF-8", charset);
-	char *in = (char *)(uintptr_t)p, chunk[4096];
-	size_t left = n;
-
-	if (cd == (iconv_t)-1)
-		return -1;
-	while (left > 0) {
-		char *o = chunk;
-		size_t room = sizeof chunk;
-		size_t r = iconv(cd, &in, &left, &o, &room);
-
-		sb_add(b, chunk, (size_t)(o - chunk));
-		if (r == (size_t)-1 && errno != E2BIG) {
-			sb_ch(b, '?');
-			in++, left--;
-		}
-	}
-	OPENSSL_cleanse(chunk, sizeof chunk);
-	iconv_close(cd);
-	return 0;
-}
-
-char *
-mime_text_utf8(const unsigned char *p, size_t n, const char *charset)
-{
-	struct sbuf b = {0};
-	size_t o = 0;
-
-	/* UTF-8 (and ASCII, often mislabelled) is run through iconv too, so
-	 * that invalid sequences come out as '?' and the result is UTF-8. */
-	if (charset == NULL || is_utf8_name(charset))
-		charset = "UTF-8";
-	if (convert(p, n, charset, &b) != 0 && convert(p, n, "UTF-8", &b) != 0) {
-		if (b.s != NULL)
-			OPENSSL_clear_free(b.s, b.cap);
-		b.s = NULL, b.len = b.cap = 0;
-		sb_add(&b, p, n);
-	}
-	sb_done(&b);
-	/* CRLF and lone CR become LF; NUL would end the string early. */
-	for (size_t i = 0; i < b.len; i++) {
-		char c = b.s[i];
-
-		if (c == '\r') {
-			if (i + 1 < b.len && b.s[i + 1] == '\n')
-				continue;
-			c = '\n';
-		} else if (c == '\0') {
-			c = '?';
-		}
-		b.s[o++] = c;
-	}
-	if (o < b.len)
-		OPENSSL_cleanse(b.s + o, b.len - o);
-	b.s[o] = '\0';
-	return b.s;
-}
-
-/* One encoded-word at s ("=?charset?B?text?="): decoded into `b`, the end
- * in *end.  0 when it is not a well-formed encoded-word. */
-static int
-encoded_word(const char *s, struct sbuf *b, const char **end)
-{
-	const char *cs = s + 2, *q1 = strchr(cs, '?'), *txt, *stop;
-	char charset[64], *star;
-	unsigned char *raw;
-	size_t n, rawlen = 0;
-	int enc;
-
-	if (q1 == NULL || q1 == cs || (size_t)(q1 - cs) >= sizeof charset || !q1[1] || q1[2] != '?')
-		return 0;
-	enc = toupper((unsigned char)q1[1]);
-	txt = q1 + 3;
-	if ((enc != 'B' && enc != 'Q') || (stop = strstr(txt, "?=")) == NULL)
-		return 0;
-	if (memchr(txt, ' ', (size_t)(stop - txt)) != NULL)
-		return 0;
-	snprintf(charset, sizeof charset, "%.*s", (int)(q1 - cs), cs);
-	if ((star = strchr(charset, '*')) != NULL)
-		*star = '\0'; /* RFC 2231 language tag */
-	n = (size_t)(stop - txt);
-	if ((raw = malloc(n + 3)) == NULL)
-		abort();
-	if (enc == 'B') {
-		rawlen = mime_b64_decode((const unsigned char *)txt, n, raw, NULL);
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			int h, l;
-
-			if (txt[i] == '_')
-				raw[rawlen++] = ' ';
-			else if (txt[i] == '=' && i + 2 < n &&
-				 (h = hexval((unsigned char)txt[i + 1])) >= 0 &&
-				 (l = hexval((unsigned char)txt[i + 2])) >= 0) {
-				raw[rawlen++] = (unsigned char)(h * 16 + l);
-				i += 2;
-			} else
-				raw[rawlen++] = (unsigned char)txt[i];
-		}
-	}
-	{
-		char *u = mime_text_utf8(raw, rawlen, charset);
-
-		sb_add(b, u, strlen(u));
-		free(u);
-	}
-	free(raw);
-	*end = stop + 2;
-	return 1;
-}
-
-char *
-mime_decode_words(const char *in)
-{
-	struct sbuf b = {0};
-	const char *s = in, *ws = NULL, *end;
-	int after_word = 0;
-
-	while (*s) {
-		if (s[0] == '=' && s[1] == '?') {
-			struct sbuf w = {0};
-
-			if (encoded_word(s, &w, &end)) {
-				/* White space between two encoded-words is dropped. */
-				if (ws != NULL && !after_word)
-					sb_add(&b, ws, (size_t)(s - ws));
-				sb_add(&b, w.s, w.len);
-				free(w.s);
-				ws = NULL, after_word = 1, s = end;
-				continue;
-			}
-			free(w.s);
-		}
-		if (*s == ' ' || *s == '\t') {
-			if (ws == NULL)
-				ws = s;
-			s++;
-			continue;
-		}
-		if (ws != NULL)
-			sb_add(&b, ws, (size_t)(s - ws));
-		ws = NULL, after_word = 0;
-		sb_ch(&b, *s++);
-	}
-	if (ws != NULL)
-		sb_add(&b, ws, (size_t)(s - ws));
-	return sb_done(&b);
-}
-
-/* --- addresses ----------------------------------------------------------- */
-
-/* The bare address and display name of one mailbox `s`. */
-static void
-mailbox(const char *s, struct sbuf *addr, struct sbuf *name)
-{
-	int quote = 0, depth = 0;
-	const char *lt = NULL;
-
-	for (const char *q = s; *q; q++) {
-		if (quote) {
-			if (*q == '\\' && q[1])
-				q++;
-			else if (*q == '"')
-				quote = 0;
-		} else if (*q == '"' && depth == 0) {
-			quote = 1;
-		} else if (*q == '(') {
-			depth++;
-		} else if (*q == ')' && depth > 0) {
-			depth--;
-		} else if (*q == '<' && depth == 0) {
-			lt = q;
-			break;
-		}
-	}
-	if (lt != NULL) {
-		const char *gt = strchr(lt, '>'), *colon;
-		size_t n = gt ? (size_t)(gt - lt - 1) : strlen(lt + 1);
-
-		sb_add(addr, lt + 1, n);
-		sb_done(addr);
-		if ((colon = strrchr(addr->s, ':')) != NULL) /* obsolete route */
-			memmove(addr->s, colon + 1, strlen(colon));
-		for (const char *q = s; q < lt; q++) {
-			if (*q == '\\' && q + 1 < lt)
-				sb_ch(name, *++q);
-			else if (*q != '"')
-				sb_ch(name, *q);
-		}
-	} else {
-		/* addr-spec with comments: "u@x (User)" */
-		depth = 0;
-		for (const char *q = s; *q; q++) {
-			if (*q == '(') {
-				depth++;
-			} else if (*q == ')' && depth > 0) {
-				depth--;
-			} else if (depth > 0) {
-				sb_ch(name, *q);
-			} else if (*q != '"' && !isspace((unsigned char)*q)) {
-				sb_ch(addr, *q);
-			}
-		}
-	}
-	sb_done(addr);
-	sb_done(name);
-	trim(addr->s);
-	trim(name->s);
-}
-
-size_t
-mime_addresses(const char *value, char *out, size_t len, char *name,
-	       size_t namelen)
-{
-	struct sbuf cur = {0}, all = {0};
-	size_t count = 0;
-	int quote = 0, depth = 0, angle = 0;
-
-	if (len > 0)
-		out[0] = '\0';
-	if (name != NULL && namelen > 0)
-		name[0] = '\0';
-	for (const char *q = value;; q++) {
-		char c = *q;
-		int sep = c == '\0';
-
-		if (!sep && quote) {
-			if (c == '\\' && q[1])
-				sb_ch(&cur, *q++);
-			else if (c == '"')
-				quote = 0;
-		} else if (!sep) {
-			if (c == '"' && depth == 0)
-				quote = 1;
-			else if (c == '(')
-				depth++;
-			else if (c == ')' && depth > 0)
-				depth--;
-			else if (c == '<' && depth == 0)
-				angle = 1;
-			else if (c == '>' && depth == 0)
-				angle = 0;
-			else if (depth == 0 && !angle && (c == ',' || c == ';'))
-				sep = 1;
-			else if (depth == 0 && !angle && c == ':') {
-				cur.len = 0; /* a group's name: its members follow */
-				if (cur.s)
-					cur.s[0] = '\0';
-				continue;
-			}
-		}
-		if (!sep) {
-			sb_ch(&cur, c);
-			continue;
-		}
-		if (cur.len > 0) {
-			struct sbuf a = {0}, n = {0};
-
-			mailbox(sb_done(&cur), &a, &n);
-			if (strchr(a.s, '@') != NULL) {
-				if (count++ > 0)
-					sb_add(&all, ", ", 2);
-				sb_add(&all, a.s, a.len ? strlen(a.s) : 0);
-				if (count == 1 && name != NULL && namelen > 0) {
-					char *d = mime_decode_words(n.s);
-
-					snprintf(name, namelen, "%s", d);
-					free(d);
-				}
-			}
-			free(a.s);
-			free(n.s);
-			cur.len = 0;
-			cur.s[0] = '\0';
-		}
-		if (c == '\0')
-			break;
-	}
-	snprintf(out, len, "%s", all.s ? all.s : "");
-	free(cur.s);
-	free(all.s);
-	return count;
 }

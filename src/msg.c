@@ -2,61 +2,29 @@
  * structure outside-in, check each signature over the bytes received,
  * open each envelope with the current or an archived identity, and keep
  * the innermost text.  Layers are judged against the home: pinned
- * (trusted) correspondents, changed certificates, the user's own. */
+ * (trusted) correspondents, changed certificates, the user's own.
+ *
+ * This file holds the walk itself: the identities and correspondents it
+ * is given, the MIME structure (where the S/MIME part is), the text and
+ * attachments inside, and the report (msg_open, msg_layers_line).  The
+ * S/MIME layers — signatures, envelopes, the CMS reader — are in
+ * msg_cms.c; what the two share is in msg_int.h. */
 #include "config.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include <openssl/buffer.h>
-#include <openssl/cms.h>
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
-#include "addr.h"
-#include "cred.h"
-#include "fpr.h"
 #include "ident.h"
 #include "mime.h"
 #include "msg.h"
+#include "msg_int.h"
 #include "peer.h"
 
-#define MAX_OWN 32
-#define MAX_KEEP (MSG_MAX_LAYERS + 1)
-
-struct own {
-	X509 *cert;
-	EVP_PKEY *key;   /* unlocked when needed, then kept for the walk */
-	char hex[65];
-	int archived;
-	int locked;      /* the passphrase did not unlock it */
-};
-
-struct walk {
-	const struct msg_ctx *ctx;
-	struct msg_report *r;
-	struct err *e;
-	struct own own[MAX_OWN];
-	size_t n_own;
-	STACK_OF(X509) *peers;  /* correspondents' certificates */
-	STACK_OF(X509) *certs;  /* peers and own: signers not in a message */
-	const char *pass;
-	int asked;
-	BUF_MEM *plain[MAX_KEEP];        /* decrypted contents (secure heap) */
-	size_t n_plain;
-	CMS_ContentInfo *opaque[MAX_KEEP]; /* signed-data whose content we walk */
-	size_t n_opaque;
-};
-
-static int walk(struct walk *w, const unsigned char *p, size_t n, int depth);
-
 /* Copy, cutting to fit (fields are for display; cutting is fine). */
-static void
-copy(char *dst, size_t len, const char *src)
+void
+msg_copy(char *dst, size_t len, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 
@@ -93,7 +61,7 @@ load_keyring(struct walk *w)
 				err_clear(&ignore);
 				continue;
 			}
-			copy(o->hex, sizeof o->hex, hex);
+			msg_copy(o->hex, sizeof o->hex, hex);
 			o->archived = !cur;
 			X509_up_ref(o->cert);
 			sk_X509_push(w->certs, o->cert);
@@ -129,703 +97,6 @@ free_walk(struct walk *w)
 			OPENSSL_cleanse((*pos)->data, (size_t)(*pos)->length);
 		CMS_ContentInfo_free(w->opaque[i]);
 	}
-}
-
-/* The first address of a certificate, else its common name. */
-static void
-cert_main(X509 *x, char *out, size_t len)
-{
-	char **emails;
-	size_t n = cert_emails(x, &emails);
-
-	if (n > 0) {
-		copy(out, len, emails[0]);
-	} else {
-		char *cn = cert_common_name(x);
-
-		copy(out, len, cn);
-		free(cn);
-	}
-	cert_emails_free(emails, n);
-}
-
-static int
-cert_has_address(X509 *x, const char *addr)
-{
-	char **emails;
-	size_t n = cert_emails(x, &emails);
-	int found = 0;
-
-	for (size_t i = 0; i < n && !found; i++)
-		found = addr_eq(emails[i], addr);
-	cert_emails_free(emails, n);
-	return found;
-}
-
-/* A layer's note; cut to fit (vsnprintf: the length is not known here). */
-static void __attribute__((format(printf, 2, 3)))
-set_note(struct msg_layer *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(l->note, sizeof l->note, fmt, ap);
-	va_end(ap);
-}
-
-static int
-rec_trusted(const struct rec *r)
-{
-	const char *t = rec_get(r, "trusted");
-
-	return t != NULL && strcmp(t, "1") == 0;
-}
-
-/* --- layers -------------------------------------------------------------- */
-
-static struct msg_layer *
-add_layer(struct walk *w, enum layer_kind kind)
-{
-	struct msg_layer *l;
-
-	if (w->r->n_layers == MSG_MAX_LAYERS) {
-		err_set(w->e, "the message has more than %d S/MIME layers inside each other; padseal stops there", MSG_MAX_LAYERS);
-		return NULL;
-	}
-	l = &w->r->layer[w->r->n_layers++];
-	memset(l, 0, sizeof *l);
-	l->kind = kind;
-	l->sig = SIG_UNCHECKABLE;
-	return l;
-}
-
-static const struct {
-	int nid;
-	const char *name;
-} alg_names[] = {
-	{NID_sha1, "SHA-1"}, {NID_sha224, "SHA-224"}, {NID_sha256, "SHA-256"},
-	{NID_sha384, "SHA-384"}, {NID_sha512, "SHA-512"}, {NID_md5, "MD5"},
-	{NID_aes_128_cbc, "AES-128-CBC"}, {NID_aes_192_cbc, "AES-192-CBC"},
-	{NID_aes_256_cbc, "AES-256-CBC"}, {NID_aes_128_gcm, "AES-128-GCM"},
-	{NID_aes_192_gcm, "AES-192-GCM"}, {NID_aes_256_gcm, "AES-256-GCM"},
-	{NID_des_ede3_cbc, "3DES-CBC"}, {NID_rc2_cbc, "RC2-CBC"},
-	{NID_des_cbc, "DES-CBC"}, {NID_chacha20_poly1305, "ChaCha20-Poly1305"},
-};
-
-static void
-alg_name(int nid, const ASN1_OBJECT *obj, char *out, size_t len)
-{
-	for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++)
-		if (alg_names[i].nid == nid) {
-			copy(out, len, alg_names[i].name);
-			return;
-		}
-	if (nid != NID_undef)
-		copy(out, len, OBJ_nid2sn(nid));
-	else if (obj == NULL || OBJ_obj2txt(out, (int)len, obj, 1) <= 0)
-		copy(out, len, "unknown");
-}
-
-/* --- a tiny BER reader: the CMS content type and the content-encryption
- * algorithm, which OpenSSL 3.0 does not expose, and which can still be
- * read from a message that was cut short. */
-
-struct tlv {
-	unsigned char tag;
-	const unsigned char *hdr, *val, *end; /* end NULL: indefinite, unknown */
-};
-
-static int
-tlv_read(const unsigned char *p, const unsigned char *end, struct tlv *t)
-{
-	size_t len = 0, nb;
-
-	if (end - p < 2 || (p[0] & 0x1f) == 0x1f)
-		return -1;
-	t->tag = p[0];
-	t->hdr = p;
-	if (p[1] == 0x80) {
-		t->val = p + 2;
-		t->end = NULL;
-		return 0;
-	}
-	if (p[1] < 0x80) {
-		len = p[1];
-		t->val = p + 2;
-	} else {
-		nb = p[1] & 0x7f;
-		if (nb > sizeof(size_t) || (size_t)(end - p - 2) < nb)
-			return -1;
-		for (size_t i = 0; i < nb; i++)
-			len = len << 8 | p[2 + i];
-		t->val = p + 2 + nb;
-	}
-	t->end = (size_t)(end - t->val) >= len ? t->val + len : NULL;
-	return t->end ? 0 : -1;
-}
-
-/* The element after `t` (an indefinite one is walked to its end). */
-static const unsigned char *
-tlv_skip(const struct tlv *t, const unsigned char *end, int depth)
-{
-	const unsigned char *p = t->val;
-
-	if (t->end != NULL)
-		return t->end;
-	if (depth > 32)
-		return NULL;
-	while (p != NULL && end - p >= 2 && !(p[0] == 0 && p[1] == 0)) {
-		struct tlv c;
-
-		if (tlv_read(p, end, &c) != 0)
-			return NULL;
-		p = tlv_skip(&c, end, depth + 1);
-	}
-	return p != NULL && end - p >= 2 ? p + 2 : NULL;
-}
-
-static int
-tlv_oid(const struct tlv *t, const unsigned char *end, ASN1_OBJECT **obj)
-{
-	const unsigned char *q = t->hdr;
-
-	*obj = NULL;
-	if (t->tag != V_ASN1_OBJECT || t->end == NULL)
-		return NID_undef;
-	*obj = d2i_ASN1_OBJECT(NULL, &q, (long)(t->end - t->hdr));
-	(void)end;
-	return *obj ? OBJ_obj2nid(*obj) : NID_undef;
-}
-
-/* Content type of a CMS structure and, for (auth)enveloped data, the name
- * of its content-encryption algorithm into `alg`. */
-static int
-ber_info(const unsigned char *p, size_t n, char *alg, size_t alglen)
-{
-	const unsigned char *end = p + n, *q;
-	struct tlv t;
-	ASN1_OBJECT *obj = NULL;
-	int type = NID_undef, nid;
-
-	copy(alg, alglen, "");
-	if (tlv_read(p, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (type = tlv_oid(&t, end, &obj)) == NID_undef)
-		goto out;
-	if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData)
-		goto out;
-	/* [0] { SEQUENCE { version, [0] originatorInfo OPTIONAL,
-	 * SET recipientInfos, SEQUENCE { contentType, AlgorithmIdentifier } } } */
-	if ((q = t.end) == NULL || tlv_read(q, end, &t) != 0 || t.tag != 0xa0 ||
-	    tlv_read(t.val, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (q = tlv_skip(&t, end, 0)) == NULL ||
-	    tlv_read(q, end, &t) != 0)
-		goto out;
-	if (t.tag == 0xa0 && ((q = tlv_skip(&t, end, 0)) == NULL || tlv_read(q, end, &t) != 0))
-		goto out;
-	if (t.tag != 0x31 || (q = tlv_skip(&t, end, 0)) == NULL ||
-	    tlv_read(q, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (q = tlv_skip(&t, end, 0)) == NULL ||
-	    tlv_read(q, end, &t) != 0 || t.tag != 0x30 || tlv_read(t.val, end, &t) != 0)
-		goto out;
-	ASN1_OBJECT_free(obj);
-	nid = tlv_oid(&t, end, &obj);
-	if (obj != NULL)
-		alg_name(nid, obj, alg, alglen);
-out:
-	ASN1_OBJECT_free(obj);
-	return type;
-}
-
-/* Straight from memory: d2i_CMS_bio would first copy all of it. */
-static CMS_ContentInfo *
-parse_cms(const unsigned char *p, size_t n)
-{
-	const unsigned char *q = p;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, (long)(n > 0x7fffffff ? 0x7fffffff : n));
-
-	ERR_clear_error();
-	return cms;
-}
-
-/* --- signatures ---------------------------------------------------------- */
-
-static void
-signing_time(CMS_SignerInfo *si, time_t *t, char *iso, size_t len)
-{
-	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
-	X509_ATTRIBUTE *a = i >= 0 ? CMS_signed_get_attr(si, i) : NULL;
-	ASN1_TYPE *v = a ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
-
-	*t = time(NULL);
-	copy(iso, len, "");
-	if (v != NULL && (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME)) {
-		time_t st = asn1_time_t((const ASN1_TIME *)v->value.asn1_string);
-
-		if (st != (time_t)-1) {
-			*t = st;
-			asn1_time_iso((const ASN1_TIME *)v->value.asn1_string, iso, len);
-		}
-	}
-}
-
-/* What the home says about the signer: own, pinned, changed. */
-static void
-judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
-{
-	const struct state *st = w->ctx->st;
-	unsigned char *der = NULL;
-	char **emails = NULL;
-	size_t ne = 0;
-	int n;
-
-	fpr_cert_hex(x, l->signer_hex);
-	fpr_cert_colon(x, l->signer_fpr);
-	cert_main(x, l->signer, sizeof l->signer);
-	if ((n = i2d_X509(x, &der)) > 0) {
-		if ((l->signer_der = malloc((size_t)n)) == NULL)
-			abort();
-		memcpy(l->signer_der, der, (size_t)n);
-		l->signer_der_len = (size_t)n;
-	}
-	OPENSSL_free(der);
-	for (size_t i = 0; i < w->n_own; i++)
-		if (strcmp(w->own[i].hex, l->signer_hex) == 0)
-			l->own = l->trusted = l->held = 1;
-	if (st != NULL && !l->own) {
-		struct rec *r = peer_by_hex(st, l->signer_hex);
-
-		l->held = r != NULL;
-		l->trusted = r != NULL && rec_trusted(r);
-		/* Another, trusted certificate for one of its addresses: the
-		 * correspondent's certificate changed since it was verified. */
-		ne = cert_emails(x, &emails);
-		for (struct rec *p = state_first(st, "peer"); p && !l->trusted; p = state_next(p, "peer")) {
-			const char *fpr = rec_get(p, "fpr");
-
-			if (!rec_trusted(p) || fpr == NULL || strcasecmp(fpr, l->signer_hex) == 0)
-				continue;
-			for (size_t i = 0; i < ne; i++)
-				if (peer_has_address(p, emails[i])) {
-					l->changed = 1;
-					copy(l->known_fpr, sizeof l->known_fpr, rec_get(p, "fpr-colon"));
-				}
-		}
-		cert_emails_free(emails, ne);
-		if (r != NULL && !l->trusted && rec_get(r, "changed") != NULL)
-			l->changed = 1;
-	}
-	l->from_mismatch = w->r->from[0] && !cert_has_address(x, w->r->from);
-	l->expired_at_signing = X509_cmp_time(X509_get0_notBefore(x), &signed_t) > 0 ||
-				X509_cmp_time(X509_get0_notAfter(x), &signed_t) < 0;
-}
-
-/* Why CMS_verify failed, from OpenSSL's error queue. */
-static enum sig_state
-verify_failure(char *note, size_t len)
-{
-	unsigned long code;
-	int content = 0, sig = 0, nocert = 0;
-	char detail[160] = "";
-
-	while ((code = ERR_get_error()) != 0) {
-		if (ERR_GET_LIB(code) == ERR_LIB_CMS) {
-			content |= ERR_GET_REASON(code) == CMS_R_CONTENT_VERIFY_ERROR;
-			sig |= ERR_GET_REASON(code) == CMS_R_VERIFICATION_FAILURE;
-			nocert |= ERR_GET_REASON(code) == CMS_R_SIGNER_CERTIFICATE_NOT_FOUND;
-		}
-		if (detail[0] == '\0')
-			ERR_error_string_n(code, detail, sizeof detail);
-	}
-	if (content) {
-		copy(note, len, "the content was changed after signing");
-		return SIG_INVALID;
-	}
-	if (sig) {
-		copy(note, len, "the signature does not match: it was damaged or forged");
-		return SIG_INVALID;
-	}
-	if (nocert) {
-		copy(note, len, "the signature does not include the signer's certificate and you do not hold it");
-		return SIG_UNCHECKABLE;
-	}
-	snprintf(note, len, "the signature cannot be checked (%s)", detail[0] ? detail : "unknown reason");
-	return SIG_UNCHECKABLE;
-}
-
-/* Check `cms` (over `dcont` when detached) and fill the layer. */
-static void
-verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
-{
-	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	CMS_SignerInfo *si;
-	X509 *signer = NULL;
-	X509_ALGOR *dig = NULL;
-	const ASN1_OBJECT *obj = NULL;
-	time_t t;
-
-	if (sis == NULL || sk_CMS_SignerInfo_num(sis) == 0) {
-		copy(l->note, sizeof l->note, "the signature has no signer in it");
-		return;
-	}
-	si = sk_CMS_SignerInfo_value(sis, 0);
-	CMS_set1_signers_certs(cms, w->certs, 0);
-	ERR_clear_error();
-	CMS_SignerInfo_get0_algs(si, NULL, &signer, &dig, NULL);
-	if (dig != NULL) {
-		X509_ALGOR_get0(&obj, NULL, NULL, dig);
-		alg_name(OBJ_obj2nid(obj), obj, l->alg, sizeof l->alg);
-		l->sha1 = OBJ_obj2nid(obj) == NID_sha1;
-	}
-	signing_time(si, &t, l->signed_at, sizeof l->signed_at);
-	if (signer != NULL)
-		judge_signer(w, l, signer, t);
-	if (CMS_verify(cms, w->certs, NULL, dcont, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1) {
-		l->sig = SIG_VALID;
-		ERR_clear_error();
-	} else {
-		l->sig = verify_failure(l->note, sizeof l->note);
-	}
-}
-
-/* multipart/signed: the first part as received, the second the signature. */
-static int
-detached(struct walk *w, const struct mime_entity *m, int depth)
-{
-	struct mime_iter it;
-	const unsigned char *body = NULL, *sig = NULL;
-	size_t blen = 0, slen = 0;
-	struct msg_layer *l = add_layer(w, LAYER_SIGNED);
-	struct mime_entity sm;
-	struct mime_data d;
-	CMS_ContentInfo *cms = NULL;
-
-	if (l == NULL)
-		return -1;
-	if (mime_parts_begin(m, &it) == 0 && mime_parts_next(&it, &body, &blen))
-		mime_parts_next(&it, &sig, &slen);
-	if (body == NULL) {
-		copy(l->note, sizeof l->note, "the signed message is damaged: its parts cannot be found");
-		return 0;
-	}
-	if (sig == NULL) {
-		copy(l->note, sizeof l->note, "the signed message is damaged: the signature part is missing");
-	} else {
-		mime_parse(sig, slen, MIME_LENIENT, NULL, &sm, NULL);
-		mime_decode_body(&sm, &d);
-		cms = parse_cms(d.p, d.len);
-		mime_data_free(&d);
-		mime_entity_free(&sm);
-		if (cms == NULL)
-			copy(l->note, sizeof l->note, "the signature part is damaged: it is not a readable S/MIME signature");
-	}
-	if (cms != NULL) {
-		unsigned char *canon;
-		size_t clen;
-		BIO *in;
-
-		mime_canon(body, blen, &canon, &clen);
-		if ((in = BIO_new_mem_buf(canon ? canon : body, (int)clen)) == NULL)
-			abort();
-		verify(w, cms, l, in);
-		BIO_free(in);
-		if (canon != NULL)
-			OPENSSL_clear_free(canon, clen);
-		CMS_ContentInfo_free(cms);
-	}
-	return walk(w, body, blen, depth + 1);
-}
-
-/* Opaque signed-data: the content is inside the signature. */
-static int
-opaque(struct walk *w, CMS_ContentInfo *cms, int depth)
-{
-	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
-	struct msg_layer *l = add_layer(w, LAYER_SIGNED);
-
-	if (l == NULL) {
-		CMS_ContentInfo_free(cms);
-		return -1;
-	}
-	l->opaque = 1;
-	if (pos == NULL || *pos == NULL) {
-		copy(l->note, sizeof l->note, "the signed content is missing from the signature");
-		CMS_ContentInfo_free(cms);
-		return 0;
-	}
-	verify(w, cms, l, NULL);
-	w->opaque[w->n_opaque++] = cms; /* its content is walked in place */
-	return walk(w, (*pos)->data, (size_t)(*pos)->length, depth + 1);
-}
-
-/* --- envelopes ----------------------------------------------------------- */
-
-static void
-describe_id(ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno,
-	    char *out, size_t len)
-{
-	char cn[128] = "", serial[80] = "";
-	BIGNUM *bn;
-	char *hex;
-
-	if (issuer != NULL && sno != NULL) {
-		X509_NAME_get_text_by_NID(issuer, NID_commonName, cn, sizeof cn);
-		if ((bn = ASN1_INTEGER_to_BN(sno, NULL)) != NULL && (hex = BN_bn2hex(bn)) != NULL) {
-			snprintf(serial, sizeof serial, "%.24s%s", hex, strlen(hex) > 24 ? "..." : "");
-			OPENSSL_free(hex);
-		}
-		BN_free(bn);
-		snprintf(out, len, "a certificate of \"%s\" (serial %s)", cn[0] ? cn : "unnamed issuer", serial);
-	} else if (keyid != NULL) {
-		char h[FPR_HEX_LEN];
-
-		fpr_hex(keyid->data, keyid->length > FPR_MAX ? FPR_MAX : (size_t)keyid->length, h);
-		snprintf(out, len, "key id %.16s", h);
-	} else {
-		copy(out, len, "someone with a password or a shared key");
-	}
-}
-
-static void
-add_name(char *list, size_t len, const char *name)
-{
-	size_t used = strlen(list);
-	const char *s = list;
-
-	for (size_t n = strlen(name); *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] ? 2 : 0))
-		if (strncmp(s, name, n) == 0 && (s[n] == ',' || s[n] == '\0'))
-			return;
-	snprintf(list + used, len - used, "%s%s", used ? ", " : "", name);
-}
-
-/* Name one recipient; 1 when it is one of our identities (marked). */
-typedef int (*cmp_fn)(void *ri, X509 *cert);
-
-static int
-ktri_cmp(void *ri, X509 *x)
-{
-	return CMS_RecipientInfo_ktri_cert_cmp(ri, x);
-}
-
-static int
-rek_cmp(void *rek, X509 *x)
-{
-	return CMS_RecipientEncryptedKey_cert_cmp(rek, x);
-}
-
-static int
-name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine,
-	       char *name, size_t len)
-{
-	int us = 0;
-
-	for (size_t i = 0; i < w->n_own; i++)
-		if (cmp(ri, w->own[i].cert) == 0)
-			mine[i] = us = 1;
-	if (us) {
-		copy(name, len, "you");
-		return 1;
-	}
-	for (int i = 0; w->peers && i < sk_X509_num(w->peers); i++)
-		if (cmp(ri, sk_X509_value(w->peers, i)) == 0) {
-			cert_main(sk_X509_value(w->peers, i), name, len);
-			return 0;
-		}
-	name[0] = '\0';
-	return 0;
-}
-
-/* List the recipients into the layer; mine[i] is set for each own identity
- * the envelope is addressed to.  Returns how many of those there are. */
-static int
-recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
-{
-	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
-	char name[400], others[sizeof l->recipients] = "";
-	int count = 0;
-
-	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
-		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
-		ASN1_OCTET_STRING *keyid = NULL;
-		X509_NAME *issuer = NULL;
-		ASN1_INTEGER *sno = NULL;
-
-		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
-			count += name_recipient(w, ri, ktri_cmp, mine, name, sizeof name);
-			if (!name[0] && CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno))
-				describe_id(keyid, issuer, sno, name, sizeof name);
-			if (strcmp(name, "you") != 0)
-				add_name(others, sizeof others, name);
-		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
-			STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
-
-			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
-				CMS_RecipientEncryptedKey *rek = sk_CMS_RecipientEncryptedKey_value(reks, j);
-
-				count += name_recipient(w, rek, rek_cmp, mine, name, sizeof name);
-				if (!name[0] && CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL, &issuer, &sno))
-					describe_id(keyid, issuer, sno, name, sizeof name);
-				if (strcmp(name, "you") != 0)
-					add_name(others, sizeof others, name);
-			}
-		} else {
-			describe_id(NULL, NULL, NULL, name, sizeof name);
-			add_name(others, sizeof others, name);
-		}
-	}
-	/* "you" first: it is what the reader looks for. */
-	copy(l->recipients, sizeof l->recipients, count ? "you" : "");
-	if (count && others[0])
-		add_name(l->recipients, sizeof l->recipients, others);
-	else if (others[0])
-		copy(l->recipients, sizeof l->recipients, others);
-	return count;
-}
-
-static const char *
-get_pass(struct walk *w)
-{
-	if (w->pass == NULL && !w->asked && w->ctx->ask_pass != NULL) {
-		w->asked = 1;
-		w->pass = w->ctx->ask_pass(w->ctx->ask_arg);
-	}
-	return w->pass;
-}
-
-/* A memory BIO writing into *out, a secure buffer (wiped when freed)
- * reserved for `size` bytes: a growing buffer would hold the plaintext
- * twice while it is copied. */
-static BIO *
-plain_bio(size_t size, BUF_MEM **out)
-{
-	BIO *bio = BIO_new(BIO_s_secmem());
-
-	if (bio == NULL || (*out = BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE)) == NULL ||
-	    !BUF_MEM_grow_clean(*out, size))
-		abort();
-	(*out)->length = 0;
-	BIO_set_mem_buf(bio, *out, BIO_NOCLOSE);
-	return bio;
-}
-
-/* Decrypt with the identities the envelope is for; the content into *out.
- * `size` (the envelope's size) bounds the content's. */
-static int
-decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
-	const int *mine, size_t size, BUF_MEM **out)
-{
-	const char *pass = get_pass(w);
-	int unlocked = 0, rc;
-	char why[200] = "";
-
-	if (pass == NULL) {
-		copy(l->note, sizeof l->note, "a passphrase is needed to open it (give --passphrase-file FILE)");
-		return -1;
-	}
-	for (size_t i = 0; i < w->n_own; i++) {
-		struct own *o = &w->own[i];
-		struct err ke = ERR_INIT;
-		BIO *bio;
-
-		if (!mine[i] || o->locked)
-			continue;
-		if (o->key == NULL) {
-			X509 *again = NULL; /* o->cert is loaded already */
-
-			rc = ident_load(w->ctx->h, o->hex, pass, &again, &o->key, &ke);
-			X509_free(again);
-			if (rc != 0) {
-				o->locked = 1;
-				copy(why, sizeof why, ke.msg);
-				continue;
-			}
-		}
-		unlocked = 1;
-		bio = plain_bio(size, out);
-		if (CMS_decrypt(cms, o->key, o->cert, NULL, bio, 0) == 1) {
-			BIO_free(bio);
-			l->opened = 1;
-			copy(l->opened_with, sizeof l->opened_with, o->hex);
-			l->opened_with_archived = o->archived;
-			ERR_clear_error();
-			return 0;
-		}
-		ERR_error_string_n(ERR_peek_last_error(), why, sizeof why);
-		ERR_clear_error();
-		BIO_free(bio);
-		BUF_MEM_free(*out);
-		*out = NULL;
-	}
-	if (!unlocked)
-		set_note(l, "%s", strstr(why, "does not unlock") ? "the passphrase does not unlock your key" : why);
-	else
-		set_note(l, "it is addressed to you but cannot be decrypted: it is damaged (%s)", why);
-	return -1;
-}
-
-static int
-envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind,
-	 const char *alg, size_t size, int depth)
-{
-	struct msg_layer *l = add_layer(w, kind);
-	int mine[MAX_OWN] = {0};
-	BUF_MEM *plain = NULL;
-
-	if (l == NULL) {
-		CMS_ContentInfo_free(cms);
-		return -1;
-	}
-	copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown cipher");
-	if (recipients(w, cms, l, mine) == 0)
-		set_note(l, "it is not addressed to you: it is for %s", l->recipients[0] ? l->recipients : "nobody named");
-	else
-		decrypt(w, cms, l, mine, size, &plain);
-	CMS_ContentInfo_free(cms); /* the ciphertext is no longer needed */
-	if (plain == NULL)
-		return 0;
-	w->plain[w->n_plain++] = plain;
-	return walk(w, (unsigned char *)plain->data, plain->length, depth + 1);
-}
-
-/* A CMS structure in DER/BER (`d`, freed here as soon as it is parsed, so
- * that a large message is not held twice): dispatch on its content type. */
-static int
-cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth)
-{
-	char alg[32];
-	int type = ber_info(d->p, d->len, alg, sizeof alg);
-	CMS_ContentInfo *cms = parse_cms(d->p, d->len);
-	size_t size = d->len;
-	struct msg_layer *l;
-
-	mime_data_free(d);
-
-	if (cms != NULL)
-		type = OBJ_obj2nid(CMS_get0_type(cms));
-	else if (type == NID_undef)
-		type = strstr(hint, "signed") ? NID_pkcs7_signed : NID_pkcs7_enveloped;
-	if (cms != NULL && type == NID_pkcs7_signed && sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) <= 0) {
-		/* "certs-only": certificates, no message and no signature. */
-		CMS_ContentInfo_free(cms);
-		copy(w->r->parts, sizeof w->r->parts, "certificates only (application/pkcs7-mime; smime-type=certs-only)");
-		if ((w->r->text = strdup(w->r->parts)) == NULL)
-			abort();
-		return 0;
-	}
-	if (cms != NULL && type == NID_pkcs7_signed)
-		return opaque(w, cms, depth);
-	if (cms != NULL && (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData))
-		return envelope(w, cms, type == NID_pkcs7_enveloped ? LAYER_ENVELOPED : LAYER_AUTH_ENVELOPED, alg, size, depth);
-	CMS_ContentInfo_free(cms);
-	if ((l = add_layer(w, type == NID_pkcs7_signed ? LAYER_SIGNED :
-			   type == NID_id_smime_ct_authEnvelopedData ? LAYER_AUTH_ENVELOPED : LAYER_ENVELOPED)) == NULL)
-		return -1;
-	l->opaque = l->kind == LAYER_SIGNED;
-	copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown");
-	if (cms == NULL)
-		copy(l->note, sizeof l->note, "the S/MIME part is damaged or cut short: it cannot be read");
-	else
-		set_note(l, "padseal cannot open this kind of S/MIME part (%s)", OBJ_nid2sn(type));
-	return 0;
 }
 
 /* --- the MIME structure -------------------------------------------------- */
@@ -920,6 +191,18 @@ find_smime(const struct mime_entity *m, int depth, const unsigned char **sp,
 
 /* --- the text inside ----------------------------------------------------- */
 
+void
+msg_add_name(char *list, size_t len, const char *name)
+{
+	size_t used = strlen(list);
+	const char *s = list;
+
+	for (size_t n = strlen(name); *s; s += strcspn(s, ",") + (s[strcspn(s, ",")] ? 2 : 0))
+		if (strncmp(s, name, n) == 0 && (s[n] == ',' || s[n] == '\0'))
+			return;
+	snprintf(list + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
 struct parts {
 	int deep;      /* nested beyond MIME_MAX_DEPTH */
 	char *text;
@@ -961,7 +244,7 @@ collect(const struct mime_entity *m, int depth, struct parts *ps)
 		}
 	} else if (is_attachment(m, file, sizeof file)) {
 		ps->attachments++;
-		add_name(ps->files, sizeof ps->files, file[0] ? file : m->type);
+		msg_add_name(ps->files, sizeof ps->files, file[0] ? file : m->type);
 	} else if (strcmp(m->type, "text/plain") == 0 && ps->text == NULL) {
 		struct mime_data d;
 		char cs[64];
@@ -969,9 +252,9 @@ collect(const struct mime_entity *m, int depth, struct parts *ps)
 		mime_decode_body(m, &d);
 		ps->text = mime_text_utf8(d.p, d.len, mime_param(m->ctype, "charset", cs, sizeof cs) ? cs : NULL);
 		mime_data_free(&d);
-		add_name(ps->types, sizeof ps->types, m->type);
+		msg_add_name(ps->types, sizeof ps->types, m->type);
 	} else {
-		add_name(ps->types, sizeof ps->types, m->type);
+		msg_add_name(ps->types, sizeof ps->types, m->type);
 	}
 }
 
@@ -996,8 +279,8 @@ content(struct walk *w, const struct mime_entity *m, int depth)
 }
 
 /* One entity: an S/MIME layer, a container to search, or the content. */
-static int
-walk(struct walk *w, const unsigned char *p, size_t n, int depth)
+int
+msg_walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 {
 	struct mime_entity m;
 	const unsigned char *sp;
@@ -1013,20 +296,20 @@ walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 
 		mime_param(m.ctype, "smime-type", hint, sizeof hint);
 		mime_decode_body(&m, &d);
-		rc = cms_layer(w, &d, hint, depth);
+		rc = msg_cms_layer(w, &d, hint, depth);
 	} else if (strcmp(m.type, "multipart/signed") == 0 && smime_signed(&m)) {
-		rc = detached(w, &m, depth);
+		rc = msg_detached(w, &m, depth);
 	} else if (strcmp(m.type, "multipart/signed") == 0) {
 		struct mime_iter it;
 
 		w->r->pgp = 1; /* OpenPGP: not checked, its content read */
 		if (mime_parts_begin(&m, &it) == 0 && mime_parts_next(&it, &sp, &sn))
-			rc = walk(w, sp, sn, depth + 1);
+			rc = msg_walk(w, sp, sn, depth + 1);
 		else
 			rc = content(w, &m, depth);
 	} else if (mime_is(&m, "multipart") && (found = find_smime(&m, depth, &sp, &sn, &w->r->outside)) != 0) {
 		rc = found < 0 ? err_set(w->e, "the message is nested more than %d levels deep; padseal stops there", MIME_MAX_DEPTH) :
-		     walk(w, sp, sn, depth + 1);
+		     msg_walk(w, sp, sn, depth + 1);
 	} else {
 		rc = content(w, &m, depth);
 	}
@@ -1035,37 +318,6 @@ walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 }
 
 /* --- the whole message --------------------------------------------------- */
-
-/* A bare CMS structure instead of a message: DER, or base64 of it. */
-static int
-bare_cms(const unsigned char *p, size_t n, struct mime_data *d)
-{
-	char alg[32];
-	size_t i = 0;
-
-	memset(d, 0, sizeof *d);
-	if (n > 2 && p[0] == 0x30) {
-		d->p = p, d->len = n;
-	} else {
-		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-			i++;
-		if (n - i < 4 || memcmp(p + i, "MI", 2) != 0 || memchr(p, ':', n < 200 ? n : 200) != NULL)
-			return 0;
-		if ((d->owned = malloc(n / 4 * 3 + 3)) == NULL)
-			abort();
-		d->len = mime_b64_decode(p, n, d->owned, &d->junk);
-		d->p = d->owned;
-		if (d->junk > 0) {
-			mime_data_free(d);
-			return 0;
-		}
-	}
-	if (ber_info(d->p, d->len, alg, sizeof alg) == NID_undef) {
-		mime_data_free(d);
-		return 0;
-	}
-	return 1;
-}
 
 static void
 headers(const struct mime_entity *m, struct msg_report *r)
@@ -1081,12 +333,12 @@ headers(const struct mime_entity *m, struct msg_report *r)
 	if ((v = mime_header(m, "Subject")) != NULL) {
 		char *d = mime_decode_words(v);
 
-		copy(r->subject, sizeof r->subject, d);
+		msg_copy(r->subject, sizeof r->subject, d);
 		free(d);
 	}
 	free(v);
 	if ((v = mime_header(m, "Date")) != NULL)
-		copy(r->date, sizeof r->date, v);
+		msg_copy(r->date, sizeof r->date, v);
 	free(v);
 }
 
@@ -1131,19 +383,19 @@ msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 		return err_set(e, "the file is empty: it is not a mail message");
 	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &top, e) != 0) {
 		mime_entity_free(&top);
-		if (!bare_cms(buf, len, &d))
+		if (!msg_bare_cms(buf, len, &d))
 			return -1;
 		err_clear(e);
 		load_keyring(&w);
-		rc = cms_layer(&w, &d, "", 0);
+		rc = msg_cms_layer(&w, &d, "", 0);
 	} else {
 		headers(&top, r);
 		mime_entity_free(&top);
 		load_keyring(&w);
-		rc = walk(&w, buf, len, 0);
+		rc = msg_walk(&w, buf, len, 0);
 	}
 	if (rc == 0 && r->text == NULL && r->parts[0] == '\0')
-		copy(r->parts, sizeof r->parts, "the content could not be opened");
+		msg_copy(r->parts, sizeof r->parts, "the content could not be opened");
 	classify(r);
 	free_walk(&w);
 	if (rc != 0)

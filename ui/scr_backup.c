@@ -115,6 +115,10 @@ path_note(const struct app *a, struct backup_st *bs)
 		snprintf(shown, sizeof shown, "%s", full);
 	else
 		snprintf(shown, sizeof shown, "%s/%s", cwd, full);
+	if (strcmp(shown, f->text) == 0) { /* it says so already */
+		field_note(f, R_NORMAL, NULL, NULL);
+		return;
+	}
 	field_note(f, R_DIM, NULL, "%s", shown);
 	f->note_path = 1;
 }

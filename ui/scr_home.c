@@ -513,21 +513,12 @@ shell_word(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* What Enter explains, step by step: one line per paragraph.  A line
+/* What Enter explains for the steps the wizard has no screen for yet
+ * (Create and Back up have theirs): one line per paragraph.  A line
  * starting "$ " is a command (shown after the program and any --home); %A
  * stands for the address it applies to. */
 /* clang-format off */
 static const char *const howto[STEP_COUNT][6] = {
-	[STEP_CREATE] = {
-		"Create makes your key pair and a certificate for your mail address: your name as people know it, and the bare address, without <>:",
-		"$ create --name \"Your Name\" --email you@example.org",
-		"Repeat --email for each further address; --key chooses the key type (default rsa3072).",
-	},
-	[STEP_BACKUP] = {
-		"Your private key is the one thing that cannot be replaced: without it, mail encrypted to you is unreadable forever. This writes it with your certificate into a passphrase-protected file and reads it back to check:",
-		"$ backup --out padseal-backup.p12",
-		"Keep copies in more than one safe place, off this machine.",
-	},
 	[STEP_EXCHANGE] = {
 		"Only certificates travel. Send a signed introduction mail, which carries yours:",
 		"$ intro --to %A --out intro.eml",
@@ -573,14 +564,11 @@ expand(struct text *t, const char *const *lines, size_t n, const char *prog,
 	}
 }
 
-/* Whom the step's commands are about: your address for Create, else the
- * first correspondent the step is still to do for (as a shell word). */
+/* Whom the step's commands are about: the first correspondent the step is
+ * still to do for (as a shell word). */
 static const char *
 step_who(const struct checklist *cl, enum step_id s, char *buf, size_t len)
 {
-	if (s == STEP_CREATE)
-		return cl->has_ident && cl->ident.n_emails ? cl->ident.emails[0]
-		                                           : "you@example.org";
 	for (size_t i = 0; i < cl->n_peers; i++)
 		if (!cl->peers[i].step[s])
 			return shell_word(cl->peers[i].email, buf, len);

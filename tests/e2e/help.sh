@@ -22,7 +22,7 @@ read_help() {
 	all=
 	n=0
 	while :; do
-		SCREEN=$(screen)
+		# $SCREEN is the settled frame wait_for or wait_gone saw.
 		# Without the title bar and the status line.
 		all="$all
 $(printf '%s\n' "$SCREEN" | sed '1d;$d')"

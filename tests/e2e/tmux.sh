@@ -78,12 +78,29 @@ type_text() {
 	tm send-keys -t e2e -l -- "$1"
 }
 
+# settle: $SCREEN once it stands still.  A capture can catch a frame half
+# drawn (tmux reads the program's output in pieces); two equal captures in
+# a row are a whole frame.  A screen that keeps moving (a progress
+# indicator) is taken as it is after a second.
+settle() {
+	j=0
+	while [ $j -lt 20 ]; do
+		sleep 0.05
+		NEXT=$(screen) || return
+		[ "$NEXT" = "$SCREEN" ] && return
+		SCREEN=$NEXT
+		j=$((j + 1))
+	done
+}
+
 # wait_for TEXT: poll the screen until TEXT is on it; $SCREEN holds it.
 wait_for() {
 	ok
 	i=0
 	while SCREEN=$(screen); do
-		case $SCREEN in *"$1"*) return 0 ;; esac
+		case $SCREEN in *"$1"*) settle
+			case $SCREEN in *"$1"*) return 0 ;; esac ;;
+		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
 		sleep 0.1
@@ -98,7 +115,9 @@ wait_gone() {
 	ok
 	i=0
 	while SCREEN=$(screen); do
-		case $SCREEN in *"$1"*) ;; *) return 0 ;; esac
+		case $SCREEN in *"$1"*) ;; *) settle
+			case $SCREEN in *"$1"*) ;; *) return 0 ;; esac ;;
+		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
 		sleep 0.1
@@ -138,7 +157,9 @@ wait_flat() {
 	ok
 	i=0
 	while SCREEN=$(screen); do
-		case $(flat) in *"$1"*) return 0 ;; esac
+		case $(flat) in *"$1"*) settle
+			case $(flat) in *"$1"*) return 0 ;; esac ;;
+		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
 		sleep 0.1
@@ -155,7 +176,10 @@ wait_bottom() {
 	i=0
 	while SCREEN=$(screen); do
 		case $(printf '%s\n' "$SCREEN" | wc -l):$(printf '%s\n' "$SCREEN" | tail -n 1) in
-		*"$2:"*"$1"*) return 0 ;;
+		*"$2:"*"$1"*) settle
+			case $(printf '%s\n' "$SCREEN" | wc -l):$(printf '%s\n' "$SCREEN" | tail -n 1) in
+			*"$2:"*"$1"*) return 0 ;;
+			esac ;;
 		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
@@ -171,7 +195,9 @@ wait_row() {
 	ok
 	i=0
 	while SCREEN=$(screen); do
-		case $(printf '%s\n' "$SCREEN" | sed -n "$1p") in *"$2"*) return 0 ;; esac
+		case $(printf '%s\n' "$SCREEN" | sed -n "$1p") in *"$2"*) settle
+			case $(printf '%s\n' "$SCREEN" | sed -n "$1p") in *"$2"*) return 0 ;; esac ;;
+		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
 		sleep 0.1

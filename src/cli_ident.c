@@ -51,16 +51,11 @@ json_lint(FILE *f, const struct lint_report *r)
 		int first = 1;
 
 		fputs(i ? ",{" : "{", f);
-		json_key(f, &first, "severity");
-		json_str(f, lint_sev_name(r->f[i].sev));
-		json_key(f, &first, "code");
-		json_str(f, r->f[i].code);
-		json_key(f, &first, "text");
-		json_str(f, r->f[i].text);
-		json_key(f, &first, "clients");
-		json_str(f, r->f[i].clients);
-		json_key(f, &first, "fix");
-		json_str(f, r->f[i].fix);
+		json_field(f, &first, "severity", lint_sev_name(r->f[i].sev));
+		json_field(f, &first, "code", r->f[i].code);
+		json_field(f, &first, "text", r->f[i].text);
+		json_field(f, &first, "clients", r->f[i].clients);
+		json_field(f, &first, "fix", r->f[i].fix);
 		fputc('}', f);
 	}
 	fputc(']', f);
@@ -109,36 +104,19 @@ json_ident(FILE *f, const struct ident *id)
 	int first = 1;
 
 	fputc('{', f);
-	json_key(f, &first, "name");
-	json_str(f, id->name);
+	json_field(f, &first, "name", id->name);
 	json_key(f, &first, "emails");
-	fputc('[', f);
-	for (size_t i = 0; i < id->n_emails; i++) {
-		if (i)
-			fputc(',', f);
-		json_str(f, id->emails[i]);
-	}
-	fputc(']', f);
-	json_key(f, &first, "key");
-	json_str(f, id->key);
-	json_key(f, &first, "serial");
-	json_str(f, id->serial);
-	json_key(f, &first, "not_before");
-	json_str(f, id->not_before);
-	json_key(f, &first, "not_after");
-	json_str(f, id->not_after);
-	json_key(f, &first, "fingerprint_sha256");
-	json_str(f, id->fpr);
-	json_key(f, &first, "fingerprint_sha1");
-	json_str(f, id->fpr_sha1);
-	json_key(f, &first, "status");
-	json_str(f, id->current ? "current" : "archived");
-	json_key(f, &first, "created");
-	json_str(f, id->created);
-	json_key(f, &first, "archived");
-	json_str(f, id->current ? NULL : id->archived);
-	json_key(f, &first, "reason");
-	json_str(f, id->current ? NULL : id->reason);
+	json_strs(f, id->emails, id->n_emails);
+	json_field(f, &first, "key", id->key);
+	json_field(f, &first, "serial", id->serial);
+	json_field(f, &first, "not_before", id->not_before);
+	json_field(f, &first, "not_after", id->not_after);
+	json_field(f, &first, "fingerprint_sha256", id->fpr);
+	json_field(f, &first, "fingerprint_sha1", id->fpr_sha1);
+	json_field(f, &first, "status", id->current ? "current" : "archived");
+	json_field(f, &first, "created", id->created);
+	json_field(f, &first, "archived", id->current ? NULL : id->archived);
+	json_field(f, &first, "reason", id->current ? NULL : id->reason);
 	json_key(f, &first, "chain");
 	fprintf(f, "%zu", id->n_chain);
 	json_key(f, &first, "backup");
@@ -146,12 +124,9 @@ json_ident(FILE *f, const struct ident *id)
 		int f2 = 1;
 
 		fputc('{', f);
-		json_key(f, &f2, "at");
-		json_str(f, id->backup_at[0] ? id->backup_at : NULL);
-		json_key(f, &f2, "compat");
-		json_str(f, id->backup_compat[0] ? id->backup_compat : NULL);
-		json_key(f, &f2, "path");
-		json_str(f, id->backup_path);
+		json_field(f, &f2, "at", id->backup_at[0] ? id->backup_at : NULL);
+		json_field(f, &f2, "compat", id->backup_compat[0] ? id->backup_compat : NULL);
+		json_field(f, &f2, "path", id->backup_path);
 		fputc('}', f);
 	} else {
 		fputs("null", f);
@@ -397,10 +372,8 @@ cmd_fingerprint(struct cli *c)
 		int first = 1;
 
 		printf("{");
-		json_key(stdout, &first, "algorithm");
-		json_str(stdout, alg == FPR_SHA1 ? "sha1" : "sha256");
-		json_key(stdout, &first, "fingerprint");
-		json_str(stdout, colon);
+		json_field(stdout, &first, "algorithm", alg == FPR_SHA1 ? "sha1" : "sha256");
+		json_field(stdout, &first, "fingerprint", colon);
 		printf(",");
 		json_words(d, n);
 		printf("}\n");
@@ -434,8 +407,7 @@ cmd_lint(struct cli *c)
 
 		fpr_cert_colon(cert, colon);
 		printf("{");
-		json_key(stdout, &first, "fingerprint_sha256");
-		json_str(stdout, colon);
+		json_field(stdout, &first, "fingerprint_sha256", colon);
 		json_key(stdout, &first, "findings");
 		json_lint(stdout, &r);
 		printf("}\n");
@@ -476,22 +448,12 @@ json_status(const struct checklist *cl)
 		int f2 = 1;
 
 		printf("{");
-		json_key(stdout, &f2, "name");
-		json_str(stdout, cl->ident.name);
+		json_field(stdout, &f2, "name", cl->ident.name);
 		json_key(stdout, &f2, "emails");
-		printf("[");
-		for (size_t i = 0; i < cl->ident.n_emails; i++) {
-			if (i)
-				printf(",");
-			json_str(stdout, cl->ident.emails[i]);
-		}
-		printf("]");
-		json_key(stdout, &f2, "fingerprint_sha256");
-		json_str(stdout, cl->ident.fpr);
-		json_key(stdout, &f2, "not_after");
-		json_str(stdout, cl->ident.not_after);
-		json_key(stdout, &f2, "backed_up");
-		printf(cl->backed_up ? "true" : "false");
+		json_strs(stdout, cl->ident.emails, cl->ident.n_emails);
+		json_field(stdout, &f2, "fingerprint_sha256", cl->ident.fpr);
+		json_field(stdout, &f2, "not_after", cl->ident.not_after);
+		json_field_bool(stdout, &f2, "backed_up", cl->backed_up);
 		printf("}");
 	} else {
 		printf("null");
@@ -505,20 +467,14 @@ json_status(const struct checklist *cl)
 		int f2 = 1;
 
 		printf(i ? ",{" : "{");
-		json_key(stdout, &f2, "email");
-		json_str(stdout, p->email);
-		json_key(stdout, &f2, "fingerprint_sha256");
-		json_str(stdout, p->fpr);
+		json_field(stdout, &f2, "email", p->email);
+		json_field(stdout, &f2, "fingerprint_sha256", p->fpr);
 		json_key(stdout, &f2, "steps");
 		json_steps(stdout, p->step, STEP_EXCHANGE, STEP_COUNT);
-		json_key(stdout, &f2, "verified");
-		json_str(stdout, p->verified);
-		json_key(stdout, &f2, "trusted");
-		printf(p->trusted ? "true" : "false");
-		json_key(stdout, &f2, "duplicate");
-		printf(p->duplicate ? "true" : "false");
-		json_key(stdout, &f2, "changed");
-		printf(p->changed ? "true" : "false");
+		json_field(stdout, &f2, "verified", p->verified);
+		json_field_bool(stdout, &f2, "trusted", p->trusted);
+		json_field_bool(stdout, &f2, "duplicate", p->duplicate);
+		json_field_bool(stdout, &f2, "changed", p->changed);
 		json_key(stdout, &f2, "matrix");
 		printf("{");
 		for (int d = 0; d < DIR_COUNT; d++) {
@@ -534,8 +490,7 @@ json_status(const struct checklist *cl)
 		printf("}}");
 	}
 	printf("]");
-	json_key(stdout, &first, "next");
-	json_str(stdout, cl->next);
+	json_field(stdout, &first, "next", cl->next);
 	printf("}\n");
 }
 

@@ -134,14 +134,10 @@ json_peer(const struct rec *r)
 	int first = 1, trusted = rec_get(r, "trusted") && strcmp(rec_get(r, "trusted"), "0") != 0;
 
 	printf("{");
-	json_key(stdout, &first, "email");
-	json_str(stdout, rec_get(r, "email"));
-	json_key(stdout, &first, "fingerprint_sha256");
-	json_str(stdout, rec_get(r, "fpr-colon"));
-	json_key(stdout, &first, "trusted");
-	printf(trusted ? "true" : "false");
-	json_key(stdout, &first, "test");
-	json_str(stdout, matrix_all_passed(r) ? "done" : "todo");
+	json_field(stdout, &first, "email", rec_get(r, "email"));
+	json_field(stdout, &first, "fingerprint_sha256", rec_get(r, "fpr-colon"));
+	json_field_bool(stdout, &first, "trusted", trusted);
+	json_field(stdout, &first, "test", matrix_all_passed(r) ? "done" : "todo");
 	json_key(stdout, &first, "matrix");
 	json_cells(r, 0);
 	json_key(stdout, &first, "why");
@@ -274,8 +270,7 @@ print_sent(const struct cli *c, const char *to)
 		int first = 1;
 
 		printf("{");
-		json_key(stdout, &first, "peer");
-		json_str(stdout, to);
+		json_field(stdout, &first, "peer", to);
 		json_key(stdout, &first, "files");
 		printf("[");
 		for (int k = 0; k < KIND_COUNT; k++) {
@@ -379,14 +374,11 @@ print_confirmed(const struct cli *c, const struct rec *r, enum cell_kind k)
 		return;
 	}
 	printf("{");
-	json_key(stdout, &first, "peer");
-	json_str(stdout, rec_get(r, "email"));
+	json_field(stdout, &first, "peer", rec_get(r, "email"));
 	json_key(stdout, &first, "cell");
 	printf("\"out:%s\"", cell_kind_name(k));
-	json_key(stdout, &first, "result");
-	json_str(stdout, "passed");
-	json_key(stdout, &first, "test");
-	json_str(stdout, matrix_all_passed(r) ? "done" : "todo");
+	json_field(stdout, &first, "result", "passed");
+	json_field(stdout, &first, "test", matrix_all_passed(r) ? "done" : "todo");
 	printf("}\n");
 }
 
@@ -513,22 +505,17 @@ json_checked(const struct checked *ck, size_t n, const struct state *st)
 		int first = 1;
 
 		printf(i ? ",{" : "{");
-		json_key(stdout, &first, "file");
-		json_str(stdout, ck[i].file);
+		json_field(stdout, &first, "file", ck[i].file);
 		if (!ck[i].judged) {
-			json_key(stdout, &first, "error");
-			json_str(stdout, ck[i].err.msg);
+			json_field(stdout, &first, "error", ck[i].err.msg);
 			printf("}");
 			continue;
 		}
 		json_key(stdout, &first, "cell");
 		printf("\"%s:%s\"", matrix_dir_name(ck[i].res.dir), cell_kind_name(ck[i].res.kind));
-		json_key(stdout, &first, "result");
-		json_str(stdout, cell_state_name(ck[i].res.state));
-		json_key(stdout, &first, "why");
-		json_str(stdout, ck[i].res.why);
-		json_key(stdout, &first, "peer");
-		json_str(stdout, ck[i].res.peer_email);
+		json_field(stdout, &first, "result", cell_state_name(ck[i].res.state));
+		json_field(stdout, &first, "why", ck[i].res.why);
+		json_field(stdout, &first, "peer", ck[i].res.peer_email);
 		printf("}");
 	}
 	printf("],\"peers\":[");

@@ -167,36 +167,26 @@ json_layer(FILE *f, const struct msg_layer *l)
 	static const char *const states[] = {"valid", "invalid", "uncheckable"};
 
 	fputc('{', f);
-	json_key(f, &first, "type");
-	json_str(f, sig ? "signed" : l->kind == LAYER_ENVELOPED ? "enveloped" : "authenveloped");
+	json_field(f, &first, "type", sig ? "signed" : l->kind == LAYER_ENVELOPED ? "enveloped" : "authenveloped");
 	json_bool_or_null(f, &first, "opaque", sig, l->opaque);
-	json_key(f, &first, "alg");
-	json_str(f, l->alg);
-	json_key(f, &first, "signature");
-	json_str(f, sig ? states[l->sig] : NULL);
-	json_key(f, &first, "signer");
-	json_str(f, sig && l->signer[0] ? l->signer : NULL);
-	json_key(f, &first, "signer_fingerprint_sha256");
-	json_str(f, sig && l->signer_fpr[0] ? l->signer_fpr : NULL);
-	json_key(f, &first, "signed_at");
-	json_str(f, sig && l->signed_at[0] ? l->signed_at : NULL);
+	json_field(f, &first, "alg", l->alg);
+	json_field(f, &first, "signature", sig ? states[l->sig] : NULL);
+	json_field(f, &first, "signer", sig && l->signer[0] ? l->signer : NULL);
+	json_field(f, &first, "signer_fingerprint_sha256", sig && l->signer_fpr[0] ? l->signer_fpr : NULL);
+	json_field(f, &first, "signed_at", sig && l->signed_at[0] ? l->signed_at : NULL);
 	json_bool_or_null(f, &first, "trusted", sig, l->trusted);
 	json_bool_or_null(f, &first, "own", sig, l->own);
 	json_bool_or_null(f, &first, "held", sig, l->held);
 	json_bool_or_null(f, &first, "changed", sig, l->changed);
-	json_key(f, &first, "known_fingerprint_sha256");
-	json_str(f, sig && l->known_fpr[0] ? l->known_fpr : NULL);
+	json_field(f, &first, "known_fingerprint_sha256", sig && l->known_fpr[0] ? l->known_fpr : NULL);
 	json_bool_or_null(f, &first, "from_mismatch", sig, l->from_mismatch);
 	json_bool_or_null(f, &first, "expired_at_signing", sig, l->expired_at_signing);
 	json_bool_or_null(f, &first, "sha1", sig, l->sha1);
 	json_bool_or_null(f, &first, "opened", env, l->opened);
-	json_key(f, &first, "recipients");
-	json_str(f, env ? l->recipients : NULL);
-	json_key(f, &first, "opened_with");
-	json_str(f, env && l->opened ? l->opened_with : NULL);
+	json_field(f, &first, "recipients", env ? l->recipients : NULL);
+	json_field(f, &first, "opened_with", env && l->opened ? l->opened_with : NULL);
 	json_bool_or_null(f, &first, "opened_with_archived", env, l->opened_with_archived);
-	json_key(f, &first, "note");
-	json_str(f, l->note[0] ? l->note : NULL);
+	json_field(f, &first, "note", l->note[0] ? l->note : NULL);
 	fputc('}', f);
 }
 
@@ -209,24 +199,15 @@ json_report(FILE *f, const char *file, const struct msg_report *r,
 
 	msg_layers_line(r, line, sizeof line);
 	fputc('{', f);
-	json_key(f, &first, "file");
-	json_str(f, file);
-	json_key(f, &first, "from");
-	json_str(f, r->from);
-	json_key(f, &first, "from_name");
-	json_str(f, r->from_name);
-	json_key(f, &first, "to");
-	json_str(f, r->to);
-	json_key(f, &first, "subject");
-	json_str(f, r->subject);
-	json_key(f, &first, "date");
-	json_str(f, r->date);
-	json_key(f, &first, "kind");
-	json_str(f, cell_kind_name(r->kind));
-	json_key(f, &first, "ok");
-	fputs(r->ok ? "true" : "false", f);
-	json_key(f, &first, "layers_line");
-	json_str(f, line);
+	json_field(f, &first, "file", file);
+	json_field(f, &first, "from", r->from);
+	json_field(f, &first, "from_name", r->from_name);
+	json_field(f, &first, "to", r->to);
+	json_field(f, &first, "subject", r->subject);
+	json_field(f, &first, "date", r->date);
+	json_field(f, &first, "kind", cell_kind_name(r->kind));
+	json_field_bool(f, &first, "ok", r->ok);
+	json_field(f, &first, "layers_line", line);
 	json_key(f, &first, "layers");
 	fputc('[', f);
 	for (size_t i = 0; i < r->n_layers; i++) {
@@ -245,12 +226,9 @@ json_report(FILE *f, const char *file, const struct msg_report *r,
 	fputc(']', f);
 	json_key(f, &first, "outside_parts");
 	fprintf(f, "%zu", r->outside);
-	json_key(f, &first, "pgp");
-	fputs(r->pgp ? "true" : "false", f);
-	json_key(f, &first, "parts");
-	json_str(f, r->parts);
-	json_key(f, &first, "text");
-	json_str(f, r->text);
+	json_field_bool(f, &first, "pgp", r->pgp);
+	json_field(f, &first, "parts", r->parts);
+	json_field(f, &first, "text", r->text);
 	fputs("}\n", f);
 }
 
@@ -474,30 +452,16 @@ print_imported(X509 *x, int added, const struct state *st, int json, int first)
 		int f = 1;
 
 		fputs(first ? "{" : ",{", stdout);
-		json_key(stdout, &f, "email");
-		json_str(stdout, emails[0]);
+		json_field(stdout, &f, "email", emails[0]);
 		json_key(stdout, &f, "emails");
-		fputc('[', stdout);
-		for (size_t i = 0; i < ne; i++) {
-			if (i)
-				fputc(',', stdout);
-			json_str(stdout, emails[i]);
-		}
-		fputc(']', stdout);
-		json_key(stdout, &f, "name");
-		json_str(stdout, cn);
-		json_key(stdout, &f, "fingerprint_sha256");
-		json_str(stdout, colon);
-		json_key(stdout, &f, "not_before");
-		json_str(stdout, nb);
-		json_key(stdout, &f, "not_after");
-		json_str(stdout, na);
-		json_key(stdout, &f, "added");
-		fputs(added ? "true" : "false", stdout);
-		json_key(stdout, &f, "duplicate");
-		fputs(dup > 1 ? "true" : "false", stdout);
-		json_key(stdout, &f, "changed");
-		fputs(changed ? "true" : "false", stdout);
+		json_strs(stdout, emails, ne);
+		json_field(stdout, &f, "name", cn);
+		json_field(stdout, &f, "fingerprint_sha256", colon);
+		json_field(stdout, &f, "not_before", nb);
+		json_field(stdout, &f, "not_after", na);
+		json_field_bool(stdout, &f, "added", added);
+		json_field_bool(stdout, &f, "duplicate", dup > 1);
+		json_field_bool(stdout, &f, "changed", changed);
 		json_key(stdout, &f, "lint");
 		json_lint(stdout, &lr);
 		fputc('}', stdout);

@@ -61,20 +61,14 @@ json_compare(const struct rec *r, const struct cmp_result *res)
 	int first = 1;
 
 	printf("{");
-	json_key(stdout, &first, "peer");
-	json_str(stdout, rec_get(r, "email"));
-	json_key(stdout, &first, "fingerprint_sha256");
-	json_str(stdout, rec_get(r, "fpr-colon"));
-	json_key(stdout, &first, "match");
-	printf(res->verdict == CMP_MATCH ? "true" : "false");
-	json_key(stdout, &first, "verdict");
-	json_str(stdout, cmp_verdict_name(res->verdict));
-	json_key(stdout, &first, "algorithm");
-	json_str(stdout, res->verdict == CMP_UNREADABLE ? NULL
+	json_field(stdout, &first, "peer", rec_get(r, "email"));
+	json_field(stdout, &first, "fingerprint_sha256", rec_get(r, "fpr-colon"));
+	json_field_bool(stdout, &first, "match", res->verdict == CMP_MATCH);
+	json_field(stdout, &first, "verdict", cmp_verdict_name(res->verdict));
+	json_field(stdout, &first, "algorithm", res->verdict == CMP_UNREADABLE ? NULL
 	                 : res->alg == FPR_SHA1         ? "sha1"
 	                                                : "sha256");
-	json_key(stdout, &first, "form");
-	json_str(stdout, res->words ? "words" : "hex");
+	json_field(stdout, &first, "form", res->words ? "words" : "hex");
 	json_key(stdout, &first, "given");
 	printf("%zu", res->given);
 	json_key(stdout, &first, "expected");
@@ -106,15 +100,12 @@ json_compare(const struct rec *r, const struct cmp_result *res)
 		printf(i ? ",{" : "{");
 		json_key(stdout, &f2, "word");
 		printf("%zu", res->near[i].word);
-		json_key(stdout, &f2, "heard");
-		json_str(stdout, res->near[i].typed);
-		json_key(stdout, &f2, "taken_for");
-		json_str(stdout, res->near[i].taken_for);
+		json_field(stdout, &f2, "heard", res->near[i].typed);
+		json_field(stdout, &f2, "taken_for", res->near[i].taken_for);
 		printf("}");
 	}
 	printf("]");
-	json_key(stdout, &first, "message");
-	json_str(stdout, res->msg);
+	json_field(stdout, &first, "message", res->msg);
 	printf("}\n");
 }
 
@@ -520,14 +511,11 @@ json_peer(const struct state *st, const struct view *v)
 		q += len + (q[len] == ',');
 	}
 	printf("]");
-	json_key(stdout, &first, "name");
-	json_str(stdout, v->name);
+	json_field(stdout, &first, "name", v->name);
 	json_key(stdout, &first, "fingerprint_sha256");
 	json_opt(r, "fpr-colon");
-	json_key(stdout, &first, "fingerprint_sha1");
-	json_str(stdout, v->have_cert ? v->sha1 : NULL);
-	json_key(stdout, &first, "not_after");
-	json_str(stdout, v->have_cert ? v->not_after : NULL);
+	json_field(stdout, &first, "fingerprint_sha1", v->have_cert ? v->sha1 : NULL);
+	json_field(stdout, &first, "not_after", v->have_cert ? v->not_after : NULL);
 	json_key(stdout, &first, "received");
 	json_opt(r, "received");
 	json_key(stdout, &first, "source");
@@ -540,24 +528,20 @@ json_peer(const struct state *st, const struct view *v)
 		       lint_count(&v->lint, LINT_INFO));
 	else
 		printf("null");
-	json_key(stdout, &first, "verified");
-	json_str(stdout, p != NULL ? p->verified : NULL);
+	json_field(stdout, &first, "verified", p != NULL ? p->verified : NULL);
 	json_key(stdout, &first, "verified_at");
 	json_opt(r, "verified-at");
 	json_key(stdout, &first, "forced");
 	printf(rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0
 	               ? "true"
 	               : "false");
-	json_key(stdout, &first, "trusted");
-	printf(v->ts.trusted ? "true" : "false");
+	json_field_bool(stdout, &first, "trusted", v->ts.trusted);
 	json_key(stdout, &first, "trusted_until");
 	json_opt(r, "untrusted-at");
-	json_key(stdout, &first, "superseded_by");
-	json_str(stdout, by ? colon_of(st, by) : NULL);
+	json_field(stdout, &first, "superseded_by", by ? colon_of(st, by) : NULL);
 	json_key(stdout, &first, "set_aside_at");
 	json_opt(r, "rejected-at");
-	json_key(stdout, &first, "duplicate");
-	printf(v->n_dups ? "true" : "false");
+	json_field_bool(stdout, &first, "duplicate", v->n_dups);
 	json_key(stdout, &first, "duplicates");
 	printf("[");
 	for (size_t i = 0; i < v->n_dups; i++) {
@@ -565,8 +549,7 @@ json_peer(const struct state *st, const struct view *v)
 		json_str(stdout, v->dups[i]);
 	}
 	printf("]");
-	json_key(stdout, &first, "changed");
-	printf(v->ts.changed ? "true" : "false");
+	json_field_bool(stdout, &first, "changed", v->ts.changed);
 	json_key(stdout, &first, "previous");
 	json_str(stdout,
 	         v->ts.changed && v->ts.previous[0] ? v->ts.previous : NULL);

@@ -38,3 +38,29 @@ json_key(FILE *f, int *first, const char *key)
 	json_str(f, key);
 	fputc(':', f);
 }
+
+void
+json_field(FILE *f, int *first, const char *key, const char *val)
+{
+	json_key(f, first, key);
+	json_str(f, val);
+}
+
+void
+json_field_bool(FILE *f, int *first, const char *key, int b)
+{
+	json_key(f, first, key);
+	fputs(b ? "true" : "false", f);
+}
+
+void
+json_strs(FILE *f, char *const *list, size_t n)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_str(f, list[i]);
+	}
+	fputc(']', f);
+}

@@ -12,7 +12,7 @@
 # Not a test: it never fails on a slow ratio, only when a command fails.
 set -eu
 
-sections="kdf create p12 smime"
+sections="kdf create p12 smime frame"
 
 usage() {
 	echo "usage: $0 PADSEAL [$sections]" >&2
@@ -31,7 +31,7 @@ esac
 command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
 [ $# -gt 0 ] && sections="$*"
 for s in $sections; do
-	case $s in kdf | create | p12 | smime) ;; *) usage ;; esac
+	case $s in kdf | create | p12 | smime | frame) ;; *) usage ;; esac
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
@@ -426,6 +426,43 @@ bench_smime() {
   below the message size.
 EOF
 	echo
+}
+
+# The wizard: from start to the first complete frame of the home screen, with
+# a home of 50 correspondents, in a real terminal (tmux, 80x24).  The frame
+# counts as complete when its last line (the key hints) is on screen; tmux is
+# polled every few milliseconds, so the figure is an upper bound.
+bench_frame() {
+	command -v tmux >/dev/null || { echo "bench: frame needs tmux" >&2; return; }
+	n=$(runs 9)
+	d=$T/frame
+	rm -rf "$d"
+	mkdir "$d"
+	"$PADSEAL" --home "$d/home" --new-passphrase-file "$PASS" \
+		create --name Bench --email bench@example.org --key p256 >/dev/null
+	for i in $(seq 1 50); do
+		"$PADSEAL" --home "$d/p$i" --new-passphrase-file "$PASS" \
+			create --name "Peer $i" --email "peer$i@example.org" --key p256 >/dev/null
+		"$PADSEAL" --home "$d/p$i" cert --out "$d/p$i.pem" >/dev/null 2>&1
+		"$PADSEAL" --home "$d/home" import "$d/p$i.pem" >/dev/null
+		rm -rf "$d/p$i"
+	done
+	times=''
+	for i in $(seq 0 "$n"); do
+		sock=$d/tmux.$i.sock # a server of its own each time: no shutdown race
+		t0=$(date +%s%N)
+		tmux -S "$sock" new-session -d -x 80 -y 24 \
+			"env TERM=xterm-256color LANG=C.UTF-8 '$PADSEAL' --home '$d/home'; sleep 5"
+		until tmux -S "$sock" capture-pane -p 2>/dev/null | grep -q 'q  quit'; do
+			[ $(($(date +%s%N) - t0)) -lt 5000000000 ] || { echo "bench: no frame in 5 s" >&2; break; }
+		done
+		t1=$(date +%s%N)
+		tmux -S "$sock" kill-server 2>/dev/null || true
+		[ "$i" -gt 0 ] && times="$times $(((t1 - t0) / 1000))"
+	done
+	# shellcheck disable=SC2086 # a list of numbers
+	echo "Wizard: start to the first complete home frame, 50 correspondents, 80x24 (median of $n)"
+	printf '  %-30s %10s ms   (goal: under 50 ms)\n\n' "padseal in tmux" "$(ms "$(median $times)")"
 }
 
 echo "padseal bench: $("$PADSEAL" --version), $(openssl version)"

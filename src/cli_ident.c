@@ -270,22 +270,6 @@ out:
 	return rc;
 }
 
-/* Does `s` look like a fingerprint prefix (hex digits, colons, spaces)? */
-static int
-hexish(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == ':' || *s == ' ')
-			continue;
-		if (!isxdigit((unsigned char)*s))
-			return 0;
-		n++;
-	}
-	return n > 0;
-}
-
 /* The certificate of the current identity (no operand), of an existing
  * FILE, or of a correspondent (PEER: an address or a fingerprint prefix).
  * Returns 0 or the exit status after printing the error. */
@@ -301,7 +285,7 @@ target_cert(const struct cli *c, X509 **out, char *what, size_t whatlen)
 	int rc = 0, home_used = 0;
 
 	*out = NULL;
-	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && !hexish(arg)))) {
+	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
 		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
 			rc = cli_fail(c, &e, EXIT_NO);
 		snprintf(what, whatlen, "%s", arg);

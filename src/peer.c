@@ -158,8 +158,8 @@ out:
 	return rc;
 }
 
-static int
-is_hex_prefix(const char *s)
+size_t
+peer_hex_digits(const char *s)
 {
 	size_t n = 0;
 
@@ -170,7 +170,13 @@ is_hex_prefix(const char *s)
 			return 0;
 		n++;
 	}
-	return n >= PEER_PREFIX_MIN;
+	return n;
+}
+
+static int
+is_hex_prefix(const char *s)
+{
+	return peer_hex_digits(s) >= PEER_PREFIX_MIN;
 }
 
 /* Compare a hex prefix (colons and spaces ignored) with a record's fpr. */

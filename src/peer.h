@@ -42,6 +42,10 @@ enum peer_find { PEER_FOUND, PEER_NONE, PEER_AMBIGUOUS };
 enum peer_find peer_resolve(const struct state *st, const char *spec,
 			    struct rec **out, struct err *e);
 
+/* The number of hex digits in `s` when it holds only hex digits, colons
+ * and spaces (a fingerprint or a prefix of one), else 0. */
+size_t peer_hex_digits(const char *s);
+
 /* The certificate of the peer record `r`.  *out: X509_free(). */
 int peer_cert(const struct home *h, const struct rec *r, X509 **out,
 	      struct err *e);

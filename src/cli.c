@@ -29,7 +29,7 @@ static const struct verb verbs[] = {
 	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE, 0, 0,
 	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--replace]"},
 	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
-	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE, 0, 0, "cert [--der] [--out FILE [--force]]"},
+	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0, "cert [--der] [--out FILE [--force]] [--to ADDR]"},
 	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1, "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
 	{"lint", cmd_lint, O_JSON, 0, 1, "lint [--json] [FILE|PEER]"},
 	{"status", cmd_status, O_JSON, 0, 0, "status [--json]"},

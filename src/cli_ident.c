@@ -11,6 +11,7 @@
 
 #include <openssl/x509.h>
 
+#include "addr.h"
 #include "checklist.h"
 #include "cli_int.h"
 #include "cred.h"
@@ -253,6 +254,8 @@ cmd_cert(struct cli *c)
 
 	if (der && c->out == NULL && isatty(STDOUT_FILENO))
 		return cli_usage("DER is binary and would garble the terminal: add --out FILE");
+	if (c->to != NULL && addr_check(c->to, &e) != 0)
+		return cli_fail(c, &e, EXIT_NO);
 	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
 		return rc;
 	if (state_load(&h, &st, &e) != 0 ||
@@ -260,9 +263,28 @@ cmd_cert(struct cli *c)
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	rc = cli_output(c, buf, len);
-	if (rc == 0 && c->out != NULL)
-		fprintf(stderr, "Wrote your certificate to %s: give it to your correspondent, then compare fingerprints by phone.\n", c->out);
+	if ((rc = cli_output(c, buf, len)) != 0)
+		goto out;
+	if (c->to != NULL) {
+		/* Handed over in person: step 3 counts it as sent to them. */
+		char now[24];
+
+		state_free(st);
+		st = NULL;
+		iso_now(now);
+		if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0) {
+			rc = cli_fail(c, &e, EXIT_NO);
+			goto out;
+		}
+		peer_note_sent(st, c->to, now);
+		if (state_save(&h, st, &e) != 0) {
+			rc = cli_fail(c, &e, EXIT_NO);
+			goto out;
+		}
+	}
+	if (c->out != NULL)
+		fprintf(stderr, "Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
+			c->out, c->to ? c->to : "your correspondent");
 out:
 	free(buf);
 	state_free(st);

@@ -478,23 +478,6 @@ struct checked {
 	struct err err;
 };
 
-/* Open and judge one file (read-only). */
-static void
-check_one(const struct msg_ctx *ctx, const struct ident *me, struct checked *ck)
-{
-	struct msg_report rep;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-
-	memset(&rep, 0, sizeof rep);
-	if (file_read(ck->file, FILE_MAX_MSG, &buf, &len, &ck->err) == 0 &&
-	    msg_open(ctx, buf, len, &rep, &ck->err) == 0) {
-		ck->judged = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, &ck->res, &ck->err) == 0;
-		msg_report_free(&rep);
-	}
-	free(buf);
-}
-
 static void
 json_checked(const struct checked *ck, size_t n, const struct state *st)
 {
@@ -591,7 +574,7 @@ matrix_check_cmd(struct cli *c)
 	ctx = (struct msg_ctx){.h = &h, .st = st, .ask_pass = ask_pass, .ask_arg = &a};
 	for (size_t i = 0; i < n; i++) {
 		ck[i].file = c->args[i + 1];
-		check_one(&ctx, found ? &me : NULL, &ck[i]);
+		ck[i].judged = matrix_check_file(&ctx, found ? &me : NULL, ck[i].file, &ck[i].res, &ck[i].err) == 0;
 		if (a.rc != 0) { /* no passphrase: nothing is recorded */
 			rc = a.rc;
 			goto out;

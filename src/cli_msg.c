@@ -11,19 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/pem.h> /* before cms.h, which declares PEM_read_bio_CMS */
-#include <openssl/pkcs12.h>
-#include <openssl/cms.h>
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
-
 #include "cli_int.h"
-#include "cred.h"
 #include "fileio.h"
 #include "fpr.h"
+#include "import.h"
 #include "json.h"
 #include "lint.h"
-#include "mime.h"
 #include "msg.h"
 #include "pass.h"
 #include "peer.h"
@@ -299,179 +292,43 @@ out_buf:
 
 /* --- import -------------------------------------------------------------- */
 
-/* Keep end-entity certificates with an address; CA certificates stay out. */
 static void
-keep_mail_certs(STACK_OF(X509) *in, STACK_OF(X509) *out)
+print_imported(const struct import_view *v, int json, int first)
 {
-	for (int i = 0; in != NULL && i < sk_X509_num(in); i++) {
-		X509 *x = sk_X509_value(in, i);
-		char **emails;
-		size_t n = cert_emails(x, &emails);
+	const struct peer_info *in = &v->info;
+	char grouped[FPR_GROUPED_LEN], list[sizeof in->emails], *emails[64], *save = NULL;
+	const char *cn = in->name, *main_addr;
+	size_t ne = 0;
 
-		cert_emails_free(emails, n);
-		if (n == 0 || (X509_get_extension_flags(x) & EXFLAG_CA))
-			continue;
-		X509_up_ref(x);
-		sk_X509_push(out, x);
-	}
-}
-
-/* Certificates from PEM/DER certificates or a PKCS#7/CMS bundle.  0 when
- * the bytes are none of those. */
-static int
-certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
-{
-	STACK_OF(X509) *all = sk_X509_new_null();
-	BIO *bio = BIO_new_mem_buf(buf, (int)len);
-	CMS_ContentInfo *cms = NULL;
-	const unsigned char *q = buf;
-	X509 *x;
-	int found = 0;
-
-	if (all == NULL || bio == NULL)
-		abort();
-	if (memmem(buf, len, "-----BEGIN PKCS7", 16) || memmem(buf, len, "-----BEGIN CMS", 14)) {
-		cms = PEM_read_bio_CMS(bio, NULL, NULL, NULL);
-	} else if (memmem(buf, len, "-----BEGIN", 10)) {
-		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-			sk_X509_push(all, x);
-	} else if ((x = d2i_X509(NULL, &q, (long)len)) != NULL) {
-		sk_X509_push(all, x);
-	} else {
-		cms = d2i_CMS_bio(bio, NULL);
-	}
-	if (cms != NULL) {
-		STACK_OF(X509) *certs = CMS_get1_certs(cms);
-
-		for (int i = 0; certs && i < sk_X509_num(certs); i++) {
-			X509_up_ref(sk_X509_value(certs, i));
-			sk_X509_push(all, sk_X509_value(certs, i));
-		}
-		sk_X509_pop_free(certs, X509_free);
-	}
-	found = cms != NULL || sk_X509_num(all) > 0;
-	keep_mail_certs(all, out);
-	CMS_ContentInfo_free(cms);
-	sk_X509_pop_free(all, X509_free);
-	BIO_free(bio);
-	ERR_clear_error();
-	return found;
-}
-
-/* Did a layer before `i` have the same signer? */
-static int
-dup_signer(const struct msg_report *r, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (r->layer[j].kind == LAYER_SIGNED && strcmp(r->layer[j].signer_hex, r->layer[i].signer_hex) == 0)
-			return 1;
-	return 0;
-}
-
-/* The signers' certificates of a signed message, every signature checked
- * first.  Returns 0, or an exit status (error printed). */
-static int
-cert_from_message(struct cli *c, const struct home *h, const struct state *st,
-		  const unsigned char *buf, size_t len, STACK_OF(X509) *out)
-{
-	struct asker a = {0};
-	struct msg_report r;
-	struct err e = ERR_INIT;
-	const struct msg_layer *l = NULL;
-	int rc;
-
-	if ((rc = open_message(c, h, st, buf, len, &a, &r)) != 0) {
-		pass_free(a.pass);
-		return rc;
-	}
-	/* Every signature must hold; then each signer (the sender, and the
-	 * author of a signed message it wraps) is taken. */
-	for (size_t i = 0; i < r.n_layers && !e.set; i++) {
-		if (r.layer[i].kind != LAYER_SIGNED)
-			continue;
-		l = &r.layer[i];
-		if (l->sig == SIG_INVALID)
-			err_set(&e, "the signature does not match the message; nothing was imported");
-		else if (l->sig == SIG_UNCHECKABLE || l->signer_der == NULL)
-			err_set(&e, "the signature cannot be checked (%s); nothing was imported", l->note);
-	}
-	if (l == NULL)
-		err_set(&e, "%s has no S/MIME signature, so it carries no certificate; nothing was imported", c->args[0]);
-	for (size_t i = 0; i < r.n_layers && !e.set; i++) {
-		const unsigned char *q = r.layer[i].signer_der;
-		X509 *x;
-
-		if (r.layer[i].kind != LAYER_SIGNED || r.layer[i].own || dup_signer(&r, i))
-			continue;
-		if ((x = d2i_X509(NULL, &q, (long)r.layer[i].signer_der_len)) == NULL)
-			abort(); /* msg encoded it */
-		sk_X509_push(out, x);
-	}
-	if (!e.set && sk_X509_num(out) == 0)
-		err_set(&e, "this message is signed by you: it carries your own certificate, not a correspondent's; nothing was imported");
-	msg_report_free(&r);
-	pass_free(a.pass);
-	return e.set ? cli_fail(c, &e, EXIT_NO) : 0;
-}
-
-static size_t
-holders(const struct state *st, const char *addr)
-{
-	size_t n = 0;
-
-	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer"))
-		n += peer_has_address(r, addr);
-	return n;
-}
-
-static void
-print_imported(X509 *x, int added, const struct state *st, int json, int first)
-{
-	char colon[FPR_COLON_LEN], hex[FPR_HEX_LEN], grouped[FPR_GROUPED_LEN], nb[24], na[24];
-	unsigned char d[FPR_MAX];
-	size_t dn = fpr_digest(x, FPR_SHA256, d), ne;
-	char **emails, *cn = cert_common_name(x);
-	struct lint_report lr;
-	struct rec *rec;
-	size_t dup = 0;
-	int changed;
-
-	fpr_colon(d, dn, colon);
-	fpr_hex(d, dn, hex);
-	fpr_grouped(d, dn, grouped, sizeof grouped);
-	ne = cert_emails(x, &emails);
-	rec = peer_by_hex(st, hex);
-	changed = rec != NULL && rec_get(rec, "changed") != NULL;
-	for (size_t i = 0; i < ne; i++)
-		if (holders(st, emails[i]) > dup)
-			dup = holders(st, emails[i]);
-	lint_cert(x, NULL, time(NULL), &lr);
-	asn1_time_iso(X509_get0_notBefore(x), nb, sizeof nb);
-	asn1_time_iso(X509_get0_notAfter(x), na, sizeof na);
+	snprintf(list, sizeof list, "%s", in->emails);
+	for (char *a = strtok_r(list, ",", &save); a != NULL && ne < 64; a = strtok_r(NULL, ",", &save))
+		emails[ne++] = a;
+	main_addr = ne ? emails[0] : "";
+	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
 	if (json) {
 		int f = 1;
 
 		fputs(first ? "{" : ",{", stdout);
-		json_field(stdout, &f, "email", emails[0]);
+		json_field(stdout, &f, "email", main_addr);
 		json_key(stdout, &f, "emails");
 		json_strs(stdout, emails, ne);
 		json_field(stdout, &f, "name", cn);
-		json_field(stdout, &f, "fingerprint_sha256", colon);
-		json_field(stdout, &f, "not_before", nb);
-		json_field(stdout, &f, "not_after", na);
-		json_field_bool(stdout, &f, "added", added);
-		json_field_bool(stdout, &f, "duplicate", dup > 1);
-		json_field_bool(stdout, &f, "changed", changed);
+		json_field(stdout, &f, "fingerprint_sha256", in->colon);
+		json_field(stdout, &f, "not_before", in->not_before);
+		json_field(stdout, &f, "not_after", in->not_after);
+		json_field_bool(stdout, &f, "added", v->added);
+		json_field_bool(stdout, &f, "duplicate", v->holders > 1);
+		json_field_bool(stdout, &f, "changed", v->changed);
 		json_key(stdout, &f, "lint");
-		json_lint(stdout, &lr);
+		json_lint(stdout, &in->lint);
 		fputc('}', stdout);
-		goto out;
+		return;
 	}
-	printf(added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
-	       "You already hold this certificate of %s%s<%s>; nothing changed.\n", cn, cn[0] ? " " : "", emails[0]);
+	printf(v->added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
+	       "You already hold this certificate of %s%s<%s>; nothing changed.\n", cn, cn[0] ? " " : "", main_addr);
 	for (size_t i = 0; i < ne; i++)
 		printf("  %-10s %s\n", i ? "" : "addresses", emails[i]);
-	printf("  %-10s %s to %s\n  %-10s %s\n", "valid", nb, na, "SHA-256", colon);
+	printf("  %-10s %s to %s\n  %-10s %s\n", "valid", in->not_before, in->not_after, "SHA-256", in->colon);
 	printf("\nFingerprint to compare by phone (SHA-256):\n");
 	for (const char *p = grouped; *p;) {
 		size_t k = strcspn(p, "\n");
@@ -480,75 +337,48 @@ print_imported(X509 *x, int added, const struct state *st, int json, int first)
 		p += k + (p[k] == '\n');
 	}
 	printf("\nLint:\n");
-	print_lint(&lr);
-	if (dup > 1) {
-		printf("\nWARNING: you now hold %zu certificates for %s; clients pick one at random — keep the one you verify (padseal peers lists them)\n", dup, emails[0]);
-		cli_warn("you now hold %zu certificates for %s; clients pick one at random — keep the one you verify", dup, emails[0]);
+	print_lint(&in->lint);
+	if (v->holders > 1) {
+		printf("\nWARNING: you now hold %zu certificates for %s; clients pick one at random — keep the one you verify (padseal peers lists them)\n", v->holders, main_addr);
+		cli_warn("you now hold %zu certificates for %s; clients pick one at random — keep the one you verify", v->holders, main_addr);
 	}
-	if (changed)
-		printf("\nWARNING: %s belonged to a certificate you trusted; this one is DIFFERENT — verify it by phone before trusting it\n", emails[0]);
+	if (v->changed)
+		printf("\nWARNING: %s belonged to a certificate you trusted; this one is DIFFERENT — verify it by phone before trusting it\n", main_addr);
 	printf("\nNext: compare fingerprints by phone: padseal compare %s 'THE FINGERPRINT THEY READ'\n"
-	       "      then: padseal trust %s --verified phone\n", dup > 1 ? hex : emails[0], dup > 1 ? hex : emails[0]);
-out:
-	cert_emails_free(emails, ne);
-	free(cn);
+	       "      then: padseal trust %s --verified phone\n", v->holders > 1 ? in->hex : main_addr, v->holders > 1 ? in->hex : main_addr);
 }
 
 /* Store the certificates; the home is locked and re-read first. */
 static int
-store_all(struct cli *c, struct home *h, STACK_OF(X509) *certs)
+store_all(struct cli *c, struct home *h, struct import_set *set)
 {
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
+	struct import_view *v = calloc(1, sizeof *v);
 	const char *base = strrchr(c->args[0], '/');
-	int added[64] = {0}, any = 0, rc = EXIT_NO, n = sk_X509_num(certs);
+	int rc = EXIT_NO;
 
-	if (n > 64)
-		n = 64;
-	if (home_upgrade(h, &e) != 0 || state_load(h, &st, &e) != 0)
-		goto fail;
-	for (int i = 0; i < n; i++) {
-		if (peer_store(h, st, sk_X509_value(certs, i), base ? base + 1 : c->args[0], &added[i], &e) != 0)
-			goto fail;
-		any |= added[i];
+	if (v == NULL)
+		abort();
+	if (home_upgrade(h, &e) != 0 || state_load(h, &st, &e) != 0 ||
+	    import_store(h, st, set, base ? base + 1 : c->args[0], &e) != 0 ||
+	    (import_added(set) > 0 && state_save(h, st, &e) != 0)) {
+		rc = cli_fail(c, &e, EXIT_NO);
+		goto out;
 	}
-	if (any && state_save(h, st, &e) != 0)
-		goto fail;
 	if (c->given & O_JSON)
 		fputs("{\"imported\":[", stdout);
-	for (int i = 0; i < n; i++)
-		print_imported(sk_X509_value(certs, i), added[i], st, (c->given & O_JSON) != 0, i == 0);
+	for (size_t i = 0; i < import_count(set); i++) {
+		import_view(set, i, st, time(NULL), v);
+		print_imported(v, (c->given & O_JSON) != 0, i == 0);
+	}
 	if (c->given & O_JSON)
 		fputs("]}\n", stdout);
 	rc = EXIT_OK;
-	goto out;
-fail:
-	if (strstr(e.msg, "your own certificate"))
-		err_clear(&e), err_set(&e, "this is your own certificate, not a correspondent's; nothing was imported");
-	rc = cli_fail(c, &e, EXIT_NO);
 out:
+	free(v);
 	state_free(st);
 	return rc;
-}
-
-static int
-is_pkcs12(const unsigned char *buf, size_t len)
-{
-	const unsigned char *q = buf;
-	PKCS12 *p12 = d2i_PKCS12(NULL, &q, (long)len);
-
-	PKCS12_free(p12);
-	ERR_clear_error();
-	return p12 != NULL;
-}
-
-static int
-has_field(const struct mime_entity *m, const char *name)
-{
-	char *v = mime_header(m, name);
-
-	free(v);
-	return v != NULL;
 }
 
 int
@@ -557,51 +387,35 @@ cmd_import(struct cli *c)
 	struct err e = ERR_INIT;
 	struct home h;
 	struct state *st = NULL;
-	struct mime_entity m;
-	STACK_OF(X509) *certs = sk_X509_new_null();
+	struct import_set *set = NULL;
+	struct asker a = {.c = c};
+	struct msg_ctx ctx = {NULL, NULL, NULL, ask, &a};
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	int rc, is_msg;
+	int rc;
 
-	if (certs == NULL)
-		abort();
-	if (file_read(c->args[0], FILE_MAX_MSG, &buf, &len, &e) != 0) {
-		sk_X509_free(certs);
+	if (file_read(c->args[0], FILE_MAX_MSG, &buf, &len, &e) != 0)
 		return cli_fail(c, &e, EXIT_NO);
-	}
 	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
 		goto out_buf;
 	if (state_load(&h, &st, &e) != 0) {
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	/* A message has a header block with mail fields; certificate files
-	 * (even `openssl x509 -text` output, "Certificate:") do not. */
-	is_msg = mime_parse(buf, len, MIME_MESSAGE, NULL, &m, NULL) == 0 &&
-		 (has_field(&m, "Content-Type") || has_field(&m, "From") || has_field(&m, "MIME-Version"));
-	mime_entity_free(&m);
-	if (is_msg) {
-		if ((rc = cert_from_message(c, &h, st, buf, len, certs)) != 0)
-			goto out;
-	} else if (!certs_from_file(buf, len, certs)) {
-		if (is_pkcs12(buf, len))
-			err_set(&e, "%s is a PKCS#12 backup with a private key: restore your own with padseal restore FILE; for a correspondent ask for their certificate or a signed message", c->args[0]);
-		else
-			err_set(&e, "%s is neither a signed message nor a certificate (PEM, DER, .p7s, .p7c, .p7b); nothing was imported", c->args[0]);
-		rc = cli_fail(c, &e, EXIT_NO);
+	ctx.h = &h;
+	ctx.st = st;
+	if (import_read(&ctx, buf, len, c->args[0], &set, &e) != 0) {
+		/* No passphrase to be had: reported already. */
+		rc = a.status ? a.status : cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	if (sk_X509_num(certs) == 0) {
-		err_set(&e, "%s holds no correspondent's certificate (one with an email address that is not a CA's); nothing was imported", c->args[0]);
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	rc = store_all(c, &h, certs);
+	rc = store_all(c, &h, set);
 out:
+	import_free(set);
+	pass_free(a.pass);
 	state_free(st);
 	home_close(&h);
 out_buf:
-	sk_X509_pop_free(certs, X509_free);
 	file_free_secret(buf, len);
 	return rc;
 }

@@ -110,3 +110,33 @@ fpr_cert_hex(X509 *cert, char out[FPR_HEX_LEN])
 
 	fpr_hex(d, fpr_digest(cert, FPR_SHA256, d), out);
 }
+
+static int
+hex_value(char c)
+{
+	const char *p = c != '\0' ? strchr(hexdig, c >= 'a' && c <= 'f'
+	                                                   ? c - 'a' + 'A'
+	                                                   : c)
+	                          : NULL;
+
+	return p != NULL ? (int)(p - hexdig) : -1;
+}
+
+size_t
+fpr_parse(const char *s, unsigned char *out, size_t max)
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		int hi = hex_value(s[0]), lo = hi < 0 ? -1 : hex_value(s[1]);
+
+		if (lo < 0 || n == max)
+			return 0;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+		/* A colon only between pairs, never first, last or doubled. */
+		if (*s == ':' && s[1] != '\0' && s[1] != ':')
+			s++;
+	}
+	return n;
+}

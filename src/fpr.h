@@ -4,7 +4,8 @@
 
 #include <stddef.h>
 
-#include <openssl/x509.h>
+/* OpenSSL's X509, declared so that front ends need not include OpenSSL. */
+struct x509_st;
 
 enum fpr_alg { FPR_SHA256, FPR_SHA1 };
 
@@ -16,7 +17,7 @@ enum fpr_alg { FPR_SHA256, FPR_SHA1 };
 
 /* Digest of the DER certificate into out[FPR_MAX]; returns the byte count
  * (32 or 20), or 0 when the certificate cannot be encoded (out untouched). */
-size_t fpr_digest(X509 *cert, enum fpr_alg alg, unsigned char *out);
+size_t fpr_digest(struct x509_st *cert, enum fpr_alg alg, unsigned char *out);
 
 /* "AB:CD:..." exactly as `openssl x509 -noout -fingerprint` prints it after
  * the "=": upper-case hex pairs joined by ':'.  `out` holds 3 * n bytes
@@ -43,7 +44,14 @@ void fpr_grouped(const unsigned char *d, size_t n, char *out, size_t len);
 
 /* Convenience: the SHA-256 colon / hex form of a certificate; "" when the
  * certificate cannot be encoded. */
-void fpr_cert_colon(X509 *cert, char out[FPR_COLON_LEN]);
-void fpr_cert_hex(X509 *cert, char out[FPR_HEX_LEN]);
+void fpr_cert_colon(struct x509_st *cert, char out[FPR_COLON_LEN]);
+void fpr_cert_hex(struct x509_st *cert, char out[FPR_HEX_LEN]);
+
+/* The bytes of a fingerprint written in hex, with or without ':' between
+ * the pairs ("AB:CD:..." or "ABCD..."), into out[max]: what the home's
+ * records hold, back as the digest compare_group takes.  Returns the byte
+ * count, or 0 when `s` is not such a text (odd digits, other characters,
+ * more than `max` bytes). */
+size_t fpr_parse(const char *s, unsigned char *out, size_t max);
 
 #endif

@@ -549,6 +549,21 @@ out:
 }
 
 int
+ident_unlock_check(const struct home *h, const struct state *st,
+		   const char *pass, struct err *e)
+{
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	STACK_OF(X509) *chain = NULL;
+	int rc = ident_unlock(h, st, pass, &cert, &key, &chain, e);
+
+	X509_free(cert);
+	EVP_PKEY_free(key); /* clears the private key */
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+int
 ident_load(const struct home *h, const char *hex, const char *pass,
 	   X509 **cert, EVP_PKEY **key, struct err *e)
 {

@@ -106,6 +106,13 @@ int ident_unlock(const struct home *h, const struct state *st,
 		 struct evp_pkey_st **key, struct stack_st_X509 **chain,
 		 struct err *e);
 
+/* Does `pass` unlock the current identity's key?  0 yes; -1 with the
+ * reason (no identity, "the passphrase does not unlock your key", a
+ * damaged identity).  For a front end that asks for the passphrase before
+ * work that must not half-happen with a wrong one (reading test mail). */
+int ident_unlock_check(const struct home *h, const struct state *st,
+		       const char *pass, struct err *e);
+
 /* The certificate of identity `hex` (current or archived: any directory
  * under identities/) and, when `key` is not NULL, its key unlocked with
  * `pass` ("the passphrase does not unlock your key" when wrong).  The

@@ -517,6 +517,26 @@ matrix_judge(const struct home *h, const struct state *st,
 }
 
 int
+matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
+		  const char *path, struct matrix_result *res, struct err *e)
+{
+	struct msg_report rep;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	memset(&rep, 0, sizeof rep);
+	if (file_read(path, FILE_MAX_MSG, &buf, &len, e) == 0 &&
+	    msg_open(ctx, buf, len, &rep, e) == 0) {
+		rc = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, res, e);
+		msg_report_free(&rep);
+	}
+	free(buf);
+	return rc;
+}
+
+int
 matrix_record(struct state *st, const struct matrix_result *res,
 	      struct err *e)
 {

@@ -84,6 +84,13 @@ int matrix_judge(const struct home *h, const struct state *st,
 		 const struct msg_report *rep, const unsigned char *buf,
 		 size_t len, struct matrix_result *res, struct err *e);
 
+/* Read the file `path`, open the message in it with `ctx` (msg_open) and
+ * judge it (matrix_judge).  Changes nothing.  -1 with `e` when the file
+ * cannot be read, holds no message, or the message fits no cell. */
+int matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
+		      const char *path, struct matrix_result *res,
+		      struct err *e);
+
 /* Record a result in the peer's record (found again by fingerprint, so a
  * freshly loaded state may be passed).  -1 when that peer is gone. */
 int matrix_record(struct state *st, const struct matrix_result *res,

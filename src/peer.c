@@ -289,3 +289,58 @@ peer_note_sent(struct state *st, const char *addr, const char *when)
 		if (peer_has_address(p, addr))
 			rec_set(p, "sent", when);
 }
+
+void
+peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
+{
+	char **emails = NULL, *cn = cert_common_name(cert);
+	size_t n = cert_emails(cert, &emails), used = 0;
+
+	memset(out, 0, sizeof *out);
+	fpr_digest(cert, FPR_SHA256, out->sha256);
+	fpr_digest(cert, FPR_SHA1, out->sha1);
+	fpr_hex(out->sha256, 32, out->hex);
+	fpr_colon(out->sha256, 32, out->colon);
+	snprintf(out->name, sizeof out->name, "%s", cn != NULL ? cn : "");
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(emails[i]);
+
+		if (used + (i > 0) + len >= sizeof out->emails)
+			break; /* whole addresses only */
+		if (i > 0)
+			out->emails[used++] = ',';
+		memcpy(out->emails + used, emails[i], len + 1);
+		used += len;
+		out->n_emails++;
+	}
+	cert_key_desc(cert, out->key, sizeof out->key);
+	asn1_time_iso(X509_get0_notBefore(cert), out->not_before,
+		      sizeof out->not_before);
+	asn1_time_iso(X509_get0_notAfter(cert), out->not_after,
+		      sizeof out->not_after);
+	out->not_after_t = asn1_time_t(X509_get0_notAfter(cert));
+	lint_cert(cert, NULL, now, &out->lint);
+	cert_emails_free(emails, n);
+	free(cn);
+}
+
+int
+peer_info(const struct home *h, const struct rec *r, time_t now,
+	  struct peer_info *out, struct err *e)
+{
+	X509 *cert = NULL;
+	const char *want = rec_get(r, "fpr");
+
+	memset(out, 0, sizeof *out);
+	if (peer_cert(h, r, &cert, e) != 0)
+		return -1;
+	peer_info_cert(cert, now, out);
+	X509_free(cert);
+	if (want == NULL || strcmp(out->hex, want) != 0)
+		return err_set(e, "the stored certificate of %s is not the one "
+			       "padseal recorded (its fingerprint changed on "
+			       "disk); import it again",
+			       rec_get(r, "email") ? rec_get(r, "email")
+						   : "this correspondent");
+	return 0;
+}

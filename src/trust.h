@@ -30,12 +30,12 @@
 #include <stddef.h>
 #include <time.h>
 
-#include <openssl/x509.h>
-
 #include "err.h"
 #include "home.h"
 #include "lint.h"
 #include "state.h"
+
+struct x509_st; /* OpenSSL's X509: front ends need not include OpenSSL */
 
 #define TRUST_SUPERSEDE_MAX 8
 
@@ -93,7 +93,7 @@ void trust_status_of(const struct state *st, const char *hex,
                      char *const *emails, size_t n_emails,
                      struct trust_status *out);
 /* The same for a certificate at hand (a message's signer). */
-void trust_status_cert(const struct state *st, X509 *cert,
+void trust_status_cert(const struct state *st, struct x509_st *cert,
                        struct trust_status *out);
 
 /* The same for a peer record (the lists: peers, status). */

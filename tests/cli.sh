@@ -78,6 +78,10 @@ run 1 "$P" --home "$H" cert --out "$T/alice.pem"
 expect_in "$ERR" "already exists" "cert refuses to overwrite"
 run 0 "$P" --home "$H" cert --der --out "$T/alice.der"
 run 0 "$P" --home "$H" cert --out "$T/alice.pem" --force
+run 1 "$P" --home "$H" cert --out "$T/given.pem" --to "Sam <sam@example.org>"
+expect_in "$ERR" "give them separately" "cert --to takes a bare address"
+run 0 "$P" --home "$H" cert --out "$T/given.pem" --to sam@example.org
+expect_in "$(cat "$H/checklist")" "intro to=sam@example.org" "cert --to records the hand-over"
 run 0 "$P" --home "$H" fingerprint "$T/alice.der"
 der_fpr=$(printf '%s\n' "$OUT" | head -n 1)
 run 0 "$P" --home "$H" fingerprint

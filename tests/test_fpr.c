@@ -229,3 +229,41 @@ Test(fpr, edge_cases)
 	fpr_cert_hex(NULL, hex);
 	cr_assert_str_eq(hex, "");
 }
+
+/* fpr_parse: the forms the home's records hold, back to bytes; anything
+ * else is 0, never a partial digest. */
+Test(fpr, parse_round_trip)
+{
+	unsigned char d[FPR_MAX], back[FPR_MAX];
+	char colon[FPR_COLON_LEN], hex[FPR_HEX_LEN];
+
+	for (size_t i = 0; i < sizeof d; i++)
+		d[i] = (unsigned char)(i * 37 + 11);
+	fpr_colon(d, 32, colon);
+	fpr_hex(d, 20, hex);
+	cr_assert_eq(fpr_parse(colon, back, sizeof back), 32);
+	cr_assert_arr_eq(back, d, 32);
+	cr_assert_eq(fpr_parse(hex, back, sizeof back), 20);
+	cr_assert_arr_eq(back, d, 20);
+	cr_assert_eq(fpr_parse("ab:cD", back, sizeof back), 2);
+	cr_assert_eq(back[0], 0xAB);
+	cr_assert_eq(back[1], 0xCD);
+}
+
+Test(fpr, parse_refuses)
+{
+	unsigned char back[FPR_MAX];
+	char long_hex[2 * FPR_MAX + 3];
+
+	memset(long_hex, 'A', sizeof long_hex - 1);
+	long_hex[sizeof long_hex - 1] = '\0';
+	cr_assert_eq(fpr_parse("", back, sizeof back), 0);
+	cr_assert_eq(fpr_parse("ABC", back, sizeof back), 0, "odd digits");
+	cr_assert_eq(fpr_parse("AB:", back, sizeof back), 0, "colon last");
+	cr_assert_eq(fpr_parse(":AB", back, sizeof back), 0, "colon first");
+	cr_assert_eq(fpr_parse("AB::CD", back, sizeof back), 0, "two colons");
+	cr_assert_eq(fpr_parse("AB CD", back, sizeof back), 0, "a space");
+	cr_assert_eq(fpr_parse("GG", back, sizeof back), 0, "not hex");
+	cr_assert_eq(fpr_parse(long_hex, back, sizeof back), 0, "too long");
+	cr_assert_eq(fpr_parse("ABCD", back, 1), 0, "more than max");
+}

@@ -96,6 +96,13 @@ int app_message_help(struct app *a, const char *title, const char *text,
 int app_ask(struct app *a, const char *title, const char *text,
             const char *const *buttons, int n, int *answer);
 
+/* A modal list of `n` lines to choose one from, line `sel` highlighted
+ * first: ↑↓ move, Enter picks, Esc cancels.  The index picked (-1 for
+ * none) is written to *answer, in the state of the screen below, before
+ * its resume is called.  (pick.c) */
+int app_pick(struct app *a, const char *title, const char *text,
+             const char *const *items, int n, int sel, int *answer);
+
 /* Open help on `topic` (ui/help/<topic>.md; NULL or unknown: the home's).
  * Does nothing when help is already on top.  (help.c) */
 int app_help(struct app *a, const char *topic);

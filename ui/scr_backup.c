@@ -15,6 +15,7 @@
 #include "pass.h"
 #include "state.h"
 #include "ui.h"
+#include "util.h"
 
 /* The Back up screen: the current credential into a passphrase-protected
  * PKCS#12 file — where, in which form (and who imports it), the key's own
@@ -42,21 +43,6 @@ struct backup_st {
 
 /* ---- The path ---- */
 
-/* What the path field means: "~/" is the user's home folder; a relative
- * path is taken from the folder padseal was started in. */
-static void
-expand(const char *in, char *buf, size_t len)
-{
-	const char *home = getenv("HOME");
-
-	while (*in == ' ')
-		in++;
-	if (strncmp(in, "~/", 2) == 0 && home != NULL && *home != '\0')
-		snprintf(buf, len, "%s/%s", home, in + 2);
-	else
-		snprintf(buf, len, "%s", in);
-}
-
 /* A name that does not exist yet: padseal-backup-DATE.p12, then -2, -3...
  * In the home folder, where people look for their files; in the current
  * folder when there is no home folder. */
@@ -82,45 +68,10 @@ default_path(char *buf, size_t len)
 		else
 			snprintf(buf, len, "padseal-backup-%s%s.p12", date,
 			         suffix);
-		expand(buf, full, sizeof full);
+		ui_path_expand(buf, full, sizeof full);
 		if (stat(full, &sb) != 0)
 			return;
 	}
-}
-
-/* Say where the file goes, in full: a relative name is taken from the
- * folder padseal was started in, which the user may not have in mind. */
-static void
-path_note(const struct app *a, struct backup_st *bs)
-{
-	struct field *f = &bs->f[B_PATH];
-	char full[4096], cwd[4096], shown[8200];
-	struct stat sb;
-
-	(void)a;
-	expand(f->text, full, sizeof full);
-	f->note_path = 0;
-	if (full[0] == '\0') {
-		field_note(f, R_ERROR, NULL, "A file name is needed.");
-		return;
-	}
-	if (stat(full, &sb) == 0) {
-		field_note(f, R_ERROR, NULL,
-		           "%s exists already; padseal never writes over a "
-		           "file: choose another name.",
-		           full);
-		return;
-	}
-	if (full[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
-		snprintf(shown, sizeof shown, "%s", full);
-	else
-		snprintf(shown, sizeof shown, "%s/%s", cwd, full);
-	if (strcmp(shown, f->text) == 0) { /* it says so already */
-		field_note(f, R_NORMAL, NULL, NULL);
-		return;
-	}
-	field_note(f, R_DIM, NULL, "%s", shown);
-	f->note_path = 1;
 }
 
 static void
@@ -130,7 +81,7 @@ update_notes(const struct app *a, struct backup_st *bs)
 	int shown = bs->form.focus == B_COMPAT ? c->hl : c->sel;
 	const char *warn;
 
-	path_note(a, bs);
+	ui_path_note_new(&bs->f[B_PATH]);
 	field_note(c, R_DIM, NULL, "Imports in: %s.",
 	           p12_compat_readers((enum p12_compat)shown, bs->ec));
 	field_strength_note(&a->look, p);
@@ -183,7 +134,7 @@ write_backup(struct app *a, struct backup_st *bs, const char *path)
 	struct p12_backup *b = NULL;
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
-	struct home h;
+	struct home h = {.lockfd = -1};
 	int rc = -1;
 
 	if (open_checked(a, &h, HOME_READ, &st, path, &e) != 0)
@@ -219,7 +170,7 @@ submit(struct app *a, struct backup_st *bs)
 	int same;
 
 	bs->msg[0] = '\0';
-	expand(bs->f[B_PATH].text, path, sizeof path);
+	ui_path_expand(bs->f[B_PATH].text, path, sizeof path);
 	if (path[0] == '\0')
 		return fail(bs, B_PATH,
 		            "A file name is needed for the backup.");
@@ -364,10 +315,9 @@ load(const struct app *a, struct backup_st *bs, struct err *e)
 {
 	struct state *st = NULL;
 	struct ident id = {0};
-	struct home h;
+	struct home h = {.lockfd = -1};
 	int rc;
 
-	memset(&h, 0, sizeof h);
 	h.lock_wait_ms = 1000;
 	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
 	    (rc = state_load(&h, &st, e)) == 0 &&

@@ -299,10 +299,9 @@ check_request(const struct app *a, struct create_st *cs, struct err *e)
 	        .replace = cs->replace,
 	};
 	struct state *st = NULL;
-	struct home h;
+	struct home h = {.lockfd = -1};
 	int rc;
 
-	memset(&h, 0, sizeof h);
 	h.lock_wait_ms = 1000;
 	rc = home_open(&h, a->home_dir, HOME_READ, e) != 0 ||
 	                     state_load(&h, &st, e) != 0 ||
@@ -497,10 +496,9 @@ load_current(const struct app *a, struct create_st *cs, struct err *e)
 {
 	struct state *st = NULL;
 	struct ident id = {0};
-	struct home h;
+	struct home h = {.lockfd = -1};
 	int rc;
 
-	memset(&h, 0, sizeof h);
 	h.lock_wait_ms = 1000;
 	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
 	    (rc = state_load(&h, &st, e)) == 0 &&

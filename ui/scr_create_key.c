@@ -10,6 +10,7 @@
 #include "pass.h"
 #include "state.h"
 #include "ui.h"
+#include "util.h"
 
 /* The Create screen, second half: the passphrase (twice, masked, with its
  * strength and the reason a weak one is refused), the key generated in a
@@ -244,9 +245,8 @@ store(struct app *a, struct create_st *cs, struct keygen *kg)
 	};
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
-	struct home h;
+	struct home h = {.lockfd = -1};
 
-	memset(&h, 0, sizeof h);
 	if (kg->rc != 0)
 		e = kg->e;
 	else if (home_open(&h, a->home_dir, HOME_WRITE, &e) == 0 &&
@@ -284,53 +284,16 @@ create_gen_tick(struct app *a, struct create_st *cs)
 
 /* ---- The result ---- */
 
-static const char *
-sev_sym(const struct look *lk, enum lint_sev s)
-{
-	return s == LINT_ERROR ? lk->sym->bad : s == LINT_WARNING ? "!" : "i";
-}
-
-static enum role
-sev_role(enum lint_sev s)
-{
-	return s == LINT_ERROR ? R_ERROR : s == LINT_WARNING ? R_WARN : R_DIM;
-}
-
 /* The lint findings in rows [y, end); returns the row after them. */
 static int
 draw_findings(const struct app *a, const struct ident *id, int y, int end)
 {
 	const struct look *lk = &a->look;
-	const struct lint_report *r = &id->lint;
-	int w = a->cols - 4;
-	char buf[700];
 
-	draw_str(y++, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
-	if (r->n == 0) {
-		draw_text(lk, y, 2, w, end - y,
-		          "No problems: it has everything Apple Mail, Outlook, "
-		          "Thunderbird and the others check for.",
-		          lk->attr[R_DONE], 1);
-		return y + 1;
-	}
-	for (size_t i = 0; i < r->n && y < end; i++) {
-		const struct lint_finding *f = &r->f[i];
-
-		if (i + 1 < r->n && y == end - 1) {
-			snprintf(buf, sizeof buf,
-			         "and %zu more: padseal show lists them all",
-			         r->n - i);
-			draw_clip(lk, y++, 4, w - 2, buf, lk->attr[R_DIM]);
-			break;
-		}
-		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev),
-		         f->text);
-		draw_str(y, 2, 1, sev_sym(lk, f->sev),
-		         lk->attr[sev_role(f->sev)]);
-		y += draw_text(lk, y, 4, w - 2, end - y, buf,
-		               lk->attr[sev_role(f->sev)], 1);
-	}
-	return y;
+	draw_str(y++, 2, a->cols - 4, "Checks of the certificate",
+	         lk->attr[R_HEADING]);
+	return ui_draw_lint(lk, &id->lint, y, 2, a->cols - 4, end,
+	                    "padseal show lists them all");
 }
 
 void

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,10 @@
 #include "app.h"
 #include "checklist.h"
 #include "home.h"
+#include "peer.h"
+#include "state.h"
 #include "ui.h"
+#include "util.h"
 
 /* The home screen: the six steps with their state, your credential, your
  * correspondents' progress, problems and the next action — everything read
@@ -36,13 +38,21 @@ static const char *const step_topic[STEP_COUNT] = {
         "create", "backup", "exchange", "verify", "trust", "matrix",
 };
 
+#define PICK_MAX 64
+
 struct home_st {
 	struct checklist cl;
 	int loaded;      /* cl holds the checklist */
 	struct err err;  /* why it does not */
-	int sel;         /* the selected step */
+	int sel;         /* the selected step, or STEP_COUNT + a
+	                    correspondent's row */
 	size_t peer_top; /* first correspondent shown */
-	int custom_home; /* commands shown need --home */
+	/* A correspondent being picked for a step: the rows' certificates
+	 * (SHA-256 hex) and the answer, read when the list closes. */
+	int picking;
+	enum step_id pick_step;
+	char pick_hex[PICK_MAX][65];
+	int answer;
 };
 
 /* Where the blocks below the steps go at the current size. */
@@ -79,14 +89,13 @@ resume_step(const struct checklist *cl)
 static void
 reload(const struct app *a, struct home_st *hs)
 {
-	struct home h;
+	struct home h = {.lockfd = -1};
 	struct err e = ERR_INIT;
 	int follow = !hs->loaded || hs->sel == resume_step(&hs->cl);
 
 	if (hs->loaded)
 		checklist_free(&hs->cl);
 	hs->loaded = 0;
-	memset(&h, 0, sizeof h);
 	/* A command holding the home is reported (r retries) rather than
 	 * waited for: the screen must not freeze. */
 	h.lock_wait_ms = 250;
@@ -95,7 +104,8 @@ reload(const struct app *a, struct home_st *hs)
 		hs->loaded = 1;
 	home_close(&h);
 	hs->err = e;
-	if (hs->loaded && follow)
+	if (hs->loaded &&
+	    (follow || hs->sel >= STEP_COUNT + (int)hs->cl.n_peers))
 		hs->sel = resume_step(&hs->cl);
 }
 
@@ -301,15 +311,21 @@ peer_email_w(const struct app *a)
 /* One correspondent: address, a mark per step (the first not done is
  * theirs to do next), passed test messages, and what needs attention. */
 static void
-draw_peer(const struct app *a, int y, const struct peer_progress *p)
+draw_peer(const struct app *a, int y, const struct peer_progress *p,
+          int selected)
 {
 	const struct look *lk = &a->look;
 	int x = 2 + peer_email_w(a), next = -1, passed = 0, failed = 0;
-	const char *note = "";
-	attr_t note_at = lk->attr[R_WARN];
+	const char *note = p->retired ? "set aside" : "";
+	/* Selected: reverse video, as the steps; the marks keep the state. */
+	attr_t sel = selected ? lk->attr[R_SELECT] | A_BOLD : 0;
+	attr_t note_at = sel ? sel : lk->attr[p->retired ? R_DIM : R_WARN];
 	char count[8];
 
-	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email, A_NORMAL);
+	if (sel)
+		draw_fill(y, 1, a->cols - 2, sel);
+	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email,
+	          sel ? sel : A_NORMAL);
 	for (size_t c = 0; c < N_PEER_COLS; c++) {
 		enum step_id s = peer_cols[c].step;
 		enum mark m = p->step[s] ? MARK_DONE
@@ -318,7 +334,8 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p)
 
 		if (m == MARK_NEXT)
 			next = (int)s;
-		draw_str(y, x, lk->sym->w, mark_sym(lk, m), mark_attr(lk, m));
+		draw_str(y, x, lk->sym->w, mark_sym(lk, m),
+		         sel ? sel : mark_attr(lk, m));
 		x += peer_cols[c].w;
 	}
 	for (int d = 0; d < DIR_COUNT; d++)
@@ -330,13 +347,13 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p)
 	snprintf(count, sizeof count, "%d/8", passed);
 	draw_str(y, x - peer_cols[N_PEER_COLS - 1].w + lk->sym->w + 1,
 	         peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count,
-	         lk->attr[R_DIM]);
+	         sel ? sel : lk->attr[R_DIM]);
 	if (p->changed) {
 		note = "cert changed";
-		note_at = lk->attr[R_ERROR];
+		note_at = sel ? sel : lk->attr[R_ERROR];
 	} else if (failed) {
 		note = "test failed";
-		note_at = lk->attr[R_ERROR];
+		note_at = sel ? sel : lk->attr[R_ERROR];
 	} else if (p->duplicate) {
 		note = "duplicate";
 	}
@@ -372,7 +389,8 @@ draw_peers(const struct app *a, const struct home_st *hs,
 		x += peer_cols[c].w;
 	}
 	for (int i = 0; i < L->peers_h && first + (size_t)i < n; i++)
-		draw_peer(a, L->peers_y + i, &cl->peers[first + (size_t)i]);
+		draw_peer(a, L->peers_y + i, &cl->peers[first + (size_t)i],
+		          hs->sel == STEP_COUNT + (int)(first + (size_t)i));
 }
 
 static void
@@ -463,125 +481,147 @@ home_draw(const struct app *a, const void *st)
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
-/* ---- What Enter shows until the wizard's forms exist ---- */
+/* ---- Opening a step ---- */
 
-static int explain_step(struct app *a, const struct home_st *hs);
-
-struct text {
-	char s[2048];
-	size_t n;
-};
-
-static void add(struct text *t, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static void
-add(struct text *t, const char *fmt, ...)
+/* The correspondents a step can be about: all but those set aside. */
+static size_t
+active_peers(const struct checklist *cl, size_t *idx, size_t max)
 {
-	va_list ap;
-	int r;
+	size_t n = 0;
 
-	if (t->n >= sizeof t->s)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(t->s + t->n, sizeof t->s - t->n, fmt, ap);
-	va_end(ap);
-	t->n = r < 0 ? sizeof t->s : t->n + (size_t)r;
-}
-
-/* `s` as one shell word. */
-static const char *
-shell_word(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	              "0123456789@%+=:,./_-") == strlen(s) &&
-	    *s != '\0')
-		return s;
-	buf[o++] = '\'';
-	for (; *s != '\0' && o + 5 < len; s++) {
-		if (*s == '\'') {
-			memcpy(buf + o, "'\\''", 4);
-			o += 4;
-		} else {
-			buf[o++] = *s;
-		}
-	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
-	return buf;
-}
-
-/* What Enter explains for the steps the wizard has no screen for yet
- * (Create and Back up have theirs): one line per paragraph.  A line
- * starting "$ " is a command (shown after the program and any --home); %A
- * stands for the address it applies to. */
-/* clang-format off */
-static const char *const howto[STEP_COUNT][6] = {
-	[STEP_EXCHANGE] = {
-		"Only certificates travel. Send a signed introduction mail, which carries yours:",
-		"$ intro --to %A --out intro.eml",
-		"or hand over the file in person:",
-		"$ cert --out my-certificate.pem",
-		"Then import theirs, from their signed mail or their file:",
-		"$ import FILE",
-	},
-	[STEP_VERIFY] = {
-		"Call them. Read your fingerprint aloud while they compare it with the certificate they received:",
-		"$ fingerprint",
-		"Then they read theirs while you compare:",
-		"$ compare %A \"what they read\"",
-	},
-	[STEP_TRUST] = {
-		"Trust a certificate only after the fingerprints matched and you have no doubt. Say how you checked (phone, in-person or other):",
-		"$ trust %A --verified phone",
-	},
-	[STEP_TEST] = {
-		"Each side sends the other four messages (plain, signed, encrypted, signed and encrypted) and checks what arrives:",
-		"$ matrix send --to %A --out DIR",
-		"$ matrix check FILE...",
-		"Record what they report of yours:",
-		"$ matrix confirm --to %A --cell out:KIND",
-	},
-};
-/* clang-format on */
-
-static void
-expand(struct text *t, const char *const *lines, size_t n, const char *prog,
-       const char *who)
-{
-	for (size_t i = 0; i < n && lines[i] != NULL; i++) {
-		const char *l = lines[i], *p;
-
-		if (strncmp(l, "$ ", 2) == 0) {
-			add(t, "  %s ", prog);
-			l += 2;
-		}
-		for (; (p = strstr(l, "%A")) != NULL; l = p + 2)
-			add(t, "%.*s%s", (int)(p - l), l, who);
-		add(t, "%s\n", l);
-	}
-}
-
-/* Whom the step's commands are about: the first correspondent the step is
- * still to do for (as a shell word). */
-static const char *
-step_who(const struct checklist *cl, enum step_id s, char *buf, size_t len)
-{
-	for (size_t i = 0; i < cl->n_peers; i++)
-		if (!cl->peers[i].step[s])
-			return shell_word(cl->peers[i].email, buf, len);
-	return s == STEP_EXCHANGE ? "ADDR" : "PEER";
+	for (size_t i = 0; i < cl->n_peers && n < max; i++)
+		if (!cl->peers[i].retired)
+			idx[n++] = i;
+	return n;
 }
 
 static int
-open_step(struct app *a, const struct home_st *hs)
+open_for(struct app *a, enum step_id s, const char *hex)
+{
+	switch (s) {
+	case STEP_VERIFY:
+		return scr_verify_open(a, hex);
+	case STEP_TRUST:
+		return scr_trust_open(a, hex, NULL);
+	default:
+		return scr_matrix_open(a, hex);
+	}
+}
+
+/* An introduction sent to an address no certificate has come from yet:
+ * what Exchange waits for.  1 with the address. */
+static int
+waiting_for(const struct app *a, char *addr, size_t len)
+{
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct home h = {.lockfd = -1};
+	int found = 0;
+
+	if (ui_open(a, &h, HOME_READ, &st, &e) == 0)
+		for (struct rec *r = state_first(st, "intro"); r && !found;
+		     r = state_next(r, "intro")) {
+			const char *to = rec_get(r, "to");
+			int held = 0;
+
+			for (struct rec *p = state_first(st, "peer"); p && to;
+			     p = state_next(p, "peer"))
+				held |= peer_has_address(p, to);
+			if (to != NULL && !held) {
+				snprintf(addr, len, "%s", to);
+				found = 1;
+			}
+		}
+	ui_close(&h, st);
+	return found;
+}
+
+/* Exchange: with whom the step is still to do (our certificate not sent
+ * yet), else theirs awaited, else someone new. */
+static int
+open_exchange(struct app *a, const struct home_st *hs)
+{
+	const struct checklist *cl = &hs->cl;
+	char addr[320];
+
+	if (!cl->has_ident)
+		return app_message_help(
+		        a, step_title(STEP_EXCHANGE),
+		        "There is nothing to exchange yet: step "
+		        "1 creates your credential.",
+		        "exchange");
+	for (size_t i = 0; i < cl->n_peers; i++)
+		if (!cl->peers[i].retired && !cl->peers[i].step[STEP_EXCHANGE])
+			return scr_exchange_open(a, cl->peers[i].email, 0);
+	if (waiting_for(a, addr, sizeof addr))
+		return scr_exchange_open(a, addr, 1);
+	return scr_exchange_open(a, NULL, 0);
+}
+
+/* The peer's own next step, from its row. */
+static int
+open_peer(struct app *a, const struct peer_progress *p)
+{
+	char hex[65];
+
+	ui_hex_of_colon(p->fpr, hex);
+	if (p->retired || p->changed)
+		return p->step[STEP_VERIFY] && !p->changed
+		               ? scr_trust_open(a, hex, NULL)
+		               : scr_verify_open(a, hex);
+	if (!p->step[STEP_EXCHANGE])
+		return scr_exchange_open(a, p->email, 0);
+	for (int s = STEP_VERIFY; s < STEP_TEST; s++)
+		if (!p->step[s])
+			return open_for(a, (enum step_id)s, hex);
+	return scr_matrix_open(a, hex);
+}
+
+/* Steps 4 to 6 are about one correspondent: the only one, or the one
+ * picked from a list (the first with the step still to do first). */
+static int
+open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
+{
+	const struct checklist *cl = &hs->cl;
+	const char *items[PICK_MAX];
+	char lines[PICK_MAX][120], text[200];
+	size_t idx[PICK_MAX], n = active_peers(cl, idx, PICK_MAX);
+	int first = -1;
+
+	if (n == 0)
+		return app_message_help(
+		        a, step_title(s),
+		        "No correspondent yet: step 3 exchanges "
+		        "certificates with someone you write "
+		        "to.",
+		        step_topic[s]);
+	for (size_t i = 0; i < n; i++) {
+		const struct peer_progress *p = &cl->peers[idx[i]];
+
+		ui_hex_of_colon(p->fpr, hs->pick_hex[i]);
+		snprintf(lines[i], sizeof lines[i], "%-44.44s %s", p->email,
+		         p->step[s] ? "done" : "to do");
+		items[i] = lines[i];
+		if (first < 0 && !p->step[s])
+			first = (int)i;
+	}
+	if (n == 1)
+		return open_for(a, s, hs->pick_hex[0]);
+	snprintf(text, sizeof text, "%s: with which correspondent?",
+	         step_label[s]);
+	hs->pick_step = s;
+	hs->picking = 1;
+	return app_pick(a, step_title(s), text, items, (int)n,
+	                first < 0 ? 0 : first, &hs->answer);
+}
+
+static int
+open_step(struct app *a, struct home_st *hs)
 {
 	enum step_id s = (enum step_id)hs->sel;
 
-	/* The steps the wizard does itself; the others explain the
-	 * command until their screens exist. */
+	if (hs->sel >= STEP_COUNT)
+		return open_peer(a, &hs->cl.peers[hs->sel - STEP_COUNT]);
 	if (s == STEP_CREATE)
 		return scr_create_open(a);
 	if (s == STEP_BACKUP)
@@ -592,28 +632,9 @@ open_step(struct app *a, const struct home_st *hs)
 		                                  "yet: step 1 creates your "
 		                                  "credential.",
 		                                  "backup");
-	return explain_step(a, hs);
-}
-
-static int
-explain_step(struct app *a, const struct home_st *hs)
-{
-	enum step_id s = (enum step_id)hs->sel;
-	struct text t = {.n = 0};
-	char prog[1100], hb[1100], wb[320];
-	const char *who = step_who(&hs->cl, s, wb, sizeof wb);
-
-	/* Commands work on the default home unless told otherwise. */
-	if (hs->custom_home)
-		snprintf(prog, sizeof prog, "padseal --home %s",
-		         shell_word(a->home_dir, hb, sizeof hb));
-	else
-		snprintf(prog, sizeof prog, "padseal");
-	expand(&t, howto[s], 6, prog, who);
-	add(&t, "\nThe wizard's own form for this step arrives in a later "
-	        "version; until then, run the command in another terminal "
-	        "and press r here.");
-	return app_message_help(a, step_title(s), t.s, step_topic[s]);
+	if (s == STEP_EXCHANGE)
+		return open_exchange(a, hs);
+	return open_peer_step(a, hs, s);
 }
 
 /* ---- Keys and life cycle ---- */
@@ -623,6 +644,7 @@ home_key(struct app *a, void *st, int ch)
 {
 	struct home_st *hs = st;
 	struct layout L;
+	int rows;
 
 	switch (ch) {
 	case 'q':
@@ -634,6 +656,7 @@ home_key(struct app *a, void *st, int ch)
 	if (!hs->loaded)
 		return 0;
 	layout(a, hs, &L);
+	rows = STEP_COUNT + (int)hs->cl.n_peers;
 	switch (ch) {
 	case KEY_UP:
 	case 'k':
@@ -641,13 +664,13 @@ home_key(struct app *a, void *st, int ch)
 		break;
 	case KEY_DOWN:
 	case 'j':
-		hs->sel = hs->sel < STEP_COUNT - 1 ? hs->sel + 1 : hs->sel;
+		hs->sel = hs->sel < rows - 1 ? hs->sel + 1 : hs->sel;
 		break;
 	case '\t':
-		hs->sel = (hs->sel + 1) % STEP_COUNT;
+		hs->sel = (hs->sel + 1) % rows;
 		break;
 	case KEY_BTAB:
-		hs->sel = (hs->sel + STEP_COUNT - 1) % STEP_COUNT;
+		hs->sel = (hs->sel + rows - 1) % rows;
 		break;
 	case KEY_HOME:
 	case 'g':
@@ -655,7 +678,7 @@ home_key(struct app *a, void *st, int ch)
 		break;
 	case KEY_END:
 	case 'G':
-		hs->sel = STEP_COUNT - 1;
+		hs->sel = rows - 1;
 		break;
 	case KEY_NPAGE:
 		hs->peer_top = peer_first(hs, &L) + (size_t)L.peers_h;
@@ -678,6 +701,15 @@ home_key(struct app *a, void *st, int ch)
 		}
 		return 0;
 	}
+	/* A correspondent's row selected is scrolled into view. */
+	if (hs->sel >= STEP_COUNT && L.peers_h > 0) {
+		size_t i = (size_t)(hs->sel - STEP_COUNT);
+
+		if (i < peer_first(hs, &L))
+			hs->peer_top = i;
+		else if (i >= peer_first(hs, &L) + (size_t)L.peers_h)
+			hs->peer_top = i - (size_t)L.peers_h + 1;
+	}
 	return APP_HANDLED | APP_REDRAW;
 }
 
@@ -685,12 +717,8 @@ static int
 home_enter(struct app *a, void *st)
 {
 	struct home_st *hs = st;
-	struct err e = ERR_INIT;
-	char *dflt = NULL;
 
-	hs->custom_home = home_resolve(NULL, &dflt, &e) != 0 ||
-	                  strcmp(dflt, a->home_dir) != 0;
-	free(dflt);
+	hs->answer = -1;
 	reload(a, hs);
 	return 0;
 }
@@ -700,7 +728,17 @@ home_enter(struct app *a, void *st)
 static int
 home_resume(struct app *a, void *st)
 {
-	reload(a, st);
+	struct home_st *hs = st;
+	int answer = hs->answer;
+
+	reload(a, hs);
+	if (hs->picking) {
+		hs->picking = 0;
+		hs->answer = -1;
+		if (answer >= 0 && answer < PICK_MAX)
+			return APP_REDRAW |
+			       open_for(a, hs->pick_step, hs->pick_hex[answer]);
+	}
 	return APP_REDRAW;
 }
 

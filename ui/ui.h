@@ -23,4 +23,20 @@ int scr_create_open(struct app *a);
 /* Back up: the current credential into a checked PKCS#12 file. */
 int scr_backup_open(struct app *a);
 
+/* Exchange: the introduction mail written to a file, the certificate file
+ * exported, a correspondent's certificate imported.  `addr` (may be NULL)
+ * is the address the introduction is for; `import` opens on importing. */
+int scr_exchange_open(struct app *a, const char *addr, int import);
+
+/* Verify the correspondent's certificate `hex` (SHA-256, upper-case hex)
+ * side by side with yours, by phone or in person. */
+int scr_verify_open(struct app *a, const char *hex);
+
+/* Trust the certificate `hex`; `method` ("phone", "in-person", "other")
+ * when Verify has just matched every group, else NULL. */
+int scr_trust_open(struct app *a, const char *hex, const char *method);
+
+/* The test matrix with the correspondent `hex`. */
+int scr_matrix_open(struct app *a, const char *hex);
+
 #endif

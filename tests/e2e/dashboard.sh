@@ -28,11 +28,11 @@ if wait_for "padseal"; then
 	wait_for "Add another address"
 	tm send-keys -t e2e Escape
 	wait_gone "Add another address"
-	# Steps the wizard has no screen for yet explain their command.
+	# A step about a correspondent, with none yet, says what comes first.
 	tm send-keys -t e2e 4 Enter
-	wait_for "arrives in a later version"
+	wait_for "No correspondent yet"
 	tm send-keys -t e2e Escape
-	wait_gone "arrives in a later version"
+	wait_gone "No correspondent yet"
 	tm send-keys -t e2e 1
 
 	tm resize-window -t e2e -x 60 -y 20

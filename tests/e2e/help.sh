@@ -12,6 +12,11 @@ need_tmux
 H="$T/home"
 run 0 "$PADSEAL" --home "$H" --new-passphrase-file "$T/pass" \
 	create --name "Alice Example" --email alice@example.org --key p256
+# A correspondent, so that steps 4 to 6 open their screens.
+run 0 "$PADSEAL" --home "$T/sam" --new-passphrase-file "$T/pass" \
+	create --name "Sam Example" --email sam@example.org --key p256
+run 0 "$PADSEAL" --home "$T/sam" cert --out "$T/sam.pem"
+run 0 "$PADSEAL" --home "$H" import "$T/sam.pem"
 
 if [ $UTF8 = 1 ]; then DASH="—" BULLET="•"; else DASH="-" BULLET="*"; fi
 
@@ -102,19 +107,20 @@ if wait_for "1 Create"; then
 	keys Escape
 	wait_for "1 Create"
 
-	# Steps without their own screen yet: the dialog's help is the step's.
+	# Steps 3 to 6: each screen's own page.  In the address field ? is
+	# typed: F1 there.
 	keys 3 Enter
-	wait_for "arrives in a later version"
-	help_from '?' "Exchange certificates" "$BULLET By mail" "arrives in a later version"
+	wait_for "Send yours by mail"
+	help_from F1 "Exchange certificates" "$BULLET By mail" "Send yours by mail"
 	keys Escape 4 Enter
-	wait_for "arrives in a later version"
-	help_from '?' "Verify a certificate" "1. Call them" "arrives in a later version"
+	wait_for "type what you hear"
+	help_from '?' "Verify a certificate" "1. Call them" "type what you hear"
 	keys Escape 5 Enter
-	wait_for "arrives in a later version"
-	help_from '?' "Trust a certificate" "$BULLET phone" "arrives in a later version"
+	wait_for "Trust this certificate"
+	help_from '?' "Trust a certificate" "$BULLET phone" "Trust this certificate"
 	keys Escape 6 Enter
-	wait_for "arrives in a later version"
-	help_from '?' "Test: the eight messages" "1. plain" "arrives in a later version"
+	wait_for "outgoing"
+	help_from '?' "Test: the eight messages" "1. plain" "outgoing"
 	keys Escape
 
 	# Too small while reading help: the notice, then the page again.

@@ -36,8 +36,9 @@ for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
 	fi
 done
 case $LOC in *[Uu][Tt][Ff]*) UTF8=1 ;; *) UTF8=0 ;; esac
-# The mark of a passed check, as the wizard draws it in that locale.
-if [ $UTF8 = 1 ]; then OKMARK="✓"; else OKMARK="+"; fi
+# The marks of a passed and a failed check, as the wizard draws them in
+# that locale.
+if [ $UTF8 = 1 ]; then OKMARK="✓" BADMARK="✗"; else OKMARK="+" BADMARK="x"; fi
 
 # The pane runs padseal, then records how it ended and the terminal modes
 # it left behind; the pid file lets a test send it signals.  HOME is the
@@ -54,14 +55,28 @@ exec sleep 600
 EOS
 mkdir -p "$T/user"
 
-# start TAG HOME [COLSxROWS]: a fresh terminal running padseal on HOME.
+# start TAG HOME [COLSxROWS]: a fresh terminal running padseal on HOME,
+# in place of the one open before.  The user's folder (HOME, where padseal
+# starts) is $USERDIR, $T/user unless set.
 start() {
 	[ -z "$SOCK" ] || tm kill-server >/dev/null 2>&1
 	SOCK="$T/tmux-$1.sock"
 	size=${3:-80x24}
+	udir=${USERDIR:-$T/user}
+	mkdir -p "$udir"
 	rm -f "$T/pid.$1" "$T/exit.$1" "$T/stty.$1"
 	tm new-session -d -s e2e -x "${size%x*}" -y "${size#*x}" \
-		"cd '$T/user' && env HOME='$T/user' T='$T' PADSEAL='$PADSEAL' TERM=screen-256color LANG=$LOC LC_ALL=$LOC NO_COLOR= ${PADSEAL_E2E_ENV:-} sh '$T/run.sh' $1 '$2'"
+		"cd '$udir' && env HOME='$udir' T='$T' PADSEAL='$PADSEAL' TERM=screen-256color LANG=$LOC LC_ALL=$LOC NO_COLOR= ${PADSEAL_E2E_ENV:-} sh '$T/run.sh' $1 '$2'"
+}
+
+# start_also TAG HOME: as start, keeping the terminals already open (two
+# people at once); `use TAG` says which one the helpers below drive.
+start_also() {
+	SOCK=
+	start "$@"
+}
+use() {
+	SOCK="$T/tmux-$1.sock"
 }
 
 screen() {

@@ -1,0 +1,61 @@
+/* import — a correspondent's certificate from what they sent: a signed
+ * message (every signature checked first; the signers' certificates are
+ * taken, never your own), or certificate files (PEM, DER, PKCS#7/CMS
+ * bundles: .p7s, .p7c, .p7b), from which CA certificates and certificates
+ * without an address are left out.  What the `import` verb and the
+ * wizard's Exchange screen both call.  No OpenSSL types here. */
+#ifndef PADSEAL_IMPORT_H
+#define PADSEAL_IMPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+#include "home.h"
+#include "msg.h"
+#include "peer.h"
+#include "state.h"
+
+#define IMPORT_MAX 64 /* certificates taken from one file */
+
+struct import_set;
+
+/* Find the certificates in `buf` (the file `name`, named in messages).  A
+ * message is opened with `ctx`, whose ask_pass is called only when an
+ * envelope for the user is met.  Refuses (-1) a message with an invalid or
+ * uncheckable signature or none at all, one signed only by the user, a
+ * PKCS#12 backup, anything else that is no certificate, and a file with no
+ * correspondent's certificate in it.  Reads only.  *out: import_free(). */
+int import_read(const struct msg_ctx *ctx, const unsigned char *buf,
+		size_t len, const char *name, struct import_set **out,
+		struct err *e);
+void import_free(struct import_set *s);
+
+size_t import_count(const struct import_set *s);
+
+/* Store every certificate of `s` (peer_store: untrusted), `source` saying
+ * where it came from.  The home is open for writing and `st` freshly
+ * loaded; on success the caller saves `st` when import_added() says
+ * anything is new.  Your own certificate is refused. */
+int import_store(const struct home *h, struct state *st, struct import_set *s,
+		 const char *source, struct err *e);
+size_t import_added(const struct import_set *s);
+
+/* What a person is shown of certificate `i` of the set. */
+struct import_view {
+	struct peer_info info;
+	int own;        /* one of the user's own identities */
+	int held;       /* padseal holds it (after import_store: new or not) */
+	int added;      /* import_store added it just now */
+	size_t holders; /* the most certificates held for one of its
+			   addresses, this one counted as held */
+	int changed;    /* an address of it belongs to a different
+			   certificate that is (or was) trusted */
+};
+
+/* Certificate `i` as the home `st` sees it: before import_store a preview
+ * (what storing it would mean), after it the result. */
+void import_view(const struct import_set *s, size_t i, const struct state *st,
+		 time_t now, struct import_view *out);
+
+#endif

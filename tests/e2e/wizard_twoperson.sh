@@ -1,0 +1,276 @@
+#!/bin/sh
+# Two people, Alice and Sam, each with their own home and their own folder,
+# each in their own terminal (tmux, the real padseal, 80x24), driven only by
+# keystrokes through all six steps: create (P-256, quick), back up, write
+# the introduction mail and import the other's (the files are carried from
+# one folder to the other, as mail would), verify side by side both ways
+# (each types the groups the other's screen shows, one mistyped group shows
+# as wrong and is corrected), trust, write the four test messages, check
+# the other's, confirm the outgoing cells (Alice by their word, Sam by
+# checking his own sent copies).  Both homes end with every step done, all
+# sixteen cells passed, trusted, verified by phone.
+. "${PADSEAL_TESTLIB:?run through make check}"
+. "$(dirname "$0")/tmux.sh"
+need_tmux
+
+PASS='correct horse battery staple'
+BACKUP='another good passphrase 42'
+A="$T/alice-home" S="$T/sam-home"
+AF="$T/alice-files" SF="$T/sam-files"
+mkdir -p "$AF" "$SF"
+
+no_secret() {
+	expect_not_in "$SCREEN" "horse" "$1: passphrase not drawn"
+	expect_not_in "$SCREEN" "another good" "$1: passphrase not drawn"
+}
+
+# create_backup NAME ADDR: steps 1 and 2 on the terminal in use.
+create_backup() {
+	wait_for "1 Create" || return 1
+	expect_in "$(line_with '1 Create')" "next" "$1: Create is next"
+	keys Enter
+	wait_for "Add another address" || return 1
+	type_text "$1"
+	keys Tab
+	type_text "$2"
+	keys Tab Tab Down Down Down Space
+	wait_for "(•) EC P-256" || return 1
+	keys Tab Tab Enter
+	wait_for "Choose the passphrase" || return 1
+	type_text "$PASS"
+	keys Tab
+	type_text "$PASS"
+	keys Enter
+	wait_for "Your credential is made" || return 1
+	no_secret "$1: created"
+	keys Enter
+	wait_for "Write and check the backup" || return 1
+	keys Tab Tab
+	type_text "$PASS"
+	keys Tab
+	type_text "$BACKUP"
+	keys Tab
+	type_text "$BACKUP"
+	keys Enter
+	wait_for "Backed up." || return 1
+	no_secret "$1: backed up"
+	keys Enter
+	wait_for "1 Create" || return 1
+	expect_in "$(line_with '2 Back up')" "done" "$1: Back up done"
+	expect_in "$(line_with '3 Exchange')" "next" "$1: Exchange next"
+}
+
+# intro ADDR: step 3, the introduction mail for ADDR into ~/.
+intro() {
+	keys Enter
+	wait_for "Send yours by mail" || return 1
+	type_text "$1"
+	wait_for "$OKMARK" || return 1
+	keys Tab
+	expect_in "$(line_with 'Save to')" "~/intro-for-$1.eml" "the file named for $1"
+	keys Tab
+	type_text "$PASS"
+	keys Enter
+	wait_for "Wrote the introduction mail for $1." || return 1
+	no_secret "intro for $1"
+	expect_in "$(flat)" "sendmail -t < ~/intro-for-$1.eml" "how to send it"
+	expect_in "$(flat)" "Then call" "what comes after"
+}
+
+# import_intro ADDR FROM NAME: the introduction from FROM, saved in ~/ as
+# the mail carried it, read (Tab completes its name), shown and stored;
+# on to Verify.
+import_intro() {
+	keys Enter # "import theirs", from the page that said how to send
+	wait_for "> File" || return 1
+	type_text "~/intro-for-$1"
+	keys Tab
+	wait_for "~/intro-for-$1.eml" || return 1
+	keys Enter
+	wait_for "Found in ~/intro-for-$1.eml" || return 1
+	expect_in "$SCREEN" "$3 <$2>" "the certificate's owner shown"
+	expect_in "$SCREEN" "Fingerprint (SHA-256)" "the fingerprint shown"
+	expect_in "$SCREEN" "Checks of the certificate" "the checks shown"
+	expect_in "$(flat)" "Enter stores it, untrusted" "nothing stored yet"
+	keys Enter
+	wait_for "Imported, not trusted yet." || return 1
+	keys Enter
+	wait_for "type what you hear" || return 1
+}
+
+# groups_of TAG: the 16 groups on the left of TAG's Verify screen (the
+# fingerprint that side reads aloud), in order, space-separated.
+groups_of() {
+	use "$1"
+	wait_for "Yours" >/dev/null
+	printf '%s\n' "$SCREEN" | sed -n '7,14p' | cut -c1-40 |
+		awk '{ for (i = 1; i + 1 <= NF; i += 2) g[$i] = $(i + 1) }
+		     END { for (i = 1; i <= 16; i++) printf "%s ", g[i] }'
+}
+
+# type_groups GROUPS: type them into the Verify screen in use.
+type_groups() {
+	for g in $1; do
+		type_text "$g"
+	done
+}
+
+USERDIR=$AF
+start_also alice "$A"
+USERDIR=$SF
+start_also sam "$S"
+
+# 1, 2: both make a credential and back it up.
+use alice
+create_backup "Alice Example" alice@example.org
+use sam
+create_backup "Sam Example" sam@example.org
+
+# 3: introductions, carried to the other's folder as mail would be.
+use alice
+intro sam@example.org
+use sam
+intro alice@example.org
+cp "$AF/intro-for-sam@example.org.eml" "$SF/"
+cp "$SF/intro-for-alice@example.org.eml" "$AF/"
+use alice
+import_intro alice@example.org sam@example.org "Sam Example"
+use sam
+import_intro sam@example.org alice@example.org "Alice Example"
+
+# 4: each screen's left side is what the CLI says that side's fingerprint is.
+sam_groups=$(groups_of sam)
+alice_groups=$(groups_of alice)
+run 0 "$PADSEAL" --home "$S" fingerprint --json
+expect_in "$OUT" "\"groups\":[\"$(printf '%s' "$sam_groups" | sed 's/ $//; s/ /","/g')\"]" \
+	"Sam's screen shows Sam's fingerprint"
+run 0 "$PADSEAL" --home "$A" fingerprint --json
+expect_in "$OUT" "\"groups\":[\"$(printf '%s' "$alice_groups" | sed 's/ $//; s/ /","/g')\"]" \
+	"Alice's screen shows Alice's fingerprint"
+
+# Sam reads his; Alice types what she hears, group 5 misheard first.
+set -- $sam_groups
+g5=$5
+wrong=$(printf '%s' "$g5" | tr '0123456789ABCDEF' '123456789ABCDEF0')
+use alice
+type_groups "$1 $2 $3 $4 $wrong"
+wait_for "Group 5 is wrong"
+expect_in "$(line_with ' 5  ')" "$wrong  $BADMARK" "group 5 shows as wrong"
+expect_in "$(line_with ' 4  ')" "$4  $OKMARK" "group 4 shows as right"
+expect_in "$(line_with 'type what you hear')" "(4/16)" "four right so far"
+keys Up C-u
+type_text "$g5"
+wait_gone "Group 5 is wrong"
+expect_in "$(line_with ' 5  ')" "$g5  $OKMARK" "group 5 corrected"
+shift 5
+type_groups "$*"
+wait_for "All 16 groups match the certificate you hold for Sam"
+expect_in "$(line_with 'read it aloud')" "(0/16)" "Alice reads hers next"
+
+# The roles swap: Alice reads hers, Sam types what he hears.
+use sam
+type_groups "$alice_groups"
+wait_for "All 16 groups match the certificate you hold for Alice"
+[ $UTF8 = 1 ] && expect_not_in "$SCREEN" "$BADMARK" "nothing wrong on Sam's side"
+# Sam confirmed each of Alice's groups as she read them; she ticks them.
+use alice
+i=0
+while [ $i -lt 16 ]; do
+	keys Space
+	i=$((i + 1))
+done
+wait_for "How did you"
+expect_in "$(flat)" "By phone" "the method asked"
+keys Enter
+wait_for "Trust this certificate"
+expect_in "$SCREEN" "You and Sam compared every group just now (by phone)." "the method carried to Trust"
+# Alice confirmed Sam's groups by typing them; Sam ticks them all at once.
+use sam
+keys a
+wait_for "How did you"
+keys Enter
+wait_for "Trust this certificate"
+
+# 5: trust, on both sides.
+for who in alice sam; do
+	use $who
+	keys Enter
+	wait_for "verified by phone." || continue
+	expect_in "$(flat)" "Only this exact certificate is trusted" "$who: what trust means"
+	keys Enter
+	wait_for "outgoing" || continue
+	expect_in "$(line_with 'outgoing')" "to do" "$who: nothing sent yet"
+done
+
+# 6: the four messages each way, carried across as mail would be.
+for who in alice:sam@example.org sam:alice@example.org; do
+	use "${who%%:*}"
+	keys s
+	wait_for "Write the four messages" || continue
+	expect_in "$(line_with 'Folder')" "~/padseal-test-for-${who#*:}" "$who: the folder named"
+	type_text "$PASS"
+	keys Enter
+	wait_flat "Wrote the four test messages" || continue
+	no_secret "$who: sent"
+	expect_in "$(line_with 'outgoing')" "sent" "$who: outgoing sent"
+done
+cp -r "$AF/padseal-test-for-sam@example.org" "$SF/from-alice"
+cp -r "$SF/padseal-test-for-alice@example.org" "$AF/from-sam"
+
+# check_folder DIR: c, the folder, the passphrase: every .eml in it.
+check_folder() {
+	keys c
+	wait_for "> Messages" || return 1
+	keys C-u # the last folder checked is offered
+	type_text "$1"
+	keys Down # Tab would complete the name
+	type_text "$PASS"
+	keys Enter
+	wait_for "Checked 4 messages: 4 passed, 0 failed." || return 1
+	no_secret "checked $1"
+}
+
+use alice
+check_folder "~/from-sam"
+expect_in "$(line_with 'incoming')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
+	"Alice: the four incoming passed"
+# Sam reports that each of hers arrived as it should.
+for kind in plain signed encrypted signed+encrypted; do
+	keys Enter
+	wait_for "Did Sam report that your $kind message" || break
+	keys Enter
+	wait_gone "Did Sam report" || break
+done
+wait_for "All eight passed"
+expect_in "$(flat)" "signed and encrypted mail works in both directions with Sam" "Alice: said plainly"
+
+use sam
+check_folder "~/from-alice"
+check_folder "~/padseal-test-for-alice@example.org"
+wait_for "All eight passed"
+expect_in "$(line_with 'outgoing')" "$OKMARK passed" "Sam: his sent copies passed"
+
+# The home screens: all six steps done, for both.
+for who in alice sam; do
+	use $who
+	keys Escape
+	wait_for "6 Test" || continue
+	for s in "1 Create" "2 Back up" "3 Exchange" "4 Verify" "5 Trust" "6 Test"; do
+		expect_in "$(line_with "$s")" "done" "$who: $s done"
+	done
+	expect_in "$SCREEN" "8/8" "$who: the correspondent's test"
+	keys q
+	ended $who 0 "$who: q at the end" "Correspondents"
+done
+
+# The homes, as the command line sees them.
+for H in "$A" "$S"; do
+	run 0 "$PADSEAL" --home "$H" status --json
+	expect_in "$OUT" '"steps":{"create":"done","backup":"done"}' "status: own steps"
+	expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"done"}' "status: the peer's steps"
+	expect_in "$OUT" '"verified":"phone","trusted":true' "status: verified by phone and trusted"
+	expect_in "$(printf '%s' "$OUT" | grep -o '"passed"' | wc -l | tr -d ' ')" "8" "status: eight cells passed"
+	expect_not_in "$OUT" '"todo"' "status: nothing left to do"
+done
+
+finish

@@ -1,0 +1,619 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "addr.h"
+#include "exchange.h"
+#include "fileio.h"
+#include "ident.h"
+#include "peer.h"
+#include "smime.h"
+#include "state.h"
+#include "ui.h"
+
+/* The Exchange screen: certificates travel, keys never do.  Three
+ * actions, one chosen at the top: write the introduction mail (signed,
+ * not encrypted: the signature carries your certificate) to a file and
+ * say how to send it; write your certificate file for a handover in
+ * person; import a correspondent's certificate (scr_import.c).  Each
+ * calls what the verbs intro, cert and import call. */
+
+#define LABEL_W 15
+
+static const char *const mode_items[] = {
+        "Send yours by mail: write the introduction mail",
+        "Hand yours over in person: write your certificate file",
+        "Import theirs: from their signed mail or their file",
+};
+static const char *const fmt_items[] = {
+        "PEM (.pem): every mail program imports it",
+        "DER (.cer): the binary form some Windows tools want",
+};
+
+/* The action each field belongs to (X_MODE: all). */
+static int
+field_mode(int i)
+{
+	return i <= X_MODE  ? -1
+	       : i < X_FMT  ? XM_INTRO
+	       : i < X_FILE ? XM_EXPORT
+	                    : XM_IMPORT;
+}
+
+/* The field's text without the spaces around it. */
+static void
+trimmed(const struct field *f, char *buf, size_t len)
+{
+	const char *s = f->text;
+	size_t n;
+
+	while (*s == ' ')
+		s++;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, s);
+}
+
+/* The bare address typed in `f` ("Name <addr>" gives its address): 0, or
+ * -1 with the reason in `e`. */
+static int
+address_of(const struct field *f, char *addr, size_t len, struct err *e)
+{
+	char s[320], name[256];
+
+	trimmed(f, s, sizeof s);
+	if (addr_split(s, name, sizeof name, addr, len) &&
+	    addr_check(addr, NULL) == 0)
+		return 0;
+	snprintf(addr, len, "%s", s);
+	return addr_check(addr, e);
+}
+
+/* ---- Notes, as typed ---- */
+
+static void
+note_address(const struct app *a, struct exchange_st *xs, int i,
+             const char *empty)
+{
+	const struct look *lk = &a->look;
+	struct field *f = &xs->f[i];
+	char s[320], addr[320], name[256];
+	struct err e = ERR_INIT;
+
+	trimmed(f, s, sizeof s);
+	f->after[0] = '\0';
+	if (s[0] == '\0') {
+		field_note(f, R_DIM, NULL, "%s", empty);
+		return;
+	}
+	if (addr_split(s, name, sizeof name, addr, sizeof addr) &&
+	    addr_check(addr, NULL) == 0) {
+		field_note(f, R_WARN, lk->sym->warn,
+		           "A name and an address together: only the address "
+		           "is used, %s.",
+		           addr);
+		f->after_role = R_DONE;
+		snprintf(f->after, sizeof f->after, "%s", lk->sym->ok);
+		return;
+	}
+	if (addr_check(s, &e) != 0) {
+		/* Quiet while the cursor is still on the line. */
+		field_note(f, xs->form.focus == i ? R_DIM : R_ERROR, NULL, "%s",
+		           e.msg);
+		f->after_role = R_ERROR;
+		snprintf(f->after, sizeof f->after, "%s", lk->sym->bad);
+		return;
+	}
+	field_note(f, R_NORMAL, NULL, NULL);
+	f->after_role = R_DONE;
+	snprintf(f->after, sizeof f->after, "%s", lk->sym->ok);
+}
+
+/* Names that say what the files are, until the user types their own. */
+static void
+default_paths(struct exchange_st *xs)
+{
+	char to[320], stem[400], path[UI_PATH_MAX];
+	struct err e = ERR_INIT;
+
+	if (!xs->out_touched) {
+		if (address_of(&xs->f[X_TO], to, sizeof to, &e) == 0)
+			snprintf(stem, sizeof stem, "intro-for-%s", to);
+		else
+			snprintf(stem, sizeof stem, "intro");
+		ui_path_fresh(stem, ".eml", path, sizeof path);
+		field_set(&xs->f[X_OUT], path);
+	}
+	if (!xs->cpath_touched) {
+		snprintf(stem, sizeof stem, "certificate-%s",
+		         xs->me[0] ? xs->me : "mine");
+		ui_path_fresh(stem, xs->f[X_FMT].sel ? ".cer" : ".pem", path,
+		              sizeof path);
+		field_set(&xs->f[X_CPATH], path);
+	}
+}
+
+static void
+note_file(struct exchange_st *xs)
+{
+	struct field *f = &xs->f[X_FILE];
+	char full[UI_PATH_MAX];
+	struct stat sb;
+
+	if (xs->tab_listed)
+		return; /* the names Tab listed stay until the next key */
+	ui_path_expand(f->text, full, sizeof full);
+	if (full[0] == '\0')
+		field_note(f, R_DIM, NULL,
+		           "Their signed mail saved as a file (.eml), or their "
+		           "certificate (.pem, .cer, .p7s). Tab completes.");
+	else if (stat(full, &sb) != 0)
+		field_note(f, xs->form.focus == X_FILE ? R_DIM : R_ERROR, NULL,
+		           "There is no such file yet.");
+	else if (S_ISDIR(sb.st_mode))
+		field_note(f, R_DIM, NULL, "A folder: Tab lists its files.");
+	else
+		field_note(f, R_NORMAL, NULL, NULL);
+}
+
+static void
+update(const struct app *a, struct exchange_st *xs)
+{
+	int mode = xs->f[X_MODE].sel;
+
+	for (int i = X_MODE + 1; i < X_COUNT; i++)
+		xs->f[i].hidden = field_mode(i) != mode;
+	xs->f[X_IPASS].hidden = mode != XM_IMPORT || !xs->pass_wanted;
+	/* Enter in the last field presses the shown action's button. */
+	xs->form.dflt = mode == XM_INTRO    ? X_WRITE
+	                : mode == XM_EXPORT ? X_EXPORT
+	                                    : X_READ;
+	default_paths(xs);
+	note_address(a, xs, X_TO,
+	             "Their address, as their mail program sends from it.");
+	note_address(a, xs, X_GIVEN,
+	             "Optional: whom you give it to; padseal then counts "
+	             "your certificate as sent to them.");
+	ui_path_note_new(&xs->f[X_OUT]);
+	ui_path_note_new(&xs->f[X_CPATH]);
+	note_file(xs);
+}
+
+int
+exchange_fail(struct exchange_st *xs, int field, const char *msg)
+{
+	snprintf(xs->msg, sizeof xs->msg, "%s", msg);
+	xs->msg_role = R_ERROR;
+	if (field >= 0)
+		form_focus(&xs->form, field);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- The introduction ---- */
+
+/* As `padseal intro`: unlock, compose, lock for writing, write the file,
+ * then record that it went to them. */
+static int
+write_intro(struct app *a, struct exchange_st *xs)
+{
+	struct field *pass = &xs->f[X_PASS];
+	char to[320], path[UI_PATH_MAX], now_iso[24];
+	struct smime_sender *s = NULL;
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	char *msg = NULL;
+	size_t len = 0;
+	time_t now = time(NULL);
+	struct home h = {.lockfd = -1};
+	int field = X_OUT;
+
+	if (address_of(&xs->f[X_TO], to, sizeof to, &e) != 0)
+		return exchange_fail(xs, X_TO, e.msg);
+	ui_path_expand(xs->f[X_OUT].text, path, sizeof path);
+	if (ui_path_note_new(&xs->f[X_OUT]) != 0)
+		return exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
+	if (pass->len == 0)
+		return exchange_fail(xs, X_PASS,
+		                     "Type the passphrase of your key: the "
+		                     "introduction is signed with it.");
+	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
+		goto out;
+	if (smime_sender_open(&h, st, pass->text, now, &s, &e) != 0) {
+		field = X_PASS;
+		goto out;
+	}
+	field_wipe(pass); /* used */
+	if (smime_intro(s, to, now, &msg, &len, &e) != 0)
+		goto out;
+	state_free(st);
+	st = NULL;
+	/* The message first: the checklist says "sent" only once it
+	 * exists. */
+	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
+	    file_write_atomic(path, msg, len, FILE_NOCLOBBER, &e) != 0)
+		goto out;
+	iso_now(now_iso);
+	peer_note_sent(st, to, now_iso);
+	if (state_save(&h, st, &e) != 0)
+		goto out;
+	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+	xs->stage = XS_INTRO_DONE;
+	xs->msg[0] = '\0';
+out:
+	field_wipe(pass);
+	free(msg);
+	smime_sender_free(s);
+	ui_close(&h, st);
+	if (xs->stage != XS_INTRO_DONE)
+		exchange_fail(xs, field, e.msg);
+	update(a, xs);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- The certificate file ---- */
+
+/* As `padseal cert --out`; with an address, also what `intro` records:
+ * your certificate went to them. */
+static int
+write_cert(struct app *a, struct exchange_st *xs)
+{
+	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
+	char to[320] = "", path[UI_PATH_MAX], now_iso[24];
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct home h = {.lockfd = -1};
+	int ok = 0;
+
+	if (given && address_of(&xs->f[X_GIVEN], to, sizeof to, &e) != 0)
+		return exchange_fail(xs, X_GIVEN, e.msg);
+	ui_path_expand(xs->f[X_CPATH].text, path, sizeof path);
+	if (ui_path_note_new(&xs->f[X_CPATH]) != 0)
+		return exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
+	if (ui_open(a, &h, given ? HOME_WRITE : HOME_READ, &st, &e) != 0 ||
+	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0 ||
+	    file_write_atomic(path, buf, len, FILE_NOCLOBBER, &e) != 0)
+		goto out;
+	if (given) {
+		iso_now(now_iso);
+		peer_note_sent(st, to, now_iso);
+		if (state_save(&h, st, &e) != 0)
+			goto out;
+	}
+	ok = 1;
+	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+	xs->stage = XS_EXPORT_DONE;
+	xs->msg[0] = '\0';
+out:
+	free(buf);
+	ui_close(&h, st);
+	if (!ok)
+		exchange_fail(xs, X_CPATH, e.msg);
+	update(a, xs);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Drawing ---- */
+
+static void
+draw_form(const struct app *a, const struct exchange_st *xs)
+{
+	static const struct keyhint tab[] = {{"Tab", "complete"}, {NULL, NULL}};
+	const struct look *lk = &a->look;
+	struct keyhint keys[10];
+	int y = 2, w = a->cols - 4, end;
+
+	end = app_frame(a, "Exchange certificates", xs->msg, xs->msg_role);
+	y += 1 + draw_text(lk, y, 2, w, 2,
+	                   "Only certificates travel: yours lets others "
+	                   "encrypt to you and check your signature. Send "
+	                   "yours, then import theirs.",
+	                   A_NORMAL, 1);
+	form_draw(lk, &xs->form, y, 2, w, end - y);
+	form_hints(lk, &xs->form, xs->form.focus == X_FILE ? tab : NULL, "home",
+	           keys, 10);
+	if (xs->form.focus == X_FILE) /* Tab completes; say what moves */
+		keys[0] = (struct keyhint){lk->sym->updown, "field"};
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+draw_done(const struct app *a, const struct exchange_st *xs)
+{
+	static const struct keyhint keys[] = {{"Enter", "import theirs"},
+	                                      {"Esc", "home"},
+	                                      {"?", "help"},
+	                                      {NULL, NULL}};
+	const struct look *lk = &a->look;
+	int y = 2, w = a->cols - 4, end, intro = xs->stage == XS_INTRO_DONE;
+	char line[2 * UI_PATH_MAX + 800], where[UI_PATH_MAX];
+
+	end = app_frame(a, "Exchange certificates",
+	                "Next: import their certificate when it arrives "
+	                "(their signed mail, or their file). Enter goes there.",
+	                R_NEXT);
+	ui_path_label(xs->done_path, where, sizeof where);
+	draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
+	if (intro)
+		snprintf(line, sizeof line,
+		         "Wrote the introduction mail for %s.", xs->done_to);
+	else
+		snprintf(line, sizeof line, "Wrote your certificate file.");
+	draw_clip(lk, y, 4, w - 2, line, lk->attr[R_DONE] | A_BOLD);
+	y += 2;
+	draw_str(y, 2, 6, "File", A_BOLD);
+	draw_clip_left(lk, y, 8, w - 6, where, A_NORMAL);
+	y += 2;
+	if (intro) {
+		snprintf(line, sizeof line,
+		         "Send it unchanged to %s. From a terminal:\n"
+		         "  sendmail -t < %s\n"
+		         "It holds the To line and is signed, not encrypted: "
+		         "the signature carries your certificate. A mail "
+		         "program that rewrites a saved message can break the "
+		         "signature; instead, with your backup (.p12) imported "
+		         "there, any mail you send them signed but not "
+		         "encrypted does the same.",
+		         xs->done_to, where);
+		y += 1 + draw_text(lk, y, 2, w, end - y - 2, line, A_NORMAL, 1);
+		snprintf(line, sizeof line,
+		         "Then call %s: the mail proves nothing by itself. "
+		         "Step 4 compares the fingerprints.",
+		         xs->done_to);
+	} else {
+		y += 1 + draw_text(lk, y, 2, w, end - y - 2,
+		                   "Hand it over yourself: a USB stick, a file "
+		                   "shared while you sit together. It holds no "
+		                   "secret, only your public key; what matters "
+		                   "is that they know it came from you.",
+		                   A_NORMAL, 1);
+		snprintf(line, sizeof line,
+		         "They import it as your certificate; then you "
+		         "compare fingerprints all the same (step 4)%s%s.",
+		         xs->done_to[0] ? ". Recorded as given to " : "",
+		         xs->done_to);
+	}
+	draw_text(lk, y, 2, w, end - y, line, lk->attr[R_DIM], 1);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+exchange_draw(const struct app *a, const void *st)
+{
+	const struct exchange_st *xs = st;
+
+	switch (xs->stage) {
+	case XS_FORM:
+		draw_form(a, xs);
+		break;
+	case XS_INTRO_DONE:
+	case XS_EXPORT_DONE:
+		draw_done(a, xs);
+		break;
+	default:
+		import_draw(a, xs);
+	}
+}
+
+/* ---- Keys ---- */
+
+static void
+set_mode(const struct app *a, struct exchange_st *xs, int mode)
+{
+	xs->f[X_MODE].sel = xs->f[X_MODE].hl = mode;
+	update(a, xs);
+}
+
+/* Tab in the file field completes the name; when it has nothing to add
+ * (or listed the names already) it moves on as everywhere else. */
+static int
+file_tab(const struct app *a, struct exchange_st *xs)
+{
+	int r = xs->tab_listed ? -1 : ui_path_complete(&xs->f[X_FILE]);
+
+	xs->tab_listed = r == 0;
+	if (r >= 0)
+		return APP_HANDLED | APP_REDRAW;
+	form_key(&xs->form, '\t');
+	update(a, xs);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+static int
+form_keys(struct app *a, struct exchange_st *xs, int ch)
+{
+	int focus = xs->form.focus, r;
+
+	if (ch == 27)
+		return APP_HANDLED | APP_POP;
+	if (ch == '\t' && focus == X_FILE)
+		return file_tab(a, xs);
+	xs->tab_listed = 0;
+	r = form_key(&xs->form, ch);
+	if (r == FORM_IGNORED)
+		return 0;
+	if (r == FORM_EDITED) {
+		xs->msg[0] = '\0';
+		xs->out_touched |= focus == X_OUT;
+		xs->cpath_touched |= focus == X_CPATH;
+		if (focus == X_FILE)
+			xs->pass_wanted = 0;
+	}
+	/* The radio buttons follow the arrow keys: the fields below show
+	 * what the highlighted action needs.  Coming into the list keeps
+	 * the action chosen. */
+	if (focus == X_MODE && xs->form.focus == X_MODE)
+		xs->f[X_MODE].sel = xs->f[X_MODE].hl;
+	else if (xs->form.focus == X_MODE)
+		xs->f[X_MODE].hl = xs->f[X_MODE].sel;
+	update(a, xs);
+	if (r != FORM_PRESSED)
+		return APP_HANDLED | APP_REDRAW;
+	switch (xs->form.focus) {
+	case X_WRITE:
+		return write_intro(a, xs);
+	case X_EXPORT:
+		return write_cert(a, xs);
+	case X_READ:
+		return import_read_file(a, xs);
+	}
+	return APP_HANDLED | APP_REDRAW;
+}
+
+static int
+exchange_key(struct app *a, void *st, int ch)
+{
+	struct exchange_st *xs = st;
+
+	switch (xs->stage) {
+	case XS_FORM:
+		return form_keys(a, xs, ch);
+	case XS_INTRO_DONE:
+	case XS_EXPORT_DONE:
+		if (ch == 27 || ch == 'q')
+			return APP_HANDLED | APP_POP;
+		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+			return 0;
+		xs->stage = XS_FORM;
+		set_mode(a, xs, XM_IMPORT);
+		form_focus(&xs->form, X_FILE);
+		update(a, xs);
+		return APP_HANDLED | APP_REDRAW;
+	default:
+		return import_key(a, xs, ch);
+	}
+}
+
+/* ---- Life cycle ---- */
+
+static void
+setup(struct exchange_st *xs)
+{
+	struct field *f = xs->f;
+
+	f[X_MODE] = (struct field){
+	        .kind = FIELD_CHOICE, .label = "Do", .n_items = 3};
+	for (int i = 0; i < 3; i++)
+		f[X_MODE].items[i] = mode_items[i];
+	f[X_TO] = (struct field){
+	        .kind = FIELD_TEXT, .label = "To", .gap = 1, .box_w = 40};
+	f[X_OUT] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
+	f[X_PASS] = (struct field){.kind = FIELD_SECRET,
+	                           .label = "Key passphrase",
+	                           .placeholder = "the one chosen at Create",
+	                           .enter_submits = 1};
+	f[X_WRITE] = (struct field){.kind = FIELD_BUTTON,
+	                            .label = "Write the introduction mail",
+	                            .gap = 1};
+	f[X_FMT] = (struct field){
+	        .kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
+	f[X_FMT].items[0] = fmt_items[0];
+	f[X_FMT].items[1] = fmt_items[1];
+	f[X_CPATH] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
+	f[X_GIVEN] = (struct field){.kind = FIELD_TEXT,
+	                            .label = "Given to",
+	                            .box_w = 40,
+	                            .enter_submits = 1};
+	f[X_EXPORT] = (struct field){.kind = FIELD_BUTTON,
+	                             .label = "Write the certificate file",
+	                             .gap = 1};
+	f[X_FILE] = (struct field){.kind = FIELD_TEXT,
+	                           .label = "File",
+	                           .gap = 1,
+	                           .enter_submits = 1};
+	f[X_IPASS] = (struct field){.kind = FIELD_SECRET,
+	                            .label = "Key passphrase",
+	                            .enter_submits = 1};
+	f[X_READ] = (struct field){
+	        .kind = FIELD_BUTTON, .label = "Read the file", .gap = 1};
+	xs->form = (struct form){.f = xs->f,
+	                         .n = X_COUNT,
+	                         .focus = X_MODE,
+	                         .dflt = -1,
+	                         .label_w = LABEL_W};
+}
+
+/* Your main address, for the file names; none means nothing to send. */
+static int
+load(const struct app *a, struct exchange_st *xs, struct err *e)
+{
+	struct state *st = NULL;
+	struct ident id = {0};
+	struct home h = {.lockfd = -1};
+	int rc = ui_open(a, &h, HOME_READ, &st, e);
+
+	if (rc == 0 && (rc = ident_current(&h, st, &id, e)) == 0)
+		rc = err_set(e, "There is nothing to exchange yet: step 1 "
+		                "creates your credential, whose certificate "
+		                "goes to your correspondents.");
+	if (rc == 1) {
+		rc = 0;
+		snprintf(xs->me, sizeof xs->me, "%s",
+		         id.n_emails ? id.emails[0] : "");
+	}
+	ident_clear(&id);
+	ui_close(&h, st);
+	return rc;
+}
+
+static int
+exchange_enter(struct app *a, void *st)
+{
+	struct exchange_st *xs = st;
+	struct err e = ERR_INIT;
+
+	if (load(a, xs, &e) != 0) {
+		app_message_help(a, "Exchange", e.msg, "exchange");
+		return -1;
+	}
+	setup(xs);
+	field_set(&xs->f[X_TO], xs->open_addr);
+	field_set(&xs->f[X_GIVEN], xs->open_addr);
+	set_mode(a, xs, xs->open_import ? XM_IMPORT : XM_INTRO);
+	form_focus(&xs->form, xs->open_import         ? X_FILE
+	                      : xs->open_addr[0] != 0 ? X_PASS
+	                                              : X_TO);
+	update(a, xs);
+	return 0;
+}
+
+static void
+exchange_leave(struct app *a, void *st)
+{
+	struct exchange_st *xs = st;
+
+	(void)a;
+	form_wipe(&xs->form);
+	import_drop(xs);
+}
+
+static const struct screen_ops exchange_ops = {
+        .name = "exchange",
+        .help = "exchange",
+        .modal = 0,
+        .enter = exchange_enter,
+        .draw = exchange_draw,
+        .key = exchange_key,
+        .leave = exchange_leave,
+};
+
+int
+scr_exchange_open(struct app *a, const char *addr, int import)
+{
+	struct exchange_st *xs = calloc(1, sizeof *xs);
+
+	if (xs != NULL) {
+		snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
+		         addr != NULL ? addr : "");
+		xs->open_import = import;
+	}
+	return app_push(a, &exchange_ops, xs);
+}

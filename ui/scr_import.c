@@ -1,0 +1,329 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exchange.h"
+#include "fileio.h"
+#include "fpr.h"
+#include "ident.h"
+#include "import.h"
+#include "msg.h"
+#include "state.h"
+#include "ui.h"
+
+/* The Exchange screen, third action: a correspondent's certificate from
+ * their signed mail or their file.  import_read finds it (a message's
+ * signature is checked first, as `padseal import` does); the screen shows
+ * what was found — addresses, fingerprint, checks, duplicates, a changed
+ * certificate — and only Enter stores it, untrusted. */
+
+/* The passphrase, used only when the file is a message encrypted to you,
+ * and tried on your key before anything is read with it. */
+struct asked {
+	const struct home *h;
+	const struct state *st;
+	const char *pass; /* NULL: none typed */
+	int wanted;       /* an envelope for you was met */
+	int checked, bad;
+	struct err e;
+};
+
+static const char *
+ask_pass(void *arg)
+{
+	struct asked *q = arg;
+
+	q->wanted = 1;
+	if (q->pass == NULL)
+		return NULL;
+	if (!q->checked) {
+		q->checked = 1;
+		q->bad = ident_unlock_check(q->h, q->st, q->pass, &q->e) != 0;
+	}
+	return q->bad ? NULL : q->pass;
+}
+
+void
+import_drop(struct exchange_st *xs)
+{
+	import_free(xs->set);
+	xs->set = NULL;
+	xs->n_certs = xs->n_view = 0;
+}
+
+static void
+fill_views(struct exchange_st *xs, const struct state *st)
+{
+	time_t now = time(NULL);
+
+	xs->n_certs = import_count(xs->set);
+	xs->n_view = xs->n_certs < XVIEW_MAX ? xs->n_certs : XVIEW_MAX;
+	for (size_t i = 0; i < xs->n_view; i++)
+		import_view(xs->set, i, st, now, &xs->view[i]);
+}
+
+int
+import_read_file(struct app *a, struct exchange_st *xs)
+{
+	struct field *pf = &xs->f[X_IPASS];
+	char path[UI_PATH_MAX], label[UI_PATH_MAX];
+	struct asked q = {0};
+	struct msg_ctx ctx = {0};
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct home h = {.lockfd = -1};
+	int rc = -1, field = X_FILE;
+
+	import_drop(xs);
+	ui_path_expand(xs->f[X_FILE].text, path, sizeof path);
+	ui_path_label(path, label, sizeof label);
+	if (path[0] == '\0')
+		return exchange_fail(xs, X_FILE,
+		                     "Type the name of the file they sent: "
+		                     "their mail saved as a file, or their "
+		                     "certificate.");
+	if (file_read(path, FILE_MAX_MSG, &buf, &len, &e) != 0 ||
+	    ui_open(a, &h, HOME_READ, &st, &e) != 0)
+		goto out;
+	q = (struct asked){&h, st,      pf->len ? pf->text : NULL, 0, 0,
+	                   0,  ERR_INIT};
+	ctx = (struct msg_ctx){&h, st, NULL, ask_pass, &q};
+	if (import_read(&ctx, buf, len, label, &xs->set, &e) == 0) {
+		fill_views(xs, st);
+		snprintf(xs->file, sizeof xs->file, "%s", path);
+		xs->stage = XS_PREVIEW;
+		xs->msg[0] = '\0';
+		rc = 0;
+	} else if (q.bad) {
+		e = q.e;
+		field = X_IPASS;
+	} else if (q.wanted && q.pass == NULL) {
+		xs->pass_wanted = 1;
+		xs->f[X_IPASS].hidden = 0;
+		err_clear(&e);
+		err_set(&e,
+		        "%s is encrypted to you: type your key's "
+		        "passphrase to open it, then read it again.",
+		        label);
+		field = X_IPASS;
+	}
+out:
+	field_wipe(pf);
+	file_free_secret(buf, len);
+	ui_close(&h, st);
+	if (rc != 0)
+		exchange_fail(xs, field, e.msg);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* Store what was found, untrusted: the home locked for this moment. */
+static int
+store(struct app *a, struct exchange_st *xs)
+{
+	const char *base = strrchr(xs->file, '/');
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct home h = {.lockfd = -1};
+
+	(void)a;
+	for (size_t i = 0; i < xs->n_view; i++)
+		if (xs->view[i].own)
+			return exchange_fail(
+			        xs, -1,
+			        "This is your own certificate, not "
+			        "a correspondent's: nothing to "
+			        "import. Esc goes back.");
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
+	    import_store(&h, st, xs->set, base ? base + 1 : xs->file, &e) ==
+	            0 &&
+	    (import_added(xs->set) == 0 || state_save(&h, st, &e) == 0)) {
+		fill_views(xs, st);
+		xs->stage = XS_STORED;
+		xs->msg[0] = '\0';
+	} else {
+		exchange_fail(xs, -1, e.msg);
+	}
+	ui_close(&h, st);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Drawing ---- */
+
+/* What one certificate is: name and addresses, key and validity, the
+ * fingerprint to compare.  Returns the row after. */
+static int
+draw_cert(const struct app *a, const struct import_view *v, int y, int end)
+{
+	const struct look *lk = &a->look;
+	const struct peer_info *in = &v->info;
+	char line[1400], grouped[FPR_GROUPED_LEN];
+	size_t main_len = strcspn(in->emails, ",");
+	int w = a->cols - 4;
+
+	snprintf(line, sizeof line, "%s%s<%.*s>", in->name,
+	         in->name[0] ? " " : "", (int)main_len, in->emails);
+	draw_clip(lk, y++, 2, w, line, A_BOLD);
+	if (in->emails[main_len] == ',') {
+		snprintf(line, sizeof line, "also %s",
+		         in->emails + main_len + 1);
+		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	}
+	snprintf(line, sizeof line, "%s, valid %.10s to %.10s", in->key,
+	         in->not_before, in->not_after);
+	draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	if (y + 3 >= end)
+		return y;
+	draw_str(++y, 2, w, "Fingerprint (SHA-256)", lk->attr[R_HEADING]);
+	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
+	y += 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
+	return y;
+}
+
+/* The warnings about one certificate, one line each. */
+static int
+draw_status_lines(const struct app *a, const struct exchange_st *xs,
+                  const struct import_view *v, int y, int end)
+{
+	const struct look *lk = &a->look;
+	int w = a->cols - 6, stored = xs->stage == XS_STORED;
+	char line[600];
+	const char *addr = v->info.emails;
+	size_t al = strcspn(addr, ",");
+
+	if (v->own && y < end) {
+		draw_str(y, 2, 1, lk->sym->bad, lk->attr[R_ERROR]);
+		y += draw_text(lk, y, 4, w, end - y,
+		               "This is your own certificate, not a "
+		               "correspondent's.",
+		               lk->attr[R_ERROR], 1);
+		return y;
+	}
+	if (v->held && !v->added && y < end) {
+		draw_str(y, 2, 1, "i", lk->attr[R_DIM]);
+		y += draw_text(lk, y, 4, w, end - y,
+		               "You hold this certificate already; storing "
+		               "it changes nothing.",
+		               A_NORMAL, 1);
+	}
+	if (v->changed && y < end) {
+		snprintf(line, sizeof line,
+		         "%.*s belonged to a certificate you trusted; this one "
+		         "is DIFFERENT. Verify it by phone before trusting it.",
+		         (int)al, addr);
+		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_ERROR] | A_BOLD);
+		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_ERROR],
+		               1);
+	}
+	if (v->holders > 1 && y < end) {
+		snprintf(line, sizeof line,
+		         "You %s %zu certificates for %.*s; mail programs pick "
+		         "one at random: keep the one you verify.",
+		         stored ? "now hold" : "would hold", v->holders,
+		         (int)al, addr);
+		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_WARN] | A_BOLD);
+		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_WARN], 1);
+	}
+	return y;
+}
+
+void
+import_draw(const struct app *a, const struct exchange_st *xs)
+{
+	static const struct keyhint pre_keys[] = {{"Enter", "store it"},
+	                                          {"Esc", "back"},
+	                                          {"?", "help"},
+	                                          {NULL, NULL}};
+	static const struct keyhint done_keys[] = {{"Enter", "verify"},
+	                                           {"Esc", "home"},
+	                                           {"?", "help"},
+	                                           {NULL, NULL}};
+	const struct look *lk = &a->look;
+	const struct import_view *v = &xs->view[0];
+	int stored = xs->stage == XS_STORED, y = 2, w = a->cols - 4, end;
+	char line[UI_PATH_MAX + 200], where[UI_PATH_MAX], first[256];
+	const char *msg = xs->msg;
+	enum role role = xs->msg_role;
+
+	ui_first_name(v->info.name, v->info.emails, first, sizeof first);
+	if (msg[0] == '\0' && stored) {
+		snprintf(
+		        line, sizeof line,
+		        "Next: call %s and compare fingerprints: a mail proves "
+		        "nothing about who sent it. Enter opens Verify.",
+		        first);
+		msg = line;
+		role = R_NEXT;
+	} else if (msg[0] == '\0' && !v->own) {
+		msg = "Enter stores it, untrusted: you trust it only after "
+		      "comparing fingerprints with them (step 4).";
+		role = R_NEXT;
+	}
+	end = app_frame(a, "Import a certificate", msg, role);
+	ui_path_label(xs->file, where, sizeof where);
+	if (stored) {
+		draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
+		draw_str(y, 4, w - 2,
+		         import_added(xs->set) ? "Imported, not trusted yet."
+		                               : "Nothing new: padseal held it "
+		                                 "already.",
+		         lk->attr[R_DONE] | A_BOLD);
+	} else {
+		snprintf(line, sizeof line, "Found in %s:", where);
+		draw_clip_left(lk, y, 2, w, line, A_NORMAL);
+	}
+	y = draw_cert(a, v, y + 2, end);
+	y = draw_status_lines(a, xs, v, y, end);
+	if (xs->n_certs > 1 && y < end) {
+		size_t o = (size_t)snprintf(line, sizeof line,
+		                            "The file holds %zu certificates; "
+		                            "all are %s:",
+		                            xs->n_certs,
+		                            stored ? "stored" : "taken");
+
+		for (size_t i = 1; i < xs->n_view && o < sizeof line; i++)
+			o += (size_t)snprintf(
+			        line + o, sizeof line - o, " %.*s",
+			        (int)strcspn(xs->view[i].info.emails, ","),
+			        xs->view[i].info.emails);
+		y += draw_text(lk, y, 2, w, end - y, line, lk->attr[R_WARN], 1);
+	}
+	if (y + 1 < end) {
+		draw_str(y + 1, 2, w, "Checks of the certificate",
+		         lk->attr[R_HEADING]);
+		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end,
+		             "padseal lint shows them all");
+	}
+	draw_status(lk, a->rows, a->cols, stored ? done_keys : pre_keys);
+}
+
+int
+import_key(struct app *a, struct exchange_st *xs, int ch)
+{
+	char hex[65];
+
+	switch (ch) {
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (xs->stage == XS_PREVIEW)
+			return store(a, xs);
+		/* Stored: on to the phone call. */
+		snprintf(hex, sizeof hex, "%s", xs->view[0].info.hex);
+		return APP_POP | scr_verify_open(a, hex);
+	case 27:
+		if (xs->stage == XS_STORED)
+			return APP_HANDLED | APP_POP;
+		import_drop(xs);
+		xs->stage = XS_FORM;
+		xs->msg[0] = '\0';
+		return APP_HANDLED | APP_REDRAW;
+	case 'q':
+		return xs->stage == XS_STORED ? APP_HANDLED | APP_POP : 0;
+	}
+	return 0;
+}

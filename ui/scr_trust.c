@@ -1,0 +1,541 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "form.h"
+#include "fpr.h"
+#include "peer.h"
+#include "state.h"
+#include "trust.h"
+#include "ui.h"
+#include "util.h"
+
+/* The Trust screen: the correspondent's certificate (who, key, validity,
+ * fingerprint), what padseal thinks of it now, its checks, and one
+ * deliberate action that trusts it and records how it was verified, as
+ * `padseal trust --verified` does.  Lint errors need an extra
+ * confirmation (the --force of the command line, recorded); an expired
+ * certificate is refused with the reason.  Trust can be withdrawn here
+ * too (`untrust`). */
+
+#define LABEL_W 10
+
+enum { T_METHOD, T_TRUST, T_UNTRUST, T_COUNT };
+enum tq { TQ_NONE, TQ_FORCE, TQ_UNTRUST };
+
+static const char *const methods[] = {"phone", "in-person", "other"};
+static const char *const method_items[] = {
+        "by phone: you read the fingerprints to each other on a call",
+        "in person: you compared them face to face",
+        "other: another channel you are sure of",
+};
+
+struct trust_st {
+	char hex[65];
+	char method_in[16]; /* Verify matched just now, this way ("") */
+	struct peer_info *info;
+	char email[320], first[128];
+	int trusted, forced, retired, changed;
+	char verified[16], verified_at[24], received[24], source[256];
+	char until[24], rejected[24], previous[96];
+	size_t dups;
+	char refusal[600]; /* why trust_check refuses even with force */
+	size_t lint_errors;
+	struct field f[T_COUNT];
+	struct form form;
+	int done; /* trusted just now */
+	struct trust_done td;
+	enum tq q;
+	int answer;
+	char msg[900];
+	enum role msg_role;
+};
+
+/* ---- Loading ---- */
+
+static void
+copy(char *dst, size_t len, const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+
+	snprintf(dst, len, "%s", v != NULL ? v : "");
+}
+
+static int
+load(const struct app *a, struct trust_st *ts, struct err *e)
+{
+	struct lint_report lint;
+	struct trust_status s;
+	struct err why = ERR_INIT;
+	struct state *st = NULL;
+	struct rec *r;
+	struct home h = {.lockfd = -1};
+	int rc = -1;
+
+	if (ts->info == NULL &&
+	    (ts->info = calloc(1, sizeof *ts->info)) == NULL)
+		return err_set(e, "out of memory");
+	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
+		goto out;
+	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
+		err_set(e, "That certificate is no longer in this home.");
+		goto out;
+	}
+	if (peer_info(&h, r, time(NULL), ts->info, e) != 0)
+		goto out;
+	copy(ts->email, sizeof ts->email, r, "email");
+	ui_first_name(ts->info->name, ts->email, ts->first, sizeof ts->first);
+	copy(ts->verified, sizeof ts->verified, r, "verified");
+	copy(ts->verified_at, sizeof ts->verified_at, r, "verified-at");
+	copy(ts->received, sizeof ts->received, r, "received");
+	copy(ts->source, sizeof ts->source, r, "source");
+	copy(ts->until, sizeof ts->until, r, "untrusted-at");
+	copy(ts->rejected, sizeof ts->rejected, r, "rejected-at");
+	ts->forced =
+	        rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0;
+	trust_status_rec(st, r, &s);
+	ts->trusted = s.trusted;
+	ts->retired = s.retired;
+	ts->changed = s.changed;
+	snprintf(ts->previous, sizeof ts->previous, "%s", s.previous);
+	ts->dups = 0;
+	for (struct rec *o = state_first(st, "peer"); o;
+	     o = state_next(o, "peer"))
+		ts->dups += o != r && !trust_retired(o) &&
+		            peer_shares_address(r, o);
+	/* What trusting would meet: force only passes lint errors, never an
+	 * expired certificate. */
+	ts->refusal[0] = '\0';
+	if (trust_check(&h, r, 1, time(NULL), &lint, &why) != 0)
+		snprintf(ts->refusal, sizeof ts->refusal, "%s", why.msg);
+	ts->lint_errors = lint_count(&ts->info->lint, LINT_ERROR);
+	rc = 0;
+out:
+	ui_close(&h, st);
+	return rc;
+}
+
+static void
+labels(struct trust_st *ts)
+{
+	struct field *f = ts->f;
+
+	f[T_TRUST].label = ts->trusted ? "Record this verification again"
+	                               : "Trust this certificate";
+	f[T_UNTRUST].label =
+	        ts->trusted ? "Withdraw trust" : "Set it aside: never trust it";
+	f[T_UNTRUST].hidden = ts->retired;
+	if (ts->form.focus == T_UNTRUST && f[T_UNTRUST].hidden)
+		form_focus(&ts->form, T_TRUST);
+}
+
+/* ---- Acting ---- */
+
+static int
+fail(struct trust_st *ts, const char *msg)
+{
+	snprintf(ts->msg, sizeof ts->msg, "%s", msg);
+	ts->msg_role = R_ERROR;
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* As `padseal trust --verified METHOD [--force]`: checked again with the
+ * home locked, recorded, saved. */
+static int
+do_trust(const struct app *a, struct trust_st *ts, int force)
+{
+	const char *method = methods[ts->f[T_METHOD].sel];
+	struct lint_report lint;
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct rec *r = NULL;
+	struct home h = {.lockfd = -1};
+	time_t now = time(NULL);
+
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
+	    (r = peer_by_hex(st, ts->hex)) == NULL)
+		err_set(&e, "That certificate is no longer in this home.");
+	if (r != NULL && trust_check(&h, r, force, now, &lint, &e) == 0 &&
+	    trust_apply(&h, st, r, method, force, now, &ts->td, &e) == 0 &&
+	    state_save(&h, st, &e) == 0)
+		ts->done = 1;
+	ui_close(&h, st);
+	if (!ts->done)
+		return fail(ts, e.msg);
+	ts->msg[0] = '\0';
+	load(a, ts, &e);
+	labels(ts);
+	return APP_HANDLED | APP_REDRAW;
+}
+
+static int
+ask_trust(struct app *a, struct trust_st *ts)
+{
+	static const char *const buttons[] = {"Trust it anyway", "Cancel"};
+	char text[900];
+
+	if (ts->refusal[0] != '\0')
+		return fail(ts, ts->refusal);
+	if (ts->lint_errors == 0)
+		return do_trust(a, ts, 0);
+	snprintf(text, sizeof text,
+	         "This certificate has %zu lint error%s (shown under Checks): "
+	         "some mail programs reject it, whatever you do here. Better: "
+	         "ask %s for a new certificate.\n\nTrusting it anyway is "
+	         "recorded as forced.",
+	         ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
+	ts->q = TQ_FORCE;
+	return app_ask(a, "Lint errors", text, buttons, 2, &ts->answer);
+}
+
+static int
+ask_untrust(struct app *a, struct trust_st *ts)
+{
+	static const char *const buttons[] = {"Yes", "Cancel"};
+	char text[700];
+
+	snprintf(text, sizeof text,
+	         ts->trusted
+	                 ? "Stop trusting %s's certificate? Mail signed with "
+	                   "it then shows as not trusted. padseal keeps it, "
+	                   "so old signed mail stays checkable."
+	                 : "Set %s's certificate aside? padseal then stops "
+	                   "asking you to verify it and keeps it only to "
+	                   "check old mail.",
+	         ts->first);
+	ts->q = TQ_UNTRUST;
+	return app_ask(a, ts->trusted ? "Withdraw trust" : "Set aside", text,
+	               buttons, 2, &ts->answer);
+}
+
+/* As `padseal untrust`. */
+static int
+do_untrust(const struct app *a, struct trust_st *ts)
+{
+	struct err e = ERR_INIT;
+	struct state *st = NULL;
+	struct rec *r = NULL;
+	struct home h = {.lockfd = -1};
+	enum untrust_done d = UNTRUST_ALREADY;
+	int ok = 0;
+
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
+	    (r = peer_by_hex(st, ts->hex)) == NULL)
+		err_set(&e, "That certificate is no longer in this home.");
+	if (r != NULL) {
+		d = trust_withdraw(st, r, time(NULL));
+		ok = d == UNTRUST_ALREADY || state_save(&h, st, &e) == 0;
+	}
+	ui_close(&h, st);
+	if (!ok)
+		return fail(ts, e.msg);
+	load(a, ts, &e);
+	labels(ts);
+	snprintf(ts->msg, sizeof ts->msg, "%s",
+	         d == UNTRUST_WITHDRAWN
+	                 ? "No longer trusted. padseal keeps the certificate, "
+	                   "so old signed mail stays checkable."
+	                 : "Set aside: padseal keeps it only to check old "
+	                   "mail.");
+	ts->msg_role = R_WARN;
+	return APP_HANDLED | APP_REDRAW;
+}
+
+/* ---- Drawing ---- */
+
+static const char *
+method_text(const char *m)
+{
+	return strcmp(m, "phone") == 0       ? "by phone"
+	       : strcmp(m, "in-person") == 0 ? "in person"
+	                                     : "by other means";
+}
+
+/* Who, key, validity, fingerprint.  Returns the row after. */
+static int
+draw_cert(const struct app *a, const struct trust_st *ts, int y)
+{
+	const struct look *lk = &a->look;
+	const struct peer_info *in = ts->info;
+	size_t ml = strcspn(in->emails, ",");
+	char line[1400], grouped[FPR_GROUPED_LEN];
+	int w = a->cols - 4;
+
+	snprintf(line, sizeof line, "%s%s<%s>", in->name,
+	         in->name[0] ? " " : "", ts->email);
+	draw_clip(lk, y++, 2, w, line, A_BOLD);
+	if (in->emails[ml] == ',') {
+		snprintf(line, sizeof line, "also %s", in->emails + ml + 1);
+		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	}
+	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s",
+	         in->key, in->not_after, ts->received,
+	         ts->source[0] ? " from " : "", ts->source);
+	draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
+	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
+	return y + 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
+}
+
+/* One line with a symbol: returns the row after. */
+static int
+mark_line(const struct app *a, int y, const char *sym, enum role role,
+          const char *text, int end)
+{
+	const struct look *lk = &a->look;
+
+	if (y >= end)
+		return y;
+	draw_str(y, 2, 1, sym, lk->attr[role] | A_BOLD);
+	return y + draw_text(lk, y, 4, a->cols - 6, end - y, text,
+	                     lk->attr[role], 1);
+}
+
+static int
+draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
+{
+	const struct look *lk = &a->look;
+	char line[700];
+
+	if (ts->trusted) {
+		snprintf(line, sizeof line, "Trusted: verified %s on %.10s%s.",
+		         method_text(ts->verified), ts->verified_at,
+		         ts->forced ? ", forced past lint errors" : "");
+		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
+	} else if (ts->until[0] != '\0') {
+		snprintf(line, sizeof line,
+		         "Not trusted: was trusted until %.10s.", ts->until);
+		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
+	} else if (ts->rejected[0] != '\0') {
+		snprintf(line, sizeof line, "Not trusted: set aside on %.10s.",
+		         ts->rejected);
+		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
+	} else {
+		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.",
+		              end);
+	}
+	if (ts->method_in[0] != '\0') {
+		snprintf(line, sizeof line,
+		         "You and %s compared every group just now (%s).",
+		         ts->first, method_text(ts->method_in));
+		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
+	}
+	if (ts->changed && !ts->trusted) {
+		snprintf(line, sizeof line,
+		         "An address of it belonged to a certificate you "
+		         "trusted%s%s: verify this one by phone first.",
+		         ts->previous[0] ? ", " : "", ts->previous);
+		y = mark_line(a, y, lk->sym->warn, R_ERROR, line, end);
+	}
+	if (ts->dups > 0) {
+		snprintf(line, sizeof line,
+		         "padseal holds another certificate for %s; trusting "
+		         "this one withdraws trust from the other.",
+		         ts->email);
+		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
+	}
+	if (ts->refusal[0] != '\0')
+		y = mark_line(a, y, lk->sym->bad, R_ERROR, ts->refusal, end);
+	return y;
+}
+
+static void
+draw_form(const struct app *a, const struct trust_st *ts)
+{
+	const struct look *lk = &a->look;
+	struct keyhint keys[10];
+	char title[400];
+	int y, end, fh, w = a->cols - 4;
+
+	snprintf(title, sizeof title, "Trust %s", ts->email);
+	end = app_frame(a, title, ts->msg, ts->msg_role);
+	fh = form_height(lk, &ts->form, w);
+	y = draw_cert(a, ts, 2);
+	y = draw_state(a, ts, y + 1, end - fh - 1);
+	if (y + 2 < end - fh - 1) {
+		draw_str(y + 1, 2, w, "Checks of the certificate",
+		         lk->attr[R_HEADING]);
+		ui_draw_lint(lk, &ts->info->lint, y + 2, 2, w, end - fh - 1,
+		             "padseal lint shows them all");
+	}
+	form_draw(lk, &ts->form, end - fh, 2, w, fh);
+	form_hints(lk, &ts->form, NULL, "home", keys, 10);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+draw_done(const struct app *a, const struct trust_st *ts)
+{
+	static const struct keyhint keys[] = {{"Enter", "test"},
+	                                      {"Esc", "home"},
+	                                      {"?", "help"},
+	                                      {NULL, NULL}};
+	const struct look *lk = &a->look;
+	char title[400], line[900];
+	int y = 2, w = a->cols - 4, end;
+
+	snprintf(title, sizeof title, "Trust %s", ts->email);
+	snprintf(line, sizeof line,
+	         "Next: test. You and %s send each other the four kinds of "
+	         "message and check what arrives. Enter opens the test.",
+	         ts->first);
+	end = app_frame(a, title, line, R_NEXT);
+	snprintf(line, sizeof line, "%s %s's certificate, verified %s.",
+	         ts->td.was_trusted ? "Still trusting" : "Trusted", ts->first,
+	         method_text(ts->verified));
+	y = mark_line(a, y, lk->sym->ok, R_DONE, line, end) + 1;
+	y = draw_cert(a, ts, y) + 1;
+	snprintf(line, sizeof line,
+	         "Only this exact certificate is trusted: a new certificate "
+	         "for %s will need verifying again.",
+	         ts->email);
+	y += 1 + draw_text(lk, y, 2, w, end - y, line, A_NORMAL, 1);
+	if (ts->td.forced)
+		y = mark_line(
+		        a, y, lk->sym->warn, R_WARN,
+		        "Trusted despite its lint errors (recorded): mail "
+		        "programs may still reject it.",
+		        end);
+	if (ts->td.was_changed)
+		y = mark_line(a, y, "i", R_DIM,
+		              "It had been flagged as changed; you verified "
+		              "this one, so the flag is cleared.",
+		              end);
+	if (ts->td.n_superseded > 0)
+		mark_line(a, y, "i", R_DIM,
+		          "The earlier certificate for the same address is no "
+		          "longer trusted; padseal keeps it so old signed mail "
+		          "stays checkable.",
+		          end);
+	draw_status(lk, a->rows, a->cols, keys);
+}
+
+static void
+trust_draw(const struct app *a, const void *st)
+{
+	const struct trust_st *ts = st;
+
+	if (ts->done)
+		draw_done(a, ts);
+	else
+		draw_form(a, ts);
+}
+
+/* ---- Keys and life cycle ---- */
+
+static int
+trust_key(struct app *a, void *st, int ch)
+{
+	struct trust_st *ts = st;
+	char hex[65];
+	int r;
+
+	if (ts->done) {
+		if (ch == 27 || ch == 'q')
+			return APP_HANDLED | APP_POP;
+		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+			return 0;
+		snprintf(hex, sizeof hex, "%s", ts->hex);
+		return APP_POP | scr_matrix_open(a, hex);
+	}
+	if (ch == 27)
+		return APP_HANDLED | APP_POP;
+	r = form_key(&ts->form, ch);
+	if (r == FORM_IGNORED)
+		return 0;
+	if (r == FORM_EDITED)
+		ts->msg[0] = '\0';
+	if (r != FORM_PRESSED)
+		return APP_HANDLED | APP_REDRAW;
+	return ts->form.focus == T_TRUST ? ask_trust(a, ts)
+	                                 : ask_untrust(a, ts);
+}
+
+static int
+trust_resume(struct app *a, void *st)
+{
+	struct trust_st *ts = st;
+	enum tq q = ts->q;
+	int answer = ts->answer;
+
+	ts->q = TQ_NONE;
+	ts->answer = -1;
+	if (answer != 0)
+		return APP_REDRAW;
+	if (q == TQ_FORCE)
+		return do_trust(a, ts, 1);
+	if (q == TQ_UNTRUST)
+		return do_untrust(a, ts);
+	return APP_REDRAW;
+}
+
+static int
+trust_enter(struct app *a, void *st)
+{
+	struct trust_st *ts = st;
+	struct field *f = ts->f;
+	struct err e = ERR_INIT;
+	const char *want;
+	int sel = 0;
+
+	if (load(a, ts, &e) != 0) {
+		app_message_help(a, "Trust", e.msg, "trust");
+		return -1;
+	}
+	f[T_METHOD] = (struct field){
+	        .kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
+	for (int i = 0; i < 3; i++)
+		f[T_METHOD].items[i] = method_items[i];
+	want = ts->method_in[0] ? ts->method_in : ts->verified;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(want, methods[i]) == 0)
+			sel = i;
+	f[T_METHOD].sel = f[T_METHOD].hl = sel;
+	f[T_TRUST] = (struct field){.kind = FIELD_BUTTON, .gap = 1};
+	f[T_UNTRUST] = (struct field){.kind = FIELD_BUTTON};
+	ts->form = (struct form){.f = ts->f,
+	                         .n = T_COUNT,
+	                         /* Verify chose the method already. */
+	                         .focus = ts->method_in[0] ? T_TRUST : T_METHOD,
+	                         .dflt = T_TRUST,
+	                         .label_w = LABEL_W};
+	labels(ts);
+	ts->answer = -1;
+	return 0;
+}
+
+static void
+trust_leave(struct app *a, void *st)
+{
+	struct trust_st *ts = st;
+
+	(void)a;
+	free(ts->info);
+	ts->info = NULL;
+}
+
+static const struct screen_ops trust_ops = {
+        .name = "trust",
+        .help = "trust",
+        .modal = 0,
+        .enter = trust_enter,
+        .draw = trust_draw,
+        .key = trust_key,
+        .resume = trust_resume,
+        .leave = trust_leave,
+};
+
+int
+scr_trust_open(struct app *a, const char *hex, const char *method)
+{
+	struct trust_st *ts = calloc(1, sizeof *ts);
+
+	if (ts != NULL) {
+		snprintf(ts->hex, sizeof ts->hex, "%s", hex);
+		snprintf(ts->method_in, sizeof ts->method_in, "%s",
+		         method != NULL ? method : "");
+	}
+	return app_push(a, &trust_ops, ts);
+}

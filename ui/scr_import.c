@@ -22,29 +22,6 @@
 
 /* The passphrase, used only when the file is a message encrypted to you,
  * and tried on your key before anything is read with it. */
-struct asked {
-	const struct home *h;
-	const struct state *st;
-	const char *pass; /* NULL: none typed */
-	int wanted;       /* an envelope for you was met */
-	int checked, bad;
-	struct err e;
-};
-
-static const char *
-ask_pass(void *arg)
-{
-	struct asked *q = arg;
-
-	q->wanted = 1;
-	if (q->pass == NULL)
-		return NULL;
-	if (!q->checked) {
-		q->checked = 1;
-		q->bad = ident_unlock_check(q->h, q->st, q->pass, &q->e) != 0;
-	}
-	return q->bad ? NULL : q->pass;
-}
 
 void
 import_drop(struct exchange_st *xs)
@@ -70,7 +47,7 @@ import_read_file(struct app *a, struct exchange_st *xs)
 {
 	struct field *pf = &xs->f[X_IPASS];
 	char path[UI_PATH_MAX], label[UI_PATH_MAX];
-	struct asked q = {0};
+	struct ui_asker q = {0};
 	struct msg_ctx ctx = {0};
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
@@ -90,9 +67,8 @@ import_read_file(struct app *a, struct exchange_st *xs)
 	if (file_read(path, FILE_MAX_MSG, &buf, &len, &e) != 0 ||
 	    ui_open(a, &h, HOME_READ, &st, &e) != 0)
 		goto out;
-	q = (struct asked){&h, st,      pf->len ? pf->text : NULL, 0, 0,
-	                   0,  ERR_INIT};
-	ctx = (struct msg_ctx){&h, st, NULL, ask_pass, &q};
+	ui_asker_init(&q, &h, st, pf->len ? pf->text : NULL);
+	ctx = (struct msg_ctx){&h, st, NULL, ui_asker_ask, &q};
 	if (import_read(&ctx, buf, len, label, &xs->set, &e) == 0) {
 		fill_views(xs, st);
 		snprintf(xs->file, sizeof xs->file, "%s", path);

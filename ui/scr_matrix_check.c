@@ -74,31 +74,6 @@ files_of(const char *path, char (*out)[UI_PATH_MAX], struct err *e)
 	return k;
 }
 
-/* The passphrase, asked only for an envelope addressed to you, and tried
- * on your key first: a typing error must not be recorded as a failed
- * test. */
-struct asked {
-	const struct home *h;
-	const struct state *st;
-	const char *pass;
-	int wanted, checked, bad;
-	struct err e;
-};
-
-static const char *
-ask_pass(void *arg)
-{
-	struct asked *q = arg;
-
-	q->wanted = 1;
-	if (q->pass == NULL)
-		return NULL;
-	if (!q->checked) {
-		q->checked = 1;
-		q->bad = ident_unlock_check(q->h, q->st, q->pass, &q->e) != 0;
-	}
-	return q->bad ? NULL : q->pass;
-}
 
 struct checked {
 	struct matrix_result res;
@@ -158,7 +133,7 @@ judge_files(const struct app *a, struct matrix_st *ms,
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	struct ident me = {0};
-	struct asked q = {0};
+	struct ui_asker q = {0};
 	struct msg_ctx ctx;
 	struct home h = {.lockfd = -1};
 	int found = 0, judged = 0, rc = -1;
@@ -166,9 +141,8 @@ judge_files(const struct app *a, struct matrix_st *ms,
 	if (ui_open(a, &h, HOME_READ, &st, &e) != 0 ||
 	    (found = ident_current(&h, st, &me, &e)) < 0)
 		goto out;
-	q = (struct asked){&h, st,      pass->len ? pass->text : NULL, 0, 0,
-	                   0,  ERR_INIT};
-	ctx = (struct msg_ctx){&h, st, NULL, ask_pass, &q};
+	ui_asker_init(&q, &h, st, pass->len ? pass->text : NULL);
+	ctx = (struct msg_ctx){&h, st, NULL, ui_asker_ask, &q};
 	for (int i = 0; i < n; i++) {
 		ck[i].judged =
 		        matrix_check_file(&ctx, found ? &me : NULL, files[i],

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ident.h"
 #include "util.h"
 
 /* ---- Paths ---- */
@@ -332,4 +333,26 @@ ui_first_name(const char *name, const char *email, char *buf, size_t len)
 		snprintf(buf, len, "%s", email != NULL ? email : "them");
 	else
 		snprintf(buf, len, "%.*s", (int)n, name);
+}
+
+void
+ui_asker_init(struct ui_asker *q, const struct home *h,
+              const struct state *st, const char *pass)
+{
+	*q = (struct ui_asker){.h = h, .st = st, .pass = pass, .e = ERR_INIT};
+}
+
+const char *
+ui_asker_ask(void *arg)
+{
+	struct ui_asker *q = arg;
+
+	q->wanted = 1;
+	if (q->pass == NULL)
+		return NULL;
+	if (!q->checked) {
+		q->checked = 1;
+		q->bad = ident_unlock_check(q->h, q->st, q->pass, &q->e) != 0;
+	}
+	return q->bad ? NULL : q->pass;
 }

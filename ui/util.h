@@ -56,4 +56,20 @@ void ui_hex_of_colon(const char *colon, char hex[65]);
  * the address when there is no name. */
 void ui_first_name(const char *name, const char *email, char *buf, size_t len);
 
+/* The passphrase a form holds, handed to msg_open (msg_ctx.ask_pass) only
+ * when it meets an envelope addressed to you, and tried on your key the
+ * first time, so a typing error is reported as such, not as a failed
+ * message.  After the read: `wanted` an envelope needed it, `bad` it does
+ * not unlock your key (`e` says why). */
+struct ui_asker {
+	const struct home *h;
+	const struct state *st;
+	const char *pass; /* NULL: none typed */
+	int wanted, checked, bad;
+	struct err e;
+};
+void ui_asker_init(struct ui_asker *q, const struct home *h,
+                   const struct state *st, const char *pass);
+const char *ui_asker_ask(void *arg);
+
 #endif

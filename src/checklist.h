@@ -1,53 +1,91 @@
-/* checklist — the six steps and their state, derived from the home: what the
- * dashboard shows and what `status` prints. */
+/* checklist — the six steps and where the user stands, derived from the
+ * home's state: what `status` prints and the wizard's home shows.  Pure
+ * data: the next step and the problems are returned as what and whom, and
+ * each front end phrases them in its own words. */
 #ifndef PADSEAL_CHECKLIST_H
 #define PADSEAL_CHECKLIST_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 #include "home.h"
 #include "ident.h"
+#include "state.h"
 
 enum step_id { STEP_CREATE, STEP_BACKUP, STEP_EXCHANGE, STEP_VERIFY,
-	       STEP_TRUST, STEP_TEST, STEP_COUNT };
-enum cell_state { CELL_TODO, CELL_SENT, CELL_PASSED, CELL_FAILED };
-enum cell_kind { KIND_PLAIN, KIND_SIGNED, KIND_ENCRYPTED, KIND_SIGNED_ENCRYPTED,
-		 KIND_COUNT };
-enum cell_dir { DIR_OUT, DIR_IN, DIR_COUNT };
+               STEP_TRUST, STEP_TEST, STEP_COUNT };
 
+/* How the home sees one correspondent certificate. */
 struct peer_progress {
-	char *email;          /* main address of the certificate */
-	char fpr[96];         /* SHA-256 colon form */
-	int step[STEP_COUNT]; /* only EXCHANGE..TEST are meaningful */
-	const char *verified; /* NULL, "phone", "in-person", "other" */
-	int trusted, duplicate, changed;
-	int retired;          /* trust withdrawn, superseded or set aside: kept
-	                         to check old mail, left out of the steps */
-	enum cell_state cell[DIR_COUNT][KIND_COUNT];
+	const struct st_peer *p;       /* borrowed from the state */
+	int step[STEP_COUNT];          /* only EXCHANGE..TEST are meaningful */
+	int trusted;                   /* trust.h: this certificate is pinned */
+	int retired;                   /* trust withdrawn, superseded or set
+	                                  aside: kept for old mail, not a step */
+	int duplicate;                 /* another certificate in use shares an
+	                                  address with it */
+	const struct st_peer *changed; /* not NULL: an address of it belonged
+	                                  to this other, verified certificate */
+	int passed;                    /* test cells passed, 0..8 */
 };
+
+/* Something the user should know, as data. */
+enum problem_kind {
+	PROB_LINT_ERRORS,   /* the user's certificate: `count` lint errors */
+	PROB_EXPIRED,       /* the user's certificate expired on `date` */
+	PROB_EXPIRES_SOON,  /* ... expires on `date`, within 60 days */
+	PROB_BACKUP_STALE,  /* the newest backup (`date`) holds an older one */
+	PROB_NEVER_BACKED_UP,
+	PROB_PEER_CHANGED,  /* peer `peer` differs from the one verified */
+	PROB_PEER_DUPLICATE,/* peer `peer` shares an address with another */
+};
+struct problem {
+	enum problem_kind kind;
+	size_t peer;                  /* index into peers, for PROB_PEER_* */
+	size_t count;
+	char date[ISO_TIME_LEN];
+};
+
+/* What to do next: the first step not done and, for a correspondent's
+ * step, the first correspondent it is not done for. */
+struct next_step {
+	enum step_id step;      /* STEP_COUNT when everything is done */
+	size_t peer;            /* index into peers, or NO_PEER */
+	int changed;            /* verify again: that certificate changed */
+	int by_fingerprint;     /* the peer's address has several
+	                           certificates: name it by fingerprint */
+};
+#define NO_PEER ((size_t)-1)
+
+#define CHECKLIST_PROBLEMS_MAX 16
 
 struct checklist {
 	int has_ident;
-	struct ident ident;   /* valid when has_ident */
+	struct ident ident;         /* valid when has_ident */
 	size_t n_archived;
-	int backed_up;        /* the current identity has a checked backup */
-	int step[STEP_COUNT]; /* 1 done, 0 to do; per-peer steps: done for all */
-	struct peer_progress *peers;
-	size_t n_peers;
-	enum step_id next_step; /* first step not done (STEP_COUNT when all) */
-	char next[256];       /* one sentence: what to do next */
-	char *problems[16];   /* sentences: lint, expiry, duplicates, ... */
-	size_t n_problems;
+	int backed_up;              /* the current identity has a backup */
+	int step[STEP_COUNT];       /* 1 done; per-peer steps: done for all */
+	struct peer_progress *peers;/* every correspondent certificate, in
+	                               the state's order */
+	size_t n_peers, n_active;   /* all, and those not retired */
+	struct next_step next;
+	struct problem problems[CHECKLIST_PROBLEMS_MAX];
+	size_t n_problems;          /* shown (most important first) */
+	size_t n_problems_all;      /* all there are */
 };
 
-/* Read the home (read-only) and derive the checklist. */
-int checklist_load(const struct home *h, struct checklist *cl, struct err *e);
+/* Derive the checklist from `st` at `now` (the current identity's files
+ * are read from `h`).  Reads only. */
+int checklist_build(const struct home *h, const struct state *st, time_t now,
+                    struct checklist *cl, struct err *e);
 void checklist_free(struct checklist *cl);
 
-const char *step_name(enum step_id s);   /* "create", "backup", ... */
-const char *step_title(enum step_id s);  /* "Create your credential", ... */
-const char *cell_state_name(enum cell_state c); /* "todo", "sent", ... */
-const char *cell_kind_name(enum cell_kind k);   /* "plain", ... */
+/* One correspondent's progress (what checklist_build fills for each). */
+void checklist_peer(const struct state *st, const struct st_peer *p,
+                    struct peer_progress *out);
+
+const char *step_name(enum step_id s);  /* "create", "backup", ... */
+const char *step_title(enum step_id s); /* "Create your credential", ... */
 
 #endif

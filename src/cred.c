@@ -481,6 +481,19 @@ cert_emails(X509 *cert, char ***out)
 	return n;
 }
 
+size_t
+cert_email_count(X509 *cert)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+
+	for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++)
+		n += sk_GENERAL_NAME_value(gens, i)->type == GEN_EMAIL;
+	GENERAL_NAMES_free(gens);
+	ERR_clear_error();
+	return n;
+}
+
 void
 cert_emails_free(char **list, size_t n)
 {

@@ -81,6 +81,9 @@ unsigned char *cert_to_der(X509 *cert, size_t *len);
  * strings freed with cert_emails_free(). */
 size_t cert_emails(X509 *cert, char ***out);
 void cert_emails_free(char **list, size_t n);
+/* How many rfc822Name addresses its subjectAltName holds (before taking
+ * them: a hostile certificate may hold very many). */
+size_t cert_email_count(X509 *cert);
 
 /* The subject's common name (or "" when none), malloc'd. */
 char *cert_common_name(X509 *cert);

@@ -91,6 +91,7 @@ err_clear(struct err *e)
 	if (e == NULL)
 		return;
 	e->set = 0;
+	e->code = ERR_DATA;
 	e->msg[0] = e->detail[0] = '\0';
 }
 
@@ -110,5 +111,13 @@ err_wrap(struct err *e, const struct err *sub, const char *head)
 	err_set(e, "%s: %s", head, sub->msg);
 	if (fresh)
 		snprintf(e->detail, sizeof e->detail, "%s", sub->detail);
+	return -1;
+}
+
+int
+err_code(struct err *e, enum err_code code)
+{
+	if (e != NULL && e->set && e->code == ERR_DATA)
+		e->code = code;
 	return -1;
 }

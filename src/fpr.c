@@ -140,3 +140,32 @@ fpr_parse(const char *s, unsigned char *out, size_t max)
 	}
 	return n;
 }
+
+void
+fpr_isn_of(const X509_NAME *issuer, const ASN1_INTEGER *serial,
+           char out[FPR_ISN_LEN])
+{
+	unsigned char *name = NULL, *num = NULL, d[EVP_MAX_MD_SIZE];
+	int nlen = i2d_X509_NAME(issuer, &name);
+	int slen = i2d_ASN1_INTEGER(serial, &num);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 0;
+
+	out[0] = '\0';
+	if (ctx != NULL && nlen > 0 && slen > 0 &&
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, name, (size_t)nlen) == 1 &&
+	    EVP_DigestUpdate(ctx, num, (size_t)slen) == 1 &&
+	    EVP_DigestFinal_ex(ctx, d, &n) == 1 && n >= 8)
+		fpr_hex(d, 8, out);
+	ERR_clear_error();
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_free(name);
+	OPENSSL_free(num);
+}
+
+void
+fpr_isn(X509 *cert, char out[FPR_ISN_LEN])
+{
+	fpr_isn_of(X509_get_issuer_name(cert), X509_get0_serialNumber(cert), out);
+}

@@ -47,6 +47,18 @@ void fpr_grouped(const unsigned char *d, size_t n, char *out, size_t len);
 void fpr_cert_colon(struct x509_st *cert, char out[FPR_COLON_LEN]);
 void fpr_cert_hex(struct x509_st *cert, char out[FPR_HEX_LEN]);
 
+/* The issuer-and-serial key of a certificate: the first 16 hex digits of
+ * the SHA-256 of its issuer name (DER) followed by its serial number (DER),
+ * what a signature or an envelope names a certificate by.  fpr_isn_of
+ * computes it from the two as a message gives them (X509_NAME,
+ * ASN1_INTEGER).  `out` holds 17 bytes; "" when they cannot be encoded. */
+#define FPR_ISN_LEN 17
+struct X509_name_st;
+struct asn1_string_st;
+void fpr_isn(struct x509_st *cert, char out[FPR_ISN_LEN]);
+void fpr_isn_of(const struct X509_name_st *issuer,
+                const struct asn1_string_st *serial, char out[FPR_ISN_LEN]);
+
 /* The bytes of a fingerprint written in hex, with or without ':' between
  * the pairs ("AB:CD:..." or "ABCD..."), into out[max]: what the home's
  * records hold, back as the digest compare_group takes.  Returns the byte

@@ -18,28 +18,13 @@
 #include "fpr.h"
 #include "ident.h"
 #include "pass.h"
+#include "xalloc.h"
 
-#define REC "identity"
 
 struct newkey {
 	EVP_PKEY *pkey;
 	enum key_type type;
 };
-
-void
-iso_time(time_t t, char buf[24])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void
-iso_now(char buf[24])
-{
-	iso_time(time(NULL), buf);
-}
 
 void
 ident_clear(struct ident *id)
@@ -68,7 +53,7 @@ ident_file(const struct home *h, const char *hex, const char *name)
 
 /* Fill `id` from a certificate. */
 static void
-fill(struct ident *id, X509 *cert)
+fill(struct ident *id, X509 *cert, time_t now)
 {
 	unsigned char d[FPR_MAX];
 	size_t n;
@@ -86,7 +71,7 @@ fill(struct ident *id, X509 *cert)
 	asn1_time_iso(X509_get0_notBefore(cert), id->not_before, sizeof id->not_before);
 	asn1_time_iso(X509_get0_notAfter(cert), id->not_after, sizeof id->not_after);
 	id->not_after_t = asn1_time_t(X509_get0_notAfter(cert));
-	lint_cert(cert, NULL, time(NULL), &id->lint);
+	lint_cert(cert, NULL, now, &id->lint);
 }
 
 static int
@@ -160,52 +145,40 @@ count_chain(const struct home *h, const char *hex)
 	return n;
 }
 
-/* The newest "backup fpr=HEX" record of `id` into its backup fields. */
+/* The newest backup record of `id` into its backup fields. */
 static void
 backup_info(const struct state *st, struct ident *id)
 {
-	const struct rec *best = NULL;
+	const struct st_backup *b = state_backup_newest(st, id->hex);
 
-	for (struct rec *r = state_first(st, "backup"); r; r = state_next(r, "backup")) {
-		const char *fpr = rec_get(r, "fpr"), *at = rec_get(r, "at");
-
-		if (fpr == NULL || strcasecmp(fpr, id->hex) != 0)
-			continue;
-		if (best == NULL || strcmp(at ? at : "", rec_get(best, "at") ? rec_get(best, "at") : "") >= 0)
-			best = r;
-	}
-	if (best == NULL)
+	if (b == NULL)
 		return;
 	id->backed_up = 1;
-	copy(id->backup_at, sizeof id->backup_at, rec_get(best, "at"));
-	copy(id->backup_compat, sizeof id->backup_compat, rec_get(best, "compat"));
-	if (rec_get(best, "path") != NULL && (id->backup_path = strdup(rec_get(best, "path"))) == NULL)
-		abort();
+	copy(id->backup_at, sizeof id->backup_at, b->at);
+	copy(id->backup_compat, sizeof id->backup_compat, b->compat);
+	id->backup_path = xstrdup(b->path);
 }
 
 static int
-load_one(const struct home *h, const struct rec *r, struct ident *id,
-	 struct err *e)
+load_one(const struct home *h, const struct st_ident *r, time_t now,
+         struct ident *id, struct err *e)
 {
-	const char *hex = rec_get(r, "fpr");
 	X509 *cert = NULL;
 
 	memset(id, 0, sizeof *id);
-	if (hex == NULL || strlen(hex) != 64)
-		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
-	if (load_cert(h, hex, &cert, e) != 0)
+	if (load_cert(h, r->hex, &cert, e) != 0)
 		return -1;
-	fill(id, cert);
+	fill(id, cert, now);
 	X509_free(cert);
-	if (strcmp(id->hex, hex) != 0) {
+	if (strcmp(id->hex, r->hex) != 0) {
 		ident_clear(id);
-		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, r->hex);
 	}
-	id->current = strcmp(rec_get(r, "status") ? rec_get(r, "status") : "", "current") == 0;
-	id->n_chain = count_chain(h, hex);
-	copy(id->created, sizeof id->created, rec_get(r, "created"));
-	copy(id->archived, sizeof id->archived, rec_get(r, "archived"));
-	copy(id->reason, sizeof id->reason, rec_get(r, "reason"));
+	id->current = r->current;
+	id->n_chain = count_chain(h, r->hex);
+	copy(id->created, sizeof id->created, r->created);
+	copy(id->archived, sizeof id->archived, r->archived);
+	copy(id->reason, sizeof id->reason, r->reason);
 	return 0;
 }
 
@@ -220,23 +193,20 @@ by_current_then_newest(const void *a, const void *b)
 }
 
 int
-ident_list(const struct home *h, const struct state *st, struct ident **out,
-	   size_t *n, struct err *e)
+ident_list(const struct home *h, const struct state *st, time_t now,
+           struct ident **out, size_t *n, struct err *e)
 {
-	struct ident *list = NULL;
-	size_t count = 0;
+	size_t count = state_n_idents(st);
+	struct ident *list = xcalloc(count ? count : 1, sizeof *list);
 
 	*out = NULL;
 	*n = 0;
-	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		if ((list = realloc(list, (count + 1) * sizeof *list)) == NULL)
-			abort();
-		if (load_one(h, r, &list[count], e) != 0) {
-			ident_list_free(list, count);
+	for (size_t i = 0; i < count; i++) {
+		if (load_one(h, state_ident(st, i), now, &list[i], e) != 0) {
+			ident_list_free(list, i);
 			return -1;
 		}
-		backup_info(st, &list[count]);
-		count++;
+		backup_info(st, &list[i]);
 	}
 	if (count > 1)
 		qsort(list, count, sizeof *list, by_current_then_newest);
@@ -253,22 +223,16 @@ ident_list_free(struct ident *list, size_t n)
 	free(list);
 }
 
-static struct rec *
-current_rec(const struct state *st)
-{
-	return state_find(st, REC, "status", "current");
-}
-
 int
-ident_current(const struct home *h, const struct state *st, struct ident *out,
-	      struct err *e)
+ident_current(const struct home *h, const struct state *st, time_t now,
+              struct ident *out, struct err *e)
 {
-	struct rec *r = current_rec(st);
+	const struct st_ident *r = state_ident_current(st);
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL)
 		return 0;
-	if (load_one(h, r, out, e) != 0)
+	if (load_one(h, r, now, out, e) != 0)
 		return -1;
 	backup_info(st, out);
 	return 1;
@@ -300,7 +264,7 @@ ident_check_new(const struct home *h, const struct state *st,
 		return -1;
 	if (in->replace)
 		return 0;
-	if ((rc = ident_current(h, st, &cur, e)) < 0)
+	if ((rc = ident_current(h, st, 0, &cur, e)) < 0) /* its name only */
 		return -1;
 	if (rc == 1) {
 		err_set(e, "this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
@@ -346,6 +310,12 @@ ident_keygen(const char *key, struct newkey **out, struct err *e)
 	}
 	*out = k;
 	return 0;
+}
+
+EVP_PKEY *
+newkey_pkey(struct newkey *k)
+{
+	return k->pkey;
 }
 
 void
@@ -422,50 +392,62 @@ out:
 	return rc;
 }
 
+/* Record `hex` as the current identity made at `now`, archiving the one
+ * it replaces, which says `reason`. */
+static void
+record_current(struct state *st, const char *hex, time_t now,
+               const char *reason, const char *source)
+{
+	const struct st_ident *cur = state_ident_current(st);
+	struct st_ident *r;
+
+	if (cur != NULL) {
+		r = state_ident_edit(st, cur);
+		r->current = 0;
+		iso_time(now, r->archived);
+		r->reason = state_str(st, reason);
+	}
+	r = state_ident_put(st, hex);
+	r->current = 1;
+	iso_time(now, r->created);
+	r->archived[0] = '\0';
+	r->reason = NULL;
+	r->source = state_str(st, source);
+}
+
 int
 ident_create(const struct home *h, struct state *st,
-	     const struct ident_new *in, struct newkey *key, const char *pass,
-	     struct ident *out, struct err *e)
+             const struct ident_new *in, struct newkey *key, const char *pass,
+             time_t now, struct ident *out, struct err *e)
 {
 	struct newkey *own = NULL;
 	struct cred_req req;
-	struct rec *cur, *r;
 	X509 *cert = NULL;
 	struct ident id = {0};
-	char now[24], reason[160];
 	int rc = -1;
 
 	if (ident_check_new(h, st, in, e) != 0 || to_req(in, &req, e) != 0)
 		return -1;
 	if (pass_check_new(pass, NULL, e) != 0)
-		return -1;
+		return err_code(e, ERR_WEAK_PASS);
 	if (key == NULL) {
 		if (ident_keygen(key_type_name(req.key), &own, e) != 0)
 			return -1;
 		key = own;
 	}
-	if (cred_make_cert(&req, key->pkey, time(NULL), &cert, e) != 0)
+	if (cred_make_cert(&req, key->pkey, now, &cert, e) != 0)
 		goto out;
-	fill(&id, cert);
+	fill(&id, cert, now);
 	if (store_files(h, id.hex, cert, key->pkey, pass, e) != 0)
 		goto out;
-	iso_now(now);
-	if ((cur = current_rec(st)) != NULL) {
+	{
+		char reason[40];
+
 		snprintf(reason, sizeof reason, "replaced by %.16s", id.hex);
-		rec_set(cur, "status", "archived");
-		rec_set(cur, "archived", now);
-		rec_set(cur, "reason", reason);
-	}
-	r = state_add(st, REC);
-	rec_set(r, "fpr", id.hex);
-	rec_set(r, "status", "current");
-	rec_set(r, "created", now);
-	if (state_save(h, st, e) != 0) {
-		unstore_dir(h, id.hex, 1);
-		goto out;
+		record_current(st, id.hex, now, reason, "create");
 	}
 	id.current = 1;
-	copy(id.created, sizeof id.created, now);
+	iso_time(now, id.created);
 	if (out != NULL) {
 		*out = id;
 		memset(&id, 0, sizeof id);
@@ -478,137 +460,91 @@ out:
 	return rc;
 }
 
-int
-ident_cert_export(const struct home *h, const struct state *st, int der,
-		  unsigned char **buf, size_t *len, struct err *e)
+void
+ident_discard(const struct home *h, const char *hex)
 {
-	struct rec *r = current_rec(st);
-	X509 *cert = NULL;
-	unsigned char *p;
+	unstore_dir(h, hex, 1);
+}
 
-	*buf = NULL;
-	if (r == NULL)
-		return err_set(e, "there is no credential yet; create one with padseal create");
-	if (load_cert(h, rec_get(r, "fpr"), &cert, e) != 0)
+int
+ident_cert(const struct home *h, const char *hex, X509 **cert,
+           STACK_OF(X509) **chain, struct err *e)
+{
+	char got[FPR_HEX_LEN];
+
+	*cert = NULL;
+	if (chain != NULL)
+		*chain = NULL;
+	if (load_cert(h, hex, cert, e) != 0)
 		return -1;
-	p = der ? cert_to_der(cert, len) : (unsigned char *)cert_to_pem(cert, len);
-	X509_free(cert);
-	if ((*buf = malloc(*len + 1)) == NULL)
-		abort();
-	memcpy(*buf, p, *len);
-	(*buf)[*len] = '\0';
-	OPENSSL_free(p);
+	fpr_cert_hex(*cert, got);
+	if (strcmp(got, hex) != 0) {
+		X509_free(*cert);
+		*cert = NULL;
+		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+	}
+	if (chain != NULL && load_chain(h, hex, chain, e) != 0) {
+		X509_free(*cert);
+		*cert = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 int
-ident_unlock(const struct home *h, const struct state *st, const char *pass,
-	     X509 **cert, EVP_PKEY **key, STACK_OF(X509) **chain,
-	     struct err *e)
+ident_key(const struct home *h, const char *hex, const char *pass,
+          EVP_PKEY **key, struct err *e)
 {
-	struct rec *r = current_rec(st);
-	const char *hex = r ? rec_get(r, "fpr") : NULL;
-	char *kpath = NULL, got[FPR_HEX_LEN];
+	char *kpath = ident_file(h, hex, "key.pem");
 	unsigned char *kbuf = NULL;
 	size_t klen = 0;
+	X509 *cert = NULL;
 	int rc = -1;
 
-	*cert = NULL;
 	*key = NULL;
-	*chain = NULL;
-	if (r == NULL)
-		return err_set(e, "there is no credential yet; create one with padseal create");
-	if (hex == NULL || strlen(hex) != 64)
-		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
-	if (load_cert(h, hex, cert, e) != 0)
+	if (ident_cert(h, hex, &cert, NULL, e) != 0)
 		goto out;
-	fpr_cert_hex(*cert, got);
-	if (strcmp(got, hex) != 0) {
-		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
+		goto out;
+	if (cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0) {
+		if (e != NULL && strstr(e->msg, "passphrase") != NULL)
+			err_code(e, ERR_BAD_PASS);
 		goto out;
 	}
-	kpath = ident_file(h, hex, "key.pem");
-	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0 ||
-	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
-		goto out;
-	if (!cred_key_matches(*cert, *key)) {
+	if (!cred_key_matches(cert, *key)) {
 		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		EVP_PKEY_free(*key);
+		*key = NULL;
 		goto out;
 	}
-	rc = load_chain(h, hex, chain, e);
+	rc = 0;
 out:
-	if (rc != 0) {
-		X509_free(*cert);
-		EVP_PKEY_free(*key);
-		*cert = NULL;
-		*key = NULL;
-	}
+	X509_free(cert);
 	file_free_secret(kbuf, klen); /* encrypted, but a key all the same */
 	free(kpath);
 	return rc;
 }
 
 int
-ident_unlock_check(const struct home *h, const struct state *st,
-		   const char *pass, struct err *e)
+ident_cert_export(const struct home *h, const struct state *st, int der,
+                  unsigned char **buf, size_t *len, struct err *e)
 {
+	const struct st_ident *r = state_ident_current(st);
 	X509 *cert = NULL;
-	EVP_PKEY *key = NULL;
-	STACK_OF(X509) *chain = NULL;
-	int rc = ident_unlock(h, st, pass, &cert, &key, &chain, e);
+	unsigned char *p;
 
+	*buf = NULL;
+	if (r == NULL)
+		return err_set(e, "there is no credential yet; create one first");
+	if (ident_cert(h, r->hex, &cert, NULL, e) != 0)
+		return -1;
+	p = der ? cert_to_der(cert, len) : (unsigned char *)cert_to_pem(cert, len);
 	X509_free(cert);
-	EVP_PKEY_free(key); /* clears the private key */
-	sk_X509_pop_free(chain, X509_free);
-	return rc;
-}
-
-int
-ident_load(const struct home *h, const char *hex, const char *pass,
-	   X509 **cert, EVP_PKEY **key, struct err *e)
-{
-	char *kpath = NULL, got[FPR_HEX_LEN];
-	unsigned char *kbuf = NULL;
-	size_t klen = 0;
-	int rc = -1;
-
-	*cert = NULL;
-	if (key != NULL)
-		*key = NULL;
-	if (strlen(hex) != 64 || strspn(hex, "0123456789ABCDEF") != 64)
-		return err_set(e, "the checklist in %s names an identity without a proper fingerprint; it is damaged", h->dir);
-	if (load_cert(h, hex, cert, e) != 0)
-		goto out;
-	fpr_cert_hex(*cert, got);
-	if (strcmp(got, hex) != 0) {
-		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
-		goto out;
-	}
-	if (key == NULL) {
-		rc = 0;
-		goto out;
-	}
-	kpath = ident_file(h, hex, "key.pem");
-	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0 ||
-	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
-		goto out;
-	if (!cred_key_matches(*cert, *key)) {
-		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc != 0) {
-		X509_free(*cert);
-		*cert = NULL;
-		if (key != NULL) {
-			EVP_PKEY_free(*key);
-			*key = NULL;
-		}
-	}
-	file_free_secret(kbuf, klen);
-	free(kpath);
-	return rc;
+	*buf = xmalloc(*len + 1);
+	memcpy(*buf, p, *len);
+	(*buf)[*len] = '\0';
+	OPENSSL_free(p);
+	return 0;
 }
 
 /* 1 when `cert` has an address of `id` (ignoring case). */
@@ -628,22 +564,22 @@ shares_address(X509 *cert, const struct ident *id)
 
 int
 ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
-		 struct ident *cur, struct err *e)
+                 time_t now, struct ident *cur, struct err *e)
 {
 	char hex[FPR_HEX_LEN], **emails;
-	struct rec *r;
+	const struct st_ident *r;
 	size_t n;
 	int found;
 
 	memset(cur, 0, sizeof *cur);
 	fpr_cert_hex(cert, hex);
-	if ((r = state_find(st, REC, "fpr", hex)) != NULL) {
-		if (load_one(h, r, cur, e) != 0)
+	if ((r = state_ident_by_hex(st, hex)) != NULL) {
+		if (load_one(h, r, now, cur, e) != 0)
 			return -1;
 		backup_info(st, cur);
 		return cur->current ? ADOPT_SAME : ADOPT_ARCHIVED;
 	}
-	if ((found = ident_current(h, st, cur, e)) <= 0)
+	if ((found = ident_current(h, st, now, cur, e)) <= 0)
 		return found < 0 ? -1 : ADOPT_NEW;
 	if (shares_address(cert, cur))
 		return ADOPT_REPLACES;
@@ -682,52 +618,39 @@ store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
 
 int
 ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
-	    STACK_OF(X509) *chain, const char *pass, const char *origin,
-	    struct ident *out, struct err *e)
+            STACK_OF(X509) *chain, const char *pass, const char *origin,
+            time_t now, struct ident *out, struct err *e)
 {
 	struct ident id = {0}, cur = {0};
-	struct rec *r;
-	char now[24], reason[160];
+	char why[300];
 	int plan, rc = -1;
 
-	if ((plan = ident_adopt_plan(h, st, cert, &cur, e)) < 0)
+	if ((plan = ident_adopt_plan(h, st, cert, now, &cur, e)) < 0)
 		return -1;
 	if (plan == ADOPT_SAME || plan == ADOPT_ARCHIVED) {
 		err_set(e, "this credential is already in this home; nothing to do");
 		goto out;
 	}
-	if (pass_check_new(pass, NULL, e) != 0)
+	if (pass_check_new(pass, NULL, e) != 0) {
+		err_code(e, ERR_WEAK_PASS);
 		goto out;
+	}
 	if (!cred_key_matches(cert, key)) {
 		err_set(e, "the private key does not belong to the certificate");
 		goto out;
 	}
-	fill(&id, cert);
+	fill(&id, cert, now);
 	if (store_files(h, id.hex, cert, key, pass, e) != 0)
 		goto out;
 	if (store_chain(h, id.hex, chain, e) != 0) {
 		unstore_dir(h, id.hex, 1);
 		goto out;
 	}
-	iso_now(now);
-	if (plan == ADOPT_REPLACES && (r = current_rec(st)) != NULL) {
-		snprintf(reason, sizeof reason, "replaced by restore of %s", origin);
-		rec_set(r, "status", "archived");
-		rec_set(r, "archived", now);
-		rec_set(r, "reason", reason);
-	}
-	r = state_add(st, REC);
-	rec_set(r, "fpr", id.hex);
-	rec_set(r, "status", "current");
-	rec_set(r, "created", now);
-	rec_set(r, "source", "restore");
-	if (state_save(h, st, e) != 0) {
-		unstore_dir(h, id.hex, 1);
-		goto out;
-	}
+	snprintf(why, sizeof why, "replaced by restore of %.200s", origin);
+	record_current(st, id.hex, now, why, "restore");
 	id.current = 1;
 	id.n_chain = chain ? (size_t)sk_X509_num(chain) : 0;
-	copy(id.created, sizeof id.created, now);
+	iso_time(now, id.created);
 	backup_info(st, &id);
 	if (out != NULL) {
 		*out = id;

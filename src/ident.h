@@ -22,32 +22,32 @@ struct ident {
 	char *name;            /* common name */
 	char **emails;         /* as written in the certificate, main first */
 	size_t n_emails;
-	char key[24];          /* "RSA 3072", "EC P-256" */
+	char key[KEY_DESC_LEN];/* "RSA 3072", "EC P-256" */
 	char serial[48];       /* hex */
-	char not_before[24], not_after[24]; /* ISO 8601 UTC */
+	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
 	int current;           /* 1 current, 0 archived */
-	char created[24];      /* when padseal stored it */
-	char archived[24];     /* when it was archived, or "" */
+	char created[ISO_TIME_LEN];  /* when padseal stored it */
+	char archived[ISO_TIME_LEN]; /* when it was archived, or "" */
 	char reason[160];      /* why archived, or "" */
 	struct lint_report lint;
 	size_t n_chain;        /* certificates stored with it (chain.pem) */
 	int backed_up;         /* a checked backup of it is recorded */
-	char backup_at[24];    /* when the last one was written, or "" */
+	char backup_at[ISO_TIME_LEN]; /* when the last one was written, or "" */
 	char backup_compat[8]; /* its form: "legacy", "modern", "other", "" */
 	char *backup_path;     /* where it was written, or NULL */
 };
 
 void ident_clear(struct ident *id);
 
-/* All identities: current first, then archived, newest first.
- * Free with ident_list_free(). */
-int ident_list(const struct home *h, const struct state *st,
+/* All identities: current first, then archived, newest first; linted at
+ * `now`.  Free with ident_list_free(). */
+int ident_list(const struct home *h, const struct state *st, time_t now,
 	       struct ident **out, size_t *n, struct err *e);
 void ident_list_free(struct ident *list, size_t n);
 
 /* The current identity: 1 found (filled), 0 none, -1 error. */
-int ident_current(const struct home *h, const struct state *st,
+int ident_current(const struct home *h, const struct state *st, time_t now,
 		  struct ident *out, struct err *e);
 
 struct ident_new {
@@ -81,46 +81,43 @@ int ident_check_new(const struct home *h, const struct state *st,
 struct newkey;
 int ident_keygen(const char *key, struct newkey **out, struct err *e);
 void newkey_free(struct newkey *k);
+/* Its private key (borrowed), for the core. */
+struct evp_pkey_st *newkey_pkey(struct newkey *k);
 
-/* Create the identity: certificate for `key` (generated here when NULL),
- * key stored encrypted under `pass` (which must pass pass_check_new), the
- * current identity archived when req->replace.  Updates and saves `st`.
- * The home must be open for writing.  On success *out (if not NULL) is
- * filled. */
+/* Create the identity at `now`: certificate for `key` (generated here
+ * when NULL), key stored encrypted under `pass` (which must pass
+ * pass_check_new), the current identity archived when req->replace.  The
+ * files are written and `st` updated; the caller saves it, and calls
+ * ident_discard() when saving fails.  The home must be open for writing.
+ * On success *out (if not NULL) is filled. */
 int ident_create(const struct home *h, struct state *st,
 		 const struct ident_new *req, struct newkey *key,
-		 const char *pass, struct ident *out, struct err *e);
+		 const char *pass, time_t now, struct ident *out,
+		 struct err *e);
+
+/* Remove the files of an identity that was never saved in the checklist
+ * (a create or restore whose save failed).  Never for a recorded one. */
+void ident_discard(const struct home *h, const char *hex);
 
 /* The current certificate as PEM (der = 0) or DER; *buf free()d. */
 int ident_cert_export(const struct home *h, const struct state *st, int der,
 		      unsigned char **buf, size_t *len, struct err *e);
 
-/* For backup and restore (p12.c), which work with OpenSSL's objects. */
+/* For the core, which works with OpenSSL's objects. */
 struct stack_st_X509;
 
-/* The current identity's certificate, its key unlocked with `pass`, and
- * its chain (an empty stack when it has none).  Free with X509_free(),
- * EVP_PKEY_free() and sk_X509_pop_free(chain, X509_free). */
-int ident_unlock(const struct home *h, const struct state *st,
-		 const char *pass, struct x509_st **cert,
-		 struct evp_pkey_st **key, struct stack_st_X509 **chain,
-		 struct err *e);
-
-/* Does `pass` unlock the current identity's key?  0 yes; -1 with the
- * reason (no identity, "the passphrase does not unlock your key", a
- * damaged identity).  For a front end that asks for the passphrase before
- * work that must not half-happen with a wrong one (reading test mail). */
-int ident_unlock_check(const struct home *h, const struct state *st,
-		       const char *pass, struct err *e);
-
 /* The certificate of identity `hex` (current or archived: any directory
- * under identities/) and, when `key` is not NULL, its key unlocked with
- * `pass` ("the passphrase does not unlock your key" when wrong).  The
- * certificate's fingerprint is checked against `hex`.  Free with
- * X509_free() and EVP_PKEY_free(). */
-int ident_load(const struct home *h, const char *hex, const char *pass,
-	       struct x509_st **cert, struct evp_pkey_st **key,
-	       struct err *e);
+ * under identities/), checked against `hex`, and (when `chain` is not
+ * NULL) the certificates stored with it (an empty stack when none).
+ * Free with X509_free() and sk_X509_pop_free(chain, X509_free). */
+int ident_cert(const struct home *h, const char *hex, struct x509_st **cert,
+	       struct stack_st_X509 **chain, struct err *e);
+
+/* The private key of identity `hex`, unlocked with `pass` ("the
+ * passphrase does not unlock your key", e->code ERR_BAD_PASS, when wrong)
+ * and checked to belong to its certificate.  EVP_PKEY_free(). */
+int ident_key(const struct home *h, const char *hex, const char *pass,
+	      struct evp_pkey_st **key, struct err *e);
 
 /* What adopting a credential from elsewhere (restore) would do. */
 enum ident_adopt_plan {
@@ -134,20 +131,17 @@ enum ident_adopt_plan {
  * concerned for every plan but ADOPT_NEW.  -1 refuses: the current identity
  * has none of its addresses (a home holds one person's identity). */
 int ident_adopt_plan(const struct home *h, const struct state *st,
-		     struct x509_st *cert, struct ident *cur, struct err *e);
+		     struct x509_st *cert, time_t now, struct ident *cur,
+		     struct err *e);
 
 /* Store `cert`, `key` (encrypted under `pass`) and `chain` (may be NULL)
  * as the current identity, archiving the one it replaces with the reason
  * "replaced by restore of ORIGIN".  Only for ADOPT_NEW and ADOPT_REPLACES.
- * Updates and saves `st` (with whatever records the caller added to it);
- * on failure the home is as it was.  *out (if not NULL) is filled. */
+ * Updates `st`; the caller saves it (ident_discard() when that fails).
+ * *out (if not NULL) is filled. */
 int ident_adopt(const struct home *h, struct state *st, struct x509_st *cert,
 		struct evp_pkey_st *key, struct stack_st_X509 *chain,
-		const char *pass, const char *origin, struct ident *out,
-		struct err *e);
-
-/* "now" as ISO 8601 UTC. */
-void iso_now(char buf[24]);
-void iso_time(time_t t, char buf[24]);
+		const char *pass, const char *origin, time_t now,
+		struct ident *out, struct err *e);
 
 #endif

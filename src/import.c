@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h> /* before cms.h, which declares PEM_read_bio_CMS */
 #include <openssl/pkcs12.h>
@@ -17,6 +18,7 @@
 #include "import.h"
 #include "mime.h"
 #include "trust.h"
+#include "xalloc.h"
 
 struct import_set {
 	STACK_OF(X509) *certs;
@@ -184,10 +186,10 @@ int
 import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 	    const char *name, struct import_set **out, struct err *e)
 {
-	struct import_set *s = calloc(1, sizeof *s);
+	struct import_set *s = xcalloc(1, sizeof *s);
 
 	*out = NULL;
-	if (s == NULL || (s->certs = sk_X509_new_null()) == NULL)
+	if ((s->certs = sk_X509_new_null()) == NULL)
 		abort();
 	if (is_message(buf, len)) {
 		if (certs_from_message(ctx, buf, len, name, s->certs, e) != 0)
@@ -236,24 +238,32 @@ import_count(const struct import_set *s)
 }
 
 int
-import_store(const struct home *h, struct state *st, struct import_set *s,
-	     const char *source, struct err *e)
+import_check(const struct state *st, const struct import_set *s, struct err *e)
 {
-	memset(s->added, 0, sizeof s->added);
-	s->stored = 0;
 	for (int i = 0; i < sk_X509_num(s->certs); i++) {
 		struct err e2 = ERR_INIT;
 
-		if (peer_store(h, st, sk_X509_value(s->certs, i), source,
-			       &s->added[i], &e2) == 0)
+		if (peer_check(st, sk_X509_value(s->certs, i), NULL, &e2) == 0)
 			continue;
 		if (strstr(e2.msg, "your own certificate") != NULL)
-			return err_set(e, "this is your own certificate, not a "
-					  "correspondent's; nothing was "
-					  "imported");
-		*e = e2;
-		return -1;
+			return err_set(e, "this is your own certificate, not a correspondent's; nothing was imported");
+		return err_copy(e, &e2);
 	}
+	return 0;
+}
+
+int
+import_store(const struct home *h, struct state *st, struct import_set *s,
+	     const char *source, time_t now, struct err *e)
+{
+	memset(s->added, 0, sizeof s->added);
+	s->stored = 0;
+	if (import_check(st, s, e) != 0)
+		return -1;
+	for (int i = 0; i < sk_X509_num(s->certs); i++)
+		if (peer_store(h, st, sk_X509_value(s->certs, i), source, now,
+			       NULL, &s->added[i], e) != 0)
+			return -1;
 	s->stored = 1;
 	return 0;
 }
@@ -268,15 +278,29 @@ import_added(const struct import_set *s)
 	return n;
 }
 
+void
+import_unstore(const struct home *h, const struct import_set *s)
+{
+	for (int i = 0; s->stored && i < sk_X509_num(s->certs); i++) {
+		char hex[FPR_HEX_LEN], *path;
+
+		if (!s->added[i])
+			continue;
+		fpr_cert_hex(sk_X509_value(s->certs, i), hex);
+		path = peer_path(h, hex);
+		unlink(path);
+		free(path);
+	}
+}
+
 /* How many certificates held in `st` carry `addr`. */
 static size_t
 holders(const struct state *st, const char *addr)
 {
-	size_t n = 0;
+	size_t n = 0, it = 0;
 
-	for (struct rec *r = state_first(st, "peer"); r;
-	     r = state_next(r, "peer"))
-		n += peer_has_address(r, addr);
+	while (state_peer_by_addr(st, addr, &it) != NULL)
+		n++;
 	return n;
 }
 
@@ -286,25 +310,22 @@ import_view(const struct import_set *s, size_t i, const struct state *st,
 {
 	X509 *x = sk_X509_value(s->certs, (int)i);
 	struct trust_status ts;
-	const struct rec *r;
-	char **emails = NULL;
+	char **addrs = NULL;
 	size_t n;
 
 	memset(out, 0, sizeof *out);
 	peer_info_cert(x, now, &out->info);
-	r = peer_by_hex(st, out->info.hex);
-	out->held = r != NULL;
+	out->held = state_peer_by_hex(st, out->info.hex) != NULL;
 	out->added = s->stored && i < IMPORT_MAX && s->added[i];
-	n = cert_emails(x, &emails);
+	n = peer_cert_addrs(x, &addrs, NULL);
 	for (size_t k = 0; k < n; k++) {
-		size_t c = holders(st, emails[k]) + !out->held;
+		size_t c = holders(st, addrs[k]) + !out->held;
 
 		if (c > out->holders)
 			out->holders = c;
 	}
-	trust_status_of(st, out->info.hex, emails, n, &ts);
-	cert_emails_free(emails, n);
+	trust_status_of(st, out->info.hex, (const char *const *)addrs, n, &ts);
+	cert_emails_free(addrs, n);
 	out->own = ts.own;
-	/* Once stored, the flag peer_store set; before, what it would set. */
-	out->changed = r != NULL ? rec_get(r, "changed") != NULL : ts.changed;
+	out->changed = ts.changed != NULL;
 }

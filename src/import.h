@@ -33,13 +33,20 @@ void import_free(struct import_set *s);
 
 size_t import_count(const struct import_set *s);
 
+/* Would every certificate of `s` be accepted (peer_check)?  Your own
+ * certificate is refused.  Changes nothing. */
+int import_check(const struct state *st, const struct import_set *s,
+		 struct err *e);
+
 /* Store every certificate of `s` (peer_store: untrusted), `source` saying
- * where it came from.  The home is open for writing and `st` freshly
- * loaded; on success the caller saves `st` when import_added() says
- * anything is new.  Your own certificate is refused. */
+ * where it came from.  The home is open for writing and `st` fresh; the
+ * caller saves `st` when import_added() says anything is new, and calls
+ * import_unstore() when that fails. */
 int import_store(const struct home *h, struct state *st, struct import_set *s,
-		 const char *source, struct err *e);
+		 const char *source, time_t now, struct err *e);
 size_t import_added(const struct import_set *s);
+/* Remove the certificate files import_store added. */
+void import_unstore(const struct home *h, const struct import_set *s);
 
 /* What a person is shown of certificate `i` of the set. */
 struct import_view {

@@ -55,6 +55,8 @@ enum lint_id {
 	L_COUNT
 };
 
+#define EXPIRES_SOON_DAYS 30
+
 struct lint_def {
 	enum lint_sev sev;
 	const char *code;
@@ -472,7 +474,7 @@ check_validity(X509 *cert, time_t now, struct lint_report *r)
 		    "The certificate expired on %s, so clients refuse to sign "
 		    "or encrypt with it (its key still opens old mail).",
 		    day);
-	} else if (ASN1_TIME_diff(&days, &secs, at, na) && days < 30) {
+	} else if (ASN1_TIME_diff(&days, &secs, at, na) && days < EXPIRES_SOON_DAYS) {
 		day_of(na, day, sizeof day);
 		add(r, L_EXPIRES_SOON,
 		    "The certificate expires on %s, in %d days; after that, "
@@ -798,4 +800,62 @@ lint_sev_name(enum lint_sev sev)
 		return "info";
 	}
 	return "unknown";
+}
+
+int
+lint_code_sev(const char *code)
+{
+	for (size_t i = 0; i < L_COUNT; i++)
+		if (strcmp(defs[i].code, code) == 0)
+			return (int)defs[i].sev;
+	return -1;
+}
+
+int
+lint_code_dated(const char *code)
+{
+	return strcmp(code, defs[L_EXPIRED].code) == 0 ||
+	       strcmp(code, defs[L_NOT_YET_VALID].code) == 0 ||
+	       strcmp(code, defs[L_EXPIRES_SOON].code) == 0;
+}
+
+void
+lint_codes(const struct lint_report *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n; i++) {
+		size_t n = strlen(r->f[i].code);
+
+		if (lint_code_dated(r->f[i].code) || used + n + 2 > len)
+			continue;
+		if (used)
+			buf[used++] = ',';
+		memcpy(buf + used, r->f[i].code, n + 1);
+		used += n;
+	}
+}
+
+void
+lint_count_kept(const char *codes, time_t not_before, time_t not_after,
+                time_t now, size_t counts[3])
+{
+	counts[0] = counts[1] = counts[2] = 0;
+	for (const char *p = codes; p != NULL && *p;) {
+		size_t n = strcspn(p, ",");
+		char code[48];
+		int sev;
+
+		snprintf(code, sizeof code, "%.*s", (int)n, p);
+		if ((sev = lint_code_sev(code)) >= 0)
+			counts[sev]++;
+		p += n + (p[n] == ',');
+	}
+	if (not_after != (time_t)-1 && not_after < now)
+		counts[defs[L_EXPIRED].sev]++;
+	else if (not_after != (time_t)-1 && not_after - now < EXPIRES_SOON_DAYS * 86400L)
+		counts[defs[L_EXPIRES_SOON].sev]++;
+	if (not_before != (time_t)-1 && not_before > now)
+		counts[defs[L_NOT_YET_VALID].sev]++;
 }

@@ -38,4 +38,23 @@ size_t lint_count(const struct lint_report *r, enum lint_sev sev);
 int lint_has(const struct lint_report *r, const char *code);
 const char *lint_sev_name(enum lint_sev sev); /* "error", "warning", "info" */
 
+/* The severity of the finding with `code`; -1 for a code lint never
+ * reports. */
+int lint_code_sev(const char *code);
+
+/* Does the finding depend on the date it is made at (expired, not yet
+ * valid, expires soon)?  What the home keeps of a certificate leaves
+ * those out and works them out again from its dates. */
+int lint_code_dated(const char *code);
+
+/* The findings of a certificate as the home keeps them: the codes of
+ * those that do not depend on the date, ","-joined, into buf. */
+void lint_codes(const struct lint_report *r, char *buf, size_t len);
+
+/* How many findings of each severity a kept certificate has at `now`:
+ * its codes (as lint_codes wrote them) and its dates.  counts[LINT_INFO],
+ * counts[LINT_WARNING], counts[LINT_ERROR]. */
+void lint_count_kept(const char *codes, time_t not_before, time_t not_after,
+                     time_t now, size_t counts[3]);
+
 #endif

@@ -19,6 +19,7 @@
 #include "mime.h"
 #include "peer.h"
 #include "smime.h"
+#include "xalloc.h"
 
 static const char *const file_names[KIND_COUNT] = {
 	"plain.eml", "signed.eml", "encrypted.eml", "signed-encrypted.eml",
@@ -28,12 +29,6 @@ const char *
 matrix_file_name(enum cell_kind k)
 {
 	return file_names[k];
-}
-
-const char *
-matrix_dir_name(enum cell_dir d)
-{
-	return d == DIR_OUT ? "out" : "in";
 }
 
 int
@@ -59,85 +54,46 @@ matrix_cell_parse(const char *spec, enum cell_dir *d, enum cell_kind *k)
 	return -1;
 }
 
-static void
-cell_key(char *buf, size_t len, enum cell_dir d, enum cell_kind k, int why)
-{
-	snprintf(buf, len, "%s-%s%s", matrix_dir_name(d), cell_kind_name(k), why ? "-why" : "");
-}
-
-enum cell_state
-matrix_get(const struct rec *r, enum cell_dir d, enum cell_kind k,
-	   const char **why)
-{
-	char key[48];
-	const char *v;
-
-	cell_key(key, sizeof key, d, k, 1);
-	if (why != NULL)
-		*why = rec_get(r, key);
-	cell_key(key, sizeof key, d, k, 0);
-	v = rec_get(r, key);
-	for (int s = CELL_TODO; v != NULL && s <= CELL_FAILED; s++)
-		if (strcmp(v, cell_state_name((enum cell_state)s)) == 0)
-			return (enum cell_state)s;
-	return CELL_TODO;
-}
-
-void
-matrix_set(struct rec *r, enum cell_dir d, enum cell_kind k,
-	   enum cell_state s, const char *why)
-{
-	char key[48];
-
-	cell_key(key, sizeof key, d, k, 0);
-	rec_set(r, key, cell_state_name(s));
-	cell_key(key, sizeof key, d, k, 1);
-	rec_set(r, key, why);
-}
-
 int
-matrix_all_passed(const struct rec *r)
+matrix_passed(const struct st_peer *p)
 {
+	int n = 0;
+
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
-			if (matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL) != CELL_PASSED)
-				return 0;
-	return 1;
+			n += p->cell[d][k].state == CELL_PASSED;
+	return n;
 }
 
 void
-matrix_confirm(struct rec *r, enum cell_kind k)
+matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k)
 {
-	matrix_set(r, DIR_OUT, k, CELL_PASSED, "confirmed by correspondent");
-}
+	struct st_cell *c = &state_peer_edit(st, p)->cell[DIR_OUT][k];
 
-static int
-is_trusted(const struct rec *r)
-{
-	const char *v = rec_get(r, "trusted");
-
-	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+	c->state = CELL_PASSED;
+	c->how = CELL_CONFIRMED;
+	c->why = NULL;
 }
 
 /* --- sending ------------------------------------------------------------ */
 
 int
-matrix_send_check(const struct home *h, const struct rec *r, const char *dir,
-		  int untrusted_ok, time_t now, struct err *e)
+matrix_send_check(const struct home *h, const struct st_peer *p,
+		  const char *dir, int untrusted_ok, time_t now, struct err *e)
 {
-	const char *email = rec_get(r, "email");
+	const char *email = p->addr[0];
 	char who[400];
 	X509 *cert = NULL;
 	int rc;
 
 	snprintf(who, sizeof who, "the certificate of %s", email);
-	if (peer_cert(h, r, &cert, e) != 0)
+	if (peer_cert(h, p, &cert, e) != 0)
 		return -1;
 	rc = smime_can_encrypt_to(cert, now, who, e);
 	X509_free(cert);
 	if (rc != 0)
 		return -1;
-	if (!is_trusted(r) && !untrusted_ok)
+	if (!p->trusted && !untrusted_ok)
 		return err_set(e, "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
 			       who, email, email);
 	for (int k = 0; k < KIND_COUNT; k++) {
@@ -180,7 +136,7 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 	default:
 		snprintf(show, sizeof show, "encrypted (usually a lock) AND a valid signature by %s.", me);
 	}
-	if (asprintf(&text,
+	text = xasprintf(
 		     "Hello,\n\n"
 		     "this is test message %d of 4 from %s <%s>. We are checking\n"
 		     "that signed and encrypted mail works between us: each of us sends\n"
@@ -194,12 +150,11 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 		     "If your client shows anything else, tell me exactly what it says.\n\n"
 		     "%s\n",
 		     (int)k + 1, smime_sender_name(s), me, what[k], show, to,
-		     cell_kind_name(k), smime_sender_name(s)) < 0)
-		abort();
+		     cell_kind_name(k), smime_sender_name(s));
 	return text;
 }
 
-/* Remove the files a failed send wrote. */
+/* Remove the first `upto` files of a send. */
 static void
 unwrite(const char *dir, int upto)
 {
@@ -211,20 +166,26 @@ unwrite(const char *dir, int upto)
 	}
 }
 
+void
+matrix_unwrite(const char *dir)
+{
+	unwrite(dir, KIND_COUNT);
+}
+
 int
-matrix_send(const struct home *h, struct state *st, struct rec *r,
+matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
 	    const struct smime_sender *s, const char *dir, int untrusted_ok,
 	    time_t now, struct err *e)
 {
-	const char *to = rec_get(r, "email");
+	const char *to = p->addr[0];
 	char *msg[KIND_COUNT] = {NULL}, *name = NULL;
 	size_t len[KIND_COUNT] = {0};
+	struct st_peer *w;
 	X509 *cert = NULL;
 	int k, rc = -1;
 
-	(void)st; /* the cells live in `r`, which belongs to `st` */
-	if (matrix_send_check(h, r, dir, untrusted_ok, now, e) != 0 ||
-	    peer_cert(h, r, &cert, e) != 0)
+	if (matrix_send_check(h, p, dir, untrusted_ok, now, e) != 0 ||
+	    peer_cert(h, p, &cert, e) != 0)
 		goto out;
 	name = cert_common_name(cert);
 	for (k = 0; k < KIND_COUNT; k++) {
@@ -251,8 +212,9 @@ matrix_send(const struct home *h, struct state *st, struct rec *r,
 			goto out;
 		}
 	}
+	w = state_peer_edit(st, p);
 	for (k = 0; k < KIND_COUNT; k++)
-		matrix_set(r, DIR_OUT, (enum cell_kind)k, CELL_SENT, NULL);
+		w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL};
 	rc = 0;
 out:
 	for (k = 0; k < KIND_COUNT; k++)
@@ -346,11 +308,11 @@ out:
 
 /* The judgement of an envelope (`outer`: the outermost layer). */
 static void
-judge_envelope(const struct home *h, const struct rec *peer, int out,
+judge_envelope(const struct home *h, const struct st_peer *peer, int out,
 	       const struct msg_layer *l, int outer, const unsigned char *buf,
 	       size_t len, struct matrix_result *res)
 {
-	const char *email = rec_get(peer, "email");
+	const char *email = peer->addr[0];
 	struct err e = ERR_INIT;
 	X509 *cert = NULL;
 	int names = -1;
@@ -383,11 +345,11 @@ judge_envelope(const struct home *h, const struct rec *peer, int out,
 }
 
 static void
-judge_signature(const struct ident *me, const struct rec *peer, int out,
+judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 		const struct msg_layer *l, const char *from,
 		struct matrix_result *res)
 {
-	const char *email = rec_get(peer, "email");
+	const char *email = peer->addr[0];
 
 	if (l->sig == SIG_INVALID)
 		FAIL(res, "the signature is invalid: %s",
@@ -398,7 +360,7 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
 		FAIL(res, "signed with your archived certificate, not your current one: make your mail client use the current one");
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
 		FAIL(res, "signed by %s, a certificate that is not yours", l->signer[0] ? l->signer : l->signer_fpr);
-	else if (!out && strcmp(l->signer_hex, rec_get(peer, "fpr")) != 0)
+	else if (!out && strcmp(l->signer_hex, peer->hex) != 0)
 		FAIL(res, "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
 		     email, l->signer_fpr);
 	else if (l->from_mismatch)
@@ -406,7 +368,7 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
 	else if (l->expired_at_signing)
 		FAIL(res, "the signer's certificate was not valid when the message was signed%s%s",
 		     l->signed_at[0] ? " on " : "", l->signed_at);
-	else if (!out && !is_trusted(peer))
+	else if (!out && !peer->trusted)
 		FAIL(res, "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
 		     email, email);
 	else {
@@ -421,67 +383,58 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
 /* The correspondent of an incoming message: the one whose certificate
  * signed it when that certificate has the From address, else the From
  * address's. */
-static int
-from_peer(const struct state *st, const struct msg_report *rep,
-	  struct rec **out, struct err *e)
+static const struct st_peer *
+from_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 {
-	for (size_t i = 0; i < rep->n_layers; i++) {
-		struct rec *r;
+	const struct st_peer *p;
+	struct err e2 = ERR_INIT;
 
+	for (size_t i = 0; i < rep->n_layers; i++) {
 		if (rep->layer[i].kind == LAYER_SIGNED && rep->layer[i].signer_hex[0] &&
-		    (r = peer_by_hex(st, rep->layer[i].signer_hex)) != NULL &&
-		    peer_has_address(r, rep->from)) {
-			*out = r;
-			return 0;
-		}
+		    (p = state_peer_by_hex(st, rep->layer[i].signer_hex)) != NULL &&
+		    state_peer_has_addr(p, rep->from))
+			return p;
 	}
-	switch (peer_resolve(st, rep->from, out, e)) {
-	case PEER_FOUND:
-		return 0;
-	case PEER_NONE:
-		err_clear(e);
-		return err_set(e, "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)", rep->from);
-	default:
-		return -1;
-	}
+	if ((p = peer_resolve(st, rep->from, &e2)) != NULL)
+		return p;
+	if (e2.code == ERR_USAGE)
+		err_copy(e, &e2);
+	else
+		err_set(e, "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)", rep->from);
+	return NULL;
 }
 
 /* The correspondent of an outgoing message: the first To address that
  * names one. */
-static int
-to_peer(const struct state *st, const struct msg_report *rep,
-	struct rec **out, struct err *e)
+static const struct st_peer *
+to_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 {
 	struct err first = ERR_INIT;
 	const char *p = rep->to;
 
-	if (*p == '\0')
-		return err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
+	if (*p == '\0') {
+		err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
+		return NULL;
+	}
 	while (*p) {
 		size_t n = strcspn(p, ",");
-		char addr[320];
+		char addr[ADDR_MAX];
 		struct err e2 = ERR_INIT;
+		const struct st_peer *found;
 
 		while (n > 0 && *p == ' ')
 			p++, n--;
 		snprintf(addr, sizeof addr, "%.*s", (int)n, p);
-		switch (*addr ? peer_resolve(st, addr, out, &e2) : PEER_NONE) {
-		case PEER_FOUND:
-			return 0;
-		case PEER_AMBIGUOUS: /* the most useful sentence */
-			if (!first.set)
-				first = e2;
-			break;
-		default:
-			break;
-		}
+		if (*addr && (found = peer_resolve(st, addr, &e2)) != NULL)
+			return found;
+		if (*addr && e2.code == ERR_USAGE && !first.set)
+			first = e2; /* ambiguous: the most useful sentence */
 		p += n + (p[n] == ',');
 	}
-	if (first.set) {
-		*e = first;
-		return -1;
-	}
-	return err_set(e, "the message is from you to %s, who is not among your correspondents", rep->to);
+	if (first.set)
+		return err_copy(e, &first), NULL;
+	err_set(e, "the message is from you to %s, who is not among your correspondents", rep->to);
+	return NULL;
 }
 
 int
@@ -490,7 +443,7 @@ matrix_judge(const struct home *h, const struct state *st,
 	     const unsigned char *buf, size_t len, struct matrix_result *res,
 	     struct err *e)
 {
-	struct rec *peer = NULL;
+	const struct st_peer *peer;
 	int out;
 
 	memset(res, 0, sizeof *res);
@@ -500,10 +453,10 @@ matrix_judge(const struct home *h, const struct state *st,
 		return err_set(e, "the message has no From address, so it belongs to no cell");
 	out = is_own_address(me, rep->from);
 	res->dir = out ? DIR_OUT : DIR_IN;
-	if ((out ? to_peer(st, rep, &peer, e) : from_peer(st, rep, &peer, e)) != 0)
+	if ((peer = out ? to_peer(st, rep, e) : from_peer(st, rep, e)) == NULL)
 		return -1;
-	snprintf(res->peer_hex, sizeof res->peer_hex, "%s", rec_get(peer, "fpr"));
-	snprintf(res->peer_email, sizeof res->peer_email, "%s", rec_get(peer, "email"));
+	snprintf(res->peer_hex, sizeof res->peer_hex, "%s", peer->hex);
+	snprintf(res->peer_email, sizeof res->peer_email, "%s", peer->addr[0]);
 	why_add(res, out ? "to %s" : "from %s", out ? res->peer_email : rep->from);
 	if (rep->n_layers == 0)
 		why_add(res, "arrived as plain text");
@@ -540,10 +493,14 @@ int
 matrix_record(struct state *st, const struct matrix_result *res,
 	      struct err *e)
 {
-	struct rec *r = peer_by_hex(st, res->peer_hex);
+	const struct st_peer *p = state_peer_by_hex(st, res->peer_hex);
+	struct st_cell *c;
 
-	if (r == NULL)
+	if (p == NULL)
 		return err_set(e, "the certificate of %s is no longer in the home; nothing was recorded", res->peer_email);
-	matrix_set(r, res->dir, res->kind, res->state, res->why);
+	c = &state_peer_edit(st, p)->cell[res->dir][res->kind];
+	c->state = res->state;
+	c->how = res->warning ? CELL_WARNED : CELL_CHECKED;
+	c->why = res->state == CELL_FAILED || res->warning ? state_str(st, res->why) : NULL;
 	return 0;
 }

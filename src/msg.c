@@ -37,57 +37,38 @@ msg_copy(char *dst, size_t len, const char *src)
 
 /* --- the home: own identities and correspondents ------------------------- */
 
+/* The user's own certificates: they sign, and envelopes are for them. */
 static void
-load_keyring(struct walk *w)
+load_own(struct walk *w)
 {
 	const struct state *st = w->ctx->st;
 	struct err ignore = ERR_INIT;
 
-	w->certs = sk_X509_new_null();
-	if (w->certs == NULL)
-		abort();
 	if (w->ctx->h == NULL || st == NULL)
 		return;
 	/* The current identity first: it is the likeliest to open mail. */
 	for (int round = 0; round < 2; round++)
-		for (struct rec *r = state_first(st, "identity"); r; r = state_next(r, "identity")) {
-			const char *hex = rec_get(r, "fpr"), *status = rec_get(r, "status");
-			int cur = status != NULL && strcmp(status, "current") == 0;
+		for (size_t i = 0; i < state_n_idents(st); i++) {
+			const struct st_ident *r = state_ident(st, i);
 			struct own *o = &w->own[w->n_own];
 
-			if (hex == NULL || cur != (round == 0) || w->n_own == MAX_OWN)
+			if (r->current != (round == 0) || w->n_own == MAX_OWN)
 				continue;
-			if (ident_load(w->ctx->h, hex, NULL, &o->cert, NULL, &ignore) != 0) {
+			if (ident_cert(w->ctx->h, r->hex, &o->cert, NULL, &ignore) != 0) {
 				err_clear(&ignore);
 				continue;
 			}
-			msg_copy(o->hex, sizeof o->hex, hex);
-			o->archived = !cur;
-			X509_up_ref(o->cert);
-			sk_X509_push(w->certs, o->cert);
+			msg_copy(o->hex, sizeof o->hex, r->hex);
+			o->archived = !r->current;
 			w->n_own++;
 		}
-	if (peer_all_certs(w->ctx->h, st, &w->peers, &ignore) != 0) {
-		err_clear(&ignore); /* a damaged peer file: read without them */
-		w->peers = NULL;
-	}
-	for (int i = 0; w->peers && i < sk_X509_num(w->peers); i++) {
-		X509 *x = sk_X509_value(w->peers, i);
-
-		X509_up_ref(x);
-		sk_X509_push(w->certs, x);
-	}
 }
 
 static void
 free_walk(struct walk *w)
 {
-	for (size_t i = 0; i < w->n_own; i++) {
-		X509_free(w->own[i].cert);
-		EVP_PKEY_free(w->own[i].key);
-	}
-	sk_X509_pop_free(w->peers, X509_free);
-	sk_X509_pop_free(w->certs, X509_free);
+	for (size_t i = 0; i < w->n_own; i++)
+		X509_free(w->own[i].cert); /* the keys belong to ctx->key's owner */
 	for (size_t i = 0; i < w->n_plain; i++)
 		BUF_MEM_free(w->plain[i]); /* secure: wiped */
 	for (size_t i = 0; i < w->n_opaque; i++) {
@@ -378,7 +359,6 @@ msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 	w.ctx = ctx;
 	w.r = r;
 	w.e = e;
-	w.pass = ctx->pass;
 	if (len == 0)
 		return err_set(e, "the file is empty: it is not a mail message");
 	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &top, e) != 0) {
@@ -386,12 +366,12 @@ msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 		if (!msg_bare_cms(buf, len, &d))
 			return -1;
 		err_clear(e);
-		load_keyring(&w);
+		load_own(&w);
 		rc = msg_cms_layer(&w, &d, "", 0);
 	} else {
 		headers(&top, r);
 		mime_entity_free(&top);
-		load_keyring(&w);
+		load_own(&w);
 		rc = msg_walk(&w, buf, len, 0);
 	}
 	if (rc == 0 && r->text == NULL && r->parts[0] == '\0')

@@ -7,9 +7,11 @@
 #define PADSEAL_MSG_H
 
 #include <stddef.h>
+#include <time.h>
 
-#include "checklist.h"
+#include "addr.h"
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "state.h"
 
@@ -33,9 +35,9 @@ struct msg_layer {
 	char alg[32];             /* "SHA-256", "AES-256-CBC", "AES-128-GCM" */
 	/* signed */
 	enum sig_state sig;
-	char signer[320];         /* signer certificate's main address */
-	char signer_fpr[96];      /* SHA-256 colon form */
-	char signer_hex[65];
+	char signer[ADDR_MAX];    /* signer certificate's main address */
+	char signer_fpr[FPR_COLON_LEN]; /* SHA-256 colon form */
+	char signer_hex[FPR_HEX_LEN];
 	int trusted;              /* the signer certificate is pinned (trusted) */
 	int changed;              /* a different certificate than the one verified */
 	int from_mismatch;        /* signer's addresses do not include From */
@@ -80,19 +82,22 @@ struct msg_report {
 				     when signed (SHA-1 passes: warn) */
 };
 
-/* What opening may use.  `pass` unlocks the user's identities (current and
- * archived) for decryption; NULL means "do not decrypt" (layers are then
- * reported as not opened, with a note saying a passphrase is needed) unless
- * `ask_pass` is set: it is called once, only when an envelope addressed to
- * one of the identities is met, and returns the passphrase (owned by the
- * caller, kept until msg_open returns) or NULL.  `h` and `st` may be NULL:
- * no identities, no correspondents. */
+/* What opening may use.  `key` gives the private key of the user's
+ * identity `hex` (current or archived) for an envelope addressed to it: 0
+ * with *out (borrowed: valid until msg_open returns), or -1 with `e` (no
+ * passphrase to be had, a wrong one; the layer then says why it was not
+ * opened).  It is called only when such an envelope is met.  NULL: no
+ * envelope is opened.  session_msg_ctx() (session.h) fills one.  `h` and
+ * `st` may be NULL: no identities, no correspondents.  `now` is the time
+ * a signature without a signing time is judged at. */
+struct evp_pkey_st;
 struct msg_ctx {
 	const struct home *h;
 	const struct state *st;
-	const char *pass;
-	const char *(*ask_pass)(void *arg);
-	void *ask_arg;
+	int (*key)(void *arg, const char *hex, struct evp_pkey_st **out,
+	           struct err *e);
+	void *key_arg;
+	time_t now;
 };
 
 /* Open a whole message (RFC 5322 bytes, LF or CRLF; also a bare CMS

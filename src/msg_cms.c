@@ -26,6 +26,8 @@
 #include "msg.h"
 #include "msg_int.h"
 #include "peer.h"
+#include "trust.h"
+#include "xalloc.h"
 
 /* --- certificates and notes ---------------------------------------------- */
 
@@ -69,14 +71,6 @@ set_note(struct msg_layer *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(l->note, sizeof l->note, fmt, ap);
 	va_end(ap);
-}
-
-static int
-rec_trusted(const struct rec *r)
-{
-	const char *t = rec_get(r, "trusted");
-
-	return t != NULL && strcmp(t, "1") == 0;
 }
 
 /* --- layers -------------------------------------------------------------- */
@@ -248,13 +242,13 @@ parse_cms(const unsigned char *p, size_t n)
 /* --- signatures ---------------------------------------------------------- */
 
 static void
-signing_time(CMS_SignerInfo *si, time_t *t, char *iso, size_t len)
+signing_time(CMS_SignerInfo *si, time_t now, time_t *t, char *iso, size_t len)
 {
 	int i = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 	X509_ATTRIBUTE *a = i >= 0 ? CMS_signed_get_attr(si, i) : NULL;
 	ASN1_TYPE *v = a ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
 
-	*t = time(NULL);
+	*t = now;
 	msg_copy(iso, len, "");
 	if (v != NULL && (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME)) {
 		time_t st = asn1_time_t((const ASN1_TIME *)v->value.asn1_string);
@@ -272,16 +266,13 @@ judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
 {
 	const struct state *st = w->ctx->st;
 	unsigned char *der = NULL;
-	char **emails = NULL;
-	size_t ne = 0;
 	int n;
 
 	fpr_cert_hex(x, l->signer_hex);
 	fpr_cert_colon(x, l->signer_fpr);
 	cert_main(x, l->signer, sizeof l->signer);
 	if ((n = i2d_X509(x, &der)) > 0) {
-		if ((l->signer_der = malloc((size_t)n)) == NULL)
-			abort();
+		l->signer_der = xmalloc((size_t)n);
 		memcpy(l->signer_der, der, (size_t)n);
 		l->signer_der_len = (size_t)n;
 	}
@@ -290,27 +281,15 @@ judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
 		if (strcmp(w->own[i].hex, l->signer_hex) == 0)
 			l->own = l->trusted = l->held = 1;
 	if (st != NULL && !l->own) {
-		struct rec *r = peer_by_hex(st, l->signer_hex);
+		struct trust_status ts;
 
-		l->held = r != NULL;
-		l->trusted = r != NULL && rec_trusted(r);
-		/* Another, trusted certificate for one of its addresses: the
-		 * correspondent's certificate changed since it was verified. */
-		ne = cert_emails(x, &emails);
-		for (struct rec *p = state_first(st, "peer"); p && !l->trusted; p = state_next(p, "peer")) {
-			const char *fpr = rec_get(p, "fpr");
-
-			if (!rec_trusted(p) || fpr == NULL || strcasecmp(fpr, l->signer_hex) == 0)
-				continue;
-			for (size_t i = 0; i < ne; i++)
-				if (peer_has_address(p, emails[i])) {
-					l->changed = 1;
-					msg_copy(l->known_fpr, sizeof l->known_fpr, rec_get(p, "fpr-colon"));
-				}
-		}
-		cert_emails_free(emails, ne);
-		if (r != NULL && !l->trusted && rec_get(r, "changed") != NULL)
+		trust_status_cert(st, x, &ts);
+		l->held = ts.known;
+		l->trusted = ts.trusted;
+		if (ts.changed != NULL) {
 			l->changed = 1;
+			peer_colon(ts.changed, l->known_fpr);
+		}
 	}
 	l->from_mismatch = w->r->from[0] && !cert_has_address(x, w->r->from);
 	l->expired_at_signing = X509_cmp_time(X509_get0_notBefore(x), &signed_t) > 0 ||
@@ -350,15 +329,69 @@ verify_failure(char *note, size_t len)
 	return SIG_UNCHECKABLE;
 }
 
-/* Check `cms` (over `dcont` when detached) and fill the layer. */
+/* The certificates that may have made the signature `si`, best first:
+ * those the message carries that it names, then the user's own and the
+ * correspondents' certificates of the same issuer and serial number (found
+ * by index: no other certificate is read).  Only a certificate whose key
+ * verifies the signature will be taken as the signer, so a certificate that
+ * merely copies another's issuer and serial number captures nothing. */
+static STACK_OF(X509) *
+signer_candidates(struct walk *w, CMS_ContentInfo *cms, CMS_SignerInfo *si)
+{
+	STACK_OF(X509) *out = sk_X509_new_null(), *carried = CMS_get1_certs(cms);
+	ASN1_OCTET_STRING *keyid = NULL;
+	X509_NAME *issuer = NULL;
+	ASN1_INTEGER *serial = NULL;
+	char isn[FPR_ISN_LEN] = "";
+
+	if (out == NULL)
+		abort();
+	for (int i = 0; carried != NULL && i < sk_X509_num(carried); i++) {
+		X509 *x = sk_X509_value(carried, i);
+
+		if (CMS_SignerInfo_cert_cmp(si, x) == 0 && X509_up_ref(x))
+			sk_X509_push(out, x);
+	}
+	sk_X509_pop_free(carried, X509_free);
+	if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) == 1 &&
+	    issuer != NULL && serial != NULL)
+		fpr_isn_of(issuer, serial, isn);
+	for (size_t i = 0; i < w->n_own; i++)
+		if (CMS_SignerInfo_cert_cmp(si, w->own[i].cert) == 0 &&
+		    X509_up_ref(w->own[i].cert))
+			sk_X509_push(out, w->own[i].cert);
+	if (isn[0] && w->ctx->st != NULL && w->ctx->h != NULL) {
+		const struct st_peer *p;
+		size_t it = 0;
+
+		while ((p = state_peer_by_isn(w->ctx->st, isn, &it)) != NULL) {
+			struct err ignore = ERR_INIT;
+			X509 *x = NULL;
+
+			if (peer_cert(w->ctx->h, p, &x, &ignore) == 0 &&
+			    CMS_SignerInfo_cert_cmp(si, x) == 0)
+				sk_X509_push(out, x);
+			else
+				X509_free(x);
+		}
+	}
+	ERR_clear_error();
+	return out;
+}
+
+/* Check `cms` (over `dcont` when detached: a memory BIO, rewound for each
+ * try) and fill the layer. */
 static void
 verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	STACK_OF(X509) *cands;
 	CMS_SignerInfo *si;
 	X509 *signer = NULL;
 	X509_ALGOR *dig = NULL;
 	const ASN1_OBJECT *obj = NULL;
+	char note[sizeof l->note] = "";
+	enum sig_state best = SIG_UNCHECKABLE;
 	time_t t;
 
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) == 0) {
@@ -366,23 +399,47 @@ verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 		return;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
-	CMS_set1_signers_certs(cms, w->certs, 0);
-	ERR_clear_error();
-	CMS_SignerInfo_get0_algs(si, NULL, &signer, &dig, NULL);
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	if (dig != NULL) {
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
 		alg_name(OBJ_obj2nid(obj), obj, l->alg, sizeof l->alg);
 		l->sha1 = OBJ_obj2nid(obj) == NID_sha1;
 	}
-	signing_time(si, &t, l->signed_at, sizeof l->signed_at);
-	if (signer != NULL)
-		judge_signer(w, l, signer, t);
-	if (CMS_verify(cms, w->certs, NULL, dcont, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1) {
-		l->sig = SIG_VALID;
-		ERR_clear_error();
-	} else {
-		l->sig = verify_failure(l->note, sizeof l->note);
+	signing_time(si, w->ctx->now, &t, l->signed_at, sizeof l->signed_at);
+	cands = signer_candidates(w, cms, si);
+	for (int i = 0; i < sk_X509_num(cands) && best != SIG_VALID; i++) {
+		X509 *x = sk_X509_value(cands, i);
+		enum sig_state s;
+		char why[sizeof l->note];
+
+		CMS_SignerInfo_set1_signer_cert(si, x);
+		if (dcont != NULL)
+			(void)BIO_reset(dcont);
+		if (CMS_verify(cms, NULL, NULL, dcont, NULL,
+			       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY | CMS_NOINTERN) == 1) {
+			s = SIG_VALID;
+			ERR_clear_error();
+		} else {
+			s = verify_failure(why, sizeof why);
+		}
+		/* The first candidate names the signer unless another one's
+		 * key is the one that signed. */
+		if (signer == NULL || s == SIG_VALID) {
+			signer = x;
+			best = s;
+			if (s != SIG_VALID)
+				msg_copy(note, sizeof note, why);
+		}
 	}
+	if (signer != NULL) {
+		judge_signer(w, l, signer, t);
+		l->sig = best;
+		msg_copy(l->note, sizeof l->note, best == SIG_VALID ? "" : note);
+	} else {
+		l->sig = SIG_UNCHECKABLE;
+		msg_copy(l->note, sizeof l->note, "the signature does not include the signer's certificate and you do not hold it");
+	}
+	sk_X509_pop_free(cands, X509_free);
 }
 
 /* multipart/signed: the first part as received, the second the signature. */
@@ -498,10 +555,17 @@ rek_cmp(void *rek, X509 *x)
 	return CMS_RecipientEncryptedKey_cert_cmp(rek, x);
 }
 
+/* One recipient: 1 when it is one of the user's identities (marked in
+ * `mine`, named "you"); else named by a correspondent's certificate of the
+ * same issuer and serial number, or by its issuer and serial. */
 static int
 name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine,
+	       ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno,
 	       char *name, size_t len)
 {
+	const struct st_peer *p = NULL;
+	char isn[FPR_ISN_LEN] = "";
+	size_t it = 0;
 	int us = 0;
 
 	for (size_t i = 0; i < w->n_own; i++)
@@ -511,12 +575,14 @@ name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine,
 		msg_copy(name, len, "you");
 		return 1;
 	}
-	for (int i = 0; w->peers && i < sk_X509_num(w->peers); i++)
-		if (cmp(ri, sk_X509_value(w->peers, i)) == 0) {
-			cert_main(sk_X509_value(w->peers, i), name, len);
-			return 0;
-		}
-	name[0] = '\0';
+	if (issuer != NULL && sno != NULL)
+		fpr_isn_of(issuer, sno, isn);
+	if (isn[0] && w->ctx->st != NULL)
+		p = state_peer_by_isn(w->ctx->st, isn, &it);
+	if (p != NULL)
+		msg_copy(name, len, p->addr[0]);
+	else
+		describe_id(keyid, issuer, sno, name, len);
 	return 0;
 }
 
@@ -536,9 +602,9 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 		ASN1_INTEGER *sno = NULL;
 
 		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
-			count += name_recipient(w, ri, ktri_cmp, mine, name, sizeof name);
-			if (!name[0] && CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno))
-				describe_id(keyid, issuer, sno, name, sizeof name);
+			if (!CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno))
+				keyid = NULL, issuer = NULL, sno = NULL;
+			count += name_recipient(w, ri, ktri_cmp, mine, keyid, issuer, sno, name, sizeof name);
 			if (strcmp(name, "you") != 0)
 				msg_add_name(others, sizeof others, name);
 		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
@@ -547,9 +613,9 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
 				CMS_RecipientEncryptedKey *rek = sk_CMS_RecipientEncryptedKey_value(reks, j);
 
-				count += name_recipient(w, rek, rek_cmp, mine, name, sizeof name);
-				if (!name[0] && CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL, &issuer, &sno))
-					describe_id(keyid, issuer, sno, name, sizeof name);
+				if (!CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL, &issuer, &sno))
+					keyid = NULL, issuer = NULL, sno = NULL;
+				count += name_recipient(w, rek, rek_cmp, mine, keyid, issuer, sno, name, sizeof name);
 				if (strcmp(name, "you") != 0)
 					msg_add_name(others, sizeof others, name);
 			}
@@ -565,16 +631,6 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 	else if (others[0])
 		msg_copy(l->recipients, sizeof l->recipients, others);
 	return count;
-}
-
-static const char *
-get_pass(struct walk *w)
-{
-	if (w->pass == NULL && !w->asked && w->ctx->ask_pass != NULL) {
-		w->asked = 1;
-		w->pass = w->ctx->ask_pass(w->ctx->ask_arg);
-	}
-	return w->pass;
 }
 
 /* A memory BIO writing into *out, a secure buffer (wiped when freed)
@@ -599,12 +655,11 @@ static int
 decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
 	const int *mine, size_t size, BUF_MEM **out)
 {
-	const char *pass = get_pass(w);
-	int unlocked = 0, rc;
+	int unlocked = 0;
 	char why[200] = "";
 
-	if (pass == NULL) {
-		msg_copy(l->note, sizeof l->note, "a passphrase is needed to open it (give --passphrase-file FILE)");
+	if (w->ctx->key == NULL) {
+		msg_copy(l->note, sizeof l->note, "a passphrase is needed to open it");
 		return -1;
 	}
 	for (size_t i = 0; i < w->n_own; i++) {
@@ -614,16 +669,11 @@ decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
 
 		if (!mine[i] || o->locked)
 			continue;
-		if (o->key == NULL) {
-			X509 *again = NULL; /* o->cert is loaded already */
-
-			rc = ident_load(w->ctx->h, o->hex, pass, &again, &o->key, &ke);
-			X509_free(again);
-			if (rc != 0) {
-				o->locked = 1;
-				msg_copy(why, sizeof why, ke.msg);
-				continue;
-			}
+		if (o->key == NULL && w->ctx->key(w->ctx->key_arg, o->hex, &o->key, &ke) != 0) {
+			o->locked = 1;
+			o->key = NULL;
+			msg_copy(why, sizeof why, ke.msg);
+			continue;
 		}
 		unlocked = 1;
 		bio = plain_bio(size, out);
@@ -642,7 +692,7 @@ decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
 		*out = NULL;
 	}
 	if (!unlocked)
-		set_note(l, "%s", strstr(why, "does not unlock") ? "the passphrase does not unlock your key" : why);
+		set_note(l, "%s", why[0] ? why : "no key of yours opens it");
 	else
 		set_note(l, "it is addressed to you but cannot be decrypted: it is damaged (%s)", why);
 	return -1;

@@ -21,7 +21,7 @@
 
 struct own {
 	X509 *cert;
-	EVP_PKEY *key;   /* unlocked when needed, then kept for the walk */
+	EVP_PKEY *key;   /* unlocked when needed (borrowed from ctx->key) */
 	char hex[65];
 	int archived;
 	int locked;      /* the passphrase did not unlock it */
@@ -33,10 +33,6 @@ struct walk {
 	struct err *e;
 	struct own own[MAX_OWN];
 	size_t n_own;
-	STACK_OF(X509) *peers;  /* correspondents' certificates */
-	STACK_OF(X509) *certs;  /* peers and own: signers not in a message */
-	const char *pass;
-	int asked;
 	BUF_MEM *plain[MAX_KEEP];        /* decrypted contents (secure heap) */
 	size_t n_plain;
 	CMS_ContentInfo *opaque[MAX_KEEP]; /* signed-data whose content we walk */

@@ -81,14 +81,17 @@ void p12_cred_clear(struct p12_cred *c);
 /* --- backup: the current identity into a file -------------------------- */
 
 /* Before any passphrase is asked: there is a current identity, `path`
- * does not exist (unless `force`) and its folder is writable. */
+ * does not exist (unless `force`) and its folder exists and is writable
+ * (or, with `make_dir`, may be created). */
 int p12_backup_check(const struct home *h, const struct state *st,
-		     const char *path, int force, struct err *e);
+		     const char *path, int force, int make_dir, struct err *e);
 
-/* The current identity, its key unlocked with `unlock`. */
+/* The current identity with its unlocked key `key` (the backup takes a
+ * reference of its own). */
 struct p12_backup;
 int p12_backup_open(const struct home *h, const struct state *st,
-		    const char *unlock, struct p12_backup **out, struct err *e);
+		    struct evp_pkey_st *key, struct p12_backup **out,
+		    struct err *e);
 void p12_backup_free(struct p12_backup *b);
 
 struct p12_backup_req {
@@ -105,7 +108,7 @@ struct p12_backup_req {
 
 struct p12_backup_done {
 	char path[4096];       /* absolute */
-	char at[24];           /* ISO 8601 UTC */
+	char at[ISO_TIME_LEN]; /* ISO 8601 UTC */
 	char hex[65];          /* the identity's SHA-256 */
 	size_t n_chain;
 	int ec;                /* an EC key (gpgsm 2.2 cannot import it) */
@@ -113,12 +116,12 @@ struct p12_backup_done {
 
 /* Write the backup atomically (0600, never over an existing file unless
  * req->force), read it back from disk and check it; a file that fails the
- * check is removed.  Then record "backup fpr= at= path= compat=" in `st`
- * and save it.  The home must be open for writing, and `b` must still be
- * its current identity. */
+ * check is removed.  Then record it in `st` (the caller saves, and
+ * removes the file when that fails).  The home must be open for writing,
+ * and `b` must still be its current identity. */
 int p12_backup_write(const struct p12_backup *b, const struct home *h,
 		     struct state *st, const struct p12_backup_req *req,
-		     struct p12_backup_done *out, struct err *e);
+		     time_t now, struct p12_backup_done *out, struct err *e);
 
 /* --- restore: a credential from a file into the home ------------------- */
 
@@ -139,15 +142,18 @@ size_t p12_restore_notes(const struct p12_restore *r, const char **notes,
  * (`cur` is the identity that will be archived), ADOPT_SAME or
  * ADOPT_ARCHIVED (already in this home: nothing to do), or -1 refused. */
 int p12_restore_plan(const struct home *h, const struct state *st,
-		     const struct p12_restore *r, struct ident *cur,
+		     const struct p12_restore *r, time_t now, struct ident *cur,
 		     struct err *e);
 
 /* Store it as the current identity, its key encrypted under `pass`, and
  * record the file it came from as a checked backup (unless that file had
- * an empty passphrase).  Saves `st`; the home must be open for writing.
- * On failure the home is as it was. */
+ * an empty passphrase).  Updates `st`: the caller saves it (and calls
+ * ident_discard() on the new identity when that fails). */
 int p12_restore_store(const struct home *h, struct state *st,
 		      const struct p12_restore *r, const char *pass,
-		      struct ident *out, struct err *e);
+		      time_t now, struct ident *out, struct err *e);
+
+/* The SHA-256 hex of the credential in the file (into and returning hex). */
+const char *p12_restore_hex(const struct p12_restore *r, char hex[65]);
 
 #endif

@@ -23,6 +23,7 @@
 #include "fpr.h"
 #include "p12.h"
 #include "pass.h"
+#include "xalloc.h"
 
 /* --- backup ------------------------------------------------------------- */
 
@@ -36,27 +37,25 @@ struct p12_backup {
 
 int
 p12_backup_check(const struct home *h, const struct state *st,
-		 const char *path, int force, struct err *e)
+		 const char *path, int force, int make_dir, struct err *e)
 {
-	struct ident cur;
 	struct stat sb;
 	char *copy;
 	const char *dir;
-	int found, rc = -1;
+	int rc = -1;
 
-	if ((found = ident_current(h, st, &cur, e)) < 0)
-		return -1;
-	ident_clear(&cur);
-	if (!found)
-		return err_set(e, "there is no credential to back up yet; create one with padseal create");
+	(void)h;
+	if (state_ident_current(st) == NULL)
+		return err_set(e, "there is no credential to back up yet; create one first");
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return err_set(e, "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12", path, path);
 	if (!force && path_exists(path))
 		return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
+	copy = xstrdup(path);
 	dir = dirname(copy);
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+	if (stat(dir, &sb) != 0 && make_dir)
+		rc = 0; /* made when the backup is written */
+	else if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		err_set(e, "cannot write %s: the folder %s does not exist", path, dir);
 	else if (access(dir, W_OK | X_OK) != 0)
 		err_sys(e, "cannot write %s: the folder %s is not writable", path, dir);
@@ -67,25 +66,33 @@ p12_backup_check(const struct home *h, const struct state *st,
 }
 
 int
-p12_backup_open(const struct home *h, const struct state *st,
-		const char *unlock, struct p12_backup **out, struct err *e)
+p12_backup_open(const struct home *h, const struct state *st, EVP_PKEY *key,
+		struct p12_backup **out, struct err *e)
 {
+	const struct st_ident *cur = state_ident_current(st);
 	struct p12_backup *b;
 	char **emails;
 	size_t n;
 
 	*out = NULL;
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		abort();
-	if (ident_unlock(h, st, unlock, &b->cert, &b->key, &b->chain, e) != 0) {
+	if (cur == NULL)
+		return err_set(e, "there is no credential to back up yet; create one first");
+	b = xcalloc(1, sizeof *b);
+	if (ident_cert(h, cur->hex, &b->cert, &b->chain, e) != 0) {
 		free(b);
 		return -1;
 	}
+	if (!cred_key_matches(b->cert, key)) {
+		p12_backup_free(b);
+		return err_set(e, "the key does not belong to your current certificate; this identity is damaged");
+	}
+	EVP_PKEY_up_ref(key);
+	b->key = key;
 	fpr_cert_hex(b->cert, b->hex);
 	b->name = cert_common_name(b->cert);
 	if (*b->name == '\0' && (n = cert_emails(b->cert, &emails)) > 0) {
 		free(b->name);
-		b->name = strdup(emails[0]);
+		b->name = xstrdup(emails[0]);
 		cert_emails_free(emails, n);
 	}
 	*out = b;
@@ -105,26 +112,16 @@ p12_backup_free(struct p12_backup *b)
 }
 
 /* Remember the backup: one record per identity and file, the newest time
- * and form; never the passphrase.  Returns the record if it is new. */
-static struct rec *
+ * and form; never the passphrase. */
+static void
 record_backup(struct state *st, const char *hex, const char *path,
 	      const char *at, const char *compat, const char *source)
 {
-	struct rec *r, *added = NULL;
+	struct st_backup *r = state_backup_put(st, hex, path);
 
-	for (r = state_first(st, "backup"); r; r = state_next(r, "backup"))
-		if (rec_get(r, "fpr") && strcasecmp(rec_get(r, "fpr"), hex) == 0 &&
-		    rec_get(r, "path") && strcmp(rec_get(r, "path"), path) == 0)
-			break;
-	if (r == NULL) {
-		r = added = state_add(st, "backup");
-		rec_set(r, "fpr", hex);
-		rec_set(r, "path", path);
-	}
-	rec_set(r, "at", at);
-	rec_set(r, "compat", compat);
-	rec_set(r, "source", source);
-	return added;
+	snprintf(r->at, sizeof r->at, "%s", at);
+	snprintf(r->compat, sizeof r->compat, "%s", compat);
+	r->source = state_str(st, source);
 }
 
 /* Write, then prove from disk what was written; remove it if it fails. */
@@ -160,39 +157,31 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 
 int
 p12_backup_write(const struct p12_backup *b, const struct home *h,
-		 struct state *st, const struct p12_backup_req *req,
+		 struct state *st, const struct p12_backup_req *req, time_t now,
 		 struct p12_backup_done *out, struct err *e)
 {
-	struct rec *cur = state_find(st, "identity", "status", "current");
-	const char *fpr = cur ? rec_get(cur, "fpr") : NULL;
-	struct err sub = ERR_INIT;
+	const struct st_ident *cur = state_ident_current(st);
 	unsigned char *der = NULL;
 	size_t len = 0;
 	int rc = -1;
 
+	(void)h;
 	memset(out, 0, sizeof *out);
-	if (fpr == NULL || strcasecmp(fpr, b->hex) != 0)
-		return err_set(e, "your current credential changed while padseal was working; run padseal backup again");
+	if (cur == NULL || strcmp(cur->hex, b->hex) != 0)
+		return err_set(e, "your current credential changed while padseal was working; back it up again");
 	if (pass_check_new(req->pass, NULL, e) != 0)
-		return -1;
+		return err_code(e, ERR_WEAK_PASS);
 	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat,
 		      &der, &len, e) != 0 ||
 	    write_checked(b, req, der, len, e) != 0)
 		goto out;
 	if (realpath(req->path, out->path) == NULL)
 		snprintf(out->path, sizeof out->path, "%s", req->path);
-	iso_now(out->at);
+	iso_time(now, out->at);
 	snprintf(out->hex, sizeof out->hex, "%s", b->hex);
 	out->n_chain = (size_t)sk_X509_num(b->chain);
 	out->ec = EVP_PKEY_is_a(b->key, "EC");
 	record_backup(st, b->hex, out->path, out->at, p12_compat_name(req->compat), "backup");
-	if (state_save(h, st, &sub) != 0) {
-		char head[4200];
-
-		snprintf(head, sizeof head, "the backup in %s is good, but the checklist could not record it", out->path);
-		err_wrap(e, &sub, head);
-		goto out;
-	}
 	rc = 0;
 out:
 	OPENSSL_clear_free(der, len);
@@ -235,16 +224,14 @@ p12_restore_open(const unsigned char *buf, size_t len, const char *path,
 	char *copy;
 
 	*out = NULL;
-	if ((r = calloc(1, sizeof *r)) == NULL)
-		abort();
+	r = xcalloc(1, sizeof *r);
 	if (p12_open(buf, len, pass, path, &r->cred, e) != 0) {
 		free(r);
 		return -1;
 	}
 	if (realpath(path, r->path) == NULL)
 		snprintf(r->path, sizeof r->path, "%s", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
+	copy = xstrdup(path);
 	snprintf(r->base, sizeof r->base, "%s", basename(copy));
 	free(copy);
 	if (r->cred.legacy_provider)
@@ -282,31 +269,39 @@ p12_restore_notes(const struct p12_restore *r, const char **notes, size_t max)
 
 int
 p12_restore_plan(const struct home *h, const struct state *st,
-		 const struct p12_restore *r, struct ident *cur, struct err *e)
+		 const struct p12_restore *r, time_t now, struct ident *cur,
+		 struct err *e)
 {
-	return ident_adopt_plan(h, st, r->cred.cert, cur, e);
+	return ident_adopt_plan(h, st, r->cred.cert, now, cur, e);
 }
 
 int
 p12_restore_store(const struct home *h, struct state *st,
-		  const struct p12_restore *r, const char *pass,
+		  const struct p12_restore *r, const char *pass, time_t now,
 		  struct ident *out, struct err *e)
 {
-	char hex[FPR_HEX_LEN], now[24];
-	struct rec *b = NULL;
+	char hex[FPR_HEX_LEN], at[ISO_TIME_LEN];
 
+	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass,
+			r->base, now, out, e) != 0)
+		return -1;
 	/* The file just opened and held this key: it is a checked backup,
 	 * unless anyone could open it. */
 	if (!r->cred.empty_pass) {
 		fpr_cert_hex(r->cred.cert, hex);
-		iso_now(now);
-		b = record_backup(st, hex, r->path, now, r->cred.form, "restore");
-	}
-	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass,
-			r->base, out, e) != 0) {
-		if (b != NULL)
-			state_del(st, b);
-		return -1;
+		iso_time(now, at);
+		record_backup(st, hex, r->path, at, r->cred.form, "restore");
+		if (out != NULL) {
+			out->backed_up = 1;
+			snprintf(out->backup_at, sizeof out->backup_at, "%s", at);
+		}
 	}
 	return 0;
+}
+
+const char *
+p12_restore_hex(const struct p12_restore *r, char hex[FPR_HEX_LEN])
+{
+	fpr_cert_hex(r->cred.cert, hex);
+	return hex;
 }

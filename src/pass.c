@@ -126,6 +126,18 @@ pass_read_file(const char *path, char **out, struct err *e)
 	return 0;
 }
 
+char *
+pass_dup(const char *pass)
+{
+	size_t n = strlen(pass);
+	char *p = OPENSSL_malloc(n + 1);
+
+	if (p == NULL)
+		abort();
+	memcpy(p, pass, n + 1);
+	return p;
+}
+
 void
 pass_free(char *pass)
 {

@@ -25,6 +25,9 @@ int pass_strength(const char *pass);
  * caller decides whether that is acceptable. */
 int pass_read_file(const char *path, char **out, struct err *e);
 
+/* A copy of `pass` to be freed with pass_free(). */
+char *pass_dup(const char *pass);
+
 /* Wipe and free a passphrase (NULL is fine). */
 void pass_free(char *pass);
 

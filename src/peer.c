@@ -14,67 +14,9 @@
 #include "fpr.h"
 #include "ident.h"
 #include "peer.h"
+#include "xalloc.h"
 
-#define REC "peer"
-
-struct rec *
-peer_by_hex(const struct state *st, const char *hex)
-{
-	return state_find(st, REC, "fpr", hex);
-}
-
-int
-peer_has_address(const struct rec *r, const char *addr)
-{
-	const char *list = rec_get(r, "emails"), *p;
-	size_t n = strlen(addr);
-
-	for (p = list; p != NULL && *p;) {
-		size_t len = strcspn(p, ",");
-
-		if (len == n && strncasecmp(p, addr, n) == 0)
-			return 1;
-		p += len + (p[len] == ',');
-	}
-	return 0;
-}
-
-int
-peer_shares_address(const struct rec *a, const struct rec *b)
-{
-	const char *p = rec_get(a, "emails");
-
-	while (p != NULL && *p) {
-		size_t len = strcspn(p, ",");
-		char addr[320];
-
-		snprintf(addr, sizeof addr, "%.*s", (int)len, p);
-		if (len > 0 && peer_has_address(b, addr))
-			return 1;
-		p += len + (p[len] == ',');
-	}
-	return 0;
-}
-
-static char *
-join(char **list, size_t n)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(list[i]) + 1;
-	if ((s = calloc(1, len)) == NULL)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, list[i]);
-	}
-	return s;
-}
-
-static char *
+char *
 peer_path(const struct home *h, const char *hex)
 {
 	char rel[128];
@@ -83,46 +25,100 @@ peer_path(const struct home *h, const char *hex)
 	return home_path(h, rel);
 }
 
-/* Was one of `emails` held by another certificate that was trusted? */
-static int
-address_changed(const struct state *st, const char *hex, char **emails, size_t n)
+size_t
+peer_cert_addrs(X509 *cert, char ***out, size_t *invalid)
 {
-	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		if (strcmp(rec_get(r, "fpr"), hex) == 0)
+	char **all = NULL;
+	size_t n = cert_emails(cert, &all), kept = 0, bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (kept < PEER_ADDRS_MAX && addr_check(all[i], NULL) == 0) {
+			all[kept++] = all[i];
 			continue;
-		if (rec_get(r, "trusted") == NULL && rec_get(r, "untrusted-at") == NULL)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (peer_has_address(r, emails[i]))
-				return 1;
+		}
+		bad += addr_check(all[i], NULL) != 0;
+		free(all[i]);
 	}
-	return 0;
+	if (invalid != NULL)
+		*invalid = bad;
+	if (kept == 0) {
+		free(all);
+		all = NULL;
+	}
+	*out = all;
+	return kept;
+}
+
+int
+peer_check(const struct state *st, X509 *cert, size_t *invalid, struct err *e)
+{
+	char hex[FPR_HEX_LEN], **addrs = NULL, *cn;
+	size_t total, n, bad = 0;
+	int rc = -1;
+
+	if (invalid != NULL)
+		*invalid = 0;
+	fpr_cert_hex(cert, hex);
+	if (state_ident_by_hex(st, hex) != NULL)
+		return err_set(e, "this is your own certificate, not a correspondent's");
+	if ((total = cert_email_count(cert)) > PEER_ADDRS_MAX)
+		return err_set(e, "the certificate holds %zu addresses; padseal takes a correspondent's certificate with at most %d",
+		               total, PEER_ADDRS_MAX);
+	n = peer_cert_addrs(cert, &addrs, &bad);
+	if (invalid != NULL)
+		*invalid = bad;
+	cn = cert_common_name(cert);
+	if (n == 0 && bad > 0)
+		err_set(e, "none of the certificate's addresses is a valid email address, so no mail client can use it for a correspondent");
+	else if (n == 0)
+		err_set(e, "the certificate has no email address, so no mail client can use it for a correspondent");
+	else if (cn != NULL && strlen(cn) > PEER_NAME_MAX)
+		err_set(e, "the certificate's name is %zu bytes long; padseal takes at most %d",
+		        strlen(cn), PEER_NAME_MAX);
+	else
+		rc = 0;
+	free(cn);
+	cert_emails_free(addrs, n);
+	return rc;
+}
+
+/* The certificate's facts into its record. */
+static void
+fill_facts(struct state *st, struct st_peer *p, X509 *cert, time_t now)
+{
+	struct lint_report *lint = xcalloc(1, sizeof *lint);
+	char *cn = cert_common_name(cert), codes[400];
+
+	cert_key_desc(cert, p->key, sizeof p->key);
+	asn1_time_iso(X509_get0_notBefore(cert), p->not_before, sizeof p->not_before);
+	asn1_time_iso(X509_get0_notAfter(cert), p->not_after, sizeof p->not_after);
+	p->not_after_t = iso_parse(p->not_after);
+	fpr_isn(cert, p->isn);
+	p->name = state_str(st, cn != NULL ? cn : "");
+	lint_cert(cert, NULL, now, lint);
+	lint_codes(lint, codes, sizeof codes);
+	p->lint = codes[0] ? state_str(st, codes) : NULL;
+	free(cn);
+	free(lint);
 }
 
 int
 peer_store(const struct home *h, struct state *st, X509 *cert,
-	   const char *source, int *added, struct err *e)
+           const char *source, time_t now, const struct st_peer **out,
+           int *added, struct err *e)
 {
-	char hex[FPR_HEX_LEN], colon[FPR_COLON_LEN], now[24];
-	char **emails = NULL, *list = NULL, *dir = NULL, *path = NULL, *pem = NULL;
-	size_t n, len;
-	struct rec *r;
+	char hex[FPR_HEX_LEN], **addrs = NULL, *dir = NULL, *path = NULL, *pem = NULL;
+	const struct st_peer *have;
+	struct st_peer *p;
+	size_t n = 0, len;
 	int rc = -1;
 
 	*added = 0;
+	if (out != NULL)
+		*out = NULL;
 	fpr_cert_hex(cert, hex);
-	fpr_cert_colon(cert, colon);
-	if (peer_by_hex(st, hex) != NULL)
-		return 0;
-	if ((n = cert_emails(cert, &emails)) == 0) {
-		err_set(e, "the certificate has no email address, so no mail client can use it for a correspondent");
-		goto out;
-	}
-	for (r = state_first(st, "identity"); r; r = state_next(r, "identity"))
-		if (strcmp(rec_get(r, "fpr"), hex) == 0) {
-			err_set(e, "this is your own certificate, not a correspondent's");
-			goto out;
-		}
+	if (peer_check(st, cert, NULL, e) != 0)
+		return -1;
 	dir = home_path(h, PEER_DIR);
 	path = peer_path(h, hex);
 	pem = cert_to_pem(cert, &len);
@@ -130,32 +126,44 @@ peer_store(const struct home *h, struct state *st, X509 *cert,
 		goto out;
 	if (!path_exists(path) && file_write_atomic(path, pem, len, FILE_NOCLOBBER, e) != 0)
 		goto out;
-	list = join(emails, n);
-	iso_now(now);
-	r = state_add(st, REC);
-	rec_set(r, "fpr", hex);
-	rec_set(r, "fpr-colon", colon);
-	rec_set(r, "email", emails[0]);
-	rec_set(r, "emails", list);
-	rec_set(r, "received", now);
-	rec_set(r, "source", source);
-	if (address_changed(st, hex, emails, n))
-		rec_set(r, "changed", "1");
-	for (size_t i = 0; i < n; i++) {
-		struct rec *sent = state_find(st, "intro", "to", emails[i]);
-
-		if (sent != NULL)
-			rec_set(r, "sent", rec_get(sent, "at"));
+	if ((have = state_peer_by_hex(st, hex)) != NULL) {
+		if (out != NULL)
+			*out = have;
+		rc = 0;
+		goto out;
 	}
+	n = peer_cert_addrs(cert, &addrs, NULL);
+	p = state_peer_add(st, hex, (const char *const *)addrs, n);
+	fill_facts(st, p, cert, now);
+	iso_time(now, p->received);
+	p->source = state_str(st, source);
 	*added = 1;
+	if (out != NULL)
+		*out = p;
 	rc = 0;
 out:
-	cert_emails_free(emails, n);
-	free(list);
+	cert_emails_free(addrs, n);
 	free(dir);
 	free(path);
 	OPENSSL_free(pem);
 	return rc;
+}
+
+int
+peer_facts_from_files(const struct home *h, struct state *st, struct err *e)
+{
+	time_t now = time(NULL); /* only the date-free findings are kept */
+
+	for (size_t i = 0; i < state_n_peers(st); i++) {
+		const struct st_peer *p = state_peer(st, i);
+		X509 *cert = NULL;
+
+		if (peer_cert(h, p, &cert, e) != 0)
+			return -1;
+		fill_facts(st, state_peer_edit(st, p), cert, now);
+		X509_free(cert);
+	}
+	return 0;
 }
 
 size_t
@@ -173,13 +181,7 @@ peer_hex_digits(const char *s)
 	return n;
 }
 
-static int
-is_hex_prefix(const char *s)
-{
-	return peer_hex_digits(s) >= PEER_PREFIX_MIN;
-}
-
-/* Compare a hex prefix (colons and spaces ignored) with a record's fpr. */
+/* Compare a hex prefix (colons and spaces ignored) with a fingerprint. */
 static int
 prefix_matches(const char *spec, const char *hex)
 {
@@ -193,110 +195,109 @@ prefix_matches(const char *spec, const char *hex)
 	return 1;
 }
 
-enum peer_find
-peer_resolve(const struct state *st, const char *spec, struct rec **out,
-	     struct err *e)
+#define HITS_LISTED 16
+
+const struct st_peer *
+peer_resolve(const struct state *st, const char *spec, struct err *e)
 {
-	struct rec *hits[16], *trusted = NULL;
-	size_t n = 0, ntrusted = 0;
+	const struct st_peer *hits[HITS_LISTED], *trusted = NULL, *p;
+	size_t n = 0, ntrusted = 0, it = 0;
 	int by_hex = strchr(spec, '@') == NULL;
 	char list[1024] = "";
 
-	*out = NULL;
-	if (by_hex && !is_hex_prefix(spec)) {
+	if (by_hex && peer_hex_digits(spec) < PEER_PREFIX_MIN) {
 		err_set(e, "\"%s\" is neither an address nor a fingerprint (give at least %d hex digits)", spec, PEER_PREFIX_MIN);
-		return PEER_NONE;
+		return NULL;
 	}
-	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		if (by_hex ? !prefix_matches(spec, rec_get(r, "fpr")) : !peer_has_address(r, spec))
-			continue;
-		if (n < sizeof hits / sizeof hits[0])
-			hits[n++] = r;
-		if (rec_get(r, "trusted") != NULL) {
-			trusted = r;
-			ntrusted++;
+	if (by_hex) {
+		for (size_t i = 0; i < state_n_peers(st); i++) {
+			p = state_peer(st, i);
+			if (!prefix_matches(spec, p->hex))
+				continue;
+			if (n < HITS_LISTED)
+				hits[n] = p;
+			n++;
+		}
+	} else {
+		while ((p = state_peer_by_addr(st, spec, &it)) != NULL) {
+			if (n < HITS_LISTED)
+				hits[n] = p;
+			n++;
+			if (p->trusted) {
+				trusted = p;
+				ntrusted++;
+			}
 		}
 	}
 	if (n == 0) {
 		err_set(e, "no correspondent's certificate matches %s; import it first with padseal import FILE", spec);
-		return PEER_NONE;
+		return NULL;
 	}
-	if (n == 1) {
-		*out = hits[0];
-		return PEER_FOUND;
-	}
-	if (!by_hex && ntrusted == 1) {
-		*out = trusted;
-		return PEER_FOUND;
-	}
-	for (size_t i = 0; i < n; i++) {
+	if (n == 1)
+		return hits[0];
+	if (!by_hex && ntrusted == 1)
+		return trusted;
+	for (size_t i = 0; i < n && i < HITS_LISTED; i++) {
 		size_t used = strlen(list);
 
-		snprintf(list + used, sizeof list - used, "%s%.16s", i ? ", " : "", rec_get(hits[i], "fpr"));
+		snprintf(list + used, sizeof list - used, "%s%.16s", i ? ", " : "", hits[i]->hex);
 	}
-	err_set(e, "%s matches %zu certificates; name one by fingerprint: %s", spec, n, list);
-	return PEER_AMBIGUOUS;
+	err_set(e, "%s matches %zu certificates; name one by fingerprint: %s%s", spec, n, list,
+	        n > HITS_LISTED ? ", ..." : "");
+	err_code(e, ERR_USAGE);
+	return NULL;
 }
 
 int
-peer_cert(const struct home *h, const struct rec *r, X509 **out, struct err *e)
+peer_cert(const struct home *h, const struct st_peer *p, X509 **out,
+          struct err *e)
 {
-	char *path = peer_path(h, rec_get(r, "fpr"));
+	char *path = peer_path(h, p->hex), got[FPR_HEX_LEN];
 	unsigned char *buf = NULL;
 	size_t len;
 	int rc = -1;
 
 	*out = NULL;
-	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) == 0)
-		rc = cert_parse(buf, len, path, out, e);
+	if (!path_exists(path)) {
+		err_set(e, "the certificate file %s of %s is missing; import their certificate again (padseal import FILE) to put it back",
+		        path, p->addr[0]);
+		goto out;
+	}
+	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
+	    cert_parse(buf, len, path, out, e) != 0)
+		goto out;
+	fpr_cert_hex(*out, got);
+	if (strcmp(got, p->hex) != 0) {
+		err_set(e, "the certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
+		        path, p->addr[0]);
+		X509_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
 	free(buf);
 	free(path);
 	return rc;
 }
 
-int
-peer_all_certs(const struct home *h, const struct state *st,
-	       STACK_OF(X509) **out, struct err *e)
-{
-	STACK_OF(X509) *sk = sk_X509_new_null();
-
-	if (sk == NULL)
-		abort();
-	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		X509 *x;
-
-		if (peer_cert(h, r, &x, e) != 0) {
-			sk_X509_pop_free(sk, X509_free);
-			return -1;
-		}
-		sk_X509_push(sk, x);
-	}
-	*out = sk;
-	return 0;
-}
-
 void
-peer_note_sent(struct state *st, const char *addr, const char *when)
+peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN])
 {
-	struct rec *r = state_find(st, "intro", "to", addr);
+	unsigned char d[FPR_MAX];
+	size_t n = fpr_parse(p->hex, d, sizeof d);
 
-	if (r == NULL) {
-		r = state_add(st, "intro");
-		rec_set(r, "to", addr);
-	}
-	rec_set(r, "at", when);
-	for (struct rec *p = state_first(st, REC); p; p = state_next(p, REC))
-		if (peer_has_address(p, addr))
-			rec_set(p, "sent", when);
+	fpr_colon(d, n, out);
 }
 
 void
 peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 {
 	char **emails = NULL, *cn = cert_common_name(cert);
-	size_t n = cert_emails(cert, &emails), used = 0;
+	size_t n, used = 0;
 
 	memset(out, 0, sizeof *out);
+	n = peer_cert_addrs(cert, &emails, &out->n_invalid);
 	fpr_digest(cert, FPR_SHA256, out->sha256);
 	fpr_digest(cert, FPR_SHA1, out->sha1);
 	fpr_hex(out->sha256, 32, out->hex);
@@ -314,10 +315,8 @@ peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 		out->n_emails++;
 	}
 	cert_key_desc(cert, out->key, sizeof out->key);
-	asn1_time_iso(X509_get0_notBefore(cert), out->not_before,
-		      sizeof out->not_before);
-	asn1_time_iso(X509_get0_notAfter(cert), out->not_after,
-		      sizeof out->not_after);
+	asn1_time_iso(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
+	asn1_time_iso(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
 	out->not_after_t = asn1_time_t(X509_get0_notAfter(cert));
 	lint_cert(cert, NULL, now, &out->lint);
 	cert_emails_free(emails, n);
@@ -325,22 +324,15 @@ peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 }
 
 int
-peer_info(const struct home *h, const struct rec *r, time_t now,
-	  struct peer_info *out, struct err *e)
+peer_info(const struct home *h, const struct st_peer *p, time_t now,
+          struct peer_info *out, struct err *e)
 {
 	X509 *cert = NULL;
-	const char *want = rec_get(r, "fpr");
 
 	memset(out, 0, sizeof *out);
-	if (peer_cert(h, r, &cert, e) != 0)
+	if (peer_cert(h, p, &cert, e) != 0)
 		return -1;
 	peer_info_cert(cert, now, out);
 	X509_free(cert);
-	if (want == NULL || strcmp(out->hex, want) != 0)
-		return err_set(e, "the stored certificate of %s is not the one "
-			       "padseal recorded (its fingerprint changed on "
-			       "disk); import it again",
-			       rec_get(r, "email") ? rec_get(r, "email")
-						   : "this correspondent");
 	return 0;
 }

@@ -1,16 +1,7 @@
-/* peer — correspondents' certificates held in the home, and how a PEER
- * argument (an address, or ≥ 8 hex digits of a SHA-256 fingerprint) names
- * one of them.
- *
- * Files: peers/<SHA256HEX>.pem.  Records in the checklist:
- *   peer fpr=HEX fpr-colon=AB:.. email=MAIN emails=a,b received=ISO
- *        source=WHERE [sent=ISO] [trusted=1 verified=phone|in-person|other
- *        verified-at=ISO forced=0|1] [untrusted-at=ISO [superseded-by=HEX]]
- *        [rejected-at=ISO] [changed=1]
- *        [out-plain=todo|sent|passed|failed ...] [in-...] [out-plain-why=...]
- *   intro to=ADDR at=ISO     (our certificate was sent to ADDR)
- * Trust belongs to the trust module (trust.h says what the trust fields
- * mean); this one only stores and finds. */
+/* peer — correspondents' certificates held in the home (peers/HEX.pem, one
+ * `peer` record each in the state), and how a PEER argument (an address,
+ * or at least 8 hex digits of a SHA-256 fingerprint) names one of them.
+ * Trust belongs to the trust module; this one stores and finds. */
 #ifndef PADSEAL_PEER_H
 #define PADSEAL_PEER_H
 
@@ -25,50 +16,53 @@
 
 /* OpenSSL's types, declared so that front ends need not include OpenSSL. */
 struct x509_st;
-struct stack_st_X509;
 
 #define PEER_DIR "peers"
 #define PEER_PREFIX_MIN 8
 
-/* Store a correspondent's certificate (untrusted).  *added is 1 when it was
- * new, 0 when padseal already held it (nothing changes then).  A new
- * certificate for an address that belongs to a trusted (or once trusted)
- * different certificate is flagged changed=1.  Updates `st`; the caller
- * saves it.  The certificate must carry at least one address. */
-int peer_store(const struct home *h, struct state *st, struct x509_st *cert,
-	       const char *source, int *added, struct err *e);
+/* May `cert` be stored as a correspondent's certificate?  Refuses one with
+ * no valid address, more than PEER_ADDRS_MAX addresses, a common name
+ * longer than PEER_NAME_MAX, or the user's own.  `invalid` (may be NULL)
+ * gets the number of addresses that are not addr-specs (left out). */
+int peer_check(const struct state *st, struct x509_st *cert, size_t *invalid,
+               struct err *e);
 
-enum peer_find { PEER_FOUND, PEER_NONE, PEER_AMBIGUOUS };
+/* Store a correspondent's certificate (untrusted): its file, and its
+ * record with the certificate's facts.  *added is 1 when it was new, 0
+ * when padseal already held it (then only a missing file is written
+ * again).  *out (may be NULL) is its record.  The caller saves `st`. */
+int peer_store(const struct home *h, struct state *st, struct x509_st *cert,
+               const char *source, time_t now, const struct st_peer **out,
+               int *added, struct err *e);
 
 /* Resolve a PEER argument.  An address matching several certificates means
- * the one trusted among them if there is exactly one; otherwise
- * PEER_AMBIGUOUS with `e` listing the fingerprints to choose from.  A hex
- * prefix must be at least PEER_PREFIX_MIN digits and match exactly one. */
-enum peer_find peer_resolve(const struct state *st, const char *spec,
-			    struct rec **out, struct err *e);
+ * the one trusted among them if there is exactly one; otherwise refused
+ * with e->code ERR_USAGE, listing the fingerprints to choose from.  A hex
+ * prefix must be at least PEER_PREFIX_MIN digits and match exactly one.
+ * NULL with `e` when nothing matches. */
+const struct st_peer *peer_resolve(const struct state *st, const char *spec,
+                                   struct err *e);
 
 /* The number of hex digits in `s` when it holds only hex digits, colons
  * and spaces (a fingerprint or a prefix of one), else 0. */
 size_t peer_hex_digits(const char *s);
 
-/* The certificate of the peer record `r`.  *out: X509_free(). */
-int peer_cert(const struct home *h, const struct rec *r, struct x509_st **out,
-	      struct err *e);
+/* The certificate of `p`, which must be exactly the one the record names
+ * (else an error: the file changed or is missing, with what to do).
+ * *out: X509_free(). */
+int peer_cert(const struct home *h, const struct st_peer *p,
+              struct x509_st **out, struct err *e);
 
-/* Every correspondent certificate held.  *out: sk_X509_pop_free(..., X509_free). */
-int peer_all_certs(const struct home *h, const struct state *st,
-		   struct stack_st_X509 **out, struct err *e);
+/* The path of the certificate file of `hex` (free()). */
+char *peer_path(const struct home *h, const char *hex);
 
-/* The record of the certificate with SHA-256 hex `hex`, or NULL. */
-struct rec *peer_by_hex(const struct state *st, const char *hex);
+/* For state_load: a version 1 checklist lacks the certificates' facts;
+ * read them from the files. */
+int peer_facts_from_files(const struct home *h, struct state *st,
+                          struct err *e);
 
-/* Does the comma-separated address list of `r` contain `addr` (any case)? */
-int peer_has_address(const struct rec *r, const char *addr);
-/* Does record `b` hold one of the addresses of record `a`? */
-int peer_shares_address(const struct rec *a, const struct rec *b);
-
-/* Record that our certificate was sent to `addr` (intro). */
-void peer_note_sent(struct state *st, const char *addr, const char *when);
+/* The SHA-256 colon form of a record's fingerprint. */
+void peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN]);
 
 /* What a person is shown of a correspondent's certificate, in a form a
  * front end reads without OpenSSL. */
@@ -77,12 +71,13 @@ struct peer_info {
 	char colon[FPR_COLON_LEN];     /* SHA-256, colon form */
 	unsigned char sha256[FPR_MAX]; /* the digests, 32 and 20 bytes */
 	unsigned char sha1[FPR_MAX];
-	char name[256];                /* common name, "" when none */
-	char emails[1024];             /* addresses, ","-separated, main first
-	                                  (cut at an address when too many) */
+	char name[PEER_NAME_MAX + 1];  /* common name, "" when none */
+	char emails[1024];             /* valid addresses, ","-separated, main
+	                                  first (cut at an address) */
 	size_t n_emails;
-	char key[24];                  /* "RSA 3072", "EC P-256" */
-	char not_before[24], not_after[24]; /* ISO 8601 UTC */
+	size_t n_invalid;              /* addresses that are not addr-specs */
+	char key[KEY_DESC_LEN];        /* "RSA 3072", "EC P-256" */
+	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
 	struct lint_report lint;       /* at `now` */
 };
@@ -90,10 +85,13 @@ struct peer_info {
 /* Describe `cert` as of `now`. */
 void peer_info_cert(struct x509_st *cert, time_t now, struct peer_info *out);
 
-/* Describe the certificate of peer record `r`, read from its file, which
- * must be exactly the certificate the record names (else an error: the
- * file changed on disk). */
-int peer_info(const struct home *h, const struct rec *r, time_t now,
-	      struct peer_info *out, struct err *e);
+/* Describe the certificate of `p`, read from its file (peer_cert). */
+int peer_info(const struct home *h, const struct st_peer *p, time_t now,
+              struct peer_info *out, struct err *e);
+
+/* The valid addresses of `cert` (addr-specs only, at most PEER_ADDRS_MAX
+ * kept); *invalid (may be NULL) counts the others.  Free with
+ * cert_emails_free(). */
+size_t peer_cert_addrs(struct x509_st *cert, char ***out, size_t *invalid);
 
 #endif

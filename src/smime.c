@@ -29,6 +29,7 @@
 #include "ident.h"
 #include "mimeout.h"
 #include "smime.h"
+#include "xalloc.h"
 
 /* --- the message headers ---------------------------------------------- */
 
@@ -366,26 +367,31 @@ struct smime_sender {
 
 int
 smime_sender_open(const struct home *h, const struct state *st,
-		  const char *pass, time_t now, struct smime_sender **out,
+		  EVP_PKEY *key, time_t now, struct smime_sender **out,
 		  struct err *e)
 {
-	struct smime_sender *s = calloc(1, sizeof *s);
+	struct smime_sender *s = xcalloc(1, sizeof *s);
 	int found;
 
 	*out = NULL;
-	if (s == NULL)
-		abort();
-	if ((found = ident_current(h, st, &s->id, e)) <= 0) {
+	if ((found = ident_current(h, st, now, &s->id, e)) <= 0) {
 		if (found == 0)
-			err_set(e, "there is no credential yet; create one with padseal create");
+			err_set(e, "there is no credential yet; create one first");
 		goto fail;
 	}
 	if (s->id.n_emails == 0) {
 		err_set(e, "your certificate has no email address to send from");
 		goto fail;
 	}
-	if (ident_unlock(h, st, pass, &s->cert, &s->key, &s->chain, e) != 0 ||
-	    smime_can_sign(s->cert, now, e) != 0)
+	if (ident_cert(h, s->id.hex, &s->cert, &s->chain, e) != 0)
+		goto fail;
+	if (!cred_key_matches(s->cert, key)) {
+		err_set(e, "the key does not belong to your current certificate; this identity is damaged");
+		goto fail;
+	}
+	EVP_PKEY_up_ref(key);
+	s->key = key;
+	if (smime_can_sign(s->cert, now, e) != 0)
 		goto fail;
 	*out = s;
 	return 0;

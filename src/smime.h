@@ -27,7 +27,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "checklist.h"
 #include "err.h"
 #include "home.h"
 #include "state.h"
@@ -78,12 +77,13 @@ int smime_can_sign(struct x509_st *cert, time_t now, struct err *e);
 /* The current identity, unlocked, ready to sign and to be the sender. */
 struct smime_sender;
 
-/* Unlock the current identity's key with `pass`.  Refuses when there is
- * no identity, the passphrase is wrong or the certificate cannot sign at
- * `now`.  Free with smime_sender_free(). */
+/* The current identity with its unlocked key `key` (the sender takes a
+ * reference of its own).  Refuses when there is no identity, the key is
+ * not its own, or the certificate cannot sign at `now`.  Free with
+ * smime_sender_free(). */
 int smime_sender_open(const struct home *h, const struct state *st,
-		      const char *pass, time_t now, struct smime_sender **out,
-		      struct err *e);
+		      struct evp_pkey_st *key, time_t now,
+		      struct smime_sender **out, struct err *e);
 void smime_sender_free(struct smime_sender *s);
 
 /* The sender's main address, name, and SHA-256 hex fingerprint. */

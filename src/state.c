@@ -1,71 +1,183 @@
+/* state — the checklist file, typed (see state.h).  This file holds the
+ * records in memory, their indexes and the definitions built on them;
+ * state_file.c reads and writes the file. */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
-#include "fileio.h"
+#include "addr.h"
 #include "state.h"
+#include "state_int.h"
+#include "xalloc.h"
 
-#define MAGIC "padseal-checklist"
+/* --- an arena: records and their strings live as long as the state ----- */
 
-struct kv {
-	char *k, *v;
+#define ARENA_CHUNK (64u << 10)
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
 };
 
-struct rec {
-	char *kind;
-	struct kv *kv;
-	size_t n;
-	struct rec *next;
-};
-
-struct state {
-	struct rec *head;
-};
-
-static void *
-xcalloc(size_t n, size_t sz)
+void *
+arena_alloc(struct arena *a, size_t n)
 {
-	void *p = calloc(n ? n : 1, sz);
+	struct chunk *c = a->head;
 
-	if (p == NULL)
-		abort();
-	return p;
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+
+		c = xmalloc(sizeof *c + size);
+		c->used = 0;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+	}
+	c->used += n;
+	return memset((char *)c->data + c->used - n, 0, n);
 }
 
-static char *
-xstrndup(const char *s, size_t n)
+const char *
+arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *d = strndup(s, n);
+	char *d = arena_alloc(a, n + 1);
 
-	if (d == NULL)
-		abort();
+	memcpy(d, s, n);
+	d[n] = '\0';
 	return d;
 }
 
-static int is_word(const char *s, size_t n);
+void
+arena_adopt(struct arena *a, struct chunk *list)
+{
+	struct chunk *last = list;
+
+	if (list == NULL)
+		return;
+	while (last->next != NULL)
+		last = last->next;
+	last->next = a->head;
+	a->head = list;
+}
+
+void
+arena_free(struct arena *a)
+{
+	for (struct chunk *c = a->head, *n; c != NULL; c = n) {
+		n = c->next;
+		free(c);
+	}
+	a->head = NULL;
+}
+
+/* --- indexes: string keys to record numbers, several values per key ---- */
+
+static uint64_t
+hash_key(const char *s, int icase)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		h ^= icase ? (unsigned char)tolower(c) : c;
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+static int
+key_eq(const char *a, const char *b, int icase)
+{
+	return icase ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static void
+ix_rehash(struct ix *x, size_t nb)
+{
+	free(x->head);
+	x->head = xcalloc(nb, sizeof *x->head);
+	x->nb = nb;
+	for (size_t i = 0; i < x->n; i++)
+		x->nodes[i].next = 0;
+	/* Insert in order, each at the end of its chain, so that values of
+	 * one key come back in the order they were added. */
+	for (size_t i = 0; i < x->n; i++) {
+		uint32_t *p = &x->head[hash_key(x->nodes[i].key, x->icase) & (nb - 1)];
+
+		while (*p != 0)
+			p = &x->nodes[*p - 1].next;
+		*p = (uint32_t)i + 1;
+	}
+}
+
+void
+ix_add(struct ix *x, const char *key, uint32_t val)
+{
+	uint32_t *p;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->nodes = xreallocarray(x->nodes, x->cap, sizeof *x->nodes);
+	}
+	x->nodes[x->n] = (struct ix_node){key, val, 0};
+	x->n++;
+	if (x->n * 4 > x->nb * 3) {
+		ix_rehash(x, x->nb ? 2 * x->nb : 128);
+		return;
+	}
+	p = &x->head[hash_key(key, x->icase) & (x->nb - 1)];
+	while (*p != 0)
+		p = &x->nodes[*p - 1].next;
+	*p = (uint32_t)x->n;
+}
+
+int
+ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val)
+{
+	uint32_t n;
+
+	if (x->nb == 0)
+		return 0;
+	n = *it == 0 ? x->head[hash_key(key, x->icase) & (x->nb - 1)]
+	             : x->nodes[*it - 1].next;
+	for (; n != 0; n = x->nodes[n - 1].next) {
+		if (key_eq(x->nodes[n - 1].key, key, x->icase)) {
+			*it = n;
+			*val = x->nodes[n - 1].val;
+			return 1;
+		}
+	}
+	*it = 0;
+	return 0;
+}
+
+void
+ix_free(struct ix *x)
+{
+	free(x->head);
+	free(x->nodes);
+	memset(x, 0, sizeof *x);
+}
+
+/* --- the state ---------------------------------------------------------- */
 
 struct state *
 state_new(void)
 {
-	return xcalloc(1, sizeof(struct state));
-}
+	struct state *st = xcalloc(1, sizeof *st);
 
-static void
-rec_free(struct rec *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->kv[i].k);
-		free(r->kv[i].v);
-	}
-	free(r->kv);
-	free(r->kind);
-	free(r);
+	st->by_addr.icase = 1;
+	st->sent_ix.icase = 1;
+	return st;
 }
 
 void
@@ -73,384 +185,343 @@ state_free(struct state *st)
 {
 	if (st == NULL)
 		return;
-	for (struct rec *r = st->head, *n; r != NULL; r = n) {
-		n = r->next;
-		rec_free(r);
-	}
+	free(st->peers);
+	free(st->idents);
+	free(st->backups);
+	free(st->sents);
+	ix_free(&st->by_hex);
+	ix_free(&st->by_addr);
+	ix_free(&st->by_isn);
+	ix_free(&st->sent_ix);
+	arena_free(&st->arena);
 	free(st);
 }
 
-static int
-kind_is(const struct rec *r, const char *kind)
+const char *
+state_str(struct state *st, const char *s)
 {
-	return kind == NULL || strcmp(r->kind, kind) == 0;
+	return s == NULL ? NULL : arena_strndup(&st->arena, s, strlen(s));
 }
 
-struct rec *
-state_first(const struct state *st, const char *kind)
-{
-	struct rec *r = st->head;
+/* Grow one of the record lists for one more. */
+#define GROW(arr, n, cap)                                                      \
+	do {                                                                   \
+		if ((n) == (cap)) {                                            \
+			(cap) = (cap) ? 2 * (cap) : 16;                        \
+			(arr) = xreallocarray((arr), (cap), sizeof *(arr));    \
+		}                                                              \
+	} while (0)
 
-	while (r != NULL && !kind_is(r, kind))
-		r = r->next;
+/* --- identities, backups, sent ------------------------------------------ */
+
+size_t
+state_n_idents(const struct state *st)
+{
+	return st->n_idents;
+}
+
+const struct st_ident *
+state_ident(const struct state *st, size_t i)
+{
+	return &st->idents[i]->r;
+}
+
+const struct st_ident *
+state_ident_current(const struct state *st)
+{
+	for (size_t i = 0; i < st->n_idents; i++)
+		if (st->idents[i]->r.current)
+			return &st->idents[i]->r;
+	return NULL;
+}
+
+const struct st_ident *
+state_ident_by_hex(const struct state *st, const char *hex)
+{
+	for (size_t i = 0; i < st->n_idents; i++)
+		if (strcmp(st->idents[i]->r.hex, hex) == 0)
+			return &st->idents[i]->r;
+	return NULL;
+}
+
+struct ident_rec *
+state_ident_slot(struct state *st, const char *hex)
+{
+	struct ident_rec *r;
+
+	for (size_t i = 0; i < st->n_idents; i++)
+		if (strcmp(st->idents[i]->r.hex, hex) == 0)
+			return st->idents[i];
+	r = arena_alloc(&st->arena, sizeof *r);
+	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
+	GROW(st->idents, st->n_idents, st->cap_idents);
+	st->idents[st->n_idents++] = r;
 	return r;
 }
 
-struct rec *
-state_next(struct rec *r, const char *kind)
+struct st_ident *
+state_ident_put(struct state *st, const char *hex)
 {
-	for (r = r->next; r != NULL && !kind_is(r, kind); r = r->next)
-		;
-	return r;
+	struct ident_rec *r = state_ident_slot(st, hex);
+
+	r->dirty = 1;
+	return &r->r;
 }
 
-struct rec *
-state_find(const struct state *st, const char *kind, const char *key,
-	   const char *val)
+struct st_ident *
+state_ident_edit(struct state *st, const struct st_ident *r)
 {
-	for (struct rec *r = state_first(st, kind); r; r = state_next(r, kind)) {
-		const char *v = rec_get(r, key);
+	return state_ident_put(st, r->hex);
+}
 
-		if (v != NULL && strcasecmp(v, val) == 0)
+size_t
+state_n_backups(const struct state *st)
+{
+	return st->n_backups;
+}
+
+const struct st_backup *
+state_backup(const struct state *st, size_t i)
+{
+	return &st->backups[i]->r;
+}
+
+const struct st_backup *
+state_backup_newest(const struct state *st, const char *hex)
+{
+	const struct st_backup *best = NULL;
+
+	for (size_t i = 0; i < st->n_backups; i++) {
+		const struct st_backup *b = &st->backups[i]->r;
+
+		if (strcmp(b->hex, hex) == 0 &&
+		    (best == NULL || strcmp(b->at, best->at) >= 0))
+			best = b;
+	}
+	return best;
+}
+
+const struct st_backup *
+state_backup_last(const struct state *st)
+{
+	const struct st_backup *best = NULL;
+
+	for (size_t i = 0; i < st->n_backups; i++) {
+		const struct st_backup *b = &st->backups[i]->r;
+
+		if (best == NULL || strcmp(b->at, best->at) > 0)
+			best = b;
+	}
+	return best;
+}
+
+struct backup_rec *
+state_backup_slot(struct state *st, const char *hex, const char *path)
+{
+	struct backup_rec *r;
+
+	for (size_t i = 0; i < st->n_backups; i++) {
+		r = st->backups[i];
+		if (strcmp(r->r.hex, hex) == 0 && strcmp(r->r.path, path) == 0)
 			return r;
 	}
-	return NULL;
-}
-
-struct rec *
-state_add(struct state *st, const char *kind)
-{
-	struct rec *r = xcalloc(1, sizeof *r), **tail = &st->head;
-
-	if (!is_word(kind, strlen(kind)))
-		abort(); /* a programming error: the file could not be read back */
-	r->kind = xstrndup(kind, strlen(kind));
-	while (*tail != NULL)
-		tail = &(*tail)->next;
-	*tail = r;
+	r = arena_alloc(&st->arena, sizeof *r);
+	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
+	r->r.path = state_str(st, path);
+	GROW(st->backups, st->n_backups, st->cap_backups);
+	st->backups[st->n_backups++] = r;
 	return r;
 }
 
-void
-state_del(struct state *st, struct rec *r)
+struct st_backup *
+state_backup_put(struct state *st, const char *hex, const char *path)
 {
-	for (struct rec **p = &st->head; *p != NULL; p = &(*p)->next) {
-		if (*p == r) {
-			*p = r->next;
-			rec_free(r);
-			return;
-		}
-	}
+	struct backup_rec *r = state_backup_slot(st, hex, path);
+
+	r->dirty = 1;
+	return &r->r;
 }
+
+const struct st_sent *
+state_sent_to(const struct state *st, const char *addr)
+{
+	size_t it = 0;
+	uint32_t v;
+
+	return ix_next(&st->sent_ix, addr, &it, &v) ? &st->sents[v]->r : NULL;
+}
+
+struct sent_rec *
+state_sent_slot(struct state *st, const char *addr)
+{
+	size_t it = 0;
+	uint32_t v;
+	struct sent_rec *r;
+
+	if (ix_next(&st->sent_ix, addr, &it, &v))
+		return st->sents[v];
+	r = arena_alloc(&st->arena, sizeof *r);
+	r->r.to = state_str(st, addr);
+	GROW(st->sents, st->n_sents, st->cap_sents);
+	ix_add(&st->sent_ix, r->r.to, (uint32_t)st->n_sents);
+	st->sents[st->n_sents++] = r;
+	return r;
+}
+
+struct st_sent *
+state_sent_put(struct state *st, const char *addr)
+{
+	struct sent_rec *r = state_sent_slot(st, addr);
+
+	r->dirty = 1;
+	return &r->r;
+}
+
+/* --- correspondents ----------------------------------------------------- */
+
+size_t
+state_n_peers(const struct state *st)
+{
+	return st->n_peers;
+}
+
+const struct st_peer *
+state_peer(const struct state *st, size_t i)
+{
+	return &st->peers[i]->r;
+}
+
+size_t
+state_peer_index(const struct state *st, const struct st_peer *p)
+{
+	(void)st;
+	return ((const struct peer_rec *)p)->index;
+}
+
+const struct st_peer *
+state_peer_by_hex(const struct state *st, const char *hex)
+{
+	size_t it = 0;
+	uint32_t v;
+
+	return ix_next(&st->by_hex, hex, &it, &v) ? &st->peers[v]->r : NULL;
+}
+
+const struct st_peer *
+state_peer_by_addr(const struct state *st, const char *addr, size_t *it)
+{
+	uint32_t v;
+
+	return ix_next(&st->by_addr, addr, it, &v) ? &st->peers[v]->r : NULL;
+}
+
+const struct st_peer *
+state_peer_by_isn(const struct state *st, const char *isn, size_t *it)
+{
+	uint32_t v;
+
+	return ix_next(&st->by_isn, isn, it, &v) ? &st->peers[v]->r : NULL;
+}
+
+/* A record read from the file or made new: into the list and indexes. */
+void
+state_peer_insert(struct state *st, struct peer_rec *r)
+{
+	uint32_t i = (uint32_t)st->n_peers;
+
+	GROW(st->peers, st->n_peers, st->cap_peers);
+	r->index = i;
+	st->peers[st->n_peers++] = r;
+	ix_add(&st->by_hex, r->r.hex, i);
+	for (size_t k = 0; k < r->r.n_addr; k++)
+		ix_add(&st->by_addr, r->r.addr[k], i);
+	if (r->r.isn[0])
+		ix_add(&st->by_isn, r->r.isn, i);
+}
+
+struct st_peer *
+state_peer_add(struct state *st, const char *hex, const char *const *addr,
+               size_t n_addr)
+{
+	struct peer_rec *r = arena_alloc(&st->arena, sizeof *r);
+	const char **list = arena_alloc(&st->arena, n_addr * sizeof *list);
+
+	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
+	for (size_t i = 0; i < n_addr; i++)
+		list[i] = state_str(st, addr[i]);
+	r->r.addr = list;
+	r->r.n_addr = n_addr;
+	r->r.name = "";
+	r->dirty = 1;
+	state_peer_insert(st, r);
+	return &r->r;
+}
+
+struct st_peer *
+state_peer_edit(struct state *st, const struct st_peer *p)
+{
+	struct peer_rec *r = st->peers[((const struct peer_rec *)p)->index];
+
+	r->dirty = 1;
+	return &r->r;
+}
+
+/* --- definitions ---------------------------------------------------------- */
+
+int
+state_peer_retired(const struct st_peer *p)
+{
+	return !p->trusted && (p->untrusted_at[0] || p->rejected_at[0]);
+}
+
+int
+state_peer_has_addr(const struct st_peer *p, const char *addr)
+{
+	for (size_t i = 0; i < p->n_addr; i++)
+		if (addr_eq(p->addr[i], addr))
+			return 1;
+	return 0;
+}
+
+static const char *const method_names[] = {NULL, "phone", "in-person",
+                                           "other"};
 
 const char *
-rec_kind(const struct rec *r)
+verify_method_name(enum verify_method m)
 {
-	return r->kind;
+	return method_names[m];
 }
 
-const char *
-rec_get(const struct rec *r, const char *key)
+int
+verify_method_parse(const char *s, enum verify_method *out)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->kv[i].k, key) == 0)
-			return r->kv[i].v;
-	return NULL;
-}
-
-void
-rec_set(struct rec *r, const char *key, const char *val)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		if (strcmp(r->kv[i].k, key) != 0)
-			continue;
-		free(r->kv[i].v);
-		if (val != NULL) {
-			r->kv[i].v = xstrndup(val, strlen(val));
-		} else {
-			free(r->kv[i].k);
-			r->kv[i] = r->kv[--r->n];
-		}
-		return;
-	}
-	if (val == NULL)
-		return;
-	if (!is_word(key, strlen(key)))
-		abort(); /* a programming error: the file could not be read back */
-	r->kv = realloc(r->kv, (r->n + 1) * sizeof *r->kv);
-	if (r->kv == NULL)
-		abort();
-	r->kv[r->n].k = xstrndup(key, strlen(key));
-	r->kv[r->n].v = xstrndup(val, strlen(val));
-	r->n++;
-}
-
-/* --- the file format --- */
-
-static int
-is_word(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '-' && s[i] != '_')
+	for (int m = VERIFY_PHONE; m <= VERIFY_OTHER; m++) {
+		if (s != NULL && strcmp(s, method_names[m]) == 0) {
+			*out = (enum verify_method)m;
 			return 0;
-	return 1;
-}
-
-static int
-must_escape(unsigned char c)
-{
-	return c <= ' ' || c == '%' || c == '=' || c == 0x7f;
-}
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			abort();
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-puts_b(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-char *
-state_format(const struct state *st, size_t *len)
-{
-	struct buf b = {0};
-	char line[64];
-
-	snprintf(line, sizeof line, MAGIC " %d\n", STATE_VERSION);
-	puts_b(&b, line);
-	puts_b(&b, "# Written by padseal: one record per line; keep a copy of the "
-		   "whole folder with your backups.\n");
-	for (const struct rec *r = st->head; r != NULL; r = r->next) {
-		puts_b(&b, r->kind);
-		for (size_t i = 0; i < r->n; i++) {
-			put(&b, " ", 1);
-			puts_b(&b, r->kv[i].k);
-			put(&b, "=", 1);
-			for (const unsigned char *v = (const unsigned char *)r->kv[i].v; *v; v++) {
-				if (must_escape(*v)) {
-					char esc[4];
-
-					snprintf(esc, sizeof esc, "%%%02X", *v);
-					put(&b, esc, 3);
-				} else {
-					put(&b, (const char *)v, 1);
-				}
-			}
 		}
-		put(&b, "\n", 1);
 	}
-	puts_b(&b, "end\n");
-	*len = b.len;
-	return b.p;
-}
-
-static int
-unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
 	return -1;
 }
 
-/* Decode a %-escaped value of n bytes; NULL when malformed. */
-static char *
-unescape(const char *s, size_t n)
-{
-	char *out = xcalloc(n + 1, 1), *o = out;
+static const char *const cell_names[] = {"todo", "sent", "passed", "failed"};
+static const char *const kind_names[KIND_COUNT] = {
+        "plain", "signed", "encrypted", "signed-encrypted"};
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n) {
-			free(out);
-			return NULL;
-		}
-		int hi = unhex((unsigned char)s[i + 1]), lo = unhex((unsigned char)s[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		*o++ = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	return out;
+const char *
+cell_state_name(enum cell_state c)
+{
+	return cell_names[c];
 }
 
-static int
-parse_line(struct state *st, const char *s, size_t n)
+const char *
+cell_kind_name(enum cell_kind k)
 {
-	const char *end = s + n, *p = s;
-	struct rec *r;
-
-	while (p < end && *p != ' ')
-		p++;
-	if (!is_word(s, (size_t)(p - s)))
-		return -1;
-	{
-		char *kind = xstrndup(s, (size_t)(p - s));
-
-		r = state_add(st, kind);
-		free(kind);
-	}
-	while (p < end) {
-		const char *k, *eq, *v;
-		char *key, *val;
-
-		if (*p++ != ' ')
-			return -1;
-		k = p;
-		while (p < end && *p != ' ')
-			p++;
-		if ((eq = memchr(k, '=', (size_t)(p - k))) == NULL || !is_word(k, (size_t)(eq - k)))
-			return -1;
-		v = eq + 1;
-		if ((val = unescape(v, (size_t)(p - v))) == NULL)
-			return -1;
-		key = xstrndup(k, (size_t)(eq - k));
-		if (rec_get(r, key) != NULL) {
-			free(key);
-			free(val);
-			return -1;
-		}
-		rec_set(r, key, val);
-		free(key);
-		free(val);
-	}
-	return 0;
+	return kind_names[k];
 }
 
-int
-state_parse(const char *buf, size_t len, const char *name, struct state **out,
-	    struct err *e)
+const char *
+cell_dir_name(enum cell_dir d)
 {
-	struct state *st = state_new();
-	const char *p = buf, *end = buf + len;
-	int lineno = 0, ended = 0;
-	const char *q;
-	long ver = 0;
-
-	*out = NULL;
-	if (memchr(buf, '\0', len) != NULL)
-		goto damaged;
-	if (len < sizeof MAGIC || memcmp(buf, MAGIC " ", sizeof MAGIC) != 0)
-		goto damaged;
-	/* Digits and a newline, within len: buf need not be NUL-terminated. */
-	for (q = buf + sizeof MAGIC; q < end && *q >= '0' && *q <= '9'; q++)
-		if (ver < 100000)
-			ver = ver * 10 + (*q - '0');
-	if (q == buf + sizeof MAGIC || q == end || *q != '\n' || ver < 1)
-		goto damaged;
-	if (ver > STATE_VERSION) {
-		err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
-			name, ver, STATE_VERSION);
-		state_free(st);
-		return -1;
-	}
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n;
-
-		lineno++;
-		if (nl == NULL)
-			goto damaged; /* a last line without newline: cut short */
-		n = (size_t)(nl - p);
-		if (ended)
-			goto damaged;
-		if (lineno == 1 || n == 0 || *p == '#') {
-			/* header, blank, comment */
-		} else if (n == 3 && memcmp(p, "end", 3) == 0) {
-			ended = 1;
-		} else if (parse_line(st, p, n) != 0) {
-			goto damaged;
-		}
-		p = nl + 1;
-	}
-	if (!ended) {
-		lineno++; /* where "end" should have been */
-		goto damaged;
-	}
-	*out = st;
-	return 0;
-damaged:
-	state_free(st);
-	if (lineno > 1)
-		return err_set(e, "%s is damaged at line %d (padseal changed nothing); put back the previous version " STATE_PREV " from the same folder, or a backup",
-			       name, lineno);
-	return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); put back the previous version " STATE_PREV " from the same folder, or a backup",
-		       name);
-}
-
-int
-state_load(const struct home *h, struct state **out, struct err *e)
-{
-	char *path = home_path(h, STATE_FILE);
-	unsigned char *buf = NULL;
-	struct stat sb;
-	size_t len;
-	int rc;
-
-	*out = NULL;
-	if (!path_exists(path)) {
-		char *prev = home_path(h, STATE_PREV);
-		int lost = path_exists(prev);
-
-		free(prev);
-		free(path);
-		if (lost)
-			return err_set(e, "the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV " %s/" STATE_FILE,
-				       h->dir, h->dir, h->dir);
-		*out = state_new();
-		return 0;
-	}
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
-		/* Cut to nothing: damaged, not "empty" (which hides the remedy). */
-		rc = state_parse("", 0, path, out, e);
-		free(path);
-		return rc;
-	}
-	rc = file_read(path, FILE_MAX_CERT, &buf, &len, e);
-	if (rc == 0)
-		rc = state_parse((const char *)buf, len, path, out, e);
-	free(buf);
-	free(path);
-	return rc;
-}
-
-int
-state_save(const struct home *h, const struct state *st, struct err *e)
-{
-	char *path = home_path(h, STATE_FILE);
-	size_t len;
-	char *text = state_format(st, &len);
-	int rc;
-
-	rc = file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
-	free(text);
-	free(path);
-	return rc;
+	return d == DIR_OUT ? "out" : "in";
 }

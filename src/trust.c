@@ -8,42 +8,15 @@
 
 #include "cred.h"
 #include "fpr.h"
-#include "ident.h"
 #include "peer.h"
 #include "trust.h"
-
-#define REC "peer"
-
-int
-trust_method_valid(const char *method)
-{
-	return method != NULL && (strcmp(method, "phone") == 0 ||
-	                          strcmp(method, "in-person") == 0 ||
-	                          strcmp(method, "other") == 0);
-}
-
-static int
-is_set(const struct rec *r, const char *key)
-{
-	const char *v = rec_get(r, key);
-
-	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
-}
-
-int
-trust_retired(const struct rec *r)
-{
-	return !is_set(r, "trusted") &&
-	       (is_set(r, "untrusted-at") || is_set(r, "rejected-at"));
-}
+#include "xalloc.h"
 
 /* A short name of the record for messages: its main address. */
 static const char *
-who(const struct rec *r)
+who(const struct st_peer *p)
 {
-	const char *v = rec_get(r, "email");
-
-	return v != NULL ? v : "this correspondent";
+	return p->addr[0];
 }
 
 /* The lint error codes of `lint` as "ku-missing, eku-no-email". */
@@ -61,27 +34,17 @@ error_codes(const struct lint_report *lint, char *buf, size_t len)
 }
 
 int
-trust_check(const struct home *h, const struct rec *r, int force, time_t now,
-            struct lint_report *lint, struct err *e)
+trust_check(const struct home *h, const struct st_peer *p, int force,
+            time_t now, struct lint_report *lint, struct err *e)
 {
-	char hex[FPR_HEX_LEN], codes[256], until[64] = "";
-	const char *want = rec_get(r, "fpr");
+	char codes[256], until[64] = "";
 	X509 *cert = NULL;
 	size_t errors;
 	int rc = -1;
 
 	memset(lint, 0, sizeof *lint);
-	if (peer_cert(h, r, &cert, e) != 0)
+	if (peer_cert(h, p, &cert, e) != 0)
 		goto out;
-	fpr_cert_hex(cert, hex);
-	if (want == NULL || strcmp(hex, want) != 0) {
-		err_set(e,
-		        "the stored certificate of %s is not the one padseal "
-		        "recorded (its fingerprint changed on disk); import it "
-		        "again before trusting it",
-		        who(r));
-		goto out;
-	}
 	lint_cert(cert, NULL, now, lint);
 	if (lint_has(lint, "expired")) {
 		asn1_time_iso(X509_get0_notAfter(cert), until, sizeof until);
@@ -89,7 +52,7 @@ trust_check(const struct home *h, const struct rec *r, int force, time_t now,
 		        "the certificate of %s expired on %s; padseal never "
 		        "trusts an expired certificate, not even with --force: "
 		        "ask %s for a new one",
-		        who(r), until, who(r));
+		        who(p), until, who(p));
 		goto out;
 	}
 	errors = lint_count(lint, LINT_ERROR);
@@ -100,8 +63,8 @@ trust_check(const struct home *h, const struct rec *r, int force, time_t now,
 		        "make mail clients reject it: ask %s for a new one "
 		        "(see padseal lint %.16s), or add --force to trust it "
 		        "anyway",
-		        who(r), errors, errors == 1 ? "" : "s", codes, who(r),
-		        hex);
+		        who(p), errors, errors == 1 ? "" : "s", codes, who(p),
+		        p->hex);
 		goto out;
 	}
 	rc = 0;
@@ -111,139 +74,159 @@ out:
 }
 
 int
-trust_apply(const struct home *h, struct state *st, struct rec *r,
-            const char *method, int force, time_t now, struct trust_done *out,
-            struct err *e)
+trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
+            enum verify_method method, int force, time_t now,
+            struct trust_done *out, struct err *e)
 {
-	struct lint_report lint;
-	char at[24];
+	struct lint_report *lint = xcalloc(1, sizeof *lint);
+	struct trust_status ts;
+	struct st_peer *w;
+	char at[ISO_TIME_LEN];
+	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (!trust_method_valid(method))
-		return err_set(e, "say how you verified the fingerprint: "
-		                  "--verified phone, in-person or other");
-	if (trust_check(h, r, force, now, &lint, e) != 0)
-		return -1;
-	iso_time(now, at);
-	out->was_trusted = is_set(r, "trusted");
-	out->was_changed = is_set(r, "changed");
-	out->forced = lint_count(&lint, LINT_ERROR) > 0;
-	/* One trusted certificate per address: the new one replaces. */
-	for (struct rec *o = state_first(st, REC); o; o = state_next(o, REC)) {
-		if (o == r || !is_set(o, "trusted") ||
-		    !peer_shares_address(r, o))
-			continue;
-		rec_set(o, "trusted", NULL);
-		rec_set(o, "untrusted-at", at);
-		rec_set(o, "superseded-by", rec_get(r, "fpr"));
-		if (out->n_superseded < TRUST_SUPERSEDE_MAX)
-			snprintf(out->superseded[out->n_superseded++], 65, "%s",
-			         rec_get(o, "fpr"));
+	if (method == VERIFY_NONE) {
+		err_set(e, "say how you verified the fingerprint: --verified phone, in-person or other");
+		goto out;
 	}
-	rec_set(r, "trusted", "1");
-	rec_set(r, "verified", method);
-	rec_set(r, "verified-at", at);
-	rec_set(r, "forced", out->forced ? "1" : "0");
-	rec_set(r, "changed", NULL);
-	rec_set(r, "untrusted-at", NULL);
-	rec_set(r, "superseded-by", NULL);
-	rec_set(r, "rejected-at", NULL);
-	return 0;
+	if (trust_check(h, p, force, now, lint, e) != 0)
+		goto out;
+	iso_time(now, at);
+	trust_status_peer(st, p, &ts);
+	out->was_trusted = p->trusted;
+	out->was_changed = ts.changed != NULL;
+	out->forced = lint_count(lint, LINT_ERROR) > 0;
+	/* One trusted certificate per address: the new one replaces. */
+	for (size_t i = 0; i < p->n_addr; i++) {
+		const struct st_peer *o;
+		size_t it = 0;
+
+		while ((o = state_peer_by_addr(st, p->addr[i], &it)) != NULL) {
+			if (o == p || !o->trusted)
+				continue;
+			w = state_peer_edit(st, o);
+			w->trusted = 0;
+			memcpy(w->untrusted_at, at, sizeof at);
+			memcpy(w->superseded_by, p->hex, FPR_HEX_LEN);
+			if (out->n_superseded < TRUST_SUPERSEDE_MAX)
+				memcpy(out->superseded[out->n_superseded++], o->hex, FPR_HEX_LEN);
+		}
+	}
+	w = state_peer_edit(st, p);
+	w->trusted = 1;
+	w->verified = method;
+	memcpy(w->verified_at, at, sizeof at);
+	w->forced = out->forced;
+	w->untrusted_at[0] = w->superseded_by[0] = w->rejected_at[0] = '\0';
+	rc = 0;
+out:
+	free(lint);
+	return rc;
 }
 
 enum untrust_done
-trust_withdraw(struct state *st, struct rec *r, time_t now)
+trust_withdraw(struct state *st, const struct st_peer *p, time_t now)
 {
-	char at[24];
+	struct st_peer *w;
+	char at[ISO_TIME_LEN];
 
-	(void)st;
 	iso_time(now, at);
-	if (is_set(r, "trusted")) {
-		rec_set(r, "trusted", NULL);
-		rec_set(r, "untrusted-at", at);
-		rec_set(r, "superseded-by", NULL);
+	if (p->trusted) {
+		w = state_peer_edit(st, p);
+		w->trusted = 0;
+		memcpy(w->untrusted_at, at, sizeof at);
+		w->superseded_by[0] = '\0';
 		return UNTRUST_WITHDRAWN;
 	}
-	if (trust_retired(r))
+	if (state_peer_retired(p))
 		return UNTRUST_ALREADY;
-	rec_set(r, "rejected-at", at);
+	w = state_peer_edit(st, p);
+	memcpy(w->rejected_at, at, sizeof at);
 	return UNTRUST_REJECTED;
 }
 
-/* Does `r` hold one of the addresses? */
-static int
-has_any(const struct rec *r, char *const *emails, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (peer_has_address(r, emails[i]))
-			return 1;
-	return 0;
-}
-
 void
-trust_status_of(const struct state *st, const char *hex, char *const *emails,
-                size_t n_emails, struct trust_status *out)
+trust_status_of(const struct state *st, const char *hex,
+                const char *const *addrs, size_t n_addrs,
+                struct trust_status *out)
 {
-	struct rec *self = peer_by_hex(st, hex), *prev = NULL;
+	const struct st_peer *self = state_peer_by_hex(st, hex), *prev = NULL;
 
 	memset(out, 0, sizeof *out);
-	for (struct rec *r = state_first(st, "identity"); r;
-	     r = state_next(r, "identity"))
-		if (rec_get(r, "fpr") && strcmp(rec_get(r, "fpr"), hex) == 0)
-			out->own = 1;
-	if (out->own)
+	if (state_ident_by_hex(st, hex) != NULL) {
+		out->own = 1;
 		return;
+	}
 	if (self != NULL) {
 		out->known = 1;
-		out->trusted = is_set(self, "trusted");
-		out->retired = trust_retired(self);
-		if (is_set(self, "untrusted-at"))
-			snprintf(out->until, sizeof out->until, "%s",
-			         rec_get(self, "untrusted-at"));
+		out->trusted = self->trusted;
+		out->retired = state_peer_retired(self);
+		memcpy(out->until, self->untrusted_at, sizeof out->until);
 	}
 	if (out->trusted || out->retired)
 		return;
-	/* Another certificate for one of its addresses: trusted now, or
-	 * trusted once (withdrawn, not merely set aside). */
-	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		if (r == self || !has_any(r, emails, n_emails))
-			continue;
-		if (is_set(r, "trusted") ||
-		    (prev == NULL && is_set(r, "untrusted-at")))
-			prev = r;
+	/* Another certificate for one of its addresses: trusted now (that
+	 * one first), or trusted once (withdrawn, not merely set aside). */
+	for (size_t i = 0; i < n_addrs; i++) {
+		const struct st_peer *o;
+		size_t it = 0;
+
+		while ((o = state_peer_by_addr(st, addrs[i], &it)) != NULL) {
+			if (o == self)
+				continue;
+			if (o->trusted && (prev == NULL || !prev->trusted))
+				prev = o;
+			else if (prev == NULL && o->untrusted_at[0])
+				prev = o;
+		}
 	}
-	out->changed =
-	        prev != NULL || (self != NULL && is_set(self, "changed"));
-	if (prev != NULL && rec_get(prev, "fpr-colon"))
-		snprintf(out->previous, sizeof out->previous, "%s",
-		         rec_get(prev, "fpr-colon"));
+	out->changed = prev;
 }
 
 void
 trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 {
-	char hex[FPR_HEX_LEN], **emails = NULL;
-	size_t n = cert_emails(cert, &emails);
+	char hex[FPR_HEX_LEN], **addrs = NULL;
+	size_t n = peer_cert_addrs(cert, &addrs, NULL);
 
 	fpr_cert_hex(cert, hex);
-	trust_status_of(st, hex, emails, n, out);
-	cert_emails_free(emails, n);
+	trust_status_of(st, hex, (const char *const *)addrs, n, out);
+	cert_emails_free(addrs, n);
 }
 
 void
-trust_status_rec(const struct state *st, const struct rec *r,
-                 struct trust_status *out)
+trust_status_peer(const struct state *st, const struct st_peer *p,
+                  struct trust_status *out)
 {
-	const char *list = rec_get(r, "emails"), *hex = rec_get(r, "fpr");
-	char *copy = strdup(list != NULL ? list : ""), *emails[64],
-	     *save = NULL;
+	trust_status_of(st, p->hex, p->addr, p->n_addr, out);
+}
+
+size_t
+trust_duplicates(const struct state *st, const struct st_peer *p,
+                 const struct st_peer **others, size_t max)
+{
 	size_t n = 0;
 
-	if (copy == NULL)
-		abort();
-	for (char *a = strtok_r(copy, ",", &save); a != NULL && n < 64;
-	     a = strtok_r(NULL, ",", &save))
-		emails[n++] = a;
-	trust_status_of(st, hex != NULL ? hex : "", emails, n, out);
-	free(copy);
+	if (state_peer_retired(p))
+		return 0;
+	for (size_t i = 0; i < p->n_addr; i++) {
+		const struct st_peer *o;
+		size_t it = 0;
+
+		while ((o = state_peer_by_addr(st, p->addr[i], &it)) != NULL) {
+			int seen = 0;
+
+			if (o == p || state_peer_retired(o))
+				continue;
+			/* Counted once, though it may share several addresses. */
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = state_peer_has_addr(o, p->addr[k]);
+			if (seen)
+				continue;
+			if (others != NULL && n < max)
+				others[n] = o;
+			n++;
+		}
+	}
+	return n;
 }

@@ -1,0 +1,390 @@
+/* op — the operations on your own credential: create, restore, back up;
+ * and what every operation shares (see op.h).  op_peer.c has those on
+ * correspondents, op_matrix.c the test. */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fileio.h"
+#include "msg.h"
+#include "op.h"
+#include "op_int.h"
+#include "pass.h"
+#include "xalloc.h"
+
+/* --- sinks ---------------------------------------------------------------- */
+
+static int
+file_write(void *arg, const void *buf, size_t len, struct err *e)
+{
+	struct sink_file *f = arg;
+
+	if (file_write_atomic(f->path, buf, len, f->force ? 0 : FILE_NOCLOBBER, e) != 0) {
+		if (!f->force && path_exists(f->path)) {
+			err_clear(e);
+			err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", f->path);
+		}
+		return -1;
+	}
+	f->written = 1;
+	return 0;
+}
+
+static void
+file_undo(void *arg)
+{
+	struct sink_file *f = arg;
+
+	if (f->written)
+		unlink(f->path);
+	f->written = 0;
+}
+
+void
+sink_file(struct sink *s, struct sink_file *f, const char *path, int force)
+{
+	f->path = path;
+	f->force = force;
+	f->written = 0;
+	s->write = file_write;
+	s->undo = file_undo;
+	s->arg = f;
+	s->label = path;
+}
+
+/* --- shared by the operations ----------------------------------------------- */
+
+int
+op_ask(const struct pass_ask *ask, enum pass_kind kind, const char *what,
+       char **out, struct err *e)
+{
+	*out = NULL;
+	if (ask == NULL || ask->fn == NULL)
+		return err_set(e, "a passphrase is needed for %s", what);
+	return ask->fn(ask->arg, kind, what, out, e);
+}
+
+int
+op_ask_new(const struct pass_ask *ask, enum pass_kind kind, const char *what,
+           char **out, struct err *e)
+{
+	if (op_ask(ask, kind, what, out, e) != 0)
+		return -1;
+	if (pass_check_new(*out, NULL, e) != 0) {
+		pass_free(*out);
+		*out = NULL;
+		return err_code(e, ERR_WEAK_PASS);
+	}
+	return 0;
+}
+
+int
+op_need_ident(const struct state *st, const struct st_ident **out,
+              struct err *e)
+{
+	if ((*out = state_ident_current(st)) == NULL)
+		return err_set(e, "there is no credential yet; create one first");
+	return 0;
+}
+
+int
+op_current_key(struct session *s, const struct pass_ask *ask, char hex[FPR_HEX_LEN],
+               EVP_PKEY **key, struct err *e)
+{
+	const struct state *st;
+	const struct st_ident *id;
+
+	if (session_state(s, &st, e) != 0 || op_need_ident(st, &id, e) != 0)
+		return -1;
+	memcpy(hex, id->hex, FPR_HEX_LEN);
+	return session_key(s, hex, ask, key, e);
+}
+
+static int
+op_msg_key(void *arg, const char *hex, EVP_PKEY **out, struct err *e)
+{
+	struct op_msg *m = arg;
+
+	if (m->key_err.set)
+		return err_copy(e, &m->key_err);
+	if (session_key(m->s, hex, m->ask, out, &m->key_err) != 0)
+		return err_copy(e, &m->key_err);
+	return 0;
+}
+
+void
+op_msg_ctx(struct session *s, const struct pass_ask *ask, time_t now,
+           struct op_msg *keep, struct msg_ctx *out)
+{
+	struct session_msg ignore;
+
+	memset(keep, 0, sizeof *keep);
+	keep->s = s;
+	keep->ask = ask;
+	session_msg_ctx(s, ask, &ignore, out);
+	out->key = op_msg_key;
+	out->key_arg = keep;
+	out->now = now;
+}
+
+int
+op_save(struct session *s, struct state *st, struct err *e)
+{
+	return state_save(session_home(s), st, e);
+}
+
+/* --- create ----------------------------------------------------------------- */
+
+int
+op_create_check(struct session *s, const struct ident_new *req, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = ident_check_new(session_home(s), st, req, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_create(struct session *s, struct op_create *req, const struct pass_ask *ask,
+          struct ident *out, struct err *e)
+{
+	struct newkey *key = req->key;
+	struct state *st;
+	struct ident id = {0};
+	char *pass = NULL;
+	int rc = -1;
+
+	req->key = NULL; /* consumed */
+	if (op_create_check(s, &req->req, e) != 0 ||
+	    op_ask_new(ask, PASS_NEW_KEY, "your new key", &pass, e) != 0)
+		goto out;
+	if (key == NULL && ident_keygen(req->req.key, &key, e) != 0)
+		goto out;
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		goto out;
+	if (ident_create(session_home(s), st, &req->req, key, pass, req->now, &id, e) != 0) {
+		session_end(s, 0);
+		goto out;
+	}
+	if (op_save(s, st, e) != 0) {
+		ident_discard(session_home(s), id.hex);
+		session_end(s, 0);
+		goto out;
+	}
+	session_end(s, 1);
+	/* The person just chose the passphrase: the key stays unlocked for
+	 * the session (the wizard's sitting). */
+	EVP_PKEY_up_ref(newkey_pkey(key));
+	session_key_adopt(s, id.hex, newkey_pkey(key));
+	if (out != NULL) {
+		*out = id;
+		memset(&id, 0, sizeof id);
+	}
+	rc = 0;
+out:
+	ident_clear(&id);
+	newkey_free(key);
+	pass_free(pass);
+	return rc;
+}
+
+/* --- restore ---------------------------------------------------------------- */
+
+void
+op_restore_res_clear(struct op_restore_res *r)
+{
+	ident_clear(&r->id);
+	ident_clear(&r->replaced);
+	memset(r, 0, sizeof *r);
+}
+
+static int
+restore_open(const char *path, const struct pass_ask *ask,
+             struct p12_restore **out, struct err *e)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	char *pass = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0)
+		return -1;
+	if (op_ask(ask, PASS_FILE, path, &pass, e) != 0)
+		goto out;
+	if (p12_restore_open(buf, len, path, pass, out, e) != 0) {
+		if (strstr(e->msg, "passphrase") != NULL)
+			err_code(e, ERR_BAD_PASS);
+		goto out;
+	}
+	rc = 0;
+out:
+	pass_free(pass);
+	file_free_secret(buf, len); /* it held the key, encrypted */
+	return rc;
+}
+
+int
+op_restore(struct session *s, const char *path, time_t now,
+           const struct pass_ask *ask, struct op_restore_res *res,
+           struct err *e)
+{
+	struct p12_restore *r = NULL;
+	struct state *st;
+	char *pass = NULL, hex[FPR_HEX_LEN];
+	int plan, rc = -1;
+
+	memset(res, 0, sizeof *res);
+	if (restore_open(path, ask, &r, e) != 0)
+		goto out;
+	res->n_notes = p12_restore_notes(r, res->notes, sizeof res->notes / sizeof res->notes[0]);
+	for (size_t i = 0; i < res->n_notes; i++) {
+		snprintf(res->notes_buf[i], sizeof res->notes_buf[i], "%s", res->notes[i]);
+		res->notes[i] = res->notes_buf[i];
+	}
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		goto out;
+	plan = p12_restore_plan(session_home(s), st, r, now, &res->id, e);
+	session_end(s, 1);
+	if ((res->plan = plan) < 0)
+		goto out;
+	if (plan == ADOPT_SAME || plan == ADOPT_ARCHIVED) {
+		rc = 0;
+		goto out;
+	}
+	ident_clear(&res->id);
+	if (op_ask_new(ask, PASS_NEW_KEY, "the restored key", &pass, e) != 0 ||
+	    session_begin(s, HOME_WRITE, &st, e) != 0)
+		goto out;
+	/* The home may have changed while the passphrase was typed. */
+	if ((plan = p12_restore_plan(session_home(s), st, r, now, &res->replaced, e)) < 0 ||
+	    (res->plan = plan) == ADOPT_SAME || plan == ADOPT_ARCHIVED) {
+		if (plan >= 0) { /* the one concerned is the file's own */
+			res->id = res->replaced;
+			memset(&res->replaced, 0, sizeof res->replaced);
+		}
+		session_end(s, 0);
+		rc = plan < 0 ? -1 : 0;
+		goto out;
+	}
+	if (plan == ADOPT_NEW)
+		ident_clear(&res->replaced);
+	if (p12_restore_store(session_home(s), st, r, pass, now, &res->id, e) != 0) {
+		session_end(s, 0);
+		goto out;
+	}
+	if (op_save(s, st, e) != 0) {
+		ident_discard(session_home(s), p12_restore_hex(r, hex));
+		session_end(s, 0);
+		goto out;
+	}
+	session_end(s, 1);
+	rc = 0;
+out:
+	if (rc != 0)
+		op_restore_res_clear(res);
+	p12_restore_free(r);
+	pass_free(pass);
+	return rc;
+}
+
+/* --- backup ----------------------------------------------------------------- */
+
+int
+op_backup_check(struct session *s, const struct op_backup *req, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = p12_backup_check(session_home(s), st, req->path, req->force, req->make_dir, e);
+	session_end(s, 1);
+	return rc;
+}
+
+/* The folder of `path`, made (0700) when missing; *made says whether it
+ * was, so that a failure can take it back. */
+static int
+backup_dir(const char *path, int *made, struct err *e)
+{
+	char *copy = xstrdup(path);
+	const char *dir = dirname(copy);
+	int rc = 0;
+
+	*made = 0;
+	if (!path_exists(dir)) {
+		rc = dir_ensure(dir, e);
+		*made = rc == 0;
+	}
+	free(copy);
+	return rc;
+}
+
+static void
+backup_dir_undo(const char *path, int made)
+{
+	char *copy;
+
+	if (!made)
+		return;
+	copy = xstrdup(path);
+	rmdir(dirname(copy)); /* only when empty */
+	free(copy);
+}
+
+int
+op_backup(struct session *s, const struct op_backup *req,
+          const struct pass_ask *ask, struct p12_backup_done *out,
+          struct err *e)
+{
+	struct p12_backup_req p = {
+	        .path = req->path, .compat = req->compat, .force = req->force,
+	        .verify = req->verify};
+	struct p12_backup *b = NULL;
+	struct state *st;
+	EVP_PKEY *key;
+	char *pass = NULL, hex[FPR_HEX_LEN];
+	int made = 0, rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (op_backup_check(s, req, e) != 0 ||
+	    op_current_key(s, ask, hex, &key, e) != 0 ||
+	    op_ask_new(ask, PASS_NEW_BACKUP, req->path, &pass, e) != 0)
+		goto out;
+	p.pass = pass;
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		goto out;
+	if (p12_backup_check(session_home(s), st, req->path, req->force, req->make_dir, e) != 0 ||
+	    p12_backup_open(session_home(s), st, key, &b, e) != 0 ||
+	    (req->make_dir && backup_dir(req->path, &made, e) != 0) ||
+	    p12_backup_write(b, session_home(s), st, &p, req->now, out, e) != 0) {
+		backup_dir_undo(req->path, made);
+		session_end(s, 0);
+		goto out;
+	}
+	if (op_save(s, st, e) != 0) {
+		unlink(req->path);
+		backup_dir_undo(req->path, made);
+		session_end(s, 0);
+		goto out;
+	}
+	session_end(s, 1);
+	rc = 0;
+out:
+	p12_backup_free(b);
+	pass_free(pass);
+	return rc;
+}

@@ -1,0 +1,193 @@
+/* op — one function per thing a person does with padseal.  The command
+ * line's verbs and the wizard's screens both call these; neither reads or
+ * writes the checklist, takes a lock or decides what to undo.
+ *
+ * Every operation follows the same sequence: read the home (shared lock)
+ * and make every check that can refuse; ask for the passphrases it needs
+ * (no lock held while a person types); lock the home for writing, read it
+ * again and check again (another padseal may have changed it); act; save;
+ * and when anything fails after it began to act, undo what it did, so a
+ * refused or failed operation leaves the home as it was.  Each returns 0
+ * with its result record filled, or -1 with `e` saying why in one
+ * sentence (e->code says what kind of failure: a usage error, a wrong
+ * passphrase, ...).
+ *
+ * A PEER names a correspondent certificate: an address, or at least 8 hex
+ * digits of its SHA-256 fingerprint (peer_resolve).  `now` is the time
+ * the operation takes as "now" (tests pass a fixed one). */
+#ifndef PADSEAL_OP_H
+#define PADSEAL_OP_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "err.h"
+#include "ident.h"
+#include "import.h"
+#include "matrix.h"
+#include "p12.h"
+#include "session.h"
+#include "state.h"
+#include "trust.h"
+
+/* Where a message or file goes.  `write` delivers all of it (0, or -1
+ * with `e`); `undo`, when not NULL, takes it back when the operation
+ * fails afterwards (a file is removed; a mail once sent cannot be). */
+struct sink {
+	int (*write)(void *arg, const void *buf, size_t len, struct err *e);
+	void (*undo)(void *arg);
+	void *arg;
+	const char *label; /* where it went, for a person ("intro.eml") */
+};
+
+/* A file that does not exist yet (or, with `force`, is replaced), written
+ * atomically with mode 0600; undo removes it.  The sink_file lives in the
+ * caller's memory for as long as the sink is used. */
+struct sink_file {
+	const char *path;
+	int force;
+	int written;
+};
+void sink_file(struct sink *s, struct sink_file *f, const char *path,
+               int force);
+
+/* --- create, restore ----------------------------------------------------- */
+
+struct op_create {
+	struct ident_new req;
+	struct newkey *key; /* generated already (the wizard does it off its
+	                       loop); NULL: generated here.  Consumed. */
+	time_t now;
+};
+
+/* Refusals of a create request, made before any passphrase is asked. */
+int op_create_check(struct session *s, const struct ident_new *req,
+                    struct err *e);
+/* Asks PASS_NEW_KEY.  *out (ident_clear) is the new identity. */
+int op_create(struct session *s, struct op_create *req,
+              const struct pass_ask *ask, struct ident *out, struct err *e);
+
+struct op_restore_res {
+	int plan;             /* ADOPT_NEW, ADOPT_REPLACES: stored;
+	                         ADOPT_SAME, ADOPT_ARCHIVED: nothing to do */
+	struct ident id;      /* the credential of the file */
+	struct ident replaced;/* ADOPT_REPLACES: the one archived */
+	const char *notes[8]; /* about the file (weak encryption, ...) */
+	size_t n_notes;
+	char notes_buf[8][320];
+};
+/* Asks PASS_FILE (the file's), then PASS_NEW_KEY (for the key in the
+ * home).  Free the result with op_restore_res_clear(). */
+int op_restore(struct session *s, const char *path, time_t now,
+               const struct pass_ask *ask, struct op_restore_res *res,
+               struct err *e);
+void op_restore_res_clear(struct op_restore_res *r);
+
+/* --- backup -------------------------------------------------------------- */
+
+struct op_backup {
+	const char *path;
+	enum p12_compat compat;
+	int force;        /* replace an existing file */
+	int make_dir;     /* create a missing folder (0700) */
+	time_t now;
+	/* The read-back check (NULL: p12_verify); tests put a failing one. */
+	int (*verify)(const unsigned char *der, size_t len, const char *pass,
+	              struct x509_st *cert, enum p12_compat compat,
+	              struct err *e);
+};
+int op_backup_check(struct session *s, const struct op_backup *req,
+                    struct err *e);
+/* Asks PASS_KEY (unless the session holds the key), then
+ * PASS_NEW_BACKUP. */
+int op_backup(struct session *s, const struct op_backup *req,
+              const struct pass_ask *ask, struct p12_backup_done *out,
+              struct err *e);
+
+/* --- giving your certificate --------------------------------------------- */
+
+/* The introduction mail to `to`: signed, not encrypted, carrying the
+ * certificate.  Delivered to `out`, then recorded as sent by mail.
+ * Asks PASS_KEY. */
+int op_intro_check(struct session *s, const char *to, struct err *e);
+int op_intro(struct session *s, const char *to, const struct sink *out,
+             time_t now, const struct pass_ask *ask, struct err *e);
+
+/* Your certificate (PEM, or DER) delivered to `out`; with `to`, recorded
+ * as handed over to that address in person. */
+int op_cert(struct session *s, int der, const char *to, const struct sink *out,
+            time_t now, struct err *e);
+
+/* --- correspondents' certificates ---------------------------------------- */
+
+/* Read what the file `path` holds (import_read): nothing is stored.  A
+ * message encrypted to you asks PASS_KEY.  *out: import_free(). */
+int op_import_read(struct session *s, const char *path, time_t now,
+                   const struct pass_ask *ask, struct import_set **out,
+                   struct err *e);
+/* Store every certificate of `set` (untrusted); `source` says where they
+ * came from.  Afterwards import_view() describes each. */
+int op_import_store(struct session *s, struct import_set *set,
+                    const char *source, time_t now, struct err *e);
+
+struct op_trust_res {
+	struct trust_done done;
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX];
+	enum verify_method method;
+	char at[ISO_TIME_LEN];
+};
+/* Refusals first (lint errors without `force`, expired, ...). */
+int op_trust_check(struct session *s, const char *peer, int force,
+                   time_t now, struct lint_report *lint, struct err *e);
+int op_trust(struct session *s, const char *peer, enum verify_method method,
+             int force, time_t now, struct op_trust_res *res, struct err *e);
+
+struct op_untrust_res {
+	enum untrust_done done;
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX];
+	char at[ISO_TIME_LEN]; /* untrusted-at or rejected-at */
+};
+int op_untrust(struct session *s, const char *peer, time_t now,
+               struct op_untrust_res *res, struct err *e);
+
+/* --- the test ------------------------------------------------------------ */
+
+struct op_send_res {
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX];
+	char path[KIND_COUNT][4096];
+};
+/* The four test messages to `peer` into the folder `dir` (made 0700 when
+ * missing; none of the four may exist).  `untrusted_ok` sends to a
+ * certificate not trusted yet.  Asks PASS_KEY. */
+int op_matrix_send_check(struct session *s, const char *peer, const char *dir,
+                         int untrusted_ok, time_t now, struct err *e);
+int op_matrix_send(struct session *s, const char *peer, const char *dir,
+                   int untrusted_ok, time_t now, const struct pass_ask *ask,
+                   struct op_send_res *res, struct err *e);
+
+/* One message checked. */
+struct op_checked {
+	char *file;                 /* its path */
+	int judged;                 /* res is valid; else err says why not */
+	struct matrix_result res;
+	struct err err;
+};
+/* Check the messages in `files` (each a file, or a folder whose *.eml are
+ * taken, in name order), judge each into its cell and record the results.
+ * A message encrypted to you asks PASS_KEY once, whatever the number; when
+ * that fails nothing is recorded.  *out (n_out entries, free with
+ * op_checked_free()) holds one entry per message. */
+int op_matrix_check(struct session *s, const char *const *files, size_t n,
+                    time_t now, const struct pass_ask *ask,
+                    struct op_checked **out, size_t *n_out, struct err *e);
+
+void op_checked_free(struct op_checked *list, size_t n);
+
+/* The correspondent reported that out cell `k` arrived as it should. */
+int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k,
+                      time_t now, char hex[FPR_HEX_LEN], struct err *e);
+
+#endif

@@ -1,0 +1,262 @@
+/* op_matrix — the operations of the test: send the four messages, check
+ * what arrived, record the correspondent's word (see op.h). */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "matrix.h"
+#include "op.h"
+#include "op_int.h"
+#include "peer.h"
+#include "smime.h"
+#include "xalloc.h"
+
+/* Resolve `peer` and keep its fingerprint and address. */
+static int
+find(struct session *s, const char *peer, char hex[FPR_HEX_LEN], char *email,
+     size_t len, struct err *e)
+{
+	const struct state *st;
+	const struct st_peer *p;
+
+	if (session_state(s, &st, e) != 0 || (p = peer_resolve(st, peer, e)) == NULL)
+		return -1;
+	memcpy(hex, p->hex, FPR_HEX_LEN);
+	snprintf(email, len, "%s", p->addr[0]);
+	return 0;
+}
+
+static const struct st_peer *
+again(const struct state *st, const char *hex, const char *email, struct err *e)
+{
+	const struct st_peer *p = state_peer_by_hex(st, hex);
+
+	if (p == NULL)
+		err_set(e, "the certificate of %s was removed meanwhile", email);
+	return p;
+}
+
+int
+op_matrix_send_check(struct session *s, const char *peer, const char *dir,
+                     int untrusted_ok, time_t now, struct err *e)
+{
+	const struct st_ident *id;
+	const struct st_peer *p;
+	struct state *st;
+	int rc = -1;
+
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if (op_need_ident(st, &id, e) == 0 && (p = peer_resolve(st, peer, e)) != NULL)
+		rc = matrix_send_check(session_home(s), p, dir, untrusted_ok, now, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_matrix_send(struct session *s, const char *peer, const char *dir,
+               int untrusted_ok, time_t now, const struct pass_ask *ask,
+               struct op_send_res *res, struct err *e)
+{
+	struct smime_sender *snd = NULL;
+	struct evp_pkey_st *key;
+	const struct st_peer *p;
+	struct state *st;
+	char me[FPR_HEX_LEN];
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	/* Every refusal before the passphrase is asked for. */
+	if (op_matrix_send_check(s, peer, dir, untrusted_ok, now, e) != 0 ||
+	    find(s, peer, res->hex, res->email, sizeof res->email, e) != 0 ||
+	    op_current_key(s, ask, me, &key, e) != 0 ||
+	    session_begin(s, HOME_WRITE, &st, e) != 0)
+		return -1;
+	if ((p = again(st, res->hex, res->email, e)) == NULL ||
+	    smime_sender_open(session_home(s), st, key, now, &snd, e) != 0 ||
+	    matrix_send(session_home(s), st, p, snd, dir, untrusted_ok, now, e) != 0) {
+		session_end(s, 0);
+		goto out;
+	}
+	if (op_save(s, st, e) != 0) {
+		matrix_unwrite(dir); /* all or nothing */
+		session_end(s, 0);
+		goto out;
+	}
+	session_end(s, 1);
+	for (int k = 0; k < KIND_COUNT; k++) {
+		char *path = path_join(dir, matrix_file_name((enum cell_kind)k));
+
+		snprintf(res->path[k], sizeof res->path[k], "%s", path);
+		free(path);
+	}
+	rc = 0;
+out:
+	smime_sender_free(snd);
+	return rc;
+}
+
+int
+op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k,
+                  time_t now, char hex[FPR_HEX_LEN], struct err *e)
+{
+	const struct st_peer *p;
+	struct state *st;
+	char email[ADDR_MAX];
+
+	(void)now;
+	if (find(s, peer, hex, email, sizeof email, e) != 0 ||
+	    session_begin(s, HOME_WRITE, &st, e) != 0)
+		return -1;
+	if ((p = again(st, hex, email, e)) == NULL) {
+		session_end(s, 0);
+		return -1;
+	}
+	matrix_confirm(st, p, k);
+	if (op_save(s, st, e) != 0) {
+		session_end(s, 0);
+		return -1;
+	}
+	session_end(s, 1);
+	return 0;
+}
+
+/* --- checking ------------------------------------------------------------------ */
+
+struct list {
+	struct op_checked *v;
+	size_t n, cap;
+};
+
+static void
+add(struct list *l, const char *path)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	memset(&l->v[l->n], 0, sizeof l->v[l->n]);
+	l->v[l->n].file = xstrdup(path);
+	l->v[l->n].err = (struct err)ERR_INIT;
+	l->n++;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.eml files of the folder `dir`, in name order. */
+static int
+add_folder(struct list *l, const char *dir, struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (d == NULL)
+		return err_sys(e, "cannot read the folder %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".eml") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			names = xreallocarray(names, cap, sizeof *names);
+		}
+		names[n++] = path_join(dir, de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; i < n; i++) {
+		add(l, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	if (n == 0)
+		return err_set(e, "the folder %s holds no .eml files", dir);
+	return 0;
+}
+
+void
+op_checked_free(struct op_checked *list, size_t n)
+{
+	for (size_t i = 0; list != NULL && i < n; i++)
+		free(list[i].file);
+	free(list);
+}
+
+int
+op_matrix_check(struct session *s, const char *const *files, size_t n,
+                time_t now, const struct pass_ask *ask,
+                struct op_checked **out, size_t *n_out, struct err *e)
+{
+	struct list l = {0};
+	struct op_msg keep;
+	struct msg_ctx ctx;
+	struct ident me = {0};
+	struct state *st;
+	size_t judged = 0;
+	int found = 0, rc = -1;
+
+	*out = NULL;
+	*n_out = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+
+		if (stat(files[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			if (add_folder(&l, files[i], e) != 0)
+				goto out;
+		} else {
+			add(&l, files[i]);
+		}
+	}
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		goto out;
+	if ((found = ident_current(session_home(s), st, now, &me, e)) < 0) {
+		session_end(s, 1);
+		goto out;
+	}
+	op_msg_ctx(s, ask, now, &keep, &ctx);
+	for (size_t i = 0; i < l.n; i++) {
+		struct op_checked *c = &l.v[i];
+
+		c->judged = matrix_check_file(&ctx, found ? &me : NULL, c->file, &c->res, &c->err) == 0;
+		if (keep.key_err.set) { /* no passphrase: nothing is recorded */
+			session_end(s, 1);
+			err_copy(e, &keep.key_err);
+			goto out;
+		}
+		judged += c->judged != 0;
+	}
+	session_end(s, 1);
+	if (judged > 0) {
+		if (session_begin(s, HOME_WRITE, &st, e) != 0)
+			goto out;
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i].judged && matrix_record(st, &l.v[i].res, &l.v[i].err) != 0)
+				l.v[i].judged = 0;
+		if (op_save(s, st, e) != 0) {
+			session_end(s, 0);
+			goto out;
+		}
+		session_end(s, 1);
+	}
+	*out = l.v;
+	*n_out = l.n;
+	l.v = NULL;
+	rc = 0;
+out:
+	op_checked_free(l.v, l.n);
+	ident_clear(&me);
+	return rc;
+}

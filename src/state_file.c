@@ -1,0 +1,1065 @@
+/* state_file — the checklist's syntax (state.h describes it): parse a file
+ * of version 1 or 2 into records, format version 2, and save a batch of
+ * changed records at the end of the file. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "fileio.h"
+#include "peer.h"
+#include "state.h"
+#include "state_int.h"
+#include "xalloc.h"
+
+#define MAGIC "padseal-checklist"
+#define FIELDS_MAX (PEER_ADDRS_MAX + 40)
+#define APPEND_FLOOR (64 << 10) /* appended bytes allowed before rewriting */
+
+/* --- reading ------------------------------------------------------------ */
+
+struct field {
+	const char *key;
+	char *val; /* unescaped, NUL-terminated, in the file's buffer */
+};
+
+struct parser {
+	struct state *st;
+	int version;
+	char why[200]; /* what is wrong with the line */
+};
+
+static int __attribute__((format(printf, 2, 3)))
+bad(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof p->why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+unhex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+is_word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '_';
+}
+
+/* Split the line s[0..n) (a writable copy) into its kind and fields,
+ * unescaping values in place.  s[n] is the line's '\n', overwritten. */
+static int
+tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f,
+         size_t *nf)
+{
+	char *q = s, *end = s + n;
+
+	*nf = 0;
+	*kind = q;
+	while (q < end && *q != ' ') {
+		if (!is_word_char((unsigned char)*q))
+			return bad(p, "the record's kind is not a word");
+		q++;
+	}
+	if (q == *kind)
+		return bad(p, "the line starts with a space");
+	while (q < end) {
+		char *key, *w, *r;
+
+		*q++ = '\0'; /* the space before the field */
+		key = q;
+		while (q < end && is_word_char((unsigned char)*q))
+			q++;
+		if (q == key || q == end || *q != '=')
+			return bad(p, "a field is not written key=value");
+		*q++ = '\0';
+		if (*nf == FIELDS_MAX)
+			return bad(p, "the record has too many fields");
+		/* The value up to the next space, unescaped as it goes. */
+		w = r = q;
+		while (r < end && *r != ' ') {
+			if (*r == '%') {
+				int hi, lo;
+
+				if (end - r < 3 || (hi = unhex(r[1])) < 0 ||
+				    (lo = unhex(r[2])) < 0 || (hi == 0 && lo == 0))
+					return bad(p, "the value of %s has a broken %%-escape", key);
+				*w++ = (char)(hi << 4 | lo);
+				r += 3;
+			} else if ((unsigned char)*r < ' ' || *r == 0x7f) {
+				return bad(p, "the value of %s holds a control character", key);
+			} else {
+				*w++ = *r++;
+			}
+		}
+		f[*nf].key = key;
+		f[*nf].val = q;
+		(*nf)++;
+		if (w == q)
+			return bad(p, "the field %s is empty", key);
+		q = r;
+		*w = '\0'; /* a value shrinks when unescaped: room is left */
+	}
+	*end = '\0';
+	return 0;
+}
+
+/* One record's fields, by name: each taken at most once (addr repeats). */
+struct fields {
+	struct field *f;
+	size_t n;
+	unsigned char *used;
+};
+
+static char *
+take(struct fields *fs, const char *key)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		if (!fs->used[i] && strcmp(fs->f[i].key, key) == 0) {
+			fs->used[i] = 1;
+			return fs->f[i].val;
+		}
+	}
+	return NULL;
+}
+
+/* After every known field was taken: anything left is unknown or twice. */
+static int
+leftover(struct parser *p, const struct fields *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		if (fs->used[i])
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(fs->f[j].key, fs->f[i].key) == 0)
+				return bad(p, "the field %s appears twice", fs->f[i].key);
+		return bad(p, "the field %s is unknown", fs->f[i].key);
+	}
+	return 0;
+}
+
+static int
+need(struct parser *p, const char *v, const char *key, const char *kind)
+{
+	return v != NULL ? 0 : bad(p, "the %s record has no %s", kind, key);
+}
+
+static int
+get_hex(struct parser *p, const char *v, const char *key, char out[FPR_HEX_LEN])
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'A' && v[i] <= 'F')))
+			break;
+	if (i != 64 || v[i] != '\0')
+		return bad(p, "%s is not a SHA-256 fingerprint (64 hex digits)", key);
+	memcpy(out, v, FPR_HEX_LEN);
+	return 0;
+}
+
+static int
+get_iso(struct parser *p, const char *v, const char *key,
+        char out[ISO_TIME_LEN])
+{
+	if (v == NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (iso_parse(v) == (time_t)-1)
+		return bad(p, "%s is not a time like 2026-01-31T12:00:00Z", key);
+	memcpy(out, v, 21);
+	return 0;
+}
+
+static int
+get_bool(struct parser *p, const char *v, const char *key, int *out)
+{
+	if (v == NULL)
+		*out = 0;
+	else if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)
+		*out = v[0] == '1';
+	else
+		return bad(p, "%s is neither 0 nor 1", key);
+	return 0;
+}
+
+static int
+get_text(struct parser *p, const char *v, const char *key, size_t max,
+         const char **out)
+{
+	if (v != NULL && strlen(v) > max)
+		return bad(p, "%s is longer than %zu bytes", key, max);
+	*out = v;
+	return 0;
+}
+
+/* --- the kinds of record ------------------------------------------------- */
+
+static int
+parse_ident(struct parser *p, struct fields *fs)
+{
+	const char *fpr = take(fs, "fpr"), *status = take(fs, "status");
+	struct st_ident t = {0};
+	struct ident_rec *r;
+
+	if (need(p, fpr, "fpr", "identity") || get_hex(p, fpr, "fpr", t.hex) ||
+	    need(p, status, "status", "identity"))
+		return -1;
+	if (strcmp(status, "current") != 0 && strcmp(status, "archived") != 0)
+		return bad(p, "status is neither current nor archived");
+	t.current = status[0] == 'c';
+	if (get_iso(p, take(fs, "created"), "created", t.created) ||
+	    get_iso(p, take(fs, "archived"), "archived", t.archived) ||
+	    get_text(p, take(fs, "reason"), "reason", 512, &t.reason) ||
+	    get_text(p, take(fs, "source"), "source", 64, &t.source) ||
+	    leftover(p, fs))
+		return -1;
+	if (!t.created[0])
+		return bad(p, "the identity record has no created");
+	r = state_ident_slot(p->st, t.hex);
+	r->r = t;
+	return 0;
+}
+
+static int
+parse_backup(struct parser *p, struct fields *fs)
+{
+	const char *fpr = take(fs, "fpr"), *path = take(fs, "path");
+	const char *compat = take(fs, "compat");
+	struct st_backup t = {0};
+	struct backup_rec *r;
+
+	if (need(p, fpr, "fpr", "backup") || get_hex(p, fpr, "fpr", t.hex) ||
+	    need(p, path, "path", "backup") ||
+	    get_text(p, path, "path", 4096, &t.path) ||
+	    get_iso(p, take(fs, "at"), "at", t.at) ||
+	    get_text(p, take(fs, "source"), "source", 64, &t.source) ||
+	    leftover(p, fs))
+		return -1;
+	if (!t.at[0])
+		return bad(p, "the backup record has no at");
+	if (compat == NULL)
+		compat = "other";
+	if (strlen(compat) >= sizeof t.compat)
+		return bad(p, "compat is not legacy, modern or other");
+	memcpy(t.compat, compat, strlen(compat) + 1);
+	r = state_backup_slot(p->st, t.hex, t.path);
+	t.path = r->r.path;
+	r->r = t;
+	return 0;
+}
+
+/* "sent" in version 2, "intro" in version 1. */
+static int
+parse_sent(struct parser *p, struct fields *fs)
+{
+	const char *to = take(fs, "to"), *how = p->version > 1 ? take(fs, "how") : NULL;
+	struct sent_rec *r;
+	char at[ISO_TIME_LEN];
+
+	if (need(p, to, "to", "sent") || get_iso(p, take(fs, "at"), "at", at) ||
+	    leftover(p, fs))
+		return -1;
+	if (!at[0])
+		return bad(p, "the sent record has no at");
+	if (addr_check(to, NULL) != 0)
+		return bad(p, "to is not an address");
+	if (how != NULL && strcmp(how, "mail") != 0 && strcmp(how, "in-person") != 0)
+		return bad(p, "how is neither mail nor in-person");
+	r = state_sent_slot(p->st, to);
+	memcpy(r->r.at, at, sizeof at);
+	r->r.how = how != NULL && how[0] == 'i' ? SENT_IN_PERSON : SENT_MAIL;
+	return 0;
+}
+
+static const char cell_letters[] = "tspcwf";
+
+static int
+cell_from_letter(char c, struct st_cell *out)
+{
+	switch (c) {
+	case 't': out->state = CELL_TODO; break;
+	case 's': out->state = CELL_SENT; break;
+	case 'p': out->state = CELL_PASSED, out->how = CELL_CHECKED; break;
+	case 'c': out->state = CELL_PASSED, out->how = CELL_CONFIRMED; break;
+	case 'w': out->state = CELL_PASSED, out->how = CELL_WARNED; break;
+	case 'f': out->state = CELL_FAILED; break;
+	default: return -1;
+	}
+	return 0;
+}
+
+static char
+cell_letter(const struct st_cell *c)
+{
+	switch (c->state) {
+	case CELL_SENT: return 's';
+	case CELL_FAILED: return 'f';
+	case CELL_PASSED:
+		return c->how == CELL_CONFIRMED ? 'c' : c->how == CELL_WARNED ? 'w' : 'p';
+	default: return 't';
+	}
+}
+
+/* The cells of version 2: out=CCCC in=CCCC why-out-plain=... */
+static int
+cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
+{
+	for (int d = 0; d < DIR_COUNT; d++) {
+		const char *v = take(fs, cell_dir_name((enum cell_dir)d));
+
+		if (v != NULL && strlen(v) != KIND_COUNT)
+			return bad(p, "%s does not hold four cells", cell_dir_name((enum cell_dir)d));
+		for (int k = 0; k < KIND_COUNT; k++) {
+			char key[40];
+
+			if (v != NULL && cell_from_letter(v[k], &t->cell[d][k]) != 0)
+				return bad(p, "%s holds a cell that is not one of %s",
+				           cell_dir_name((enum cell_dir)d), cell_letters);
+			snprintf(key, sizeof key, "why-%s-%s", cell_dir_name((enum cell_dir)d),
+			         cell_kind_name((enum cell_kind)k));
+			if (get_text(p, take(fs, key), key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The cells of version 1: out-plain=passed out-plain-why=... */
+static int
+cells_v1(struct parser *p, struct fields *fs, struct st_peer *t)
+{
+	for (int d = 0; d < DIR_COUNT; d++) {
+		for (int k = 0; k < KIND_COUNT; k++) {
+			struct st_cell *c = &t->cell[d][k];
+			char key[40], wkey[48];
+			const char *v, *why;
+			int s;
+
+			snprintf(key, sizeof key, "%s-%s", cell_dir_name((enum cell_dir)d),
+			         cell_kind_name((enum cell_kind)k));
+			snprintf(wkey, sizeof wkey, "%s-why", key);
+			v = take(fs, key);
+			why = take(fs, wkey);
+			for (s = CELL_TODO; v != NULL && s <= CELL_FAILED; s++)
+				if (strcmp(v, cell_state_name((enum cell_state)s)) == 0)
+					break;
+			if (v != NULL && s > CELL_FAILED)
+				return bad(p, "%s is not todo, sent, passed or failed", key);
+			c->state = v != NULL ? (enum cell_state)s : CELL_TODO;
+			if (why != NULL && strlen(why) > CELL_WHY_MAX)
+				return bad(p, "%s is too long", wkey);
+			if (c->state == CELL_FAILED) {
+				c->why = why;
+			} else if (c->state == CELL_PASSED && why != NULL &&
+			           strcmp(why, "confirmed by correspondent") == 0) {
+				c->how = CELL_CONFIRMED;
+			} else if (c->state == CELL_PASSED && why != NULL &&
+			           strstr(why, "SHA-1") != NULL) {
+				c->how = CELL_WARNED;
+				c->why = why;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The addresses: `addr` fields (version 2) or "emails=a,b" (version 1). */
+static int
+peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
+{
+	const char *list[PEER_ADDRS_MAX];
+	const char **copy;
+	size_t n = 0;
+
+	if (p->version == 1) {
+		char *v = take(fs, "emails"), *save = NULL;
+
+		take(fs, "email"); /* the first of emails */
+		for (char *a = v ? strtok_r(v, ",", &save) : NULL; a != NULL;
+		     a = strtok_r(NULL, ",", &save)) {
+			if (n == PEER_ADDRS_MAX)
+				return bad(p, "the peer record has more than %d addresses", PEER_ADDRS_MAX);
+			list[n++] = a;
+		}
+	} else {
+		const char *a;
+
+		while ((a = take(fs, "addr")) != NULL) {
+			if (n == PEER_ADDRS_MAX)
+				return bad(p, "the peer record has more than %d addresses", PEER_ADDRS_MAX);
+			list[n++] = a;
+		}
+	}
+	if (n == 0)
+		return bad(p, "the peer record has no address");
+	for (size_t i = 0; i < n; i++)
+		if (addr_check(list[i], NULL) != 0)
+			return bad(p, "the address %.80s is not an address", list[i]);
+	copy = arena_alloc(&p->st->arena, n * sizeof *copy);
+	memcpy(copy, list, n * sizeof *copy);
+	t->addr = copy;
+	t->n_addr = n;
+	return 0;
+}
+
+static int
+peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
+{
+	const char *trusted = take(fs, "trusted"), *verified = take(fs, "verified");
+	const char *sup = take(fs, "superseded-by");
+
+	if (p->version == 1) {
+		/* Version 1 wrote trusted=1 and read any other value but "0"
+		 * as trusted; it is read as it was meant. */
+		t->trusted = trusted != NULL && strcmp(trusted, "0") != 0;
+	} else if (get_bool(p, trusted, "trusted", &t->trusted) != 0) {
+		return -1;
+	}
+	if (verified != NULL && verify_method_parse(verified, &t->verified) != 0)
+		return bad(p, "verified is not phone, in-person or other");
+	if (get_iso(p, take(fs, "verified-at"), "verified-at", t->verified_at) ||
+	    get_bool(p, take(fs, "forced"), "forced", &t->forced) ||
+	    get_iso(p, take(fs, "untrusted-at"), "untrusted-at", t->untrusted_at) ||
+	    get_iso(p, take(fs, "rejected-at"), "rejected-at", t->rejected_at) ||
+	    (sup != NULL && get_hex(p, sup, "superseded-by", t->superseded_by)))
+		return -1;
+	if (t->verified != VERIFY_NONE && !t->verified_at[0])
+		return bad(p, "verified is given without verified-at");
+	return 0;
+}
+
+/* The certificate's facts (version 2; version 1 takes them from the file
+ * once the whole state is read). */
+static int
+peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
+{
+	const char *key = take(fs, "key"), *isn = take(fs, "isn");
+	const char *lint = take(fs, "lint"), *name = take(fs, "name");
+
+	if (p->version == 1) {
+		take(fs, "fpr-colon");
+		take(fs, "sent");    /* now derived from the sent records */
+		take(fs, "changed"); /* now derived, trust.h */
+		t->name = "";
+		return 0;
+	}
+	if (need(p, key, "key", "peer") ||
+	    get_iso(p, take(fs, "from"), "from", t->not_before) ||
+	    get_iso(p, take(fs, "until"), "until", t->not_after) ||
+	    get_text(p, name, "name", PEER_NAME_MAX, &t->name) ||
+	    get_text(p, lint, "lint", 400, &t->lint))
+		return -1;
+	if (!t->not_before[0] || !t->not_after[0])
+		return bad(p, "the peer record has no from or until");
+	if (strlen(key) >= sizeof t->key)
+		return bad(p, "key is too long");
+	memcpy(t->key, key, strlen(key) + 1);
+	if (isn != NULL) {
+		if (strlen(isn) != ISN_LEN - 1 || strspn(isn, "0123456789ABCDEF") != ISN_LEN - 1)
+			return bad(p, "isn is not 16 hex digits");
+		memcpy(t->isn, isn, ISN_LEN);
+	}
+	if (lint != NULL && strspn(lint, "abcdefghijklmnopqrstuvwxyz0123456789-,") != strlen(lint))
+		return bad(p, "lint is not a list of finding codes");
+	if (t->name == NULL)
+		t->name = "";
+	t->not_after_t = iso_parse(t->not_after);
+	return 0;
+}
+
+static int
+same_addrs(const struct st_peer *a, const struct st_peer *b)
+{
+	if (a->n_addr != b->n_addr || strcmp(a->isn, b->isn) != 0)
+		return 0;
+	for (size_t i = 0; i < a->n_addr; i++)
+		if (strcmp(a->addr[i], b->addr[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+parse_peer(struct parser *p, struct fields *fs)
+{
+	const char *fpr = take(fs, "fpr");
+	struct peer_rec *r = arena_alloc(&p->st->arena, sizeof *r);
+	struct st_peer *t = &r->r;
+	const struct st_peer *old;
+
+	if (need(p, fpr, "fpr", "peer") || get_hex(p, fpr, "fpr", t->hex) ||
+	    peer_addrs(p, fs, t) || peer_facts(p, fs, t) || peer_trust(p, fs, t) ||
+	    get_iso(p, take(fs, "received"), "received", t->received) ||
+	    get_text(p, take(fs, "source"), "source", PEER_SOURCE_MAX, &t->source) ||
+	    (p->version == 1 ? cells_v1(p, fs, t) : cells_v2(p, fs, t)) ||
+	    leftover(p, fs))
+		return -1;
+	if (!t->received[0])
+		return bad(p, "the peer record has no received");
+	if ((old = state_peer_by_hex(p->st, t->hex)) != NULL) {
+		/* A later record of the same certificate replaces it. */
+		size_t at = state_peer_index(p->st, old);
+
+		if (!same_addrs(old, t))
+			return bad(p, "it names other addresses than the earlier record of the same certificate");
+		r->index = (uint32_t)at;
+		p->st->peers[at] = r;
+		return 0;
+	}
+	state_peer_insert(p->st, r);
+	return 0;
+}
+
+static int
+parse_record(struct parser *p, char *line, size_t n)
+{
+	struct field f[FIELDS_MAX];
+	unsigned char used[FIELDS_MAX] = {0};
+	struct fields fs = {f, 0, used};
+	char *kind;
+
+	if (tokenize(p, line, n, &kind, f, &fs.n) != 0)
+		return -1;
+	if (strcmp(kind, "peer") == 0)
+		return parse_peer(p, &fs);
+	if (strcmp(kind, "identity") == 0)
+		return parse_ident(p, &fs);
+	if (strcmp(kind, "backup") == 0)
+		return parse_backup(p, &fs);
+	if (strcmp(kind, p->version == 1 ? "intro" : "sent") == 0)
+		return parse_sent(p, &fs);
+	return bad(p, "\"%.40s\" is not a kind of record padseal knows", kind);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+damaged(struct err *e, const char *name, const char *fmt, ...)
+{
+	char what[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return err_set(e, "%s is damaged %s (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
+	               name, what, name, name);
+}
+
+/* The offsets just after the first and the last "end" line of buf. */
+static void
+find_ends(const char *buf, size_t len, size_t *first, size_t *last)
+{
+	*first = *last = 0;
+	for (size_t i = 0; i + 4 <= len; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "end\n", 4) == 0) {
+			if (*first == 0)
+				*first = i + 4;
+			*last = i + 4;
+		}
+		/* Skip to the next line. */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - buf);
+	}
+}
+
+/* `buf` is a writable copy that lives as long as the state (its values
+ * are kept in place). */
+static int
+parse_buf(char *buf, size_t len, const char *name, struct state **out,
+          struct err *e)
+{
+	struct parser p = {0};
+	size_t first, last, pos;
+	int lineno = 1;
+	long ver = 0;
+	const char *q;
+
+	*out = NULL;
+	if (memchr(buf, '\0', len) != NULL)
+		return damaged(e, name, "(it holds NUL bytes)");
+	if (len < sizeof MAGIC || memcmp(buf, MAGIC " ", sizeof MAGIC) != 0)
+		return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
+		               name, name, name);
+	for (q = buf + sizeof MAGIC; q < buf + len && *q >= '0' && *q <= '9'; q++)
+		if (ver < 100000)
+			ver = ver * 10 + (*q - '0');
+	if (q == buf + sizeof MAGIC || q == buf + len || *q != '\n' || ver < 1)
+		return damaged(e, name, "at line 1");
+	if (ver > STATE_VERSION)
+		return err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
+		               name, ver, STATE_VERSION);
+	find_ends(buf, len, &first, &last);
+	if (first == 0) {
+		size_t lines = 1;
+
+		for (size_t i = 0; i < len; i++)
+			lines += buf[i] == '\n';
+		return damaged(e, name, "at line %zu (it ends before its last line, \"end\": cut short)", lines);
+	}
+	p.st = state_new();
+	p.version = (int)ver;
+	pos = (size_t)(q - buf) + 1;
+	while (pos < last) {
+		char *nl = memchr(buf + pos, '\n', last - pos);
+		size_t n = (size_t)(nl - (buf + pos));
+
+		lineno++;
+		if (n == 0 || buf[pos] == '#' || (n == 3 && memcmp(buf + pos, "end", 3) == 0)) {
+			/* blank, comment, the end of a batch */
+		} else if (parse_record(&p, buf + pos, n) != 0) {
+			state_free(p.st);
+			return damaged(e, name, "at line %d: %s", lineno, p.why);
+		}
+		pos += n + 1;
+	}
+	p.st->version = (int)ver;
+	p.st->base_len = (off_t)first;
+	p.st->valid_end = (off_t)last;
+	p.st->needs_facts = ver == 1 && p.st->n_peers > 0;
+	*out = p.st;
+	return 0;
+}
+
+int
+state_parse(const char *buf, size_t len, const char *name, struct state **out,
+            struct err *e)
+{
+	struct arena keep = {0};
+	char *copy = arena_alloc(&keep, len + 1);
+	int rc;
+
+	memcpy(copy, buf, len);
+	if ((rc = parse_buf(copy, len, name, out, e)) == 0) {
+		/* The values live in the copy: the state owns it now. */
+		struct chunk *c = keep.head;
+
+		keep.head = NULL;
+		arena_adopt(&(*out)->arena, c);
+	}
+	arena_free(&keep);
+	return rc;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+puts_b(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static int
+must_escape(unsigned char c)
+{
+	return c <= ' ' || c == '%' || c == '=' || c == 0x7f;
+}
+
+/* " key=value", the value escaped; nothing for NULL or "". */
+static void
+field(struct buf *b, const char *key, const char *val)
+{
+	const char *run;
+
+	if (val == NULL || *val == '\0')
+		return;
+	put(b, " ", 1);
+	puts_b(b, key);
+	put(b, "=", 1);
+	for (run = val; *val; val++) {
+		if (must_escape((unsigned char)*val)) {
+			char esc[4];
+
+			put(b, run, (size_t)(val - run));
+			snprintf(esc, sizeof esc, "%%%02X", (unsigned char)*val);
+			put(b, esc, 3);
+			run = val + 1;
+		}
+	}
+	put(b, run, (size_t)(val - run));
+}
+
+static void
+fmt_ident(struct buf *b, const struct st_ident *r)
+{
+	puts_b(b, "identity");
+	field(b, "fpr", r->hex);
+	field(b, "status", r->current ? "current" : "archived");
+	field(b, "created", r->created);
+	field(b, "archived", r->archived);
+	field(b, "reason", r->reason);
+	field(b, "source", r->source);
+	put(b, "\n", 1);
+}
+
+static void
+fmt_backup(struct buf *b, const struct st_backup *r)
+{
+	puts_b(b, "backup");
+	field(b, "fpr", r->hex);
+	field(b, "path", r->path);
+	field(b, "at", r->at);
+	field(b, "compat", r->compat);
+	field(b, "source", r->source);
+	put(b, "\n", 1);
+}
+
+static void
+fmt_sent(struct buf *b, const struct st_sent *r)
+{
+	puts_b(b, "sent");
+	field(b, "to", r->to);
+	field(b, "at", r->at);
+	field(b, "how", r->how == SENT_IN_PERSON ? "in-person" : "mail");
+	put(b, "\n", 1);
+}
+
+static void
+fmt_peer(struct buf *b, const struct st_peer *r)
+{
+	char cells[KIND_COUNT + 1];
+
+	puts_b(b, "peer");
+	field(b, "fpr", r->hex);
+	for (size_t i = 0; i < r->n_addr; i++)
+		field(b, "addr", r->addr[i]);
+	field(b, "name", r->name);
+	field(b, "key", r->key);
+	field(b, "from", r->not_before);
+	field(b, "until", r->not_after);
+	field(b, "isn", r->isn);
+	field(b, "lint", r->lint);
+	field(b, "received", r->received);
+	field(b, "source", r->source);
+	field(b, "trusted", r->trusted ? "1" : NULL);
+	field(b, "verified", verify_method_name(r->verified));
+	field(b, "verified-at", r->verified_at);
+	field(b, "forced", r->verified ? (r->forced ? "1" : "0") : NULL);
+	field(b, "untrusted-at", r->untrusted_at);
+	field(b, "superseded-by", r->superseded_by);
+	field(b, "rejected-at", r->rejected_at);
+	for (int d = 0; d < DIR_COUNT; d++) {
+		int any = 0;
+
+		for (int k = 0; k < KIND_COUNT; k++) {
+			cells[k] = cell_letter(&r->cell[d][k]);
+			any |= cells[k] != 't';
+		}
+		cells[KIND_COUNT] = '\0';
+		field(b, cell_dir_name((enum cell_dir)d), any ? cells : NULL);
+	}
+	for (int d = 0; d < DIR_COUNT; d++) {
+		for (int k = 0; k < KIND_COUNT; k++) {
+			char key[40];
+
+			snprintf(key, sizeof key, "why-%s-%s", cell_dir_name((enum cell_dir)d),
+			         cell_kind_name((enum cell_kind)k));
+			field(b, key, r->cell[d][k].why);
+		}
+	}
+	put(b, "\n", 1);
+}
+
+/* The records (all, or only the changed ones) into b. */
+static void
+fmt_records(struct buf *b, const struct state *st, int only_dirty)
+{
+	for (size_t i = 0; i < st->n_idents; i++)
+		if (!only_dirty || st->idents[i]->dirty)
+			fmt_ident(b, &st->idents[i]->r);
+	for (size_t i = 0; i < st->n_backups; i++)
+		if (!only_dirty || st->backups[i]->dirty)
+			fmt_backup(b, &st->backups[i]->r);
+	for (size_t i = 0; i < st->n_sents; i++)
+		if (!only_dirty || st->sents[i]->dirty)
+			fmt_sent(b, &st->sents[i]->r);
+	for (size_t i = 0; i < st->n_peers; i++)
+		if (!only_dirty || st->peers[i]->dirty)
+			fmt_peer(b, &st->peers[i]->r);
+	puts_b(b, "end\n");
+}
+
+char *
+state_format(const struct state *st, size_t *len)
+{
+	struct buf b = {0};
+	char line[64];
+
+	snprintf(line, sizeof line, MAGIC " %d\n", STATE_VERSION);
+	puts_b(&b, line);
+	puts_b(&b, "# Written by padseal: one record per line; a later record of the same\n"
+	           "# certificate, address or backup replaces an earlier one. Keep a copy of\n"
+	           "# the whole folder with your backups.\n");
+	fmt_records(&b, st, 0);
+	*len = b.len;
+	return b.p;
+}
+
+/* --- the file ----------------------------------------------------------- */
+
+static void
+id_of(const struct stat *sb, struct file_id *id)
+{
+	id->exists = 1;
+	id->dev = sb->st_dev;
+	id->ino = sb->st_ino;
+	id->size = sb->st_size;
+	id->mtime_sec = (long)sb->st_mtim.tv_sec;
+	id->mtime_nsec = sb->st_mtim.tv_nsec;
+}
+
+static int
+id_same(const struct file_id *a, const struct file_id *b)
+{
+	return a->exists == b->exists &&
+	       (!a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	                       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec));
+}
+
+/* The identity of the checklist file now (exists 0 when there is none). */
+static int
+current_id(const char *path, struct file_id *id, struct err *e)
+{
+	struct stat sb;
+
+	memset(id, 0, sizeof *id);
+	if (lstat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(e, "cannot read %s", path);
+	}
+	if (!S_ISREG(sb.st_mode))
+		return err_set(e, "%s is not a regular file; padseal changed nothing", path);
+	id_of(&sb, id);
+	return 0;
+}
+
+int
+state_stale(const struct home *h, const struct state *st)
+{
+	char *path = home_path(h, STATE_FILE);
+	struct file_id now;
+	int stale = current_id(path, &now, NULL) != 0 || !id_same(&now, &st->id);
+
+	free(path);
+	return stale;
+}
+
+int
+state_load(const struct home *h, struct state **out, struct err *e)
+{
+	char *path = home_path(h, STATE_FILE), *buf = NULL;
+	struct arena keep = {0};
+	struct file_id id;
+	size_t len = 0;
+	int fd = -1, rc = -1;
+
+	*out = NULL;
+	if (current_id(path, &id, e) != 0)
+		goto out;
+	if (!id.exists) {
+		char *prev = home_path(h, STATE_PREV);
+		int lost = path_exists(prev);
+
+		free(prev);
+		if (lost) {
+			err_set(e, "the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV " %s/" STATE_FILE,
+			        h->dir, h->dir, h->dir);
+			goto out;
+		}
+		*out = state_new();
+		rc = 0;
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		err_sys(e, "cannot read %s", path);
+		goto out;
+	}
+	len = (size_t)id.size;
+	buf = arena_alloc(&keep, len + 1);
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_sys(e, "cannot read %s", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	if (parse_buf(buf, len, path, out, e) != 0)
+		goto out;
+	arena_adopt(&(*out)->arena, keep.head);
+	keep.head = NULL;
+	(*out)->id = id;
+	if ((*out)->needs_facts && peer_facts_from_files(h, *out, e) != 0) {
+		state_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	arena_free(&keep);
+	free(path);
+	return rc;
+}
+
+static size_t
+n_dirty(const struct state *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_idents; i++)
+		n += st->idents[i]->dirty != 0;
+	for (size_t i = 0; i < st->n_backups; i++)
+		n += st->backups[i]->dirty != 0;
+	for (size_t i = 0; i < st->n_sents; i++)
+		n += st->sents[i]->dirty != 0;
+	for (size_t i = 0; i < st->n_peers; i++)
+		n += st->peers[i]->dirty != 0;
+	return n;
+}
+
+static void
+clean(struct state *st)
+{
+	for (size_t i = 0; i < st->n_idents; i++)
+		st->idents[i]->dirty = 0;
+	for (size_t i = 0; i < st->n_backups; i++)
+		st->backups[i]->dirty = 0;
+	for (size_t i = 0; i < st->n_sents; i++)
+		st->sents[i]->dirty = 0;
+	for (size_t i = 0; i < st->n_peers; i++)
+		st->peers[i]->dirty = 0;
+}
+
+static int
+write_error(struct err *e, const char *path)
+{
+	if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
+		return err_sys(e, "cannot write %s: the disk is full", path);
+	return err_sys(e, "cannot write %s", path);
+}
+
+/* Add the batch at st->valid_end, cutting off a batch a crash left
+ * unfinished; on failure the file is cut back to what it was. */
+static int
+append(const char *path, struct state *st, const char *batch, size_t len,
+       struct err *e)
+{
+	struct stat sb;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return write_error(e, path);
+	if (fstat(fd, &sb) != 0 || sb.st_ino != st->id.ino || sb.st_dev != st->id.dev) {
+		err_set(e, "%s was replaced while padseal worked; padseal changed nothing: try again", path);
+		goto out;
+	}
+	if (sb.st_size != st->valid_end && ftruncate(fd, st->valid_end) != 0) {
+		write_error(e, path);
+		goto out;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = pwrite(fd, batch + done, len - done, st->valid_end + (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = ENOSPC;
+			write_error(e, path);
+			(void)ftruncate(fd, st->valid_end);
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fdatasync(fd) != 0) {
+		write_error(e, path);
+		(void)ftruncate(fd, st->valid_end);
+		goto out;
+	}
+	if (fstat(fd, &sb) == 0)
+		id_of(&sb, &st->id);
+	st->valid_end += (off_t)len;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int
+state_save(const struct home *h, struct state *st, struct err *e)
+{
+	char *path, *text;
+	struct buf batch = {0};
+	size_t len;
+	int rc;
+
+	if (n_dirty(st) == 0)
+		return 0;
+	path = home_path(h, STATE_FILE);
+	fmt_records(&batch, st, 1);
+	if (st->version == STATE_VERSION && st->id.exists &&
+	    (size_t)(st->valid_end - st->base_len) + batch.len <=
+	            ((size_t)st->base_len > APPEND_FLOOR ? (size_t)st->base_len : APPEND_FLOOR)) {
+		rc = append(path, st, batch.p, batch.len, e);
+	} else {
+		struct file_id id;
+
+		text = state_format(st, &len);
+		rc = file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
+		free(text);
+		if (rc == 0 && current_id(path, &id, e) == 0) {
+			st->id = id;
+			st->version = STATE_VERSION;
+			st->base_len = st->valid_end = (off_t)len;
+		}
+	}
+	if (rc == 0)
+		clean(st);
+	free(batch.p);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/* state_int — what state.c (records, indexes) and state_file.c (the file)
+ * share.  Nothing else includes this. */
+#ifndef PADSEAL_STATE_INT_H
+#define PADSEAL_STATE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "state.h"
+
+struct chunk;
+struct arena {
+	struct chunk *head;
+};
+void *arena_alloc(struct arena *a, size_t n); /* zeroed */
+const char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Take over the chunks of another arena (the list `list` starts). */
+void arena_adopt(struct arena *a, struct chunk *list);
+void arena_free(struct arena *a);
+
+/* Keys to record numbers; a key may hold several.  Keys are borrowed
+ * (they live in the arena). */
+struct ix_node {
+	const char *key;
+	uint32_t val;
+	uint32_t next; /* node number + 1, 0 at the end */
+};
+struct ix {
+	uint32_t *head; /* per bucket: node number + 1 */
+	size_t nb;      /* buckets, a power of two */
+	struct ix_node *nodes;
+	size_t n, cap;
+	int icase;      /* keys compare ignoring case */
+};
+void ix_add(struct ix *x, const char *key, uint32_t val);
+/* The next value of `key` after *it (0 to start); 0 when there is none. */
+int ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val);
+void ix_free(struct ix *x);
+
+/* Each record, with whether it changed since the file was read. */
+struct ident_rec {
+	struct st_ident r;
+	int dirty;
+};
+struct backup_rec {
+	struct st_backup r;
+	int dirty;
+};
+struct sent_rec {
+	struct st_sent r;
+	int dirty;
+};
+struct peer_rec {
+	struct st_peer r; /* first: a st_peer pointer is a peer_rec pointer */
+	uint32_t index;
+	int dirty;
+};
+
+/* The file as it was read or last written, to see whether another process
+ * changed it and where the next batch goes. */
+struct file_id {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	long mtime_sec, mtime_nsec;
+};
+
+struct state {
+	struct arena arena;
+	struct ident_rec **idents;
+	size_t n_idents, cap_idents;
+	struct backup_rec **backups;
+	size_t n_backups, cap_backups;
+	struct sent_rec **sents;
+	size_t n_sents, cap_sents;
+	struct peer_rec **peers;
+	size_t n_peers, cap_peers;
+	struct ix by_hex, by_addr, by_isn, sent_ix;
+	/* The file. */
+	int version;        /* of the file read: 0 none, 1 or 2 */
+	struct file_id id;
+	off_t valid_end;    /* after the last "end": where a batch goes */
+	off_t base_len;     /* the whole-file part (up to the first "end") */
+	int needs_facts;    /* version 1: peers lack their certificate facts */
+};
+
+/* Find or add a record (not marked changed: for the parser). */
+struct ident_rec *state_ident_slot(struct state *st, const char *hex);
+struct backup_rec *state_backup_slot(struct state *st, const char *hex,
+                                     const char *path);
+struct sent_rec *state_sent_slot(struct state *st, const char *addr);
+void state_peer_insert(struct state *st, struct peer_rec *r);
+
+#endif

@@ -12,6 +12,7 @@
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
+#include "xalloc.h"
 
 #define EXPIRY_WARN_DAYS 60 /* renewing means re-verifying with everyone */
 
@@ -68,8 +69,7 @@ problem(struct checklist *cl, const char *fmt, ...)
 	if (cl->n_problems >= sizeof cl->problems / sizeof cl->problems[0])
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	s[0] = (char)toupper((unsigned char)s[0]); /* a sentence */
 	for (size_t i = 0; i < cl->n_problems; i++) {
@@ -106,8 +106,7 @@ peer_from_rec(const struct rec *r, struct peer_progress *p)
 	int all = 1;
 
 	memset(p, 0, sizeof *p);
-	if ((p->email = strdup(email ? email : "")) == NULL)
-		abort();
+	p->email = xstrdup(email ? email : "");
 	snprintf(p->fpr, sizeof p->fpr, "%s", rec_get(r, "fpr-colon") ? rec_get(r, "fpr-colon") : "");
 	p->trusted = has(r, "trusted");
 	p->retired = trust_retired(r);
@@ -277,8 +276,7 @@ checklist_load(const struct home *h, struct checklist *cl, struct err *e)
 	if (found)
 		cl->backed_up = state_find(st, "backup", "fpr", cl->ident.hex) != NULL;
 	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer")) {
-		if ((cl->peers = realloc(cl->peers, (cl->n_peers + 1) * sizeof *cl->peers)) == NULL)
-			abort();
+		cl->peers = xreallocarray(cl->peers, cl->n_peers + 1, sizeof *cl->peers);
 		peer_from_rec(r, &cl->peers[cl->n_peers++]);
 	}
 	cl->step[STEP_CREATE] = cl->has_ident;

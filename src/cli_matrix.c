@@ -21,6 +21,7 @@
 #include "peer.h"
 #include "smime.h"
 #include "state.h"
+#include "xalloc.h"
 
 /* Lock the home for writing and read the checklist again: another
  * process may have changed it while we asked for the passphrase. */
@@ -568,8 +569,7 @@ matrix_check_cmd(struct cli *c)
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	if ((ck = calloc(n, sizeof *ck)) == NULL)
-		abort();
+	ck = xcalloc(n, sizeof *ck);
 	a = (struct asker){.c = c, .h = &h, .st = st, .has_ident = found};
 	ctx = (struct msg_ctx){.h = &h, .st = st, .ask_pass = ask_pass, .ask_arg = &a};
 	for (size_t i = 0; i < n; i++) {

@@ -20,6 +20,7 @@
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
+#include "xalloc.h"
 
 int
 cli_peer(const struct cli *c, const struct state *st, const char *spec,
@@ -115,15 +116,13 @@ cmd_compare(struct cli *c)
 	unsigned char d256[FPR_MAX], d1[FPR_MAX];
 	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
-	struct cmp_result *res = calloc(1, sizeof *res);
+	struct cmp_result *res = xcalloc(1, sizeof *res);
 	struct state *st = NULL;
 	struct rec *r = NULL;
 	X509 *cert = NULL;
 	struct home h;
 	int rc;
 
-	if (res == NULL)
-		abort();
 	if ((rc = open_peer(c, &h, &st, &r)) != 0)
 		goto out;
 	if (peer_cert(&h, r, &cert, &e) != 0 ||

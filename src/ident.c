@@ -18,6 +18,7 @@
 #include "fpr.h"
 #include "ident.h"
 #include "pass.h"
+#include "xalloc.h"
 
 #define REC "identity"
 
@@ -116,19 +117,17 @@ load_chain(const struct home *h, const char *hex, STACK_OF(X509) **out,
 	X509 *x;
 	int rc = -1;
 
-	if ((*out = sk_X509_new_null()) == NULL)
-		abort();
+	*out = xcheck(sk_X509_new_null());
 	if (!path_exists(path)) {
 		rc = 0;
 		goto out;
 	}
 	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0)
 		goto out;
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		abort();
+	bio = xcheck(BIO_new_mem_buf(buf, (int)len));
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		if (!sk_X509_push(*out, x))
-			abort();
+			xalloc_die();
 	ERR_clear_error(); /* the end of the file */
 	if (sk_X509_num(*out) == 0) {
 		err_set(e, "%s holds no certificate; it is damaged", path);
@@ -179,8 +178,8 @@ backup_info(const struct state *st, struct ident *id)
 	id->backed_up = 1;
 	copy(id->backup_at, sizeof id->backup_at, rec_get(best, "at"));
 	copy(id->backup_compat, sizeof id->backup_compat, rec_get(best, "compat"));
-	if (rec_get(best, "path") != NULL && (id->backup_path = strdup(rec_get(best, "path"))) == NULL)
-		abort();
+	if (rec_get(best, "path") != NULL)
+		id->backup_path = xstrdup(rec_get(best, "path"));
 }
 
 static int
@@ -229,8 +228,7 @@ ident_list(const struct home *h, const struct state *st, struct ident **out,
 	*out = NULL;
 	*n = 0;
 	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
-		if ((list = realloc(list, (count + 1) * sizeof *list)) == NULL)
-			abort();
+		list = xreallocarray(list, count + 1, sizeof *list);
 		if (load_one(h, r, &list[count], e) != 0) {
 			ident_list_free(list, count);
 			return -1;
@@ -337,8 +335,7 @@ ident_keygen(const char *key, struct newkey **out, struct err *e)
 	*out = NULL;
 	if (key != NULL && key_type_parse(key, &t) != 0)
 		return err_set(e, "unknown key type \"%s\"", key);
-	if ((k = calloc(1, sizeof *k)) == NULL)
-		abort();
+	k = xcalloc(1, sizeof *k);
 	k->type = t;
 	if (cred_keygen(t, &k->pkey, e) != 0) {
 		free(k);
@@ -493,8 +490,7 @@ ident_cert_export(const struct home *h, const struct state *st, int der,
 		return -1;
 	p = der ? cert_to_der(cert, len) : (unsigned char *)cert_to_pem(cert, len);
 	X509_free(cert);
-	if ((*buf = malloc(*len + 1)) == NULL)
-		abort();
+	*buf = xmalloc(*len + 1);
 	memcpy(*buf, p, *len);
 	(*buf)[*len] = '\0';
 	OPENSSL_free(p);
@@ -667,11 +663,10 @@ store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
 
 	if (chain == NULL || sk_X509_num(chain) == 0)
 		return 0;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		abort();
+	bio = xcheck(BIO_new(BIO_s_mem()));
 	for (int i = 0; i < sk_X509_num(chain); i++)
 		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
-			abort();
+			xalloc_die(); /* memory is the only way to fail */
 	BIO_get_mem_ptr(bio, &mem);
 	path = ident_file(h, hex, "chain.pem");
 	rc = file_write_atomic(path, mem->data, mem->length, FILE_NOCLOBBER, e);

@@ -19,6 +19,7 @@
 #include "mime.h"
 #include "peer.h"
 #include "smime.h"
+#include "xalloc.h"
 
 static const char *const file_names[KIND_COUNT] = {
 	"plain.eml", "signed.eml", "encrypted.eml", "signed-encrypted.eml",
@@ -180,7 +181,7 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 	default:
 		snprintf(show, sizeof show, "encrypted (usually a lock) AND a valid signature by %s.", me);
 	}
-	if (asprintf(&text,
+	text = xasprintf(
 		     "Hello,\n\n"
 		     "this is test message %d of 4 from %s <%s>. We are checking\n"
 		     "that signed and encrypted mail works between us: each of us sends\n"
@@ -194,8 +195,7 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 		     "If your client shows anything else, tell me exactly what it says.\n\n"
 		     "%s\n",
 		     (int)k + 1, smime_sender_name(s), me, what[k], show, to,
-		     cell_kind_name(k), smime_sender_name(s)) < 0)
-		abort();
+		     cell_kind_name(k), smime_sender_name(s));
 	return text;
 }
 

@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "msg_int.h"
 #include "peer.h"
+#include "xalloc.h"
 
 /* Copy, cutting to fit (fields are for display; cutting is fine). */
 void
@@ -43,9 +44,7 @@ load_keyring(struct walk *w)
 	const struct state *st = w->ctx->st;
 	struct err ignore = ERR_INIT;
 
-	w->certs = sk_X509_new_null();
-	if (w->certs == NULL)
-		abort();
+	w->certs = xcheck(sk_X509_new_null());
 	if (w->ctx->h == NULL || st == NULL)
 		return;
 	/* The current identity first: it is the likeliest to open mail. */
@@ -273,8 +272,7 @@ content(struct walk *w, const struct mime_entity *m, int depth)
 	if (ps.attachments)
 		snprintf(r->parts + strlen(r->parts), sizeof r->parts - strlen(r->parts),
 			 ", %zu attachment%s: %s", ps.attachments, ps.attachments == 1 ? "" : "s", ps.files);
-	if ((r->text = ps.text) == NULL && (r->text = strdup(r->parts)) == NULL)
-		abort();
+	r->text = ps.text != NULL ? ps.text : xstrdup(r->parts);
 	return 0;
 }
 

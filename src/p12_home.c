@@ -23,6 +23,7 @@
 #include "fpr.h"
 #include "p12.h"
 #include "pass.h"
+#include "xalloc.h"
 
 /* --- backup ------------------------------------------------------------- */
 
@@ -53,8 +54,7 @@ p12_backup_check(const struct home *h, const struct state *st,
 		return err_set(e, "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12", path, path);
 	if (!force && path_exists(path))
 		return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
+	copy = xstrdup(path);
 	dir = dirname(copy);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		err_set(e, "cannot write %s: the folder %s does not exist", path, dir);
@@ -75,8 +75,7 @@ p12_backup_open(const struct home *h, const struct state *st,
 	size_t n;
 
 	*out = NULL;
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		abort();
+	b = xcalloc(1, sizeof *b);
 	if (ident_unlock(h, st, unlock, &b->cert, &b->key, &b->chain, e) != 0) {
 		free(b);
 		return -1;
@@ -85,7 +84,7 @@ p12_backup_open(const struct home *h, const struct state *st,
 	b->name = cert_common_name(b->cert);
 	if (*b->name == '\0' && (n = cert_emails(b->cert, &emails)) > 0) {
 		free(b->name);
-		b->name = strdup(emails[0]);
+		b->name = xstrdup(emails[0]);
 		cert_emails_free(emails, n);
 	}
 	*out = b;
@@ -235,16 +234,14 @@ p12_restore_open(const unsigned char *buf, size_t len, const char *path,
 	char *copy;
 
 	*out = NULL;
-	if ((r = calloc(1, sizeof *r)) == NULL)
-		abort();
+	r = xcalloc(1, sizeof *r);
 	if (p12_open(buf, len, pass, path, &r->cred, e) != 0) {
 		free(r);
 		return -1;
 	}
 	if (realpath(path, r->path) == NULL)
 		snprintf(r->path, sizeof r->path, "%s", path);
-	if ((copy = strdup(path)) == NULL)
-		abort();
+	copy = xstrdup(path);
 	snprintf(r->base, sizeof r->base, "%s", basename(copy));
 	free(copy);
 	if (r->cred.legacy_provider)

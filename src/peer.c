@@ -14,6 +14,7 @@
 #include "fpr.h"
 #include "ident.h"
 #include "peer.h"
+#include "xalloc.h"
 
 #define REC "peer"
 
@@ -64,8 +65,7 @@ join(char **list, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		len += strlen(list[i]) + 1;
-	if ((s = calloc(1, len)) == NULL)
-		abort();
+	s = xcalloc(1, len);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(s, ",");
@@ -258,10 +258,8 @@ int
 peer_all_certs(const struct home *h, const struct state *st,
 	       STACK_OF(X509) **out, struct err *e)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null();
+	STACK_OF(X509) *sk = xcheck(sk_X509_new_null());
 
-	if (sk == NULL)
-		abort();
 	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
 		X509 *x;
 

@@ -10,6 +10,7 @@
 
 #include "fileio.h"
 #include "state.h"
+#include "xalloc.h"
 
 #define MAGIC "padseal-checklist"
 
@@ -27,26 +28,6 @@ struct rec {
 struct state {
 	struct rec *head;
 };
-
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *d = strndup(s, n);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
 
 static int is_word(const char *s, size_t n);
 
@@ -124,7 +105,7 @@ state_add(struct state *st, const char *kind)
 
 	if (!is_word(kind, strlen(kind)))
 		abort(); /* a programming error: the file could not be read back */
-	r->kind = xstrndup(kind, strlen(kind));
+	r->kind = xstrdup(kind);
 	while (*tail != NULL)
 		tail = &(*tail)->next;
 	*tail = r;
@@ -166,7 +147,7 @@ rec_set(struct rec *r, const char *key, const char *val)
 			continue;
 		free(r->kv[i].v);
 		if (val != NULL) {
-			r->kv[i].v = xstrndup(val, strlen(val));
+			r->kv[i].v = xstrdup(val);
 		} else {
 			free(r->kv[i].k);
 			r->kv[i] = r->kv[--r->n];
@@ -177,11 +158,9 @@ rec_set(struct rec *r, const char *key, const char *val)
 		return;
 	if (!is_word(key, strlen(key)))
 		abort(); /* a programming error: the file could not be read back */
-	r->kv = realloc(r->kv, (r->n + 1) * sizeof *r->kv);
-	if (r->kv == NULL)
-		abort();
-	r->kv[r->n].k = xstrndup(key, strlen(key));
-	r->kv[r->n].v = xstrndup(val, strlen(val));
+	r->kv = xreallocarray(r->kv, r->n + 1, sizeof *r->kv);
+	r->kv[r->n].k = xstrdup(key);
+	r->kv[r->n].v = xstrdup(val);
 	r->n++;
 }
 
@@ -215,8 +194,7 @@ put(struct buf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			abort();
+		b->p = xrealloc(b->p, b->cap);
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;

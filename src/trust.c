@@ -11,6 +11,7 @@
 #include "ident.h"
 #include "peer.h"
 #include "trust.h"
+#include "xalloc.h"
 
 #define REC "peer"
 
@@ -235,12 +236,10 @@ trust_status_rec(const struct state *st, const struct rec *r,
                  struct trust_status *out)
 {
 	const char *list = rec_get(r, "emails"), *hex = rec_get(r, "fpr");
-	char *copy = strdup(list != NULL ? list : ""), *emails[64],
+	char *copy = xstrdup(list != NULL ? list : ""), *emails[64],
 	     *save = NULL;
 	size_t n = 0;
 
-	if (copy == NULL)
-		abort();
 	for (char *a = strtok_r(copy, ",", &save); a != NULL && n < 64;
 	     a = strtok_r(NULL, ",", &save))
 		emails[n++] = a;

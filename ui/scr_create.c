@@ -10,6 +10,7 @@
 #include "home.h"
 #include "state.h"
 #include "ui.h"
+#include "xalloc.h"
 
 /* The Create screen, first page: the request — name, addresses (checked
  * as they are typed; "Name <addr>" is offered a split), key type and
@@ -617,5 +618,5 @@ static const struct screen_ops create_ops = {
 int
 scr_create_open(struct app *a)
 {
-	return app_push(a, &create_ops, calloc(1, sizeof(struct create_st)));
+	return app_push(a, &create_ops, xcalloc(1, sizeof(struct create_st)));
 }

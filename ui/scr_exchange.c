@@ -14,6 +14,7 @@
 #include "smime.h"
 #include "state.h"
 #include "ui.h"
+#include "xalloc.h"
 
 /* The Exchange screen: certificates travel, keys never do.  Three
  * actions, one chosen at the top: write the introduction mail (signed,
@@ -608,12 +609,10 @@ static const struct screen_ops exchange_ops = {
 int
 scr_exchange_open(struct app *a, const char *addr, int import)
 {
-	struct exchange_st *xs = calloc(1, sizeof *xs);
+	struct exchange_st *xs = xcalloc(1, sizeof *xs);
 
-	if (xs != NULL) {
-		snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
-		         addr != NULL ? addr : "");
-		xs->open_import = import;
-	}
+	snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
+	         addr != NULL ? addr : "");
+	xs->open_import = import;
 	return app_push(a, &exchange_ops, xs);
 }

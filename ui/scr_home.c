@@ -12,6 +12,7 @@
 #include "state.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The home screen: the six steps with their state, your credential, your
  * correspondents' progress, problems and the next action — everything read
@@ -767,5 +768,5 @@ static const struct screen_ops home_ops = {
 int
 scr_home_open(struct app *a)
 {
-	return app_push(a, &home_ops, calloc(1, sizeof(struct home_st)));
+	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_st)));
 }

@@ -12,6 +12,7 @@
 #include "trust.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Trust screen: the correspondent's certificate (who, key, validity,
  * fingerprint), what padseal thinks of it now, its checks, and one
@@ -75,9 +76,8 @@ load(const struct app *a, struct trust_st *ts, struct err *e)
 	struct home h = {.lockfd = -1};
 	int rc = -1;
 
-	if (ts->info == NULL &&
-	    (ts->info = calloc(1, sizeof *ts->info)) == NULL)
-		return err_set(e, "out of memory");
+	if (ts->info == NULL)
+		ts->info = xcalloc(1, sizeof *ts->info);
 	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
 		goto out;
 	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
@@ -530,12 +530,10 @@ static const struct screen_ops trust_ops = {
 int
 scr_trust_open(struct app *a, const char *hex, const char *method)
 {
-	struct trust_st *ts = calloc(1, sizeof *ts);
+	struct trust_st *ts = xcalloc(1, sizeof *ts);
 
-	if (ts != NULL) {
-		snprintf(ts->hex, sizeof ts->hex, "%s", hex);
-		snprintf(ts->method_in, sizeof ts->method_in, "%s",
-		         method != NULL ? method : "");
-	}
+	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
+	snprintf(ts->method_in, sizeof ts->method_in, "%s",
+	         method != NULL ? method : "");
 	return app_push(a, &trust_ops, ts);
 }

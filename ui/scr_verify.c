@@ -15,6 +15,7 @@
 #include "ui.h"
 #include "util.h"
 #include "words.h"
+#include "xalloc.h"
 
 /* The Verify screen: the two fingerprints side by side, for a phone call
  * or a meeting.  First the correspondent reads theirs and the user types
@@ -161,12 +162,8 @@ static void
 all_right(struct verify_st *vs)
 {
 	char text[VG_MAX * VTYPE_MAX + 1] = "";
-	struct cmp_result *r = calloc(1, sizeof *r);
+	struct cmp_result *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL) {
-		say(vs, R_ERROR, "out of memory");
-		return;
-	}
 	for (size_t g = 0; g < n_groups(vs); g++) {
 		strcat(text, vs->typed[g]);
 		strcat(text, " ");
@@ -663,7 +660,7 @@ verify_draw(const struct app *a, const void *st)
 static int
 load(const struct app *a, struct verify_st *vs, struct err *e)
 {
-	struct peer_info *in = calloc(1, sizeof *in);
+	struct peer_info *in = xcalloc(1, sizeof *in);
 	struct state *st = NULL;
 	struct ident id = {0};
 	struct trust_status ts;
@@ -671,8 +668,6 @@ load(const struct app *a, struct verify_st *vs, struct err *e)
 	struct home h = {.lockfd = -1};
 	int rc = -1, found;
 
-	if (in == NULL)
-		return err_set(e, "out of memory");
 	if (ui_open(a, &h, HOME_READ, &st, e) != 0 ||
 	    (found = ident_current(&h, st, &id, e)) < 0)
 		goto out;
@@ -738,9 +733,8 @@ static const struct screen_ops verify_ops = {
 int
 scr_verify_open(struct app *a, const char *hex)
 {
-	struct verify_st *vs = calloc(1, sizeof *vs);
+	struct verify_st *vs = xcalloc(1, sizeof *vs);
 
-	if (vs != NULL)
-		snprintf(vs->hex, sizeof vs->hex, "%s", hex);
+	snprintf(vs->hex, sizeof vs->hex, "%s", hex);
 	return app_push(a, &verify_ops, vs);
 }

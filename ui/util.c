@@ -9,6 +9,7 @@
 
 #include "ident.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* ---- Paths ---- */
 
@@ -138,8 +139,7 @@ matching(const char *dir, const char *prefix, struct names *nm)
 		    (de->d_name[0] == '.' && prefix[0] != '.') ||
 		    strncmp(de->d_name, prefix, pl) != 0)
 			continue;
-		if ((nm->e[nm->n].name = strdup(de->d_name)) == NULL)
-			break;
+		nm->e[nm->n].name = xstrdup(de->d_name);
 		nm->e[nm->n].dir = snprintf(path, sizeof path, "%s/%s", dir,
 		                            de->d_name) < (int)sizeof path &&
 		                   stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);

@@ -6,6 +6,11 @@
 
 #include "err.h"
 
+/* A buffer for one address and its NUL.  RFC 5321 caps an address at 254
+ * bytes (addr_check refuses longer ones); addresses read from certificates
+ * and messages are cut to fit. */
+#define ADDR_MAX 320
+
 /* 0 when `in` is a usable bare address (user@example.org).  Otherwise -1
  * with a sentence saying what is wrong; for "Name <addr>" the sentence shows
  * the right split as padseal's options. */

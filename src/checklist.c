@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "checklist.h"
+#include "isotime.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
@@ -164,7 +165,7 @@ mark_duplicates(struct checklist *cl, const struct state *st)
 /* When the newest backup of any identity was made ("" when none): a home
  * with backups but none of the current identity changed since then. */
 static void
-last_backup(const struct state *st, char at[24])
+last_backup(const struct state *st, char at[ISO_TIME_LEN])
 {
 	at[0] = '\0';
 	for (struct rec *r = state_first(st, "backup"); r; r = state_next(r, "backup")) {
@@ -174,7 +175,7 @@ last_backup(const struct state *st, char at[24])
 			v = "an unrecorded date";
 		if (at[0] == '\0' || (isdigit((unsigned char)*v) &&
 				       (!isdigit((unsigned char)at[0]) || strcmp(v, at) > 0)))
-			snprintf(at, 24, "%s", v);
+			snprintf(at, ISO_TIME_LEN, "%s", v);
 	}
 }
 
@@ -294,7 +295,7 @@ checklist_load(const struct home *h, struct checklist *cl, struct err *e)
 		cl->step[s] &= active > 0;
 	}
 	if (found) {
-		char last[24];
+		char last[ISO_TIME_LEN];
 
 		last_backup(st, last);
 		ident_problems(cl, last);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "ident.h"
 
@@ -18,7 +19,7 @@ enum cell_dir { DIR_OUT, DIR_IN, DIR_COUNT };
 
 struct peer_progress {
 	char *email;          /* main address of the certificate */
-	char fpr[96];         /* SHA-256 colon form */
+	char fpr[FPR_COLON_LEN];         /* SHA-256 colon form */
 	int step[STEP_COUNT]; /* only EXCHANGE..TEST are meaningful */
 	const char *verified; /* NULL, "phone", "in-person", "other" */
 	int trusted, duplicate, changed;

@@ -13,7 +13,9 @@
 #include "addr.h"
 #include "cli_int.h"
 #include "fileio.h"
+#include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "json.h"
 #include "matrix.h"
 #include "msg.h"
@@ -58,7 +60,7 @@ cmd_intro(struct cli *c)
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	struct smime_sender *s = NULL;
-	char *pass = NULL, *msg = NULL, now_iso[24];
+	char *pass = NULL, *msg = NULL, now_iso[ISO_TIME_LEN];
 	size_t len = 0;
 	time_t now = time(NULL);
 	struct home h;
@@ -306,7 +308,7 @@ matrix_send_cmd(struct cli *c)
 	struct state *st = NULL;
 	struct smime_sender *s = NULL;
 	struct rec *r = NULL;
-	char *pass = NULL, hex[65], to[320];
+	char *pass = NULL, hex[FPR_HEX_LEN], to[ADDR_MAX];
 	int force = (c->given & O_FORCE) != 0, rc;
 	time_t now = time(NULL);
 	struct home h;
@@ -391,7 +393,7 @@ matrix_confirm_cmd(struct cli *c)
 	struct rec *r = NULL;
 	enum cell_dir d;
 	enum cell_kind k;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	struct home h;
 	int rc;
 

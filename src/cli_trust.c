@@ -10,11 +10,13 @@
 
 #include <openssl/x509.h>
 
+#include "addr.h"
 #include "checklist.h"
 #include "cli_int.h"
 #include "compare.h"
 #include "cred.h"
 #include "fpr.h"
+#include "isotime.h"
 #include "json.h"
 #include "lint.h"
 #include "peer.h"
@@ -358,7 +360,7 @@ struct view {
 	int have_cert; /* its file could be read */
 	char *name;    /* common name (malloc'd) */
 	char sha1[FPR_COLON_LEN];
-	char not_after[32];
+	char not_after[ISO_TIME_LEN];
 	struct lint_report lint;
 	const char *dups[8]; /* colon forms of the other certificates
 	                        in use for one of its addresses */
@@ -502,7 +504,7 @@ json_peer(const struct state *st, const struct view *v)
 	printf("[");
 	for (const char *a = rec_get(r, "emails"), *q = a; q != NULL && *q;) {
 		size_t len = strcspn(q, ",");
-		char addr[320];
+		char addr[ADDR_MAX];
 
 		snprintf(addr, sizeof addr, "%.*s", (int)len, q);
 		printf(q == a ? "" : ",");

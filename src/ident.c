@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "pass.h"
 #include "xalloc.h"
 
@@ -26,21 +27,6 @@ struct newkey {
 	EVP_PKEY *pkey;
 	enum key_type type;
 };
-
-void
-iso_time(time_t t, char buf[24])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void
-iso_now(char buf[24])
-{
-	iso_time(time(NULL), buf);
-}
 
 void
 ident_clear(struct ident *id)
@@ -429,7 +415,7 @@ ident_create(const struct home *h, struct state *st,
 	struct rec *cur, *r;
 	X509 *cert = NULL;
 	struct ident id = {0};
-	char now[24], reason[160];
+	char now[ISO_TIME_LEN], reason[160];
 	int rc = -1;
 
 	if (ident_check_new(h, st, in, e) != 0 || to_req(in, &req, e) != 0)
@@ -682,7 +668,7 @@ ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
 {
 	struct ident id = {0}, cur = {0};
 	struct rec *r;
-	char now[24], reason[160];
+	char now[ISO_TIME_LEN], reason[160];
 	int plan, rc = -1;
 
 	if ((plan = ident_adopt_plan(h, st, cert, &cur, e)) < 0)

@@ -8,32 +8,34 @@
 #include <time.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
+#include "isotime.h"
 #include "lint.h"
 #include "state.h"
 
 #define IDENT_DIR "identities"
 
 struct ident {
-	char hex[65];          /* SHA-256, upper-case hex: the directory name */
-	char fpr[96];          /* SHA-256 colon form */
-	char fpr_sha1[64];     /* SHA-1 colon form */
-	char grouped[256];     /* SHA-256 in numbered groups, for reading aloud */
+	char hex[FPR_HEX_LEN]; /* SHA-256, upper-case hex: the directory name */
+	char fpr[FPR_COLON_LEN]; /* SHA-256 colon form */
+	char fpr_sha1[FPR_COLON_LEN]; /* SHA-1 colon form */
+	char grouped[FPR_GROUPED_LEN]; /* SHA-256 in numbered groups, to read aloud */
 	char *name;            /* common name */
 	char **emails;         /* as written in the certificate, main first */
 	size_t n_emails;
 	char key[24];          /* "RSA 3072", "EC P-256" */
 	char serial[48];       /* hex */
-	char not_before[24], not_after[24]; /* ISO 8601 UTC */
+	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN]; /* ISO 8601 UTC */
 	time_t not_after_t;
 	int current;           /* 1 current, 0 archived */
-	char created[24];      /* when padseal stored it */
-	char archived[24];     /* when it was archived, or "" */
+	char created[ISO_TIME_LEN]; /* when padseal stored it */
+	char archived[ISO_TIME_LEN]; /* when it was archived, or "" */
 	char reason[160];      /* why archived, or "" */
 	struct lint_report lint;
 	size_t n_chain;        /* certificates stored with it (chain.pem) */
 	int backed_up;         /* a checked backup of it is recorded */
-	char backup_at[24];    /* when the last one was written, or "" */
+	char backup_at[ISO_TIME_LEN]; /* when the last one was written, or "" */
 	char backup_compat[8]; /* its form: "legacy", "modern", "other", "" */
 	char *backup_path;     /* where it was written, or NULL */
 };
@@ -145,9 +147,5 @@ int ident_adopt(const struct home *h, struct state *st, struct x509_st *cert,
 		struct evp_pkey_st *key, struct stack_st_X509 *chain,
 		const char *pass, const char *origin, struct ident *out,
 		struct err *e);
-
-/* "now" as ISO 8601 UTC. */
-void iso_now(char buf[24]);
-void iso_time(time_t t, char buf[24]);
 
 #endif

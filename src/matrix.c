@@ -459,7 +459,7 @@ to_peer(const struct state *st, const struct msg_report *rep,
 		return err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
 	while (*p) {
 		size_t n = strcspn(p, ",");
-		char addr[320];
+		char addr[ADDR_MAX];
 		struct err e2 = ERR_INIT;
 
 		while (n > 0 && *p == ' ')

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "addr.h"
 #include "checklist.h"
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "ident.h"
 #include "msg.h"
@@ -69,8 +71,8 @@ struct matrix_result {
 	enum cell_state state;      /* CELL_PASSED or CELL_FAILED */
 	char why[MATRIX_WHY_MAX];   /* "from sam@example.org, valid signature,
 				       trusted" */
-	char peer_hex[65];          /* the correspondent's certificate */
-	char peer_email[320];
+	char peer_hex[FPR_HEX_LEN];          /* the correspondent's certificate */
+	char peer_email[ADDR_MAX];
 	int warning;                /* passed, with a caveat in `why` (SHA-1) */
 };
 

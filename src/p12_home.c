@@ -21,6 +21,7 @@
 #include "cred.h"
 #include "fileio.h"
 #include "fpr.h"
+#include "isotime.h"
 #include "p12.h"
 #include "pass.h"
 #include "xalloc.h"
@@ -289,7 +290,7 @@ p12_restore_store(const struct home *h, struct state *st,
 		  const struct p12_restore *r, const char *pass,
 		  struct ident *out, struct err *e)
 {
-	char hex[FPR_HEX_LEN], now[24];
+	char hex[FPR_HEX_LEN], now[ISO_TIME_LEN];
 	struct rec *b = NULL;
 
 	/* The file just opened and held this key: it is a checked backup,

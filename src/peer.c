@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "peer.h"
 #include "xalloc.h"
 
@@ -47,7 +48,7 @@ peer_shares_address(const struct rec *a, const struct rec *b)
 
 	while (p != NULL && *p) {
 		size_t len = strcspn(p, ",");
-		char addr[320];
+		char addr[ADDR_MAX];
 
 		snprintf(addr, sizeof addr, "%.*s", (int)len, p);
 		if (len > 0 && peer_has_address(b, addr))
@@ -103,7 +104,7 @@ int
 peer_store(const struct home *h, struct state *st, X509 *cert,
 	   const char *source, int *added, struct err *e)
 {
-	char hex[FPR_HEX_LEN], colon[FPR_COLON_LEN], now[24];
+	char hex[FPR_HEX_LEN], colon[FPR_COLON_LEN], now[ISO_TIME_LEN];
 	char **emails = NULL, *list = NULL, *dir = NULL, *path = NULL, *pem = NULL;
 	size_t n, len;
 	struct rec *r;

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "fpr.h"
 #include "home.h"
+#include "isotime.h"
 #include "lint.h"
 #include "state.h"
 
@@ -82,7 +83,7 @@ struct peer_info {
 	                                  (cut at an address when too many) */
 	size_t n_emails;
 	char key[24];                  /* "RSA 3072", "EC P-256" */
-	char not_before[24], not_after[24]; /* ISO 8601 UTC */
+	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN]; /* ISO 8601 UTC */
 	time_t not_after_t;
 	struct lint_report lint;       /* at `now` */
 };

@@ -27,6 +27,7 @@
 #include "cred.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "mimeout.h"
 #include "smime.h"
 #include "xalloc.h"
@@ -285,7 +286,7 @@ static int
 check_validity(X509 *cert, time_t now, const char *who, int own, struct err *e)
 {
 	const ASN1_TIME *nb = X509_get0_notBefore(cert), *na = X509_get0_notAfter(cert);
-	char when[24] = "?";
+	char when[ISO_TIME_LEN] = "?";
 	int after = X509_cmp_time(na, &now), before = X509_cmp_time(nb, &now);
 
 	if (after == 0 || before == 0)

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "peer.h"
 #include "trust.h"
 #include "xalloc.h"
@@ -65,7 +66,7 @@ int
 trust_check(const struct home *h, const struct rec *r, int force, time_t now,
             struct lint_report *lint, struct err *e)
 {
-	char hex[FPR_HEX_LEN], codes[256], until[64] = "";
+	char hex[FPR_HEX_LEN], codes[256], until[ISO_TIME_LEN] = "";
 	const char *want = rec_get(r, "fpr");
 	X509 *cert = NULL;
 	size_t errors;
@@ -117,7 +118,7 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
             struct err *e)
 {
 	struct lint_report lint;
-	char at[24];
+	char at[ISO_TIME_LEN];
 
 	memset(out, 0, sizeof *out);
 	if (!trust_method_valid(method))
@@ -138,7 +139,8 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
 		rec_set(o, "untrusted-at", at);
 		rec_set(o, "superseded-by", rec_get(r, "fpr"));
 		if (out->n_superseded < TRUST_SUPERSEDE_MAX)
-			snprintf(out->superseded[out->n_superseded++], 65, "%s",
+			snprintf(out->superseded[out->n_superseded++],
+			         sizeof out->superseded[0], "%s",
 			         rec_get(o, "fpr"));
 	}
 	rec_set(r, "trusted", "1");
@@ -155,7 +157,7 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
 enum untrust_done
 trust_withdraw(struct state *st, struct rec *r, time_t now)
 {
-	char at[24];
+	char at[ISO_TIME_LEN];
 
 	(void)st;
 	iso_time(now, at);

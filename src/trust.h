@@ -31,7 +31,9 @@
 #include <time.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
+#include "isotime.h"
 #include "lint.h"
 #include "state.h"
 
@@ -54,7 +56,7 @@ struct trust_done {
 	int was_trusted; /* it already was; the verification is renewed */
 	int was_changed; /* it had been flagged changed; now cleared */
 	int forced;      /* lint errors overridden with --force */
-	char superseded[TRUST_SUPERSEDE_MAX][65]; /* hex of the old ones */
+	char superseded[TRUST_SUPERSEDE_MAX][FPR_HEX_LEN]; /* hex of the old ones */
 	size_t n_superseded;
 };
 
@@ -86,8 +88,8 @@ struct trust_status {
 	int changed;       /* not trusted, not set aside, and an address of it
 	                      belongs to a different certificate that is (or
 	                      was) trusted: "changed since you verified" */
-	char until[24];    /* "was trusted until" (untrusted-at), or "" */
-	char previous[96]; /* changed: that other certificate (colon form) */
+	char until[ISO_TIME_LEN];    /* "was trusted until" (untrusted-at), or "" */
+	char previous[FPR_COLON_LEN]; /* changed: that other certificate (colon form) */
 };
 void trust_status_of(const struct state *st, const char *hex,
                      char *const *emails, size_t n_emails,

@@ -10,6 +10,7 @@
 #include "exchange.h"
 #include "fileio.h"
 #include "ident.h"
+#include "isotime.h"
 #include "peer.h"
 #include "smime.h"
 #include "state.h"
@@ -65,7 +66,7 @@ trimmed(const struct field *f, char *buf, size_t len)
 static int
 address_of(const struct field *f, char *addr, size_t len, struct err *e)
 {
-	char s[320], name[256];
+	char s[ADDR_MAX], name[256];
 
 	trimmed(f, s, sizeof s);
 	if (addr_split(s, name, sizeof name, addr, len) &&
@@ -83,7 +84,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 {
 	const struct look *lk = &a->look;
 	struct field *f = &xs->f[i];
-	char s[320], addr[320], name[256];
+	char s[ADDR_MAX], addr[ADDR_MAX], name[256];
 	struct err e = ERR_INIT;
 
 	trimmed(f, s, sizeof s);
@@ -119,7 +120,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 static void
 default_paths(struct exchange_st *xs)
 {
-	char to[320], stem[400], path[UI_PATH_MAX];
+	char to[ADDR_MAX], stem[400], path[UI_PATH_MAX];
 	struct err e = ERR_INIT;
 
 	if (!xs->out_touched) {
@@ -203,7 +204,7 @@ static int
 write_intro(struct app *a, struct exchange_st *xs)
 {
 	struct field *pass = &xs->f[X_PASS];
-	char to[320], path[UI_PATH_MAX], now_iso[24];
+	char to[ADDR_MAX], path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
 	struct smime_sender *s = NULL;
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
@@ -265,7 +266,7 @@ static int
 write_cert(struct app *a, struct exchange_st *xs)
 {
 	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
-	char to[320] = "", path[UI_PATH_MAX], now_iso[24];
+	char to[ADDR_MAX] = "", path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	unsigned char *buf = NULL;

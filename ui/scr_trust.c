@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "form.h"
 #include "fpr.h"
+#include "isotime.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
@@ -35,13 +37,15 @@ static const char *const method_items[] = {
 };
 
 struct trust_st {
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	char method_in[16]; /* Verify matched just now, this way ("") */
 	struct peer_info *info;
-	char email[320], first[128];
+	char email[ADDR_MAX], first[128];
 	int trusted, forced, retired, changed;
-	char verified[16], verified_at[24], received[24], source[256];
-	char until[24], rejected[24], previous[96];
+	char verified[16], verified_at[ISO_TIME_LEN], received[ISO_TIME_LEN];
+	char source[256];
+	char until[ISO_TIME_LEN], rejected[ISO_TIME_LEN];
+	char previous[FPR_COLON_LEN];
 	size_t dups;
 	char refusal[600]; /* why trust_check refuses even with force */
 	size_t lint_errors;
@@ -429,7 +433,7 @@ static int
 trust_key(struct app *a, void *st, int ch)
 {
 	struct trust_st *ts = st;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	int r;
 
 	if (ts->done) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "compare.h"
 #include "fpr.h"
 #include "ident.h"
@@ -45,8 +46,8 @@ enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 static const char *const methods[] = {"phone", "in-person", "other"};
 
 struct verify_st {
-	char hex[65];
-	char email[320], name[256], first[128];
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX], name[256], first[128];
 	unsigned char mine[2][FPR_MAX], theirs[2][FPR_MAX]; /* SHA-256, SHA-1 */
 	size_t n_mine[2], n_theirs[2];
 	int alg;   /* 0 SHA-256, 1 SHA-1 */
@@ -465,7 +466,7 @@ static int
 verify_resume(struct app *a, void *st)
 {
 	struct verify_st *vs = st;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 
 	if (vs->phase != VP_DONE || vs->answer < 0 || vs->answer > 2)
 		return APP_REDRAW;

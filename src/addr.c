@@ -123,7 +123,7 @@ check_bare(const char *s, struct err *e)
 int
 addr_check(const char *in, struct err *e)
 {
-	char name[256], addr[320];
+	char name[256], addr[ADDR_MAX];
 
 	if (in == NULL || *in == '\0')
 		return err_set(e, "the email address is empty");

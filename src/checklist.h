@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "ident.h"
 #include "state.h"

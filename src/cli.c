@@ -16,6 +16,7 @@
 #include "cli_int.h"
 #include "fileio.h"
 #include "pass.h"
+#include "xalloc.h"
 
 struct verb {
 	const char *name;
@@ -155,12 +156,10 @@ read_hidden(const char *prompt, char **out)
 {
 	struct termios old, quiet;
 	struct sigaction sa = {0}, oint, oterm, ohup;
-	char *buf = OPENSSL_zalloc(PASS_MAX_LEN + 2);
+	char *buf = xsecret_zalloc(PASS_MAX_LEN + 2);
 	size_t n = 0;
 	int rc = -1;
 
-	if (buf == NULL)
-		abort();
 	if (tcgetattr(STDIN_FILENO, &old) != 0) {
 		OPENSSL_free(buf);
 		return -1;
@@ -359,9 +358,7 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'V': printf("padseal %s\n", PACKAGE_VERSION); exit(EXIT_OK);
 		case 'n': c->name = optarg; break;
 		case 'e':
-			c->emails = realloc(c->emails, (c->n_emails + 1) * sizeof *c->emails);
-			if (c->emails == NULL)
-				abort();
+			c->emails = xreallocarray(c->emails, c->n_emails + 1, sizeof *c->emails);
 			c->emails[c->n_emails++] = optarg;
 			break;
 		case 'k': c->key = optarg; break;

@@ -17,13 +17,14 @@
 #include "cred.h"
 #include "fileio.h"
 #include "fpr.h"
-#include "peer.h"
-#include "words.h"
 #include "ident.h"
+#include "isotime.h"
 #include "json.h"
 #include "lint.h"
 #include "pass.h"
+#include "peer.h"
 #include "state.h"
+#include "words.h"
 
 void
 print_lint(const struct lint_report *r)
@@ -267,7 +268,7 @@ cmd_cert(struct cli *c)
 		goto out;
 	if (c->to != NULL) {
 		/* Handed over in person: step 3 counts it as sent to them. */
-		char now[24];
+		char now[ISO_TIME_LEN];
 
 		state_free(st);
 		st = NULL;

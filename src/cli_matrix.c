@@ -13,7 +13,9 @@
 #include "addr.h"
 #include "cli_int.h"
 #include "fileio.h"
+#include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "json.h"
 #include "matrix.h"
 #include "msg.h"
@@ -21,6 +23,7 @@
 #include "peer.h"
 #include "smime.h"
 #include "state.h"
+#include "xalloc.h"
 
 /* Lock the home for writing and read the checklist again: another
  * process may have changed it while we asked for the passphrase. */
@@ -57,7 +60,7 @@ cmd_intro(struct cli *c)
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	struct smime_sender *s = NULL;
-	char *pass = NULL, *msg = NULL, now_iso[24];
+	char *pass = NULL, *msg = NULL, now_iso[ISO_TIME_LEN];
 	size_t len = 0;
 	time_t now = time(NULL);
 	struct home h;
@@ -305,7 +308,7 @@ matrix_send_cmd(struct cli *c)
 	struct state *st = NULL;
 	struct smime_sender *s = NULL;
 	struct rec *r = NULL;
-	char *pass = NULL, hex[65], to[320];
+	char *pass = NULL, hex[FPR_HEX_LEN], to[ADDR_MAX];
 	int force = (c->given & O_FORCE) != 0, rc;
 	time_t now = time(NULL);
 	struct home h;
@@ -390,7 +393,7 @@ matrix_confirm_cmd(struct cli *c)
 	struct rec *r = NULL;
 	enum cell_dir d;
 	enum cell_kind k;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	struct home h;
 	int rc;
 
@@ -568,8 +571,7 @@ matrix_check_cmd(struct cli *c)
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	if ((ck = calloc(n, sizeof *ck)) == NULL)
-		abort();
+	ck = xcalloc(n, sizeof *ck);
 	a = (struct asker){.c = c, .h = &h, .st = st, .has_ident = found};
 	ctx = (struct msg_ctx){.h = &h, .st = st, .ask_pass = ask_pass, .ask_arg = &a};
 	for (size_t i = 0; i < n; i++) {

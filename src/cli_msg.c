@@ -21,6 +21,7 @@
 #include "pass.h"
 #include "peer.h"
 #include "state.h"
+#include "xalloc.h"
 
 #define MAX_PROBLEMS (MSG_MAX_LAYERS * 5 + 2)
 
@@ -270,8 +271,7 @@ cmd_read(struct cli *c)
 	if ((rc = open_message(c, &h, st, buf, len, &a, &r)) != 0)
 		goto out;
 	opened = 1;
-	if ((probs = calloc(MAX_PROBLEMS, sizeof *probs)) == NULL)
-		abort();
+	probs = xcalloc(MAX_PROBLEMS, sizeof *probs);
 	np = problems(&r, c->args[0], probs);
 	if (c->given & O_JSON)
 		json_report(stdout, c->args[0], &r, probs, np);
@@ -354,12 +354,10 @@ store_all(struct cli *c, struct home *h, struct import_set *set)
 {
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
-	struct import_view *v = calloc(1, sizeof *v);
+	struct import_view *v = xcalloc(1, sizeof *v);
 	const char *base = strrchr(c->args[0], '/');
 	int rc = EXIT_NO;
 
-	if (v == NULL)
-		abort();
 	if (home_upgrade(h, &e) != 0 || state_load(h, &st, &e) != 0 ||
 	    import_store(h, st, set, base ? base + 1 : c->args[0], &e) != 0 ||
 	    (import_added(set) > 0 && state_save(h, st, &e) != 0)) {

@@ -10,16 +10,19 @@
 
 #include <openssl/x509.h>
 
+#include "addr.h"
 #include "checklist.h"
 #include "cli_int.h"
 #include "compare.h"
 #include "cred.h"
 #include "fpr.h"
+#include "isotime.h"
 #include "json.h"
 #include "lint.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
+#include "xalloc.h"
 
 int
 cli_peer(const struct cli *c, const struct state *st, const char *spec,
@@ -115,15 +118,13 @@ cmd_compare(struct cli *c)
 	unsigned char d256[FPR_MAX], d1[FPR_MAX];
 	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
-	struct cmp_result *res = calloc(1, sizeof *res);
+	struct cmp_result *res = xcalloc(1, sizeof *res);
 	struct state *st = NULL;
 	struct rec *r = NULL;
 	X509 *cert = NULL;
 	struct home h;
 	int rc;
 
-	if (res == NULL)
-		abort();
 	if ((rc = open_peer(c, &h, &st, &r)) != 0)
 		goto out;
 	if (peer_cert(&h, r, &cert, &e) != 0 ||
@@ -359,7 +360,7 @@ struct view {
 	int have_cert; /* its file could be read */
 	char *name;    /* common name (malloc'd) */
 	char sha1[FPR_COLON_LEN];
-	char not_after[32];
+	char not_after[ISO_TIME_LEN];
 	struct lint_report lint;
 	const char *dups[8]; /* colon forms of the other certificates
 	                        in use for one of its addresses */
@@ -503,7 +504,7 @@ json_peer(const struct state *st, const struct view *v)
 	printf("[");
 	for (const char *a = rec_get(r, "emails"), *q = a; q != NULL && *q;) {
 		size_t len = strcspn(q, ",");
-		char addr[320];
+		char addr[ADDR_MAX];
 
 		snprintf(addr, sizeof addr, "%.*s", (int)len, q);
 		printf(q == a ? "" : ",");

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "compare.h"
+#include "xalloc.h"
 
 /* Units are what one position of the typed text stands for: a hex digit
  * (0-15) or a word (a byte, 0-255).  A word from the wrong list is stored
@@ -671,13 +672,11 @@ compare_text(const unsigned char *sha256, const unsigned char *sha1,
              const char *text, enum cmp_want want, struct cmp_result *r)
 {
 	unsigned short e256[64], e1[40];
-	struct typed *t = calloc(1, sizeof *t);
+	struct typed *t = xcalloc(1, sizeof *t);
 	size_t m256, m1, gs;
 	const unsigned short *e;
 
 	memset(r, 0, sizeof *r);
-	if (t == NULL)
-		abort();
 	text = strip_label(text, &want);
 	if (looks_like_words(text))
 		parse_words(text, t, r);

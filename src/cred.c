@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "cred.h"
+#include "xalloc.h"
 
 /* scrypt cost for keys at rest: N=2^14, r=8, p=1 (16 MiB, the classic
  * interactive setting; OpenSSL's default scrypt memory cap is 32 MiB). */
@@ -120,28 +121,18 @@ add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct err *e)
 static int
 add_san(X509 *x, const struct cred_req *req, struct err *e)
 {
-	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	GENERAL_NAMES *gens = xcheck(sk_GENERAL_NAME_new_null());
 	int rc = -1;
 
-	if (gens == NULL)
-		return err_ossl(e, "out of memory");
 	for (size_t i = 0; i < req->n_emails; i++) {
-		GENERAL_NAME *g = GENERAL_NAME_new();
-		ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+		GENERAL_NAME *g = xcheck(GENERAL_NAME_new());
+		ASN1_IA5STRING *s = xcheck(ASN1_IA5STRING_new());
 
-		if (g == NULL || s == NULL ||
-		    !ASN1_STRING_set(s, req->emails[i], -1)) {
-			GENERAL_NAME_free(g);
-			ASN1_IA5STRING_free(s);
-			err_ossl(e, "out of memory");
-			goto out;
-		}
+		if (!ASN1_STRING_set(s, req->emails[i], -1))
+			xalloc_die();
 		GENERAL_NAME_set0_value(g, GEN_EMAIL, s);
-		if (!sk_GENERAL_NAME_push(gens, g)) {
-			GENERAL_NAME_free(g);
-			err_ossl(e, "out of memory");
-			goto out;
-		}
+		if (!sk_GENERAL_NAME_push(gens, g))
+			xalloc_die();
 	}
 	if (!X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT)) {
 		err_ossl(e, "could not add the subjectAltName extension");
@@ -200,10 +191,9 @@ cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now,
 	*out = NULL;
 	if (cred_req_check(req, e) != 0)
 		return -1;
-	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3)) {
-		err_ossl(e, "out of memory");
-		goto out;
-	}
+	x = xcheck(X509_new());
+	if (!X509_set_version(x, X509_VERSION_3))
+		xalloc_die();
 	if (random_serial(x, e) != 0)
 		goto out;
 	name = X509_get_subject_name(x);
@@ -276,10 +266,7 @@ cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
 		goto out;
 	}
 	BIO_get_mem_ptr(bio, &mem);
-	if ((*pem = OPENSSL_malloc(mem->length + 1)) == NULL) {
-		err_ossl(e, "out of memory");
-		goto out;
-	}
+	*pem = xcheck(OPENSSL_malloc(mem->length + 1));
 	memcpy(*pem, mem->data, mem->length);
 	(*pem)[mem->length] = '\0';
 	*len = mem->length;
@@ -351,8 +338,7 @@ cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out,
 
 	*out = NULL;
 	if (looks_like(buf, len, "")) {
-		if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-			return err_ossl(e, "out of memory");
+		bio = xcheck(BIO_new_mem_buf(buf, (int)len));
 		*out = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
 		BIO_free(bio);
 		if (*out != NULL) {
@@ -393,8 +379,7 @@ bio_take(BIO *bio, size_t *len)
 	char *p;
 
 	BIO_get_mem_ptr(bio, &mem);
-	if ((p = OPENSSL_malloc(mem->length + 1)) == NULL)
-		abort();
+	p = xcheck(OPENSSL_malloc(mem->length + 1));
 	memcpy(p, mem->data, mem->length);
 	p[mem->length] = '\0';
 	if (len != NULL)
@@ -405,11 +390,12 @@ bio_take(BIO *bio, size_t *len)
 char *
 cert_to_pem(X509 *cert, size_t *len)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
+	BIO *bio = xcheck(BIO_new(BIO_s_mem()));
 	char *p;
 
-	if (bio == NULL || !PEM_write_bio_X509(bio, cert))
-		abort();
+	/* Writing to memory fails only when memory runs out. */
+	if (!PEM_write_bio_X509(bio, cert))
+		xalloc_die();
 	p = bio_take(bio, len);
 	BIO_free(bio);
 	return p;
@@ -421,8 +407,10 @@ cert_to_der(X509 *cert, size_t *len)
 	unsigned char *der = NULL;
 	int n = i2d_X509(cert, &der);
 
+	/* A certificate in memory was decoded or built, so it encodes:
+	 * this fails only when memory runs out. */
 	if (n <= 0)
-		abort();
+		xalloc_die();
 	*len = (size_t)n;
 	return der;
 }
@@ -436,8 +424,7 @@ dup_ia5(const ASN1_STRING *s)
 
 	if (n <= 0 || memchr(d, '\0', (size_t)n) != NULL)
 		return NULL;
-	if ((p = malloc((size_t)n + 1)) == NULL)
-		abort();
+	p = xmalloc((size_t)n + 1);
 	/* A hostile certificate must not put terminal escapes on screen:
 	 * control characters (never valid in an address) become '?'. */
 	for (int i = 0; i < n; i++)
@@ -451,8 +438,7 @@ push(char ***list, size_t *n, char *s)
 {
 	if (s == NULL)
 		return;
-	if ((*list = realloc(*list, (*n + 1) * sizeof **list)) == NULL)
-		abort();
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
 	(*list)[(*n)++] = s;
 }
 
@@ -514,12 +500,12 @@ cert_common_name(X509 *cert)
 	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8,
 			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i)))) < 0) {
 		ERR_clear_error();
-		return strdup("");
+		return xstrdup("");
 	}
-	s = strndup((char *)utf8, (size_t)n);
+	s = xstrndup((char *)utf8, (size_t)n);
 	OPENSSL_free(utf8);
 	/* Control characters would garble a terminal: show them as '?'. */
-	for (char *p = s; p && *p; p++)
+	for (char *p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	return s;

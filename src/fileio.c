@@ -13,25 +13,14 @@
 #include <openssl/crypto.h>
 
 #include "fileio.h"
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
+#include "xalloc.h"
 
 char *
 path_join(const char *dir, const char *name)
 {
 	size_t a = strlen(dir), b = strlen(name);
-	char *p = malloc(a + b + 2);
+	char *p = xmalloc(a + b + 2);
 
-	if (p == NULL)
-		abort();
 	memcpy(p, dir, a);
 	p[a] = '/';
 	memcpy(p + a + 1, name, b + 1);
@@ -108,8 +97,7 @@ file_read(const char *path, size_t max, unsigned char **out, size_t *len,
 				err_set(e, "%s is too large (at most %s is accepted)", path, b);
 				goto out;
 			}
-			if ((nb = malloc(ncap + 1)) == NULL)
-				abort();
+			nb = xmalloc(ncap + 1);
 			if (buf != NULL) {
 				memcpy(nb, buf, got);
 				OPENSSL_cleanse(buf, got);
@@ -217,8 +205,8 @@ keep_prev(const char *path, struct err *e)
 
 	if (!path_exists(path))
 		return 0;
-	if (asprintf(&prev, "%s.prev", path) < 0 || asprintf(&ptmp, "%s.prev.tmp", path) < 0)
-		abort();
+	prev = xasprintf("%s.prev", path);
+	ptmp = xasprintf("%s.prev.tmp", path);
 	unlink(ptmp);
 	if (link(path, ptmp) != 0 || rename(ptmp, prev) != 0)
 		rc = err_sys(e, "cannot keep the previous version of %s", path);
@@ -234,12 +222,9 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags,
 {
 	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
 	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	char *tmp = NULL;
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
 	int fd = -1, rc = -1;
 
-	if ((tmp = malloc(strlen(dir) + strlen(base) + 16)) == NULL)
-		abort();
-	sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
 	if ((fd = mkstemp(tmp)) < 0) {
 		if (errno == ENOENT)
 			err_sys(e, "cannot write %s: the folder %s does not exist", path, dir);

@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "home.h"
+#include "xalloc.h"
 
 #define LOCK_NAME ".lock"
 
@@ -21,10 +22,14 @@ home_resolve(const char *opt, char **out, struct err *e)
 	char *base;
 
 	*out = NULL;
-	if (opt != NULL && *opt != '\0')
-		return (*out = strdup(opt)) ? 0 : err_set(e, "out of memory");
-	if ((env = getenv("PADSEAL_HOME")) != NULL && *env != '\0')
-		return (*out = strdup(env)) ? 0 : err_set(e, "out of memory");
+	if (opt != NULL && *opt != '\0') {
+		*out = xstrdup(opt);
+		return 0;
+	}
+	if ((env = getenv("PADSEAL_HOME")) != NULL && *env != '\0') {
+		*out = xstrdup(env);
+		return 0;
+	}
 	if ((env = getenv("XDG_DATA_HOME")) != NULL && *env == '/') {
 		*out = path_join(env, "padseal");
 		return 0;
@@ -89,13 +94,11 @@ home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e)
 {
 	struct stat st;
 
-	h->dir = strdup(dir);
+	h->dir = xstrdup(dir);
 	h->lockfd = -1;
 	h->exists = 0;
 	if (h->lock_wait_ms == 0)
 		h->lock_wait_ms = 3000;
-	if (h->dir == NULL)
-		return err_set(e, "out of memory");
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return err_set(e, "the padseal home %s is not a folder", dir);

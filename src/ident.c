@@ -101,19 +101,17 @@ load_chain(const struct home *h, const char *hex, STACK_OF(X509) **out,
 	X509 *x;
 	int rc = -1;
 
-	if ((*out = sk_X509_new_null()) == NULL)
-		abort();
+	*out = xcheck(sk_X509_new_null());
 	if (!path_exists(path)) {
 		rc = 0;
 		goto out;
 	}
 	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0)
 		goto out;
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
-		abort();
+	bio = xcheck(BIO_new_mem_buf(buf, (int)len));
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
 		if (!sk_X509_push(*out, x))
-			abort();
+			xalloc_die();
 	ERR_clear_error(); /* the end of the file */
 	if (sk_X509_num(*out) == 0) {
 		err_set(e, "%s holds no certificate; it is damaged", path);
@@ -301,8 +299,7 @@ ident_keygen(const char *key, struct newkey **out, struct err *e)
 	*out = NULL;
 	if (key != NULL && key_type_parse(key, &t) != 0)
 		return err_set(e, "unknown key type \"%s\"", key);
-	if ((k = calloc(1, sizeof *k)) == NULL)
-		abort();
+	k = xcalloc(1, sizeof *k);
 	k->type = t;
 	if (cred_keygen(t, &k->pkey, e) != 0) {
 		free(k);
@@ -603,11 +600,10 @@ store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
 
 	if (chain == NULL || sk_X509_num(chain) == 0)
 		return 0;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		abort();
+	bio = xcheck(BIO_new(BIO_s_mem()));
 	for (int i = 0; i < sk_X509_num(chain); i++)
 		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
-			abort();
+			xalloc_die();
 	BIO_get_mem_ptr(bio, &mem);
 	path = ident_file(h, hex, "chain.pem");
 	rc = file_write_atomic(path, mem->data, mem->length, FILE_NOCLOBBER, e);

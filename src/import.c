@@ -49,15 +49,13 @@ keep_mail_certs(STACK_OF(X509) *in, STACK_OF(X509) *out)
 static int
 certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
 {
-	STACK_OF(X509) *all = sk_X509_new_null();
-	BIO *bio = BIO_new_mem_buf(buf, (int)len);
+	STACK_OF(X509) *all = xcheck(sk_X509_new_null());
+	BIO *bio = xcheck(BIO_new_mem_buf(buf, (int)len));
 	CMS_ContentInfo *cms = NULL;
 	const unsigned char *q = buf;
 	X509 *x;
 	int found = 0;
 
-	if (all == NULL || bio == NULL)
-		abort();
 	if (memmem(buf, len, "-----BEGIN PKCS7", 16) ||
 	    memmem(buf, len, "-----BEGIN CMS", 14)) {
 		cms = PEM_read_bio_CMS(bio, NULL, NULL, NULL);
@@ -135,10 +133,10 @@ certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf,
 		if (r.layer[i].kind != LAYER_SIGNED || r.layer[i].own ||
 		    dup_signer(&r, i) || sk_X509_num(out) >= IMPORT_MAX)
 			continue;
-		if ((x = d2i_X509(NULL, &q,
-				  (long)r.layer[i].signer_der_len)) == NULL)
-			abort(); /* msg encoded it */
-		sk_X509_push(out, x);
+		/* msg encoded it: decoding fails only when memory runs out */
+		x = xcheck(d2i_X509(NULL, &q, (long)r.layer[i].signer_der_len));
+		if (!sk_X509_push(out, x))
+			xalloc_die();
 	}
 	if (!e->set && sk_X509_num(out) == 0)
 		err_set(e, "this message is signed by you: it carries your own "
@@ -189,8 +187,7 @@ import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 	struct import_set *s = xcalloc(1, sizeof *s);
 
 	*out = NULL;
-	if ((s->certs = sk_X509_new_null()) == NULL)
-		abort();
+	s->certs = xcheck(sk_X509_new_null());
 	if (is_message(buf, len)) {
 		if (certs_from_message(ctx, buf, len, name, s->certs, e) != 0)
 			goto fail;

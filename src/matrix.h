@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "ident.h"
 #include "msg.h"

@@ -17,6 +17,7 @@
 
 #include "mime.h"
 #include "mime_int.h"
+#include "xalloc.h"
 
 /* --- small growing strings ----------------------------------------------- */
 
@@ -31,8 +32,7 @@ mime_sb_add(struct sbuf *b, const void *p, size_t n)
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		/* Not realloc: the old block may hold decrypted text. */
-		if ((s = malloc(cap)) == NULL)
-			abort();
+		s = xmalloc(cap);
 		if (b->s != NULL) {
 			memcpy(s, b->s, b->len);
 			OPENSSL_clear_free(b->s, b->cap);
@@ -576,13 +576,11 @@ mime_decode_body(const struct mime_entity *m, struct mime_data *d)
 	d->p = m->body;
 	d->len = m->body_len;
 	if (strcmp(m->cte, "base64") == 0) {
-		if ((d->owned = malloc(m->body_len / 4 * 3 + 3)) == NULL)
-			abort();
+		d->owned = xmalloc(m->body_len / 4 * 3 + 3);
 		d->len = mime_b64_decode(m->body, m->body_len, d->owned, &d->junk);
 		d->p = d->owned;
 	} else if (strcmp(m->cte, "quoted-printable") == 0) {
-		if ((d->owned = malloc(m->body_len + 1)) == NULL)
-			abort();
+		d->owned = xmalloc(m->body_len + 1);
 		d->len = mime_qp_decode(m->body, m->body_len, d->owned);
 		d->p = d->owned;
 	}
@@ -609,8 +607,7 @@ mime_canon(const unsigned char *p, size_t n, unsigned char **out,
 	*outlen = n;
 	if (bare == 0)
 		return;
-	if ((*out = malloc(n + bare)) == NULL)
-		abort();
+	*out = xmalloc(n + bare);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
 			(*out)[o++] = '\r';

@@ -16,6 +16,7 @@
 
 #include "mime.h"
 #include "mime_int.h"
+#include "xalloc.h"
 
 /* --- text ---------------------------------------------------------------- */
 
@@ -115,8 +116,7 @@ encoded_word(const char *s, struct sbuf *b, const char **end)
 	if ((star = strchr(charset, '*')) != NULL)
 		*star = '\0'; /* RFC 2231 language tag */
 	n = (size_t)(stop - txt);
-	if ((raw = malloc(n + 3)) == NULL)
-		abort();
+	raw = xmalloc(n + 3);
 	if (enc == 'B') {
 		rawlen = mime_b64_decode((const unsigned char *)txt, n, raw, NULL);
 	} else {

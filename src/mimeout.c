@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "mimeout.h"
+#include "xalloc.h"
 
 #define HDR_COLS 76      /* fold header lines before this column */
 #define QP_TEXT_COLS 75  /* quoted-printable text per line, before "=" */
@@ -83,10 +84,8 @@ is_printable_ascii(const char *s)
 static char *
 clean_text(const char *s)
 {
-	char *c = strdup(s ? s : ""), *p, *end;
+	char *c = xstrdup(s ? s : ""), *p, *end;
 
-	if (c == NULL)
-		abort();
 	for (p = c; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
 			*p = ' ';
@@ -106,10 +105,8 @@ static char *
 encoded_words(const char *s)
 {
 	size_t n = strlen(s), cap = n * 2 + (n / 39 + 1) * 14 + 8, used = 0;
-	char *out = malloc(cap);
+	char *out = xmalloc(cap);
 
-	if (out == NULL)
-		abort();
 	while (*s) {
 		size_t take = strlen(s) < 39 ? strlen(s) : 39;
 
@@ -145,22 +142,18 @@ mimeout_mailbox(const char *name, const char *addr)
 
 	if (*c == '\0') {
 		free(c);
-		if ((r = strdup(addr)) == NULL)
-			abort();
-		return r;
+		return xstrdup(addr);
 	}
 	if (!is_printable_ascii(c)) {
 		q = encoded_words(c);
-		if (asprintf(&r, "%s <%s>", q, addr) < 0)
-			abort();
+		r = xasprintf("%s <%s>", q, addr);
 		free(q);
 		free(c);
 		return r;
 	}
 	/* A quoted-string: backslash before " and \. */
 	len = strlen(c);
-	if ((q = malloc(len * 2 + 1)) == NULL)
-		abort();
+	q = xmalloc(len * 2 + 1);
 	r = q;
 	for (const char *p = c; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -168,8 +161,7 @@ mimeout_mailbox(const char *name, const char *addr)
 		*r++ = *p;
 	}
 	*r = '\0';
-	if (asprintf(&r, "\"%s\" <%s>", q, addr) < 0)
-		abort();
+	r = xasprintf("\"%s\" <%s>", q, addr);
 	free(q);
 	free(c);
 	return r;
@@ -384,12 +376,10 @@ qp_end(struct qp *q, struct err *e)
 int
 mimeout_text_entity(BIO *body, BIO *dst, int *bol, struct err *e)
 {
-	struct qp *q = calloc(1, sizeof *q);
-	unsigned char *blk = malloc(READ_BLOCK);
+	struct qp *q = xcalloc(1, sizeof *q);
+	unsigned char *blk = xmalloc(READ_BLOCK);
 	int rc = -1, got;
 
-	if (q == NULL || blk == NULL)
-		abort();
 	q->out = dst;
 	q->bol = 1;
 	if (mimeout_puts(dst, "Content-Type: text/plain; charset=utf-8\r\n"
@@ -521,10 +511,8 @@ b76_ctrl(BIO *b, int cmd, long num, void *ptr)
 static int
 b76_create(BIO *b)
 {
-	struct b76 *s = calloc(1, sizeof *s);
+	struct b76 *s = xcalloc(1, sizeof *s);
 
-	if (s == NULL)
-		return 0;
 	BIO_set_data(b, s);
 	BIO_set_init(b, 1);
 	return 1;

@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "msg_int.h"
 #include "peer.h"
+#include "xalloc.h"
 
 /* Copy, cutting to fit (fields are for display; cutting is fine). */
 void
@@ -254,8 +255,7 @@ content(struct walk *w, const struct mime_entity *m, int depth)
 	if (ps.attachments)
 		snprintf(r->parts + strlen(r->parts), sizeof r->parts - strlen(r->parts),
 			 ", %zu attachment%s: %s", ps.attachments, ps.attachments == 1 ? "" : "s", ps.files);
-	if ((r->text = ps.text) == NULL && (r->text = strdup(r->parts)) == NULL)
-		abort();
+	r->text = ps.text != NULL ? ps.text : xstrdup(r->parts);
 	return 0;
 }
 

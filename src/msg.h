@@ -13,6 +13,7 @@
 #include "err.h"
 #include "fpr.h"
 #include "home.h"
+#include "isotime.h"
 #include "state.h"
 
 #define MSG_MAX_LAYERS 8
@@ -46,8 +47,8 @@ struct msg_layer {
 	int own;                  /* signed by one of your own identities */
 	int held;                 /* the signer certificate is in the home
 				     (a peer record or your own) */
-	char signed_at[24];       /* signingTime, ISO 8601 UTC, "" if absent */
-	char known_fpr[96];       /* changed: the certificate you verified for
+	char signed_at[ISO_TIME_LEN];       /* signingTime, ISO 8601 UTC, "" if absent */
+	char known_fpr[FPR_COLON_LEN];       /* changed: the certificate you verified for
 				     the signer's address (SHA-256 colon) */
 	unsigned char *signer_der; /* the signer certificate, DER (malloc'd,
 				     freed by msg_report_free), NULL if none */
@@ -55,13 +56,13 @@ struct msg_layer {
 	/* enveloped */
 	int opened;               /* decrypted */
 	char recipients[512];     /* who it is for (addresses or issuer/serial) */
-	char opened_with[65];     /* hex of the identity that opened it */
+	char opened_with[FPR_HEX_LEN];     /* hex of the identity that opened it */
 	int opened_with_archived; /* that identity is archived */
 	char note[320];           /* why a layer failed, for a person */
 };
 
 struct msg_report {
-	char from[320];           /* the From address (bare), "" when absent */
+	char from[ADDR_MAX];           /* the From address (bare), "" when absent */
 	char from_name[128];      /* its display name (RFC 2047 decoded) */
 	char to[512];             /* bare addresses, ", "-separated */
 	char subject[256];        /* RFC 2047 decoded, UTF-8 */

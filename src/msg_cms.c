@@ -272,8 +272,7 @@ judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
 	fpr_cert_colon(x, l->signer_fpr);
 	cert_main(x, l->signer, sizeof l->signer);
 	if ((n = i2d_X509(x, &der)) > 0) {
-		l->signer_der = xmalloc((size_t)n);
-		memcpy(l->signer_der, der, (size_t)n);
+		l->signer_der = xmemdup(der, (size_t)n);
 		l->signer_der_len = (size_t)n;
 	}
 	OPENSSL_free(der);
@@ -479,8 +478,7 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 		BIO *in;
 
 		mime_canon(body, blen, &canon, &clen);
-		if ((in = BIO_new_mem_buf(canon ? canon : body, (int)clen)) == NULL)
-			abort();
+		in = xcheck(BIO_new_mem_buf(canon ? canon : body, (int)clen));
 		verify(w, cms, l, in);
 		BIO_free(in);
 		if (canon != NULL)
@@ -639,11 +637,11 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 static BIO *
 plain_bio(size_t size, BUF_MEM **out)
 {
-	BIO *bio = BIO_new(BIO_s_secmem());
+	BIO *bio = xcheck(BIO_new(BIO_s_secmem()));
 
-	if (bio == NULL || (*out = BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE)) == NULL ||
-	    !BUF_MEM_grow_clean(*out, size))
-		abort();
+	*out = xcheck(BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE));
+	if (!BUF_MEM_grow_clean(*out, size))
+		xalloc_die();
 	(*out)->length = 0;
 	BIO_set_mem_buf(bio, *out, BIO_NOCLOSE);
 	return bio;
@@ -743,8 +741,7 @@ msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth)
 		/* "certs-only": certificates, no message and no signature. */
 		CMS_ContentInfo_free(cms);
 		msg_copy(w->r->parts, sizeof w->r->parts, "certificates only (application/pkcs7-mime; smime-type=certs-only)");
-		if ((w->r->text = strdup(w->r->parts)) == NULL)
-			abort();
+		w->r->text = xstrdup(w->r->parts);
 		return 0;
 	}
 	if (cms != NULL && type == NID_pkcs7_signed)
@@ -781,8 +778,7 @@ msg_bare_cms(const unsigned char *p, size_t n, struct mime_data *d)
 			i++;
 		if (n - i < 4 || memcmp(p + i, "MI", 2) != 0 || memchr(p, ':', n < 200 ? n : 200) != NULL)
 			return 0;
-		if ((d->owned = malloc(n / 4 * 3 + 3)) == NULL)
-			abort();
+		d->owned = xmalloc(n / 4 * 3 + 3);
 		d->len = mime_b64_decode(p, n, d->owned, &d->junk);
 		d->p = d->owned;
 		if (d->junk > 0) {

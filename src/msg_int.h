@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "mime.h"
 #include "msg.h"
 
@@ -22,7 +23,7 @@
 struct own {
 	X509 *cert;
 	EVP_PKEY *key;   /* unlocked when needed (borrowed from ctx->key) */
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	int archived;
 	int locked;      /* the passphrase did not unlock it */
 };

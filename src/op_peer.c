@@ -13,6 +13,7 @@
 #include "op_int.h"
 #include "peer.h"
 #include "smime.h"
+#include "xalloc.h"
 
 /* Record that the user's certificate went to `to` at `now`. */
 static void
@@ -213,14 +214,12 @@ int
 op_trust(struct session *s, const char *peer, enum verify_method method,
          int force, time_t now, struct op_trust_res *res, struct err *e)
 {
-	struct lint_report *lint = calloc(1, sizeof *lint);
+	struct lint_report *lint = xcalloc(1, sizeof *lint);
 	const struct st_peer *p;
 	struct state *st;
 	int rc = -1;
 
 	memset(res, 0, sizeof *res);
-	if (lint == NULL)
-		abort();
 	if (method == VERIFY_NONE) {
 		err_set(e, "say how you verified the fingerprint: by phone, in person or otherwise");
 		goto out;

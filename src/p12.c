@@ -24,6 +24,7 @@
 #include "fpr.h"
 #include "p12.h"
 #include "pass.h"
+#include "xalloc.h"
 
 /* Key derivation rounds; the MAC gets as many, because an attacker tests
  * passphrases against whichever of the two is cheaper.  Legacy keeps 2048,
@@ -305,7 +306,7 @@ walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
 		if ((x = PKCS12_SAFEBAG_get1_cert(bag)) == NULL)
 			return err_ossl(e, "%s holds a damaged certificate", w->what);
 		if (!sk_X509_push(w->certs, x))
-			abort();
+			xalloc_die();
 		return 0;
 	case NID_safeContentsBag:
 		if (depth >= MAX_DEPTH)
@@ -364,8 +365,7 @@ walk_file(struct walk *w, PKCS12 *p12, struct err *e)
 	STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
 	int rc = -1;
 
-	if ((w->certs = sk_X509_new_null()) == NULL)
-		abort();
+	w->certs = xcheck(sk_X509_new_null());
 	if (safes == NULL)
 		return err_ossl(e, "%s is damaged: its contents cannot be read", w->what);
 	for (int i = 0; i < sk_PKCS7_num(safes); i++) {
@@ -409,8 +409,7 @@ static int
 legacy_open(struct legacy *l, struct err *e)
 {
 	memset(l, 0, sizeof *l);
-	if ((l->ctx = OSSL_LIB_CTX_new()) == NULL)
-		abort();
+	l->ctx = xcheck(OSSL_LIB_CTX_new());
 	l->prov[0] = OSSL_PROVIDER_load(l->ctx, "legacy");
 	l->prov[1] = OSSL_PROVIDER_load(l->ctx, "default");
 	if (l->prov[0] == NULL || l->prov[1] == NULL) {

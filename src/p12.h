@@ -10,8 +10,10 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "fpr.h"
 #include "home.h"
 #include "ident.h"
+#include "isotime.h"
 #include "state.h"
 
 struct x509_st;
@@ -108,8 +110,8 @@ struct p12_backup_req {
 
 struct p12_backup_done {
 	char path[4096];       /* absolute */
-	char at[ISO_TIME_LEN]; /* ISO 8601 UTC */
-	char hex[65];          /* the identity's SHA-256 */
+	char at[ISO_TIME_LEN];           /* ISO 8601 UTC */
+	char hex[FPR_HEX_LEN];          /* the identity's SHA-256 */
 	size_t n_chain;
 	int ec;                /* an EC key (gpgsm 2.2 cannot import it) */
 };

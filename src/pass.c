@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "pass.h"
+#include "xalloc.h"
 
 static size_t
 count_chars(const char *p)
@@ -105,8 +106,7 @@ pass_read_file(const char *path, char **out, struct err *e)
 
 	*out = NULL;
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
-		if ((*out = OPENSSL_zalloc(1)) == NULL)
-			abort();
+		*out = xsecret_zalloc(1);
 		return 0;
 	}
 	if (file_read(path, 64 * 1024, &buf, &len, e) != 0)
@@ -117,8 +117,7 @@ pass_read_file(const char *path, char **out, struct err *e)
 		file_free_secret(buf, len);
 		return err_set(e, "the passphrase file %s holds a NUL byte", path);
 	}
-	if ((p = OPENSSL_malloc(n + 1)) == NULL)
-		abort();
+	p = xcheck(OPENSSL_malloc(n + 1));
 	memcpy(p, buf, n);
 	p[n] = '\0';
 	file_free_secret(buf, len);

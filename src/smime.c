@@ -27,6 +27,7 @@
 #include "cred.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "mimeout.h"
 #include "smime.h"
 #include "xalloc.h"
@@ -45,8 +46,7 @@ top_headers(const struct smime_msg *m, BIO *out, struct err *e)
 	mimeout_date(m->date, date);
 	if (mimeout_random_hex(id, 16, e) != 0)
 		goto out;
-	if (asprintf(&msgid, "<%s@%s>", id, at && at[1] ? at + 1 : "padseal.invalid") < 0)
-		abort();
+	msgid = xasprintf("<%s@%s>", id, at && at[1] ? at + 1 : "padseal.invalid");
 	if (mimeout_header(out, "From", from, e) == 0 && mimeout_header(out, "To", to, e) == 0 &&
 	    mimeout_header(out, "Subject", subject, e) == 0 && mimeout_header(out, "Date", date, e) == 0 &&
 	    mimeout_header(out, "Message-ID", msgid, e) == 0 && mimeout_header(out, "MIME-Version", "1.0", e) == 0)
@@ -258,22 +258,18 @@ int
 smime_compose_mem(const struct smime_msg *m, const char *text, char **msg,
 		  size_t *len, struct err *e)
 {
-	BIO *in = BIO_new_mem_buf(text, -1), *out = BIO_new(BIO_s_mem());
+	BIO *in = xcheck(BIO_new_mem_buf(text, -1));
+	BIO *out = xcheck(BIO_new(BIO_s_mem()));
 	char *data;
 	long n;
 	int rc = -1;
 
 	*msg = NULL;
 	*len = 0;
-	if (in == NULL || out == NULL) {
-		err_ossl(e, "out of memory");
-		goto out;
-	}
 	if (smime_compose(m, in, out, e) != 0)
 		goto out;
 	n = BIO_get_mem_data(out, &data);
-	if ((*msg = malloc((size_t)n + 1)) == NULL)
-		abort();
+	*msg = xmalloc((size_t)n + 1);
 	memcpy(*msg, data, (size_t)n);
 	(*msg)[n] = '\0';
 	*len = (size_t)n;
@@ -290,7 +286,7 @@ static int
 check_validity(X509 *cert, time_t now, const char *who, int own, struct err *e)
 {
 	const ASN1_TIME *nb = X509_get0_notBefore(cert), *na = X509_get0_notAfter(cert);
-	char when[24] = "?";
+	char when[ISO_TIME_LEN] = "?";
 	int after = X509_cmp_time(na, &now), before = X509_cmp_time(nb, &now);
 
 	if (after == 0 || before == 0)
@@ -488,7 +484,7 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now,
 		g += (size_t)snprintf(grouped + g, sizeof grouped - g, "  %.*s\n", (int)n, p);
 		p += n + (p[n] == '\n');
 	}
-	if (asprintf(&text,
+	text = xasprintf(
 		     "Hello,\n\n"
 		     "this message brings you my certificate, so that we can send each\n"
 		     "other signed and encrypted mail (S/MIME). It is signed but not\n"
@@ -508,8 +504,7 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now,
 		     "   --verified phone) and send me yours the same way (padseal intro\n"
 		     "   --to %s). Then we each send four test messages.\n\n"
 		     "%s\n%s\n",
-		     grouped, s->id.fpr, me, me, smime_sender_name(s), me) < 0)
-		abort();
+		     grouped, s->id.fpr, me, me, smime_sender_name(s), me);
 	rc = smime_sender_compose(s, KIND_SIGNED, NULL, to, NULL,
 				  "My certificate for signed and encrypted mail", text, now,
 				  msg, len, e);

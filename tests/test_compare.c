@@ -160,10 +160,10 @@ Test(compare, word_form_in_every_accepted_notation)
 Test(compare, one_wrong_digit_names_its_group)
 {
 	for (size_t pos = 0; pos < 64; pos++) {
-		char text[65], want[160];
+		char text[FPR_HEX_LEN], want[160];
 		size_t g = pos / 4;
 
-		memcpy(text, HEX256, 65);
+		memcpy(text, HEX256, sizeof text);
 		text[pos] = text[pos] == '0' ? '1' : '0';
 		cr_assert_eq(cmp(text, CMP_AUTO), CMP_DIFFER, "digit %zu: %s",
 		             pos, res.msg);
@@ -239,7 +239,7 @@ Test(compare, correct_prefix_only_is_not_a_match)
 	static const size_t lens[] = {1, 8, 16, 32, 60, 62, 63};
 
 	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-		char text[65];
+		char text[FPR_HEX_LEN];
 
 		snprintf(text, sizeof text, "%.*s", (int)lens[i], HEX256);
 		cr_assert_eq(cmp(text, CMP_AUTO), CMP_SHORT, "%zu digits: %s",

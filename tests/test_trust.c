@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "fpr.h"
 #include "ident.h"
+#include "isotime.h"
 #include "peer.h"
 #include "state.h"
 #include "testutil.h"
@@ -132,7 +133,7 @@ Test(trust, pins_the_exact_certificate_with_method_and_date)
 	struct trust_done done;
 	X509 *sam = leaf("email:sam@example.org", 0, 0);
 	struct rec *r = store(sam);
-	char at[24];
+	char at[ISO_TIME_LEN];
 	struct checklist cl;
 
 	cr_assert_not(trusted(sam));
@@ -481,7 +482,7 @@ Test(trust, untrust_keeps_the_certificate)
 	X509 *sam = leaf("email:sam@example.org", 0, 0);
 	X509 *eve = leaf("email:eve@example.org", 0, 0);
 	struct rec *r = store(sam), *r2 = store(eve);
-	char at[24], *path, rel[128];
+	char at[ISO_TIME_LEN], *path, rel[128];
 	struct checklist cl;
 
 	cr_assert_eq(trust(r, "phone", 0, &done, &e), 0, "%s", e.msg);

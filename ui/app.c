@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "job.h"
 #include "ui.h"
+#include "xalloc.h"
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
 #define ESC_MS 50   /* Esc acts at once (DESIGN.md: at most 100 ms) */
@@ -184,8 +185,8 @@ app_push(struct app *a, const struct screen_ops *ops, void *st)
 {
 	struct frame f = {ops, st};
 
-	if (st == NULL || a->pending.ops != NULL || a->depth >= APP_DEPTH) {
-		/* Out of memory, or a screen pushing two at once: refuse
+	if (a->pending.ops != NULL || a->depth >= APP_DEPTH) {
+		/* A screen pushing two at once, or one too many: refuse
 		 * rather than lose track of a state. */
 		drop_frame(a, &f);
 		beep();
@@ -240,13 +241,8 @@ struct orphan {
 void
 app_abandon(struct app *a, struct job *j, void (*drop)(void *arg), void *arg)
 {
-	struct orphan *o = malloc(sizeof *o);
+	struct orphan *o = xmalloc(sizeof *o);
 
-	if (o == NULL) { /* out of memory: waiting is the only safe way */
-		job_join(j);
-		drop(arg);
-		return;
-	}
 	*o = (struct orphan){j, drop, arg, a->orphans};
 	a->orphans = o;
 }

@@ -10,14 +10,14 @@
 #include "ident.h"
 #include "job.h"
 
-#define ADDR_MAX 6 /* address lines the form offers */
+#define FORM_ADDR_LINES 6 /* address lines the form offers */
 #define KEYS_MAX 8
 
 /* The request page's fields, top to bottom. */
 enum {
 	F_NAME,
-	F_ADDR, /* ADDR_MAX lines, the unused ones hidden */
-	F_ADD = F_ADDR + ADDR_MAX,
+	F_ADDR, /* FORM_ADDR_LINES lines, the unused ones hidden */
+	F_ADD = F_ADDR + FORM_ADDR_LINES,
 	F_KEY,
 	F_DAYS,
 	F_NEXT,
@@ -71,8 +71,8 @@ struct create_st {
 	/* The request once checked: what the key and the credential are
 	 * made from. */
 	char name[256];
-	char addr[ADDR_MAX][256];
-	const char *emails[ADDR_MAX];
+	char addr[FORM_ADDR_LINES][256];
+	const char *emails[FORM_ADDR_LINES];
 	size_t n_emails;
 	int key, days, replace;
 

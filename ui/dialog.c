@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "xalloc.h"
 
 /* The two modals every screen uses: a message with OK, and a question
  * with a few answers.  Both are drawn over the screen they belong to. */
@@ -109,14 +110,11 @@ static struct dialog *
 dialog_new(const char *title, const char *text, const char *topic)
 {
 	size_t n = strlen(text) + 1;
-	struct dialog *d = calloc(1, sizeof *d + n);
+	struct dialog *d = xcalloc(1, sizeof *d + n);
 
-	if (d != NULL) {
-		snprintf(d->title, sizeof d->title, "%s", title);
-		snprintf(d->topic, sizeof d->topic, "%s",
-		         topic != NULL ? topic : "");
-		memcpy(d->text, text, n);
-	}
+	snprintf(d->title, sizeof d->title, "%s", title);
+	snprintf(d->topic, sizeof d->topic, "%s", topic != NULL ? topic : "");
+	memcpy(d->text, text, n);
 	return d;
 }
 

@@ -4,6 +4,7 @@
 #ifndef PADSEAL_EXCHANGE_H
 #define PADSEAL_EXCHANGE_H
 
+#include "addr.h"
 #include "app.h"
 #include "form.h"
 #include "import.h"
@@ -39,12 +40,12 @@ enum xstage {
 #define XVIEW_MAX 3 /* certificates of one file shown in full */
 
 struct exchange_st {
-	char open_addr[320]; /* what the opener asked for */
+	char open_addr[ADDR_MAX]; /* what the opener asked for */
 	int open_import;
 	enum xstage stage;
 	struct field f[X_COUNT];
 	struct form form;
-	char me[320];    /* your main address */
+	char me[ADDR_MAX]; /* your main address */
 	int out_touched; /* X_OUT / X_CPATH typed by the user: keep it */
 	int cpath_touched;
 	int tab_listed;  /* the last Tab listed names (another moves on) */
@@ -52,7 +53,7 @@ struct exchange_st {
 	char msg[1200];  /* above the status line */
 	enum role msg_role;
 	char done_path[UI_PATH_MAX]; /* what was written, for the result */
-	char done_to[320];
+	char done_to[ADDR_MAX];
 	/* The import: the file, what it holds, how it looks to the home. */
 	char file[UI_PATH_MAX];
 	struct import_set *set;

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "help.h"
+#include "xalloc.h"
 
 /* The help screen: one page of ui/help/ rendered from its Markdown by
  * walking libcmark's tree — headings, emphasis, lists, code and links
@@ -609,7 +610,7 @@ app_help(struct app *a, const char *topic)
 	for (size_t i = 0; topic != NULL && i < help_n_pages; i++)
 		if (strcmp(help_pages[i].topic, topic) == 0)
 			page = i;
-	if ((hs = calloc(1, sizeof *hs)) != NULL)
-		hs->page = page;
+	hs = xcalloc(1, sizeof *hs);
+	hs->page = page;
 	return app_push(a, &help_ops, hs);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "job.h"
+#include "xalloc.h"
 
 struct job {
 	pthread_t thread;
@@ -29,12 +30,10 @@ job_main(void *p)
 struct job *
 job_start(void (*run)(void *arg), void *arg)
 {
-	struct job *j = calloc(1, sizeof *j);
+	struct job *j = xcalloc(1, sizeof *j);
 	sigset_t all, old;
 	int rc;
 
-	if (j == NULL)
-		return NULL;
 	j->run = run;
 	j->arg = arg;
 	atomic_init(&j->done, 0);

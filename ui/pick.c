@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "xalloc.h"
 
 /* A modal list to choose one line from (which correspondent a step is
  * for): ↑↓ or j/k move, Enter picks, Esc cancels.  Drawn over the screen
@@ -123,17 +124,15 @@ int
 app_pick(struct app *a, const char *title, const char *text,
          const char *const *items, int n, int sel, int *answer)
 {
-	struct pick *p = calloc(1, sizeof *p);
+	struct pick *p = xcalloc(1, sizeof *p);
 
 	*answer = -1;
-	if (p != NULL) {
-		snprintf(p->title, sizeof p->title, "%s", title);
-		snprintf(p->text, sizeof p->text, "%s", text);
-		p->n = n < PICK_MAX ? n : PICK_MAX;
-		for (int i = 0; i < p->n; i++)
-			snprintf(p->item[i], sizeof p->item[i], "%s", items[i]);
-		p->sel = sel >= 0 && sel < p->n ? sel : 0;
-		p->answer = answer;
-	}
+	snprintf(p->title, sizeof p->title, "%s", title);
+	snprintf(p->text, sizeof p->text, "%s", text);
+	p->n = n < PICK_MAX ? n : PICK_MAX;
+	for (int i = 0; i < p->n; i++)
+		snprintf(p->item[i], sizeof p->item[i], "%s", items[i]);
+	p->sel = sel >= 0 && sel < p->n ? sel : 0;
+	p->answer = answer;
 	return app_push(a, &pick_ops, p);
 }

@@ -16,6 +16,7 @@
 #include "state.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Back up screen: the current credential into a passphrase-protected
  * PKCS#12 file — where, in which form (and who imports it), the key's own
@@ -415,5 +416,5 @@ static const struct screen_ops backup_ops = {
 int
 scr_backup_open(struct app *a)
 {
-	return app_push(a, &backup_ops, calloc(1, sizeof(struct backup_st)));
+	return app_push(a, &backup_ops, xcalloc(1, sizeof(struct backup_st)));
 }

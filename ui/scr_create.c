@@ -10,6 +10,7 @@
 #include "home.h"
 #include "state.h"
 #include "ui.h"
+#include "xalloc.h"
 
 /* The Create screen, first page: the request — name, addresses (checked
  * as they are typed; "Name <addr>" is offered a split), key type and
@@ -118,7 +119,7 @@ update_notes(const struct app *a, struct create_st *cs)
 		d->after_role = R_NORMAL;
 		snprintf(d->after, sizeof d->after, "days, until %s", date);
 	}
-	cs->ff[F_ADD].hidden = cs->n_addr >= ADDR_MAX;
+	cs->ff[F_ADD].hidden = cs->n_addr >= FORM_ADDR_LINES;
 }
 
 static void
@@ -133,7 +134,7 @@ set_msg(struct create_st *cs, enum role role, const char *s)
 static int
 add_address(const struct app *a, struct create_st *cs)
 {
-	if (cs->n_addr >= ADDR_MAX)
+	if (cs->n_addr >= FORM_ADDR_LINES)
 		return APP_HANDLED;
 	cs->ff[F_ADDR + cs->n_addr].hidden = 0;
 	form_focus(&cs->form, F_ADDR + cs->n_addr);
@@ -510,7 +511,7 @@ load_current(const struct app *a, struct create_st *cs, struct err *e)
 		/* A replacement is usually for the same person and
 		 * addresses: start from those. */
 		field_set(&cs->ff[F_NAME], id.name);
-		for (size_t i = 0; i < id.n_emails && i < ADDR_MAX; i++) {
+		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES; i++) {
 			field_set(&cs->ff[F_ADDR + i], id.emails[i]);
 			cs->ff[F_ADDR + i].hidden = 0;
 			cs->n_addr = (int)i + 1;
@@ -533,7 +534,7 @@ setup_fields(struct create_st *cs)
 	f[F_NAME] = (struct field){.kind = FIELD_TEXT,
 	                           .label = "Name",
 	                           .placeholder = "as people know you"};
-	for (int i = 0; i < ADDR_MAX; i++)
+	for (int i = 0; i < FORM_ADDR_LINES; i++)
 		f[F_ADDR + i] = (struct field){.kind = FIELD_TEXT,
 		                               .label = i ? "" : "Address",
 		                               .box_w = ADDR_BOX_W,
@@ -617,5 +618,5 @@ static const struct screen_ops create_ops = {
 int
 scr_create_open(struct app *a)
 {
-	return app_push(a, &create_ops, calloc(1, sizeof(struct create_st)));
+	return app_push(a, &create_ops, xcalloc(1, sizeof(struct create_st)));
 }

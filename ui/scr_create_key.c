@@ -11,6 +11,7 @@
 #include "state.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Create screen, second half: the passphrase (twice, masked, with its
  * strength and the reason a weak one is refused), the key generated in a
@@ -128,10 +129,7 @@ start(struct app *a, struct create_st *cs)
 		          "again under Repeat.");
 		return APP_HANDLED | APP_REDRAW;
 	}
-	if ((cs->kg = calloc(1, sizeof *cs->kg)) == NULL) {
-		pass_fail(cs, P_PASS, "out of memory");
-		return APP_HANDLED | APP_REDRAW;
-	}
+	cs->kg = xcalloc(1, sizeof *cs->kg);
 	snprintf(cs->kg->key, sizeof cs->kg->key, "%s", cs->key_name[cs->key]);
 	if ((cs->job = job_start(keygen_run, cs->kg)) == NULL) {
 		keygen_drop(cs->kg);

@@ -10,10 +10,12 @@
 #include "exchange.h"
 #include "fileio.h"
 #include "ident.h"
+#include "isotime.h"
 #include "peer.h"
 #include "smime.h"
 #include "state.h"
 #include "ui.h"
+#include "xalloc.h"
 
 /* The Exchange screen: certificates travel, keys never do.  Three
  * actions, one chosen at the top: write the introduction mail (signed,
@@ -64,7 +66,7 @@ trimmed(const struct field *f, char *buf, size_t len)
 static int
 address_of(const struct field *f, char *addr, size_t len, struct err *e)
 {
-	char s[320], name[256];
+	char s[ADDR_MAX], name[256];
 
 	trimmed(f, s, sizeof s);
 	if (addr_split(s, name, sizeof name, addr, len) &&
@@ -82,7 +84,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 {
 	const struct look *lk = &a->look;
 	struct field *f = &xs->f[i];
-	char s[320], addr[320], name[256];
+	char s[ADDR_MAX], addr[ADDR_MAX], name[256];
 	struct err e = ERR_INIT;
 
 	trimmed(f, s, sizeof s);
@@ -118,7 +120,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 static void
 default_paths(struct exchange_st *xs)
 {
-	char to[320], stem[400], path[UI_PATH_MAX];
+	char to[ADDR_MAX], stem[400], path[UI_PATH_MAX];
 	struct err e = ERR_INIT;
 
 	if (!xs->out_touched) {
@@ -202,7 +204,7 @@ static int
 write_intro(struct app *a, struct exchange_st *xs)
 {
 	struct field *pass = &xs->f[X_PASS];
-	char to[320], path[UI_PATH_MAX], now_iso[24];
+	char to[ADDR_MAX], path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
 	struct smime_sender *s = NULL;
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
@@ -264,7 +266,7 @@ static int
 write_cert(struct app *a, struct exchange_st *xs)
 {
 	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
-	char to[320] = "", path[UI_PATH_MAX], now_iso[24];
+	char to[ADDR_MAX] = "", path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	unsigned char *buf = NULL;
@@ -608,12 +610,10 @@ static const struct screen_ops exchange_ops = {
 int
 scr_exchange_open(struct app *a, const char *addr, int import)
 {
-	struct exchange_st *xs = calloc(1, sizeof *xs);
+	struct exchange_st *xs = xcalloc(1, sizeof *xs);
 
-	if (xs != NULL) {
-		snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
-		         addr != NULL ? addr : "");
-		xs->open_import = import;
-	}
+	snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
+	         addr != NULL ? addr : "");
+	xs->open_import = import;
 	return app_push(a, &exchange_ops, xs);
 }

@@ -5,13 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "app.h"
 #include "checklist.h"
+#include "fpr.h"
 #include "home.h"
 #include "peer.h"
 #include "state.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The home screen: the six steps with their state, your credential, your
  * correspondents' progress, problems and the next action — everything read
@@ -51,7 +54,7 @@ struct home_st {
 	 * (SHA-256 hex) and the answer, read when the list closes. */
 	int picking;
 	enum step_id pick_step;
-	char pick_hex[PICK_MAX][65];
+	char pick_hex[PICK_MAX][FPR_HEX_LEN];
 	int answer;
 };
 
@@ -542,7 +545,7 @@ static int
 open_exchange(struct app *a, const struct home_st *hs)
 {
 	const struct checklist *cl = &hs->cl;
-	char addr[320];
+	char addr[ADDR_MAX];
 
 	if (!cl->has_ident)
 		return app_message_help(
@@ -562,7 +565,7 @@ open_exchange(struct app *a, const struct home_st *hs)
 static int
 open_peer(struct app *a, const struct peer_progress *p)
 {
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 
 	ui_hex_of_colon(p->fpr, hex);
 	if (p->retired || p->changed)
@@ -767,5 +770,5 @@ static const struct screen_ops home_ops = {
 int
 scr_home_open(struct app *a)
 {
-	return app_push(a, &home_ops, calloc(1, sizeof(struct home_st)));
+	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_st)));
 }

@@ -280,7 +280,7 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 int
 import_key(struct app *a, struct exchange_st *xs, int ch)
 {
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 
 	switch (ch) {
 	case '\n':

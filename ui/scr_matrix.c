@@ -14,9 +14,10 @@
 #include "peer.h"
 #include "smime.h"
 #include "state.h"
-#include "ui.h"
 #include "testscr.h"
+#include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Test screen: the 2x4 table of the test with one correspondent
  * (outgoing and incoming x plain, signed, encrypted, signed and
@@ -80,14 +81,14 @@ out:
 static void
 load_name(const struct app *a, struct matrix_st *ms)
 {
-	struct peer_info *in = calloc(1, sizeof *in);
+	struct peer_info *in = xcalloc(1, sizeof *in);
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	struct rec *r;
 	struct home h = {.lockfd = -1};
 
 	ui_first_name(NULL, ms->email, ms->first, sizeof ms->first);
-	if (in != NULL && ui_open(a, &h, HOME_READ, &st, &e) == 0 &&
+	if (ui_open(a, &h, HOME_READ, &st, &e) == 0 &&
 	    (r = peer_by_hex(st, ms->hex)) != NULL &&
 	    peer_info(&h, r, time(NULL), in, &e) == 0)
 		ui_first_name(in->name, ms->email, ms->first, sizeof ms->first);
@@ -635,9 +636,8 @@ static const struct screen_ops matrix_ops = {
 int
 scr_matrix_open(struct app *a, const char *hex)
 {
-	struct matrix_st *ms = calloc(1, sizeof *ms);
+	struct matrix_st *ms = xcalloc(1, sizeof *ms);
 
-	if (ms != NULL)
-		snprintf(ms->hex, sizeof ms->hex, "%s", hex);
+	snprintf(ms->hex, sizeof ms->hex, "%s", hex);
 	return app_push(a, &matrix_ops, ms);
 }

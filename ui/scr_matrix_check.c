@@ -13,6 +13,7 @@
 #include "state.h"
 #include "testscr.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Test screen's check: messages received (or your own sent copies),
  * one file or every .eml of a folder, opened and judged as `padseal matrix
@@ -198,11 +199,9 @@ matrix_do_check(const struct app *a, struct matrix_st *ms)
 		        ms, R_ERROR,
 		        "Type the file or the folder the messages are in.");
 	}
-	files = calloc(CHECK_MAX, sizeof *files);
-	ck = calloc(CHECK_MAX, sizeof *ck);
-	if (files == NULL || ck == NULL) {
-		matrix_say(ms, R_ERROR, "out of memory");
-	} else if ((n = files_of(path, files, &e)) < 0) {
+	files = xcalloc(CHECK_MAX, sizeof *files);
+	ck = xcalloc(CHECK_MAX, sizeof *ck);
+	if ((n = files_of(path, files, &e)) < 0) {
 		form_focus(&ms->cform, C_PATH);
 		matrix_say(ms, R_ERROR, e.msg);
 	} else if (judge_files(a, ms, files, n, ck) == 0) {

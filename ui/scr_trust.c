@@ -5,13 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "form.h"
 #include "fpr.h"
+#include "isotime.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
 #include "ui.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* The Trust screen: the correspondent's certificate (who, key, validity,
  * fingerprint), what padseal thinks of it now, its checks, and one
@@ -34,13 +37,15 @@ static const char *const method_items[] = {
 };
 
 struct trust_st {
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	char method_in[16]; /* Verify matched just now, this way ("") */
 	struct peer_info *info;
-	char email[320], first[128];
+	char email[ADDR_MAX], first[128];
 	int trusted, forced, retired, changed;
-	char verified[16], verified_at[24], received[24], source[256];
-	char until[24], rejected[24], previous[96];
+	char verified[16], verified_at[ISO_TIME_LEN], received[ISO_TIME_LEN];
+	char source[256];
+	char until[ISO_TIME_LEN], rejected[ISO_TIME_LEN];
+	char previous[FPR_COLON_LEN];
 	size_t dups;
 	char refusal[600]; /* why trust_check refuses even with force */
 	size_t lint_errors;
@@ -75,9 +80,8 @@ load(const struct app *a, struct trust_st *ts, struct err *e)
 	struct home h = {.lockfd = -1};
 	int rc = -1;
 
-	if (ts->info == NULL &&
-	    (ts->info = calloc(1, sizeof *ts->info)) == NULL)
-		return err_set(e, "out of memory");
+	if (ts->info == NULL)
+		ts->info = xcalloc(1, sizeof *ts->info);
 	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
 		goto out;
 	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
@@ -429,7 +433,7 @@ static int
 trust_key(struct app *a, void *st, int ch)
 {
 	struct trust_st *ts = st;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 	int r;
 
 	if (ts->done) {
@@ -530,12 +534,10 @@ static const struct screen_ops trust_ops = {
 int
 scr_trust_open(struct app *a, const char *hex, const char *method)
 {
-	struct trust_st *ts = calloc(1, sizeof *ts);
+	struct trust_st *ts = xcalloc(1, sizeof *ts);
 
-	if (ts != NULL) {
-		snprintf(ts->hex, sizeof ts->hex, "%s", hex);
-		snprintf(ts->method_in, sizeof ts->method_in, "%s",
-		         method != NULL ? method : "");
-	}
+	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
+	snprintf(ts->method_in, sizeof ts->method_in, "%s",
+	         method != NULL ? method : "");
 	return app_push(a, &trust_ops, ts);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "compare.h"
 #include "fpr.h"
 #include "ident.h"
@@ -15,6 +16,7 @@
 #include "ui.h"
 #include "util.h"
 #include "words.h"
+#include "xalloc.h"
 
 /* The Verify screen: the two fingerprints side by side, for a phone call
  * or a meeting.  First the correspondent reads theirs and the user types
@@ -44,8 +46,8 @@ enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 static const char *const methods[] = {"phone", "in-person", "other"};
 
 struct verify_st {
-	char hex[65];
-	char email[320], name[256], first[128];
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX], name[256], first[128];
 	unsigned char mine[2][FPR_MAX], theirs[2][FPR_MAX]; /* SHA-256, SHA-1 */
 	size_t n_mine[2], n_theirs[2];
 	int alg;   /* 0 SHA-256, 1 SHA-1 */
@@ -161,12 +163,8 @@ static void
 all_right(struct verify_st *vs)
 {
 	char text[VG_MAX * VTYPE_MAX + 1] = "";
-	struct cmp_result *r = calloc(1, sizeof *r);
+	struct cmp_result *r = xcalloc(1, sizeof *r);
 
-	if (r == NULL) {
-		say(vs, R_ERROR, "out of memory");
-		return;
-	}
 	for (size_t g = 0; g < n_groups(vs); g++) {
 		strcat(text, vs->typed[g]);
 		strcat(text, " ");
@@ -468,7 +466,7 @@ static int
 verify_resume(struct app *a, void *st)
 {
 	struct verify_st *vs = st;
-	char hex[65];
+	char hex[FPR_HEX_LEN];
 
 	if (vs->phase != VP_DONE || vs->answer < 0 || vs->answer > 2)
 		return APP_REDRAW;
@@ -663,7 +661,7 @@ verify_draw(const struct app *a, const void *st)
 static int
 load(const struct app *a, struct verify_st *vs, struct err *e)
 {
-	struct peer_info *in = calloc(1, sizeof *in);
+	struct peer_info *in = xcalloc(1, sizeof *in);
 	struct state *st = NULL;
 	struct ident id = {0};
 	struct trust_status ts;
@@ -671,8 +669,6 @@ load(const struct app *a, struct verify_st *vs, struct err *e)
 	struct home h = {.lockfd = -1};
 	int rc = -1, found;
 
-	if (in == NULL)
-		return err_set(e, "out of memory");
 	if (ui_open(a, &h, HOME_READ, &st, e) != 0 ||
 	    (found = ident_current(&h, st, &id, e)) < 0)
 		goto out;
@@ -738,9 +734,8 @@ static const struct screen_ops verify_ops = {
 int
 scr_verify_open(struct app *a, const char *hex)
 {
-	struct verify_st *vs = calloc(1, sizeof *vs);
+	struct verify_st *vs = xcalloc(1, sizeof *vs);
 
-	if (vs != NULL)
-		snprintf(vs->hex, sizeof vs->hex, "%s", hex);
+	snprintf(vs->hex, sizeof vs->hex, "%s", hex);
 	return app_push(a, &verify_ops, vs);
 }

@@ -4,9 +4,11 @@
 #ifndef PADSEAL_TESTSCR_H
 #define PADSEAL_TESTSCR_H
 
+#include "addr.h"
 #include "app.h"
 #include "checklist.h"
 #include "form.h"
+#include "fpr.h"
 #include "matrix.h"
 
 enum mmode { MM_TABLE, MM_SEND, MM_CHECK };
@@ -14,8 +16,8 @@ enum { S_DIR, S_PASS, S_GO, S_COUNT };
 enum { C_PATH, C_PASS, C_GO, C_COUNT };
 
 struct matrix_st {
-	char hex[65];
-	char email[320], first[128];
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX], first[128];
 	int trusted;
 	enum cell_state cell[DIR_COUNT][KIND_COUNT];
 	char why[DIR_COUNT][KIND_COUNT][MATRIX_WHY_MAX];

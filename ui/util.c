@@ -9,6 +9,7 @@
 
 #include "ident.h"
 #include "util.h"
+#include "xalloc.h"
 
 /* ---- Paths ---- */
 
@@ -138,8 +139,7 @@ matching(const char *dir, const char *prefix, struct names *nm)
 		    (de->d_name[0] == '.' && prefix[0] != '.') ||
 		    strncmp(de->d_name, prefix, pl) != 0)
 			continue;
-		if ((nm->e[nm->n].name = strdup(de->d_name)) == NULL)
-			break;
+		nm->e[nm->n].name = xstrdup(de->d_name);
 		nm->e[nm->n].dir = snprintf(path, sizeof path, "%s/%s", dir,
 		                            de->d_name) < (int)sizeof path &&
 		                   stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -314,11 +314,11 @@ ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x,
 /* ---- Text ---- */
 
 void
-ui_hex_of_colon(const char *colon, char hex[65])
+ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN])
 {
 	size_t n = 0;
 
-	for (; *colon != '\0' && n < 64; colon++)
+	for (; *colon != '\0' && n < FPR_HEX_LEN - 1; colon++)
 		if (*colon != ':')
 			hex[n++] = *colon;
 	hex[n] = '\0';

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "form.h"
+#include "fpr.h"
 #include "home.h"
 #include "lint.h"
 #include "state.h"
@@ -49,8 +50,8 @@ void ui_close(struct home *h, struct state *st);
 int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y,
                  int x, int w, int end, const char *more);
 
-/* "AB:CD:..." without the colons into hex[65]. */
-void ui_hex_of_colon(const char *colon, char hex[65]);
+/* "AB:CD:..." without the colons into hex[FPR_HEX_LEN]. */
+void ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN]);
 
 /* The first name of a person for sentences ("Sam" of "Sam Example"), or
  * the address when there is no name. */

@@ -15,7 +15,10 @@
 
 #include "cli_int.h"
 #include "fileio.h"
+#include "op.h"
 #include "pass.h"
+#include "peer.h"
+#include "session.h"
 #include "xalloc.h"
 
 struct verb {
@@ -40,7 +43,7 @@ static const struct verb verbs[] = {
 	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
 	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
 	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
-	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, 4096,
+	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, INT_MAX,
 	 "matrix [--to PEER] [--json] | matrix send --to PEER --out DIR [--force] | matrix check FILE... | matrix confirm --to PEER --cell out:KIND"},
 	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
 	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1, "trust PEER --verified phone|in-person|other [--force]"},
@@ -106,12 +109,12 @@ opt_name(unsigned bit)
 }
 
 int
-cli_fail(const struct cli *c, const struct err *e, int status)
+cli_fail(const struct cli *c, const struct err *e)
 {
 	fprintf(stderr, "padseal: %s\n", e->set ? e->msg : "failed");
 	if (c != NULL && c->verbose && e->detail[0])
 		fprintf(stderr, "padseal: detail: %s\n", e->detail);
-	return status;
+	return e->code == ERR_USAGE ? EXIT_USAGE : EXIT_NO;
 }
 
 int
@@ -207,103 +210,126 @@ read_hidden(const char *prompt, char **out)
 	return 0;
 }
 
-int
-cli_new_pass(const struct cli *c, const char *what, char **out)
+/* What a prompt calls the thing a passphrase is for. */
+static const char *
+prompt_for(enum pass_kind kind, const char *what, char *buf, size_t len)
 {
-	struct err e = ERR_INIT;
+	switch (kind) {
+	case PASS_KEY:
+		snprintf(buf, len, "Passphrase of %s: ", what);
+		break;
+	case PASS_FILE:
+		snprintf(buf, len, "Passphrase of the file %s: ", what);
+		break;
+	case PASS_NEW_KEY:
+		snprintf(buf, len, "New passphrase for %s: ", what);
+		break;
+	case PASS_NEW_BACKUP:
+		snprintf(buf, len, "New passphrase for the backup %s (the one its import will ask for): ", what);
+		break;
+	}
+	return buf;
+}
+
+/* A new passphrase asked twice on the terminal, three tries. */
+static int
+ask_new(const struct cli *c, enum pass_kind kind, const char *what, char **out,
+        struct err *e)
+{
+	char prompt[600];
+
+	(void)c;
+	for (int tries = 0;; tries++) {
+		struct err why = ERR_INIT;
+		char *again = NULL;
+
+		if (read_hidden(prompt_for(kind, what, prompt, sizeof prompt), out) != 0)
+			return err_set(e, "could not read the passphrase from the terminal");
+		if (pass_check_new(*out, NULL, &why) == 0) {
+			if (read_hidden("Repeat the passphrase: ", &again) == 0 && strcmp(again, *out) == 0) {
+				pass_free(again);
+				return 0;
+			}
+			pass_free(again);
+			err_set(&why, "the two passphrases differ");
+		}
+		pass_free(*out);
+		*out = NULL;
+		if (tries == 2) {
+			err_copy(e, &why);
+			return err_code(e, ERR_WEAK_PASS);
+		}
+		fprintf(stderr, "padseal: %s; try again\n", why.msg);
+	}
+}
+
+/* The command line's pass_ask: the files given, else the terminal. */
+static int
+cli_ask(void *arg, enum pass_kind kind, const char *what, char **out,
+        struct err *e)
+{
+	const struct cli *c = arg;
+	int fresh = kind == PASS_NEW_KEY || kind == PASS_NEW_BACKUP;
+	const char *file = fresh ? c->new_pass_file : c->pass_file;
+	char prompt[600];
 	int non_ascii = 0;
 
 	*out = NULL;
-	if (c->new_pass_file != NULL) {
-		if (pass_read_file(c->new_pass_file, out, &e) != 0)
-			return cli_fail(c, &e, EXIT_NO);
-		if (pass_check_new(*out, &non_ascii, &e) != 0) {
-			pass_free(*out);
-			*out = NULL;
-			return cli_fail(c, &e, EXIT_NO);
-		}
-	} else if (isatty(STDIN_FILENO)) {
-		for (int tries = 0;; tries++) {
-			char prompt[160], *again = NULL;
-
-			snprintf(prompt, sizeof prompt, "New passphrase for %s: ", what);
-			if (read_hidden(prompt, out) != 0)
-				return err_set(&e, "could not read the passphrase from the terminal"), cli_fail(c, &e, EXIT_NO);
-			err_clear(&e);
-			if (pass_check_new(*out, &non_ascii, &e) == 0) {
-				snprintf(prompt, sizeof prompt, "Repeat the passphrase: ");
-				if (read_hidden(prompt, &again) == 0 && strcmp(again, *out) == 0) {
-					pass_free(again);
-					break;
-				}
-				pass_free(again);
-				err_set(&e, "the two passphrases differ");
-			}
-			pass_free(*out);
-			*out = NULL;
-			if (tries == 2)
-				return cli_fail(c, &e, EXIT_NO);
-			fprintf(stderr, "padseal: %s; try again\n", e.msg);
-		}
-	} else {
-		return cli_usage("no terminal to ask for a new passphrase for %s: use --new-passphrase-file FILE", what);
+	if (file != NULL) {
+		if (pass_read_file(file, out, e) != 0)
+			return -1;
+	} else if (!isatty(STDIN_FILENO)) {
+		err_set(e, "no terminal to ask for the passphrase of %s: use %s FILE", what,
+		        fresh ? "--new-passphrase-file" : "--passphrase-file");
+		return err_code(e, ERR_USAGE);
+	} else if (fresh) {
+		if (ask_new(c, kind, what, out, e) != 0)
+			return -1;
+	} else if (read_hidden(prompt_for(kind, what, prompt, sizeof prompt), out) != 0) {
+		return err_set(e, "could not read the passphrase from the terminal");
 	}
-	if (non_ascii)
+	if (fresh && pass_check_new(*out, &non_ascii, NULL) == 0 && non_ascii)
 		cli_warn("the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
 	return 0;
 }
 
 int
-cli_unlock_pass(const struct cli *c, const char *what, char **out)
+cli_state(struct cli *c, const struct state **st)
 {
 	struct err e = ERR_INIT;
-	char prompt[160];
 
-	*out = NULL;
-	if (c->pass_file != NULL)
-		return pass_read_file(c->pass_file, out, &e) == 0 ? 0 : cli_fail(c, &e, EXIT_NO);
-	if (!isatty(STDIN_FILENO))
-		return cli_usage("no terminal to ask for the passphrase of %s: use --passphrase-file FILE", what);
-	snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
-	if (read_hidden(prompt, out) != 0) {
-		err_set(&e, "could not read the passphrase from the terminal");
-		return cli_fail(c, &e, EXIT_NO);
-	}
-	return 0;
+	return session_state(c->s, st, &e) == 0 ? 0 : cli_fail(c, &e);
 }
 
 int
-cli_home(const struct cli *c, struct home *h, enum home_mode mode)
+cli_peer(struct cli *c, const struct state *st, const char *spec,
+         const struct st_peer **out)
 {
 	struct err e = ERR_INIT;
 
-	memset(h, 0, sizeof *h);
-	if (home_open(h, c->home_dir, mode, &e) != 0) {
-		home_close(h);
-		return cli_fail(c, &e, EXIT_NO);
-	}
+	*out = peer_resolve(st, spec, &e);
+	return *out != NULL ? 0 : cli_fail(c, &e);
+}
+
+static int
+stdout_write(void *arg, const void *buf, size_t len, struct err *e)
+{
+	(void)arg;
+	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+		return err_sys(e, "cannot write to standard output");
 	return 0;
 }
 
-int
-cli_output(const struct cli *c, const void *data, size_t len)
+void
+cli_sink(const struct cli *c, struct sink *s, struct sink_file *f)
 {
-	struct err e = ERR_INIT;
-
-	if (c->out == NULL || strcmp(c->out, "-") == 0) {
-		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-			err_sys(&e, "cannot write to standard output");
-			return cli_fail(c, &e, EXIT_NO);
-		}
-		return 0;
+	if (c->out != NULL && strcmp(c->out, "-") != 0) {
+		sink_file(s, f, c->out, (c->given & O_FORCE) != 0);
+		return;
 	}
-	if (file_write_atomic(c->out, data, len,
-			      (c->given & O_FORCE) ? 0 : FILE_NOCLOBBER, &e) != 0) {
-		if (!(c->given & O_FORCE) && path_exists(c->out))
-			err_clear(&e), err_set(&e, "%s already exists; padseal does not overwrite it (add --force to replace it)", c->out);
-		return cli_fail(c, &e, EXIT_NO);
-	}
-	return 0;
+	memset(s, 0, sizeof *s);
+	s->write = stdout_write;
+	s->label = "standard output";
 }
 
 static void
@@ -399,7 +425,8 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 	if ((rc = parse(&c, argc, argv, &home_opt)) != 0)
 		goto out;
 	if (home_resolve(home_opt, &c.home_dir, &e) != 0) {
-		rc = cli_fail(&c, &e, EXIT_USAGE);
+		err_code(&e, ERR_USAGE);
+		rc = cli_fail(&c, &e);
 		goto out;
 	}
 	if (c.nargs == 0) {
@@ -433,8 +460,12 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 		rc = cli_usage("usage: padseal %s", v->usage);
 		goto out;
 	}
+	c.s = session_new(c.home_dir);
+	c.ask.fn = cli_ask;
+	c.ask.arg = &c;
 	rc = v->run(&c);
 out:
+	session_close(c.s);
 	free(c.emails);
 	free(c.home_dir);
 	return rc;

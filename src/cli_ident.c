@@ -21,6 +21,7 @@
 #include "isotime.h"
 #include "json.h"
 #include "lint.h"
+#include "op.h"
 #include "pass.h"
 #include "peer.h"
 #include "state.h"
@@ -141,67 +142,42 @@ json_ident(FILE *f, const struct ident *id)
 int
 cmd_create(struct cli *c)
 {
-	struct ident_new req = {
-		.name = c->name, .emails = c->emails, .n_emails = c->n_emails,
-		.key = c->key, .days = c->days, .replace = (c->given & O_REPLACE) != 0,
+	struct op_create req = {
+		.req = {.name = c->name, .emails = c->emails, .n_emails = c->n_emails,
+		        .key = c->key, .days = c->days,
+		        .replace = (c->given & O_REPLACE) != 0},
+		.now = time(NULL),
 	};
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h;
 	struct ident id = {0};
-	char *pass = NULL;
-	int rc;
 
 	if (c->name == NULL || c->n_emails == 0)
 		return cli_usage("create needs --name NAME and --email ADDR");
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	/* Check everything before asking for a passphrase. */
-	if (state_load(&h, &st, &e) != 0 || ident_check_new(&h, st, &req, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	if ((rc = cli_new_pass(c, "the new key", &pass)) != 0)
-		goto out;
-	/* Lock for writing, then read the state again: another process may
-	 * have changed it while we asked. */
-	state_free(st);
-	st = NULL;
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    ident_create(&h, st, &req, NULL, pass, &id, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
+	if (op_create(c->s, &req, &c->ask, &id, &e) != 0)
+		return cli_fail(c, &e);
 	printf("Created a credential for %s <%s>\n\n", id.name, id.emails[0]);
 	print_ident(&id);
 	print_grouped("\nFingerprint to read aloud (SHA-256):", id.grouped);
 	printf("\nLint:\n");
 	print_lint(&id.lint);
 	printf("\nNext: back up your credential: padseal backup --out FILE\n");
-out:
 	ident_clear(&id);
-	pass_free(pass);
-	state_free(st);
-	home_close(&h);
-	return rc;
+	return EXIT_OK;
 }
 
 int
 cmd_show(struct cli *c)
 {
+	const struct state *st;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
 	struct ident *list = NULL;
 	size_t n = 0;
-	struct home h;
 	int rc;
 
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
+	if ((rc = cli_state(c, &st)) != 0)
 		return rc;
-	if (state_load(&h, &st, &e) != 0 || ident_list(&h, st, &list, &n, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
+	if (ident_list(session_home(c->s), st, time(NULL), &list, &n, &e) != 0)
+		return cli_fail(c, &e);
 	if (c->given & O_JSON) {
 		int first = 1;
 		size_t i = 0;
@@ -236,109 +212,69 @@ cmd_show(struct cli *c)
 		if (!list[0].current)
 			printf("\nThere is no current credential; every one above is archived.\n");
 	}
-out:
 	ident_list_free(list, n);
-	state_free(st);
-	home_close(&h);
-	return rc;
+	return EXIT_OK;
 }
 
 int
 cmd_cert(struct cli *c)
 {
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct home h;
-	int der = (c->given & O_DER) != 0, rc;
+	struct sink out;
+	struct sink_file f;
+	int der = (c->given & O_DER) != 0;
 
 	if (der && c->out == NULL && isatty(STDOUT_FILENO))
 		return cli_usage("DER is binary and would garble the terminal: add --out FILE");
-	if (c->to != NULL && addr_check(c->to, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	if (state_load(&h, &st, &e) != 0 ||
-	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	if ((rc = cli_output(c, buf, len)) != 0)
-		goto out;
-	if (c->to != NULL) {
-		/* Handed over in person: step 3 counts it as sent to them. */
-		char now[ISO_TIME_LEN];
-
-		state_free(st);
-		st = NULL;
-		iso_now(now);
-		if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0) {
-			rc = cli_fail(c, &e, EXIT_NO);
-			goto out;
-		}
-		peer_note_sent(st, c->to, now);
-		if (state_save(&h, st, &e) != 0) {
-			rc = cli_fail(c, &e, EXIT_NO);
-			goto out;
-		}
-	}
-	if (c->out != NULL)
+	cli_sink(c, &out, &f);
+	if (op_cert(c->s, der, c->to, &out, time(NULL), &e) != 0)
+		return cli_fail(c, &e);
+	if (c->out != NULL && strcmp(c->out, "-") != 0)
 		fprintf(stderr, "Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
 			c->out, c->to ? c->to : "your correspondent");
-out:
-	free(buf);
-	state_free(st);
-	home_close(&h);
-	return rc;
+	return EXIT_OK;
 }
 
 /* The certificate of the current identity (no operand), of an existing
  * FILE, or of a correspondent (PEER: an address or a fingerprint prefix).
  * Returns 0 or the exit status after printing the error. */
 static int
-target_cert(const struct cli *c, X509 **out, char *what, size_t whatlen)
+target_cert(struct cli *c, X509 **out, char *what, size_t whatlen)
 {
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
+	struct state *st;
 	unsigned char *buf = NULL;
 	const char *arg = c->nargs ? c->args[0] : NULL;
 	size_t len = 0;
-	struct home h = {0};
-	int rc = 0, home_used = 0;
+	int rc = 0;
 
 	*out = NULL;
 	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
 		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
-			rc = cli_fail(c, &e, EXIT_NO);
+			rc = cli_fail(c, &e);
 		snprintf(what, whatlen, "%s", arg);
 		goto parse;
 	}
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	home_used = 1;
-	if (state_load(&h, &st, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-	} else if (arg == NULL) {
-		if (ident_cert_export(&h, st, 1, &buf, &len, &e) != 0)
-			rc = cli_fail(c, &e, EXIT_NO);
+	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+		return cli_fail(c, &e);
+	if (arg == NULL) {
+		if (ident_cert_export(session_home(c->s), st, 1, &buf, &len, &e) != 0)
+			rc = cli_fail(c, &e);
 		snprintf(what, whatlen, "your certificate");
 	} else {
-		struct rec *r = NULL;
+		const struct st_peer *p;
 
-		if ((rc = cli_peer(c, st, arg, &r)) == 0) {
-			snprintf(what, whatlen, "the certificate of %s", rec_get(r, "email"));
-			if (peer_cert(&h, r, out, &e) != 0)
-				rc = cli_fail(c, &e, EXIT_NO);
+		if ((rc = cli_peer(c, st, arg, &p)) == 0) {
+			snprintf(what, whatlen, "the certificate of %s", p->addr[0]);
+			if (peer_cert(session_home(c->s), p, out, &e) != 0)
+				rc = cli_fail(c, &e);
 		}
 	}
+	session_end(c->s, 1);
 parse:
 	if (rc == 0 && *out == NULL && cert_parse(buf, len, what, out, &e) != 0)
-		rc = cli_fail(c, &e, EXIT_NO);
+		rc = cli_fail(c, &e);
 	free(buf);
-	state_free(st);
-	if (home_used)
-		home_close(&h);
 	return rc;
 }
 
@@ -444,9 +380,97 @@ json_steps(FILE *f, const int *step, int from, int to)
 	fputc('}', f);
 }
 
+/* The name a sentence uses for correspondent `i` of the next step: its
+ * address, or its fingerprint (16 hex digits) when its address has other
+ * certificates and this one is not the trusted one. */
+static void
+next_who(const struct checklist *cl, char *buf, size_t len)
+{
+	const struct st_peer *p = cl->peers[cl->next.peer].p;
+
+	if (cl->next.by_fingerprint)
+		snprintf(buf, len, "%.16s", p->hex);
+	else
+		snprintf(buf, len, "%s", p->addr[0]);
+}
+
+void
+cli_next_sentence(const struct checklist *cl, char *buf, size_t len)
+{
+	const char *email = cl->next.peer != NO_PEER ? cl->peers[cl->next.peer].p->addr[0] : NULL;
+	char who[ADDR_MAX] = "";
+
+	if (email != NULL)
+		next_who(cl, who, sizeof who);
+	if (cl->next.changed) {
+		snprintf(buf, len, "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"", email, who);
+		return;
+	}
+	switch (cl->next.step) {
+	case STEP_CREATE:
+		snprintf(buf, len, "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
+		break;
+	case STEP_BACKUP:
+		snprintf(buf, len, "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
+		break;
+	case STEP_EXCHANGE:
+		if (email == NULL)
+			snprintf(buf, len, "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
+		else
+			snprintf(buf, len, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", email, email);
+		break;
+	case STEP_VERIFY:
+		snprintf(buf, len, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", email, who);
+		break;
+	case STEP_TRUST:
+		snprintf(buf, len, "Trust %s's verified certificate: padseal trust %s --verified phone", email, who);
+		break;
+	case STEP_TEST:
+		snprintf(buf, len, "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back", email, email);
+		break;
+	default:
+		snprintf(buf, len, "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
+	}
+}
+
+void
+cli_problem_sentence(const struct checklist *cl, const struct problem *p,
+                     char *buf, size_t len)
+{
+	const struct peer_progress *pp = p->peer != NO_PEER ? &cl->peers[p->peer] : NULL;
+	char colon[FPR_COLON_LEN], was[FPR_COLON_LEN];
+
+	switch (p->kind) {
+	case PROB_LINT_ERRORS:
+		snprintf(buf, len, "Your certificate has %zu lint error%s: see padseal lint", p->count, p->count == 1 ? "" : "s");
+		break;
+	case PROB_EXPIRED:
+		snprintf(buf, len, "Your certificate expired on %s: create a new one with padseal create --replace", p->date);
+		break;
+	case PROB_EXPIRES_SOON:
+		snprintf(buf, len, "Your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents", p->date);
+		break;
+	case PROB_BACKUP_STALE:
+		snprintf(buf, len, "Your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup", p->date);
+		break;
+	case PROB_NEVER_BACKED_UP:
+		snprintf(buf, len, "Your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
+		break;
+	case PROB_PEER_CHANGED:
+		peer_colon(pp->p, colon);
+		peer_colon(pp->changed, was);
+		snprintf(buf, len, "The certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s", pp->p->addr[0], was, colon);
+		break;
+	case PROB_PEER_DUPLICATE:
+		snprintf(buf, len, "The address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT", pp->p->addr[0]);
+		break;
+	}
+}
+
 static void
 json_status(const struct checklist *cl)
 {
+	char next[512], colon[FPR_COLON_LEN];
 	int first = 1;
 
 	printf("{");
@@ -470,18 +494,21 @@ json_status(const struct checklist *cl)
 	json_key(stdout, &first, "peers");
 	printf("[");
 	for (size_t i = 0; i < cl->n_peers; i++) {
-		const struct peer_progress *p = &cl->peers[i];
+		const struct peer_progress *pp = &cl->peers[i];
+		const struct st_peer *p = pp->p;
 		int f2 = 1;
 
 		printf(i ? ",{" : "{");
-		json_field(stdout, &f2, "email", p->email);
-		json_field(stdout, &f2, "fingerprint_sha256", p->fpr);
+		json_field(stdout, &f2, "email", p->addr[0]);
+		peer_colon(p, colon);
+		json_field(stdout, &f2, "fingerprint_sha256", colon);
 		json_key(stdout, &f2, "steps");
-		json_steps(stdout, p->step, STEP_EXCHANGE, STEP_COUNT);
-		json_field(stdout, &f2, "verified", p->verified);
-		json_field_bool(stdout, &f2, "trusted", p->trusted);
-		json_field_bool(stdout, &f2, "duplicate", p->duplicate);
-		json_field_bool(stdout, &f2, "changed", p->changed);
+		json_steps(stdout, pp->step, STEP_EXCHANGE, STEP_COUNT);
+		json_field(stdout, &f2, "verified", verify_method_name(p->verified));
+		json_field_bool(stdout, &f2, "trusted", pp->trusted);
+		json_field_bool(stdout, &f2, "duplicate", pp->duplicate);
+		json_field_bool(stdout, &f2, "changed", pp->changed != NULL);
+		json_field_bool(stdout, &f2, "retired", pp->retired);
 		json_key(stdout, &f2, "matrix");
 		printf("{");
 		for (int d = 0; d < DIR_COUNT; d++) {
@@ -490,20 +517,23 @@ json_status(const struct checklist *cl)
 			printf(d ? ",\"in\":{" : "\"out\":{");
 			for (int k = 0; k < KIND_COUNT; k++) {
 				json_key(stdout, &f3, cell_kind_name((enum cell_kind)k));
-				json_str(stdout, cell_state_name(p->cell[d][k]));
+				json_str(stdout, cell_state_name(p->cell[d][k].state));
 			}
 			printf("}");
 		}
 		printf("}}");
 	}
 	printf("]");
-	json_field(stdout, &first, "next", cl->next);
+	cli_next_sentence(cl, next, sizeof next);
+	json_field(stdout, &first, "next", next);
 	printf("}\n");
 }
 
 static void
 text_status(const struct checklist *cl)
 {
+	char line[512];
+
 	if (cl->has_ident)
 		printf("Credential: %s <%s>, valid until %s, %s\n", cl->ident.name,
 		       cl->ident.n_emails ? cl->ident.emails[0] : "?", cl->ident.not_after,
@@ -512,22 +542,28 @@ text_status(const struct checklist *cl)
 		printf("Credential: none yet\n");
 	printf("\n");
 	for (int s = 0; s < STEP_COUNT; s++)
-		printf("  %-5s %d. %s\n", cl->step[s] ? "done" : s == (int)cl->next_step ? "next" : "todo",
+		printf("  %-5s %d. %s\n", cl->step[s] ? "done" : s == (int)cl->next.step ? "next" : "todo",
 		       s + 1, step_title((enum step_id)s));
 	for (size_t i = 0; i < cl->n_peers; i++) {
 		const struct peer_progress *p = &cl->peers[i];
 
-		printf("\n  %s  exchange %s, verify %s, trust %s, test %s%s%s\n", p->email,
+		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s\n", p->p->addr[0],
 		       p->step[STEP_EXCHANGE] ? "done" : "todo", p->step[STEP_VERIFY] ? "done" : "todo",
-		       p->step[STEP_TRUST] ? "done" : "todo", p->step[STEP_TEST] ? "done" : "todo",
-		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "");
+		       p->step[STEP_TRUST] ? "done" : "todo", p->passed,
+		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
+		       p->retired ? "  [set aside]" : "");
 	}
 	if (cl->n_problems) {
 		printf("\nProblems:\n");
-		for (size_t i = 0; i < cl->n_problems; i++)
-			printf("  - %s\n", cl->problems[i]);
+		for (size_t i = 0; i < cl->n_problems; i++) {
+			cli_problem_sentence(cl, &cl->problems[i], line, sizeof line);
+			printf("  - %s\n", line);
+		}
+		if (cl->n_problems_all > cl->n_problems)
+			printf("  ... and %zu more (padseal peers lists them)\n", cl->n_problems_all - cl->n_problems);
 	}
-	printf("\nNext: %s\n", cl->next);
+	cli_next_sentence(cl, line, sizeof line);
+	printf("\nNext: %s\n", line);
 }
 
 int
@@ -535,20 +571,19 @@ cmd_status(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
-	struct home h;
-	int rc;
+	struct state *st;
 
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	if (checklist_load(&h, &cl, &e) != 0) {
-		home_close(&h);
-		return cli_fail(c, &e, EXIT_NO);
+	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+		return cli_fail(c, &e);
+	if (checklist_build(session_home(c->s), st, time(NULL), &cl, &e) != 0) {
+		session_end(c->s, 1);
+		return cli_fail(c, &e);
 	}
 	if (c->given & O_JSON)
 		json_status(&cl);
 	else
 		text_status(&cl);
 	checklist_free(&cl);
-	home_close(&h);
+	session_end(c->s, 1);
 	return EXIT_OK;
 }

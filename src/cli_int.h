@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "err.h"
 #include "home.h"
+#include "session.h"
 
 /* Option bits, for the table of which verb takes which option. */
 enum {
@@ -21,6 +22,8 @@ enum {
 
 struct cli {
 	char *home_dir;         /* resolved */
+	struct session *s;      /* the home, for the verb */
+	struct pass_ask ask;    /* passphrases: the files given, or the terminal */
 	const char *pass_file, *new_pass_file;
 	int verbose;
 	unsigned given;         /* O_* bits seen on the line */
@@ -32,26 +35,30 @@ struct cli {
 	int nargs;
 };
 
-/* Print "padseal: <message>" (and the detail with --verbose); returns
- * `status` so verbs can `return cli_fail(c, &e, EXIT_NO)`. */
-int cli_fail(const struct cli *c, const struct err *e, int status);
+/* Print "padseal: <message>" (and the detail with --verbose); returns the
+ * exit status the error calls for: 2 for ERR_USAGE, else 1. */
+int cli_fail(const struct cli *c, const struct err *e);
 /* A usage error: one line, exit status 2. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "padseal: warning: ..." on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A new passphrase (--new-passphrase-file, or asked twice on a terminal),
- * checked against the policy.  Returns 0 and *out (pass_free()), or an exit
- * status (1 refused, 2 no way to ask). */
-int cli_new_pass(const struct cli *c, const char *what, char **out);
-/* The passphrase that unlocks something (--passphrase-file, or asked once). */
-int cli_unlock_pass(const struct cli *c, const char *what, char **out);
+/* The home's state for a read-only verb: 0, or the exit status after the
+ * error was printed. */
+struct state;
+int cli_state(struct cli *c, const struct state **st);
 
-/* Open the home; returns 0 or an exit status after printing the error. */
-int cli_home(const struct cli *c, struct home *h, enum home_mode mode);
+/* The correspondent a PEER names (peer_resolve): 0, or the exit status
+ * after printing why (1 nothing matches, 2 ambiguous). */
+struct st_peer;
+int cli_peer(struct cli *c, const struct state *st, const char *spec,
+             const struct st_peer **out);
 
-/* Write `data` to c->out (refusing to overwrite unless --force) or stdout. */
-int cli_output(const struct cli *c, const void *data, size_t len);
+/* Where output goes: --out FILE (never over an existing file unless
+ * --force) or standard output.  `f` keeps the file sink's state. */
+struct sink;
+struct sink_file;
+void cli_sink(const struct cli *c, struct sink *s, struct sink_file *f);
 
 /* How the verbs print an identity and lint findings (cli_ident.c). */
 struct ident;
@@ -60,12 +67,13 @@ void print_ident(const struct ident *id);
 void print_lint(const struct lint_report *r);
 void json_lint(FILE *f, const struct lint_report *r);
 
-/* Resolve a PEER argument in `st` (cli_trust.c): 0, or the exit status
- * after printing why (1 nothing matches, 2 ambiguous). */
-struct state;
-struct rec;
-int cli_peer(const struct cli *c, const struct state *st, const char *spec,
-	     struct rec **out);
+/* The next step and a problem of the checklist, in the command line's
+ * words (with the commands to run); cli_ident.c. */
+struct checklist;
+struct problem;
+void cli_next_sentence(const struct checklist *cl, char *buf, size_t len);
+void cli_problem_sentence(const struct checklist *cl, const struct problem *p,
+                          char *buf, size_t len);
 
 /* The verbs. */
 int cmd_create(struct cli *c);

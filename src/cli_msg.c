@@ -18,31 +18,13 @@
 #include "json.h"
 #include "lint.h"
 #include "msg.h"
+#include "op.h"
 #include "pass.h"
 #include "peer.h"
 #include "state.h"
 #include "xalloc.h"
 
 #define MAX_PROBLEMS (MSG_MAX_LAYERS * 5 + 2)
-
-/* The passphrase, asked only when an envelope for the user is met. */
-struct asker {
-	const struct cli *c;
-	char *pass;
-	int status; /* exit status when it could not be had */
-};
-
-static const char *
-ask(void *arg)
-{
-	struct asker *a = arg;
-	int rc;
-
-	if (a->pass == NULL && a->status == 0 &&
-	    (rc = cli_unlock_pass(a->c, "your key", &a->pass)) != 0)
-		a->status = rc;
-	return a->pass;
-}
 
 /* Print `s` with terminal control characters (escape sequences a hostile
  * message could carry) made harmless. */
@@ -226,51 +208,17 @@ json_report(FILE *f, const char *file, const struct msg_report *r,
 	fputs("}\n", f);
 }
 
-/* Open FILE with the home read-only; *status is the exit status when the
- * message could not be opened at all (the error is printed). */
-static int
-open_message(struct cli *c, const struct home *h, const struct state *st,
-	     const unsigned char *buf, size_t len, struct asker *a,
-	     struct msg_report *r)
-{
-	struct msg_ctx ctx = {h, st, NULL, ask, a};
-	struct err e = ERR_INIT;
-
-	a->c = c;
-	if (msg_open(&ctx, buf, len, r, &e) != 0) {
-		if (a->status)
-			return a->status;
-		return cli_fail(c, &e, EXIT_NO);
-	}
-	if (a->status) /* no passphrase to be had: reported already */
-		msg_report_free(r);
-	return a->status;
-}
-
 int
 cmd_read(struct cli *c)
 {
 	struct err e = ERR_INIT;
-	struct home h;
-	struct state *st = NULL;
-	struct asker a = {0};
-	struct msg_report r = {0};
-	unsigned char *buf = NULL;
-	size_t len = 0, np;
-	char (*probs)[512] = NULL;
-	int rc, opened = 0;
+	struct msg_report r;
+	char (*probs)[512];
+	size_t np;
+	int rc;
 
-	if (file_read(c->args[0], FILE_MAX_MSG, &buf, &len, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		goto out_buf;
-	if (state_load(&h, &st, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	if ((rc = open_message(c, &h, st, buf, len, &a, &r)) != 0)
-		goto out;
-	opened = 1;
+	if (op_read(c->s, c->args[0], time(NULL), &c->ask, &r, &e) != 0)
+		return cli_fail(c, &e);
 	probs = xcalloc(MAX_PROBLEMS, sizeof *probs);
 	np = problems(&r, c->args[0], probs);
 	if (c->given & O_JSON)
@@ -278,15 +226,8 @@ cmd_read(struct cli *c)
 	else
 		print_report(&r, probs, np);
 	rc = r.ok ? EXIT_OK : EXIT_NO;
-out:
-	if (opened)
-		msg_report_free(&r);
+	msg_report_free(&r);
 	free(probs);
-	pass_free(a.pass);
-	state_free(st);
-	home_close(&h);
-out_buf:
-	file_free_secret(buf, len);
 	return rc;
 }
 
@@ -348,26 +289,27 @@ print_imported(const struct import_view *v, int json, int first)
 	       "      then: padseal trust %s --verified phone\n", v->holders > 1 ? in->hex : main_addr, v->holders > 1 ? in->hex : main_addr);
 }
 
-/* Store the certificates; the home is locked and re-read first. */
-static int
-store_all(struct cli *c, struct home *h, struct import_set *set)
+int
+cmd_import(struct cli *c)
 {
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
+	struct import_set *set = NULL;
 	struct import_view *v = xcalloc(1, sizeof *v);
+	const struct state *st;
 	const char *base = strrchr(c->args[0], '/');
+	time_t now = time(NULL);
 	int rc = EXIT_NO;
 
-	if (home_upgrade(h, &e) != 0 || state_load(h, &st, &e) != 0 ||
-	    import_store(h, st, set, base ? base + 1 : c->args[0], &e) != 0 ||
-	    (import_added(set) > 0 && state_save(h, st, &e) != 0)) {
-		rc = cli_fail(c, &e, EXIT_NO);
+	if (op_import_read(c->s, c->args[0], now, &c->ask, &set, &e) != 0 ||
+	    op_import_store(c->s, set, base ? base + 1 : c->args[0], now, &e) != 0 ||
+	    session_state(c->s, &st, &e) != 0) {
+		rc = cli_fail(c, &e);
 		goto out;
 	}
 	if (c->given & O_JSON)
 		fputs("{\"imported\":[", stdout);
 	for (size_t i = 0; i < import_count(set); i++) {
-		import_view(set, i, st, time(NULL), v);
+		import_view(set, i, st, now, v);
 		print_imported(v, (c->given & O_JSON) != 0, i == 0);
 	}
 	if (c->given & O_JSON)
@@ -375,45 +317,6 @@ store_all(struct cli *c, struct home *h, struct import_set *set)
 	rc = EXIT_OK;
 out:
 	free(v);
-	state_free(st);
-	return rc;
-}
-
-int
-cmd_import(struct cli *c)
-{
-	struct err e = ERR_INIT;
-	struct home h;
-	struct state *st = NULL;
-	struct import_set *set = NULL;
-	struct asker a = {.c = c};
-	struct msg_ctx ctx = {NULL, NULL, NULL, ask, &a};
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (file_read(c->args[0], FILE_MAX_MSG, &buf, &len, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		goto out_buf;
-	if (state_load(&h, &st, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	ctx.h = &h;
-	ctx.st = st;
-	if (import_read(&ctx, buf, len, c->args[0], &set, &e) != 0) {
-		/* No passphrase to be had: reported already. */
-		rc = a.status ? a.status : cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	rc = store_all(c, &h, set);
-out:
 	import_free(set);
-	pass_free(a.pass);
-	state_free(st);
-	home_close(&h);
-out_buf:
-	file_free_secret(buf, len);
 	return rc;
 }

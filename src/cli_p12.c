@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli_int.h"
 #include "fileio.h"
 #include "ident.h"
+#include "op.h"
 #include "p12.h"
 #include "pass.h"
 #include "state.h"
@@ -29,55 +31,21 @@ print_backup(const struct p12_backup_done *d, enum p12_compat compat)
 int
 cmd_backup(struct cli *c)
 {
-	struct p12_backup_req req = {.path = c->out, .force = (c->given & O_FORCE) != 0};
+	struct op_backup req = {.path = c->out, .force = (c->given & O_FORCE) != 0,
+	                        .compat = P12_COMPAT_DEFAULT, .now = time(NULL)};
 	struct p12_backup_done done;
-	struct p12_backup *b = NULL;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	char *unlock = NULL, *pass = NULL;
-	const char *warn;
-	struct home h;
-	int rc;
 
 	if (c->out == NULL || strcmp(c->out, "-") == 0)
 		return cli_usage("backup needs --out FILE: the .p12 file to write and read back");
-	req.compat = P12_COMPAT_DEFAULT;
 	if (c->compat != NULL && p12_compat_parse(c->compat, &req.compat) != 0)
 		return cli_usage("--compat takes legacy or modern, not \"%s\"", c->compat);
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	/* Everything that can be checked is, before a passphrase is asked. */
-	if (state_load(&h, &st, &e) != 0 ||
-	    p12_backup_check(&h, st, req.path, req.force, &e) != 0)
-		goto fail;
-	if ((rc = cli_unlock_pass(c, "your key", &unlock)) != 0)
-		goto out;
-	if (p12_backup_open(&h, st, unlock, &b, &e) != 0)
-		goto fail;
-	if ((rc = cli_new_pass(c, "the backup", &pass)) != 0)
-		goto out;
-	if ((warn = p12_pass_warning(req.compat, pass)) != NULL)
-		cli_warn("%s", warn);
-	req.pass = pass;
-	/* Lock for writing and read the state again: another process may
-	 * have changed it while we asked. */
-	state_free(st);
-	st = NULL;
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    p12_backup_check(&h, st, req.path, req.force, &e) != 0 ||
-	    p12_backup_write(b, &h, st, &req, &done, &e) != 0)
-		goto fail;
+	if (op_backup(c->s, &req, &c->ask, &done, &e) != 0)
+		return cli_fail(c, &e);
+	if (done.warning != NULL)
+		cli_warn("%s", done.warning);
 	print_backup(&done, req.compat);
-	goto out;
-fail:
-	rc = cli_fail(c, &e, EXIT_NO);
-out:
-	p12_backup_free(b);
-	pass_free(unlock);
-	pass_free(pass);
-	state_free(st);
-	home_close(&h);
-	return rc;
+	return EXIT_OK;
 }
 
 static const char *
@@ -99,18 +67,16 @@ print_unchanged(const char *path, const struct ident *cur, int plan)
 }
 
 static void
-print_restored(const struct cli *c, const struct p12_restore *r,
-	       const struct ident *id, const struct ident *old, int plan)
+print_restored(const struct cli *c, const struct op_restore_res *r)
 {
-	const char *notes[4];
-	size_t n = p12_restore_notes(r, notes, 4);
+	const struct ident *id = &r->id;
 
 	printf("Restored the credential of %s <%s> from %s\n", id->name, main_address(id), c->args[0]);
-	if (plan == ADOPT_REPLACES)
+	if (r->plan == ADOPT_REPLACES)
 		printf("Archived the previous one (%s, SHA-256 %.23s...): its key is kept for reading old mail.\n",
-		       main_address(old), old->fpr);
-	for (size_t i = 0; i < n; i++)
-		printf("Note: %s\n", notes[i]);
+		       main_address(&r->replaced), r->replaced.fpr);
+	for (size_t i = 0; i < r->n_notes; i++)
+		printf("Note: %s\n", r->notes[i]);
 	printf("\n");
 	print_ident(id);
 	printf("\nLint:\n");
@@ -121,73 +87,21 @@ print_restored(const struct cli *c, const struct p12_restore *r,
 		printf("\nNext: back up your credential: padseal backup --out FILE\n");
 }
 
-/* Open the file with its passphrase; *r on success, else an exit status. */
-static int
-open_file(const struct cli *c, struct p12_restore **r)
-{
-	struct err e = ERR_INIT;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	char *pass = NULL;
-	int rc;
-
-	*r = NULL;
-	if (file_read(c->args[0], FILE_MAX_CERT, &buf, &len, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	if ((rc = cli_unlock_pass(c, c->args[0], &pass)) == 0 &&
-	    p12_restore_open(buf, len, c->args[0], pass, r, &e) != 0)
-		rc = cli_fail(c, &e, EXIT_NO);
-	pass_free(pass);
-	file_free_secret(buf, len); /* it held the key, encrypted */
-	return rc;
-}
-
 int
 cmd_restore(struct cli *c)
 {
-	struct p12_restore *r = NULL;
-	struct ident cur = {0}, id = {0};
+	struct op_restore_res res;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	char *pass = NULL;
-	struct home h;
-	int plan, rc;
 
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	if (state_load(&h, &st, &e) != 0)
-		goto fail;
-	if ((rc = open_file(c, &r)) != 0)
-		goto out;
-	if ((plan = p12_restore_plan(&h, st, r, &cur, &e)) < 0)
-		goto fail;
-	if (plan == ADOPT_NEW || plan == ADOPT_REPLACES) {
-		if ((rc = cli_new_pass(c, "the restored key", &pass)) != 0)
-			goto out;
-		/* Lock for writing; the home may have changed meanwhile. */
-		state_free(st);
-		st = NULL;
-		ident_clear(&cur);
-		if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-		    (plan = p12_restore_plan(&h, st, r, &cur, &e)) < 0)
-			goto fail;
+	if (op_restore(c->s, c->args[0], time(NULL), &c->ask, &res, &e) != 0)
+		return cli_fail(c, &e);
+	if (res.plan == ADOPT_SAME || res.plan == ADOPT_ARCHIVED) {
+		for (size_t i = 0; i < res.n_notes; i++)
+			printf("Note: %s\n", res.notes[i]);
+		print_unchanged(c->args[0], &res.id, res.plan);
+	} else {
+		print_restored(c, &res);
 	}
-	if (plan == ADOPT_SAME || plan == ADOPT_ARCHIVED) {
-		print_unchanged(c->args[0], &cur, plan);
-		goto out;
-	}
-	if (p12_restore_store(&h, st, r, pass, &id, &e) != 0)
-		goto fail;
-	print_restored(c, r, &id, &cur, plan);
-	goto out;
-fail:
-	rc = cli_fail(c, &e, EXIT_NO);
-out:
-	ident_clear(&cur);
-	ident_clear(&id);
-	p12_restore_free(r);
-	pass_free(pass);
-	state_free(st);
-	home_close(&h);
-	return rc;
+	op_restore_res_clear(&res);
+	return EXIT_OK;
 }

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/x509.h>
-
 #include "addr.h"
 #include "checklist.h"
 #include "cli_int.h"
@@ -19,53 +17,24 @@
 #include "isotime.h"
 #include "json.h"
 #include "lint.h"
+#include "op.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
 #include "xalloc.h"
 
-int
-cli_peer(const struct cli *c, const struct state *st, const char *spec,
-         struct rec **out)
-{
-	struct err e = ERR_INIT;
-
-	switch (peer_resolve(st, spec, out, &e)) {
-	case PEER_FOUND:
-		return 0;
-	case PEER_AMBIGUOUS:
-		return cli_fail(c, &e, EXIT_USAGE);
-	default:
-		return cli_fail(c, &e, EXIT_NO);
-	}
-}
-
-/* Open the home read-only, load the state and resolve args[0]. */
-static int
-open_peer(const struct cli *c, struct home *h, struct state **st,
-          struct rec **r)
-{
-	struct err e = ERR_INIT;
-	int rc;
-
-	*st = NULL;
-	if ((rc = cli_home(c, h, HOME_READ)) != 0)
-		return rc;
-	if (state_load(h, st, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	return cli_peer(c, *st, c->args[0], r);
-}
-
 /* ---- compare ---- */
 
 static void
-json_compare(const struct rec *r, const struct cmp_result *res)
+json_compare(const struct st_peer *p, const struct cmp_result *res)
 {
+	char colon[FPR_COLON_LEN];
 	int first = 1;
 
+	peer_colon(p, colon);
 	printf("{");
-	json_field(stdout, &first, "peer", rec_get(r, "email"));
-	json_field(stdout, &first, "fingerprint_sha256", rec_get(r, "fpr-colon"));
+	json_field(stdout, &first, "peer", p->addr[0]);
+	json_field(stdout, &first, "fingerprint_sha256", colon);
 	json_field_bool(stdout, &first, "match", res->verdict == CMP_MATCH);
 	json_field(stdout, &first, "verdict", cmp_verdict_name(res->verdict));
 	json_field(stdout, &first, "algorithm", res->verdict == CMP_UNREADABLE ? NULL
@@ -116,60 +85,41 @@ int
 cmd_compare(struct cli *c)
 {
 	unsigned char d256[FPR_MAX], d1[FPR_MAX];
-	char hex[FPR_HEX_LEN];
-	struct err e = ERR_INIT;
 	struct cmp_result *res = xcalloc(1, sizeof *res);
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	X509 *cert = NULL;
-	struct home h;
+	const struct st_peer *p;
+	const struct state *st;
+	struct err e = ERR_INIT;
+	char colon[FPR_COLON_LEN];
 	int rc;
 
-	if ((rc = open_peer(c, &h, &st, &r)) != 0)
+	if ((rc = cli_state(c, &st)) != 0 || (rc = cli_peer(c, st, c->args[0], &p)) != 0)
 		goto out;
-	if (peer_cert(&h, r, &cert, &e) != 0 ||
-	    fpr_digest(cert, FPR_SHA256, d256) != 32 ||
-	    fpr_digest(cert, FPR_SHA1, d1) != 20) {
-		err_set(&e, "cannot read the certificate of %s",
-		        rec_get(r, "email"));
-		rc = cli_fail(c, &e, EXIT_NO);
+	/* Both digests are kept in the home: no file needs reading. */
+	if (fpr_parse(p->hex, d256, sizeof d256) != 32 || fpr_parse(p->sha1, d1, sizeof d1) != 20) {
+		err_set(&e, "the home has no fingerprint of %s's certificate; import it again", p->addr[0]);
+		rc = cli_fail(c, &e);
 		goto out;
 	}
-	fpr_hex(d256, 32, hex);
-	if (strcmp(hex, rec_get(r, "fpr")) != 0) {
-		err_set(&e,
-		        "the stored certificate of %s is not the one padseal "
-		        "recorded; import it again",
-		        rec_get(r, "email"));
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	compare_text(d256, d1, c->args[1],
-	             (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, res);
+	peer_colon(p, colon);
+	compare_text(d256, d1, c->args[1], (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, res);
 	rc = res->verdict == CMP_MATCH ? EXIT_OK : EXIT_NO;
 	if (c->given & O_JSON) {
-		json_compare(r, res);
+		json_compare(p, res);
 	} else if (res->verdict == CMP_UNREADABLE) {
 		err_set(&e, "%s", res->msg);
-		cli_fail(c, &e, EXIT_NO);
+		cli_fail(c, &e);
 	} else if (res->verdict == CMP_MATCH) {
-		printf("Match: %s.\n  %s  %s\n", res->msg, rec_get(r, "email"),
-		       rec_get(r, "fpr-colon"));
-		printf("If it was %s who read it to you, by phone or in "
-		       "person, trust this certificate:\n  padseal trust %s "
-		       "--verified phone\n",
-		       rec_get(r, "email"), c->args[0]);
+		printf("Match: %s.\n  %s  %s\n", res->msg, p->addr[0], colon);
+		printf("If it was %s who read it to you, by phone or in person, trust this certificate:\n"
+		       "  padseal trust %s --verified phone\n",
+		       p->addr[0], c->args[0]);
 	} else {
 		printf("No match: %s.\n", res->msg);
-		printf("Do not trust this certificate. Ask %s to read the "
-		       "fingerprint again; if it still differs, the "
-		       "certificate you hold is not theirs.\n",
-		       rec_get(r, "email"));
+		printf("Do not trust this certificate. Ask %s to read the fingerprint again; "
+		       "if it still differs, the certificate you hold is not theirs.\n",
+		       p->addr[0]);
 	}
 out:
-	X509_free(cert);
-	state_free(st);
-	home_close(&h);
 	free(res);
 	return rc;
 }
@@ -177,400 +127,272 @@ out:
 /* ---- trust and untrust ---- */
 
 static void
-print_next(const struct home *h)
+print_next(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
+	struct state *st;
+	char next[512];
 
-	if (checklist_load(h, &cl, &e) != 0)
+	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
 		return;
-	printf("Next: %s\n", cl.next);
-	checklist_free(&cl);
-}
-
-static const char *
-colon_of(const struct state *st, const char *hex)
-{
-	struct rec *o = peer_by_hex(st, hex);
-
-	return o != NULL && rec_get(o, "fpr-colon") ? rec_get(o, "fpr-colon")
-	                                            : hex;
-}
-
-/* Lock the home for writing, load the state again and find the same
- * certificate: another process may have changed the home meanwhile. */
-static int
-relock(const struct cli *c, struct home *h, struct state **st, struct rec **r)
-{
-	struct err e = ERR_INIT;
-	char hex[FPR_HEX_LEN];
-
-	snprintf(hex, sizeof hex, "%s", rec_get(*r, "fpr"));
-	state_free(*st);
-	*st = NULL;
-	if (home_upgrade(h, &e) != 0 || state_load(h, st, &e) != 0)
-		return cli_fail(c, &e, EXIT_NO);
-	if ((*r = peer_by_hex(*st, hex)) == NULL) {
-		err_set(&e, "the certificate %.16s is no longer in this home",
-		        hex);
-		return cli_fail(c, &e, EXIT_NO);
+	if (checklist_build(session_home(c->s), st, time(NULL), &cl, &e) == 0) {
+		cli_next_sentence(&cl, next, sizeof next);
+		printf("Next: %s\n", next);
+		checklist_free(&cl);
 	}
-	return 0;
+	session_end(c->s, 1);
+}
+
+/* The colon form of held certificate `hex` (its hex when not held). */
+static void
+colon_of(const struct state *st, const char *hex, char out[FPR_COLON_LEN])
+{
+	const struct st_peer *o = state_peer_by_hex(st, hex);
+
+	if (o != NULL)
+		peer_colon(o, out);
+	else
+		snprintf(out, FPR_COLON_LEN, "%s", hex);
 }
 
 /* "by phone", "in person", "by other means". */
 static const char *
-method_text(const char *m)
+method_text(enum verify_method m)
 {
-	if (m == NULL)
-		return "";
-	return strcmp(m, "phone") == 0       ? "by phone"
-	       : strcmp(m, "in-person") == 0 ? "in person"
-	                                     : "by other means";
+	switch (m) {
+	case VERIFY_PHONE: return "by phone";
+	case VERIFY_IN_PERSON: return "in person";
+	case VERIFY_OTHER: return "by other means";
+	default: return "";
+	}
 }
 
 static void
-print_trusted(const struct state *st, const struct rec *r,
-              const struct trust_done *done)
+print_trusted(struct cli *c, const struct op_trust_res *r)
 {
+	const struct state *st;
+	char colon[FPR_COLON_LEN];
+
+	if (cli_state(c, &st) != 0)
+		return;
+	colon_of(st, r->hex, colon);
 	printf("%s %s's certificate (verified %s, %s).\n  SHA-256  %s\n",
-	       done->was_trusted ? "Still trusting" : "Trusted",
-	       rec_get(r, "email"), method_text(rec_get(r, "verified")),
-	       rec_get(r, "verified-at"), rec_get(r, "fpr-colon"));
-	printf("Only this exact certificate is trusted: a new certificate for "
-	       "%s will need verifying again.\n",
-	       rec_get(r, "email"));
-	if (done->forced)
-		printf("Trusted despite its lint errors (--force, recorded): "
-		       "mail clients may still reject it.\n");
-	if (done->was_changed)
-		printf("It had been flagged as changed since you verified an "
-		       "earlier certificate; you have verified this one, so "
-		       "the flag is cleared.\n");
-	for (size_t i = 0; i < done->n_superseded; i++)
-		printf("The earlier certificate %s is no longer trusted "
-		       "(superseded by this one); padseal keeps it so old "
-		       "signed mail stays checkable.\n",
-		       colon_of(st, done->superseded[i]));
+	       r->done.was_trusted ? "Still trusting" : "Trusted", r->email,
+	       method_text(r->method), r->at, colon);
+	printf("Only this exact certificate is trusted: a new certificate for %s will need verifying again.\n",
+	       r->email);
+	if (r->done.forced)
+		printf("Trusted despite its lint errors (--force, recorded): mail clients may still reject it.\n");
+	if (r->done.was_changed)
+		printf("It had been flagged as changed since you verified an earlier certificate; you have verified this one, so the flag is cleared.\n");
+	for (size_t i = 0; i < r->done.n_superseded; i++) {
+		colon_of(st, r->done.superseded[i], colon);
+		printf("The earlier certificate %s is no longer trusted (superseded by this one); padseal keeps it so old signed mail stays checkable.\n",
+		       colon);
+	}
 }
 
 int
 cmd_trust(struct cli *c)
 {
+	struct op_trust_res res;
 	struct err e = ERR_INIT;
-	struct lint_report lint;
-	struct trust_done done;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h;
-	int force = (c->given & O_FORCE) != 0, rc;
+	enum verify_method m;
 
 	if (!(c->given & O_VERIFIED))
-		return cli_usage(
-		        "trust needs --verified phone|in-person|other: say how "
-		        "you compared the fingerprint");
-	if (!trust_method_valid(c->verified))
-		return cli_usage("--verified takes phone, in-person or other, "
-		                 "not \"%s\"",
-		                 c->verified);
-	/* Every refusal happens here, before the home is locked for writing. */
-	if ((rc = open_peer(c, &h, &st, &r)) != 0)
-		goto out;
-	if (trust_check(&h, r, force, time(NULL), &lint, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	if ((rc = relock(c, &h, &st, &r)) != 0)
-		goto out;
-	if (trust_apply(&h, st, r, c->verified, force, time(NULL), &done, &e) !=
-	            0 ||
-	    state_save(&h, st, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	print_trusted(st, r, &done);
-	print_next(&h);
-out:
-	state_free(st);
-	home_close(&h);
-	return rc;
+		return cli_usage("trust needs --verified phone|in-person|other: say how you compared the fingerprint");
+	if (verify_method_parse(c->verified, &m) != 0)
+		return cli_usage("--verified takes phone, in-person or other, not \"%s\"", c->verified);
+	if (op_trust(c->s, c->args[0], m, (c->given & O_FORCE) != 0, time(NULL), &res, &e) != 0)
+		return cli_fail(c, &e);
+	print_trusted(c, &res);
+	print_next(c);
+	return EXIT_OK;
 }
 
 int
 cmd_untrust(struct cli *c)
 {
+	struct op_untrust_res res;
+	const struct state *st;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h;
-	const char *who;
-	int rc;
+	char colon[FPR_COLON_LEN];
+	const struct st_peer *p;
 
-	if ((rc = open_peer(c, &h, &st, &r)) != 0)
-		goto out;
-	who = rec_get(r, "email");
-	if (trust_retired(r)) {
-		printf("%s's certificate %s is not trusted (%s %s); nothing to "
-		       "do.\n",
-		       who, rec_get(r, "fpr-colon"),
-		       rec_get(r, "untrusted-at") ? "trusted until"
-		                                  : "set aside on",
-		       rec_get(r, "untrusted-at") ? rec_get(r, "untrusted-at")
-		                                  : rec_get(r, "rejected-at"));
-		goto out;
-	}
-	if ((rc = relock(c, &h, &st, &r)) != 0)
-		goto out;
-	who = rec_get(r, "email");
-	switch (trust_withdraw(st, r, time(NULL))) {
+	if (op_untrust(c->s, c->args[0], time(NULL), &res, &e) != 0)
+		return cli_fail(c, &e);
+	if (cli_state(c, &st) != 0 || (p = state_peer_by_hex(st, res.hex)) == NULL)
+		return EXIT_NO;
+	peer_colon(p, colon);
+	switch (res.done) {
+	case UNTRUST_ALREADY:
+		printf("%s's certificate %s is not trusted (%s %s); nothing to do.\n", res.email, colon,
+		       p->untrusted_at[0] ? "trusted until" : "set aside on", res.at);
+		return EXIT_OK;
 	case UNTRUST_WITHDRAWN:
-		printf("No longer trusting %s's certificate %s.\npadseal keeps "
-		       "it, so old signed mail stays checkable; it shows as "
-		       "\"was trusted until %s\".\n",
-		       who, rec_get(r, "fpr-colon"),
-		       rec_get(r, "untrusted-at"));
+		printf("No longer trusting %s's certificate %s.\npadseal keeps it, so old signed mail stays checkable; it shows as \"was trusted until %s\".\n",
+		       res.email, colon, res.at);
 		break;
 	case UNTRUST_REJECTED:
-		printf("%s's certificate %s was not trusted; it is now set "
-		       "aside: padseal no longer asks you to verify it, and "
-		       "keeps it to check old mail.\n",
-		       who, rec_get(r, "fpr-colon"));
+		printf("%s's certificate %s was not trusted; it is now set aside: padseal no longer asks you to verify it, and keeps it to check old mail.\n",
+		       res.email, colon);
 		break;
-	case UNTRUST_ALREADY:
-		goto out;
 	}
-	if (state_save(&h, st, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
-	}
-	print_next(&h);
-out:
-	state_free(st);
-	home_close(&h);
-	return rc;
+	print_next(c);
+	return EXIT_OK;
 }
 
 /* ---- peers ---- */
 
-/* What `peers` shows of one correspondent certificate. */
-struct view {
-	const struct rec *r;
-	const struct peer_progress *p;
-	struct trust_status ts;
-	int have_cert; /* its file could be read */
-	char *name;    /* common name (malloc'd) */
-	char sha1[FPR_COLON_LEN];
-	char not_after[ISO_TIME_LEN];
-	struct lint_report lint;
-	const char *dups[8]; /* colon forms of the other certificates
-	                        in use for one of its addresses */
-	size_t n_dups, passed;
-};
-
-static void
-view_fill(const struct home *h, const struct state *st, const struct rec *r,
-          const struct peer_progress *p, struct view *v)
-{
-	struct err e = ERR_INIT;
-	X509 *cert = NULL;
-
-	memset(v, 0, sizeof *v);
-	v->r = r;
-	v->p = p;
-	trust_status_rec(st, r, &v->ts);
-	if (peer_cert(h, r, &cert, &e) == 0) {
-		unsigned char d[FPR_MAX];
-
-		v->have_cert = 1;
-		v->name = cert_common_name(cert);
-		fpr_colon(d, fpr_digest(cert, FPR_SHA1, d), v->sha1);
-		asn1_time_iso(X509_get0_notAfter(cert), v->not_after,
-		              sizeof v->not_after);
-		lint_cert(cert, NULL, time(NULL), &v->lint);
-		X509_free(cert);
-	}
-	for (struct rec *o = state_first(st, "peer"); o && !trust_retired(r);
-	     o = state_next(o, "peer"))
-		if (o != r && !trust_retired(o) && peer_shares_address(r, o) &&
-		    v->n_dups < 8)
-			v->dups[v->n_dups++] = rec_get(o, "fpr-colon");
-	for (int d = 0; p != NULL && d < DIR_COUNT; d++)
-		for (int k = 0; k < KIND_COUNT; k++)
-			v->passed += p->cell[d][k] == CELL_PASSED;
-}
+#define DUPS_SHOWN 8
 
 /* "trusted", "not trusted", "was trusted until ...", "set aside on ...". */
 static void
-trust_line(const struct state *st, const struct view *v, char *buf, size_t len)
+trust_line(const struct state *st, const struct st_peer *p, char *buf,
+           size_t len)
 {
-	const struct rec *r = v->r;
-	const char *by = rec_get(r, "superseded-by");
+	char by[FPR_COLON_LEN] = "";
 
-	if (v->ts.trusted)
-		snprintf(buf, len, "trusted%s",
-		         rec_get(r, "forced") &&
-		                         strcmp(rec_get(r, "forced"), "1") == 0
-		                 ? " (forced past lint errors)"
-		                 : "");
-	else if (rec_get(r, "untrusted-at"))
-		snprintf(buf, len, "was trusted until %s%s%s",
-		         rec_get(r, "untrusted-at"),
-		         by ? ", superseded by " : "",
-		         by ? colon_of(st, by) : "");
-	else if (rec_get(r, "rejected-at"))
-		snprintf(buf, len, "not trusted: set aside on %s",
-		         rec_get(r, "rejected-at"));
+	if (p->superseded_by[0])
+		colon_of(st, p->superseded_by, by);
+	if (p->trusted)
+		snprintf(buf, len, "trusted%s", p->forced ? " (forced past lint errors)" : "");
+	else if (p->untrusted_at[0])
+		snprintf(buf, len, "was trusted until %s%s%s", p->untrusted_at,
+		         by[0] ? ", superseded by " : "", by);
+	else if (p->rejected_at[0])
+		snprintf(buf, len, "not trusted: set aside on %s", p->rejected_at);
 	else
 		snprintf(buf, len, "not trusted");
 }
 
 static void
-text_peer(const struct state *st, const struct view *v)
+lint_counts(const struct st_peer *p, time_t now, size_t n[3])
 {
-	const struct rec *r = v->r;
-	const struct peer_progress *p = v->p;
-	char line[512];
+	lint_count_kept(p->lint, iso_parse(p->not_before), p->not_after_t, now, n);
+}
 
-	printf("%s%s%s\n", rec_get(r, "emails"),
-	       v->name && *v->name ? " \u2014 " : "", v->name ? v->name : "");
-	printf("  %-11s %s\n", "SHA-256", rec_get(r, "fpr-colon"));
-	if (!v->have_cert) {
-		printf("  %-11s the certificate file is missing or damaged: "
-		       "import it again\n",
-		       "problem");
-	} else {
-		size_t n[3] = {lint_count(&v->lint, LINT_ERROR),
-		               lint_count(&v->lint, LINT_WARNING),
-		               lint_count(&v->lint, LINT_INFO)};
+static void
+text_peer(const struct state *st, const struct peer_progress *pp, int missing,
+          time_t now)
+{
+	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
+	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
+	char line[512], colon[FPR_COLON_LEN];
 
-		printf("  %-11s %zu error%s, %zu warning%s, %zu note%s\n",
-		       "lint", n[0], n[0] == 1 ? "" : "s", n[1],
-		       n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
-		printf("  %-11s %s\n", "valid until", v->not_after);
-	}
-	printf("  %-11s %s%s%s\n", "received",
-	       rec_get(r, "received") ? rec_get(r, "received") : "?",
-	       rec_get(r, "source") ? " from " : "",
-	       rec_get(r, "source") ? rec_get(r, "source") : "");
-	if (rec_get(r, "verified"))
-		printf("  %-11s %s on %s\n", "verified",
-		       method_text(rec_get(r, "verified")),
-		       rec_get(r, "verified-at") ? rec_get(r, "verified-at")
-		                                 : "?");
+	for (size_t i = 0; i < p->n_addr; i++)
+		printf("%s%s", i ? "," : "", p->addr[i]);
+	printf("%s%s\n", p->name[0] ? " \u2014 " : "", p->name);
+	peer_colon(p, colon);
+	printf("  %-11s %s\n", "SHA-256", colon);
+	if (missing)
+		printf("  %-11s the certificate file is missing: import it again\n", "problem");
+	lint_counts(p, now, n);
+	printf("  %-11s %zu error%s, %zu warning%s, %zu note%s\n", "lint", n[LINT_ERROR],
+	       n[LINT_ERROR] == 1 ? "" : "s", n[LINT_WARNING], n[LINT_WARNING] == 1 ? "" : "s",
+	       n[LINT_INFO], n[LINT_INFO] == 1 ? "" : "s");
+	printf("  %-11s %s\n", "valid until", p->not_after);
+	printf("  %-11s %s%s%s\n", "received", p->received, p->source ? " from " : "",
+	       p->source ? p->source : "");
+	if (p->verified != VERIFY_NONE)
+		printf("  %-11s %s on %s\n", "verified", method_text(p->verified), p->verified_at);
 	else
-		printf("  %-11s not yet: padseal compare %.16s \"what they "
-		       "read\"\n",
-		       "verified", rec_get(r, "fpr"));
-	trust_line(st, v, line, sizeof line);
+		printf("  %-11s not yet: padseal compare %.16s \"what they read\"\n", "verified", p->hex);
+	trust_line(st, p, line, sizeof line);
 	printf("  %-11s %s\n", "trust", line);
-	if (v->ts.changed)
-		printf("  %-11s changed since you verified \u2014 verify "
-		       "again\n"
+	if (pp->changed != NULL) {
+		char was[FPR_COLON_LEN];
+
+		peer_colon(pp->changed, was);
+		printf("  %-11s changed since you verified \u2014 verify again\n"
 		       "  %-11s you verified %s\n  %-11s this one is  %s\n",
-		       "CHANGED", "",
-		       v->ts.previous[0] ? v->ts.previous
-		                         : "an earlier certificate",
-		       "", rec_get(r, "fpr-colon"));
-	for (size_t i = 0; i < v->n_dups; i++)
-		printf("  %-11s another certificate for the same address: %s\n",
-		       i ? "" : "duplicate", v->dups[i]);
-	if (p != NULL)
-		printf("  %-11s exchange %s, verify %s, trust %s, test %s "
-		       "(matrix %zu/8 passed)\n",
-		       "progress", p->step[STEP_EXCHANGE] ? "done" : "todo",
-		       p->step[STEP_VERIFY] ? "done" : "todo",
-		       p->step[STEP_TRUST] ? "done" : "todo",
-		       p->step[STEP_TEST] ? "done" : "todo", v->passed);
+		       "CHANGED", "", was, "", colon);
+	}
+	for (size_t i = 0; i < nd && i < DUPS_SHOWN; i++) {
+		peer_colon(dups[i], line);
+		printf("  %-11s another certificate for the same address: %s\n", i ? "" : "duplicate", line);
+	}
+	if (nd > DUPS_SHOWN)
+		printf("  %-11s ... and %zu more\n", "", nd - DUPS_SHOWN);
+	printf("  %-11s exchange %s, verify %s, trust %s, test %d of 8\n", "progress",
+	       pp->step[STEP_EXCHANGE] ? "done" : "todo", pp->step[STEP_VERIFY] ? "done" : "todo",
+	       pp->step[STEP_TRUST] ? "done" : "todo", pp->passed);
 }
 
 static void
-json_opt(const struct rec *r, const char *key)
+json_peer(const struct state *st, const struct peer_progress *pp, int missing,
+          time_t now)
 {
-	json_str(stdout, rec_get(r, key));
-}
-
-static void
-json_peer(const struct state *st, const struct view *v)
-{
-	const struct rec *r = v->r;
-	const struct peer_progress *p = v->p;
-	const char *by = rec_get(r, "superseded-by");
+	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
+	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
+	char colon[FPR_COLON_LEN], sha1[FPR_COLON_LEN], by[FPR_COLON_LEN] = "";
+	unsigned char d[FPR_MAX];
 	int first = 1;
 
+	peer_colon(p, colon);
+	fpr_colon(d, fpr_parse(p->sha1, d, sizeof d), sha1);
+	if (p->superseded_by[0])
+		colon_of(st, p->superseded_by, by);
+	lint_counts(p, now, n);
 	printf("{");
-	json_key(stdout, &first, "email");
-	json_opt(r, "email");
+	json_field(stdout, &first, "email", p->addr[0]);
 	json_key(stdout, &first, "emails");
 	printf("[");
-	for (const char *a = rec_get(r, "emails"), *q = a; q != NULL && *q;) {
-		size_t len = strcspn(q, ",");
-		char addr[ADDR_MAX];
-
-		snprintf(addr, sizeof addr, "%.*s", (int)len, q);
-		printf(q == a ? "" : ",");
-		json_str(stdout, addr);
-		q += len + (q[len] == ',');
+	for (size_t i = 0; i < p->n_addr; i++) {
+		printf(i ? "," : "");
+		json_str(stdout, p->addr[i]);
 	}
 	printf("]");
-	json_field(stdout, &first, "name", v->name);
-	json_key(stdout, &first, "fingerprint_sha256");
-	json_opt(r, "fpr-colon");
-	json_field(stdout, &first, "fingerprint_sha1", v->have_cert ? v->sha1 : NULL);
-	json_field(stdout, &first, "not_after", v->have_cert ? v->not_after : NULL);
-	json_key(stdout, &first, "received");
-	json_opt(r, "received");
-	json_key(stdout, &first, "source");
-	json_opt(r, "source");
+	json_field(stdout, &first, "name", p->name);
+	json_field(stdout, &first, "fingerprint_sha256", colon);
+	json_field(stdout, &first, "fingerprint_sha1", sha1[0] ? sha1 : NULL);
+	json_field(stdout, &first, "not_after", p->not_after);
+	json_field(stdout, &first, "received", p->received);
+	json_field(stdout, &first, "source", p->source);
 	json_key(stdout, &first, "lint");
-	if (v->have_cert)
-		printf("{\"errors\":%zu,\"warnings\":%zu,\"info\":%zu}",
-		       lint_count(&v->lint, LINT_ERROR),
-		       lint_count(&v->lint, LINT_WARNING),
-		       lint_count(&v->lint, LINT_INFO));
-	else
-		printf("null");
-	json_field(stdout, &first, "verified", p != NULL ? p->verified : NULL);
-	json_key(stdout, &first, "verified_at");
-	json_opt(r, "verified-at");
-	json_key(stdout, &first, "forced");
-	printf(rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0
-	               ? "true"
-	               : "false");
-	json_field_bool(stdout, &first, "trusted", v->ts.trusted);
-	json_key(stdout, &first, "trusted_until");
-	json_opt(r, "untrusted-at");
-	json_field(stdout, &first, "superseded_by", by ? colon_of(st, by) : NULL);
-	json_key(stdout, &first, "set_aside_at");
-	json_opt(r, "rejected-at");
-	json_field_bool(stdout, &first, "duplicate", v->n_dups);
+	printf("{\"errors\":%zu,\"warnings\":%zu,\"info\":%zu}", n[LINT_ERROR], n[LINT_WARNING],
+	       n[LINT_INFO]);
+	json_field_bool(stdout, &first, "file_missing", missing);
+	json_field(stdout, &first, "verified", verify_method_name(p->verified));
+	json_field(stdout, &first, "verified_at", p->verified_at[0] ? p->verified_at : NULL);
+	json_field_bool(stdout, &first, "forced", p->forced);
+	json_field_bool(stdout, &first, "trusted", pp->trusted);
+	json_field(stdout, &first, "trusted_until", p->untrusted_at[0] ? p->untrusted_at : NULL);
+	json_field(stdout, &first, "superseded_by", by[0] ? by : NULL);
+	json_field(stdout, &first, "set_aside_at", p->rejected_at[0] ? p->rejected_at : NULL);
+	json_field_bool(stdout, &first, "duplicate", pp->duplicate);
 	json_key(stdout, &first, "duplicates");
 	printf("[");
-	for (size_t i = 0; i < v->n_dups; i++) {
+	for (size_t i = 0; i < nd && i < DUPS_SHOWN; i++) {
+		peer_colon(dups[i], by);
 		printf(i ? "," : "");
-		json_str(stdout, v->dups[i]);
+		json_str(stdout, by);
 	}
 	printf("]");
-	json_field_bool(stdout, &first, "changed", v->ts.changed);
+	json_field_bool(stdout, &first, "changed", pp->changed != NULL);
 	json_key(stdout, &first, "previous");
-	json_str(stdout,
-	         v->ts.changed && v->ts.previous[0] ? v->ts.previous : NULL);
+	if (pp->changed != NULL) {
+		peer_colon(pp->changed, by);
+		json_str(stdout, by);
+	} else {
+		json_str(stdout, NULL);
+	}
 	json_key(stdout, &first, "steps");
 	printf("{");
-	for (int s = STEP_EXCHANGE; p != NULL && s < STEP_COUNT; s++)
-		printf("%s\"%s\":\"%s\"", s == STEP_EXCHANGE ? "" : ",",
-		       step_name((enum step_id)s),
-		       p->step[s] ? "done" : "todo");
+	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++)
+		printf("%s\"%s\":\"%s\"", s == STEP_EXCHANGE ? "" : ",", step_name((enum step_id)s),
+		       pp->step[s] ? "done" : "todo");
 	printf("}");
 	json_key(stdout, &first, "matrix_passed");
-	printf("%zu", v->passed);
+	printf("%d", pp->passed);
 	json_key(stdout, &first, "matrix");
 	printf("{");
-	for (int d = 0; p != NULL && d < DIR_COUNT; d++) {
-		printf(d ? ",\"in\":{" : "\"out\":{");
+	for (int dd = 0; dd < DIR_COUNT; dd++) {
+		printf(dd ? ",\"in\":{" : "\"out\":{");
 		for (int k = 0; k < KIND_COUNT; k++)
-			printf("%s\"%s\":\"%s\"", k ? "," : "",
-			       cell_kind_name((enum cell_kind)k),
-			       cell_state_name(p->cell[d][k]));
+			printf("%s\"%s\":\"%s\"", k ? "," : "", cell_kind_name((enum cell_kind)k),
+			       cell_state_name(p->cell[dd][k].state));
 		printf("}");
 	}
 	printf("}}");
@@ -581,55 +403,49 @@ cmd_peers(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
-	struct state *st = NULL;
-	struct home h;
-	size_t i = 0, damaged = 0;
-	int rc, json = (c->given & O_JSON) != 0;
+	struct state *st;
+	unsigned char *missing = NULL;
+	size_t n_missing;
+	time_t now = time(NULL);
+	int rc = EXIT_OK, json = (c->given & O_JSON) != 0;
+	char next[512];
 
-	memset(&cl, 0, sizeof cl);
-	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
-		return rc;
-	if (state_load(&h, &st, &e) != 0 || checklist_load(&h, &cl, &e) != 0) {
-		rc = cli_fail(c, &e, EXIT_NO);
-		goto out;
+	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+		return cli_fail(c, &e);
+	if (checklist_build(session_home(c->s), st, now, &cl, &e) != 0) {
+		session_end(c->s, 1);
+		return cli_fail(c, &e);
 	}
+	missing = xcalloc(cl.n_peers ? cl.n_peers : 1, 1);
+	n_missing = peer_files_missing(session_home(c->s), st, missing);
 	if (json)
 		printf("{\"peers\":[");
 	else if (cl.n_peers == 0)
-		printf("No correspondents yet. Import a correspondent's "
-		       "certificate with padseal import FILE\n(a signed "
-		       "message from them, or their .pem/.der/.p7s file).\n");
-	/* checklist_load lists the peer records in file order, as here. */
-	for (struct rec *r = state_first(st, "peer"); r;
-	     r = state_next(r, "peer"), i++) {
-		struct view v;
-
-		view_fill(&h, st, r, i < cl.n_peers ? &cl.peers[i] : NULL, &v);
-		damaged += !v.have_cert;
+		printf("No correspondents yet. Import a correspondent's certificate with padseal import FILE\n"
+		       "(a signed message from them, or their .pem/.der/.p7s file).\n");
+	for (size_t i = 0; i < cl.n_peers; i++) {
 		if (json) {
 			printf(i ? "," : "");
-			json_peer(st, &v);
+			json_peer(st, &cl.peers[i], missing[i], now);
 		} else {
 			printf(i ? "\n" : "");
-			text_peer(st, &v);
+			text_peer(st, &cl.peers[i], missing[i], now);
 		}
-		free(v.name);
 	}
-	if (json)
+	if (json) {
 		printf("]}\n");
-	else if (cl.n_peers > 0)
-		printf("\nNext: %s\n", cl.next);
-	if (damaged) {
-		err_set(&e,
-		        "%zu certificate file%s in %s/peers %s missing or "
-		        "damaged",
-		        damaged, damaged == 1 ? "" : "s", h.dir,
-		        damaged == 1 ? "is" : "are");
-		rc = cli_fail(c, &e, EXIT_NO);
+	} else if (cl.n_peers > 0) {
+		cli_next_sentence(&cl, next, sizeof next);
+		printf("\nNext: %s\n", next);
 	}
-out:
+	if (n_missing) {
+		err_set(&e, "%zu certificate file%s in %s/peers %s missing: import %s again",
+		        n_missing, n_missing == 1 ? "" : "s", session_dir(c->s),
+		        n_missing == 1 ? "is" : "are", n_missing == 1 ? "it" : "them");
+		rc = cli_fail(c, &e);
+	}
+	free(missing);
 	checklist_free(&cl);
-	state_free(st);
-	home_close(&h);
+	session_end(c->s, 1);
 	return rc;
 }

@@ -141,6 +141,35 @@ op_save(struct session *s, struct state *st, struct err *e)
 	return state_save(session_home(s), st, e);
 }
 
+/* --- reading ------------------------------------------------------------------ */
+
+int
+op_read(struct session *s, const char *path, time_t now,
+        const struct pass_ask *ask, struct msg_report *r, struct err *e)
+{
+	struct op_msg keep;
+	struct msg_ctx ctx;
+	struct state *st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	if (file_read(path, FILE_MAX_MSG, &buf, &len, e) != 0)
+		return -1;
+	if (session_begin(s, HOME_READ, &st, e) == 0) {
+		op_msg_ctx(s, ask, now, &keep, &ctx);
+		rc = msg_open(&ctx, buf, len, r, e);
+		session_end(s, 1);
+		if (rc == 0 && keep.key_err.set) {
+			msg_report_free(r);
+			rc = err_copy(e, &keep.key_err);
+		}
+	}
+	file_free_secret(buf, len);
+	return rc;
+}
+
 /* --- create ----------------------------------------------------------------- */
 
 int

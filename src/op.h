@@ -118,6 +118,15 @@ int op_intro(struct session *s, const char *to, const struct sink *out,
 int op_cert(struct session *s, int der, const char *to, const struct sink *out,
             time_t now, struct err *e);
 
+/* --- reading ----------------------------------------------------------------- */
+
+/* Open the message in the file `path` as a mail client would (msg_open).
+ * An envelope addressed to you asks PASS_KEY; when that fails (no
+ * passphrase to be had, a wrong one) the operation fails with it.  *r:
+ * msg_report_free(). */
+int op_read(struct session *s, const char *path, time_t now,
+            const struct pass_ask *ask, struct msg_report *r, struct err *e);
+
 /* --- correspondents' certificates ---------------------------------------- */
 
 /* Read what the file `path` holds (import_read): nothing is stored.  A

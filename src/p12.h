@@ -114,6 +114,8 @@ struct p12_backup_done {
 	char hex[FPR_HEX_LEN];          /* the identity's SHA-256 */
 	size_t n_chain;
 	int ec;                /* an EC key (gpgsm 2.2 cannot import it) */
+	const char *warning;   /* about its passphrase (p12_pass_warning), or
+	                          NULL */
 };
 
 /* Write the backup atomically (0600, never over an existing file unless

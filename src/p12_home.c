@@ -181,6 +181,7 @@ p12_backup_write(const struct p12_backup *b, const struct home *h,
 	snprintf(out->hex, sizeof out->hex, "%s", b->hex);
 	out->n_chain = (size_t)sk_X509_num(b->chain);
 	out->ec = EVP_PKEY_is_a(b->key, "EC");
+	out->warning = p12_pass_warning(req->compat, req->pass);
 	record_backup(st, b->hex, out->path, out->at, p12_compat_name(req->compat), "backup");
 	rc = 0;
 out:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 
 #include <openssl/x509.h>
 
@@ -94,6 +95,13 @@ fill_facts(struct state *st, struct st_peer *p, X509 *cert, time_t now)
 	asn1_time_iso(X509_get0_notAfter(cert), p->not_after, sizeof p->not_after);
 	p->not_after_t = iso_parse(p->not_after);
 	fpr_isn(cert, p->isn);
+	{
+		unsigned char d[FPR_MAX];
+		size_t n = fpr_digest(cert, FPR_SHA1, d);
+
+		if (n == 20)
+			fpr_hex(d, n, p->sha1);
+	}
 	p->name = state_str(st, cn != NULL ? cn : "");
 	lint_cert(cert, NULL, now, lint);
 	lint_codes(lint, codes, sizeof codes);
@@ -335,4 +343,45 @@ peer_info(const struct home *h, const struct st_peer *p, time_t now,
 	peer_info_cert(cert, now, out);
 	X509_free(cert);
 	return 0;
+}
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t
+peer_files_missing(const struct home *h, const struct state *st,
+                   unsigned char *missing)
+{
+	char *dir = home_path(h, PEER_DIR), **names = NULL;
+	size_t n = 0, cap = 0, count = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 68 || strcmp(de->d_name + 64, ".pem") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			names = xreallocarray(names, cap, sizeof *names);
+		}
+		names[n++] = xstrndup(de->d_name, 64);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, by_str);
+	for (size_t i = 0; i < state_n_peers(st); i++) {
+		const char *hex = state_peer(st, i)->hex;
+
+		missing[i] = bsearch(&hex, names, n, sizeof *names, by_str) == NULL;
+		count += missing[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(dir);
+	return count;
 }

@@ -61,6 +61,12 @@ char *peer_path(const struct home *h, const char *hex);
 int peer_facts_from_files(const struct home *h, struct state *st,
                           struct err *e);
 
+/* Which correspondents' certificate files are missing from peers/ (one
+ * directory read, whatever the number): missing[i] for peer i.  Returns
+ * how many are. */
+size_t peer_files_missing(const struct home *h, const struct state *st,
+                          unsigned char *missing);
+
 /* The SHA-256 colon form of a record's fingerprint. */
 void peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN]);
 

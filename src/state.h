@@ -10,7 +10,8 @@
  *            [source=backup|restore]
  *   sent     to=ADDR at=ISO how=mail|in-person
  *   peer     fpr=HEX addr=ADDR [addr=ADDR ...] [name=TEXT] key=TEXT
- *            from=ISO until=ISO [isn=HEX] [lint=CODE,CODE] received=ISO
+ *            from=ISO until=ISO [isn=HEX] [sha1=HEX] [lint=CODE,CODE]
+ *            received=ISO
  *            [source=TEXT] [trusted=1 | untrusted-at=ISO
  *            [superseded-by=HEX] | rejected-at=ISO] [verified=METHOD
  *            verified-at=ISO forced=0|1] [out=CCCC] [in=CCCC]
@@ -125,7 +126,8 @@ struct st_peer {
 	char key[KEY_DESC_LEN];       /* "RSA 3072", "EC P-256" */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
-	char isn[ISN_LEN];            /* issuer-and-serial key, see state_isn */
+	char isn[ISN_LEN];            /* issuer-and-serial key (fpr_isn) */
+	char sha1[41];                /* its SHA-1 fingerprint, hex */
 	const char *lint;             /* codes of its lint findings that do
 	                                 not depend on the date, ","-joined */
 	char received[ISO_TIME_LEN];

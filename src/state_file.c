@@ -455,7 +455,7 @@ peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 static int
 peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 {
-	const char *key = take(fs, "key"), *isn = take(fs, "isn");
+	const char *key = take(fs, "key"), *isn = take(fs, "isn"), *sha1 = take(fs, "sha1");
 	const char *lint = take(fs, "lint"), *name = take(fs, "name");
 
 	if (p->version == 1) {
@@ -480,6 +480,11 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 		if (strlen(isn) != ISN_LEN - 1 || strspn(isn, "0123456789ABCDEF") != ISN_LEN - 1)
 			return bad(p, "isn is not 16 hex digits");
 		memcpy(t->isn, isn, ISN_LEN);
+	}
+	if (sha1 != NULL) {
+		if (strlen(sha1) != 40 || strspn(sha1, "0123456789ABCDEF") != 40)
+			return bad(p, "sha1 is not 40 hex digits");
+		memcpy(t->sha1, sha1, 41);
 	}
 	if (lint != NULL && strspn(lint, "abcdefghijklmnopqrstuvwxyz0123456789-,") != strlen(lint))
 		return bad(p, "lint is not a list of finding codes");
@@ -766,6 +771,7 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	field(b, "from", r->not_before);
 	field(b, "until", r->not_after);
 	field(b, "isn", r->isn);
+	field(b, "sha1", r->sha1);
 	field(b, "lint", r->lint);
 	field(b, "received", r->received);
 	field(b, "source", r->source);

@@ -162,7 +162,7 @@ checklist_build(const struct home *h, const struct state *st, time_t now,
 	int found;
 
 	memset(cl, 0, sizeof *cl);
-	if ((found = ident_current(h, st, now, &cl->ident, e)) < 0)
+	if (state_parse_all(st, e) != 0 || (found = ident_current(h, st, now, &cl->ident, e)) < 0)
 		return -1;
 	cl->has_ident = found;
 	for (size_t i = 0; i < state_n_idents(st); i++)

@@ -171,6 +171,7 @@ resolve(struct cli *c, const struct state *st, const struct st_peer **p)
 static int
 matrix_table(struct cli *c)
 {
+	struct err e = ERR_INIT;
 	const struct state *st;
 	const struct st_peer *only = NULL;
 	int rc, n = 0;
@@ -181,6 +182,8 @@ matrix_table(struct cli *c)
 		return rc;
 	if (c->to != NULL && (rc = resolve(c, st, &only)) != 0)
 		return rc;
+	if (only == NULL && state_parse_all(st, &e) != 0)
+		return cli_fail(c, &e);
 	if (c->given & O_JSON)
 		printf("{\"peers\":[");
 	for (size_t i = 0; i < state_n_peers(st); i++) {

@@ -4,29 +4,34 @@
 
 #include "json.h"
 
+/* Bytes a JSON string cannot hold as they are. */
+static const unsigned char escape[256] = {
+        [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 void
 json_str(FILE *f, const char *s)
 {
 	if (s == NULL) {
-		fputs("null", f);
+		fputs_unlocked("null", f);
 		return;
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (!escape[*p]) { /* most bytes: straight into the buffer */
+			putc_unlocked(*p, f);
+			continue;
+		}
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		case '"': fputs_unlocked("\\\"", f); break;
+		case '\\': fputs_unlocked("\\\\", f); break;
+		case '\n': fputs_unlocked("\\n", f); break;
+		case '\r': fputs_unlocked("\\r", f); break;
+		case '\t': fputs_unlocked("\\t", f); break;
+		default: fprintf(f, "\\u%04x", *p);
 		}
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 void

@@ -160,11 +160,11 @@ op_read(struct session *s, const char *path, time_t now,
 	if (session_begin(s, HOME_READ, &st, e) == 0) {
 		op_msg_ctx(s, ask, now, &keep, &ctx);
 		rc = msg_open(&ctx, buf, len, r, e);
-		session_end(s, 1);
-		if (rc == 0 && keep.key_err.set) {
+		if (rc == 0 && (keep.key_err.set || state_damage(st, e) != 0)) {
 			msg_report_free(r);
 			rc = err_copy(e, &keep.key_err);
 		}
+		session_end(s, 1);
 	}
 	file_free_secret(buf, len);
 	return rc;

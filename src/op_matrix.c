@@ -238,6 +238,10 @@ op_matrix_check(struct session *s, const char *const *files, size_t n,
 		}
 		judged += c->judged != 0;
 	}
+	if (state_damage(st, e) != 0) {
+		session_end(s, 1);
+		goto out;
+	}
 	session_end(s, 1);
 	if (judged > 0) {
 		if (session_begin(s, HOME_WRITE, &st, e) != 0)

@@ -135,6 +135,8 @@ op_import_read(struct session *s, const char *path, time_t now,
 			rc = err_copy(e, &keep.key_err);
 		}
 		if (rc == 0)
+			rc = state_damage(st, e);
+		if (rc == 0)
 			rc = import_check(st, *out, e);
 		session_end(s, 1);
 	}

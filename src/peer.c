@@ -219,11 +219,10 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 	}
 	if (by_hex) {
 		for (size_t i = 0; i < state_n_peers(st); i++) {
-			p = state_peer(st, i);
-			if (!prefix_matches(spec, p->hex))
+			if (!prefix_matches(spec, state_peer_hex(st, i)))
 				continue;
 			if (n < HITS_LISTED)
-				hits[n] = p;
+				hits[n] = state_peer(st, i);
 			n++;
 		}
 	} else {
@@ -237,6 +236,8 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 			}
 		}
 	}
+	if (state_damage(st, e) != 0)
+		return NULL;
 	if (n == 0) {
 		err_set(e, "no correspondent's certificate matches %s; import it first with padseal import FILE", spec);
 		return NULL;
@@ -292,10 +293,16 @@ out:
 void
 peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN])
 {
-	unsigned char d[FPR_MAX];
-	size_t n = fpr_parse(p->hex, d, sizeof d);
+	char *o = out;
 
-	fpr_colon(d, n, out);
+	/* The record holds 64 upper-case hex digits: pair them. */
+	for (size_t i = 0; i < 64; i += 2) {
+		if (i)
+			*o++ = ':';
+		*o++ = p->hex[i];
+		*o++ = p->hex[i + 1];
+	}
+	*o = '\0';
 }
 
 void

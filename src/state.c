@@ -29,6 +29,12 @@ struct chunk {
 void *
 arena_alloc(struct arena *a, size_t n)
 {
+	return memset(arena_alloc_raw(a, n), 0, n);
+}
+
+void *
+arena_alloc_raw(struct arena *a, size_t n)
+{
 	struct chunk *c = a->head;
 
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
@@ -42,7 +48,7 @@ arena_alloc(struct arena *a, size_t n)
 		a->head = c;
 	}
 	c->used += n;
-	return memset((char *)c->data + c->used - n, 0, n);
+	return (char *)c->data + c->used - n;
 }
 
 const char *
@@ -80,18 +86,32 @@ arena_free(struct arena *a)
 
 /* --- indexes: string keys to record numbers, several values per key ---- */
 
+/* Eight bytes at a time (a large home hashes tens of thousands of keys
+ * when it loads).  Fingerprints, the case-sensitive keys, differ in their
+ * first digits: 16 of them make a good hash; addresses count whole and
+ * ignore ASCII case. */
 static uint64_t
 hash_key(const char *s, int icase)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0x9E3779B97F4A7C15ULL;
+	size_t n = strlen(s);
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	if (!icase && n > 16)
+		n = 16;
+	while (n > 0) {
+		uint64_t w = 0;
+		size_t k = n < 8 ? n : 8;
 
-		h ^= icase ? (unsigned char)tolower(c) : c;
-		h *= 1099511628211ULL;
+		memcpy(&w, s, k);
+		if (icase) /* upper-case letters as lower (and '@' as '`': a
+			      rare collision the comparison sorts out) */
+			w |= 0x2020202020202020ULL;
+		h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+		h ^= h >> 32;
+		s += k;
+		n -= k;
 	}
-	return h ^ (h >> 29);
+	return h;
 }
 
 static int
@@ -111,7 +131,7 @@ ix_rehash(struct ix *x, size_t nb)
 	/* Insert in order, each at the end of its chain, so that values of
 	 * one key come back in the order they were added. */
 	for (size_t i = 0; i < x->n; i++) {
-		uint32_t *p = &x->head[hash_key(x->nodes[i].key, x->icase) & (nb - 1)];
+		uint32_t *p = &x->head[x->nodes[i].hash & (nb - 1)];
 
 		while (*p != 0)
 			p = &x->nodes[*p - 1].next;
@@ -128,13 +148,13 @@ ix_add(struct ix *x, const char *key, uint32_t val)
 		x->cap = x->cap ? 2 * x->cap : 64;
 		x->nodes = xreallocarray(x->nodes, x->cap, sizeof *x->nodes);
 	}
-	x->nodes[x->n] = (struct ix_node){key, val, 0};
+	x->nodes[x->n] = (struct ix_node){key, (uint32_t)hash_key(key, x->icase), val, 0};
 	x->n++;
 	if (x->n * 4 > x->nb * 3) {
 		ix_rehash(x, x->nb ? 2 * x->nb : 128);
 		return;
 	}
-	p = &x->head[hash_key(key, x->icase) & (x->nb - 1)];
+	p = &x->head[x->nodes[x->n - 1].hash & (x->nb - 1)];
 	while (*p != 0)
 		p = &x->nodes[*p - 1].next;
 	*p = (uint32_t)x->n;
@@ -143,14 +163,14 @@ ix_add(struct ix *x, const char *key, uint32_t val)
 int
 ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val)
 {
-	uint32_t n;
+	uint32_t n, h;
 
 	if (x->nb == 0)
 		return 0;
-	n = *it == 0 ? x->head[hash_key(key, x->icase) & (x->nb - 1)]
-	             : x->nodes[*it - 1].next;
+	h = (uint32_t)hash_key(key, x->icase);
+	n = *it == 0 ? x->head[h & (x->nb - 1)] : x->nodes[*it - 1].next;
 	for (; n != 0; n = x->nodes[n - 1].next) {
-		if (key_eq(x->nodes[n - 1].key, key, x->icase)) {
+		if (x->nodes[n - 1].hash == h && key_eq(x->nodes[n - 1].key, key, x->icase)) {
 			*it = n;
 			*val = x->nodes[n - 1].val;
 			return 1;
@@ -175,8 +195,11 @@ state_new(void)
 {
 	struct state *st = xcalloc(1, sizeof *st);
 
-	st->by_addr.icase = 1;
-	st->sent_ix.icase = 1;
+	st->arena = xcalloc(1, sizeof *st->arena);
+	st->lazy = xcalloc(1, sizeof *st->lazy);
+	st->lazy->damage = (struct err)ERR_INIT;
+	st->lazy->by_addr.icase = 1;
+	st->lazy->sent_ix.icase = 1;
 	return st;
 }
 
@@ -188,19 +211,22 @@ state_free(struct state *st)
 	free(st->peers);
 	free(st->idents);
 	free(st->backups);
-	free(st->sents);
-	ix_free(&st->by_hex);
-	ix_free(&st->by_addr);
-	ix_free(&st->by_isn);
-	ix_free(&st->sent_ix);
-	arena_free(&st->arena);
+	free(st->lazy->sents);
+	free(st->lazy->pending);
+	ix_free(&st->lazy->by_hex);
+	ix_free(&st->lazy->by_addr);
+	ix_free(&st->lazy->by_isn);
+	ix_free(&st->lazy->sent_ix);
+	arena_free(st->arena);
+	free(st->arena);
+	free(st->lazy);
 	free(st);
 }
 
 const char *
 state_str(struct state *st, const char *s)
 {
-	return s == NULL ? NULL : arena_strndup(&st->arena, s, strlen(s));
+	return s == NULL ? NULL : arena_strndup(st->arena, s, strlen(s));
 }
 
 /* Grow one of the record lists for one more. */
@@ -252,7 +278,7 @@ state_ident_slot(struct state *st, const char *hex)
 	for (size_t i = 0; i < st->n_idents; i++)
 		if (strcmp(st->idents[i]->r.hex, hex) == 0)
 			return st->idents[i];
-	r = arena_alloc(&st->arena, sizeof *r);
+	r = arena_alloc(st->arena, sizeof *r);
 	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
 	GROW(st->idents, st->n_idents, st->cap_idents);
 	st->idents[st->n_idents++] = r;
@@ -325,7 +351,7 @@ state_backup_slot(struct state *st, const char *hex, const char *path)
 		if (strcmp(r->r.hex, hex) == 0 && strcmp(r->r.path, path) == 0)
 			return r;
 	}
-	r = arena_alloc(&st->arena, sizeof *r);
+	r = arena_alloc(st->arena, sizeof *r);
 	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
 	r->r.path = state_str(st, path);
 	GROW(st->backups, st->n_backups, st->cap_backups);
@@ -345,26 +371,43 @@ state_backup_put(struct state *st, const char *hex, const char *path)
 const struct st_sent *
 state_sent_to(const struct state *st, const char *addr)
 {
+	struct state_lazy *lz = st->lazy;
 	size_t it = 0;
 	uint32_t v;
 
-	return ix_next(&st->sent_ix, addr, &it, &v) ? &st->sents[v]->r : NULL;
+	sent_index(st);
+	if (!ix_next(&lz->sent_ix, addr, &it, &v))
+		return NULL;
+	sent_ready(st, lz->sents[v]);
+	return &lz->sents[v]->r;
 }
 
 struct sent_rec *
-state_sent_slot(struct state *st, const char *addr)
+state_sent_slot_raw(const struct state *st, const char *addr)
 {
+	struct state_lazy *lz = st->lazy;
 	size_t it = 0;
 	uint32_t v;
 	struct sent_rec *r;
 
-	if (ix_next(&st->sent_ix, addr, &it, &v))
-		return st->sents[v];
-	r = arena_alloc(&st->arena, sizeof *r);
-	r->r.to = state_str(st, addr);
-	GROW(st->sents, st->n_sents, st->cap_sents);
-	ix_add(&st->sent_ix, r->r.to, (uint32_t)st->n_sents);
-	st->sents[st->n_sents++] = r;
+	if (ix_next(&lz->sent_ix, addr, &it, &v))
+		return lz->sents[v];
+	r = arena_alloc(st->arena, sizeof *r);
+	r->r.to = arena_strndup(st->arena, addr, strlen(addr));
+	GROW(lz->sents, lz->n_sents, lz->cap_sents);
+	ix_add(&lz->sent_ix, r->r.to, (uint32_t)lz->n_sents);
+	lz->sents[lz->n_sents++] = r;
+	return r;
+}
+
+struct sent_rec *
+state_sent_slot(const struct state *st, const char *addr)
+{
+	struct sent_rec *r;
+
+	sent_index(st);
+	r = state_sent_slot_raw(st, addr);
+	sent_ready(st, r);
 	return r;
 }
 
@@ -388,7 +431,14 @@ state_n_peers(const struct state *st)
 const struct st_peer *
 state_peer(const struct state *st, size_t i)
 {
+	peer_ready(st, st->peers[i]);
 	return &st->peers[i]->r;
+}
+
+const char *
+state_peer_hex(const struct state *st, size_t i)
+{
+	return st->peers[i]->r.hex;
 }
 
 size_t
@@ -398,29 +448,117 @@ state_peer_index(const struct state *st, const struct st_peer *p)
 	return ((const struct peer_rec *)p)->index;
 }
 
+static void
+index_one(struct state_lazy *lz, const struct peer_rec *r, uint32_t i)
+{
+	ix_add(&lz->by_hex, r->r.hex, i);
+	for (size_t k = 0; k < r->r.n_addr; k++)
+		ix_add(&lz->by_addr, r->r.addr[k], i);
+	if (r->r.isn[0])
+		ix_add(&lz->by_isn, r->r.isn, i);
+}
+
+/* Count a lookup; build the indexes when they start to pay. */
+static int
+use_index(const struct state *st)
+{
+	struct state_lazy *lz = st->lazy;
+
+	if (!lz->indexed && ++lz->lookups >= LOOKUPS_BEFORE_INDEX) {
+		for (size_t i = 0; i < st->n_peers; i++)
+			index_one(lz, st->peers[i], (uint32_t)i);
+		lz->indexed = 1;
+	}
+	return lz->indexed;
+}
+
+/* A scan's position in *it: the next record's number, with this bit to
+ * tell it from an index's. */
+#define SCAN_BIT ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* The next record after *it (0: from the start) that `match` accepts, by
+ * scanning; *it is updated, NULL at the end. */
+static const struct st_peer *
+scan(const struct state *st, size_t *it, const char *key,
+     int (*match)(const struct st_peer *p, const char *key))
+{
+	for (size_t i = *it & ~SCAN_BIT; i < st->n_peers; i++) {
+		if (match(&st->peers[i]->r, key)) {
+			*it = (i + 1) | SCAN_BIT;
+			peer_ready(st, st->peers[i]);
+			return &st->peers[i]->r;
+		}
+	}
+	*it = 0;
+	return NULL;
+}
+
+static int
+match_hex(const struct st_peer *p, const char *hex)
+{
+	return strcmp(p->hex, hex) == 0;
+}
+
+static int
+match_addr(const struct st_peer *p, const char *addr)
+{
+	return state_peer_has_addr(p, addr);
+}
+
+static int
+match_isn(const struct st_peer *p, const char *isn)
+{
+	return strcmp(p->isn, isn) == 0;
+}
+
+/* One lookup: by index when there is one, else by scanning. */
+static const struct st_peer *
+lookup(const struct state *st, const struct ix *x, const char *key, size_t *it,
+       int (*match)(const struct st_peer *p, const char *key))
+{
+	uint32_t v;
+
+	if (*it & SCAN_BIT || (*it == 0 && !use_index(st)))
+		return scan(st, it, key, match);
+	if (!ix_next(x, key, it, &v))
+		return NULL;
+	peer_ready(st, st->peers[v]);
+	return &st->peers[v]->r;
+}
+
 const struct st_peer *
 state_peer_by_hex(const struct state *st, const char *hex)
 {
 	size_t it = 0;
-	uint32_t v;
 
-	return ix_next(&st->by_hex, hex, &it, &v) ? &st->peers[v]->r : NULL;
+	return lookup(st, &st->lazy->by_hex, hex, &it, match_hex);
 }
 
 const struct st_peer *
 state_peer_by_addr(const struct state *st, const char *addr, size_t *it)
 {
-	uint32_t v;
-
-	return ix_next(&st->by_addr, addr, it, &v) ? &st->peers[v]->r : NULL;
+	return lookup(st, &st->lazy->by_addr, addr, it, match_addr);
 }
 
 const struct st_peer *
 state_peer_by_isn(const struct state *st, const char *isn, size_t *it)
 {
+	return lookup(st, &st->lazy->by_isn, isn, it, match_isn);
+}
+
+struct peer_rec *
+state_peer_raw(const struct state *st, const char *hex)
+{
+	size_t it = 0;
 	uint32_t v;
 
-	return ix_next(&st->by_isn, isn, it, &v) ? &st->peers[v]->r : NULL;
+	if (!use_index(st)) {
+		for (size_t i = 0; i < st->n_peers; i++)
+			if (strcmp(st->peers[i]->r.hex, hex) == 0)
+				return st->peers[i];
+		return NULL;
+	}
+	return ix_next(&st->lazy->by_hex, hex, &it, &v) ? st->peers[v] : NULL;
 }
 
 /* A record read from the file or made new: into the list and indexes. */
@@ -432,19 +570,16 @@ state_peer_insert(struct state *st, struct peer_rec *r)
 	GROW(st->peers, st->n_peers, st->cap_peers);
 	r->index = i;
 	st->peers[st->n_peers++] = r;
-	ix_add(&st->by_hex, r->r.hex, i);
-	for (size_t k = 0; k < r->r.n_addr; k++)
-		ix_add(&st->by_addr, r->r.addr[k], i);
-	if (r->r.isn[0])
-		ix_add(&st->by_isn, r->r.isn, i);
+	if (st->lazy->indexed)
+		index_one(st->lazy, r, i);
 }
 
 struct st_peer *
 state_peer_add(struct state *st, const char *hex, const char *const *addr,
                size_t n_addr)
 {
-	struct peer_rec *r = arena_alloc(&st->arena, sizeof *r);
-	const char **list = arena_alloc(&st->arena, n_addr * sizeof *list);
+	struct peer_rec *r = arena_alloc(st->arena, sizeof *r);
+	const char **list = arena_alloc(st->arena, n_addr * sizeof *list);
 
 	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
 	for (size_t i = 0; i < n_addr; i++)
@@ -462,6 +597,7 @@ state_peer_edit(struct state *st, const struct st_peer *p)
 {
 	struct peer_rec *r = st->peers[((const struct peer_rec *)p)->index];
 
+	peer_ready(st, r);
 	r->dirty = 1;
 	return &r->r;
 }

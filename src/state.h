@@ -151,6 +151,14 @@ struct state;
  * the file (and line); nothing is changed or reset.  *out: state_free(). */
 int state_load(const struct home *h, struct state **out, struct err *e);
 
+/* Correspondents' and sent records are read lazily (a large home holds
+ * tens of thousands): a damaged one is found when it is first used, and
+ * then every later save refuses.  state_damage says whether one was
+ * found (-1 with the sentence); state_parse_all reads every record now,
+ * as the lists (status, peers, the wizard's home) do. */
+int state_damage(const struct state *st, struct err *e);
+int state_parse_all(const struct state *st, struct err *e);
+
 /* Has the file changed since `st` was loaded or saved (another process
  * wrote it)?  For a front end that keeps a state between actions. */
 int state_stale(const struct home *h, const struct state *st);
@@ -211,6 +219,9 @@ const struct st_peer *state_peer_by_addr(const struct state *st,
 /* Certificates whose issuer-and-serial key is `isn` (same iteration). */
 const struct st_peer *state_peer_by_isn(const struct state *st,
                                         const char *isn, size_t *it);
+/* The fingerprint of record i, without reading the rest of it (for
+ * matching a fingerprint prefix against thousands). */
+const char *state_peer_hex(const struct state *st, size_t i);
 /* Its position in the list (for a front end's selection). */
 size_t state_peer_index(const struct state *st, const struct st_peer *p);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,14 @@
 
 struct field {
 	const char *key;
+	size_t klen;
 	char *val; /* unescaped, NUL-terminated, in the file's buffer */
 };
 
 struct parser {
-	struct state *st;
+	struct state *st;     /* where eagerly parsed records go */
+	int in_batches;       /* past the first "end": records may repeat */
+	struct arena *arena;  /* where their strings go */
 	int version;
 	char why[200]; /* what is wrong with the line */
 };
@@ -67,7 +71,8 @@ is_word_char(unsigned char c)
 }
 
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
- * unescaping values in place.  s[n] is the line's '\n', overwritten. */
+ * unescaping values in place.  s[n] is the line's '\n', overwritten.
+ * Values are found with memchr: a large home's lists parse megabytes. */
 static int
 tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f,
          size_t *nf)
@@ -84,64 +89,109 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f,
 	if (q == *kind)
 		return bad(p, "the line starts with a space");
 	while (q < end) {
-		char *key, *w, *r;
+		char *key, *v, *stop, *pct;
 
 		*q++ = '\0'; /* the space before the field */
 		key = q;
 		while (q < end && is_word_char((unsigned char)*q))
 			q++;
-		if (q == key || q == end || *q != '=')
+		if (q == key || q >= end || *q != '=')
 			return bad(p, "a field is not written key=value");
 		*q++ = '\0';
 		if (*nf == FIELDS_MAX)
 			return bad(p, "the record has too many fields");
-		/* The value up to the next space, unescaped as it goes. */
-		w = r = q;
-		while (r < end && *r != ' ') {
-			if (*r == '%') {
+		v = q;
+		if ((stop = memchr(v, ' ', (size_t)(end - v))) == NULL)
+			stop = end;
+		if (stop == v)
+			return bad(p, "the field %s is empty", key);
+		f[*nf].key = key;
+		f[*nf].klen = (size_t)(v - 1 - key);
+		f[*nf].val = v;
+		(*nf)++;
+		q = stop;
+		if ((pct = memchr(v, '%', (size_t)(stop - v))) != NULL) {
+			char *w = pct, *r = pct;
+
+			while (r < stop) {
 				int hi, lo;
 
-				if (end - r < 3 || (hi = unhex(r[1])) < 0 ||
+				if (*r != '%') {
+					*w++ = *r++;
+					continue;
+				}
+				if (stop - r < 3 || (hi = unhex(r[1])) < 0 ||
 				    (lo = unhex(r[2])) < 0 || (hi == 0 && lo == 0))
 					return bad(p, "the value of %s has a broken %%-escape", key);
 				*w++ = (char)(hi << 4 | lo);
 				r += 3;
-			} else if ((unsigned char)*r < ' ' || *r == 0x7f) {
-				return bad(p, "the value of %s holds a control character", key);
-			} else {
-				*w++ = *r++;
 			}
+			*w = '\0'; /* shorter than the escaped text: room is left */
 		}
-		f[*nf].key = key;
-		f[*nf].val = q;
-		(*nf)++;
-		if (w == q)
-			return bad(p, "the field %s is empty", key);
-		q = r;
-		*w = '\0'; /* a value shrinks when unescaped: room is left */
+		if (q < end)
+			*q = '\0'; /* ends the value; the next round steps over it */
 	}
 	*end = '\0';
 	return 0;
 }
 
-/* One record's fields, by name: each taken at most once (addr repeats). */
+/* One record's fields, by name: each taken at most once (addr repeats).
+ * Records padseal wrote have their fields in the order the parsers take
+ * them, so the field after the last one taken is tried first; `bloom`
+ * says at once that a key is absent (most optional ones are). */
 struct fields {
 	struct field *f;
 	size_t n;
 	unsigned char *used;
+	size_t next;
+	uint64_t bloom;
 };
 
-static char *
-take(struct fields *fs, const char *key)
+static uint64_t
+key_bit(const char *key, size_t len)
 {
-	for (size_t i = 0; i < fs->n; i++) {
-		if (!fs->used[i] && strcmp(fs->f[i].key, key) == 0) {
+	unsigned h = (unsigned)key[0] * 31 + (unsigned)len * 131 + (unsigned)key[len - 1] * 7 +
+	             (unsigned)key[len / 2] * 17;
+
+	return (uint64_t)1 << ((h ^ (h >> 6)) & 63);
+}
+
+static void
+fields_index(struct fields *fs)
+{
+	fs->next = 0;
+	fs->bloom = 0;
+	for (size_t i = 0; i < fs->n; i++)
+		fs->bloom |= key_bit(fs->f[i].key, fs->f[i].klen);
+}
+
+static char *
+take_n(struct fields *fs, const char *key, size_t len)
+{
+	size_t i = fs->next;
+
+	/* In padseal's own records the wanted field is usually the next. */
+	if (i < fs->n && !fs->used[i] && fs->f[i].klen == len && memcmp(fs->f[i].key, key, len) == 0) {
+		fs->used[i] = 1;
+		fs->next = i + 1;
+		return fs->f[i].val;
+	}
+	if (!(fs->bloom & key_bit(key, len)))
+		return NULL;
+	for (size_t k = 0; k < fs->n; k++, i++) {
+		if (i == fs->n)
+			i = 0;
+		if (!fs->used[i] && fs->f[i].klen == len && memcmp(fs->f[i].key, key, len) == 0) {
 			fs->used[i] = 1;
+			fs->next = i + 1;
 			return fs->f[i].val;
 		}
 	}
 	return NULL;
 }
+
+/* A field by name, its length known at compile time for literals. */
+#define take(fs, key) take_n((fs), (key), strlen(key))
 
 /* After every known field was taken: anything left is unknown or twice. */
 static int
@@ -214,6 +264,33 @@ get_text(struct parser *p, const char *v, const char *key, size_t max,
 	return 0;
 }
 
+/* An address as padseal stores one: it was checked as an addr-spec when
+ * it came in (addr_check); here only what a hand edit could break, cheaply
+ * (a large home holds tens of thousands): one '@' with something on both
+ * sides, no space, comma, quote or angle bracket, and not too long. */
+static int
+addr_plausible(const char *a)
+{
+	const char *at = NULL, *q;
+
+	if (a == NULL)
+		return 0;
+	for (q = a; *q; q++) {
+		switch (*q) {
+		case '@':
+			if (at != NULL)
+				return 0;
+			at = q;
+			break;
+		case ' ': case ',': case '"': case '<': case '>': case '(': case ')':
+			return 0;
+		default:
+			break;
+		}
+	}
+	return at != NULL && at > a && at[1] != '\0' && q - a <= 254;
+}
+
 /* --- the kinds of record ------------------------------------------------- */
 
 static int
@@ -283,17 +360,25 @@ parse_sent(struct parser *p, struct fields *fs)
 		return -1;
 	if (!at[0])
 		return bad(p, "the sent record has no at");
-	if (addr_check(to, NULL) != 0)
+	if (!addr_plausible(to))
 		return bad(p, "to is not an address");
 	if (how != NULL && strcmp(how, "mail") != 0 && strcmp(how, "in-person") != 0)
 		return bad(p, "how is neither mail nor in-person");
-	r = state_sent_slot(p->st, to);
+	sent_index(p->st); /* earlier lines first: a later one replaces them */
+	r = state_sent_slot_raw(p->st, to);
+	r->line = NULL;
 	memcpy(r->r.at, at, sizeof at);
 	r->r.how = how != NULL && how[0] == 'i' ? SENT_IN_PERSON : SENT_MAIL;
 	return 0;
 }
 
 static const char cell_letters[] = "tspcwf";
+
+/* The names of the cells' reason fields, "why-out-plain" ... */
+static const char *const why_keys[DIR_COUNT][KIND_COUNT] = {
+        {"why-out-plain", "why-out-signed", "why-out-encrypted", "why-out-signed-encrypted"},
+        {"why-in-plain", "why-in-signed", "why-in-encrypted", "why-in-signed-encrypted"},
+};
 
 static int
 cell_from_letter(char c, struct st_cell *out)
@@ -332,13 +417,11 @@ cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 		if (v != NULL && strlen(v) != KIND_COUNT)
 			return bad(p, "%s does not hold four cells", cell_dir_name((enum cell_dir)d));
 		for (int k = 0; k < KIND_COUNT; k++) {
-			char key[40];
+			const char *key = why_keys[d][k];
 
 			if (v != NULL && cell_from_letter(v[k], &t->cell[d][k]) != 0)
 				return bad(p, "%s holds a cell that is not one of %s",
 				           cell_dir_name((enum cell_dir)d), cell_letters);
-			snprintf(key, sizeof key, "why-%s-%s", cell_dir_name((enum cell_dir)d),
-			         cell_kind_name((enum cell_kind)k));
 			if (get_text(p, take(fs, key), key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
 				return -1;
 		}
@@ -415,9 +498,9 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 	if (n == 0)
 		return bad(p, "the peer record has no address");
 	for (size_t i = 0; i < n; i++)
-		if (addr_check(list[i], NULL) != 0)
+		if (!addr_plausible(list[i]))
 			return bad(p, "the address %.80s is not an address", list[i]);
-	copy = arena_alloc(&p->st->arena, n * sizeof *copy);
+	copy = arena_alloc(p->arena, n * sizeof *copy);
 	memcpy(copy, list, n * sizeof *copy);
 	t->addr = copy;
 	t->n_addr = n;
@@ -427,8 +510,9 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 static int
 peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 {
+	/* Taken in the order the records are written: see fmt_peer. */
 	const char *trusted = take(fs, "trusted"), *verified = take(fs, "verified");
-	const char *sup = take(fs, "superseded-by");
+	const char *sup;
 
 	if (p->version == 1) {
 		/* Version 1 wrote trusted=1 and read any other value but "0"
@@ -442,8 +526,9 @@ peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 	if (get_iso(p, take(fs, "verified-at"), "verified-at", t->verified_at) ||
 	    get_bool(p, take(fs, "forced"), "forced", &t->forced) ||
 	    get_iso(p, take(fs, "untrusted-at"), "untrusted-at", t->untrusted_at) ||
-	    get_iso(p, take(fs, "rejected-at"), "rejected-at", t->rejected_at) ||
-	    (sup != NULL && get_hex(p, sup, "superseded-by", t->superseded_by)))
+	    ((sup = take(fs, "superseded-by")) != NULL &&
+	     get_hex(p, sup, "superseded-by", t->superseded_by)) ||
+	    get_iso(p, take(fs, "rejected-at"), "rejected-at", t->rejected_at))
 		return -1;
 	if (t->verified != VERIFY_NONE && !t->verified_at[0])
 		return bad(p, "verified is given without verified-at");
@@ -455,8 +540,9 @@ peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 static int
 peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 {
-	const char *key = take(fs, "key"), *isn = take(fs, "isn"), *sha1 = take(fs, "sha1");
-	const char *lint = take(fs, "lint"), *name = take(fs, "name");
+	/* Taken in the order the records are written: see fmt_peer. */
+	const char *isn = take(fs, "isn"), *name = take(fs, "name"), *key = take(fs, "key");
+	const char *sha1, *lint;
 
 	if (p->version == 1) {
 		take(fs, "fpr-colon");
@@ -467,8 +553,11 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 	}
 	if (need(p, key, "key", "peer") ||
 	    get_iso(p, take(fs, "from"), "from", t->not_before) ||
-	    get_iso(p, take(fs, "until"), "until", t->not_after) ||
-	    get_text(p, name, "name", PEER_NAME_MAX, &t->name) ||
+	    get_iso(p, take(fs, "until"), "until", t->not_after))
+		return -1;
+	sha1 = take(fs, "sha1");
+	lint = take(fs, "lint");
+	if (get_text(p, name, "name", PEER_NAME_MAX, &t->name) ||
 	    get_text(p, lint, "lint", 400, &t->lint))
 		return -1;
 	if (!t->not_before[0] || !t->not_after[0])
@@ -505,35 +594,265 @@ same_addrs(const struct st_peer *a, const struct st_peer *b)
 	return 1;
 }
 
+/* The fields of a peer record into *t. */
 static int
-parse_peer(struct parser *p, struct fields *fs)
+peer_fields(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	const char *fpr = take(fs, "fpr");
-	struct peer_rec *r = arena_alloc(&p->st->arena, sizeof *r);
-	struct st_peer *t = &r->r;
-	const struct st_peer *old;
 
 	if (need(p, fpr, "fpr", "peer") || get_hex(p, fpr, "fpr", t->hex) ||
-	    peer_addrs(p, fs, t) || peer_facts(p, fs, t) || peer_trust(p, fs, t) ||
+	    peer_addrs(p, fs, t) || peer_facts(p, fs, t) ||
 	    get_iso(p, take(fs, "received"), "received", t->received) ||
 	    get_text(p, take(fs, "source"), "source", PEER_SOURCE_MAX, &t->source) ||
+	    peer_trust(p, fs, t) ||
 	    (p->version == 1 ? cells_v1(p, fs, t) : cells_v2(p, fs, t)) ||
 	    leftover(p, fs))
 		return -1;
 	if (!t->received[0])
 		return bad(p, "the peer record has no received");
-	if ((old = state_peer_by_hex(p->st, t->hex)) != NULL) {
-		/* A later record of the same certificate replaces it. */
-		size_t at = state_peer_index(p->st, old);
+	return 0;
+}
 
-		if (!same_addrs(old, t))
-			return bad(p, "it names other addresses than the earlier record of the same certificate");
-		r->index = (uint32_t)at;
-		p->st->peers[at] = r;
+/* Put `r` in the list: a later record of a certificate replaces the
+ * earlier one, which must name the same addresses. */
+static int
+peer_place(struct parser *p, struct peer_rec *r)
+{
+	/* Only a later batch can repeat a certificate: the part written
+	 * whole has each once. */
+	struct peer_rec *old = p->in_batches ? state_peer_raw(p->st, r->r.hex) : NULL;
+
+	if (old == NULL) {
+		state_peer_insert(p->st, r);
 		return 0;
 	}
-	state_peer_insert(p->st, r);
+	if (!same_addrs(&old->r, &r->r))
+		return bad(p, "it names other addresses than the earlier record of the same certificate");
+	r->index = old->index;
+	p->st->peers[old->index] = r;
 	return 0;
+}
+
+static int
+parse_peer(struct parser *p, struct fields *fs)
+{
+	struct peer_rec *r = arena_alloc(p->arena, sizeof *r);
+
+	if (peer_fields(p, fs, &r->r) != 0)
+		return -1;
+	return peer_place(p, r);
+}
+
+static int damaged(struct err *e, const char *name, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* --- lazily read records ------------------------------------------------- */
+
+/* The value at q (up to a space or `end`), unescaped into the arena; NULL
+ * when it holds anything a plausible address does not. */
+static const char *
+head_value(struct parser *p, const char *q, const char *end, const char **after)
+{
+	const char *v = q, *sp = memchr(q, ' ', (size_t)(end - q));
+	char *out, *w;
+
+	q = sp != NULL ? sp : end;
+	*after = q;
+	if (q == v)
+		return NULL;
+	out = arena_alloc_raw(p->arena, (size_t)(q - v) + 1);
+	if (memchr(v, '%', (size_t)(q - v)) == NULL) { /* the usual case */
+		memcpy(out, v, (size_t)(q - v));
+		out[q - v] = '\0';
+		return out;
+	}
+	w = out;
+	for (const char *r = v; r < q;) {
+		int hi, lo;
+
+		if (*r != '%') {
+			*w++ = *r++;
+			continue;
+		}
+		if (q - r < 3 || (hi = unhex(r[1])) < 0 || (lo = unhex(r[2])) < 0 || (hi == 0 && lo == 0))
+			return NULL;
+		*w++ = (char)(hi << 4 | lo);
+		r += 3;
+	}
+	*w = '\0';
+	return out; /* checked when the record is read (peer_ready) */
+}
+
+/* A peer line as padseal writes it: "peer fpr=HEX addr=A [addr=B...]
+ * [isn=HEX] ..." is indexed by its start and parsed when used.  1: not
+ * in that form (parse it now), 0 done, -1 damaged. */
+static int
+lazy_peer(struct parser *p, char *line, size_t n, int lineno)
+{
+	const char *q = line + 9, *end = line + n, *list[PEER_ADDRS_MAX];
+	struct peer_rec *r;
+	size_t na = 0;
+
+	if (n < 9 + 64 + 6 || memcmp(line, "peer fpr=", 9) != 0 || q[64] != ' ')
+		return 1; /* the digits are checked when it is read */
+	q += 64;
+	while (end - q > 6 && memcmp(q, " addr=", 6) == 0) {
+		if (na == PEER_ADDRS_MAX || (list[na++] = head_value(p, q + 6, end, &q)) == NULL)
+			return 1;
+	}
+	if (na == 0 || (q < end && *q != ' '))
+		return 1;
+	/* The issuer-and-serial key, indexed too: without it, read it now. */
+	if (!(end - q >= 5 + ISN_LEN - 1 && memcmp(q, " isn=", 5) == 0 &&
+	      (q + 5 + ISN_LEN - 1 == end || q[5 + ISN_LEN - 1] == ' ')))
+		return 1;
+	/* Not zeroed (a large home has many): peer_ready fills the rest. */
+	r = arena_alloc_raw(p->arena, sizeof *r);
+	r->dirty = 0;
+	r->index = 0;
+	memcpy(r->r.hex, line + 9, 64);
+	r->r.hex[64] = '\0';
+	memcpy(r->r.isn, q + 5, ISN_LEN - 1);
+	r->r.isn[ISN_LEN - 1] = '\0';
+	{
+		const char **copy = arena_alloc(p->arena, na * sizeof *copy);
+
+		memcpy(copy, list, na * sizeof *list);
+		r->r.addr = copy;
+	}
+	r->r.n_addr = na;
+	r->r.name = "";
+	line[n] = '\0';
+	r->line = line;
+	r->lineno = lineno;
+	return peer_place(p, r) == 0 ? 0 : -1;
+}
+
+static void
+found_damage(const struct state *st, int lineno, const char *why)
+{
+	if (!st->lazy->damage.set)
+		damaged(&st->lazy->damage, st->lazy->name, "at line %d: %s", lineno, why);
+}
+
+/* "sent to=ADDR ...": kept as it is until a sent record is looked for. */
+static int
+lazy_sent(struct parser *p, char *line, size_t n, int lineno)
+{
+	struct state_lazy *lz = p->st->lazy;
+
+	if (n < 9 || memcmp(line, "sent to=", 8) != 0)
+		return 1;
+	line[n] = '\0';
+	if (lz->n_pending == lz->cap_pending) {
+		lz->cap_pending = lz->cap_pending ? 2 * lz->cap_pending : 64;
+		lz->pending = xreallocarray(lz->pending, lz->cap_pending, sizeof *lz->pending);
+	}
+	lz->pending[lz->n_pending++] = (struct sent_line){line, lineno};
+	return 0;
+}
+
+void
+sent_index(const struct state *st)
+{
+	struct state_lazy *lz = st->lazy;
+	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
+
+	for (size_t i = 0; i < lz->n_pending; i++) {
+		struct sent_line *l = &lz->pending[i];
+		const char *q, *to = head_value(&p, l->line + 8, l->line + strlen(l->line), &q);
+		struct sent_rec *r;
+
+		if (to == NULL) {
+			found_damage(st, l->lineno, "to is not an address");
+			continue;
+		}
+		/* A later line for the address replaces the earlier one. */
+		r = state_sent_slot_raw(st, to);
+		r->line = l->line;
+		r->lineno = l->lineno;
+	}
+	lz->n_pending = 0;
+}
+
+void
+peer_ready(const struct state *st, struct peer_rec *r)
+{
+	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
+	struct field f[FIELDS_MAX];
+	unsigned char used[FIELDS_MAX] = {0};
+	struct fields fs = {f, 0, used, 0, 0};
+	struct st_peer t = {0};
+	char *line = r->line, *kind;
+
+	if (line == NULL)
+		return;
+	r->line = NULL;
+	if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
+		fields_index(&fs);
+		if (peer_fields(&p, &fs, &t) == 0 && !same_addrs(&t, &r->r))
+			bad(&p, "its addresses are not those its line starts with");
+		else if (p.why[0] == '\0')
+			t.addr = r->r.addr; /* the same, already in the arena */
+	}
+	if (p.why[0] != '\0') {
+		found_damage(st, r->lineno, p.why);
+		/* What the start of the line said stays; the rest is empty. */
+		memset(&t, 0, sizeof t);
+		memcpy(t.hex, r->r.hex, sizeof t.hex);
+		memcpy(t.isn, r->r.isn, sizeof t.isn);
+		t.addr = r->r.addr;
+		t.n_addr = r->r.n_addr;
+		t.name = "";
+	}
+	r->r = t;
+}
+
+void
+sent_ready(const struct state *st, struct sent_rec *r)
+{
+	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
+	struct field f[FIELDS_MAX];
+	unsigned char used[FIELDS_MAX] = {0};
+	struct fields fs = {f, 0, used, 0, 0};
+	char *line = r->line, *kind;
+	const char *how;
+
+	if (line == NULL)
+		return;
+	r->line = NULL;
+	if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
+		fields_index(&fs);
+		if (!addr_plausible(take(&fs, "to")))
+			bad(&p, "to is not an address");
+		else if (get_iso(&p, take(&fs, "at"), "at", r->r.at) == 0 && r->r.at[0] == '\0')
+			bad(&p, "the sent record has no at");
+		how = take(&fs, "how");
+		if (p.why[0] == '\0' && how != NULL && strcmp(how, "mail") != 0 && strcmp(how, "in-person") != 0)
+			bad(&p, "how is neither mail nor in-person");
+		if (p.why[0] == '\0')
+			leftover(&p, &fs);
+		r->r.how = how != NULL && how[0] == 'i' ? SENT_IN_PERSON : SENT_MAIL;
+	}
+	if (p.why[0] != '\0')
+		found_damage(st, r->lineno, p.why);
+}
+
+int
+state_parse_all(const struct state *st, struct err *e)
+{
+	for (size_t i = 0; i < st->n_peers; i++)
+		peer_ready(st, st->peers[i]);
+	sent_index(st);
+	for (size_t i = 0; i < st->lazy->n_sents; i++)
+		sent_ready(st, st->lazy->sents[i]);
+	return state_damage(st, e);
+}
+
+int
+state_damage(const struct state *st, struct err *e)
+{
+	return st->lazy->damage.set ? err_copy(e, &st->lazy->damage) : 0;
 }
 
 static int
@@ -541,11 +860,12 @@ parse_record(struct parser *p, char *line, size_t n)
 {
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
-	struct fields fs = {f, 0, used};
+	struct fields fs = {f, 0, used, 0, 0};
 	char *kind;
 
 	if (tokenize(p, line, n, &kind, f, &fs.n) != 0)
 		return -1;
+	fields_index(&fs);
 	if (strcmp(kind, "peer") == 0)
 		return parse_peer(p, &fs);
 	if (strcmp(kind, "identity") == 0)
@@ -570,22 +890,17 @@ damaged(struct err *e, const char *name, const char *fmt, ...)
 	               name, what, name, name);
 }
 
-/* The offsets just after the first and the last "end" line of buf. */
+/* The offset just after the last "end" line of buf (0 when there is
+ * none): what lies after it is a batch a crash cut short. */
 static void
-find_ends(const char *buf, size_t len, size_t *first, size_t *last)
+find_last_end(const char *buf, size_t len, size_t *last)
 {
-	*first = *last = 0;
-	for (size_t i = 0; i + 4 <= len; i++) {
-		if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "end\n", 4) == 0) {
-			if (*first == 0)
-				*first = i + 4;
-			*last = i + 4;
-		}
-		/* Skip to the next line. */
-		const char *nl = memchr(buf + i, '\n', len - i);
-		if (nl == NULL)
+	*last = 0;
+	for (size_t i = len; i >= 4; i--) {
+		if (memcmp(buf + i - 4, "end\n", 4) == 0 && (i == 4 || buf[i - 5] == '\n')) {
+			*last = i;
 			break;
-		i = (size_t)(nl - buf);
+		}
 	}
 }
 
@@ -597,7 +912,7 @@ parse_buf(char *buf, size_t len, const char *name, struct state **out,
 {
 	struct parser p = {0};
 	size_t first, last, pos;
-	int lineno = 1;
+	int lineno = 1, lz;
 	long ver = 0;
 	const char *q;
 
@@ -615,8 +930,9 @@ parse_buf(char *buf, size_t len, const char *name, struct state **out,
 	if (ver > STATE_VERSION)
 		return err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
 		               name, ver, STATE_VERSION);
-	find_ends(buf, len, &first, &last);
-	if (first == 0) {
+	find_last_end(buf, len, &last);
+	first = 0;
+	if (last == 0) {
 		size_t lines = 1;
 
 		for (size_t i = 0; i < len; i++)
@@ -624,16 +940,25 @@ parse_buf(char *buf, size_t len, const char *name, struct state **out,
 		return damaged(e, name, "at line %zu (it ends before its last line, \"end\": cut short)", lines);
 	}
 	p.st = state_new();
+	p.arena = p.st->arena;
 	p.version = (int)ver;
+	snprintf(p.st->lazy->name, sizeof p.st->lazy->name, "%s", name);
+	p.st->lazy->version = (int)ver;
 	pos = (size_t)(q - buf) + 1;
 	while (pos < last) {
 		char *nl = memchr(buf + pos, '\n', last - pos);
 		size_t n = (size_t)(nl - (buf + pos));
 
 		lineno++;
-		if (n == 0 || buf[pos] == '#' || (n == 3 && memcmp(buf + pos, "end", 3) == 0)) {
-			/* blank, comment, the end of a batch */
-		} else if (parse_record(&p, buf + pos, n) != 0) {
+		p.in_batches = first != 0;
+		if (n == 3 && memcmp(buf + pos, "end", 3) == 0) {
+			if (first == 0) /* the end of the part written whole */
+				first = pos + 4;
+		} else if (n == 0 || buf[pos] == '#') {
+			/* blank, comment */
+		} else if ((lz = ver < 2 ? 1 : buf[pos] == 'p' ? lazy_peer(&p, buf + pos, n, lineno)
+		                            : buf[pos] == 's' ? lazy_sent(&p, buf + pos, n, lineno) : 1) < 0 ||
+		           (lz > 0 && parse_record(&p, buf + pos, n) != 0)) {
 			state_free(p.st);
 			return damaged(e, name, "at line %d: %s", lineno, p.why);
 		}
@@ -656,12 +981,16 @@ state_parse(const char *buf, size_t len, const char *name, struct state **out,
 	int rc;
 
 	memcpy(copy, buf, len);
-	if ((rc = parse_buf(copy, len, name, out, e)) == 0) {
+	if ((rc = parse_buf(copy, len, name, out, e)) == 0 && state_parse_all(*out, e) != 0) {
+		state_free(*out);
+		*out = NULL;
+		rc = -1;
+	} else if (rc == 0) {
 		/* The values live in the copy: the state owns it now. */
 		struct chunk *c = keep.head;
 
 		keep.head = NULL;
-		arena_adopt(&(*out)->arena, c);
+		arena_adopt((*out)->arena, c);
 	}
 	arena_free(&keep);
 	return rc;
@@ -766,11 +1095,11 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	field(b, "fpr", r->hex);
 	for (size_t i = 0; i < r->n_addr; i++)
 		field(b, "addr", r->addr[i]);
+	field(b, "isn", r->isn); /* these three first: see lazy_peer */
 	field(b, "name", r->name);
 	field(b, "key", r->key);
 	field(b, "from", r->not_before);
 	field(b, "until", r->not_after);
-	field(b, "isn", r->isn);
 	field(b, "sha1", r->sha1);
 	field(b, "lint", r->lint);
 	field(b, "received", r->received);
@@ -782,6 +1111,8 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	field(b, "untrusted-at", r->untrusted_at);
 	field(b, "superseded-by", r->superseded_by);
 	field(b, "rejected-at", r->rejected_at);
+	/* The parser takes the fields in this order (fast for large homes);
+	 * any order is read. */
 	for (int d = 0; d < DIR_COUNT; d++) {
 		int any = 0;
 
@@ -792,15 +1123,9 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 		cells[KIND_COUNT] = '\0';
 		field(b, cell_dir_name((enum cell_dir)d), any ? cells : NULL);
 	}
-	for (int d = 0; d < DIR_COUNT; d++) {
-		for (int k = 0; k < KIND_COUNT; k++) {
-			char key[40];
-
-			snprintf(key, sizeof key, "why-%s-%s", cell_dir_name((enum cell_dir)d),
-			         cell_kind_name((enum cell_kind)k));
-			field(b, key, r->cell[d][k].why);
-		}
-	}
+	for (int d = 0; d < DIR_COUNT; d++)
+		for (int k = 0; k < KIND_COUNT; k++)
+			field(b, why_keys[d][k], r->cell[d][k].why);
 	put(b, "\n", 1);
 }
 
@@ -814,12 +1139,22 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	for (size_t i = 0; i < st->n_backups; i++)
 		if (!only_dirty || st->backups[i]->dirty)
 			fmt_backup(b, &st->backups[i]->r);
-	for (size_t i = 0; i < st->n_sents; i++)
-		if (!only_dirty || st->sents[i]->dirty)
-			fmt_sent(b, &st->sents[i]->r);
+	/* A record never parsed was never changed: written back as read. */
+	sent_index(st);
+	for (size_t i = 0; i < st->lazy->n_sents; i++)
+		if (!only_dirty || st->lazy->sents[i]->dirty) {
+			if (st->lazy->sents[i]->line != NULL)
+				puts_b(b, st->lazy->sents[i]->line), put(b, "\n", 1);
+			else
+				fmt_sent(b, &st->lazy->sents[i]->r);
+		}
 	for (size_t i = 0; i < st->n_peers; i++)
-		if (!only_dirty || st->peers[i]->dirty)
-			fmt_peer(b, &st->peers[i]->r);
+		if (!only_dirty || st->peers[i]->dirty) {
+			if (st->peers[i]->line != NULL)
+				puts_b(b, st->peers[i]->line), put(b, "\n", 1);
+			else
+				fmt_peer(b, &st->peers[i]->r);
+		}
 	puts_b(b, "end\n");
 }
 
@@ -920,7 +1255,8 @@ state_load(const struct home *h, struct state **out, struct err *e)
 		goto out;
 	}
 	len = (size_t)id.size;
-	buf = arena_alloc(&keep, len + 1);
+	buf = arena_alloc_raw(&keep, len + 1);
+	buf[len] = '\0';
 	for (size_t got = 0; got < len;) {
 		ssize_t n = read(fd, buf + got, len - got);
 
@@ -934,7 +1270,7 @@ state_load(const struct home *h, struct state **out, struct err *e)
 	}
 	if (parse_buf(buf, len, path, out, e) != 0)
 		goto out;
-	arena_adopt(&(*out)->arena, keep.head);
+	arena_adopt((*out)->arena, keep.head);
 	keep.head = NULL;
 	(*out)->id = id;
 	if ((*out)->needs_facts && peer_facts_from_files(h, *out, e) != 0) {
@@ -960,8 +1296,8 @@ n_dirty(const struct state *st)
 		n += st->idents[i]->dirty != 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		n += st->backups[i]->dirty != 0;
-	for (size_t i = 0; i < st->n_sents; i++)
-		n += st->sents[i]->dirty != 0;
+	for (size_t i = 0; i < st->lazy->n_sents; i++)
+		n += st->lazy->sents[i]->dirty != 0;
 	for (size_t i = 0; i < st->n_peers; i++)
 		n += st->peers[i]->dirty != 0;
 	return n;
@@ -974,8 +1310,8 @@ clean(struct state *st)
 		st->idents[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		st->backups[i]->dirty = 0;
-	for (size_t i = 0; i < st->n_sents; i++)
-		st->sents[i]->dirty = 0;
+	for (size_t i = 0; i < st->lazy->n_sents; i++)
+		st->lazy->sents[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_peers; i++)
 		st->peers[i]->dirty = 0;
 }
@@ -1045,6 +1381,8 @@ state_save(const struct home *h, struct state *st, struct err *e)
 
 	if (n_dirty(st) == 0)
 		return 0;
+	if (state_damage(st, e) != 0)
+		return -1; /* never write what was read from a damaged record */
 	path = home_path(h, STATE_FILE);
 	fmt_records(&batch, st, 1);
 	if (st->version == STATE_VERSION && st->id.exists &&

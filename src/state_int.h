@@ -14,6 +14,7 @@ struct arena {
 	struct chunk *head;
 };
 void *arena_alloc(struct arena *a, size_t n); /* zeroed */
+void *arena_alloc_raw(struct arena *a, size_t n); /* not */
 const char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Take over the chunks of another arena (the list `list` starts). */
 void arena_adopt(struct arena *a, struct chunk *list);
@@ -23,6 +24,7 @@ void arena_free(struct arena *a);
  * (they live in the arena). */
 struct ix_node {
 	const char *key;
+	uint32_t hash;
 	uint32_t val;
 	uint32_t next; /* node number + 1, 0 at the end */
 };
@@ -47,15 +49,54 @@ struct backup_rec {
 	struct st_backup r;
 	int dirty;
 };
+/* Correspondents and sent records are many in a large home: they are read
+ * lazily.  Loading only indexes them by what starts their line (the
+ * fingerprint, the addresses, the issuer-and-serial key); the rest of the
+ * line is parsed the first time the record is used (record_ready).  Until
+ * then `line` holds it as read, and saving writes it back as it was. */
 struct sent_rec {
 	struct st_sent r;
+	char *line;  /* not parsed yet: the line (NUL-terminated) */
+	int lineno;
 	int dirty;
 };
 struct peer_rec {
 	struct st_peer r; /* first: a st_peer pointer is a peer_rec pointer */
 	uint32_t index;
+	char *line;       /* not parsed yet: the line (NUL-terminated) */
+	int lineno;
 	int dirty;
 };
+
+/* A sent line as read, indexed only when a sent record is first looked
+ * for (reading one message needs none of them). */
+struct sent_line {
+	char *line;
+	int lineno;
+};
+
+/* What reading lazily changes: kept apart, so that readers of a const
+ * state can do it. */
+struct state_lazy {
+	char name[4096];   /* the file, for messages */
+	struct err damage; /* the first record found damaged */
+	int version;
+	struct sent_rec **sents;    /* sent records, indexed */
+	size_t n_sents, cap_sents;
+	struct ix sent_ix;
+	struct sent_line *pending;  /* sent lines not indexed yet */
+	size_t n_pending, cap_pending;
+	/* Correspondents by fingerprint, address and issuer-and-serial.  A
+	 * command that looks up a few (reading one message) scans the list;
+	 * the indexes are built at the LOOKUPS_BEFORE_INDEX-th lookup, for
+	 * those that look up many (the lists, the wizard). */
+	struct ix by_hex, by_addr, by_isn;
+	int indexed;
+	unsigned lookups;
+};
+#define LOOKUPS_BEFORE_INDEX 16
+/* Index the pending sent lines (state_file.c). */
+void sent_index(const struct state *st);
 
 /* The file as it was read or last written, to see whether another process
  * changed it and where the next batch goes. */
@@ -68,29 +109,36 @@ struct file_id {
 };
 
 struct state {
-	struct arena arena;
+	struct arena *arena;      /* records and their strings */
 	struct ident_rec **idents;
 	size_t n_idents, cap_idents;
 	struct backup_rec **backups;
 	size_t n_backups, cap_backups;
-	struct sent_rec **sents;
-	size_t n_sents, cap_sents;
 	struct peer_rec **peers;
 	size_t n_peers, cap_peers;
-	struct ix by_hex, by_addr, by_isn, sent_ix;
 	/* The file. */
 	int version;        /* of the file read: 0 none, 1 or 2 */
 	struct file_id id;
 	off_t valid_end;    /* after the last "end": where a batch goes */
 	off_t base_len;     /* the whole-file part (up to the first "end") */
 	int needs_facts;    /* version 1: peers lack their certificate facts */
+	struct state_lazy *lazy;
 };
+
+/* Parse a record read lazily (state_file.c); a damaged one is recorded in
+ * st->lazy->damage and keeps what its line's start said. */
+void peer_ready(const struct state *st, struct peer_rec *r);
+void sent_ready(const struct state *st, struct sent_rec *r);
 
 /* Find or add a record (not marked changed: for the parser). */
 struct ident_rec *state_ident_slot(struct state *st, const char *hex);
 struct backup_rec *state_backup_slot(struct state *st, const char *hex,
                                      const char *path);
-struct sent_rec *state_sent_slot(struct state *st, const char *addr);
+struct sent_rec *state_sent_slot(const struct state *st, const char *addr);
+/* The same without reading anything lazily (for the loader). */
+struct sent_rec *state_sent_slot_raw(const struct state *st, const char *addr);
 void state_peer_insert(struct state *st, struct peer_rec *r);
+/* The record of `hex` (parsed or not), or NULL. */
+struct peer_rec *state_peer_raw(const struct state *st, const char *hex);
 
 #endif

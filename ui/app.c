@@ -174,16 +174,16 @@ static void
 drop_frame(struct app *a, struct frame *f)
 {
 	if (f->ops != NULL && f->ops->leave != NULL)
-		f->ops->leave(a, f->st);
-	free(f->st);
+		f->ops->leave(a, f->sc);
+	free(f->sc);
 	f->ops = NULL;
-	f->st = NULL;
+	f->sc = NULL;
 }
 
 int
-app_push(struct app *a, const struct screen_ops *ops, void *st)
+app_push(struct app *a, const struct screen_ops *ops, void *sc)
 {
-	struct frame f = {ops, st};
+	struct frame f = {ops, sc};
 
 	if (a->pending.ops != NULL || a->depth >= APP_DEPTH) {
 		/* A screen pushing two at once, or one too many: refuse
@@ -209,7 +209,7 @@ apply(struct app *a, int fl)
 			struct frame *top = &a->stack[a->depth - 1];
 
 			if (top->ops->resume != NULL &&
-			    apply(a, top->ops->resume(a, top->st)) < 0)
+			    apply(a, top->ops->resume(a, top->sc)) < 0)
 				return -1;
 		}
 	}
@@ -217,11 +217,11 @@ apply(struct app *a, int fl)
 		struct frame f = a->pending;
 
 		a->pending.ops = NULL;
-		a->pending.st = NULL;
+		a->pending.sc = NULL;
 		/* enter may push again (a screen that opens with a message):
 		 * the loop takes that one next. */
 		if (a->depth == APP_DEPTH ||
-		    (f.ops->enter != NULL && f.ops->enter(a, f.st) != 0))
+		    (f.ops->enter != NULL && f.ops->enter(a, f.sc) != 0))
 			drop_frame(a, &f);
 		else
 			a->stack[a->depth++] = f;
@@ -310,7 +310,7 @@ draw_frame(const struct app *a)
 		while (base > 0 && a->stack[base].ops->modal)
 			base--;
 		for (int i = base; i < a->depth; i++)
-			a->stack[i].ops->draw(a, a->stack[i].st);
+			a->stack[i].ops->draw(a, a->stack[i].sc);
 	}
 	refresh();
 }
@@ -323,7 +323,7 @@ help_topic(const struct app *a)
 	for (int i = a->depth - 1; i >= 0; i--) {
 		const struct frame *f = &a->stack[i];
 		const char *t =
-		        f->ops->topic != NULL ? f->ops->topic(a, f->st) : NULL;
+		        f->ops->topic != NULL ? f->ops->topic(a, f->sc) : NULL;
 
 		if (t != NULL)
 			return t;
@@ -342,7 +342,7 @@ on_key(struct app *a, int ch)
 	/* Too small, nothing a key could act on is visible. */
 	if (app_too_small(a))
 		return ch == 'q' ? APP_QUIT : 0;
-	fl = top->ops->key(a, top->st, ch);
+	fl = top->ops->key(a, top->sc, ch);
 	if (fl & APP_HANDLED)
 		return fl;
 	switch (ch) {
@@ -370,7 +370,7 @@ tick_all(struct app *a)
 
 		if (f->ops->tick == NULL)
 			continue;
-		r = f->ops->tick(a, f->st);
+		r = f->ops->tick(a, f->sc);
 		fl |= i == a->depth - 1 ? r : (r & APP_REDRAW);
 	}
 	return fl;

@@ -28,7 +28,7 @@
 
 enum { B_PATH, B_COMPAT, B_UNLOCK, B_PASS, B_REPEAT, B_GO, B_COUNT };
 
-struct backup_st {
+struct backup_scr {
 	int done;
 	struct field f[B_COUNT];
 	struct form form;
@@ -76,7 +76,7 @@ default_path(char *buf, size_t len)
 }
 
 static void
-update_notes(const struct app *a, struct backup_st *bs)
+update_notes(const struct app *a, struct backup_scr *bs)
 {
 	struct field *c = &bs->f[B_COMPAT], *p = &bs->f[B_PASS];
 	int shown = bs->form.focus == B_COMPAT ? c->hl : c->sel;
@@ -99,7 +99,7 @@ update_notes(const struct app *a, struct backup_st *bs)
 /* ---- Writing ---- */
 
 static int
-fail(struct backup_st *bs, int field, const char *msg)
+fail(struct backup_scr *bs, int field, const char *msg)
 {
 	snprintf(bs->msg, sizeof bs->msg, "%s", msg);
 	bs->msg_role = R_ERROR;
@@ -126,7 +126,7 @@ open_checked(const struct app *a, struct home *h, enum home_mode mode,
 /* The passphrases checked, the key unlocked: write, read back, record.
  * The home is locked for writing only for this. */
 static int
-write_backup(struct app *a, struct backup_st *bs, const char *path)
+write_backup(struct app *a, struct backup_scr *bs, const char *path)
 {
 	struct p12_backup_req req = {
 	        .path = path,
@@ -163,7 +163,7 @@ out:
 }
 
 static int
-submit(struct app *a, struct backup_st *bs)
+submit(struct app *a, struct backup_scr *bs)
 {
 	struct field *p = &bs->f[B_PASS], *r = &bs->f[B_REPEAT];
 	struct err e = ERR_INIT;
@@ -205,7 +205,7 @@ submit(struct app *a, struct backup_st *bs)
 /* ---- Drawing ---- */
 
 static void
-draw_form(const struct app *a, const struct backup_st *bs)
+draw_form(const struct app *a, const struct backup_scr *bs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -226,7 +226,7 @@ draw_form(const struct app *a, const struct backup_st *bs)
 }
 
 static void
-draw_done(const struct app *a, const struct backup_st *bs)
+draw_done(const struct app *a, const struct backup_scr *bs)
 {
 	static const struct keyhint keys[] = {{"Enter", "home"},
 	                                      {"Esc", "home"},
@@ -275,9 +275,9 @@ draw_done(const struct app *a, const struct backup_st *bs)
 }
 
 static void
-backup_draw(const struct app *a, const void *st)
+backup_draw(const struct app *a, const void *sc)
 {
-	const struct backup_st *bs = st;
+	const struct backup_scr *bs = sc;
 
 	if (bs->done)
 		draw_done(a, bs);
@@ -286,9 +286,9 @@ backup_draw(const struct app *a, const void *st)
 }
 
 static int
-backup_key(struct app *a, void *st, int ch)
+backup_key(struct app *a, void *sc, int ch)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 	int r;
 
 	if (bs->done)
@@ -312,7 +312,7 @@ backup_key(struct app *a, void *st, int ch)
 /* ---- Life cycle ---- */
 
 static int
-load(const struct app *a, struct backup_st *bs, struct err *e)
+load(const struct app *a, struct backup_scr *bs, struct err *e)
 {
 	struct state *st = NULL;
 	struct ident id = {0};
@@ -344,7 +344,7 @@ load(const struct app *a, struct backup_st *bs, struct err *e)
 }
 
 static void
-setup(struct backup_st *bs)
+setup(struct backup_scr *bs)
 {
 	struct field *f = bs->f;
 	char path[4096];
@@ -380,9 +380,9 @@ setup(struct backup_st *bs)
 }
 
 static int
-backup_enter(struct app *a, void *st)
+backup_enter(struct app *a, void *sc)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, bs, &e) != 0) {
@@ -395,9 +395,9 @@ backup_enter(struct app *a, void *st)
 }
 
 static void
-backup_leave(struct app *a, void *st)
+backup_leave(struct app *a, void *sc)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 
 	(void)a;
 	form_wipe(&bs->form);
@@ -416,5 +416,5 @@ static const struct screen_ops backup_ops = {
 int
 scr_backup_open(struct app *a)
 {
-	return app_push(a, &backup_ops, xcalloc(1, sizeof(struct backup_st)));
+	return app_push(a, &backup_ops, xcalloc(1, sizeof(struct backup_scr)));
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "create.h"
+#include "scr_create.h"
 #include "home.h"
 #include "lint.h"
 #include "pass.h"
@@ -23,10 +23,10 @@
 
 /* ---- The passphrase ---- */
 
-static void pass_notes(const struct app *a, struct create_st *cs);
+static void pass_notes(const struct app *a, struct create_scr *cs);
 
 void
-create_pass_enter(const struct app *a, struct create_st *cs)
+scr_create_pass_enter(const struct app *a, struct create_scr *cs)
 {
 	struct field *f = cs->pf;
 
@@ -47,14 +47,14 @@ create_pass_enter(const struct app *a, struct create_st *cs)
 }
 
 static void
-pass_notes(const struct app *a, struct create_st *cs)
+pass_notes(const struct app *a, struct create_scr *cs)
 {
 	field_strength_note(&a->look, &cs->pf[P_PASS]);
 	field_repeat_note(&a->look, &cs->pf[P_REPEAT], &cs->pf[P_PASS]);
 }
 
 void
-create_pass_draw(const struct app *a, const struct create_st *cs)
+scr_create_pass_draw(const struct app *a, const struct create_scr *cs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -62,7 +62,7 @@ create_pass_draw(const struct app *a, const struct create_st *cs)
 	int y = 2, w = a->cols - 4, end;
 
 	end = app_frame(a, "Create your credential", cs->msg, cs->msg_role);
-	create_summary(cs, sum, sizeof sum);
+	scr_create_summary(cs, sum, sizeof sum);
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	y += 1 +
 	     draw_text(lk, y, 2, w, 4,
@@ -98,7 +98,7 @@ keygen_drop(void *arg)
 }
 
 static void
-pass_fail(struct create_st *cs, int field, const char *msg)
+pass_fail(struct create_scr *cs, int field, const char *msg)
 {
 	snprintf(cs->msg, sizeof cs->msg, "%s", msg);
 	cs->msg_role = R_ERROR;
@@ -107,7 +107,7 @@ pass_fail(struct create_st *cs, int field, const char *msg)
 
 /* Both passphrases checked: generate the key off the input loop. */
 static int
-start(struct app *a, struct create_st *cs)
+start(struct app *a, struct create_scr *cs)
 {
 	struct field *p = &cs->pf[P_PASS], *r = &cs->pf[P_REPEAT];
 	struct err e = ERR_INIT;
@@ -146,7 +146,7 @@ start(struct app *a, struct create_st *cs)
 }
 
 int
-create_pass_key(struct app *a, struct create_st *cs, int ch)
+scr_create_pass_key(struct app *a, struct create_scr *cs, int ch)
 {
 	int r;
 
@@ -170,7 +170,7 @@ create_pass_key(struct app *a, struct create_st *cs, int ch)
 /* ---- Generating ---- */
 
 void
-create_stop(struct app *a, struct create_st *cs)
+scr_create_stop(struct app *a, struct create_scr *cs)
 {
 	if (cs->job != NULL)
 		app_abandon(a, cs->job, keygen_drop, cs->kg);
@@ -180,7 +180,7 @@ create_stop(struct app *a, struct create_st *cs)
 }
 
 void
-create_gen_draw(const struct app *a, const struct create_st *cs)
+scr_create_gen_draw(const struct app *a, const struct create_scr *cs)
 {
 	static const struct keyhint keys[] = {
 	        {"Esc", "cancel"}, {"?", "help"}, {NULL, NULL}};
@@ -191,10 +191,10 @@ create_gen_draw(const struct app *a, const struct create_st *cs)
 	int y = 2, w = a->cols - 4;
 
 	app_frame(a, "Create your credential", NULL, R_NORMAL);
-	create_summary(cs, sum, sizeof sum);
+	scr_create_summary(cs, sum, sizeof sum);
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	draw_str(y, 2, 1, spin, lk->attr[R_NEXT]);
-	create_key_short(cs, key, sizeof key);
+	scr_create_key_short(cs, key, sizeof key);
 	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key,
 	         lk->sym->ellip, ms / 1000);
 	draw_clip(lk, y, 4, w - 2, line, A_BOLD);
@@ -213,12 +213,12 @@ create_gen_draw(const struct app *a, const struct create_st *cs)
 }
 
 int
-create_gen_key(struct app *a, struct create_st *cs, int ch)
+scr_create_gen_key(struct app *a, struct create_scr *cs, int ch)
 {
 	if (ch != 27)
 		return 0; /* ? and F1 still open help; nothing else acts */
-	create_stop(a, cs);
-	create_pass_enter(a, cs);
+	scr_create_stop(a, cs);
+	scr_create_pass_enter(a, cs);
 	cs->stage = ST_PASS;
 	snprintf(cs->msg, sizeof cs->msg,
 	         "Cancelled: the key was thrown away and nothing was stored. "
@@ -231,7 +231,7 @@ create_gen_key(struct app *a, struct create_st *cs, int ch)
 /* The key is there: store the credential, the home locked for writing
  * only now, and forget the passphrase. */
 static void
-store(struct app *a, struct create_st *cs, struct keygen *kg)
+store(struct app *a, struct create_scr *cs, struct keygen *kg)
 {
 	struct ident_new req = {
 	        .name = cs->name,
@@ -260,14 +260,14 @@ store(struct app *a, struct create_st *cs, struct keygen *kg)
 		cs->msg[0] = '\0';
 		return;
 	}
-	create_pass_enter(a, cs); /* wipes the passphrase */
+	scr_create_pass_enter(a, cs); /* wipes the passphrase */
 	cs->stage = ST_PASS;
 	snprintf(cs->msg, sizeof cs->msg, "%s", e.msg);
 	cs->msg_role = R_ERROR;
 }
 
 int
-create_gen_tick(struct app *a, struct create_st *cs)
+scr_create_gen_tick(struct app *a, struct create_scr *cs)
 {
 	struct keygen *kg = cs->kg;
 
@@ -295,7 +295,7 @@ draw_findings(const struct app *a, const struct ident *id, int y, int end)
 }
 
 void
-create_done_draw(const struct app *a, const struct create_st *cs)
+scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 {
 	static const struct keyhint keys[] = {{"Enter", "back up now"},
 	                                      {"Esc", "home"},
@@ -344,7 +344,7 @@ create_done_draw(const struct app *a, const struct create_st *cs)
 }
 
 int
-create_done_key(struct app *a, struct create_st *cs, int ch)
+scr_create_done_key(struct app *a, struct create_scr *cs, int ch)
 {
 	(void)cs;
 	switch (ch) {

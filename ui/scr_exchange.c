@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "addr.h"
-#include "exchange.h"
+#include "scr_exchange.h"
 #include "fileio.h"
 #include "ident.h"
 #include "isotime.h"
@@ -79,7 +79,7 @@ address_of(const struct field *f, char *addr, size_t len, struct err *e)
 /* ---- Notes, as typed ---- */
 
 static void
-note_address(const struct app *a, struct exchange_st *xs, int i,
+note_address(const struct app *a, struct exchange_scr *xs, int i,
              const char *empty)
 {
 	const struct look *lk = &a->look;
@@ -118,7 +118,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 
 /* Names that say what the files are, until the user types their own. */
 static void
-default_paths(struct exchange_st *xs)
+default_paths(struct exchange_scr *xs)
 {
 	char to[ADDR_MAX], stem[400], path[UI_PATH_MAX];
 	struct err e = ERR_INIT;
@@ -141,7 +141,7 @@ default_paths(struct exchange_st *xs)
 }
 
 static void
-note_file(struct exchange_st *xs)
+note_file(struct exchange_scr *xs)
 {
 	struct field *f = &xs->f[X_FILE];
 	char full[UI_PATH_MAX];
@@ -164,7 +164,7 @@ note_file(struct exchange_st *xs)
 }
 
 static void
-update(const struct app *a, struct exchange_st *xs)
+update(const struct app *a, struct exchange_scr *xs)
 {
 	int mode = xs->f[X_MODE].sel;
 
@@ -187,7 +187,7 @@ update(const struct app *a, struct exchange_st *xs)
 }
 
 int
-exchange_fail(struct exchange_st *xs, int field, const char *msg)
+scr_exchange_fail(struct exchange_scr *xs, int field, const char *msg)
 {
 	snprintf(xs->msg, sizeof xs->msg, "%s", msg);
 	xs->msg_role = R_ERROR;
@@ -201,7 +201,7 @@ exchange_fail(struct exchange_st *xs, int field, const char *msg)
 /* As `padseal intro`: unlock, compose, lock for writing, write the file,
  * then record that it went to them. */
 static int
-write_intro(struct app *a, struct exchange_st *xs)
+write_intro(struct app *a, struct exchange_scr *xs)
 {
 	struct field *pass = &xs->f[X_PASS];
 	char to[ADDR_MAX], path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
@@ -215,12 +215,12 @@ write_intro(struct app *a, struct exchange_st *xs)
 	int field = X_OUT;
 
 	if (address_of(&xs->f[X_TO], to, sizeof to, &e) != 0)
-		return exchange_fail(xs, X_TO, e.msg);
+		return scr_exchange_fail(xs, X_TO, e.msg);
 	ui_path_expand(xs->f[X_OUT].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_OUT]) != 0)
-		return exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
+		return scr_exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
 	if (pass->len == 0)
-		return exchange_fail(xs, X_PASS,
+		return scr_exchange_fail(xs, X_PASS,
 		                     "Type the passphrase of your key: the "
 		                     "introduction is signed with it.");
 	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
@@ -253,7 +253,7 @@ out:
 	smime_sender_free(s);
 	ui_close(&h, st);
 	if (xs->stage != XS_INTRO_DONE)
-		exchange_fail(xs, field, e.msg);
+		scr_exchange_fail(xs, field, e.msg);
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -263,7 +263,7 @@ out:
 /* As `padseal cert --out`; with an address, also what `intro` records:
  * your certificate went to them. */
 static int
-write_cert(struct app *a, struct exchange_st *xs)
+write_cert(struct app *a, struct exchange_scr *xs)
 {
 	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
 	char to[ADDR_MAX] = "", path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
@@ -275,10 +275,10 @@ write_cert(struct app *a, struct exchange_st *xs)
 	int ok = 0;
 
 	if (given && address_of(&xs->f[X_GIVEN], to, sizeof to, &e) != 0)
-		return exchange_fail(xs, X_GIVEN, e.msg);
+		return scr_exchange_fail(xs, X_GIVEN, e.msg);
 	ui_path_expand(xs->f[X_CPATH].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_CPATH]) != 0)
-		return exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
+		return scr_exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
 	if (ui_open(a, &h, given ? HOME_WRITE : HOME_READ, &st, &e) != 0 ||
 	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0 ||
 	    file_write_atomic(path, buf, len, FILE_NOCLOBBER, &e) != 0)
@@ -298,7 +298,7 @@ out:
 	free(buf);
 	ui_close(&h, st);
 	if (!ok)
-		exchange_fail(xs, X_CPATH, e.msg);
+		scr_exchange_fail(xs, X_CPATH, e.msg);
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -306,7 +306,7 @@ out:
 /* ---- Drawing ---- */
 
 static void
-draw_form(const struct app *a, const struct exchange_st *xs)
+draw_form(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint tab[] = {{"Tab", "complete"}, {NULL, NULL}};
 	const struct look *lk = &a->look;
@@ -328,7 +328,7 @@ draw_form(const struct app *a, const struct exchange_st *xs)
 }
 
 static void
-draw_done(const struct app *a, const struct exchange_st *xs)
+draw_done(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint keys[] = {{"Enter", "import theirs"},
 	                                      {"Esc", "home"},
@@ -388,9 +388,9 @@ draw_done(const struct app *a, const struct exchange_st *xs)
 }
 
 static void
-exchange_draw(const struct app *a, const void *st)
+exchange_draw(const struct app *a, const void *sc)
 {
-	const struct exchange_st *xs = st;
+	const struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
 	case XS_FORM:
@@ -401,14 +401,14 @@ exchange_draw(const struct app *a, const void *st)
 		draw_done(a, xs);
 		break;
 	default:
-		import_draw(a, xs);
+		scr_import_draw(a, xs);
 	}
 }
 
 /* ---- Keys ---- */
 
 static void
-set_mode(const struct app *a, struct exchange_st *xs, int mode)
+set_mode(const struct app *a, struct exchange_scr *xs, int mode)
 {
 	xs->f[X_MODE].sel = xs->f[X_MODE].hl = mode;
 	update(a, xs);
@@ -417,7 +417,7 @@ set_mode(const struct app *a, struct exchange_st *xs, int mode)
 /* Tab in the file field completes the name; when it has nothing to add
  * (or listed the names already) it moves on as everywhere else. */
 static int
-file_tab(const struct app *a, struct exchange_st *xs)
+file_tab(const struct app *a, struct exchange_scr *xs)
 {
 	int r = xs->tab_listed ? -1 : ui_path_complete(&xs->f[X_FILE]);
 
@@ -430,7 +430,7 @@ file_tab(const struct app *a, struct exchange_st *xs)
 }
 
 static int
-form_keys(struct app *a, struct exchange_st *xs, int ch)
+form_keys(struct app *a, struct exchange_scr *xs, int ch)
 {
 	int focus = xs->form.focus, r;
 
@@ -465,15 +465,15 @@ form_keys(struct app *a, struct exchange_st *xs, int ch)
 	case X_EXPORT:
 		return write_cert(a, xs);
 	case X_READ:
-		return import_read_file(a, xs);
+		return scr_import_read(a, xs);
 	}
 	return APP_HANDLED | APP_REDRAW;
 }
 
 static int
-exchange_key(struct app *a, void *st, int ch)
+exchange_key(struct app *a, void *sc, int ch)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
 	case XS_FORM:
@@ -490,14 +490,14 @@ exchange_key(struct app *a, void *st, int ch)
 		update(a, xs);
 		return APP_HANDLED | APP_REDRAW;
 	default:
-		return import_key(a, xs, ch);
+		return scr_import_key(a, xs, ch);
 	}
 }
 
 /* ---- Life cycle ---- */
 
 static void
-setup(struct exchange_st *xs)
+setup(struct exchange_scr *xs)
 {
 	struct field *f = xs->f;
 
@@ -545,7 +545,7 @@ setup(struct exchange_st *xs)
 
 /* Your main address, for the file names; none means nothing to send. */
 static int
-load(const struct app *a, struct exchange_st *xs, struct err *e)
+load(const struct app *a, struct exchange_scr *xs, struct err *e)
 {
 	struct state *st = NULL;
 	struct ident id = {0};
@@ -567,9 +567,9 @@ load(const struct app *a, struct exchange_st *xs, struct err *e)
 }
 
 static int
-exchange_enter(struct app *a, void *st)
+exchange_enter(struct app *a, void *sc)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, xs, &e) != 0) {
@@ -588,13 +588,13 @@ exchange_enter(struct app *a, void *st)
 }
 
 static void
-exchange_leave(struct app *a, void *st)
+exchange_leave(struct app *a, void *sc)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 
 	(void)a;
 	form_wipe(&xs->form);
-	import_drop(xs);
+	scr_import_drop(xs);
 }
 
 static const struct screen_ops exchange_ops = {
@@ -610,7 +610,7 @@ static const struct screen_ops exchange_ops = {
 int
 scr_exchange_open(struct app *a, const char *addr, int import)
 {
-	struct exchange_st *xs = xcalloc(1, sizeof *xs);
+	struct exchange_scr *xs = xcalloc(1, sizeof *xs);
 
 	snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
 	         addr != NULL ? addr : "");

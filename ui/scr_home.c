@@ -38,12 +38,12 @@ static const char *const step_label[STEP_COUNT] = {
 };
 /* Each step's help page (ui/help/<topic>.md). */
 static const char *const step_topic[STEP_COUNT] = {
-        "create", "backup", "exchange", "verify", "trust", "matrix",
+        "create", "backup", "exchange", "verify", "trust", "test",
 };
 
 #define PICK_MAX 64
 
-struct home_st {
+struct home_scr {
 	struct checklist cl;
 	int loaded;      /* cl holds the checklist */
 	struct err err;  /* why it does not */
@@ -90,7 +90,7 @@ resume_step(const struct checklist *cl)
  * terminal needs.  The selection follows the next step when it was on it,
  * so finishing a step moves on; otherwise it stays where the user put it. */
 static void
-reload(const struct app *a, struct home_st *hs)
+reload(const struct app *a, struct home_scr *hs)
 {
 	struct home h = {.lockfd = -1};
 	struct err e = ERR_INIT;
@@ -146,7 +146,7 @@ next_sentence(const struct checklist *cl, char *buf, size_t len)
 }
 
 static void
-layout(const struct app *a, const struct home_st *hs, struct layout *L)
+layout(const struct app *a, const struct home_scr *hs, struct layout *L)
 {
 	const struct checklist *cl = &hs->cl;
 	char next[320];
@@ -176,7 +176,7 @@ layout(const struct app *a, const struct home_st *hs, struct layout *L)
 /* The first correspondent shown: the scroll position kept in the state,
  * limited to what fits now (the terminal may have grown). */
 static size_t
-peer_first(const struct home_st *hs, const struct layout *L)
+peer_first(const struct home_scr *hs, const struct layout *L)
 {
 	size_t n = hs->cl.n_peers, h = (size_t)L->peers_h;
 
@@ -188,7 +188,7 @@ peer_first(const struct home_st *hs, const struct layout *L)
 /* ---- Drawing ---- */
 
 static void
-draw_steps(const struct app *a, const struct home_st *hs)
+draw_steps(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
 	int sw = lk->sym->w;
@@ -236,7 +236,7 @@ draw_expiry(const struct app *a, int y, int x, int w, const struct ident *id)
 }
 
 static void
-draw_identity(const struct app *a, const struct home_st *hs)
+draw_identity(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
 	const struct checklist *cl = &hs->cl;
@@ -364,7 +364,7 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 }
 
 static void
-draw_peers(const struct app *a, const struct home_st *hs,
+draw_peers(const struct app *a, const struct home_scr *hs,
            const struct layout *L)
 {
 	const struct look *lk = &a->look;
@@ -397,7 +397,7 @@ draw_peers(const struct app *a, const struct home_st *hs,
 }
 
 static void
-draw_problems(const struct app *a, const struct home_st *hs,
+draw_problems(const struct app *a, const struct home_scr *hs,
               const struct layout *L)
 {
 	const struct look *lk = &a->look;
@@ -425,7 +425,7 @@ draw_problems(const struct app *a, const struct home_st *hs,
 }
 
 static void
-draw_next(const struct app *a, const struct home_st *hs, const struct layout *L)
+draw_next(const struct app *a, const struct home_scr *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	char next[320];
@@ -437,7 +437,7 @@ draw_next(const struct app *a, const struct home_st *hs, const struct layout *L)
 
 /* A checklist that cannot be read: its message, and how to go on. */
 static void
-draw_error(const struct app *a, const struct home_st *hs)
+draw_error(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
 	int y = STEPS_Y, w = a->cols - 4;
@@ -450,9 +450,9 @@ draw_error(const struct app *a, const struct home_st *hs)
 }
 
 static void
-home_draw(const struct app *a, const void *st)
+home_draw(const struct app *a, const void *sc)
 {
-	const struct home_st *hs = st;
+	const struct home_scr *hs = sc;
 	const struct look *lk = &a->look;
 	char title[64], where[1024];
 	struct layout L;
@@ -507,7 +507,7 @@ open_for(struct app *a, enum step_id s, const char *hex)
 	case STEP_TRUST:
 		return scr_trust_open(a, hex, NULL);
 	default:
-		return scr_matrix_open(a, hex);
+		return scr_test_open(a, hex);
 	}
 }
 
@@ -542,7 +542,7 @@ waiting_for(const struct app *a, char *addr, size_t len)
 /* Exchange: with whom the step is still to do (our certificate not sent
  * yet), else theirs awaited, else someone new. */
 static int
-open_exchange(struct app *a, const struct home_st *hs)
+open_exchange(struct app *a, const struct home_scr *hs)
 {
 	const struct checklist *cl = &hs->cl;
 	char addr[ADDR_MAX];
@@ -577,13 +577,13 @@ open_peer(struct app *a, const struct peer_progress *p)
 	for (int s = STEP_VERIFY; s < STEP_TEST; s++)
 		if (!p->step[s])
 			return open_for(a, (enum step_id)s, hex);
-	return scr_matrix_open(a, hex);
+	return scr_test_open(a, hex);
 }
 
 /* Steps 4 to 6 are about one correspondent: the only one, or the one
  * picked from a list (the first with the step still to do first). */
 static int
-open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
+open_peer_step(struct app *a, struct home_scr *hs, enum step_id s)
 {
 	const struct checklist *cl = &hs->cl;
 	const char *items[PICK_MAX];
@@ -619,7 +619,7 @@ open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
 }
 
 static int
-open_step(struct app *a, struct home_st *hs)
+open_step(struct app *a, struct home_scr *hs)
 {
 	enum step_id s = (enum step_id)hs->sel;
 
@@ -643,9 +643,9 @@ open_step(struct app *a, struct home_st *hs)
 /* ---- Keys and life cycle ---- */
 
 static int
-home_key(struct app *a, void *st, int ch)
+home_key(struct app *a, void *sc, int ch)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 	struct layout L;
 	int rows;
 
@@ -717,9 +717,9 @@ home_key(struct app *a, void *st, int ch)
 }
 
 static int
-home_enter(struct app *a, void *st)
+home_enter(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 
 	hs->answer = -1;
 	reload(a, hs);
@@ -729,9 +729,9 @@ home_enter(struct app *a, void *st)
 /* Back on top: a step may have changed the home (so may a command run in
  * another terminal meanwhile). */
 static int
-home_resume(struct app *a, void *st)
+home_resume(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 	int answer = hs->answer;
 
 	reload(a, hs);
@@ -746,9 +746,9 @@ home_resume(struct app *a, void *st)
 }
 
 static void
-home_leave(struct app *a, void *st)
+home_leave(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 
 	(void)a;
 	if (hs->loaded)
@@ -770,5 +770,5 @@ static const struct screen_ops home_ops = {
 int
 scr_home_open(struct app *a)
 {
-	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_st)));
+	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_scr)));
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "exchange.h"
+#include "scr_exchange.h"
 #include "fileio.h"
 #include "fpr.h"
 #include "ident.h"
@@ -24,7 +24,7 @@
  * and tried on your key before anything is read with it. */
 
 void
-import_drop(struct exchange_st *xs)
+scr_import_drop(struct exchange_scr *xs)
 {
 	import_free(xs->set);
 	xs->set = NULL;
@@ -32,7 +32,7 @@ import_drop(struct exchange_st *xs)
 }
 
 static void
-fill_views(struct exchange_st *xs, const struct state *st)
+fill_views(struct exchange_scr *xs, const struct state *st)
 {
 	time_t now = time(NULL);
 
@@ -43,7 +43,7 @@ fill_views(struct exchange_st *xs, const struct state *st)
 }
 
 int
-import_read_file(struct app *a, struct exchange_st *xs)
+scr_import_read(struct app *a, struct exchange_scr *xs)
 {
 	struct field *pf = &xs->f[X_IPASS];
 	char path[UI_PATH_MAX], label[UI_PATH_MAX];
@@ -56,11 +56,11 @@ import_read_file(struct app *a, struct exchange_st *xs)
 	struct home h = {.lockfd = -1};
 	int rc = -1, field = X_FILE;
 
-	import_drop(xs);
+	scr_import_drop(xs);
 	ui_path_expand(xs->f[X_FILE].text, path, sizeof path);
 	ui_path_label(path, label, sizeof label);
 	if (path[0] == '\0')
-		return exchange_fail(xs, X_FILE,
+		return scr_exchange_fail(xs, X_FILE,
 		                     "Type the name of the file they sent: "
 		                     "their mail saved as a file, or their "
 		                     "certificate.");
@@ -93,13 +93,13 @@ out:
 	file_free_secret(buf, len);
 	ui_close(&h, st);
 	if (rc != 0)
-		exchange_fail(xs, field, e.msg);
+		scr_exchange_fail(xs, field, e.msg);
 	return APP_HANDLED | APP_REDRAW;
 }
 
 /* Store what was found, untrusted: the home locked for this moment. */
 static int
-store(struct app *a, struct exchange_st *xs)
+store(struct app *a, struct exchange_scr *xs)
 {
 	const char *base = strrchr(xs->file, '/');
 	struct err e = ERR_INIT;
@@ -109,7 +109,7 @@ store(struct app *a, struct exchange_st *xs)
 	(void)a;
 	for (size_t i = 0; i < xs->n_view; i++)
 		if (xs->view[i].own)
-			return exchange_fail(
+			return scr_exchange_fail(
 			        xs, -1,
 			        "This is your own certificate, not "
 			        "a correspondent's: nothing to "
@@ -122,7 +122,7 @@ store(struct app *a, struct exchange_st *xs)
 		xs->stage = XS_STORED;
 		xs->msg[0] = '\0';
 	} else {
-		exchange_fail(xs, -1, e.msg);
+		scr_exchange_fail(xs, -1, e.msg);
 	}
 	ui_close(&h, st);
 	return APP_HANDLED | APP_REDRAW;
@@ -162,7 +162,7 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 
 /* The warnings about one certificate, one line each. */
 static int
-draw_status_lines(const struct app *a, const struct exchange_st *xs,
+draw_status_lines(const struct app *a, const struct exchange_scr *xs,
                   const struct import_view *v, int y, int end)
 {
 	const struct look *lk = &a->look;
@@ -208,7 +208,7 @@ draw_status_lines(const struct app *a, const struct exchange_st *xs,
 }
 
 void
-import_draw(const struct app *a, const struct exchange_st *xs)
+scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint pre_keys[] = {{"Enter", "store it"},
 	                                          {"Esc", "back"},
@@ -278,7 +278,7 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 }
 
 int
-import_key(struct app *a, struct exchange_st *xs, int ch)
+scr_import_key(struct app *a, struct exchange_scr *xs, int ch)
 {
 	char hex[FPR_HEX_LEN];
 
@@ -294,7 +294,7 @@ import_key(struct app *a, struct exchange_st *xs, int ch)
 	case 27:
 		if (xs->stage == XS_STORED)
 			return APP_HANDLED | APP_POP;
-		import_drop(xs);
+		scr_import_drop(xs);
 		xs->stage = XS_FORM;
 		xs->msg[0] = '\0';
 		return APP_HANDLED | APP_REDRAW;

@@ -36,7 +36,7 @@ static const char *const method_items[] = {
         "other: another channel you are sure of",
 };
 
-struct trust_st {
+struct trust_scr {
 	char hex[FPR_HEX_LEN];
 	char method_in[16]; /* Verify matched just now, this way ("") */
 	struct peer_info *info;
@@ -70,7 +70,7 @@ copy(char *dst, size_t len, const struct rec *r, const char *key)
 }
 
 static int
-load(const struct app *a, struct trust_st *ts, struct err *e)
+load(const struct app *a, struct trust_scr *ts, struct err *e)
 {
 	struct lint_report lint;
 	struct trust_status s;
@@ -123,7 +123,7 @@ out:
 }
 
 static void
-labels(struct trust_st *ts)
+labels(struct trust_scr *ts)
 {
 	struct field *f = ts->f;
 
@@ -139,7 +139,7 @@ labels(struct trust_st *ts)
 /* ---- Acting ---- */
 
 static int
-fail(struct trust_st *ts, const char *msg)
+fail(struct trust_scr *ts, const char *msg)
 {
 	snprintf(ts->msg, sizeof ts->msg, "%s", msg);
 	ts->msg_role = R_ERROR;
@@ -149,7 +149,7 @@ fail(struct trust_st *ts, const char *msg)
 /* As `padseal trust --verified METHOD [--force]`: checked again with the
  * home locked, recorded, saved. */
 static int
-do_trust(const struct app *a, struct trust_st *ts, int force)
+do_trust(const struct app *a, struct trust_scr *ts, int force)
 {
 	const char *method = methods[ts->f[T_METHOD].sel];
 	struct lint_report lint;
@@ -176,7 +176,7 @@ do_trust(const struct app *a, struct trust_st *ts, int force)
 }
 
 static int
-ask_trust(struct app *a, struct trust_st *ts)
+ask_trust(struct app *a, struct trust_scr *ts)
 {
 	static const char *const buttons[] = {"Trust it anyway", "Cancel"};
 	char text[900];
@@ -196,7 +196,7 @@ ask_trust(struct app *a, struct trust_st *ts)
 }
 
 static int
-ask_untrust(struct app *a, struct trust_st *ts)
+ask_untrust(struct app *a, struct trust_scr *ts)
 {
 	static const char *const buttons[] = {"Yes", "Cancel"};
 	char text[700];
@@ -217,7 +217,7 @@ ask_untrust(struct app *a, struct trust_st *ts)
 
 /* As `padseal untrust`. */
 static int
-do_untrust(const struct app *a, struct trust_st *ts)
+do_untrust(const struct app *a, struct trust_scr *ts)
 {
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
@@ -260,7 +260,7 @@ method_text(const char *m)
 
 /* Who, key, validity, fingerprint.  Returns the row after. */
 static int
-draw_cert(const struct app *a, const struct trust_st *ts, int y)
+draw_cert(const struct app *a, const struct trust_scr *ts, int y)
 {
 	const struct look *lk = &a->look;
 	const struct peer_info *in = ts->info;
@@ -298,7 +298,7 @@ mark_line(const struct app *a, int y, const char *sym, enum role role,
 }
 
 static int
-draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
+draw_state(const struct app *a, const struct trust_scr *ts, int y, int end)
 {
 	const struct look *lk = &a->look;
 	char line[700];
@@ -346,7 +346,7 @@ draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
 }
 
 static void
-draw_form(const struct app *a, const struct trust_st *ts)
+draw_form(const struct app *a, const struct trust_scr *ts)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -370,7 +370,7 @@ draw_form(const struct app *a, const struct trust_st *ts)
 }
 
 static void
-draw_done(const struct app *a, const struct trust_st *ts)
+draw_done(const struct app *a, const struct trust_scr *ts)
 {
 	static const struct keyhint keys[] = {{"Enter", "test"},
 	                                      {"Esc", "home"},
@@ -417,9 +417,9 @@ draw_done(const struct app *a, const struct trust_st *ts)
 }
 
 static void
-trust_draw(const struct app *a, const void *st)
+trust_draw(const struct app *a, const void *sc)
 {
-	const struct trust_st *ts = st;
+	const struct trust_scr *ts = sc;
 
 	if (ts->done)
 		draw_done(a, ts);
@@ -430,9 +430,9 @@ trust_draw(const struct app *a, const void *st)
 /* ---- Keys and life cycle ---- */
 
 static int
-trust_key(struct app *a, void *st, int ch)
+trust_key(struct app *a, void *sc, int ch)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	char hex[FPR_HEX_LEN];
 	int r;
 
@@ -442,7 +442,7 @@ trust_key(struct app *a, void *st, int ch)
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
 			return 0;
 		snprintf(hex, sizeof hex, "%s", ts->hex);
-		return APP_POP | scr_matrix_open(a, hex);
+		return APP_POP | scr_test_open(a, hex);
 	}
 	if (ch == 27)
 		return APP_HANDLED | APP_POP;
@@ -458,9 +458,9 @@ trust_key(struct app *a, void *st, int ch)
 }
 
 static int
-trust_resume(struct app *a, void *st)
+trust_resume(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	enum tq q = ts->q;
 	int answer = ts->answer;
 
@@ -476,9 +476,9 @@ trust_resume(struct app *a, void *st)
 }
 
 static int
-trust_enter(struct app *a, void *st)
+trust_enter(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	struct field *f = ts->f;
 	struct err e = ERR_INIT;
 	const char *want;
@@ -511,9 +511,9 @@ trust_enter(struct app *a, void *st)
 }
 
 static void
-trust_leave(struct app *a, void *st)
+trust_leave(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 
 	(void)a;
 	free(ts->info);
@@ -534,7 +534,7 @@ static const struct screen_ops trust_ops = {
 int
 scr_trust_open(struct app *a, const char *hex, const char *method)
 {
-	struct trust_st *ts = xcalloc(1, sizeof *ts);
+	struct trust_scr *ts = xcalloc(1, sizeof *ts);
 
 	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
 	snprintf(ts->method_in, sizeof ts->method_in, "%s",

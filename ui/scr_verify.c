@@ -45,7 +45,7 @@ enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 
 static const char *const methods[] = {"phone", "in-person", "other"};
 
-struct verify_st {
+struct verify_scr {
 	char hex[FPR_HEX_LEN];
 	char email[ADDR_MAX], name[256], first[128];
 	unsigned char mine[2][FPR_MAX], theirs[2][FPR_MAX]; /* SHA-256, SHA-1 */
@@ -67,7 +67,7 @@ struct verify_st {
 /* ---- The groups ---- */
 
 static size_t
-n_groups(const struct verify_st *vs)
+n_groups(const struct verify_scr *vs)
 {
 	return compare_n_groups(vs->n_theirs[vs->alg]);
 }
@@ -96,7 +96,7 @@ group_text(const unsigned char *d, size_t n, size_t g, int words, char *buf,
  * a verdict on part of one would tell a digit or a word without it being
  * heard. */
 static int
-complete(const struct verify_st *vs, size_t g)
+complete(const struct verify_scr *vs, size_t g)
 {
 	const char *t = vs->typed[g];
 	size_t n = 0;
@@ -120,7 +120,7 @@ complete(const struct verify_st *vs, size_t g)
 
 /* What the group shows: right, wrong, or nothing yet. */
 static enum cmp_group
-shown(const struct verify_st *vs, size_t g)
+shown(const struct verify_scr *vs, size_t g)
 {
 	enum cmp_group v = compare_group(
 	        vs->theirs[vs->alg], vs->n_theirs[vs->alg], g, vs->typed[g],
@@ -132,7 +132,7 @@ shown(const struct verify_st *vs, size_t g)
 }
 
 static size_t
-count_right(const struct verify_st *vs)
+count_right(const struct verify_scr *vs)
 {
 	size_t n = 0;
 
@@ -143,11 +143,11 @@ count_right(const struct verify_st *vs)
 
 /* ---- Messages ---- */
 
-static void say(struct verify_st *vs, enum role role, const char *fmt, ...)
+static void say(struct verify_scr *vs, enum role role, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static void
-say(struct verify_st *vs, enum role role, const char *fmt, ...)
+say(struct verify_scr *vs, enum role role, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -160,7 +160,7 @@ say(struct verify_st *vs, enum role role, const char *fmt, ...)
 /* Every group right: the whole fingerprint once more, as `compare` does,
  * then the roles swap. */
 static void
-all_right(struct verify_st *vs)
+all_right(struct verify_scr *vs)
 {
 	char text[VG_MAX * VTYPE_MAX + 1] = "";
 	struct cmp_result *r = xcalloc(1, sizeof *r);
@@ -188,7 +188,7 @@ all_right(struct verify_st *vs)
 
 /* The message while typing: the first group that is wrong, if any. */
 static void
-refresh_msg(struct verify_st *vs)
+refresh_msg(struct verify_scr *vs)
 {
 	for (size_t g = 0; g < n_groups(vs); g++) {
 		if (shown(vs, g) != CMP_GROUP_WRONG)
@@ -207,7 +207,7 @@ refresh_msg(struct verify_st *vs)
 /* After group g changed: judge it, move on once it is complete, and swap
  * roles when every group is right. */
 static void
-judged(struct verify_st *vs, size_t g)
+judged(struct verify_scr *vs, size_t g)
 {
 	enum cmp_group v = shown(vs, g);
 
@@ -226,7 +226,7 @@ judged(struct verify_st *vs, size_t g)
 /* ---- Keys ---- */
 
 static void
-move_to(struct verify_st *vs, int g)
+move_to(struct verify_scr *vs, int g)
 {
 	int n = (int)n_groups(vs);
 
@@ -243,7 +243,7 @@ move_to(struct verify_st *vs, int g)
 /* The other form (words or digits): a group already right stays right,
  * shown the new way; the others are typed again. */
 static void
-toggle_words(struct verify_st *vs)
+toggle_words(struct verify_scr *vs)
 {
 	size_t n = n_groups(vs);
 	int right[VG_MAX];
@@ -264,7 +264,7 @@ toggle_words(struct verify_st *vs)
 
 /* SHA-1 or SHA-256: another fingerprint, so everything starts again. */
 static void
-toggle_alg(struct verify_st *vs)
+toggle_alg(struct verify_scr *vs)
 {
 	vs->alg = !vs->alg;
 	memset(vs->typed, 0, sizeof vs->typed);
@@ -282,7 +282,7 @@ toggle_alg(struct verify_st *vs)
 }
 
 static int
-typed_key(struct verify_st *vs, int ch)
+typed_key(struct verify_scr *vs, int ch)
 {
 	char *t = vs->typed[vs->cur];
 	size_t len = strlen(t);
@@ -309,7 +309,7 @@ typed_key(struct verify_st *vs, int ch)
 }
 
 static int
-listen_key(struct verify_st *vs, int ch)
+listen_key(struct verify_scr *vs, int ch)
 {
 	char *t = vs->typed[vs->cur];
 	size_t len = strlen(t);
@@ -359,10 +359,10 @@ listen_key(struct verify_st *vs, int ch)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-static int ask_method(struct app *a, struct verify_st *vs);
+static int ask_method(struct app *a, struct verify_scr *vs);
 
 static int
-read_key(struct app *a, struct verify_st *vs, int ch)
+read_key(struct app *a, struct verify_scr *vs, int ch)
 {
 	int n = (int)n_groups(vs);
 
@@ -418,7 +418,7 @@ read_key(struct app *a, struct verify_st *vs, int ch)
 
 /* Both ways matched: how, for the record Trust makes. */
 static int
-ask_method(struct app *a, struct verify_st *vs)
+ask_method(struct app *a, struct verify_scr *vs)
 {
 	static const char *const buttons[] = {"By phone", "In person", "Other"};
 	char text[600];
@@ -436,9 +436,9 @@ ask_method(struct app *a, struct verify_st *vs)
 }
 
 static int
-verify_key(struct app *a, void *st, int ch)
+verify_key(struct app *a, void *sc, int ch)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 
 	switch (ch) {
 	case 27:
@@ -463,9 +463,9 @@ verify_key(struct app *a, void *st, int ch)
 
 /* The method chosen: on to Trust, which records it. */
 static int
-verify_resume(struct app *a, void *st)
+verify_resume(struct app *a, void *sc)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 	char hex[FPR_HEX_LEN];
 
 	if (vs->phase != VP_DONE || vs->answer < 0 || vs->answer > 2)
@@ -483,7 +483,7 @@ struct grid {
 };
 
 static void
-layout(const struct verify_st *vs, struct grid *gr)
+layout(const struct verify_scr *vs, struct grid *gr)
 {
 	int n = (int)n_groups(vs);
 
@@ -501,7 +501,7 @@ cell_at(const struct grid *gr, int g, int x0, int *y, int *x)
 
 /* Your group g, to read aloud; ticked once they confirmed it. */
 static void
-draw_mine(const struct app *a, const struct verify_st *vs,
+draw_mine(const struct app *a, const struct verify_scr *vs,
           const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
@@ -525,7 +525,7 @@ draw_mine(const struct app *a, const struct verify_st *vs,
 
 /* Their group g as typed, with its verdict. */
 static void
-draw_theirs(const struct app *a, const struct verify_st *vs,
+draw_theirs(const struct app *a, const struct verify_scr *vs,
             const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
@@ -552,7 +552,7 @@ draw_theirs(const struct app *a, const struct verify_st *vs,
 }
 
 static void
-draw_heads(const struct app *a, const struct verify_st *vs,
+draw_heads(const struct app *a, const struct verify_scr *vs,
            const struct grid *gr)
 {
 	const struct look *lk = &a->look;
@@ -577,7 +577,7 @@ draw_heads(const struct app *a, const struct verify_st *vs,
 }
 
 static void
-keys_for(const struct app *a, const struct verify_st *vs, struct keyhint *k)
+keys_for(const struct app *a, const struct verify_scr *vs, struct keyhint *k)
 {
 	const struct look *lk = &a->look;
 	int i = 0;
@@ -603,9 +603,9 @@ keys_for(const struct app *a, const struct verify_st *vs, struct keyhint *k)
 }
 
 static void
-verify_draw(const struct app *a, const void *st)
+verify_draw(const struct app *a, const void *sc)
 {
-	const struct verify_st *vs = st;
+	const struct verify_scr *vs = sc;
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
 	struct grid gr;
@@ -659,7 +659,7 @@ verify_draw(const struct app *a, const void *st)
 /* ---- Life cycle ---- */
 
 static int
-load(const struct app *a, struct verify_st *vs, struct err *e)
+load(const struct app *a, struct verify_scr *vs, struct err *e)
 {
 	struct peer_info *in = xcalloc(1, sizeof *in);
 	struct state *st = NULL;
@@ -708,9 +708,9 @@ out:
 }
 
 static int
-verify_enter(struct app *a, void *st)
+verify_enter(struct app *a, void *sc)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, vs, &e) != 0) {
@@ -734,7 +734,7 @@ static const struct screen_ops verify_ops = {
 int
 scr_verify_open(struct app *a, const char *hex)
 {
-	struct verify_st *vs = xcalloc(1, sizeof *vs);
+	struct verify_scr *vs = xcalloc(1, sizeof *vs);
 
 	snprintf(vs->hex, sizeof vs->hex, "%s", hex);
 	return app_push(a, &verify_ops, vs);

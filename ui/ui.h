@@ -37,6 +37,6 @@ int scr_verify_open(struct app *a, const char *hex);
 int scr_trust_open(struct app *a, const char *hex, const char *method);
 
 /* The test matrix with the correspondent `hex`. */
-int scr_matrix_open(struct app *a, const char *hex);
+int scr_test_open(struct app *a, const char *hex);
 
 #endif

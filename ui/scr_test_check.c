@@ -11,7 +11,7 @@
 #include "matrix.h"
 #include "msg.h"
 #include "state.h"
-#include "testscr.h"
+#include "scr_test.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -24,15 +24,15 @@
 /* ---- Checking ---- */
 
 int
-matrix_open_check(struct matrix_st *ms)
+scr_test_open_check(struct test_scr *ts)
 {
-	ms->tab_listed = 0;
-	field_note(&ms->cf[C_PATH], R_DIM, NULL,
+	ts->tab_listed = 0;
+	field_note(&ts->cf[C_PATH], R_DIM, NULL,
 	           "One message file, or a folder: every .eml in it. Tab "
 	           "completes.");
-	form_focus(&ms->cform, C_PATH);
-	ms->mode = MM_CHECK;
-	ms->msg[0] = '\0';
+	form_focus(&ts->cform, C_PATH);
+	ts->mode = TM_CHECK;
+	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
 
@@ -84,7 +84,7 @@ struct checked {
 
 /* What the check found, in a few lines. */
 static void
-summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX],
+summary(struct test_scr *ts, char (*files)[UI_PATH_MAX],
         const struct checked *ck, int n)
 {
 	size_t o = 0;
@@ -93,44 +93,44 @@ summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX],
 	for (int i = 0; i < n; i++) {
 		if (!ck[i].judged)
 			lost++;
-		else if (strcmp(ck[i].res.peer_hex, ms->hex) != 0)
+		else if (strcmp(ck[i].res.peer_hex, ts->hex) != 0)
 			other++;
 		else if (ck[i].res.state == CELL_PASSED)
 			good++;
 		else
 			bad++;
 	}
-	o += (size_t)snprintf(ms->msg, sizeof ms->msg,
+	o += (size_t)snprintf(ts->msg, sizeof ts->msg,
 	                      "Checked %d message%s: %d passed, %d failed", n,
 	                      n == 1 ? "" : "s", good, bad);
 	if (other)
-		o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
+		o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 		                      ", %d for another correspondent", other);
-	o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o, ".");
-	for (int i = 0; i < n && o < sizeof ms->msg; i++) {
+	o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, ".");
+	for (int i = 0; i < n && o < sizeof ts->msg; i++) {
 		const char *base = strrchr(files[i], '/');
 
 		base = base != NULL ? base + 1 : files[i];
 		if (!ck[i].judged)
-			o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
+			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 			                      " %s: %s.", base, ck[i].err.msg);
 		else if (ck[i].res.state == CELL_FAILED)
-			o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
+			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 			                      " %s (%s:%s) failed: %s.", base,
 			                      matrix_dir_name(ck[i].res.dir),
 			                      cell_kind_name(ck[i].res.kind),
 			                      ck[i].res.why);
 	}
-	ms->msg_role = bad || lost ? R_ERROR : R_DONE;
+	ts->msg_role = bad || lost ? R_ERROR : R_DONE;
 }
 
 /* Judge every file (read-only), then record the results with the home
  * locked: as `padseal matrix check` does. */
 static int
-judge_files(const struct app *a, struct matrix_st *ms,
+judge_files(const struct app *a, struct test_scr *ts,
             char (*files)[UI_PATH_MAX], int n, struct checked *ck)
 {
-	struct field *pass = &ms->cf[C_PASS];
+	struct field *pass = &ts->cf[C_PASS];
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
 	struct ident me = {0};
@@ -153,7 +153,7 @@ judge_files(const struct app *a, struct matrix_st *ms,
 	field_wipe(pass);
 	if (q.bad || (q.wanted && q.pass == NULL)) {
 		/* Nothing recorded: the envelopes were not opened. */
-		form_focus(&ms->cform, C_PASS);
+		form_focus(&ts->cform, C_PASS);
 		if (q.bad)
 			e = q.e;
 		else
@@ -179,37 +179,37 @@ out:
 	ident_clear(&me);
 	ui_close(&h, st);
 	if (rc != 0)
-		matrix_say(ms, R_ERROR, e.msg);
+		scr_test_say(ts, R_ERROR, e.msg);
 	return rc;
 }
 
 int
-matrix_do_check(const struct app *a, struct matrix_st *ms)
+scr_test_check(const struct app *a, struct test_scr *ts)
 {
 	char path[UI_PATH_MAX], (*files)[UI_PATH_MAX] = NULL;
 	struct checked *ck = NULL;
 	struct err e = ERR_INIT;
 	int n;
 
-	ui_path_expand(ms->cf[C_PATH].text, path, sizeof path);
+	ui_path_expand(ts->cf[C_PATH].text, path, sizeof path);
 	if (path[0] == '\0') {
-		field_wipe(&ms->cf[C_PASS]);
-		form_focus(&ms->cform, C_PATH);
-		return matrix_say(
-		        ms, R_ERROR,
+		field_wipe(&ts->cf[C_PASS]);
+		form_focus(&ts->cform, C_PATH);
+		return scr_test_say(
+		        ts, R_ERROR,
 		        "Type the file or the folder the messages are in.");
 	}
 	files = xcalloc(CHECK_MAX, sizeof *files);
 	ck = xcalloc(CHECK_MAX, sizeof *ck);
 	if ((n = files_of(path, files, &e)) < 0) {
-		form_focus(&ms->cform, C_PATH);
-		matrix_say(ms, R_ERROR, e.msg);
-	} else if (judge_files(a, ms, files, n, ck) == 0) {
-		matrix_load(a, ms, &e);
-		ms->mode = MM_TABLE;
-		summary(ms, files, ck, n);
+		form_focus(&ts->cform, C_PATH);
+		scr_test_say(ts, R_ERROR, e.msg);
+	} else if (judge_files(a, ts, files, n, ck) == 0) {
+		scr_test_load(a, ts, &e);
+		ts->mode = TM_TABLE;
+		summary(ts, files, ck, n);
 	}
-	field_wipe(&ms->cf[C_PASS]);
+	field_wipe(&ts->cf[C_PASS]);
 	free(files);
 	free(ck);
 	return APP_HANDLED | APP_REDRAW;

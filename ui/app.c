@@ -12,6 +12,7 @@
 #include "app.h"
 #include "cli.h"
 #include "job.h"
+#include "session.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -388,14 +389,14 @@ app_now_ms(void)
 void
 app_home_label(const struct app *a, char *buf, size_t len)
 {
-	const char *home = getenv("HOME");
+	const char *home = getenv("HOME"), *dir = session_dir(a->s);
 	size_t n = home != NULL ? strlen(home) : 0;
 
-	if (n > 1 && strncmp(a->home_dir, home, n) == 0 &&
-	    (a->home_dir[n] == '/' || a->home_dir[n] == '\0'))
-		snprintf(buf, len, "~%s", a->home_dir + n);
+	if (n > 1 && strncmp(dir, home, n) == 0 &&
+	    (dir[n] == '/' || dir[n] == '\0'))
+		snprintf(buf, len, "~%s", dir + n);
 	else
-		snprintf(buf, len, "%s", a->home_dir);
+		snprintf(buf, len, "%s", dir);
 }
 
 #define MSG_MAX_LINES 4
@@ -476,11 +477,15 @@ ui_run(const char *home_dir)
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof a);
-	a.home_dir = home_dir;
+	a.s = session_new(home_dir);
+	/* A command holding the home is waited for a moment, not long:
+	 * the screen must not freeze. */
+	session_lock_wait(a.s, 1000);
 	atexit(restore_at_exit);
 	signals_install();
 	if ((scr = term_start(&a)) == NULL) {
 		signals_restore();
+		session_close(a.s);
 		return EXIT_NO;
 	}
 	if (apply(&a, scr_home_open(&a)) >= 0)
@@ -493,6 +498,7 @@ ui_run(const char *home_dir)
 	 * is waited for here (seconds at most), so nothing is left behind
 	 * and its memory is wiped. */
 	reap(&a, 1);
+	session_close(a.s); /* the unlocked keys wiped */
 	signals_restore();
 	if ((sig = quit_signal) != 0) {
 		/* Die by the signal, as a calling shell or script expects

@@ -67,8 +67,12 @@ struct frame {
 
 struct orphan; /* a job no screen waits for any more (app.c) */
 
+struct session;
+
 struct app {
-	const char *home_dir; /* borrowed: the home the wizard works on */
+	struct session *s;    /* the home, for the whole sitting: its state
+	                         as last read and the keys unlocked (ui_run
+	                         makes it, closes it at the end) */
 	struct look look;     /* symbols and colours */
 	int rows, cols;       /* the terminal's size */
 	struct frame stack[APP_DEPTH];

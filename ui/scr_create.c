@@ -6,10 +6,10 @@
 #include <time.h>
 
 #include "addr.h"
+#include "op.h"
 #include "scr_create.h"
-#include "home.h"
-#include "state.h"
 #include "ui.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The Create screen, first page: the request — name, addresses (checked
@@ -286,12 +286,10 @@ collect(struct app *a, struct create_scr *cs)
 	return 0;
 }
 
-/* ident_check_new on the home as it is now: opened read-only for the
- * moment of the check, so an idle form holds no lock. */
-static int
-check_request(const struct app *a, struct create_scr *cs, struct err *e)
+void
+scr_create_request(const struct create_scr *cs, struct ident_new *req)
 {
-	struct ident_new req = {
+	*req = (struct ident_new){
 	        .name = cs->name,
 	        .emails = cs->emails,
 	        .n_emails = cs->n_emails,
@@ -299,24 +297,12 @@ check_request(const struct app *a, struct create_scr *cs, struct err *e)
 	        .days = cs->days,
 	        .replace = cs->replace,
 	};
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
-	int rc;
-
-	h.lock_wait_ms = 1000;
-	rc = home_open(&h, a->home_dir, HOME_READ, e) != 0 ||
-	                     state_load(&h, &st, e) != 0 ||
-	                     ident_check_new(&h, st, &req, e) != 0
-	             ? -1
-	             : 0;
-	state_free(st);
-	home_close(&h);
-	return rc;
 }
 
 static int
 submit(struct app *a, struct create_scr *cs, int confirmed)
 {
+	struct ident_new req;
 	struct err e = ERR_INIT;
 	int fl;
 
@@ -327,7 +313,8 @@ submit(struct app *a, struct create_scr *cs, int confirmed)
 		/* The whole request is checked before the question, so that
 		 * a "yes" leads straight on. */
 		cs->replace = cs->has_current;
-		if (check_request(a, cs, &e) != 0) {
+		scr_create_request(cs, &req);
+		if (op_create_check(a->s, &req, &e) != 0) {
 			set_msg(cs, R_ERROR, e.msg);
 			return APP_HANDLED | APP_REDRAW;
 		}
@@ -493,17 +480,12 @@ create_tick(struct app *a, void *sc)
 
 /* The current identity, described for the replace question. */
 static int
-load_current(const struct app *a, struct create_scr *cs, struct err *e)
+load_current(struct app *a, struct create_scr *cs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc;
 
-	h.lock_wait_ms = 1000;
-	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
-	    (rc = state_load(&h, &st, e)) == 0 &&
-	    (rc = ident_current(&h, st, &id, e)) == 1) {
+	if ((rc = ui_ident(a, &id, e)) == 1) {
 		cs->has_current = 1;
 		snprintf(cs->current, sizeof cs->current,
 		         "%s <%s>, %s, created %.10s", id.name,
@@ -519,8 +501,6 @@ load_current(const struct app *a, struct create_scr *cs, struct err *e)
 		rc = 0;
 	}
 	ident_clear(&id);
-	state_free(st);
-	home_close(&h);
 	return rc;
 }
 

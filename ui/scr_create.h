@@ -5,6 +5,8 @@
 #ifndef PADSEAL_SCR_CREATE_H
 #define PADSEAL_SCR_CREATE_H
 
+#include <stdatomic.h>
+
 #include "app.h"
 #include "form.h"
 #include "ident.h"
@@ -37,9 +39,12 @@ enum stage {
 enum question { Q_NONE, Q_SPLIT, Q_REPLACE };
 
 /* The generation job's own memory: the thread writes it, the screen reads
- * it only once job_done() says so (or the app frees it, abandoned). */
+ * it only once job_done() says so (or the app frees it, abandoned); only
+ * `cancel` is written by the loop meanwhile. */
 struct keygen {
 	char key[16];
+	char *gate;         /* the test hook's file (scr_create_key.c), or NULL */
+	atomic_int cancel;  /* the user cancelled: do not start */
 	struct newkey *nk;
 	struct err e;
 	int rc;
@@ -97,6 +102,10 @@ void scr_create_gen_draw(const struct app *a, const struct create_scr *cs);
 void scr_create_done_draw(const struct app *a, const struct create_scr *cs);
 /* Cancel a generation still running and wipe every passphrase. */
 void scr_create_stop(struct app *a, struct create_scr *cs);
+
+/* The request the form holds once checked, for ident_check_new and
+ * op_create (pointing into cs). */
+void scr_create_request(const struct create_scr *cs, struct ident_new *req);
 
 /* The chosen key type's name without the "(recommended)": "RSA 3072". */
 void scr_create_key_short(const struct create_scr *cs, char *buf, size_t len);

@@ -9,20 +9,20 @@
 
 #include "app.h"
 #include "form.h"
-#include "home.h"
 #include "ident.h"
+#include "op.h"
 #include "p12.h"
 #include "pass.h"
-#include "state.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
 
 /* The Back up screen: the current credential into a passphrase-protected
  * PKCS#12 file — where, in which form (and who imports it), the key's own
- * passphrase to unlock it, the backup's new passphrase twice — then the
- * file written, read back and checked by p12_backup_write, and the
- * reminder that makes a backup worth having. */
+ * passphrase to unlock it (unless the session holds the key already), the
+ * backup's new passphrase twice — then the file written, read back and
+ * checked by op_backup, and the reminder that makes a backup worth
+ * having. */
 
 #define LABEL_W 16
 
@@ -107,59 +107,37 @@ fail(struct backup_scr *bs, int field, const char *msg)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* Open the home, load its checklist and check the path: the checks
- * p12_backup_check makes before any passphrase is used. */
-static int
-open_checked(const struct app *a, struct home *h, enum home_mode mode,
-             struct state **st, const char *path, struct err *e)
-{
-	memset(h, 0, sizeof *h);
-	h->lock_wait_ms = 1000;
-	*st = NULL;
-	if (home_open(h, a->home_dir, mode, e) != 0 ||
-	    state_load(h, st, e) != 0 ||
-	    p12_backup_check(h, *st, path, 0, e) != 0)
-		return -1;
-	return 0;
-}
-
-/* The passphrases checked, the key unlocked: write, read back, record.
- * The home is locked for writing only for this. */
+/* As `padseal backup`: op_backup checks the path, unlocks the key (asking
+ * for its passphrase only when the session does not hold it), writes,
+ * reads back, records.  A failure is reported on the field it is about. */
 static int
 write_backup(struct app *a, struct backup_scr *bs, const char *path)
 {
-	struct p12_backup_req req = {
+	struct op_backup req = {
 	        .path = path,
-	        .pass = bs->f[B_PASS].text,
-	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel};
-	struct p12_backup *b = NULL;
+	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel,
+	        .now = time(NULL),
+	};
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
-	int rc = -1;
+	int rc;
 
-	if (open_checked(a, &h, HOME_READ, &st, path, &e) != 0)
-		goto out;
-	if (p12_backup_open(&h, st, bs->f[B_UNLOCK].text, &b, &e) != 0) {
-		field_wipe(&bs->f[B_UNLOCK]);
-		rc = -2;
-		goto out;
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, &bs->f[B_UNLOCK]);
+	ui_pass_set(&up, PASS_NEW_BACKUP, &bs->f[B_PASS]);
+	rc = op_backup(a->s, &req, &up.ask, &bs->out, &e);
+	if (up.asked & (1u << PASS_KEY))
+		field_wipe(&bs->f[B_UNLOCK]); /* used, or wrong */
+	if (rc == 0) {
+		bs->compat = req.compat;
+		return 0;
 	}
-	field_wipe(&bs->f[B_UNLOCK]); /* used */
-	state_free(st);
-	home_close(&h);
-	if (open_checked(a, &h, HOME_WRITE, &st, path, &e) != 0 ||
-	    p12_backup_write(b, &h, st, &req, &bs->out, &e) != 0)
-		goto out;
-	bs->compat = req.compat;
-	rc = 0;
-out:
-	p12_backup_free(b);
-	state_free(st);
-	home_close(&h);
-	if (rc != 0)
-		fail(bs, rc == -2 ? B_UNLOCK : B_PATH, e.msg);
-	return rc;
+	fail(bs,
+	     e.code == ERR_BAD_PASS    ? B_UNLOCK
+	     : e.code == ERR_WEAK_PASS ? B_PASS
+	                               : B_PATH,
+	     e.msg);
+	return -1;
 }
 
 static int
@@ -188,7 +166,7 @@ submit(struct app *a, struct backup_scr *bs)
 		            "The two backup passphrases differ: type the same "
 		            "one again under Repeat.");
 	}
-	if (bs->f[B_UNLOCK].len == 0)
+	if (bs->f[B_UNLOCK].len == 0 && ui_key_needed(a))
 		return fail(
 		        bs, B_UNLOCK,
 		        "Type the passphrase of your key: the one you chose "
@@ -312,17 +290,12 @@ backup_key(struct app *a, void *sc, int ch)
 /* ---- Life cycle ---- */
 
 static int
-load(const struct app *a, struct backup_scr *bs, struct err *e)
+load(struct app *a, struct backup_scr *bs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc;
 
-	h.lock_wait_ms = 1000;
-	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
-	    (rc = state_load(&h, &st, e)) == 0 &&
-	    (rc = ident_current(&h, st, &id, e)) == 0)
+	if ((rc = ui_ident(a, &id, e)) == 0)
 		rc = err_set(e, "There is no credential to back up yet: step 1 "
 		                "creates it.");
 	if (rc == 1) {
@@ -338,8 +311,6 @@ load(const struct app *a, struct backup_scr *bs, struct err *e)
 			         id.backup_path ? id.backup_path : "");
 	}
 	ident_clear(&id);
-	state_free(st);
-	home_close(&h);
 	return rc;
 }
 

@@ -7,13 +7,9 @@
 #include <time.h>
 
 #include "addr.h"
-#include "scr_exchange.h"
-#include "fileio.h"
 #include "ident.h"
-#include "isotime.h"
-#include "peer.h"
-#include "smime.h"
-#include "state.h"
+#include "op.h"
+#include "scr_exchange.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -22,7 +18,7 @@
  * not encrypted: the signature carries your certificate) to a file and
  * say how to send it; write your certificate file for a handover in
  * person; import a correspondent's certificate (scr_import.c).  Each
- * calls what the verbs intro, cert and import call. */
+ * calls the operation the verbs intro, cert and import call. */
 
 #define LABEL_W 15
 
@@ -198,62 +194,43 @@ scr_exchange_fail(struct exchange_scr *xs, int field, const char *msg)
 
 /* ---- The introduction ---- */
 
-/* As `padseal intro`: unlock, compose, lock for writing, write the file,
- * then record that it went to them. */
+/* As `padseal intro`: op_intro signs it (asking for the key's passphrase
+ * only when the session does not hold the key), writes the file, then
+ * records that your certificate went to them. */
 static int
 write_intro(struct app *a, struct exchange_scr *xs)
 {
 	struct field *pass = &xs->f[X_PASS];
-	char to[ADDR_MAX], path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
-	struct smime_sender *s = NULL;
+	char to[ADDR_MAX], path[UI_PATH_MAX];
+	struct sink out;
+	struct sink_file file;
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	char *msg = NULL;
-	size_t len = 0;
-	time_t now = time(NULL);
-	struct home h = {.lockfd = -1};
-	int field = X_OUT;
+	int rc;
 
 	if (address_of(&xs->f[X_TO], to, sizeof to, &e) != 0)
 		return scr_exchange_fail(xs, X_TO, e.msg);
 	ui_path_expand(xs->f[X_OUT].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_OUT]) != 0)
 		return scr_exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
-	if (pass->len == 0)
+	if (pass->len == 0 && ui_key_needed(a))
 		return scr_exchange_fail(xs, X_PASS,
-		                     "Type the passphrase of your key: the "
-		                     "introduction is signed with it.");
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
-		goto out;
-	if (smime_sender_open(&h, st, pass->text, now, &s, &e) != 0) {
-		field = X_PASS;
-		goto out;
-	}
-	field_wipe(pass); /* used */
-	if (smime_intro(s, to, now, &msg, &len, &e) != 0)
-		goto out;
-	state_free(st);
-	st = NULL;
-	/* The message first: the checklist says "sent" only once it
-	 * exists. */
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    file_write_atomic(path, msg, len, FILE_NOCLOBBER, &e) != 0)
-		goto out;
-	iso_now(now_iso);
-	peer_note_sent(st, to, now_iso);
-	if (state_save(&h, st, &e) != 0)
-		goto out;
-	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
-	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
-	xs->stage = XS_INTRO_DONE;
-	xs->msg[0] = '\0';
-out:
+		                         "Type the passphrase of your key: the "
+		                         "introduction is signed with it.");
+	sink_file(&out, &file, path, 0);
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pass);
+	rc = op_intro(a->s, to, &out, time(NULL), &up.ask, &e);
 	field_wipe(pass);
-	free(msg);
-	smime_sender_free(s);
-	ui_close(&h, st);
-	if (xs->stage != XS_INTRO_DONE)
-		scr_exchange_fail(xs, field, e.msg);
+	if (rc != 0) {
+		scr_exchange_fail(xs, e.code == ERR_BAD_PASS ? X_PASS : X_OUT,
+		                  e.msg);
+	} else {
+		snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+		snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+		xs->stage = XS_INTRO_DONE;
+		xs->msg[0] = '\0';
+	}
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -261,44 +238,30 @@ out:
 /* ---- The certificate file ---- */
 
 /* As `padseal cert --out`; with an address, also what `intro` records:
- * your certificate went to them. */
+ * your certificate went to them (in person). */
 static int
 write_cert(struct app *a, struct exchange_scr *xs)
 {
 	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
-	char to[ADDR_MAX] = "", path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
+	char to[ADDR_MAX] = "", path[UI_PATH_MAX];
+	struct sink out;
+	struct sink_file file;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct home h = {.lockfd = -1};
-	int ok = 0;
 
 	if (given && address_of(&xs->f[X_GIVEN], to, sizeof to, &e) != 0)
 		return scr_exchange_fail(xs, X_GIVEN, e.msg);
 	ui_path_expand(xs->f[X_CPATH].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_CPATH]) != 0)
 		return scr_exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
-	if (ui_open(a, &h, given ? HOME_WRITE : HOME_READ, &st, &e) != 0 ||
-	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0 ||
-	    file_write_atomic(path, buf, len, FILE_NOCLOBBER, &e) != 0)
-		goto out;
-	if (given) {
-		iso_now(now_iso);
-		peer_note_sent(st, to, now_iso);
-		if (state_save(&h, st, &e) != 0)
-			goto out;
-	}
-	ok = 1;
-	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
-	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
-	xs->stage = XS_EXPORT_DONE;
-	xs->msg[0] = '\0';
-out:
-	free(buf);
-	ui_close(&h, st);
-	if (!ok)
+	sink_file(&out, &file, path, 0);
+	if (op_cert(a->s, der, given ? to : NULL, &out, time(NULL), &e) != 0) {
 		scr_exchange_fail(xs, X_CPATH, e.msg);
+	} else {
+		snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+		snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+		xs->stage = XS_EXPORT_DONE;
+		xs->msg[0] = '\0';
+	}
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -545,14 +508,12 @@ setup(struct exchange_scr *xs)
 
 /* Your main address, for the file names; none means nothing to send. */
 static int
-load(const struct app *a, struct exchange_scr *xs, struct err *e)
+load(struct app *a, struct exchange_scr *xs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
-	int rc = ui_open(a, &h, HOME_READ, &st, e);
+	struct ident id;
+	int rc = ui_ident(a, &id, e);
 
-	if (rc == 0 && (rc = ident_current(&h, st, &id, e)) == 0)
+	if (rc == 0)
 		rc = err_set(e, "There is nothing to exchange yet: step 1 "
 		                "creates your credential, whose certificate "
 		                "goes to your correspondents.");
@@ -562,7 +523,6 @@ load(const struct app *a, struct exchange_scr *xs, struct err *e)
 		         id.n_emails ? id.emails[0] : "");
 	}
 	ident_clear(&id);
-	ui_close(&h, st);
 	return rc;
 }
 

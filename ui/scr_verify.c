@@ -10,7 +10,6 @@
 #include "compare.h"
 #include "fpr.h"
 #include "ident.h"
-#include "peer.h"
 #include "state.h"
 #include "trust.h"
 #include "ui.h"
@@ -47,7 +46,7 @@ static const char *const methods[] = {"phone", "in-person", "other"};
 
 struct verify_scr {
 	char hex[FPR_HEX_LEN];
-	char email[ADDR_MAX], name[256], first[128];
+	char email[ADDR_MAX], first[128];
 	unsigned char mine[2][FPR_MAX], theirs[2][FPR_MAX]; /* SHA-256, SHA-1 */
 	size_t n_mine[2], n_theirs[2];
 	int alg;   /* 0 SHA-256, 1 SHA-1 */
@@ -658,31 +657,33 @@ verify_draw(const struct app *a, const void *sc)
 
 /* ---- Life cycle ---- */
 
+/* Both fingerprints (yours from your identity, theirs from the
+ * certificate held), their name, and whether it replaces one verified
+ * before. */
 static int
-load(const struct app *a, struct verify_scr *vs, struct err *e)
+load(struct app *a, struct verify_scr *vs, struct err *e)
 {
 	struct peer_info *in = xcalloc(1, sizeof *in);
-	struct state *st = NULL;
-	struct ident id = {0};
+	const struct st_peer *p;
+	const struct state *st;
 	struct trust_status ts;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc = -1, found;
 
-	if (ui_open(a, &h, HOME_READ, &st, e) != 0 ||
-	    (found = ident_current(&h, st, &id, e)) < 0)
+	if ((found = ui_ident(a, &id, e)) < 0)
 		goto out;
 	if (!found) {
 		err_set(e, "There is nothing to compare yet: step 1 creates "
 		           "your credential.");
 		goto out;
 	}
-	if ((r = peer_by_hex(st, vs->hex)) == NULL) {
+	if (ui_peer_info(a, vs->hex, in, e) != 0 ||
+	    (st = ui_state(a, e)) == NULL)
+		goto out;
+	if ((p = state_peer_by_hex(st, vs->hex)) == NULL) {
 		err_set(e, "That certificate is no longer in this home.");
 		goto out;
 	}
-	if (peer_info(&h, r, time(NULL), in, e) != 0)
-		goto out;
 	vs->n_mine[0] = fpr_parse(id.hex, vs->mine[0], FPR_MAX);
 	vs->n_mine[1] = fpr_parse(id.fpr_sha1, vs->mine[1], FPR_MAX);
 	memcpy(vs->theirs[0], in->sha256, FPR_MAX);
@@ -691,19 +692,17 @@ load(const struct app *a, struct verify_scr *vs, struct err *e)
 	vs->n_theirs[1] = 20;
 	if (vs->n_mine[0] != 32 || vs->n_mine[1] != 20) {
 		err_set(e, "The fingerprint of your certificate cannot be "
-		           "read from this home's checklist.");
+		           "read from this home.");
 		goto out;
 	}
-	snprintf(vs->email, sizeof vs->email, "%s", rec_get(r, "email"));
-	snprintf(vs->name, sizeof vs->name, "%s", in->name);
+	snprintf(vs->email, sizeof vs->email, "%s", p->addr[0]);
 	ui_first_name(in->name, vs->email, vs->first, sizeof vs->first);
-	trust_status_rec(st, r, &ts);
-	vs->changed = ts.changed;
+	trust_status_peer(st, p, &ts);
+	vs->changed = ts.changed != NULL;
 	rc = 0;
 out:
 	free(in);
 	ident_clear(&id);
-	ui_close(&h, st);
 	return rc;
 }
 

@@ -768,7 +768,7 @@ open_for(struct app *a, enum step_id s, const char *hex)
 	case STEP_VERIFY:
 		return scr_verify_open(a, hex);
 	case STEP_TRUST:
-		return scr_trust_open(a, hex, NULL);
+		return scr_trust_open(a, hex, VERIFY_NONE);
 	default:
 		return scr_test_open(a, hex);
 	}
@@ -802,7 +802,7 @@ open_peer(struct app *a, const struct home_peer *p)
 
 	if (p->retired || p->changed)
 		return p->step[STEP_VERIFY] && !p->changed
-		               ? scr_trust_open(a, hex, NULL)
+		               ? scr_trust_open(a, hex, VERIFY_NONE)
 		               : scr_verify_open(a, hex);
 	if (!p->step[STEP_EXCHANGE])
 		return scr_exchange_open(a, p->email, 0);

@@ -42,7 +42,9 @@
 
 enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 
-static const char *const methods[] = {"phone", "in-person", "other"};
+/* The answers of the method question, in its buttons' order. */
+static const enum verify_method methods[] = {VERIFY_PHONE, VERIFY_IN_PERSON,
+                                             VERIFY_OTHER};
 
 struct verify_scr {
 	char hex[FPR_HEX_LEN];

@@ -6,15 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "form.h"
-#include "ident.h"
 #include "matrix.h"
-#include "msg.h"
-#include "peer.h"
-#include "smime.h"
-#include "state.h"
+#include "op.h"
 #include "scr_test.h"
+#include "state.h"
+#include "trust.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
@@ -22,10 +19,12 @@
 /* The Test screen: the 2x4 table of the test with one correspondent
  * (outgoing and incoming x plain, signed, encrypted, signed and
  * encrypted), each cell's state as a symbol, a word and a colour, and the
- * reason recorded with it.  Actions, as the matrix verbs do them: write
- * the four outgoing messages to a folder (s), check received messages or
- * your own sent copies, one file or every .eml of a folder (c), and
- * record what the correspondent reported of an outgoing one (Enter). */
+ * reason recorded with it.  Actions, through the operations the matrix
+ * verbs call: write the four outgoing messages to a folder (s,
+ * op_matrix_send), check received messages or your own sent copies, one
+ * file or every .eml of a folder (c, op_matrix_check: scr_test_check.c),
+ * and record what the correspondent reported of an outgoing one (Enter,
+ * op_matrix_confirm). */
 
 #define LABEL_W 15
 #define TABLE_Y 4
@@ -44,56 +43,31 @@ static const char *const kind_shows[KIND_COUNT] = {
 
 /* ---- Loading ---- */
 
+/* The correspondent's record as the session's state has it now. */
 int
-scr_test_load(const struct app *a, struct test_scr *ts, struct err *e)
+scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 {
-	struct state *st = NULL;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
-	const char *t;
-	int rc = -1;
+	const struct state *st = ui_state(a, e);
+	const struct st_peer *p;
+	struct trust_status s;
 
-	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
-		goto out;
-	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
-		err_set(e, "That certificate is no longer in this home.");
-		goto out;
-	}
-	snprintf(ts->email, sizeof ts->email, "%s", rec_get(r, "email"));
-	t = rec_get(r, "trusted");
-	ts->trusted = t != NULL && *t != '\0' && strcmp(t, "0") != 0;
+	if (st == NULL)
+		return -1;
+	if ((p = state_peer_by_hex(st, ts->hex)) == NULL)
+		return err_set(e, "That certificate is no longer in this home.");
+	snprintf(ts->email, sizeof ts->email, "%s", p->addr[0]);
+	ui_first_name(p->name, ts->email, ts->first, sizeof ts->first);
+	trust_status_peer(st, p, &s);
+	ts->trusted = s.trusted;
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++) {
-			const char *why = NULL;
+			const struct st_cell *c = &p->cell[d][k];
 
-			ts->cell[d][k] = matrix_get(r, (enum cell_dir)d,
-			                            (enum cell_kind)k, &why);
+			ts->cell[d][k] = c->state;
 			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s",
-			         why != NULL ? why : "");
+			         c->why != NULL ? c->why : "");
 		}
-	rc = 0;
-out:
-	ui_close(&h, st);
-	return rc;
-}
-
-/* The name for sentences, from the certificate (read once). */
-static void
-load_name(const struct app *a, struct test_scr *ts)
-{
-	struct peer_info *in = xcalloc(1, sizeof *in);
-	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
-
-	ui_first_name(NULL, ts->email, ts->first, sizeof ts->first);
-	if (ui_open(a, &h, HOME_READ, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) != NULL &&
-	    peer_info(&h, r, time(NULL), in, &e) == 0)
-		ui_first_name(in->name, ts->email, ts->first, sizeof ts->first);
-	ui_close(&h, st);
-	free(in);
+	return 0;
 }
 
 static int
@@ -143,70 +117,40 @@ open_send(const struct app *a, struct test_scr *ts)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* As `padseal matrix send`: every refusal before the passphrase is used,
- * then the home locked, the four messages written, the cells marked. */
+/* As `padseal matrix send`: every refusal before the passphrase is
+ * asked for (op_matrix_send_check), then op_matrix_send writes the four
+ * messages and marks the cells, all or nothing. */
 static int
-do_send(const struct app *a, struct test_scr *ts)
+do_send(struct app *a, struct test_scr *ts)
 {
 	struct field *pass = &ts->sf[S_PASS];
-	struct smime_sender *s = NULL;
 	char dir[UI_PATH_MAX], where[UI_PATH_MAX], text[1500];
+	struct op_send_res res;
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
 	time_t now = time(NULL);
-	struct home h = {.lockfd = -1};
-	int field = S_DIR, ok = 0, written = 0;
+	int rc;
 
 	ui_path_expand(ts->sf[S_DIR].text, dir, sizeof dir);
 	if (dir[0] == '\0')
 		return scr_test_say(ts, R_ERROR,
-		                  "A folder is needed for the messages.");
-	if (pass->len == 0) {
+		                    "A folder is needed for the messages.");
+	if (op_matrix_send_check(a->s, ts->hex, dir, 0, now, &e) != 0) {
+		form_focus(&ts->sform, S_DIR);
+		return scr_test_say(ts, R_ERROR, e.msg);
+	}
+	if (pass->len == 0 && ui_key_needed(a)) {
 		form_focus(&ts->sform, S_PASS);
 		return scr_test_say(ts, R_ERROR,
-		                  "Type the passphrase of your key: the signed "
-		                  "messages are signed with it.");
+		                    "Type the passphrase of your key: the "
+		                    "signed messages are signed with it.");
 	}
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
-		goto out;
-	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
-		err_set(&e, "That certificate is no longer in this home.");
-		goto out;
-	}
-	if (matrix_send_check(&h, r, dir, 0, now, &e) != 0)
-		goto out;
-	state_free(st);
-	st = NULL;
-	field = S_PASS;
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    smime_sender_open(&h, st, pass->text, now, &s, &e) != 0)
-		goto out;
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pass);
+	rc = op_matrix_send(a->s, ts->hex, dir, 0, now, &up.ask, &res, &e);
 	field_wipe(pass);
-	field = S_DIR;
-	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
-		err_set(&e, "That certificate was removed meanwhile.");
-		goto out;
-	}
-	if (matrix_send(&h, st, r, s, dir, 0, now, &e) != 0)
-		goto out;
-	written = 1;
-	if (state_save(&h, st, &e) != 0)
-		goto out;
-	ok = 1;
-out:
-	if (written && !ok) /* all or nothing, as the verb does */
-		for (int k = 0; k < KIND_COUNT; k++) {
-			char *p = path_join(dir, matrix_file_name(k));
-
-			unlink(p);
-			free(p);
-		}
-	field_wipe(pass);
-	smime_sender_free(s);
-	ui_close(&h, st);
-	if (!ok) {
-		form_focus(&ts->sform, field);
+	if (rc != 0) {
+		form_focus(&ts->sform, e.code == ERR_BAD_PASS ? S_PASS : S_DIR);
 		return scr_test_say(ts, R_ERROR, e.msg);
 	}
 	scr_test_load(a, ts, &e);
@@ -257,25 +201,15 @@ ask_confirm(struct app *a, struct test_scr *ts)
 	return app_ask(a, "Confirm", text, buttons, 2, &ts->answer);
 }
 
-/* As `padseal matrix confirm --cell out:KIND`. */
+/* As `padseal matrix confirm --cell out:KIND` (op_matrix_confirm). */
 static int
-do_confirm(const struct app *a, struct test_scr *ts)
+do_confirm(struct app *a, struct test_scr *ts)
 {
+	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h = {.lockfd = -1};
-	int ok = 0;
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) == NULL)
-		err_set(&e, "That certificate is no longer in this home.");
-	if (r != NULL) {
-		matrix_confirm(r, (enum cell_kind)ts->ck);
-		ok = state_save(&h, st, &e) == 0;
-	}
-	ui_close(&h, st);
-	if (!ok)
+	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck,
+	                      time(NULL), hex, &e) != 0)
 		return scr_test_say(ts, R_ERROR, e.msg);
 	scr_test_load(a, ts, &e);
 	first_open(ts);
@@ -605,7 +539,6 @@ test_enter(struct app *a, void *sc)
 		app_message_help(a, "Test", e.msg, "test");
 		return -1;
 	}
-	load_name(a, ts);
 	setup(ts);
 	ts->answer = -1;
 	first_open(ts);

@@ -1,27 +1,20 @@
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#include "ident.h"
 #include "matrix.h"
-#include "msg.h"
-#include "state.h"
+#include "op.h"
 #include "scr_test.h"
+#include "state.h"
 #include "util.h"
-#include "xalloc.h"
 
 /* The Test screen's check: messages received (or your own sent copies),
- * one file or every .eml of a folder, opened and judged as `padseal matrix
- * check` does, the results recorded with the home locked. */
-
-#define CHECK_MAX 64
-
-/* ---- Checking ---- */
+ * one file or every .eml of a folder, opened, judged and recorded by
+ * op_matrix_check, as `padseal matrix check` does. */
 
 int
 scr_test_open_check(struct test_scr *ts)
@@ -36,61 +29,14 @@ scr_test_open_check(struct test_scr *ts)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-static int
-is_eml(const struct dirent *de)
-{
-	size_t n = strlen(de->d_name);
-
-	return de->d_name[0] != '.' && n > 4 &&
-	       strcasecmp(de->d_name + n - 4, ".eml") == 0;
-}
-
-/* The files to check: `path` itself, or every .eml in it, in name order.
- * Returns how many (at most CHECK_MAX), -1 when there is nothing. */
-static int
-files_of(const char *path, char (*out)[UI_PATH_MAX], struct err *e)
-{
-	struct dirent **list = NULL;
-	struct stat sb;
-	int n, k = 0;
-
-	if (stat(path, &sb) != 0)
-		return err_set(e, "%s does not exist.", path);
-	if (!S_ISDIR(sb.st_mode)) {
-		snprintf(out[0], UI_PATH_MAX, "%s", path);
-		return 1;
-	}
-	if ((n = scandir(path, &list, is_eml, alphasort)) < 0)
-		return err_set(e, "The folder %s cannot be read.", path);
-	for (int i = 0; i < n; i++) {
-		if (k < CHECK_MAX &&
-		    snprintf(out[k], UI_PATH_MAX, "%s/%s", path,
-		             list[i]->d_name) < UI_PATH_MAX)
-			k++; /* a longer path cannot be opened anyway */
-		free(list[i]);
-	}
-	free(list);
-	if (k == 0)
-		return err_set(e, "There is no .eml file in %s.", path);
-	return k;
-}
-
-
-struct checked {
-	struct matrix_result res;
-	struct err err;
-	int judged;
-};
-
 /* What the check found, in a few lines. */
 static void
-summary(struct test_scr *ts, char (*files)[UI_PATH_MAX],
-        const struct checked *ck, int n)
+summary(struct test_scr *ts, const struct op_checked *ck, size_t n)
 {
 	size_t o = 0;
 	int good = 0, bad = 0, other = 0, lost = 0;
 
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!ck[i].judged)
 			lost++;
 		else if (strcmp(ck[i].res.peer_hex, ts->hex) != 0)
@@ -101,116 +47,84 @@ summary(struct test_scr *ts, char (*files)[UI_PATH_MAX],
 			bad++;
 	}
 	o += (size_t)snprintf(ts->msg, sizeof ts->msg,
-	                      "Checked %d message%s: %d passed, %d failed", n,
+	                      "Checked %zu message%s: %d passed, %d failed", n,
 	                      n == 1 ? "" : "s", good, bad);
 	if (other)
 		o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 		                      ", %d for another correspondent", other);
 	o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, ".");
-	for (int i = 0; i < n && o < sizeof ts->msg; i++) {
-		const char *base = strrchr(files[i], '/');
+	for (size_t i = 0; i < n && o < sizeof ts->msg; i++) {
+		const char *base = strrchr(ck[i].file, '/');
 
-		base = base != NULL ? base + 1 : files[i];
+		base = base != NULL ? base + 1 : ck[i].file;
 		if (!ck[i].judged)
 			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 			                      " %s: %s.", base, ck[i].err.msg);
 		else if (ck[i].res.state == CELL_FAILED)
 			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 			                      " %s (%s:%s) failed: %s.", base,
-			                      matrix_dir_name(ck[i].res.dir),
+			                      cell_dir_name(ck[i].res.dir),
 			                      cell_kind_name(ck[i].res.kind),
 			                      ck[i].res.why);
 	}
 	ts->msg_role = bad || lost ? R_ERROR : R_DONE;
 }
 
-/* Judge every file (read-only), then record the results with the home
- * locked: as `padseal matrix check` does. */
-static int
-judge_files(const struct app *a, struct test_scr *ts,
-            char (*files)[UI_PATH_MAX], int n, struct checked *ck)
+/* A failed check, said on the field it is about; nothing was recorded. */
+static void
+check_failed(struct test_scr *ts, const struct ui_pass *up, int typed,
+             const struct err *e)
 {
-	struct field *pass = &ts->cf[C_PASS];
-	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct ident me = {0};
-	struct ui_asker q = {0};
-	struct msg_ctx ctx;
-	struct home h = {.lockfd = -1};
-	int found = 0, judged = 0, rc = -1;
-
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0 ||
-	    (found = ident_current(&h, st, &me, &e)) < 0)
-		goto out;
-	ui_asker_init(&q, &h, st, pass->len ? pass->text : NULL);
-	ctx = (struct msg_ctx){&h, st, NULL, ui_asker_ask, &q};
-	for (int i = 0; i < n; i++) {
-		ck[i].judged =
-		        matrix_check_file(&ctx, found ? &me : NULL, files[i],
-		                          &ck[i].res, &ck[i].err) == 0;
-		judged += ck[i].judged;
-	}
-	field_wipe(pass);
-	if (q.bad || (q.wanted && q.pass == NULL)) {
-		/* Nothing recorded: the envelopes were not opened. */
+	if (e->code == ERR_BAD_PASS) {
 		form_focus(&ts->cform, C_PASS);
-		if (q.bad)
-			e = q.e;
-		else
-			err_set(&e, "Some of these messages are encrypted to "
-			            "you: type your key passphrase and check "
-			            "again. Nothing was recorded.");
-		goto out;
+		scr_test_say(ts, R_ERROR, e->msg);
+	} else if ((up->asked & (1u << PASS_KEY)) && !typed) {
+		form_focus(&ts->cform, C_PASS);
+		scr_test_say(ts, R_ERROR,
+		             "Some of these messages are encrypted to you: "
+		             "type your key passphrase and check again. "
+		             "Nothing was recorded.");
+	} else {
+		form_focus(&ts->cform, C_PATH);
+		scr_test_say(ts, R_ERROR, e->msg);
 	}
-	state_free(st);
-	st = NULL;
-	if (judged > 0 &&
-	    (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0))
-		goto out;
-	for (int i = 0; i < n; i++)
-		if (ck[i].judged &&
-		    matrix_record(st, &ck[i].res, &ck[i].err) != 0)
-			ck[i].judged = 0;
-	if (judged > 0 && state_save(&h, st, &e) != 0)
-		goto out;
-	rc = 0;
-out:
-	field_wipe(pass);
-	ident_clear(&me);
-	ui_close(&h, st);
-	if (rc != 0)
-		scr_test_say(ts, R_ERROR, e.msg);
-	return rc;
 }
 
 int
-scr_test_check(const struct app *a, struct test_scr *ts)
+scr_test_check(struct app *a, struct test_scr *ts)
 {
-	char path[UI_PATH_MAX], (*files)[UI_PATH_MAX] = NULL;
-	struct checked *ck = NULL;
+	struct field *pass = &ts->cf[C_PASS];
+	char path[UI_PATH_MAX], msg[UI_PATH_MAX + 40];
+	const char *files[1] = {path};
+	struct op_checked *ck = NULL;
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	int n;
+	struct stat sb;
+	size_t n = 0;
+	int typed = pass->len > 0;
 
 	ui_path_expand(ts->cf[C_PATH].text, path, sizeof path);
-	if (path[0] == '\0') {
-		field_wipe(&ts->cf[C_PASS]);
+	if (path[0] == '\0' || stat(path, &sb) != 0) {
+		field_wipe(pass);
 		form_focus(&ts->cform, C_PATH);
-		return scr_test_say(
-		        ts, R_ERROR,
-		        "Type the file or the folder the messages are in.");
+		if (path[0] == '\0')
+			return scr_test_say(ts, R_ERROR,
+			                    "Type the file or the folder the "
+			                    "messages are in.");
+		snprintf(msg, sizeof msg, "%s does not exist.", path);
+		return scr_test_say(ts, R_ERROR, msg);
 	}
-	files = xcalloc(CHECK_MAX, sizeof *files);
-	ck = xcalloc(CHECK_MAX, sizeof *ck);
-	if ((n = files_of(path, files, &e)) < 0) {
-		form_focus(&ts->cform, C_PATH);
-		scr_test_say(ts, R_ERROR, e.msg);
-	} else if (judge_files(a, ts, files, n, ck) == 0) {
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pass);
+	if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) !=
+	    0) {
+		check_failed(ts, &up, typed, &e);
+	} else {
 		scr_test_load(a, ts, &e);
 		ts->mode = TM_TABLE;
-		summary(ts, files, ck, n);
+		summary(ts, ck, n);
 	}
-	field_wipe(&ts->cf[C_PASS]);
-	free(files);
-	free(ck);
+	field_wipe(pass);
+	op_checked_free(ck, n);
 	return APP_HANDLED | APP_REDRAW;
 }

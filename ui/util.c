@@ -383,17 +383,6 @@ ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x,
 /* ---- Text ---- */
 
 void
-ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN])
-{
-	size_t n = 0;
-
-	for (; *colon != '\0' && n < FPR_HEX_LEN - 1; colon++)
-		if (*colon != ':')
-			hex[n++] = *colon;
-	hex[n] = '\0';
-}
-
-void
 ui_first_name(const char *name, const char *email, char *buf, size_t len)
 {
 	size_t n = name != NULL ? strcspn(name, " ") : 0;

@@ -88,9 +88,6 @@ void ui_pass_set(struct ui_pass *p, enum pass_kind kind,
 int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y,
                  int x, int w, int end, const char *more);
 
-/* "AB:CD:..." without the colons into hex[FPR_HEX_LEN]. */
-void ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN]);
-
 /* The first name of a person for sentences ("Sam" of "Sam Example"), or
  * the address when there is no name. */
 void ui_first_name(const char *name, const char *email, char *buf, size_t len);

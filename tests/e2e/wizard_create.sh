@@ -171,7 +171,7 @@ if wait_for "1 Create"; then
 	keys Tab
 	type_text "$GOOD"
 	keys Enter
-	wait_for "Generating your RSA 4096 key pair"
+	wait_for "Generating your"
 	keys Escape
 	wait_flat "Cancelled: the key was thrown away and nothing was stored"
 	no_secret "cancelled"

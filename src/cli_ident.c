@@ -168,15 +168,17 @@ cmd_create(struct cli *c)
 int
 cmd_show(struct cli *c)
 {
-	const struct state *st;
+	struct state *st;
 	struct err e = ERR_INIT;
 	struct ident *list = NULL;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = cli_state(c, &st)) != 0)
-		return rc;
-	if (ident_list(session_home(c->s), st, time(NULL), &list, &n, &e) != 0)
+	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+		return cli_fail(c, &e);
+	rc = ident_list(session_home(c->s), st, time(NULL), &list, &n, &e);
+	session_end(c->s, 1);
+	if (rc != 0)
 		return cli_fail(c, &e);
 	if (c->given & O_JSON) {
 		int first = 1;

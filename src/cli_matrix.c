@@ -97,12 +97,12 @@ json_peer(const struct st_peer *p)
 	json_field(stdout, &first, "fingerprint_sha256", colon);
 	json_field_bool(stdout, &first, "trusted", p->trusted);
 	json_field(stdout, &first, "test", matrix_passed(p) == 8 ? "done" : "todo");
-	json_key(stdout, &first, "passed");
-	printf("%d", matrix_passed(p));
 	json_key(stdout, &first, "matrix");
 	json_cells(p, 0);
 	json_key(stdout, &first, "why");
 	json_cells(p, 1);
+	json_key(stdout, &first, "passed");
+	printf("%d", matrix_passed(p));
 	printf("}");
 }
 
@@ -141,12 +141,12 @@ print_table(const struct st_peer *p)
 	printf("%s  %s  %s\n", p->addr[0], colon, p->trusted ? "trusted" : "not trusted");
 	printf("  %-18s", "");
 	for (int k = 0; k < KIND_COUNT; k++)
-		printf(" %-*s", w[k], cell_kind_name((enum cell_kind)k));
+		printf(" %-*s", k + 1 < KIND_COUNT ? w[k] : 0, cell_kind_name((enum cell_kind)k));
 	printf("\n");
 	for (int d = 0; d < DIR_COUNT; d++) {
 		printf("  %-18s", d == DIR_OUT ? "out (you -> them)" : "in (them -> you)");
 		for (int k = 0; k < KIND_COUNT; k++)
-			printf(" %-*s", w[k], cell_word(&p->cell[d][k]));
+			printf(" %-*s", k + 1 < KIND_COUNT ? w[k] : 0, cell_word(&p->cell[d][k]));
 		printf("\n");
 	}
 	for (int d = 0; d < DIR_COUNT; d++) {

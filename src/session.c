@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -51,6 +52,7 @@ session_close(struct session *s)
 		session_end(s, 0);
 	session_forget_keys(s);
 	state_free(s->st);
+	home_close(&s->h);
 	free(s->dir);
 	free(s);
 }
@@ -80,6 +82,7 @@ session_begin(struct session *s, enum home_mode mode, struct state **st,
 	*st = NULL;
 	if (s->held)
 		session_end(s, 1);
+	home_close(&s->h);
 	memset(&s->h, 0, sizeof s->h);
 	s->h.lockfd = -1;
 	s->h.lock_wait_ms = s->lock_wait_ms;
@@ -107,8 +110,9 @@ session_end(struct session *s, int keep)
 		state_free(s->st);
 		s->st = NULL;
 	}
-	if (s->held)
-		home_close(&s->h);
+	/* The lock goes; the directory stays known (session_home). */
+	if (s->h.lockfd >= 0)
+		close(s->h.lockfd);
 	s->held = 0;
 	s->h.lockfd = -1;
 }

@@ -57,8 +57,9 @@ void session_lock_wait(struct session *s, int ms);
 int session_state(struct session *s, const struct state **out,
                   struct err *e);
 
-/* The open home (its directory and lock), for read-only helpers that take
- * a `struct home`; valid while an operation holds it (see below). */
+/* The home (its directory, and its lock while an operation holds it), for
+ * helpers that take a `struct home`: read files through it only between
+ * session_begin and session_end. */
 const struct home *session_home(const struct session *s);
 
 /* --- for the operations (op_*.c) ---------------------------------------- */

@@ -81,7 +81,8 @@ run 0 "$P" --home "$H" cert --out "$T/alice.pem" --force
 run 1 "$P" --home "$H" cert --out "$T/given.pem" --to "Sam <sam@example.org>"
 expect_in "$ERR" "give them separately" "cert --to takes a bare address"
 run 0 "$P" --home "$H" cert --out "$T/given.pem" --to sam@example.org
-expect_in "$(cat "$H/checklist")" "intro to=sam@example.org" "cert --to records the hand-over"
+expect_in "$(cat "$H/checklist")" "sent to=sam@example.org" "cert --to records the hand-over"
+expect_in "$(cat "$H/checklist")" "how=in-person" "... as handed over in person"
 run 0 "$P" --home "$H" fingerprint "$T/alice.der"
 der_fpr=$(printf '%s\n' "$OUT" | head -n 1)
 run 0 "$P" --home "$H" fingerprint

@@ -257,6 +257,6 @@ ok; [ ! -e "$T/nobody" ] || fail "intro without an identity created a home"
 # to stdout, and the checklist records it
 run 0 "$P" --home "$A" intro --to kim@example.org --passphrase-file "$T/pass"
 expect_in "$OUT" "To: kim@example.org" "intro to stdout"
-expect_in "$(cat "$A/checklist")" "intro to=kim@example.org at=" "intro recorded"
+expect_in "$(cat "$A/checklist")" "sent to=kim@example.org at=" "intro recorded"
 
 finish

@@ -80,7 +80,8 @@ run 2 "$P" --home "$A" read "$M/o-encrypted.eml"
 expect_one_line_error "no passphrase option"
 expect_in "$ERR" "--passphrase-file" "names the option"
 run 1 "$P" --home "$A" --passphrase-file "$T/wrong" read "$M/o-encrypted.eml"
-expect_in "$OUT" "the passphrase does not unlock your key" "wrong passphrase"
+expect_one_line_error "wrong passphrase"
+expect_in "$ERR" "the passphrase does not unlock your key" "wrong passphrase: said, not taken for a damaged message"
 run 0 "$P" --home "$A" read --json "$M/o-signed.eml"
 expect_in "$OUT" '"kind":"signed","ok":true' "json kind and ok"
 expect_in "$OUT" "\"signer_fingerprint_sha256\":\"$bfpr\"" "json fingerprint"
@@ -223,7 +224,7 @@ for form in eml p7s p7b pem der; do
 	expect_in "$OUT" "SHA-256    $bfpr" "import $form fingerprint"
 	expect_in "$OUT" "padseal compare bob@example.org" "import $form next step"
 	ok; [ "$(ls "$H/peers" | wc -l)" = 1 ] || fail "import $form stored $(ls "$H/peers" | wc -l) certificates"
-	ok; grep -q "^peer .*email=bob@example.org" "$H/checklist" && ! grep -q "^peer .*trusted=1" "$H/checklist" ||
+	ok; grep -q "^peer .*addr=bob@example.org" "$H/checklist" && ! grep -q "^peer .*trusted=1" "$H/checklist" ||
 		fail "import $form: no untrusted peer record"
 done
 

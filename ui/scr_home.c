@@ -96,45 +96,36 @@ struct layout {
  * whom), said as a sentence that names the step to open.  One function per
  * kind; they run while the checklist is fresh (its records borrowed). */
 
-/* How sentences name a correspondent: their first name ("Sam"), else
- * their address; with the fingerprint's start when the address has
- * several certificates. */
-static void
-who(const struct peer_progress *pp, int by_fingerprint, char *buf, size_t len)
-{
-	char first[128];
-
-	ui_first_name(pp->p->name, pp->p->addr[0], first, sizeof first);
-	if (by_fingerprint)
-		snprintf(buf, len, "%s (certificate %.8s...)", first,
-		         pp->p->hex);
-	else
-		snprintf(buf, len, "%s", first);
-}
-
-typedef void next_fn(const char *who, char *buf, size_t len);
+/* How the sentences name a correspondent: their first name ("Sam"), else
+ * their address.  When the address has several certificates, `start` is
+ * the first digits of this one's fingerprint, else "". */
+typedef void next_fn(const char *who, const char *start, char *buf,
+                     size_t len);
 
 static void
-next_create(const char *w, char *buf, size_t len)
+next_create(const char *w, const char *start, char *buf, size_t len)
 {
 	(void)w;
+	(void)start;
 	snprintf(buf, len,
 	         "Next: make your credential, for your name and the address "
 	         "you send mail from (Create)");
 }
 
 static void
-next_backup(const char *w, char *buf, size_t len)
+next_backup(const char *w, const char *start, char *buf, size_t len)
 {
 	(void)w;
+	(void)start;
 	snprintf(buf, len,
 	         "Next: back up your credential into a file under a "
 	         "passphrase, and keep a copy off this computer (Back up)");
 }
 
 static void
-next_exchange(const char *w, char *buf, size_t len)
+next_exchange(const char *w, const char *start, char *buf, size_t len)
 {
+	(void)start;
 	if (w == NULL)
 		snprintf(buf, len,
 		         "Next: send your certificate to someone you write to, "
@@ -145,17 +136,19 @@ next_exchange(const char *w, char *buf, size_t len)
 }
 
 static void
-next_verify(const char *w, char *buf, size_t len)
+next_verify(const char *w, const char *start, char *buf, size_t len)
 {
-	snprintf(buf, len, "Next: compare fingerprints with %s by phone (Verify)",
-	         w);
+	snprintf(buf, len,
+	         "Next: compare fingerprints with %s by phone%s%s (Verify)", w,
+	         start[0] ? ", for the certificate starting " : "", start);
 }
 
 /* The verification to do again: their certificate is not the one
  * verified before. */
 static void
-next_verify_changed(const char *w, char *buf, size_t len)
+next_verify_changed(const char *w, const char *start, char *buf, size_t len)
 {
+	(void)start;
 	snprintf(buf, len,
 	         "Next: %s's certificate changed since you verified it: "
 	         "compare fingerprints again by phone (Verify)",
@@ -163,14 +156,16 @@ next_verify_changed(const char *w, char *buf, size_t len)
 }
 
 static void
-next_trust(const char *w, char *buf, size_t len)
+next_trust(const char *w, const char *start, char *buf, size_t len)
 {
-	snprintf(buf, len, "Next: trust %s's verified certificate (Trust)", w);
+	snprintf(buf, len, "Next: trust %s's verified certificate%s%s (Trust)",
+	         w, start[0] ? " starting " : "", start);
 }
 
 static void
-next_test(const char *w, char *buf, size_t len)
+next_test(const char *w, const char *start, char *buf, size_t len)
 {
+	(void)start;
 	snprintf(buf, len,
 	         "Next: send %s the four test messages and check the four "
 	         "that come back (Test)",
@@ -178,9 +173,10 @@ next_test(const char *w, char *buf, size_t len)
 }
 
 static void
-next_done(const char *w, char *buf, size_t len)
+next_done(const char *w, const char *start, char *buf, size_t len)
 {
 	(void)w;
+	(void)start;
 	snprintf(buf, len,
 	         "All done: you and your correspondents exchange signed and "
 	         "encrypted mail, proven both ways");
@@ -195,15 +191,19 @@ static void
 say_next(const struct checklist *cl, char *buf, size_t len)
 {
 	const struct next_step *n = &cl->next;
-	char w[256];
-	int whom = n->peer != NO_PEER && n->peer < cl->n_peers;
+	const struct st_peer *p = NULL;
+	char who[128] = "", start[9] = "";
 
-	if (whom)
-		who(&cl->peers[n->peer], n->by_fingerprint, w, sizeof w);
-	if (n->changed && whom)
-		next_verify_changed(w, buf, len);
+	if (n->peer != NO_PEER && n->peer < cl->n_peers) {
+		p = cl->peers[n->peer].p;
+		ui_first_name(p->name, p->addr[0], who, sizeof who);
+		if (n->by_fingerprint)
+			snprintf(start, sizeof start, "%.8s", p->hex);
+	}
+	if (n->changed && p != NULL)
+		next_verify_changed(who, start, buf, len);
 	else
-		next_say[n->step](whom ? w : NULL, buf, len);
+		next_say[n->step](p != NULL ? who : NULL, start, buf, len);
 }
 
 typedef void problem_fn(const struct checklist *cl, const struct problem *p,

@@ -18,6 +18,10 @@
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
 #define ESC_MS 50   /* Esc acts at once (DESIGN.md: at most 100 ms) */
+/* Unlocked keys are forgotten (wiped) after this long without a key
+ * pressed: a wizard left open does not keep a key usable without its
+ * passphrase. */
+#define IDLE_FORGET_MS (10 * 60 * 1000L)
 
 /* ---- Signals and restoring the terminal ----
  *
@@ -430,7 +434,7 @@ app_frame(const struct app *a, const char *title, const char *msg,
 static void
 run(struct app *a)
 {
-	long last_tick = app_now_ms();
+	long last_tick = app_now_ms(), last_key = last_tick;
 	int redraw = 1;
 
 	while (a->depth > 0 && !quit_signal) {
@@ -447,7 +451,11 @@ run(struct app *a)
 			a->cols = COLS;
 			redraw = 1;
 		} else if (ch != ERR) {
+			last_key = app_now_ms();
 			r = apply(a, on_key(a, ch));
+		} else if (app_now_ms() - last_key >= IDLE_FORGET_MS) {
+			session_forget_keys(a->s);
+			last_key = app_now_ms();
 		}
 		/* Ticks keep time even while keys keep coming: a held arrow
 		 * key must not freeze a progress indicator. */

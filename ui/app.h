@@ -70,11 +70,11 @@ struct orphan; /* a job no screen waits for any more (app.c) */
 struct session;
 
 struct app {
-	struct session *s;    /* the home, for the whole sitting: its state
-	                         as last read and the keys unlocked (ui_run
-	                         makes it, closes it at the end) */
-	struct look look;     /* symbols and colours */
-	int rows, cols;       /* the terminal's size */
+	struct session *s; /* the home, for the whole sitting: its state
+	                      as last read and the keys unlocked (ui_run
+	                      makes it, closes it at the end) */
+	struct look look;  /* symbols and colours */
+	int rows, cols;    /* the terminal's size */
 	struct frame stack[APP_DEPTH];
 	int depth;
 	struct frame pending;   /* set by app_push, pushed by the loop */

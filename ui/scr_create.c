@@ -493,7 +493,8 @@ load_current(struct app *a, struct create_scr *cs, struct err *e)
 		/* A replacement is usually for the same person and
 		 * addresses: start from those. */
 		field_set(&cs->ff[F_NAME], id.name);
-		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES; i++) {
+		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES;
+		     i++) {
 			field_set(&cs->ff[F_ADDR + i], id.emails[i]);
 			cs->ff[F_ADDR + i].hidden = 0;
 			cs->n_addr = (int)i + 1;

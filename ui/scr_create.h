@@ -43,8 +43,8 @@ enum question { Q_NONE, Q_SPLIT, Q_REPLACE };
  * `cancel` is written by the loop meanwhile. */
 struct keygen {
 	char key[16];
-	char *gate;         /* the test hook's file (scr_create_key.c), or NULL */
-	atomic_int cancel;  /* the user cancelled: do not start */
+	char *gate; /* the test hook's file (scr_create_key.c), or NULL */
+	atomic_int cancel; /* the user cancelled: do not start */
 	struct newkey *nk;
 	struct err e;
 	int rc;

@@ -99,8 +99,7 @@ struct layout {
 /* How the sentences name a correspondent: their first name ("Sam"), else
  * their address.  When the address has several certificates, `start` is
  * the first digits of this one's fingerprint, else "". */
-typedef void next_fn(const char *who, const char *start, char *buf,
-                     size_t len);
+typedef void next_fn(const char *who, const char *start, char *buf, size_t len);
 
 static void
 next_create(const char *w, const char *start, char *buf, size_t len)
@@ -131,8 +130,8 @@ next_exchange(const char *w, const char *start, char *buf, size_t len)
 		         "Next: send your certificate to someone you write to, "
 		         "and import theirs (Exchange)");
 	else
-		snprintf(buf, len, "Next: send your certificate to %s (Exchange)",
-		         w);
+		snprintf(buf, len,
+		         "Next: send your certificate to %s (Exchange)", w);
 }
 
 static void
@@ -221,8 +220,8 @@ problem_lint(const struct checklist *cl, const struct problem *p, char *buf,
 }
 
 static void
-problem_expired(const struct checklist *cl, const struct problem *p,
-                char *buf, size_t len)
+problem_expired(const struct checklist *cl, const struct problem *p, char *buf,
+                size_t len)
 {
 	(void)cl;
 	snprintf(buf, len,
@@ -354,8 +353,8 @@ take(struct home_scr *hs, struct checklist *cl)
 		r->passed = pp->passed;
 		for (int d = 0; d < DIR_COUNT; d++)
 			for (int k = 0; k < KIND_COUNT; k++)
-				r->failed += pp->p->cell[d][k].state ==
-				             CELL_FAILED;
+				r->failed +=
+				        pp->p->cell[d][k].state == CELL_FAILED;
 	}
 	say_next(cl, hs->next, sizeof hs->next);
 	hs->n_problems = cl->n_problems;
@@ -384,8 +383,7 @@ reload(struct app *a, struct home_scr *hs)
 	}
 	checklist_free(&cl);
 	hs->err = e;
-	if (hs->loaded &&
-	    (follow || hs->sel >= STEP_COUNT + (int)hs->n_peers))
+	if (hs->loaded && (follow || hs->sel >= STEP_COUNT + (int)hs->n_peers))
 		hs->sel = resume_step(hs);
 }
 
@@ -581,8 +579,7 @@ peer_email_w(const struct app *a)
 /* One correspondent: address, a mark per step (the first not done is
  * theirs to do next), passed test messages, and what needs attention. */
 static void
-draw_peer(const struct app *a, int y, const struct home_peer *p,
-          int selected)
+draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 {
 	const struct look *lk = &a->look;
 	int x = 2 + peer_email_w(a), next = -1;
@@ -689,7 +686,8 @@ draw_problems(const struct app *a, const struct home_scr *hs,
 }
 
 static void
-draw_next(const struct app *a, const struct home_scr *hs, const struct layout *L)
+draw_next(const struct app *a, const struct home_scr *hs,
+          const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	int label = (int)strcspn(hs->next, ":") + 1; /* "Next:", "All done:" */

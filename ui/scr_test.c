@@ -54,7 +54,8 @@ scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 	if (st == NULL)
 		return -1;
 	if ((p = state_peer_by_hex(st, ts->hex)) == NULL)
-		return err_set(e, "That certificate is no longer in this home.");
+		return err_set(e,
+		               "That certificate is no longer in this home.");
 	snprintf(ts->email, sizeof ts->email, "%s", p->addr[0]);
 	ui_first_name(p->name, ts->email, ts->first, sizeof ts->first);
 	trust_status_peer(st, p, &s);
@@ -192,7 +193,8 @@ ask_confirm(struct app *a, struct test_scr *ts)
 		        "press c and give the file, or the folder you saved "
 		        "them in.");
 	if (ts->cell[DIR_OUT][ts->ck] == CELL_PASSED)
-		return scr_test_say(ts, R_NORMAL, "That one has passed already.");
+		return scr_test_say(ts, R_NORMAL,
+		                    "That one has passed already.");
 	snprintf(text, sizeof text,
 	         "Did %s report that your %s message %s?\n\nRecord it only "
 	         "on their word: that is what this cell proves.",
@@ -208,8 +210,8 @@ do_confirm(struct app *a, struct test_scr *ts)
 	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
 
-	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck,
-	                      time(NULL), hex, &e) != 0)
+	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL),
+	                      hex, &e) != 0)
 		return scr_test_say(ts, R_ERROR, e.msg);
 	scr_test_load(a, ts, &e);
 	first_open(ts);

@@ -470,14 +470,13 @@ trust_enter(struct app *a, void *sc)
 	        want != VERIFY_NONE ? (int)want - VERIFY_PHONE : 0;
 	f[T_TRUST] = (struct field){.kind = FIELD_BUTTON, .gap = 1};
 	f[T_UNTRUST] = (struct field){.kind = FIELD_BUTTON};
-	ts->form = (struct form){.f = ts->f,
-	                         .n = T_COUNT,
-	                         /* Verify chose the method already. */
-	                         .focus = ts->method_in != VERIFY_NONE
-	                                           ? T_TRUST
-	                                           : T_METHOD,
-	                         .dflt = T_TRUST,
-	                         .label_w = LABEL_W};
+	ts->form = (struct form){
+	        .f = ts->f,
+	        .n = T_COUNT,
+	        /* Verify chose the method already. */
+	        .focus = ts->method_in != VERIFY_NONE ? T_TRUST : T_METHOD,
+	        .dflt = T_TRUST,
+	        .label_w = LABEL_W};
 	labels(ts);
 	ts->answer = -1;
 	return 0;

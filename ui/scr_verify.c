@@ -21,8 +21,8 @@
  * or a meeting.  First the correspondent reads theirs and the user types
  * each group on the right as it is heard; compare_group judges a group as
  * soon as it is complete (a tick or a cross, in colour and as a symbol).
- * Only whole groups are judged, so the screen never hints at a digit.  When every
- * group is right the roles swap: the user reads the groups on the left
+ * Only whole groups are judged, so the screen never hints at a digit.  When
+ * every group is right the roles swap: the user reads the groups on the left
  * and ticks each one the correspondent confirms.  Then how it was done
  * (phone, in person, other) goes on to Trust, which records it.
  *

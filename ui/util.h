@@ -79,8 +79,7 @@ struct ui_pass {
 	unsigned asked;
 };
 void ui_pass_init(struct ui_pass *p);
-void ui_pass_set(struct ui_pass *p, enum pass_kind kind,
-                 const struct field *f);
+void ui_pass_set(struct ui_pass *p, enum pass_kind kind, const struct field *f);
 
 /* The lint findings of `r` in rows [y, end) from column x, `w` wide, one
  * symbol and sentence each; when they do not all fit, the last row says

@@ -12,11 +12,16 @@
 #include "app.h"
 #include "cli.h"
 #include "job.h"
+#include "session.h"
 #include "ui.h"
 #include "xalloc.h"
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
 #define ESC_MS 50   /* Esc acts at once (DESIGN.md: at most 100 ms) */
+/* Unlocked keys are forgotten (wiped) after this long without a key
+ * pressed: a wizard left open does not keep a key usable without its
+ * passphrase. */
+#define IDLE_FORGET_MS (10 * 60 * 1000L)
 
 /* ---- Signals and restoring the terminal ----
  *
@@ -174,16 +179,16 @@ static void
 drop_frame(struct app *a, struct frame *f)
 {
 	if (f->ops != NULL && f->ops->leave != NULL)
-		f->ops->leave(a, f->st);
-	free(f->st);
+		f->ops->leave(a, f->sc);
+	free(f->sc);
 	f->ops = NULL;
-	f->st = NULL;
+	f->sc = NULL;
 }
 
 int
-app_push(struct app *a, const struct screen_ops *ops, void *st)
+app_push(struct app *a, const struct screen_ops *ops, void *sc)
 {
-	struct frame f = {ops, st};
+	struct frame f = {ops, sc};
 
 	if (a->pending.ops != NULL || a->depth >= APP_DEPTH) {
 		/* A screen pushing two at once, or one too many: refuse
@@ -209,7 +214,7 @@ apply(struct app *a, int fl)
 			struct frame *top = &a->stack[a->depth - 1];
 
 			if (top->ops->resume != NULL &&
-			    apply(a, top->ops->resume(a, top->st)) < 0)
+			    apply(a, top->ops->resume(a, top->sc)) < 0)
 				return -1;
 		}
 	}
@@ -217,11 +222,11 @@ apply(struct app *a, int fl)
 		struct frame f = a->pending;
 
 		a->pending.ops = NULL;
-		a->pending.st = NULL;
+		a->pending.sc = NULL;
 		/* enter may push again (a screen that opens with a message):
 		 * the loop takes that one next. */
 		if (a->depth == APP_DEPTH ||
-		    (f.ops->enter != NULL && f.ops->enter(a, f.st) != 0))
+		    (f.ops->enter != NULL && f.ops->enter(a, f.sc) != 0))
 			drop_frame(a, &f);
 		else
 			a->stack[a->depth++] = f;
@@ -310,7 +315,7 @@ draw_frame(const struct app *a)
 		while (base > 0 && a->stack[base].ops->modal)
 			base--;
 		for (int i = base; i < a->depth; i++)
-			a->stack[i].ops->draw(a, a->stack[i].st);
+			a->stack[i].ops->draw(a, a->stack[i].sc);
 	}
 	refresh();
 }
@@ -323,7 +328,7 @@ help_topic(const struct app *a)
 	for (int i = a->depth - 1; i >= 0; i--) {
 		const struct frame *f = &a->stack[i];
 		const char *t =
-		        f->ops->topic != NULL ? f->ops->topic(a, f->st) : NULL;
+		        f->ops->topic != NULL ? f->ops->topic(a, f->sc) : NULL;
 
 		if (t != NULL)
 			return t;
@@ -342,7 +347,7 @@ on_key(struct app *a, int ch)
 	/* Too small, nothing a key could act on is visible. */
 	if (app_too_small(a))
 		return ch == 'q' ? APP_QUIT : 0;
-	fl = top->ops->key(a, top->st, ch);
+	fl = top->ops->key(a, top->sc, ch);
 	if (fl & APP_HANDLED)
 		return fl;
 	switch (ch) {
@@ -370,7 +375,7 @@ tick_all(struct app *a)
 
 		if (f->ops->tick == NULL)
 			continue;
-		r = f->ops->tick(a, f->st);
+		r = f->ops->tick(a, f->sc);
 		fl |= i == a->depth - 1 ? r : (r & APP_REDRAW);
 	}
 	return fl;
@@ -388,14 +393,14 @@ app_now_ms(void)
 void
 app_home_label(const struct app *a, char *buf, size_t len)
 {
-	const char *home = getenv("HOME");
+	const char *home = getenv("HOME"), *dir = session_dir(a->s);
 	size_t n = home != NULL ? strlen(home) : 0;
 
-	if (n > 1 && strncmp(a->home_dir, home, n) == 0 &&
-	    (a->home_dir[n] == '/' || a->home_dir[n] == '\0'))
-		snprintf(buf, len, "~%s", a->home_dir + n);
+	if (n > 1 && strncmp(dir, home, n) == 0 &&
+	    (dir[n] == '/' || dir[n] == '\0'))
+		snprintf(buf, len, "~%s", dir + n);
 	else
-		snprintf(buf, len, "%s", a->home_dir);
+		snprintf(buf, len, "%s", dir);
 }
 
 #define MSG_MAX_LINES 4
@@ -429,7 +434,7 @@ app_frame(const struct app *a, const char *title, const char *msg,
 static void
 run(struct app *a)
 {
-	long last_tick = app_now_ms();
+	long last_tick = app_now_ms(), last_key = last_tick;
 	int redraw = 1;
 
 	while (a->depth > 0 && !quit_signal) {
@@ -446,7 +451,11 @@ run(struct app *a)
 			a->cols = COLS;
 			redraw = 1;
 		} else if (ch != ERR) {
+			last_key = app_now_ms();
 			r = apply(a, on_key(a, ch));
+		} else if (app_now_ms() - last_key >= IDLE_FORGET_MS) {
+			session_forget_keys(a->s);
+			last_key = app_now_ms();
 		}
 		/* Ticks keep time even while keys keep coming: a held arrow
 		 * key must not freeze a progress indicator. */
@@ -476,11 +485,15 @@ ui_run(const char *home_dir)
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof a);
-	a.home_dir = home_dir;
+	a.s = session_new(home_dir);
+	/* A command holding the home is waited for a moment, not long:
+	 * the screen must not freeze. */
+	session_lock_wait(a.s, 1000);
 	atexit(restore_at_exit);
 	signals_install();
 	if ((scr = term_start(&a)) == NULL) {
 		signals_restore();
+		session_close(a.s);
 		return EXIT_NO;
 	}
 	if (apply(&a, scr_home_open(&a)) >= 0)
@@ -493,6 +506,7 @@ ui_run(const char *home_dir)
 	 * is waited for here (seconds at most), so nothing is left behind
 	 * and its memory is wiped. */
 	reap(&a, 1);
+	session_close(a.s); /* the unlocked keys wiped */
 	signals_restore();
 	if ((sig = quit_signal) != 0) {
 		/* Die by the signal, as a calling shell or script expects

@@ -34,53 +34,57 @@ struct screen_ops {
 	/* Optional.  Pushed: load what the screen shows.  0 opens the
 	 * screen; -1 refuses (it is then left and freed without being
 	 * drawn); it may call app_message() first to say why. */
-	int (*enter)(struct app *a, void *st);
+	int (*enter)(struct app *a, void *sc);
 	/* The whole frame (a modal: only its part).  Reads, never writes. */
-	void (*draw)(const struct app *a, const void *st);
+	void (*draw)(const struct app *a, const void *sc);
 	/* A key, after resize and signals were dealt with.  Returns APP_*
 	 * flags; without APP_HANDLED the loop may use the key itself
 	 * (? and F1 for help, Ctrl-L to repaint). */
-	int (*key)(struct app *a, void *st, int ch);
+	int (*key)(struct app *a, void *sc, int ch);
 	/* Optional: the screen above it closed (reload what may have
 	 * changed).  Returns APP_* flags. */
-	int (*resume)(struct app *a, void *st);
+	int (*resume)(struct app *a, void *sc);
 	/* Optional: called about ten times a second, whether or not a key
 	 * arrived, for every screen on the stack (animation, work running
 	 * off the input loop).  Returns APP_* flags; below the top only
 	 * APP_REDRAW counts. */
-	int (*tick)(struct app *a, void *st);
-	/* Optional: release what the state holds; the loop frees `st`.
+	int (*tick)(struct app *a, void *sc);
+	/* Optional: release what the state holds; the loop frees `sc`.
 	 * Also called for a state whose push failed, as its opener made
 	 * it, and for every screen when the wizard ends. */
-	void (*leave)(struct app *a, void *st);
+	void (*leave)(struct app *a, void *sc);
 	/* Optional: the help topic for the state the screen is in now
 	 * (NULL: `help`). */
-	const char *(*topic)(const struct app *a, const void *st);
+	const char *(*topic)(const struct app *a, const void *sc);
 };
 
 struct frame {
 	const struct screen_ops *ops;
-	void *st; /* malloc()ed, owned by the stack */
+	void *sc; /* malloc()ed, owned by the stack */
 };
 
 #define APP_DEPTH 16
 
 struct orphan; /* a job no screen waits for any more (app.c) */
 
+struct session;
+
 struct app {
-	const char *home_dir; /* borrowed: the home the wizard works on */
-	struct look look;     /* symbols and colours */
-	int rows, cols;       /* the terminal's size */
+	struct session *s; /* the home, for the whole sitting: its state
+	                      as last read and the keys unlocked (ui_run
+	                      makes it, closes it at the end) */
+	struct look look;  /* symbols and colours */
+	int rows, cols;    /* the terminal's size */
 	struct frame stack[APP_DEPTH];
 	int depth;
 	struct frame pending;   /* set by app_push, pushed by the loop */
 	struct orphan *orphans; /* see app_abandon */
 };
 
-/* Ask the loop to open a screen over the current one.  `st` is malloc()ed
+/* Ask the loop to open a screen over the current one.  `sc` is malloc()ed
  * (zeroed as enter expects) and owned by the stack from here on, even when
  * the push fails.  Returns the flags for the caller's key function. */
-int app_push(struct app *a, const struct screen_ops *ops, void *st);
+int app_push(struct app *a, const struct screen_ops *ops, void *sc);
 
 /* A modal message with an OK button; `text` as for draw_text (copied).
  * Returns the flags for the caller's key function.  Its help is that of

@@ -22,9 +22,9 @@ struct dialog {
 };
 
 static void
-dialog_draw(const struct app *a, const void *st)
+dialog_draw(const struct app *a, const void *sc)
 {
-	const struct dialog *d = st;
+	const struct dialog *d = sc;
 	const char *labels[ASK_MAX];
 	struct keyhint keys[6];
 	int k = 0;
@@ -51,9 +51,9 @@ dialog_close(struct dialog *d, int answer)
 }
 
 static int
-dialog_key(struct app *a, void *st, int ch)
+dialog_key(struct app *a, void *sc, int ch)
 {
-	struct dialog *d = st;
+	struct dialog *d = sc;
 
 	(void)a;
 	switch (ch) {
@@ -89,9 +89,9 @@ dialog_key(struct app *a, void *st, int ch)
 }
 
 static const char *
-dialog_topic(const struct app *a, const void *st)
+dialog_topic(const struct app *a, const void *sc)
 {
-	const struct dialog *d = st;
+	const struct dialog *d = sc;
 
 	(void)a;
 	return d->topic[0] != '\0' ? d->topic : NULL;

@@ -21,7 +21,7 @@
 #define TEXT_MAX_W 78 /* wider lines are hard to read */
 #define LIST_DEPTH 8
 
-struct help_st {
+struct help_scr {
 	size_t page;
 	int top;         /* first line shown */
 	cmark_node *doc; /* the page, parsed */
@@ -426,7 +426,7 @@ view_of(const struct app *a, struct view *v)
 }
 
 static int
-total_lines(const struct app *a, const struct help_st *hs)
+total_lines(const struct app *a, const struct help_scr *hs)
 {
 	struct view v;
 
@@ -436,7 +436,7 @@ total_lines(const struct app *a, const struct help_st *hs)
 
 /* The scroll position as far as the page allows at this size. */
 static int
-top_now(const struct app *a, const struct help_st *hs)
+top_now(const struct app *a, const struct help_scr *hs)
 {
 	struct view v;
 	int max;
@@ -450,7 +450,7 @@ top_now(const struct app *a, const struct help_st *hs)
 
 /* The page's title: its first heading's text. */
 static void
-page_title(const struct help_st *hs, char *buf, size_t len)
+page_title(const struct help_scr *hs, char *buf, size_t len)
 {
 	cmark_node *n = cmark_node_first_child(hs->doc);
 	cmark_node *t;
@@ -463,13 +463,13 @@ page_title(const struct help_st *hs, char *buf, size_t len)
 }
 
 static void
-help_draw(const struct app *a, const void *st)
+help_draw(const struct app *a, const void *sc)
 {
 	static const struct keyhint keys[] = {
 	        {"PgDn", "page"}, {"Tab", "next topic"}, {"g/G", "top/end"},
 	        {"q", "back"},    {NULL, NULL},
 	};
-	const struct help_st *hs = st;
+	const struct help_scr *hs = sc;
 	const struct look *lk = &a->look;
 	struct keyhint k[8];
 	char title[160], where[64], name[120];
@@ -495,7 +495,7 @@ help_draw(const struct app *a, const void *st)
 }
 
 static int
-load(struct help_st *hs, size_t page)
+load(struct help_scr *hs, size_t page)
 {
 	const char *t = help_pages[page].text;
 
@@ -508,9 +508,9 @@ load(struct help_st *hs, size_t page)
 }
 
 static int
-help_key(struct app *a, void *st, int ch)
+help_key(struct app *a, void *sc, int ch)
 {
-	struct help_st *hs = st;
+	struct help_scr *hs = sc;
 	struct view v;
 	int top = top_now(a, hs), page;
 
@@ -567,9 +567,9 @@ help_key(struct app *a, void *st, int ch)
 }
 
 static void
-help_leave(struct app *a, void *st)
+help_leave(struct app *a, void *sc)
 {
-	struct help_st *hs = st;
+	struct help_scr *hs = sc;
 
 	(void)a;
 	if (hs->doc != NULL)
@@ -578,9 +578,9 @@ help_leave(struct app *a, void *st)
 }
 
 static int
-help_enter(struct app *a, void *st)
+help_enter(struct app *a, void *sc)
 {
-	struct help_st *hs = st;
+	struct help_scr *hs = sc;
 
 	if (load(hs, hs->page) != 0) {
 		app_message(a, "Help", "This help page could not be read.");
@@ -602,7 +602,7 @@ static const struct screen_ops help_ops = {
 int
 app_help(struct app *a, const char *topic)
 {
-	struct help_st *hs;
+	struct help_scr *hs;
 	size_t page = 0;
 
 	if (a->depth > 0 && a->stack[a->depth - 1].ops == &help_ops)

@@ -35,14 +35,14 @@ rows_for(const struct app *a, const struct pick *p, int *text_lines)
 }
 
 static void
-pick_draw(const struct app *a, const void *st)
+pick_draw(const struct app *a, const void *sc)
 {
 	static const struct keyhint keys[] = {{"↑↓", "choose"},
 	                                      {"Enter", "open"},
 	                                      {"Esc", "cancel"},
 	                                      {"?", "help"},
 	                                      {NULL, NULL}};
-	const struct pick *p = st;
+	const struct pick *p = sc;
 	const struct look *lk = &a->look;
 	int iw = a->cols - 8 < PICK_W ? a->cols - 8 : PICK_W, tl, x, y;
 	int rows = rows_for(a, p, &tl);
@@ -66,9 +66,9 @@ pick_draw(const struct app *a, const void *st)
 }
 
 static int
-pick_key(struct app *a, void *st, int ch)
+pick_key(struct app *a, void *sc, int ch)
 {
-	struct pick *p = st;
+	struct pick *p = sc;
 	int tl, rows = rows_for(a, p, &tl);
 
 	switch (ch) {

@@ -9,26 +9,26 @@
 
 #include "app.h"
 #include "form.h"
-#include "home.h"
 #include "ident.h"
+#include "op.h"
 #include "p12.h"
 #include "pass.h"
-#include "state.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
 
 /* The Back up screen: the current credential into a passphrase-protected
  * PKCS#12 file — where, in which form (and who imports it), the key's own
- * passphrase to unlock it, the backup's new passphrase twice — then the
- * file written, read back and checked by p12_backup_write, and the
- * reminder that makes a backup worth having. */
+ * passphrase to unlock it (unless the session holds the key already), the
+ * backup's new passphrase twice — then the file written, read back and
+ * checked by op_backup, and the reminder that makes a backup worth
+ * having. */
 
 #define LABEL_W 16
 
 enum { B_PATH, B_COMPAT, B_UNLOCK, B_PASS, B_REPEAT, B_GO, B_COUNT };
 
-struct backup_st {
+struct backup_scr {
 	int done;
 	struct field f[B_COUNT];
 	struct form form;
@@ -76,7 +76,7 @@ default_path(char *buf, size_t len)
 }
 
 static void
-update_notes(const struct app *a, struct backup_st *bs)
+update_notes(const struct app *a, struct backup_scr *bs)
 {
 	struct field *c = &bs->f[B_COMPAT], *p = &bs->f[B_PASS];
 	int shown = bs->form.focus == B_COMPAT ? c->hl : c->sel;
@@ -99,7 +99,7 @@ update_notes(const struct app *a, struct backup_st *bs)
 /* ---- Writing ---- */
 
 static int
-fail(struct backup_st *bs, int field, const char *msg)
+fail(struct backup_scr *bs, int field, const char *msg)
 {
 	snprintf(bs->msg, sizeof bs->msg, "%s", msg);
 	bs->msg_role = R_ERROR;
@@ -107,63 +107,41 @@ fail(struct backup_st *bs, int field, const char *msg)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* Open the home, load its checklist and check the path: the checks
- * p12_backup_check makes before any passphrase is used. */
+/* As `padseal backup`: op_backup checks the path, unlocks the key (asking
+ * for its passphrase only when the session does not hold it), writes,
+ * reads back, records.  A failure is reported on the field it is about. */
 static int
-open_checked(const struct app *a, struct home *h, enum home_mode mode,
-             struct state **st, const char *path, struct err *e)
+write_backup(struct app *a, struct backup_scr *bs, const char *path)
 {
-	memset(h, 0, sizeof *h);
-	h->lock_wait_ms = 1000;
-	*st = NULL;
-	if (home_open(h, a->home_dir, mode, e) != 0 ||
-	    state_load(h, st, e) != 0 ||
-	    p12_backup_check(h, *st, path, 0, e) != 0)
-		return -1;
-	return 0;
-}
-
-/* The passphrases checked, the key unlocked: write, read back, record.
- * The home is locked for writing only for this. */
-static int
-write_backup(struct app *a, struct backup_st *bs, const char *path)
-{
-	struct p12_backup_req req = {
+	struct op_backup req = {
 	        .path = path,
-	        .pass = bs->f[B_PASS].text,
-	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel};
-	struct p12_backup *b = NULL;
+	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel,
+	        .now = time(NULL),
+	};
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
-	int rc = -1;
+	int rc;
 
-	if (open_checked(a, &h, HOME_READ, &st, path, &e) != 0)
-		goto out;
-	if (p12_backup_open(&h, st, bs->f[B_UNLOCK].text, &b, &e) != 0) {
-		field_wipe(&bs->f[B_UNLOCK]);
-		rc = -2;
-		goto out;
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, &bs->f[B_UNLOCK]);
+	ui_pass_set(&up, PASS_NEW_BACKUP, &bs->f[B_PASS]);
+	rc = op_backup(a->s, &req, &up.ask, &bs->out, &e);
+	if (up.asked & (1u << PASS_KEY))
+		field_wipe(&bs->f[B_UNLOCK]); /* used, or wrong */
+	if (rc == 0) {
+		bs->compat = req.compat;
+		return 0;
 	}
-	field_wipe(&bs->f[B_UNLOCK]); /* used */
-	state_free(st);
-	home_close(&h);
-	if (open_checked(a, &h, HOME_WRITE, &st, path, &e) != 0 ||
-	    p12_backup_write(b, &h, st, &req, &bs->out, &e) != 0)
-		goto out;
-	bs->compat = req.compat;
-	rc = 0;
-out:
-	p12_backup_free(b);
-	state_free(st);
-	home_close(&h);
-	if (rc != 0)
-		fail(bs, rc == -2 ? B_UNLOCK : B_PATH, e.msg);
-	return rc;
+	fail(bs,
+	     e.code == ERR_BAD_PASS    ? B_UNLOCK
+	     : e.code == ERR_WEAK_PASS ? B_PASS
+	                               : B_PATH,
+	     e.msg);
+	return -1;
 }
 
 static int
-submit(struct app *a, struct backup_st *bs)
+submit(struct app *a, struct backup_scr *bs)
 {
 	struct field *p = &bs->f[B_PASS], *r = &bs->f[B_REPEAT];
 	struct err e = ERR_INIT;
@@ -188,7 +166,7 @@ submit(struct app *a, struct backup_st *bs)
 		            "The two backup passphrases differ: type the same "
 		            "one again under Repeat.");
 	}
-	if (bs->f[B_UNLOCK].len == 0)
+	if (bs->f[B_UNLOCK].len == 0 && ui_key_needed(a))
 		return fail(
 		        bs, B_UNLOCK,
 		        "Type the passphrase of your key: the one you chose "
@@ -205,7 +183,7 @@ submit(struct app *a, struct backup_st *bs)
 /* ---- Drawing ---- */
 
 static void
-draw_form(const struct app *a, const struct backup_st *bs)
+draw_form(const struct app *a, const struct backup_scr *bs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -226,7 +204,7 @@ draw_form(const struct app *a, const struct backup_st *bs)
 }
 
 static void
-draw_done(const struct app *a, const struct backup_st *bs)
+draw_done(const struct app *a, const struct backup_scr *bs)
 {
 	static const struct keyhint keys[] = {{"Enter", "home"},
 	                                      {"Esc", "home"},
@@ -275,9 +253,9 @@ draw_done(const struct app *a, const struct backup_st *bs)
 }
 
 static void
-backup_draw(const struct app *a, const void *st)
+backup_draw(const struct app *a, const void *sc)
 {
-	const struct backup_st *bs = st;
+	const struct backup_scr *bs = sc;
 
 	if (bs->done)
 		draw_done(a, bs);
@@ -286,9 +264,9 @@ backup_draw(const struct app *a, const void *st)
 }
 
 static int
-backup_key(struct app *a, void *st, int ch)
+backup_key(struct app *a, void *sc, int ch)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 	int r;
 
 	if (bs->done)
@@ -312,17 +290,12 @@ backup_key(struct app *a, void *st, int ch)
 /* ---- Life cycle ---- */
 
 static int
-load(const struct app *a, struct backup_st *bs, struct err *e)
+load(struct app *a, struct backup_scr *bs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc;
 
-	h.lock_wait_ms = 1000;
-	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
-	    (rc = state_load(&h, &st, e)) == 0 &&
-	    (rc = ident_current(&h, st, &id, e)) == 0)
+	if ((rc = ui_ident(a, &id, e)) == 0)
 		rc = err_set(e, "There is no credential to back up yet: step 1 "
 		                "creates it.");
 	if (rc == 1) {
@@ -338,13 +311,11 @@ load(const struct app *a, struct backup_st *bs, struct err *e)
 			         id.backup_path ? id.backup_path : "");
 	}
 	ident_clear(&id);
-	state_free(st);
-	home_close(&h);
 	return rc;
 }
 
 static void
-setup(struct backup_st *bs)
+setup(struct backup_scr *bs)
 {
 	struct field *f = bs->f;
 	char path[4096];
@@ -380,9 +351,9 @@ setup(struct backup_st *bs)
 }
 
 static int
-backup_enter(struct app *a, void *st)
+backup_enter(struct app *a, void *sc)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, bs, &e) != 0) {
@@ -395,9 +366,9 @@ backup_enter(struct app *a, void *st)
 }
 
 static void
-backup_leave(struct app *a, void *st)
+backup_leave(struct app *a, void *sc)
 {
-	struct backup_st *bs = st;
+	struct backup_scr *bs = sc;
 
 	(void)a;
 	form_wipe(&bs->form);
@@ -416,5 +387,5 @@ static const struct screen_ops backup_ops = {
 int
 scr_backup_open(struct app *a)
 {
-	return app_push(a, &backup_ops, xcalloc(1, sizeof(struct backup_st)));
+	return app_push(a, &backup_ops, xcalloc(1, sizeof(struct backup_scr)));
 }

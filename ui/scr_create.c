@@ -6,10 +6,10 @@
 #include <time.h>
 
 #include "addr.h"
-#include "create.h"
-#include "home.h"
-#include "state.h"
+#include "op.h"
+#include "scr_create.h"
 #include "ui.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The Create screen, first page: the request — name, addresses (checked
@@ -41,7 +41,7 @@ trimmed(const char *s, char *buf, size_t len)
 
 /* The days typed, or -1 when not a number in range. */
 static int
-days_of(const struct create_st *cs)
+days_of(const struct create_scr *cs)
 {
 	const char *t = cs->ff[F_DAYS].text;
 	long d;
@@ -65,7 +65,7 @@ date_after(int days, char *buf, size_t len)
 /* ---- Checks as typed ---- */
 
 static void
-note_address(const struct app *a, struct create_st *cs, int i)
+note_address(const struct app *a, struct create_scr *cs, int i)
 {
 	const struct look *lk = &a->look;
 	struct field *f = &cs->ff[F_ADDR + i];
@@ -98,7 +98,7 @@ note_address(const struct app *a, struct create_st *cs, int i)
 }
 
 static void
-update_notes(const struct app *a, struct create_st *cs)
+update_notes(const struct app *a, struct create_scr *cs)
 {
 	struct field *k = &cs->ff[F_KEY], *d = &cs->ff[F_DAYS];
 	int days = days_of(cs), shown;
@@ -123,7 +123,7 @@ update_notes(const struct app *a, struct create_st *cs)
 }
 
 static void
-set_msg(struct create_st *cs, enum role role, const char *s)
+set_msg(struct create_scr *cs, enum role role, const char *s)
 {
 	cs->msg_role = role;
 	snprintf(cs->msg, sizeof cs->msg, "%s", s);
@@ -132,7 +132,7 @@ set_msg(struct create_st *cs, enum role role, const char *s)
 /* ---- Address lines ---- */
 
 static int
-add_address(const struct app *a, struct create_st *cs)
+add_address(const struct app *a, struct create_scr *cs)
 {
 	if (cs->n_addr >= FORM_ADDR_LINES)
 		return APP_HANDLED;
@@ -144,7 +144,7 @@ add_address(const struct app *a, struct create_st *cs)
 }
 
 static int
-remove_address(const struct app *a, struct create_st *cs, int i)
+remove_address(const struct app *a, struct create_scr *cs, int i)
 {
 	if (cs->n_addr <= 1)
 		return APP_HANDLED;
@@ -162,7 +162,7 @@ remove_address(const struct app *a, struct create_st *cs, int i)
 
 /* "Name <addr>" on address line i: ask how to split it. */
 static int
-ask_split(struct app *a, struct create_st *cs, int i)
+ask_split(struct app *a, struct create_scr *cs, int i)
 {
 	static const char *const both[] = {"Split", "Keep editing"};
 	static const char *const three[] = {"Use both", "Address only",
@@ -202,7 +202,7 @@ ask_split(struct app *a, struct create_st *cs, int i)
 }
 
 static void
-apply_split(const struct app *a, struct create_st *cs)
+apply_split(const struct app *a, struct create_scr *cs)
 {
 	char cur[256];
 	int named;
@@ -221,7 +221,7 @@ apply_split(const struct app *a, struct create_st *cs)
 }
 
 static int
-ask_replace(struct app *a, struct create_st *cs)
+ask_replace(struct app *a, struct create_scr *cs)
 {
 	static const char *const b[] = {"Replace it", "Cancel"};
 	char text[1200];
@@ -244,7 +244,7 @@ ask_replace(struct app *a, struct create_st *cs)
  * flags of what happened (a message, a question) with the focus on the
  * field at fault. */
 static int
-collect(struct app *a, struct create_st *cs)
+collect(struct app *a, struct create_scr *cs)
 {
 	struct err e = ERR_INIT;
 
@@ -286,12 +286,10 @@ collect(struct app *a, struct create_st *cs)
 	return 0;
 }
 
-/* ident_check_new on the home as it is now: opened read-only for the
- * moment of the check, so an idle form holds no lock. */
-static int
-check_request(const struct app *a, struct create_st *cs, struct err *e)
+void
+scr_create_request(const struct create_scr *cs, struct ident_new *req)
 {
-	struct ident_new req = {
+	*req = (struct ident_new){
 	        .name = cs->name,
 	        .emails = cs->emails,
 	        .n_emails = cs->n_emails,
@@ -299,24 +297,12 @@ check_request(const struct app *a, struct create_st *cs, struct err *e)
 	        .days = cs->days,
 	        .replace = cs->replace,
 	};
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
-	int rc;
-
-	h.lock_wait_ms = 1000;
-	rc = home_open(&h, a->home_dir, HOME_READ, e) != 0 ||
-	                     state_load(&h, &st, e) != 0 ||
-	                     ident_check_new(&h, st, &req, e) != 0
-	             ? -1
-	             : 0;
-	state_free(st);
-	home_close(&h);
-	return rc;
 }
 
 static int
-submit(struct app *a, struct create_st *cs, int confirmed)
+submit(struct app *a, struct create_scr *cs, int confirmed)
 {
+	struct ident_new req;
 	struct err e = ERR_INIT;
 	int fl;
 
@@ -327,7 +313,8 @@ submit(struct app *a, struct create_st *cs, int confirmed)
 		/* The whole request is checked before the question, so that
 		 * a "yes" leads straight on. */
 		cs->replace = cs->has_current;
-		if (check_request(a, cs, &e) != 0) {
+		scr_create_request(cs, &req);
+		if (op_create_check(a->s, &req, &e) != 0) {
 			set_msg(cs, R_ERROR, e.msg);
 			return APP_HANDLED | APP_REDRAW;
 		}
@@ -335,12 +322,12 @@ submit(struct app *a, struct create_st *cs, int confirmed)
 			return APP_REDRAW | ask_replace(a, cs);
 	}
 	cs->stage = ST_PASS;
-	create_pass_enter(a, cs);
+	scr_create_pass_enter(a, cs);
 	return APP_HANDLED | APP_REDRAW;
 }
 
 void
-create_key_short(const struct create_st *cs, char *buf, size_t len)
+scr_create_key_short(const struct create_scr *cs, char *buf, size_t len)
 {
 	const char *l = cs->key_label[cs->key], *p = strstr(l, " (");
 
@@ -349,13 +336,13 @@ create_key_short(const struct create_st *cs, char *buf, size_t len)
 }
 
 void
-create_summary(const struct create_st *cs, char *buf, size_t len)
+scr_create_summary(const struct create_scr *cs, char *buf, size_t len)
 {
 	char date[16], key[48];
 	size_t o;
 
 	date_after(cs->days, date, sizeof date);
-	create_key_short(cs, key, sizeof key);
+	scr_create_key_short(cs, key, sizeof key);
 	o = (size_t)snprintf(buf, len, "%s <%s>", cs->name, cs->emails[0]);
 	if (cs->n_emails > 1 && o < len)
 		o += (size_t)snprintf(buf + o, len - o, " and %zu more",
@@ -367,7 +354,7 @@ create_summary(const struct create_st *cs, char *buf, size_t len)
 /* ---- The page ---- */
 
 static void
-form_page_draw(const struct app *a, const struct create_st *cs)
+form_page_draw(const struct app *a, const struct create_scr *cs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -397,7 +384,7 @@ form_page_draw(const struct app *a, const struct create_st *cs)
 }
 
 static int
-form_page_key(struct app *a, struct create_st *cs, int ch)
+form_page_key(struct app *a, struct create_scr *cs, int ch)
 {
 	int focus = cs->form.focus, r;
 	int line = focus - F_ADDR;
@@ -431,48 +418,48 @@ form_page_key(struct app *a, struct create_st *cs, int ch)
 /* ---- The screen ---- */
 
 static void
-create_draw(const struct app *a, const void *st)
+create_draw(const struct app *a, const void *sc)
 {
-	const struct create_st *cs = st;
+	const struct create_scr *cs = sc;
 
 	switch (cs->stage) {
 	case ST_FORM:
 		form_page_draw(a, cs);
 		break;
 	case ST_PASS:
-		create_pass_draw(a, cs);
+		scr_create_pass_draw(a, cs);
 		break;
 	case ST_GEN:
-		create_gen_draw(a, cs);
+		scr_create_gen_draw(a, cs);
 		break;
 	case ST_DONE:
-		create_done_draw(a, cs);
+		scr_create_done_draw(a, cs);
 		break;
 	}
 }
 
 static int
-create_key(struct app *a, void *st, int ch)
+create_key(struct app *a, void *sc, int ch)
 {
-	struct create_st *cs = st;
+	struct create_scr *cs = sc;
 
 	switch (cs->stage) {
 	case ST_FORM:
 		return form_page_key(a, cs, ch);
 	case ST_PASS:
-		return create_pass_key(a, cs, ch);
+		return scr_create_pass_key(a, cs, ch);
 	case ST_GEN:
-		return create_gen_key(a, cs, ch);
+		return scr_create_gen_key(a, cs, ch);
 	case ST_DONE:
-		return create_done_key(a, cs, ch);
+		return scr_create_done_key(a, cs, ch);
 	}
 	return 0;
 }
 
 static int
-create_resume(struct app *a, void *st)
+create_resume(struct app *a, void *sc)
 {
-	struct create_st *cs = st;
+	struct create_scr *cs = sc;
 	enum question q = cs->q;
 
 	cs->q = Q_NONE;
@@ -484,26 +471,21 @@ create_resume(struct app *a, void *st)
 }
 
 static int
-create_tick(struct app *a, void *st)
+create_tick(struct app *a, void *sc)
 {
-	struct create_st *cs = st;
+	struct create_scr *cs = sc;
 
-	return cs->stage == ST_GEN ? create_gen_tick(a, cs) : 0;
+	return cs->stage == ST_GEN ? scr_create_gen_tick(a, cs) : 0;
 }
 
 /* The current identity, described for the replace question. */
 static int
-load_current(const struct app *a, struct create_st *cs, struct err *e)
+load_current(struct app *a, struct create_scr *cs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc;
 
-	h.lock_wait_ms = 1000;
-	if ((rc = home_open(&h, a->home_dir, HOME_READ, e)) == 0 &&
-	    (rc = state_load(&h, &st, e)) == 0 &&
-	    (rc = ident_current(&h, st, &id, e)) == 1) {
+	if ((rc = ui_ident(a, &id, e)) == 1) {
 		cs->has_current = 1;
 		snprintf(cs->current, sizeof cs->current,
 		         "%s <%s>, %s, created %.10s", id.name,
@@ -511,7 +493,8 @@ load_current(const struct app *a, struct create_st *cs, struct err *e)
 		/* A replacement is usually for the same person and
 		 * addresses: start from those. */
 		field_set(&cs->ff[F_NAME], id.name);
-		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES; i++) {
+		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES;
+		     i++) {
 			field_set(&cs->ff[F_ADDR + i], id.emails[i]);
 			cs->ff[F_ADDR + i].hidden = 0;
 			cs->n_addr = (int)i + 1;
@@ -519,13 +502,11 @@ load_current(const struct app *a, struct create_st *cs, struct err *e)
 		rc = 0;
 	}
 	ident_clear(&id);
-	state_free(st);
-	home_close(&h);
 	return rc;
 }
 
 static void
-setup_fields(struct create_st *cs)
+setup_fields(struct create_scr *cs)
 {
 	struct field *f = cs->ff;
 	char days[16];
@@ -580,9 +561,9 @@ setup_fields(struct create_st *cs)
 }
 
 static int
-create_enter(struct app *a, void *st)
+create_enter(struct app *a, void *sc)
 {
-	struct create_st *cs = st;
+	struct create_scr *cs = sc;
 	struct err e = ERR_INIT;
 
 	setup_fields(cs);
@@ -595,11 +576,11 @@ create_enter(struct app *a, void *st)
 }
 
 static void
-create_leave(struct app *a, void *st)
+create_leave(struct app *a, void *sc)
 {
-	struct create_st *cs = st;
+	struct create_scr *cs = sc;
 
-	create_stop(a, cs);
+	scr_create_stop(a, cs);
 	ident_clear(&cs->id);
 }
 
@@ -618,5 +599,5 @@ static const struct screen_ops create_ops = {
 int
 scr_create_open(struct app *a)
 {
-	return app_push(a, &create_ops, xcalloc(1, sizeof(struct create_st)));
+	return app_push(a, &create_ops, xcalloc(1, sizeof(struct create_scr)));
 }

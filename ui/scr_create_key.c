@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "create.h"
-#include "home.h"
 #include "lint.h"
+#include "op.h"
 #include "pass.h"
-#include "state.h"
+#include "scr_create.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
@@ -16,17 +17,25 @@
 /* The Create screen, second half: the passphrase (twice, masked, with its
  * strength and the reason a weak one is refused), the key generated in a
  * thread while the screen keeps moving (Esc cancels), then the credential
- * stored with the home locked for that moment only, and the result: the
- * fingerprint to read aloud and the lint findings. */
+ * stored by op_create, which the session keeps unlocked for the sitting,
+ * and the result: the fingerprint to read aloud and the lint findings. */
+
+/* A test hook: when PADSEAL_TEST_KEYGEN_GATE names a file, key generation
+ * waits until that file exists (polling every GATE_POLL_MS), so that an
+ * end-to-end test can resize or cancel while the key is being generated
+ * without racing how long a key type takes.  A cancel ends the wait and
+ * nothing is generated. */
+#define GATE_ENV "PADSEAL_TEST_KEYGEN_GATE"
+#define GATE_POLL_MS 20
 
 #define LABEL_W 12
 
 /* ---- The passphrase ---- */
 
-static void pass_notes(const struct app *a, struct create_st *cs);
+static void pass_notes(const struct app *a, struct create_scr *cs);
 
 void
-create_pass_enter(const struct app *a, struct create_st *cs)
+scr_create_pass_enter(const struct app *a, struct create_scr *cs)
 {
 	struct field *f = cs->pf;
 
@@ -47,14 +56,14 @@ create_pass_enter(const struct app *a, struct create_st *cs)
 }
 
 static void
-pass_notes(const struct app *a, struct create_st *cs)
+pass_notes(const struct app *a, struct create_scr *cs)
 {
 	field_strength_note(&a->look, &cs->pf[P_PASS]);
 	field_repeat_note(&a->look, &cs->pf[P_REPEAT], &cs->pf[P_PASS]);
 }
 
 void
-create_pass_draw(const struct app *a, const struct create_st *cs)
+scr_create_pass_draw(const struct app *a, const struct create_scr *cs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -62,7 +71,7 @@ create_pass_draw(const struct app *a, const struct create_st *cs)
 	int y = 2, w = a->cols - 4, end;
 
 	end = app_frame(a, "Create your credential", cs->msg, cs->msg_role);
-	create_summary(cs, sum, sizeof sum);
+	scr_create_summary(cs, sum, sizeof sum);
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	y += 1 +
 	     draw_text(lk, y, 2, w, 4,
@@ -77,11 +86,29 @@ create_pass_draw(const struct app *a, const struct create_st *cs)
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
+/* The test hook's wait: 0 to go on, -1 when cancelled meanwhile. */
+static int
+gate_wait(struct keygen *kg)
+{
+	const struct timespec step = {0, GATE_POLL_MS * 1000000L};
+
+	while (kg->gate != NULL && access(kg->gate, F_OK) != 0) {
+		if (atomic_load(&kg->cancel))
+			return -1;
+		nanosleep(&step, NULL);
+	}
+	return 0;
+}
+
 static void
 keygen_run(void *arg)
 {
 	struct keygen *kg = arg;
 
+	if (gate_wait(kg) != 0) {
+		kg->rc = err_set(&kg->e, "cancelled");
+		return;
+	}
 	kg->rc = ident_keygen(kg->key, &kg->nk, &kg->e);
 }
 
@@ -94,11 +121,12 @@ keygen_drop(void *arg)
 	if (kg == NULL)
 		return;
 	newkey_free(kg->nk);
+	free(kg->gate);
 	free(kg);
 }
 
 static void
-pass_fail(struct create_st *cs, int field, const char *msg)
+pass_fail(struct create_scr *cs, int field, const char *msg)
 {
 	snprintf(cs->msg, sizeof cs->msg, "%s", msg);
 	cs->msg_role = R_ERROR;
@@ -107,10 +135,11 @@ pass_fail(struct create_st *cs, int field, const char *msg)
 
 /* Both passphrases checked: generate the key off the input loop. */
 static int
-start(struct app *a, struct create_st *cs)
+start(struct app *a, struct create_scr *cs)
 {
 	struct field *p = &cs->pf[P_PASS], *r = &cs->pf[P_REPEAT];
 	struct err e = ERR_INIT;
+	const char *gate;
 	char msg[600];
 	int same;
 
@@ -131,6 +160,8 @@ start(struct app *a, struct create_st *cs)
 	}
 	cs->kg = xcalloc(1, sizeof *cs->kg);
 	snprintf(cs->kg->key, sizeof cs->kg->key, "%s", cs->key_name[cs->key]);
+	if ((gate = getenv(GATE_ENV)) != NULL && *gate != '\0')
+		cs->kg->gate = xstrdup(gate);
 	if ((cs->job = job_start(keygen_run, cs->kg)) == NULL) {
 		keygen_drop(cs->kg);
 		cs->kg = NULL;
@@ -146,7 +177,7 @@ start(struct app *a, struct create_st *cs)
 }
 
 int
-create_pass_key(struct app *a, struct create_st *cs, int ch)
+scr_create_pass_key(struct app *a, struct create_scr *cs, int ch)
 {
 	int r;
 
@@ -170,17 +201,19 @@ create_pass_key(struct app *a, struct create_st *cs, int ch)
 /* ---- Generating ---- */
 
 void
-create_stop(struct app *a, struct create_st *cs)
+scr_create_stop(struct app *a, struct create_scr *cs)
 {
-	if (cs->job != NULL)
+	if (cs->job != NULL) {
+		atomic_store(&cs->kg->cancel, 1);
 		app_abandon(a, cs->job, keygen_drop, cs->kg);
+	}
 	cs->job = NULL;
 	cs->kg = NULL;
 	form_wipe(&cs->pform);
 }
 
 void
-create_gen_draw(const struct app *a, const struct create_st *cs)
+scr_create_gen_draw(const struct app *a, const struct create_scr *cs)
 {
 	static const struct keyhint keys[] = {
 	        {"Esc", "cancel"}, {"?", "help"}, {NULL, NULL}};
@@ -191,10 +224,10 @@ create_gen_draw(const struct app *a, const struct create_st *cs)
 	int y = 2, w = a->cols - 4;
 
 	app_frame(a, "Create your credential", NULL, R_NORMAL);
-	create_summary(cs, sum, sizeof sum);
+	scr_create_summary(cs, sum, sizeof sum);
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	draw_str(y, 2, 1, spin, lk->attr[R_NEXT]);
-	create_key_short(cs, key, sizeof key);
+	scr_create_key_short(cs, key, sizeof key);
 	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key,
 	         lk->sym->ellip, ms / 1000);
 	draw_clip(lk, y, 4, w - 2, line, A_BOLD);
@@ -213,12 +246,12 @@ create_gen_draw(const struct app *a, const struct create_st *cs)
 }
 
 int
-create_gen_key(struct app *a, struct create_st *cs, int ch)
+scr_create_gen_key(struct app *a, struct create_scr *cs, int ch)
 {
 	if (ch != 27)
 		return 0; /* ? and F1 still open help; nothing else acts */
-	create_stop(a, cs);
-	create_pass_enter(a, cs);
+	scr_create_stop(a, cs);
+	scr_create_pass_enter(a, cs);
 	cs->stage = ST_PASS;
 	snprintf(cs->msg, sizeof cs->msg,
 	         "Cancelled: the key was thrown away and nothing was stored. "
@@ -228,46 +261,38 @@ create_gen_key(struct app *a, struct create_st *cs, int ch)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* The key is there: store the credential, the home locked for writing
- * only now, and forget the passphrase. */
+/* The key is there: store the credential (op_create, which checks the
+ * request again and locks the home only now), and forget the
+ * passphrase. */
 static void
-store(struct app *a, struct create_st *cs, struct keygen *kg)
+store(struct app *a, struct create_scr *cs, struct keygen *kg)
 {
-	struct ident_new req = {
-	        .name = cs->name,
-	        .emails = cs->emails,
-	        .n_emails = cs->n_emails,
-	        .key = cs->key_name[cs->key],
-	        .days = cs->days,
-	        .replace = cs->replace,
-	};
+	struct op_create req = {.key = kg->nk, .now = time(NULL)};
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
 
+	kg->nk = NULL; /* op_create takes it over */
+	scr_create_request(cs, &req.req);
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_NEW_KEY, &cs->pf[P_PASS]);
 	if (kg->rc != 0)
 		e = kg->e;
-	else if (home_open(&h, a->home_dir, HOME_WRITE, &e) == 0 &&
-	         state_load(&h, &st, &e) == 0 &&
-	         ident_create(&h, st, &req, kg->nk, cs->pf[P_PASS].text,
-	                      &cs->id, &e) == 0)
+	else if (op_create(a->s, &req, &up.ask, &cs->id, &e) == 0)
 		cs->stage = ST_DONE;
-	state_free(st);
-	home_close(&h);
 	keygen_drop(kg);
 	if (cs->stage == ST_DONE) {
 		form_wipe(&cs->pform);
 		cs->msg[0] = '\0';
 		return;
 	}
-	create_pass_enter(a, cs); /* wipes the passphrase */
+	scr_create_pass_enter(a, cs); /* wipes the passphrase */
 	cs->stage = ST_PASS;
 	snprintf(cs->msg, sizeof cs->msg, "%s", e.msg);
 	cs->msg_role = R_ERROR;
 }
 
 int
-create_gen_tick(struct app *a, struct create_st *cs)
+scr_create_gen_tick(struct app *a, struct create_scr *cs)
 {
 	struct keygen *kg = cs->kg;
 
@@ -295,7 +320,7 @@ draw_findings(const struct app *a, const struct ident *id, int y, int end)
 }
 
 void
-create_done_draw(const struct app *a, const struct create_st *cs)
+scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 {
 	static const struct keyhint keys[] = {{"Enter", "back up now"},
 	                                      {"Esc", "home"},
@@ -344,7 +369,7 @@ create_done_draw(const struct app *a, const struct create_st *cs)
 }
 
 int
-create_done_key(struct app *a, struct create_st *cs, int ch)
+scr_create_done_key(struct app *a, struct create_scr *cs, int ch)
 {
 	(void)cs;
 	switch (ch) {

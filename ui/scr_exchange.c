@@ -7,13 +7,9 @@
 #include <time.h>
 
 #include "addr.h"
-#include "exchange.h"
-#include "fileio.h"
 #include "ident.h"
-#include "isotime.h"
-#include "peer.h"
-#include "smime.h"
-#include "state.h"
+#include "op.h"
+#include "scr_exchange.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -22,7 +18,7 @@
  * not encrypted: the signature carries your certificate) to a file and
  * say how to send it; write your certificate file for a handover in
  * person; import a correspondent's certificate (scr_import.c).  Each
- * calls what the verbs intro, cert and import call. */
+ * calls the operation the verbs intro, cert and import call. */
 
 #define LABEL_W 15
 
@@ -79,7 +75,7 @@ address_of(const struct field *f, char *addr, size_t len, struct err *e)
 /* ---- Notes, as typed ---- */
 
 static void
-note_address(const struct app *a, struct exchange_st *xs, int i,
+note_address(const struct app *a, struct exchange_scr *xs, int i,
              const char *empty)
 {
 	const struct look *lk = &a->look;
@@ -118,7 +114,7 @@ note_address(const struct app *a, struct exchange_st *xs, int i,
 
 /* Names that say what the files are, until the user types their own. */
 static void
-default_paths(struct exchange_st *xs)
+default_paths(struct exchange_scr *xs)
 {
 	char to[ADDR_MAX], stem[400], path[UI_PATH_MAX];
 	struct err e = ERR_INIT;
@@ -141,7 +137,7 @@ default_paths(struct exchange_st *xs)
 }
 
 static void
-note_file(struct exchange_st *xs)
+note_file(struct exchange_scr *xs)
 {
 	struct field *f = &xs->f[X_FILE];
 	char full[UI_PATH_MAX];
@@ -164,7 +160,7 @@ note_file(struct exchange_st *xs)
 }
 
 static void
-update(const struct app *a, struct exchange_st *xs)
+update(const struct app *a, struct exchange_scr *xs)
 {
 	int mode = xs->f[X_MODE].sel;
 
@@ -187,7 +183,7 @@ update(const struct app *a, struct exchange_st *xs)
 }
 
 int
-exchange_fail(struct exchange_st *xs, int field, const char *msg)
+scr_exchange_fail(struct exchange_scr *xs, int field, const char *msg)
 {
 	snprintf(xs->msg, sizeof xs->msg, "%s", msg);
 	xs->msg_role = R_ERROR;
@@ -198,62 +194,43 @@ exchange_fail(struct exchange_st *xs, int field, const char *msg)
 
 /* ---- The introduction ---- */
 
-/* As `padseal intro`: unlock, compose, lock for writing, write the file,
- * then record that it went to them. */
+/* As `padseal intro`: op_intro signs it (asking for the key's passphrase
+ * only when the session does not hold the key), writes the file, then
+ * records that your certificate went to them. */
 static int
-write_intro(struct app *a, struct exchange_st *xs)
+write_intro(struct app *a, struct exchange_scr *xs)
 {
 	struct field *pass = &xs->f[X_PASS];
-	char to[ADDR_MAX], path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
-	struct smime_sender *s = NULL;
+	char to[ADDR_MAX], path[UI_PATH_MAX];
+	struct sink out;
+	struct sink_file file;
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	char *msg = NULL;
-	size_t len = 0;
-	time_t now = time(NULL);
-	struct home h = {.lockfd = -1};
-	int field = X_OUT;
+	int rc;
 
 	if (address_of(&xs->f[X_TO], to, sizeof to, &e) != 0)
-		return exchange_fail(xs, X_TO, e.msg);
+		return scr_exchange_fail(xs, X_TO, e.msg);
 	ui_path_expand(xs->f[X_OUT].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_OUT]) != 0)
-		return exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
-	if (pass->len == 0)
-		return exchange_fail(xs, X_PASS,
-		                     "Type the passphrase of your key: the "
-		                     "introduction is signed with it.");
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
-		goto out;
-	if (smime_sender_open(&h, st, pass->text, now, &s, &e) != 0) {
-		field = X_PASS;
-		goto out;
-	}
-	field_wipe(pass); /* used */
-	if (smime_intro(s, to, now, &msg, &len, &e) != 0)
-		goto out;
-	state_free(st);
-	st = NULL;
-	/* The message first: the checklist says "sent" only once it
-	 * exists. */
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    file_write_atomic(path, msg, len, FILE_NOCLOBBER, &e) != 0)
-		goto out;
-	iso_now(now_iso);
-	peer_note_sent(st, to, now_iso);
-	if (state_save(&h, st, &e) != 0)
-		goto out;
-	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
-	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
-	xs->stage = XS_INTRO_DONE;
-	xs->msg[0] = '\0';
-out:
+		return scr_exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
+	if (pass->len == 0 && ui_key_needed(a))
+		return scr_exchange_fail(xs, X_PASS,
+		                         "Type the passphrase of your key: the "
+		                         "introduction is signed with it.");
+	sink_file(&out, &file, path, 0);
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pass);
+	rc = op_intro(a->s, to, &out, time(NULL), &up.ask, &e);
 	field_wipe(pass);
-	free(msg);
-	smime_sender_free(s);
-	ui_close(&h, st);
-	if (xs->stage != XS_INTRO_DONE)
-		exchange_fail(xs, field, e.msg);
+	if (rc != 0) {
+		scr_exchange_fail(xs, e.code == ERR_BAD_PASS ? X_PASS : X_OUT,
+		                  e.msg);
+	} else {
+		snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+		snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+		xs->stage = XS_INTRO_DONE;
+		xs->msg[0] = '\0';
+	}
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -261,44 +238,30 @@ out:
 /* ---- The certificate file ---- */
 
 /* As `padseal cert --out`; with an address, also what `intro` records:
- * your certificate went to them. */
+ * your certificate went to them (in person). */
 static int
-write_cert(struct app *a, struct exchange_st *xs)
+write_cert(struct app *a, struct exchange_scr *xs)
 {
 	int der = xs->f[X_FMT].sel == 1, given = xs->f[X_GIVEN].len > 0;
-	char to[ADDR_MAX] = "", path[UI_PATH_MAX], now_iso[ISO_TIME_LEN];
+	char to[ADDR_MAX] = "", path[UI_PATH_MAX];
+	struct sink out;
+	struct sink_file file;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct home h = {.lockfd = -1};
-	int ok = 0;
 
 	if (given && address_of(&xs->f[X_GIVEN], to, sizeof to, &e) != 0)
-		return exchange_fail(xs, X_GIVEN, e.msg);
+		return scr_exchange_fail(xs, X_GIVEN, e.msg);
 	ui_path_expand(xs->f[X_CPATH].text, path, sizeof path);
 	if (ui_path_note_new(&xs->f[X_CPATH]) != 0)
-		return exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
-	if (ui_open(a, &h, given ? HOME_WRITE : HOME_READ, &st, &e) != 0 ||
-	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0 ||
-	    file_write_atomic(path, buf, len, FILE_NOCLOBBER, &e) != 0)
-		goto out;
-	if (given) {
-		iso_now(now_iso);
-		peer_note_sent(st, to, now_iso);
-		if (state_save(&h, st, &e) != 0)
-			goto out;
+		return scr_exchange_fail(xs, X_CPATH, xs->f[X_CPATH].note);
+	sink_file(&out, &file, path, 0);
+	if (op_cert(a->s, der, given ? to : NULL, &out, time(NULL), &e) != 0) {
+		scr_exchange_fail(xs, X_CPATH, e.msg);
+	} else {
+		snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
+		snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
+		xs->stage = XS_EXPORT_DONE;
+		xs->msg[0] = '\0';
 	}
-	ok = 1;
-	snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
-	snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
-	xs->stage = XS_EXPORT_DONE;
-	xs->msg[0] = '\0';
-out:
-	free(buf);
-	ui_close(&h, st);
-	if (!ok)
-		exchange_fail(xs, X_CPATH, e.msg);
 	update(a, xs);
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -306,7 +269,7 @@ out:
 /* ---- Drawing ---- */
 
 static void
-draw_form(const struct app *a, const struct exchange_st *xs)
+draw_form(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint tab[] = {{"Tab", "complete"}, {NULL, NULL}};
 	const struct look *lk = &a->look;
@@ -328,7 +291,7 @@ draw_form(const struct app *a, const struct exchange_st *xs)
 }
 
 static void
-draw_done(const struct app *a, const struct exchange_st *xs)
+draw_done(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint keys[] = {{"Enter", "import theirs"},
 	                                      {"Esc", "home"},
@@ -388,9 +351,9 @@ draw_done(const struct app *a, const struct exchange_st *xs)
 }
 
 static void
-exchange_draw(const struct app *a, const void *st)
+exchange_draw(const struct app *a, const void *sc)
 {
-	const struct exchange_st *xs = st;
+	const struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
 	case XS_FORM:
@@ -401,14 +364,14 @@ exchange_draw(const struct app *a, const void *st)
 		draw_done(a, xs);
 		break;
 	default:
-		import_draw(a, xs);
+		scr_import_draw(a, xs);
 	}
 }
 
 /* ---- Keys ---- */
 
 static void
-set_mode(const struct app *a, struct exchange_st *xs, int mode)
+set_mode(const struct app *a, struct exchange_scr *xs, int mode)
 {
 	xs->f[X_MODE].sel = xs->f[X_MODE].hl = mode;
 	update(a, xs);
@@ -417,7 +380,7 @@ set_mode(const struct app *a, struct exchange_st *xs, int mode)
 /* Tab in the file field completes the name; when it has nothing to add
  * (or listed the names already) it moves on as everywhere else. */
 static int
-file_tab(const struct app *a, struct exchange_st *xs)
+file_tab(const struct app *a, struct exchange_scr *xs)
 {
 	int r = xs->tab_listed ? -1 : ui_path_complete(&xs->f[X_FILE]);
 
@@ -430,7 +393,7 @@ file_tab(const struct app *a, struct exchange_st *xs)
 }
 
 static int
-form_keys(struct app *a, struct exchange_st *xs, int ch)
+form_keys(struct app *a, struct exchange_scr *xs, int ch)
 {
 	int focus = xs->form.focus, r;
 
@@ -465,15 +428,15 @@ form_keys(struct app *a, struct exchange_st *xs, int ch)
 	case X_EXPORT:
 		return write_cert(a, xs);
 	case X_READ:
-		return import_read_file(a, xs);
+		return scr_import_read(a, xs);
 	}
 	return APP_HANDLED | APP_REDRAW;
 }
 
 static int
-exchange_key(struct app *a, void *st, int ch)
+exchange_key(struct app *a, void *sc, int ch)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
 	case XS_FORM:
@@ -490,14 +453,14 @@ exchange_key(struct app *a, void *st, int ch)
 		update(a, xs);
 		return APP_HANDLED | APP_REDRAW;
 	default:
-		return import_key(a, xs, ch);
+		return scr_import_key(a, xs, ch);
 	}
 }
 
 /* ---- Life cycle ---- */
 
 static void
-setup(struct exchange_st *xs)
+setup(struct exchange_scr *xs)
 {
 	struct field *f = xs->f;
 
@@ -545,14 +508,12 @@ setup(struct exchange_st *xs)
 
 /* Your main address, for the file names; none means nothing to send. */
 static int
-load(const struct app *a, struct exchange_st *xs, struct err *e)
+load(struct app *a, struct exchange_scr *xs, struct err *e)
 {
-	struct state *st = NULL;
-	struct ident id = {0};
-	struct home h = {.lockfd = -1};
-	int rc = ui_open(a, &h, HOME_READ, &st, e);
+	struct ident id;
+	int rc = ui_ident(a, &id, e);
 
-	if (rc == 0 && (rc = ident_current(&h, st, &id, e)) == 0)
+	if (rc == 0)
 		rc = err_set(e, "There is nothing to exchange yet: step 1 "
 		                "creates your credential, whose certificate "
 		                "goes to your correspondents.");
@@ -562,14 +523,13 @@ load(const struct app *a, struct exchange_st *xs, struct err *e)
 		         id.n_emails ? id.emails[0] : "");
 	}
 	ident_clear(&id);
-	ui_close(&h, st);
 	return rc;
 }
 
 static int
-exchange_enter(struct app *a, void *st)
+exchange_enter(struct app *a, void *sc)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, xs, &e) != 0) {
@@ -588,13 +548,13 @@ exchange_enter(struct app *a, void *st)
 }
 
 static void
-exchange_leave(struct app *a, void *st)
+exchange_leave(struct app *a, void *sc)
 {
-	struct exchange_st *xs = st;
+	struct exchange_scr *xs = sc;
 
 	(void)a;
 	form_wipe(&xs->form);
-	import_drop(xs);
+	scr_import_drop(xs);
 }
 
 static const struct screen_ops exchange_ops = {
@@ -610,7 +570,7 @@ static const struct screen_ops exchange_ops = {
 int
 scr_exchange_open(struct app *a, const char *addr, int import)
 {
-	struct exchange_st *xs = xcalloc(1, sizeof *xs);
+	struct exchange_scr *xs = xcalloc(1, sizeof *xs);
 
 	snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
 	         addr != NULL ? addr : "");

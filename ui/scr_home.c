@@ -9,22 +9,23 @@
 #include "app.h"
 #include "checklist.h"
 #include "fpr.h"
-#include "home.h"
-#include "peer.h"
 #include "state.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
 
 /* The home screen: the six steps with their state, your credential, your
- * correspondents' progress, problems and the next action — everything read
- * from the checklist, which is loaded again whenever the screen comes back
- * to the top, so it always shows what the home holds now.
+ * correspondents' progress, problems and the next action — everything from
+ * the checklist (checklist_build), read again whenever the screen comes
+ * back to the top, so it always shows what the home holds now.  The
+ * checklist gives the next step and the problems as data; this screen
+ * says them in the wizard's words (one function per kind, below), naming
+ * the screen that does it, never a command line.
  *
  *  row 0        title bar
  *  rows 2-8     Steps (left)             Your credential (right)
  *  rows 10-     Correspondents, then Problems: the room left between
- *  bottom       Next: the sentence from the checklist; the status line
+ *  bottom       Next: what to do next; the status line
  */
 
 #define STEPS_Y 2  /* heading; the steps follow on the next rows */
@@ -38,15 +39,37 @@ static const char *const step_label[STEP_COUNT] = {
 };
 /* Each step's help page (ui/help/<topic>.md). */
 static const char *const step_topic[STEP_COUNT] = {
-        "create", "backup", "exchange", "verify", "trust", "matrix",
+        "create", "backup", "exchange", "verify", "trust", "test",
 };
 
 #define PICK_MAX 64
+#define SAY_MAX 400 /* one sentence for the user */
 
-struct home_st {
-	struct checklist cl;
-	int loaded;      /* cl holds the checklist */
-	struct err err;  /* why it does not */
+/* A correspondent's row, copied from the checklist: the records it points
+ * into are the session's, and any operation may read the home anew. */
+struct home_peer {
+	char hex[FPR_HEX_LEN];
+	char email[ADDR_MAX]; /* the certificate's main address */
+	int step[STEP_COUNT]; /* only EXCHANGE..TEST are meaningful */
+	int retired, duplicate, changed;
+	int passed, failed; /* test cells */
+};
+
+struct home_scr {
+	int loaded;     /* the fields below hold the checklist */
+	struct err err; /* why they do not */
+	/* The checklist as last read, in the screen's own copies. */
+	int has_ident;
+	struct ident id; /* when has_ident */
+	size_t n_archived;
+	int backed_up;
+	int step[STEP_COUNT];
+	enum step_id next_step; /* STEP_COUNT when all are done */
+	struct home_peer *peers;
+	size_t n_peers;
+	char next[SAY_MAX]; /* "Next: ...", phrased here */
+	char problems[CHECKLIST_PROBLEMS_MAX][SAY_MAX];
+	size_t n_problems, n_problems_all;
 	int sel;         /* the selected step, or STEP_COUNT + a
 	                    correspondent's row */
 	size_t peer_top; /* first correspondent shown */
@@ -67,49 +90,301 @@ struct layout {
 	int next_y, next_h;   /* the "Next:" sentence */
 };
 
+/* ---- In the wizard's words ----
+ *
+ * The next step and each problem as the checklist gives them (what, and
+ * whom), said as a sentence that names the step to open.  One function per
+ * kind; they run while the checklist is fresh (its records borrowed). */
+
+/* How the sentences name a correspondent: their first name ("Sam"), else
+ * their address.  When the address has several certificates, `start` is
+ * the first digits of this one's fingerprint, else "". */
+typedef void next_fn(const char *who, const char *start, char *buf, size_t len);
+
+static void
+next_create(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)w;
+	(void)start;
+	snprintf(buf, len,
+	         "Next: make your credential, for your name and the address "
+	         "you send mail from (Create)");
+}
+
+static void
+next_backup(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)w;
+	(void)start;
+	snprintf(buf, len,
+	         "Next: back up your credential into a file under a "
+	         "passphrase, and keep a copy off this computer (Back up)");
+}
+
+static void
+next_exchange(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)start;
+	if (w == NULL)
+		snprintf(buf, len,
+		         "Next: send your certificate to someone you write to, "
+		         "and import theirs (Exchange)");
+	else
+		snprintf(buf, len,
+		         "Next: send your certificate to %s (Exchange)", w);
+}
+
+static void
+next_verify(const char *w, const char *start, char *buf, size_t len)
+{
+	snprintf(buf, len,
+	         "Next: compare fingerprints with %s by phone%s%s (Verify)", w,
+	         start[0] ? ", for the certificate starting " : "", start);
+}
+
+/* The verification to do again: their certificate is not the one
+ * verified before. */
+static void
+next_verify_changed(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)start;
+	snprintf(buf, len,
+	         "Next: %s's certificate changed since you verified it: "
+	         "compare fingerprints again by phone (Verify)",
+	         w);
+}
+
+static void
+next_trust(const char *w, const char *start, char *buf, size_t len)
+{
+	snprintf(buf, len, "Next: trust %s's verified certificate%s%s (Trust)",
+	         w, start[0] ? " starting " : "", start);
+}
+
+static void
+next_test(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)start;
+	snprintf(buf, len,
+	         "Next: send %s the four test messages and check the four "
+	         "that come back (Test)",
+	         w);
+}
+
+static void
+next_done(const char *w, const char *start, char *buf, size_t len)
+{
+	(void)w;
+	(void)start;
+	snprintf(buf, len,
+	         "All done: you and your correspondents exchange signed and "
+	         "encrypted mail, proven both ways");
+}
+
+static next_fn *const next_say[STEP_COUNT + 1] = {
+        next_create, next_backup, next_exchange, next_verify,
+        next_trust,  next_test,   next_done,
+};
+
+static void
+say_next(const struct checklist *cl, char *buf, size_t len)
+{
+	const struct next_step *n = &cl->next;
+	const struct st_peer *p = NULL;
+	char who[128] = "", start[9] = "";
+
+	if (n->peer != NO_PEER && n->peer < cl->n_peers) {
+		p = cl->peers[n->peer].p;
+		ui_first_name(p->name, p->addr[0], who, sizeof who);
+		if (n->by_fingerprint)
+			snprintf(start, sizeof start, "%.8s", p->hex);
+	}
+	if (n->changed && p != NULL)
+		next_verify_changed(who, start, buf, len);
+	else
+		next_say[n->step](p != NULL ? who : NULL, start, buf, len);
+}
+
+typedef void problem_fn(const struct checklist *cl, const struct problem *p,
+                        char *buf, size_t len);
+
+static void
+problem_lint(const struct checklist *cl, const struct problem *p, char *buf,
+             size_t len)
+{
+	(void)cl;
+	snprintf(buf, len,
+	         "Your certificate has %zu error%s that mail programs reject: "
+	         "make a new one (Create) and send it to your correspondents.",
+	         p->count, p->count == 1 ? "" : "s");
+}
+
+static void
+problem_expired(const struct checklist *cl, const struct problem *p, char *buf,
+                size_t len)
+{
+	(void)cl;
+	snprintf(buf, len,
+	         "Your certificate expired on %.10s: make a new one (Create) "
+	         "and send it to your correspondents.",
+	         p->date);
+}
+
+static void
+problem_expires_soon(const struct checklist *cl, const struct problem *p,
+                     char *buf, size_t len)
+{
+	(void)cl;
+	snprintf(buf, len,
+	         "Your certificate expires on %.10s: make a new one soon "
+	         "(Create) and send it to your correspondents.",
+	         p->date);
+}
+
+static void
+problem_backup_stale(const struct checklist *cl, const struct problem *p,
+                     char *buf, size_t len)
+{
+	(void)cl;
+	snprintf(buf, len,
+	         "Your credential changed since the last backup (%.10s), which "
+	         "holds an older one: back up the current one (Back up).",
+	         p->date);
+}
+
+static void
+problem_never_backed_up(const struct checklist *cl, const struct problem *p,
+                        char *buf, size_t len)
+{
+	(void)cl;
+	(void)p;
+	snprintf(buf, len,
+	         "Your credential has never been backed up: without a backup "
+	         "of the key, mail encrypted to you is lost with this "
+	         "machine.");
+}
+
+static void
+problem_peer_changed(const struct checklist *cl, const struct problem *p,
+                     char *buf, size_t len)
+{
+	const struct peer_progress *pp = &cl->peers[p->peer];
+
+	snprintf(buf, len,
+	         "The certificate of %s changed since you verified it: "
+	         "compare fingerprints again (Verify). You verified one "
+	         "starting %.8s, this one starts %.8s.",
+	         pp->p->addr[0], pp->changed->hex, pp->p->hex);
+}
+
+static void
+problem_peer_duplicate(const struct checklist *cl, const struct problem *p,
+                       char *buf, size_t len)
+{
+	snprintf(buf, len,
+	         "The address %s has more than one certificate, and mail "
+	         "programs pick one at random: keep the one you verify and set "
+	         "the others aside (Trust).",
+	         cl->peers[p->peer].p->addr[0]);
+}
+
+static problem_fn *const problem_say[] = {
+        [PROB_LINT_ERRORS] = problem_lint,
+        [PROB_EXPIRED] = problem_expired,
+        [PROB_EXPIRES_SOON] = problem_expires_soon,
+        [PROB_BACKUP_STALE] = problem_backup_stale,
+        [PROB_NEVER_BACKED_UP] = problem_never_backed_up,
+        [PROB_PEER_CHANGED] = problem_peer_changed,
+        [PROB_PEER_DUPLICATE] = problem_peer_duplicate,
+};
+
 /* ---- State ---- */
 
 static enum mark
-step_mark(const struct checklist *cl, int s)
+step_mark(const struct home_scr *hs, int s)
 {
-	if (cl->step[s])
+	if (hs->step[s])
 		return MARK_DONE;
-	return s == (int)cl->next_step ? MARK_NEXT : MARK_TODO;
+	return s == (int)hs->next_step ? MARK_NEXT : MARK_TODO;
 }
 
 /* The step Enter should open: the first not done; when all are, Exchange,
  * where the next new correspondent starts. */
 static int
-resume_step(const struct checklist *cl)
+resume_step(const struct home_scr *hs)
 {
-	return cl->next_step < STEP_COUNT ? (int)cl->next_step : STEP_EXCHANGE;
+	return hs->next_step < STEP_COUNT ? (int)hs->next_step : STEP_EXCHANGE;
 }
 
-/* Read the checklist again.  The home is opened read-only and closed at
- * once: an idle wizard must not hold the lock that a command run in another
- * terminal needs.  The selection follows the next step when it was on it,
- * so finishing a step moves on; otherwise it stays where the user put it. */
 static void
-reload(const struct app *a, struct home_st *hs)
+forget(struct home_scr *hs)
 {
-	struct home h = {.lockfd = -1};
-	struct err e = ERR_INIT;
-	int follow = !hs->loaded || hs->sel == resume_step(&hs->cl);
-
-	if (hs->loaded)
-		checklist_free(&hs->cl);
+	ident_clear(&hs->id);
+	free(hs->peers);
+	hs->peers = NULL;
+	hs->n_peers = 0;
 	hs->loaded = 0;
-	/* A command holding the home is reported (r retries) rather than
-	 * waited for: the screen must not freeze. */
-	h.lock_wait_ms = 250;
-	if (home_open(&h, a->home_dir, HOME_READ, &e) == 0 &&
-	    checklist_load(&h, &hs->cl, &e) == 0)
+}
+
+/* What the screen shows of the checklist, copied while it is fresh; the
+ * identity is taken over. */
+static void
+take(struct home_scr *hs, struct checklist *cl)
+{
+	hs->has_ident = cl->has_ident;
+	hs->id = cl->ident;
+	memset(&cl->ident, 0, sizeof cl->ident);
+	hs->n_archived = cl->n_archived;
+	hs->backed_up = cl->backed_up;
+	memcpy(hs->step, cl->step, sizeof hs->step);
+	hs->next_step = cl->next.step;
+	hs->n_peers = cl->n_peers;
+	hs->peers = xcalloc(cl->n_peers ? cl->n_peers : 1, sizeof *hs->peers);
+	for (size_t i = 0; i < cl->n_peers; i++) {
+		const struct peer_progress *pp = &cl->peers[i];
+		struct home_peer *r = &hs->peers[i];
+
+		snprintf(r->hex, sizeof r->hex, "%s", pp->p->hex);
+		snprintf(r->email, sizeof r->email, "%s", pp->p->addr[0]);
+		memcpy(r->step, pp->step, sizeof r->step);
+		r->retired = pp->retired;
+		r->duplicate = pp->duplicate;
+		r->changed = pp->changed != NULL;
+		r->passed = pp->passed;
+		for (int d = 0; d < DIR_COUNT; d++)
+			for (int k = 0; k < KIND_COUNT; k++)
+				r->failed +=
+				        pp->p->cell[d][k].state == CELL_FAILED;
+	}
+	say_next(cl, hs->next, sizeof hs->next);
+	hs->n_problems = cl->n_problems;
+	hs->n_problems_all = cl->n_problems_all;
+	for (size_t i = 0; i < cl->n_problems; i++)
+		problem_say[cl->problems[i].kind](cl, &cl->problems[i],
+		                                  hs->problems[i], SAY_MAX);
+}
+
+/* Read the checklist again.  The home is held only for the moment of
+ * reading: an idle wizard must not hold the lock that a command run in
+ * another terminal needs.  The selection follows the next step when it
+ * was on it, so finishing a step moves on; otherwise it stays where the
+ * user put it. */
+static void
+reload(struct app *a, struct home_scr *hs)
+{
+	struct checklist cl;
+	struct err e = ERR_INIT;
+	int follow = !hs->loaded || hs->sel == resume_step(hs);
+
+	forget(hs);
+	if (ui_status(a, &cl, &e) == 0) {
+		take(hs, &cl);
 		hs->loaded = 1;
-	home_close(&h);
+	}
+	checklist_free(&cl);
 	hs->err = e;
-	if (hs->loaded &&
-	    (follow || hs->sel >= STEP_COUNT + (int)hs->cl.n_peers))
-		hs->sel = resume_step(&hs->cl);
+	if (hs->loaded && (follow || hs->sel >= STEP_COUNT + (int)hs->n_peers))
+		hs->sel = resume_step(hs);
 }
 
 /* ---- Layout ---- */
@@ -118,21 +393,21 @@ reload(const struct app *a, struct home_st *hs)
  * the lines they take.  When not even the first fits it is shown cut short
  * rather than not at all. */
 static size_t
-problems_fit(const struct app *a, const struct checklist *cl, int w, int budget,
+problems_fit(const struct app *a, const struct home_scr *hs, int w, int budget,
              int *lines)
 {
 	size_t i;
 
 	*lines = 0;
-	for (i = 0; i < cl->n_problems; i++) {
+	for (i = 0; i < hs->n_problems; i++) {
 		int n = draw_text(&a->look, 0, 0, w, budget + 1,
-		                  cl->problems[i], A_NORMAL, 0);
+		                  hs->problems[i], A_NORMAL, 0);
 
 		if (*lines + n > budget)
 			break;
 		*lines += n;
 	}
-	if (i == 0 && cl->n_problems > 0 && budget > 0) {
+	if (i == 0 && hs->n_problems > 0 && budget > 0) {
 		*lines = budget;
 		return 1;
 	}
@@ -140,31 +415,22 @@ problems_fit(const struct app *a, const struct checklist *cl, int w, int budget,
 }
 
 static void
-next_sentence(const struct checklist *cl, char *buf, size_t len)
+layout(const struct app *a, const struct home_scr *hs, struct layout *L)
 {
-	snprintf(buf, len, "Next: %s", cl->next);
-}
-
-static void
-layout(const struct app *a, const struct home_st *hs, struct layout *L)
-{
-	const struct checklist *cl = &hs->cl;
-	char next[320];
 	int avail, want_peers, keep_peers;
 
 	L->w = a->cols - 4;
-	next_sentence(cl, next, sizeof next);
-	L->next_h = draw_text(&a->look, 0, 0, L->w, 2, next, A_NORMAL, 0);
+	L->next_h = draw_text(&a->look, 0, 0, L->w, 2, hs->next, A_NORMAL, 0);
 	L->next_y = a->rows - 1 - L->next_h;
 	/* Between the correspondents' heading and a blank row above "Next":
 	 * the problems' heading and a blank row before it. */
-	avail = L->next_y - 1 - (MID_Y + 1) - (cl->n_problems ? 2 : 0);
-	want_peers = cl->n_peers > 0 ? (int)cl->n_peers : 1;
+	avail = L->next_y - 1 - (MID_Y + 1) - (hs->n_problems ? 2 : 0);
+	want_peers = hs->n_peers > 0 ? (int)hs->n_peers : 1;
 	/* Problems say what to do: they get their room first, short of
 	 * two correspondent rows; the correspondents scroll. */
 	keep_peers = want_peers < 2 ? want_peers : 2;
 	L->probs_n =
-	        problems_fit(a, cl, L->w - text_width(a->look.sym->warn) - 1,
+	        problems_fit(a, hs, L->w - text_width(a->look.sym->warn) - 1,
 	                     avail - keep_peers, &L->probs_h);
 	L->peers_h = avail - L->probs_h;
 	if (L->peers_h > want_peers)
@@ -176,9 +442,9 @@ layout(const struct app *a, const struct home_st *hs, struct layout *L)
 /* The first correspondent shown: the scroll position kept in the state,
  * limited to what fits now (the terminal may have grown). */
 static size_t
-peer_first(const struct home_st *hs, const struct layout *L)
+peer_first(const struct home_scr *hs, const struct layout *L)
 {
-	size_t n = hs->cl.n_peers, h = (size_t)L->peers_h;
+	size_t n = hs->n_peers, h = (size_t)L->peers_h;
 
 	if (n <= h)
 		return 0;
@@ -188,14 +454,14 @@ peer_first(const struct home_st *hs, const struct layout *L)
 /* ---- Drawing ---- */
 
 static void
-draw_steps(const struct app *a, const struct home_st *hs)
+draw_steps(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
 	int sw = lk->sym->w;
 
 	draw_str(STEPS_Y, 2, STEPS_W, "Steps", lk->attr[R_HEADING]);
 	for (int s = 0; s < STEP_COUNT; s++) {
-		enum mark m = step_mark(&hs->cl, s);
+		enum mark m = step_mark(hs, s);
 		int y = STEPS_Y + 1 + s, x = 2;
 		/* The selection is reverse video, not colour, so that it
 		 * shows on any terminal; the symbol and word keep the state. */
@@ -236,25 +502,24 @@ draw_expiry(const struct app *a, int y, int x, int w, const struct ident *id)
 }
 
 static void
-draw_identity(const struct app *a, const struct home_st *hs)
+draw_identity(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
-	const struct checklist *cl = &hs->cl;
 	int x = PANEL_X, w = a->cols - PANEL_X - 2, y = STEPS_Y + 1;
 	int room = STEP_COUNT, shown;
 	char line[96];
 
 	draw_str(STEPS_Y, x, w, "Your credential", lk->attr[R_HEADING]);
-	if (cl->n_archived > 0)
+	if (hs->n_archived > 0)
 		room--; /* the last row tells of the archived ones */
-	if (!cl->has_ident) {
+	if (!hs->has_ident) {
 		draw_str(y++, x, w, "No credential yet", lk->attr[R_NEXT]);
 		draw_text(lk, y, x, w, room - 1,
 		          "Step 1 makes one: a key pair and a certificate for "
 		          "your mail address.",
 		          lk->attr[R_DIM], 1);
 	} else {
-		const struct ident *id = &cl->ident;
+		const struct ident *id = &hs->id;
 
 		draw_clip(lk, y++, x, w, id->name, A_BOLD);
 		/* Name, expiry and backup rows are kept; the addresses
@@ -271,15 +536,15 @@ draw_identity(const struct app *a, const struct home_st *hs)
 		}
 		draw_expiry(a, y++, x, w, id);
 		snprintf(line, sizeof line, "%s %s",
-		         cl->backed_up ? lk->sym->done : lk->sym->warn,
-		         cl->backed_up ? "backed up" : "not backed up yet");
+		         hs->backed_up ? lk->sym->done : lk->sym->warn,
+		         hs->backed_up ? "backed up" : "not backed up yet");
 		draw_str(y++, x, w, line,
-		         lk->attr[cl->backed_up ? R_DONE : R_WARN]);
+		         lk->attr[hs->backed_up ? R_DONE : R_WARN]);
 	}
-	if (cl->n_archived > 0) {
+	if (hs->n_archived > 0) {
 		snprintf(line, sizeof line,
 		         "%zu older credential%s kept for old mail",
-		         cl->n_archived, cl->n_archived == 1 ? "" : "s");
+		         hs->n_archived, hs->n_archived == 1 ? "" : "s");
 		draw_clip(lk, STEPS_Y + STEP_COUNT, x, w, line,
 		          lk->attr[R_DIM]);
 	}
@@ -314,11 +579,10 @@ peer_email_w(const struct app *a)
 /* One correspondent: address, a mark per step (the first not done is
  * theirs to do next), passed test messages, and what needs attention. */
 static void
-draw_peer(const struct app *a, int y, const struct peer_progress *p,
-          int selected)
+draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 {
 	const struct look *lk = &a->look;
-	int x = 2 + peer_email_w(a), next = -1, passed = 0, failed = 0;
+	int x = 2 + peer_email_w(a), next = -1;
 	const char *note = p->retired ? "set aside" : "";
 	/* Selected: reverse video, as the steps; the marks keep the state. */
 	attr_t sel = selected ? lk->attr[R_SELECT] | A_BOLD : 0;
@@ -341,20 +605,16 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 		         sel ? sel : mark_attr(lk, m));
 		x += peer_cols[c].w;
 	}
-	for (int d = 0; d < DIR_COUNT; d++)
-		for (int k = 0; k < KIND_COUNT; k++) {
-			passed += p->cell[d][k] == CELL_PASSED;
-			failed += p->cell[d][k] == CELL_FAILED;
-		}
 	/* The count of passed messages follows the Test mark. */
-	snprintf(count, sizeof count, "%d/8", passed);
+	snprintf(count, sizeof count, "%d/%d", p->passed,
+	         DIR_COUNT * KIND_COUNT);
 	draw_str(y, x - peer_cols[N_PEER_COLS - 1].w + lk->sym->w + 1,
 	         peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count,
 	         sel ? sel : lk->attr[R_DIM]);
 	if (p->changed) {
 		note = "cert changed";
 		note_at = sel ? sel : lk->attr[R_ERROR];
-	} else if (failed) {
+	} else if (p->failed) {
 		note = "test failed";
 		note_at = sel ? sel : lk->attr[R_ERROR];
 	} else if (p->duplicate) {
@@ -364,12 +624,11 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 }
 
 static void
-draw_peers(const struct app *a, const struct home_st *hs,
+draw_peers(const struct app *a, const struct home_scr *hs,
            const struct layout *L)
 {
 	const struct look *lk = &a->look;
-	const struct checklist *cl = &hs->cl;
-	size_t first = peer_first(hs, L), n = cl->n_peers;
+	size_t first = peer_first(hs, L), n = hs->n_peers;
 	char head[96];
 	int x = 2 + peer_email_w(a);
 
@@ -392,16 +651,15 @@ draw_peers(const struct app *a, const struct home_st *hs,
 		x += peer_cols[c].w;
 	}
 	for (int i = 0; i < L->peers_h && first + (size_t)i < n; i++)
-		draw_peer(a, L->peers_y + i, &cl->peers[first + (size_t)i],
+		draw_peer(a, L->peers_y + i, &hs->peers[first + (size_t)i],
 		          hs->sel == STEP_COUNT + (int)(first + (size_t)i));
 }
 
 static void
-draw_problems(const struct app *a, const struct home_st *hs,
+draw_problems(const struct app *a, const struct home_scr *hs,
               const struct layout *L)
 {
 	const struct look *lk = &a->look;
-	const struct checklist *cl = &hs->cl;
 	int y = L->probs_y, end = L->probs_y + L->probs_h;
 	int sw = text_width(lk->sym->warn);
 	char head[96];
@@ -409,35 +667,38 @@ draw_problems(const struct app *a, const struct home_st *hs,
 	if (L->probs_n == 0)
 		return;
 	/* Never drop one silently: say how many did not fit. */
-	if (L->probs_n < cl->n_problems)
+	if (L->probs_n < hs->n_problems)
 		snprintf(head, sizeof head,
 		         "Problems (%zu more not shown: make the terminal "
 		         "taller)",
-		         cl->n_problems - L->probs_n);
+		         hs->n_problems_all - L->probs_n);
+	else if (hs->n_problems < hs->n_problems_all)
+		snprintf(head, sizeof head, "Problems (%zu more not shown)",
+		         hs->n_problems_all - hs->n_problems);
 	else
 		snprintf(head, sizeof head, "Problems");
 	draw_str(y - 1, 2, L->w, head, lk->attr[R_HEADING]);
 	for (size_t i = 0; i < L->probs_n && y < end; i++) {
 		draw_str(y, 2, sw, lk->sym->warn, lk->attr[R_WARN]);
 		y += draw_text(lk, y, 2 + sw + 1, L->w - sw - 1, end - y,
-		               cl->problems[i], A_NORMAL, 1);
+		               hs->problems[i], A_NORMAL, 1);
 	}
 }
 
 static void
-draw_next(const struct app *a, const struct home_st *hs, const struct layout *L)
+draw_next(const struct app *a, const struct home_scr *hs,
+          const struct layout *L)
 {
 	const struct look *lk = &a->look;
-	char next[320];
+	int label = (int)strcspn(hs->next, ":") + 1; /* "Next:", "All done:" */
 
-	next_sentence(&hs->cl, next, sizeof next);
-	draw_text(lk, L->next_y, 2, L->w, L->next_h, next, A_NORMAL, 1);
-	draw_str(L->next_y, 2, 5, "Next:", lk->attr[R_NEXT]);
+	draw_text(lk, L->next_y, 2, L->w, L->next_h, hs->next, A_NORMAL, 1);
+	draw_str(L->next_y, 2, label, hs->next, lk->attr[R_NEXT]);
 }
 
 /* A checklist that cannot be read: its message, and how to go on. */
 static void
-draw_error(const struct app *a, const struct home_st *hs)
+draw_error(const struct app *a, const struct home_scr *hs)
 {
 	const struct look *lk = &a->look;
 	int y = STEPS_Y, w = a->cols - 4;
@@ -450,9 +711,9 @@ draw_error(const struct app *a, const struct home_st *hs)
 }
 
 static void
-home_draw(const struct app *a, const void *st)
+home_draw(const struct app *a, const void *sc)
 {
-	const struct home_st *hs = st;
+	const struct home_scr *hs = sc;
 	const struct look *lk = &a->look;
 	char title[64], where[1024];
 	struct layout L;
@@ -474,7 +735,7 @@ home_draw(const struct app *a, const void *st)
 		draw_next(a, hs, &L);
 		keys[k++] = (struct keyhint){lk->sym->updown, "move"};
 		keys[k++] = (struct keyhint){"Enter", "open"};
-		if (hs->cl.n_peers > (size_t)L.peers_h)
+		if (hs->n_peers > (size_t)L.peers_h)
 			keys[k++] = (struct keyhint){"PgDn", "more"};
 	}
 	keys[k++] = (struct keyhint){"r", "reload"};
@@ -488,12 +749,12 @@ home_draw(const struct app *a, const void *st)
 
 /* The correspondents a step can be about: all but those set aside. */
 static size_t
-active_peers(const struct checklist *cl, size_t *idx, size_t max)
+active_peers(const struct home_scr *hs, size_t *idx, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < cl->n_peers && n < max; i++)
-		if (!cl->peers[i].retired)
+	for (size_t i = 0; i < hs->n_peers && n < max; i++)
+		if (!hs->peers[i].retired)
 			idx[n++] = i;
 	return n;
 }
@@ -505,90 +766,58 @@ open_for(struct app *a, enum step_id s, const char *hex)
 	case STEP_VERIFY:
 		return scr_verify_open(a, hex);
 	case STEP_TRUST:
-		return scr_trust_open(a, hex, NULL);
+		return scr_trust_open(a, hex, VERIFY_NONE);
 	default:
-		return scr_matrix_open(a, hex);
+		return scr_test_open(a, hex);
 	}
 }
 
-/* An introduction sent to an address no certificate has come from yet:
- * what Exchange waits for.  1 with the address. */
-static int
-waiting_for(const struct app *a, char *addr, size_t len)
-{
-	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
-	int found = 0;
-
-	if (ui_open(a, &h, HOME_READ, &st, &e) == 0)
-		for (struct rec *r = state_first(st, "intro"); r && !found;
-		     r = state_next(r, "intro")) {
-			const char *to = rec_get(r, "to");
-			int held = 0;
-
-			for (struct rec *p = state_first(st, "peer"); p && to;
-			     p = state_next(p, "peer"))
-				held |= peer_has_address(p, to);
-			if (to != NULL && !held) {
-				snprintf(addr, len, "%s", to);
-				found = 1;
-			}
-		}
-	ui_close(&h, st);
-	return found;
-}
-
 /* Exchange: with whom the step is still to do (our certificate not sent
- * yet), else theirs awaited, else someone new. */
+ * yet), else someone new.  (Opening on Import for the address an
+ * introduction went to, while their certificate is awaited, needs the
+ * addresses your certificate went to: the state offers no list of them
+ * yet, only state_sent_to() for an address already known.) */
 static int
-open_exchange(struct app *a, const struct home_st *hs)
+open_exchange(struct app *a, const struct home_scr *hs)
 {
-	const struct checklist *cl = &hs->cl;
-	char addr[ADDR_MAX];
-
-	if (!cl->has_ident)
+	if (!hs->has_ident)
 		return app_message_help(
 		        a, step_title(STEP_EXCHANGE),
 		        "There is nothing to exchange yet: step "
 		        "1 creates your credential.",
 		        "exchange");
-	for (size_t i = 0; i < cl->n_peers; i++)
-		if (!cl->peers[i].retired && !cl->peers[i].step[STEP_EXCHANGE])
-			return scr_exchange_open(a, cl->peers[i].email, 0);
-	if (waiting_for(a, addr, sizeof addr))
-		return scr_exchange_open(a, addr, 1);
+	for (size_t i = 0; i < hs->n_peers; i++)
+		if (!hs->peers[i].retired && !hs->peers[i].step[STEP_EXCHANGE])
+			return scr_exchange_open(a, hs->peers[i].email, 0);
 	return scr_exchange_open(a, NULL, 0);
 }
 
 /* The peer's own next step, from its row. */
 static int
-open_peer(struct app *a, const struct peer_progress *p)
+open_peer(struct app *a, const struct home_peer *p)
 {
-	char hex[FPR_HEX_LEN];
+	const char *hex = p->hex;
 
-	ui_hex_of_colon(p->fpr, hex);
 	if (p->retired || p->changed)
 		return p->step[STEP_VERIFY] && !p->changed
-		               ? scr_trust_open(a, hex, NULL)
+		               ? scr_trust_open(a, hex, VERIFY_NONE)
 		               : scr_verify_open(a, hex);
 	if (!p->step[STEP_EXCHANGE])
 		return scr_exchange_open(a, p->email, 0);
 	for (int s = STEP_VERIFY; s < STEP_TEST; s++)
 		if (!p->step[s])
 			return open_for(a, (enum step_id)s, hex);
-	return scr_matrix_open(a, hex);
+	return scr_test_open(a, hex);
 }
 
 /* Steps 4 to 6 are about one correspondent: the only one, or the one
  * picked from a list (the first with the step still to do first). */
 static int
-open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
+open_peer_step(struct app *a, struct home_scr *hs, enum step_id s)
 {
-	const struct checklist *cl = &hs->cl;
 	const char *items[PICK_MAX];
 	char lines[PICK_MAX][120], text[200];
-	size_t idx[PICK_MAX], n = active_peers(cl, idx, PICK_MAX);
+	size_t idx[PICK_MAX], n = active_peers(hs, idx, PICK_MAX);
 	int first = -1;
 
 	if (n == 0)
@@ -599,9 +828,9 @@ open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
 		        "to.",
 		        step_topic[s]);
 	for (size_t i = 0; i < n; i++) {
-		const struct peer_progress *p = &cl->peers[idx[i]];
+		const struct home_peer *p = &hs->peers[idx[i]];
 
-		ui_hex_of_colon(p->fpr, hs->pick_hex[i]);
+		snprintf(hs->pick_hex[i], sizeof hs->pick_hex[i], "%s", p->hex);
 		snprintf(lines[i], sizeof lines[i], "%-44.44s %s", p->email,
 		         p->step[s] ? "done" : "to do");
 		items[i] = lines[i];
@@ -619,16 +848,16 @@ open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
 }
 
 static int
-open_step(struct app *a, struct home_st *hs)
+open_step(struct app *a, struct home_scr *hs)
 {
 	enum step_id s = (enum step_id)hs->sel;
 
 	if (hs->sel >= STEP_COUNT)
-		return open_peer(a, &hs->cl.peers[hs->sel - STEP_COUNT]);
+		return open_peer(a, &hs->peers[hs->sel - STEP_COUNT]);
 	if (s == STEP_CREATE)
 		return scr_create_open(a);
 	if (s == STEP_BACKUP)
-		return hs->cl.has_ident
+		return hs->has_ident
 		               ? scr_backup_open(a)
 		               : app_message_help(a, step_title(s),
 		                                  "There is nothing to back up "
@@ -643,9 +872,9 @@ open_step(struct app *a, struct home_st *hs)
 /* ---- Keys and life cycle ---- */
 
 static int
-home_key(struct app *a, void *st, int ch)
+home_key(struct app *a, void *sc, int ch)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 	struct layout L;
 	int rows;
 
@@ -659,7 +888,7 @@ home_key(struct app *a, void *st, int ch)
 	if (!hs->loaded)
 		return 0;
 	layout(a, hs, &L);
-	rows = STEP_COUNT + (int)hs->cl.n_peers;
+	rows = STEP_COUNT + (int)hs->n_peers;
 	switch (ch) {
 	case KEY_UP:
 	case 'k':
@@ -717,9 +946,9 @@ home_key(struct app *a, void *st, int ch)
 }
 
 static int
-home_enter(struct app *a, void *st)
+home_enter(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 
 	hs->answer = -1;
 	reload(a, hs);
@@ -729,9 +958,9 @@ home_enter(struct app *a, void *st)
 /* Back on top: a step may have changed the home (so may a command run in
  * another terminal meanwhile). */
 static int
-home_resume(struct app *a, void *st)
+home_resume(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 	int answer = hs->answer;
 
 	reload(a, hs);
@@ -746,14 +975,12 @@ home_resume(struct app *a, void *st)
 }
 
 static void
-home_leave(struct app *a, void *st)
+home_leave(struct app *a, void *sc)
 {
-	struct home_st *hs = st;
+	struct home_scr *hs = sc;
 
 	(void)a;
-	if (hs->loaded)
-		checklist_free(&hs->cl);
-	hs->loaded = 0;
+	forget(hs);
 }
 
 static const struct screen_ops home_ops = {
@@ -770,5 +997,5 @@ static const struct screen_ops home_ops = {
 int
 scr_home_open(struct app *a)
 {
-	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_st)));
+	return app_push(a, &home_ops, xcalloc(1, sizeof(struct home_scr)));
 }

@@ -5,80 +5,74 @@
 #include <string.h>
 #include <time.h>
 
-#include "exchange.h"
-#include "fileio.h"
 #include "fpr.h"
-#include "ident.h"
 #include "import.h"
-#include "msg.h"
-#include "state.h"
+#include "op.h"
+#include "scr_exchange.h"
 #include "ui.h"
 
 /* The Exchange screen, third action: a correspondent's certificate from
- * their signed mail or their file.  import_read finds it (a message's
- * signature is checked first, as `padseal import` does); the screen shows
- * what was found — addresses, fingerprint, checks, duplicates, a changed
- * certificate — and only Enter stores it, untrusted. */
-
-/* The passphrase, used only when the file is a message encrypted to you,
- * and tried on your key before anything is read with it. */
+ * their signed mail or their file.  op_import_read finds it (a message's
+ * signature is checked first, as `padseal import` does; your own
+ * certificate is refused); the screen shows what was found — addresses,
+ * fingerprint, checks, duplicates, a changed certificate — and only Enter
+ * stores it, untrusted (op_import_store).  The key's passphrase is asked
+ * for only when the file is a message encrypted to you. */
 
 void
-import_drop(struct exchange_st *xs)
+scr_import_drop(struct exchange_scr *xs)
 {
 	import_free(xs->set);
 	xs->set = NULL;
 	xs->n_certs = xs->n_view = 0;
 }
 
-static void
-fill_views(struct exchange_st *xs, const struct state *st)
+/* How the home sees each certificate of the set now. */
+static int
+fill_views(struct app *a, struct exchange_scr *xs, struct err *e)
 {
+	const struct state *st = ui_state(a, e);
 	time_t now = time(NULL);
 
+	if (st == NULL)
+		return -1;
 	xs->n_certs = import_count(xs->set);
 	xs->n_view = xs->n_certs < XVIEW_MAX ? xs->n_certs : XVIEW_MAX;
 	for (size_t i = 0; i < xs->n_view; i++)
 		import_view(xs->set, i, st, now, &xs->view[i]);
+	return 0;
 }
 
 int
-import_read_file(struct app *a, struct exchange_st *xs)
+scr_import_read(struct app *a, struct exchange_scr *xs)
 {
 	struct field *pf = &xs->f[X_IPASS];
 	char path[UI_PATH_MAX], label[UI_PATH_MAX];
-	struct ui_asker q = {0};
-	struct msg_ctx ctx = {0};
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct home h = {.lockfd = -1};
-	int rc = -1, field = X_FILE;
+	int field = X_FILE;
 
-	import_drop(xs);
+	scr_import_drop(xs);
 	ui_path_expand(xs->f[X_FILE].text, path, sizeof path);
 	ui_path_label(path, label, sizeof label);
 	if (path[0] == '\0')
-		return exchange_fail(xs, X_FILE,
-		                     "Type the name of the file they sent: "
-		                     "their mail saved as a file, or their "
-		                     "certificate.");
-	if (file_read(path, FILE_MAX_MSG, &buf, &len, &e) != 0 ||
-	    ui_open(a, &h, HOME_READ, &st, &e) != 0)
-		goto out;
-	ui_asker_init(&q, &h, st, pf->len ? pf->text : NULL);
-	ctx = (struct msg_ctx){&h, st, NULL, ui_asker_ask, &q};
-	if (import_read(&ctx, buf, len, label, &xs->set, &e) == 0) {
-		fill_views(xs, st);
+		return scr_exchange_fail(xs, X_FILE,
+		                         "Type the name of the file they sent: "
+		                         "their mail saved as a file, or their "
+		                         "certificate.");
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pf);
+	if (op_import_read(a->s, path, time(NULL), &up.ask, &xs->set, &e) ==
+	            0 &&
+	    fill_views(a, xs, &e) == 0) {
 		snprintf(xs->file, sizeof xs->file, "%s", path);
 		xs->stage = XS_PREVIEW;
 		xs->msg[0] = '\0';
-		rc = 0;
-	} else if (q.bad) {
-		e = q.e;
+	} else if (e.code == ERR_BAD_PASS) {
 		field = X_IPASS;
-	} else if (q.wanted && q.pass == NULL) {
+	} else if ((up.asked & (1u << PASS_KEY)) && pf->len == 0) {
+		/* Nothing typed, and the file is a message encrypted to you:
+		 * the passphrase field shows, and the file is read again. */
 		xs->pass_wanted = 1;
 		xs->f[X_IPASS].hidden = 0;
 		err_clear(&e);
@@ -88,43 +82,27 @@ import_read_file(struct app *a, struct exchange_st *xs)
 		        label);
 		field = X_IPASS;
 	}
-out:
 	field_wipe(pf);
-	file_free_secret(buf, len);
-	ui_close(&h, st);
-	if (rc != 0)
-		exchange_fail(xs, field, e.msg);
+	if (xs->stage != XS_PREVIEW) {
+		scr_import_drop(xs);
+		scr_exchange_fail(xs, field, e.msg);
+	}
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* Store what was found, untrusted: the home locked for this moment. */
+/* Store what was found, untrusted (op_import_store). */
 static int
-store(struct app *a, struct exchange_st *xs)
+store(struct app *a, struct exchange_scr *xs)
 {
 	const char *base = strrchr(xs->file, '/');
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct home h = {.lockfd = -1};
 
-	(void)a;
-	for (size_t i = 0; i < xs->n_view; i++)
-		if (xs->view[i].own)
-			return exchange_fail(
-			        xs, -1,
-			        "This is your own certificate, not "
-			        "a correspondent's: nothing to "
-			        "import. Esc goes back.");
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    import_store(&h, st, xs->set, base ? base + 1 : xs->file, &e) ==
-	            0 &&
-	    (import_added(xs->set) == 0 || state_save(&h, st, &e) == 0)) {
-		fill_views(xs, st);
-		xs->stage = XS_STORED;
-		xs->msg[0] = '\0';
-	} else {
-		exchange_fail(xs, -1, e.msg);
-	}
-	ui_close(&h, st);
+	if (op_import_store(a->s, xs->set, base ? base + 1 : xs->file,
+	                    time(NULL), &e) != 0 ||
+	    fill_views(a, xs, &e) != 0)
+		return scr_exchange_fail(xs, -1, e.msg);
+	xs->stage = XS_STORED;
+	xs->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
 
@@ -162,7 +140,7 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 
 /* The warnings about one certificate, one line each. */
 static int
-draw_status_lines(const struct app *a, const struct exchange_st *xs,
+draw_status_lines(const struct app *a, const struct exchange_scr *xs,
                   const struct import_view *v, int y, int end)
 {
 	const struct look *lk = &a->look;
@@ -171,14 +149,6 @@ draw_status_lines(const struct app *a, const struct exchange_st *xs,
 	const char *addr = v->info.emails;
 	size_t al = strcspn(addr, ",");
 
-	if (v->own && y < end) {
-		draw_str(y, 2, 1, lk->sym->bad, lk->attr[R_ERROR]);
-		y += draw_text(lk, y, 4, w, end - y,
-		               "This is your own certificate, not a "
-		               "correspondent's.",
-		               lk->attr[R_ERROR], 1);
-		return y;
-	}
 	if (v->held && !v->added && y < end) {
 		draw_str(y, 2, 1, "i", lk->attr[R_DIM]);
 		y += draw_text(lk, y, 4, w, end - y,
@@ -208,7 +178,7 @@ draw_status_lines(const struct app *a, const struct exchange_st *xs,
 }
 
 void
-import_draw(const struct app *a, const struct exchange_st *xs)
+scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint pre_keys[] = {{"Enter", "store it"},
 	                                          {"Esc", "back"},
@@ -234,7 +204,7 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 		        first);
 		msg = line;
 		role = R_NEXT;
-	} else if (msg[0] == '\0' && !v->own) {
+	} else if (msg[0] == '\0') {
 		msg = "Enter stores it, untrusted: you trust it only after "
 		      "comparing fingerprints with them (step 4).";
 		role = R_NEXT;
@@ -278,7 +248,7 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 }
 
 int
-import_key(struct app *a, struct exchange_st *xs, int ch)
+scr_import_key(struct app *a, struct exchange_scr *xs, int ch)
 {
 	char hex[FPR_HEX_LEN];
 
@@ -294,7 +264,7 @@ import_key(struct app *a, struct exchange_st *xs, int ch)
 	case 27:
 		if (xs->stage == XS_STORED)
 			return APP_HANDLED | APP_POP;
-		import_drop(xs);
+		scr_import_drop(xs);
 		xs->stage = XS_FORM;
 		xs->msg[0] = '\0';
 		return APP_HANDLED | APP_REDRAW;

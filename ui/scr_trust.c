@@ -9,6 +9,7 @@
 #include "form.h"
 #include "fpr.h"
 #include "isotime.h"
+#include "op.h"
 #include "peer.h"
 #include "state.h"
 #include "trust.h"
@@ -18,31 +19,33 @@
 
 /* The Trust screen: the correspondent's certificate (who, key, validity,
  * fingerprint), what padseal thinks of it now, its checks, and one
- * deliberate action that trusts it and records how it was verified, as
- * `padseal trust --verified` does.  Lint errors need an extra
- * confirmation (the --force of the command line, recorded); an expired
- * certificate is refused with the reason.  Trust can be withdrawn here
- * too (`untrust`). */
+ * deliberate action that trusts it and records how it was verified
+ * (op_trust, as `padseal trust --verified` does).  Lint errors need an
+ * extra confirmation (the --force of the command line, recorded); an
+ * expired certificate is refused with the reason.  Trust can be withdrawn
+ * here too (op_untrust). */
 
 #define LABEL_W 10
 
 enum { T_METHOD, T_TRUST, T_UNTRUST, T_COUNT };
 enum tq { TQ_NONE, TQ_FORCE, TQ_UNTRUST };
 
-static const char *const methods[] = {"phone", "in-person", "other"};
+/* The choices, in the order of enum verify_method from VERIFY_PHONE. */
 static const char *const method_items[] = {
         "by phone: you read the fingerprints to each other on a call",
         "in person: you compared them face to face",
         "other: another channel you are sure of",
 };
 
-struct trust_st {
+struct trust_scr {
 	char hex[FPR_HEX_LEN];
-	char method_in[16]; /* Verify matched just now, this way ("") */
+	enum verify_method method_in; /* Verify matched just now, this way
+	                                 (VERIFY_NONE: not just now) */
 	struct peer_info *info;
 	char email[ADDR_MAX], first[128];
 	int trusted, forced, retired, changed;
-	char verified[16], verified_at[ISO_TIME_LEN], received[ISO_TIME_LEN];
+	enum verify_method verified;
+	char verified_at[ISO_TIME_LEN], received[ISO_TIME_LEN];
 	char source[256];
 	char until[ISO_TIME_LEN], rejected[ISO_TIME_LEN];
 	char previous[FPR_COLON_LEN];
@@ -61,69 +64,61 @@ struct trust_st {
 
 /* ---- Loading ---- */
 
-static void
-copy(char *dst, size_t len, const struct rec *r, const char *key)
-{
-	const char *v = rec_get(r, key);
-
-	snprintf(dst, len, "%s", v != NULL ? v : "");
-}
-
+/* The record's facts first, from the session's state (borrowed: nothing
+ * below keeps a pointer into it), then the certificate read and what
+ * trusting it would meet. */
 static int
-load(const struct app *a, struct trust_st *ts, struct err *e)
+load(struct app *a, struct trust_scr *ts, struct err *e)
 {
-	struct lint_report lint;
-	struct trust_status s;
+	struct lint_report *lint = xcalloc(1, sizeof *lint);
 	struct err why = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
+	const struct st_peer *p;
+	const struct state *st;
+	struct trust_status s;
 	int rc = -1;
 
 	if (ts->info == NULL)
 		ts->info = xcalloc(1, sizeof *ts->info);
-	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
+	if ((st = ui_state(a, e)) == NULL)
 		goto out;
-	if ((r = peer_by_hex(st, ts->hex)) == NULL) {
+	if ((p = state_peer_by_hex(st, ts->hex)) == NULL) {
 		err_set(e, "That certificate is no longer in this home.");
 		goto out;
 	}
-	if (peer_info(&h, r, time(NULL), ts->info, e) != 0)
-		goto out;
-	copy(ts->email, sizeof ts->email, r, "email");
-	ui_first_name(ts->info->name, ts->email, ts->first, sizeof ts->first);
-	copy(ts->verified, sizeof ts->verified, r, "verified");
-	copy(ts->verified_at, sizeof ts->verified_at, r, "verified-at");
-	copy(ts->received, sizeof ts->received, r, "received");
-	copy(ts->source, sizeof ts->source, r, "source");
-	copy(ts->until, sizeof ts->until, r, "untrusted-at");
-	copy(ts->rejected, sizeof ts->rejected, r, "rejected-at");
-	ts->forced =
-	        rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0;
-	trust_status_rec(st, r, &s);
+	snprintf(ts->email, sizeof ts->email, "%s", p->addr[0]);
+	ts->verified = p->verified;
+	snprintf(ts->verified_at, sizeof ts->verified_at, "%s", p->verified_at);
+	snprintf(ts->received, sizeof ts->received, "%s", p->received);
+	snprintf(ts->source, sizeof ts->source, "%s",
+	         p->source != NULL ? p->source : "");
+	snprintf(ts->until, sizeof ts->until, "%s", p->untrusted_at);
+	snprintf(ts->rejected, sizeof ts->rejected, "%s", p->rejected_at);
+	ts->forced = p->forced;
+	trust_status_peer(st, p, &s);
 	ts->trusted = s.trusted;
 	ts->retired = s.retired;
-	ts->changed = s.changed;
-	snprintf(ts->previous, sizeof ts->previous, "%s", s.previous);
-	ts->dups = 0;
-	for (struct rec *o = state_first(st, "peer"); o;
-	     o = state_next(o, "peer"))
-		ts->dups += o != r && !trust_retired(o) &&
-		            peer_shares_address(r, o);
+	ts->changed = s.changed != NULL;
+	ts->previous[0] = '\0';
+	if (s.changed != NULL)
+		peer_colon(s.changed, ts->previous);
+	ts->dups = trust_duplicates(st, p, NULL, 0);
+	if (ui_peer_info(a, ts->hex, ts->info, e) != 0)
+		goto out;
+	ui_first_name(ts->info->name, ts->email, ts->first, sizeof ts->first);
 	/* What trusting would meet: force only passes lint errors, never an
 	 * expired certificate. */
 	ts->refusal[0] = '\0';
-	if (trust_check(&h, r, 1, time(NULL), &lint, &why) != 0)
+	if (op_trust_check(a->s, ts->hex, 1, time(NULL), lint, &why) != 0)
 		snprintf(ts->refusal, sizeof ts->refusal, "%s", why.msg);
 	ts->lint_errors = lint_count(&ts->info->lint, LINT_ERROR);
 	rc = 0;
 out:
-	ui_close(&h, st);
+	free(lint);
 	return rc;
 }
 
 static void
-labels(struct trust_st *ts)
+labels(struct trust_scr *ts)
 {
 	struct field *f = ts->f;
 
@@ -139,36 +134,27 @@ labels(struct trust_st *ts)
 /* ---- Acting ---- */
 
 static int
-fail(struct trust_st *ts, const char *msg)
+fail(struct trust_scr *ts, const char *msg)
 {
 	snprintf(ts->msg, sizeof ts->msg, "%s", msg);
 	ts->msg_role = R_ERROR;
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* As `padseal trust --verified METHOD [--force]`: checked again with the
- * home locked, recorded, saved. */
+/* As `padseal trust --verified METHOD [--force]`: op_trust checks again
+ * with the home locked, records, saves. */
 static int
-do_trust(const struct app *a, struct trust_st *ts, int force)
+do_trust(struct app *a, struct trust_scr *ts, int force)
 {
-	const char *method = methods[ts->f[T_METHOD].sel];
-	struct lint_report lint;
+	enum verify_method method =
+	        (enum verify_method)(VERIFY_PHONE + ts->f[T_METHOD].sel);
+	struct op_trust_res res;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h = {.lockfd = -1};
-	time_t now = time(NULL);
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) == NULL)
-		err_set(&e, "That certificate is no longer in this home.");
-	if (r != NULL && trust_check(&h, r, force, now, &lint, &e) == 0 &&
-	    trust_apply(&h, st, r, method, force, now, &ts->td, &e) == 0 &&
-	    state_save(&h, st, &e) == 0)
-		ts->done = 1;
-	ui_close(&h, st);
-	if (!ts->done)
+	if (op_trust(a->s, ts->hex, method, force, time(NULL), &res, &e) != 0)
 		return fail(ts, e.msg);
+	ts->td = res.done;
+	ts->done = 1;
 	ts->msg[0] = '\0';
 	load(a, ts, &e);
 	labels(ts);
@@ -176,7 +162,7 @@ do_trust(const struct app *a, struct trust_st *ts, int force)
 }
 
 static int
-ask_trust(struct app *a, struct trust_st *ts)
+ask_trust(struct app *a, struct trust_scr *ts)
 {
 	static const char *const buttons[] = {"Trust it anyway", "Cancel"};
 	char text[900];
@@ -196,7 +182,7 @@ ask_trust(struct app *a, struct trust_st *ts)
 }
 
 static int
-ask_untrust(struct app *a, struct trust_st *ts)
+ask_untrust(struct app *a, struct trust_scr *ts)
 {
 	static const char *const buttons[] = {"Yes", "Cancel"};
 	char text[700];
@@ -215,31 +201,19 @@ ask_untrust(struct app *a, struct trust_st *ts)
 	               buttons, 2, &ts->answer);
 }
 
-/* As `padseal untrust`. */
+/* As `padseal untrust` (op_untrust). */
 static int
-do_untrust(const struct app *a, struct trust_st *ts)
+do_untrust(struct app *a, struct trust_scr *ts)
 {
+	struct op_untrust_res res;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h = {.lockfd = -1};
-	enum untrust_done d = UNTRUST_ALREADY;
-	int ok = 0;
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) == NULL)
-		err_set(&e, "That certificate is no longer in this home.");
-	if (r != NULL) {
-		d = trust_withdraw(st, r, time(NULL));
-		ok = d == UNTRUST_ALREADY || state_save(&h, st, &e) == 0;
-	}
-	ui_close(&h, st);
-	if (!ok)
+	if (op_untrust(a->s, ts->hex, time(NULL), &res, &e) != 0)
 		return fail(ts, e.msg);
 	load(a, ts, &e);
 	labels(ts);
 	snprintf(ts->msg, sizeof ts->msg, "%s",
-	         d == UNTRUST_WITHDRAWN
+	         res.done == UNTRUST_WITHDRAWN
 	                 ? "No longer trusted. padseal keeps the certificate, "
 	                   "so old signed mail stays checkable."
 	                 : "Set aside: padseal keeps it only to check old "
@@ -251,16 +225,16 @@ do_untrust(const struct app *a, struct trust_st *ts)
 /* ---- Drawing ---- */
 
 static const char *
-method_text(const char *m)
+method_text(enum verify_method m)
 {
-	return strcmp(m, "phone") == 0       ? "by phone"
-	       : strcmp(m, "in-person") == 0 ? "in person"
-	                                     : "by other means";
+	return m == VERIFY_PHONE       ? "by phone"
+	       : m == VERIFY_IN_PERSON ? "in person"
+	                               : "by other means";
 }
 
 /* Who, key, validity, fingerprint.  Returns the row after. */
 static int
-draw_cert(const struct app *a, const struct trust_st *ts, int y)
+draw_cert(const struct app *a, const struct trust_scr *ts, int y)
 {
 	const struct look *lk = &a->look;
 	const struct peer_info *in = ts->info;
@@ -298,7 +272,7 @@ mark_line(const struct app *a, int y, const char *sym, enum role role,
 }
 
 static int
-draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
+draw_state(const struct app *a, const struct trust_scr *ts, int y, int end)
 {
 	const struct look *lk = &a->look;
 	char line[700];
@@ -320,7 +294,7 @@ draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
 		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.",
 		              end);
 	}
-	if (ts->method_in[0] != '\0') {
+	if (ts->method_in != VERIFY_NONE) {
 		snprintf(line, sizeof line,
 		         "You and %s compared every group just now (%s).",
 		         ts->first, method_text(ts->method_in));
@@ -346,7 +320,7 @@ draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
 }
 
 static void
-draw_form(const struct app *a, const struct trust_st *ts)
+draw_form(const struct app *a, const struct trust_scr *ts)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -370,7 +344,7 @@ draw_form(const struct app *a, const struct trust_st *ts)
 }
 
 static void
-draw_done(const struct app *a, const struct trust_st *ts)
+draw_done(const struct app *a, const struct trust_scr *ts)
 {
 	static const struct keyhint keys[] = {{"Enter", "test"},
 	                                      {"Esc", "home"},
@@ -417,9 +391,9 @@ draw_done(const struct app *a, const struct trust_st *ts)
 }
 
 static void
-trust_draw(const struct app *a, const void *st)
+trust_draw(const struct app *a, const void *sc)
 {
-	const struct trust_st *ts = st;
+	const struct trust_scr *ts = sc;
 
 	if (ts->done)
 		draw_done(a, ts);
@@ -430,9 +404,9 @@ trust_draw(const struct app *a, const void *st)
 /* ---- Keys and life cycle ---- */
 
 static int
-trust_key(struct app *a, void *st, int ch)
+trust_key(struct app *a, void *sc, int ch)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	char hex[FPR_HEX_LEN];
 	int r;
 
@@ -442,7 +416,7 @@ trust_key(struct app *a, void *st, int ch)
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
 			return 0;
 		snprintf(hex, sizeof hex, "%s", ts->hex);
-		return APP_POP | scr_matrix_open(a, hex);
+		return APP_POP | scr_test_open(a, hex);
 	}
 	if (ch == 27)
 		return APP_HANDLED | APP_POP;
@@ -458,9 +432,9 @@ trust_key(struct app *a, void *st, int ch)
 }
 
 static int
-trust_resume(struct app *a, void *st)
+trust_resume(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	enum tq q = ts->q;
 	int answer = ts->answer;
 
@@ -476,13 +450,12 @@ trust_resume(struct app *a, void *st)
 }
 
 static int
-trust_enter(struct app *a, void *st)
+trust_enter(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 	struct field *f = ts->f;
 	struct err e = ERR_INIT;
-	const char *want;
-	int sel = 0;
+	enum verify_method want;
 
 	if (load(a, ts, &e) != 0) {
 		app_message_help(a, "Trust", e.msg, "trust");
@@ -492,28 +465,27 @@ trust_enter(struct app *a, void *st)
 	        .kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
 	for (int i = 0; i < 3; i++)
 		f[T_METHOD].items[i] = method_items[i];
-	want = ts->method_in[0] ? ts->method_in : ts->verified;
-	for (int i = 0; i < 3; i++)
-		if (strcmp(want, methods[i]) == 0)
-			sel = i;
-	f[T_METHOD].sel = f[T_METHOD].hl = sel;
+	want = ts->method_in != VERIFY_NONE ? ts->method_in : ts->verified;
+	f[T_METHOD].sel = f[T_METHOD].hl =
+	        want != VERIFY_NONE ? (int)want - VERIFY_PHONE : 0;
 	f[T_TRUST] = (struct field){.kind = FIELD_BUTTON, .gap = 1};
 	f[T_UNTRUST] = (struct field){.kind = FIELD_BUTTON};
-	ts->form = (struct form){.f = ts->f,
-	                         .n = T_COUNT,
-	                         /* Verify chose the method already. */
-	                         .focus = ts->method_in[0] ? T_TRUST : T_METHOD,
-	                         .dflt = T_TRUST,
-	                         .label_w = LABEL_W};
+	ts->form = (struct form){
+	        .f = ts->f,
+	        .n = T_COUNT,
+	        /* Verify chose the method already. */
+	        .focus = ts->method_in != VERIFY_NONE ? T_TRUST : T_METHOD,
+	        .dflt = T_TRUST,
+	        .label_w = LABEL_W};
 	labels(ts);
 	ts->answer = -1;
 	return 0;
 }
 
 static void
-trust_leave(struct app *a, void *st)
+trust_leave(struct app *a, void *sc)
 {
-	struct trust_st *ts = st;
+	struct trust_scr *ts = sc;
 
 	(void)a;
 	free(ts->info);
@@ -532,12 +504,11 @@ static const struct screen_ops trust_ops = {
 };
 
 int
-scr_trust_open(struct app *a, const char *hex, const char *method)
+scr_trust_open(struct app *a, const char *hex, enum verify_method method)
 {
-	struct trust_st *ts = xcalloc(1, sizeof *ts);
+	struct trust_scr *ts = xcalloc(1, sizeof *ts);
 
 	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
-	snprintf(ts->method_in, sizeof ts->method_in, "%s",
-	         method != NULL ? method : "");
+	ts->method_in = method;
 	return app_push(a, &trust_ops, ts);
 }

@@ -10,7 +10,6 @@
 #include "compare.h"
 #include "fpr.h"
 #include "ident.h"
-#include "peer.h"
 #include "state.h"
 #include "trust.h"
 #include "ui.h"
@@ -22,8 +21,8 @@
  * or a meeting.  First the correspondent reads theirs and the user types
  * each group on the right as it is heard; compare_group judges a group as
  * soon as it is complete (a tick or a cross, in colour and as a symbol).
- * Only whole groups are judged, so the screen never hints at a digit.  When every
- * group is right the roles swap: the user reads the groups on the left
+ * Only whole groups are judged, so the screen never hints at a digit.  When
+ * every group is right the roles swap: the user reads the groups on the left
  * and ticks each one the correspondent confirms.  Then how it was done
  * (phone, in person, other) goes on to Trust, which records it.
  *
@@ -43,11 +42,13 @@
 
 enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 
-static const char *const methods[] = {"phone", "in-person", "other"};
+/* The answers of the method question, in its buttons' order. */
+static const enum verify_method methods[] = {VERIFY_PHONE, VERIFY_IN_PERSON,
+                                             VERIFY_OTHER};
 
-struct verify_st {
+struct verify_scr {
 	char hex[FPR_HEX_LEN];
-	char email[ADDR_MAX], name[256], first[128];
+	char email[ADDR_MAX], first[128];
 	unsigned char mine[2][FPR_MAX], theirs[2][FPR_MAX]; /* SHA-256, SHA-1 */
 	size_t n_mine[2], n_theirs[2];
 	int alg;   /* 0 SHA-256, 1 SHA-1 */
@@ -67,7 +68,7 @@ struct verify_st {
 /* ---- The groups ---- */
 
 static size_t
-n_groups(const struct verify_st *vs)
+n_groups(const struct verify_scr *vs)
 {
 	return compare_n_groups(vs->n_theirs[vs->alg]);
 }
@@ -96,7 +97,7 @@ group_text(const unsigned char *d, size_t n, size_t g, int words, char *buf,
  * a verdict on part of one would tell a digit or a word without it being
  * heard. */
 static int
-complete(const struct verify_st *vs, size_t g)
+complete(const struct verify_scr *vs, size_t g)
 {
 	const char *t = vs->typed[g];
 	size_t n = 0;
@@ -120,7 +121,7 @@ complete(const struct verify_st *vs, size_t g)
 
 /* What the group shows: right, wrong, or nothing yet. */
 static enum cmp_group
-shown(const struct verify_st *vs, size_t g)
+shown(const struct verify_scr *vs, size_t g)
 {
 	enum cmp_group v = compare_group(
 	        vs->theirs[vs->alg], vs->n_theirs[vs->alg], g, vs->typed[g],
@@ -132,7 +133,7 @@ shown(const struct verify_st *vs, size_t g)
 }
 
 static size_t
-count_right(const struct verify_st *vs)
+count_right(const struct verify_scr *vs)
 {
 	size_t n = 0;
 
@@ -143,11 +144,11 @@ count_right(const struct verify_st *vs)
 
 /* ---- Messages ---- */
 
-static void say(struct verify_st *vs, enum role role, const char *fmt, ...)
+static void say(struct verify_scr *vs, enum role role, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static void
-say(struct verify_st *vs, enum role role, const char *fmt, ...)
+say(struct verify_scr *vs, enum role role, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -160,7 +161,7 @@ say(struct verify_st *vs, enum role role, const char *fmt, ...)
 /* Every group right: the whole fingerprint once more, as `compare` does,
  * then the roles swap. */
 static void
-all_right(struct verify_st *vs)
+all_right(struct verify_scr *vs)
 {
 	char text[VG_MAX * VTYPE_MAX + 1] = "";
 	struct cmp_result *r = xcalloc(1, sizeof *r);
@@ -188,7 +189,7 @@ all_right(struct verify_st *vs)
 
 /* The message while typing: the first group that is wrong, if any. */
 static void
-refresh_msg(struct verify_st *vs)
+refresh_msg(struct verify_scr *vs)
 {
 	for (size_t g = 0; g < n_groups(vs); g++) {
 		if (shown(vs, g) != CMP_GROUP_WRONG)
@@ -207,7 +208,7 @@ refresh_msg(struct verify_st *vs)
 /* After group g changed: judge it, move on once it is complete, and swap
  * roles when every group is right. */
 static void
-judged(struct verify_st *vs, size_t g)
+judged(struct verify_scr *vs, size_t g)
 {
 	enum cmp_group v = shown(vs, g);
 
@@ -226,7 +227,7 @@ judged(struct verify_st *vs, size_t g)
 /* ---- Keys ---- */
 
 static void
-move_to(struct verify_st *vs, int g)
+move_to(struct verify_scr *vs, int g)
 {
 	int n = (int)n_groups(vs);
 
@@ -243,7 +244,7 @@ move_to(struct verify_st *vs, int g)
 /* The other form (words or digits): a group already right stays right,
  * shown the new way; the others are typed again. */
 static void
-toggle_words(struct verify_st *vs)
+toggle_words(struct verify_scr *vs)
 {
 	size_t n = n_groups(vs);
 	int right[VG_MAX];
@@ -264,7 +265,7 @@ toggle_words(struct verify_st *vs)
 
 /* SHA-1 or SHA-256: another fingerprint, so everything starts again. */
 static void
-toggle_alg(struct verify_st *vs)
+toggle_alg(struct verify_scr *vs)
 {
 	vs->alg = !vs->alg;
 	memset(vs->typed, 0, sizeof vs->typed);
@@ -282,7 +283,7 @@ toggle_alg(struct verify_st *vs)
 }
 
 static int
-typed_key(struct verify_st *vs, int ch)
+typed_key(struct verify_scr *vs, int ch)
 {
 	char *t = vs->typed[vs->cur];
 	size_t len = strlen(t);
@@ -309,7 +310,7 @@ typed_key(struct verify_st *vs, int ch)
 }
 
 static int
-listen_key(struct verify_st *vs, int ch)
+listen_key(struct verify_scr *vs, int ch)
 {
 	char *t = vs->typed[vs->cur];
 	size_t len = strlen(t);
@@ -359,10 +360,10 @@ listen_key(struct verify_st *vs, int ch)
 	return APP_HANDLED | APP_REDRAW;
 }
 
-static int ask_method(struct app *a, struct verify_st *vs);
+static int ask_method(struct app *a, struct verify_scr *vs);
 
 static int
-read_key(struct app *a, struct verify_st *vs, int ch)
+read_key(struct app *a, struct verify_scr *vs, int ch)
 {
 	int n = (int)n_groups(vs);
 
@@ -418,7 +419,7 @@ read_key(struct app *a, struct verify_st *vs, int ch)
 
 /* Both ways matched: how, for the record Trust makes. */
 static int
-ask_method(struct app *a, struct verify_st *vs)
+ask_method(struct app *a, struct verify_scr *vs)
 {
 	static const char *const buttons[] = {"By phone", "In person", "Other"};
 	char text[600];
@@ -436,9 +437,9 @@ ask_method(struct app *a, struct verify_st *vs)
 }
 
 static int
-verify_key(struct app *a, void *st, int ch)
+verify_key(struct app *a, void *sc, int ch)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 
 	switch (ch) {
 	case 27:
@@ -463,9 +464,9 @@ verify_key(struct app *a, void *st, int ch)
 
 /* The method chosen: on to Trust, which records it. */
 static int
-verify_resume(struct app *a, void *st)
+verify_resume(struct app *a, void *sc)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 	char hex[FPR_HEX_LEN];
 
 	if (vs->phase != VP_DONE || vs->answer < 0 || vs->answer > 2)
@@ -483,7 +484,7 @@ struct grid {
 };
 
 static void
-layout(const struct verify_st *vs, struct grid *gr)
+layout(const struct verify_scr *vs, struct grid *gr)
 {
 	int n = (int)n_groups(vs);
 
@@ -501,7 +502,7 @@ cell_at(const struct grid *gr, int g, int x0, int *y, int *x)
 
 /* Your group g, to read aloud; ticked once they confirmed it. */
 static void
-draw_mine(const struct app *a, const struct verify_st *vs,
+draw_mine(const struct app *a, const struct verify_scr *vs,
           const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
@@ -525,7 +526,7 @@ draw_mine(const struct app *a, const struct verify_st *vs,
 
 /* Their group g as typed, with its verdict. */
 static void
-draw_theirs(const struct app *a, const struct verify_st *vs,
+draw_theirs(const struct app *a, const struct verify_scr *vs,
             const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
@@ -552,7 +553,7 @@ draw_theirs(const struct app *a, const struct verify_st *vs,
 }
 
 static void
-draw_heads(const struct app *a, const struct verify_st *vs,
+draw_heads(const struct app *a, const struct verify_scr *vs,
            const struct grid *gr)
 {
 	const struct look *lk = &a->look;
@@ -577,7 +578,7 @@ draw_heads(const struct app *a, const struct verify_st *vs,
 }
 
 static void
-keys_for(const struct app *a, const struct verify_st *vs, struct keyhint *k)
+keys_for(const struct app *a, const struct verify_scr *vs, struct keyhint *k)
 {
 	const struct look *lk = &a->look;
 	int i = 0;
@@ -603,9 +604,9 @@ keys_for(const struct app *a, const struct verify_st *vs, struct keyhint *k)
 }
 
 static void
-verify_draw(const struct app *a, const void *st)
+verify_draw(const struct app *a, const void *sc)
 {
-	const struct verify_st *vs = st;
+	const struct verify_scr *vs = sc;
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
 	struct grid gr;
@@ -658,31 +659,33 @@ verify_draw(const struct app *a, const void *st)
 
 /* ---- Life cycle ---- */
 
+/* Both fingerprints (yours from your identity, theirs from the
+ * certificate held), their name, and whether it replaces one verified
+ * before. */
 static int
-load(const struct app *a, struct verify_st *vs, struct err *e)
+load(struct app *a, struct verify_scr *vs, struct err *e)
 {
 	struct peer_info *in = xcalloc(1, sizeof *in);
-	struct state *st = NULL;
-	struct ident id = {0};
+	const struct st_peer *p;
+	const struct state *st;
 	struct trust_status ts;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
+	struct ident id;
 	int rc = -1, found;
 
-	if (ui_open(a, &h, HOME_READ, &st, e) != 0 ||
-	    (found = ident_current(&h, st, &id, e)) < 0)
+	if ((found = ui_ident(a, &id, e)) < 0)
 		goto out;
 	if (!found) {
 		err_set(e, "There is nothing to compare yet: step 1 creates "
 		           "your credential.");
 		goto out;
 	}
-	if ((r = peer_by_hex(st, vs->hex)) == NULL) {
+	if (ui_peer_info(a, vs->hex, in, e) != 0 ||
+	    (st = ui_state(a, e)) == NULL)
+		goto out;
+	if ((p = state_peer_by_hex(st, vs->hex)) == NULL) {
 		err_set(e, "That certificate is no longer in this home.");
 		goto out;
 	}
-	if (peer_info(&h, r, time(NULL), in, e) != 0)
-		goto out;
 	vs->n_mine[0] = fpr_parse(id.hex, vs->mine[0], FPR_MAX);
 	vs->n_mine[1] = fpr_parse(id.fpr_sha1, vs->mine[1], FPR_MAX);
 	memcpy(vs->theirs[0], in->sha256, FPR_MAX);
@@ -691,26 +694,24 @@ load(const struct app *a, struct verify_st *vs, struct err *e)
 	vs->n_theirs[1] = 20;
 	if (vs->n_mine[0] != 32 || vs->n_mine[1] != 20) {
 		err_set(e, "The fingerprint of your certificate cannot be "
-		           "read from this home's checklist.");
+		           "read from this home.");
 		goto out;
 	}
-	snprintf(vs->email, sizeof vs->email, "%s", rec_get(r, "email"));
-	snprintf(vs->name, sizeof vs->name, "%s", in->name);
+	snprintf(vs->email, sizeof vs->email, "%s", p->addr[0]);
 	ui_first_name(in->name, vs->email, vs->first, sizeof vs->first);
-	trust_status_rec(st, r, &ts);
-	vs->changed = ts.changed;
+	trust_status_peer(st, p, &ts);
+	vs->changed = ts.changed != NULL;
 	rc = 0;
 out:
 	free(in);
 	ident_clear(&id);
-	ui_close(&h, st);
 	return rc;
 }
 
 static int
-verify_enter(struct app *a, void *st)
+verify_enter(struct app *a, void *sc)
 {
-	struct verify_st *vs = st;
+	struct verify_scr *vs = sc;
 	struct err e = ERR_INIT;
 
 	if (load(a, vs, &e) != 0) {
@@ -734,7 +735,7 @@ static const struct screen_ops verify_ops = {
 int
 scr_verify_open(struct app *a, const char *hex)
 {
-	struct verify_st *vs = xcalloc(1, sizeof *vs);
+	struct verify_scr *vs = xcalloc(1, sizeof *vs);
 
 	snprintf(vs->hex, sizeof vs->hex, "%s", hex);
 	return app_push(a, &verify_ops, vs);

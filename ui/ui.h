@@ -3,6 +3,8 @@
 #ifndef PADSEAL_UI_H
 #define PADSEAL_UI_H
 
+#include "state.h"
+
 struct app;
 
 /* Run the wizard on the home `home_dir` until the user quits.  Returns the
@@ -32,11 +34,11 @@ int scr_exchange_open(struct app *a, const char *addr, int import);
  * side by side with yours, by phone or in person. */
 int scr_verify_open(struct app *a, const char *hex);
 
-/* Trust the certificate `hex`; `method` ("phone", "in-person", "other")
- * when Verify has just matched every group, else NULL. */
-int scr_trust_open(struct app *a, const char *hex, const char *method);
+/* Trust the certificate `hex`; `method` how Verify has just matched every
+ * group, else VERIFY_NONE. */
+int scr_trust_open(struct app *a, const char *hex, enum verify_method method);
 
 /* The test matrix with the correspondent `hex`. */
-int scr_matrix_open(struct app *a, const char *hex);
+int scr_test_open(struct app *a, const char *hex);
 
 #endif

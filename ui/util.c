@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "ident.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -240,26 +240,95 @@ ui_path_complete(struct field *f)
 
 /* ---- The home ---- */
 
-int
-ui_open(const struct app *a, struct home *h, enum home_mode mode,
-        struct state **st, struct err *e)
+const struct state *
+ui_state(struct app *a, struct err *e)
 {
-	memset(h, 0, sizeof *h);
-	*st = NULL;
-	/* A command holding the home is waited for a moment, not long:
-	 * the screen must not freeze. */
-	h->lock_wait_ms = 1000;
-	if (home_open(h, a->home_dir, mode, e) != 0 ||
-	    state_load(h, st, e) != 0)
+	const struct state *st;
+
+	return session_state(a->s, &st, e) == 0 ? st : NULL;
+}
+
+int
+ui_status(struct app *a, struct checklist *cl, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	memset(cl, 0, sizeof *cl);
+	if (session_begin(a->s, HOME_READ, &st, e) != 0)
 		return -1;
-	return 0;
+	rc = checklist_build(session_home(a->s), st, time(NULL), cl, e);
+	session_end(a->s, 1);
+	return rc;
+}
+
+int
+ui_ident(struct app *a, struct ident *id, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	memset(id, 0, sizeof *id);
+	if (session_begin(a->s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = ident_current(session_home(a->s), st, time(NULL), id, e);
+	session_end(a->s, 1);
+	return rc;
+}
+
+int
+ui_peer_info(struct app *a, const char *hex, struct peer_info *out,
+             struct err *e)
+{
+	const struct st_peer *p;
+	struct state *st;
+	int rc = -1;
+
+	if (session_begin(a->s, HOME_READ, &st, e) != 0)
+		return -1;
+	if ((p = state_peer_by_hex(st, hex)) == NULL)
+		err_set(e, "That certificate is no longer in this home.");
+	else
+		rc = peer_info(session_home(a->s), p, time(NULL), out, e);
+	session_end(a->s, 1);
+	return rc;
+}
+
+int
+ui_key_needed(struct app *a)
+{
+	struct err e = ERR_INIT;
+	const struct state *st = ui_state(a, &e);
+	const struct st_ident *id = st != NULL ? state_ident_current(st) : NULL;
+
+	return id != NULL && !session_key_held(a->s, id->hex);
+}
+
+/* ---- Passphrases ---- */
+
+static int
+pass_noted(void *arg, enum pass_kind kind, const char *what, char **out,
+           struct err *e)
+{
+	struct ui_pass *p = arg;
+
+	p->asked |= 1u << kind;
+	return p->given.fn(p->given.arg, kind, what, out, e);
 }
 
 void
-ui_close(struct home *h, struct state *st)
+ui_pass_init(struct ui_pass *p)
 {
-	state_free(st);
-	home_close(h);
+	memset(p, 0, sizeof *p);
+	pass_ask_fixed(&p->given, &p->fixed);
+	p->ask.fn = pass_noted;
+	p->ask.arg = p;
+}
+
+void
+ui_pass_set(struct ui_pass *p, enum pass_kind kind, const struct field *f)
+{
+	p->fixed.pass[kind] = f->len > 0 ? f->text : NULL;
 }
 
 /* ---- Lint ---- */
@@ -314,17 +383,6 @@ ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x,
 /* ---- Text ---- */
 
 void
-ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN])
-{
-	size_t n = 0;
-
-	for (; *colon != '\0' && n < FPR_HEX_LEN - 1; colon++)
-		if (*colon != ':')
-			hex[n++] = *colon;
-	hex[n] = '\0';
-}
-
-void
 ui_first_name(const char *name, const char *email, char *buf, size_t len)
 {
 	size_t n = name != NULL ? strcspn(name, " ") : 0;
@@ -333,26 +391,4 @@ ui_first_name(const char *name, const char *email, char *buf, size_t len)
 		snprintf(buf, len, "%s", email != NULL ? email : "them");
 	else
 		snprintf(buf, len, "%.*s", (int)n, name);
-}
-
-void
-ui_asker_init(struct ui_asker *q, const struct home *h,
-              const struct state *st, const char *pass)
-{
-	*q = (struct ui_asker){.h = h, .st = st, .pass = pass, .e = ERR_INIT};
-}
-
-const char *
-ui_asker_ask(void *arg)
-{
-	struct ui_asker *q = arg;
-
-	q->wanted = 1;
-	if (q->pass == NULL)
-		return NULL;
-	if (!q->checked) {
-		q->checked = 1;
-		q->bad = ident_unlock_check(q->h, q->st, q->pass, &q->e) != 0;
-	}
-	return q->bad ? NULL : q->pass;
 }

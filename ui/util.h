@@ -1,16 +1,20 @@
 /* util — what several wizard screens share: paths as people type them
- * ("~/", completion, names that do not exist yet), the home opened only
- * for the moment a screen needs it, and lint findings drawn. */
+ * ("~/", completion, names that do not exist yet), the home read through
+ * the wizard's session, passphrases typed in a form handed to the core's
+ * operations, and lint findings drawn. */
 #ifndef PADSEAL_UI_UTIL_H
 #define PADSEAL_UI_UTIL_H
 
 #include <stddef.h>
 
 #include "app.h"
+#include "checklist.h"
 #include "form.h"
 #include "fpr.h"
-#include "home.h"
+#include "ident.h"
 #include "lint.h"
+#include "peer.h"
+#include "session.h"
 #include "state.h"
 
 #define UI_PATH_MAX 4096
@@ -38,11 +42,44 @@ int ui_path_note_new(struct field *f);
  * field's note; -1: nothing to add (no name fits, or it is whole). */
 int ui_path_complete(struct field *f);
 
-/* Open the wizard's home (waiting a moment for a command holding it) and
- * load its state.  ui_close() in any case. */
-int ui_open(const struct app *a, struct home *h, enum home_mode mode,
-            struct state **st, struct err *e);
-void ui_close(struct home *h, struct state *st);
+/* The home's state as of now, for reading (session_state); NULL with `e`
+ * when it cannot be read.  Borrowed until the next call on the session
+ * (any operation may read the home again): a screen keeps copies of what
+ * it shows (a fingerprint, an address), never the pointers. */
+const struct state *ui_state(struct app *a, struct err *e);
+
+/* The core's read-only helpers that take a `struct home`, each run with
+ * the home held for reading just for that moment, as the command line's
+ * status and show do: the checklist (checklist_build; its records are
+ * borrowed as ui_state's are), the current identity (ident_current: 1
+ * found, 0 none, -1 error; ident_clear()), and correspondent `hex`'s
+ * certificate as a person is shown it (peer_info; -1 when it is no
+ * longer held). */
+int ui_status(struct app *a, struct checklist *cl, struct err *e);
+int ui_ident(struct app *a, struct ident *id, struct err *e);
+int ui_peer_info(struct app *a, const char *hex, struct peer_info *out,
+                 struct err *e);
+
+/* Must the key's passphrase be typed for an operation that signs or
+ * decrypts: there is a current identity and the session does not hold its
+ * key unlocked yet (a key unlocked once stays so for the sitting). */
+int ui_key_needed(struct app *a);
+
+/* The passphrases of a form, for an operation (pass_fixed): ui_pass_set
+ * each field that holds one (an empty field gives none, and asking for it
+ * fails), then hand `ask` to the op.  `asked` (bit 1 << kind) says which
+ * the op asked for: a message encrypted to you asks for the key's only
+ * when it is met, so "none was typed but one was needed" is told from the
+ * file's own failures.  Lives where it was initialised (`ask` points into
+ * it). */
+struct ui_pass {
+	struct pass_fixed fixed;
+	struct pass_ask given; /* pass_ask_fixed on `fixed` */
+	struct pass_ask ask;   /* `given`, noting what is asked */
+	unsigned asked;
+};
+void ui_pass_init(struct ui_pass *p);
+void ui_pass_set(struct ui_pass *p, enum pass_kind kind, const struct field *f);
 
 /* The lint findings of `r` in rows [y, end) from column x, `w` wide, one
  * symbol and sentence each; when they do not all fit, the last row says
@@ -50,27 +87,8 @@ void ui_close(struct home *h, struct state *st);
 int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y,
                  int x, int w, int end, const char *more);
 
-/* "AB:CD:..." without the colons into hex[FPR_HEX_LEN]. */
-void ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN]);
-
 /* The first name of a person for sentences ("Sam" of "Sam Example"), or
  * the address when there is no name. */
 void ui_first_name(const char *name, const char *email, char *buf, size_t len);
-
-/* The passphrase a form holds, handed to msg_open (msg_ctx.ask_pass) only
- * when it meets an envelope addressed to you, and tried on your key the
- * first time, so a typing error is reported as such, not as a failed
- * message.  After the read: `wanted` an envelope needed it, `bad` it does
- * not unlock your key (`e` says why). */
-struct ui_asker {
-	const struct home *h;
-	const struct state *st;
-	const char *pass; /* NULL: none typed */
-	int wanted, checked, bad;
-	struct err e;
-};
-void ui_asker_init(struct ui_asker *q, const struct home *h,
-                   const struct state *st, const char *pass);
-const char *ui_asker_ask(void *arg);
 
 #endif

@@ -3,11 +3,12 @@
 # typed into the address field is split for the user, an address line is
 # added, checked as typed and removed, RSA 4096 is chosen, a weak
 # passphrase is refused with its reason, a mistyped repetition is caught,
-# the terminal is resized mid-form and during key generation, and the
-# result shows the fingerprint the command line prints.  Then: the home
-# holds exactly that credential (status --json, show), a restarted wizard
-# resumes at Back up, and a replacement cancelled during key generation
-# leaves the home byte for byte as it was.
+# the terminal is resized mid-form and during key generation (held by the
+# wizard's test hook, PADSEAL_TEST_KEYGEN_GATE, until the test creates the
+# gate file), and the result shows the fingerprint the command line
+# prints.  Then: the home holds exactly that credential (status --json,
+# show), a restarted wizard resumes at Back up, and a replacement
+# cancelled during key generation leaves the home byte for byte as it was.
 . "${PADSEAL_TESTLIB:?run through make check}"
 . "$(dirname "$0")/tmux.sh"
 need_tmux
@@ -22,7 +23,10 @@ no_secret() {
 	expect_not_in "$SCREEN" "something else 42" "$1: passphrase not drawn"
 }
 
+GATE="$T/keygen-gate"
+PADSEAL_E2E_ENV="PADSEAL_TEST_KEYGEN_GATE=$GATE"
 start create "$H"
+PADSEAL_E2E_ENV=
 if wait_for "1 Create"; then
 	keys Enter
 	wait_for "Add another address"
@@ -60,8 +64,9 @@ if wait_for "1 Create"; then
 	wait_for "Add another address"
 	expect_in "$(line_with 'Name  ')" "Alice Example" "typed name kept over a resize"
 
-	# RSA 4096: long enough to generate that a resize lands during it.
-	# The focus is on the first address line again.
+	# RSA 4096; generation is held until the gate file exists, so the
+	# resize lands during it however fast the machine.  The focus is on
+	# the first address line again.
 	keys Tab Tab Down Down Space
 	wait_for "(•) RSA 4096"
 	expect_in "$SCREEN" "slower to create" "the key type's explanation"
@@ -99,6 +104,9 @@ if wait_for "1 Create"; then
 	expect_in "$SCREEN" "Generating your RSA 4096 key pair" "still generating after the resize"
 	no_secret "generating"
 	tm resize-window -t e2e -x 80 -y 24
+	wait_bottom "Esc  cancel" 24
+	expect_in "$SCREEN" "Generating your RSA 4096 key pair" "still generating at 80x24"
+	: > "$GATE" # the key may be generated now
 	WAIT_TRIES=1200 wait_for "Your credential is made"
 	no_secret "result"
 	expect_in "$SCREEN" "Fingerprint (SHA-256)" "the fingerprint shown"
@@ -144,9 +152,12 @@ if wait_for "1 Create"; then
 	ended resume 0 "q after resume" "Correspondents"
 fi
 
-# A replacement cancelled during key generation: nothing changes.
+# A replacement cancelled during key generation: nothing changes.  The
+# gate is never opened: the key is still being generated when Esc comes.
 before=$(tree_hash "$H2")
+PADSEAL_E2E_ENV="PADSEAL_TEST_KEYGEN_GATE=$T/never-opened"
 start cancel "$H2"
+PADSEAL_E2E_ENV=
 if wait_for "1 Create"; then
 	keys 1 Enter
 	wait_for "You have a credential already"
@@ -159,8 +170,9 @@ if wait_for "1 Create"; then
 	type_text "$GOOD"
 	keys Tab
 	type_text "$GOOD"
-	# Esc in the same breath as Enter: RSA 4096 takes far longer.
-	keys Enter Escape
+	keys Enter
+	wait_for "Generating your"
+	keys Escape
 	wait_flat "Cancelled: the key was thrown away and nothing was stored"
 	no_secret "cancelled"
 	keys Escape

@@ -1,8 +1,8 @@
-/* exchange — the state the Exchange screen's two files share:
+/* scr_exchange — the state the Exchange screen's two files share:
  * scr_exchange.c (the form: the introduction mail, the certificate file)
  * and scr_import.c (a correspondent's certificate read, shown, stored). */
-#ifndef PADSEAL_EXCHANGE_H
-#define PADSEAL_EXCHANGE_H
+#ifndef PADSEAL_SCR_EXCHANGE_H
+#define PADSEAL_SCR_EXCHANGE_H
 
 #include "addr.h"
 #include "app.h"
@@ -39,14 +39,14 @@ enum xstage {
 
 #define XVIEW_MAX 3 /* certificates of one file shown in full */
 
-struct exchange_st {
+struct exchange_scr {
 	char open_addr[ADDR_MAX]; /* what the opener asked for */
 	int open_import;
 	enum xstage stage;
 	struct field f[X_COUNT];
 	struct form form;
 	char me[ADDR_MAX]; /* your main address */
-	int out_touched; /* X_OUT / X_CPATH typed by the user: keep it */
+	int out_touched;   /* X_OUT / X_CPATH typed by the user: keep it */
 	int cpath_touched;
 	int tab_listed;  /* the last Tab listed names (another moves on) */
 	int pass_wanted; /* the file is encrypted to you */
@@ -63,12 +63,12 @@ struct exchange_st {
 };
 
 /* scr_import.c */
-int import_read_file(struct app *a, struct exchange_st *xs);
-int import_key(struct app *a, struct exchange_st *xs, int ch);
-void import_draw(const struct app *a, const struct exchange_st *xs);
-void import_drop(struct exchange_st *xs);
+int scr_import_read(struct app *a, struct exchange_scr *xs);
+int scr_import_key(struct app *a, struct exchange_scr *xs, int ch);
+void scr_import_draw(const struct app *a, const struct exchange_scr *xs);
+void scr_import_drop(struct exchange_scr *xs);
 
 /* scr_exchange.c: a failure in the form, its field focused. */
-int exchange_fail(struct exchange_st *xs, int field, const char *msg);
+int scr_exchange_fail(struct exchange_scr *xs, int field, const char *msg);
 
 #endif

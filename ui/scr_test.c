@@ -6,15 +6,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "form.h"
-#include "ident.h"
 #include "matrix.h"
-#include "msg.h"
-#include "peer.h"
-#include "smime.h"
+#include "op.h"
+#include "scr_test.h"
 #include "state.h"
-#include "testscr.h"
+#include "trust.h"
 #include "ui.h"
 #include "util.h"
 #include "xalloc.h"
@@ -22,10 +19,12 @@
 /* The Test screen: the 2x4 table of the test with one correspondent
  * (outgoing and incoming x plain, signed, encrypted, signed and
  * encrypted), each cell's state as a symbol, a word and a colour, and the
- * reason recorded with it.  Actions, as the matrix verbs do them: write
- * the four outgoing messages to a folder (s), check received messages or
- * your own sent copies, one file or every .eml of a folder (c), and
- * record what the correspondent reported of an outgoing one (Enter). */
+ * reason recorded with it.  Actions, through the operations the matrix
+ * verbs call: write the four outgoing messages to a folder (s,
+ * op_matrix_send), check received messages or your own sent copies, one
+ * file or every .eml of a folder (c, op_matrix_check: scr_test_check.c),
+ * and record what the correspondent reported of an outgoing one (Enter,
+ * op_matrix_confirm). */
 
 #define LABEL_W 15
 #define TABLE_Y 4
@@ -44,242 +43,179 @@ static const char *const kind_shows[KIND_COUNT] = {
 
 /* ---- Loading ---- */
 
+/* The correspondent's record as the session's state has it now. */
 int
-matrix_load(const struct app *a, struct matrix_st *ms, struct err *e)
+scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 {
-	struct state *st = NULL;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
-	const char *t;
-	int rc = -1;
+	const struct state *st = ui_state(a, e);
+	const struct st_peer *p;
+	struct trust_status s;
 
-	if (ui_open(a, &h, HOME_READ, &st, e) != 0)
-		goto out;
-	if ((r = peer_by_hex(st, ms->hex)) == NULL) {
-		err_set(e, "That certificate is no longer in this home.");
-		goto out;
-	}
-	snprintf(ms->email, sizeof ms->email, "%s", rec_get(r, "email"));
-	t = rec_get(r, "trusted");
-	ms->trusted = t != NULL && *t != '\0' && strcmp(t, "0") != 0;
+	if (st == NULL)
+		return -1;
+	if ((p = state_peer_by_hex(st, ts->hex)) == NULL)
+		return err_set(e,
+		               "That certificate is no longer in this home.");
+	snprintf(ts->email, sizeof ts->email, "%s", p->addr[0]);
+	ui_first_name(p->name, ts->email, ts->first, sizeof ts->first);
+	trust_status_peer(st, p, &s);
+	ts->trusted = s.trusted;
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++) {
-			const char *why = NULL;
+			const struct st_cell *c = &p->cell[d][k];
 
-			ms->cell[d][k] = matrix_get(r, (enum cell_dir)d,
-			                            (enum cell_kind)k, &why);
-			snprintf(ms->why[d][k], MATRIX_WHY_MAX, "%s",
-			         why != NULL ? why : "");
+			ts->cell[d][k] = c->state;
+			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s",
+			         c->why != NULL ? c->why : "");
 		}
-	rc = 0;
-out:
-	ui_close(&h, st);
-	return rc;
-}
-
-/* The name for sentences, from the certificate (read once). */
-static void
-load_name(const struct app *a, struct matrix_st *ms)
-{
-	struct peer_info *in = xcalloc(1, sizeof *in);
-	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r;
-	struct home h = {.lockfd = -1};
-
-	ui_first_name(NULL, ms->email, ms->first, sizeof ms->first);
-	if (ui_open(a, &h, HOME_READ, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ms->hex)) != NULL &&
-	    peer_info(&h, r, time(NULL), in, &e) == 0)
-		ui_first_name(in->name, ms->email, ms->first, sizeof ms->first);
-	ui_close(&h, st);
-	free(in);
+	return 0;
 }
 
 static int
-passed(const struct matrix_st *ms)
+passed(const struct test_scr *ts)
 {
 	int n = 0;
 
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
-			n += ms->cell[d][k] == CELL_PASSED;
+			n += ts->cell[d][k] == CELL_PASSED;
 	return n;
 }
 
 int
-matrix_say(struct matrix_st *ms, enum role role, const char *text)
+scr_test_say(struct test_scr *ts, enum role role, const char *text)
 {
-	snprintf(ms->msg, sizeof ms->msg, "%s", text);
-	ms->msg_role = role;
+	snprintf(ts->msg, sizeof ts->msg, "%s", text);
+	ts->msg_role = role;
 	return APP_HANDLED | APP_REDRAW;
 }
 
 /* ---- Sending ---- */
 
 static int
-open_send(const struct app *a, struct matrix_st *ms)
+open_send(const struct app *a, struct test_scr *ts)
 {
 	char stem[400], path[UI_PATH_MAX], text[600];
 
-	if (!ms->trusted) {
+	if (!ts->trusted) {
 		snprintf(text, sizeof text,
 		         "%s's certificate is not trusted yet, so padseal does "
 		         "not encrypt to it: compare fingerprints (step 4) and "
 		         "trust it (step 5) first.",
-		         ms->first);
-		return matrix_say(ms, R_ERROR, text);
+		         ts->first);
+		return scr_test_say(ts, R_ERROR, text);
 	}
-	snprintf(stem, sizeof stem, "padseal-test-for-%s", ms->email);
+	snprintf(stem, sizeof stem, "padseal-test-for-%s", ts->email);
 	ui_path_fresh(stem, "", path, sizeof path);
-	field_set(&ms->sf[S_DIR], path);
-	field_note(&ms->sf[S_DIR], R_DIM, NULL,
+	field_set(&ts->sf[S_DIR], path);
+	field_note(&ts->sf[S_DIR], R_DIM, NULL,
 	           "A folder for plain.eml, signed.eml, encrypted.eml and "
 	           "signed-encrypted.eml; made if needed.");
-	form_focus(&ms->sform, S_PASS);
-	ms->mode = MM_SEND;
-	ms->msg[0] = '\0';
+	form_focus(&ts->sform, S_PASS);
+	ts->mode = TM_SEND;
+	ts->msg[0] = '\0';
 	(void)a;
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* As `padseal matrix send`: every refusal before the passphrase is used,
- * then the home locked, the four messages written, the cells marked. */
+/* As `padseal matrix send`: every refusal before the passphrase is
+ * asked for (op_matrix_send_check), then op_matrix_send writes the four
+ * messages and marks the cells, all or nothing. */
 static int
-do_send(const struct app *a, struct matrix_st *ms)
+do_send(struct app *a, struct test_scr *ts)
 {
-	struct field *pass = &ms->sf[S_PASS];
-	struct smime_sender *s = NULL;
+	struct field *pass = &ts->sf[S_PASS];
 	char dir[UI_PATH_MAX], where[UI_PATH_MAX], text[1500];
+	struct op_send_res res;
+	struct ui_pass up;
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
 	time_t now = time(NULL);
-	struct home h = {.lockfd = -1};
-	int field = S_DIR, ok = 0, written = 0;
+	int rc;
 
-	ui_path_expand(ms->sf[S_DIR].text, dir, sizeof dir);
+	ui_path_expand(ts->sf[S_DIR].text, dir, sizeof dir);
 	if (dir[0] == '\0')
-		return matrix_say(ms, R_ERROR,
-		                  "A folder is needed for the messages.");
-	if (pass->len == 0) {
-		form_focus(&ms->sform, S_PASS);
-		return matrix_say(ms, R_ERROR,
-		                  "Type the passphrase of your key: the signed "
-		                  "messages are signed with it.");
+		return scr_test_say(ts, R_ERROR,
+		                    "A folder is needed for the messages.");
+	if (op_matrix_send_check(a->s, ts->hex, dir, 0, now, &e) != 0) {
+		form_focus(&ts->sform, S_DIR);
+		return scr_test_say(ts, R_ERROR, e.msg);
 	}
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
-		goto out;
-	if ((r = peer_by_hex(st, ms->hex)) == NULL) {
-		err_set(&e, "That certificate is no longer in this home.");
-		goto out;
+	if (pass->len == 0 && ui_key_needed(a)) {
+		form_focus(&ts->sform, S_PASS);
+		return scr_test_say(ts, R_ERROR,
+		                    "Type the passphrase of your key: the "
+		                    "signed messages are signed with it.");
 	}
-	if (matrix_send_check(&h, r, dir, 0, now, &e) != 0)
-		goto out;
-	state_free(st);
-	st = NULL;
-	field = S_PASS;
-	if (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0 ||
-	    smime_sender_open(&h, st, pass->text, now, &s, &e) != 0)
-		goto out;
+	ui_pass_init(&up);
+	ui_pass_set(&up, PASS_KEY, pass);
+	rc = op_matrix_send(a->s, ts->hex, dir, 0, now, &up.ask, &res, &e);
 	field_wipe(pass);
-	field = S_DIR;
-	if ((r = peer_by_hex(st, ms->hex)) == NULL) {
-		err_set(&e, "That certificate was removed meanwhile.");
-		goto out;
+	if (rc != 0) {
+		form_focus(&ts->sform, e.code == ERR_BAD_PASS ? S_PASS : S_DIR);
+		return scr_test_say(ts, R_ERROR, e.msg);
 	}
-	if (matrix_send(&h, st, r, s, dir, 0, now, &e) != 0)
-		goto out;
-	written = 1;
-	if (state_save(&h, st, &e) != 0)
-		goto out;
-	ok = 1;
-out:
-	if (written && !ok) /* all or nothing, as the verb does */
-		for (int k = 0; k < KIND_COUNT; k++) {
-			char *p = path_join(dir, matrix_file_name(k));
-
-			unlink(p);
-			free(p);
-		}
-	field_wipe(pass);
-	smime_sender_free(s);
-	ui_close(&h, st);
-	if (!ok) {
-		form_focus(&ms->sform, field);
-		return matrix_say(ms, R_ERROR, e.msg);
-	}
-	matrix_load(a, ms, &e);
-	ms->mode = MM_TABLE;
-	ms->cd = DIR_OUT;
+	scr_test_load(a, ts, &e);
+	ts->mode = TM_TABLE;
+	ts->cd = DIR_OUT;
 	ui_path_label(dir, where, sizeof where);
 	snprintf(text, sizeof text,
 	         "Wrote the four test messages in %.300s. Send each "
 	         "unchanged to %s (sendmail -t < FILE). When %s reports what "
 	         "arrived, Enter on its cell records it; c checks your own "
 	         "sent copies.",
-	         where, ms->email, ms->first);
-	return matrix_say(ms, R_DONE, text);
+	         where, ts->email, ts->first);
+	return scr_test_say(ts, R_DONE, text);
 }
 
 /* Select the first cell still open, where the user goes on. */
 static void
-first_open(struct matrix_st *ms)
+first_open(struct test_scr *ts)
 {
 	for (int i = DIR_COUNT * KIND_COUNT - 1; i >= 0; i--)
-		if (ms->cell[i / KIND_COUNT][i % KIND_COUNT] != CELL_PASSED) {
-			ms->cd = i / KIND_COUNT;
-			ms->ck = i % KIND_COUNT;
+		if (ts->cell[i / KIND_COUNT][i % KIND_COUNT] != CELL_PASSED) {
+			ts->cd = i / KIND_COUNT;
+			ts->ck = i % KIND_COUNT;
 		}
 }
 
 /* ---- Confirming ---- */
 
 static int
-ask_confirm(struct app *a, struct matrix_st *ms)
+ask_confirm(struct app *a, struct test_scr *ts)
 {
 	static const char *const buttons[] = {"Yes, it arrived so", "Cancel"};
 	char text[700];
 
-	if (ms->cd == DIR_IN)
-		return matrix_say(
-		        ms, R_NORMAL,
+	if (ts->cd == DIR_IN)
+		return scr_test_say(
+		        ts, R_NORMAL,
 		        "Incoming messages pass when padseal checks them: "
 		        "press c and give the file, or the folder you saved "
 		        "them in.");
-	if (ms->cell[DIR_OUT][ms->ck] == CELL_PASSED)
-		return matrix_say(ms, R_NORMAL, "That one has passed already.");
+	if (ts->cell[DIR_OUT][ts->ck] == CELL_PASSED)
+		return scr_test_say(ts, R_NORMAL,
+		                    "That one has passed already.");
 	snprintf(text, sizeof text,
 	         "Did %s report that your %s message %s?\n\nRecord it only "
 	         "on their word: that is what this cell proves.",
-	         ms->first, kind_title[ms->ck], kind_shows[ms->ck]);
-	ms->answer = -1;
-	return app_ask(a, "Confirm", text, buttons, 2, &ms->answer);
+	         ts->first, kind_title[ts->ck], kind_shows[ts->ck]);
+	ts->answer = -1;
+	return app_ask(a, "Confirm", text, buttons, 2, &ts->answer);
 }
 
-/* As `padseal matrix confirm --cell out:KIND`. */
+/* As `padseal matrix confirm --cell out:KIND` (op_matrix_confirm). */
 static int
-do_confirm(const struct app *a, struct matrix_st *ms)
+do_confirm(struct app *a, struct test_scr *ts)
 {
+	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
-	struct state *st = NULL;
-	struct rec *r = NULL;
-	struct home h = {.lockfd = -1};
-	int ok = 0;
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ms->hex)) == NULL)
-		err_set(&e, "That certificate is no longer in this home.");
-	if (r != NULL) {
-		matrix_confirm(r, (enum cell_kind)ms->ck);
-		ok = state_save(&h, st, &e) == 0;
-	}
-	ui_close(&h, st);
-	if (!ok)
-		return matrix_say(ms, R_ERROR, e.msg);
-	matrix_load(a, ms, &e);
-	first_open(ms);
-	ms->msg[0] = '\0';
+	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL),
+	                      hex, &e) != 0)
+		return scr_test_say(ts, R_ERROR, e.msg);
+	scr_test_load(a, ts, &e);
+	first_open(ts);
+	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
 
@@ -319,7 +255,7 @@ cell_word(enum cell_state s)
 }
 
 static void
-draw_table(const struct app *a, const struct matrix_st *ms)
+draw_table(const struct app *a, const struct test_scr *ts)
 {
 	const struct look *lk = &a->look;
 	int x0 = 2 + ROW_LABEL_W;
@@ -336,9 +272,9 @@ draw_table(const struct app *a, const struct matrix_st *ms)
 		draw_str(y, 2, ROW_LABEL_W,
 		         d == DIR_OUT ? "outgoing" : "incoming", A_BOLD);
 		for (int k = 0; k < KIND_COUNT; k++) {
-			enum cell_state s = ms->cell[d][k];
-			int sel = ms->mode == MM_TABLE && d == ms->cd &&
-			          k == ms->ck;
+			enum cell_state s = ts->cell[d][k];
+			int sel = ts->mode == TM_TABLE && d == ts->cd &&
+			          k == ts->ck;
 			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD
 			                : lk->attr[cell_role(s)];
 
@@ -353,40 +289,40 @@ draw_table(const struct app *a, const struct matrix_st *ms)
 
 /* Who, and how far: the line above the table. */
 static void
-draw_head(const struct app *a, const struct matrix_st *ms)
+draw_head(const struct app *a, const struct test_scr *ts)
 {
 	const struct look *lk = &a->look;
 	char line[600];
-	int n = passed(ms);
+	int n = passed(ts);
 
 	if (n == DIR_COUNT * KIND_COUNT) {
 		snprintf(line, sizeof line,
 		         "All eight passed: signed and encrypted mail works in "
 		         "both directions with %s.",
-		         ms->first);
+		         ts->first);
 		draw_str(2, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 		draw_text(lk, 2, 4, a->cols - 6, 2, line,
 		          lk->attr[R_DONE] | A_BOLD, 1);
 		return;
 	}
-	snprintf(line, sizeof line, "%s: %s; %d of 8 passed.", ms->email,
-	         ms->trusted ? "trusted" : "not trusted yet", n);
+	snprintf(line, sizeof line, "%s: %s; %d of 8 passed.", ts->email,
+	         ts->trusted ? "trusted" : "not trusted yet", n);
 	draw_clip(lk, 2, 2, a->cols - 4, line, A_NORMAL);
 }
 
 /* The selected cell: its state, its reason, what to do. */
 static void
-draw_cell_info(const struct app *a, const struct matrix_st *ms, int y, int end)
+draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 {
 	const struct look *lk = &a->look;
-	enum cell_state s = ms->cell[ms->cd][ms->ck];
-	const char *why = ms->why[ms->cd][ms->ck];
+	enum cell_state s = ts->cell[ts->cd][ts->ck];
+	const char *why = ts->why[ts->cd][ts->ck];
 	char line[900];
 	int w = a->cols - 4;
 
 	snprintf(line, sizeof line, "%s %s message: %s%s%s",
-	         ms->cd == DIR_OUT ? "Outgoing" : "Incoming",
-	         kind_title[ms->ck], cell_word(s), why[0] ? " " : "",
+	         ts->cd == DIR_OUT ? "Outgoing" : "Incoming",
+	         kind_title[ts->ck], cell_word(s), why[0] ? " " : "",
 	         why[0] ? lk->sym->dash : "");
 	if (why[0]) {
 		size_t n = strlen(line);
@@ -395,20 +331,20 @@ draw_cell_info(const struct app *a, const struct matrix_st *ms, int y, int end)
 	}
 	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line,
 	                   lk->attr[cell_role(s)], 1);
-	if (ms->cd == DIR_OUT && s == CELL_SENT)
+	if (ts->cd == DIR_OUT && s == CELL_SENT)
 		snprintf(line, sizeof line,
 		         "When %s reports that it %s, press Enter to record "
 		         "it.",
-		         ms->first, kind_shows[ms->ck]);
-	else if (ms->cd == DIR_OUT && s != CELL_PASSED)
+		         ts->first, kind_shows[ts->ck]);
+	else if (ts->cd == DIR_OUT && s != CELL_PASSED)
 		snprintf(line, sizeof line,
 		         "s writes the four messages to send to %s.",
-		         ms->first);
-	else if (ms->cd == DIR_IN && s != CELL_PASSED)
+		         ts->first);
+	else if (ts->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
 		         "Ask %s to send it (padseal writes theirs too), save "
 		         "it as a file and check it with c.",
-		         ms->first);
+		         ts->first);
 	else
 		line[0] = '\0';
 	if (y < end)
@@ -416,21 +352,21 @@ draw_cell_info(const struct app *a, const struct matrix_st *ms, int y, int end)
 }
 
 static void
-matrix_draw(const struct app *a, const void *st)
+test_draw(const struct app *a, const void *sc)
 {
 	static const struct keyhint tab[] = {{"Tab", "complete"}, {NULL, NULL}};
-	const struct matrix_st *ms = st;
+	const struct test_scr *ts = sc;
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
 	char title[400], arrows[32];
 	int end, y = TABLE_Y + 4, w = a->cols - 4;
 
-	snprintf(title, sizeof title, "Test with %s", ms->email);
-	end = app_frame(a, title, ms->msg, ms->msg_role);
-	draw_head(a, ms);
-	draw_table(a, ms);
-	if (ms->mode == MM_TABLE) {
-		draw_cell_info(a, ms, y, end);
+	snprintf(title, sizeof title, "Test with %s", ts->email);
+	end = app_frame(a, title, ts->msg, ts->msg_role);
+	draw_head(a, ts);
+	draw_table(a, ts);
+	if (ts->mode == TM_TABLE) {
+		draw_cell_info(a, ts, y, end);
 		snprintf(arrows, sizeof arrows, "%s%s", lk->utf8 ? "←→" : "",
 		         lk->sym->updown);
 		keys[0] = (struct keyhint){arrows, "cell"};
@@ -440,20 +376,20 @@ matrix_draw(const struct app *a, const void *st)
 		keys[4] = (struct keyhint){"Esc", "home"};
 		keys[5] = (struct keyhint){"?", "help"};
 		keys[6] = (struct keyhint){NULL, NULL};
-	} else if (ms->mode == MM_SEND) {
+	} else if (ts->mode == TM_SEND) {
 		draw_str(y, 2, w, "Write the four test messages",
 		         lk->attr[R_HEADING]);
-		form_draw(lk, &ms->sform, y + 2, 2, w, end - y - 2);
-		form_hints(lk, &ms->sform, NULL, "table", keys, 10);
+		form_draw(lk, &ts->sform, y + 2, 2, w, end - y - 2);
+		form_hints(lk, &ts->sform, NULL, "table", keys, 10);
 	} else {
 		draw_str(y, 2, w,
 		         "Check messages you received, or your sent copies",
 		         lk->attr[R_HEADING]);
-		form_draw(lk, &ms->cform, y + 2, 2, w, end - y - 2);
-		form_hints(lk, &ms->cform,
-		           ms->cform.focus == C_PATH ? tab : NULL, "table",
+		form_draw(lk, &ts->cform, y + 2, 2, w, end - y - 2);
+		form_hints(lk, &ts->cform,
+		           ts->cform.focus == C_PATH ? tab : NULL, "table",
 		           keys, 10);
-		if (ms->cform.focus == C_PATH)
+		if (ts->cform.focus == C_PATH)
 			keys[0] = (struct keyhint){lk->sym->updown, "field"};
 	}
 	draw_status(lk, a->rows, a->cols, keys);
@@ -462,7 +398,7 @@ matrix_draw(const struct app *a, const void *st)
 /* ---- Keys ---- */
 
 static int
-table_key(struct app *a, struct matrix_st *ms, int ch)
+table_key(struct app *a, struct test_scr *ts, int ch)
 {
 	struct err e = ERR_INIT;
 
@@ -472,101 +408,101 @@ table_key(struct app *a, struct matrix_st *ms, int ch)
 		return APP_HANDLED | APP_POP;
 	case KEY_LEFT:
 	case 'h':
-		ms->ck = ms->ck > 0 ? ms->ck - 1 : 0;
+		ts->ck = ts->ck > 0 ? ts->ck - 1 : 0;
 		break;
 	case KEY_RIGHT:
 	case 'l':
 	case '\t':
-		ms->ck = ms->ck < KIND_COUNT - 1 ? ms->ck + 1 : ms->ck;
+		ts->ck = ts->ck < KIND_COUNT - 1 ? ts->ck + 1 : ts->ck;
 		break;
 	case KEY_UP:
 	case 'k':
-		ms->cd = DIR_OUT;
+		ts->cd = DIR_OUT;
 		break;
 	case KEY_DOWN:
 	case 'j':
-		ms->cd = DIR_IN;
+		ts->cd = DIR_IN;
 		break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
 	case ' ':
-		return ask_confirm(a, ms);
+		return ask_confirm(a, ts);
 	case 's':
-		return open_send(a, ms);
+		return open_send(a, ts);
 	case 'c':
-		return matrix_open_check(ms);
+		return scr_test_open_check(ts);
 	case 'r':
-		matrix_load(a, ms, &e);
+		scr_test_load(a, ts, &e);
 		if (e.set)
-			return matrix_say(ms, R_ERROR, e.msg);
+			return scr_test_say(ts, R_ERROR, e.msg);
 		break;
 	default:
 		return 0;
 	}
-	ms->msg[0] = '\0';
+	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
 
 static int
-form_keys(struct app *a, struct matrix_st *ms, int ch)
+form_keys(struct app *a, struct test_scr *ts, int ch)
 {
-	struct form *fm = ms->mode == MM_SEND ? &ms->sform : &ms->cform;
+	struct form *fm = ts->mode == TM_SEND ? &ts->sform : &ts->cform;
 	int r;
 
 	if (ch == 27) {
 		form_wipe(fm);
-		ms->mode = MM_TABLE;
-		ms->msg[0] = '\0';
+		ts->mode = TM_TABLE;
+		ts->msg[0] = '\0';
 		return APP_HANDLED | APP_REDRAW;
 	}
-	if (ch == '\t' && ms->mode == MM_CHECK && fm->focus == C_PATH) {
-		r = ms->tab_listed ? -1 : ui_path_complete(&ms->cf[C_PATH]);
-		ms->tab_listed = r == 0;
+	if (ch == '\t' && ts->mode == TM_CHECK && fm->focus == C_PATH) {
+		r = ts->tab_listed ? -1 : ui_path_complete(&ts->cf[C_PATH]);
+		ts->tab_listed = r == 0;
 		if (r >= 0)
 			return APP_HANDLED | APP_REDRAW;
 	} else {
-		ms->tab_listed = 0;
+		ts->tab_listed = 0;
 	}
 	r = form_key(fm, ch);
 	if (r == FORM_IGNORED)
 		return 0;
 	if (r == FORM_EDITED)
-		ms->msg[0] = '\0';
+		ts->msg[0] = '\0';
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
-	return ms->mode == MM_SEND ? do_send(a, ms) : matrix_do_check(a, ms);
+	return ts->mode == TM_SEND ? do_send(a, ts) : scr_test_check(a, ts);
 }
 
 static int
-matrix_key(struct app *a, void *st, int ch)
+test_key(struct app *a, void *sc, int ch)
 {
-	struct matrix_st *ms = st;
+	struct test_scr *ts = sc;
 
-	if (ms->mode == MM_TABLE)
-		return table_key(a, ms, ch);
-	return form_keys(a, ms, ch);
+	if (ts->mode == TM_TABLE)
+		return table_key(a, ts, ch);
+	return form_keys(a, ts, ch);
 }
 
 /* The confirmation answered. */
 static int
-matrix_resume(struct app *a, void *st)
+test_resume(struct app *a, void *sc)
 {
-	struct matrix_st *ms = st;
-	int answer = ms->answer;
+	struct test_scr *ts = sc;
+	int answer = ts->answer;
 
-	ms->answer = -1;
+	ts->answer = -1;
 	if (answer == 0)
-		return do_confirm(a, ms);
+		return do_confirm(a, ts);
 	return APP_REDRAW;
 }
 
 /* ---- Life cycle ---- */
 
 static void
-setup(struct matrix_st *ms)
+setup(struct test_scr *ts)
 {
-	struct field *s = ms->sf, *c = ms->cf;
+	struct field *s = ts->sf, *c = ts->cf;
 
 	s[S_DIR] = (struct field){.kind = FIELD_TEXT, .label = "Folder"};
 	s[S_PASS] = (struct field){.kind = FIELD_SECRET,
@@ -576,7 +512,7 @@ setup(struct matrix_st *ms)
 	s[S_GO] = (struct field){.kind = FIELD_BUTTON,
 	                         .label = "Write the four messages",
 	                         .gap = 1};
-	ms->sform = (struct form){.f = ms->sf,
+	ts->sform = (struct form){.f = ts->sf,
 	                          .n = S_COUNT,
 	                          .focus = S_DIR,
 	                          .dflt = S_GO,
@@ -588,7 +524,7 @@ setup(struct matrix_st *ms)
 	                           .enter_submits = 1};
 	c[C_GO] = (struct field){
 	        .kind = FIELD_BUTTON, .label = "Check them", .gap = 1};
-	ms->cform = (struct form){.f = ms->cf,
+	ts->cform = (struct form){.f = ts->cf,
 	                          .n = C_COUNT,
 	                          .focus = C_PATH,
 	                          .dflt = C_GO,
@@ -596,48 +532,47 @@ setup(struct matrix_st *ms)
 }
 
 static int
-matrix_enter(struct app *a, void *st)
+test_enter(struct app *a, void *sc)
 {
-	struct matrix_st *ms = st;
+	struct test_scr *ts = sc;
 	struct err e = ERR_INIT;
 
-	if (matrix_load(a, ms, &e) != 0) {
-		app_message_help(a, "Test", e.msg, "matrix");
+	if (scr_test_load(a, ts, &e) != 0) {
+		app_message_help(a, "Test", e.msg, "test");
 		return -1;
 	}
-	load_name(a, ms);
-	setup(ms);
-	ms->answer = -1;
-	first_open(ms);
+	setup(ts);
+	ts->answer = -1;
+	first_open(ts);
 	return 0;
 }
 
 static void
-matrix_leave(struct app *a, void *st)
+test_leave(struct app *a, void *sc)
 {
-	struct matrix_st *ms = st;
+	struct test_scr *ts = sc;
 
 	(void)a;
-	form_wipe(&ms->sform);
-	form_wipe(&ms->cform);
+	form_wipe(&ts->sform);
+	form_wipe(&ts->cform);
 }
 
-static const struct screen_ops matrix_ops = {
-        .name = "matrix",
-        .help = "matrix",
+static const struct screen_ops test_ops = {
+        .name = "test",
+        .help = "test",
         .modal = 0,
-        .enter = matrix_enter,
-        .draw = matrix_draw,
-        .key = matrix_key,
-        .resume = matrix_resume,
-        .leave = matrix_leave,
+        .enter = test_enter,
+        .draw = test_draw,
+        .key = test_key,
+        .resume = test_resume,
+        .leave = test_leave,
 };
 
 int
-scr_matrix_open(struct app *a, const char *hex)
+scr_test_open(struct app *a, const char *hex)
 {
-	struct matrix_st *ms = xcalloc(1, sizeof *ms);
+	struct test_scr *ts = xcalloc(1, sizeof *ts);
 
-	snprintf(ms->hex, sizeof ms->hex, "%s", hex);
-	return app_push(a, &matrix_ops, ms);
+	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
+	return app_push(a, &test_ops, ts);
 }

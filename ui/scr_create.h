@@ -1,9 +1,11 @@
-/* create — the state the Create screen's two files share: scr_create.c
+/* scr_create — the state the Create screen's two files share: scr_create.c
  * (the request: name, addresses, key type, validity) and
  * scr_create_key.c (the passphrase, key generation off the input loop,
  * and the result). */
-#ifndef PADSEAL_CREATE_H
-#define PADSEAL_CREATE_H
+#ifndef PADSEAL_SCR_CREATE_H
+#define PADSEAL_SCR_CREATE_H
+
+#include <stdatomic.h>
 
 #include "app.h"
 #include "form.h"
@@ -37,15 +39,18 @@ enum stage {
 enum question { Q_NONE, Q_SPLIT, Q_REPLACE };
 
 /* The generation job's own memory: the thread writes it, the screen reads
- * it only once job_done() says so (or the app frees it, abandoned). */
+ * it only once job_done() says so (or the app frees it, abandoned); only
+ * `cancel` is written by the loop meanwhile. */
 struct keygen {
 	char key[16];
+	char *gate; /* the test hook's file (scr_create_key.c), or NULL */
+	atomic_int cancel; /* the user cancelled: do not start */
 	struct newkey *nk;
 	struct err e;
 	int rc;
 };
 
-struct create_st {
+struct create_scr {
 	enum stage stage;
 	struct field ff[F_COUNT];
 	struct form form;
@@ -87,22 +92,26 @@ struct create_st {
 };
 
 /* scr_create_key.c */
-void create_pass_enter(const struct app *a, struct create_st *cs);
-int create_pass_key(struct app *a, struct create_st *cs, int ch);
-int create_gen_key(struct app *a, struct create_st *cs, int ch);
-int create_gen_tick(struct app *a, struct create_st *cs);
-int create_done_key(struct app *a, struct create_st *cs, int ch);
-void create_pass_draw(const struct app *a, const struct create_st *cs);
-void create_gen_draw(const struct app *a, const struct create_st *cs);
-void create_done_draw(const struct app *a, const struct create_st *cs);
+void scr_create_pass_enter(const struct app *a, struct create_scr *cs);
+int scr_create_pass_key(struct app *a, struct create_scr *cs, int ch);
+int scr_create_gen_key(struct app *a, struct create_scr *cs, int ch);
+int scr_create_gen_tick(struct app *a, struct create_scr *cs);
+int scr_create_done_key(struct app *a, struct create_scr *cs, int ch);
+void scr_create_pass_draw(const struct app *a, const struct create_scr *cs);
+void scr_create_gen_draw(const struct app *a, const struct create_scr *cs);
+void scr_create_done_draw(const struct app *a, const struct create_scr *cs);
 /* Cancel a generation still running and wipe every passphrase. */
-void create_stop(struct app *a, struct create_st *cs);
+void scr_create_stop(struct app *a, struct create_scr *cs);
+
+/* The request the form holds once checked, for ident_check_new and
+ * op_create (pointing into cs). */
+void scr_create_request(const struct create_scr *cs, struct ident_new *req);
 
 /* The chosen key type's name without the "(recommended)": "RSA 3072". */
-void create_key_short(const struct create_st *cs, char *buf, size_t len);
+void scr_create_key_short(const struct create_scr *cs, char *buf, size_t len);
 
 /* The request's one-line summary ("Alice <alice@example.org>, RSA 3072,
  * 730 days"). */
-void create_summary(const struct create_st *cs, char *buf, size_t len);
+void scr_create_summary(const struct create_scr *cs, char *buf, size_t len);
 
 #endif

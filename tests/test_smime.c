@@ -781,30 +781,30 @@ load_saved(void)
 	return st;
 }
 
-/* Alice's unlocked key (borrowed from the session). */
+/* Alice's unlocked key (borrowed from the session), while the home is
+ * held (hold()) and `st` is its state. */
 static EVP_PKEY *
-alice_key(void)
+alice_key(const struct state *st)
 {
 	struct tu_pass tp = {{[PASS_KEY] = PASS}, {0}};
 	struct pass_ask ask;
 	struct err e = ERR_INIT;
-	const struct state *st;
 	EVP_PKEY *key;
 
 	tu_pass_ask(&ask, &tp);
-	cr_assert_eq(session_state(s, &st, &e), 0, "%s", e.msg);
+	cr_assert_not_null(state_ident_current(st));
 	cr_assert_eq(session_key(s, state_ident_current(st)->hex, &ask, &key, &e), 0, "%s", e.msg);
 	return key;
 }
 
-/* The sender, while the home is held (hold()). */
+/* The sender, likewise. */
 static struct smime_sender *
 sender(struct state *st)
 {
 	struct err e = ERR_INIT;
 	struct smime_sender *snd;
 
-	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(), now, &snd, &e), 0, "%s", e.msg);
+	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now, &snd, &e), 0, "%s", e.msg);
 	return snd;
 }
 
@@ -895,7 +895,7 @@ Test(sender, expired_identity_cannot_send)
 	struct smime_sender *snd = NULL;
 	struct state *st = hold();
 
-	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(), now + 800L * 86400, &snd, &e), -1);
+	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now + 800L * 86400, &snd, &e), -1);
 	cr_assert_null(snd);
 	cr_assert(strncmp(e.msg, "your certificate expired on ", 28) == 0, "%s", e.msg);
 	session_end(s, 1);

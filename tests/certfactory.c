@@ -143,7 +143,10 @@ set_name(X509 *x, const struct cf_spec *s)
 	                                (const unsigned char *)s->subject_email,
 	                                -1, -1, 0))
 		ossl_fail("emailAddress");
-	if (s->issuer_cn == NULL) {
+	if (s->isn_of != NULL) {
+		if (!X509_set_issuer_name(x, X509_get_issuer_name(s->isn_of)))
+			ossl_fail("issuer");
+	} else if (s->issuer_cn == NULL) {
 		if (!X509_set_issuer_name(x, n))
 			ossl_fail("issuer");
 	} else if (!X509_NAME_add_entry_by_txt(
@@ -181,6 +184,9 @@ cf_cert(const struct cf_spec *s, time_t now, EVP_PKEY **key_out)
 	    !X509_set_pubkey(x, key))
 		ossl_fail("X509 set-up");
 	set_serial_and_dates(x, s, now);
+	if (s->isn_of != NULL &&
+	    !X509_set_serialNumber(x, X509_get_serialNumber(s->isn_of)))
+		ossl_fail("serial");
 	set_name(x, s);
 	if (!s->v1)
 		add_exts(x, s);

@@ -43,6 +43,9 @@ struct cf_spec {
 	                  * (instead of `ku`) */
 	int bad_signer;  /* sign with another key: the self-signature fails */
 	int other_key;   /* *key_out is another key of the same type */
+	X509 *isn_of;    /* copy this certificate's issuer name and serial
+	                  * number (an impostor's: both are public data);
+	                  * issuer_cn is then ignored */
 };
 
 /* A fresh key of the spec's type; EVP_PKEY_free(). */

@@ -1,5 +1,6 @@
-/* ident and checklist: creating identities in a real home, --replace and the
- * archive, refusals that leave the home untouched, the derived checklist. */
+/* ident and checklist: creating identities in a real home (the create
+ * operation, which saves), --replace and the archive, refusals that leave
+ * the home untouched, the derived checklist. */
 #include "config.h"
 
 #include <signal.h>
@@ -14,35 +15,37 @@
 #include "cred.h"
 #include "fileio.h"
 #include "ident.h"
+#include "op.h"
+#include "session.h"
 #include "state.h"
 #include "testutil.h"
 
 #define PASS "correct horse battery staple"
+#define PASS2 "another good passphrase 42"
 
-static char *dir;
-static struct home h;
-static struct state *st;
+static char *base, *dir;
+static struct session *s;
+static time_t now;
 
 static void
 setup(void)
 {
 	struct err e = ERR_INIT;
-	char *base = tu_tmpdir();
+	struct home h = {0};
 
+	base = tu_tmpdir();
 	dir = path_join(base, "home");
-	free(base);
+	/* An existing, empty home. */
 	cr_assert_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "%s", e.msg);
-	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
+	home_close(&h);
+	s = session_new(dir);
+	now = tu_now();
 }
 
 static void
 teardown(void)
 {
-	char *base = strdup(dir);
-
-	state_free(st);
-	home_close(&h);
-	*strrchr(base, '/') = '\0';
+	session_close(s);
 	tu_rmtree(base);
 	free(base);
 	free(dir);
@@ -52,29 +55,47 @@ TestSuite(ident, .init = setup, .fini = teardown);
 
 static const char *const alice[] = {"alice@example.org", "Alice@Work.example"};
 
+/* The create operation with `pass` for the new key. */
 static int
 create(const char *name, int replace, const char *pass, struct ident *out,
        struct err *e)
 {
-	struct ident_new req = {name, alice, 2, "p256", 30, replace};
+	struct op_create req = {{name, alice, 2, "p256", 30, replace}, NULL, now};
+	struct tu_pass tp = {{[PASS_NEW_KEY] = pass}, {0}};
+	struct pass_ask ask;
 
-	return ident_create(&h, st, &req, NULL, pass, out, e);
+	tu_pass_ask(&ask, &tp);
+	return op_create(s, &req, &ask, out, e);
 }
 
 static char *
 ident_path(const char *hex, const char *file)
 {
-	char rel[256];
+	char *p;
 
-	snprintf(rel, sizeof rel, IDENT_DIR "/%s/%s", hex, file);
-	return home_path(&h, rel);
+	cr_assert_geq(asprintf(&p, "%s/" IDENT_DIR "/%s/%s", dir, hex, file), 0);
+	return p;
+}
+
+/* The checklist as saved, read afresh (not the session's copy). */
+static struct state *
+load_saved(void)
+{
+	struct err e = ERR_INIT;
+	struct home h = {0};
+	struct state *st;
+
+	cr_assert_eq(home_open(&h, dir, HOME_READ, &e), 0, "%s", e.msg);
+	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
+	home_close(&h);
+	return st;
 }
 
 Test(ident, create_stores_encrypted_key_privately)
 {
 	struct err e = ERR_INIT;
 	struct ident id;
-	char *kp, *cp, *kpem;
+	char *kp, *cp, *kpem, iso[ISO_TIME_LEN];
 	size_t klen;
 	EVP_PKEY *key;
 	X509 *cert;
@@ -86,13 +107,15 @@ Test(ident, create_stores_encrypted_key_privately)
 	cr_assert(id.current);
 	cr_assert_str_eq(id.emails[0], "alice@example.org");
 	cr_assert_str_eq(id.key, "EC P-256");
+	iso_time(now, iso);
+	cr_assert_str_eq(id.created, iso);
 	kp = ident_path(id.hex, "key.pem");
 	cp = ident_path(id.hex, "cert.pem");
 	cr_assert_eq(tu_mode(dir), 0700);
 	cr_assert_eq(tu_mode(kp), 0600);
 	cr_assert_eq(tu_mode(cp), 0600);
 	{
-		char *d = home_path(&h, IDENT_DIR), *chk = home_path(&h, STATE_FILE);
+		char *d = path_join(dir, IDENT_DIR), *chk = path_join(dir, STATE_FILE);
 
 		cr_assert_eq(tu_mode(d), 0700);
 		cr_assert_eq(tu_mode(chk), 0600);
@@ -105,12 +128,20 @@ Test(ident, create_stores_encrypted_key_privately)
 	cr_assert_eq(file_read(cp, FILE_MAX_CERT, &cbuf, &clen, &e), 0);
 	cr_assert_eq(cert_parse(cbuf, clen, "cert", &cert, &e), 0);
 	cr_assert(cred_key_matches(cert, key));
+	/* Saved in the checklist, as the current identity. */
 	{
-		struct rec *r = state_find(st, "identity", "fpr", id.hex);
+		struct state *st = load_saved();
+		const struct st_ident *r = state_ident_by_hex(st, id.hex);
 
 		cr_assert_not_null(r);
-		cr_assert_str_eq(rec_get(r, "status"), "current");
+		cr_assert(r->current);
+		cr_assert_str_eq(r->created, iso);
+		cr_assert_str_eq(r->source, "create");
+		cr_assert_eq(state_ident_current(st), r);
+		state_free(st);
 	}
+	/* The person just chose the passphrase: the key stays unlocked. */
+	cr_assert(session_key_held(s, id.hex));
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	free(cbuf);
@@ -123,13 +154,23 @@ Test(ident, create_stores_encrypted_key_privately)
 Test(ident, second_create_refused_and_home_untouched)
 {
 	struct err e = ERR_INIT;
+	struct op_create req = {{"Alice", alice, 2, "p256", 30, 0}, NULL, 0};
+	struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
+	struct pass_ask ask;
 	char *before, *after;
 
+	req.now = now;
 	cr_assert_eq(create("Alice", 0, PASS, NULL, &e), 0, "%s", e.msg);
 	before = tu_tree_hash(dir);
-	cr_assert_eq(create("Alice", 0, PASS, NULL, &e), -1);
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(op_create(s, &req, &ask, NULL, &e), -1);
 	cr_assert(strstr(e.msg, "already has a credential for alice@example.org") != NULL, "%s", e.msg);
 	cr_assert(strstr(e.msg, "--replace") != NULL);
+	cr_assert_eq(e.code, ERR_DATA);
+	cr_assert_eq(tu_pass_asked(&tp), 0, "a passphrase was asked for a refused create");
+	err_clear(&e);
+	cr_assert_eq(op_create_check(s, &req.req, &e), -1);
+	cr_assert(strstr(e.msg, "already has a credential") != NULL, "%s", e.msg);
 	after = tu_tree_hash(dir);
 	cr_assert_str_eq(before, after);
 	free(before);
@@ -140,31 +181,37 @@ Test(ident, replace_archives_and_keeps_the_old_key)
 {
 	struct err e = ERR_INIT;
 	struct ident a, b, *list;
+	struct state *st;
 	size_t n;
-	char *kp;
+	char *kp, iso[ISO_TIME_LEN];
 
 	cr_assert_eq(create("Alice", 0, PASS, &a, &e), 0, "%s", e.msg);
+	now += 3600;
 	cr_assert_eq(create("Alice Two", 1, PASS, &b, &e), 0, "%s", e.msg);
 	cr_assert_str_neq(a.hex, b.hex);
-	cr_assert_eq(ident_list(&h, st, &list, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(session_begin(s, HOME_READ, &st, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_list(session_home(s), st, now, &list, &n, &e), 0, "%s", e.msg);
+	session_end(s, 1);
 	cr_assert_eq(n, 2);
 	cr_assert(list[0].current);
 	cr_assert_str_eq(list[0].hex, b.hex);
 	cr_assert_not(list[1].current);
 	cr_assert_str_eq(list[1].hex, a.hex);
 	cr_assert(strstr(list[1].reason, "replaced by") != NULL);
-	cr_assert_neq(list[1].archived[0], '\0');
+	iso_time(now, iso);
+	cr_assert_str_eq(list[1].archived, iso);
 	kp = ident_path(a.hex, "key.pem");
 	cr_assert(path_exists(kp), "the archived key must stay on disk");
 	free(kp);
 	ident_list_free(list, n);
 	/* The state on disk says the same. */
 	{
-		struct state *st2;
+		struct state *st2 = load_saved();
 
-		cr_assert_eq(state_load(&h, &st2, &e), 0);
-		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", a.hex), "status"), "archived");
-		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", b.hex), "status"), "current");
+		cr_assert_not(state_ident_by_hex(st2, a.hex)->current);
+		cr_assert_str_eq(state_ident_by_hex(st2, a.hex)->archived, iso);
+		cr_assert(state_ident_by_hex(st2, b.hex)->current);
+		cr_assert_eq(state_n_idents(st2), 2);
 		state_free(st2);
 	}
 	ident_clear(&a);
@@ -177,28 +224,68 @@ Test(ident, refusals_before_anything_is_written)
 		const char *name, *email, *key, *pass;
 		int days;
 		const char *msg;
+		enum err_code code;
 	} cases[] = {
-		{"Super User", "Super User <user@example.org>", NULL, PASS, 0, "--name \"Super User\" --email user@example.org"},
-		{"Ann", "ann@example.org", "rsa1024", PASS, 0, "unknown key type"},
-		{"Ann", "ann@example.org", "p256", "short", 0, "too short"},
-		{"Ann", "ann@example.org", "p256", "", 0, "empty"},
-		{"", "ann@example.org", "p256", PASS, 0, "a name is needed"},
+		{"Super User", "Super User <user@example.org>", NULL, PASS, 0, "--name \"Super User\" --email user@example.org", ERR_DATA},
+		{"Ann", "ann@example.org", "rsa1024", PASS, 0, "unknown key type", ERR_DATA},
+		{"Ann", "ann@example.org", "p256", "short", 0, "too short", ERR_WEAK_PASS},
+		{"Ann", "ann@example.org", "p256", "", 0, "empty", ERR_WEAK_PASS},
+		{"", "ann@example.org", "p256", PASS, 0, "a name is needed", ERR_DATA},
 	};
 	char *before = tu_tree_hash(dir);
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *emails[1] = {cases[i].email};
-		struct ident_new req = {cases[i].name, emails, 1, cases[i].key, cases[i].days, 0};
+		struct op_create req = {{cases[i].name, emails, 1, cases[i].key, cases[i].days, 0}, NULL, now};
+		struct tu_pass tp = {{[PASS_NEW_KEY] = cases[i].pass}, {0}};
+		struct pass_ask ask;
 		struct err e = ERR_INIT;
 		char *after;
 
-		cr_assert_eq(ident_create(&h, st, &req, NULL, cases[i].pass, NULL, &e), -1, "case %zu", i);
+		/* The operation: the request is refused before the passphrase
+		 * is asked for, a weak passphrase when it is given. */
+		tu_pass_ask(&ask, &tp);
+		cr_assert_eq(op_create(s, &req, &ask, NULL, &e), -1, "case %zu", i);
 		cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: %s", i, e.msg);
+		cr_assert_eq(e.code, cases[i].code, "case %zu: code %d", i, e.code);
+		cr_assert_eq(tp.asked[PASS_NEW_KEY], cases[i].code == ERR_WEAK_PASS, "case %zu", i);
+		after = tu_tree_hash(dir);
+		cr_assert_str_eq(before, after, "case %zu changed the home", i);
+		free(after);
+		/* The module refuses the same on its own. */
+		{
+			struct state *st;
+
+			err_clear(&e);
+			cr_assert_eq(session_begin(s, HOME_WRITE, &st, &e), 0, "%s", e.msg);
+			cr_assert_eq(ident_create(session_home(s), st, &req.req, NULL, cases[i].pass, now, NULL, &e), -1,
+				     "case %zu", i);
+			cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: %s", i, e.msg);
+			cr_assert_eq(e.code, cases[i].code, "case %zu: code %d", i, e.code);
+			cr_assert_eq(state_n_idents(st), 0, "case %zu", i);
+			session_end(s, 0);
+		}
 		after = tu_tree_hash(dir);
 		cr_assert_str_eq(before, after, "case %zu changed the home", i);
 		free(after);
 	}
 	free(before);
+}
+
+/* No passphrase to be had (no terminal): refused with that error, and the
+ * home untouched. */
+Test(ident, no_passphrase_no_credential)
+{
+	struct err e = ERR_INIT;
+	char *before = tu_tree_hash(dir), *after;
+
+	cr_assert_eq(create("Alice", 0, NULL, NULL, &e), -1);
+	cr_assert_eq(e.code, ERR_USAGE);
+	cr_assert_str_eq(e.msg, "no passphrase was given");
+	after = tu_tree_hash(dir);
+	cr_assert_str_eq(before, after);
+	free(before);
+	free(after);
 }
 
 Test(ident, full_disk_leaves_home_as_it_was)
@@ -214,10 +301,13 @@ Test(ident, full_disk_leaves_home_as_it_was)
 	{
 		const char *emails[1] = {"bob@example.org"};
 		/* An RSA 2048 encrypted key is about 1.8 KiB: its write fails. */
-		struct ident_new req = {"Bob", emails, 1, "rsa2048", 30, 1};
+		struct op_create req = {{"Bob", emails, 1, "rsa2048", 30, 1}, NULL, now};
+		struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
+		struct pass_ask ask;
 
+		tu_pass_ask(&ask, &tp);
 		err_clear(&e);
-		cr_assert_eq(ident_create(&h, st, &req, NULL, PASS, NULL, &e), -1);
+		cr_assert_eq(op_create(s, &req, &ask, NULL, &e), -1);
 	}
 	cr_assert(strstr(e.msg, "disk is full") != NULL, "%s", e.msg);
 	after = tu_tree_hash(dir);
@@ -226,20 +316,67 @@ Test(ident, full_disk_leaves_home_as_it_was)
 	free(after);
 }
 
+/* The checklist cannot be saved (its write fails): the identity's files
+ * just written are taken back, and the home is as it was. */
+Test(ident, failed_save_takes_the_files_back)
+{
+	struct err e = ERR_INIT;
+	struct rlimit rl;
+	char *before, *after;
+	struct ident id;
+
+	/* A home whose checklist is already larger than the limit below,
+	 * so that saving (which appends) fails while the key still fits. */
+	cr_assert_eq(create("Alice", 0, PASS, &id, &e), 0, "%s", e.msg);
+	for (int i = 0; i < 12; i++) {
+		struct op_create req = {{"Alice", alice, 2, "p256", 30, 1}, NULL, now + i + 1};
+		struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
+		struct pass_ask ask;
+
+		tu_pass_ask(&ask, &tp);
+		cr_assert_eq(op_create(s, &req, &ask, NULL, &e), 0, "%s", e.msg);
+	}
+	{
+		char *chk = path_join(dir, STATE_FILE);
+		size_t len;
+
+		free(tu_read(chk, &len));
+		free(chk);
+		cr_assert_gt(len, 1400, "the checklist is only %zu bytes", len);
+		rl.rlim_cur = rl.rlim_max = len;
+	}
+	before = tu_tree_hash(dir);
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	err_clear(&e);
+	cr_assert_eq(create("Alice", 1, PASS, NULL, &e), -1, "saving did not fail");
+	cr_assert(strstr(e.msg, "disk is full") != NULL && strstr(e.msg, "/" STATE_FILE) != NULL, "%s", e.msg);
+	after = tu_tree_hash(dir);
+	cr_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	ident_clear(&id);
+}
+
 Test(ident, export_matches_the_stored_certificate)
 {
 	struct err e = ERR_INIT;
 	struct ident id;
+	struct state *st;
 	unsigned char *pem, *der;
 	size_t plen, dlen;
 	char *cp, *file;
 	size_t flen;
 
-	cr_assert_eq(ident_cert_export(&h, st, 0, &pem, &plen, &e), -1);
-	cr_assert(strstr(e.msg, "no credential yet") != NULL);
+	cr_assert_eq(session_begin(s, HOME_READ, &st, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_cert_export(session_home(s), st, 0, &pem, &plen, &e), -1);
+	cr_assert(strstr(e.msg, "no credential yet") != NULL, "%s", e.msg);
+	session_end(s, 1);
 	cr_assert_eq(create("Alice", 0, PASS, &id, &e), 0);
-	cr_assert_eq(ident_cert_export(&h, st, 0, &pem, &plen, &e), 0);
-	cr_assert_eq(ident_cert_export(&h, st, 1, &der, &dlen, &e), 0);
+	cr_assert_eq(session_begin(s, HOME_READ, &st, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_cert_export(session_home(s), st, 0, &pem, &plen, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_cert_export(session_home(s), st, 1, &der, &dlen, &e), 0, "%s", e.msg);
+	session_end(s, 1);
 	cp = ident_path(id.hex, "cert.pem");
 	file = tu_read(cp, &flen);
 	cr_assert_eq(plen, flen);
@@ -252,33 +389,64 @@ Test(ident, export_matches_the_stored_certificate)
 	ident_clear(&id);
 }
 
+static void
+build(struct checklist *cl)
+{
+	struct err e = ERR_INIT;
+	struct state *st;
+
+	cr_assert_eq(session_begin(s, HOME_READ, &st, &e), 0, "%s", e.msg);
+	cr_assert_eq(checklist_build(session_home(s), st, now, cl, &e), 0, "%s", e.msg);
+	session_end(s, 1);
+}
+
 Test(ident, checklist_follows_the_steps)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
 	struct ident id;
 
-	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	build(&cl);
 	cr_assert_not(cl.has_ident);
-	cr_assert_eq(cl.next_step, STEP_CREATE);
-	cr_assert(strstr(cl.next, "padseal create") != NULL);
+	cr_assert_not(cl.step[STEP_CREATE]);
+	cr_assert_eq(cl.next.step, STEP_CREATE);
+	cr_assert_eq(cl.next.peer, NO_PEER);
 	checklist_free(&cl);
 
-	cr_assert_eq(create("Alice", 0, PASS, &id, &e), 0);
-	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
+	cr_assert_eq(create("Alice", 0, PASS, &id, &e), 0, "%s", e.msg);
+	build(&cl);
 	cr_assert(cl.has_ident && cl.step[STEP_CREATE] && !cl.step[STEP_BACKUP]);
-	cr_assert_eq(cl.next_step, STEP_BACKUP);
-	cr_assert_geq(cl.n_problems, 1);
-	cr_assert(strstr(cl.problems[cl.n_problems - 1], "never been backed up") != NULL);
-	cr_assert(strstr(cl.problems[0], "expires on") != NULL, "30-day certificate: %s", cl.problems[0]);
+	cr_assert_str_eq(cl.ident.hex, id.hex);
+	cr_assert_eq(cl.next.step, STEP_BACKUP);
+	cr_assert_geq(cl.n_problems, 2);
+	cr_assert_eq(cl.problems[cl.n_problems - 1].kind, PROB_NEVER_BACKED_UP);
+	/* A 30-day certificate expires soon. */
+	cr_assert_eq(cl.problems[0].kind, PROB_EXPIRES_SOON, "kind %d", cl.problems[0].kind);
+	cr_assert_str_eq(cl.problems[0].date, id.not_after);
 	checklist_free(&cl);
 
-	rec_set(state_add(st, "backup"), "fpr", id.hex);
-	cr_assert_eq(state_save(&h, st, &e), 0);
-	cr_assert_eq(checklist_load(&h, &cl, &e), 0);
-	cr_assert(cl.step[STEP_BACKUP]);
-	cr_assert_eq(cl.next_step, STEP_EXCHANGE);
+	/* A checked backup, through the operation. */
+	{
+		struct tu_pass tp = {{[PASS_KEY] = PASS, [PASS_NEW_BACKUP] = PASS2}, {0}};
+		struct op_backup req = {0};
+		struct p12_backup_done d;
+		struct pass_ask ask;
+		char *file = path_join(base, "alice.p12");
+
+		req.path = file;
+		req.compat = P12_LEGACY;
+		req.now = now;
+		tu_pass_ask(&ask, &tp);
+		cr_assert_eq(op_backup(s, &req, &ask, &d, &e), 0, "%s", e.msg);
+		cr_assert_eq(tp.asked[PASS_KEY], 0, "the key unlocked at create was asked for again");
+		free(file);
+	}
+	build(&cl);
+	cr_assert(cl.backed_up && cl.step[STEP_BACKUP]);
+	cr_assert_eq(cl.next.step, STEP_EXCHANGE);
 	cr_assert_eq(cl.n_peers, 0);
+	for (size_t i = 0; i < cl.n_problems; i++)
+		cr_assert_neq(cl.problems[i].kind, PROB_NEVER_BACKED_UP);
 	checklist_free(&cl);
 	ident_clear(&id);
 }
@@ -286,12 +454,16 @@ Test(ident, checklist_follows_the_steps)
 Test(ident, damaged_checklist_is_reported_not_reset)
 {
 	struct err e = ERR_INIT;
-	struct checklist cl;
-	char *chk = home_path(&h, STATE_FILE), *before;
+	const struct state *st;
+	char *chk = path_join(dir, STATE_FILE), *before;
 
 	tu_write(chk, "padseal-checklist 1\nidentity fpr=AB", 36);
 	before = tu_tree_hash(dir);
-	cr_assert_eq(checklist_load(&h, &cl, &e), -1);
+	cr_assert_eq(session_state(s, &st, &e), -1);
+	cr_assert(strstr(e.msg, chk) != NULL && strstr(e.msg, "damaged") != NULL, "%s", e.msg);
+	/* An operation is refused with the same error. */
+	err_clear(&e);
+	cr_assert_eq(create("Alice", 1, PASS, NULL, &e), -1);
 	cr_assert(strstr(e.msg, chk) != NULL && strstr(e.msg, "damaged") != NULL, "%s", e.msg);
 	{
 		char *after = tu_tree_hash(dir);

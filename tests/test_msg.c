@@ -1,9 +1,11 @@
 /* msg: every message of the real-client corpus read with the outcome its
  * MANIFEST records; messages made here with OpenSSL's CMS API for each
  * verdict read can give (trusted, changed, own, not the sender, expired,
- * tampered body / signature / signer certificate, not for you, passphrase
- * missing or wrong, AES-GCM, bare CMS); damaged and huge input; and the
- * home left byte-identical by every read. */
+ * tampered body / signature / signer certificate, a certificate copying
+ * another's issuer and serial, not for you, passphrase missing or wrong,
+ * AES-GCM, bare CMS); damaged and huge input; and the home left
+ * byte-identical by every read (through a session, as the operations
+ * read). */
 #include "config.h"
 
 #include <dirent.h>
@@ -25,8 +27,11 @@
 #include "home.h"
 #include "mime.h"
 #include "msg.h"
+#include "isotime.h"
+#include "op.h"
 #include "p12.h"
 #include "peer.h"
+#include "session.h"
 #include "state.h"
 #include "testutil.h"
 
@@ -34,30 +39,53 @@
 
 /* --- a home with identities and correspondents, made by hand ------------- */
 
-static char *base;
-static struct home h;
-static struct state *st;
+static char *base, *dir;
+static time_t now;
 
 static void
 setup(void)
 {
 	struct err e = ERR_INIT;
-	char *dir;
+	struct home h = {0};
 
 	base = tu_tmpdir();
 	dir = path_join(base, "home");
 	cr_assert_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "%s", e.msg);
-	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
-	free(dir);
+	home_close(&h);
+	now = tu_now();
 }
 
 static void
 teardown(void)
 {
-	state_free(st);
-	home_close(&h);
 	tu_rmtree(base);
 	free(base);
+	free(dir);
+}
+
+/* The home held for writing, its state loaded; edit() saves and lets go. */
+static struct home h;
+
+static struct state *
+edit(void)
+{
+	struct err e = ERR_INIT;
+	struct state *st;
+
+	memset(&h, 0, sizeof h);
+	cr_assert_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "%s", e.msg);
+	cr_assert_eq(state_load(&h, &st, &e), 0, "%s", e.msg);
+	return st;
+}
+
+static void
+edit_done(struct state *st)
+{
+	struct err e = ERR_INIT;
+
+	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	state_free(st);
+	home_close(&h);
 }
 
 /* identities/<HEX>/{cert,key}.pem and the record, as ident.c writes them. */
@@ -65,29 +93,47 @@ static void
 place_identity(X509 *cert, EVP_PKEY *key, int archived)
 {
 	struct err e = ERR_INIT;
-	char hex[FPR_HEX_LEN], rel[128], *dir, *p, *pem;
+	char hex[FPR_HEX_LEN], rel[128], *idir, *p, *pem;
 	size_t len;
-	struct rec *r;
+	struct state *st = edit();
+	struct st_ident *r;
 
 	fpr_cert_hex(cert, hex);
 	snprintf(rel, sizeof rel, "identities/%s", hex);
-	dir = home_path(&h, rel);
-	cr_assert_eq(dir_ensure(dir, &e), 0, "%s", e.msg);
-	p = path_join(dir, "cert.pem");
+	idir = home_path(&h, rel);
+	cr_assert_eq(dir_ensure(idir, &e), 0, "%s", e.msg);
+	p = path_join(idir, "cert.pem");
 	pem = cert_to_pem(cert, &len);
 	cr_assert_eq(file_write_atomic(p, pem, len, 0, &e), 0, "%s", e.msg);
 	free(p);
 	OPENSSL_free(pem);
 	cr_assert_eq(cred_key_encrypt(key, PASS, &pem, &len, &e), 0, "%s", e.msg);
-	p = path_join(dir, "key.pem");
+	p = path_join(idir, "key.pem");
 	cr_assert_eq(file_write_atomic(p, pem, len, 0, &e), 0, "%s", e.msg);
 	free(p);
 	OPENSSL_free(pem);
-	free(dir);
-	r = state_add(st, "identity");
-	rec_set(r, "fpr", hex);
-	rec_set(r, "status", archived ? "archived" : "current");
-	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+	free(idir);
+	r = state_ident_put(st, hex);
+	r->current = !archived;
+	iso_time(now, r->created);
+	if (archived)
+		iso_time(now, r->archived);
+	edit_done(st);
+}
+
+/* The current identity becomes an archived one (create --replace). */
+static void
+archive_current(void)
+{
+	struct state *st = edit();
+	const struct st_ident *cur = state_ident_current(st);
+	struct st_ident *r;
+
+	cr_assert_not_null(cur);
+	r = state_ident_edit(st, cur);
+	r->current = 0;
+	iso_time(now, r->archived);
+	edit_done(st);
 }
 
 /* The credential of a corpus .p12/.pfx as an identity of the home. */
@@ -108,19 +154,37 @@ place_p12(const char *rel, const char *pass, int archived)
 	free(path);
 }
 
-/* A correspondent's certificate, optionally trusted (as trust.c records it). */
+/* Mark the held certificate `hex` trusted, as trust.c records it. */
+static void
+set_trusted(const char *hex)
+{
+	struct state *st = edit();
+	const struct st_peer *p = state_peer_by_hex(st, hex);
+	struct st_peer *w;
+
+	cr_assert_not_null(p);
+	w = state_peer_edit(st, p);
+	w->trusted = 1;
+	w->verified = VERIFY_PHONE;
+	iso_time(now, w->verified_at);
+	edit_done(st);
+}
+
+/* A correspondent's certificate, optionally trusted. */
 static void
 place_peer(X509 *cert, int trusted)
 {
 	struct err e = ERR_INIT;
 	char hex[FPR_HEX_LEN];
+	struct state *st = edit();
 	int added;
 
-	cr_assert_eq(peer_store(&h, st, cert, "test", &added, &e), 0, "%s", e.msg);
+	cr_assert_eq(peer_store(&h, st, cert, "test", now, NULL, &added, &e), 0, "%s", e.msg);
+	cr_assert(added);
+	edit_done(st);
 	fpr_cert_hex(cert, hex);
 	if (trusted)
-		rec_set(peer_by_hex(st, hex), "trusted", "1");
-	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
+		set_trusted(hex);
 }
 
 static X509 *
@@ -139,20 +203,45 @@ corpus_cert(const char *rel)
 	return x;
 }
 
-/* Open `buf` against the home, checking that the home did not change. */
+/* Open `buf` as an operation does: a session on the home, locked for
+ * reading, envelopes for the user asking for `pass` (NULL: no passphrase
+ * to be had), at `now`; the home must not change.  *asked (may be NULL)
+ * gets how often the passphrase was asked for. */
+static int
+open_msg_ex(const unsigned char *buf, size_t len, const char *pass,
+	    struct msg_report *r, unsigned *asked, struct err *e)
+{
+	struct tu_pass tp = {{[PASS_KEY] = pass}, {0}};
+	struct session *s = session_new(dir);
+	struct session_msg keep;
+	struct msg_ctx ctx;
+	struct pass_ask ask;
+	struct state *st;
+	char *before = tu_tree_hash(dir), *after;
+	int rc;
+
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(session_begin(s, HOME_READ, &st, e), 0, "%s", e->msg);
+	session_msg_ctx(s, &ask, &keep, &ctx);
+	ctx.now = now;
+	cr_assert_eq(ctx.st, st);
+	rc = msg_open(&ctx, buf, len, r, e);
+	session_end(s, 1);
+	session_close(s);
+	after = tu_tree_hash(dir);
+	cr_assert_str_eq(before, after, "reading changed the home");
+	free(before);
+	free(after);
+	if (asked != NULL)
+		*asked = tp.asked[PASS_KEY];
+	return rc;
+}
+
 static int
 open_msg(const unsigned char *buf, size_t len, const char *pass,
 	 struct msg_report *r, struct err *e)
 {
-	struct msg_ctx ctx = {&h, st, pass, NULL, NULL};
-	char *before = tu_tree_hash(h.dir), *after;
-	int rc = msg_open(&ctx, buf, len, r, e);
-
-	after = tu_tree_hash(h.dir);
-	cr_assert_str_eq(before, after, "reading changed the home");
-	free(before);
-	free(after);
-	return rc;
+	return open_msg_ex(buf, len, pass, r, NULL, e);
 }
 
 static int
@@ -617,19 +706,19 @@ ParameterizedTest(int *i, msg, corpus_as_manifest, .init = setup, .fini = teardo
 
 /* No .eml of the corpus escapes the table above. */
 static void
-walk_corpus(const char *dir, const char *rel, size_t *n)
+walk_corpus(const char *path, const char *rel, size_t *n)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(path);
 	struct dirent *de;
 
-	cr_assert_not_null(d, "cannot list %s", dir);
+	cr_assert_not_null(d, "cannot list %s", path);
 	while ((de = readdir(d)) != NULL) {
 		char *sub, *subrel;
 		size_t len = strlen(de->d_name);
 
 		if (de->d_name[0] == '.')
 			continue;
-		sub = path_join(dir, de->d_name);
+		sub = path_join(path, de->d_name);
 		if (asprintf(&subrel, "%s%s%s", rel, *rel ? "/" : "", de->d_name) < 0)
 			abort();
 		if (de->d_type == DT_DIR) {
@@ -675,7 +764,7 @@ Test(msg, hiraoka_trusted_only_after_pinning, .init = setup, .fini = teardown)
 		if (stage == 1)
 			place_peer(smime1, 0);
 		if (stage == 2)
-			rec_set(peer_by_hex(st, hex), "trusted", "1");
+			set_trusted(hex);
 		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 			struct err e = ERR_INIT;
 			struct msg_report r;
@@ -746,11 +835,12 @@ typedef void (*mangle_fn)(unsigned char *der, size_t n);
 /* A signed MIME entity over `inner` (multipart/signed, or opaque); the
  * builders take (and free) the malloc'd `inner`. */
 static char *
-signed_ex(X509 *c, EVP_PKEY *k, char *inner, int opaque, mangle_fn mangle)
+signed_build(X509 *c, EVP_PKEY *k, STACK_OF(X509) *certs, unsigned flags,
+	     char *inner, int opaque, mangle_fn mangle)
 {
 	static int bnum;
 	BIO *in = BIO_new_mem_buf(inner, -1);
-	CMS_ContentInfo *cms = CMS_sign(c, k, NULL, in, CMS_BINARY | (opaque ? 0 : CMS_DETACHED));
+	CMS_ContentInfo *cms = CMS_sign(c, k, certs, in, CMS_BINARY | flags | (opaque ? 0 : CMS_DETACHED));
 	unsigned char *der;
 	size_t n;
 	char *enc, *out;
@@ -777,6 +867,12 @@ signed_ex(X509 *c, EVP_PKEY *k, char *inner, int opaque, mangle_fn mangle)
 	BIO_free(in);
 	free(inner);
 	return out;
+}
+
+static char *
+signed_ex(X509 *c, EVP_PKEY *k, char *inner, int opaque, mangle_fn mangle)
+{
+	return signed_build(c, k, NULL, 0, inner, opaque, mangle);
 }
 
 static char *
@@ -1047,6 +1143,136 @@ Test(msg, swapped_signer_certificate_is_invalid, .init = people, .fini = people_
 	EVP_PKEY_free(k2);
 }
 
+/* A correspondent Mallory whose certificate copies Alice's issuer name and
+ * serial number (both public), held in the home beside Alice's trusted
+ * certificate, first or second in the list: a signer named by issuer and
+ * serial is the certificate whose key verifies the signature, never the
+ * one that merely carries the same name and number. */
+static X509 *alice, *mallory;
+static EVP_PKEY *alice_key, *mallory_key;
+
+ParameterizedTestParameters(msg, issuer_and_serial_spoofing)
+{
+	static int order[] = {0, 1};
+
+	return cr_make_param_array(int, order, 2);
+}
+
+/* A message from `from` signed by (c, k), carrying `certs` (and the
+ * signer's certificate unless `nocerts`). */
+static char *
+spoof_msg(const char *from, X509 *c, EVP_PKEY *k, X509 *carry, int nocerts)
+{
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	char *m;
+
+	if (carry != NULL)
+		sk_X509_push(certs, carry);
+	m = message(from, signed_build(c, k, certs, nocerts ? CMS_NOCERTS : 0, strdup(TEXT), 0, NULL));
+	sk_X509_free(certs);
+	return m;
+}
+
+ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = people, .fini = people_done)
+{
+	struct cf_spec ms = {.key = CF_RSA, .bits = 2048, .cn = "Mallory", .san = "email:mallory@example.org"};
+	struct cf_spec as = {.key = CF_RSA, .bits = 2048, .cn = "Alice Sender", .san = "email:alice.sender@example.org"};
+	char ahex[FPR_HEX_LEN], mhex[FPR_HEX_LEN], line[512];
+	const struct msg_layer *l;
+	struct msg_report r;
+	char *m;
+
+	alice = cf_cert(&as, time(NULL), &alice_key);
+	ms.isn_of = alice;
+	mallory = cf_cert(&ms, time(NULL), &mallory_key);
+	cr_assert_eq(X509_NAME_cmp(X509_get_issuer_name(alice), X509_get_issuer_name(mallory)), 0);
+	cr_assert_eq(ASN1_INTEGER_cmp(X509_get0_serialNumber(alice), X509_get0_serialNumber(mallory)), 0);
+	fpr_cert_hex(alice, ahex);
+	fpr_cert_hex(mallory, mhex);
+	if (*mallory_first)
+		place_peer(mallory, 0);
+	place_peer(alice, 1);
+	if (!*mallory_first)
+		place_peer(mallory, 0);
+
+	/* Alice's genuine message, with her certificate and without it (then
+	 * it is found by issuer and serial: Mallory's matches too). */
+	for (int nocerts = 0; nocerts < 2; nocerts++) {
+		m = spoof_msg("alice.sender@example.org", alice, alice_key, NULL, nocerts);
+		read_ok(m, NULL, &r);
+		l = &r.layer[0];
+		msg_layers_line(&r, line, sizeof line);
+		cr_expect_str_eq(line, "signed(SHA-256, by: alice.sender@example.org, valid, trusted)", "nocerts %d", nocerts);
+		cr_expect_eq(l->sig, SIG_VALID, "nocerts %d: %s", nocerts, l->note);
+		cr_expect_str_eq(l->signer_hex, ahex, "nocerts %d: Alice's message read as signed by another", nocerts);
+		cr_expect(l->trusted && l->held && !l->changed && !l->own && !l->from_mismatch, "nocerts %d", nocerts);
+		cr_expect(r.ok, "nocerts %d", nocerts);
+		msg_report_free(&r);
+		free(m);
+	}
+	/* Mallory's own message, with his certificate and without it. */
+	for (int nocerts = 0; nocerts < 2; nocerts++) {
+		m = spoof_msg("mallory@example.org", mallory, mallory_key, NULL, nocerts);
+		read_ok(m, NULL, &r);
+		l = &r.layer[0];
+		cr_expect_eq(l->sig, SIG_VALID, "nocerts %d: %s", nocerts, l->note);
+		cr_expect_str_eq(l->signer_hex, mhex, "nocerts %d: Mallory's signature named another signer", nocerts);
+		cr_expect_str_eq(l->signer, "mallory@example.org");
+		cr_expect(!l->trusted && l->held && !l->own, "nocerts %d", nocerts);
+		cr_expect(!r.ok, "nocerts %d", nocerts);
+		msg_report_free(&r);
+		free(m);
+	}
+	/* Mallory signing as Alice: From her address, carrying nothing, or
+	 * carrying Alice's genuine certificate instead of his. */
+	for (int v = 0; v < 2; v++) {
+		m = spoof_msg("alice.sender@example.org", mallory, mallory_key, v ? alice : NULL, 1);
+		read_ok(m, NULL, &r);
+		l = &r.layer[0];
+		cr_expect_str_eq(l->signer_hex, mhex, "variant %d: Mallory's signature taken for Alice's", v);
+		cr_expect_eq(l->sig, SIG_VALID, "variant %d: %s", v, l->note);
+		cr_expect(!l->trusted && l->from_mismatch && !r.ok, "variant %d", v);
+		msg_report_free(&r);
+		free(m);
+	}
+	X509_free(alice);
+	X509_free(mallory);
+	EVP_PKEY_free(alice_key);
+	EVP_PKEY_free(mallory_key);
+}
+
+/* The same against the user's own identity: a certificate copying its
+ * issuer and serial does not make a message "yours". */
+Test(msg, own_issuer_and_serial_spoofed, .init = people, .fini = people_done)
+{
+	struct cf_spec ms = {.key = CF_RSA, .bits = 2048, .cn = "Mallory", .san = "email:mallory@example.org", .isn_of = NULL};
+	char myhex[FPR_HEX_LEN], mhex[FPR_HEX_LEN];
+	struct msg_report r;
+	char *m;
+
+	ms.isn_of = me;
+	mallory = cf_cert(&ms, time(NULL), &mallory_key);
+	fpr_cert_hex(me, myhex);
+	fpr_cert_hex(mallory, mhex);
+	m = spoof_msg("alice@example.org", mallory, mallory_key, NULL, 0);
+	read_ok(m, NULL, &r);
+	cr_expect_eq(r.layer[0].sig, SIG_VALID, "%s", r.layer[0].note);
+	cr_expect_str_eq(r.layer[0].signer_hex, mhex);
+	cr_expect(!r.layer[0].own && !r.layer[0].trusted && !r.ok);
+	msg_report_free(&r);
+	free(m);
+	/* The genuine one still reads as yours. */
+	m = spoof_msg("alice@example.org", me, me_key, NULL, 1);
+	read_ok(m, NULL, &r);
+	cr_expect_eq(r.layer[0].sig, SIG_VALID, "%s", r.layer[0].note);
+	cr_expect_str_eq(r.layer[0].signer_hex, myhex);
+	cr_expect(r.layer[0].own && r.ok);
+	msg_report_free(&r);
+	free(m);
+	X509_free(mallory);
+	EVP_PKEY_free(mallory_key);
+}
+
 Test(msg, the_four_kinds, .init = people, .fini = people_done)
 {
 	struct msg_report r;
@@ -1122,39 +1348,81 @@ Test(msg, not_for_me_lists_the_recipients, .init = people, .fini = people_done)
 	free(m);
 }
 
-static int asked;
-
-static char pass_buf[] = PASS;
-
-static const char *
-ask_pass(void *arg)
-{
-	asked++;
-	return arg;
-}
-
 Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .fini = people_done)
 {
-	struct msg_ctx ctx = {&h, st, NULL, ask_pass, pass_buf};
 	struct err e = ERR_INIT;
 	struct msg_report r;
 	char *enc = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
 	char *sig = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
+	unsigned asked;
 
-	read_ok(enc, NULL, &r);
-	cr_expect_str_eq(r.layer[0].note, "a passphrase is needed to open it (give --passphrase-file FILE)");
+	/* No way to unlock a key at all. */
+	{
+		struct msg_ctx ctx = {NULL, NULL, NULL, NULL, 0};
+		struct home hh = {0};
+		struct state *st;
+
+		ctx.now = now;
+		cr_assert_eq(home_open(&hh, dir, HOME_READ, &e), 0, "%s", e.msg);
+		cr_assert_eq(state_load(&hh, &st, &e), 0, "%s", e.msg);
+		ctx.h = &hh;
+		ctx.st = st;
+		cr_assert_eq(msg_open(&ctx, (unsigned char *)enc, strlen(enc), &r, &e), 0, "%s", e.msg);
+		cr_expect_str_eq(r.layer[0].note, "a passphrase is needed to open it");
+		cr_expect(!r.layer[0].opened && !r.ok);
+		msg_report_free(&r);
+		state_free(st);
+		home_close(&hh);
+	}
+	/* None to be had: the layer says why, the message is still read. */
+	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), NULL, &r, &asked, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(r.layer[0].note, "no passphrase was given");
+	cr_expect(!r.layer[0].opened && !r.ok);
+	cr_expect_eq(asked, 1);
 	msg_report_free(&r);
 	read_ok(enc, "wrong passphrase entirely", &r);
 	cr_expect_str_eq(r.layer[0].note, "the passphrase does not unlock your key");
 	cr_expect(!r.layer[0].opened && !r.ok);
 	msg_report_free(&r);
-	cr_assert_eq(msg_open(&ctx, (unsigned char *)sig, strlen(sig), &r, &e), 0);
+	cr_assert_eq(open_msg_ex((unsigned char *)sig, strlen(sig), PASS, &r, &asked, &e), 0, "%s", e.msg);
 	cr_expect_eq(asked, 0, "asked for a passphrase without an envelope");
 	msg_report_free(&r);
-	cr_assert_eq(msg_open(&ctx, (unsigned char *)enc, strlen(enc), &r, &e), 0);
+	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), PASS, &r, &asked, &e), 0, "%s", e.msg);
 	cr_expect_eq(asked, 1);
 	cr_expect(r.layer[0].opened);
 	msg_report_free(&r);
+	/* The read operation fails with the passphrase's error, and says
+	 * what kind it is. */
+	{
+		char *path = path_join(base, "enc.eml");
+		struct tu_pass tp = {{[PASS_KEY] = "wrong passphrase entirely"}, {0}};
+		struct session *s = session_new(dir);
+		struct pass_ask ask;
+		char *before = tu_tree_hash(dir), *after;
+
+		tu_write(path, enc, strlen(enc));
+		tu_pass_ask(&ask, &tp);
+		err_clear(&e);
+		cr_assert_eq(op_read(s, path, now, &ask, &r, &e), -1);
+		cr_expect_eq(e.code, ERR_BAD_PASS);
+		cr_expect_str_eq(e.msg, "the passphrase does not unlock your key");
+		tp.pass[PASS_KEY] = NULL;
+		err_clear(&e);
+		session_forget_keys(s);
+		cr_assert_eq(op_read(s, path, now, &ask, &r, &e), -1);
+		cr_expect_eq(e.code, ERR_USAGE, "code %d: %s", e.code, e.msg);
+		tp.pass[PASS_KEY] = PASS;
+		err_clear(&e);
+		cr_assert_eq(op_read(s, path, now, &ask, &r, &e), 0, "%s", e.msg);
+		cr_expect(r.ok && r.layer[0].opened);
+		msg_report_free(&r);
+		after = tu_tree_hash(dir);
+		cr_assert_str_eq(before, after, "reading changed the home");
+		free(before);
+		free(after);
+		session_close(s);
+		free(path);
+	}
 	free(enc);
 	free(sig);
 }
@@ -1165,11 +1433,9 @@ Test(msg, archived_identity_opens_old_mail, .init = people, .fini = people_done)
 	EVP_PKEY *k2;
 	X509 *newer = mkcert("email:alice@example.org", &k2);
 	char hex[FPR_HEX_LEN], *m = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
-	struct rec *rc;
 
 	/* Alice replaced her credential: the first one is now archived. */
-	rc = state_first(st, "identity");
-	rec_set(rc, "status", "archived");
+	archive_current();
 	place_identity(newer, k2, 0);
 	read_ok(m, PASS, &r);
 	fpr_cert_hex(me, hex);

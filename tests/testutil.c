@@ -12,6 +12,9 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
+#include "err.h"
+#include "isotime.h"
+#include "pass.h"
 #include "testutil.h"
 
 char *
@@ -173,4 +176,46 @@ tu_corpus(void)
 	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode),
 		  "the corpus %s is missing: put ../shared beside the source tree or configure --with-corpus=DIR", c);
 	return c;
+}
+
+time_t
+tu_now(void)
+{
+	time_t t = iso_parse(TU_NOW_ISO);
+
+	cr_assert_neq(t, (time_t)-1);
+	return t;
+}
+
+static int
+tu_pass_fn(void *arg, enum pass_kind kind, const char *what, char **out,
+           struct err *e)
+{
+	struct tu_pass *p = arg;
+
+	(void)what;
+	p->asked[kind]++;
+	if (p->pass[kind] == NULL) {
+		err_set(e, "no passphrase was given");
+		return err_code(e, ERR_USAGE);
+	}
+	*out = pass_dup(p->pass[kind]);
+	return 0;
+}
+
+void
+tu_pass_ask(struct pass_ask *a, struct tu_pass *p)
+{
+	a->fn = tu_pass_fn;
+	a->arg = p;
+}
+
+unsigned
+tu_pass_asked(const struct tu_pass *p)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sizeof p->asked / sizeof p->asked[0]; i++)
+		n += p->asked[i];
+	return n;
 }

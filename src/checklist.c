@@ -136,6 +136,16 @@ next_step(struct checklist *cl, const struct state *st)
 	n->step = s;
 	if (s < STEP_EXCHANGE)
 		return;
+	if (s == STEP_EXCHANGE) {
+		/* Sent to someone whose certificate is not held yet? */
+		for (size_t i = 0; i < state_n_sent(st) && !n->awaited[0]; i++) {
+			const struct st_sent *t = state_sent(st, i);
+			size_t it = 0;
+
+			if (state_peer_by_addr(st, t->to, &it) == NULL)
+				snprintf(n->awaited, sizeof n->awaited, "%s", t->to);
+		}
+	}
 	for (size_t i = 0; i < cl->n_peers && n->peer == NO_PEER; i++)
 		if (!cl->peers[i].retired && !cl->peers[i].step[s < STEP_COUNT ? s : STEP_TEST])
 			n->peer = i;

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "fpr.h"
 #include "home.h"
+#include "addr.h"
 #include "ident.h"
 #include "state.h"
 
@@ -56,6 +57,9 @@ struct next_step {
 	int changed;            /* verify again: that certificate changed */
 	int by_fingerprint;     /* the peer's address has several
 	                           certificates: name it by fingerprint */
+	/* Exchange with nobody left to send to: an address your certificate
+	 * went to whose certificate has not come back ("" when none). */
+	char awaited[ADDR_MAX];
 };
 #define NO_PEER ((size_t)-1)
 

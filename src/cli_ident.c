@@ -416,7 +416,10 @@ cli_next_sentence(const struct checklist *cl, char *buf, size_t len)
 		snprintf(buf, len, "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
 		break;
 	case STEP_EXCHANGE:
-		if (email == NULL)
+		if (email == NULL && cl->next.awaited[0])
+			snprintf(buf, len, "Import %s's certificate when it comes (their signed mail or certificate file): padseal import FILE",
+			         cl->next.awaited);
+		else if (email == NULL)
 			snprintf(buf, len, "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
 		else
 			snprintf(buf, len, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", email, email);

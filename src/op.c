@@ -386,6 +386,8 @@ op_backup(struct session *s, const struct op_backup *req,
 	struct state *st;
 	EVP_PKEY *key;
 	char *pass = NULL, hex[FPR_HEX_LEN];
+	unsigned char *old = NULL;
+	size_t old_len = 0;
 	int made = 0, rc = -1;
 
 	memset(out, 0, sizeof *out);
@@ -394,6 +396,8 @@ op_backup(struct session *s, const struct op_backup *req,
 	    op_ask_new(ask, PASS_NEW_BACKUP, req->path, &pass, e) != 0)
 		goto out;
 	p.pass = pass;
+	if (req->force && path_exists(req->path) && file_read(req->path, FILE_MAX_CERT, &old, &old_len, e) != 0)
+		goto out;
 	if (session_begin(s, HOME_WRITE, &st, e) != 0)
 		goto out;
 	if (p12_backup_check(session_home(s), st, req->path, req->force, req->make_dir, e) != 0 ||
@@ -405,14 +409,24 @@ op_backup(struct session *s, const struct op_backup *req,
 		goto out;
 	}
 	if (op_save(s, st, e) != 0) {
-		unlink(req->path);
-		backup_dir_undo(req->path, made);
+		/* Take the file back: remove a new one, put back the earlier
+		 * backup a --force wrote over. */
+		if (old != NULL) {
+			struct err ignore = ERR_INIT;
+
+			file_write_atomic(req->path, old, old_len, 0, &ignore);
+		} else {
+			unlink(req->path);
+			backup_dir_undo(req->path, made);
+		}
 		session_end(s, 0);
 		goto out;
 	}
 	session_end(s, 1);
 	rc = 0;
 out:
+	if (old != NULL)
+		file_free_secret(old, old_len);
 	p12_backup_free(b);
 	pass_free(pass);
 	return rc;

@@ -54,12 +54,22 @@ deliver_and_note(struct session *s, const struct sink *out, const void *msg,
 int
 op_intro_check(struct session *s, const char *to, struct err *e)
 {
-	const struct state *st;
 	const struct st_ident *id;
+	struct state *st;
+	struct ident me = {0};
+	int rc = -1;
 
-	if (addr_check(to, e) != 0 || session_state(s, &st, e) != 0)
+	if (addr_check(to, e) != 0 || session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
-	return op_need_ident(st, &id, e);
+	if (op_need_ident(st, &id, e) == 0 && ident_current(session_home(s), st, 0, &me, e) > 0) {
+		rc = 0;
+		for (size_t i = 0; i < me.n_emails; i++)
+			if (addr_eq(me.emails[i], to))
+				rc = err_set(e, "%s is your own address; send the introduction to a correspondent", to);
+	}
+	ident_clear(&me);
+	session_end(s, 1);
+	return rc;
 }
 
 int

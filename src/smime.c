@@ -85,6 +85,18 @@ micalg(const EVP_MD *md)
 
 /* A detached SignedData ready to stream: one signer named by issuer and
  * serial, with the chain, signingTime and our SMIMECapabilities. */
+/* The signing time is the message's date (OpenSSL would read the clock). */
+static int
+signing_time(CMS_SignerInfo *si, time_t date)
+{
+	ASN1_TIME *t = X509_time_adj_ex(NULL, 0, 0, &date);
+	int ok = t != NULL &&
+	         CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1) == 1;
+
+	ASN1_TIME_free(t);
+	return ok;
+}
+
 static CMS_ContentInfo *
 new_signature(const struct smime_msg *m, const EVP_MD *md, struct err *e)
 {
@@ -97,7 +109,7 @@ new_signature(const struct smime_msg *m, const EVP_MD *md, struct err *e)
 	    (si = CMS_add1_signer(cms, m->cert, m->key, md, flags | CMS_NOSMIMECAP)) == NULL ||
 	    !CMS_add_simple_smimecap(&caps, NID_aes_256_cbc, -1) ||
 	    !CMS_add_simple_smimecap(&caps, NID_aes_128_cbc, -1) ||
-	    !CMS_add_smimecap(si, caps)) {
+	    !CMS_add_smimecap(si, caps) || !signing_time(si, m->date)) {
 		err_ossl(e, "could not prepare the signature");
 		CMS_ContentInfo_free(cms);
 		cms = NULL;

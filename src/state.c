@@ -368,6 +368,21 @@ state_backup_put(struct state *st, const char *hex, const char *path)
 	return &r->r;
 }
 
+size_t
+state_n_sent(const struct state *st)
+{
+	sent_index(st);
+	return st->lazy->n_sents;
+}
+
+const struct st_sent *
+state_sent(const struct state *st, size_t i)
+{
+	sent_index(st);
+	sent_ready(st, st->lazy->sents[i]);
+	return &st->lazy->sents[i]->r;
+}
+
 const struct st_sent *
 state_sent_to(const struct state *st, const char *addr)
 {

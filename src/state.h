@@ -201,6 +201,9 @@ const struct st_backup *state_backup_last(const struct state *st);
 struct st_backup *state_backup_put(struct state *st, const char *hex,
                                    const char *path);
 
+/* The addresses the user's certificate went to, in the order recorded. */
+size_t state_n_sent(const struct state *st);
+const struct st_sent *state_sent(const struct state *st, size_t i);
 /* When the user's certificate went to `addr` (any case), or NULL. */
 const struct st_sent *state_sent_to(const struct state *st, const char *addr);
 struct st_sent *state_sent_put(struct state *st, const char *addr);

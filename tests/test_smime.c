@@ -978,12 +978,9 @@ Test(sender, intro_operation_records_it)
 	free(file);
 }
 
-/* CORE BUG (src/op_peer.c, op_intro_check): an introduction to your own
- * address is refused only by smime_intro, after the passphrase of the key
- * was asked for; op.h promises every refusal before a passphrase is asked
- * ("make every check that can refuse; ask for the passphrases it needs").
- * This test fails until op_intro_check refuses it. */
-Test(sender, BUG_intro_to_yourself_refused_before_the_passphrase)
+/* An introduction to your own address is refused before the passphrase
+ * of the key is asked for (op.h: every refusal first). */
+Test(sender, intro_to_yourself_refused_before_the_passphrase)
 {
 	struct tu_pass tp = {{[PASS_KEY] = PASS}, {0}};
 	struct pass_ask ask;
@@ -1002,8 +999,8 @@ Test(sender, BUG_intro_to_yourself_refused_before_the_passphrase)
 	cr_assert_str_eq(before, after);
 	err_clear(&e);
 	cr_assert_eq(op_intro_check(s, "ALICE@example.org", &e), -1,
-		     "CORE BUG: op_intro_check accepts an introduction to yourself");
-	cr_assert_eq(tp.asked[PASS_KEY], 0, "CORE BUG: the passphrase was asked for a refused introduction");
+		     "op_intro_check accepts an introduction to yourself");
+	cr_assert_eq(tp.asked[PASS_KEY], 0, "the passphrase was asked for a refused introduction");
 	free(before);
 	free(after);
 	free(file);
@@ -1034,13 +1031,9 @@ Test(sender, compose_refuses_bad_recipient)
 	smime_sender_free(snd);
 }
 
-/* CORE BUG (src/smime.c, new_signature): the signingTime attribute is
- * taken from the clock by OpenSSL, not from the message's `date`, though
- * the core promises never to read the clock itself (isotime.h): a message
- * composed at a given time says it was signed at another, and a reader
- * finds a certificate that was valid at `date` "not valid when signed".
- * This test fails until signingTime is set from m->date. */
-Test(compose, BUG_signing_time_is_the_message_date)
+/* The signingTime attribute is the message's `date`, not the clock's:
+ * the core never reads the clock itself (isotime.h). */
+Test(compose, signing_time_is_the_message_date)
 {
 	struct cf_spec a = {.key = CF_EC, .days = 30};
 	time_t t = iso_parse("2020-02-02T12:00:00Z");
@@ -1072,7 +1065,7 @@ Test(compose, BUG_signing_time_is_the_message_date)
 		char iso[ISO_TIME_LEN];
 
 		cr_assert_eq(asn1_time_iso((const ASN1_TIME *)v->value.asn1_string, iso, sizeof iso), 0);
-		cr_assert_str_eq(iso, "2020-02-02T12:00:00Z", "CORE BUG: signingTime is the clock's, not the message's date");
+		cr_assert_str_eq(iso, "2020-02-02T12:00:00Z", "signingTime is the clock's, not the message's date");
 	}
 	BIO_free(cont);
 	CMS_ContentInfo_free(cms);

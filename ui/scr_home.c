@@ -68,6 +68,7 @@ struct home_scr {
 	struct home_peer *peers;
 	size_t n_peers;
 	char next[SAY_MAX]; /* "Next: ...", phrased here */
+	char awaited[ADDR_MAX]; /* a certificate awaited (Exchange) */
 	char problems[CHECKLIST_PROBLEMS_MAX][SAY_MAX];
 	size_t n_problems, n_problems_all;
 	int sel;         /* the selected step, or STEP_COUNT + a
@@ -201,6 +202,8 @@ say_next(const struct checklist *cl, char *buf, size_t len)
 	}
 	if (n->changed && p != NULL)
 		next_verify_changed(who, start, buf, len);
+	else if (n->step == STEP_EXCHANGE && p == NULL && n->awaited[0])
+		snprintf(buf, len, "Next: import %s's certificate when it comes (Exchange)", n->awaited);
 	else
 		next_say[n->step](p != NULL ? who : NULL, start, buf, len);
 }
@@ -338,6 +341,7 @@ take(struct home_scr *hs, struct checklist *cl)
 	hs->backed_up = cl->backed_up;
 	memcpy(hs->step, cl->step, sizeof hs->step);
 	hs->next_step = cl->next.step;
+	memcpy(hs->awaited, cl->next.awaited, sizeof hs->awaited);
 	hs->n_peers = cl->n_peers;
 	hs->peers = xcalloc(cl->n_peers ? cl->n_peers : 1, sizeof *hs->peers);
 	for (size_t i = 0; i < cl->n_peers; i++) {
@@ -773,10 +777,7 @@ open_for(struct app *a, enum step_id s, const char *hex)
 }
 
 /* Exchange: with whom the step is still to do (our certificate not sent
- * yet), else someone new.  (Opening on Import for the address an
- * introduction went to, while their certificate is awaited, needs the
- * addresses your certificate went to: the state offers no list of them
- * yet, only state_sent_to() for an address already known.) */
+ * yet), else theirs awaited (Import), else someone new. */
 static int
 open_exchange(struct app *a, const struct home_scr *hs)
 {
@@ -789,6 +790,8 @@ open_exchange(struct app *a, const struct home_scr *hs)
 	for (size_t i = 0; i < hs->n_peers; i++)
 		if (!hs->peers[i].retired && !hs->peers[i].step[STEP_EXCHANGE])
 			return scr_exchange_open(a, hs->peers[i].email, 0);
+	if (hs->awaited[0])
+		return scr_exchange_open(a, hs->awaited, 1);
 	return scr_exchange_open(a, NULL, 0);
 }
 

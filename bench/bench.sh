@@ -12,7 +12,7 @@
 # Not a test: it never fails on a slow ratio, only when a command fails.
 set -eu
 
-sections="kdf create p12 smime frame"
+sections="kdf create p12 smime frame scale"
 
 usage() {
 	echo "usage: $0 PADSEAL [$sections]" >&2
@@ -31,7 +31,7 @@ esac
 command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
 [ $# -gt 0 ] && sections="$*"
 for s in $sections; do
-	case $s in kdf | create | p12 | smime | frame) ;; *) usage ;; esac
+	case $s in kdf | create | p12 | smime | frame | scale) ;; *) usage ;; esac
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
@@ -463,6 +463,102 @@ bench_frame() {
 	# shellcheck disable=SC2086 # a list of numbers
 	echo "Wizard: start to the first complete home frame, 50 correspondents, 80x24 (median of $n)"
 	printf '  %-30s %10s ms   (goal: under 50 ms)\n\n' "padseal in tmux" "$(ms "$(median $times)")"
+}
+
+# --- scale: homes of 10, 1,000 and 10,000 correspondents ------------------
+#
+# Each home is built by bench/scale through the core (real certificates, a
+# full test matrix each).  Measured: status --json, peers --json, read and
+# matrix check of one signed message, and the wizard's first complete home
+# frame; each as the median wall time and as a ratio to the same command
+# in the home of 10.  Goals (the core-operations issue): at 10,000, lists
+# and the frame at most 100 ms and 5x their time at 10; read and check at
+# most 1.5x.  Then imports one core call at a time (op_import_read +
+# op_import_store, in one process): the time per import of the first and
+# the last tenth of 1,000 more, at each size (flat means O(n) overall).
+# BENCH_SCALE_BIG=1 adds a home of 50,000 (built in a few minutes) to show
+# it still loads.
+
+# median_of N CMD...: the median wall time of N runs (microseconds).
+median_of() {
+	n=$1
+	shift
+	t=''
+	for _ in $(seq "$n"); do
+		timed "$@"
+		t="$t $ELAPSED"
+	done
+	# shellcheck disable=SC2086 # a list of numbers
+	median $t
+}
+
+# frame_time HOME: start to the first complete home frame in tmux.
+frame_time() {
+	sock=$T/scale.sock
+	t0=$(date +%s%N)
+	tmux -S "$sock" new-session -d -x 80 -y 24 \
+		"env TERM=xterm-256color LANG=C.UTF-8 '$PADSEAL' --home '$1'; sleep 5"
+	until tmux -S "$sock" capture-pane -p 2>/dev/null | grep -q 'q  quit'; do
+		[ $(($(date +%s%N) - t0)) -lt 20000000000 ] || { echo "bench: no frame in 20 s" >&2; break; }
+	done
+	t1=$(date +%s%N)
+	tmux -S "$sock" kill-server 2>/dev/null || true
+	ELAPSED=$(((t1 - t0) / 1000))
+}
+
+bench_scale() {
+	SCALE=${BENCH_SCALE:-$(dirname "$PADSEAL")/bench/scale}
+	[ -x "$SCALE" ] || { echo "bench: $SCALE is missing: make bench/scale" >&2; exit 1; }
+	n=$(runs 7)
+	sizes="10 1000 10000"
+	[ "${BENCH_SCALE_BIG:-0}" = 1 ] && sizes="$sizes 50000"
+	echo "Scale: homes of many correspondents (median ms of $n; ratio to the home of 10)"
+	printf '  %-26s' ""
+	for s in $sizes; do printf ' %16s' "$s"; done
+	echo
+	for s in $sizes; do
+		"$SCALE" build "$T/h$s" "$s" "$PASS" || exit 1
+		cp "$T/h$s/checklist" "$T/h$s.keep" # matrix check writes; put back below
+	done
+	for what in status peers read check frame; do
+		printf '  %-26s' "$what"
+		base=''
+		for s in $sizes; do
+			h=$T/h$s
+			case $what in
+			status) v=$(median_of "$n" "$PADSEAL" --home "$h" status --json) ;;
+			peers) v=$(median_of "$n" "$PADSEAL" --home "$h" peers --json) ;;
+			read) v=$(median_of "$n" "$PADSEAL" --home "$h" read "$h/signed.eml") ;;
+			check)
+				v=$(median_of "$n" "$PADSEAL" --home "$h" matrix check "$h/signed.eml")
+				cp "$T/h$s.keep" "$h/checklist" ;;
+			frame)
+				command -v tmux >/dev/null || { printf ' %16s' "no tmux"; continue; }
+				t=''
+				for _ in $(seq "$n"); do
+					frame_time "$h"
+					t="$t $ELAPSED"
+				done
+				# shellcheck disable=SC2086 # a list of numbers
+				v=$(median $t) ;;
+			esac
+			[ -z "$base" ] && base=$v
+			printf ' %8s (%5sx)' "$(ms "$v")" "$(ratio "$v" "$base")"
+		done
+		echo
+	done
+	printf '  %-26s' "checklist size"
+	for s in $sizes; do printf ' %13s KB' $(($(wc -c <"$T/h$s/checklist") / 1024)); done
+	echo
+	printf '  %-26s' "import, first / last 10%"
+	for s in 10 1000 10000; do
+		r=$("$SCALE" import "$T/h$s" 1000) || exit 1
+		printf ' %16s' "$(echo "$r" | awk '{printf "%.1f / %.1f ms", $1, $2}')"
+	done
+	echo
+	echo "  Goals: status, peers and frame at 10,000 at most 100 ms and 5x their time at 10;"
+	echo "  read and check at most 1.5x; import per call flat across sizes (O(n) overall)."
+	echo
 }
 
 echo "padseal bench: $("$PADSEAL" --version), $(openssl version)"

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "state.h"
@@ -19,10 +21,14 @@
 /* --- an arena: records and their strings live as long as the state ----- */
 
 #define ARENA_CHUNK (64u << 10)
+#define ARENA_CHUNK_MAX (4u << 20)
 
+/* Chunks are mapped memory that grows as the arena does: a large home
+ * fills megabytes, and the cost of fresh pages is then more than that of
+ * the parsing (see map_chunk). */
 struct chunk {
 	struct chunk *next;
-	size_t used, size;
+	size_t used, size, mapped;
 	max_align_t data[];
 };
 
@@ -32,6 +38,22 @@ arena_alloc(struct arena *a, size_t n)
 	return memset(arena_alloc_raw(a, n), 0, n);
 }
 
+/* `n` bytes of fresh memory.  Large ones ask for huge pages (where the
+ * system gives them on request): a 2 MiB page is one fault, not 512. */
+static void *
+map_chunk(size_t n)
+{
+	void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		xalloc_die();
+#ifdef MADV_HUGEPAGE
+	if (n >= (2u << 20))
+		(void)madvise(m, n, MADV_HUGEPAGE);
+#endif
+	return m;
+}
+
 void *
 arena_alloc_raw(struct arena *a, size_t n)
 {
@@ -39,11 +61,18 @@ arena_alloc_raw(struct arena *a, size_t n)
 
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (c == NULL || c->size - c->used < n) {
-		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		size_t size = c == NULL ? ARENA_CHUNK : c->size * 2;
+		void *m;
 
-		c = xmalloc(sizeof *c + size);
+		if (size > ARENA_CHUNK_MAX)
+			size = ARENA_CHUNK_MAX;
+		if (size < n)
+			size = n;
+		m = map_chunk(sizeof *c + size);
+		c = m;
 		c->used = 0;
 		c->size = size;
+		c->mapped = sizeof *c + size;
 		c->next = a->head;
 		a->head = c;
 	}
@@ -54,7 +83,7 @@ arena_alloc_raw(struct arena *a, size_t n)
 const char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *d = arena_alloc(a, n + 1);
+	char *d = arena_alloc_raw(a, n + 1);
 
 	memcpy(d, s, n);
 	d[n] = '\0';
@@ -79,7 +108,7 @@ arena_free(struct arena *a)
 {
 	for (struct chunk *c = a->head, *n; c != NULL; c = n) {
 		n = c->next;
-		free(c);
+		munmap(c, c->mapped);
 	}
 	a->head = NULL;
 }
@@ -198,6 +227,7 @@ state_new(void)
 	st->arena = xcalloc(1, sizeof *st->arena);
 	st->lazy = xcalloc(1, sizeof *st->lazy);
 	st->lazy->damage = (struct err)ERR_INIT;
+	st->lazy->src_fd = -1;
 	st->lazy->by_addr.icase = 1;
 	st->lazy->sent_ix.icase = 1;
 	return st;
@@ -213,6 +243,8 @@ state_free(struct state *st)
 	free(st->backups);
 	free(st->lazy->sents);
 	free(st->lazy->pending);
+	if (st->lazy->src_fd >= 0)
+		close(st->lazy->src_fd);
 	ix_free(&st->lazy->by_hex);
 	ix_free(&st->lazy->by_addr);
 	ix_free(&st->lazy->by_isn);

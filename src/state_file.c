@@ -366,7 +366,7 @@ parse_sent(struct parser *p, struct fields *fs)
 		return bad(p, "how is neither mail nor in-person");
 	sent_index(p->st); /* earlier lines first: a later one replaces them */
 	r = state_sent_slot_raw(p->st, to);
-	r->line = NULL;
+	r->line.len = 0;
 	memcpy(r->r.at, at, sizeof at);
 	r->r.how = how != NULL && how[0] == 'i' ? SENT_IN_PERSON : SENT_MAIL;
 	return 0;
@@ -687,7 +687,7 @@ head_value(struct parser *p, const char *q, const char *end, const char **after)
  * [isn=HEX] ..." is indexed by its start and parsed when used.  1: not
  * in that form (parse it now), 0 done, -1 damaged. */
 static int
-lazy_peer(struct parser *p, char *line, size_t n, int lineno)
+lazy_peer(struct parser *p, const char *line, size_t n, struct line_ref ref)
 {
 	const char *q = line + 9, *end = line + n, *list[PEER_ADDRS_MAX];
 	struct peer_rec *r;
@@ -722,9 +722,7 @@ lazy_peer(struct parser *p, char *line, size_t n, int lineno)
 	}
 	r->r.n_addr = na;
 	r->r.name = "";
-	line[n] = '\0';
-	r->line = line;
-	r->lineno = lineno;
+	r->line = ref;
 	return peer_place(p, r) == 0 ? 0 : -1;
 }
 
@@ -735,20 +733,20 @@ found_damage(const struct state *st, int lineno, const char *why)
 		damaged(&st->lazy->damage, st->lazy->name, "at line %d: %s", lineno, why);
 }
 
-/* "sent to=ADDR ...": kept as it is until a sent record is looked for. */
+/* "sent to=ADDR ...": kept as where it is until a sent record is looked
+ * for. */
 static int
-lazy_sent(struct parser *p, char *line, size_t n, int lineno)
+lazy_sent(struct parser *p, const char *line, size_t n, struct line_ref ref)
 {
 	struct state_lazy *lz = p->st->lazy;
 
 	if (n < 9 || memcmp(line, "sent to=", 8) != 0)
 		return 1;
-	line[n] = '\0';
 	if (lz->n_pending == lz->cap_pending) {
 		lz->cap_pending = lz->cap_pending ? 2 * lz->cap_pending : 64;
 		lz->pending = xreallocarray(lz->pending, lz->cap_pending, sizeof *lz->pending);
 	}
-	lz->pending[lz->n_pending++] = (struct sent_line){line, lineno};
+	lz->pending[lz->n_pending++] = ref;
 	return 0;
 }
 
@@ -759,8 +757,9 @@ sent_index(const struct state *st)
 	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
 
 	for (size_t i = 0; i < lz->n_pending; i++) {
-		struct sent_line *l = &lz->pending[i];
-		const char *q, *to = head_value(&p, l->line + 8, l->line + strlen(l->line), &q);
+		const struct line_ref *l = &lz->pending[i];
+		char *line = line_fetch(st, l);
+		const char *q, *to = line != NULL ? head_value(&p, line + 8, line + l->len, &q) : NULL;
 		struct sent_rec *r;
 
 		if (to == NULL) {
@@ -769,10 +768,36 @@ sent_index(const struct state *st)
 		}
 		/* A later line for the address replaces the earlier one. */
 		r = state_sent_slot_raw(st, to);
-		r->line = l->line;
-		r->lineno = l->lineno;
+		r->line = *l;
 	}
 	lz->n_pending = 0;
+}
+
+char *
+line_fetch(const struct state *st, const struct line_ref *l)
+{
+	const struct state_lazy *lz = st->lazy;
+	char *out = arena_alloc_raw(st->arena, (size_t)l->len + 1);
+
+	if (lz->src_mem != NULL) {
+		if ((size_t)l->off + l->len > lz->src_len)
+			return NULL;
+		memcpy(out, lz->src_mem + l->off, l->len);
+	} else {
+		for (size_t got = 0; got < l->len;) {
+			ssize_t n = pread(lz->src_fd, out + got, l->len - got, l->off + (off_t)got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				found_damage(st, l->lineno, "it can no longer be read: the file was changed while padseal had it open");
+				return NULL;
+			}
+			got += (size_t)n;
+		}
+	}
+	out[l->len] = '\0';
+	return out;
 }
 
 void
@@ -783,12 +808,15 @@ peer_ready(const struct state *st, struct peer_rec *r)
 	unsigned char used[FIELDS_MAX] = {0};
 	struct fields fs = {f, 0, used, 0, 0};
 	struct st_peer t = {0};
-	char *line = r->line, *kind;
+	char *line, *kind;
 
-	if (line == NULL)
+	if (r->line.len == 0)
 		return;
-	r->line = NULL;
-	if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
+	line = line_fetch(st, &r->line);
+	r->line.len = 0;
+	if (line == NULL)
+		bad(&p, "it can no longer be read");
+	else if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
 		fields_index(&fs);
 		if (peer_fields(&p, &fs, &t) == 0 && !same_addrs(&t, &r->r))
 			bad(&p, "its addresses are not those its line starts with");
@@ -796,7 +824,7 @@ peer_ready(const struct state *st, struct peer_rec *r)
 			t.addr = r->r.addr; /* the same, already in the arena */
 	}
 	if (p.why[0] != '\0') {
-		found_damage(st, r->lineno, p.why);
+		found_damage(st, r->line.lineno, p.why);
 		/* What the start of the line said stays; the rest is empty. */
 		memset(&t, 0, sizeof t);
 		memcpy(t.hex, r->r.hex, sizeof t.hex);
@@ -815,13 +843,16 @@ sent_ready(const struct state *st, struct sent_rec *r)
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
 	struct fields fs = {f, 0, used, 0, 0};
-	char *line = r->line, *kind;
+	char *line, *kind;
 	const char *how;
 
-	if (line == NULL)
+	if (r->line.len == 0)
 		return;
-	r->line = NULL;
-	if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
+	line = line_fetch(st, &r->line);
+	r->line.len = 0;
+	if (line == NULL)
+		bad(&p, "it can no longer be read");
+	else if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
 		fields_index(&fs);
 		if (!addr_plausible(take(&fs, "to")))
 			bad(&p, "to is not an address");
@@ -835,7 +866,7 @@ sent_ready(const struct state *st, struct sent_rec *r)
 		r->r.how = how != NULL && how[0] == 'i' ? SENT_IN_PERSON : SENT_MAIL;
 	}
 	if (p.why[0] != '\0')
-		found_damage(st, r->lineno, p.why);
+		found_damage(st, r->line.lineno, p.why);
 }
 
 int
@@ -890,110 +921,216 @@ damaged(struct err *e, const char *name, const char *fmt, ...)
 	               name, what, name, name);
 }
 
-/* The offset just after the last "end" line of buf (0 when there is
- * none): what lies after it is a batch a crash cut short. */
-static void
-find_last_end(const char *buf, size_t len, size_t *last)
+/* Read `n` bytes at `off` from the state's source into buf. */
+static int
+src_read(const struct state_lazy *lz, off_t off, char *buf, size_t n)
 {
+	if (lz->src_mem != NULL) {
+		if ((size_t)off + n > lz->src_len)
+			return -1;
+		memcpy(buf, lz->src_mem + off, n);
+		return 0;
+	}
+	for (size_t got = 0; got < n;) {
+		ssize_t r = pread(lz->src_fd, buf + got, n - got, off + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* The offset just after the last "end" line of the source (0 when there
+ * is none): what lies after it is a batch a crash cut short.  Read from
+ * the end, a window at a time. */
+static int
+find_last_end(const struct state_lazy *lz, size_t len, size_t *last)
+{
+	size_t win = 1 << 16;
+	char *buf = NULL;
+
 	*last = 0;
-	for (size_t i = len; i >= 4; i--) {
-		if (memcmp(buf + i - 4, "end\n", 4) == 0 && (i == 4 || buf[i - 5] == '\n')) {
-			*last = i;
-			break;
+	for (;;) {
+		size_t n = win < len ? win : len, start = len - n;
+
+		buf = xrealloc(buf, n + 1);
+		if (src_read(lz, (off_t)start, buf, n) != 0) {
+			free(buf);
+			return -1;
 		}
+		for (size_t i = n; i >= 4; i--) {
+			if (memcmp(buf + i - 4, "end\n", 4) == 0 &&
+			    ((start + i == 4) || (i >= 5 && buf[i - 5] == '\n'))) {
+				*last = start + i;
+				free(buf);
+				return 0;
+			}
+		}
+		if (n == len)
+			break;
+		win *= 4;
+	}
+	free(buf);
+	return 0;
+}
+
+#define CHUNK (256u << 10)
+
+/* One record line at `off` (not NUL-terminated in `line`). */
+static int
+parse_line(struct parser *p, const char *line, size_t n, off_t off, int lineno)
+{
+	struct line_ref ref = {off, (uint32_t)n, lineno};
+	int lz = 1;
+
+	if (p->version >= 2 && line[0] == 'p')
+		lz = lazy_peer(p, line, n, ref);
+	else if (p->version >= 2 && line[0] == 's')
+		lz = lazy_sent(p, line, n, ref);
+	if (lz < 0)
+		return -1;
+	if (lz == 0)
+		return 0;
+	/* Parsed now, in a copy that lives as long as the state. */
+	{
+		char *copy = arena_alloc_raw(p->arena, n + 1);
+
+		memcpy(copy, line, n);
+		copy[n] = '\0';
+		return parse_record(p, copy, n);
 	}
 }
 
-/* `buf` is a writable copy that lives as long as the state (its values
- * are kept in place). */
+/* Read the checklist from st->lazy's source (`len` bytes). */
 static int
-parse_buf(char *buf, size_t len, const char *name, struct state **out,
-          struct err *e)
+parse_source(struct state *st, size_t len, const char *name, struct err *e)
 {
 	struct parser p = {0};
-	size_t first, last, pos;
-	int lineno = 1, lz;
+	size_t last, first = 0, cap = CHUNK, pos, start;
+	int lineno = 1;
 	long ver = 0;
-	const char *q;
+	char *buf = NULL, *q;
 
-	*out = NULL;
-	if (memchr(buf, '\0', len) != NULL)
-		return damaged(e, name, "(it holds NUL bytes)");
-	if (len < sizeof MAGIC || memcmp(buf, MAGIC " ", sizeof MAGIC) != 0)
-		return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
-		               name, name, name);
-	for (q = buf + sizeof MAGIC; q < buf + len && *q >= '0' && *q <= '9'; q++)
-		if (ver < 100000)
-			ver = ver * 10 + (*q - '0');
-	if (q == buf + sizeof MAGIC || q == buf + len || *q != '\n' || ver < 1)
-		return damaged(e, name, "at line 1");
-	if (ver > STATE_VERSION)
-		return err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
-		               name, ver, STATE_VERSION);
-	find_last_end(buf, len, &last);
-	first = 0;
+	snprintf(st->lazy->name, sizeof st->lazy->name, "%s", name);
+	p.st = st;
+	p.arena = st->arena;
+	/* The first line: "padseal-checklist VERSION". */
+	buf = xmalloc(cap + 1);
+	{
+		size_t n = len < 64 ? len : 64;
+
+		if (src_read(st->lazy, 0, buf, n) != 0)
+			goto unreadable;
+		buf[n] = '\0';
+		if (memchr(buf, '\0', n) != NULL)
+			goto nul;
+		if (n < sizeof MAGIC || memcmp(buf, MAGIC " ", sizeof MAGIC) != 0) {
+			free(buf);
+			return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
+			               name, name, name);
+		}
+		for (q = buf + sizeof MAGIC; q < buf + n && *q >= '0' && *q <= '9'; q++)
+			if (ver < 100000)
+				ver = ver * 10 + (*q - '0');
+		if (q == buf + sizeof MAGIC || q == buf + n || *q != '\n' || ver < 1) {
+			free(buf);
+			return damaged(e, name, "at line 1");
+		}
+		if (ver > STATE_VERSION) {
+			free(buf);
+			return err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
+			               name, ver, STATE_VERSION);
+		}
+		start = (size_t)(q - buf) + 1;
+	}
+	if (find_last_end(st->lazy, len, &last) != 0)
+		goto unreadable;
 	if (last == 0) {
+		/* Count the lines, for the message. */
 		size_t lines = 1;
 
-		for (size_t i = 0; i < len; i++)
-			lines += buf[i] == '\n';
+		for (pos = 0; pos < len; pos += cap) {
+			size_t n = len - pos < cap ? len - pos : cap;
+
+			if (src_read(st->lazy, (off_t)pos, buf, n) != 0)
+				goto unreadable;
+			for (size_t i = 0; i < n; i++)
+				lines += buf[i] == '\n';
+		}
+		free(buf);
 		return damaged(e, name, "at line %zu (it ends before its last line, \"end\": cut short)", lines);
 	}
-	p.st = state_new();
-	p.arena = p.st->arena;
 	p.version = (int)ver;
-	snprintf(p.st->lazy->name, sizeof p.st->lazy->name, "%s", name);
-	p.st->lazy->version = (int)ver;
-	pos = (size_t)(q - buf) + 1;
-	while (pos < last) {
-		char *nl = memchr(buf + pos, '\n', last - pos);
-		size_t n = (size_t)(nl - (buf + pos));
+	st->lazy->version = (int)ver;
+	/* The lines, a chunk at a time: memory does not grow with the file. */
+	for (pos = start; pos < last;) {
+		size_t n = last - pos < cap ? last - pos : cap, used = 0;
 
-		lineno++;
-		p.in_batches = first != 0;
-		if (n == 3 && memcmp(buf + pos, "end", 3) == 0) {
-			if (first == 0) /* the end of the part written whole */
-				first = pos + 4;
-		} else if (n == 0 || buf[pos] == '#') {
-			/* blank, comment */
-		} else if ((lz = ver < 2 ? 1 : buf[pos] == 'p' ? lazy_peer(&p, buf + pos, n, lineno)
-		                            : buf[pos] == 's' ? lazy_sent(&p, buf + pos, n, lineno) : 1) < 0 ||
-		           (lz > 0 && parse_record(&p, buf + pos, n) != 0)) {
-			state_free(p.st);
-			return damaged(e, name, "at line %d: %s", lineno, p.why);
+		if (src_read(st->lazy, (off_t)pos, buf, n) != 0)
+			goto unreadable;
+		if (memchr(buf, '\0', n) != NULL)
+			goto nul;
+		for (;;) {
+			char *line = buf + used, *nl = memchr(line, '\n', n - used);
+			size_t ln;
+
+			if (nl == NULL)
+				break;
+			ln = (size_t)(nl - line);
+			lineno++;
+			p.in_batches = first != 0;
+			if (ln == 3 && memcmp(line, "end", 3) == 0) {
+				if (first == 0) /* the end of the part written whole */
+					first = pos + used + 4;
+			} else if (ln != 0 && line[0] != '#' &&
+			           parse_line(&p, line, ln, (off_t)(pos + used), lineno) != 0) {
+				free(buf);
+				return damaged(e, name, "at line %d: %s", lineno, p.why);
+			}
+			used += ln + 1;
 		}
-		pos += n + 1;
+		if (used == 0) { /* a line longer than the chunk */
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+			continue;
+		}
+		pos += used;
 	}
-	p.st->version = (int)ver;
-	p.st->base_len = (off_t)first;
-	p.st->valid_end = (off_t)last;
-	p.st->needs_facts = ver == 1 && p.st->n_peers > 0;
-	*out = p.st;
+	free(buf);
+	st->version = (int)ver;
+	st->base_len = (off_t)first;
+	st->valid_end = (off_t)last;
+	st->needs_facts = ver == 1 && st->n_peers > 0;
 	return 0;
+nul:
+	free(buf);
+	return damaged(e, name, "(it holds NUL bytes)");
+unreadable:
+	free(buf);
+	return err_sys(e, "cannot read %s", name);
 }
 
 int
 state_parse(const char *buf, size_t len, const char *name, struct state **out,
             struct err *e)
 {
-	struct arena keep = {0};
-	char *copy = arena_alloc(&keep, len + 1);
-	int rc;
+	struct state *st = state_new();
+	char *copy = arena_alloc_raw(st->arena, len + 1);
 
+	*out = NULL;
 	memcpy(copy, buf, len);
-	if ((rc = parse_buf(copy, len, name, out, e)) == 0 && state_parse_all(*out, e) != 0) {
-		state_free(*out);
-		*out = NULL;
-		rc = -1;
-	} else if (rc == 0) {
-		/* The values live in the copy: the state owns it now. */
-		struct chunk *c = keep.head;
-
-		keep.head = NULL;
-		arena_adopt((*out)->arena, c);
+	copy[len] = '\0';
+	st->lazy->src_mem = copy;
+	st->lazy->src_len = len;
+	if (parse_source(st, len, name, e) != 0 || state_parse_all(st, e) != 0) {
+		state_free(st);
+		return -1;
 	}
-	arena_free(&keep);
-	return rc;
+	*out = st;
+	return 0;
 }
 
 /* --- writing ------------------------------------------------------------ */
@@ -1129,6 +1266,18 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	put(b, "\n", 1);
 }
 
+/* A record never parsed, as it was read (it was never changed). */
+static void
+raw_line(struct buf *b, const struct state *st, const struct line_ref *l)
+{
+	const char *line = line_fetch(st, l);
+
+	if (line != NULL) {
+		put(b, line, l->len);
+		put(b, "\n", 1);
+	}
+}
+
 /* The records (all, or only the changed ones) into b. */
 static void
 fmt_records(struct buf *b, const struct state *st, int only_dirty)
@@ -1143,15 +1292,15 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	sent_index(st);
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		if (!only_dirty || st->lazy->sents[i]->dirty) {
-			if (st->lazy->sents[i]->line != NULL)
-				puts_b(b, st->lazy->sents[i]->line), put(b, "\n", 1);
+			if (st->lazy->sents[i]->line.len != 0)
+				raw_line(b, st, &st->lazy->sents[i]->line);
 			else
 				fmt_sent(b, &st->lazy->sents[i]->r);
 		}
 	for (size_t i = 0; i < st->n_peers; i++)
 		if (!only_dirty || st->peers[i]->dirty) {
-			if (st->peers[i]->line != NULL)
-				puts_b(b, st->peers[i]->line), put(b, "\n", 1);
+			if (st->peers[i]->line.len != 0)
+				raw_line(b, st, &st->peers[i]->line);
 			else
 				fmt_peer(b, &st->peers[i]->r);
 		}
@@ -1227,10 +1376,9 @@ state_stale(const struct home *h, const struct state *st)
 int
 state_load(const struct home *h, struct state **out, struct err *e)
 {
-	char *path = home_path(h, STATE_FILE), *buf = NULL;
-	struct arena keep = {0};
+	char *path = home_path(h, STATE_FILE);
 	struct file_id id;
-	size_t len = 0;
+	struct state *st = NULL;
 	int fd = -1, rc = -1;
 
 	*out = NULL;
@@ -1254,35 +1402,21 @@ state_load(const struct home *h, struct state **out, struct err *e)
 		err_sys(e, "cannot read %s", path);
 		goto out;
 	}
-	len = (size_t)id.size;
-	buf = arena_alloc_raw(&keep, len + 1);
-	buf[len] = '\0';
-	for (size_t got = 0; got < len;) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_sys(e, "cannot read %s", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	if (parse_buf(buf, len, path, out, e) != 0)
+	st = state_new();
+	st->lazy->src_fd = fd; /* the state keeps it: lines are read when used */
+	fd = -1;
+	if (parse_source(st, (size_t)id.size, path, e) != 0)
 		goto out;
-	arena_adopt((*out)->arena, keep.head);
-	keep.head = NULL;
-	(*out)->id = id;
-	if ((*out)->needs_facts && peer_facts_from_files(h, *out, e) != 0) {
-		state_free(*out);
-		*out = NULL;
+	st->id = id;
+	if (st->needs_facts && peer_facts_from_files(h, st, e) != 0)
 		goto out;
-	}
+	*out = st;
+	st = NULL;
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	arena_free(&keep);
+	state_free(st);
 	free(path);
 	return rc;
 }
@@ -1393,7 +1527,8 @@ state_save(const struct home *h, struct state *st, struct err *e)
 		struct file_id id;
 
 		text = state_format(st, &len);
-		rc = file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
+		/* A line that could not be read again would be lost: refuse. */
+		rc = state_damage(st, e) != 0 ? -1 : file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
 		free(text);
 		if (rc == 0 && current_id(path, &id, e) == 0) {
 			st->id = id;

@@ -50,29 +50,27 @@ struct backup_rec {
 	int dirty;
 };
 /* Correspondents and sent records are many in a large home: they are read
- * lazily.  Loading only indexes them by what starts their line (the
- * fingerprint, the addresses, the issuer-and-serial key); the rest of the
- * line is parsed the first time the record is used (record_ready).  Until
- * then `line` holds it as read, and saving writes it back as it was. */
+ * lazily.  Loading keeps only what starts their line (the fingerprint, the
+ * addresses, the issuer-and-serial key) and where the line is in the file;
+ * the line is read again and parsed the first time the record is used
+ * (peer_ready, sent_ready), and saving writes an untouched one back as it
+ * was.  The file stays open (a snapshot: padseal replaces it by renaming,
+ * or appends after what was read), so memory does not grow with it. */
+struct line_ref {
+	off_t off;
+	uint32_t len;   /* 0: no line (parsed already, or made new) */
+	int lineno;
+};
 struct sent_rec {
 	struct st_sent r;
-	char *line;  /* not parsed yet: the line (NUL-terminated) */
-	int lineno;
+	struct line_ref line;
 	int dirty;
 };
 struct peer_rec {
 	struct st_peer r; /* first: a st_peer pointer is a peer_rec pointer */
 	uint32_t index;
-	char *line;       /* not parsed yet: the line (NUL-terminated) */
-	int lineno;
+	struct line_ref line;
 	int dirty;
-};
-
-/* A sent line as read, indexed only when a sent record is first looked
- * for (reading one message needs none of them). */
-struct sent_line {
-	char *line;
-	int lineno;
 };
 
 /* What reading lazily changes: kept apart, so that readers of a const
@@ -84,7 +82,8 @@ struct state_lazy {
 	struct sent_rec **sents;    /* sent records, indexed */
 	size_t n_sents, cap_sents;
 	struct ix sent_ix;
-	struct sent_line *pending;  /* sent lines not indexed yet */
+	struct line_ref *pending;   /* sent lines not indexed yet (reading
+	                               one message needs none of them) */
 	size_t n_pending, cap_pending;
 	/* Correspondents by fingerprint, address and issuer-and-serial.  A
 	 * command that looks up a few (reading one message) scans the list;
@@ -93,7 +92,14 @@ struct state_lazy {
 	struct ix by_hex, by_addr, by_isn;
 	int indexed;
 	unsigned lookups;
+	/* Where the lines are: the file, or a copy in memory (state_parse). */
+	int src_fd;
+	const char *src_mem;
+	size_t src_len;
 };
+/* Line `l` read again, NUL-terminated, in the arena; NULL when it cannot be
+ * (the file changed under padseal: recorded as damage). */
+char *line_fetch(const struct state *st, const struct line_ref *l);
 #define LOOKUPS_BEFORE_INDEX 16
 /* Index the pending sent lines (state_file.c). */
 void sent_index(const struct state *st);

@@ -1102,6 +1102,34 @@ Test(msg, tampered_signature_is_invalid, .init = people, .fini = people_done)
 	free(m);
 }
 
+/* SignedData's list of digest algorithms comes first, before the
+ * SignerInfo's own: the first SHA-256 identifier made unknown
+ * (2.16.840.1.101.3.4.2.127) fails only when the content is digested. */
+static void
+unknown_digest(unsigned char *der, size_t n)
+{
+	static const unsigned char sha256[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	                                       0x65, 0x03, 0x04, 0x02, 0x01};
+	unsigned char *at = memmem(der, n, sha256, sizeof sha256);
+
+	cr_assert_not_null(at);
+	at[sizeof sha256 - 1] = 0x7f;
+}
+
+Test(msg, unknown_digest_algorithm_is_uncheckable, .init = people, .fini = people_done)
+{
+	struct msg_report r;
+	char *m = message("sam@example.org", signed_ex(sam, sam_key, strdup(TEXT), 0, unknown_digest));
+
+	place_peer(sam, 1);
+	read_ok(m, NULL, &r);
+	cr_expect(r.n_layers == 1 && r.layer[0].sig == SIG_UNCHECKABLE && !r.ok, "%s", r.layer[0].note);
+	cr_expect(strncmp(r.layer[0].note, "the signature cannot be checked (", 33) == 0, "%s", r.layer[0].note);
+	cr_expect(strstr(r.text, "Hello") != NULL);
+	msg_report_free(&r);
+	free(m);
+}
+
 /* The signer's certificate swapped for one with the same names and serial
  * but another key (an impostor's). */
 static X509 *impostor;

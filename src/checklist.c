@@ -21,16 +21,15 @@ static const char *const step_names[STEP_COUNT] = {
 	"create", "backup", "exchange", "verify", "trust", "test",
 };
 static const char *const step_titles[STEP_COUNT] = {
-	"Create your credential",
-	"Back up your credential",
-	"Exchange certificates",
-	"Verify fingerprints",
-	"Trust your correspondents",
-	"Test all eight messages",
+	"Create your credential", "Back up your credential",   "Exchange certificates",
+	"Verify fingerprints",    "Trust your correspondents", "Test all eight messages",
 };
 static const char *const cell_names[] = {"todo", "sent", "passed", "failed"};
 static const char *const kind_names[KIND_COUNT] = {
-	"plain", "signed", "encrypted", "signed-encrypted",
+	"plain",
+	"signed",
+	"encrypted",
+	"signed-encrypted",
 };
 
 const char *
@@ -57,8 +56,7 @@ cell_kind_name(enum cell_kind k)
 	return kind_names[k];
 }
 
-static void
-problem(struct checklist *cl, const char *fmt, ...)
+static void problem(struct checklist *cl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
@@ -108,7 +106,8 @@ peer_from_rec(const struct rec *r, struct peer_progress *p)
 
 	memset(p, 0, sizeof *p);
 	p->email = xstrdup(email ? email : "");
-	snprintf(p->fpr, sizeof p->fpr, "%s", rec_get(r, "fpr-colon") ? rec_get(r, "fpr-colon") : "");
+	snprintf(p->fpr, sizeof p->fpr, "%s",
+		 rec_get(r, "fpr-colon") ? rec_get(r, "fpr-colon") : "");
 	p->trusted = has(r, "trusted");
 	p->retired = trust_retired(r);
 	p->verified = NULL;
@@ -123,7 +122,8 @@ peer_from_rec(const struct rec *r, struct peer_progress *p)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			char key[32];
 
-			snprintf(key, sizeof key, "%s-%s", d == DIR_OUT ? "out" : "in", kind_names[k]);
+			snprintf(key, sizeof key, "%s-%s", d == DIR_OUT ? "out" : "in",
+				 kind_names[k]);
 			p->cell[d][k] = parse_cell(rec_get(r, key));
 			all &= p->cell[d][k] == CELL_PASSED;
 		}
@@ -146,7 +146,8 @@ mark_duplicates(struct checklist *cl, const struct state *st)
 		struct peer_progress *p = &cl->peers[i];
 		struct trust_status ts;
 
-		for (struct rec *o = state_first(st, "peer"); o && !p->retired; o = state_next(o, "peer"))
+		for (struct rec *o = state_first(st, "peer"); o && !p->retired;
+		     o = state_next(o, "peer"))
 			if (o != r && !trust_retired(o) && peer_shares_address(r, o))
 				p->duplicate = 1;
 		trust_status_rec(st, r, &ts);
@@ -154,10 +155,12 @@ mark_duplicates(struct checklist *cl, const struct state *st)
 		if (p->retired)
 			continue;
 		if (p->changed)
-			problem(cl, "the certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s",
+			problem(cl,
+				"the certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s",
 				p->email, ts.previous[0] ? ts.previous : "another one", p->fpr);
 		else if (p->duplicate)
-			problem(cl, "the address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT",
+			problem(cl,
+				"the address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT",
 				p->email);
 	}
 }
@@ -174,7 +177,7 @@ last_backup(const struct state *st, char at[ISO_TIME_LEN])
 		if (v == NULL || *v == '\0')
 			v = "an unrecorded date";
 		if (at[0] == '\0' || (isdigit((unsigned char)*v) &&
-				       (!isdigit((unsigned char)at[0]) || strcmp(v, at) > 0)))
+				      (!isdigit((unsigned char)at[0]) || strcmp(v, at) > 0)))
 			snprintf(at, ISO_TIME_LEN, "%s", v);
 	}
 }
@@ -186,18 +189,23 @@ ident_problems(struct checklist *cl, const char *last)
 	size_t errors = lint_count(&cl->ident.lint, LINT_ERROR);
 
 	if (errors)
-		problem(cl, "your certificate has %zu lint error%s: see padseal lint", errors, errors == 1 ? "" : "s");
+		problem(cl, "your certificate has %zu lint error%s: see padseal lint", errors,
+			errors == 1 ? "" : "s");
 	if (cl->ident.not_after_t != (time_t)-1 && cl->ident.not_after_t < now)
-		problem(cl, "your certificate expired on %s: create a new one with padseal create --replace",
+		problem(cl,
+			"your certificate expired on %s: create a new one with padseal create --replace",
 			cl->ident.not_after);
 	else if (cl->ident.not_after_t - now < EXPIRY_WARN_DAYS * 86400L)
-		problem(cl, "your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
+		problem(cl,
+			"your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
 			cl->ident.not_after);
 	if (!cl->backed_up && *last)
-		problem(cl, "your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup",
+		problem(cl,
+			"your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup",
 			last);
 	else if (!cl->backed_up)
-		problem(cl, "your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
+		problem(cl,
+			"your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
 }
 
 static void
@@ -230,33 +238,47 @@ next_action(struct checklist *cl)
 		snprintf(who, sizeof who, "%s", p->email);
 	}
 	if (p != NULL && p->changed && cl->next_step == STEP_VERIFY) {
-		snprintf(cl->next, sizeof cl->next, "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"", p->email, who);
+		snprintf(cl->next, sizeof cl->next,
+			 "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"",
+			 p->email, who);
 		return;
 	}
 	switch (cl->next_step) {
 	case STEP_CREATE:
-		snprintf(cl->next, sizeof cl->next, "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
+		snprintf(cl->next, sizeof cl->next,
+			 "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
 		break;
 	case STEP_BACKUP:
-		snprintf(cl->next, sizeof cl->next, "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
+		snprintf(cl->next, sizeof cl->next,
+			 "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
 		break;
 	case STEP_EXCHANGE:
 		if (p == NULL)
-			snprintf(cl->next, sizeof cl->next, "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
+			snprintf(cl->next, sizeof cl->next,
+				 "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
 		else
-			snprintf(cl->next, sizeof cl->next, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", p->email, p->email);
+			snprintf(cl->next, sizeof cl->next,
+				 "Exchange certificates with %s: padseal intro --to %s --out intro.eml",
+				 p->email, p->email);
 		break;
 	case STEP_VERIFY:
-		snprintf(cl->next, sizeof cl->next, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", p->email, who);
+		snprintf(cl->next, sizeof cl->next,
+			 "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"",
+			 p->email, who);
 		break;
 	case STEP_TRUST:
-		snprintf(cl->next, sizeof cl->next, "Trust %s's verified certificate: padseal trust %s --verified phone", p->email, who);
+		snprintf(cl->next, sizeof cl->next,
+			 "Trust %s's verified certificate: padseal trust %s --verified phone",
+			 p->email, who);
 		break;
 	case STEP_TEST:
-		snprintf(cl->next, sizeof cl->next, "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back", p->email, p->email);
+		snprintf(cl->next, sizeof cl->next,
+			 "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back",
+			 p->email, p->email);
 		break;
 	default:
-		snprintf(cl->next, sizeof cl->next, "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
+		snprintf(cl->next, sizeof cl->next,
+			 "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
 	}
 }
 
@@ -273,7 +295,8 @@ checklist_load(const struct home *h, struct checklist *cl, struct err *e)
 		goto out;
 	cl->has_ident = found;
 	for (struct rec *r = state_first(st, "identity"); r; r = state_next(r, "identity"))
-		cl->n_archived += rec_get(r, "status") && strcmp(rec_get(r, "status"), "archived") == 0;
+		cl->n_archived +=
+			rec_get(r, "status") && strcmp(rec_get(r, "status"), "archived") == 0;
 	if (found)
 		cl->backed_up = state_find(st, "backup", "fpr", cl->ident.hex) != NULL;
 	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer")) {

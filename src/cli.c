@@ -21,7 +21,7 @@
 struct verb {
 	const char *name;
 	int (*run)(struct cli *c);
-	unsigned opts;          /* O_* bits it accepts */
+	unsigned opts; /* O_* bits it accepts */
 	int min_args, max_args;
 	const char *usage;
 };
@@ -30,11 +30,14 @@ static const struct verb verbs[] = {
 	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE, 0, 0,
 	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--replace]"},
 	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
-	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0, "cert [--der] [--out FILE [--force]] [--to ADDR]"},
-	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1, "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
+	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0,
+	 "cert [--der] [--out FILE [--force]] [--to ADDR]"},
+	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1,
+	 "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
 	{"lint", cmd_lint, O_JSON, 0, 1, "lint [--json] [FILE|PEER]"},
 	{"status", cmd_status, O_JSON, 0, 0, "status [--json]"},
-	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0, "backup --out FILE [--compat legacy|modern] [--force]"},
+	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0,
+	 "backup --out FILE [--compat legacy|modern] [--force]"},
 	{"restore", cmd_restore, 0, 1, 1, "restore FILE"},
 	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE, 0, 0, "intro --to ADDR [--out FILE]"},
 	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
@@ -43,7 +46,8 @@ static const struct verb verbs[] = {
 	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, 4096,
 	 "matrix [--to PEER] [--json] | matrix send --to PEER --out DIR [--force] | matrix check FILE... | matrix confirm --to PEER --cell out:KIND"},
 	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
-	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1, "trust PEER --verified phone|in-person|other [--force]"},
+	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1,
+	 "trust PEER --verified phone|in-person|other [--force]"},
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
 };
 
@@ -228,7 +232,9 @@ cli_new_pass(const struct cli *c, const char *what, char **out)
 
 			snprintf(prompt, sizeof prompt, "New passphrase for %s: ", what);
 			if (read_hidden(prompt, out) != 0)
-				return err_set(&e, "could not read the passphrase from the terminal"), cli_fail(c, &e, EXIT_NO);
+				return err_set(&e,
+					       "could not read the passphrase from the terminal"),
+				       cli_fail(c, &e, EXIT_NO);
 			err_clear(&e);
 			if (pass_check_new(*out, &non_ascii, &e) == 0) {
 				snprintf(prompt, sizeof prompt, "Repeat the passphrase: ");
@@ -246,10 +252,12 @@ cli_new_pass(const struct cli *c, const char *what, char **out)
 			fprintf(stderr, "padseal: %s; try again\n", e.msg);
 		}
 	} else {
-		return cli_usage("no terminal to ask for a new passphrase for %s: use --new-passphrase-file FILE", what);
+		return cli_usage("no terminal to ask for a new passphrase for %s: use --new-passphrase-file FILE",
+				 what);
 	}
 	if (non_ascii)
-		cli_warn("the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
+		cli_warn(
+			"the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
 	return 0;
 }
 
@@ -263,7 +271,8 @@ cli_unlock_pass(const struct cli *c, const char *what, char **out)
 	if (c->pass_file != NULL)
 		return pass_read_file(c->pass_file, out, &e) == 0 ? 0 : cli_fail(c, &e, EXIT_NO);
 	if (!isatty(STDIN_FILENO))
-		return cli_usage("no terminal to ask for the passphrase of %s: use --passphrase-file FILE", what);
+		return cli_usage("no terminal to ask for the passphrase of %s: use --passphrase-file FILE",
+				 what);
 	snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
 	if (read_hidden(prompt, out) != 0) {
 		err_set(&e, "could not read the passphrase from the terminal");
@@ -297,10 +306,13 @@ cli_output(const struct cli *c, const void *data, size_t len)
 		}
 		return 0;
 	}
-	if (file_write_atomic(c->out, data, len,
-			      (c->given & O_FORCE) ? 0 : FILE_NOCLOBBER, &e) != 0) {
+	if (file_write_atomic(c->out, data, len, (c->given & O_FORCE) ? 0 : FILE_NOCLOBBER, &e) !=
+	    0) {
 		if (!(c->given & O_FORCE) && path_exists(c->out))
-			err_clear(&e), err_set(&e, "%s already exists; padseal does not overwrite it (add --force to replace it)", c->out);
+			err_clear(&e),
+				err_set(&e,
+					"%s already exists; padseal does not overwrite it (add --force to replace it)",
+					c->out);
 		return cli_fail(c, &e, EXIT_NO);
 	}
 	return 0;
@@ -364,19 +376,22 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'k': c->key = optarg; break;
 		case 'd':
 			if (parse_days(optarg, &c->days) != 0)
-				return cli_usage("--days needs a whole number of days, not \"%s\"", optarg);
+				return cli_usage("--days needs a whole number of days, not \"%s\"",
+						 optarg);
 			break;
 		case 'o': c->out = optarg; break;
 		case 'c': c->compat = optarg; break;
 		case 't': c->to = optarg; break;
 		case 'y': c->verified = optarg; break;
 		case 'C': c->cell = optarg; break;
-		case 'j': case 'r': case 'D': case '1': case 'w': case 'f':
-			break;
-		case ':':
-			return cli_usage("%s needs a value", argv[optind - 1]);
-		default:
-			return cli_usage("unknown option %s", argv[optind - 1]);
+		case 'j':
+		case 'r':
+		case 'D':
+		case '1':
+		case 'w':
+		case 'f': break;
+		case ':': return cli_usage("%s needs a value", argv[optind - 1]);
+		default: return cli_usage("unknown option %s", argv[optind - 1]);
 		}
 	}
 	c->args = argv + optind;

@@ -41,8 +41,8 @@ print_lint(const struct lint_report *r)
 		if (f->fix && *f->fix)
 			printf("          fix: %s\n", f->fix);
 	}
-	printf("  %zu error%s, %zu warning%s, %zu note%s\n", n[0], n[0] == 1 ? "" : "s",
-	       n[1], n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
+	printf("  %zu error%s, %zu warning%s, %zu note%s\n", n[0], n[0] == 1 ? "" : "s", n[1],
+	       n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
 }
 
 void
@@ -91,9 +91,10 @@ print_ident(const struct ident *id)
 		printf("  %-12s %zu more certificate%s (its issuers)\n", "chain", id->n_chain,
 		       id->n_chain == 1 ? "" : "s");
 	if (id->backed_up)
-		printf("  %-12s %s, %s%s%s\n", "backed up", id->backup_at[0] ? id->backup_at : "yes",
-		       id->backup_compat[0] ? id->backup_compat : "?",
-		       id->backup_path ? ", " : "", id->backup_path ? id->backup_path : "");
+		printf("  %-12s %s, %s%s%s\n", "backed up",
+		       id->backup_at[0] ? id->backup_at : "yes",
+		       id->backup_compat[0] ? id->backup_compat : "?", id->backup_path ? ", " : "",
+		       id->backup_path ? id->backup_path : "");
 	else if (id->current)
 		printf("  %-12s %s\n", "backed up", "never: padseal backup --out FILE");
 	if (!id->current)
@@ -142,8 +143,12 @@ int
 cmd_create(struct cli *c)
 {
 	struct ident_new req = {
-		.name = c->name, .emails = c->emails, .n_emails = c->n_emails,
-		.key = c->key, .days = c->days, .replace = (c->given & O_REPLACE) != 0,
+		.name = c->name,
+		.emails = c->emails,
+		.n_emails = c->n_emails,
+		.key = c->key,
+		.days = c->days,
+		.replace = (c->given & O_REPLACE) != 0,
 	};
 	struct err e = ERR_INIT;
 	struct state *st = NULL;
@@ -259,8 +264,7 @@ cmd_cert(struct cli *c)
 		return cli_fail(c, &e, EXIT_NO);
 	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
 		return rc;
-	if (state_load(&h, &st, &e) != 0 ||
-	    ident_cert_export(&h, st, der, &buf, &len, &e) != 0) {
+	if (state_load(&h, &st, &e) != 0 || ident_cert_export(&h, st, der, &buf, &len, &e) != 0) {
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
@@ -284,7 +288,8 @@ cmd_cert(struct cli *c)
 		}
 	}
 	if (c->out != NULL)
-		fprintf(stderr, "Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
+		fprintf(stderr,
+			"Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
 			c->out, c->to ? c->to : "your correspondent");
 out:
 	free(buf);
@@ -308,7 +313,8 @@ target_cert(const struct cli *c, X509 **out, char *what, size_t whatlen)
 	int rc = 0, home_used = 0;
 
 	*out = NULL;
-	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
+	if (arg != NULL &&
+	    (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
 		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
 			rc = cli_fail(c, &e, EXIT_NO);
 		snprintf(what, whatlen, "%s", arg);
@@ -388,10 +394,12 @@ cmd_fingerprint(struct cli *c)
 		/* Line 1 is exactly what openssl prints after "Fingerprint=". */
 		printf("%s\n\n", colon);
 		print_grouped(alg == FPR_SHA1 ?
-			      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
-			      "SHA-256 fingerprint, to read aloud:", grouped);
+				      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
+				      "SHA-256 fingerprint, to read aloud:",
+			      grouped);
 		if (c->given & O_WORDS)
-			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:", words);
+			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:",
+				      words);
 	}
 	X509_free(cert);
 	return EXIT_OK;
@@ -512,13 +520,17 @@ text_status(const struct checklist *cl)
 		printf("Credential: none yet\n");
 	printf("\n");
 	for (int s = 0; s < STEP_COUNT; s++)
-		printf("  %-5s %d. %s\n", cl->step[s] ? "done" : s == (int)cl->next_step ? "next" : "todo",
+		printf("  %-5s %d. %s\n",
+		       cl->step[s]             ? "done" :
+		       s == (int)cl->next_step ? "next" :
+						 "todo",
 		       s + 1, step_title((enum step_id)s));
 	for (size_t i = 0; i < cl->n_peers; i++) {
 		const struct peer_progress *p = &cl->peers[i];
 
 		printf("\n  %s  exchange %s, verify %s, trust %s, test %s%s%s\n", p->email,
-		       p->step[STEP_EXCHANGE] ? "done" : "todo", p->step[STEP_VERIFY] ? "done" : "todo",
+		       p->step[STEP_EXCHANGE] ? "done" : "todo",
+		       p->step[STEP_VERIFY] ? "done" : "todo",
 		       p->step[STEP_TRUST] ? "done" : "todo", p->step[STEP_TEST] ? "done" : "todo",
 		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "");
 	}

@@ -12,23 +12,33 @@
 
 /* Option bits, for the table of which verb takes which option. */
 enum {
-	O_JSON = 1 << 0, O_NAME = 1 << 1, O_EMAIL = 1 << 2, O_KEY = 1 << 3,
-	O_DAYS = 1 << 4, O_REPLACE = 1 << 5, O_DER = 1 << 6, O_OUT = 1 << 7,
-	O_SHA1 = 1 << 8, O_WORDS = 1 << 9, O_COMPAT = 1 << 10,
-	O_FORCE = 1 << 11, O_TO = 1 << 12, O_VERIFIED = 1 << 13,
+	O_JSON = 1 << 0,
+	O_NAME = 1 << 1,
+	O_EMAIL = 1 << 2,
+	O_KEY = 1 << 3,
+	O_DAYS = 1 << 4,
+	O_REPLACE = 1 << 5,
+	O_DER = 1 << 6,
+	O_OUT = 1 << 7,
+	O_SHA1 = 1 << 8,
+	O_WORDS = 1 << 9,
+	O_COMPAT = 1 << 10,
+	O_FORCE = 1 << 11,
+	O_TO = 1 << 12,
+	O_VERIFIED = 1 << 13,
 	O_CELL = 1 << 14,
 };
 
 struct cli {
-	char *home_dir;         /* resolved */
+	char *home_dir; /* resolved */
 	const char *pass_file, *new_pass_file;
 	int verbose;
-	unsigned given;         /* O_* bits seen on the line */
+	unsigned given; /* O_* bits seen on the line */
 	const char *name, *key, *out, *compat, *to, *verified, *cell;
 	const char **emails;
 	size_t n_emails;
 	int days;
-	char **args;            /* operands after the verb */
+	char **args; /* operands after the verb */
 	int nargs;
 };
 
@@ -64,8 +74,7 @@ void json_lint(FILE *f, const struct lint_report *r);
  * after printing why (1 nothing matches, 2 ambiguous). */
 struct state;
 struct rec;
-int cli_peer(const struct cli *c, const struct state *st, const char *spec,
-	     struct rec **out);
+int cli_peer(const struct cli *c, const struct state *st, const char *spec, struct rec **out);
 
 /* The verbs. */
 int cmd_create(struct cli *c);

@@ -76,8 +76,11 @@ cmd_intro(struct cli *c)
 	}
 	if ((rc = need_identity(c, &h, st)) != 0)
 		goto out;
-	if (c->out != NULL && strcmp(c->out, "-") != 0 && !(c->given & O_FORCE) && path_exists(c->out)) {
-		err_set(&e, "%s already exists; padseal does not overwrite it (add --force to replace it)", c->out);
+	if (c->out != NULL && strcmp(c->out, "-") != 0 && !(c->given & O_FORCE) &&
+	    path_exists(c->out)) {
+		err_set(&e,
+			"%s already exists; padseal does not overwrite it (add --force to replace it)",
+			c->out);
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
@@ -98,7 +101,8 @@ cmd_intro(struct cli *c)
 		goto out;
 	}
 	if (c->out != NULL && strcmp(c->out, "-") != 0)
-		fprintf(stderr, "Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t < %s), then call %s to compare fingerprints.\n",
+		fprintf(stderr,
+			"Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t < %s), then call %s to compare fingerprints.\n",
 			c->to, c->out, c->out, c->to);
 out:
 	free(msg);
@@ -121,7 +125,8 @@ json_cells(const struct rec *r, int why)
 		printf(d ? ",\"in\":{" : "\"out\":{");
 		for (int k = 0; k < KIND_COUNT; k++) {
 			const char *reason;
-			enum cell_state s = matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, &reason);
+			enum cell_state s =
+				matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, &reason);
 
 			json_key(stdout, &first, cell_kind_name((enum cell_kind)k));
 			json_str(stdout, why ? reason : cell_state_name(s));
@@ -157,15 +162,16 @@ print_progress(const struct rec *r)
 
 	for (int d = 0; d < DIR_COUNT; d++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
-			enum cell_state s = matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL);
+			enum cell_state s =
+				matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL);
 			size_t used = strlen(open);
 
 			if (s == CELL_PASSED)
 				passed++;
 			else
-				snprintf(open + used, sizeof open - used, "%s%s:%s (%s)", used ? ", " : "",
-					 matrix_dir_name((enum cell_dir)d), cell_kind_name((enum cell_kind)k),
-					 cell_state_name(s));
+				snprintf(open + used, sizeof open - used, "%s%s:%s (%s)",
+					 used ? ", " : "", matrix_dir_name((enum cell_dir)d),
+					 cell_kind_name((enum cell_kind)k), cell_state_name(s));
 		}
 	}
 	if (passed == DIR_COUNT * KIND_COUNT)
@@ -182,18 +188,24 @@ print_table(const struct rec *r)
 
 	printf("%s  %s  %s\n", rec_get(r, "email"), rec_get(r, "fpr-colon"),
 	       t && strcmp(t, "0") != 0 ? "trusted" : "not trusted");
-	printf("  %-17s %-8s %-8s %-10s %s\n", "", "plain", "signed", "encrypted", "signed-encrypted");
+	printf("  %-17s %-8s %-8s %-10s %s\n", "", "plain", "signed", "encrypted",
+	       "signed-encrypted");
 	for (int d = 0; d < DIR_COUNT; d++) {
 		printf("  %-17s", d == DIR_OUT ? "out (you -> them)" : "in (them -> you)");
 		for (int k = 0; k < KIND_COUNT; k++)
-			printf(k == 0 ? " %-8s" : k == 1 ? " %-8s" : k == 2 ? " %-10s" : " %s",
-			       cell_state_name(matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL)));
+			printf(k == 0 ? " %-8s" :
+			       k == 1 ? " %-8s" :
+			       k == 2 ? " %-10s" :
+					" %s",
+			       cell_state_name(
+				       matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, NULL)));
 		printf("\n");
 	}
 	for (int d = 0; d < DIR_COUNT; d++) {
 		for (int k = 0; k < KIND_COUNT; k++) {
 			const char *why;
-			enum cell_state s = matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, &why);
+			enum cell_state s =
+				matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, &why);
 
 			if (why != NULL && *why)
 				printf("  %s:%s  %s  (%s)\n", matrix_dir_name((enum cell_dir)d),
@@ -210,12 +222,9 @@ resolve(const struct cli *c, const struct state *st, struct rec **r)
 	struct err e = ERR_INIT;
 
 	switch (peer_resolve(st, c->to, r, &e)) {
-	case PEER_FOUND:
-		return 0;
-	case PEER_AMBIGUOUS:
-		return cli_fail(c, &e, EXIT_USAGE);
-	default:
-		return cli_fail(c, &e, EXIT_NO);
+	case PEER_FOUND: return 0;
+	case PEER_AMBIGUOUS: return cli_fail(c, &e, EXIT_USAGE);
+	default: return cli_fail(c, &e, EXIT_NO);
 	}
 }
 
@@ -400,9 +409,11 @@ matrix_confirm_cmd(struct cli *c)
 	if (c->to == NULL || c->cell == NULL || c->nargs != 1 || (c->given & (O_OUT | O_FORCE)))
 		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND");
 	if (matrix_cell_parse(c->cell, &d, &k) != 0)
-		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"", c->cell);
+		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"",
+				 c->cell);
 	if (d != DIR_OUT)
-		return cli_usage("only out cells are confirmed by the correspondent; in cells pass with padseal matrix check FILE");
+		return cli_usage(
+			"only out cells are confirmed by the correspondent; in cells pass with padseal matrix check FILE");
 	/* Read first: a refusal must not create or lock the home for writing. */
 	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
 		return rc;
@@ -476,7 +487,7 @@ ask_pass(void *arg)
 
 struct checked {
 	const char *file;
-	int judged;             /* res is valid; else err says why not */
+	int judged; /* res is valid; else err says why not */
 	struct matrix_result res;
 	struct err err;
 };
@@ -509,7 +520,8 @@ json_checked(const struct checked *ck, size_t n, const struct state *st)
 		int touched = 0;
 
 		for (size_t i = 0; i < n && !touched; i++)
-			touched = ck[i].judged && strcmp(ck[i].res.peer_hex, rec_get(r, "fpr")) == 0;
+			touched =
+				ck[i].judged && strcmp(ck[i].res.peer_hex, rec_get(r, "fpr")) == 0;
 		if (touched) {
 			printf(any++ ? "," : "");
 			json_peer(r);
@@ -519,8 +531,7 @@ json_checked(const struct checked *ck, size_t n, const struct state *st)
 }
 
 static void
-print_checked(const struct cli *c, const struct checked *ck, size_t n,
-	      const struct state *st)
+print_checked(const struct cli *c, const struct checked *ck, size_t n, const struct state *st)
 {
 	if (c->given & O_JSON) {
 		json_checked(ck, n, st);
@@ -528,13 +539,14 @@ print_checked(const struct cli *c, const struct checked *ck, size_t n,
 		for (size_t i = 0; i < n; i++)
 			if (ck[i].judged)
 				printf("%s:%s  %s  (%s)\n", matrix_dir_name(ck[i].res.dir),
-				       cell_kind_name(ck[i].res.kind), cell_state_name(ck[i].res.state),
-				       ck[i].res.why);
+				       cell_kind_name(ck[i].res.kind),
+				       cell_state_name(ck[i].res.state), ck[i].res.why);
 		for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer")) {
 			int touched = 0;
 
 			for (size_t i = 0; i < n && !touched; i++)
-				touched = ck[i].judged && strcmp(ck[i].res.peer_hex, rec_get(r, "fpr")) == 0;
+				touched = ck[i].judged &&
+					  strcmp(ck[i].res.peer_hex, rec_get(r, "fpr")) == 0;
 			if (touched)
 				print_progress(r);
 		}
@@ -576,7 +588,8 @@ matrix_check_cmd(struct cli *c)
 	ctx = (struct msg_ctx){.h = &h, .st = st, .ask_pass = ask_pass, .ask_arg = &a};
 	for (size_t i = 0; i < n; i++) {
 		ck[i].file = c->args[i + 1];
-		ck[i].judged = matrix_check_file(&ctx, found ? &me : NULL, ck[i].file, &ck[i].res, &ck[i].err) == 0;
+		ck[i].judged = matrix_check_file(&ctx, found ? &me : NULL, ck[i].file, &ck[i].res,
+						 &ck[i].err) == 0;
 		if (a.rc != 0) { /* no passphrase: nothing is recorded */
 			rc = a.rc;
 			goto out;

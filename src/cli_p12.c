@@ -47,8 +47,7 @@ cmd_backup(struct cli *c)
 	if ((rc = cli_home(c, &h, HOME_READ)) != 0)
 		return rc;
 	/* Everything that can be checked is, before a passphrase is asked. */
-	if (state_load(&h, &st, &e) != 0 ||
-	    p12_backup_check(&h, st, req.path, req.force, &e) != 0)
+	if (state_load(&h, &st, &e) != 0 || p12_backup_check(&h, st, req.path, req.force, &e) != 0)
 		goto fail;
 	if ((rc = cli_unlock_pass(c, "your key", &unlock)) != 0)
 		goto out;
@@ -99,13 +98,14 @@ print_unchanged(const char *path, const struct ident *cur, int plan)
 }
 
 static void
-print_restored(const struct cli *c, const struct p12_restore *r,
-	       const struct ident *id, const struct ident *old, int plan)
+print_restored(const struct cli *c, const struct p12_restore *r, const struct ident *id,
+	       const struct ident *old, int plan)
 {
 	const char *notes[4];
 	size_t n = p12_restore_notes(r, notes, 4);
 
-	printf("Restored the credential of %s <%s> from %s\n", id->name, main_address(id), c->args[0]);
+	printf("Restored the credential of %s <%s> from %s\n", id->name, main_address(id),
+	       c->args[0]);
 	if (plan == ADOPT_REPLACES)
 		printf("Archived the previous one (%s, SHA-256 %.23s...): its key is kept for reading old mail.\n",
 		       main_address(old), old->fpr);
@@ -116,7 +116,8 @@ print_restored(const struct cli *c, const struct p12_restore *r,
 	printf("\nLint:\n");
 	print_lint(&id->lint);
 	if (id->backed_up)
-		printf("\nKeep %s (and a copy off this machine): it is the backup of this credential.\n", c->args[0]);
+		printf("\nKeep %s (and a copy off this machine): it is the backup of this credential.\n",
+		       c->args[0]);
 	else
 		printf("\nNext: back up your credential: padseal backup --out FILE\n");
 }

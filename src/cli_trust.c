@@ -25,25 +25,20 @@
 #include "xalloc.h"
 
 int
-cli_peer(const struct cli *c, const struct state *st, const char *spec,
-         struct rec **out)
+cli_peer(const struct cli *c, const struct state *st, const char *spec, struct rec **out)
 {
 	struct err e = ERR_INIT;
 
 	switch (peer_resolve(st, spec, out, &e)) {
-	case PEER_FOUND:
-		return 0;
-	case PEER_AMBIGUOUS:
-		return cli_fail(c, &e, EXIT_USAGE);
-	default:
-		return cli_fail(c, &e, EXIT_NO);
+	case PEER_FOUND: return 0;
+	case PEER_AMBIGUOUS: return cli_fail(c, &e, EXIT_USAGE);
+	default: return cli_fail(c, &e, EXIT_NO);
 	}
 }
 
 /* Open the home read-only, load the state and resolve args[0]. */
 static int
-open_peer(const struct cli *c, struct home *h, struct state **st,
-          struct rec **r)
+open_peer(const struct cli *c, struct home *h, struct state **st, struct rec **r)
 {
 	struct err e = ERR_INIT;
 	int rc;
@@ -68,9 +63,10 @@ json_compare(const struct rec *r, const struct cmp_result *res)
 	json_field(stdout, &first, "fingerprint_sha256", rec_get(r, "fpr-colon"));
 	json_field_bool(stdout, &first, "match", res->verdict == CMP_MATCH);
 	json_field(stdout, &first, "verdict", cmp_verdict_name(res->verdict));
-	json_field(stdout, &first, "algorithm", res->verdict == CMP_UNREADABLE ? NULL
-	                 : res->alg == FPR_SHA1         ? "sha1"
-	                                                : "sha256");
+	json_field(stdout, &first, "algorithm",
+		   res->verdict == CMP_UNREADABLE ? NULL :
+		   res->alg == FPR_SHA1           ? "sha1" :
+						    "sha256");
 	json_field(stdout, &first, "form", res->words ? "words" : "hex");
 	json_key(stdout, &first, "given");
 	printf("%zu", res->given);
@@ -87,11 +83,9 @@ json_compare(const struct rec *r, const struct cmp_result *res)
 		json_key(stdout, &f2, "group");
 		printf("%zu", g + 1);
 		json_key(stdout, &f2, "heard");
-		json_str(stdout,
-		         res->verdict == CMP_DIFFER ? res->heard[g] : NULL);
+		json_str(stdout, res->verdict == CMP_DIFFER ? res->heard[g] : NULL);
 		json_key(stdout, &f2, "certificate");
-		json_str(stdout,
-		         res->verdict == CMP_DIFFER ? res->has[g] : NULL);
+		json_str(stdout, res->verdict == CMP_DIFFER ? res->has[g] : NULL);
 		printf("}");
 	}
 	printf("]");
@@ -127,25 +121,22 @@ cmd_compare(struct cli *c)
 
 	if ((rc = open_peer(c, &h, &st, &r)) != 0)
 		goto out;
-	if (peer_cert(&h, r, &cert, &e) != 0 ||
-	    fpr_digest(cert, FPR_SHA256, d256) != 32 ||
+	if (peer_cert(&h, r, &cert, &e) != 0 || fpr_digest(cert, FPR_SHA256, d256) != 32 ||
 	    fpr_digest(cert, FPR_SHA1, d1) != 20) {
-		err_set(&e, "cannot read the certificate of %s",
-		        rec_get(r, "email"));
+		err_set(&e, "cannot read the certificate of %s", rec_get(r, "email"));
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
 	fpr_hex(d256, 32, hex);
 	if (strcmp(hex, rec_get(r, "fpr")) != 0) {
 		err_set(&e,
-		        "the stored certificate of %s is not the one padseal "
-		        "recorded; import it again",
-		        rec_get(r, "email"));
+			"the stored certificate of %s is not the one padseal "
+			"recorded; import it again",
+			rec_get(r, "email"));
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
 	}
-	compare_text(d256, d1, c->args[1],
-	             (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, res);
+	compare_text(d256, d1, c->args[1], (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, res);
 	rc = res->verdict == CMP_MATCH ? EXIT_OK : EXIT_NO;
 	if (c->given & O_JSON) {
 		json_compare(r, res);
@@ -193,8 +184,7 @@ colon_of(const struct state *st, const char *hex)
 {
 	struct rec *o = peer_by_hex(st, hex);
 
-	return o != NULL && rec_get(o, "fpr-colon") ? rec_get(o, "fpr-colon")
-	                                            : hex;
+	return o != NULL && rec_get(o, "fpr-colon") ? rec_get(o, "fpr-colon") : hex;
 }
 
 /* Lock the home for writing, load the state again and find the same
@@ -211,8 +201,7 @@ relock(const struct cli *c, struct home *h, struct state **st, struct rec **r)
 	if (home_upgrade(h, &e) != 0 || state_load(h, st, &e) != 0)
 		return cli_fail(c, &e, EXIT_NO);
 	if ((*r = peer_by_hex(*st, hex)) == NULL) {
-		err_set(&e, "the certificate %.16s is no longer in this home",
-		        hex);
+		err_set(&e, "the certificate %.16s is no longer in this home", hex);
 		return cli_fail(c, &e, EXIT_NO);
 	}
 	return 0;
@@ -224,19 +213,18 @@ method_text(const char *m)
 {
 	if (m == NULL)
 		return "";
-	return strcmp(m, "phone") == 0       ? "by phone"
-	       : strcmp(m, "in-person") == 0 ? "in person"
-	                                     : "by other means";
+	return strcmp(m, "phone") == 0     ? "by phone" :
+	       strcmp(m, "in-person") == 0 ? "in person" :
+					     "by other means";
 }
 
 static void
-print_trusted(const struct state *st, const struct rec *r,
-              const struct trust_done *done)
+print_trusted(const struct state *st, const struct rec *r, const struct trust_done *done)
 {
 	printf("%s %s's certificate (verified %s, %s).\n  SHA-256  %s\n",
-	       done->was_trusted ? "Still trusting" : "Trusted",
-	       rec_get(r, "email"), method_text(rec_get(r, "verified")),
-	       rec_get(r, "verified-at"), rec_get(r, "fpr-colon"));
+	       done->was_trusted ? "Still trusting" : "Trusted", rec_get(r, "email"),
+	       method_text(rec_get(r, "verified")), rec_get(r, "verified-at"),
+	       rec_get(r, "fpr-colon"));
 	printf("Only this exact certificate is trusted: a new certificate for "
 	       "%s will need verifying again.\n",
 	       rec_get(r, "email"));
@@ -266,13 +254,12 @@ cmd_trust(struct cli *c)
 	int force = (c->given & O_FORCE) != 0, rc;
 
 	if (!(c->given & O_VERIFIED))
-		return cli_usage(
-		        "trust needs --verified phone|in-person|other: say how "
-		        "you compared the fingerprint");
+		return cli_usage("trust needs --verified phone|in-person|other: say how "
+				 "you compared the fingerprint");
 	if (!trust_method_valid(c->verified))
 		return cli_usage("--verified takes phone, in-person or other, "
-		                 "not \"%s\"",
-		                 c->verified);
+				 "not \"%s\"",
+				 c->verified);
 	/* Every refusal happens here, before the home is locked for writing. */
 	if ((rc = open_peer(c, &h, &st, &r)) != 0)
 		goto out;
@@ -282,8 +269,7 @@ cmd_trust(struct cli *c)
 	}
 	if ((rc = relock(c, &h, &st, &r)) != 0)
 		goto out;
-	if (trust_apply(&h, st, r, c->verified, force, time(NULL), &done, &e) !=
-	            0 ||
+	if (trust_apply(&h, st, r, c->verified, force, time(NULL), &done, &e) != 0 ||
 	    state_save(&h, st, &e) != 0) {
 		rc = cli_fail(c, &e, EXIT_NO);
 		goto out;
@@ -313,10 +299,9 @@ cmd_untrust(struct cli *c)
 		printf("%s's certificate %s is not trusted (%s %s); nothing to "
 		       "do.\n",
 		       who, rec_get(r, "fpr-colon"),
-		       rec_get(r, "untrusted-at") ? "trusted until"
-		                                  : "set aside on",
-		       rec_get(r, "untrusted-at") ? rec_get(r, "untrusted-at")
-		                                  : rec_get(r, "rejected-at"));
+		       rec_get(r, "untrusted-at") ? "trusted until" : "set aside on",
+		       rec_get(r, "untrusted-at") ? rec_get(r, "untrusted-at") :
+						    rec_get(r, "rejected-at"));
 		goto out;
 	}
 	if ((rc = relock(c, &h, &st, &r)) != 0)
@@ -327,8 +312,7 @@ cmd_untrust(struct cli *c)
 		printf("No longer trusting %s's certificate %s.\npadseal keeps "
 		       "it, so old signed mail stays checkable; it shows as "
 		       "\"was trusted until %s\".\n",
-		       who, rec_get(r, "fpr-colon"),
-		       rec_get(r, "untrusted-at"));
+		       who, rec_get(r, "fpr-colon"), rec_get(r, "untrusted-at"));
 		break;
 	case UNTRUST_REJECTED:
 		printf("%s's certificate %s was not trusted; it is now set "
@@ -336,8 +320,7 @@ cmd_untrust(struct cli *c)
 		       "keeps it to check old mail.\n",
 		       who, rec_get(r, "fpr-colon"));
 		break;
-	case UNTRUST_ALREADY:
-		goto out;
+	case UNTRUST_ALREADY: goto out;
 	}
 	if (state_save(&h, st, &e) != 0) {
 		rc = cli_fail(c, &e, EXIT_NO);
@@ -363,13 +346,13 @@ struct view {
 	char not_after[ISO_TIME_LEN];
 	struct lint_report lint;
 	const char *dups[8]; /* colon forms of the other certificates
-	                        in use for one of its addresses */
+				in use for one of its addresses */
 	size_t n_dups, passed;
 };
 
 static void
 view_fill(const struct home *h, const struct state *st, const struct rec *r,
-          const struct peer_progress *p, struct view *v)
+	  const struct peer_progress *p, struct view *v)
 {
 	struct err e = ERR_INIT;
 	X509 *cert = NULL;
@@ -384,15 +367,13 @@ view_fill(const struct home *h, const struct state *st, const struct rec *r,
 		v->have_cert = 1;
 		v->name = cert_common_name(cert);
 		fpr_colon(d, fpr_digest(cert, FPR_SHA1, d), v->sha1);
-		asn1_time_iso(X509_get0_notAfter(cert), v->not_after,
-		              sizeof v->not_after);
+		asn1_time_iso(X509_get0_notAfter(cert), v->not_after, sizeof v->not_after);
 		lint_cert(cert, NULL, time(NULL), &v->lint);
 		X509_free(cert);
 	}
 	for (struct rec *o = state_first(st, "peer"); o && !trust_retired(r);
 	     o = state_next(o, "peer"))
-		if (o != r && !trust_retired(o) && peer_shares_address(r, o) &&
-		    v->n_dups < 8)
+		if (o != r && !trust_retired(o) && peer_shares_address(r, o) && v->n_dups < 8)
 			v->dups[v->n_dups++] = rec_get(o, "fpr-colon");
 	for (int d = 0; p != NULL && d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
@@ -408,18 +389,14 @@ trust_line(const struct state *st, const struct view *v, char *buf, size_t len)
 
 	if (v->ts.trusted)
 		snprintf(buf, len, "trusted%s",
-		         rec_get(r, "forced") &&
-		                         strcmp(rec_get(r, "forced"), "1") == 0
-		                 ? " (forced past lint errors)"
-		                 : "");
+			 rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0 ?
+				 " (forced past lint errors)" :
+				 "");
 	else if (rec_get(r, "untrusted-at"))
-		snprintf(buf, len, "was trusted until %s%s%s",
-		         rec_get(r, "untrusted-at"),
-		         by ? ", superseded by " : "",
-		         by ? colon_of(st, by) : "");
+		snprintf(buf, len, "was trusted until %s%s%s", rec_get(r, "untrusted-at"),
+			 by ? ", superseded by " : "", by ? colon_of(st, by) : "");
 	else if (rec_get(r, "rejected-at"))
-		snprintf(buf, len, "not trusted: set aside on %s",
-		         rec_get(r, "rejected-at"));
+		snprintf(buf, len, "not trusted: set aside on %s", rec_get(r, "rejected-at"));
 	else
 		snprintf(buf, len, "not trusted");
 }
@@ -431,21 +408,20 @@ text_peer(const struct state *st, const struct view *v)
 	const struct peer_progress *p = v->p;
 	char line[512];
 
-	printf("%s%s%s\n", rec_get(r, "emails"),
-	       v->name && *v->name ? " \u2014 " : "", v->name ? v->name : "");
+	printf("%s%s%s\n", rec_get(r, "emails"), v->name && *v->name ? " \u2014 " : "",
+	       v->name ? v->name : "");
 	printf("  %-11s %s\n", "SHA-256", rec_get(r, "fpr-colon"));
 	if (!v->have_cert) {
 		printf("  %-11s the certificate file is missing or damaged: "
 		       "import it again\n",
 		       "problem");
 	} else {
-		size_t n[3] = {lint_count(&v->lint, LINT_ERROR),
-		               lint_count(&v->lint, LINT_WARNING),
-		               lint_count(&v->lint, LINT_INFO)};
+		size_t n[3] = {lint_count(&v->lint, LINT_ERROR), lint_count(&v->lint, LINT_WARNING),
+			       lint_count(&v->lint, LINT_INFO)};
 
-		printf("  %-11s %zu error%s, %zu warning%s, %zu note%s\n",
-		       "lint", n[0], n[0] == 1 ? "" : "s", n[1],
-		       n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
+		printf("  %-11s %zu error%s, %zu warning%s, %zu note%s\n", "lint", n[0],
+		       n[0] == 1 ? "" : "s", n[1], n[1] == 1 ? "" : "s", n[2],
+		       n[2] == 1 ? "" : "s");
 		printf("  %-11s %s\n", "valid until", v->not_after);
 	}
 	printf("  %-11s %s%s%s\n", "received",
@@ -453,10 +429,8 @@ text_peer(const struct state *st, const struct view *v)
 	       rec_get(r, "source") ? " from " : "",
 	       rec_get(r, "source") ? rec_get(r, "source") : "");
 	if (rec_get(r, "verified"))
-		printf("  %-11s %s on %s\n", "verified",
-		       method_text(rec_get(r, "verified")),
-		       rec_get(r, "verified-at") ? rec_get(r, "verified-at")
-		                                 : "?");
+		printf("  %-11s %s on %s\n", "verified", method_text(rec_get(r, "verified")),
+		       rec_get(r, "verified-at") ? rec_get(r, "verified-at") : "?");
 	else
 		printf("  %-11s not yet: padseal compare %.16s \"what they "
 		       "read\"\n",
@@ -467,9 +441,7 @@ text_peer(const struct state *st, const struct view *v)
 		printf("  %-11s changed since you verified \u2014 verify "
 		       "again\n"
 		       "  %-11s you verified %s\n  %-11s this one is  %s\n",
-		       "CHANGED", "",
-		       v->ts.previous[0] ? v->ts.previous
-		                         : "an earlier certificate",
+		       "CHANGED", "", v->ts.previous[0] ? v->ts.previous : "an earlier certificate",
 		       "", rec_get(r, "fpr-colon"));
 	for (size_t i = 0; i < v->n_dups; i++)
 		printf("  %-11s another certificate for the same address: %s\n",
@@ -479,8 +451,8 @@ text_peer(const struct state *st, const struct view *v)
 		       "(matrix %zu/8 passed)\n",
 		       "progress", p->step[STEP_EXCHANGE] ? "done" : "todo",
 		       p->step[STEP_VERIFY] ? "done" : "todo",
-		       p->step[STEP_TRUST] ? "done" : "todo",
-		       p->step[STEP_TEST] ? "done" : "todo", v->passed);
+		       p->step[STEP_TRUST] ? "done" : "todo", p->step[STEP_TEST] ? "done" : "todo",
+		       v->passed);
 }
 
 static void
@@ -524,8 +496,7 @@ json_peer(const struct state *st, const struct view *v)
 	json_key(stdout, &first, "lint");
 	if (v->have_cert)
 		printf("{\"errors\":%zu,\"warnings\":%zu,\"info\":%zu}",
-		       lint_count(&v->lint, LINT_ERROR),
-		       lint_count(&v->lint, LINT_WARNING),
+		       lint_count(&v->lint, LINT_ERROR), lint_count(&v->lint, LINT_WARNING),
 		       lint_count(&v->lint, LINT_INFO));
 	else
 		printf("null");
@@ -533,9 +504,7 @@ json_peer(const struct state *st, const struct view *v)
 	json_key(stdout, &first, "verified_at");
 	json_opt(r, "verified-at");
 	json_key(stdout, &first, "forced");
-	printf(rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0
-	               ? "true"
-	               : "false");
+	printf(rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0 ? "true" : "false");
 	json_field_bool(stdout, &first, "trusted", v->ts.trusted);
 	json_key(stdout, &first, "trusted_until");
 	json_opt(r, "untrusted-at");
@@ -552,13 +521,11 @@ json_peer(const struct state *st, const struct view *v)
 	printf("]");
 	json_field_bool(stdout, &first, "changed", v->ts.changed);
 	json_key(stdout, &first, "previous");
-	json_str(stdout,
-	         v->ts.changed && v->ts.previous[0] ? v->ts.previous : NULL);
+	json_str(stdout, v->ts.changed && v->ts.previous[0] ? v->ts.previous : NULL);
 	json_key(stdout, &first, "steps");
 	printf("{");
 	for (int s = STEP_EXCHANGE; p != NULL && s < STEP_COUNT; s++)
-		printf("%s\"%s\":\"%s\"", s == STEP_EXCHANGE ? "" : ",",
-		       step_name((enum step_id)s),
+		printf("%s\"%s\":\"%s\"", s == STEP_EXCHANGE ? "" : ",", step_name((enum step_id)s),
 		       p->step[s] ? "done" : "todo");
 	printf("}");
 	json_key(stdout, &first, "matrix_passed");
@@ -568,8 +535,7 @@ json_peer(const struct state *st, const struct view *v)
 	for (int d = 0; p != NULL && d < DIR_COUNT; d++) {
 		printf(d ? ",\"in\":{" : "\"out\":{");
 		for (int k = 0; k < KIND_COUNT; k++)
-			printf("%s\"%s\":\"%s\"", k ? "," : "",
-			       cell_kind_name((enum cell_kind)k),
+			printf("%s\"%s\":\"%s\"", k ? "," : "", cell_kind_name((enum cell_kind)k),
 			       cell_state_name(p->cell[d][k]));
 		printf("}");
 	}
@@ -600,8 +566,7 @@ cmd_peers(struct cli *c)
 		       "certificate with padseal import FILE\n(a signed "
 		       "message from them, or their .pem/.der/.p7s file).\n");
 	/* checklist_load lists the peer records in file order, as here. */
-	for (struct rec *r = state_first(st, "peer"); r;
-	     r = state_next(r, "peer"), i++) {
+	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer"), i++) {
 		struct view v;
 
 		view_fill(&h, st, r, i < cl.n_peers ? &cl.peers[i] : NULL, &v);
@@ -621,10 +586,9 @@ cmd_peers(struct cli *c)
 		printf("\nNext: %s\n", cl.next);
 	if (damaged) {
 		err_set(&e,
-		        "%zu certificate file%s in %s/peers %s missing or "
-		        "damaged",
-		        damaged, damaged == 1 ? "" : "s", h.dir,
-		        damaged == 1 ? "is" : "are");
+			"%zu certificate file%s in %s/peers %s missing or "
+			"damaged",
+			damaged, damaged == 1 ? "" : "s", h.dir, damaged == 1 ? "is" : "are");
 		rc = cli_fail(c, &e, EXIT_NO);
 	}
 out:

@@ -20,8 +20,7 @@ fpr_digest(X509 *cert, enum fpr_alg alg, unsigned char *out)
 	unsigned char buf[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (cert == NULL || X509_digest(cert, md, buf, &n) != 1 ||
-	    n > FPR_MAX) {
+	if (cert == NULL || X509_digest(cert, md, buf, &n) != 1 || n > FPR_MAX) {
 		ERR_clear_error();
 		return 0;
 	}
@@ -82,14 +81,10 @@ fpr_grouped(const unsigned char *d, size_t n, char *out, size_t len)
 	nhex = 2 * n;
 	for (size_t g = 0; g * FPR_GROUP_HEX < nhex; g++) {
 		size_t off = g * FPR_GROUP_HEX;
-		int w = (int)(nhex - off < FPR_GROUP_HEX ? nhex - off
-		                                         : FPR_GROUP_HEX);
-		const char *sep = g == 0                         ? ""
-		                  : g % FPR_GROUPS_PER_LINE == 0 ? "\n"
-		                                                 : "  ";
+		int w = (int)(nhex - off < FPR_GROUP_HEX ? nhex - off : FPR_GROUP_HEX);
+		const char *sep = g == 0 ? "" : g % FPR_GROUPS_PER_LINE == 0 ? "\n" : "  ";
 
-		snprintf(item, sizeof item, "%s%2zu %.*s", sep, g + 1, w,
-		         hex + off);
+		snprintf(item, sizeof item, "%s%2zu %.*s", sep, g + 1, w, hex + off);
 		if (put(out, len, &used, item) != 0)
 			return;
 	}
@@ -114,10 +109,7 @@ fpr_cert_hex(X509 *cert, char out[FPR_HEX_LEN])
 static int
 hex_value(char c)
 {
-	const char *p = c != '\0' ? strchr(hexdig, c >= 'a' && c <= 'f'
-	                                                   ? c - 'a' + 'A'
-	                                                   : c)
-	                          : NULL;
+	const char *p = c != '\0' ? strchr(hexdig, c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c) : NULL;
 
 	return p != NULL ? (int)(p - hexdig) : -1;
 }

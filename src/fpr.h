@@ -9,10 +9,10 @@ struct x509_st;
 
 enum fpr_alg { FPR_SHA256, FPR_SHA1 };
 
-#define FPR_MAX 32                  /* bytes */
-#define FPR_COLON_LEN (FPR_MAX * 3) /* "AB:CD:..." incl. NUL */
-#define FPR_HEX_LEN (FPR_MAX * 2 + 1)
-#define FPR_GROUP_HEX 4             /* hex digits per spoken group */
+#define FPR_MAX         32            /* bytes */
+#define FPR_COLON_LEN   (FPR_MAX * 3) /* "AB:CD:..." incl. NUL */
+#define FPR_HEX_LEN     (FPR_MAX * 2 + 1)
+#define FPR_GROUP_HEX   4 /* hex digits per spoken group */
 #define FPR_GROUPED_LEN 256
 
 /* Digest of the DER certificate into out[FPR_MAX]; returns the byte count

@@ -93,8 +93,7 @@ load_cert(const struct home *h, const char *hex, X509 **out, struct err *e)
 
 /* The certificates of chain.pem (an empty stack when there is none). */
 static int
-load_chain(const struct home *h, const char *hex, STACK_OF(X509) **out,
-	   struct err *e)
+load_chain(const struct home *h, const char *hex, STACK_OF(X509) * *out, struct err *e)
 {
 	char *path = ident_file(h, hex, "chain.pem");
 	unsigned char *buf = NULL;
@@ -156,7 +155,8 @@ backup_info(const struct state *st, struct ident *id)
 
 		if (fpr == NULL || strcasecmp(fpr, id->hex) != 0)
 			continue;
-		if (best == NULL || strcmp(at ? at : "", rec_get(best, "at") ? rec_get(best, "at") : "") >= 0)
+		if (best == NULL ||
+		    strcmp(at ? at : "", rec_get(best, "at") ? rec_get(best, "at") : "") >= 0)
 			best = r;
 	}
 	if (best == NULL)
@@ -169,22 +169,26 @@ backup_info(const struct state *st, struct ident *id)
 }
 
 static int
-load_one(const struct home *h, const struct rec *r, struct ident *id,
-	 struct err *e)
+load_one(const struct home *h, const struct rec *r, struct ident *id, struct err *e)
 {
 	const char *hex = rec_get(r, "fpr");
 	X509 *cert = NULL;
 
 	memset(id, 0, sizeof *id);
 	if (hex == NULL || strlen(hex) != 64)
-		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
+		return err_set(e,
+			       "the checklist in %s names an identity without a fingerprint; it is damaged",
+			       h->dir);
 	if (load_cert(h, hex, &cert, e) != 0)
 		return -1;
 	fill(id, cert);
 	X509_free(cert);
 	if (strcmp(id->hex, hex) != 0) {
 		ident_clear(id);
-		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		return err_set(e,
+			       "the certificate in %s/" IDENT_DIR
+			       "/%s was changed: its fingerprint no longer matches",
+			       h->dir, hex);
 	}
 	id->current = strcmp(rec_get(r, "status") ? rec_get(r, "status") : "", "current") == 0;
 	id->n_chain = count_chain(h, hex);
@@ -205,8 +209,8 @@ by_current_then_newest(const void *a, const void *b)
 }
 
 int
-ident_list(const struct home *h, const struct state *st, struct ident **out,
-	   size_t *n, struct err *e)
+ident_list(const struct home *h, const struct state *st, struct ident **out, size_t *n,
+	   struct err *e)
 {
 	struct ident *list = NULL;
 	size_t count = 0;
@@ -244,8 +248,7 @@ current_rec(const struct state *st)
 }
 
 int
-ident_current(const struct home *h, const struct state *st, struct ident *out,
-	      struct err *e)
+ident_current(const struct home *h, const struct state *st, struct ident *out, struct err *e)
 {
 	struct rec *r = current_rec(st);
 
@@ -267,14 +270,15 @@ to_req(const struct ident_new *in, struct cred_req *req, struct err *e)
 	req->days = in->days ? in->days : CRED_DEFAULT_DAYS;
 	req->key = KEY_DEFAULT;
 	if (in->key != NULL && key_type_parse(in->key, &req->key) != 0)
-		return err_set(e, "unknown key type \"%s\"; choose rsa2048, rsa3072 (the default), rsa4096, p256 or p384",
+		return err_set(e,
+			       "unknown key type \"%s\"; choose rsa2048, rsa3072 (the default), rsa4096, p256 or p384",
 			       in->key);
 	return 0;
 }
 
 int
-ident_check_new(const struct home *h, const struct state *st,
-		const struct ident_new *in, struct err *e)
+ident_check_new(const struct home *h, const struct state *st, const struct ident_new *in,
+		struct err *e)
 {
 	struct cred_req req;
 	struct ident cur;
@@ -287,7 +291,8 @@ ident_check_new(const struct home *h, const struct state *st,
 	if ((rc = ident_current(h, st, &cur, e)) < 0)
 		return -1;
 	if (rc == 1) {
-		err_set(e, "this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
+		err_set(e,
+			"this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
 			cur.n_emails ? cur.emails[0] : cur.name, cur.created);
 		ident_clear(&cur);
 		return -1;
@@ -370,8 +375,8 @@ unstore_dir(const struct home *h, const char *hex, int files)
 
 /* Write cert.pem and key.pem of a new identity; refuses to overwrite. */
 static int
-store_files(const struct home *h, const char *hex, X509 *cert, EVP_PKEY *key,
-	    const char *pass, struct err *e)
+store_files(const struct home *h, const char *hex, X509 *cert, EVP_PKEY *key, const char *pass,
+	    struct err *e)
 {
 	char *dir, *kpath = NULL, *cpath = NULL, *kpem = NULL, *cpem = NULL;
 	char rel[128];
@@ -406,9 +411,8 @@ out:
 }
 
 int
-ident_create(const struct home *h, struct state *st,
-	     const struct ident_new *in, struct newkey *key, const char *pass,
-	     struct ident *out, struct err *e)
+ident_create(const struct home *h, struct state *st, const struct ident_new *in, struct newkey *key,
+	     const char *pass, struct ident *out, struct err *e)
 {
 	struct newkey *own = NULL;
 	struct cred_req req;
@@ -462,8 +466,8 @@ out:
 }
 
 int
-ident_cert_export(const struct home *h, const struct state *st, int der,
-		  unsigned char **buf, size_t *len, struct err *e)
+ident_cert_export(const struct home *h, const struct state *st, int der, unsigned char **buf,
+		  size_t *len, struct err *e)
 {
 	struct rec *r = current_rec(st);
 	X509 *cert = NULL;
@@ -484,9 +488,8 @@ ident_cert_export(const struct home *h, const struct state *st, int der,
 }
 
 int
-ident_unlock(const struct home *h, const struct state *st, const char *pass,
-	     X509 **cert, EVP_PKEY **key, STACK_OF(X509) **chain,
-	     struct err *e)
+ident_unlock(const struct home *h, const struct state *st, const char *pass, X509 **cert,
+	     EVP_PKEY **key, STACK_OF(X509) * *chain, struct err *e)
 {
 	struct rec *r = current_rec(st);
 	const char *hex = r ? rec_get(r, "fpr") : NULL;
@@ -501,12 +504,17 @@ ident_unlock(const struct home *h, const struct state *st, const char *pass,
 	if (r == NULL)
 		return err_set(e, "there is no credential yet; create one with padseal create");
 	if (hex == NULL || strlen(hex) != 64)
-		return err_set(e, "the checklist in %s names an identity without a fingerprint; it is damaged", h->dir);
+		return err_set(e,
+			       "the checklist in %s names an identity without a fingerprint; it is damaged",
+			       h->dir);
 	if (load_cert(h, hex, cert, e) != 0)
 		goto out;
 	fpr_cert_hex(*cert, got);
 	if (strcmp(got, hex) != 0) {
-		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		err_set(e,
+			"the certificate in %s/" IDENT_DIR
+			"/%s was changed: its fingerprint no longer matches",
+			h->dir, hex);
 		goto out;
 	}
 	kpath = ident_file(h, hex, "key.pem");
@@ -514,7 +522,9 @@ ident_unlock(const struct home *h, const struct state *st, const char *pass,
 	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
 		goto out;
 	if (!cred_key_matches(*cert, *key)) {
-		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		err_set(e,
+			"the key in %s does not belong to its certificate; this identity is damaged",
+			kpath);
 		goto out;
 	}
 	rc = load_chain(h, hex, chain, e);
@@ -531,8 +541,7 @@ out:
 }
 
 int
-ident_unlock_check(const struct home *h, const struct state *st,
-		   const char *pass, struct err *e)
+ident_unlock_check(const struct home *h, const struct state *st, const char *pass, struct err *e)
 {
 	X509 *cert = NULL;
 	EVP_PKEY *key = NULL;
@@ -546,8 +555,8 @@ ident_unlock_check(const struct home *h, const struct state *st,
 }
 
 int
-ident_load(const struct home *h, const char *hex, const char *pass,
-	   X509 **cert, EVP_PKEY **key, struct err *e)
+ident_load(const struct home *h, const char *hex, const char *pass, X509 **cert, EVP_PKEY **key,
+	   struct err *e)
 {
 	char *kpath = NULL, got[FPR_HEX_LEN];
 	unsigned char *kbuf = NULL;
@@ -558,12 +567,17 @@ ident_load(const struct home *h, const char *hex, const char *pass,
 	if (key != NULL)
 		*key = NULL;
 	if (strlen(hex) != 64 || strspn(hex, "0123456789ABCDEF") != 64)
-		return err_set(e, "the checklist in %s names an identity without a proper fingerprint; it is damaged", h->dir);
+		return err_set(e,
+			       "the checklist in %s names an identity without a proper fingerprint; it is damaged",
+			       h->dir);
 	if (load_cert(h, hex, cert, e) != 0)
 		goto out;
 	fpr_cert_hex(*cert, got);
 	if (strcmp(got, hex) != 0) {
-		err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		err_set(e,
+			"the certificate in %s/" IDENT_DIR
+			"/%s was changed: its fingerprint no longer matches",
+			h->dir, hex);
 		goto out;
 	}
 	if (key == NULL) {
@@ -575,7 +589,9 @@ ident_load(const struct home *h, const char *hex, const char *pass,
 	    cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0)
 		goto out;
 	if (!cred_key_matches(*cert, *key)) {
-		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		err_set(e,
+			"the key in %s does not belong to its certificate; this identity is damaged",
+			kpath);
 		goto out;
 	}
 	rc = 0;
@@ -609,8 +625,8 @@ shares_address(X509 *cert, const struct ident *id)
 }
 
 int
-ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
-		 struct ident *cur, struct err *e)
+ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert, struct ident *cur,
+		 struct err *e)
 {
 	char hex[FPR_HEX_LEN], **emails;
 	struct rec *r;
@@ -630,7 +646,8 @@ ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
 	if (shares_address(cert, cur))
 		return ADOPT_REPLACES;
 	n = cert_emails(cert, &emails);
-	err_set(e, "this home holds the credential of %s, and this one is for %s, with no address in common; a home holds one person's identity: restore it into another with --home DIR",
+	err_set(e,
+		"this home holds the credential of %s, and this one is for %s, with no address in common; a home holds one person's identity: restore it into another with --home DIR",
 		cur->n_emails ? cur->emails[0] : cur->name, n ? emails[0] : "no address");
 	cert_emails_free(emails, n);
 	ident_clear(cur);
@@ -639,8 +656,7 @@ ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
 
 /* chain.pem of a new identity; refuses to overwrite. */
 static int
-store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
-	    struct err *e)
+store_chain(const struct home *h, const char *hex, STACK_OF(X509) * chain, struct err *e)
 {
 	BIO *bio;
 	BUF_MEM *mem;
@@ -663,8 +679,8 @@ store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
 
 int
 ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
-	    STACK_OF(X509) *chain, const char *pass, const char *origin,
-	    struct ident *out, struct err *e)
+	    STACK_OF(X509) * chain, const char *pass, const char *origin, struct ident *out,
+	    struct err *e)
 {
 	struct ident id = {0}, cur = {0};
 	struct rec *r;

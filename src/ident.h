@@ -17,55 +17,54 @@
 #define IDENT_DIR "identities"
 
 struct ident {
-	char hex[FPR_HEX_LEN]; /* SHA-256, upper-case hex: the directory name */
-	char fpr[FPR_COLON_LEN]; /* SHA-256 colon form */
-	char fpr_sha1[FPR_COLON_LEN]; /* SHA-1 colon form */
+	char hex[FPR_HEX_LEN];         /* SHA-256, upper-case hex: the directory name */
+	char fpr[FPR_COLON_LEN];       /* SHA-256 colon form */
+	char fpr_sha1[FPR_COLON_LEN];  /* SHA-1 colon form */
 	char grouped[FPR_GROUPED_LEN]; /* SHA-256 in numbered groups, to read aloud */
-	char *name;            /* common name */
-	char **emails;         /* as written in the certificate, main first */
+	char *name;                    /* common name */
+	char **emails;                 /* as written in the certificate, main first */
 	size_t n_emails;
-	char key[24];          /* "RSA 3072", "EC P-256" */
-	char serial[48];       /* hex */
+	char key[24];                                           /* "RSA 3072", "EC P-256" */
+	char serial[48];                                        /* hex */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN]; /* ISO 8601 UTC */
 	time_t not_after_t;
-	int current;           /* 1 current, 0 archived */
-	char created[ISO_TIME_LEN]; /* when padseal stored it */
+	int current;                 /* 1 current, 0 archived */
+	char created[ISO_TIME_LEN];  /* when padseal stored it */
 	char archived[ISO_TIME_LEN]; /* when it was archived, or "" */
-	char reason[160];      /* why archived, or "" */
+	char reason[160];            /* why archived, or "" */
 	struct lint_report lint;
-	size_t n_chain;        /* certificates stored with it (chain.pem) */
-	int backed_up;         /* a checked backup of it is recorded */
+	size_t n_chain;               /* certificates stored with it (chain.pem) */
+	int backed_up;                /* a checked backup of it is recorded */
 	char backup_at[ISO_TIME_LEN]; /* when the last one was written, or "" */
-	char backup_compat[8]; /* its form: "legacy", "modern", "other", "" */
-	char *backup_path;     /* where it was written, or NULL */
+	char backup_compat[8];        /* its form: "legacy", "modern", "other", "" */
+	char *backup_path;            /* where it was written, or NULL */
 };
 
 void ident_clear(struct ident *id);
 
 /* All identities: current first, then archived, newest first.
  * Free with ident_list_free(). */
-int ident_list(const struct home *h, const struct state *st,
-	       struct ident **out, size_t *n, struct err *e);
+int ident_list(const struct home *h, const struct state *st, struct ident **out, size_t *n,
+	       struct err *e);
 void ident_list_free(struct ident *list, size_t n);
 
 /* The current identity: 1 found (filled), 0 none, -1 error. */
-int ident_current(const struct home *h, const struct state *st,
-		  struct ident *out, struct err *e);
+int ident_current(const struct home *h, const struct state *st, struct ident *out, struct err *e);
 
 struct ident_new {
 	const char *name;
 	const char *const *emails;
 	size_t n_emails;
-	const char *key;  /* "rsa3072" ...; NULL for the default */
-	int days;         /* 0 for the default */
-	int replace;      /* archive the current identity instead of refusing */
+	const char *key; /* "rsa3072" ...; NULL for the default */
+	int days;        /* 0 for the default */
+	int replace;     /* archive the current identity instead of refusing */
 };
 
 /* The default and the longest validity in days (cred.h's
  * CRED_DEFAULT_DAYS and CRED_MAX_DAYS), for a front end that shows them
  * before the request is made. */
 #define IDENT_DEFAULT_DAYS 730
-#define IDENT_MAX_DAYS 36500
+#define IDENT_MAX_DAYS     36500
 
 /* The key types, in order, for a front end's chooser without OpenSSL: the
  * i-th (from 0) type's name as ident_new.key takes it, or NULL past the
@@ -75,8 +74,8 @@ const char *ident_key_type(size_t i, const char **help, int *dflt);
 
 /* Check a request against the rules and the home before any passphrase is
  * asked for: names, addresses, key type, days, an existing identity. */
-int ident_check_new(const struct home *h, const struct state *st,
-		    const struct ident_new *req, struct err *e);
+int ident_check_new(const struct home *h, const struct state *st, const struct ident_new *req,
+		    struct err *e);
 
 /* A generated key not yet stored.  Key generation is the slow part; the
  * wizard runs it off its input loop. */
@@ -89,13 +88,12 @@ void newkey_free(struct newkey *k);
  * current identity archived when req->replace.  Updates and saves `st`.
  * The home must be open for writing.  On success *out (if not NULL) is
  * filled. */
-int ident_create(const struct home *h, struct state *st,
-		 const struct ident_new *req, struct newkey *key,
-		 const char *pass, struct ident *out, struct err *e);
+int ident_create(const struct home *h, struct state *st, const struct ident_new *req,
+		 struct newkey *key, const char *pass, struct ident *out, struct err *e);
 
 /* The current certificate as PEM (der = 0) or DER; *buf free()d. */
-int ident_cert_export(const struct home *h, const struct state *st, int der,
-		      unsigned char **buf, size_t *len, struct err *e);
+int ident_cert_export(const struct home *h, const struct state *st, int der, unsigned char **buf,
+		      size_t *len, struct err *e);
 
 /* For backup and restore (p12.c), which work with OpenSSL's objects. */
 struct stack_st_X509;
@@ -103,26 +101,24 @@ struct stack_st_X509;
 /* The current identity's certificate, its key unlocked with `pass`, and
  * its chain (an empty stack when it has none).  Free with X509_free(),
  * EVP_PKEY_free() and sk_X509_pop_free(chain, X509_free). */
-int ident_unlock(const struct home *h, const struct state *st,
-		 const char *pass, struct x509_st **cert,
-		 struct evp_pkey_st **key, struct stack_st_X509 **chain,
+int ident_unlock(const struct home *h, const struct state *st, const char *pass,
+		 struct x509_st **cert, struct evp_pkey_st **key, struct stack_st_X509 **chain,
 		 struct err *e);
 
 /* Does `pass` unlock the current identity's key?  0 yes; -1 with the
  * reason (no identity, "the passphrase does not unlock your key", a
  * damaged identity).  For a front end that asks for the passphrase before
  * work that must not half-happen with a wrong one (reading test mail). */
-int ident_unlock_check(const struct home *h, const struct state *st,
-		       const char *pass, struct err *e);
+int ident_unlock_check(const struct home *h, const struct state *st, const char *pass,
+		       struct err *e);
 
 /* The certificate of identity `hex` (current or archived: any directory
  * under identities/) and, when `key` is not NULL, its key unlocked with
  * `pass` ("the passphrase does not unlock your key" when wrong).  The
  * certificate's fingerprint is checked against `hex`.  Free with
  * X509_free() and EVP_PKEY_free(). */
-int ident_load(const struct home *h, const char *hex, const char *pass,
-	       struct x509_st **cert, struct evp_pkey_st **key,
-	       struct err *e);
+int ident_load(const struct home *h, const char *hex, const char *pass, struct x509_st **cert,
+	       struct evp_pkey_st **key, struct err *e);
 
 /* What adopting a credential from elsewhere (restore) would do. */
 enum ident_adopt_plan {
@@ -135,8 +131,8 @@ enum ident_adopt_plan {
 /* The plan for `cert`; `cur` (ident_clear()) is filled with the identity
  * concerned for every plan but ADOPT_NEW.  -1 refuses: the current identity
  * has none of its addresses (a home holds one person's identity). */
-int ident_adopt_plan(const struct home *h, const struct state *st,
-		     struct x509_st *cert, struct ident *cur, struct err *e);
+int ident_adopt_plan(const struct home *h, const struct state *st, struct x509_st *cert,
+		     struct ident *cur, struct err *e);
 
 /* Store `cert`, `key` (encrypted under `pass`) and `chain` (may be NULL)
  * as the current identity, archiving the one it replaces with the reason
@@ -144,8 +140,7 @@ int ident_adopt_plan(const struct home *h, const struct state *st,
  * Updates and saves `st` (with whatever records the caller added to it);
  * on failure the home is as it was.  *out (if not NULL) is filled. */
 int ident_adopt(const struct home *h, struct state *st, struct x509_st *cert,
-		struct evp_pkey_st *key, struct stack_st_X509 *chain,
-		const char *pass, const char *origin, struct ident *out,
-		struct err *e);
+		struct evp_pkey_st *key, struct stack_st_X509 *chain, const char *pass,
+		const char *origin, struct ident *out, struct err *e);
 
 #endif

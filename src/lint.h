@@ -29,8 +29,7 @@ struct lint_report {
 
 /* Examine `cert` as a mail certificate at time `now`.  `key`, when not NULL,
  * is checked to be the certificate's own private key. */
-void lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now,
-	       struct lint_report *r);
+void lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now, struct lint_report *r);
 
 /* Number of findings of severity `sev`. */
 size_t lint_count(const struct lint_report *r, enum lint_sev sev);

@@ -22,7 +22,10 @@
 #include "xalloc.h"
 
 static const char *const file_names[KIND_COUNT] = {
-	"plain.eml", "signed.eml", "encrypted.eml", "signed-encrypted.eml",
+	"plain.eml",
+	"signed.eml",
+	"encrypted.eml",
+	"signed-encrypted.eml",
 };
 
 const char *
@@ -67,8 +70,7 @@ cell_key(char *buf, size_t len, enum cell_dir d, enum cell_kind k, int why)
 }
 
 enum cell_state
-matrix_get(const struct rec *r, enum cell_dir d, enum cell_kind k,
-	   const char **why)
+matrix_get(const struct rec *r, enum cell_dir d, enum cell_kind k, const char **why)
 {
 	char key[48];
 	const char *v;
@@ -85,8 +87,7 @@ matrix_get(const struct rec *r, enum cell_dir d, enum cell_kind k,
 }
 
 void
-matrix_set(struct rec *r, enum cell_dir d, enum cell_kind k,
-	   enum cell_state s, const char *why)
+matrix_set(struct rec *r, enum cell_dir d, enum cell_kind k, enum cell_state s, const char *why)
 {
 	char key[48];
 
@@ -123,8 +124,8 @@ is_trusted(const struct rec *r)
 /* --- sending ------------------------------------------------------------ */
 
 int
-matrix_send_check(const struct home *h, const struct rec *r, const char *dir,
-		  int untrusted_ok, time_t now, struct err *e)
+matrix_send_check(const struct home *h, const struct rec *r, const char *dir, int untrusted_ok,
+		  time_t now, struct err *e)
 {
 	const char *email = rec_get(r, "email");
 	char who[400];
@@ -139,14 +140,17 @@ matrix_send_check(const struct home *h, const struct rec *r, const char *dir,
 	if (rc != 0)
 		return -1;
 	if (!is_trusted(r) && !untrusted_ok)
-		return err_set(e, "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
+		return err_set(e,
+			       "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
 			       who, email, email);
 	for (int k = 0; k < KIND_COUNT; k++) {
 		char *path = path_join(dir, file_names[k]);
 		int exists = path_exists(path);
 
 		if (exists)
-			err_set(e, "%s already exists; padseal does not overwrite test messages: choose another --out directory or move the old ones away", path);
+			err_set(e,
+				"%s already exists; padseal does not overwrite test messages: choose another --out directory or move the old ones away",
+				path);
 		free(path);
 		if (exists)
 			return -1;
@@ -179,23 +183,23 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 		snprintf(show, sizeof show, "encrypted (usually a lock), and no signature.");
 		break;
 	default:
-		snprintf(show, sizeof show, "encrypted (usually a lock) AND a valid signature by %s.", me);
+		snprintf(show, sizeof show,
+			 "encrypted (usually a lock) AND a valid signature by %s.", me);
 	}
-	text = xasprintf(
-		     "Hello,\n\n"
-		     "this is test message %d of 4 from %s <%s>. We are checking\n"
-		     "that signed and encrypted mail works between us: each of us sends\n"
-		     "the other one message of each kind.\n\n"
-		     "This one is %s.\n\n"
-		     "Your client should show: %s\n\n"
-		     "If it does, please tell me; I record it with\n"
-		     "  padseal matrix confirm --to %s --cell out:%s\n"
-		     "If you use padseal, save this message as a file and run\n"
-		     "  padseal matrix check FILE\n"
-		     "If your client shows anything else, tell me exactly what it says.\n\n"
-		     "%s\n",
-		     (int)k + 1, smime_sender_name(s), me, what[k], show, to,
-		     cell_kind_name(k), smime_sender_name(s));
+	text = xasprintf("Hello,\n\n"
+			 "this is test message %d of 4 from %s <%s>. We are checking\n"
+			 "that signed and encrypted mail works between us: each of us sends\n"
+			 "the other one message of each kind.\n\n"
+			 "This one is %s.\n\n"
+			 "Your client should show: %s\n\n"
+			 "If it does, please tell me; I record it with\n"
+			 "  padseal matrix confirm --to %s --cell out:%s\n"
+			 "If you use padseal, save this message as a file and run\n"
+			 "  padseal matrix check FILE\n"
+			 "If your client shows anything else, tell me exactly what it says.\n\n"
+			 "%s\n",
+			 (int)k + 1, smime_sender_name(s), me, what[k], show, to, cell_kind_name(k),
+			 smime_sender_name(s));
 	return text;
 }
 
@@ -212,9 +216,8 @@ unwrite(const char *dir, int upto)
 }
 
 int
-matrix_send(const struct home *h, struct state *st, struct rec *r,
-	    const struct smime_sender *s, const char *dir, int untrusted_ok,
-	    time_t now, struct err *e)
+matrix_send(const struct home *h, struct state *st, struct rec *r, const struct smime_sender *s,
+	    const char *dir, int untrusted_ok, time_t now, struct err *e)
 {
 	const char *to = rec_get(r, "email");
 	char *msg[KIND_COUNT] = {NULL}, *name = NULL;
@@ -233,8 +236,8 @@ matrix_send(const struct home *h, struct state *st, struct rec *r,
 
 		snprintf(subject, sizeof subject, "padseal test %d of 4: %s", k + 1,
 			 cell_kind_name((enum cell_kind)k));
-		bad = smime_sender_compose(s, (enum cell_kind)k, name, to, cert, subject,
-					   text, now, &msg[k], &len[k], e);
+		bad = smime_sender_compose(s, (enum cell_kind)k, name, to, cert, subject, text, now,
+					   &msg[k], &len[k], e);
 		free(text);
 		if (bad)
 			goto out;
@@ -265,8 +268,7 @@ out:
 /* --- judging a message ------------------------------------------------ */
 
 /* Add a piece to the reason, ", " between pieces. */
-static void
-why_add(struct matrix_result *res, const char *fmt, ...)
+static void why_add(struct matrix_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
@@ -304,7 +306,7 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	struct mime_data d = {0};
 	struct err e = ERR_INIT;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_RecipientInfo) *ris;
+	STACK_OF(CMS_RecipientInfo) * ris;
 	const unsigned char *p;
 	int rc = -1;
 
@@ -321,7 +323,7 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	rc = 0;
 	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris) && rc == 0; i++) {
 		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
-		STACK_OF(CMS_RecipientEncryptedKey) *reks;
+		STACK_OF(CMS_RecipientEncryptedKey) * reks;
 
 		switch (CMS_RecipientInfo_type(ri)) {
 		case CMS_RECIPINFO_TRANS:
@@ -330,10 +332,11 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 		case CMS_RECIPINFO_AGREE:
 			reks = CMS_RecipientInfo_kari_get0_reks(ri);
 			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks) && rc == 0; j++)
-				rc = CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0;
+				rc = CMS_RecipientEncryptedKey_cert_cmp(
+					     sk_CMS_RecipientEncryptedKey_value(reks, j), cert) ==
+				     0;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 out:
@@ -346,9 +349,8 @@ out:
 
 /* The judgement of an envelope (`outer`: the outermost layer). */
 static void
-judge_envelope(const struct home *h, const struct rec *peer, int out,
-	       const struct msg_layer *l, int outer, const unsigned char *buf,
-	       size_t len, struct matrix_result *res)
+judge_envelope(const struct home *h, const struct rec *peer, int out, const struct msg_layer *l,
+	       int outer, const unsigned char *buf, size_t len, struct matrix_result *res)
 {
 	const char *email = rec_get(peer, "email");
 	struct err e = ERR_INIT;
@@ -356,15 +358,19 @@ judge_envelope(const struct home *h, const struct rec *peer, int out,
 	int names = -1;
 
 	if (!l->opened) {
-		FAIL(res, "%s: %s", out ? "your own copy could not be decrypted" : "could not be decrypted",
+		FAIL(res, "%s: %s",
+		     out ? "your own copy could not be decrypted" : "could not be decrypted",
 		     l->note[0] ? l->note : "no key of yours opens it");
 		return;
 	}
 	if (l->opened_with_archived) {
 		if (out)
-			FAIL(res, "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
+			FAIL(res,
+			     "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
 		else
-			FAIL(res, "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)", email, email);
+			FAIL(res,
+			     "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)",
+			     email, email);
 		return;
 	}
 	if (!out) {
@@ -383,9 +389,8 @@ judge_envelope(const struct home *h, const struct rec *peer, int out,
 }
 
 static void
-judge_signature(const struct ident *me, const struct rec *peer, int out,
-		const struct msg_layer *l, const char *from,
-		struct matrix_result *res)
+judge_signature(const struct ident *me, const struct rec *peer, int out, const struct msg_layer *l,
+		const char *from, struct matrix_result *res)
 {
 	const char *email = rec_get(peer, "email");
 
@@ -393,13 +398,17 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
 		FAIL(res, "the signature is invalid: %s",
 		     l->note[0] ? l->note : "the message was changed after it was signed");
 	else if (l->sig != SIG_VALID)
-		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "", l->note);
+		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "",
+		     l->note);
 	else if (out && strcmp(l->signer_hex, me->hex) != 0 && l->own)
-		FAIL(res, "signed with your archived certificate, not your current one: make your mail client use the current one");
+		FAIL(res,
+		     "signed with your archived certificate, not your current one: make your mail client use the current one");
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
-		FAIL(res, "signed by %s, a certificate that is not yours", l->signer[0] ? l->signer : l->signer_fpr);
+		FAIL(res, "signed by %s, a certificate that is not yours",
+		     l->signer[0] ? l->signer : l->signer_fpr);
 	else if (!out && strcmp(l->signer_hex, rec_get(peer, "fpr")) != 0)
-		FAIL(res, "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
+		FAIL(res,
+		     "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
 		     email, l->signer_fpr);
 	else if (l->from_mismatch)
 		FAIL(res, "signed by %s, but the message says it is from %s", l->signer, from);
@@ -407,7 +416,8 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
 		FAIL(res, "the signer's certificate was not valid when the message was signed%s%s",
 		     l->signed_at[0] ? " on " : "", l->signed_at);
 	else if (!out && !is_trusted(peer))
-		FAIL(res, "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
+		FAIL(res,
+		     "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
 		     email, email);
 	else {
 		why_add(res, "valid signature%s%s", out ? " by you" : "",
@@ -422,8 +432,7 @@ judge_signature(const struct ident *me, const struct rec *peer, int out,
  * signed it when that certificate has the From address, else the From
  * address's. */
 static int
-from_peer(const struct state *st, const struct msg_report *rep,
-	  struct rec **out, struct err *e)
+from_peer(const struct state *st, const struct msg_report *rep, struct rec **out, struct err *e)
 {
 	for (size_t i = 0; i < rep->n_layers; i++) {
 		struct rec *r;
@@ -436,27 +445,27 @@ from_peer(const struct state *st, const struct msg_report *rep,
 		}
 	}
 	switch (peer_resolve(st, rep->from, out, e)) {
-	case PEER_FOUND:
-		return 0;
+	case PEER_FOUND: return 0;
 	case PEER_NONE:
 		err_clear(e);
-		return err_set(e, "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)", rep->from);
-	default:
-		return -1;
+		return err_set(e,
+			       "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)",
+			       rep->from);
+	default: return -1;
 	}
 }
 
 /* The correspondent of an outgoing message: the first To address that
  * names one. */
 static int
-to_peer(const struct state *st, const struct msg_report *rep,
-	struct rec **out, struct err *e)
+to_peer(const struct state *st, const struct msg_report *rep, struct rec **out, struct err *e)
 {
 	struct err first = ERR_INIT;
 	const char *p = rep->to;
 
 	if (*p == '\0')
-		return err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
+		return err_set(e,
+			       "the message is from you but has no To address, so it belongs to no correspondent");
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		char addr[ADDR_MAX];
@@ -466,14 +475,12 @@ to_peer(const struct state *st, const struct msg_report *rep,
 			p++, n--;
 		snprintf(addr, sizeof addr, "%.*s", (int)n, p);
 		switch (*addr ? peer_resolve(st, addr, out, &e2) : PEER_NONE) {
-		case PEER_FOUND:
-			return 0;
+		case PEER_FOUND: return 0;
 		case PEER_AMBIGUOUS: /* the most useful sentence */
 			if (!first.set)
 				first = e2;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		p += n + (p[n] == ',');
 	}
@@ -481,14 +488,14 @@ to_peer(const struct state *st, const struct msg_report *rep,
 		*e = first;
 		return -1;
 	}
-	return err_set(e, "the message is from you to %s, who is not among your correspondents", rep->to);
+	return err_set(e, "the message is from you to %s, who is not among your correspondents",
+		       rep->to);
 }
 
 int
-matrix_judge(const struct home *h, const struct state *st,
-	     const struct ident *me, const struct msg_report *rep,
-	     const unsigned char *buf, size_t len, struct matrix_result *res,
-	     struct err *e)
+matrix_judge(const struct home *h, const struct state *st, const struct ident *me,
+	     const struct msg_report *rep, const unsigned char *buf, size_t len,
+	     struct matrix_result *res, struct err *e)
 {
 	struct rec *peer = NULL;
 	int out;
@@ -517,8 +524,8 @@ matrix_judge(const struct home *h, const struct state *st,
 }
 
 int
-matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
-		  const char *path, struct matrix_result *res, struct err *e)
+matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const char *path,
+		  struct matrix_result *res, struct err *e)
 {
 	struct msg_report rep;
 	unsigned char *buf = NULL;
@@ -537,13 +544,14 @@ matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
 }
 
 int
-matrix_record(struct state *st, const struct matrix_result *res,
-	      struct err *e)
+matrix_record(struct state *st, const struct matrix_result *res, struct err *e)
 {
 	struct rec *r = peer_by_hex(st, res->peer_hex);
 
 	if (r == NULL)
-		return err_set(e, "the certificate of %s is no longer in the home; nothing was recorded", res->peer_email);
+		return err_set(e,
+			       "the certificate of %s is no longer in the home; nothing was recorded",
+			       res->peer_email);
 	matrix_set(r, res->dir, res->kind, res->state, res->why);
 	return 0;
 }

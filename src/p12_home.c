@@ -31,14 +31,14 @@
 struct p12_backup {
 	X509 *cert;
 	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	char hex[FPR_HEX_LEN];
-	char *name;             /* friendlyName: the person's name */
+	char *name; /* friendlyName: the person's name */
 };
 
 int
-p12_backup_check(const struct home *h, const struct state *st,
-		 const char *path, int force, struct err *e)
+p12_backup_check(const struct home *h, const struct state *st, const char *path, int force,
+		 struct err *e)
 {
 	struct ident cur;
 	struct stat sb;
@@ -50,11 +50,16 @@ p12_backup_check(const struct home *h, const struct state *st,
 		return -1;
 	ident_clear(&cur);
 	if (!found)
-		return err_set(e, "there is no credential to back up yet; create one with padseal create");
+		return err_set(e,
+			       "there is no credential to back up yet; create one with padseal create");
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return err_set(e, "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12", path, path);
+		return err_set(e,
+			       "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12",
+			       path, path);
 	if (!force && path_exists(path))
-		return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", path);
+		return err_set(e,
+			       "%s already exists; padseal does not overwrite it (add --force to replace it)",
+			       path);
 	copy = xstrdup(path);
 	dir = dirname(copy);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
@@ -68,8 +73,8 @@ p12_backup_check(const struct home *h, const struct state *st,
 }
 
 int
-p12_backup_open(const struct home *h, const struct state *st,
-		const char *unlock, struct p12_backup **out, struct err *e)
+p12_backup_open(const struct home *h, const struct state *st, const char *unlock,
+		struct p12_backup **out, struct err *e)
 {
 	struct p12_backup *b;
 	char **emails;
@@ -107,8 +112,8 @@ p12_backup_free(struct p12_backup *b)
 /* Remember the backup: one record per identity and file, the newest time
  * and form; never the passphrase.  Returns the record if it is new. */
 static struct rec *
-record_backup(struct state *st, const char *hex, const char *path,
-	      const char *at, const char *compat, const char *source)
+record_backup(struct state *st, const char *hex, const char *path, const char *at,
+	      const char *compat, const char *source)
 {
 	struct rec *r, *added = NULL;
 
@@ -132,8 +137,8 @@ static int
 write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 	      const unsigned char *der, size_t len, struct err *e)
 {
-	int (*check)(const unsigned char *, size_t, const char *, X509 *,
-		     enum p12_compat, struct err *) = req->verify ? req->verify : p12_verify;
+	int (*check)(const unsigned char *, size_t, const char *, X509 *, enum p12_compat,
+		     struct err *) = req->verify ? req->verify : p12_verify;
 	struct err sub = ERR_INIT;
 	unsigned char *back = NULL;
 	size_t blen = 0;
@@ -141,13 +146,16 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 
 	if (file_write_atomic(req->path, der, len, req->force ? 0 : FILE_NOCLOBBER, &sub) != 0) {
 		if (!req->force && path_exists(req->path))
-			return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", req->path);
+			return err_set(e,
+				       "%s already exists; padseal does not overwrite it (add --force to replace it)",
+				       req->path);
 		return err_copy(e, &sub);
 	}
 	if (file_read(req->path, FILE_MAX_CERT, &back, &blen, &sub) != 0 ||
 	    check(back, blen, req->pass, b->cert, req->compat, &sub) != 0) {
 		unlink(req->path);
-		err_set(e, "the backup written to %s failed its check and was removed, so nothing is backed up: %s",
+		err_set(e,
+			"the backup written to %s failed its check and was removed, so nothing is backed up: %s",
 			req->path, sub.msg);
 		if (e != NULL && e->detail[0] == '\0')
 			snprintf(e->detail, sizeof e->detail, "%s", sub.detail);
@@ -159,9 +167,8 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 }
 
 int
-p12_backup_write(const struct p12_backup *b, const struct home *h,
-		 struct state *st, const struct p12_backup_req *req,
-		 struct p12_backup_done *out, struct err *e)
+p12_backup_write(const struct p12_backup *b, const struct home *h, struct state *st,
+		 const struct p12_backup_req *req, struct p12_backup_done *out, struct err *e)
 {
 	struct rec *cur = state_find(st, "identity", "status", "current");
 	const char *fpr = cur ? rec_get(cur, "fpr") : NULL;
@@ -172,11 +179,12 @@ p12_backup_write(const struct p12_backup *b, const struct home *h,
 
 	memset(out, 0, sizeof *out);
 	if (fpr == NULL || strcasecmp(fpr, b->hex) != 0)
-		return err_set(e, "your current credential changed while padseal was working; run padseal backup again");
+		return err_set(e,
+			       "your current credential changed while padseal was working; run padseal backup again");
 	if (pass_check_new(req->pass, NULL, e) != 0)
 		return -1;
-	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat,
-		      &der, &len, e) != 0 ||
+	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat, &der, &len, e) !=
+		    0 ||
 	    write_checked(b, req, der, len, e) != 0)
 		goto out;
 	if (realpath(req->path, out->path) == NULL)
@@ -189,7 +197,9 @@ p12_backup_write(const struct p12_backup *b, const struct home *h,
 	if (state_save(h, st, &sub) != 0) {
 		char head[4200];
 
-		snprintf(head, sizeof head, "the backup in %s is good, but the checklist could not record it", out->path);
+		snprintf(head, sizeof head,
+			 "the backup in %s is good, but the checklist could not record it",
+			 out->path);
 		err_wrap(e, &sub, head);
 		goto out;
 	}
@@ -205,15 +215,13 @@ out:
 
 struct p12_restore {
 	struct p12_cred cred;
-	char path[4096];       /* absolute when it can be resolved */
-	char base[256];        /* the file name, for the archive reason */
+	char path[4096]; /* absolute when it can be resolved */
+	char base[256];  /* the file name, for the archive reason */
 	char notes[MAX_NOTES][400];
 	size_t n_notes;
 };
 
-static void
-note(struct p12_restore *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void note(struct p12_restore *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 note(struct p12_restore *r, const char *fmt, ...)
@@ -228,8 +236,8 @@ note(struct p12_restore *r, const char *fmt, ...)
 }
 
 int
-p12_restore_open(const unsigned char *buf, size_t len, const char *path,
-		 const char *pass, struct p12_restore **out, struct err *e)
+p12_restore_open(const unsigned char *buf, size_t len, const char *path, const char *pass,
+		 struct p12_restore **out, struct err *e)
 {
 	struct p12_restore *r;
 	char *copy;
@@ -246,15 +254,23 @@ p12_restore_open(const unsigned char *buf, size_t len, const char *path,
 	snprintf(r->base, sizeof r->base, "%s", basename(copy));
 	free(copy);
 	if (r->cred.legacy_provider)
-		note(r, "%s uses old, weak encryption (such as the RC2-40 of Windows, Outlook and gpgsm exports), read with OpenSSL's legacy provider; your key is now stored with strong encryption. Make a fresh backup with padseal backup.", path);
+		note(r,
+		     "%s uses old, weak encryption (such as the RC2-40 of Windows, Outlook and gpgsm exports), read with OpenSSL's legacy provider; your key is now stored with strong encryption. Make a fresh backup with padseal backup.",
+		     path);
 	if (r->cred.empty_pass)
-		note(r, "%s has an empty passphrase: anyone with a copy has your key. It does not count as a backup; make one with padseal backup.", path);
+		note(r,
+		     "%s has an empty passphrase: anyone with a copy has your key. It does not count as a backup; make one with padseal backup.",
+		     path);
 	if (!r->cred.mac)
-		note(r, "%s has no integrity check (MAC), so damage to it would go unnoticed; make a fresh backup with padseal backup.", path);
+		note(r,
+		     "%s has no integrity check (MAC), so damage to it would go unnoticed; make a fresh backup with padseal backup.",
+		     path);
 	if (r->cred.stray_keys)
-		note(r, "%s also holds %zu private key%s matching none of its certificates; %s not restored (the file still holds %s).",
+		note(r,
+		     "%s also holds %zu private key%s matching none of its certificates; %s not restored (the file still holds %s).",
 		     path, r->cred.stray_keys, r->cred.stray_keys == 1 ? "" : "s",
-		     r->cred.stray_keys == 1 ? "it was" : "they were", r->cred.stray_keys == 1 ? "it" : "them");
+		     r->cred.stray_keys == 1 ? "it was" : "they were",
+		     r->cred.stray_keys == 1 ? "it" : "them");
 	*out = r;
 	return 0;
 }
@@ -279,16 +295,15 @@ p12_restore_notes(const struct p12_restore *r, const char **notes, size_t max)
 }
 
 int
-p12_restore_plan(const struct home *h, const struct state *st,
-		 const struct p12_restore *r, struct ident *cur, struct err *e)
+p12_restore_plan(const struct home *h, const struct state *st, const struct p12_restore *r,
+		 struct ident *cur, struct err *e)
 {
 	return ident_adopt_plan(h, st, r->cred.cert, cur, e);
 }
 
 int
-p12_restore_store(const struct home *h, struct state *st,
-		  const struct p12_restore *r, const char *pass,
-		  struct ident *out, struct err *e)
+p12_restore_store(const struct home *h, struct state *st, const struct p12_restore *r,
+		  const char *pass, struct ident *out, struct err *e)
 {
 	char hex[FPR_HEX_LEN], now[ISO_TIME_LEN];
 	struct rec *b = NULL;
@@ -300,8 +315,8 @@ p12_restore_store(const struct home *h, struct state *st,
 		iso_now(now);
 		b = record_backup(st, hex, r->path, now, r->cred.form, "restore");
 	}
-	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass,
-			r->base, out, e) != 0) {
+	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass, r->base, out, e) !=
+	    0) {
 		if (b != NULL)
 			state_del(st, b);
 		return -1;

@@ -101,8 +101,8 @@ address_changed(const struct state *st, const char *hex, char **emails, size_t n
 }
 
 int
-peer_store(const struct home *h, struct state *st, X509 *cert,
-	   const char *source, int *added, struct err *e)
+peer_store(const struct home *h, struct state *st, X509 *cert, const char *source, int *added,
+	   struct err *e)
 {
 	char hex[FPR_HEX_LEN], colon[FPR_COLON_LEN], now[ISO_TIME_LEN];
 	char **emails = NULL, *list = NULL, *dir = NULL, *path = NULL, *pem = NULL;
@@ -116,7 +116,8 @@ peer_store(const struct home *h, struct state *st, X509 *cert,
 	if (peer_by_hex(st, hex) != NULL)
 		return 0;
 	if ((n = cert_emails(cert, &emails)) == 0) {
-		err_set(e, "the certificate has no email address, so no mail client can use it for a correspondent");
+		err_set(e,
+			"the certificate has no email address, so no mail client can use it for a correspondent");
 		goto out;
 	}
 	for (r = state_first(st, "identity"); r; r = state_next(r, "identity"))
@@ -195,8 +196,7 @@ prefix_matches(const char *spec, const char *hex)
 }
 
 enum peer_find
-peer_resolve(const struct state *st, const char *spec, struct rec **out,
-	     struct err *e)
+peer_resolve(const struct state *st, const char *spec, struct rec **out, struct err *e)
 {
 	struct rec *hits[16], *trusted = NULL;
 	size_t n = 0, ntrusted = 0;
@@ -205,7 +205,9 @@ peer_resolve(const struct state *st, const char *spec, struct rec **out,
 
 	*out = NULL;
 	if (by_hex && !is_hex_prefix(spec)) {
-		err_set(e, "\"%s\" is neither an address nor a fingerprint (give at least %d hex digits)", spec, PEER_PREFIX_MIN);
+		err_set(e,
+			"\"%s\" is neither an address nor a fingerprint (give at least %d hex digits)",
+			spec, PEER_PREFIX_MIN);
 		return PEER_NONE;
 	}
 	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
@@ -219,7 +221,9 @@ peer_resolve(const struct state *st, const char *spec, struct rec **out,
 		}
 	}
 	if (n == 0) {
-		err_set(e, "no correspondent's certificate matches %s; import it first with padseal import FILE", spec);
+		err_set(e,
+			"no correspondent's certificate matches %s; import it first with padseal import FILE",
+			spec);
 		return PEER_NONE;
 	}
 	if (n == 1) {
@@ -233,7 +237,8 @@ peer_resolve(const struct state *st, const char *spec, struct rec **out,
 	for (size_t i = 0; i < n; i++) {
 		size_t used = strlen(list);
 
-		snprintf(list + used, sizeof list - used, "%s%.16s", i ? ", " : "", rec_get(hits[i], "fpr"));
+		snprintf(list + used, sizeof list - used, "%s%.16s", i ? ", " : "",
+			 rec_get(hits[i], "fpr"));
 	}
 	err_set(e, "%s matches %zu certificates; name one by fingerprint: %s", spec, n, list);
 	return PEER_AMBIGUOUS;
@@ -256,8 +261,7 @@ peer_cert(const struct home *h, const struct rec *r, X509 **out, struct err *e)
 }
 
 int
-peer_all_certs(const struct home *h, const struct state *st,
-	       STACK_OF(X509) **out, struct err *e)
+peer_all_certs(const struct home *h, const struct state *st, STACK_OF(X509) * *out, struct err *e)
 {
 	STACK_OF(X509) *sk = xcheck(sk_X509_new_null());
 
@@ -313,10 +317,8 @@ peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 		out->n_emails++;
 	}
 	cert_key_desc(cert, out->key, sizeof out->key);
-	asn1_time_iso(X509_get0_notBefore(cert), out->not_before,
-		      sizeof out->not_before);
-	asn1_time_iso(X509_get0_notAfter(cert), out->not_after,
-		      sizeof out->not_after);
+	asn1_time_iso(X509_get0_notBefore(cert), out->not_before, sizeof out->not_before);
+	asn1_time_iso(X509_get0_notAfter(cert), out->not_after, sizeof out->not_after);
 	out->not_after_t = asn1_time_t(X509_get0_notAfter(cert));
 	lint_cert(cert, NULL, now, &out->lint);
 	cert_emails_free(emails, n);
@@ -324,8 +326,8 @@ peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 }
 
 int
-peer_info(const struct home *h, const struct rec *r, time_t now,
-	  struct peer_info *out, struct err *e)
+peer_info(const struct home *h, const struct rec *r, time_t now, struct peer_info *out,
+	  struct err *e)
 {
 	X509 *cert = NULL;
 	const char *want = rec_get(r, "fpr");
@@ -336,10 +338,10 @@ peer_info(const struct home *h, const struct rec *r, time_t now,
 	peer_info_cert(cert, now, out);
 	X509_free(cert);
 	if (want == NULL || strcmp(out->hex, want) != 0)
-		return err_set(e, "the stored certificate of %s is not the one "
+		return err_set(e,
+			       "the stored certificate of %s is not the one "
 			       "padseal recorded (its fingerprint changed on "
 			       "disk); import it again",
-			       rec_get(r, "email") ? rec_get(r, "email")
-						   : "this correspondent");
+			       rec_get(r, "email") ? rec_get(r, "email") : "this correspondent");
 	return 0;
 }

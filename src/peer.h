@@ -28,7 +28,7 @@
 struct x509_st;
 struct stack_st_X509;
 
-#define PEER_DIR "peers"
+#define PEER_DIR        "peers"
 #define PEER_PREFIX_MIN 8
 
 /* Store a correspondent's certificate (untrusted).  *added is 1 when it was
@@ -36,8 +36,8 @@ struct stack_st_X509;
  * certificate for an address that belongs to a trusted (or once trusted)
  * different certificate is flagged changed=1.  Updates `st`; the caller
  * saves it.  The certificate must carry at least one address. */
-int peer_store(const struct home *h, struct state *st, struct x509_st *cert,
-	       const char *source, int *added, struct err *e);
+int peer_store(const struct home *h, struct state *st, struct x509_st *cert, const char *source,
+	       int *added, struct err *e);
 
 enum peer_find { PEER_FOUND, PEER_NONE, PEER_AMBIGUOUS };
 
@@ -45,20 +45,19 @@ enum peer_find { PEER_FOUND, PEER_NONE, PEER_AMBIGUOUS };
  * the one trusted among them if there is exactly one; otherwise
  * PEER_AMBIGUOUS with `e` listing the fingerprints to choose from.  A hex
  * prefix must be at least PEER_PREFIX_MIN digits and match exactly one. */
-enum peer_find peer_resolve(const struct state *st, const char *spec,
-			    struct rec **out, struct err *e);
+enum peer_find peer_resolve(const struct state *st, const char *spec, struct rec **out,
+			    struct err *e);
 
 /* The number of hex digits in `s` when it holds only hex digits, colons
  * and spaces (a fingerprint or a prefix of one), else 0. */
 size_t peer_hex_digits(const char *s);
 
 /* The certificate of the peer record `r`.  *out: X509_free(). */
-int peer_cert(const struct home *h, const struct rec *r, struct x509_st **out,
-	      struct err *e);
+int peer_cert(const struct home *h, const struct rec *r, struct x509_st **out, struct err *e);
 
 /* Every correspondent certificate held.  *out: sk_X509_pop_free(..., X509_free). */
-int peer_all_certs(const struct home *h, const struct state *st,
-		   struct stack_st_X509 **out, struct err *e);
+int peer_all_certs(const struct home *h, const struct state *st, struct stack_st_X509 **out,
+		   struct err *e);
 
 /* The record of the certificate with SHA-256 hex `hex`, or NULL. */
 struct rec *peer_by_hex(const struct state *st, const char *hex);
@@ -78,14 +77,14 @@ struct peer_info {
 	char colon[FPR_COLON_LEN];     /* SHA-256, colon form */
 	unsigned char sha256[FPR_MAX]; /* the digests, 32 and 20 bytes */
 	unsigned char sha1[FPR_MAX];
-	char name[256];                /* common name, "" when none */
-	char emails[1024];             /* addresses, ","-separated, main first
-	                                  (cut at an address when too many) */
+	char name[256];    /* common name, "" when none */
+	char emails[1024]; /* addresses, ","-separated, main first
+			      (cut at an address when too many) */
 	size_t n_emails;
-	char key[24];                  /* "RSA 3072", "EC P-256" */
+	char key[24];                                           /* "RSA 3072", "EC P-256" */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN]; /* ISO 8601 UTC */
 	time_t not_after_t;
-	struct lint_report lint;       /* at `now` */
+	struct lint_report lint; /* at `now` */
 };
 
 /* Describe `cert` as of `now`. */
@@ -94,7 +93,7 @@ void peer_info_cert(struct x509_st *cert, time_t now, struct peer_info *out);
 /* Describe the certificate of peer record `r`, read from its file, which
  * must be exactly the certificate the record names (else an error: the
  * file changed on disk). */
-int peer_info(const struct home *h, const struct rec *r, time_t now,
-	      struct peer_info *out, struct err *e);
+int peer_info(const struct home *h, const struct rec *r, time_t now, struct peer_info *out,
+	      struct err *e);
 
 #endif

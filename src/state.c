@@ -86,8 +86,7 @@ state_next(struct rec *r, const char *kind)
 }
 
 struct rec *
-state_find(const struct state *st, const char *kind, const char *key,
-	   const char *val)
+state_find(const struct state *st, const char *kind, const char *key, const char *val)
 {
 	for (struct rec *r = state_first(st, kind); r; r = state_next(r, kind)) {
 		const char *v = rec_get(r, key);
@@ -172,8 +171,8 @@ is_word(const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '-' && s[i] != '_')
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_')
 			return 0;
 	return 1;
 }
@@ -323,8 +322,7 @@ parse_line(struct state *st, const char *s, size_t n)
 }
 
 int
-state_parse(const char *buf, size_t len, const char *name, struct state **out,
-	    struct err *e)
+state_parse(const char *buf, size_t len, const char *name, struct state **out, struct err *e)
 {
 	struct state *st = state_new();
 	const char *p = buf, *end = buf + len;
@@ -344,7 +342,8 @@ state_parse(const char *buf, size_t len, const char *name, struct state **out,
 	if (q == buf + sizeof MAGIC || q == end || *q != '\n' || ver < 1)
 		goto damaged;
 	if (ver > STATE_VERSION) {
-		err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
+		err_set(e,
+			"%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
 			name, ver, STATE_VERSION);
 		state_free(st);
 		return -1;
@@ -377,9 +376,13 @@ state_parse(const char *buf, size_t len, const char *name, struct state **out,
 damaged:
 	state_free(st);
 	if (lineno > 1)
-		return err_set(e, "%s is damaged at line %d (padseal changed nothing); put back the previous version " STATE_PREV " from the same folder, or a backup",
+		return err_set(e,
+			       "%s is damaged at line %d (padseal changed nothing); put back the previous version " STATE_PREV
+			       " from the same folder, or a backup",
 			       name, lineno);
-	return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); put back the previous version " STATE_PREV " from the same folder, or a backup",
+	return err_set(e,
+		       "%s is damaged or not a padseal checklist (padseal changed nothing); put back the previous version " STATE_PREV
+		       " from the same folder, or a backup",
 		       name);
 }
 
@@ -400,7 +403,9 @@ state_load(const struct home *h, struct state **out, struct err *e)
 		free(prev);
 		free(path);
 		if (lost)
-			return err_set(e, "the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV " %s/" STATE_FILE,
+			return err_set(e,
+				       "the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV
+				       " %s/" STATE_FILE,
 				       h->dir, h->dir, h->dir);
 		*out = state_new();
 		return 0;

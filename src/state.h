@@ -12,8 +12,8 @@
 #include "err.h"
 #include "home.h"
 
-#define STATE_FILE "checklist"
-#define STATE_PREV "checklist.prev"
+#define STATE_FILE    "checklist"
+#define STATE_PREV    "checklist.prev"
 #define STATE_VERSION 1
 
 struct state;
@@ -28,8 +28,7 @@ int state_load(const struct home *h, struct state **out, struct err *e);
 int state_save(const struct home *h, const struct state *st, struct err *e);
 
 /* Parse/format a buffer (what load/save use; `name` is for messages). */
-int state_parse(const char *buf, size_t len, const char *name,
-		struct state **out, struct err *e);
+int state_parse(const char *buf, size_t len, const char *name, struct state **out, struct err *e);
 char *state_format(const struct state *st, size_t *len); /* free() */
 
 struct state *state_new(void);
@@ -39,8 +38,7 @@ void state_free(struct state *st);
 struct rec *state_first(const struct state *st, const char *kind);
 struct rec *state_next(struct rec *r, const char *kind);
 /* The first record of `kind` whose `key` equals `val`, ignoring case. */
-struct rec *state_find(const struct state *st, const char *kind,
-		       const char *key, const char *val);
+struct rec *state_find(const struct state *st, const char *kind, const char *key, const char *val);
 struct rec *state_add(struct state *st, const char *kind);
 void state_del(struct state *st, struct rec *r);
 

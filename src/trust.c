@@ -20,8 +20,7 @@ int
 trust_method_valid(const char *method)
 {
 	return method != NULL && (strcmp(method, "phone") == 0 ||
-	                          strcmp(method, "in-person") == 0 ||
-	                          strcmp(method, "other") == 0);
+				  strcmp(method, "in-person") == 0 || strcmp(method, "other") == 0);
 }
 
 static int
@@ -35,8 +34,7 @@ is_set(const struct rec *r, const char *key)
 int
 trust_retired(const struct rec *r)
 {
-	return !is_set(r, "trusted") &&
-	       (is_set(r, "untrusted-at") || is_set(r, "rejected-at"));
+	return !is_set(r, "trusted") && (is_set(r, "untrusted-at") || is_set(r, "rejected-at"));
 }
 
 /* A short name of the record for messages: its main address. */
@@ -57,14 +55,13 @@ error_codes(const struct lint_report *lint, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < lint->n && used < len; i++)
 		if (lint->f[i].sev == LINT_ERROR)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-			                         used ? ", " : "",
-			                         lint->f[i].code);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 lint->f[i].code);
 }
 
 int
 trust_check(const struct home *h, const struct rec *r, int force, time_t now,
-            struct lint_report *lint, struct err *e)
+	    struct lint_report *lint, struct err *e)
 {
 	char hex[FPR_HEX_LEN], codes[256], until[ISO_TIME_LEN] = "";
 	const char *want = rec_get(r, "fpr");
@@ -78,32 +75,31 @@ trust_check(const struct home *h, const struct rec *r, int force, time_t now,
 	fpr_cert_hex(cert, hex);
 	if (want == NULL || strcmp(hex, want) != 0) {
 		err_set(e,
-		        "the stored certificate of %s is not the one padseal "
-		        "recorded (its fingerprint changed on disk); import it "
-		        "again before trusting it",
-		        who(r));
+			"the stored certificate of %s is not the one padseal "
+			"recorded (its fingerprint changed on disk); import it "
+			"again before trusting it",
+			who(r));
 		goto out;
 	}
 	lint_cert(cert, NULL, now, lint);
 	if (lint_has(lint, "expired")) {
 		asn1_time_iso(X509_get0_notAfter(cert), until, sizeof until);
 		err_set(e,
-		        "the certificate of %s expired on %s; padseal never "
-		        "trusts an expired certificate, not even with --force: "
-		        "ask %s for a new one",
-		        who(r), until, who(r));
+			"the certificate of %s expired on %s; padseal never "
+			"trusts an expired certificate, not even with --force: "
+			"ask %s for a new one",
+			who(r), until, who(r));
 		goto out;
 	}
 	errors = lint_count(lint, LINT_ERROR);
 	if (errors > 0 && !force) {
 		error_codes(lint, codes, sizeof codes);
 		err_set(e,
-		        "the certificate of %s has %zu lint error%s (%s) that "
-		        "make mail clients reject it: ask %s for a new one "
-		        "(see padseal lint %.16s), or add --force to trust it "
-		        "anyway",
-		        who(r), errors, errors == 1 ? "" : "s", codes, who(r),
-		        hex);
+			"the certificate of %s has %zu lint error%s (%s) that "
+			"make mail clients reject it: ask %s for a new one "
+			"(see padseal lint %.16s), or add --force to trust it "
+			"anyway",
+			who(r), errors, errors == 1 ? "" : "s", codes, who(r), hex);
 		goto out;
 	}
 	rc = 0;
@@ -113,9 +109,8 @@ out:
 }
 
 int
-trust_apply(const struct home *h, struct state *st, struct rec *r,
-            const char *method, int force, time_t now, struct trust_done *out,
-            struct err *e)
+trust_apply(const struct home *h, struct state *st, struct rec *r, const char *method, int force,
+	    time_t now, struct trust_done *out, struct err *e)
 {
 	struct lint_report lint;
 	char at[ISO_TIME_LEN];
@@ -123,7 +118,7 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
 	memset(out, 0, sizeof *out);
 	if (!trust_method_valid(method))
 		return err_set(e, "say how you verified the fingerprint: "
-		                  "--verified phone, in-person or other");
+				  "--verified phone, in-person or other");
 	if (trust_check(h, r, force, now, &lint, e) != 0)
 		return -1;
 	iso_time(now, at);
@@ -132,16 +127,14 @@ trust_apply(const struct home *h, struct state *st, struct rec *r,
 	out->forced = lint_count(&lint, LINT_ERROR) > 0;
 	/* One trusted certificate per address: the new one replaces. */
 	for (struct rec *o = state_first(st, REC); o; o = state_next(o, REC)) {
-		if (o == r || !is_set(o, "trusted") ||
-		    !peer_shares_address(r, o))
+		if (o == r || !is_set(o, "trusted") || !peer_shares_address(r, o))
 			continue;
 		rec_set(o, "trusted", NULL);
 		rec_set(o, "untrusted-at", at);
 		rec_set(o, "superseded-by", rec_get(r, "fpr"));
 		if (out->n_superseded < TRUST_SUPERSEDE_MAX)
-			snprintf(out->superseded[out->n_superseded++],
-			         sizeof out->superseded[0], "%s",
-			         rec_get(o, "fpr"));
+			snprintf(out->superseded[out->n_superseded++], sizeof out->superseded[0],
+				 "%s", rec_get(o, "fpr"));
 	}
 	rec_set(r, "trusted", "1");
 	rec_set(r, "verified", method);
@@ -184,14 +177,13 @@ has_any(const struct rec *r, char *const *emails, size_t n)
 }
 
 void
-trust_status_of(const struct state *st, const char *hex, char *const *emails,
-                size_t n_emails, struct trust_status *out)
+trust_status_of(const struct state *st, const char *hex, char *const *emails, size_t n_emails,
+		struct trust_status *out)
 {
 	struct rec *self = peer_by_hex(st, hex), *prev = NULL;
 
 	memset(out, 0, sizeof *out);
-	for (struct rec *r = state_first(st, "identity"); r;
-	     r = state_next(r, "identity"))
+	for (struct rec *r = state_first(st, "identity"); r; r = state_next(r, "identity"))
 		if (rec_get(r, "fpr") && strcmp(rec_get(r, "fpr"), hex) == 0)
 			out->own = 1;
 	if (out->own)
@@ -202,7 +194,7 @@ trust_status_of(const struct state *st, const char *hex, char *const *emails,
 		out->retired = trust_retired(self);
 		if (is_set(self, "untrusted-at"))
 			snprintf(out->until, sizeof out->until, "%s",
-			         rec_get(self, "untrusted-at"));
+				 rec_get(self, "untrusted-at"));
 	}
 	if (out->trusted || out->retired)
 		return;
@@ -211,15 +203,12 @@ trust_status_of(const struct state *st, const char *hex, char *const *emails,
 	for (struct rec *r = state_first(st, REC); r; r = state_next(r, REC)) {
 		if (r == self || !has_any(r, emails, n_emails))
 			continue;
-		if (is_set(r, "trusted") ||
-		    (prev == NULL && is_set(r, "untrusted-at")))
+		if (is_set(r, "trusted") || (prev == NULL && is_set(r, "untrusted-at")))
 			prev = r;
 	}
-	out->changed =
-	        prev != NULL || (self != NULL && is_set(self, "changed"));
+	out->changed = prev != NULL || (self != NULL && is_set(self, "changed"));
 	if (prev != NULL && rec_get(prev, "fpr-colon"))
-		snprintf(out->previous, sizeof out->previous, "%s",
-		         rec_get(prev, "fpr-colon"));
+		snprintf(out->previous, sizeof out->previous, "%s", rec_get(prev, "fpr-colon"));
 }
 
 void
@@ -234,12 +223,10 @@ trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 }
 
 void
-trust_status_rec(const struct state *st, const struct rec *r,
-                 struct trust_status *out)
+trust_status_rec(const struct state *st, const struct rec *r, struct trust_status *out)
 {
 	const char *list = rec_get(r, "emails"), *hex = rec_get(r, "fpr");
-	char *copy = xstrdup(list != NULL ? list : ""), *emails[64],
-	     *save = NULL;
+	char *copy = xstrdup(list != NULL ? list : ""), *emails[64], *save = NULL;
 	size_t n = 0;
 
 	for (char *a = strtok_r(copy, ",", &save); a != NULL && n < 64;

@@ -49,8 +49,8 @@ int trust_method_valid(const char *method);
  * lints it into *lint.  Refuses (-1, reasons in `e`) when the certificate
  * is expired (always), or has lint errors and `force` is 0.  Changes
  * nothing. */
-int trust_check(const struct home *h, const struct rec *r, int force,
-                time_t now, struct lint_report *lint, struct err *e);
+int trust_check(const struct home *h, const struct rec *r, int force, time_t now,
+		struct lint_report *lint, struct err *e);
 
 struct trust_done {
 	int was_trusted; /* it already was; the verification is renewed */
@@ -64,9 +64,8 @@ struct trust_done {
  * date, forced; clear changed/untrusted-at/rejected-at; withdraw trust
  * from other certificates sharing an address.  Updates `st`; the caller
  * saves it. */
-int trust_apply(const struct home *h, struct state *st, struct rec *r,
-                const char *method, int force, time_t now,
-                struct trust_done *out, struct err *e);
+int trust_apply(const struct home *h, struct state *st, struct rec *r, const char *method,
+		int force, time_t now, struct trust_done *out, struct err *e);
 
 enum untrust_done {
 	UNTRUST_WITHDRAWN, /* it was trusted; now untrusted-at */
@@ -81,26 +80,23 @@ enum untrust_done trust_withdraw(struct state *st, struct rec *r, time_t now);
 /* What padseal thinks of a certificate, for reading signatures and for
  * the lists.  Pass the certificate's SHA-256 hex and its addresses. */
 struct trust_status {
-	int known;         /* a correspondent's certificate padseal holds */
-	int own;           /* one of the user's own identities */
-	int trusted;       /* exactly this certificate is pinned */
-	int retired;       /* trust withdrawn, superseded or rejected */
-	int changed;       /* not trusted, not set aside, and an address of it
-	                      belongs to a different certificate that is (or
-	                      was) trusted: "changed since you verified" */
-	char until[ISO_TIME_LEN];    /* "was trusted until" (untrusted-at), or "" */
+	int known;                    /* a correspondent's certificate padseal holds */
+	int own;                      /* one of the user's own identities */
+	int trusted;                  /* exactly this certificate is pinned */
+	int retired;                  /* trust withdrawn, superseded or rejected */
+	int changed;                  /* not trusted, not set aside, and an address of it
+					 belongs to a different certificate that is (or
+					 was) trusted: "changed since you verified" */
+	char until[ISO_TIME_LEN];     /* "was trusted until" (untrusted-at), or "" */
 	char previous[FPR_COLON_LEN]; /* changed: that other certificate (colon form) */
 };
-void trust_status_of(const struct state *st, const char *hex,
-                     char *const *emails, size_t n_emails,
-                     struct trust_status *out);
+void trust_status_of(const struct state *st, const char *hex, char *const *emails, size_t n_emails,
+		     struct trust_status *out);
 /* The same for a certificate at hand (a message's signer). */
-void trust_status_cert(const struct state *st, struct x509_st *cert,
-                       struct trust_status *out);
+void trust_status_cert(const struct state *st, struct x509_st *cert, struct trust_status *out);
 
 /* The same for a peer record (the lists: peers, status). */
-void trust_status_rec(const struct state *st, const struct rec *r,
-                      struct trust_status *out);
+void trust_status_rec(const struct state *st, const struct rec *r, struct trust_status *out);
 
 /* Is record `r` one whose trust was withdrawn or that was set aside? */
 int trust_retired(const struct rec *r);

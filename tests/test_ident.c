@@ -53,8 +53,7 @@ TestSuite(ident, .init = setup, .fini = teardown);
 static const char *const alice[] = {"alice@example.org", "Alice@Work.example"};
 
 static int
-create(const char *name, int replace, const char *pass, struct ident *out,
-       struct err *e)
+create(const char *name, int replace, const char *pass, struct ident *out, struct err *e)
 {
 	struct ident_new req = {name, alice, 2, "p256", 30, replace};
 
@@ -128,7 +127,8 @@ Test(ident, second_create_refused_and_home_untouched)
 	cr_assert_eq(create("Alice", 0, PASS, NULL, &e), 0, "%s", e.msg);
 	before = tu_tree_hash(dir);
 	cr_assert_eq(create("Alice", 0, PASS, NULL, &e), -1);
-	cr_assert(strstr(e.msg, "already has a credential for alice@example.org") != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "already has a credential for alice@example.org") != NULL, "%s",
+		  e.msg);
 	cr_assert(strstr(e.msg, "--replace") != NULL);
 	after = tu_tree_hash(dir);
 	cr_assert_str_eq(before, after);
@@ -163,8 +163,10 @@ Test(ident, replace_archives_and_keeps_the_old_key)
 		struct state *st2;
 
 		cr_assert_eq(state_load(&h, &st2, &e), 0);
-		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", a.hex), "status"), "archived");
-		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", b.hex), "status"), "current");
+		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", a.hex), "status"),
+				 "archived");
+		cr_assert_str_eq(rec_get(state_find(st2, "identity", "fpr", b.hex), "status"),
+				 "current");
 		state_free(st2);
 	}
 	ident_clear(&a);
@@ -178,7 +180,8 @@ Test(ident, refusals_before_anything_is_written)
 		int days;
 		const char *msg;
 	} cases[] = {
-		{"Super User", "Super User <user@example.org>", NULL, PASS, 0, "--name \"Super User\" --email user@example.org"},
+		{"Super User", "Super User <user@example.org>", NULL, PASS, 0,
+		 "--name \"Super User\" --email user@example.org"},
 		{"Ann", "ann@example.org", "rsa1024", PASS, 0, "unknown key type"},
 		{"Ann", "ann@example.org", "p256", "short", 0, "too short"},
 		{"Ann", "ann@example.org", "p256", "", 0, "empty"},
@@ -192,7 +195,8 @@ Test(ident, refusals_before_anything_is_written)
 		struct err e = ERR_INIT;
 		char *after;
 
-		cr_assert_eq(ident_create(&h, st, &req, NULL, cases[i].pass, NULL, &e), -1, "case %zu", i);
+		cr_assert_eq(ident_create(&h, st, &req, NULL, cases[i].pass, NULL, &e), -1,
+			     "case %zu", i);
 		cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: %s", i, e.msg);
 		after = tu_tree_hash(dir);
 		cr_assert_str_eq(before, after, "case %zu changed the home", i);
@@ -270,7 +274,8 @@ Test(ident, checklist_follows_the_steps)
 	cr_assert_eq(cl.next_step, STEP_BACKUP);
 	cr_assert_geq(cl.n_problems, 1);
 	cr_assert(strstr(cl.problems[cl.n_problems - 1], "never been backed up") != NULL);
-	cr_assert(strstr(cl.problems[0], "expires on") != NULL, "30-day certificate: %s", cl.problems[0]);
+	cr_assert(strstr(cl.problems[0], "expires on") != NULL, "30-day certificate: %s",
+		  cl.problems[0]);
 	checklist_free(&cl);
 
 	rec_set(state_add(st, "backup"), "fpr", id.hex);

@@ -18,7 +18,7 @@
 #include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME "/some/home/checklist" /* the name parse errors must carry */
+#define NAME     "/some/home/checklist" /* the name parse errors must carry */
 
 /* What *out holds before a call that must set it to NULL on failure. */
 static char poison_byte;
@@ -70,8 +70,7 @@ names(void)
 
 		if (strcmp(d, ".") != 0 && strcmp(d, "..") != 0) {
 			out = realloc(out, len + strlen(d) + 2);
-			len += (size_t)sprintf(out + len, "%s%s",
-			                       len ? " " : "", d);
+			len += (size_t)sprintf(out + len, "%s%s", len ? " " : "", d);
 		}
 		free(list[i]);
 	}
@@ -84,8 +83,7 @@ expect_names(const char *want)
 {
 	char *got = names();
 
-	cr_expect_str_eq(got, want, "the home holds \"%s\", expected \"%s\"",
-	                 got, want);
+	cr_expect_str_eq(got, want, "the home holds \"%s\", expected \"%s\"", got, want);
 	free(got);
 }
 
@@ -96,11 +94,9 @@ expect_file(const char *rel, const char *want, size_t wantlen)
 	size_t len;
 
 	got = tu_read(p, &len);
-	cr_expect_eq(len, wantlen, "%s: %zu bytes, expected %zu", rel, len,
-	             wantlen);
-	cr_expect(len == wantlen && memcmp(got, want, len) == 0,
-	          "%s differs:\n%s\nexpected:\n%.*s", rel, got, (int)wantlen,
-	          want);
+	cr_expect_eq(len, wantlen, "%s: %zu bytes, expected %zu", rel, len, wantlen);
+	cr_expect(len == wantlen && memcmp(got, want, len) == 0, "%s differs:\n%s\nexpected:\n%.*s",
+		  rel, got, (int)wantlen, want);
 	free(got);
 	free(p);
 }
@@ -130,14 +126,10 @@ expect_damaged_n(const char *text, size_t len, const char *what)
 	cr_expect_null(st, "%s", what);
 	if (st != POISON)
 		state_free(st);
-	cr_expect(strstr(e.msg, NAME " is damaged") != NULL, "%s: \"%s\"", what,
-	          e.msg);
-	cr_expect(strstr(e.msg, "padseal changed nothing") != NULL,
-	          "%s: \"%s\"", what, e.msg);
-	cr_expect(
-	        strstr(e.msg, "put back the previous version checklist.prev") !=
-	                NULL,
-	        "%s: \"%s\"", what, e.msg);
+	cr_expect(strstr(e.msg, NAME " is damaged") != NULL, "%s: \"%s\"", what, e.msg);
+	cr_expect(strstr(e.msg, "padseal changed nothing") != NULL, "%s: \"%s\"", what, e.msg);
+	cr_expect(strstr(e.msg, "put back the previous version checklist.prev") != NULL,
+		  "%s: \"%s\"", what, e.msg);
 }
 
 static void
@@ -189,11 +181,11 @@ Test(state, format_is_framed_and_one_record_per_line)
 	cr_expect_eq(strncmp(t, "padseal-checklist 1\n", 20), 0, "%s", t);
 	cr_expect(len >= 5 && strcmp(t + len - 5, "\nend\n") == 0, "%s", t);
 	cr_expect(strstr(t, "\nidentity fpr=AB:CD:EF name=Super%20User\n"
-	                    "backup done=1\n"
-	                    "peer email=alice@example.org trust=phone\n"
-	                    "peer email=Bob@Example.ORG\n"
-	                    "end\n") != NULL,
-	          "%s", t);
+			    "backup done=1\n"
+			    "peer email=alice@example.org trust=phone\n"
+			    "peer email=Bob@Example.ORG\n"
+			    "end\n") != NULL,
+		  "%s", t);
 	free(t);
 	state_free(st);
 }
@@ -217,22 +209,22 @@ Test(state, an_empty_state_round_trips)
 static const struct {
 	const char *key, *val, *escaped; /* escaped: as it must appear */
 } values[] = {
-        {"space", "two words", "two%20words"},
-        {"eq", "a=b", "a%3Db"},
-        {"pct", "100%", "100%25"},
-        {"nl", "line1\nline2", "line1%0Aline2"},
-        {"crlf", "x\r\ny", "x%0D%0Ay"},
-        {"tab", "a\tb", "a%09b"},
-        {"del",
-         "a\x7f"
-         "b",
-         "a%7Fb"},
-        {"utf8", "J\xc3\xbcrgen \xe2\x9c\x93", "J\xc3\xbcrgen%20\xe2\x9c\x93"},
-        {"empty", "", ""},
-        {"literal", "%41%", "%2541%25"},
-        {"hash", "#not-a-comment", "#not-a-comment"},
-        {"end", "end", "end"},
-        {"lead", " lead and trail ", "%20lead%20and%20trail%20"},
+	{"space", "two words", "two%20words"},
+	{"eq", "a=b", "a%3Db"},
+	{"pct", "100%", "100%25"},
+	{"nl", "line1\nline2", "line1%0Aline2"},
+	{"crlf", "x\r\ny", "x%0D%0Ay"},
+	{"tab", "a\tb", "a%09b"},
+	{"del",
+	 "a\x7f"
+	 "b",
+	 "a%7Fb"},
+	{"utf8", "J\xc3\xbcrgen \xe2\x9c\x93", "J\xc3\xbcrgen%20\xe2\x9c\x93"},
+	{"empty", "", ""},
+	{"literal", "%41%", "%2541%25"},
+	{"hash", "#not-a-comment", "#not-a-comment"},
+	{"end", "end", "end"},
+	{"lead", " lead and trail ", "%20lead%20and%20trail%20"},
 };
 
 static struct state *
@@ -260,8 +252,7 @@ expect_tricky(const struct state *st)
 
 		cr_expect_not_null(v, "%s lost", values[i].key);
 		if (v != NULL)
-			cr_expect_str_eq(v, values[i].val, "%s: \"%s\"",
-			                 values[i].key, v);
+			cr_expect_str_eq(v, values[i].val, "%s: \"%s\"", values[i].key, v);
 	}
 	r = state_next(r, NULL);
 	cr_assert_not_null(r);
@@ -281,12 +272,10 @@ Test(state, values_needing_escapes_round_trip)
 		char want[128];
 		const char *at;
 
-		snprintf(want, sizeof want, " %s=%s", values[i].key,
-		         values[i].escaped);
+		snprintf(want, sizeof want, " %s=%s", values[i].key, values[i].escaped);
 		at = strstr(t, want);
-		cr_expect(at != NULL && (at[strlen(want)] == ' ' ||
-		                         at[strlen(want)] == '\n'),
-		          "\"%s\" not in:\n%s", want, t);
+		cr_expect(at != NULL && (at[strlen(want)] == ' ' || at[strlen(want)] == '\n'),
+			  "\"%s\" not in:\n%s", want, t);
 	}
 	/* header, comment, two records, end: nothing split a line */
 	for (size_t i = 0; i < len; i++)
@@ -321,12 +310,12 @@ Test(state, save_and_load_round_trip, .init = setup, .fini = teardown)
 Test(state, hand_edits_are_accepted)
 {
 	static const char t[] = "padseal-checklist 1\n"
-	                        "\n"
-	                        "# a note someone added\n"
-	                        "peer email=a%3db%3D x=%e2%9c%93\n"
-	                        "\n"
-	                        "backup\n"
-	                        "end\n";
+				"\n"
+				"# a note someone added\n"
+				"peer email=a%3db%3D x=%e2%9c%93\n"
+				"\n"
+				"backup\n"
+				"end\n";
 	struct state *st = NULL;
 	struct err e = ERR_INIT;
 	struct rec *r;
@@ -355,19 +344,19 @@ Test(state, truncated_files_are_damaged)
 	char *t = text_of(st, &len);
 	const char *rec = strstr(t, "\npeer email=alice"), *end = t + len - 4;
 	size_t cuts[] = {
-	        0,                      /* nothing */
-	        1,                      /* "p" */
-	        17,                     /* "padseal-checklist" */
-	        18,                     /* "padseal-checklist " */
-	        19,                     /* no newline after the version */
-	        20,                     /* the header alone */
-	        30,                     /* inside the comment */
-	        (size_t)(rec - t) + 1,  /* after a whole line */
-	        (size_t)(rec - t) + 8,  /* inside a key */
-	        (size_t)(rec - t) + 14, /* inside a value */
-	        (size_t)(end - t),      /* "end" missing */
-	        (size_t)(end - t) + 2,  /* "en" */
-	        len - 1,                /* "end" without its newline */
+		0,                      /* nothing */
+		1,                      /* "p" */
+		17,                     /* "padseal-checklist" */
+		18,                     /* "padseal-checklist " */
+		19,                     /* no newline after the version */
+		20,                     /* the header alone */
+		30,                     /* inside the comment */
+		(size_t)(rec - t) + 1,  /* after a whole line */
+		(size_t)(rec - t) + 8,  /* inside a key */
+		(size_t)(rec - t) + 14, /* inside a value */
+		(size_t)(end - t),      /* "end" missing */
+		(size_t)(end - t) + 2,  /* "en" */
+		len - 1,                /* "end" without its newline */
 	};
 
 	cr_assert_not_null(rec);
@@ -388,76 +377,69 @@ Test(state, damage_is_located_by_line)
 		const char *text;
 		const char *where;
 	} t[] = {
-	        {"padseal-checklist 1\npeer email=a email=b\nend\n",
-	         "at line 2"},
-	        {"padseal-checklist 1\n# c\n\npeer a=1 a=2\nend\n",
-	         "at line 4"},
-	        {"padseal-checklist 1\npeer a=1\npeer b=2\npeer c=3",
-	         "at line 4"},
-	        {"padseal-checklist 1\nend\nend\n", "at line 3"},
-	        {"hello\n", "damaged or not a padseal checklist"},
+		{"padseal-checklist 1\npeer email=a email=b\nend\n", "at line 2"},
+		{"padseal-checklist 1\n# c\n\npeer a=1 a=2\nend\n", "at line 4"},
+		{"padseal-checklist 1\npeer a=1\npeer b=2\npeer c=3", "at line 4"},
+		{"padseal-checklist 1\nend\nend\n", "at line 3"},
+		{"hello\n", "damaged or not a padseal checklist"},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct state *st = NULL;
 		struct err e = ERR_INIT;
 
-		cr_expect_eq(parse_exact(t[i].text, strlen(t[i].text), &st, &e),
-		             -1);
-		cr_expect(strstr(e.msg, t[i].where) != NULL, "case %zu: \"%s\"",
-		          i, e.msg);
-		cr_expect(strstr(e.msg, NAME) != NULL, "case %zu: \"%s\"", i,
-		          e.msg);
+		cr_expect_eq(parse_exact(t[i].text, strlen(t[i].text), &st, &e), -1);
+		cr_expect(strstr(e.msg, t[i].where) != NULL, "case %zu: \"%s\"", i, e.msg);
+		cr_expect(strstr(e.msg, NAME) != NULL, "case %zu: \"%s\"", i, e.msg);
 	}
 }
 
 Test(state, duplicate_keys_are_damage)
 {
-	expect_damaged(
-	        "padseal-checklist 1\npeer email=a@x.org email=b@x.org\nend\n",
-	        "duplicate key");
+	expect_damaged("padseal-checklist 1\npeer email=a@x.org email=b@x.org\nend\n",
+		       "duplicate key");
 	expect_damaged("padseal-checklist 1\npeer email=a email=a\nend\n",
-	               "duplicate key, same value");
+		       "duplicate key, same value");
 }
 
 /* Malformed headers, and record lines between a good header and "end". */
 static const char *const bad_headers[] = {
-        "hello world\n",
-        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-        "padseal-checklist\nend\n",
-        "padseal-checklist \nend\n",
-        "padseal-checklist x\nend\n",
-        "padseal-checklist 1x\nend\n",
-        "padseal-checklist 0\nend\n",
-        "padseal-checklist -1\nend\n",
-        "padseal-checklist 1 \nend\n",
-        "padseal-checklistX1\nend\n",
-        "PADSEAL-CHECKLIST 1\nend\n",
-        "padseal-checklist 1\r\nend\r\n",
-        " padseal-checklist 1\nend\n",
-        "padseal-checklist +1\nend\n",
-        "padseal-checklist \n1\nend\n",
+	"hello world\n",
+	"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+	"padseal-checklist\nend\n",
+	"padseal-checklist \nend\n",
+	"padseal-checklist x\nend\n",
+	"padseal-checklist 1x\nend\n",
+	"padseal-checklist 0\nend\n",
+	"padseal-checklist -1\nend\n",
+	"padseal-checklist 1 \nend\n",
+	"padseal-checklistX1\nend\n",
+	"PADSEAL-CHECKLIST 1\nend\n",
+	"padseal-checklist 1\r\nend\r\n",
+	" padseal-checklist 1\nend\n",
+	"padseal-checklist +1\nend\n",
+	"padseal-checklist \n1\nend\n",
 };
 
 static const char *const bad_lines[] = {
-        "Peer email=a", /* kinds are lower case */
-        "peer Email=a", /* keys too */
-        "pe.er email=a",
-        "peer email",     /* no '=' */
-        "peer =a",        /* no key */
-        "peer  email=a",  /* two spaces */
-        "peer email=a ",  /* trailing space */
-        " peer email=a",  /* leading space */
-        "peer email=a b", /* raw space in a value */
-        "peer email=%4",  /* cut escape */
-        "peer email=a%",
-        "peer email=%G0", /* not hex */
-        "peer email=%00", /* NUL */
-        "end ",
-        "END",
-        "end\r",
-        "=",
-        "\xef\xbb\xbfpeer email=a", /* a byte order mark */
+	"Peer email=a", /* kinds are lower case */
+	"peer Email=a", /* keys too */
+	"pe.er email=a",
+	"peer email",     /* no '=' */
+	"peer =a",        /* no key */
+	"peer  email=a",  /* two spaces */
+	"peer email=a ",  /* trailing space */
+	" peer email=a",  /* leading space */
+	"peer email=a b", /* raw space in a value */
+	"peer email=%4",  /* cut escape */
+	"peer email=a%",
+	"peer email=%G0", /* not hex */
+	"peer email=%00", /* NUL */
+	"end ",
+	"END",
+	"end\r",
+	"=",
+	"\xef\xbb\xbfpeer email=a", /* a byte order mark */
 };
 
 Test(state, garbage_is_damage)
@@ -467,8 +449,7 @@ Test(state, garbage_is_damage)
 	for (size_t i = 0; i < NELEM(bad_lines); i++) {
 		char text[256];
 
-		snprintf(text, sizeof text, "padseal-checklist 1\n%s\nend\n",
-		         bad_lines[i]);
+		snprintf(text, sizeof text, "padseal-checklist 1\n%s\nend\n", bad_lines[i]);
 		expect_damaged(text, bad_lines[i]);
 	}
 	/* Anything after "end" means two files were run together. */
@@ -498,8 +479,7 @@ Test(state, nul_bytes_are_damage)
 	struct state *st = sample();
 	size_t len;
 	char *t = text_of(st, &len);
-	const size_t at[] = {0, 5, 19, (size_t)(strstr(t, "alice") - t),
-	                     len - 2};
+	const size_t at[] = {0, 5, 19, (size_t)(strstr(t, "alice") - t), len - 2};
 
 	for (size_t i = 0; i < NELEM(at); i++) {
 		char *copy = malloc(len), what[32];
@@ -517,28 +497,24 @@ Test(state, nul_bytes_are_damage)
 Test(state, a_newer_format_is_refused_by_name)
 {
 	static const char *const newer[] = {
-	        "padseal-checklist 2\nend\n",
-	        "padseal-checklist 2\nsomething {new} entirely\nend\n",
-	        "padseal-checklist 2\n", /* even cut short: the version rules */
-	        "padseal-checklist 17\nend\n",
+		"padseal-checklist 2\nend\n",
+		"padseal-checklist 2\nsomething {new} entirely\nend\n",
+		"padseal-checklist 2\n", /* even cut short: the version rules */
+		"padseal-checklist 17\nend\n",
 	};
 
 	for (size_t i = 0; i < NELEM(newer); i++) {
 		struct state *st = POISON;
 		struct err e = ERR_INIT;
 
-		cr_expect_eq(parse_exact(newer[i], strlen(newer[i]), &st, &e),
-		             -1);
+		cr_expect_eq(parse_exact(newer[i], strlen(newer[i]), &st, &e), -1);
 		cr_expect_null(st);
 		if (st != POISON)
 			state_free(st);
-		cr_expect(strstr(e.msg, NAME
-		                 " was written by a newer padseal") != NULL,
-		          "case %zu: \"%s\"", i, e.msg);
-		cr_expect(strstr(e.msg, "this one reads 1") != NULL, "\"%s\"",
-		          e.msg);
-		cr_expect(strstr(e.msg, "padseal changed nothing") != NULL,
-		          "\"%s\"", e.msg);
+		cr_expect(strstr(e.msg, NAME " was written by a newer padseal") != NULL,
+			  "case %zu: \"%s\"", i, e.msg);
+		cr_expect(strstr(e.msg, "this one reads 1") != NULL, "\"%s\"", e.msg);
+		cr_expect(strstr(e.msg, "padseal changed nothing") != NULL, "\"%s\"", e.msg);
 		cr_expect(strstr(e.msg, "damaged") == NULL, "\"%s\"", e.msg);
 	}
 }
@@ -547,8 +523,7 @@ Test(state, a_newer_format_is_refused_by_name)
 /* Loading from the home                                                   */
 /* ====================================================================== */
 
-Test(state, a_missing_checklist_is_an_empty_state, .init = setup,
-     .fini = teardown)
+Test(state, a_missing_checklist_is_an_empty_state, .init = setup, .fini = teardown)
 {
 	struct state *st = NULL;
 	struct err e = ERR_INIT;
@@ -598,10 +573,8 @@ expect_load_fails(const char *text, size_t len, const char *frag)
 	cr_expect_null(st);
 	if (st != POISON)
 		state_free(st);
-	cr_expect(strstr(e.msg, path) != NULL, "\"%s\" does not name %s", e.msg,
-	          path);
-	cr_expect(strstr(e.msg, frag) != NULL, "\"%s\" lacks \"%s\"", e.msg,
-	          frag);
+	cr_expect(strstr(e.msg, path) != NULL, "\"%s\" does not name %s", e.msg, path);
+	cr_expect(strstr(e.msg, frag) != NULL, "\"%s\" lacks \"%s\"", e.msg, frag);
 	after = tu_tree_hash(tmp);
 	cr_expect_str_eq(after, before, "the home changed");
 	free(before);
@@ -621,8 +594,7 @@ Test(state, a_damaged_checklist_on_disk, .init = setup, .fini = teardown)
 		expect_load_fails(t, cuts[i], " is damaged");
 	expect_load_fails(t, len - 4, " is damaged at line 7");
 	expect_load_fails("\0\0\0\0", 4, " is damaged");
-	expect_load_fails("padseal-checklist 2\nend\n", 24,
-	                  " was written by a newer padseal");
+	expect_load_fails("padseal-checklist 2\nend\n", 24, " was written by a newer padseal");
 	free(t);
 	state_free(st);
 }
@@ -730,8 +702,7 @@ save_on_full_disk(const struct state *st, rlim_t limit, struct err *e)
 	return rc;
 }
 
-Test(state, save_on_a_full_disk_keeps_the_checklist, .init = setup,
-     .fini = teardown)
+Test(state, save_on_a_full_disk_keeps_the_checklist, .init = setup, .fini = teardown)
 {
 	struct state *st = sample(), *back = NULL;
 	struct err e = ERR_INIT;
@@ -827,24 +798,18 @@ Test(state, rec_set_replaces_and_removes)
 Test(state, find_ignores_case_of_the_value)
 {
 	struct state *st = sample();
-	struct rec *alice = state_first(st, "peer"),
-	           *bob = state_next(alice, "peer");
+	struct rec *alice = state_first(st, "peer"), *bob = state_next(alice, "peer");
 
 	cr_assert_not_null(bob);
-	cr_expect_eq(state_find(st, "peer", "email", "alice@example.org"),
-	             alice);
-	cr_expect_eq(state_find(st, "peer", "email", "ALICE@Example.Org"),
-	             alice);
+	cr_expect_eq(state_find(st, "peer", "email", "alice@example.org"), alice);
+	cr_expect_eq(state_find(st, "peer", "email", "ALICE@Example.Org"), alice);
 	cr_expect_eq(state_find(st, "peer", "email", "bob@example.org"), bob);
 	cr_expect_eq(state_find(st, NULL, "email", "BOB@EXAMPLE.ORG"), bob);
 	cr_expect_null(state_find(st, "peer", "email", "carol@example.org"));
 	cr_expect_null(state_find(st, "peer", "email", "alice@example.or"));
-	cr_expect_null(
-	        state_find(st, "identity", "email", "alice@example.org"));
-	cr_expect_null(state_find(st, "peer", "EMAIL", "alice@example.org"),
-	               "keys are exact");
-	cr_expect_eq(state_find(st, "identity", "name", "super user"),
-	             state_first(st, "identity"));
+	cr_expect_null(state_find(st, "identity", "email", "alice@example.org"));
+	cr_expect_null(state_find(st, "peer", "EMAIL", "alice@example.org"), "keys are exact");
+	cr_expect_eq(state_find(st, "identity", "name", "super user"), state_first(st, "identity"));
 	state_free(st);
 }
 
@@ -854,16 +819,14 @@ Test(state, iterate_by_kind)
 	const char *all[] = {"identity", "backup", "peer", "peer"};
 	size_t n = 0;
 
-	for (struct rec *r = state_first(st, NULL); r;
-	     r = state_next(r, NULL)) {
+	for (struct rec *r = state_first(st, NULL); r; r = state_next(r, NULL)) {
 		cr_assert_lt(n, NELEM(all));
 		cr_expect_str_eq(rec_kind(r), all[n]);
 		n++;
 	}
 	cr_expect_eq(n, 4);
 	n = 0;
-	for (struct rec *r = state_first(st, "peer"); r;
-	     r = state_next(r, "peer"))
+	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer"))
 		n++;
 	cr_expect_eq(n, 2);
 	cr_expect_null(state_first(st, "nothing"));
@@ -874,15 +837,13 @@ Test(state, iterate_by_kind)
 Test(state, del_unlinks_the_record)
 {
 	struct state *st = sample();
-	struct rec *alice =
-	        state_find(st, "peer", "email", "alice@example.org");
+	struct rec *alice = state_find(st, "peer", "email", "alice@example.org");
 	size_t len;
 	char *t;
 
 	state_del(st, alice);
 	cr_expect_null(state_find(st, "peer", "email", "alice@example.org"));
-	cr_expect_str_eq(rec_get(state_first(st, "peer"), "email"),
-	                 "Bob@Example.ORG");
+	cr_expect_str_eq(rec_get(state_first(st, "peer"), "email"), "Bob@Example.ORG");
 
 	state_del(st, state_first(st, NULL)); /* the first */
 	cr_expect_str_eq(rec_kind(state_first(st, NULL)), "backup");

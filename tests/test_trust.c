@@ -55,10 +55,7 @@ TestSuite(trust, .init = setup, .fini = teardown);
 static X509 *
 leaf(const char *san, long not_before, long days)
 {
-	struct cf_spec s = {.key = CF_EC,
-	                    .san = san,
-	                    .not_before = not_before,
-	                    .days = days};
+	struct cf_spec s = {.key = CF_EC, .san = san, .not_before = not_before, .days = days};
 
 	return cf_cert(&s, now, NULL);
 }
@@ -71,8 +68,7 @@ store(X509 *cert)
 	char hex[FPR_HEX_LEN];
 	int added = 0;
 
-	cr_assert_eq(peer_store(&h, st, cert, "test", &added, &e), 0, "%s",
-	             e.msg);
+	cr_assert_eq(peer_store(&h, st, cert, "test", &added, &e), 0, "%s", e.msg);
 	cr_assert_eq(added, 1);
 	fpr_cert_hex(cert, hex);
 	cr_assert_not_null(peer_by_hex(st, hex));
@@ -80,8 +76,7 @@ store(X509 *cert)
 }
 
 static int
-trust(struct rec *r, const char *method, int force, struct trust_done *done,
-      struct err *e)
+trust(struct rec *r, const char *method, int force, struct trust_done *done, struct err *e)
 {
 	return trust_apply(&h, st, r, method, force, now, done, e);
 }
@@ -115,14 +110,12 @@ ready_for_peers(void)
 	struct ident id;
 	struct rec *b;
 
-	cr_assert_eq(ident_create(&h, st, &req, NULL,
-	                          "correct horse battery staple", &id, &e),
-	             0, "%s", e.msg);
+	cr_assert_eq(ident_create(&h, st, &req, NULL, "correct horse battery staple", &id, &e), 0,
+		     "%s", e.msg);
 	b = state_add(st, "backup");
 	rec_set(b, "fpr", id.hex);
 	rec_set(b, "at", "2026-01-01T00:00:00Z");
-	for (struct rec *r = state_first(st, "peer"); r;
-	     r = state_next(r, "peer"))
+	for (struct rec *r = state_first(st, "peer"); r; r = state_next(r, "peer"))
 		rec_set(r, "sent", "2026-01-01T00:00:00Z");
 	ident_clear(&id);
 }
@@ -145,20 +138,17 @@ Test(trust, pins_the_exact_certificate_with_method_and_date)
 	cr_assert_str_eq(rec_get(r, "forced"), "0");
 	cr_assert_null(rec_get(r, "changed"));
 	cr_assert_null(rec_get(r, "untrusted-at"));
-	cr_assert_not(done.was_trusted || done.was_changed || done.forced ||
-	              done.n_superseded);
+	cr_assert_not(done.was_trusted || done.was_changed || done.forced || done.n_superseded);
 	cr_assert(trusted(sam));
 
 	/* It survives saving; the checklist's verify and trust are done. */
 	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
 	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
 	cr_assert_eq(cl.n_peers, 1);
-	cr_assert(cl.peers[0].step[STEP_VERIFY] &&
-	          cl.peers[0].step[STEP_TRUST]);
+	cr_assert(cl.peers[0].step[STEP_VERIFY] && cl.peers[0].step[STEP_TRUST]);
 	cr_assert_str_eq(cl.peers[0].verified, "phone");
 	cr_assert(cl.peers[0].trusted);
-	cr_assert_not(cl.peers[0].changed || cl.peers[0].duplicate ||
-	              cl.peers[0].retired);
+	cr_assert_not(cl.peers[0].changed || cl.peers[0].duplicate || cl.peers[0].retired);
 	checklist_free(&cl);
 	X509_free(sam);
 }
@@ -173,8 +163,7 @@ Test(trust, every_method_and_only_those)
 	char *before = snapshot(), *after;
 
 	cr_assert_neq(trust(r, "email", 0, &done, &e), 0);
-	cr_assert(strstr(e.msg, "--verified phone, in-person or other") != NULL,
-	          "%s", e.msg);
+	cr_assert(strstr(e.msg, "--verified phone, in-person or other") != NULL, "%s", e.msg);
 	cr_assert_neq(trust(r, NULL, 0, &done, &e), 0);
 	after = snapshot();
 	cr_assert_str_eq(before, after);
@@ -194,8 +183,7 @@ Test(trust, second_certificate_for_the_address_is_not_trusted)
 	struct err e = ERR_INIT;
 	struct trust_done done;
 	X509 *sam = leaf("email:sam@example.org", 0, 0);
-	X509 *other =
-	        leaf("email:Sam@Example.org,email:sam@other.example", 0, 0);
+	X509 *other = leaf("email:Sam@Example.org,email:sam@other.example", 0, 0);
 	struct rec *r = store(sam), *r2, *got = NULL;
 	struct trust_status ts;
 	char colon[FPR_COLON_LEN];
@@ -210,8 +198,7 @@ Test(trust, second_certificate_for_the_address_is_not_trusted)
 	fpr_cert_colon(sam, colon);
 	cr_assert_str_eq(ts.previous, colon);
 	/* The address names the trusted certificate, not the new one. */
-	cr_assert_eq(peer_resolve(st, "SAM@example.org", &got, &e), PEER_FOUND,
-	             "%s", e.msg);
+	cr_assert_eq(peer_resolve(st, "SAM@example.org", &got, &e), PEER_FOUND, "%s", e.msg);
 	cr_assert_eq(got, r);
 	X509_free(sam);
 	X509_free(other);
@@ -219,8 +206,7 @@ Test(trust, second_certificate_for_the_address_is_not_trusted)
 
 /* A small CA and certificates it issues (real chains, not self-issued). */
 static X509 *
-issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
-      const char *san, int is_ca)
+issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn, const char *san, int is_ca)
 {
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
@@ -229,32 +215,27 @@ issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
 		int nid;
 		const char *val;
 	} ext[] = {
-	        {NID_basic_constraints,
-	         is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-	        {NID_key_usage,
-	         is_ca ? "critical,keyCertSign,cRLSign"
-	               : "critical,digitalSignature,keyAgreement"},
-	        {NID_ext_key_usage, "emailProtection"},
-	        {NID_subject_alt_name, san},
-	        {NID_subject_key_identifier, "hash"},
-	        {NID_authority_key_identifier, "keyid"},
+		{NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+		{NID_key_usage,
+		 is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyAgreement"},
+		{NID_ext_key_usage, "emailProtection"},
+		{NID_subject_alt_name, san},
+		{NID_subject_key_identifier, "hash"},
+		{NID_authority_key_identifier, "keyid"},
 	};
 
 	cr_assert_not_null(x);
 	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x),
-	                 (long)(rand() & 0x7fffffff) + 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(rand() & 0x7fffffff) + 1);
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	                           (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
 	X509_set_pubkey(x, key);
 	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
 	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		X509_EXTENSION *ex =
-		        X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].val);
+		X509_EXTENSION *ex = X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].val);
 
 		cr_assert_not_null(ex, "extension %d", ext[i].nid);
 		X509_add_ext(x, ex, -1);
@@ -269,11 +250,9 @@ Test(trust, never_extends_to_the_ca_or_what_it_issues)
 {
 	struct cf_spec ec = {.key = CF_EC};
 	EVP_PKEY *ca_key = cf_key(&ec), *k1 = cf_key(&ec), *k2 = cf_key(&ec);
-	X509 *ca = issue(NULL, ca_key, ca_key, "Sam's CA",
-	                 "email:ca@example.org", 1);
+	X509 *ca = issue(NULL, ca_key, ca_key, "Sam's CA", "email:ca@example.org", 1);
 	X509 *sam = issue(ca, ca_key, k1, "Sam", "email:sam@example.org", 0);
-	X509 *sam2 = issue(ca, ca_key, k2, "Sam (laptop)",
-	                   "email:sam@example.org", 0);
+	X509 *sam2 = issue(ca, ca_key, k2, "Sam (laptop)", "email:sam@example.org", 0);
 	X509 *eve = issue(ca, ca_key, k2, "Eve", "email:eve@example.org", 0);
 	struct err e = ERR_INIT;
 	struct trust_done done;
@@ -323,32 +302,24 @@ Test(trust, changed_certificate_needs_its_own_verification)
 	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
 	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
 	cr_assert_eq(cl.n_peers, 2);
-	cr_assert(cl.peers[1].changed && cl.peers[1].duplicate &&
-	          !cl.peers[1].trusted);
+	cr_assert(cl.peers[1].changed && cl.peers[1].duplicate && !cl.peers[1].trusted);
 	cr_assert_not(cl.peers[1].step[STEP_VERIFY]);
 	cr_assert_not(cl.peers[0].changed);
 	cr_assert(cl.peers[0].duplicate);
 	cr_assert_eq(cl.next_step, STEP_VERIFY);
-	cr_assert(strstr(cl.next, "changed since you verified") != NULL, "%s",
-	          cl.next);
+	cr_assert(strstr(cl.next, "changed since you verified") != NULL, "%s", cl.next);
 	/* The command names the new one by fingerprint: the address would
 	 * name the trusted old one. */
 	cr_assert(strstr(cl.next, "padseal compare ") != NULL, "%s", cl.next);
-	cr_assert(strstr(cl.next, "padseal compare sam@") == NULL, "%s",
-	          cl.next);
+	cr_assert(strstr(cl.next, "padseal compare sam@") == NULL, "%s", cl.next);
 	{
 		int seen = 0;
 
 		for (size_t i = 0; i < cl.n_problems; i++)
-			seen |= strstr(cl.problems[i],
-			               "changed since you verified it") !=
-			                NULL &&
-			        strstr(cl.problems[i],
-			               rec_get(r2, "fpr-colon")) != NULL &&
-			        strstr(cl.problems[i],
-			               rec_get(r, "fpr-colon")) != NULL;
-		cr_assert(seen,
-		          "no problem names the change with both fingerprints");
+			seen |= strstr(cl.problems[i], "changed since you verified it") != NULL &&
+				strstr(cl.problems[i], rec_get(r2, "fpr-colon")) != NULL &&
+				strstr(cl.problems[i], rec_get(r, "fpr-colon")) != NULL;
+		cr_assert(seen, "no problem names the change with both fingerprints");
 	}
 	checklist_free(&cl);
 
@@ -370,10 +341,8 @@ Test(trust, changed_certificate_needs_its_own_verification)
 	free(path);
 	cr_assert_eq(state_save(&h, st, &e), 0, "%s", e.msg);
 	cr_assert_eq(checklist_load(&h, &cl, &e), 0, "%s", e.msg);
-	cr_assert(cl.peers[0].retired && !cl.peers[0].duplicate &&
-	          !cl.peers[0].changed);
-	cr_assert(!cl.peers[1].retired && !cl.peers[1].duplicate &&
-	          !cl.peers[1].changed);
+	cr_assert(cl.peers[0].retired && !cl.peers[0].duplicate && !cl.peers[0].changed);
+	cr_assert(!cl.peers[1].retired && !cl.peers[1].duplicate && !cl.peers[1].changed);
 	cr_assert(cl.step[STEP_VERIFY] && cl.step[STEP_TRUST]);
 	checklist_free(&cl);
 	X509_free(old);
@@ -382,8 +351,7 @@ Test(trust, changed_certificate_needs_its_own_verification)
 
 Test(trust, lint_errors_refused_unless_forced)
 {
-	struct cf_spec s = {
-	        .key = CF_EC, .san = "email:sam@example.org", .ku = ""};
+	struct cf_spec s = {.key = CF_EC, .san = "email:sam@example.org", .ku = ""};
 	X509 *bad = cf_cert(&s, now, NULL);
 	struct err e = ERR_INIT;
 	struct trust_done done;
@@ -391,8 +359,7 @@ Test(trust, lint_errors_refused_unless_forced)
 	char *before = snapshot(), *after;
 
 	cr_assert_neq(trust(r, "phone", 0, &done, &e), 0);
-	cr_assert(strstr(e.msg, "1 lint error (ku-missing)") != NULL, "%s",
-	          e.msg);
+	cr_assert(strstr(e.msg, "1 lint error (ku-missing)") != NULL, "%s", e.msg);
 	cr_assert(strstr(e.msg, "--force") != NULL, "%s", e.msg);
 	after = snapshot();
 	cr_assert_str_eq(before, after, "a refused trust changed the state");
@@ -438,11 +405,8 @@ Test(trust, only_certificates_padseal_holds)
 	X509 *stranger = leaf("email:sam@example.org", 0, 0);
 
 	store(sam);
-	cr_assert_eq(peer_resolve(st, "nobody@example.org", &got, &e),
-	             PEER_NONE);
-	cr_assert(strstr(e.msg, "no correspondent's certificate matches") !=
-	                  NULL,
-	          "%s", e.msg);
+	cr_assert_eq(peer_resolve(st, "nobody@example.org", &got, &e), PEER_NONE);
+	cr_assert(strstr(e.msg, "no correspondent's certificate matches") != NULL, "%s", e.msg);
 	err_clear(&e);
 	cr_assert_eq(peer_resolve(st, "00000000", &got, &e), PEER_NONE);
 	/* A certificate merely seen (not stored) is not trusted, whatever
@@ -466,8 +430,7 @@ Test(trust, the_file_must_be_the_recorded_certificate)
 	unlink(path);
 	cf_write_pem(swap, path);
 	cr_assert_neq(trust(r, "phone", 0, &done, &e), 0);
-	cr_assert(strstr(e.msg, "not the one padseal recorded") != NULL, "%s",
-	          e.msg);
+	cr_assert(strstr(e.msg, "not the one padseal recorded") != NULL, "%s", e.msg);
 	cr_assert_null(rec_get(r, "trusted"));
 	free(path);
 	X509_free(sam);

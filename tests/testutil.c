@@ -171,6 +171,7 @@ tu_corpus(void)
 
 	cr_assert(c != NULL && *c != '\0', "PADSEAL_CORPUS is not set (make check sets it)");
 	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode),
-		  "the corpus %s is missing: put ../shared beside the source tree or configure --with-corpus=DIR", c);
+		  "the corpus %s is missing: put ../shared beside the source tree or configure --with-corpus=DIR",
+		  c);
 	return c;
 }

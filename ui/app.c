@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
-#define ESC_MS 50   /* Esc acts at once (DESIGN.md: at most 100 ms) */
+#define ESC_MS  50  /* Esc acts at once (DESIGN.md: at most 100 ms) */
 
 /* ---- Signals and restoring the terminal ----
  *
@@ -31,9 +31,8 @@ static volatile sig_atomic_t curses_active; /* the terminal is in curses mode */
 static const int quit_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 /* Crashes, and SIGQUIT which asks for a core: the program cannot go on, so
  * the handler itself restores the terminal and hands the signal back. */
-static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT,
-                                 SIGFPE,  SIGILL, SIGQUIT};
-#define N_QUIT (sizeof quit_sigs / sizeof quit_sigs[0])
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT};
+#define N_QUIT  (sizeof quit_sigs / sizeof quit_sigs[0])
 #define N_CRASH (sizeof crash_sigs / sizeof crash_sigs[0])
 
 /* What was installed before us (a sanitizer's SIGSEGV handler, say).
@@ -138,10 +137,10 @@ term_start(struct app *a)
 	 * printing and exiting behind our back. */
 	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr,
-		        "padseal: cannot drive this terminal (TERM=%s); set "
-		        "TERM to its type, e.g. xterm-256color, or use a "
-		        "command (padseal --help)\n",
-		        term != NULL && *term != '\0' ? term : "unset");
+			"padseal: cannot drive this terminal (TERM=%s); set "
+			"TERM to its type, e.g. xterm-256color, or use a "
+			"command (padseal --help)\n",
+			term != NULL && *term != '\0' ? term : "unset");
 		return NULL;
 	}
 	curses_active = 1;
@@ -150,10 +149,10 @@ term_start(struct app *a)
 	if (cup == NULL || cup == (char *)-1) {
 		term_stop(scr);
 		fprintf(stderr,
-		        "padseal: this terminal (TERM=%s) cannot move the "
-		        "cursor, which the wizard needs; use a command instead "
-		        "(padseal --help)\n",
-		        term != NULL && *term != '\0' ? term : "unset");
+			"padseal: this terminal (TERM=%s) cannot move the "
+			"cursor, which the wizard needs; use a command instead "
+			"(padseal --help)\n",
+			term != NULL && *term != '\0' ? term : "unset");
 		return NULL;
 	}
 	cbreak(); /* keys at once; Ctrl-C still sends SIGINT */
@@ -208,8 +207,7 @@ apply(struct app *a, int fl)
 		if (a->depth > 0 && a->pending.ops == NULL) {
 			struct frame *top = &a->stack[a->depth - 1];
 
-			if (top->ops->resume != NULL &&
-			    apply(a, top->ops->resume(a, top->st)) < 0)
+			if (top->ops->resume != NULL && apply(a, top->ops->resume(a, top->st)) < 0)
 				return -1;
 		}
 	}
@@ -220,8 +218,7 @@ apply(struct app *a, int fl)
 		a->pending.st = NULL;
 		/* enter may push again (a screen that opens with a message):
 		 * the loop takes that one next. */
-		if (a->depth == APP_DEPTH ||
-		    (f.ops->enter != NULL && f.ops->enter(a, f.st) != 0))
+		if (a->depth == APP_DEPTH || (f.ops->enter != NULL && f.ops->enter(a, f.st) != 0))
 			drop_frame(a, &f);
 		else
 			a->stack[a->depth++] = f;
@@ -286,9 +283,9 @@ draw_too_small(const struct app *a)
 	if (w < 1 || a->rows < 1)
 		return;
 	snprintf(msg, sizeof msg,
-	         "padseal needs at least %dx%d; this terminal is %dx%d %s make "
-	         "it larger\n\nq quits",
-	         APP_MIN_COLS, APP_MIN_ROWS, a->cols, a->rows, lk->sym->dash);
+		 "padseal needs at least %dx%d; this terminal is %dx%d %s make "
+		 "it larger\n\nq quits",
+		 APP_MIN_COLS, APP_MIN_ROWS, a->cols, a->rows, lk->sym->dash);
 	if (text_width(msg) < w)
 		w = text_width(msg);
 	lines = draw_text(lk, 0, 0, w, a->rows, msg, A_NORMAL, 0);
@@ -322,8 +319,7 @@ help_topic(const struct app *a)
 {
 	for (int i = a->depth - 1; i >= 0; i--) {
 		const struct frame *f = &a->stack[i];
-		const char *t =
-		        f->ops->topic != NULL ? f->ops->topic(a, f->st) : NULL;
+		const char *t = f->ops->topic != NULL ? f->ops->topic(a, f->st) : NULL;
 
 		if (t != NULL)
 			return t;
@@ -347,13 +343,11 @@ on_key(struct app *a, int ch)
 		return fl;
 	switch (ch) {
 	case '?':
-	case KEY_F(1):
-		return fl | app_help(a, help_topic(a));
+	case KEY_F(1): return fl | app_help(a, help_topic(a));
 	case 'L' & 0x1f: /* Ctrl-L: repaint a garbled terminal */
 		clearok(curscr, TRUE);
 		return fl | APP_REDRAW;
-	default:
-		return fl;
+	default: return fl;
 	}
 }
 
@@ -401,8 +395,7 @@ app_home_label(const struct app *a, char *buf, size_t len)
 #define MSG_MAX_LINES 4
 
 int
-app_frame(const struct app *a, const char *title, const char *msg,
-          enum role role)
+app_frame(const struct app *a, const char *title, const char *msg, enum role role)
 {
 	const struct look *lk = &a->look;
 	char t[160], where[1024];
@@ -415,9 +408,9 @@ app_frame(const struct app *a, const char *title, const char *msg,
 		return a->rows - 2;
 	/* A failure gets the mark of a failed check; anything else the
 	 * mark of something to notice. */
-	const char *sym = role == R_ERROR  ? lk->sym->bad
-	                  : role == R_DONE ? lk->sym->ok
-	                                   : lk->sym->warn;
+	const char *sym = role == R_ERROR ? lk->sym->bad :
+			  role == R_DONE  ? lk->sym->ok :
+					    lk->sym->warn;
 	sw = text_width(sym) + 1;
 	n = draw_text(lk, 0, 0, w - sw, MSG_MAX_LINES, msg, A_NORMAL, 0);
 	y = a->rows - 1 - n;
@@ -472,7 +465,7 @@ ui_run(const char *home_dir)
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "padseal: the wizard needs a terminal; without "
-		                "one, use a command (padseal --help)\n");
+				"one, use a command (padseal --help)\n");
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof a);

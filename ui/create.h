@@ -11,7 +11,7 @@
 #include "job.h"
 
 #define FORM_ADDR_LINES 6 /* address lines the form offers */
-#define KEYS_MAX 8
+#define KEYS_MAX        8
 
 /* The request page's fields, top to bottom. */
 enum {

@@ -46,7 +46,7 @@ struct exchange_st {
 	struct field f[X_COUNT];
 	struct form form;
 	char me[ADDR_MAX]; /* your main address */
-	int out_touched; /* X_OUT / X_CPATH typed by the user: keep it */
+	int out_touched;   /* X_OUT / X_CPATH typed by the user: keep it */
 	int cpath_touched;
 	int tab_listed;  /* the last Tab listed names (another moves on) */
 	int pass_wanted; /* the file is encrypted to you */

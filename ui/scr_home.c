@@ -27,18 +27,18 @@
  *  bottom       Next: the sentence from the checklist; the status line
  */
 
-#define STEPS_Y 2  /* heading; the steps follow on the next rows */
-#define STEPS_W 28 /* the steps column, selection bar included */
-#define PANEL_X 34 /* the credential panel */
-#define MID_Y (STEPS_Y + STEP_COUNT + 2) /* correspondents heading */
+#define STEPS_Y     2                          /* heading; the steps follow on the next rows */
+#define STEPS_W     28                         /* the steps column, selection bar included */
+#define PANEL_X     34                         /* the credential panel */
+#define MID_Y       (STEPS_Y + STEP_COUNT + 2) /* correspondents heading */
 #define EXPIRY_WARN (30 * 86400L)
 
 static const char *const step_label[STEP_COUNT] = {
-        "Create", "Back up", "Exchange", "Verify", "Trust", "Test",
+	"Create", "Back up", "Exchange", "Verify", "Trust", "Test",
 };
 /* Each step's help page (ui/help/<topic>.md). */
 static const char *const step_topic[STEP_COUNT] = {
-        "create", "backup", "exchange", "verify", "trust", "matrix",
+	"create", "backup", "exchange", "verify", "trust", "matrix",
 };
 
 #define PICK_MAX 64
@@ -48,7 +48,7 @@ struct home_st {
 	int loaded;      /* cl holds the checklist */
 	struct err err;  /* why it does not */
 	int sel;         /* the selected step, or STEP_COUNT + a
-	                    correspondent's row */
+			    correspondent's row */
 	size_t peer_top; /* first correspondent shown */
 	/* A correspondent being picked for a step: the rows' certificates
 	 * (SHA-256 hex) and the answer, read when the list closes. */
@@ -102,13 +102,11 @@ reload(const struct app *a, struct home_st *hs)
 	/* A command holding the home is reported (r retries) rather than
 	 * waited for: the screen must not freeze. */
 	h.lock_wait_ms = 250;
-	if (home_open(&h, a->home_dir, HOME_READ, &e) == 0 &&
-	    checklist_load(&h, &hs->cl, &e) == 0)
+	if (home_open(&h, a->home_dir, HOME_READ, &e) == 0 && checklist_load(&h, &hs->cl, &e) == 0)
 		hs->loaded = 1;
 	home_close(&h);
 	hs->err = e;
-	if (hs->loaded &&
-	    (follow || hs->sel >= STEP_COUNT + (int)hs->cl.n_peers))
+	if (hs->loaded && (follow || hs->sel >= STEP_COUNT + (int)hs->cl.n_peers))
 		hs->sel = resume_step(&hs->cl);
 }
 
@@ -118,15 +116,13 @@ reload(const struct app *a, struct home_st *hs)
  * the lines they take.  When not even the first fits it is shown cut short
  * rather than not at all. */
 static size_t
-problems_fit(const struct app *a, const struct checklist *cl, int w, int budget,
-             int *lines)
+problems_fit(const struct app *a, const struct checklist *cl, int w, int budget, int *lines)
 {
 	size_t i;
 
 	*lines = 0;
 	for (i = 0; i < cl->n_problems; i++) {
-		int n = draw_text(&a->look, 0, 0, w, budget + 1,
-		                  cl->problems[i], A_NORMAL, 0);
+		int n = draw_text(&a->look, 0, 0, w, budget + 1, cl->problems[i], A_NORMAL, 0);
 
 		if (*lines + n > budget)
 			break;
@@ -163,9 +159,8 @@ layout(const struct app *a, const struct home_st *hs, struct layout *L)
 	/* Problems say what to do: they get their room first, short of
 	 * two correspondent rows; the correspondents scroll. */
 	keep_peers = want_peers < 2 ? want_peers : 2;
-	L->probs_n =
-	        problems_fit(a, cl, L->w - text_width(a->look.sym->warn) - 1,
-	                     avail - keep_peers, &L->probs_h);
+	L->probs_n = problems_fit(a, cl, L->w - text_width(a->look.sym->warn) - 1,
+				  avail - keep_peers, &L->probs_h);
 	L->peers_h = avail - L->probs_h;
 	if (L->peers_h > want_peers)
 		L->peers_h = want_peers;
@@ -230,8 +225,7 @@ draw_expiry(const struct app *a, int y, int x, int w, const struct ident *id)
 	} else if (id->not_after_t - now < EXPIRY_WARN) {
 		at = lk->attr[R_WARN];
 	}
-	snprintf(line, sizeof line, "%s, %s %.10s", id->key, verb,
-	         id->not_after);
+	snprintf(line, sizeof line, "%s, %s %.10s", id->key, verb, id->not_after);
 	draw_clip(lk, y, x, w, line, at);
 }
 
@@ -250,38 +244,33 @@ draw_identity(const struct app *a, const struct home_st *hs)
 	if (!cl->has_ident) {
 		draw_str(y++, x, w, "No credential yet", lk->attr[R_NEXT]);
 		draw_text(lk, y, x, w, room - 1,
-		          "Step 1 makes one: a key pair and a certificate for "
-		          "your mail address.",
-		          lk->attr[R_DIM], 1);
+			  "Step 1 makes one: a key pair and a certificate for "
+			  "your mail address.",
+			  lk->attr[R_DIM], 1);
 	} else {
 		const struct ident *id = &cl->ident;
 
 		draw_clip(lk, y++, x, w, id->name, A_BOLD);
 		/* Name, expiry and backup rows are kept; the addresses
 		 * share what is left. */
-		shown = (int)id->n_emails <= room - 3 ? (int)id->n_emails
-		                                      : room - 4;
+		shown = (int)id->n_emails <= room - 3 ? (int)id->n_emails : room - 4;
 		for (int i = 0; i < shown; i++)
 			draw_clip(lk, y++, x, w, id->emails[i], A_NORMAL);
 		if ((size_t)shown < id->n_emails) {
 			snprintf(line, sizeof line, "and %zu more address%s",
-			         id->n_emails - (size_t)shown,
-			         id->n_emails - (size_t)shown == 1 ? "" : "es");
+				 id->n_emails - (size_t)shown,
+				 id->n_emails - (size_t)shown == 1 ? "" : "es");
 			draw_str(y++, x, w, line, lk->attr[R_DIM]);
 		}
 		draw_expiry(a, y++, x, w, id);
-		snprintf(line, sizeof line, "%s %s",
-		         cl->backed_up ? lk->sym->done : lk->sym->warn,
-		         cl->backed_up ? "backed up" : "not backed up yet");
-		draw_str(y++, x, w, line,
-		         lk->attr[cl->backed_up ? R_DONE : R_WARN]);
+		snprintf(line, sizeof line, "%s %s", cl->backed_up ? lk->sym->done : lk->sym->warn,
+			 cl->backed_up ? "backed up" : "not backed up yet");
+		draw_str(y++, x, w, line, lk->attr[cl->backed_up ? R_DONE : R_WARN]);
 	}
 	if (cl->n_archived > 0) {
-		snprintf(line, sizeof line,
-		         "%zu older credential%s kept for old mail",
-		         cl->n_archived, cl->n_archived == 1 ? "" : "s");
-		draw_clip(lk, STEPS_Y + STEP_COUNT, x, w, line,
-		          lk->attr[R_DIM]);
+		snprintf(line, sizeof line, "%zu older credential%s kept for old mail",
+			 cl->n_archived, cl->n_archived == 1 ? "" : "s");
+		draw_clip(lk, STEPS_Y + STEP_COUNT, x, w, line, lk->attr[R_DIM]);
 	}
 }
 
@@ -291,14 +280,14 @@ static const struct {
 	const char *title;
 	int w;
 } peer_cols[] = {
-        {STEP_EXCHANGE, "Exchange", 9},
-        {STEP_VERIFY, "Verify", 7},
-        {STEP_TRUST, "Trust", 6},
-        {STEP_TEST, "Test", 8},
+	{STEP_EXCHANGE, "Exchange", 9},
+	{STEP_VERIFY, "Verify", 7},
+	{STEP_TRUST, "Trust", 6},
+	{STEP_TEST, "Test", 8},
 };
-#define N_PEER_COLS (sizeof peer_cols / sizeof peer_cols[0])
-#define PEER_STEPS_W (9 + 7 + 6 + 8) /* the widths above */
-#define PEER_NOTE_W 14
+#define N_PEER_COLS    (sizeof peer_cols / sizeof peer_cols[0])
+#define PEER_STEPS_W   (9 + 7 + 6 + 8) /* the widths above */
+#define PEER_NOTE_W    14
 #define PEER_EMAIL_MAX 48
 
 /* The address column takes what the steps leave, up to a limit beyond
@@ -314,8 +303,7 @@ peer_email_w(const struct app *a)
 /* One correspondent: address, a mark per step (the first not done is
  * theirs to do next), passed test messages, and what needs attention. */
 static void
-draw_peer(const struct app *a, int y, const struct peer_progress *p,
-          int selected)
+draw_peer(const struct app *a, int y, const struct peer_progress *p, int selected)
 {
 	const struct look *lk = &a->look;
 	int x = 2 + peer_email_w(a), next = -1, passed = 0, failed = 0;
@@ -327,18 +315,14 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 
 	if (sel)
 		draw_fill(y, 1, a->cols - 2, sel);
-	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email,
-	          sel ? sel : A_NORMAL);
+	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email, sel ? sel : A_NORMAL);
 	for (size_t c = 0; c < N_PEER_COLS; c++) {
 		enum step_id s = peer_cols[c].step;
-		enum mark m = p->step[s] ? MARK_DONE
-		              : next < 0 ? MARK_NEXT
-		                         : MARK_TODO;
+		enum mark m = p->step[s] ? MARK_DONE : next < 0 ? MARK_NEXT : MARK_TODO;
 
 		if (m == MARK_NEXT)
 			next = (int)s;
-		draw_str(y, x, lk->sym->w, mark_sym(lk, m),
-		         sel ? sel : mark_attr(lk, m));
+		draw_str(y, x, lk->sym->w, mark_sym(lk, m), sel ? sel : mark_attr(lk, m));
 		x += peer_cols[c].w;
 	}
 	for (int d = 0; d < DIR_COUNT; d++)
@@ -349,8 +333,7 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 	/* The count of passed messages follows the Test mark. */
 	snprintf(count, sizeof count, "%d/8", passed);
 	draw_str(y, x - peer_cols[N_PEER_COLS - 1].w + lk->sym->w + 1,
-	         peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count,
-	         sel ? sel : lk->attr[R_DIM]);
+		 peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count, sel ? sel : lk->attr[R_DIM]);
 	if (p->changed) {
 		note = "cert changed";
 		note_at = sel ? sel : lk->attr[R_ERROR];
@@ -364,8 +347,7 @@ draw_peer(const struct app *a, int y, const struct peer_progress *p,
 }
 
 static void
-draw_peers(const struct app *a, const struct home_st *hs,
-           const struct layout *L)
+draw_peers(const struct app *a, const struct home_st *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	const struct checklist *cl = &hs->cl;
@@ -374,31 +356,29 @@ draw_peers(const struct app *a, const struct home_st *hs,
 	int x = 2 + peer_email_w(a);
 
 	if (n > (size_t)L->peers_h)
-		snprintf(head, sizeof head, "Correspondents (%zu-%zu of %zu)",
-		         first + 1, first + (size_t)L->peers_h, n);
+		snprintf(head, sizeof head, "Correspondents (%zu-%zu of %zu)", first + 1,
+			 first + (size_t)L->peers_h, n);
 	else
 		snprintf(head, sizeof head, "Correspondents");
 	draw_str(MID_Y, 2, peer_email_w(a) - 1, head, lk->attr[R_HEADING]);
 	if (n == 0) {
 		draw_clip(lk, L->peers_y, 2, L->w,
-		          "None yet: step 3 exchanges certificates with "
-		          "someone you write to.",
-		          lk->attr[R_DIM]);
+			  "None yet: step 3 exchanges certificates with "
+			  "someone you write to.",
+			  lk->attr[R_DIM]);
 		return;
 	}
 	for (size_t c = 0; c < N_PEER_COLS; c++) {
-		draw_str(MID_Y, x, peer_cols[c].w - 1, peer_cols[c].title,
-		         lk->attr[R_HEADING]);
+		draw_str(MID_Y, x, peer_cols[c].w - 1, peer_cols[c].title, lk->attr[R_HEADING]);
 		x += peer_cols[c].w;
 	}
 	for (int i = 0; i < L->peers_h && first + (size_t)i < n; i++)
 		draw_peer(a, L->peers_y + i, &cl->peers[first + (size_t)i],
-		          hs->sel == STEP_COUNT + (int)(first + (size_t)i));
+			  hs->sel == STEP_COUNT + (int)(first + (size_t)i));
 }
 
 static void
-draw_problems(const struct app *a, const struct home_st *hs,
-              const struct layout *L)
+draw_problems(const struct app *a, const struct home_st *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	const struct checklist *cl = &hs->cl;
@@ -411,16 +391,16 @@ draw_problems(const struct app *a, const struct home_st *hs,
 	/* Never drop one silently: say how many did not fit. */
 	if (L->probs_n < cl->n_problems)
 		snprintf(head, sizeof head,
-		         "Problems (%zu more not shown: make the terminal "
-		         "taller)",
-		         cl->n_problems - L->probs_n);
+			 "Problems (%zu more not shown: make the terminal "
+			 "taller)",
+			 cl->n_problems - L->probs_n);
 	else
 		snprintf(head, sizeof head, "Problems");
 	draw_str(y - 1, 2, L->w, head, lk->attr[R_HEADING]);
 	for (size_t i = 0; i < L->probs_n && y < end; i++) {
 		draw_str(y, 2, sw, lk->sym->warn, lk->attr[R_WARN]);
-		y += draw_text(lk, y, 2 + sw + 1, L->w - sw - 1, end - y,
-		               cl->problems[i], A_NORMAL, 1);
+		y += draw_text(lk, y, 2 + sw + 1, L->w - sw - 1, end - y, cl->problems[i], A_NORMAL,
+			       1);
 	}
 }
 
@@ -445,8 +425,7 @@ draw_error(const struct app *a, const struct home_st *hs)
 	draw_str(y, 2, w, "padseal cannot read this home", lk->attr[R_ERROR]);
 	y += 2;
 	y += draw_text(lk, y, 2, w, a->rows - y - 4, hs->err.msg, A_BOLD, 1);
-	draw_str(y + 1, 2, w, "Press r to read the home again, or q to quit.",
-	         A_NORMAL);
+	draw_str(y + 1, 2, w, "Press r to read the home again, or q to quit.", A_NORMAL);
 }
 
 static void
@@ -459,8 +438,7 @@ home_draw(const struct app *a, const void *st)
 	struct keyhint keys[8];
 	int k = 0;
 
-	snprintf(title, sizeof title, "padseal %s S/MIME set-up",
-	         lk->sym->dash);
+	snprintf(title, sizeof title, "padseal %s S/MIME set-up", lk->sym->dash);
 	app_home_label(a, where, sizeof where);
 	draw_titlebar(lk, a->cols, title, where);
 	if (!hs->loaded) {
@@ -502,12 +480,9 @@ static int
 open_for(struct app *a, enum step_id s, const char *hex)
 {
 	switch (s) {
-	case STEP_VERIFY:
-		return scr_verify_open(a, hex);
-	case STEP_TRUST:
-		return scr_trust_open(a, hex, NULL);
-	default:
-		return scr_matrix_open(a, hex);
+	case STEP_VERIFY: return scr_verify_open(a, hex);
+	case STEP_TRUST: return scr_trust_open(a, hex, NULL);
+	default: return scr_matrix_open(a, hex);
 	}
 }
 
@@ -548,11 +523,10 @@ open_exchange(struct app *a, const struct home_st *hs)
 	char addr[ADDR_MAX];
 
 	if (!cl->has_ident)
-		return app_message_help(
-		        a, step_title(STEP_EXCHANGE),
-		        "There is nothing to exchange yet: step "
-		        "1 creates your credential.",
-		        "exchange");
+		return app_message_help(a, step_title(STEP_EXCHANGE),
+					"There is nothing to exchange yet: step "
+					"1 creates your credential.",
+					"exchange");
 	for (size_t i = 0; i < cl->n_peers; i++)
 		if (!cl->peers[i].retired && !cl->peers[i].step[STEP_EXCHANGE])
 			return scr_exchange_open(a, cl->peers[i].email, 0);
@@ -569,9 +543,8 @@ open_peer(struct app *a, const struct peer_progress *p)
 
 	ui_hex_of_colon(p->fpr, hex);
 	if (p->retired || p->changed)
-		return p->step[STEP_VERIFY] && !p->changed
-		               ? scr_trust_open(a, hex, NULL)
-		               : scr_verify_open(a, hex);
+		return p->step[STEP_VERIFY] && !p->changed ? scr_trust_open(a, hex, NULL) :
+							     scr_verify_open(a, hex);
 	if (!p->step[STEP_EXCHANGE])
 		return scr_exchange_open(a, p->email, 0);
 	for (int s = STEP_VERIFY; s < STEP_TEST; s++)
@@ -592,30 +565,27 @@ open_peer_step(struct app *a, struct home_st *hs, enum step_id s)
 	int first = -1;
 
 	if (n == 0)
-		return app_message_help(
-		        a, step_title(s),
-		        "No correspondent yet: step 3 exchanges "
-		        "certificates with someone you write "
-		        "to.",
-		        step_topic[s]);
+		return app_message_help(a, step_title(s),
+					"No correspondent yet: step 3 exchanges "
+					"certificates with someone you write "
+					"to.",
+					step_topic[s]);
 	for (size_t i = 0; i < n; i++) {
 		const struct peer_progress *p = &cl->peers[idx[i]];
 
 		ui_hex_of_colon(p->fpr, hs->pick_hex[i]);
 		snprintf(lines[i], sizeof lines[i], "%-44.44s %s", p->email,
-		         p->step[s] ? "done" : "to do");
+			 p->step[s] ? "done" : "to do");
 		items[i] = lines[i];
 		if (first < 0 && !p->step[s])
 			first = (int)i;
 	}
 	if (n == 1)
 		return open_for(a, s, hs->pick_hex[0]);
-	snprintf(text, sizeof text, "%s: with which correspondent?",
-	         step_label[s]);
+	snprintf(text, sizeof text, "%s: with which correspondent?", step_label[s]);
 	hs->pick_step = s;
 	hs->picking = 1;
-	return app_pick(a, step_title(s), text, items, (int)n,
-	                first < 0 ? 0 : first, &hs->answer);
+	return app_pick(a, step_title(s), text, items, (int)n, first < 0 ? 0 : first, &hs->answer);
 }
 
 static int
@@ -628,13 +598,12 @@ open_step(struct app *a, struct home_st *hs)
 	if (s == STEP_CREATE)
 		return scr_create_open(a);
 	if (s == STEP_BACKUP)
-		return hs->cl.has_ident
-		               ? scr_backup_open(a)
-		               : app_message_help(a, step_title(s),
-		                                  "There is nothing to back up "
-		                                  "yet: step 1 creates your "
-		                                  "credential.",
-		                                  "backup");
+		return hs->cl.has_ident ? scr_backup_open(a) :
+					  app_message_help(a, step_title(s),
+							   "There is nothing to back up "
+							   "yet: step 1 creates your "
+							   "credential.",
+							   "backup");
 	if (s == STEP_EXCHANGE)
 		return open_exchange(a, hs);
 	return open_peer_step(a, hs, s);
@@ -650,11 +619,8 @@ home_key(struct app *a, void *st, int ch)
 	int rows;
 
 	switch (ch) {
-	case 'q':
-		return APP_HANDLED | APP_QUIT;
-	case 'r':
-		reload(a, hs);
-		return APP_HANDLED | APP_REDRAW;
+	case 'q': return APP_HANDLED | APP_QUIT;
+	case 'r': reload(a, hs); return APP_HANDLED | APP_REDRAW;
 	}
 	if (!hs->loaded)
 		return 0;
@@ -662,41 +628,26 @@ home_key(struct app *a, void *st, int ch)
 	rows = STEP_COUNT + (int)hs->cl.n_peers;
 	switch (ch) {
 	case KEY_UP:
-	case 'k':
-		hs->sel = hs->sel > 0 ? hs->sel - 1 : 0;
-		break;
+	case 'k': hs->sel = hs->sel > 0 ? hs->sel - 1 : 0; break;
 	case KEY_DOWN:
-	case 'j':
-		hs->sel = hs->sel < rows - 1 ? hs->sel + 1 : hs->sel;
-		break;
-	case '\t':
-		hs->sel = (hs->sel + 1) % rows;
-		break;
-	case KEY_BTAB:
-		hs->sel = (hs->sel + rows - 1) % rows;
-		break;
+	case 'j': hs->sel = hs->sel < rows - 1 ? hs->sel + 1 : hs->sel; break;
+	case '\t': hs->sel = (hs->sel + 1) % rows; break;
+	case KEY_BTAB: hs->sel = (hs->sel + rows - 1) % rows; break;
 	case KEY_HOME:
-	case 'g':
-		hs->sel = 0;
-		break;
+	case 'g': hs->sel = 0; break;
 	case KEY_END:
-	case 'G':
-		hs->sel = rows - 1;
-		break;
+	case 'G': hs->sel = rows - 1; break;
 	case KEY_NPAGE:
 		hs->peer_top = peer_first(hs, &L) + (size_t)L.peers_h;
 		hs->peer_top = peer_first(hs, &L); /* limited to the end */
 		break;
 	case KEY_PPAGE:
 		hs->peer_top = peer_first(hs, &L);
-		hs->peer_top -= hs->peer_top < (size_t)L.peers_h
-		                        ? hs->peer_top
-		                        : (size_t)L.peers_h;
+		hs->peer_top -= hs->peer_top < (size_t)L.peers_h ? hs->peer_top : (size_t)L.peers_h;
 		break;
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		return open_step(a, hs);
+	case KEY_ENTER: return open_step(a, hs);
 	default:
 		if (ch >= '1' && ch < '1' + STEP_COUNT) {
 			hs->sel = ch - '1';
@@ -739,8 +690,7 @@ home_resume(struct app *a, void *st)
 		hs->picking = 0;
 		hs->answer = -1;
 		if (answer >= 0 && answer < PICK_MAX)
-			return APP_REDRAW |
-			       open_for(a, hs->pick_step, hs->pick_hex[answer]);
+			return APP_REDRAW | open_for(a, hs->pick_step, hs->pick_hex[answer]);
 	}
 	return APP_REDRAW;
 }
@@ -757,14 +707,14 @@ home_leave(struct app *a, void *st)
 }
 
 static const struct screen_ops home_ops = {
-        .name = "home",
-        .help = "home",
-        .modal = 0,
-        .enter = home_enter,
-        .draw = home_draw,
-        .key = home_key,
-        .resume = home_resume,
-        .leave = home_leave,
+	.name = "home",
+	.help = "home",
+	.modal = 0,
+	.enter = home_enter,
+	.draw = home_draw,
+	.key = home_key,
+	.resume = home_resume,
+	.leave = home_leave,
 };
 
 int

@@ -61,9 +61,9 @@ import_read_file(struct app *a, struct exchange_st *xs)
 	ui_path_label(path, label, sizeof label);
 	if (path[0] == '\0')
 		return exchange_fail(xs, X_FILE,
-		                     "Type the name of the file they sent: "
-		                     "their mail saved as a file, or their "
-		                     "certificate.");
+				     "Type the name of the file they sent: "
+				     "their mail saved as a file, or their "
+				     "certificate.");
 	if (file_read(path, FILE_MAX_MSG, &buf, &len, &e) != 0 ||
 	    ui_open(a, &h, HOME_READ, &st, &e) != 0)
 		goto out;
@@ -83,9 +83,9 @@ import_read_file(struct app *a, struct exchange_st *xs)
 		xs->f[X_IPASS].hidden = 0;
 		err_clear(&e);
 		err_set(&e,
-		        "%s is encrypted to you: type your key's "
-		        "passphrase to open it, then read it again.",
-		        label);
+			"%s is encrypted to you: type your key's "
+			"passphrase to open it, then read it again.",
+			label);
 		field = X_IPASS;
 	}
 out:
@@ -109,14 +109,12 @@ store(struct app *a, struct exchange_st *xs)
 	(void)a;
 	for (size_t i = 0; i < xs->n_view; i++)
 		if (xs->view[i].own)
-			return exchange_fail(
-			        xs, -1,
-			        "This is your own certificate, not "
-			        "a correspondent's: nothing to "
-			        "import. Esc goes back.");
+			return exchange_fail(xs, -1,
+					     "This is your own certificate, not "
+					     "a correspondent's: nothing to "
+					     "import. Esc goes back.");
 	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    import_store(&h, st, xs->set, base ? base + 1 : xs->file, &e) ==
-	            0 &&
+	    import_store(&h, st, xs->set, base ? base + 1 : xs->file, &e) == 0 &&
 	    (import_added(xs->set) == 0 || state_save(&h, st, &e) == 0)) {
 		fill_views(xs, st);
 		xs->stage = XS_STORED;
@@ -141,16 +139,15 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 	size_t main_len = strcspn(in->emails, ",");
 	int w = a->cols - 4;
 
-	snprintf(line, sizeof line, "%s%s<%.*s>", in->name,
-	         in->name[0] ? " " : "", (int)main_len, in->emails);
+	snprintf(line, sizeof line, "%s%s<%.*s>", in->name, in->name[0] ? " " : "", (int)main_len,
+		 in->emails);
 	draw_clip(lk, y++, 2, w, line, A_BOLD);
 	if (in->emails[main_len] == ',') {
-		snprintf(line, sizeof line, "also %s",
-		         in->emails + main_len + 1);
+		snprintf(line, sizeof line, "also %s", in->emails + main_len + 1);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid %.10s to %.10s", in->key,
-	         in->not_before, in->not_after);
+	snprintf(line, sizeof line, "%s, valid %.10s to %.10s", in->key, in->not_before,
+		 in->not_after);
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	if (y + 3 >= end)
 		return y;
@@ -162,8 +159,8 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 
 /* The warnings about one certificate, one line each. */
 static int
-draw_status_lines(const struct app *a, const struct exchange_st *xs,
-                  const struct import_view *v, int y, int end)
+draw_status_lines(const struct app *a, const struct exchange_st *xs, const struct import_view *v,
+		  int y, int end)
 {
 	const struct look *lk = &a->look;
 	int w = a->cols - 6, stored = xs->stage == XS_STORED;
@@ -174,33 +171,31 @@ draw_status_lines(const struct app *a, const struct exchange_st *xs,
 	if (v->own && y < end) {
 		draw_str(y, 2, 1, lk->sym->bad, lk->attr[R_ERROR]);
 		y += draw_text(lk, y, 4, w, end - y,
-		               "This is your own certificate, not a "
-		               "correspondent's.",
-		               lk->attr[R_ERROR], 1);
+			       "This is your own certificate, not a "
+			       "correspondent's.",
+			       lk->attr[R_ERROR], 1);
 		return y;
 	}
 	if (v->held && !v->added && y < end) {
 		draw_str(y, 2, 1, "i", lk->attr[R_DIM]);
 		y += draw_text(lk, y, 4, w, end - y,
-		               "You hold this certificate already; storing "
-		               "it changes nothing.",
-		               A_NORMAL, 1);
+			       "You hold this certificate already; storing "
+			       "it changes nothing.",
+			       A_NORMAL, 1);
 	}
 	if (v->changed && y < end) {
 		snprintf(line, sizeof line,
-		         "%.*s belonged to a certificate you trusted; this one "
-		         "is DIFFERENT. Verify it by phone before trusting it.",
-		         (int)al, addr);
+			 "%.*s belonged to a certificate you trusted; this one "
+			 "is DIFFERENT. Verify it by phone before trusting it.",
+			 (int)al, addr);
 		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_ERROR] | A_BOLD);
-		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_ERROR],
-		               1);
+		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_ERROR], 1);
 	}
 	if (v->holders > 1 && y < end) {
 		snprintf(line, sizeof line,
-		         "You %s %zu certificates for %.*s; mail programs pick "
-		         "one at random: keep the one you verify.",
-		         stored ? "now hold" : "would hold", v->holders,
-		         (int)al, addr);
+			 "You %s %zu certificates for %.*s; mail programs pick "
+			 "one at random: keep the one you verify.",
+			 stored ? "now hold" : "would hold", v->holders, (int)al, addr);
 		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_WARN] | A_BOLD);
 		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_WARN], 1);
 	}
@@ -211,13 +206,13 @@ void
 import_draw(const struct app *a, const struct exchange_st *xs)
 {
 	static const struct keyhint pre_keys[] = {{"Enter", "store it"},
-	                                          {"Esc", "back"},
-	                                          {"?", "help"},
-	                                          {NULL, NULL}};
+						  {"Esc", "back"},
+						  {"?", "help"},
+						  {NULL, NULL}};
 	static const struct keyhint done_keys[] = {{"Enter", "verify"},
-	                                           {"Esc", "home"},
-	                                           {"?", "help"},
-	                                           {NULL, NULL}};
+						   {"Esc", "home"},
+						   {"?", "help"},
+						   {NULL, NULL}};
 	const struct look *lk = &a->look;
 	const struct import_view *v = &xs->view[0];
 	int stored = xs->stage == XS_STORED, y = 2, w = a->cols - 4, end;
@@ -227,11 +222,10 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 
 	ui_first_name(v->info.name, v->info.emails, first, sizeof first);
 	if (msg[0] == '\0' && stored) {
-		snprintf(
-		        line, sizeof line,
-		        "Next: call %s and compare fingerprints: a mail proves "
-		        "nothing about who sent it. Enter opens Verify.",
-		        first);
+		snprintf(line, sizeof line,
+			 "Next: call %s and compare fingerprints: a mail proves "
+			 "nothing about who sent it. Enter opens Verify.",
+			 first);
 		msg = line;
 		role = R_NEXT;
 	} else if (msg[0] == '\0' && !v->own) {
@@ -244,10 +238,10 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 	if (stored) {
 		draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 		draw_str(y, 4, w - 2,
-		         import_added(xs->set) ? "Imported, not trusted yet."
-		                               : "Nothing new: padseal held it "
-		                                 "already.",
-		         lk->attr[R_DONE] | A_BOLD);
+			 import_added(xs->set) ? "Imported, not trusted yet." :
+						 "Nothing new: padseal held it "
+						 "already.",
+			 lk->attr[R_DONE] | A_BOLD);
 	} else {
 		snprintf(line, sizeof line, "Found in %s:", where);
 		draw_clip_left(lk, y, 2, w, line, A_NORMAL);
@@ -256,23 +250,19 @@ import_draw(const struct app *a, const struct exchange_st *xs)
 	y = draw_status_lines(a, xs, v, y, end);
 	if (xs->n_certs > 1 && y < end) {
 		size_t o = (size_t)snprintf(line, sizeof line,
-		                            "The file holds %zu certificates; "
-		                            "all are %s:",
-		                            xs->n_certs,
-		                            stored ? "stored" : "taken");
+					    "The file holds %zu certificates; "
+					    "all are %s:",
+					    xs->n_certs, stored ? "stored" : "taken");
 
 		for (size_t i = 1; i < xs->n_view && o < sizeof line; i++)
-			o += (size_t)snprintf(
-			        line + o, sizeof line - o, " %.*s",
-			        (int)strcspn(xs->view[i].info.emails, ","),
-			        xs->view[i].info.emails);
+			o += (size_t)snprintf(line + o, sizeof line - o, " %.*s",
+					      (int)strcspn(xs->view[i].info.emails, ","),
+					      xs->view[i].info.emails);
 		y += draw_text(lk, y, 2, w, end - y, line, lk->attr[R_WARN], 1);
 	}
 	if (y + 1 < end) {
-		draw_str(y + 1, 2, w, "Checks of the certificate",
-		         lk->attr[R_HEADING]);
-		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end,
-		             "padseal lint shows them all");
+		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
+		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end, "padseal lint shows them all");
 	}
 	draw_status(lk, a->rows, a->cols, stored ? done_keys : pre_keys);
 }
@@ -298,8 +288,7 @@ import_key(struct app *a, struct exchange_st *xs, int ch)
 		xs->stage = XS_FORM;
 		xs->msg[0] = '\0';
 		return APP_HANDLED | APP_REDRAW;
-	case 'q':
-		return xs->stage == XS_STORED ? APP_HANDLED | APP_POP : 0;
+	case 'q': return xs->stage == XS_STORED ? APP_HANDLED | APP_POP : 0;
 	}
 	return 0;
 }

@@ -27,19 +27,19 @@
  * your own sent copies, one file or every .eml of a folder (c), and
  * record what the correspondent reported of an outgoing one (Enter). */
 
-#define LABEL_W 15
-#define TABLE_Y 4
+#define LABEL_W     15
+#define TABLE_Y     4
 #define ROW_LABEL_W 10
-#define CELL_W 16
+#define CELL_W      16
 
-static const char *const kind_title[KIND_COUNT] = {
-        "plain", "signed", "encrypted", "signed+encrypted"};
+static const char *const kind_title[KIND_COUNT] = {"plain", "signed", "encrypted",
+						   "signed+encrypted"};
 /* What the correspondent's mail program shows when a cell passes. */
 static const char *const kind_shows[KIND_COUNT] = {
-        "arrived and could be read",
-        "showed a valid signature from you",
-        "opened: their mail program decrypted it",
-        "opened and showed a valid signature from you",
+	"arrived and could be read",
+	"showed a valid signature from you",
+	"opened: their mail program decrypted it",
+	"opened and showed a valid signature from you",
 };
 
 /* ---- Loading ---- */
@@ -66,10 +66,8 @@ matrix_load(const struct app *a, struct matrix_st *ms, struct err *e)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			const char *why = NULL;
 
-			ms->cell[d][k] = matrix_get(r, (enum cell_dir)d,
-			                            (enum cell_kind)k, &why);
-			snprintf(ms->why[d][k], MATRIX_WHY_MAX, "%s",
-			         why != NULL ? why : "");
+			ms->cell[d][k] = matrix_get(r, (enum cell_dir)d, (enum cell_kind)k, &why);
+			snprintf(ms->why[d][k], MATRIX_WHY_MAX, "%s", why != NULL ? why : "");
 		}
 	rc = 0;
 out:
@@ -88,8 +86,7 @@ load_name(const struct app *a, struct matrix_st *ms)
 	struct home h = {.lockfd = -1};
 
 	ui_first_name(NULL, ms->email, ms->first, sizeof ms->first);
-	if (ui_open(a, &h, HOME_READ, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ms->hex)) != NULL &&
+	if (ui_open(a, &h, HOME_READ, &st, &e) == 0 && (r = peer_by_hex(st, ms->hex)) != NULL &&
 	    peer_info(&h, r, time(NULL), in, &e) == 0)
 		ui_first_name(in->name, ms->email, ms->first, sizeof ms->first);
 	ui_close(&h, st);
@@ -124,18 +121,18 @@ open_send(const struct app *a, struct matrix_st *ms)
 
 	if (!ms->trusted) {
 		snprintf(text, sizeof text,
-		         "%s's certificate is not trusted yet, so padseal does "
-		         "not encrypt to it: compare fingerprints (step 4) and "
-		         "trust it (step 5) first.",
-		         ms->first);
+			 "%s's certificate is not trusted yet, so padseal does "
+			 "not encrypt to it: compare fingerprints (step 4) and "
+			 "trust it (step 5) first.",
+			 ms->first);
 		return matrix_say(ms, R_ERROR, text);
 	}
 	snprintf(stem, sizeof stem, "padseal-test-for-%s", ms->email);
 	ui_path_fresh(stem, "", path, sizeof path);
 	field_set(&ms->sf[S_DIR], path);
 	field_note(&ms->sf[S_DIR], R_DIM, NULL,
-	           "A folder for plain.eml, signed.eml, encrypted.eml and "
-	           "signed-encrypted.eml; made if needed.");
+		   "A folder for plain.eml, signed.eml, encrypted.eml and "
+		   "signed-encrypted.eml; made if needed.");
 	form_focus(&ms->sform, S_PASS);
 	ms->mode = MM_SEND;
 	ms->msg[0] = '\0';
@@ -160,13 +157,12 @@ do_send(const struct app *a, struct matrix_st *ms)
 
 	ui_path_expand(ms->sf[S_DIR].text, dir, sizeof dir);
 	if (dir[0] == '\0')
-		return matrix_say(ms, R_ERROR,
-		                  "A folder is needed for the messages.");
+		return matrix_say(ms, R_ERROR, "A folder is needed for the messages.");
 	if (pass->len == 0) {
 		form_focus(&ms->sform, S_PASS);
 		return matrix_say(ms, R_ERROR,
-		                  "Type the passphrase of your key: the signed "
-		                  "messages are signed with it.");
+				  "Type the passphrase of your key: the signed "
+				  "messages are signed with it.");
 	}
 	if (ui_open(a, &h, HOME_READ, &st, &e) != 0)
 		goto out;
@@ -214,11 +210,11 @@ out:
 	ms->cd = DIR_OUT;
 	ui_path_label(dir, where, sizeof where);
 	snprintf(text, sizeof text,
-	         "Wrote the four test messages in %.300s. Send each "
-	         "unchanged to %s (sendmail -t < FILE). When %s reports what "
-	         "arrived, Enter on its cell records it; c checks your own "
-	         "sent copies.",
-	         where, ms->email, ms->first);
+		 "Wrote the four test messages in %.300s. Send each "
+		 "unchanged to %s (sendmail -t < FILE). When %s reports what "
+		 "arrived, Enter on its cell records it; c checks your own "
+		 "sent copies.",
+		 where, ms->email, ms->first);
 	return matrix_say(ms, R_DONE, text);
 }
 
@@ -242,17 +238,16 @@ ask_confirm(struct app *a, struct matrix_st *ms)
 	char text[700];
 
 	if (ms->cd == DIR_IN)
-		return matrix_say(
-		        ms, R_NORMAL,
-		        "Incoming messages pass when padseal checks them: "
-		        "press c and give the file, or the folder you saved "
-		        "them in.");
+		return matrix_say(ms, R_NORMAL,
+				  "Incoming messages pass when padseal checks them: "
+				  "press c and give the file, or the folder you saved "
+				  "them in.");
 	if (ms->cell[DIR_OUT][ms->ck] == CELL_PASSED)
 		return matrix_say(ms, R_NORMAL, "That one has passed already.");
 	snprintf(text, sizeof text,
-	         "Did %s report that your %s message %s?\n\nRecord it only "
-	         "on their word: that is what this cell proves.",
-	         ms->first, kind_title[ms->ck], kind_shows[ms->ck]);
+		 "Did %s report that your %s message %s?\n\nRecord it only "
+		 "on their word: that is what this cell proves.",
+		 ms->first, kind_title[ms->ck], kind_shows[ms->ck]);
 	ms->answer = -1;
 	return app_ask(a, "Confirm", text, buttons, 2, &ms->answer);
 }
@@ -267,8 +262,7 @@ do_confirm(const struct app *a, struct matrix_st *ms)
 	struct home h = {.lockfd = -1};
 	int ok = 0;
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ms->hex)) == NULL)
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 && (r = peer_by_hex(st, ms->hex)) == NULL)
 		err_set(&e, "That certificate is no longer in this home.");
 	if (r != NULL) {
 		matrix_confirm(r, (enum cell_kind)ms->ck);
@@ -289,33 +283,29 @@ static const char *
 cell_sym(const struct look *lk, enum cell_state s)
 {
 	switch (s) {
-	case CELL_PASSED:
-		return lk->sym->ok;
-	case CELL_FAILED:
-		return lk->sym->bad;
-	case CELL_SENT:
-		return lk->sym->next;
-	default:
-		return lk->sym->todo;
+	case CELL_PASSED: return lk->sym->ok;
+	case CELL_FAILED: return lk->sym->bad;
+	case CELL_SENT: return lk->sym->next;
+	default: return lk->sym->todo;
 	}
 }
 
 static enum role
 cell_role(enum cell_state s)
 {
-	return s == CELL_PASSED   ? R_DONE
-	       : s == CELL_FAILED ? R_ERROR
-	       : s == CELL_SENT   ? R_NEXT
-	                          : R_TODO;
+	return s == CELL_PASSED ? R_DONE :
+	       s == CELL_FAILED ? R_ERROR :
+	       s == CELL_SENT   ? R_NEXT :
+				  R_TODO;
 }
 
 static const char *
 cell_word(enum cell_state s)
 {
-	return s == CELL_PASSED   ? "passed"
-	       : s == CELL_FAILED ? "failed"
-	       : s == CELL_SENT   ? "sent"
-	                          : "to do";
+	return s == CELL_PASSED ? "passed" :
+	       s == CELL_FAILED ? "failed" :
+	       s == CELL_SENT   ? "sent" :
+				  "to do";
 }
 
 static void
@@ -327,23 +317,18 @@ draw_table(const struct app *a, const struct matrix_st *ms)
 
 	for (int k = 0; k < KIND_COUNT; k++)
 		draw_str(TABLE_Y, x0 + k * CELL_W + 2,
-		         k + 1 < KIND_COUNT ? CELL_W - 2
-		                            : a->cols - 2 - x0 - k * CELL_W - 2,
-		         kind_title[k], lk->attr[R_HEADING]);
+			 k + 1 < KIND_COUNT ? CELL_W - 2 : a->cols - 2 - x0 - k * CELL_W - 2,
+			 kind_title[k], lk->attr[R_HEADING]);
 	for (int d = 0; d < DIR_COUNT; d++) {
 		int y = TABLE_Y + 1 + d;
 
-		draw_str(y, 2, ROW_LABEL_W,
-		         d == DIR_OUT ? "outgoing" : "incoming", A_BOLD);
+		draw_str(y, 2, ROW_LABEL_W, d == DIR_OUT ? "outgoing" : "incoming", A_BOLD);
 		for (int k = 0; k < KIND_COUNT; k++) {
 			enum cell_state s = ms->cell[d][k];
-			int sel = ms->mode == MM_TABLE && d == ms->cd &&
-			          k == ms->ck;
-			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD
-			                : lk->attr[cell_role(s)];
+			int sel = ms->mode == MM_TABLE && d == ms->cd && k == ms->ck;
+			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD : lk->attr[cell_role(s)];
 
-			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s),
-			         cell_word(s));
+			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s), cell_word(s));
 			if (sel)
 				draw_fill(y, x0 + k * CELL_W, CELL_W - 1, at);
 			draw_str(y, x0 + k * CELL_W + 1, CELL_W - 2, text, at);
@@ -361,16 +346,15 @@ draw_head(const struct app *a, const struct matrix_st *ms)
 
 	if (n == DIR_COUNT * KIND_COUNT) {
 		snprintf(line, sizeof line,
-		         "All eight passed: signed and encrypted mail works in "
-		         "both directions with %s.",
-		         ms->first);
+			 "All eight passed: signed and encrypted mail works in "
+			 "both directions with %s.",
+			 ms->first);
 		draw_str(2, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
-		draw_text(lk, 2, 4, a->cols - 6, 2, line,
-		          lk->attr[R_DONE] | A_BOLD, 1);
+		draw_text(lk, 2, 4, a->cols - 6, 2, line, lk->attr[R_DONE] | A_BOLD, 1);
 		return;
 	}
 	snprintf(line, sizeof line, "%s: %s; %d of 8 passed.", ms->email,
-	         ms->trusted ? "trusted" : "not trusted yet", n);
+		 ms->trusted ? "trusted" : "not trusted yet", n);
 	draw_clip(lk, 2, 2, a->cols - 4, line, A_NORMAL);
 }
 
@@ -385,30 +369,26 @@ draw_cell_info(const struct app *a, const struct matrix_st *ms, int y, int end)
 	int w = a->cols - 4;
 
 	snprintf(line, sizeof line, "%s %s message: %s%s%s",
-	         ms->cd == DIR_OUT ? "Outgoing" : "Incoming",
-	         kind_title[ms->ck], cell_word(s), why[0] ? " " : "",
-	         why[0] ? lk->sym->dash : "");
+		 ms->cd == DIR_OUT ? "Outgoing" : "Incoming", kind_title[ms->ck], cell_word(s),
+		 why[0] ? " " : "", why[0] ? lk->sym->dash : "");
 	if (why[0]) {
 		size_t n = strlen(line);
 
 		snprintf(line + n, sizeof line - n, " %s", why);
 	}
-	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line,
-	                   lk->attr[cell_role(s)], 1);
+	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s)], 1);
 	if (ms->cd == DIR_OUT && s == CELL_SENT)
 		snprintf(line, sizeof line,
-		         "When %s reports that it %s, press Enter to record "
-		         "it.",
-		         ms->first, kind_shows[ms->ck]);
+			 "When %s reports that it %s, press Enter to record "
+			 "it.",
+			 ms->first, kind_shows[ms->ck]);
 	else if (ms->cd == DIR_OUT && s != CELL_PASSED)
-		snprintf(line, sizeof line,
-		         "s writes the four messages to send to %s.",
-		         ms->first);
+		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ms->first);
 	else if (ms->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
-		         "Ask %s to send it (padseal writes theirs too), save "
-		         "it as a file and check it with c.",
-		         ms->first);
+			 "Ask %s to send it (padseal writes theirs too), save "
+			 "it as a file and check it with c.",
+			 ms->first);
 	else
 		line[0] = '\0';
 	if (y < end)
@@ -431,8 +411,7 @@ matrix_draw(const struct app *a, const void *st)
 	draw_table(a, ms);
 	if (ms->mode == MM_TABLE) {
 		draw_cell_info(a, ms, y, end);
-		snprintf(arrows, sizeof arrows, "%s%s", lk->utf8 ? "←→" : "",
-		         lk->sym->updown);
+		snprintf(arrows, sizeof arrows, "%s%s", lk->utf8 ? "←→" : "", lk->sym->updown);
 		keys[0] = (struct keyhint){arrows, "cell"};
 		keys[1] = (struct keyhint){"Enter", "confirm"};
 		keys[2] = (struct keyhint){"s", "send"};
@@ -441,18 +420,15 @@ matrix_draw(const struct app *a, const void *st)
 		keys[5] = (struct keyhint){"?", "help"};
 		keys[6] = (struct keyhint){NULL, NULL};
 	} else if (ms->mode == MM_SEND) {
-		draw_str(y, 2, w, "Write the four test messages",
-		         lk->attr[R_HEADING]);
+		draw_str(y, 2, w, "Write the four test messages", lk->attr[R_HEADING]);
 		form_draw(lk, &ms->sform, y + 2, 2, w, end - y - 2);
 		form_hints(lk, &ms->sform, NULL, "table", keys, 10);
 	} else {
-		draw_str(y, 2, w,
-		         "Check messages you received, or your sent copies",
-		         lk->attr[R_HEADING]);
+		draw_str(y, 2, w, "Check messages you received, or your sent copies",
+			 lk->attr[R_HEADING]);
 		form_draw(lk, &ms->cform, y + 2, 2, w, end - y - 2);
-		form_hints(lk, &ms->cform,
-		           ms->cform.focus == C_PATH ? tab : NULL, "table",
-		           keys, 10);
+		form_hints(lk, &ms->cform, ms->cform.focus == C_PATH ? tab : NULL, "table", keys,
+			   10);
 		if (ms->cform.focus == C_PATH)
 			keys[0] = (struct keyhint){lk->sym->updown, "field"};
 	}
@@ -468,41 +444,28 @@ table_key(struct app *a, struct matrix_st *ms, int ch)
 
 	switch (ch) {
 	case 27:
-	case 'q':
-		return APP_HANDLED | APP_POP;
+	case 'q': return APP_HANDLED | APP_POP;
 	case KEY_LEFT:
-	case 'h':
-		ms->ck = ms->ck > 0 ? ms->ck - 1 : 0;
-		break;
+	case 'h': ms->ck = ms->ck > 0 ? ms->ck - 1 : 0; break;
 	case KEY_RIGHT:
 	case 'l':
-	case '\t':
-		ms->ck = ms->ck < KIND_COUNT - 1 ? ms->ck + 1 : ms->ck;
-		break;
+	case '\t': ms->ck = ms->ck < KIND_COUNT - 1 ? ms->ck + 1 : ms->ck; break;
 	case KEY_UP:
-	case 'k':
-		ms->cd = DIR_OUT;
-		break;
+	case 'k': ms->cd = DIR_OUT; break;
 	case KEY_DOWN:
-	case 'j':
-		ms->cd = DIR_IN;
-		break;
+	case 'j': ms->cd = DIR_IN; break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case ' ':
-		return ask_confirm(a, ms);
-	case 's':
-		return open_send(a, ms);
-	case 'c':
-		return matrix_open_check(ms);
+	case ' ': return ask_confirm(a, ms);
+	case 's': return open_send(a, ms);
+	case 'c': return matrix_open_check(ms);
 	case 'r':
 		matrix_load(a, ms, &e);
 		if (e.set)
 			return matrix_say(ms, R_ERROR, e.msg);
 		break;
-	default:
-		return 0;
+	default: return 0;
 	}
 	ms->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
@@ -570,29 +533,27 @@ setup(struct matrix_st *ms)
 
 	s[S_DIR] = (struct field){.kind = FIELD_TEXT, .label = "Folder"};
 	s[S_PASS] = (struct field){.kind = FIELD_SECRET,
-	                           .label = "Key passphrase",
-	                           .placeholder = "the one chosen at Create",
-	                           .enter_submits = 1};
-	s[S_GO] = (struct field){.kind = FIELD_BUTTON,
-	                         .label = "Write the four messages",
-	                         .gap = 1};
+				   .label = "Key passphrase",
+				   .placeholder = "the one chosen at Create",
+				   .enter_submits = 1};
+	s[S_GO] =
+		(struct field){.kind = FIELD_BUTTON, .label = "Write the four messages", .gap = 1};
 	ms->sform = (struct form){.f = ms->sf,
-	                          .n = S_COUNT,
-	                          .focus = S_DIR,
-	                          .dflt = S_GO,
-	                          .label_w = LABEL_W};
+				  .n = S_COUNT,
+				  .focus = S_DIR,
+				  .dflt = S_GO,
+				  .label_w = LABEL_W};
 	c[C_PATH] = (struct field){.kind = FIELD_TEXT, .label = "Messages"};
 	c[C_PASS] = (struct field){.kind = FIELD_SECRET,
-	                           .label = "Key passphrase",
-	                           .placeholder = "for the encrypted ones",
-	                           .enter_submits = 1};
-	c[C_GO] = (struct field){
-	        .kind = FIELD_BUTTON, .label = "Check them", .gap = 1};
+				   .label = "Key passphrase",
+				   .placeholder = "for the encrypted ones",
+				   .enter_submits = 1};
+	c[C_GO] = (struct field){.kind = FIELD_BUTTON, .label = "Check them", .gap = 1};
 	ms->cform = (struct form){.f = ms->cf,
-	                          .n = C_COUNT,
-	                          .focus = C_PATH,
-	                          .dflt = C_GO,
-	                          .label_w = LABEL_W};
+				  .n = C_COUNT,
+				  .focus = C_PATH,
+				  .dflt = C_GO,
+				  .label_w = LABEL_W};
 }
 
 static int
@@ -623,14 +584,14 @@ matrix_leave(struct app *a, void *st)
 }
 
 static const struct screen_ops matrix_ops = {
-        .name = "matrix",
-        .help = "matrix",
-        .modal = 0,
-        .enter = matrix_enter,
-        .draw = matrix_draw,
-        .key = matrix_key,
-        .resume = matrix_resume,
-        .leave = matrix_leave,
+	.name = "matrix",
+	.help = "matrix",
+	.modal = 0,
+	.enter = matrix_enter,
+	.draw = matrix_draw,
+	.key = matrix_key,
+	.resume = matrix_resume,
+	.leave = matrix_leave,
 };
 
 int

@@ -28,8 +28,8 @@ matrix_open_check(struct matrix_st *ms)
 {
 	ms->tab_listed = 0;
 	field_note(&ms->cf[C_PATH], R_DIM, NULL,
-	           "One message file, or a folder: every .eml in it. Tab "
-	           "completes.");
+		   "One message file, or a folder: every .eml in it. Tab "
+		   "completes.");
 	form_focus(&ms->cform, C_PATH);
 	ms->mode = MM_CHECK;
 	ms->msg[0] = '\0';
@@ -41,8 +41,7 @@ is_eml(const struct dirent *de)
 {
 	size_t n = strlen(de->d_name);
 
-	return de->d_name[0] != '.' && n > 4 &&
-	       strcasecmp(de->d_name + n - 4, ".eml") == 0;
+	return de->d_name[0] != '.' && n > 4 && strcasecmp(de->d_name + n - 4, ".eml") == 0;
 }
 
 /* The files to check: `path` itself, or every .eml in it, in name order.
@@ -64,8 +63,7 @@ files_of(const char *path, char (*out)[UI_PATH_MAX], struct err *e)
 		return err_set(e, "The folder %s cannot be read.", path);
 	for (int i = 0; i < n; i++) {
 		if (k < CHECK_MAX &&
-		    snprintf(out[k], UI_PATH_MAX, "%s/%s", path,
-		             list[i]->d_name) < UI_PATH_MAX)
+		    snprintf(out[k], UI_PATH_MAX, "%s/%s", path, list[i]->d_name) < UI_PATH_MAX)
 			k++; /* a longer path cannot be opened anyway */
 		free(list[i]);
 	}
@@ -75,7 +73,6 @@ files_of(const char *path, char (*out)[UI_PATH_MAX], struct err *e)
 	return k;
 }
 
-
 struct checked {
 	struct matrix_result res;
 	struct err err;
@@ -84,8 +81,7 @@ struct checked {
 
 /* What the check found, in a few lines. */
 static void
-summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX],
-        const struct checked *ck, int n)
+summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX], const struct checked *ck, int n)
 {
 	size_t o = 0;
 	int good = 0, bad = 0, other = 0, lost = 0;
@@ -100,26 +96,24 @@ summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX],
 		else
 			bad++;
 	}
-	o += (size_t)snprintf(ms->msg, sizeof ms->msg,
-	                      "Checked %d message%s: %d passed, %d failed", n,
-	                      n == 1 ? "" : "s", good, bad);
+	o += (size_t)snprintf(ms->msg, sizeof ms->msg, "Checked %d message%s: %d passed, %d failed",
+			      n, n == 1 ? "" : "s", good, bad);
 	if (other)
 		o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
-		                      ", %d for another correspondent", other);
+				      ", %d for another correspondent", other);
 	o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o, ".");
 	for (int i = 0; i < n && o < sizeof ms->msg; i++) {
 		const char *base = strrchr(files[i], '/');
 
 		base = base != NULL ? base + 1 : files[i];
 		if (!ck[i].judged)
-			o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
-			                      " %s: %s.", base, ck[i].err.msg);
+			o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o, " %s: %s.", base,
+					      ck[i].err.msg);
 		else if (ck[i].res.state == CELL_FAILED)
 			o += (size_t)snprintf(ms->msg + o, sizeof ms->msg - o,
-			                      " %s (%s:%s) failed: %s.", base,
-			                      matrix_dir_name(ck[i].res.dir),
-			                      cell_kind_name(ck[i].res.kind),
-			                      ck[i].res.why);
+					      " %s (%s:%s) failed: %s.", base,
+					      matrix_dir_name(ck[i].res.dir),
+					      cell_kind_name(ck[i].res.kind), ck[i].res.why);
 	}
 	ms->msg_role = bad || lost ? R_ERROR : R_DONE;
 }
@@ -127,8 +121,8 @@ summary(struct matrix_st *ms, char (*files)[UI_PATH_MAX],
 /* Judge every file (read-only), then record the results with the home
  * locked: as `padseal matrix check` does. */
 static int
-judge_files(const struct app *a, struct matrix_st *ms,
-            char (*files)[UI_PATH_MAX], int n, struct checked *ck)
+judge_files(const struct app *a, struct matrix_st *ms, char (*files)[UI_PATH_MAX], int n,
+	    struct checked *ck)
 {
 	struct field *pass = &ms->cf[C_PASS];
 	struct err e = ERR_INIT;
@@ -139,15 +133,13 @@ judge_files(const struct app *a, struct matrix_st *ms,
 	struct home h = {.lockfd = -1};
 	int found = 0, judged = 0, rc = -1;
 
-	if (ui_open(a, &h, HOME_READ, &st, &e) != 0 ||
-	    (found = ident_current(&h, st, &me, &e)) < 0)
+	if (ui_open(a, &h, HOME_READ, &st, &e) != 0 || (found = ident_current(&h, st, &me, &e)) < 0)
 		goto out;
 	ui_asker_init(&q, &h, st, pass->len ? pass->text : NULL);
 	ctx = (struct msg_ctx){&h, st, NULL, ui_asker_ask, &q};
 	for (int i = 0; i < n; i++) {
-		ck[i].judged =
-		        matrix_check_file(&ctx, found ? &me : NULL, files[i],
-		                          &ck[i].res, &ck[i].err) == 0;
+		ck[i].judged = matrix_check_file(&ctx, found ? &me : NULL, files[i], &ck[i].res,
+						 &ck[i].err) == 0;
 		judged += ck[i].judged;
 	}
 	field_wipe(pass);
@@ -158,18 +150,16 @@ judge_files(const struct app *a, struct matrix_st *ms,
 			e = q.e;
 		else
 			err_set(&e, "Some of these messages are encrypted to "
-			            "you: type your key passphrase and check "
-			            "again. Nothing was recorded.");
+				    "you: type your key passphrase and check "
+				    "again. Nothing was recorded.");
 		goto out;
 	}
 	state_free(st);
 	st = NULL;
-	if (judged > 0 &&
-	    (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0))
+	if (judged > 0 && (home_upgrade(&h, &e) != 0 || state_load(&h, &st, &e) != 0))
 		goto out;
 	for (int i = 0; i < n; i++)
-		if (ck[i].judged &&
-		    matrix_record(st, &ck[i].res, &ck[i].err) != 0)
+		if (ck[i].judged && matrix_record(st, &ck[i].res, &ck[i].err) != 0)
 			ck[i].judged = 0;
 	if (judged > 0 && state_save(&h, st, &e) != 0)
 		goto out;
@@ -195,9 +185,7 @@ matrix_do_check(const struct app *a, struct matrix_st *ms)
 	if (path[0] == '\0') {
 		field_wipe(&ms->cf[C_PASS]);
 		form_focus(&ms->cform, C_PATH);
-		return matrix_say(
-		        ms, R_ERROR,
-		        "Type the file or the folder the messages are in.");
+		return matrix_say(ms, R_ERROR, "Type the file or the folder the messages are in.");
 	}
 	files = xcalloc(CHECK_MAX, sizeof *files);
 	ck = xcalloc(CHECK_MAX, sizeof *ck);

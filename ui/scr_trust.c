@@ -31,9 +31,9 @@ enum tq { TQ_NONE, TQ_FORCE, TQ_UNTRUST };
 
 static const char *const methods[] = {"phone", "in-person", "other"};
 static const char *const method_items[] = {
-        "by phone: you read the fingerprints to each other on a call",
-        "in person: you compared them face to face",
-        "other: another channel you are sure of",
+	"by phone: you read the fingerprints to each other on a call",
+	"in person: you compared them face to face",
+	"other: another channel you are sure of",
 };
 
 struct trust_st {
@@ -98,18 +98,15 @@ load(const struct app *a, struct trust_st *ts, struct err *e)
 	copy(ts->source, sizeof ts->source, r, "source");
 	copy(ts->until, sizeof ts->until, r, "untrusted-at");
 	copy(ts->rejected, sizeof ts->rejected, r, "rejected-at");
-	ts->forced =
-	        rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0;
+	ts->forced = rec_get(r, "forced") && strcmp(rec_get(r, "forced"), "1") == 0;
 	trust_status_rec(st, r, &s);
 	ts->trusted = s.trusted;
 	ts->retired = s.retired;
 	ts->changed = s.changed;
 	snprintf(ts->previous, sizeof ts->previous, "%s", s.previous);
 	ts->dups = 0;
-	for (struct rec *o = state_first(st, "peer"); o;
-	     o = state_next(o, "peer"))
-		ts->dups += o != r && !trust_retired(o) &&
-		            peer_shares_address(r, o);
+	for (struct rec *o = state_first(st, "peer"); o; o = state_next(o, "peer"))
+		ts->dups += o != r && !trust_retired(o) && peer_shares_address(r, o);
 	/* What trusting would meet: force only passes lint errors, never an
 	 * expired certificate. */
 	ts->refusal[0] = '\0';
@@ -127,10 +124,9 @@ labels(struct trust_st *ts)
 {
 	struct field *f = ts->f;
 
-	f[T_TRUST].label = ts->trusted ? "Record this verification again"
-	                               : "Trust this certificate";
-	f[T_UNTRUST].label =
-	        ts->trusted ? "Withdraw trust" : "Set it aside: never trust it";
+	f[T_TRUST].label =
+		ts->trusted ? "Record this verification again" : "Trust this certificate";
+	f[T_UNTRUST].label = ts->trusted ? "Withdraw trust" : "Set it aside: never trust it";
 	f[T_UNTRUST].hidden = ts->retired;
 	if (ts->form.focus == T_UNTRUST && f[T_UNTRUST].hidden)
 		form_focus(&ts->form, T_TRUST);
@@ -159,8 +155,7 @@ do_trust(const struct app *a, struct trust_st *ts, int force)
 	struct home h = {.lockfd = -1};
 	time_t now = time(NULL);
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) == NULL)
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 && (r = peer_by_hex(st, ts->hex)) == NULL)
 		err_set(&e, "That certificate is no longer in this home.");
 	if (r != NULL && trust_check(&h, r, force, now, &lint, &e) == 0 &&
 	    trust_apply(&h, st, r, method, force, now, &ts->td, &e) == 0 &&
@@ -186,11 +181,11 @@ ask_trust(struct app *a, struct trust_st *ts)
 	if (ts->lint_errors == 0)
 		return do_trust(a, ts, 0);
 	snprintf(text, sizeof text,
-	         "This certificate has %zu lint error%s (shown under Checks): "
-	         "some mail programs reject it, whatever you do here. Better: "
-	         "ask %s for a new certificate.\n\nTrusting it anyway is "
-	         "recorded as forced.",
-	         ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
+		 "This certificate has %zu lint error%s (shown under Checks): "
+		 "some mail programs reject it, whatever you do here. Better: "
+		 "ask %s for a new certificate.\n\nTrusting it anyway is "
+		 "recorded as forced.",
+		 ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
 	ts->q = TQ_FORCE;
 	return app_ask(a, "Lint errors", text, buttons, 2, &ts->answer);
 }
@@ -202,17 +197,16 @@ ask_untrust(struct app *a, struct trust_st *ts)
 	char text[700];
 
 	snprintf(text, sizeof text,
-	         ts->trusted
-	                 ? "Stop trusting %s's certificate? Mail signed with "
-	                   "it then shows as not trusted. padseal keeps it, "
-	                   "so old signed mail stays checkable."
-	                 : "Set %s's certificate aside? padseal then stops "
-	                   "asking you to verify it and keeps it only to "
-	                   "check old mail.",
-	         ts->first);
+		 ts->trusted ? "Stop trusting %s's certificate? Mail signed with "
+			       "it then shows as not trusted. padseal keeps it, "
+			       "so old signed mail stays checkable." :
+			       "Set %s's certificate aside? padseal then stops "
+			       "asking you to verify it and keeps it only to "
+			       "check old mail.",
+		 ts->first);
 	ts->q = TQ_UNTRUST;
-	return app_ask(a, ts->trusted ? "Withdraw trust" : "Set aside", text,
-	               buttons, 2, &ts->answer);
+	return app_ask(a, ts->trusted ? "Withdraw trust" : "Set aside", text, buttons, 2,
+		       &ts->answer);
 }
 
 /* As `padseal untrust`. */
@@ -226,8 +220,7 @@ do_untrust(const struct app *a, struct trust_st *ts)
 	enum untrust_done d = UNTRUST_ALREADY;
 	int ok = 0;
 
-	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 &&
-	    (r = peer_by_hex(st, ts->hex)) == NULL)
+	if (ui_open(a, &h, HOME_WRITE, &st, &e) == 0 && (r = peer_by_hex(st, ts->hex)) == NULL)
 		err_set(&e, "That certificate is no longer in this home.");
 	if (r != NULL) {
 		d = trust_withdraw(st, r, time(NULL));
@@ -239,11 +232,10 @@ do_untrust(const struct app *a, struct trust_st *ts)
 	load(a, ts, &e);
 	labels(ts);
 	snprintf(ts->msg, sizeof ts->msg, "%s",
-	         d == UNTRUST_WITHDRAWN
-	                 ? "No longer trusted. padseal keeps the certificate, "
-	                   "so old signed mail stays checkable."
-	                 : "Set aside: padseal keeps it only to check old "
-	                   "mail.");
+		 d == UNTRUST_WITHDRAWN ? "No longer trusted. padseal keeps the certificate, "
+					  "so old signed mail stays checkable." :
+					  "Set aside: padseal keeps it only to check old "
+					  "mail.");
 	ts->msg_role = R_WARN;
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -253,9 +245,9 @@ do_untrust(const struct app *a, struct trust_st *ts)
 static const char *
 method_text(const char *m)
 {
-	return strcmp(m, "phone") == 0       ? "by phone"
-	       : strcmp(m, "in-person") == 0 ? "in person"
-	                                     : "by other means";
+	return strcmp(m, "phone") == 0     ? "by phone" :
+	       strcmp(m, "in-person") == 0 ? "in person" :
+					     "by other means";
 }
 
 /* Who, key, validity, fingerprint.  Returns the row after. */
@@ -268,16 +260,14 @@ draw_cert(const struct app *a, const struct trust_st *ts, int y)
 	char line[1400], grouped[FPR_GROUPED_LEN];
 	int w = a->cols - 4;
 
-	snprintf(line, sizeof line, "%s%s<%s>", in->name,
-	         in->name[0] ? " " : "", ts->email);
+	snprintf(line, sizeof line, "%s%s<%s>", in->name, in->name[0] ? " " : "", ts->email);
 	draw_clip(lk, y++, 2, w, line, A_BOLD);
 	if (in->emails[ml] == ',') {
 		snprintf(line, sizeof line, "also %s", in->emails + ml + 1);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s",
-	         in->key, in->not_after, ts->received,
-	         ts->source[0] ? " from " : "", ts->source);
+	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s", in->key,
+		 in->not_after, ts->received, ts->source[0] ? " from " : "", ts->source);
 	draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
 	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
 	return y + 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
@@ -285,16 +275,14 @@ draw_cert(const struct app *a, const struct trust_st *ts, int y)
 
 /* One line with a symbol: returns the row after. */
 static int
-mark_line(const struct app *a, int y, const char *sym, enum role role,
-          const char *text, int end)
+mark_line(const struct app *a, int y, const char *sym, enum role role, const char *text, int end)
 {
 	const struct look *lk = &a->look;
 
 	if (y >= end)
 		return y;
 	draw_str(y, 2, 1, sym, lk->attr[role] | A_BOLD);
-	return y + draw_text(lk, y, 4, a->cols - 6, end - y, text,
-	                     lk->attr[role], 1);
+	return y + draw_text(lk, y, 4, a->cols - 6, end - y, text, lk->attr[role], 1);
 }
 
 static int
@@ -305,39 +293,35 @@ draw_state(const struct app *a, const struct trust_st *ts, int y, int end)
 
 	if (ts->trusted) {
 		snprintf(line, sizeof line, "Trusted: verified %s on %.10s%s.",
-		         method_text(ts->verified), ts->verified_at,
-		         ts->forced ? ", forced past lint errors" : "");
+			 method_text(ts->verified), ts->verified_at,
+			 ts->forced ? ", forced past lint errors" : "");
 		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
 	} else if (ts->until[0] != '\0') {
-		snprintf(line, sizeof line,
-		         "Not trusted: was trusted until %.10s.", ts->until);
+		snprintf(line, sizeof line, "Not trusted: was trusted until %.10s.", ts->until);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	} else if (ts->rejected[0] != '\0') {
-		snprintf(line, sizeof line, "Not trusted: set aside on %.10s.",
-		         ts->rejected);
+		snprintf(line, sizeof line, "Not trusted: set aside on %.10s.", ts->rejected);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	} else {
-		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.",
-		              end);
+		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.", end);
 	}
 	if (ts->method_in[0] != '\0') {
-		snprintf(line, sizeof line,
-		         "You and %s compared every group just now (%s).",
-		         ts->first, method_text(ts->method_in));
+		snprintf(line, sizeof line, "You and %s compared every group just now (%s).",
+			 ts->first, method_text(ts->method_in));
 		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
 	}
 	if (ts->changed && !ts->trusted) {
 		snprintf(line, sizeof line,
-		         "An address of it belonged to a certificate you "
-		         "trusted%s%s: verify this one by phone first.",
-		         ts->previous[0] ? ", " : "", ts->previous);
+			 "An address of it belonged to a certificate you "
+			 "trusted%s%s: verify this one by phone first.",
+			 ts->previous[0] ? ", " : "", ts->previous);
 		y = mark_line(a, y, lk->sym->warn, R_ERROR, line, end);
 	}
 	if (ts->dups > 0) {
 		snprintf(line, sizeof line,
-		         "padseal holds another certificate for %s; trusting "
-		         "this one withdraws trust from the other.",
-		         ts->email);
+			 "padseal holds another certificate for %s; trusting "
+			 "this one withdraws trust from the other.",
+			 ts->email);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	}
 	if (ts->refusal[0] != '\0')
@@ -359,10 +343,9 @@ draw_form(const struct app *a, const struct trust_st *ts)
 	y = draw_cert(a, ts, 2);
 	y = draw_state(a, ts, y + 1, end - fh - 1);
 	if (y + 2 < end - fh - 1) {
-		draw_str(y + 1, 2, w, "Checks of the certificate",
-		         lk->attr[R_HEADING]);
+		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
 		ui_draw_lint(lk, &ts->info->lint, y + 2, 2, w, end - fh - 1,
-		             "padseal lint shows them all");
+			     "padseal lint shows them all");
 	}
 	form_draw(lk, &ts->form, end - fh, 2, w, fh);
 	form_hints(lk, &ts->form, NULL, "home", keys, 10);
@@ -373,46 +356,45 @@ static void
 draw_done(const struct app *a, const struct trust_st *ts)
 {
 	static const struct keyhint keys[] = {{"Enter", "test"},
-	                                      {"Esc", "home"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Esc", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	char title[400], line[900];
 	int y = 2, w = a->cols - 4, end;
 
 	snprintf(title, sizeof title, "Trust %s", ts->email);
 	snprintf(line, sizeof line,
-	         "Next: test. You and %s send each other the four kinds of "
-	         "message and check what arrives. Enter opens the test.",
-	         ts->first);
+		 "Next: test. You and %s send each other the four kinds of "
+		 "message and check what arrives. Enter opens the test.",
+		 ts->first);
 	end = app_frame(a, title, line, R_NEXT);
 	snprintf(line, sizeof line, "%s %s's certificate, verified %s.",
-	         ts->td.was_trusted ? "Still trusting" : "Trusted", ts->first,
-	         method_text(ts->verified));
+		 ts->td.was_trusted ? "Still trusting" : "Trusted", ts->first,
+		 method_text(ts->verified));
 	y = mark_line(a, y, lk->sym->ok, R_DONE, line, end) + 1;
 	y = draw_cert(a, ts, y) + 1;
 	snprintf(line, sizeof line,
-	         "Only this exact certificate is trusted: a new certificate "
-	         "for %s will need verifying again.",
-	         ts->email);
+		 "Only this exact certificate is trusted: a new certificate "
+		 "for %s will need verifying again.",
+		 ts->email);
 	y += 1 + draw_text(lk, y, 2, w, end - y, line, A_NORMAL, 1);
 	if (ts->td.forced)
-		y = mark_line(
-		        a, y, lk->sym->warn, R_WARN,
-		        "Trusted despite its lint errors (recorded): mail "
-		        "programs may still reject it.",
-		        end);
+		y = mark_line(a, y, lk->sym->warn, R_WARN,
+			      "Trusted despite its lint errors (recorded): mail "
+			      "programs may still reject it.",
+			      end);
 	if (ts->td.was_changed)
 		y = mark_line(a, y, "i", R_DIM,
-		              "It had been flagged as changed; you verified "
-		              "this one, so the flag is cleared.",
-		              end);
+			      "It had been flagged as changed; you verified "
+			      "this one, so the flag is cleared.",
+			      end);
 	if (ts->td.n_superseded > 0)
 		mark_line(a, y, "i", R_DIM,
-		          "The earlier certificate for the same address is no "
-		          "longer trusted; padseal keeps it so old signed mail "
-		          "stays checkable.",
-		          end);
+			  "The earlier certificate for the same address is no "
+			  "longer trusted; padseal keeps it so old signed mail "
+			  "stays checkable.",
+			  end);
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
@@ -453,8 +435,7 @@ trust_key(struct app *a, void *st, int ch)
 		ts->msg[0] = '\0';
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
-	return ts->form.focus == T_TRUST ? ask_trust(a, ts)
-	                                 : ask_untrust(a, ts);
+	return ts->form.focus == T_TRUST ? ask_trust(a, ts) : ask_untrust(a, ts);
 }
 
 static int
@@ -488,8 +469,7 @@ trust_enter(struct app *a, void *st)
 		app_message_help(a, "Trust", e.msg, "trust");
 		return -1;
 	}
-	f[T_METHOD] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
+	f[T_METHOD] = (struct field){.kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
 	for (int i = 0; i < 3; i++)
 		f[T_METHOD].items[i] = method_items[i];
 	want = ts->method_in[0] ? ts->method_in : ts->verified;
@@ -500,11 +480,11 @@ trust_enter(struct app *a, void *st)
 	f[T_TRUST] = (struct field){.kind = FIELD_BUTTON, .gap = 1};
 	f[T_UNTRUST] = (struct field){.kind = FIELD_BUTTON};
 	ts->form = (struct form){.f = ts->f,
-	                         .n = T_COUNT,
-	                         /* Verify chose the method already. */
-	                         .focus = ts->method_in[0] ? T_TRUST : T_METHOD,
-	                         .dflt = T_TRUST,
-	                         .label_w = LABEL_W};
+				 .n = T_COUNT,
+				 /* Verify chose the method already. */
+				 .focus = ts->method_in[0] ? T_TRUST : T_METHOD,
+				 .dflt = T_TRUST,
+				 .label_w = LABEL_W};
 	labels(ts);
 	ts->answer = -1;
 	return 0;
@@ -521,14 +501,14 @@ trust_leave(struct app *a, void *st)
 }
 
 static const struct screen_ops trust_ops = {
-        .name = "trust",
-        .help = "trust",
-        .modal = 0,
-        .enter = trust_enter,
-        .draw = trust_draw,
-        .key = trust_key,
-        .resume = trust_resume,
-        .leave = trust_leave,
+	.name = "trust",
+	.help = "trust",
+	.modal = 0,
+	.enter = trust_enter,
+	.draw = trust_draw,
+	.key = trust_key,
+	.resume = trust_resume,
+	.leave = trust_leave,
 };
 
 int
@@ -537,7 +517,6 @@ scr_trust_open(struct app *a, const char *hex, const char *method)
 	struct trust_st *ts = xcalloc(1, sizeof *ts);
 
 	snprintf(ts->hex, sizeof ts->hex, "%s", hex);
-	snprintf(ts->method_in, sizeof ts->method_in, "%s",
-	         method != NULL ? method : "");
+	snprintf(ts->method_in, sizeof ts->method_in, "%s", method != NULL ? method : "");
 	return app_push(a, &trust_ops, ts);
 }

@@ -57,8 +57,7 @@ ui_path_fresh(const char *stem, const char *ext, char *buf, size_t len)
 
 		if (i > 1)
 			snprintf(suffix, sizeof suffix, "-%d", i);
-		snprintf(buf, len, "%s%s%s%s", in_home ? "~/" : "", stem,
-		         suffix, ext);
+		snprintf(buf, len, "%s%s%s%s", in_home ? "~/" : "", stem, suffix, ext);
 		ui_path_expand(buf, full, sizeof full);
 		if (stat(full, &sb) != 0)
 			return;
@@ -79,9 +78,9 @@ ui_path_note_new(struct field *f)
 	}
 	if (stat(full, &sb) == 0) {
 		field_note(f, R_ERROR, NULL,
-		           "%s exists already; padseal never writes over a "
-		           "file: choose another name.",
-		           full);
+			   "%s exists already; padseal never writes over a "
+			   "file: choose another name.",
+			   full);
 		return -1;
 	}
 	if (full[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
@@ -114,8 +113,7 @@ struct names {
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name,
-	              ((const struct entry *)b)->name);
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
 /* The entries of `dir` starting with `prefix` (dot files only when the
@@ -134,15 +132,14 @@ matching(const char *dir, const char *prefix, struct names *nm)
 		char path[UI_PATH_MAX];
 		struct stat sb;
 
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    (de->d_name[0] == '.' && prefix[0] != '.') ||
 		    strncmp(de->d_name, prefix, pl) != 0)
 			continue;
 		nm->e[nm->n].name = xstrdup(de->d_name);
-		nm->e[nm->n].dir = snprintf(path, sizeof path, "%s/%s", dir,
-		                            de->d_name) < (int)sizeof path &&
-		                   stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+		nm->e[nm->n].dir =
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path &&
+			stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 		nm->n++;
 	}
 	closedir(d);
@@ -172,9 +169,8 @@ list_names(struct field *f, const struct names *nm)
 
 	f->note[0] = '\0';
 	for (int i = 0; i < nm->n && o + 8 < sizeof f->note; i++) {
-		int w = snprintf(f->note + o, sizeof f->note - o, "%s%s%s",
-		                 i ? "  " : "", nm->e[i].name,
-		                 nm->e[i].dir ? "/" : "");
+		int w = snprintf(f->note + o, sizeof f->note - o, "%s%s%s", i ? "  " : "",
+				 nm->e[i].name, nm->e[i].dir ? "/" : "");
 
 		if (w < 0 || (size_t)w >= sizeof f->note - o) {
 			f->note[o] = '\0';
@@ -208,15 +204,13 @@ ui_path_complete(struct field *f)
 	bl = strlen(base);
 	matching(dir, base, &nm);
 	if (nm.n == 0) {
-		field_note(f, R_WARN, NULL, "No file here starts with \"%s\".",
-		           base);
+		field_note(f, R_WARN, NULL, "No file here starts with \"%s\".", base);
 		return -1;
 	}
 	cl = common(&nm);
 	if (cl > bl || (nm.n == 1 && nm.e[0].dir)) {
-		snprintf(add, sizeof add, "%.*s%s", (int)(cl - bl),
-		         nm.e[0].name + bl,
-		         nm.n == 1 && nm.e[0].dir ? "/" : "");
+		snprintf(add, sizeof add, "%.*s%s", (int)(cl - bl), nm.e[0].name + bl,
+			 nm.n == 1 && nm.e[0].dir ? "/" : "");
 		if (f->len + strlen(add) + 1 < sizeof f->text) {
 			f->cur = f->len; /* completion works at the end */
 			for (const char *p = add; *p; p++)
@@ -241,16 +235,14 @@ ui_path_complete(struct field *f)
 /* ---- The home ---- */
 
 int
-ui_open(const struct app *a, struct home *h, enum home_mode mode,
-        struct state **st, struct err *e)
+ui_open(const struct app *a, struct home *h, enum home_mode mode, struct state **st, struct err *e)
 {
 	memset(h, 0, sizeof *h);
 	*st = NULL;
 	/* A command holding the home is waited for a moment, not long:
 	 * the screen must not freeze. */
 	h->lock_wait_ms = 1000;
-	if (home_open(h, a->home_dir, mode, e) != 0 ||
-	    state_load(h, st, e) != 0)
+	if (home_open(h, a->home_dir, mode, e) != 0 || state_load(h, st, e) != 0)
 		return -1;
 	return 0;
 }
@@ -277,36 +269,32 @@ sev_role(enum lint_sev s)
 }
 
 int
-ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x,
-             int w, int end, const char *more)
+ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x, int w, int end,
+	     const char *more)
 {
 	char buf[700];
 
 	if (r->n == 0 && y < end)
 		return y + draw_text(lk, y, x, w, end - y,
-		                     "No problems: it has everything Apple "
-		                     "Mail, Outlook, Thunderbird and the "
-		                     "others check for.",
-		                     lk->attr[R_DONE], 1);
+				     "No problems: it has everything Apple "
+				     "Mail, Outlook, Thunderbird and the "
+				     "others check for.",
+				     lk->attr[R_DONE], 1);
 	for (size_t i = 0; i < r->n && y < end; i++) {
 		const struct lint_finding *f = &r->f[i];
 		int h;
 
-		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev),
-		         f->text);
+		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev), f->text);
 		h = draw_text(lk, 0, 0, w - 2, end, buf, A_NORMAL, 0);
 		/* One that does not fit whole is counted instead, with a row
 		 * kept for the count when more follow. */
 		if (h > end - y - (i + 1 < r->n)) {
-			snprintf(buf, sizeof buf, "and %zu more: %s", r->n - i,
-			         more);
+			snprintf(buf, sizeof buf, "and %zu more: %s", r->n - i, more);
 			draw_clip(lk, y++, x + 2, w - 2, buf, lk->attr[R_DIM]);
 			break;
 		}
-		draw_str(y, x, 1, sev_sym(lk, f->sev),
-		         lk->attr[sev_role(f->sev)]);
-		y += draw_text(lk, y, x + 2, w - 2, end - y, buf,
-		               lk->attr[sev_role(f->sev)], 1);
+		draw_str(y, x, 1, sev_sym(lk, f->sev), lk->attr[sev_role(f->sev)]);
+		y += draw_text(lk, y, x + 2, w - 2, end - y, buf, lk->attr[sev_role(f->sev)], 1);
 	}
 	return y;
 }
@@ -336,8 +324,7 @@ ui_first_name(const char *name, const char *email, char *buf, size_t len)
 }
 
 void
-ui_asker_init(struct ui_asker *q, const struct home *h,
-              const struct state *st, const char *pass)
+ui_asker_init(struct ui_asker *q, const struct home *h, const struct state *st, const char *pass)
 {
 	*q = (struct ui_asker){.h = h, .st = st, .pass = pass, .e = ERR_INIT};
 }

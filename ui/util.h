@@ -40,15 +40,15 @@ int ui_path_complete(struct field *f);
 
 /* Open the wizard's home (waiting a moment for a command holding it) and
  * load its state.  ui_close() in any case. */
-int ui_open(const struct app *a, struct home *h, enum home_mode mode,
-            struct state **st, struct err *e);
+int ui_open(const struct app *a, struct home *h, enum home_mode mode, struct state **st,
+	    struct err *e);
 void ui_close(struct home *h, struct state *st);
 
 /* The lint findings of `r` in rows [y, end) from column x, `w` wide, one
  * symbol and sentence each; when they do not all fit, the last row says
  * how many more and `more` (where to see them).  Returns the row after. */
-int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y,
-                 int x, int w, int end, const char *more);
+int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x, int w, int end,
+		 const char *more);
 
 /* "AB:CD:..." without the colons into hex[FPR_HEX_LEN]. */
 void ui_hex_of_colon(const char *colon, char hex[FPR_HEX_LEN]);
@@ -69,8 +69,8 @@ struct ui_asker {
 	int wanted, checked, bad;
 	struct err e;
 };
-void ui_asker_init(struct ui_asker *q, const struct home *h,
-                   const struct state *st, const char *pass);
+void ui_asker_init(struct ui_asker *q, const struct home *h, const struct state *st,
+		   const char *pass);
 const char *ui_asker_ask(void *arg);
 
 #endif

@@ -31,15 +31,19 @@ read_cert(const char *path)
 int
 main(int argc, char **argv)
 {
-	struct smime_msg m = {.from_name = "Bench Sender", .from = "sender@example.org",
-			      .to_name = "Bench Recipient", .to = "recipient@example.org",
-			      .subject = "padseal bench", .date = time(NULL)};
+	struct smime_msg m = {.from_name = "Bench Sender",
+			      .from = "sender@example.org",
+			      .to_name = "Bench Recipient",
+			      .to = "recipient@example.org",
+			      .subject = "padseal bench",
+			      .date = time(NULL)};
 	struct err e = ERR_INIT;
 	BIO *kb, *in, *out;
 	int k, rc = 1;
 
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s KIND SIGNER.pem KEY.pem RECIPIENT.pem TEXT OUT\n", argv[0]);
+		fprintf(stderr, "usage: %s KIND SIGNER.pem KEY.pem RECIPIENT.pem TEXT OUT\n",
+			argv[0]);
 		return 2;
 	}
 	for (k = 0; k < KIND_COUNT; k++)
@@ -58,7 +62,9 @@ main(int argc, char **argv)
 	in = BIO_new_file(argv[5], "rb");
 	out = BIO_new_file(argv[6], "wb");
 	if (m.cert == NULL || m.key == NULL || m.recipient == NULL || in == NULL || out == NULL)
-		fprintf(stderr, "%s: cannot read the certificates, the key or the text, or create %s\n", argv[0], argv[6]);
+		fprintf(stderr,
+			"%s: cannot read the certificates, the key or the text, or create %s\n",
+			argv[0], argv[6]);
 	else if (smime_compose(&m, in, out, &e) != 0)
 		fprintf(stderr, "%s: %s (%s)\n", argv[0], e.msg, e.detail);
 	else

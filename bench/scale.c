@@ -54,11 +54,11 @@ make_cert(const char *addr, time_t now, EVP_PKEY **key_out)
 		int nid;
 		const char *val;
 	} ext[] = {
-	        {NID_basic_constraints, "critical,CA:FALSE"},
-	        {NID_key_usage, "critical,digitalSignature,keyAgreement"},
-	        {NID_ext_key_usage, "emailProtection"},
-	        {NID_subject_alt_name, san},
-	        {NID_subject_key_identifier, "hash"},
+		{NID_basic_constraints, "critical,CA:FALSE"},
+		{NID_key_usage, "critical,digitalSignature,keyAgreement"},
+		{NID_ext_key_usage, "emailProtection"},
+		{NID_subject_alt_name, san},
+		{NID_subject_key_identifier, "hash"},
 	};
 	unsigned char serial[16];
 
@@ -77,7 +77,8 @@ make_cert(const char *addr, time_t now, EVP_PKEY **key_out)
 	}
 	X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &now);
 	X509_time_adj_ex(X509_getm_notAfter(x), 700, 0, &now);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)addr, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)addr, -1, -1,
+				   0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, name);
 	X509_set_pubkey(x, key);
@@ -163,9 +164,15 @@ build(const char *dir, long n, const char *passfile)
 	session_end(s, 1);
 	/* A signed message from the first correspondent to the owner. */
 	if (cert1 != NULL) {
-		struct smime_msg m = {.kind = KIND_SIGNED, .from_name = "Peer Zero", .from = "peer0@example.org",
-		                      .to_name = "Bench Owner", .to = "bench@example.org",
-		                      .subject = "bench", .date = now, .cert = cert1, .key = key1};
+		struct smime_msg m = {.kind = KIND_SIGNED,
+				      .from_name = "Peer Zero",
+				      .from = "peer0@example.org",
+				      .to_name = "Bench Owner",
+				      .to = "bench@example.org",
+				      .subject = "bench",
+				      .date = now,
+				      .cert = cert1,
+				      .key = key1};
 		char *msg = NULL;
 		size_t len = 0;
 

@@ -145,11 +145,9 @@ item_break(cmark_node *item)
 
 	if (para == NULL || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
 		return NULL;
-	for (node = cmark_node_first_child(para); node != NULL;
-	     node = cmark_node_next(node))
+	for (node = cmark_node_first_child(para); node != NULL; node = cmark_node_next(node))
 		if (cmark_node_get_type(node) == CMARK_NODE_LINEBREAK)
-			return node != cmark_node_first_child(para) ? node
-								     : NULL;
+			return node != cmark_node_first_child(para) ? node : NULL;
 	return NULL;
 }
 
@@ -158,8 +156,7 @@ is_deflist(cmark_node *list)
 {
 	cmark_node *item;
 
-	for (item = cmark_node_first_child(list); item != NULL;
-	     item = cmark_node_next(item))
+	for (item = cmark_node_first_child(list); item != NULL; item = cmark_node_next(item))
 		if (item_break(item) == NULL)
 			return 0;
 	return 1;
@@ -172,8 +169,7 @@ split_tags(cmark_node *list)
 {
 	cmark_node *item;
 
-	for (item = cmark_node_first_child(list); item != NULL;
-	     item = cmark_node_next(item)) {
+	for (item = cmark_node_first_child(list); item != NULL; item = cmark_node_next(item)) {
 		cmark_node *br = item_break(item);
 		cmark_node *para = cmark_node_first_child(item);
 		cmark_node *tag = cmark_node_new(CMARK_NODE_PARAGRAPH);
@@ -181,8 +177,7 @@ split_tags(cmark_node *list)
 
 		if (tag == NULL)
 			die_oom();
-		for (node = cmark_node_first_child(para); node != br;
-		     node = next) {
+		for (node = cmark_node_first_child(para); node != br; node = next) {
 			next = cmark_node_next(node);
 			cmark_node_append_child(tag, node);
 		}
@@ -199,8 +194,7 @@ render_deflist(cmark_node *list)
 	char *roff = NULL;
 	size_t len = 0;
 
-	for (item = cmark_node_first_child(list); item != NULL;
-	     item = cmark_node_next(item)) {
+	for (item = cmark_node_first_child(list); item != NULL; item = cmark_node_next(item)) {
 		cmark_node *tag = cmark_node_first_child(item);
 		cmark_node *doc = cmark_node_new(CMARK_NODE_DOCUMENT);
 		cmark_node *node, *next;
@@ -302,8 +296,7 @@ source_date(char *buf, size_t len)
 	v = strtoll(env, &end, 10);
 	t = (time_t)v;
 	if (errno || *end != '\0' || v < 0 || gmtime_r(&t, &tm) == NULL) {
-		fprintf(stderr, "mkman: SOURCE_DATE_EPOCH is not a time: %s\n",
-			env);
+		fprintf(stderr, "mkman: SOURCE_DATE_EPOCH is not a time: %s\n", env);
 		return -1;
 	}
 	strftime(buf, len, "%Y-%m-%d", &tm);
@@ -327,8 +320,7 @@ read_input(void)
 	doc = cmark_parser_finish(parser);
 	cmark_parser_free(parser);
 	if (failed) {
-		fprintf(stderr, "mkman: cannot read standard input: %s\n",
-			strerror(failed));
+		fprintf(stderr, "mkman: cannot read standard input: %s\n", strerror(failed));
 		cmark_node_free(doc);
 		doc = NULL;
 	}
@@ -345,10 +337,8 @@ main(int argc, char **argv)
 	size_t i;
 	int rc = 0;
 
-	if (argc < 2 || argc > 3 || !plain_word(argv[1]) ||
-	    (argc == 3 && !plain_word(argv[2]))) {
-		fputs("usage: mkman VERSION [DATE] < page.md > page.1\n",
-		      stderr);
+	if (argc < 2 || argc > 3 || !plain_word(argv[1]) || (argc == 3 && !plain_word(argv[2]))) {
+		fputs("usage: mkman VERSION [DATE] < page.md > page.1\n", stderr);
 		return 2;
 	}
 	if (argc == 3)
@@ -390,8 +380,7 @@ main(int argc, char **argv)
 	       date, argv[1], roff);
 	free(roff);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "mkman: cannot write standard output: %s\n",
-			strerror(errno));
+		fprintf(stderr, "mkman: cannot write standard output: %s\n", strerror(errno));
 		rc = 1;
 	}
 	return rc;

@@ -38,8 +38,7 @@ copy(char *dst, size_t len, const char *src, size_t n)
 }
 
 int
-addr_split(const char *in, char *name, size_t namelen, char *addr,
-	   size_t addrlen)
+addr_split(const char *in, char *name, size_t namelen, char *addr, size_t addrlen)
 {
 	const char *lt = strchr(in, '<'), *gt = strrchr(in, '>');
 	const char *lp = strrchr(in, '('), *rp = strrchr(in, ')');
@@ -75,9 +74,13 @@ check_bare(const char *s, struct err *e)
 
 	for (p = s; *p; p++) {
 		if ((unsigned char)*p >= 0x80)
-			return err_set(e, "\"%s\" has non-ASCII characters; certificates (rfc822Name) and most mail clients need a plain ASCII address", s);
+			return err_set(e,
+				       "\"%s\" has non-ASCII characters; certificates (rfc822Name) and most mail clients need a plain ASCII address",
+				       s);
 		if (isspace((unsigned char)*p))
-			return err_set(e, "\"%s\" contains a space; give only the address, like user@example.org", s);
+			return err_set(e,
+				       "\"%s\" contains a space; give only the address, like user@example.org",
+				       s);
 	}
 	if (at == NULL)
 		return err_set(e, "\"%s\" is not an email address: it has no @", s);
@@ -95,12 +98,18 @@ check_bare(const char *s, struct err *e)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '.' && (i == 0 || i == local - 1 || s[i - 1] == '.'))
-			return err_set(e, "\"%s\": the part before the @ may not start or end with a dot, or have two in a row", s);
+			return err_set(e,
+				       "\"%s\": the part before the @ may not start or end with a dot, or have two in a row",
+				       s);
 		if (c != '.' && !atext(c))
-			return err_set(e, "\"%s\": the character '%c' is not allowed in the part before the @", s, c);
+			return err_set(e,
+				       "\"%s\": the character '%c' is not allowed in the part before the @",
+				       s, c);
 	}
 	if (strchr(at + 1, '.') == NULL)
-		return err_set(e, "\"%s\": the domain \"%s\" has no dot; give the full domain, like example.org", s, at + 1);
+		return err_set(e,
+			       "\"%s\": the domain \"%s\" has no dot; give the full domain, like example.org",
+			       s, at + 1);
 	for (const char *label = at + 1; *label;) {
 		size_t n = strcspn(label, ".");
 
@@ -110,7 +119,9 @@ check_bare(const char *s, struct err *e)
 			return err_set(e, "\"%s\": a domain part may not start or end with '-'", s);
 		for (size_t i = 0; i < n; i++)
 			if (!isalnum((unsigned char)label[i]) && label[i] != '-')
-				return err_set(e, "\"%s\": the character '%c' is not allowed in the domain", s, label[i]);
+				return err_set(e,
+					       "\"%s\": the character '%c' is not allowed in the domain",
+					       s, label[i]);
 		label += n;
 		if (*label == '.')
 			label++;
@@ -131,7 +142,8 @@ addr_check(const char *in, struct err *e)
 		if (check_bare(addr, NULL) != 0)
 			return check_bare(addr, e);
 		if (*name != '\0')
-			return err_set(e, "\"%s\" is a name and an address; give them separately: --name \"%s\" --email %s",
+			return err_set(e,
+				       "\"%s\" is a name and an address; give them separately: --name \"%s\" --email %s",
 				       in, name, addr);
 		return err_set(e, "\"%s\" is not a bare address; give it as --email %s", in, addr);
 	}

@@ -19,8 +19,7 @@ int addr_check(const char *in, struct err *e);
 /* Split "Super User <user@example.org>", "\"User\" <u@x>", "<u@x>",
  * "u@x (User)" or "mailto:u@x" into name and address.  Returns 1 when `in`
  * had such a form (name may come back empty), 0 when it did not. */
-int addr_split(const char *in, char *name, size_t namelen, char *addr,
-	       size_t addrlen);
+int addr_split(const char *in, char *name, size_t namelen, char *addr, size_t addrlen);
 
 /* Case-insensitive address equality (the domain is case-insensitive by
  * definition, and clients compare local parts that way too). */

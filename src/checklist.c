@@ -13,12 +13,11 @@
 #define EXPIRY_WARN_DAYS 60 /* renewing means re-verifying with everyone */
 
 static const char *const step_names[STEP_COUNT] = {
-        "create", "backup", "exchange", "verify", "trust", "test",
+	"create", "backup", "exchange", "verify", "trust", "test",
 };
 static const char *const step_titles[STEP_COUNT] = {
-        "Create your credential",    "Back up your credential",
-        "Exchange certificates",     "Verify fingerprints",
-        "Trust your correspondents", "Test all eight messages",
+	"Create your credential", "Back up your credential",   "Exchange certificates",
+	"Verify fingerprints",    "Trust your correspondents", "Test all eight messages",
 };
 
 const char *
@@ -61,8 +60,7 @@ sent_to(const struct state *st, const struct st_peer *p)
 }
 
 void
-checklist_peer(const struct state *st, const struct st_peer *p,
-               struct peer_progress *out)
+checklist_peer(const struct state *st, const struct st_peer *p, struct peer_progress *out)
 {
 	struct trust_status ts;
 
@@ -166,8 +164,8 @@ next_step(struct checklist *cl, const struct state *st)
 }
 
 int
-checklist_build(const struct home *h, const struct state *st, time_t now,
-                struct checklist *cl, struct err *e)
+checklist_build(const struct home *h, const struct state *st, time_t now, struct checklist *cl,
+		struct err *e)
 {
 	int found;
 

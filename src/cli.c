@@ -24,7 +24,7 @@
 struct verb {
 	const char *name;
 	int (*run)(struct cli *c);
-	unsigned opts;          /* O_* bits it accepts */
+	unsigned opts; /* O_* bits it accepts */
 	int min_args, max_args;
 	const char *usage;
 };
@@ -33,11 +33,14 @@ static const struct verb verbs[] = {
 	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE, 0, 0,
 	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--replace]"},
 	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
-	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0, "cert [--der] [--out FILE [--force]] [--to ADDR]"},
-	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1, "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
+	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0,
+	 "cert [--der] [--out FILE [--force]] [--to ADDR]"},
+	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1,
+	 "fingerprint [--sha1] [--words] [--json] [PEER|FILE]"},
 	{"lint", cmd_lint, O_JSON, 0, 1, "lint [--json] [FILE|PEER]"},
 	{"status", cmd_status, O_JSON, 0, 0, "status [--json]"},
-	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0, "backup --out FILE [--compat legacy|modern] [--force]"},
+	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0,
+	 "backup --out FILE [--compat legacy|modern] [--force]"},
 	{"restore", cmd_restore, 0, 1, 1, "restore FILE"},
 	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE, 0, 0, "intro --to ADDR [--out FILE]"},
 	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
@@ -46,7 +49,8 @@ static const struct verb verbs[] = {
 	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, INT_MAX,
 	 "matrix [--to PEER] [--json] | matrix send --to PEER --out DIR [--force] | matrix check FILE... | matrix confirm --to PEER --cell out:KIND"},
 	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
-	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1, "trust PEER --verified phone|in-person|other [--force]"},
+	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1,
+	 "trust PEER --verified phone|in-person|other [--force]"},
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
 };
 
@@ -215,17 +219,13 @@ static const char *
 prompt_for(enum pass_kind kind, const char *what, char *buf, size_t len)
 {
 	switch (kind) {
-	case PASS_KEY:
-		snprintf(buf, len, "Passphrase of %s: ", what);
-		break;
-	case PASS_FILE:
-		snprintf(buf, len, "Passphrase of the file %s: ", what);
-		break;
-	case PASS_NEW_KEY:
-		snprintf(buf, len, "New passphrase for %s: ", what);
-		break;
+	case PASS_KEY: snprintf(buf, len, "Passphrase of %s: ", what); break;
+	case PASS_FILE: snprintf(buf, len, "Passphrase of the file %s: ", what); break;
+	case PASS_NEW_KEY: snprintf(buf, len, "New passphrase for %s: ", what); break;
 	case PASS_NEW_BACKUP:
-		snprintf(buf, len, "New passphrase for the backup %s (the one its import will ask for): ", what);
+		snprintf(buf, len,
+			 "New passphrase for the backup %s (the one its import will ask for): ",
+			 what);
 		break;
 	}
 	return buf;
@@ -233,8 +233,7 @@ prompt_for(enum pass_kind kind, const char *what, char *buf, size_t len)
 
 /* A new passphrase asked twice on the terminal, three tries. */
 static int
-ask_new(const struct cli *c, enum pass_kind kind, const char *what, char **out,
-        struct err *e)
+ask_new(const struct cli *c, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	char prompt[600];
 
@@ -246,7 +245,8 @@ ask_new(const struct cli *c, enum pass_kind kind, const char *what, char **out,
 		if (read_hidden(prompt_for(kind, what, prompt, sizeof prompt), out) != 0)
 			return err_set(e, "could not read the passphrase from the terminal");
 		if (pass_check_new(*out, NULL, &why) == 0) {
-			if (read_hidden("Repeat the passphrase: ", &again) == 0 && strcmp(again, *out) == 0) {
+			if (read_hidden("Repeat the passphrase: ", &again) == 0 &&
+			    strcmp(again, *out) == 0) {
 				pass_free(again);
 				return 0;
 			}
@@ -265,8 +265,7 @@ ask_new(const struct cli *c, enum pass_kind kind, const char *what, char **out,
 
 /* The command line's pass_ask: the files given, else the terminal. */
 static int
-cli_ask(void *arg, enum pass_kind kind, const char *what, char **out,
-        struct err *e)
+cli_ask(void *arg, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	const struct cli *c = arg;
 	int fresh = kind == PASS_NEW_KEY || kind == PASS_NEW_BACKUP;
@@ -280,7 +279,7 @@ cli_ask(void *arg, enum pass_kind kind, const char *what, char **out,
 			return -1;
 	} else if (!isatty(STDIN_FILENO)) {
 		err_set(e, "no terminal to ask for the passphrase of %s: use %s FILE", what,
-		        fresh ? "--new-passphrase-file" : "--passphrase-file");
+			fresh ? "--new-passphrase-file" : "--passphrase-file");
 		return err_code(e, ERR_USAGE);
 	} else if (fresh) {
 		if (ask_new(c, kind, what, out, e) != 0)
@@ -289,7 +288,8 @@ cli_ask(void *arg, enum pass_kind kind, const char *what, char **out,
 		return err_set(e, "could not read the passphrase from the terminal");
 	}
 	if (fresh && pass_check_new(*out, &non_ascii, NULL) == 0 && non_ascii)
-		cli_warn("the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
+		cli_warn(
+			"the passphrase has non-ASCII characters; some systems encode those differently and may not open the file");
 	return 0;
 }
 
@@ -302,8 +302,7 @@ cli_state(struct cli *c, const struct state **st)
 }
 
 int
-cli_peer(struct cli *c, const struct state *st, const char *spec,
-         const struct st_peer **out)
+cli_peer(struct cli *c, const struct state *st, const char *spec, const struct st_peer **out)
 {
 	struct err e = ERR_INIT;
 
@@ -390,19 +389,22 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'k': c->key = optarg; break;
 		case 'd':
 			if (parse_days(optarg, &c->days) != 0)
-				return cli_usage("--days needs a whole number of days, not \"%s\"", optarg);
+				return cli_usage("--days needs a whole number of days, not \"%s\"",
+						 optarg);
 			break;
 		case 'o': c->out = optarg; break;
 		case 'c': c->compat = optarg; break;
 		case 't': c->to = optarg; break;
 		case 'y': c->verified = optarg; break;
 		case 'C': c->cell = optarg; break;
-		case 'j': case 'r': case 'D': case '1': case 'w': case 'f':
-			break;
-		case ':':
-			return cli_usage("%s needs a value", argv[optind - 1]);
-		default:
-			return cli_usage("unknown option %s", argv[optind - 1]);
+		case 'j':
+		case 'r':
+		case 'D':
+		case '1':
+		case 'w':
+		case 'f': break;
+		case ':': return cli_usage("%s needs a value", argv[optind - 1]);
+		default: return cli_usage("unknown option %s", argv[optind - 1]);
 		}
 	}
 	c->args = argv + optind;

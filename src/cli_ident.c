@@ -42,8 +42,8 @@ print_lint(const struct lint_report *r)
 		if (f->fix && *f->fix)
 			printf("          fix: %s\n", f->fix);
 	}
-	printf("  %zu error%s, %zu warning%s, %zu note%s\n", n[0], n[0] == 1 ? "" : "s",
-	       n[1], n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
+	printf("  %zu error%s, %zu warning%s, %zu note%s\n", n[0], n[0] == 1 ? "" : "s", n[1],
+	       n[1] == 1 ? "" : "s", n[2], n[2] == 1 ? "" : "s");
 }
 
 void
@@ -92,9 +92,10 @@ print_ident(const struct ident *id)
 		printf("  %-12s %zu more certificate%s (its issuers)\n", "chain", id->n_chain,
 		       id->n_chain == 1 ? "" : "s");
 	if (id->backed_up)
-		printf("  %-12s %s, %s%s%s\n", "backed up", id->backup_at[0] ? id->backup_at : "yes",
-		       id->backup_compat[0] ? id->backup_compat : "?",
-		       id->backup_path ? ", " : "", id->backup_path ? id->backup_path : "");
+		printf("  %-12s %s, %s%s%s\n", "backed up",
+		       id->backup_at[0] ? id->backup_at : "yes",
+		       id->backup_compat[0] ? id->backup_compat : "?", id->backup_path ? ", " : "",
+		       id->backup_path ? id->backup_path : "");
 	else if (id->current)
 		printf("  %-12s %s\n", "backed up", "never: padseal backup --out FILE");
 	if (!id->current)
@@ -143,9 +144,12 @@ int
 cmd_create(struct cli *c)
 {
 	struct op_create req = {
-		.req = {.name = c->name, .emails = c->emails, .n_emails = c->n_emails,
-		        .key = c->key, .days = c->days,
-		        .replace = (c->given & O_REPLACE) != 0},
+		.req = {.name = c->name,
+			.emails = c->emails,
+			.n_emails = c->n_emails,
+			.key = c->key,
+			.days = c->days,
+			.replace = (c->given & O_REPLACE) != 0},
 		.now = time(NULL),
 	};
 	struct err e = ERR_INIT;
@@ -232,7 +236,8 @@ cmd_cert(struct cli *c)
 	if (op_cert(c->s, der, c->to, &out, time(NULL), &e) != 0)
 		return cli_fail(c, &e);
 	if (c->out != NULL && strcmp(c->out, "-") != 0)
-		fprintf(stderr, "Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
+		fprintf(stderr,
+			"Wrote your certificate to %s: give it to %s, then compare fingerprints by phone.\n",
 			c->out, c->to ? c->to : "your correspondent");
 	return EXIT_OK;
 }
@@ -251,7 +256,8 @@ target_cert(struct cli *c, X509 **out, char *what, size_t whatlen)
 	int rc = 0;
 
 	*out = NULL;
-	if (arg != NULL && (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
+	if (arg != NULL &&
+	    (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
 		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
 			rc = cli_fail(c, &e);
 		snprintf(what, whatlen, "%s", arg);
@@ -326,10 +332,12 @@ cmd_fingerprint(struct cli *c)
 		/* Line 1 is exactly what openssl prints after "Fingerprint=". */
 		printf("%s\n\n", colon);
 		print_grouped(alg == FPR_SHA1 ?
-			      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
-			      "SHA-256 fingerprint, to read aloud:", grouped);
+				      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
+				      "SHA-256 fingerprint, to read aloud:",
+			      grouped);
 		if (c->given & O_WORDS)
-			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:", words);
+			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:",
+				      words);
 	}
 	X509_free(cert);
 	return EXIT_OK;
@@ -405,69 +413,95 @@ cli_next_sentence(const struct checklist *cl, char *buf, size_t len)
 	if (email != NULL)
 		next_who(cl, who, sizeof who);
 	if (cl->next.changed) {
-		snprintf(buf, len, "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"", email, who);
+		snprintf(buf, len,
+			 "The certificate of %s changed since you verified it: compare fingerprints again by phone: padseal compare %s \"what they read\"",
+			 email, who);
 		return;
 	}
 	switch (cl->next.step) {
 	case STEP_CREATE:
-		snprintf(buf, len, "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
+		snprintf(buf, len,
+			 "Create your credential: padseal create --name \"Your Name\" --email you@example.org");
 		break;
 	case STEP_BACKUP:
-		snprintf(buf, len, "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
+		snprintf(buf, len,
+			 "Back up your credential: padseal backup --out padseal-backup.p12, then keep a copy off this machine");
 		break;
 	case STEP_EXCHANGE:
 		if (email == NULL && cl->next.awaited[0])
-			snprintf(buf, len, "Import %s's certificate when it comes (their signed mail or certificate file): padseal import FILE",
-			         cl->next.awaited);
+			snprintf(buf, len,
+				 "Import %s's certificate when it comes (their signed mail or certificate file): padseal import FILE",
+				 cl->next.awaited);
 		else if (email == NULL)
-			snprintf(buf, len, "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
+			snprintf(buf, len,
+				 "Send your certificate to a correspondent: padseal intro --to them@example.org --out intro.eml, and import theirs with padseal import FILE");
 		else
-			snprintf(buf, len, "Exchange certificates with %s: padseal intro --to %s --out intro.eml", email, email);
+			snprintf(buf, len,
+				 "Exchange certificates with %s: padseal intro --to %s --out intro.eml",
+				 email, email);
 		break;
 	case STEP_VERIFY:
-		snprintf(buf, len, "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"", email, who);
+		snprintf(buf, len,
+			 "Compare fingerprints with %s by phone: padseal compare %s \"what they read\"",
+			 email, who);
 		break;
 	case STEP_TRUST:
-		snprintf(buf, len, "Trust %s's verified certificate: padseal trust %s --verified phone", email, who);
+		snprintf(buf, len,
+			 "Trust %s's verified certificate: padseal trust %s --verified phone",
+			 email, who);
 		break;
 	case STEP_TEST:
-		snprintf(buf, len, "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back", email, email);
+		snprintf(buf, len,
+			 "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back",
+			 email, email);
 		break;
 	default:
-		snprintf(buf, len, "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
+		snprintf(buf, len,
+			 "All done: you and your correspondents exchange signed and encrypted mail, proven both ways");
 	}
 }
 
 void
-cli_problem_sentence(const struct checklist *cl, const struct problem *p,
-                     char *buf, size_t len)
+cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	const struct peer_progress *pp = p->peer != NO_PEER ? &cl->peers[p->peer] : NULL;
 	char colon[FPR_COLON_LEN], was[FPR_COLON_LEN];
 
 	switch (p->kind) {
 	case PROB_LINT_ERRORS:
-		snprintf(buf, len, "Your certificate has %zu lint error%s: see padseal lint", p->count, p->count == 1 ? "" : "s");
+		snprintf(buf, len, "Your certificate has %zu lint error%s: see padseal lint",
+			 p->count, p->count == 1 ? "" : "s");
 		break;
 	case PROB_EXPIRED:
-		snprintf(buf, len, "Your certificate expired on %s: create a new one with padseal create --replace", p->date);
+		snprintf(buf, len,
+			 "Your certificate expired on %s: create a new one with padseal create --replace",
+			 p->date);
 		break;
 	case PROB_EXPIRES_SOON:
-		snprintf(buf, len, "Your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents", p->date);
+		snprintf(buf, len,
+			 "Your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
+			 p->date);
 		break;
 	case PROB_BACKUP_STALE:
-		snprintf(buf, len, "Your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup", p->date);
+		snprintf(buf, len,
+			 "Your credential changed since the last backup (%s), which holds an older one: back up the current one with padseal backup",
+			 p->date);
 		break;
 	case PROB_NEVER_BACKED_UP:
-		snprintf(buf, len, "Your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
+		snprintf(buf, len,
+			 "Your credential has never been backed up: without a backup of the key, mail encrypted to you is lost with this machine");
 		break;
 	case PROB_PEER_CHANGED:
 		peer_colon(pp->p, colon);
 		peer_colon(pp->changed, was);
-		snprintf(buf, len, "The certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s", pp->p->addr[0], was, colon);
+		snprintf(buf, len,
+			 "The certificate of %s changed since you verified it \u2014 verify again: you verified %s, this one is %s",
+			 pp->p->addr[0], was, colon);
 		break;
 	case PROB_PEER_DUPLICATE:
-		snprintf(buf, len, "The address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT", pp->p->addr[0]);
+		snprintf(buf, len,
+			 "The address %s has more than one certificate; clients pick one at random: keep the verified one and set the others aside with padseal untrust FINGERPRINT",
+			 pp->p->addr[0]);
 		break;
 	}
 }
@@ -547,13 +581,17 @@ text_status(const struct checklist *cl)
 		printf("Credential: none yet\n");
 	printf("\n");
 	for (int s = 0; s < STEP_COUNT; s++)
-		printf("  %-5s %d. %s\n", cl->step[s] ? "done" : s == (int)cl->next.step ? "next" : "todo",
+		printf("  %-5s %d. %s\n",
+		       cl->step[s]             ? "done" :
+		       s == (int)cl->next.step ? "next" :
+						 "todo",
 		       s + 1, step_title((enum step_id)s));
 	for (size_t i = 0; i < cl->n_peers; i++) {
 		const struct peer_progress *p = &cl->peers[i];
 
-		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s\n", p->p->addr[0],
-		       p->step[STEP_EXCHANGE] ? "done" : "todo", p->step[STEP_VERIFY] ? "done" : "todo",
+		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s\n",
+		       p->p->addr[0], p->step[STEP_EXCHANGE] ? "done" : "todo",
+		       p->step[STEP_VERIFY] ? "done" : "todo",
 		       p->step[STEP_TRUST] ? "done" : "todo", p->passed,
 		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
 		       p->retired ? "  [set aside]" : "");
@@ -565,7 +603,8 @@ text_status(const struct checklist *cl)
 			printf("  - %s\n", line);
 		}
 		if (cl->n_problems_all > cl->n_problems)
-			printf("  ... and %zu more (padseal peers lists them)\n", cl->n_problems_all - cl->n_problems);
+			printf("  ... and %zu more (padseal peers lists them)\n",
+			       cl->n_problems_all - cl->n_problems);
 	}
 	cli_next_sentence(cl, line, sizeof line);
 	printf("\nNext: %s\n", line);

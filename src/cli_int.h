@@ -13,25 +13,35 @@
 
 /* Option bits, for the table of which verb takes which option. */
 enum {
-	O_JSON = 1 << 0, O_NAME = 1 << 1, O_EMAIL = 1 << 2, O_KEY = 1 << 3,
-	O_DAYS = 1 << 4, O_REPLACE = 1 << 5, O_DER = 1 << 6, O_OUT = 1 << 7,
-	O_SHA1 = 1 << 8, O_WORDS = 1 << 9, O_COMPAT = 1 << 10,
-	O_FORCE = 1 << 11, O_TO = 1 << 12, O_VERIFIED = 1 << 13,
+	O_JSON = 1 << 0,
+	O_NAME = 1 << 1,
+	O_EMAIL = 1 << 2,
+	O_KEY = 1 << 3,
+	O_DAYS = 1 << 4,
+	O_REPLACE = 1 << 5,
+	O_DER = 1 << 6,
+	O_OUT = 1 << 7,
+	O_SHA1 = 1 << 8,
+	O_WORDS = 1 << 9,
+	O_COMPAT = 1 << 10,
+	O_FORCE = 1 << 11,
+	O_TO = 1 << 12,
+	O_VERIFIED = 1 << 13,
 	O_CELL = 1 << 14,
 };
 
 struct cli {
-	char *home_dir;         /* resolved */
-	struct session *s;      /* the home, for the verb */
-	struct pass_ask ask;    /* passphrases: the files given, or the terminal */
+	char *home_dir;      /* resolved */
+	struct session *s;   /* the home, for the verb */
+	struct pass_ask ask; /* passphrases: the files given, or the terminal */
 	const char *pass_file, *new_pass_file;
 	int verbose;
-	unsigned given;         /* O_* bits seen on the line */
+	unsigned given; /* O_* bits seen on the line */
 	const char *name, *key, *out, *compat, *to, *verified, *cell;
 	const char **emails;
 	size_t n_emails;
 	int days;
-	char **args;            /* operands after the verb */
+	char **args; /* operands after the verb */
 	int nargs;
 };
 
@@ -51,8 +61,7 @@ int cli_state(struct cli *c, const struct state **st);
 /* The correspondent a PEER names (peer_resolve): 0, or the exit status
  * after printing why (1 nothing matches, 2 ambiguous). */
 struct st_peer;
-int cli_peer(struct cli *c, const struct state *st, const char *spec,
-             const struct st_peer **out);
+int cli_peer(struct cli *c, const struct state *st, const char *spec, const struct st_peer **out);
 
 /* Where output goes: --out FILE (never over an existing file unless
  * --force) or standard output.  `f` keeps the file sink's state. */
@@ -72,8 +81,8 @@ void json_lint(FILE *f, const struct lint_report *r);
 struct checklist;
 struct problem;
 void cli_next_sentence(const struct checklist *cl, char *buf, size_t len);
-void cli_problem_sentence(const struct checklist *cl, const struct problem *p,
-                          char *buf, size_t len);
+void cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf,
+			  size_t len);
 
 /* The verbs. */
 int cmd_create(struct cli *c);

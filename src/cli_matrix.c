@@ -39,7 +39,8 @@ cmd_intro(struct cli *c)
 	if (op_intro(c->s, c->to, &out, time(NULL), &c->ask, &e) != 0)
 		return cli_fail(c, &e);
 	if (c->out != NULL && strcmp(c->out, "-") != 0)
-		fprintf(stderr, "Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t < %s), then call %s to compare fingerprints.\n",
+		fprintf(stderr,
+			"Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t < %s), then call %s to compare fingerprints.\n",
 			c->to, c->out, c->out, c->to);
 	return EXIT_OK;
 }
@@ -62,7 +63,8 @@ cell_why(const struct st_cell *c)
 	if (c->why != NULL)
 		return c->why;
 	if (c->state == CELL_PASSED)
-		return c->how == CELL_CONFIRMED ? "confirmed by correspondent" : "checked by padseal";
+		return c->how == CELL_CONFIRMED ? "confirmed by correspondent" :
+						  "checked by padseal";
 	return NULL;
 }
 
@@ -119,9 +121,9 @@ print_progress(const struct st_peer *p)
 			size_t used = strlen(open);
 
 			if (s != CELL_PASSED)
-				snprintf(open + used, sizeof open - used, "%s%s:%s (%s)", used ? ", " : "",
-					 cell_dir_name((enum cell_dir)d), cell_kind_name((enum cell_kind)k),
-					 cell_state_name(s));
+				snprintf(open + used, sizeof open - used, "%s%s:%s (%s)",
+					 used ? ", " : "", cell_dir_name((enum cell_dir)d),
+					 cell_kind_name((enum cell_kind)k), cell_state_name(s));
 		}
 	}
 	if (passed == DIR_COUNT * KIND_COUNT)
@@ -155,7 +157,8 @@ print_table(const struct st_peer *p)
 
 			if (c->why != NULL || (c->state == CELL_PASSED && c->how == CELL_CONFIRMED))
 				printf("  %s:%s  %s  (%s)\n", cell_dir_name((enum cell_dir)d),
-				       cell_kind_name((enum cell_kind)k), cell_state_name(c->state), cell_why(c));
+				       cell_kind_name((enum cell_kind)k), cell_state_name(c->state),
+				       cell_why(c));
 		}
 	}
 	print_progress(p);
@@ -247,7 +250,8 @@ matrix_send_cmd(struct cli *c)
 
 	if (c->to == NULL || c->out == NULL || c->nargs != 1 || (c->given & O_CELL))
 		return cli_usage("usage: padseal matrix send --to PEER --out DIR [--force]");
-	if (op_matrix_send(c->s, c->to, c->out, (c->given & O_FORCE) != 0, time(NULL), &c->ask, &res, &e) != 0)
+	if (op_matrix_send(c->s, c->to, c->out, (c->given & O_FORCE) != 0, time(NULL), &c->ask,
+			   &res, &e) != 0)
 		return cli_fail(c, &e);
 	print_sent(c, &res);
 	return EXIT_OK;
@@ -268,9 +272,11 @@ matrix_confirm_cmd(struct cli *c)
 	if (c->to == NULL || c->cell == NULL || c->nargs != 1 || (c->given & (O_OUT | O_FORCE)))
 		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND");
 	if (matrix_cell_parse(c->cell, &d, &k) != 0)
-		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"", c->cell);
+		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"",
+				 c->cell);
 	if (d != DIR_OUT)
-		return cli_usage("only out cells are confirmed by the correspondent; in cells pass with padseal matrix check FILE");
+		return cli_usage(
+			"only out cells are confirmed by the correspondent; in cells pass with padseal matrix check FILE");
 	if (op_matrix_confirm(c->s, c->to, k, time(NULL), hex, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0 || (p = state_peer_by_hex(st, hex)) == NULL)
 		return cli_fail(c, &e);
@@ -339,8 +345,7 @@ json_checked(const struct op_checked *ck, size_t n, const struct state *st)
 }
 
 static void
-print_checked(const struct cli *c, const struct op_checked *ck, size_t n,
-	      const struct state *st)
+print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const struct state *st)
 {
 	if (c->given & O_JSON) {
 		json_checked(ck, n, st);
@@ -348,8 +353,8 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n,
 		for (size_t i = 0; i < n; i++)
 			if (ck[i].judged)
 				printf("%s:%s  %s  (%s)\n", cell_dir_name(ck[i].res.dir),
-				       cell_kind_name(ck[i].res.kind), cell_state_name(ck[i].res.state),
-				       ck[i].res.why);
+				       cell_kind_name(ck[i].res.kind),
+				       cell_state_name(ck[i].res.state), ck[i].res.why);
 		for (size_t i = 0; i < state_n_peers(st); i++)
 			if (touched(ck, n, state_peer(st, i)->hex))
 				print_progress(state_peer(st, i));
@@ -375,8 +380,8 @@ matrix_check_cmd(struct cli *c)
 
 	if (c->nargs < 2 || (c->given & (O_TO | O_OUT | O_CELL | O_FORCE)))
 		return cli_usage("usage: padseal matrix check FILE... [--json]");
-	if (op_matrix_check(c->s, (const char *const *)c->args + 1, (size_t)c->nargs - 1, time(NULL),
-	                    &c->ask, &ck, &n, &e) != 0 ||
+	if (op_matrix_check(c->s, (const char *const *)c->args + 1, (size_t)c->nargs - 1,
+			    time(NULL), &c->ask, &ck, &n, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {
 		op_checked_free(ck, n);
 		return cli_fail(c, &e);

@@ -38,29 +38,47 @@ put_clean(const char *s)
 /* --- what is wrong, and what to do --------------------------------------- */
 
 static void
-signed_problems(const struct msg_report *r, const struct msg_layer *l,
-		const char *file, char (*out)[512], size_t *n)
+signed_problems(const struct msg_report *r, const struct msg_layer *l, const char *file,
+		char (*out)[512], size_t *n)
 {
 	const char *who = l->signer[0] ? l->signer : "an unknown signer";
 
 	if (l->sig == SIG_INVALID)
-		snprintf(out[(*n)++], 512, "the signature by %s is invalid: %s; do not rely on this message", who, l->note);
+		snprintf(out[(*n)++], 512,
+			 "the signature by %s is invalid: %s; do not rely on this message", who,
+			 l->note);
 	else if (l->sig == SIG_UNCHECKABLE)
 		snprintf(out[(*n)++], 512, "the signature cannot be checked: %s", l->note);
 	else if (l->changed && l->known_fpr[0])
-		snprintf(out[(*n)++], 512, "the certificate of %s changed since you verified it — verify again: this message is signed with %s, the one you verified is %s", who, l->signer_fpr, l->known_fpr);
+		snprintf(out[(*n)++], 512,
+			 "the certificate of %s changed since you verified it — verify again: this message is signed with %s, the one you verified is %s",
+			 who, l->signer_fpr, l->known_fpr);
 	else if (l->changed)
-		snprintf(out[(*n)++], 512, "the certificate of %s changed since you verified one for this address — verify again (this one is %s)", who, l->signer_fpr);
+		snprintf(out[(*n)++], 512,
+			 "the certificate of %s changed since you verified one for this address — verify again (this one is %s)",
+			 who, l->signer_fpr);
 	else if (!l->trusted && l->held)
-		snprintf(out[(*n)++], 512, "the signature by %s is valid, but you have not verified that certificate: compare fingerprints by phone (padseal compare %s TEXT), then trust it with: padseal trust %s --verified phone", who, who, who);
+		snprintf(out[(*n)++], 512,
+			 "the signature by %s is valid, but you have not verified that certificate: compare fingerprints by phone (padseal compare %s TEXT), then trust it with: padseal trust %s --verified phone",
+			 who, who, who);
 	else if (!l->trusted)
-		snprintf(out[(*n)++], 512, "the signature by %s is valid, but you do not hold that certificate yet: padseal import %s, compare fingerprints by phone (padseal compare %s TEXT), then trust it with: padseal trust %s --verified phone", who, file, who, who);
+		snprintf(out[(*n)++], 512,
+			 "the signature by %s is valid, but you do not hold that certificate yet: padseal import %s, compare fingerprints by phone (padseal compare %s TEXT), then trust it with: padseal trust %s --verified phone",
+			 who, file, who, who);
 	if (l->from_mismatch)
-		snprintf(out[(*n)++], 512, "the signer %s is not the sender (From: %s): the signature does not vouch for the sender", who, r->from);
+		snprintf(out[(*n)++], 512,
+			 "the signer %s is not the sender (From: %s): the signature does not vouch for the sender",
+			 who, r->from);
 	if (l->expired_at_signing)
-		snprintf(out[(*n)++], 512, "the certificate of %s was not valid when the message was signed (%s)", who, l->signed_at[0] ? l->signed_at : "no signing time given; checked against now");
+		snprintf(out[(*n)++], 512,
+			 "the certificate of %s was not valid when the message was signed (%s)",
+			 who,
+			 l->signed_at[0] ? l->signed_at :
+					   "no signing time given; checked against now");
 	if (l->sha1)
-		snprintf(out[(*n)++], 512, "the signature uses SHA-1: Thunderbird 115 and later show it as invalid; ask %s to sign with SHA-256", who);
+		snprintf(out[(*n)++], 512,
+			 "the signature uses SHA-1: Thunderbird 115 and later show it as invalid; ask %s to sign with SHA-256",
+			 who);
 }
 
 static size_t
@@ -76,14 +94,18 @@ problems(const struct msg_report *r, const char *file, char (*out)[512])
 		else if (!l->opened)
 			snprintf(out[n++], 512, "the encrypted part was not opened: %s", l->note);
 		else if (l->opened_with_archived)
-			snprintf(out[n++], 512, "it was opened with your archived credential %.16s...: keep that key as long as you keep old mail", l->opened_with);
+			snprintf(out[n++], 512,
+				 "it was opened with your archived credential %.16s...: keep that key as long as you keep old mail",
+				 l->opened_with);
 	}
 	if (r->outside)
-		snprintf(out[n++], 512, "%zu part%s of this message %s outside its S/MIME protection and %s not shown: %s not signed or encrypted",
+		snprintf(out[n++], 512,
+			 "%zu part%s of this message %s outside its S/MIME protection and %s not shown: %s not signed or encrypted",
 			 r->outside, r->outside == 1 ? "" : "s", r->outside == 1 ? "is" : "are",
 			 r->outside == 1 ? "is" : "are", r->outside == 1 ? "it is" : "they are");
 	if (r->pgp)
-		snprintf(out[n++], 512, "the message has an OpenPGP signature, which padseal does not check");
+		snprintf(out[n++], 512,
+			 "the message has an OpenPGP signature, which padseal does not check");
 	return n;
 }
 
@@ -113,7 +135,8 @@ print_report(const struct msg_report *r, char (*probs)[512], size_t np)
 	putchar('\n');
 	for (size_t i = 0; i < r->n_layers; i++)
 		if (r->layer[i].kind == LAYER_SIGNED && r->layer[i].signer_fpr[0])
-			printf("Signer:  %s\n         SHA-256 %s\n", r->layer[i].signer, r->layer[i].signer_fpr);
+			printf("Signer:  %s\n         SHA-256 %s\n", r->layer[i].signer,
+			       r->layer[i].signer_fpr);
 	if (np)
 		putchar('\n');
 	for (size_t i = 0; i < np; i++) {
@@ -143,18 +166,23 @@ json_layer(FILE *f, const struct msg_layer *l)
 	static const char *const states[] = {"valid", "invalid", "uncheckable"};
 
 	fputc('{', f);
-	json_field(f, &first, "type", sig ? "signed" : l->kind == LAYER_ENVELOPED ? "enveloped" : "authenveloped");
+	json_field(f, &first, "type",
+		   sig                        ? "signed" :
+		   l->kind == LAYER_ENVELOPED ? "enveloped" :
+						"authenveloped");
 	json_bool_or_null(f, &first, "opaque", sig, l->opaque);
 	json_field(f, &first, "alg", l->alg);
 	json_field(f, &first, "signature", sig ? states[l->sig] : NULL);
 	json_field(f, &first, "signer", sig && l->signer[0] ? l->signer : NULL);
-	json_field(f, &first, "signer_fingerprint_sha256", sig && l->signer_fpr[0] ? l->signer_fpr : NULL);
+	json_field(f, &first, "signer_fingerprint_sha256",
+		   sig && l->signer_fpr[0] ? l->signer_fpr : NULL);
 	json_field(f, &first, "signed_at", sig && l->signed_at[0] ? l->signed_at : NULL);
 	json_bool_or_null(f, &first, "trusted", sig, l->trusted);
 	json_bool_or_null(f, &first, "own", sig, l->own);
 	json_bool_or_null(f, &first, "held", sig, l->held);
 	json_bool_or_null(f, &first, "changed", sig, l->changed);
-	json_field(f, &first, "known_fingerprint_sha256", sig && l->known_fpr[0] ? l->known_fpr : NULL);
+	json_field(f, &first, "known_fingerprint_sha256",
+		   sig && l->known_fpr[0] ? l->known_fpr : NULL);
 	json_bool_or_null(f, &first, "from_mismatch", sig, l->from_mismatch);
 	json_bool_or_null(f, &first, "expired_at_signing", sig, l->expired_at_signing);
 	json_bool_or_null(f, &first, "sha1", sig, l->sha1);
@@ -167,8 +195,7 @@ json_layer(FILE *f, const struct msg_layer *l)
 }
 
 static void
-json_report(FILE *f, const char *file, const struct msg_report *r,
-	    char (*probs)[512], size_t np)
+json_report(FILE *f, const char *file, const struct msg_report *r, char (*probs)[512], size_t np)
 {
 	char line[2048];
 	int first = 1;
@@ -213,7 +240,7 @@ cmd_read(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct msg_report r;
-	char (*probs)[512];
+	char(*probs)[512];
 	size_t np;
 	int rc;
 
@@ -242,7 +269,8 @@ print_imported(const struct import_view *v, int json, int first)
 	size_t ne = 0;
 
 	snprintf(list, sizeof list, "%s", in->emails);
-	for (char *a = strtok_r(list, ",", &save); a != NULL && ne < 64; a = strtok_r(NULL, ",", &save))
+	for (char *a = strtok_r(list, ",", &save); a != NULL && ne < 64;
+	     a = strtok_r(NULL, ",", &save))
 		emails[ne++] = a;
 	main_addr = ne ? emails[0] : "";
 	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
@@ -266,10 +294,12 @@ print_imported(const struct import_view *v, int json, int first)
 		return;
 	}
 	printf(v->added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
-	       "You already hold this certificate of %s%s<%s>; nothing changed.\n", cn, cn[0] ? " " : "", main_addr);
+			  "You already hold this certificate of %s%s<%s>; nothing changed.\n",
+	       cn, cn[0] ? " " : "", main_addr);
 	for (size_t i = 0; i < ne; i++)
 		printf("  %-10s %s\n", i ? "" : "addresses", emails[i]);
-	printf("  %-10s %s to %s\n  %-10s %s\n", "valid", in->not_before, in->not_after, "SHA-256", in->colon);
+	printf("  %-10s %s to %s\n  %-10s %s\n", "valid", in->not_before, in->not_after, "SHA-256",
+	       in->colon);
 	printf("\nFingerprint to compare by phone (SHA-256):\n");
 	for (const char *p = grouped; *p;) {
 		size_t k = strcspn(p, "\n");
@@ -280,13 +310,17 @@ print_imported(const struct import_view *v, int json, int first)
 	printf("\nLint:\n");
 	print_lint(&in->lint);
 	if (v->holders > 1) {
-		printf("\nWARNING: you now hold %zu certificates for %s; clients pick one at random — keep the one you verify (padseal peers lists them)\n", v->holders, main_addr);
-		cli_warn("you now hold %zu certificates for %s; clients pick one at random — keep the one you verify", v->holders, main_addr);
+		printf("\nWARNING: you now hold %zu certificates for %s; clients pick one at random — keep the one you verify (padseal peers lists them)\n",
+		       v->holders, main_addr);
+		cli_warn("you now hold %zu certificates for %s; clients pick one at random — keep the one you verify",
+			 v->holders, main_addr);
 	}
 	if (v->changed)
-		printf("\nWARNING: %s belonged to a certificate you trusted; this one is DIFFERENT — verify it by phone before trusting it\n", main_addr);
+		printf("\nWARNING: %s belonged to a certificate you trusted; this one is DIFFERENT — verify it by phone before trusting it\n",
+		       main_addr);
 	printf("\nNext: compare fingerprints by phone: padseal compare %s 'THE FINGERPRINT THEY READ'\n"
-	       "      then: padseal trust %s --verified phone\n", v->holders > 1 ? in->hex : main_addr, v->holders > 1 ? in->hex : main_addr);
+	       "      then: padseal trust %s --verified phone\n",
+	       v->holders > 1 ? in->hex : main_addr, v->holders > 1 ? in->hex : main_addr);
 }
 
 int

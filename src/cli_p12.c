@@ -31,8 +31,10 @@ print_backup(const struct p12_backup_done *d, enum p12_compat compat)
 int
 cmd_backup(struct cli *c)
 {
-	struct op_backup req = {.path = c->out, .force = (c->given & O_FORCE) != 0,
-	                        .compat = P12_COMPAT_DEFAULT, .now = time(NULL)};
+	struct op_backup req = {.path = c->out,
+				.force = (c->given & O_FORCE) != 0,
+				.compat = P12_COMPAT_DEFAULT,
+				.now = time(NULL)};
 	struct p12_backup_done done;
 	struct err e = ERR_INIT;
 
@@ -71,7 +73,8 @@ print_restored(const struct cli *c, const struct op_restore_res *r)
 {
 	const struct ident *id = &r->id;
 
-	printf("Restored the credential of %s <%s> from %s\n", id->name, main_address(id), c->args[0]);
+	printf("Restored the credential of %s <%s> from %s\n", id->name, main_address(id),
+	       c->args[0]);
 	if (r->plan == ADOPT_REPLACES)
 		printf("Archived the previous one (%s, SHA-256 %.23s...): its key is kept for reading old mail.\n",
 		       main_address(&r->replaced), r->replaced.fpr);
@@ -82,7 +85,8 @@ print_restored(const struct cli *c, const struct op_restore_res *r)
 	printf("\nLint:\n");
 	print_lint(&id->lint);
 	if (id->backed_up)
-		printf("\nKeep %s (and a copy off this machine): it is the backup of this credential.\n", c->args[0]);
+		printf("\nKeep %s (and a copy off this machine): it is the backup of this credential.\n",
+		       c->args[0]);
 	else
 		printf("\nNext: back up your credential: padseal backup --out FILE\n");
 }

@@ -37,9 +37,10 @@ json_compare(const struct st_peer *p, const struct cmp_result *res)
 	json_field(stdout, &first, "fingerprint_sha256", colon);
 	json_field_bool(stdout, &first, "match", res->verdict == CMP_MATCH);
 	json_field(stdout, &first, "verdict", cmp_verdict_name(res->verdict));
-	json_field(stdout, &first, "algorithm", res->verdict == CMP_UNREADABLE ? NULL
-	                 : res->alg == FPR_SHA1         ? "sha1"
-	                                                : "sha256");
+	json_field(stdout, &first, "algorithm",
+		   res->verdict == CMP_UNREADABLE ? NULL :
+		   res->alg == FPR_SHA1           ? "sha1" :
+						    "sha256");
 	json_field(stdout, &first, "form", res->words ? "words" : "hex");
 	json_key(stdout, &first, "given");
 	printf("%zu", res->given);
@@ -56,11 +57,9 @@ json_compare(const struct st_peer *p, const struct cmp_result *res)
 		json_key(stdout, &f2, "group");
 		printf("%zu", g + 1);
 		json_key(stdout, &f2, "heard");
-		json_str(stdout,
-		         res->verdict == CMP_DIFFER ? res->heard[g] : NULL);
+		json_str(stdout, res->verdict == CMP_DIFFER ? res->heard[g] : NULL);
 		json_key(stdout, &f2, "certificate");
-		json_str(stdout,
-		         res->verdict == CMP_DIFFER ? res->has[g] : NULL);
+		json_str(stdout, res->verdict == CMP_DIFFER ? res->has[g] : NULL);
 		printf("}");
 	}
 	printf("]");
@@ -96,7 +95,8 @@ cmd_compare(struct cli *c)
 		goto out;
 	/* Both digests are kept in the home: no file needs reading. */
 	if (fpr_parse(p->hex, d256, sizeof d256) != 32 || fpr_parse(p->sha1, d1, sizeof d1) != 20) {
-		err_set(&e, "the home has no fingerprint of %s's certificate; import it again", p->addr[0]);
+		err_set(&e, "the home has no fingerprint of %s's certificate; import it again",
+			p->addr[0]);
 		rc = cli_fail(c, &e);
 		goto out;
 	}
@@ -178,8 +178,8 @@ print_trusted(struct cli *c, const struct op_trust_res *r)
 		return;
 	colon_of(st, r->hex, colon);
 	printf("%s %s's certificate (verified %s, %s).\n  SHA-256  %s\n",
-	       r->done.was_trusted ? "Still trusting" : "Trusted", r->email,
-	       method_text(r->method), r->at, colon);
+	       r->done.was_trusted ? "Still trusting" : "Trusted", r->email, method_text(r->method),
+	       r->at, colon);
 	printf("Only this exact certificate is trusted: a new certificate for %s will need verifying again.\n",
 	       r->email);
 	if (r->done.forced)
@@ -201,9 +201,11 @@ cmd_trust(struct cli *c)
 	enum verify_method m;
 
 	if (!(c->given & O_VERIFIED))
-		return cli_usage("trust needs --verified phone|in-person|other: say how you compared the fingerprint");
+		return cli_usage(
+			"trust needs --verified phone|in-person|other: say how you compared the fingerprint");
 	if (verify_method_parse(c->verified, &m) != 0)
-		return cli_usage("--verified takes phone, in-person or other, not \"%s\"", c->verified);
+		return cli_usage("--verified takes phone, in-person or other, not \"%s\"",
+				 c->verified);
 	if (op_trust(c->s, c->args[0], m, (c->given & O_FORCE) != 0, time(NULL), &res, &e) != 0)
 		return cli_fail(c, &e);
 	print_trusted(c, &res);
@@ -227,8 +229,8 @@ cmd_untrust(struct cli *c)
 	peer_colon(p, colon);
 	switch (res.done) {
 	case UNTRUST_ALREADY:
-		printf("%s's certificate %s is not trusted (%s %s); nothing to do.\n", res.email, colon,
-		       p->untrusted_at[0] ? "trusted until" : "set aside on", res.at);
+		printf("%s's certificate %s is not trusted (%s %s); nothing to do.\n", res.email,
+		       colon, p->untrusted_at[0] ? "trusted until" : "set aside on", res.at);
 		return EXIT_OK;
 	case UNTRUST_WITHDRAWN:
 		printf("No longer trusting %s's certificate %s.\npadseal keeps it, so old signed mail stays checkable; it shows as \"was trusted until %s\".\n",
@@ -249,8 +251,7 @@ cmd_untrust(struct cli *c)
 
 /* "trusted", "not trusted", "was trusted until ...", "set aside on ...". */
 static void
-trust_line(const struct state *st, const struct st_peer *p, char *buf,
-           size_t len)
+trust_line(const struct state *st, const struct st_peer *p, char *buf, size_t len)
 {
 	char by[FPR_COLON_LEN] = "";
 
@@ -260,7 +261,7 @@ trust_line(const struct state *st, const struct st_peer *p, char *buf,
 		snprintf(buf, len, "trusted%s", p->forced ? " (forced past lint errors)" : "");
 	else if (p->untrusted_at[0])
 		snprintf(buf, len, "was trusted until %s%s%s", p->untrusted_at,
-		         by[0] ? ", superseded by " : "", by);
+			 by[0] ? ", superseded by " : "", by);
 	else if (p->rejected_at[0])
 		snprintf(buf, len, "not trusted: set aside on %s", p->rejected_at);
 	else
@@ -274,8 +275,7 @@ lint_counts(const struct st_peer *p, time_t now, size_t n[3])
 }
 
 static void
-text_peer(const struct state *st, const struct peer_progress *pp, int missing,
-          time_t now)
+text_peer(const struct state *st, const struct peer_progress *pp, int missing, time_t now)
 {
 	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
 	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
@@ -298,7 +298,8 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing,
 	if (p->verified != VERIFY_NONE)
 		printf("  %-11s %s on %s\n", "verified", method_text(p->verified), p->verified_at);
 	else
-		printf("  %-11s not yet: padseal compare %.16s \"what they read\"\n", "verified", p->hex);
+		printf("  %-11s not yet: padseal compare %.16s \"what they read\"\n", "verified",
+		       p->hex);
 	trust_line(st, p, line, sizeof line);
 	printf("  %-11s %s\n", "trust", line);
 	if (pp->changed != NULL) {
@@ -311,7 +312,8 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing,
 	}
 	for (size_t i = 0; i < nd && i < DUPS_SHOWN; i++) {
 		peer_colon(dups[i], line);
-		printf("  %-11s another certificate for the same address: %s\n", i ? "" : "duplicate", line);
+		printf("  %-11s another certificate for the same address: %s\n",
+		       i ? "" : "duplicate", line);
 	}
 	if (nd > DUPS_SHOWN)
 		printf("  %-11s ... and %zu more\n", "", nd - DUPS_SHOWN);
@@ -321,8 +323,7 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing,
 }
 
 static void
-json_peer(const struct state *st, const struct peer_progress *pp, int missing,
-          time_t now)
+json_peer(const struct state *st, const struct peer_progress *pp, int missing, time_t now)
 {
 	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
 	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
@@ -440,8 +441,8 @@ cmd_peers(struct cli *c)
 	}
 	if (n_missing) {
 		err_set(&e, "%zu certificate file%s in %s/peers %s missing: import %s again",
-		        n_missing, n_missing == 1 ? "" : "s", session_dir(c->s),
-		        n_missing == 1 ? "is" : "are", n_missing == 1 ? "it" : "them");
+			n_missing, n_missing == 1 ? "" : "s", session_dir(c->s),
+			n_missing == 1 ? "is" : "are", n_missing == 1 ? "it" : "them");
 		rc = cli_fail(c, &e);
 	}
 	free(missing);

@@ -13,9 +13,9 @@
  * (0-15) or a word (a byte, 0-255).  A word from the wrong list is stored
  * as OTHER | byte, so it never equals an expected unit. */
 #define UNITS_MAX 128 /* kept; more are only counted */
-#define OTHER 0x100
+#define OTHER     0x100
 #define HEX_GROUP FPR_GROUP_HEX
-#define TOK_MAX (WORDS_MAX_LEN + 2)
+#define TOK_MAX   (WORDS_MAX_LEN + 2)
 
 struct typed {
 	int words;
@@ -25,7 +25,7 @@ struct typed {
 };
 
 static const char *const verdict_names[] = {
-        "match", "differ", "short", "long", "unreadable",
+	"match", "differ", "short", "long", "unreadable",
 };
 
 const char *
@@ -45,15 +45,14 @@ compare_n_groups(size_t n)
 static int
 is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 static int
 is_sep(int c, int words)
 {
-	return c != '\0' && (is_space(c) || strchr(":-.,;_/", c) != NULL ||
-	                     (words && strchr("()", c) != NULL));
+	return c != '\0' &&
+	       (is_space(c) || strchr(":-.,;_/", c) != NULL || (words && strchr("()", c) != NULL));
 }
 
 static int
@@ -91,8 +90,7 @@ looks_like_words(const char *s)
 	for (; *s; s++) {
 		int o = 0;
 
-		if (is_letter((unsigned char)*s) &&
-		    hex_value((unsigned char)*s, &o) < 0)
+		if (is_letter((unsigned char)*s) && hex_value((unsigned char)*s, &o) < 0)
 			return 1;
 	}
 	return 0;
@@ -100,8 +98,7 @@ looks_like_words(const char *s)
 
 /* ---- messages ---- */
 
-static void say(struct cmp_result *r, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+static void say(struct cmp_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 say(struct cmp_result *r, const char *fmt, ...)
@@ -115,7 +112,7 @@ say(struct cmp_result *r, const char *fmt, ...)
 }
 
 static void unreadable(struct cmp_result *r, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static void
 unreadable(struct cmp_result *r, const char *fmt, ...)
@@ -150,11 +147,7 @@ say_groups(struct cmp_result *r)
 		if (!r->differ[g])
 			continue;
 		k++;
-		say(r, "%s%zu",
-		    k == 1       ? ""
-		    : k == total ? " and "
-		                 : ", ",
-		    g + 1);
+		say(r, "%s%zu", k == 1 ? "" : k == total ? " and " : ", ", g + 1);
 	}
 }
 
@@ -251,20 +244,17 @@ parse_hex(const char *s, struct typed *t, struct cmp_result *r)
 			continue;
 		if ((v = hex_value(c, &r->zero_as_o)) < 0) {
 			if (c > ' ' && c < 0x7f)
-				unreadable(
-				        r,
-				        "the text has \"%c\", which is neither "
-				        "a hex digit nor a separator: type the "
-				        "fingerprint as you hear it, in hex "
-				        "digits or in words",
-				        c);
+				unreadable(r,
+					   "the text has \"%c\", which is neither "
+					   "a hex digit nor a separator: type the "
+					   "fingerprint as you hear it, in hex "
+					   "digits or in words",
+					   c);
 			else
-				unreadable(
-				        r,
-				        "the text has a character that is "
-				        "neither a hex digit nor a separator: "
-				        "type the fingerprint as you hear it, "
-				        "in hex digits or in words");
+				unreadable(r, "the text has a character that is "
+					      "neither a hex digit nor a separator: "
+					      "type the fingerprint as you hear it, "
+					      "in hex digits or in words");
 			return;
 		}
 		add_unit(t, (unsigned)v, &"0123456789ABCDEF"[v], 1);
@@ -306,16 +296,13 @@ take_word(const char *tok, size_t len, struct typed *t, struct cmp_result *r)
 	size_t pos = t->n;
 
 	switch (words_lookup(tok, len, pos, &b, &near)) {
-	case WORDS_EXACT:
-		add_unit(t, b, tok, len);
-		return 0;
+	case WORDS_EXACT: add_unit(t, b, tok, len); return 0;
 	case WORDS_NEAR:
 		if (r->n_near < CMP_NEAR_MAX) {
 			struct cmp_near *m = &r->near[r->n_near++];
 
 			m->word = pos + 1;
-			snprintf(m->typed, sizeof m->typed, "%.*s", (int)len,
-			         tok);
+			snprintf(m->typed, sizeof m->typed, "%.*s", (int)len, tok);
 			m->taken_for = near;
 		}
 		add_unit(t, b, tok, len);
@@ -327,16 +314,16 @@ take_word(const char *tok, size_t len, struct typed *t, struct cmp_result *r)
 		return 0;
 	case WORDS_AMBIGUOUS:
 		unreadable(r,
-		           "word %zu, \"%.*s\", is not in the PGP word list "
-		           "and is one letter away from more than one word "
-		           "(\"%s\" is one): ask for it again",
-		           pos + 1, (int)(len > 40 ? 40 : len), tok, near);
+			   "word %zu, \"%.*s\", is not in the PGP word list "
+			   "and is one letter away from more than one word "
+			   "(\"%s\" is one): ask for it again",
+			   pos + 1, (int)(len > 40 ? 40 : len), tok, near);
 		return -1;
 	default:
 		unreadable(r,
-		           "word %zu, \"%.*s\", is not in the PGP word list: "
-		           "ask for it again, or compare the hex digits",
-		           pos + 1, (int)(len > 40 ? 40 : len), tok);
+			   "word %zu, \"%.*s\", is not in the PGP word list: "
+			   "ask for it again, or compare the hex digits",
+			   pos + 1, (int)(len > 40 ? 40 : len), tok);
 		return -1;
 	}
 }
@@ -354,23 +341,20 @@ parse_words(const char *s, struct typed *t, struct cmp_result *r)
 			numbered = kind == 'n';
 		if (kind == '?') {
 			unreadable(r,
-			           "\"%.*s\" is neither a word of the PGP word "
-			           "list nor a group number",
-			           (int)(len > 40 ? 40 : len), tok);
+				   "\"%.*s\" is neither a word of the PGP word "
+				   "list nor a group number",
+				   (int)(len > 40 ? 40 : len), tok);
 			return;
 		}
 		if (kind == 'n') {
 			/* Numbers only as the grouped form prints them: each
 			 * group's number right before its first word. */
-			if (!numbered || prev_number ||
-			    t->n % WORDS_PER_GROUP ||
+			if (!numbered || prev_number || t->n % WORDS_PER_GROUP ||
 			    !is_number(tok, len, t->n / WORDS_PER_GROUP + 1)) {
-				unreadable(
-				        r,
-				        "the text mixes numbers with the words "
-				        "in a way padseal cannot follow: type "
-				        "the words only, or each group's "
-				        "number before its words");
+				unreadable(r, "the text mixes numbers with the words "
+					      "in a way padseal cannot follow: type "
+					      "the words only, or each group's "
+					      "number before its words");
 				return;
 			}
 			prev_number = 1;
@@ -378,10 +362,10 @@ parse_words(const char *s, struct typed *t, struct cmp_result *r)
 		}
 		if (numbered && t->n % WORDS_PER_GROUP == 0 && !prev_number) {
 			unreadable(r,
-			           "group %zu has no number before it while "
-			           "the others have: type the words only, or "
-			           "each group's number before its words",
-			           t->n / WORDS_PER_GROUP + 1);
+				   "group %zu has no number before it while "
+				   "the others have: type the words only, or "
+				   "each group's number before its words",
+				   t->n / WORDS_PER_GROUP + 1);
 			return;
 		}
 		prev_number = 0;
@@ -463,8 +447,8 @@ equal_units(const struct typed *t, const unsigned short *e, size_t m)
 
 /* "4751" or "tracker pandemic": group g of units u[0..m). */
 static void
-group_text(char *out, size_t len, size_t g, size_t gs, size_t m,
-           const unsigned short *u, const struct typed *t, size_t first_pos)
+group_text(char *out, size_t len, size_t g, size_t gs, size_t m, const unsigned short *u,
+	   const struct typed *t, size_t first_pos)
 {
 	size_t used = 0;
 
@@ -479,9 +463,8 @@ group_text(char *out, size_t len, size_t g, size_t gs, size_t m,
 		} else if (s == NULL) {
 			s = words_word((unsigned char)u[i], first_pos + i);
 		}
-		used += (size_t)snprintf(
-		        out + used, len - used, "%s%s",
-		        gs == HEX_GROUP || i == g * gs ? "" : " ", s);
+		used += (size_t)snprintf(out + used, len - used, "%s%s",
+					 gs == HEX_GROUP || i == g * gs ? "" : " ", s);
 		if (used >= len)
 			break;
 	}
@@ -514,8 +497,7 @@ say_differences(struct cmp_result *r)
 		say(r, " differ: they are swapped");
 		for (size_t g = 0; g < r->n_groups; g++)
 			if (r->differ[g])
-				say(r, "%s%s%s%s", k++ ? ", " : " (you heard ",
-				    q, r->heard[g], q);
+				say(r, "%s%s%s%s", k++ ? ", " : " (you heard ", q, r->heard[g], q);
 		say(r, " in that order)");
 		return;
 	}
@@ -534,14 +516,13 @@ say_differences(struct cmp_result *r)
 		say(r, "%s", k++ ? "; " : ": ");
 		if (total > 1)
 			say(r, "in group %zu ", g + 1);
-		say(r, "you heard %s%s%s, the certificate has %s%s%s", q,
-		    r->heard[g], q, q, r->has[g], q);
+		say(r, "you heard %s%s%s, the certificate has %s%s%s", q, r->heard[g], q, q,
+		    r->has[g], q);
 	}
 }
 
 static void
-verdict_same_length(struct cmp_result *r, const struct typed *t,
-                    const unsigned short *e, size_t gs)
+verdict_same_length(struct cmp_result *r, const struct typed *t, const unsigned short *e, size_t gs)
 {
 	size_t ndiff = 0, a = 0, b = 0;
 
@@ -560,17 +541,15 @@ verdict_same_length(struct cmp_result *r, const struct typed *t,
 	}
 	r->verdict = CMP_DIFFER;
 	for (size_t g = 0; g < r->n_groups; g++) {
-		group_text(r->heard[g], sizeof r->heard[g], g, gs, r->want,
-		           t->v, t, 0);
-		group_text(r->has[g], sizeof r->has[g], g, gs, r->want, e, NULL,
-		           0);
+		group_text(r->heard[g], sizeof r->heard[g], g, gs, r->want, t->v, t, 0);
+		group_text(r->has[g], sizeof r->has[g], g, gs, r->want, e, NULL, 0);
 	}
 	if (ndiff == 2) {
 		int swapped = 1;
 
 		for (size_t i = 0; i < gs; i++)
 			swapped &= t->v[a * gs + i] == e[b * gs + i] &&
-			           t->v[b * gs + i] == e[a * gs + i];
+				   t->v[b * gs + i] == e[a * gs + i];
 		r->swapped = swapped;
 	}
 	say_differences(r);
@@ -578,8 +557,7 @@ verdict_same_length(struct cmp_result *r, const struct typed *t,
 
 /* Fewer or more units than the fingerprint has: where is the gap? */
 static void
-verdict_length(struct cmp_result *r, const struct typed *t,
-               const unsigned short *e, size_t gs)
+verdict_length(struct cmp_result *r, const struct typed *t, const unsigned short *e, size_t gs)
 {
 	size_t n = t->n, m = r->want, kept = n < UNITS_MAX ? n : UNITS_MAX;
 	size_t p = 0, s = 0, lo = n < m ? n : m;
@@ -588,13 +566,12 @@ verdict_length(struct cmp_result *r, const struct typed *t,
 		p++;
 	/* After a skipped or doubled word the rest comes from the wrong list;
 	 * for finding the gap (never for matching) its bytes still count. */
-	while (n <= UNITS_MAX && s < lo - p &&
-	       (t->v[n - 1 - s] & ~OTHER) == e[m - 1 - s])
+	while (n <= UNITS_MAX && s < lo - p && (t->v[n - 1 - s] & ~OTHER) == e[m - 1 - s])
 		s++;
 	r->verdict = n < m ? CMP_SHORT : CMP_LONG;
 	if (n < m)
-		say(r, "you gave %zu of the %zu %s of the %s fingerprint", n, m,
-		    unit_name(r), alg_name(r));
+		say(r, "you gave %zu of the %zu %s of the %s fingerprint", n, m, unit_name(r),
+		    alg_name(r));
 	else
 		say(r,
 		    "you gave %zu %s, %zu more than the %zu of the %s "
@@ -609,15 +586,11 @@ verdict_length(struct cmp_result *r, const struct typed *t,
 		if (n % gs) {
 			say(r, "group %zu is incomplete", a + 1);
 			if (a + 1 < r->n_groups)
-				say(r, " and "),
-				        say_range(r, a + 2, r->n_groups),
-				        say(r, " %s missing",
-				            a + 2 == r->n_groups ? "is"
-				                                 : "are");
+				say(r, " and "), say_range(r, a + 2, r->n_groups),
+					say(r, " %s missing", a + 2 == r->n_groups ? "is" : "are");
 		} else {
 			say_range(r, a + 1, r->n_groups);
-			say(r, " %s missing",
-			    a + 1 == r->n_groups ? "is" : "are");
+			say(r, " %s missing", a + 1 == r->n_groups ? "is" : "are");
 		}
 		say(r, " (a part of a fingerprint is never a match)");
 	} else if (n < m && p + s >= n) {
@@ -635,8 +608,7 @@ verdict_length(struct cmp_result *r, const struct typed *t,
 		    m);
 	} else if (n > m && p + s >= m) {
 		r->differ[p / gs] = 1;
-		say(r, ": the rest agrees, but group %zu has %zu extra",
-		    p / gs + 1, n - m);
+		say(r, ": the rest agrees, but group %zu has %zu extra", p / gs + 1, n - m);
 	} else {
 		for (size_t g = p / gs; g < r->n_groups; g++)
 			r->differ[g] = 1;
@@ -655,8 +627,7 @@ say_notes(struct cmp_result *r)
 		say(r,
 		    ". Word %zu is a %s word where a %s one belongs: a word "
 		    "was probably skipped or said twice",
-		    r->other_list,
-		    r->other_list % 2 ? "three-syllable" : "two-syllable",
+		    r->other_list, r->other_list % 2 ? "three-syllable" : "two-syllable",
 		    r->other_list % 2 ? "two-syllable" : "three-syllable");
 	for (size_t i = 0; i < r->n_near; i++)
 		say(r,
@@ -668,8 +639,8 @@ say_notes(struct cmp_result *r)
 }
 
 void
-compare_text(const unsigned char *sha256, const unsigned char *sha1,
-             const char *text, enum cmp_want want, struct cmp_result *r)
+compare_text(const unsigned char *sha256, const unsigned char *sha1, const char *text,
+	     enum cmp_want want, struct cmp_result *r)
 {
 	unsigned short e256[64], e1[40];
 	struct typed *t = xcalloc(1, sizeof *t);
@@ -687,7 +658,7 @@ compare_text(const unsigned char *sha256, const unsigned char *sha1,
 		goto out;
 	if (t->n == 0) {
 		unreadable(r, "the text is empty: type the fingerprint as you "
-		              "hear it, in hex digits or in words");
+			      "hear it, in hex digits or in words");
 		goto out;
 	}
 	m256 = expected_units(sha256, 32, t->words, e256);
@@ -697,7 +668,7 @@ compare_text(const unsigned char *sha256, const unsigned char *sha1,
 	if (want == CMP_AUTO && t->n == m1)
 		want = CMP_WANT_SHA1;
 	else if (want == CMP_AUTO && t->n != m256 &&
-	         agreement(t, e1, m1) > agreement(t, e256, m256))
+		 agreement(t, e1, m1) > agreement(t, e256, m256))
 		want = CMP_WANT_SHA1;
 	r->alg = want == CMP_WANT_SHA1 ? FPR_SHA1 : FPR_SHA256;
 	e = r->alg == FPR_SHA1 ? e1 : e256;
@@ -710,14 +681,12 @@ compare_text(const unsigned char *sha256, const unsigned char *sha1,
 	else
 		verdict_length(r, t, e, gs);
 	if (r->verdict == CMP_MATCH) {
-		say(r, "the %s fingerprint matches: all %zu groups agree",
-		    alg_name(r), r->n_groups);
+		say(r, "the %s fingerprint matches: all %zu groups agree", alg_name(r),
+		    r->n_groups);
 		if (r->alg == FPR_SHA1)
-			say(r,
-			    " (SHA-1 is the legacy form older clients show; "
-			    "the SHA-256 fingerprint is the stronger check)");
-	} else if (equal_units(t, r->alg == FPR_SHA1 ? e256 : e1,
-	                       r->alg == FPR_SHA1 ? m256 : m1)) {
+			say(r, " (SHA-1 is the legacy form older clients show; "
+			       "the SHA-256 fingerprint is the stronger check)");
+	} else if (equal_units(t, r->alg == FPR_SHA1 ? e256 : e1, r->alg == FPR_SHA1 ? m256 : m1)) {
 		r->other_alg = 1;
 		say(r,
 		    ". What you gave is the certificate's %s fingerprint, but "
@@ -766,8 +735,7 @@ group_words(const unsigned char *d, size_t nb, size_t first, const char *typed)
 			return CMP_GROUP_WRONG;
 		want = words_word(d[i], first + i);
 		/* Still being typed: the last token, nothing after it. */
-		if (*p == '\0' && len < strlen(want) &&
-		    strncasecmp(tok, want, len) == 0)
+		if (*p == '\0' && len < strlen(want) && strncasecmp(tok, want, len) == 0)
 			return CMP_GROUP_INCOMPLETE;
 		m = words_lookup(tok, len, first + i, &b, &near);
 		if ((m != WORDS_EXACT && m != WORDS_NEAR) || b != d[i])
@@ -777,16 +745,14 @@ group_words(const unsigned char *d, size_t nb, size_t first, const char *typed)
 }
 
 enum cmp_group
-compare_group(const unsigned char *d, size_t n, size_t g, const char *typed,
-              enum cmp_form form)
+compare_group(const unsigned char *d, size_t n, size_t g, const char *typed, enum cmp_form form)
 {
 	size_t first = g * WORDS_PER_GROUP, nb;
 
 	if (first >= n)
 		return CMP_GROUP_WRONG;
 	nb = n - first < WORDS_PER_GROUP ? n - first : WORDS_PER_GROUP;
-	if (form == CMP_FORM_WORDS ||
-	    (form == CMP_FORM_AUTO && looks_like_words(typed)))
+	if (form == CMP_FORM_WORDS || (form == CMP_FORM_AUTO && looks_like_words(typed)))
 		return group_words(d + first, nb, first, typed);
 	return group_hex(d + first, nb, typed);
 }

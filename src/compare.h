@@ -34,7 +34,7 @@
 #include "words.h"
 
 #define CMP_GROUPS_MAX (FPR_MAX * 2 / FPR_GROUP_HEX) /* 16 */
-#define CMP_NEAR_MAX 8
+#define CMP_NEAR_MAX   8
 
 enum cmp_want { CMP_AUTO, CMP_WANT_SHA256, CMP_WANT_SHA1 };
 
@@ -63,21 +63,21 @@ struct cmp_result {
 	 * ("4751", or "tracker pandemic"). */
 	char heard[CMP_GROUPS_MAX][2 * (WORDS_MAX_LEN + 2)];
 	char has[CMP_GROUPS_MAX][2 * (WORDS_MAX_LEN + 2)];
-	int swapped;   /* CMP_DIFFER: two groups, swapped */
-	int other_alg; /* the text is exactly the fingerprint of
-	                  the other algorithm */
-	int zero_as_o; /* a letter O was read as zero */
+	int swapped;                        /* CMP_DIFFER: two groups, swapped */
+	int other_alg;                      /* the text is exactly the fingerprint of
+					       the other algorithm */
+	int zero_as_o;                      /* a letter O was read as zero */
 	struct cmp_near near[CMP_NEAR_MAX]; /* mishearings accepted */
 	size_t n_near;
 	size_t other_list; /* 1-based position of the first word from
-	                      the wrong list (skipped/doubled), or 0 */
+			      the wrong list (skipped/doubled), or 0 */
 	char msg[1024];    /* for a person: the verdict and why */
 };
 
 /* Compare `text` with the certificate whose fingerprints are sha256 (32
  * bytes) and sha1 (20 bytes). */
-void compare_text(const unsigned char *sha256, const unsigned char *sha1,
-                  const char *text, enum cmp_want want, struct cmp_result *r);
+void compare_text(const unsigned char *sha256, const unsigned char *sha1, const char *text,
+		  enum cmp_want want, struct cmp_result *r);
 
 /* Number of groups of an n-byte fingerprint. */
 size_t compare_n_groups(size_t n);
@@ -86,7 +86,7 @@ enum cmp_form {
 	CMP_FORM_AUTO, /* words when a letter other than A-F and O appears */
 	CMP_FORM_HEX,
 	CMP_FORM_WORDS, /* a screen that asked for words: "a", "ab" are words
-	                   being typed, not hex digits */
+			   being typed, not hex digits */
 };
 
 enum cmp_group {
@@ -101,8 +101,8 @@ enum cmp_group {
  * not followed by a separator) that starts the expected word is
  * incomplete; a finished word is looked up with the mishearing rule of
  * words.h.  Nothing typed yet (or only separators) is incomplete. */
-enum cmp_group compare_group(const unsigned char *d, size_t n, size_t g,
-                             const char *typed, enum cmp_form form);
+enum cmp_group compare_group(const unsigned char *d, size_t n, size_t g, const char *typed,
+			     enum cmp_form form);
 
 const char *cmp_verdict_name(enum cmp_verdict v); /* "match", "differ", ... */
 

@@ -23,7 +23,7 @@
 #define SCRYPT_N 16384
 #define SCRYPT_R 8
 #define SCRYPT_P 1
-#define CN_MAX 64 /* ub-common-name */
+#define CN_MAX   64 /* ub-common-name */
 
 static const struct {
 	const char *name;
@@ -32,11 +32,20 @@ static const struct {
 	int bits;
 	const char *curve;
 } key_types[] = {
-	[KEY_RSA2048] = {"rsa2048", "RSA 2048: accepted everywhere, including very old clients; the minimum", "RSA", 2048, NULL},
-	[KEY_RSA3072] = {"rsa3072", "RSA 3072: recommended; works in every current client and stays strong for decades", "RSA", 3072, NULL},
-	[KEY_RSA4096] = {"rsa4096", "RSA 4096: strongest RSA; slower to create, a few old phones reject it", "RSA", 4096, NULL},
-	[KEY_P256] = {"p256", "EC P-256: small and fast; Outlook 2010 and older cannot use EC keys", "EC", 0, "P-256"},
-	[KEY_P384] = {"p384", "EC P-384: stronger EC; same client limits as P-256", "EC", 0, "P-384"},
+	[KEY_RSA2048] = {"rsa2048",
+			 "RSA 2048: accepted everywhere, including very old clients; the minimum",
+			 "RSA", 2048, NULL},
+	[KEY_RSA3072] =
+		{"rsa3072",
+		 "RSA 3072: recommended; works in every current client and stays strong for decades",
+		 "RSA", 3072, NULL},
+	[KEY_RSA4096] = {"rsa4096",
+			 "RSA 4096: strongest RSA; slower to create, a few old phones reject it",
+			 "RSA", 4096, NULL},
+	[KEY_P256] = {"p256", "EC P-256: small and fast; Outlook 2010 and older cannot use EC keys",
+		      "EC", 0, "P-256"},
+	[KEY_P384] = {"p384", "EC P-384: stronger EC; same client limits as P-256", "EC", 0,
+		      "P-384"},
 };
 
 int
@@ -81,15 +90,19 @@ cred_req_check(const struct cred_req *req, struct err *e)
 	size_t len;
 
 	if (req->name == NULL || *req->name == '\0')
-		return err_set(e, "a name is needed: the name your correspondents see, like --name \"Alice Example\"");
+		return err_set(e,
+			       "a name is needed: the name your correspondents see, like --name \"Alice Example\"");
 	len = strlen(req->name);
 	if (len > CN_MAX)
-		return err_set(e, "the name is too long (%zu bytes; certificates allow %d)", len, CN_MAX);
+		return err_set(e, "the name is too long (%zu bytes; certificates allow %d)", len,
+			       CN_MAX);
 	for (const unsigned char *p = (const unsigned char *)req->name; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return err_set(e, "the name contains a control character");
 	if (strchr(req->name, '@') != NULL && strchr(req->name, '<') != NULL)
-		return err_set(e, "the name \"%s\" contains an address; give the name alone with --name and the address with --email", req->name);
+		return err_set(e,
+			       "the name \"%s\" contains an address; give the name alone with --name and the address with --email",
+			       req->name);
 	if (req->n_emails == 0)
 		return err_set(e, "an email address is needed: --email you@example.org");
 	for (size_t i = 0; i < req->n_emails; i++) {
@@ -97,7 +110,8 @@ cred_req_check(const struct cred_req *req, struct err *e)
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (addr_eq(req->emails[i], req->emails[j]))
-				return err_set(e, "the address %s is given twice (addresses are compared ignoring case)",
+				return err_set(e,
+					       "the address %s is given twice (addresses are compared ignoring case)",
 					       req->emails[i]);
 	}
 	if (req->days < 1 || req->days > CRED_MAX_DAYS)
@@ -179,8 +193,7 @@ cred_digest(EVP_PKEY *key)
 }
 
 int
-cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now,
-	       X509 **out, struct err *e)
+cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out, struct err *e)
 {
 	X509 *x = NULL;
 	X509_NAME *name;
@@ -211,9 +224,10 @@ cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now,
 	}
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 	if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE", e) != 0 ||
-	    add_ext(x, &ctx, NID_key_usage, is_rsa ?
-		    "critical,digitalSignature,keyEncipherment" :
-		    "critical,digitalSignature,keyAgreement", e) != 0 ||
+	    add_ext(x, &ctx, NID_key_usage,
+		    is_rsa ? "critical,digitalSignature,keyEncipherment" :
+			     "critical,digitalSignature,keyAgreement",
+		    e) != 0 ||
 	    add_ext(x, &ctx, NID_ext_key_usage, "emailProtection", e) != 0 ||
 	    add_san(x, req, e) != 0 ||
 	    add_ext(x, &ctx, NID_subject_key_identifier, "hash", e) != 0 ||
@@ -232,8 +246,7 @@ out:
 }
 
 int
-cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
-		 struct err *e)
+cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len, struct err *e)
 {
 	PKCS8_PRIV_KEY_INFO *p8 = NULL;
 	X509_ALGOR *pbe = NULL;
@@ -248,8 +261,7 @@ cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
 		err_ossl(e, "could not encode the private key");
 		goto out;
 	}
-	pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL,
-				    SCRYPT_N, SCRYPT_R, SCRYPT_P);
+	pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, SCRYPT_N, SCRYPT_R, SCRYPT_P);
 	if (pbe == NULL) {
 		err_ossl(e, "could not set up the key encryption");
 		goto out;
@@ -260,8 +272,7 @@ cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
 		goto out;
 	}
 	pbe = NULL;
-	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
-	    !PEM_write_bio_PKCS8(bio, sig)) {
+	if ((bio = BIO_new(BIO_s_secmem())) == NULL || !PEM_write_bio_PKCS8(bio, sig)) {
 		err_ossl(e, "could not encode the encrypted key");
 		goto out;
 	}
@@ -280,8 +291,8 @@ out:
 }
 
 int
-cred_key_decrypt(const char *pem, size_t len, const char *pass,
-		 const char *what, EVP_PKEY **out, struct err *e)
+cred_key_decrypt(const char *pem, size_t len, const char *pass, const char *what, EVP_PKEY **out,
+		 struct err *e)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	X509_SIG *sig = NULL;
@@ -325,13 +336,11 @@ looks_like(const unsigned char *buf, size_t len, const char *label)
 	char begin[64];
 
 	snprintf(begin, sizeof begin, "-----BEGIN %s", label);
-	return len > strlen(begin) &&
-	       memmem(buf, len, begin, strlen(begin)) != NULL;
+	return len > strlen(begin) && memmem(buf, len, begin, strlen(begin)) != NULL;
 }
 
 int
-cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out,
-	   struct err *e)
+cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out, struct err *e)
 {
 	const unsigned char *p = buf;
 	BIO *bio;
@@ -346,7 +355,9 @@ cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out,
 			return 0;
 		}
 		if (looks_like(buf, len, "CERTIFICATE"))
-			return err_ossl(e, "%s has a damaged certificate (the PEM block cannot be read)", what);
+			return err_ossl(e,
+					"%s has a damaged certificate (the PEM block cannot be read)",
+					what);
 		if (looks_like(buf, len, "PKCS7"))
 			return err_ossl(e, "%s is a PKCS#7 bundle, not a single certificate", what);
 		if (memmem(buf, len, "PRIVATE KEY", 11) != NULL)
@@ -366,7 +377,9 @@ cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out,
 		p = buf;
 		if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) != NULL) {
 			PKCS12_free(p12);
-			return err_ossl(e, "%s is a PKCS#12 backup (.p12), not a certificate; use padseal restore for it", what);
+			return err_ossl(e,
+					"%s is a PKCS#12 backup (.p12), not a certificate; use padseal restore for it",
+					what);
 		}
 	}
 	return err_ossl(e, "%s is not a certificate (neither PEM nor DER)", what);
@@ -497,8 +510,8 @@ cert_common_name(X509 *cert)
 	char *s;
 	int n;
 
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8,
-			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i)))) < 0) {
+	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+							     X509_NAME_get_entry(subj, i)))) < 0) {
 		ERR_clear_error();
 		return xstrdup("");
 	}
@@ -524,8 +537,8 @@ cert_key_desc(X509 *cert, char *buf, size_t len)
 	} else if (EVP_PKEY_is_a(pk, "EC")) {
 		const char *nist = NULL;
 
-		if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
-						   group, sizeof group, NULL))
+		if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
+						   sizeof group, NULL))
 			nist = EC_curve_nid2nist(OBJ_txt2nid(group));
 		snprintf(buf, len, "EC %s", nist ? nist : group[0] ? group : "(unknown curve)");
 	} else {

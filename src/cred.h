@@ -20,9 +20,9 @@ enum key_type {
 	KEY_P256,
 	KEY_P384,
 };
-#define KEY_DEFAULT KEY_RSA3072
+#define KEY_DEFAULT       KEY_RSA3072
 #define CRED_DEFAULT_DAYS 730
-#define CRED_MAX_DAYS 36500
+#define CRED_MAX_DAYS     36500
 
 /* "rsa3072" <-> KEY_RSA3072; parse returns -1 for an unknown name. */
 int key_type_parse(const char *s, enum key_type *out);
@@ -31,11 +31,11 @@ const char *key_type_name(enum key_type t);
 const char *key_type_help(enum key_type t);
 
 struct cred_req {
-	const char *name;            /* common name shown by clients */
-	const char *const *emails;   /* first is the main address */
+	const char *name;          /* common name shown by clients */
+	const char *const *emails; /* first is the main address */
 	size_t n_emails;
 	enum key_type key;
-	int days;                    /* validity, 1..CRED_MAX_DAYS */
+	int days; /* validity, 1..CRED_MAX_DAYS */
 };
 
 /* Generate a fresh key.  *out is freed with EVP_PKEY_free(). */
@@ -43,8 +43,8 @@ int cred_keygen(enum key_type t, EVP_PKEY **out, struct err *e);
 
 /* Build and self-sign the certificate for `key` valid from `now`.  The
  * request is validated (name, addresses, days) first.  *out: X509_free(). */
-int cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now,
-		   X509 **out, struct err *e);
+int cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out,
+		   struct err *e);
 
 /* The digest padseal signs with for this key: SHA-256, or SHA-384 for EC
  * keys above 256 bits (what gpgsm requires). */
@@ -55,21 +55,19 @@ int cred_req_check(const struct cred_req *req, struct err *e);
 
 /* The private key as encrypted PKCS#8 PEM (PBES2: scrypt + AES-256-CBC).
  * *pem is freed with OPENSSL_free(). */
-int cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len,
-		     struct err *e);
+int cred_key_encrypt(EVP_PKEY *key, const char *pass, char **pem, size_t *len, struct err *e);
 
 /* Unlock an encrypted key; a wrong passphrase gives "the passphrase does
  * not unlock this key".  `what` names the key in messages. */
-int cred_key_decrypt(const char *pem, size_t len, const char *pass,
-		     const char *what, EVP_PKEY **out, struct err *e);
+int cred_key_decrypt(const char *pem, size_t len, const char *pass, const char *what,
+		     EVP_PKEY **out, struct err *e);
 
 /* 1 when `key` is the private half of `cert`'s public key. */
 int cred_key_matches(X509 *cert, EVP_PKEY *key);
 
 /* The first certificate in `buf`: PEM (any label order, text around it) or
  * DER.  `what` names the input in messages.  *out: X509_free(). */
-int cert_parse(const unsigned char *buf, size_t len, const char *what,
-	       X509 **out, struct err *e);
+int cert_parse(const unsigned char *buf, size_t len, const char *what, X509 **out, struct err *e);
 
 /* PEM text of a certificate (NUL-terminated, OPENSSL_free()). */
 char *cert_to_pem(X509 *cert, size_t *len);

@@ -47,9 +47,9 @@ ossl_detail(char *buf, size_t len)
 		ERR_error_string_n(code, one, sizeof one);
 		if (used < len)
 			used += (size_t)snprintf(buf + used, len - used, "%s%s%s%s",
-					used ? "; " : "", one,
-					(flags & ERR_TXT_STRING) && *data ? ": " : "",
-					(flags & ERR_TXT_STRING) ? data : "");
+						 used ? "; " : "", one,
+						 (flags & ERR_TXT_STRING) && *data ? ": " : "",
+						 (flags & ERR_TXT_STRING) ? data : "");
 	}
 }
 

@@ -11,32 +11,32 @@
 enum err_code {
 	ERR_DATA = 0,  /* refused because of the data or the home: exit 1 */
 	ERR_USAGE,     /* misuse: no way to ask a passphrase, an ambiguous
-	                  PEER, ...: exit 2 */
+			  PEER, ...: exit 2 */
 	ERR_BAD_PASS,  /* a passphrase does not open what it should */
 	ERR_WEAK_PASS, /* a new passphrase is refused by the policy */
 };
 
 struct err {
-	int set;         /* non-zero once a message is recorded */
+	int set; /* non-zero once a message is recorded */
 	enum err_code code;
-	char msg[512];   /* one line for a person, no trailing period needed */
+	char msg[512];    /* one line for a person, no trailing period needed */
 	char detail[512]; /* library detail, may be empty */
 };
 
-#define ERR_INIT {0, ERR_DATA, "", ""}
+#define ERR_INIT                    \
+	{                           \
+		0, ERR_DATA, "", "" \
+	}
 
 /* Record a message unless one is already recorded.  Always returns -1 so a
  * caller can write `return err_set(e, ...)`.  `e` may be NULL. */
-int err_set(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* As err_set, and move the OpenSSL error queue into the detail. */
-int err_ossl(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_ossl(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* As err_set, with strerror(errno) (taken at entry) as the detail. */
-int err_sys(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_sys(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Report `sub` as it is (the first error still wins); returns -1. */
 int err_copy(struct err *e, const struct err *sub);

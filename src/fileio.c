@@ -47,8 +47,7 @@ human_size(char *buf, size_t len, unsigned long long n)
 }
 
 int
-file_read(const char *path, size_t max, unsigned char **out, size_t *len,
-	  struct err *e)
+file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
 {
 	unsigned char *buf = NULL;
 	struct stat st;
@@ -217,8 +216,7 @@ keep_prev(const char *path, struct err *e)
 }
 
 int
-file_write_atomic(const char *path, const void *data, size_t len, int flags,
-		  struct err *e)
+file_write_atomic(const char *path, const void *data, size_t len, int flags, struct err *e)
 {
 	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
 	const char *dir = dirname(dcopy), *base = basename(bcopy);
@@ -236,8 +234,7 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags,
 		tmp = NULL;
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)
 			err_sys(e, "cannot write %s: the disk is full", path);
 		else
@@ -253,7 +250,8 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags,
 	if (flags & FILE_NOCLOBBER) {
 		if (place_noclobber(tmp, path) != 0) {
 			if (errno == EEXIST)
-				err_set(e, "%s already exists; padseal does not overwrite it", path);
+				err_set(e, "%s already exists; padseal does not overwrite it",
+					path);
 			else
 				err_sys(e, "cannot create %s", path);
 			goto out;
@@ -301,8 +299,7 @@ dir_ensure(const char *path, struct err *e)
 
 			*p = '\0';
 			/* chmod: the umask may have taken bits mkdir was given. */
-			if (mkdir(buf, 0700) == 0 ? chmod(buf, 0700) != 0
-						  : errno != EEXIST)
+			if (mkdir(buf, 0700) == 0 ? chmod(buf, 0700) != 0 : errno != EEXIST)
 				return err_sys(e, "cannot create the folder %s", buf);
 			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
 				return err_set(e, "%s is not a folder", buf);

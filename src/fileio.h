@@ -6,8 +6,8 @@
 
 #include "err.h"
 
-#define FILE_MAX_CERT  (4u << 20)   /* certificates, keys, state */
-#define FILE_MAX_MSG   (512u << 20) /* messages */
+#define FILE_MAX_CERT (4u << 20)   /* certificates, keys, state */
+#define FILE_MAX_MSG  (512u << 20) /* messages */
 
 enum {
 	FILE_NOCLOBBER = 1, /* fail if the target exists (atomically) */
@@ -18,8 +18,7 @@ enum {
  * NUL-terminated buffer of *len bytes (the NUL not counted), to be freed with
  * free() — or file_free_secret() when it held a secret.  Errors say what a
  * person needs: missing, unreadable, empty, too large. */
-int file_read(const char *path, size_t max, unsigned char **out, size_t *len,
-	      struct err *e);
+int file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e);
 
 /* Wipe and free a buffer from file_read. */
 void file_free_secret(unsigned char *buf, size_t len);
@@ -30,8 +29,7 @@ void file_free_secret(unsigned char *buf, size_t len);
  * FILE_KEEP_PREV the file being replaced stays as <path>.prev (only once the
  * new data is safely written).  On any failure the target is as it was and
  * the temporary file is gone. */
-int file_write_atomic(const char *path, const void *data, size_t len,
-		      int flags, struct err *e);
+int file_write_atomic(const char *path, const void *data, size_t len, int flags, struct err *e);
 
 /* Create `path` and missing parents with mode 0700. */
 int dir_ensure(const char *path, struct err *e);

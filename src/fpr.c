@@ -20,8 +20,7 @@ fpr_digest(X509 *cert, enum fpr_alg alg, unsigned char *out)
 	unsigned char buf[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
-	if (cert == NULL || X509_digest(cert, md, buf, &n) != 1 ||
-	    n > FPR_MAX) {
+	if (cert == NULL || X509_digest(cert, md, buf, &n) != 1 || n > FPR_MAX) {
 		ERR_clear_error();
 		return 0;
 	}
@@ -82,14 +81,10 @@ fpr_grouped(const unsigned char *d, size_t n, char *out, size_t len)
 	nhex = 2 * n;
 	for (size_t g = 0; g * FPR_GROUP_HEX < nhex; g++) {
 		size_t off = g * FPR_GROUP_HEX;
-		int w = (int)(nhex - off < FPR_GROUP_HEX ? nhex - off
-		                                         : FPR_GROUP_HEX);
-		const char *sep = g == 0                         ? ""
-		                  : g % FPR_GROUPS_PER_LINE == 0 ? "\n"
-		                                                 : "  ";
+		int w = (int)(nhex - off < FPR_GROUP_HEX ? nhex - off : FPR_GROUP_HEX);
+		const char *sep = g == 0 ? "" : g % FPR_GROUPS_PER_LINE == 0 ? "\n" : "  ";
 
-		snprintf(item, sizeof item, "%s%2zu %.*s", sep, g + 1, w,
-		         hex + off);
+		snprintf(item, sizeof item, "%s%2zu %.*s", sep, g + 1, w, hex + off);
 		if (put(out, len, &used, item) != 0)
 			return;
 	}
@@ -114,10 +109,7 @@ fpr_cert_hex(X509 *cert, char out[FPR_HEX_LEN])
 static int
 hex_value(char c)
 {
-	const char *p = c != '\0' ? strchr(hexdig, c >= 'a' && c <= 'f'
-	                                                   ? c - 'a' + 'A'
-	                                                   : c)
-	                          : NULL;
+	const char *p = c != '\0' ? strchr(hexdig, c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c) : NULL;
 
 	return p != NULL ? (int)(p - hexdig) : -1;
 }
@@ -142,8 +134,7 @@ fpr_parse(const char *s, unsigned char *out, size_t max)
 }
 
 void
-fpr_isn_of(const X509_NAME *issuer, const ASN1_INTEGER *serial,
-           char out[FPR_ISN_LEN])
+fpr_isn_of(const X509_NAME *issuer, const ASN1_INTEGER *serial, char out[FPR_ISN_LEN])
 {
 	unsigned char *name = NULL, *num = NULL, d[EVP_MAX_MD_SIZE];
 	int nlen = i2d_X509_NAME(issuer, &name);
@@ -155,8 +146,8 @@ fpr_isn_of(const X509_NAME *issuer, const ASN1_INTEGER *serial,
 	if (ctx != NULL && nlen > 0 && slen > 0 &&
 	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, name, (size_t)nlen) == 1 &&
-	    EVP_DigestUpdate(ctx, num, (size_t)slen) == 1 &&
-	    EVP_DigestFinal_ex(ctx, d, &n) == 1 && n >= 8)
+	    EVP_DigestUpdate(ctx, num, (size_t)slen) == 1 && EVP_DigestFinal_ex(ctx, d, &n) == 1 &&
+	    n >= 8)
 		fpr_hex(d, 8, out);
 	ERR_clear_error();
 	EVP_MD_CTX_free(ctx);

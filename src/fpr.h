@@ -9,10 +9,10 @@ struct x509_st;
 
 enum fpr_alg { FPR_SHA256, FPR_SHA1 };
 
-#define FPR_MAX 32                  /* bytes */
-#define FPR_COLON_LEN (FPR_MAX * 3) /* "AB:CD:..." incl. NUL */
-#define FPR_HEX_LEN (FPR_MAX * 2 + 1)
-#define FPR_GROUP_HEX 4             /* hex digits per spoken group */
+#define FPR_MAX         32            /* bytes */
+#define FPR_COLON_LEN   (FPR_MAX * 3) /* "AB:CD:..." incl. NUL */
+#define FPR_HEX_LEN     (FPR_MAX * 2 + 1)
+#define FPR_GROUP_HEX   4 /* hex digits per spoken group */
 #define FPR_GROUPED_LEN 256
 
 /* Digest of the DER certificate into out[FPR_MAX]; returns the byte count
@@ -56,8 +56,8 @@ void fpr_cert_hex(struct x509_st *cert, char out[FPR_HEX_LEN]);
 struct X509_name_st;
 struct asn1_string_st;
 void fpr_isn(struct x509_st *cert, char out[FPR_ISN_LEN]);
-void fpr_isn_of(const struct X509_name_st *issuer,
-                const struct asn1_string_st *serial, char out[FPR_ISN_LEN]);
+void fpr_isn_of(const struct X509_name_st *issuer, const struct asn1_string_st *serial,
+		char out[FPR_ISN_LEN]);
 
 /* The bytes of a fingerprint written in hex, with or without ':' between
  * the pairs ("AB:CD:..." or "ABCD..."), into out[max]: what the home's

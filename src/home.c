@@ -60,7 +60,9 @@ take_lock(struct home *h, int op, struct err *e)
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return err_sys(e, "cannot lock the padseal home %s", h->dir);
 		if (waited >= h->lock_wait_ms)
-			return err_set(e, "another padseal is working in %s; try again when it has finished", h->dir);
+			return err_set(e,
+				       "another padseal is working in %s; try again when it has finished",
+				       h->dir);
 		sleep_ms(50);
 	}
 }
@@ -124,7 +126,9 @@ home_upgrade(struct home *h, struct err *e)
 		return -1;
 	h->exists = 1;
 	if (stat(h->dir, &st) == 0 && (st.st_mode & 077) != 0)
-		return err_set(e, "the padseal home %s is open to other users; make it private with: chmod 700 %s", h->dir, h->dir);
+		return err_set(e,
+			       "the padseal home %s is open to other users; make it private with: chmod 700 %s",
+			       h->dir, h->dir);
 	if (access(h->dir, W_OK) != 0)
 		return err_sys(e, "the padseal home %s is not writable", h->dir);
 	if (h->lockfd >= 0) {

@@ -16,9 +16,9 @@ enum home_mode {
 };
 
 struct home {
-	char *dir;     /* absolute or as given */
-	int lockfd;    /* -1 when not locked */
-	int exists;    /* the directory existed (or was created) */
+	char *dir;        /* absolute or as given */
+	int lockfd;       /* -1 when not locked */
+	int exists;       /* the directory existed (or was created) */
 	int lock_wait_ms; /* how long to wait for another process (default 3000) */
 };
 
@@ -27,8 +27,7 @@ struct home {
 int home_resolve(const char *opt, char **out, struct err *e);
 
 /* Open (and lock) the home at `dir`.  Call home_close() even on failure. */
-int home_open(struct home *h, const char *dir, enum home_mode mode,
-	      struct err *e);
+int home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e);
 
 /* Upgrade a read-opened home to write (creating it, exclusive lock). */
 int home_upgrade(struct home *h, struct err *e);

@@ -20,7 +20,6 @@
 #include "pass.h"
 #include "xalloc.h"
 
-
 struct newkey {
 	EVP_PKEY *pkey;
 	enum key_type type;
@@ -91,8 +90,7 @@ load_cert(const struct home *h, const char *hex, X509 **out, struct err *e)
 
 /* The certificates of chain.pem (an empty stack when there is none). */
 static int
-load_chain(const struct home *h, const char *hex, STACK_OF(X509) **out,
-	   struct err *e)
+load_chain(const struct home *h, const char *hex, STACK_OF(X509) * *out, struct err *e)
 {
 	char *path = ident_file(h, hex, "chain.pem");
 	unsigned char *buf = NULL;
@@ -158,8 +156,8 @@ backup_info(const struct state *st, struct ident *id)
 }
 
 static int
-load_one(const struct home *h, const struct st_ident *r, time_t now,
-         struct ident *id, struct err *e)
+load_one(const struct home *h, const struct st_ident *r, time_t now, struct ident *id,
+	 struct err *e)
 {
 	X509 *cert = NULL;
 
@@ -170,7 +168,10 @@ load_one(const struct home *h, const struct st_ident *r, time_t now,
 	X509_free(cert);
 	if (strcmp(id->hex, r->hex) != 0) {
 		ident_clear(id);
-		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, r->hex);
+		return err_set(e,
+			       "the certificate in %s/" IDENT_DIR
+			       "/%s was changed: its fingerprint no longer matches",
+			       h->dir, r->hex);
 	}
 	id->current = r->current;
 	id->n_chain = count_chain(h, r->hex);
@@ -191,8 +192,8 @@ by_current_then_newest(const void *a, const void *b)
 }
 
 int
-ident_list(const struct home *h, const struct state *st, time_t now,
-           struct ident **out, size_t *n, struct err *e)
+ident_list(const struct home *h, const struct state *st, time_t now, struct ident **out, size_t *n,
+	   struct err *e)
 {
 	size_t count = state_n_idents(st);
 	struct ident *list = xcalloc(count ? count : 1, sizeof *list);
@@ -222,8 +223,8 @@ ident_list_free(struct ident *list, size_t n)
 }
 
 int
-ident_current(const struct home *h, const struct state *st, time_t now,
-              struct ident *out, struct err *e)
+ident_current(const struct home *h, const struct state *st, time_t now, struct ident *out,
+	      struct err *e)
 {
 	const struct st_ident *r = state_ident_current(st);
 
@@ -245,14 +246,15 @@ to_req(const struct ident_new *in, struct cred_req *req, struct err *e)
 	req->days = in->days ? in->days : CRED_DEFAULT_DAYS;
 	req->key = KEY_DEFAULT;
 	if (in->key != NULL && key_type_parse(in->key, &req->key) != 0)
-		return err_set(e, "unknown key type \"%s\"; choose rsa2048, rsa3072 (the default), rsa4096, p256 or p384",
+		return err_set(e,
+			       "unknown key type \"%s\"; choose rsa2048, rsa3072 (the default), rsa4096, p256 or p384",
 			       in->key);
 	return 0;
 }
 
 int
-ident_check_new(const struct home *h, const struct state *st,
-		const struct ident_new *in, struct err *e)
+ident_check_new(const struct home *h, const struct state *st, const struct ident_new *in,
+		struct err *e)
 {
 	struct cred_req req;
 	struct ident cur;
@@ -265,7 +267,8 @@ ident_check_new(const struct home *h, const struct state *st,
 	if ((rc = ident_current(h, st, 0, &cur, e)) < 0) /* its name only */
 		return -1;
 	if (rc == 1) {
-		err_set(e, "this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
+		err_set(e,
+			"this home already has a credential for %s (created %s); add --replace to archive it and make a new one (nothing is deleted), or use --home DIR for a separate identity",
 			cur.n_emails ? cur.emails[0] : cur.name, cur.created);
 		ident_clear(&cur);
 		return -1;
@@ -354,8 +357,8 @@ unstore_dir(const struct home *h, const char *hex, int files)
 
 /* Write cert.pem and key.pem of a new identity; refuses to overwrite. */
 static int
-store_files(const struct home *h, const char *hex, X509 *cert, EVP_PKEY *key,
-	    const char *pass, struct err *e)
+store_files(const struct home *h, const char *hex, X509 *cert, EVP_PKEY *key, const char *pass,
+	    struct err *e)
 {
 	char *dir, *kpath = NULL, *cpath = NULL, *kpem = NULL, *cpem = NULL;
 	char rel[128];
@@ -392,8 +395,8 @@ out:
 /* Record `hex` as the current identity made at `now`, archiving the one
  * it replaces, which says `reason`. */
 static void
-record_current(struct state *st, const char *hex, time_t now,
-               const char *reason, const char *source)
+record_current(struct state *st, const char *hex, time_t now, const char *reason,
+	       const char *source)
 {
 	const struct st_ident *cur = state_ident_current(st);
 	struct st_ident *r;
@@ -413,9 +416,8 @@ record_current(struct state *st, const char *hex, time_t now,
 }
 
 int
-ident_create(const struct home *h, struct state *st,
-             const struct ident_new *in, struct newkey *key, const char *pass,
-             time_t now, struct ident *out, struct err *e)
+ident_create(const struct home *h, struct state *st, const struct ident_new *in, struct newkey *key,
+	     const char *pass, time_t now, struct ident *out, struct err *e)
 {
 	struct newkey *own = NULL;
 	struct cred_req req;
@@ -464,8 +466,8 @@ ident_discard(const struct home *h, const char *hex)
 }
 
 int
-ident_cert(const struct home *h, const char *hex, X509 **cert,
-           STACK_OF(X509) **chain, struct err *e)
+ident_cert(const struct home *h, const char *hex, X509 **cert, STACK_OF(X509) * *chain,
+	   struct err *e)
 {
 	char got[FPR_HEX_LEN];
 
@@ -478,7 +480,10 @@ ident_cert(const struct home *h, const char *hex, X509 **cert,
 	if (strcmp(got, hex) != 0) {
 		X509_free(*cert);
 		*cert = NULL;
-		return err_set(e, "the certificate in %s/" IDENT_DIR "/%s was changed: its fingerprint no longer matches", h->dir, hex);
+		return err_set(e,
+			       "the certificate in %s/" IDENT_DIR
+			       "/%s was changed: its fingerprint no longer matches",
+			       h->dir, hex);
 	}
 	if (chain != NULL && load_chain(h, hex, chain, e) != 0) {
 		X509_free(*cert);
@@ -489,8 +494,7 @@ ident_cert(const struct home *h, const char *hex, X509 **cert,
 }
 
 int
-ident_key(const struct home *h, const char *hex, const char *pass,
-          EVP_PKEY **key, struct err *e)
+ident_key(const struct home *h, const char *hex, const char *pass, EVP_PKEY **key, struct err *e)
 {
 	char *kpath = ident_file(h, hex, "key.pem");
 	unsigned char *kbuf = NULL;
@@ -509,7 +513,9 @@ ident_key(const struct home *h, const char *hex, const char *pass,
 		goto out;
 	}
 	if (!cred_key_matches(cert, *key)) {
-		err_set(e, "the key in %s does not belong to its certificate; this identity is damaged", kpath);
+		err_set(e,
+			"the key in %s does not belong to its certificate; this identity is damaged",
+			kpath);
 		EVP_PKEY_free(*key);
 		*key = NULL;
 		goto out;
@@ -523,8 +529,8 @@ out:
 }
 
 int
-ident_cert_export(const struct home *h, const struct state *st, int der,
-                  unsigned char **buf, size_t *len, struct err *e)
+ident_cert_export(const struct home *h, const struct state *st, int der, unsigned char **buf,
+		  size_t *len, struct err *e)
 {
 	const struct st_ident *r = state_ident_current(st);
 	X509 *cert = NULL;
@@ -560,8 +566,8 @@ shares_address(X509 *cert, const struct ident *id)
 }
 
 int
-ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
-                 time_t now, struct ident *cur, struct err *e)
+ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert, time_t now,
+		 struct ident *cur, struct err *e)
 {
 	char hex[FPR_HEX_LEN], **emails;
 	const struct st_ident *r;
@@ -581,7 +587,8 @@ ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
 	if (shares_address(cert, cur))
 		return ADOPT_REPLACES;
 	n = cert_emails(cert, &emails);
-	err_set(e, "this home holds the credential of %s, and this one is for %s, with no address in common; a home holds one person's identity: restore it into another with --home DIR",
+	err_set(e,
+		"this home holds the credential of %s, and this one is for %s, with no address in common; a home holds one person's identity: restore it into another with --home DIR",
 		cur->n_emails ? cur->emails[0] : cur->name, n ? emails[0] : "no address");
 	cert_emails_free(emails, n);
 	ident_clear(cur);
@@ -590,8 +597,7 @@ ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert,
 
 /* chain.pem of a new identity; refuses to overwrite. */
 static int
-store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
-	    struct err *e)
+store_chain(const struct home *h, const char *hex, STACK_OF(X509) * chain, struct err *e)
 {
 	BIO *bio;
 	BUF_MEM *mem;
@@ -614,8 +620,8 @@ store_chain(const struct home *h, const char *hex, STACK_OF(X509) *chain,
 
 int
 ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
-            STACK_OF(X509) *chain, const char *pass, const char *origin,
-            time_t now, struct ident *out, struct err *e)
+	    STACK_OF(X509) * chain, const char *pass, const char *origin, time_t now,
+	    struct ident *out, struct err *e)
 {
 	struct ident id = {0}, cur = {0};
 	char why[300];

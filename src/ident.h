@@ -15,55 +15,55 @@
 #define IDENT_DIR "identities"
 
 struct ident {
-	char hex[65];          /* SHA-256, upper-case hex: the directory name */
-	char fpr[96];          /* SHA-256 colon form */
-	char fpr_sha1[64];     /* SHA-1 colon form */
-	char grouped[256];     /* SHA-256 in numbered groups, for reading aloud */
-	char *name;            /* common name */
-	char **emails;         /* as written in the certificate, main first */
+	char hex[65];      /* SHA-256, upper-case hex: the directory name */
+	char fpr[96];      /* SHA-256 colon form */
+	char fpr_sha1[64]; /* SHA-1 colon form */
+	char grouped[256]; /* SHA-256 in numbered groups, for reading aloud */
+	char *name;        /* common name */
+	char **emails;     /* as written in the certificate, main first */
 	size_t n_emails;
-	char key[KEY_DESC_LEN];/* "RSA 3072", "EC P-256" */
-	char serial[48];       /* hex */
+	char key[KEY_DESC_LEN]; /* "RSA 3072", "EC P-256" */
+	char serial[48];        /* hex */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
-	int current;           /* 1 current, 0 archived */
+	int current;                 /* 1 current, 0 archived */
 	char created[ISO_TIME_LEN];  /* when padseal stored it */
 	char archived[ISO_TIME_LEN]; /* when it was archived, or "" */
-	char reason[160];      /* why archived, or "" */
+	char reason[160];            /* why archived, or "" */
 	struct lint_report lint;
-	size_t n_chain;        /* certificates stored with it (chain.pem) */
-	int backed_up;         /* a checked backup of it is recorded */
+	size_t n_chain;               /* certificates stored with it (chain.pem) */
+	int backed_up;                /* a checked backup of it is recorded */
 	char backup_at[ISO_TIME_LEN]; /* when the last one was written, or "" */
-	char backup_compat[8]; /* its form: "legacy", "modern", "other", "" */
-	char *backup_path;     /* where it was written, or NULL */
+	char backup_compat[8];        /* its form: "legacy", "modern", "other", "" */
+	char *backup_path;            /* where it was written, or NULL */
 };
 
 void ident_clear(struct ident *id);
 
 /* All identities: current first, then archived, newest first; linted at
  * `now`.  Free with ident_list_free(). */
-int ident_list(const struct home *h, const struct state *st, time_t now,
-	       struct ident **out, size_t *n, struct err *e);
+int ident_list(const struct home *h, const struct state *st, time_t now, struct ident **out,
+	       size_t *n, struct err *e);
 void ident_list_free(struct ident *list, size_t n);
 
 /* The current identity: 1 found (filled), 0 none, -1 error. */
-int ident_current(const struct home *h, const struct state *st, time_t now,
-		  struct ident *out, struct err *e);
+int ident_current(const struct home *h, const struct state *st, time_t now, struct ident *out,
+		  struct err *e);
 
 struct ident_new {
 	const char *name;
 	const char *const *emails;
 	size_t n_emails;
-	const char *key;  /* "rsa3072" ...; NULL for the default */
-	int days;         /* 0 for the default */
-	int replace;      /* archive the current identity instead of refusing */
+	const char *key; /* "rsa3072" ...; NULL for the default */
+	int days;        /* 0 for the default */
+	int replace;     /* archive the current identity instead of refusing */
 };
 
 /* The default and the longest validity in days (cred.h's
  * CRED_DEFAULT_DAYS and CRED_MAX_DAYS), for a front end that shows them
  * before the request is made. */
 #define IDENT_DEFAULT_DAYS 730
-#define IDENT_MAX_DAYS 36500
+#define IDENT_MAX_DAYS     36500
 
 /* The key types, in order, for a front end's chooser without OpenSSL: the
  * i-th (from 0) type's name as ident_new.key takes it, or NULL past the
@@ -73,8 +73,8 @@ const char *ident_key_type(size_t i, const char **help, int *dflt);
 
 /* Check a request against the rules and the home before any passphrase is
  * asked for: names, addresses, key type, days, an existing identity. */
-int ident_check_new(const struct home *h, const struct state *st,
-		    const struct ident_new *req, struct err *e);
+int ident_check_new(const struct home *h, const struct state *st, const struct ident_new *req,
+		    struct err *e);
 
 /* A generated key not yet stored.  Key generation is the slow part; the
  * wizard runs it off its input loop. */
@@ -90,9 +90,8 @@ struct evp_pkey_st *newkey_pkey(struct newkey *k);
  * files are written and `st` updated; the caller saves it, and calls
  * ident_discard() when saving fails.  The home must be open for writing.
  * On success *out (if not NULL) is filled. */
-int ident_create(const struct home *h, struct state *st,
-		 const struct ident_new *req, struct newkey *key,
-		 const char *pass, time_t now, struct ident *out,
+int ident_create(const struct home *h, struct state *st, const struct ident_new *req,
+		 struct newkey *key, const char *pass, time_t now, struct ident *out,
 		 struct err *e);
 
 /* Remove the files of an identity that was never saved in the checklist
@@ -100,8 +99,8 @@ int ident_create(const struct home *h, struct state *st,
 void ident_discard(const struct home *h, const char *hex);
 
 /* The current certificate as PEM (der = 0) or DER; *buf free()d. */
-int ident_cert_export(const struct home *h, const struct state *st, int der,
-		      unsigned char **buf, size_t *len, struct err *e);
+int ident_cert_export(const struct home *h, const struct state *st, int der, unsigned char **buf,
+		      size_t *len, struct err *e);
 
 /* For the core, which works with OpenSSL's objects. */
 struct stack_st_X509;
@@ -116,8 +115,8 @@ int ident_cert(const struct home *h, const char *hex, struct x509_st **cert,
 /* The private key of identity `hex`, unlocked with `pass` ("the
  * passphrase does not unlock your key", e->code ERR_BAD_PASS, when wrong)
  * and checked to belong to its certificate.  EVP_PKEY_free(). */
-int ident_key(const struct home *h, const char *hex, const char *pass,
-	      struct evp_pkey_st **key, struct err *e);
+int ident_key(const struct home *h, const char *hex, const char *pass, struct evp_pkey_st **key,
+	      struct err *e);
 
 /* What adopting a credential from elsewhere (restore) would do. */
 enum ident_adopt_plan {
@@ -130,9 +129,8 @@ enum ident_adopt_plan {
 /* The plan for `cert`; `cur` (ident_clear()) is filled with the identity
  * concerned for every plan but ADOPT_NEW.  -1 refuses: the current identity
  * has none of its addresses (a home holds one person's identity). */
-int ident_adopt_plan(const struct home *h, const struct state *st,
-		     struct x509_st *cert, time_t now, struct ident *cur,
-		     struct err *e);
+int ident_adopt_plan(const struct home *h, const struct state *st, struct x509_st *cert, time_t now,
+		     struct ident *cur, struct err *e);
 
 /* Store `cert`, `key` (encrypted under `pass`) and `chain` (may be NULL)
  * as the current identity, archiving the one it replaces with the reason
@@ -140,8 +138,7 @@ int ident_adopt_plan(const struct home *h, const struct state *st,
  * Updates `st`; the caller saves it (ident_discard() when that fails).
  * *out (if not NULL) is filled. */
 int ident_adopt(const struct home *h, struct state *st, struct x509_st *cert,
-		struct evp_pkey_st *key, struct stack_st_X509 *chain,
-		const char *pass, const char *origin, time_t now,
-		struct ident *out, struct err *e);
+		struct evp_pkey_st *key, struct stack_st_X509 *chain, const char *pass,
+		const char *origin, time_t now, struct ident *out, struct err *e);
 
 #endif

@@ -21,14 +21,14 @@
 #include "xalloc.h"
 
 struct import_set {
-	STACK_OF(X509) *certs;
+	STACK_OF(X509) * certs;
 	int added[IMPORT_MAX];
 	int stored; /* import_store succeeded */
 };
 
 /* Keep end-entity certificates with an address; CA certificates stay out. */
 static void
-keep_mail_certs(STACK_OF(X509) *in, STACK_OF(X509) *out)
+keep_mail_certs(STACK_OF(X509) * in, STACK_OF(X509) * out)
 {
 	for (int i = 0; in != NULL && i < sk_X509_num(in); i++) {
 		X509 *x = sk_X509_value(in, i);
@@ -47,7 +47,7 @@ keep_mail_certs(STACK_OF(X509) *in, STACK_OF(X509) *out)
 /* Certificates from PEM/DER certificates or a PKCS#7/CMS bundle.  0 when
  * the bytes are none of those. */
 static int
-certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
+certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) * out)
 {
 	STACK_OF(X509) *all = xcheck(sk_X509_new_null());
 	BIO *bio = xcheck(BIO_new_mem_buf(buf, (int)len));
@@ -56,8 +56,7 @@ certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
 	X509 *x;
 	int found = 0;
 
-	if (memmem(buf, len, "-----BEGIN PKCS7", 16) ||
-	    memmem(buf, len, "-----BEGIN CMS", 14)) {
+	if (memmem(buf, len, "-----BEGIN PKCS7", 16) || memmem(buf, len, "-----BEGIN CMS", 14)) {
 		cms = PEM_read_bio_CMS(bio, NULL, NULL, NULL);
 	} else if (memmem(buf, len, "-----BEGIN", 10)) {
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
@@ -99,9 +98,8 @@ dup_signer(const struct msg_report *r, size_t i)
 /* The signers' certificates of a signed message, every signature checked
  * first. */
 static int
-certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf,
-		   size_t len, const char *name, STACK_OF(X509) *out,
-		   struct err *e)
+certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
+		   const char *name, STACK_OF(X509) * out, struct err *e)
 {
 	const struct msg_layer *l = NULL;
 	struct msg_report r;
@@ -118,20 +116,22 @@ certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf,
 			err_set(e, "the signature does not match the message; "
 				   "nothing was imported");
 		else if (l->sig == SIG_UNCHECKABLE || l->signer_der == NULL)
-			err_set(e, "the signature cannot be checked (%s); "
-				   "nothing was imported",
+			err_set(e,
+				"the signature cannot be checked (%s); "
+				"nothing was imported",
 				l->note);
 	}
 	if (l == NULL)
-		err_set(e, "%s has no S/MIME signature, so it carries no "
-			   "certificate; nothing was imported",
+		err_set(e,
+			"%s has no S/MIME signature, so it carries no "
+			"certificate; nothing was imported",
 			name);
 	for (size_t i = 0; i < r.n_layers && !e->set; i++) {
 		const unsigned char *q = r.layer[i].signer_der;
 		X509 *x;
 
-		if (r.layer[i].kind != LAYER_SIGNED || r.layer[i].own ||
-		    dup_signer(&r, i) || sk_X509_num(out) >= IMPORT_MAX)
+		if (r.layer[i].kind != LAYER_SIGNED || r.layer[i].own || dup_signer(&r, i) ||
+		    sk_X509_num(out) >= IMPORT_MAX)
 			continue;
 		/* msg encoded it: decoding fails only when memory runs out */
 		x = xcheck(d2i_X509(NULL, &q, (long)r.layer[i].signer_der_len));
@@ -181,8 +181,8 @@ is_message(const unsigned char *buf, size_t len)
 }
 
 int
-import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
-	    const char *name, struct import_set **out, struct err *e)
+import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, const char *name,
+	    struct import_set **out, struct err *e)
 {
 	struct import_set *s = xcalloc(1, sizeof *s);
 
@@ -193,22 +193,25 @@ import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
 			goto fail;
 	} else if (!certs_from_file(buf, len, s->certs)) {
 		if (is_pkcs12(buf, len))
-			err_set(e, "%s is a PKCS#12 backup with a private key: "
-				   "restore your own with padseal restore FILE; "
-				   "for a correspondent ask for their "
-				   "certificate or a signed message",
+			err_set(e,
+				"%s is a PKCS#12 backup with a private key: "
+				"restore your own with padseal restore FILE; "
+				"for a correspondent ask for their "
+				"certificate or a signed message",
 				name);
 		else
-			err_set(e, "%s is neither a signed message nor a "
-				   "certificate (PEM, DER, .p7s, .p7c, .p7b); "
-				   "nothing was imported",
+			err_set(e,
+				"%s is neither a signed message nor a "
+				"certificate (PEM, DER, .p7s, .p7c, .p7b); "
+				"nothing was imported",
 				name);
 		goto fail;
 	}
 	if (sk_X509_num(s->certs) == 0) {
-		err_set(e, "%s holds no correspondent's certificate (one with "
-			   "an email address that is not a CA's); nothing was "
-			   "imported",
+		err_set(e,
+			"%s holds no correspondent's certificate (one with "
+			"an email address that is not a CA's); nothing was "
+			"imported",
 			name);
 		goto fail;
 	}
@@ -243,23 +246,24 @@ import_check(const struct state *st, const struct import_set *s, struct err *e)
 		if (peer_check(st, sk_X509_value(s->certs, i), NULL, &e2) == 0)
 			continue;
 		if (strstr(e2.msg, "your own certificate") != NULL)
-			return err_set(e, "this is your own certificate, not a correspondent's; nothing was imported");
+			return err_set(e,
+				       "this is your own certificate, not a correspondent's; nothing was imported");
 		return err_copy(e, &e2);
 	}
 	return 0;
 }
 
 int
-import_store(const struct home *h, struct state *st, struct import_set *s,
-	     const char *source, time_t now, struct err *e)
+import_store(const struct home *h, struct state *st, struct import_set *s, const char *source,
+	     time_t now, struct err *e)
 {
 	memset(s->added, 0, sizeof s->added);
 	s->stored = 0;
 	if (import_check(st, s, e) != 0)
 		return -1;
 	for (int i = 0; i < sk_X509_num(s->certs); i++)
-		if (peer_store(h, st, sk_X509_value(s->certs, i), source, now,
-			       NULL, &s->added[i], e) != 0)
+		if (peer_store(h, st, sk_X509_value(s->certs, i), source, now, NULL, &s->added[i],
+			       e) != 0)
 			return -1;
 	s->stored = 1;
 	return 0;
@@ -302,8 +306,8 @@ holders(const struct state *st, const char *addr)
 }
 
 void
-import_view(const struct import_set *s, size_t i, const struct state *st,
-	    time_t now, struct import_view *out)
+import_view(const struct import_set *s, size_t i, const struct state *st, time_t now,
+	    struct import_view *out)
 {
 	X509 *x = sk_X509_value(s->certs, (int)i);
 	struct trust_status ts;

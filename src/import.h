@@ -26,24 +26,22 @@ struct import_set;
  * uncheckable signature or none at all, one signed only by the user, a
  * PKCS#12 backup, anything else that is no certificate, and a file with no
  * correspondent's certificate in it.  Reads only.  *out: import_free(). */
-int import_read(const struct msg_ctx *ctx, const unsigned char *buf,
-		size_t len, const char *name, struct import_set **out,
-		struct err *e);
+int import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, const char *name,
+		struct import_set **out, struct err *e);
 void import_free(struct import_set *s);
 
 size_t import_count(const struct import_set *s);
 
 /* Would every certificate of `s` be accepted (peer_check)?  Your own
  * certificate is refused.  Changes nothing. */
-int import_check(const struct state *st, const struct import_set *s,
-		 struct err *e);
+int import_check(const struct state *st, const struct import_set *s, struct err *e);
 
 /* Store every certificate of `s` (peer_store: untrusted), `source` saying
  * where it came from.  The home is open for writing and `st` fresh; the
  * caller saves `st` when import_added() says anything is new, and calls
  * import_unstore() when that fails. */
-int import_store(const struct home *h, struct state *st, struct import_set *s,
-		 const char *source, time_t now, struct err *e);
+int import_store(const struct home *h, struct state *st, struct import_set *s, const char *source,
+		 time_t now, struct err *e);
 size_t import_added(const struct import_set *s);
 /* Remove the certificate files import_store added. */
 void import_unstore(const struct home *h, const struct import_set *s);
@@ -62,7 +60,7 @@ struct import_view {
 
 /* Certificate `i` as the home `st` sees it: before import_store a preview
  * (what storing it would mean), after it the result. */
-void import_view(const struct import_set *s, size_t i, const struct state *st,
-		 time_t now, struct import_view *out);
+void import_view(const struct import_set *s, size_t i, const struct state *st, time_t now,
+		 struct import_view *out);
 
 #endif

@@ -57,8 +57,8 @@ iso_parse(const char *s)
 	h = digits(s, 11, 2);
 	mi = digits(s, 14, 2);
 	sec = digits(s, 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || sec < 0 || sec > 60)
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    sec < 0 || sec > 60)
 		return (time_t)-1;
 	return (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 }

@@ -6,7 +6,10 @@
 
 /* Bytes a JSON string cannot hold as they are. */
 static const unsigned char escape[256] = {
-        [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+	[0 ... 0x1f] = 1,
+	['"'] = 1,
+	['\\'] = 1,
+	[0x7f] = 1,
 };
 
 void

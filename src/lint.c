@@ -64,10 +64,10 @@ struct lint_def {
 	const char *fix;
 };
 
-#define ALL "all mail clients"
+#define ALL  "all mail clients"
 #define BIG3 "Apple Mail, Outlook, Thunderbird"
-#define RENEW                                                                  \
-	"create a new credential and send the new certificate to your "        \
+#define RENEW                                                           \
+	"create a new credential and send the new certificate to your " \
 	"correspondents; keep the old key to read old mail"
 
 /* clang-format off */
@@ -151,11 +151,10 @@ static const struct lint_def defs[] = {
 };
 /* clang-format on */
 
-_Static_assert(sizeof defs / sizeof defs[0] == L_COUNT,
-               "every finding needs its definition");
+_Static_assert(sizeof defs / sizeof defs[0] == L_COUNT, "every finding needs its definition");
 
 static void add(struct lint_report *r, enum lint_id id, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* Record a finding.  When the report is full, a finding replaces the last
  * one of lower severity, so errors are never crowded out by notes. */
@@ -203,8 +202,7 @@ printable(char *buf, size_t len, const unsigned char *s, size_t n)
 static void
 asn1_printable(char *buf, size_t len, const ASN1_STRING *s)
 {
-	printable(buf, len, ASN1_STRING_get0_data(s),
-	          (size_t)ASN1_STRING_length(s));
+	printable(buf, len, ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
 }
 
 /* The first common name of `name` as UTF-8 without control characters, cut
@@ -217,9 +215,9 @@ name_utf8(const X509_NAME *name, char *buf, size_t len)
 	int n;
 	size_t k = 0;
 
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(
-	                      &u, X509_NAME_ENTRY_get_data(
-	                                  X509_NAME_get_entry(name, i)))) < 0)
+	if (i < 0 ||
+	    (n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)))) <
+		    0)
 		return -1;
 	for (int j = 0; j < n && k + 1 < len; j++)
 		buf[k++] = u[j] < 0x20 || u[j] == 0x7f ? '?' : (char)u[j];
@@ -300,23 +298,22 @@ check_ec(EVP_PKEY *pk, struct lint_report *r)
 	int bits = EVP_PKEY_get_bits(pk), nid;
 	const char *nist;
 
-	if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
-	                                    group, sizeof group, NULL))
+	if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+					    NULL))
 		group[0] = '\0';
 	nid = group[0] ? OBJ_txt2nid(group) : NID_undef;
 	nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
 	snprintf(shown, sizeof shown, "%s",
-	         nist       ? nist
-	         : group[0] ? group
-	                    : "explicit curve parameters");
+		 nist     ? nist :
+		 group[0] ? group :
+			    "explicit curve parameters");
 	if (bits < 256) {
 		add(r, L_EC_WEAK,
 		    "The EC key uses %s (%d bits), weaker than P-256 and "
 		    "supported by none of Apple Mail, Thunderbird and Outlook, "
 		    "so they refuse the certificate.",
 		    shown, bits);
-	} else if (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1 &&
-	           nid != NID_secp521r1) {
+	} else if (nid != NID_X9_62_prime256v1 && nid != NID_secp384r1 && nid != NID_secp521r1) {
 		add(r, L_EC_UNSUPPORTED,
 		    "The EC key uses %s, but mail clients support only the "
 		    "curves P-256, P-384 and P-521, so Apple Mail and "
@@ -413,8 +410,7 @@ check_sig_alg(X509 *cert, struct lint_report *r)
 static void
 check_issuer(X509 *cert, EVP_PKEY *pk, int alg_known, struct lint_report *r)
 {
-	if (X509_NAME_cmp(X509_get_subject_name(cert),
-	                  X509_get_issuer_name(cert)) != 0) {
+	if (X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) != 0) {
 		char cn[120], who[130] = "an unnamed authority";
 
 		if (name_utf8(X509_get_issuer_name(cert), cn, sizeof cn) == 0)
@@ -446,8 +442,7 @@ day_of(const ASN1_TIME *t, char *buf, size_t len)
 {
 	struct tm tm;
 
-	if (!ASN1_TIME_to_tm(t, &tm) ||
-	    strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+	if (!ASN1_TIME_to_tm(t, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
 		snprintf(buf, len, "an unreadable date");
 }
 
@@ -489,8 +484,7 @@ check_validity(X509 *cert, time_t now, struct lint_report *r)
 		    "made it was wrong).",
 		    day);
 	}
-	if (ASN1_TIME_diff(&days, &secs, nb, na) &&
-	    (days > 825 || (days == 825 && secs > 0)))
+	if (ASN1_TIME_diff(&days, &secs, nb, na) && (days > 825 || (days == 825 && secs > 0)))
 		add(r, L_VALIDITY_LONG,
 		    "The certificate is valid for %d days, more than the 825 "
 		    "common for certificates; mail clients accept that, but "
@@ -506,8 +500,7 @@ static void
 check_ku(X509 *cert, enum kind kind, struct lint_report *r)
 {
 	int crit = -1;
-	ASN1_BIT_STRING *ku =
-	        X509_get_ext_d2i(cert, NID_key_usage, &crit, NULL);
+	ASN1_BIT_STRING *ku = X509_get_ext_d2i(cert, NID_key_usage, &crit, NULL);
 
 	if (ku == NULL) {
 		if (crit == -1)
@@ -547,8 +540,7 @@ static void
 check_eku(X509 *cert, struct lint_report *r)
 {
 	int crit = -1, email = 0, any = 0;
-	EXTENDED_KEY_USAGE *eku =
-	        X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, NULL);
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, NULL);
 
 	if (eku == NULL) {
 		if (crit == -1)
@@ -581,8 +573,7 @@ check_eku(X509 *cert, struct lint_report *r)
 static void
 check_bc(X509 *cert, struct lint_report *r)
 {
-	BASIC_CONSTRAINTS *bc =
-	        X509_get_ext_d2i(cert, NID_basic_constraints, NULL, NULL);
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(cert, NID_basic_constraints, NULL, NULL);
 
 	if (bc != NULL && bc->ca)
 		add(r, L_CA_TRUE,
@@ -603,8 +594,7 @@ bare_addr(const unsigned char *s, size_t n)
 	size_t at = n;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] <= 0x20 || s[i] >= 0x7f ||
-		    strchr("<>(),;:\"[]\\", s[i]))
+		if (s[i] <= 0x20 || s[i] >= 0x7f || strchr("<>(),;:\"[]\\", s[i]))
 			return 0;
 		if (s[i] == '@') {
 			if (at != n)
@@ -644,8 +634,7 @@ same_ignoring_case(const ASN1_STRING *a, const ASN1_STRING *b)
 static int
 check_san(X509 *cert, struct lint_report *r)
 {
-	GENERAL_NAMES *gens =
-	        X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	const ASN1_STRING *seen[ADDR_CMP_MAX];
 	int n = 0, bad = 0, twin = 0;
 	char a[100], b[100];
@@ -657,8 +646,7 @@ check_san(X509 *cert, struct lint_report *r)
 		if (g->type != GEN_EMAIL)
 			continue;
 		s = g->d.rfc822Name;
-		if (!bad && !bare_addr(ASN1_STRING_get0_data(s),
-		                       (size_t)ASN1_STRING_length(s))) {
+		if (!bad && !bare_addr(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s))) {
 			bad = 1;
 			asn1_printable(a, sizeof a, s);
 			add(r, L_ADDR_MALFORMED,
@@ -668,8 +656,7 @@ check_san(X509 *cert, struct lint_report *r)
 			    a);
 		}
 		for (int j = 0; !twin && j < n && j < ADDR_CMP_MAX; j++) {
-			if (ASN1_STRING_cmp(seen[j], s) == 0 ||
-			    !same_ignoring_case(seen[j], s))
+			if (ASN1_STRING_cmp(seen[j], s) == 0 || !same_ignoring_case(seen[j], s))
 				continue;
 			twin = 1;
 			asn1_printable(a, sizeof a, seen[j]);
@@ -698,9 +685,7 @@ check_addrs(X509 *cert, struct lint_report *r)
 	char a[100], cn[8];
 
 	if (n_san == 0 && i >= 0) {
-		asn1_printable(
-		        a, sizeof a,
-		        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i)));
+		asn1_printable(a, sizeof a, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i)));
 		add(r, L_ADDR_SUBJECT_ONLY,
 		    "The address %s is only in the subject's emailAddress, not "
 		    "in subjectAltName where clients look for it (RFC 8550), "
@@ -735,8 +720,7 @@ sort_report(struct lint_report *r)
 }
 
 void
-lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now,
-          struct lint_report *r)
+lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now, struct lint_report *r)
 {
 	EVP_PKEY *pk;
 	enum kind kind;
@@ -792,12 +776,9 @@ const char *
 lint_sev_name(enum lint_sev sev)
 {
 	switch (sev) {
-	case LINT_ERROR:
-		return "error";
-	case LINT_WARNING:
-		return "warning";
-	case LINT_INFO:
-		return "info";
+	case LINT_ERROR: return "error";
+	case LINT_WARNING: return "warning";
+	case LINT_INFO: return "info";
 	}
 	return "unknown";
 }
@@ -838,8 +819,8 @@ lint_codes(const struct lint_report *r, char *buf, size_t len)
 }
 
 void
-lint_count_kept(const char *codes, time_t not_before, time_t not_after,
-                time_t now, size_t counts[3])
+lint_count_kept(const char *codes, time_t not_before, time_t not_after, time_t now,
+		size_t counts[3])
 {
 	counts[0] = counts[1] = counts[2] = 0;
 	for (const char *p = codes; p != NULL && *p;) {

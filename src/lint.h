@@ -29,8 +29,7 @@ struct lint_report {
 
 /* Examine `cert` as a mail certificate at time `now`.  `key`, when not NULL,
  * is checked to be the certificate's own private key. */
-void lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now,
-	       struct lint_report *r);
+void lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now, struct lint_report *r);
 
 /* Number of findings of severity `sev`. */
 size_t lint_count(const struct lint_report *r, enum lint_sev sev);
@@ -54,7 +53,7 @@ void lint_codes(const struct lint_report *r, char *buf, size_t len);
 /* How many findings of each severity a kept certificate has at `now`:
  * its codes (as lint_codes wrote them) and its dates.  counts[LINT_INFO],
  * counts[LINT_WARNING], counts[LINT_ERROR]. */
-void lint_count_kept(const char *codes, time_t not_before, time_t not_after,
-                     time_t now, size_t counts[3]);
+void lint_count_kept(const char *codes, time_t not_before, time_t not_after, time_t now,
+		     size_t counts[3]);
 
 #endif

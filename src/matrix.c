@@ -22,7 +22,10 @@
 #include "xalloc.h"
 
 static const char *const file_names[KIND_COUNT] = {
-	"plain.eml", "signed.eml", "encrypted.eml", "signed-encrypted.eml",
+	"plain.eml",
+	"signed.eml",
+	"encrypted.eml",
+	"signed-encrypted.eml",
 };
 
 const char *
@@ -78,8 +81,8 @@ matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k)
 /* --- sending ------------------------------------------------------------ */
 
 int
-matrix_send_check(const struct home *h, const struct st_peer *p,
-		  const char *dir, int untrusted_ok, time_t now, struct err *e)
+matrix_send_check(const struct home *h, const struct st_peer *p, const char *dir, int untrusted_ok,
+		  time_t now, struct err *e)
 {
 	const char *email = p->addr[0];
 	char who[400];
@@ -94,14 +97,17 @@ matrix_send_check(const struct home *h, const struct st_peer *p,
 	if (rc != 0)
 		return -1;
 	if (!p->trusted && !untrusted_ok)
-		return err_set(e, "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
+		return err_set(e,
+			       "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
 			       who, email, email);
 	for (int k = 0; k < KIND_COUNT; k++) {
 		char *path = path_join(dir, file_names[k]);
 		int exists = path_exists(path);
 
 		if (exists)
-			err_set(e, "%s already exists; padseal does not overwrite test messages: choose another --out directory or move the old ones away", path);
+			err_set(e,
+				"%s already exists; padseal does not overwrite test messages: choose another --out directory or move the old ones away",
+				path);
 		free(path);
 		if (exists)
 			return -1;
@@ -134,23 +140,23 @@ test_text(enum cell_kind k, const struct smime_sender *s, const char *to)
 		snprintf(show, sizeof show, "encrypted (usually a lock), and no signature.");
 		break;
 	default:
-		snprintf(show, sizeof show, "encrypted (usually a lock) AND a valid signature by %s.", me);
+		snprintf(show, sizeof show,
+			 "encrypted (usually a lock) AND a valid signature by %s.", me);
 	}
-	text = xasprintf(
-		     "Hello,\n\n"
-		     "this is test message %d of 4 from %s <%s>. We are checking\n"
-		     "that signed and encrypted mail works between us: each of us sends\n"
-		     "the other one message of each kind.\n\n"
-		     "This one is %s.\n\n"
-		     "Your client should show: %s\n\n"
-		     "If it does, please tell me; I record it with\n"
-		     "  padseal matrix confirm --to %s --cell out:%s\n"
-		     "If you use padseal, save this message as a file and run\n"
-		     "  padseal matrix check FILE\n"
-		     "If your client shows anything else, tell me exactly what it says.\n\n"
-		     "%s\n",
-		     (int)k + 1, smime_sender_name(s), me, what[k], show, to,
-		     cell_kind_name(k), smime_sender_name(s));
+	text = xasprintf("Hello,\n\n"
+			 "this is test message %d of 4 from %s <%s>. We are checking\n"
+			 "that signed and encrypted mail works between us: each of us sends\n"
+			 "the other one message of each kind.\n\n"
+			 "This one is %s.\n\n"
+			 "Your client should show: %s\n\n"
+			 "If it does, please tell me; I record it with\n"
+			 "  padseal matrix confirm --to %s --cell out:%s\n"
+			 "If you use padseal, save this message as a file and run\n"
+			 "  padseal matrix check FILE\n"
+			 "If your client shows anything else, tell me exactly what it says.\n\n"
+			 "%s\n",
+			 (int)k + 1, smime_sender_name(s), me, what[k], show, to, cell_kind_name(k),
+			 smime_sender_name(s));
 	return text;
 }
 
@@ -174,8 +180,8 @@ matrix_unwrite(const char *dir)
 
 int
 matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
-	    const struct smime_sender *s, const char *dir, int untrusted_ok,
-	    time_t now, struct err *e)
+	    const struct smime_sender *s, const char *dir, int untrusted_ok, time_t now,
+	    struct err *e)
 {
 	const char *to = p->addr[0];
 	char *msg[KIND_COUNT] = {NULL}, *name = NULL;
@@ -194,8 +200,8 @@ matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
 
 		snprintf(subject, sizeof subject, "padseal test %d of 4: %s", k + 1,
 			 cell_kind_name((enum cell_kind)k));
-		bad = smime_sender_compose(s, (enum cell_kind)k, name, to, cert, subject,
-					   text, now, &msg[k], &len[k], e);
+		bad = smime_sender_compose(s, (enum cell_kind)k, name, to, cert, subject, text, now,
+					   &msg[k], &len[k], e);
 		free(text);
 		if (bad)
 			goto out;
@@ -227,8 +233,7 @@ out:
 /* --- judging a message ------------------------------------------------ */
 
 /* Add a piece to the reason, ", " between pieces. */
-static void
-why_add(struct matrix_result *res, const char *fmt, ...)
+static void why_add(struct matrix_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
@@ -266,7 +271,7 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	struct mime_data d = {0};
 	struct err e = ERR_INIT;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_RecipientInfo) *ris;
+	STACK_OF(CMS_RecipientInfo) * ris;
 	const unsigned char *p;
 	int rc = -1;
 
@@ -283,7 +288,7 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	rc = 0;
 	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris) && rc == 0; i++) {
 		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
-		STACK_OF(CMS_RecipientEncryptedKey) *reks;
+		STACK_OF(CMS_RecipientEncryptedKey) * reks;
 
 		switch (CMS_RecipientInfo_type(ri)) {
 		case CMS_RECIPINFO_TRANS:
@@ -292,10 +297,11 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 		case CMS_RECIPINFO_AGREE:
 			reks = CMS_RecipientInfo_kari_get0_reks(ri);
 			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks) && rc == 0; j++)
-				rc = CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0;
+				rc = CMS_RecipientEncryptedKey_cert_cmp(
+					     sk_CMS_RecipientEncryptedKey_value(reks, j), cert) ==
+				     0;
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 out:
@@ -308,9 +314,8 @@ out:
 
 /* The judgement of an envelope (`outer`: the outermost layer). */
 static void
-judge_envelope(const struct home *h, const struct st_peer *peer, int out,
-	       const struct msg_layer *l, int outer, const unsigned char *buf,
-	       size_t len, struct matrix_result *res)
+judge_envelope(const struct home *h, const struct st_peer *peer, int out, const struct msg_layer *l,
+	       int outer, const unsigned char *buf, size_t len, struct matrix_result *res)
 {
 	const char *email = peer->addr[0];
 	struct err e = ERR_INIT;
@@ -318,15 +323,19 @@ judge_envelope(const struct home *h, const struct st_peer *peer, int out,
 	int names = -1;
 
 	if (!l->opened) {
-		FAIL(res, "%s: %s", out ? "your own copy could not be decrypted" : "could not be decrypted",
+		FAIL(res, "%s: %s",
+		     out ? "your own copy could not be decrypted" : "could not be decrypted",
 		     l->note[0] ? l->note : "no key of yours opens it");
 		return;
 	}
 	if (l->opened_with_archived) {
 		if (out)
-			FAIL(res, "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
+			FAIL(res,
+			     "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
 		else
-			FAIL(res, "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)", email, email);
+			FAIL(res,
+			     "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)",
+			     email, email);
 		return;
 	}
 	if (!out) {
@@ -346,8 +355,7 @@ judge_envelope(const struct home *h, const struct st_peer *peer, int out,
 
 static void
 judge_signature(const struct ident *me, const struct st_peer *peer, int out,
-		const struct msg_layer *l, const char *from,
-		struct matrix_result *res)
+		const struct msg_layer *l, const char *from, struct matrix_result *res)
 {
 	const char *email = peer->addr[0];
 
@@ -355,13 +363,17 @@ judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 		FAIL(res, "the signature is invalid: %s",
 		     l->note[0] ? l->note : "the message was changed after it was signed");
 	else if (l->sig != SIG_VALID)
-		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "", l->note);
+		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "",
+		     l->note);
 	else if (out && strcmp(l->signer_hex, me->hex) != 0 && l->own)
-		FAIL(res, "signed with your archived certificate, not your current one: make your mail client use the current one");
+		FAIL(res,
+		     "signed with your archived certificate, not your current one: make your mail client use the current one");
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
-		FAIL(res, "signed by %s, a certificate that is not yours", l->signer[0] ? l->signer : l->signer_fpr);
+		FAIL(res, "signed by %s, a certificate that is not yours",
+		     l->signer[0] ? l->signer : l->signer_fpr);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0)
-		FAIL(res, "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
+		FAIL(res,
+		     "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
 		     email, l->signer_fpr);
 	else if (l->from_mismatch)
 		FAIL(res, "signed by %s, but the message says it is from %s", l->signer, from);
@@ -369,7 +381,8 @@ judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 		FAIL(res, "the signer's certificate was not valid when the message was signed%s%s",
 		     l->signed_at[0] ? " on " : "", l->signed_at);
 	else if (!out && !peer->trusted)
-		FAIL(res, "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
+		FAIL(res,
+		     "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
 		     email, email);
 	else {
 		why_add(res, "valid signature%s%s", out ? " by you" : "",
@@ -400,7 +413,9 @@ from_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 	if (e2.code == ERR_USAGE)
 		err_copy(e, &e2);
 	else
-		err_set(e, "the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)", rep->from);
+		err_set(e,
+			"the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)",
+			rep->from);
 	return NULL;
 }
 
@@ -413,7 +428,8 @@ to_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 	const char *p = rep->to;
 
 	if (*p == '\0') {
-		err_set(e, "the message is from you but has no To address, so it belongs to no correspondent");
+		err_set(e,
+			"the message is from you but has no To address, so it belongs to no correspondent");
 		return NULL;
 	}
 	while (*p) {
@@ -438,10 +454,9 @@ to_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 }
 
 int
-matrix_judge(const struct home *h, const struct state *st,
-	     const struct ident *me, const struct msg_report *rep,
-	     const unsigned char *buf, size_t len, struct matrix_result *res,
-	     struct err *e)
+matrix_judge(const struct home *h, const struct state *st, const struct ident *me,
+	     const struct msg_report *rep, const unsigned char *buf, size_t len,
+	     struct matrix_result *res, struct err *e)
 {
 	const struct st_peer *peer;
 	int out;
@@ -470,8 +485,8 @@ matrix_judge(const struct home *h, const struct state *st,
 }
 
 int
-matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
-		  const char *path, struct matrix_result *res, struct err *e)
+matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const char *path,
+		  struct matrix_result *res, struct err *e)
 {
 	struct msg_report rep;
 	unsigned char *buf = NULL;
@@ -490,14 +505,15 @@ matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
 }
 
 int
-matrix_record(struct state *st, const struct matrix_result *res,
-	      struct err *e)
+matrix_record(struct state *st, const struct matrix_result *res, struct err *e)
 {
 	const struct st_peer *p = state_peer_by_hex(st, res->peer_hex);
 	struct st_cell *c;
 
 	if (p == NULL)
-		return err_set(e, "the certificate of %s is no longer in the home; nothing was recorded", res->peer_email);
+		return err_set(e,
+			       "the certificate of %s is no longer in the home; nothing was recorded",
+			       res->peer_email);
 	c = &state_peer_edit(st, p)->cell[res->dir][res->kind];
 	c->state = res->state;
 	c->how = res->warning ? CELL_WARNED : CELL_CHECKED;

@@ -38,9 +38,8 @@ int matrix_passed(const struct st_peer *p);
  * certificate cannot receive encrypted mail (expired, not yet valid, wrong
  * key usage), when it is not trusted yet (unless `untrusted_ok`, for
  * testing), or when any of the four files exists in `dir` already. */
-int matrix_send_check(const struct home *h, const struct st_peer *p,
-		      const char *dir, int untrusted_ok, time_t now,
-		      struct err *e);
+int matrix_send_check(const struct home *h, const struct st_peer *p, const char *dir,
+		      int untrusted_ok, time_t now, struct err *e);
 
 /* Write plain.eml, signed.eml, encrypted.eml and signed-encrypted.eml
  * from the sender `s` to `p` into `dir` (created 0700 when missing; no
@@ -48,8 +47,8 @@ int matrix_send_check(const struct home *h, const struct st_peer *p,
  * out cells sent in `st`.  The caller saves, and calls matrix_unwrite()
  * when that fails. */
 int matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
-		const struct smime_sender *s, const char *dir,
-		int untrusted_ok, time_t now, struct err *e);
+		const struct smime_sender *s, const char *dir, int untrusted_ok, time_t now,
+		struct err *e);
 /* Remove the four files matrix_send wrote into `dir`. */
 void matrix_unwrite(const char *dir);
 
@@ -60,9 +59,9 @@ struct matrix_result {
 	enum cell_state state;      /* CELL_PASSED or CELL_FAILED */
 	char why[MATRIX_WHY_MAX];   /* "from sam@example.org, valid signature,
 				       trusted" */
-	char peer_hex[FPR_HEX_LEN];     /* the correspondent's certificate */
+	char peer_hex[FPR_HEX_LEN]; /* the correspondent's certificate */
 	char peer_email[ADDR_MAX];
-	int warning;                /* passed, with a caveat in `why` (SHA-1) */
+	int warning; /* passed, with a caveat in `why` (SHA-1) */
 };
 
 /* Classify and judge a message opened with msg_open (`buf` is the same
@@ -71,26 +70,22 @@ struct matrix_result {
  * filled, -1 when the message fits no cell: no From, a sender who is
  * neither you nor a correspondent (the sentence names the address), a
  * message of yours to nobody you know. */
-int matrix_judge(const struct home *h, const struct state *st,
-		 const struct ident *me, const struct msg_report *rep,
-		 const unsigned char *buf, size_t len,
+int matrix_judge(const struct home *h, const struct state *st, const struct ident *me,
+		 const struct msg_report *rep, const unsigned char *buf, size_t len,
 		 struct matrix_result *res, struct err *e);
 
 /* Read the file `path`, open the message in it with `ctx` (msg_open) and
  * judge it (matrix_judge).  Changes nothing.  -1 with `e` when the file
  * cannot be read, holds no message, or the message fits no cell. */
-int matrix_check_file(const struct msg_ctx *ctx, const struct ident *me,
-		      const char *path, struct matrix_result *res,
-		      struct err *e);
+int matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const char *path,
+		      struct matrix_result *res, struct err *e);
 
 /* Record a result in the correspondent's record (found again by
  * fingerprint, so a freshly loaded state may be passed).  -1 when that
  * correspondent is gone. */
-int matrix_record(struct state *st, const struct matrix_result *res,
-		  struct err *e);
+int matrix_record(struct state *st, const struct matrix_result *res, struct err *e);
 
 /* The correspondent reported that out cell `k` arrived as it should. */
-void matrix_confirm(struct state *st, const struct st_peer *p,
-		    enum cell_kind k);
+void matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k);
 
 #endif

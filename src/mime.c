@@ -83,8 +83,7 @@ lower(char *s)
 
 /* Length of the line at `q` without its line end; *next is the next line. */
 static size_t
-line(const unsigned char *q, const unsigned char *end,
-     const unsigned char **next)
+line(const unsigned char *q, const unsigned char *end, const unsigned char **next)
 {
 	const unsigned char *nl = memchr(q, '\n', (size_t)(end - q));
 	size_t n = (size_t)((nl ? nl : end) - q);
@@ -111,8 +110,8 @@ field_name(const unsigned char *q, size_t n)
 }
 
 int
-mime_parse(const unsigned char *p, size_t n, enum mime_strict strict,
-	   const char *deftype, struct mime_entity *m, struct err *e)
+mime_parse(const unsigned char *p, size_t n, enum mime_strict strict, const char *deftype,
+	   struct mime_entity *m, struct err *e)
 {
 	const unsigned char *q = p, *end = p + n, *next;
 	int first = 1;
@@ -147,12 +146,14 @@ mime_parse(const unsigned char *p, size_t n, enum mime_strict strict,
 	m->has_headers = !first;
 	if (m->has_headers && memchr(m->hdr, '\0', m->hdr_len) != NULL) {
 		if (strict)
-			return err_set(e, "the file has NUL bytes in its header lines: it is not a mail message");
+			return err_set(e,
+				       "the file has NUL bytes in its header lines: it is not a mail message");
 		m->has_headers = 0;
 	}
 	if (!m->has_headers) {
 		if (strict)
-			return err_set(e, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message");
+			return err_set(e,
+				       "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message");
 		m->hdr_len = 0;
 		m->body = p;
 	}
@@ -257,8 +258,7 @@ param_value(const char *s, struct sbuf *b)
 /* RFC 2231 section of an extended value: %XX decoding into `b`; the first
  * section starts with charset'language'. */
 static void
-pct_decode(const char *v, int first, struct sbuf *b, char *charset,
-	   size_t cslen)
+pct_decode(const char *v, int first, struct sbuf *b, char *charset, size_t cslen)
 {
 	if (first) {
 		const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
@@ -305,7 +305,8 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 			s += k;
 			continue;
 		}
-		snprintf(attr, sizeof attr, "%.*s", (int)(k < sizeof attr ? k : sizeof attr - 1), s);
+		snprintf(attr, sizeof attr, "%.*s", (int)(k < sizeof attr ? k : sizeof attr - 1),
+			 s);
 		mime_trim(attr);
 		s = param_value(s + k + 1, &v);
 		s += strcspn(s, ";");
@@ -323,7 +324,8 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 			long idx = attr[nlen + 1] == '\0' ? 0 : strtol(attr + nlen + 1, &endp, 10);
 			int is_ext = attr[nlen + 1] == '\0' || *endp == '*';
 
-			if (attr[nlen + 1] != '\0' && (endp == attr + nlen + 1 || (*endp && strcmp(endp, "*") != 0)))
+			if (attr[nlen + 1] != '\0' &&
+			    (endp == attr + nlen + 1 || (*endp && strcmp(endp, "*") != 0)))
 				idx = -1;
 			if (idx >= 0 && idx < MAX_SECTIONS && !have[idx]) {
 				sect[idx] = v, have[idx] = 1, ext[idx] = is_ext;
@@ -366,8 +368,8 @@ mime_param(const char *value, const char *name, char *out, size_t len)
 /* The next delimiter line at or after `from`: its start, and in *after the
  * start of the following line.  NULL when there is none. */
 static const unsigned char *
-find_delim(const struct mime_iter *it, const unsigned char *from,
-	   const unsigned char **after, int *close)
+find_delim(const struct mime_iter *it, const unsigned char *from, const unsigned char **after,
+	   int *close)
 {
 	const unsigned char *s = from, *end = it->end;
 
@@ -384,7 +386,8 @@ find_delim(const struct mime_iter *it, const unsigned char *from,
 				q += 2;
 			while (q < end && (*q == ' ' || *q == '\t'))
 				q++;
-			if (q == end || *q == '\n' || (*q == '\r' && (q + 1 == end || q[1] == '\n'))) {
+			if (q == end || *q == '\n' ||
+			    (*q == '\r' && (q + 1 == end || q[1] == '\n'))) {
 				if (q < end && *q == '\r')
 					q++;
 				if (q < end && *q == '\n')
@@ -489,8 +492,7 @@ b64_flush(unsigned long acc, int k, unsigned char *out, size_t *bad)
 }
 
 size_t
-mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
-		size_t *junk)
+mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out, size_t *junk)
 {
 	unsigned long acc = 0;
 	size_t o = 0, bad = 0;
@@ -544,7 +546,8 @@ mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 			/* A soft line break: "=", optional white space, line end. */
 			while (j < n && (in[j] == ' ' || in[j] == '\t'))
 				j++;
-			if (j == n || in[j] == '\n' || (in[j] == '\r' && j + 1 < n && in[j + 1] == '\n')) {
+			if (j == n || in[j] == '\n' ||
+			    (in[j] == '\r' && j + 1 < n && in[j + 1] == '\n')) {
 				i = j == n ? n : j + (in[j] == '\r' ? 2 : 1);
 				continue;
 			}
@@ -595,8 +598,7 @@ mime_data_free(struct mime_data *d)
 }
 
 void
-mime_canon(const unsigned char *p, size_t n, unsigned char **out,
-	   size_t *outlen)
+mime_canon(const unsigned char *p, size_t n, unsigned char **out, size_t *outlen)
 {
 	size_t bare = 0, o = 0;
 

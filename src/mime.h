@@ -15,24 +15,24 @@
 
 #include "err.h"
 
-#define MIME_MAX_DEPTH 32          /* multiparts inside multiparts */
-#define MIME_MAX_HEADER (64u << 10) /* an unfolded header value is cut here */
-#define MIME_MAX_BOUNDARY 200      /* RFC 2046 allows 70; clients exceed it */
+#define MIME_MAX_DEPTH    32          /* multiparts inside multiparts */
+#define MIME_MAX_HEADER   (64u << 10) /* an unfolded header value is cut here */
+#define MIME_MAX_BOUNDARY 200         /* RFC 2046 allows 70; clients exceed it */
 
 struct mime_entity {
-	const unsigned char *raw;  /* the whole entity: header block + body */
+	const unsigned char *raw; /* the whole entity: header block + body */
 	size_t raw_len;
-	const unsigned char *hdr;  /* the header block, without the blank line */
+	const unsigned char *hdr; /* the header block, without the blank line */
 	size_t hdr_len;
 	const unsigned char *body; /* after the blank line */
 	size_t body_len;
-	int has_headers;           /* 0: no header block, all of it is body */
-	char type[128];            /* "text/plain", lower case; the default
-				      when Content-Type is absent or broken */
-	char cte[32];              /* Content-Transfer-Encoding, lower case,
-				      "" when absent */
-	char *ctype;               /* unfolded Content-Type value or NULL */
-	char *cdisp;               /* unfolded Content-Disposition or NULL */
+	int has_headers; /* 0: no header block, all of it is body */
+	char type[128];  /* "text/plain", lower case; the default
+			    when Content-Type is absent or broken */
+	char cte[32];    /* Content-Transfer-Encoding, lower case,
+			    "" when absent */
+	char *ctype;     /* unfolded Content-Type value or NULL */
+	char *cdisp;     /* unfolded Content-Disposition or NULL */
 };
 
 enum mime_strict {
@@ -46,8 +46,8 @@ enum mime_strict {
  * multipart/digest passes "message/rfc822").  MIME_MESSAGE refuses, with a
  * sentence in `e`, input that is empty, has NUL bytes in its header block
  * or does not start with one.  Free with mime_entity_free(). */
-int mime_parse(const unsigned char *p, size_t n, enum mime_strict strict,
-	       const char *deftype, struct mime_entity *m, struct err *e);
+int mime_parse(const unsigned char *p, size_t n, enum mime_strict strict, const char *deftype,
+	       struct mime_entity *m, struct err *e);
 void mime_entity_free(struct mime_entity *m);
 
 /* The unfolded value of the first field `name` (any case), without
@@ -71,23 +71,22 @@ struct mime_iter {
 	char delim[MIME_MAX_BOUNDARY + 3];
 	size_t dlen;
 	int done;
-	int closed;    /* the final delimiter ("--boundary--") was seen */
-	size_t count;  /* parts returned so far */
+	int closed;   /* the final delimiter ("--boundary--") was seen */
+	size_t count; /* parts returned so far */
 };
 
 /* -1 when the entity has no usable boundary parameter. */
 int mime_parts_begin(const struct mime_entity *m, struct mime_iter *it);
 /* 1 with the next part, 0 when there are no more. */
-int mime_parts_next(struct mime_iter *it, const unsigned char **part,
-		    size_t *len);
+int mime_parts_next(struct mime_iter *it, const unsigned char **part, size_t *len);
 
 /* A body decoded by its Content-Transfer-Encoding.  `p` points into the
  * entity (7bit, 8bit, binary, unknown) or to `owned`. */
 struct mime_data {
 	const unsigned char *p;
 	size_t len;
-	unsigned char *owned;  /* malloc'd, or NULL */
-	size_t junk;           /* base64: characters that are not base64 */
+	unsigned char *owned; /* malloc'd, or NULL */
+	size_t junk;          /* base64: characters that are not base64 */
 };
 void mime_decode_body(const struct mime_entity *m, struct mime_data *d);
 /* Wipe (decoded bodies may be secrets) and free. */
@@ -96,15 +95,13 @@ void mime_data_free(struct mime_data *d);
 /* Decoders.  `out` holds at least n / 4 * 3 + 3 bytes for base64 and n
  * bytes for quoted-printable.  Base64 skips white space and counts any other
  * stray character in *junk; missing padding is tolerated. */
-size_t mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out,
-		       size_t *junk);
+size_t mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out, size_t *junk);
 size_t mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out);
 
 /* The canonical form for signature checks: every bare LF becomes CRLF,
  * existing CRLF are kept.  *out is NULL when `p` is already canonical (use
  * `p` as it is), else a new buffer of *outlen bytes (free()). */
-void mime_canon(const unsigned char *p, size_t n, unsigned char **out,
-		size_t *outlen);
+void mime_canon(const unsigned char *p, size_t n, unsigned char **out, size_t *outlen);
 
 /* Text in `charset` (NULL or unknown: taken as UTF-8) as UTF-8 with LF line
  * ends, NUL-terminated, in a new string (free(); wipe first if secret). */
@@ -118,8 +115,7 @@ char *mime_decode_words(const char *in);
  * groups, quoted names with commas), joined by ", " into `out`; the first
  * mailbox's display name (encoded-words decoded) into `name` when not NULL.
  * Returns the number of addresses. */
-size_t mime_addresses(const char *value, char *out, size_t len, char *name,
-		      size_t namelen);
+size_t mime_addresses(const char *value, char *out, size_t len, char *name, size_t namelen);
 
 /* 1 when `type` is "major/..." (type as in struct mime_entity). */
 int mime_is(const struct mime_entity *m, const char *major);

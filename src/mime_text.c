@@ -23,7 +23,8 @@
 static int
 is_utf8_name(const char *cs)
 {
-	static const char *const same[] = {"utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", ""};
+	static const char *const same[] = {"utf-8", "utf8",           "us-ascii",
+					   "ascii", "ansi_x3.4-1968", ""};
 
 	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
 		if (strcasecmp(cs, same[i]) == 0)
@@ -245,8 +246,7 @@ mailbox(const char *s, struct sbuf *addr, struct sbuf *name)
 }
 
 size_t
-mime_addresses(const char *value, char *out, size_t len, char *name,
-	       size_t namelen)
+mime_addresses(const char *value, char *out, size_t len, char *name, size_t namelen)
 {
 	struct sbuf cur = {0}, all = {0};
 	size_t count = 0;

@@ -14,11 +14,11 @@
 #include "mimeout.h"
 #include "xalloc.h"
 
-#define HDR_COLS 76      /* fold header lines before this column */
-#define QP_TEXT_COLS 75  /* quoted-printable text per line, before "=" */
-#define B64_IN (MIMEOUT_B64_COLS / 4 * 3) /* 57 bytes make one line */
-#define READ_BLOCK 65536
-#define QP_OUT_BUF 16384
+#define HDR_COLS     76                         /* fold header lines before this column */
+#define QP_TEXT_COLS 75                         /* quoted-printable text per line, before "=" */
+#define B64_IN       (MIMEOUT_B64_COLS / 4 * 3) /* 57 bytes make one line */
+#define READ_BLOCK   65536
+#define QP_OUT_BUF   16384
 #define BIO_TYPE_B76 (255 | BIO_TYPE_FILTER) /* not in OpenSSL's range */
 
 /* --- writing ---------------------------------------------------------- */
@@ -113,7 +113,8 @@ encoded_words(const char *s)
 		while (take > 1 && ((unsigned char)s[take] & 0xc0) == 0x80)
 			take--; /* do not cut a character */
 		used += (size_t)snprintf(out + used, cap - used, "%s=?UTF-8?B?", used ? " " : "");
-		used += (size_t)EVP_EncodeBlock((unsigned char *)out + used, (const unsigned char *)s, (int)take);
+		used += (size_t)EVP_EncodeBlock((unsigned char *)out + used,
+						(const unsigned char *)s, (int)take);
 		used += (size_t)snprintf(out + used, cap - used, "?=");
 		s += take;
 	}
@@ -176,9 +177,8 @@ mimeout_date(time_t t, char buf[40])
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(buf, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec);
+	snprintf(buf, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* `n` random bytes as lower-case hex into out[2n+1]. */
@@ -213,8 +213,8 @@ struct qp {
 	BIO *out;
 	char line[QP_TEXT_COLS + 8]; /* the output line being built */
 	size_t n;
-	int cr;                      /* the last input byte was CR */
-	int bol;                     /* the output so far ends a line */
+	int cr;  /* the last input byte was CR */
+	int bol; /* the output so far ends a line */
 	unsigned char buf[QP_OUT_BUF];
 	size_t used;
 };
@@ -278,7 +278,10 @@ qp_literal(unsigned char c)
 {
 	/* bit c of the table: 9, 32, 33..126 except 61 */
 	static const unsigned long long lit[4] = {
-		0xdfffffff00000200ull, 0x7fffffffffffffffull, 0, 0,
+		0xdfffffff00000200ull,
+		0x7fffffffffffffffull,
+		0,
+		0,
 	};
 
 	return (int)((lit[c >> 6] >> (c & 63)) & 1);
@@ -382,8 +385,10 @@ mimeout_text_entity(BIO *body, BIO *dst, int *bol, struct err *e)
 
 	q->out = dst;
 	q->bol = 1;
-	if (mimeout_puts(dst, "Content-Type: text/plain; charset=utf-8\r\n"
-		  "Content-Transfer-Encoding: quoted-printable\r\n\r\n", e) != 0)
+	if (mimeout_puts(dst,
+			 "Content-Type: text/plain; charset=utf-8\r\n"
+			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+			 e) != 0)
 		goto out;
 	while ((got = BIO_read(body, blk, READ_BLOCK)) > 0)
 		if (qp_feed(q, blk, (size_t)got, e) != 0)
@@ -532,12 +537,10 @@ mimeout_b64_method(void)
 {
 	BIO_METHOD *m = BIO_meth_new(BIO_TYPE_B76, "base64, 76 columns, CRLF");
 
-	if (m == NULL || !BIO_meth_set_write(m, b76_write) ||
-	    !BIO_meth_set_ctrl(m, b76_ctrl) || !BIO_meth_set_create(m, b76_create) ||
-	    !BIO_meth_set_destroy(m, b76_destroy)) {
+	if (m == NULL || !BIO_meth_set_write(m, b76_write) || !BIO_meth_set_ctrl(m, b76_ctrl) ||
+	    !BIO_meth_set_create(m, b76_create) || !BIO_meth_set_destroy(m, b76_destroy)) {
 		BIO_meth_free(m);
 		return NULL;
 	}
 	return m;
 }
-

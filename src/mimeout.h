@@ -23,8 +23,7 @@ int mimeout_puts(BIO *b, const char *s, struct err *e);
 
 /* "Name: value" with CRLF, folded at spaces so that lines stay within 76
  * columns (a single word longer than that stays whole). */
-int mimeout_header(BIO *b, const char *name, const char *value,
-		   struct err *e);
+int mimeout_header(BIO *b, const char *name, const char *value, struct err *e);
 
 /* Unstructured header text (Subject): control characters become spaces;
  * as it is when printable ASCII, else RFC 2047 encoded words.  free(). */
@@ -51,8 +50,7 @@ int mimeout_boundary(char out[48], struct err *e);
 int mimeout_text_entity(BIO *body, BIO *dst, int *bol, struct err *e);
 
 /* Base64 of a buffer in lines of 76, each ending CRLF. */
-int mimeout_b64_lines(BIO *dst, const unsigned char *p, size_t n,
-		      struct err *e);
+int mimeout_b64_lines(BIO *dst, const unsigned char *p, size_t n, struct err *e);
 
 /* A filter BIO method: what is written through it leaves base64-encoded in
  * lines of 76 with CRLF; BIO_flush writes the last line and passes the

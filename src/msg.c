@@ -89,11 +89,13 @@ is_p7m(const struct mime_entity *m)
 	char name[256];
 	size_t n;
 
-	if (strcmp(m->type, "application/pkcs7-mime") == 0 || strcmp(m->type, "application/x-pkcs7-mime") == 0)
+	if (strcmp(m->type, "application/pkcs7-mime") == 0 ||
+	    strcmp(m->type, "application/x-pkcs7-mime") == 0)
 		return 1;
 	if (strcmp(m->type, "application/octet-stream") != 0)
 		return 0;
-	if (!mime_param(m->ctype, "name", name, sizeof name) && !mime_param(m->cdisp, "filename", name, sizeof name))
+	if (!mime_param(m->ctype, "name", name, sizeof name) &&
+	    !mime_param(m->cdisp, "filename", name, sizeof name))
 		return 0;
 	return (n = strlen(name)) >= 4 && strcasecmp(name + n - 4, ".p7m") == 0;
 }
@@ -101,7 +103,8 @@ is_p7m(const struct mime_entity *m)
 static int
 is_sig_type(const char *t)
 {
-	return strcmp(t, "application/pkcs7-signature") == 0 || strcmp(t, "application/x-pkcs7-signature") == 0;
+	return strcmp(t, "application/pkcs7-signature") == 0 ||
+	       strcmp(t, "application/x-pkcs7-signature") == 0;
 }
 
 /* multipart/signed: 1 S/MIME, 0 something else (OpenPGP). */
@@ -123,7 +126,8 @@ smime_signed(const struct mime_entity *m)
 			return 0;
 	}
 	/* No or an unknown protocol: believe the signature part's own type. */
-	if (mime_parts_begin(m, &it) == 0 && mime_parts_next(&it, &p, &n) && mime_parts_next(&it, &p, &n)) {
+	if (mime_parts_begin(m, &it) == 0 && mime_parts_next(&it, &p, &n) &&
+	    mime_parts_next(&it, &p, &n)) {
 		struct mime_entity s;
 
 		mime_parse(p, n, MIME_LENIENT, NULL, &s, NULL);
@@ -137,8 +141,8 @@ smime_signed(const struct mime_entity *m)
  * client finds it; parts passed on the way are counted in *outside.
  * 1 found, 0 none, -1 nested too deeply. */
 static int
-find_smime(const struct mime_entity *m, int depth, const unsigned char **sp,
-	   size_t *sn, size_t *outside)
+find_smime(const struct mime_entity *m, int depth, const unsigned char **sp, size_t *sn,
+	   size_t *outside)
 {
 	struct mime_iter it;
 	const unsigned char *p;
@@ -152,7 +156,9 @@ find_smime(const struct mime_entity *m, int depth, const unsigned char **sp,
 	while (found == 0 && mime_parts_next(&it, &p, &n)) {
 		struct mime_entity c;
 
-		mime_parse(p, n, MIME_LENIENT, strcmp(m->type, "multipart/digest") == 0 ? "message/rfc822" : NULL, &c, NULL);
+		mime_parse(p, n, MIME_LENIENT,
+			   strcmp(m->type, "multipart/digest") == 0 ? "message/rfc822" : NULL, &c,
+			   NULL);
 		if (is_p7m(&c) || (strcmp(c.type, "multipart/signed") == 0 && smime_signed(&c))) {
 			*sp = p, *sn = n, found = 1;
 		} else if (mime_is(&c, "multipart")) {
@@ -186,7 +192,7 @@ msg_add_name(char *list, size_t len, const char *name)
 }
 
 struct parts {
-	int deep;      /* nested beyond MIME_MAX_DEPTH */
+	int deep; /* nested beyond MIME_MAX_DEPTH */
 	char *text;
 	char types[200];
 	char files[300];
@@ -196,7 +202,8 @@ struct parts {
 static int
 is_attachment(const struct mime_entity *m, char *file, size_t len)
 {
-	int named = mime_param(m->cdisp, "filename", file, len) || mime_param(m->ctype, "name", file, len);
+	int named = mime_param(m->cdisp, "filename", file, len) ||
+		    mime_param(m->ctype, "name", file, len);
 
 	if (m->cdisp != NULL && strncasecmp(m->cdisp, "attachment", 10) == 0)
 		return 1;
@@ -232,7 +239,9 @@ collect(const struct mime_entity *m, int depth, struct parts *ps)
 		char cs[64];
 
 		mime_decode_body(m, &d);
-		ps->text = mime_text_utf8(d.p, d.len, mime_param(m->ctype, "charset", cs, sizeof cs) ? cs : NULL);
+		ps->text =
+			mime_text_utf8(d.p, d.len,
+				       mime_param(m->ctype, "charset", cs, sizeof cs) ? cs : NULL);
 		mime_data_free(&d);
 		msg_add_name(ps->types, sizeof ps->types, m->type);
 	} else {
@@ -249,12 +258,15 @@ content(struct walk *w, const struct mime_entity *m, int depth)
 	collect(m, depth, &ps);
 	if (ps.deep) {
 		free(ps.text);
-		return err_set(w->e, "the message is nested more than %d levels deep; padseal stops there", MIME_MAX_DEPTH);
+		return err_set(w->e,
+			       "the message is nested more than %d levels deep; padseal stops there",
+			       MIME_MAX_DEPTH);
 	}
 	snprintf(r->parts, sizeof r->parts, "%s", ps.types[0] ? ps.types : "no text");
 	if (ps.attachments)
 		snprintf(r->parts + strlen(r->parts), sizeof r->parts - strlen(r->parts),
-			 ", %zu attachment%s: %s", ps.attachments, ps.attachments == 1 ? "" : "s", ps.files);
+			 ", %zu attachment%s: %s", ps.attachments, ps.attachments == 1 ? "" : "s",
+			 ps.files);
 	r->text = ps.text != NULL ? ps.text : xstrdup(r->parts);
 	return 0;
 }
@@ -269,7 +281,9 @@ msg_walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 	int rc = 0, found;
 
 	if (depth > MIME_MAX_DEPTH)
-		return err_set(w->e, "the message is nested more than %d levels deep; padseal stops there", MIME_MAX_DEPTH);
+		return err_set(w->e,
+			       "the message is nested more than %d levels deep; padseal stops there",
+			       MIME_MAX_DEPTH);
 	mime_parse(p, n, MIME_LENIENT, NULL, &m, NULL);
 	if (is_p7m(&m)) {
 		struct mime_data d;
@@ -288,9 +302,13 @@ msg_walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 			rc = msg_walk(w, sp, sn, depth + 1);
 		else
 			rc = content(w, &m, depth);
-	} else if (mime_is(&m, "multipart") && (found = find_smime(&m, depth, &sp, &sn, &w->r->outside)) != 0) {
-		rc = found < 0 ? err_set(w->e, "the message is nested more than %d levels deep; padseal stops there", MIME_MAX_DEPTH) :
-		     msg_walk(w, sp, sn, depth + 1);
+	} else if (mime_is(&m, "multipart") &&
+		   (found = find_smime(&m, depth, &sp, &sn, &w->r->outside)) != 0) {
+		rc = found < 0 ?
+			     err_set(w->e,
+				     "the message is nested more than %d levels deep; padseal stops there",
+				     MIME_MAX_DEPTH) :
+			     msg_walk(w, sp, sn, depth + 1);
 	} else {
 		rc = content(w, &m, depth);
 	}
@@ -343,12 +361,15 @@ classify(struct msg_report *r)
 				r->ok = 0;
 		}
 	}
-	r->kind = env && sig ? KIND_SIGNED_ENCRYPTED : env ? KIND_ENCRYPTED : sig ? KIND_SIGNED : KIND_PLAIN;
+	r->kind = env && sig ? KIND_SIGNED_ENCRYPTED :
+		  env        ? KIND_ENCRYPTED :
+		  sig        ? KIND_SIGNED :
+			       KIND_PLAIN;
 }
 
 int
-msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
-	 struct msg_report *r, struct err *e)
+msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, struct msg_report *r,
+	 struct err *e)
 {
 	struct walk w = {0};
 	struct mime_entity top;
@@ -400,23 +421,32 @@ msg_layers_line(const struct msg_report *r, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (r->n_layers == 0)
-		snprintf(buf, len, "plain%s", r->pgp ? " (with an OpenPGP signature, not checked)" : "");
+		snprintf(buf, len, "plain%s",
+			 r->pgp ? " (with an OpenPGP signature, not checked)" : "");
 	for (size_t i = 0; i < r->n_layers && used < len; i++) {
 		const struct msg_layer *l = &r->layer[i];
 		const char *sep = i ? " > " : "";
 
 		if (l->kind == LAYER_SIGNED)
 			snprintf(buf + used, len - used, "%ssigned(%s, by: %s, %s%s%s)", sep,
-				 l->alg[0] ? l->alg : "unknown", l->signer[0] ? l->signer : "unknown",
-				 l->sig == SIG_VALID ? "valid" : l->sig == SIG_INVALID ? "invalid" : "uncheckable",
-				 l->sig != SIG_VALID ? "" : l->own ? ", yours" : l->trusted ? ", trusted" :
-				 l->changed ? ", changed" : ", not trusted",
+				 l->alg[0] ? l->alg : "unknown",
+				 l->signer[0] ? l->signer : "unknown",
+				 l->sig == SIG_VALID   ? "valid" :
+				 l->sig == SIG_INVALID ? "invalid" :
+							 "uncheckable",
+				 l->sig != SIG_VALID ? "" :
+				 l->own              ? ", yours" :
+				 l->trusted          ? ", trusted" :
+				 l->changed          ? ", changed" :
+						       ", not trusted",
 				 l->sha1 && l->sig == SIG_VALID ? ", SHA-1" : "");
 		else
 			snprintf(buf + used, len - used, "%s%s(%s, to: %s%s)", sep,
 				 l->kind == LAYER_ENVELOPED ? "enveloped" : "authenveloped", l->alg,
 				 l->recipients[0] ? l->recipients : "unknown",
-				 !l->opened ? ", not opened" : l->opened_with_archived ? ", opened with an archived key" : "");
+				 !l->opened              ? ", not opened" :
+				 l->opened_with_archived ? ", opened with an archived key" :
+							   "");
 		used = strlen(buf);
 	}
 }

@@ -25,62 +25,62 @@ enum layer_kind {
 };
 
 enum sig_state {
-	SIG_VALID,           /* the signature matches the content */
-	SIG_INVALID,         /* content changed after signing, or bad signature */
-	SIG_UNCHECKABLE,     /* no signer certificate, unsupported algorithm, ... */
+	SIG_VALID,       /* the signature matches the content */
+	SIG_INVALID,     /* content changed after signing, or bad signature */
+	SIG_UNCHECKABLE, /* no signer certificate, unsupported algorithm, ... */
 };
 
 struct msg_layer {
 	enum layer_kind kind;
-	int opaque;               /* signed: signed-data carrying the content */
-	char alg[32];             /* "SHA-256", "AES-256-CBC", "AES-128-GCM" */
+	int opaque;   /* signed: signed-data carrying the content */
+	char alg[32]; /* "SHA-256", "AES-256-CBC", "AES-128-GCM" */
 	/* signed */
 	enum sig_state sig;
-	char signer[ADDR_MAX];    /* signer certificate's main address */
+	char signer[ADDR_MAX];          /* signer certificate's main address */
 	char signer_fpr[FPR_COLON_LEN]; /* SHA-256 colon form */
 	char signer_hex[FPR_HEX_LEN];
-	int trusted;              /* the signer certificate is pinned (trusted) */
-	int changed;              /* a different certificate than the one verified */
-	int from_mismatch;        /* signer's addresses do not include From */
-	int expired_at_signing;   /* certificate not valid at signingTime */
-	int sha1;                 /* SHA-1 digest (Thunderbird 115+ rejects it) */
-	int own;                  /* signed by one of your own identities */
-	int held;                 /* the signer certificate is in the home
-				     (a peer record or your own) */
-	char signed_at[ISO_TIME_LEN];       /* signingTime, ISO 8601 UTC, "" if absent */
-	char known_fpr[FPR_COLON_LEN];       /* changed: the certificate you verified for
-				     the signer's address (SHA-256 colon) */
-	unsigned char *signer_der; /* the signer certificate, DER (malloc'd,
-				     freed by msg_report_free), NULL if none */
+	int trusted;                   /* the signer certificate is pinned (trusted) */
+	int changed;                   /* a different certificate than the one verified */
+	int from_mismatch;             /* signer's addresses do not include From */
+	int expired_at_signing;        /* certificate not valid at signingTime */
+	int sha1;                      /* SHA-1 digest (Thunderbird 115+ rejects it) */
+	int own;                       /* signed by one of your own identities */
+	int held;                      /* the signer certificate is in the home
+					  (a peer record or your own) */
+	char signed_at[ISO_TIME_LEN];  /* signingTime, ISO 8601 UTC, "" if absent */
+	char known_fpr[FPR_COLON_LEN]; /* changed: the certificate you verified for
+					  the signer's address (SHA-256 colon) */
+	unsigned char *signer_der;     /* the signer certificate, DER (malloc'd,
+					  freed by msg_report_free), NULL if none */
 	size_t signer_der_len;
 	/* enveloped */
-	int opened;               /* decrypted */
-	char recipients[512];     /* who it is for (addresses or issuer/serial) */
-	char opened_with[FPR_HEX_LEN];     /* hex of the identity that opened it */
-	int opened_with_archived; /* that identity is archived */
-	char note[320];           /* why a layer failed, for a person */
+	int opened;                    /* decrypted */
+	char recipients[512];          /* who it is for (addresses or issuer/serial) */
+	char opened_with[FPR_HEX_LEN]; /* hex of the identity that opened it */
+	int opened_with_archived;      /* that identity is archived */
+	char note[320];                /* why a layer failed, for a person */
 };
 
 struct msg_report {
-	char from[ADDR_MAX];           /* the From address (bare), "" when absent */
-	char from_name[128];      /* its display name (RFC 2047 decoded) */
-	char to[512];             /* bare addresses, ", "-separated */
-	char subject[256];        /* RFC 2047 decoded, UTF-8 */
+	char from[ADDR_MAX]; /* the From address (bare), "" when absent */
+	char from_name[128]; /* its display name (RFC 2047 decoded) */
+	char to[512];        /* bare addresses, ", "-separated */
+	char subject[256];   /* RFC 2047 decoded, UTF-8 */
 	char date[64];
 	struct msg_layer layer[MSG_MAX_LAYERS];
 	size_t n_layers;
-	enum cell_kind kind;      /* plain / signed / encrypted / signed-encrypted */
-	char *text;               /* the innermost text (malloc'd, may be NULL):
-				     text/plain in UTF-8, else the parts line */
-	char parts[512];          /* the innermost content in one line:
-				     "text/html, 2 attachments: a.docx, b.pdf" */
-	size_t outside;           /* parts beside the S/MIME part, not covered
-				     by its signature or encryption */
-	int pgp;                  /* an OpenPGP signature (not checked here) */
-	int ok;                   /* every layer opened, every signature valid
-				     and by a trusted (or own) certificate,
-				     not changed, by the From address, valid
-				     when signed (SHA-1 passes: warn) */
+	enum cell_kind kind; /* plain / signed / encrypted / signed-encrypted */
+	char *text;          /* the innermost text (malloc'd, may be NULL):
+				text/plain in UTF-8, else the parts line */
+	char parts[512];     /* the innermost content in one line:
+				"text/html, 2 attachments: a.docx, b.pdf" */
+	size_t outside;      /* parts beside the S/MIME part, not covered
+				by its signature or encryption */
+	int pgp;             /* an OpenPGP signature (not checked here) */
+	int ok;              /* every layer opened, every signature valid
+				and by a trusted (or own) certificate,
+				not changed, by the From address, valid
+				when signed (SHA-1 passes: warn) */
 };
 
 /* What opening may use.  `key` gives the private key of the user's
@@ -95,8 +95,7 @@ struct evp_pkey_st;
 struct msg_ctx {
 	const struct home *h;
 	const struct state *st;
-	int (*key)(void *arg, const char *hex, struct evp_pkey_st **out,
-	           struct err *e);
+	int (*key)(void *arg, const char *hex, struct evp_pkey_st **out, struct err *e);
 	void *key_arg;
 	time_t now;
 };
@@ -114,8 +113,8 @@ struct msg_ctx {
  * certificate was valid when signing.  Decrypted data is wiped before
  * returning; only `text` remains.  `buf` is only read (never copied whole).
  * Free the report with msg_report_free() (it wipes the text). */
-int msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
-	     struct msg_report *r, struct err *e);
+int msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, struct msg_report *r,
+	     struct err *e);
 void msg_report_free(struct msg_report *r);
 
 /* "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org,

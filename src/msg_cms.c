@@ -81,7 +81,9 @@ add_layer(struct walk *w, enum layer_kind kind)
 	struct msg_layer *l;
 
 	if (w->r->n_layers == MSG_MAX_LAYERS) {
-		err_set(w->e, "the message has more than %d S/MIME layers inside each other; padseal stops there", MSG_MAX_LAYERS);
+		err_set(w->e,
+			"the message has more than %d S/MIME layers inside each other; padseal stops there",
+			MSG_MAX_LAYERS);
 		return NULL;
 	}
 	l = &w->r->layer[w->r->n_layers++];
@@ -95,13 +97,22 @@ static const struct {
 	int nid;
 	const char *name;
 } alg_names[] = {
-	{NID_sha1, "SHA-1"}, {NID_sha224, "SHA-224"}, {NID_sha256, "SHA-256"},
-	{NID_sha384, "SHA-384"}, {NID_sha512, "SHA-512"}, {NID_md5, "MD5"},
-	{NID_aes_128_cbc, "AES-128-CBC"}, {NID_aes_192_cbc, "AES-192-CBC"},
-	{NID_aes_256_cbc, "AES-256-CBC"}, {NID_aes_128_gcm, "AES-128-GCM"},
-	{NID_aes_192_gcm, "AES-192-GCM"}, {NID_aes_256_gcm, "AES-256-GCM"},
-	{NID_des_ede3_cbc, "3DES-CBC"}, {NID_rc2_cbc, "RC2-CBC"},
-	{NID_des_cbc, "DES-CBC"}, {NID_chacha20_poly1305, "ChaCha20-Poly1305"},
+	{NID_sha1, "SHA-1"},
+	{NID_sha224, "SHA-224"},
+	{NID_sha256, "SHA-256"},
+	{NID_sha384, "SHA-384"},
+	{NID_sha512, "SHA-512"},
+	{NID_md5, "MD5"},
+	{NID_aes_128_cbc, "AES-128-CBC"},
+	{NID_aes_192_cbc, "AES-192-CBC"},
+	{NID_aes_256_cbc, "AES-256-CBC"},
+	{NID_aes_128_gcm, "AES-128-GCM"},
+	{NID_aes_192_gcm, "AES-192-GCM"},
+	{NID_aes_256_gcm, "AES-256-GCM"},
+	{NID_des_ede3_cbc, "3DES-CBC"},
+	{NID_rc2_cbc, "RC2-CBC"},
+	{NID_des_cbc, "DES-CBC"},
+	{NID_chacha20_poly1305, "ChaCha20-Poly1305"},
 };
 
 static void
@@ -200,23 +211,21 @@ ber_info(const unsigned char *p, size_t n, char *alg, size_t alglen)
 	int type = NID_undef, nid;
 
 	msg_copy(alg, alglen, "");
-	if (tlv_read(p, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (type = tlv_oid(&t, end, &obj)) == NID_undef)
+	if (tlv_read(p, end, &t) != 0 || t.tag != 0x30 || tlv_read(t.val, end, &t) != 0 ||
+	    (type = tlv_oid(&t, end, &obj)) == NID_undef)
 		goto out;
 	if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData)
 		goto out;
 	/* [0] { SEQUENCE { version, [0] originatorInfo OPTIONAL,
 	 * SET recipientInfos, SEQUENCE { contentType, AlgorithmIdentifier } } } */
 	if ((q = t.end) == NULL || tlv_read(q, end, &t) != 0 || t.tag != 0xa0 ||
-	    tlv_read(t.val, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (q = tlv_skip(&t, end, 0)) == NULL ||
-	    tlv_read(q, end, &t) != 0)
+	    tlv_read(t.val, end, &t) != 0 || t.tag != 0x30 || tlv_read(t.val, end, &t) != 0 ||
+	    (q = tlv_skip(&t, end, 0)) == NULL || tlv_read(q, end, &t) != 0)
 		goto out;
 	if (t.tag == 0xa0 && ((q = tlv_skip(&t, end, 0)) == NULL || tlv_read(q, end, &t) != 0))
 		goto out;
-	if (t.tag != 0x31 || (q = tlv_skip(&t, end, 0)) == NULL ||
-	    tlv_read(q, end, &t) != 0 || t.tag != 0x30 ||
-	    tlv_read(t.val, end, &t) != 0 || (q = tlv_skip(&t, end, 0)) == NULL ||
+	if (t.tag != 0x31 || (q = tlv_skip(&t, end, 0)) == NULL || tlv_read(q, end, &t) != 0 ||
+	    t.tag != 0x30 || tlv_read(t.val, end, &t) != 0 || (q = tlv_skip(&t, end, 0)) == NULL ||
 	    tlv_read(q, end, &t) != 0 || t.tag != 0x30 || tlv_read(t.val, end, &t) != 0)
 		goto out;
 	ASN1_OBJECT_free(obj);
@@ -233,7 +242,8 @@ static CMS_ContentInfo *
 parse_cms(const unsigned char *p, size_t n)
 {
 	const unsigned char *q = p;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &q, (long)(n > 0x7fffffff ? 0x7fffffff : n));
+	CMS_ContentInfo *cms =
+		d2i_CMS_ContentInfo(NULL, &q, (long)(n > 0x7fffffff ? 0x7fffffff : n));
 
 	ERR_clear_error();
 	return cms;
@@ -321,10 +331,12 @@ verify_failure(char *note, size_t len)
 		return SIG_INVALID;
 	}
 	if (nocert) {
-		msg_copy(note, len, "the signature does not include the signer's certificate and you do not hold it");
+		msg_copy(note, len,
+			 "the signature does not include the signer's certificate and you do not hold it");
 		return SIG_UNCHECKABLE;
 	}
-	snprintf(note, len, "the signature cannot be checked (%s)", detail[0] ? detail : "unknown reason");
+	snprintf(note, len, "the signature cannot be checked (%s)",
+		 detail[0] ? detail : "unknown reason");
 	return SIG_UNCHECKABLE;
 }
 
@@ -334,8 +346,7 @@ verify_failure(char *note, size_t len)
  * by index: no other certificate is read).  Only a certificate whose key
  * verifies the signature will be taken as the signer, so a certificate that
  * merely copies another's issuer and serial number captures nothing. */
-static STACK_OF(X509) *
-signer_candidates(struct walk *w, CMS_ContentInfo *cms, CMS_SignerInfo *si)
+static STACK_OF(X509) * signer_candidates(struct walk *w, CMS_ContentInfo *cms, CMS_SignerInfo *si)
 {
 	STACK_OF(X509) *out = sk_X509_new_null(), *carried = CMS_get1_certs(cms);
 	ASN1_OCTET_STRING *keyid = NULL;
@@ -352,12 +363,11 @@ signer_candidates(struct walk *w, CMS_ContentInfo *cms, CMS_SignerInfo *si)
 			sk_X509_push(out, x);
 	}
 	sk_X509_pop_free(carried, X509_free);
-	if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) == 1 &&
-	    issuer != NULL && serial != NULL)
+	if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) == 1 && issuer != NULL &&
+	    serial != NULL)
 		fpr_isn_of(issuer, serial, isn);
 	for (size_t i = 0; i < w->n_own; i++)
-		if (CMS_SignerInfo_cert_cmp(si, w->own[i].cert) == 0 &&
-		    X509_up_ref(w->own[i].cert))
+		if (CMS_SignerInfo_cert_cmp(si, w->own[i].cert) == 0 && X509_up_ref(w->own[i].cert))
 			sk_X509_push(out, w->own[i].cert);
 	if (isn[0] && w->ctx->st != NULL && w->ctx->h != NULL) {
 		const struct st_peer *p;
@@ -384,7 +394,7 @@ static void
 verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	STACK_OF(X509) *cands;
+	STACK_OF(X509) * cands;
 	CMS_SignerInfo *si;
 	X509 *signer = NULL;
 	X509_ALGOR *dig = NULL;
@@ -436,7 +446,8 @@ verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 		msg_copy(l->note, sizeof l->note, best == SIG_VALID ? "" : note);
 	} else {
 		l->sig = SIG_UNCHECKABLE;
-		msg_copy(l->note, sizeof l->note, "the signature does not include the signer's certificate and you do not hold it");
+		msg_copy(l->note, sizeof l->note,
+			 "the signature does not include the signer's certificate and you do not hold it");
 	}
 	sk_X509_pop_free(cands, X509_free);
 }
@@ -458,11 +469,13 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 	if (mime_parts_begin(m, &it) == 0 && mime_parts_next(&it, &body, &blen))
 		mime_parts_next(&it, &sig, &slen);
 	if (body == NULL) {
-		msg_copy(l->note, sizeof l->note, "the signed message is damaged: its parts cannot be found");
+		msg_copy(l->note, sizeof l->note,
+			 "the signed message is damaged: its parts cannot be found");
 		return 0;
 	}
 	if (sig == NULL) {
-		msg_copy(l->note, sizeof l->note, "the signed message is damaged: the signature part is missing");
+		msg_copy(l->note, sizeof l->note,
+			 "the signed message is damaged: the signature part is missing");
 	} else {
 		mime_parse(sig, slen, MIME_LENIENT, NULL, &sm, NULL);
 		mime_decode_body(&sm, &d);
@@ -470,7 +483,8 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 		mime_data_free(&d);
 		mime_entity_free(&sm);
 		if (cms == NULL)
-			msg_copy(l->note, sizeof l->note, "the signature part is damaged: it is not a readable S/MIME signature");
+			msg_copy(l->note, sizeof l->note,
+				 "the signature part is damaged: it is not a readable S/MIME signature");
 	}
 	if (cms != NULL) {
 		unsigned char *canon;
@@ -506,7 +520,8 @@ opaque(struct walk *w, CMS_ContentInfo *cms, int depth)
 	}
 	l->opaque = 1;
 	if (pos == NULL || *pos == NULL) {
-		msg_copy(l->note, sizeof l->note, "the signed content is missing from the signature");
+		msg_copy(l->note, sizeof l->note,
+			 "the signed content is missing from the signature");
 		CMS_ContentInfo_free(cms);
 		return 0;
 	}
@@ -518,8 +533,7 @@ opaque(struct walk *w, CMS_ContentInfo *cms, int depth)
 /* --- envelopes ----------------------------------------------------------- */
 
 static void
-describe_id(ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno,
-	    char *out, size_t len)
+describe_id(ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno, char *out, size_t len)
 {
 	char cn[128] = "", serial[80] = "";
 	BIGNUM *bn;
@@ -528,11 +542,13 @@ describe_id(ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno,
 	if (issuer != NULL && sno != NULL) {
 		X509_NAME_get_text_by_NID(issuer, NID_commonName, cn, sizeof cn);
 		if ((bn = ASN1_INTEGER_to_BN(sno, NULL)) != NULL && (hex = BN_bn2hex(bn)) != NULL) {
-			snprintf(serial, sizeof serial, "%.24s%s", hex, strlen(hex) > 24 ? "..." : "");
+			snprintf(serial, sizeof serial, "%.24s%s", hex,
+				 strlen(hex) > 24 ? "..." : "");
 			OPENSSL_free(hex);
 		}
 		BN_free(bn);
-		snprintf(out, len, "a certificate of \"%s\" (serial %s)", cn[0] ? cn : "unnamed issuer", serial);
+		snprintf(out, len, "a certificate of \"%s\" (serial %s)",
+			 cn[0] ? cn : "unnamed issuer", serial);
 	} else if (keyid != NULL) {
 		char h[FPR_HEX_LEN];
 
@@ -562,9 +578,8 @@ rek_cmp(void *rek, X509 *x)
  * `mine`, named "you"); else named by a correspondent's certificate of the
  * same issuer and serial number, or by its issuer and serial. */
 static int
-name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine,
-	       ASN1_OCTET_STRING *keyid, X509_NAME *issuer, ASN1_INTEGER *sno,
-	       char *name, size_t len)
+name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine, ASN1_OCTET_STRING *keyid,
+	       X509_NAME *issuer, ASN1_INTEGER *sno, char *name, size_t len)
 {
 	const struct st_peer *p = NULL;
 	char isn[FPR_ISN_LEN] = "";
@@ -607,18 +622,23 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
 			if (!CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &sno))
 				keyid = NULL, issuer = NULL, sno = NULL;
-			count += name_recipient(w, ri, ktri_cmp, mine, keyid, issuer, sno, name, sizeof name);
+			count += name_recipient(w, ri, ktri_cmp, mine, keyid, issuer, sno, name,
+						sizeof name);
 			if (strcmp(name, "you") != 0)
 				msg_add_name(others, sizeof others, name);
 		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
-			STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+				CMS_RecipientInfo_kari_get0_reks(ri);
 
 			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
-				CMS_RecipientEncryptedKey *rek = sk_CMS_RecipientEncryptedKey_value(reks, j);
+				CMS_RecipientEncryptedKey *rek =
+					sk_CMS_RecipientEncryptedKey_value(reks, j);
 
-				if (!CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL, &issuer, &sno))
+				if (!CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL,
+								       &issuer, &sno))
 					keyid = NULL, issuer = NULL, sno = NULL;
-				count += name_recipient(w, rek, rek_cmp, mine, keyid, issuer, sno, name, sizeof name);
+				count += name_recipient(w, rek, rek_cmp, mine, keyid, issuer, sno,
+							name, sizeof name);
 				if (strcmp(name, "you") != 0)
 					msg_add_name(others, sizeof others, name);
 			}
@@ -655,8 +675,8 @@ plain_bio(size_t size, BUF_MEM **out)
 /* Decrypt with the identities the envelope is for; the content into *out.
  * `size` (the envelope's size) bounds the content's. */
 static int
-decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
-	const int *mine, size_t size, BUF_MEM **out)
+decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, const int *mine, size_t size,
+	BUF_MEM **out)
 {
 	int unlocked = 0;
 	char why[200] = "";
@@ -697,13 +717,14 @@ decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l,
 	if (!unlocked)
 		set_note(l, "%s", why[0] ? why : "no key of yours opens it");
 	else
-		set_note(l, "it is addressed to you but cannot be decrypted: it is damaged (%s)", why);
+		set_note(l, "it is addressed to you but cannot be decrypted: it is damaged (%s)",
+			 why);
 	return -1;
 }
 
 static int
-envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind,
-	 const char *alg, size_t size, int depth)
+envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind, const char *alg, size_t size,
+	 int depth)
 {
 	struct msg_layer *l = add_layer(w, kind);
 	int mine[MAX_OWN] = {0};
@@ -715,7 +736,8 @@ envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind,
 	}
 	msg_copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown cipher");
 	if (recipients(w, cms, l, mine) == 0)
-		set_note(l, "it is not addressed to you: it is for %s", l->recipients[0] ? l->recipients : "nobody named");
+		set_note(l, "it is not addressed to you: it is for %s",
+			 l->recipients[0] ? l->recipients : "nobody named");
 	else
 		decrypt(w, cms, l, mine, size, &plain);
 	CMS_ContentInfo_free(cms); /* the ciphertext is no longer needed */
@@ -742,25 +764,33 @@ msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth)
 		type = OBJ_obj2nid(CMS_get0_type(cms));
 	else if (type == NID_undef)
 		type = strstr(hint, "signed") ? NID_pkcs7_signed : NID_pkcs7_enveloped;
-	if (cms != NULL && type == NID_pkcs7_signed && sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) <= 0) {
+	if (cms != NULL && type == NID_pkcs7_signed &&
+	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) <= 0) {
 		/* "certs-only": certificates, no message and no signature. */
 		CMS_ContentInfo_free(cms);
-		msg_copy(w->r->parts, sizeof w->r->parts, "certificates only (application/pkcs7-mime; smime-type=certs-only)");
+		msg_copy(w->r->parts, sizeof w->r->parts,
+			 "certificates only (application/pkcs7-mime; smime-type=certs-only)");
 		w->r->text = xstrdup(w->r->parts);
 		return 0;
 	}
 	if (cms != NULL && type == NID_pkcs7_signed)
 		return opaque(w, cms, depth);
-	if (cms != NULL && (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData))
-		return envelope(w, cms, type == NID_pkcs7_enveloped ? LAYER_ENVELOPED : LAYER_AUTH_ENVELOPED, alg, size, depth);
+	if (cms != NULL &&
+	    (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData))
+		return envelope(w, cms,
+				type == NID_pkcs7_enveloped ? LAYER_ENVELOPED :
+							      LAYER_AUTH_ENVELOPED,
+				alg, size, depth);
 	CMS_ContentInfo_free(cms);
-	if ((l = add_layer(w, type == NID_pkcs7_signed ? LAYER_SIGNED :
-			   type == NID_id_smime_ct_authEnvelopedData ? LAYER_AUTH_ENVELOPED : LAYER_ENVELOPED)) == NULL)
+	if ((l = add_layer(w, type == NID_pkcs7_signed                  ? LAYER_SIGNED :
+			      type == NID_id_smime_ct_authEnvelopedData ? LAYER_AUTH_ENVELOPED :
+									  LAYER_ENVELOPED)) == NULL)
 		return -1;
 	l->opaque = l->kind == LAYER_SIGNED;
 	msg_copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown");
 	if (cms == NULL)
-		msg_copy(l->note, sizeof l->note, "the S/MIME part is damaged or cut short: it cannot be read");
+		msg_copy(l->note, sizeof l->note,
+			 "the S/MIME part is damaged or cut short: it cannot be read");
 	else
 		set_note(l, "padseal cannot open this kind of S/MIME part (%s)", OBJ_nid2sn(type));
 	return 0;
@@ -781,7 +811,8 @@ msg_bare_cms(const unsigned char *p, size_t n, struct mime_data *d)
 	} else {
 		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 			i++;
-		if (n - i < 4 || memcmp(p + i, "MI", 2) != 0 || memchr(p, ':', n < 200 ? n : 200) != NULL)
+		if (n - i < 4 || memcmp(p + i, "MI", 2) != 0 ||
+		    memchr(p, ':', n < 200 ? n : 200) != NULL)
 			return 0;
 		d->owned = xmalloc(n / 4 * 3 + 3);
 		d->len = mime_b64_decode(p, n, d->owned, &d->junk);

@@ -17,15 +17,15 @@
 #include "mime.h"
 #include "msg.h"
 
-#define MAX_OWN 32
+#define MAX_OWN  32
 #define MAX_KEEP (MSG_MAX_LAYERS + 1)
 
 struct own {
 	X509 *cert;
-	EVP_PKEY *key;   /* unlocked when needed (borrowed from ctx->key) */
+	EVP_PKEY *key; /* unlocked when needed (borrowed from ctx->key) */
 	char hex[FPR_HEX_LEN];
 	int archived;
-	int locked;      /* the passphrase did not unlock it */
+	int locked; /* the passphrase did not unlock it */
 };
 
 struct walk {
@@ -34,7 +34,7 @@ struct walk {
 	struct err *e;
 	struct own own[MAX_OWN];
 	size_t n_own;
-	BUF_MEM *plain[MAX_KEEP];        /* decrypted contents (secure heap) */
+	BUF_MEM *plain[MAX_KEEP]; /* decrypted contents (secure heap) */
 	size_t n_plain;
 	CMS_ContentInfo *opaque[MAX_KEEP]; /* signed-data whose content we walk */
 	size_t n_opaque;
@@ -65,8 +65,7 @@ int msg_detached(struct walk *w, const struct mime_entity *m, int depth);
  * that a large message is not held twice): a layer for it by its content
  * type (`hint`, the smime-type parameter, when it cannot be parsed), and
  * the walk goes on into what it carries. */
-int msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint,
-		  int depth);
+int msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth);
 
 /* A bare CMS structure instead of a message: DER, or base64 of it.  1 with
  * its DER in `d` (free with mime_data_free()), 0 when `p` is not one. */

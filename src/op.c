@@ -30,7 +30,9 @@ file_write(void *arg, const void *buf, size_t len, struct err *e)
 	if (file_write_atomic(f->path, buf, len, f->force ? 0 : FILE_NOCLOBBER, e) != 0) {
 		if (!f->force && path_exists(f->path)) {
 			err_clear(e);
-			err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", f->path);
+			err_set(e,
+				"%s already exists; padseal does not overwrite it (add --force to replace it)",
+				f->path);
 		}
 		return -1;
 	}
@@ -63,8 +65,7 @@ sink_file(struct sink *s, struct sink_file *f, const char *path, int force)
 /* --- shared by the operations ----------------------------------------------- */
 
 int
-op_ask(const struct pass_ask *ask, enum pass_kind kind, const char *what,
-       char **out, struct err *e)
+op_ask(const struct pass_ask *ask, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	*out = NULL;
 	if (ask == NULL || ask->fn == NULL)
@@ -73,8 +74,8 @@ op_ask(const struct pass_ask *ask, enum pass_kind kind, const char *what,
 }
 
 int
-op_ask_new(const struct pass_ask *ask, enum pass_kind kind, const char *what,
-           char **out, struct err *e)
+op_ask_new(const struct pass_ask *ask, enum pass_kind kind, const char *what, char **out,
+	   struct err *e)
 {
 	if (op_ask(ask, kind, what, out, e) != 0)
 		return -1;
@@ -87,8 +88,7 @@ op_ask_new(const struct pass_ask *ask, enum pass_kind kind, const char *what,
 }
 
 int
-op_need_ident(const struct state *st, const struct st_ident **out,
-              struct err *e)
+op_need_ident(const struct state *st, const struct st_ident **out, struct err *e)
 {
 	if ((*out = state_ident_current(st)) == NULL)
 		return err_set(e, "there is no credential yet; create one first");
@@ -96,8 +96,8 @@ op_need_ident(const struct state *st, const struct st_ident **out,
 }
 
 int
-op_current_key(struct session *s, const struct pass_ask *ask, char hex[FPR_HEX_LEN],
-               EVP_PKEY **key, struct err *e)
+op_current_key(struct session *s, const struct pass_ask *ask, char hex[FPR_HEX_LEN], EVP_PKEY **key,
+	       struct err *e)
 {
 	const struct state *st;
 	const struct st_ident *id;
@@ -121,8 +121,8 @@ op_msg_key(void *arg, const char *hex, EVP_PKEY **out, struct err *e)
 }
 
 void
-op_msg_ctx(struct session *s, const struct pass_ask *ask, time_t now,
-           struct op_msg *keep, struct msg_ctx *out)
+op_msg_ctx(struct session *s, const struct pass_ask *ask, time_t now, struct op_msg *keep,
+	   struct msg_ctx *out)
 {
 	struct session_msg ignore;
 
@@ -144,8 +144,8 @@ op_save(struct session *s, struct state *st, struct err *e)
 /* --- reading ------------------------------------------------------------------ */
 
 int
-op_read(struct session *s, const char *path, time_t now,
-        const struct pass_ask *ask, struct msg_report *r, struct err *e)
+op_read(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	struct msg_report *r, struct err *e)
 {
 	struct op_msg keep;
 	struct msg_ctx ctx;
@@ -186,8 +186,8 @@ op_create_check(struct session *s, const struct ident_new *req, struct err *e)
 }
 
 int
-op_create(struct session *s, struct op_create *req, const struct pass_ask *ask,
-          struct ident *out, struct err *e)
+op_create(struct session *s, struct op_create *req, const struct pass_ask *ask, struct ident *out,
+	  struct err *e)
 {
 	struct newkey *key = req->key;
 	struct state *st;
@@ -240,8 +240,7 @@ op_restore_res_clear(struct op_restore_res *r)
 }
 
 static int
-restore_open(const char *path, const struct pass_ask *ask,
-             struct p12_restore **out, struct err *e)
+restore_open(const char *path, const struct pass_ask *ask, struct p12_restore **out, struct err *e)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -266,9 +265,8 @@ out:
 }
 
 int
-op_restore(struct session *s, const char *path, time_t now,
-           const struct pass_ask *ask, struct op_restore_res *res,
-           struct err *e)
+op_restore(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	   struct op_restore_res *res, struct err *e)
 {
 	struct p12_restore *r = NULL;
 	struct state *st;
@@ -375,13 +373,13 @@ backup_dir_undo(const char *path, int made)
 }
 
 int
-op_backup(struct session *s, const struct op_backup *req,
-          const struct pass_ask *ask, struct p12_backup_done *out,
-          struct err *e)
+op_backup(struct session *s, const struct op_backup *req, const struct pass_ask *ask,
+	  struct p12_backup_done *out, struct err *e)
 {
-	struct p12_backup_req p = {
-	        .path = req->path, .compat = req->compat, .force = req->force,
-	        .verify = req->verify};
+	struct p12_backup_req p = {.path = req->path,
+				   .compat = req->compat,
+				   .force = req->force,
+				   .verify = req->verify};
 	struct p12_backup *b = NULL;
 	struct state *st;
 	EVP_PKEY *key;
@@ -391,12 +389,12 @@ op_backup(struct session *s, const struct op_backup *req,
 	int made = 0, rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (op_backup_check(s, req, e) != 0 ||
-	    op_current_key(s, ask, hex, &key, e) != 0 ||
+	if (op_backup_check(s, req, e) != 0 || op_current_key(s, ask, hex, &key, e) != 0 ||
 	    op_ask_new(ask, PASS_NEW_BACKUP, req->path, &pass, e) != 0)
 		goto out;
 	p.pass = pass;
-	if (req->force && path_exists(req->path) && file_read(req->path, FILE_MAX_CERT, &old, &old_len, e) != 0)
+	if (req->force && path_exists(req->path) &&
+	    file_read(req->path, FILE_MAX_CERT, &old, &old_len, e) != 0)
 		goto out;
 	if (session_begin(s, HOME_WRITE, &st, e) != 0)
 		goto out;

@@ -48,39 +48,36 @@ struct sink_file {
 	int force;
 	int written;
 };
-void sink_file(struct sink *s, struct sink_file *f, const char *path,
-               int force);
+void sink_file(struct sink *s, struct sink_file *f, const char *path, int force);
 
 /* --- create, restore ----------------------------------------------------- */
 
 struct op_create {
 	struct ident_new req;
 	struct newkey *key; /* generated already (the wizard does it off its
-	                       loop); NULL: generated here.  Consumed. */
+			       loop); NULL: generated here.  Consumed. */
 	time_t now;
 };
 
 /* Refusals of a create request, made before any passphrase is asked. */
-int op_create_check(struct session *s, const struct ident_new *req,
-                    struct err *e);
+int op_create_check(struct session *s, const struct ident_new *req, struct err *e);
 /* Asks PASS_NEW_KEY.  *out (ident_clear) is the new identity. */
-int op_create(struct session *s, struct op_create *req,
-              const struct pass_ask *ask, struct ident *out, struct err *e);
+int op_create(struct session *s, struct op_create *req, const struct pass_ask *ask,
+	      struct ident *out, struct err *e);
 
 struct op_restore_res {
-	int plan;             /* ADOPT_NEW, ADOPT_REPLACES: stored;
-	                         ADOPT_SAME, ADOPT_ARCHIVED: nothing to do */
-	struct ident id;      /* the credential of the file */
-	struct ident replaced;/* ADOPT_REPLACES: the one archived */
-	const char *notes[8]; /* about the file (weak encryption, ...) */
+	int plan;              /* ADOPT_NEW, ADOPT_REPLACES: stored;
+				  ADOPT_SAME, ADOPT_ARCHIVED: nothing to do */
+	struct ident id;       /* the credential of the file */
+	struct ident replaced; /* ADOPT_REPLACES: the one archived */
+	const char *notes[8];  /* about the file (weak encryption, ...) */
 	size_t n_notes;
 	char notes_buf[8][320];
 };
 /* Asks PASS_FILE (the file's), then PASS_NEW_KEY (for the key in the
  * home).  Free the result with op_restore_res_clear(). */
-int op_restore(struct session *s, const char *path, time_t now,
-               const struct pass_ask *ask, struct op_restore_res *res,
-               struct err *e);
+int op_restore(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	       struct op_restore_res *res, struct err *e);
 void op_restore_res_clear(struct op_restore_res *r);
 
 /* --- backup -------------------------------------------------------------- */
@@ -88,21 +85,18 @@ void op_restore_res_clear(struct op_restore_res *r);
 struct op_backup {
 	const char *path;
 	enum p12_compat compat;
-	int force;        /* replace an existing file */
-	int make_dir;     /* create a missing folder (0700) */
+	int force;    /* replace an existing file */
+	int make_dir; /* create a missing folder (0700) */
 	time_t now;
 	/* The read-back check (NULL: p12_verify); tests put a failing one. */
-	int (*verify)(const unsigned char *der, size_t len, const char *pass,
-	              struct x509_st *cert, enum p12_compat compat,
-	              struct err *e);
+	int (*verify)(const unsigned char *der, size_t len, const char *pass, struct x509_st *cert,
+		      enum p12_compat compat, struct err *e);
 };
-int op_backup_check(struct session *s, const struct op_backup *req,
-                    struct err *e);
+int op_backup_check(struct session *s, const struct op_backup *req, struct err *e);
 /* Asks PASS_KEY (unless the session holds the key), then
  * PASS_NEW_BACKUP. */
-int op_backup(struct session *s, const struct op_backup *req,
-              const struct pass_ask *ask, struct p12_backup_done *out,
-              struct err *e);
+int op_backup(struct session *s, const struct op_backup *req, const struct pass_ask *ask,
+	      struct p12_backup_done *out, struct err *e);
 
 /* --- giving your certificate --------------------------------------------- */
 
@@ -110,13 +104,13 @@ int op_backup(struct session *s, const struct op_backup *req,
  * certificate.  Delivered to `out`, then recorded as sent by mail.
  * Asks PASS_KEY. */
 int op_intro_check(struct session *s, const char *to, struct err *e);
-int op_intro(struct session *s, const char *to, const struct sink *out,
-             time_t now, const struct pass_ask *ask, struct err *e);
+int op_intro(struct session *s, const char *to, const struct sink *out, time_t now,
+	     const struct pass_ask *ask, struct err *e);
 
 /* Your certificate (PEM, or DER) delivered to `out`; with `to`, recorded
  * as handed over to that address in person. */
-int op_cert(struct session *s, int der, const char *to, const struct sink *out,
-            time_t now, struct err *e);
+int op_cert(struct session *s, int der, const char *to, const struct sink *out, time_t now,
+	    struct err *e);
 
 /* --- reading ----------------------------------------------------------------- */
 
@@ -124,20 +118,19 @@ int op_cert(struct session *s, int der, const char *to, const struct sink *out,
  * An envelope addressed to you asks PASS_KEY; when that fails (no
  * passphrase to be had, a wrong one) the operation fails with it.  *r:
  * msg_report_free(). */
-int op_read(struct session *s, const char *path, time_t now,
-            const struct pass_ask *ask, struct msg_report *r, struct err *e);
+int op_read(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	    struct msg_report *r, struct err *e);
 
 /* --- correspondents' certificates ---------------------------------------- */
 
 /* Read what the file `path` holds (import_read): nothing is stored.  A
  * message encrypted to you asks PASS_KEY.  *out: import_free(). */
-int op_import_read(struct session *s, const char *path, time_t now,
-                   const struct pass_ask *ask, struct import_set **out,
-                   struct err *e);
+int op_import_read(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+		   struct import_set **out, struct err *e);
 /* Store every certificate of `set` (untrusted); `source` says where they
  * came from.  Afterwards import_view() describes each. */
-int op_import_store(struct session *s, struct import_set *set,
-                    const char *source, time_t now, struct err *e);
+int op_import_store(struct session *s, struct import_set *set, const char *source, time_t now,
+		    struct err *e);
 
 struct op_trust_res {
 	struct trust_done done;
@@ -147,10 +140,10 @@ struct op_trust_res {
 	char at[ISO_TIME_LEN];
 };
 /* Refusals first (lint errors without `force`, expired, ...). */
-int op_trust_check(struct session *s, const char *peer, int force,
-                   time_t now, struct lint_report *lint, struct err *e);
-int op_trust(struct session *s, const char *peer, enum verify_method method,
-             int force, time_t now, struct op_trust_res *res, struct err *e);
+int op_trust_check(struct session *s, const char *peer, int force, time_t now,
+		   struct lint_report *lint, struct err *e);
+int op_trust(struct session *s, const char *peer, enum verify_method method, int force, time_t now,
+	     struct op_trust_res *res, struct err *e);
 
 struct op_untrust_res {
 	enum untrust_done done;
@@ -158,8 +151,8 @@ struct op_untrust_res {
 	char email[ADDR_MAX];
 	char at[ISO_TIME_LEN]; /* untrusted-at or rejected-at */
 };
-int op_untrust(struct session *s, const char *peer, time_t now,
-               struct op_untrust_res *res, struct err *e);
+int op_untrust(struct session *s, const char *peer, time_t now, struct op_untrust_res *res,
+	       struct err *e);
 
 /* --- the test ------------------------------------------------------------ */
 
@@ -171,16 +164,15 @@ struct op_send_res {
 /* The four test messages to `peer` into the folder `dir` (made 0700 when
  * missing; none of the four may exist).  `untrusted_ok` sends to a
  * certificate not trusted yet.  Asks PASS_KEY. */
-int op_matrix_send_check(struct session *s, const char *peer, const char *dir,
-                         int untrusted_ok, time_t now, struct err *e);
-int op_matrix_send(struct session *s, const char *peer, const char *dir,
-                   int untrusted_ok, time_t now, const struct pass_ask *ask,
-                   struct op_send_res *res, struct err *e);
+int op_matrix_send_check(struct session *s, const char *peer, const char *dir, int untrusted_ok,
+			 time_t now, struct err *e);
+int op_matrix_send(struct session *s, const char *peer, const char *dir, int untrusted_ok,
+		   time_t now, const struct pass_ask *ask, struct op_send_res *res, struct err *e);
 
 /* One message checked. */
 struct op_checked {
-	char *file;                 /* its path */
-	int judged;                 /* res is valid; else err says why not */
+	char *file; /* its path */
+	int judged; /* res is valid; else err says why not */
 	struct matrix_result res;
 	struct err err;
 };
@@ -189,14 +181,14 @@ struct op_checked {
  * A message encrypted to you asks PASS_KEY once, whatever the number; when
  * that fails nothing is recorded.  *out (n_out entries, free with
  * op_checked_free()) holds one entry per message. */
-int op_matrix_check(struct session *s, const char *const *files, size_t n,
-                    time_t now, const struct pass_ask *ask,
-                    struct op_checked **out, size_t *n_out, struct err *e);
+int op_matrix_check(struct session *s, const char *const *files, size_t n, time_t now,
+		    const struct pass_ask *ask, struct op_checked **out, size_t *n_out,
+		    struct err *e);
 
 void op_checked_free(struct op_checked *list, size_t n);
 
 /* The correspondent reported that out cell `k` arrived as it should. */
-int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k,
-                      time_t now, char hex[FPR_HEX_LEN], struct err *e);
+int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
+		      char hex[FPR_HEX_LEN], struct err *e);
 
 #endif

@@ -18,8 +18,8 @@
 
 /* Resolve `peer` and keep its fingerprint and address. */
 static int
-find(struct session *s, const char *peer, char hex[FPR_HEX_LEN], char *email,
-     size_t len, struct err *e)
+find(struct session *s, const char *peer, char hex[FPR_HEX_LEN], char *email, size_t len,
+     struct err *e)
 {
 	const struct state *st;
 	const struct st_peer *p;
@@ -42,8 +42,8 @@ again(const struct state *st, const char *hex, const char *email, struct err *e)
 }
 
 int
-op_matrix_send_check(struct session *s, const char *peer, const char *dir,
-                     int untrusted_ok, time_t now, struct err *e)
+op_matrix_send_check(struct session *s, const char *peer, const char *dir, int untrusted_ok,
+		     time_t now, struct err *e)
 {
 	const struct st_ident *id;
 	const struct st_peer *p;
@@ -59,9 +59,8 @@ op_matrix_send_check(struct session *s, const char *peer, const char *dir,
 }
 
 int
-op_matrix_send(struct session *s, const char *peer, const char *dir,
-               int untrusted_ok, time_t now, const struct pass_ask *ask,
-               struct op_send_res *res, struct err *e)
+op_matrix_send(struct session *s, const char *peer, const char *dir, int untrusted_ok, time_t now,
+	       const struct pass_ask *ask, struct op_send_res *res, struct err *e)
 {
 	struct smime_sender *snd = NULL;
 	struct evp_pkey_st *key;
@@ -74,8 +73,7 @@ op_matrix_send(struct session *s, const char *peer, const char *dir,
 	/* Every refusal before the passphrase is asked for. */
 	if (op_matrix_send_check(s, peer, dir, untrusted_ok, now, e) != 0 ||
 	    find(s, peer, res->hex, res->email, sizeof res->email, e) != 0 ||
-	    op_current_key(s, ask, me, &key, e) != 0 ||
-	    session_begin(s, HOME_WRITE, &st, e) != 0)
+	    op_current_key(s, ask, me, &key, e) != 0 || session_begin(s, HOME_WRITE, &st, e) != 0)
 		return -1;
 	if ((p = again(st, res->hex, res->email, e)) == NULL ||
 	    smime_sender_open(session_home(s), st, key, now, &snd, e) != 0 ||
@@ -102,8 +100,8 @@ out:
 }
 
 int
-op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k,
-                  time_t now, char hex[FPR_HEX_LEN], struct err *e)
+op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
+		  char hex[FPR_HEX_LEN], struct err *e)
 {
 	const struct st_peer *p;
 	struct state *st;
@@ -196,9 +194,8 @@ op_checked_free(struct op_checked *list, size_t n)
 }
 
 int
-op_matrix_check(struct session *s, const char *const *files, size_t n,
-                time_t now, const struct pass_ask *ask,
-                struct op_checked **out, size_t *n_out, struct err *e)
+op_matrix_check(struct session *s, const char *const *files, size_t n, time_t now,
+		const struct pass_ask *ask, struct op_checked **out, size_t *n_out, struct err *e)
 {
 	struct list l = {0};
 	struct op_msg keep;
@@ -230,7 +227,8 @@ op_matrix_check(struct session *s, const char *const *files, size_t n,
 	for (size_t i = 0; i < l.n; i++) {
 		struct op_checked *c = &l.v[i];
 
-		c->judged = matrix_check_file(&ctx, found ? &me : NULL, c->file, &c->res, &c->err) == 0;
+		c->judged =
+			matrix_check_file(&ctx, found ? &me : NULL, c->file, &c->res, &c->err) == 0;
 		if (keep.key_err.set) { /* no passphrase: nothing is recorded */
 			session_end(s, 1);
 			err_copy(e, &keep.key_err);

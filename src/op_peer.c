@@ -28,9 +28,8 @@ note_sent(struct state *st, const char *to, time_t now, enum sent_how how)
 /* Deliver `msg` to `out`, then record it as sent to `to`; undone when the
  * record cannot be saved. */
 static int
-deliver_and_note(struct session *s, const struct sink *out, const void *msg,
-                 size_t len, const char *to, enum sent_how how, time_t now,
-                 struct err *e)
+deliver_and_note(struct session *s, const struct sink *out, const void *msg, size_t len,
+		 const char *to, enum sent_how how, time_t now, struct err *e)
 {
 	struct state *st;
 
@@ -65,7 +64,9 @@ op_intro_check(struct session *s, const char *to, struct err *e)
 		rc = 0;
 		for (size_t i = 0; i < me.n_emails; i++)
 			if (addr_eq(me.emails[i], to))
-				rc = err_set(e, "%s is your own address; send the introduction to a correspondent", to);
+				rc = err_set(e,
+					     "%s is your own address; send the introduction to a correspondent",
+					     to);
 	}
 	ident_clear(&me);
 	session_end(s, 1);
@@ -74,7 +75,7 @@ op_intro_check(struct session *s, const char *to, struct err *e)
 
 int
 op_intro(struct session *s, const char *to, const struct sink *out, time_t now,
-         const struct pass_ask *ask, struct err *e)
+	 const struct pass_ask *ask, struct err *e)
 {
 	struct smime_sender *snd = NULL;
 	struct evp_pkey_st *key;
@@ -87,9 +88,9 @@ op_intro(struct session *s, const char *to, const struct sink *out, time_t now,
 	    session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
 	rc = smime_sender_open(session_home(s), st, key, now, &snd, e) == 0 &&
-	                     smime_intro(snd, to, now, &msg, &len, e) == 0
-	             ? 0
-	             : -1;
+			     smime_intro(snd, to, now, &msg, &len, e) == 0 ?
+		     0 :
+		     -1;
 	session_end(s, 1);
 	/* The message first: the checklist says "sent" only once it exists. */
 	if (rc == 0)
@@ -100,8 +101,8 @@ op_intro(struct session *s, const char *to, const struct sink *out, time_t now,
 }
 
 int
-op_cert(struct session *s, int der, const char *to, const struct sink *out,
-        time_t now, struct err *e)
+op_cert(struct session *s, int der, const char *to, const struct sink *out, time_t now,
+	struct err *e)
 {
 	struct state *st;
 	unsigned char *buf = NULL;
@@ -123,9 +124,8 @@ op_cert(struct session *s, int der, const char *to, const struct sink *out,
 /* --- import ------------------------------------------------------------------- */
 
 int
-op_import_read(struct session *s, const char *path, time_t now,
-               const struct pass_ask *ask, struct import_set **out,
-               struct err *e)
+op_import_read(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	       struct import_set **out, struct err *e)
 {
 	struct op_msg keep;
 	struct msg_ctx ctx;
@@ -159,8 +159,8 @@ op_import_read(struct session *s, const char *path, time_t now,
 }
 
 int
-op_import_store(struct session *s, struct import_set *set, const char *source,
-                time_t now, struct err *e)
+op_import_store(struct session *s, struct import_set *set, const char *source, time_t now,
+		struct err *e)
 {
 	struct state *st;
 
@@ -185,8 +185,7 @@ op_import_store(struct session *s, struct import_set *set, const char *source,
 /* Resolve `peer` in `st` and keep its fingerprint, to find it again after
  * the home was read anew. */
 static const struct st_peer *
-resolve(const struct state *st, const char *peer, char hex[FPR_HEX_LEN],
-        struct err *e)
+resolve(const struct state *st, const char *peer, char hex[FPR_HEX_LEN], struct err *e)
 {
 	const struct st_peer *p = peer_resolve(st, peer, e);
 
@@ -206,8 +205,8 @@ again(const struct state *st, const char *hex, struct err *e)
 }
 
 int
-op_trust_check(struct session *s, const char *peer, int force, time_t now,
-               struct lint_report *lint, struct err *e)
+op_trust_check(struct session *s, const char *peer, int force, time_t now, struct lint_report *lint,
+	       struct err *e)
 {
 	const struct st_peer *p;
 	struct state *st;
@@ -223,8 +222,8 @@ op_trust_check(struct session *s, const char *peer, int force, time_t now,
 }
 
 int
-op_trust(struct session *s, const char *peer, enum verify_method method,
-         int force, time_t now, struct op_trust_res *res, struct err *e)
+op_trust(struct session *s, const char *peer, enum verify_method method, int force, time_t now,
+	 struct op_trust_res *res, struct err *e)
 {
 	struct lint_report *lint = xcalloc(1, sizeof *lint);
 	const struct st_peer *p;
@@ -233,7 +232,8 @@ op_trust(struct session *s, const char *peer, enum verify_method method,
 
 	memset(res, 0, sizeof *res);
 	if (method == VERIFY_NONE) {
-		err_set(e, "say how you verified the fingerprint: by phone, in person or otherwise");
+		err_set(e,
+			"say how you verified the fingerprint: by phone, in person or otherwise");
 		goto out;
 	}
 	if (session_begin(s, HOME_READ, &st, e) != 0)
@@ -263,8 +263,8 @@ out:
 }
 
 int
-op_untrust(struct session *s, const char *peer, time_t now,
-           struct op_untrust_res *res, struct err *e)
+op_untrust(struct session *s, const char *peer, time_t now, struct op_untrust_res *res,
+	   struct err *e)
 {
 	const struct st_peer *p;
 	struct state *st;
@@ -279,7 +279,8 @@ op_untrust(struct session *s, const char *peer, time_t now,
 	snprintf(res->email, sizeof res->email, "%s", p->addr[0]);
 	if (state_peer_retired(p)) {
 		res->done = UNTRUST_ALREADY;
-		snprintf(res->at, sizeof res->at, "%s", p->untrusted_at[0] ? p->untrusted_at : p->rejected_at);
+		snprintf(res->at, sizeof res->at, "%s",
+			 p->untrusted_at[0] ? p->untrusted_at : p->rejected_at);
 		session_end(s, 1);
 		return 0;
 	}
@@ -291,7 +292,8 @@ op_untrust(struct session *s, const char *peer, time_t now,
 		return -1;
 	}
 	res->done = trust_withdraw(st, p, now);
-	snprintf(res->at, sizeof res->at, "%s", p->untrusted_at[0] ? p->untrusted_at : p->rejected_at);
+	snprintf(res->at, sizeof res->at, "%s",
+		 p->untrusted_at[0] ? p->untrusted_at : p->rejected_at);
 	if (res->done != UNTRUST_ALREADY && op_save(s, st, e) != 0) {
 		session_end(s, 0);
 		return -1;

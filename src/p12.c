@@ -34,23 +34,24 @@
 #define LEGACY_ITER 2048
 #define MODERN_ITER 100000
 
-#define MAX_KEYS 8    /* private keys one file may hold */
-#define MAX_DEPTH 3   /* nested safeContents bags */
+#define MAX_KEYS  8 /* private keys one file may hold */
+#define MAX_DEPTH 3 /* nested safeContents bags */
 
 static const struct compat {
 	const char *name;
-	int pbe;                    /* for the key and the certificate bags */
+	int pbe; /* for the key and the certificate bags */
 	const EVP_MD *(*mac)(void);
 	int iter;
 	const char *readers, *readers_ec; /* readers_ec NULL: the same */
 } compats[] = {
-	[P12_LEGACY] = {"legacy", NID_pbe_WithSHA1And3_Key_TripleDES_CBC,
-			EVP_sha1, LEGACY_ITER,
-			"macOS and iOS Keychain, Windows, Thunderbird, Outlook and GnuPG's gpgsm 2.2",
-			"macOS and iOS Keychain, Windows, Thunderbird and Outlook (not GnuPG's gpgsm 2.2, which crashes on EC keys)"},
-	[P12_MODERN] = {"modern", NID_aes_256_cbc, EVP_sha256, MODERN_ITER,
-			"OpenSSL 3 and recent systems (Thunderbird, Windows 10 and later); older macOS, iOS and Windows and gpgsm 2.2 refuse it: keep a legacy backup for those",
-			NULL},
+	[P12_LEGACY] =
+		{"legacy", NID_pbe_WithSHA1And3_Key_TripleDES_CBC, EVP_sha1, LEGACY_ITER,
+		 "macOS and iOS Keychain, Windows, Thunderbird, Outlook and GnuPG's gpgsm 2.2",
+		 "macOS and iOS Keychain, Windows, Thunderbird and Outlook (not GnuPG's gpgsm 2.2, which crashes on EC keys)"},
+	[P12_MODERN] =
+		{"modern", NID_aes_256_cbc, EVP_sha256, MODERN_ITER,
+		 "OpenSSL 3 and recent systems (Thunderbird, Windows 10 and later); older macOS, iOS and Windows and gpgsm 2.2 refuse it: keep a legacy backup for those",
+		 NULL},
 };
 
 int
@@ -88,9 +89,8 @@ p12_pass_warning(enum p12_compat c, const char *pass)
 /* --- writing ------------------------------------------------------------ */
 
 int
-p12_build(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain, const char *name,
-	  const char *pass, enum p12_compat compat, unsigned char **der,
-	  size_t *len, struct err *e)
+p12_build(X509 *cert, EVP_PKEY *key, STACK_OF(X509) * chain, const char *name, const char *pass,
+	  enum p12_compat compat, unsigned char **der, size_t *len, struct err *e)
 {
 	const struct compat *c = &compats[compat];
 	PKCS12 *p12 = NULL;
@@ -99,16 +99,16 @@ p12_build(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain, const char *name,
 	*der = NULL;
 	*len = 0;
 	if (!cred_key_matches(cert, key))
-		return err_set(e, "the key does not belong to the certificate; nothing was written");
+		return err_set(e,
+			       "the key does not belong to the certificate; nothing was written");
 	/* PKCS12_create_ex sets friendlyName and, since key and certificate
 	 * match, localKeyID (the certificate's SHA-1) on both bags.  For
 	 * NID_aes_256_cbc it makes PBES2 with PBKDF2, whose PRF OpenSSL 3
 	 * picks as hmacWithSHA256.  The MAC is added below (-1: none yet)
 	 * because its digest must be chosen, not left to the default. */
-	p12 = PKCS12_create_ex(pass, name, key, cert, chain, c->pbe, c->pbe,
-			       c->iter, -1, 0, NULL, NULL);
-	if (p12 == NULL ||
-	    !PKCS12_set_mac(p12, pass, -1, NULL, 0, c->iter, c->mac())) {
+	p12 = PKCS12_create_ex(pass, name, key, cert, chain, c->pbe, c->pbe, c->iter, -1, 0, NULL,
+			       NULL);
+	if (p12 == NULL || !PKCS12_set_mac(p12, pass, -1, NULL, 0, c->iter, c->mac())) {
 		PKCS12_free(p12);
 		return err_ossl(e, "could not build the PKCS#12 file");
 	}
@@ -138,7 +138,8 @@ p12_verify(const unsigned char *der, size_t len, const char *pass, X509 *cert,
 	else if (!got.mac)
 		err_set(e, "%s: it has no integrity check (MAC)", head);
 	else if (strcmp(got.form, compats[compat].name) != 0)
-		err_set(e, "%s: it is not in the %s form (%s)", head, compats[compat].name, got.algs);
+		err_set(e, "%s: it is not in the %s form (%s)", head, compats[compat].name,
+			got.algs);
 	else
 		rc = 0;
 	p12_cred_clear(&got);
@@ -157,9 +158,9 @@ struct pw {
 /* One pass over a file's contents with one passphrase. */
 struct walk {
 	const char *what;
-	OSSL_LIB_CTX *ctx;           /* NULL: the default context */
+	OSSL_LIB_CTX *ctx; /* NULL: the default context */
 	struct pw pw;
-	STACK_OF(X509) *certs;
+	STACK_OF(X509) * certs;
 	EVP_PKEY *keys[MAX_KEYS];
 	size_t n_keys;
 	int key_alg[3], cert_alg[3]; /* first of each: scheme, PRF, cipher */
@@ -197,10 +198,8 @@ is_unsupported(unsigned long code)
 	if (reason == ERR_R_UNSUPPORTED)
 		return 1;
 	return ERR_GET_LIB(code) == ERR_LIB_EVP &&
-	       (reason == EVP_R_UNSUPPORTED_ALGORITHM ||
-		reason == EVP_R_UNKNOWN_CIPHER ||
-		reason == EVP_R_UNKNOWN_PBE_ALGORITHM ||
-		reason == EVP_R_UNSUPPORTED_CIPHER);
+	       (reason == EVP_R_UNSUPPORTED_ALGORITHM || reason == EVP_R_UNKNOWN_CIPHER ||
+		reason == EVP_R_UNKNOWN_PBE_ALGORITHM || reason == EVP_R_UNSUPPORTED_CIPHER);
 }
 
 /* The scheme of an encryption algorithm, and for PBES2 its PRF and cipher. */
@@ -268,15 +267,17 @@ add_key(struct walk *w, const PKCS8_PRIV_KEY_INFO *p8, struct err *e)
 	}
 	if (w->n_keys == MAX_KEYS) {
 		EVP_PKEY_free(k);
-		return err_set(e, "%s holds more than %d private keys; padseal restores one credential", w->what, MAX_KEYS);
+		return err_set(e,
+			       "%s holds more than %d private keys; padseal restores one credential",
+			       w->what, MAX_KEYS);
 	}
 	w->keys[w->n_keys++] = k;
 	ERR_clear_error();
 	return 0;
 }
 
-static int walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) *bags,
-		     int depth, struct err *e);
+static int walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth,
+		     struct err *e);
 
 static int
 walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
@@ -287,8 +288,7 @@ walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
 	int rc;
 
 	switch (PKCS12_SAFEBAG_get_nid(bag)) {
-	case NID_keyBag:
-		return add_key(w, PKCS12_SAFEBAG_get0_p8inf(bag), e);
+	case NID_keyBag: return add_key(w, PKCS12_SAFEBAG_get0_p8inf(bag), e);
 	case NID_pkcs8ShroudedKeyBag:
 		if (w->key_alg[0] == NID_undef) {
 			X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
@@ -312,14 +312,12 @@ walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
 		if (depth >= MAX_DEPTH)
 			return err_set(e, "%s is nested too deeply to be a real backup", w->what);
 		return walk_bags(w, PKCS12_SAFEBAG_get0_safes(bag), depth + 1, e);
-	default:
-		return 0; /* CRLs and secrets: not part of a mail credential */
+	default: return 0; /* CRLs and secrets: not part of a mail credential */
 	}
 }
 
 static int
-walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) *bags, int depth,
-	  struct err *e)
+walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth, struct err *e)
 {
 	for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); i++)
 		if (walk_bag(w, sk_PKCS12_SAFEBAG_value(bags, i), depth, e) != 0)
@@ -328,8 +326,7 @@ walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) *bags, int depth,
 }
 
 /* The bags of one safe: plain, or encrypted with the passphrase. */
-static STACK_OF(PKCS12_SAFEBAG) *
-open_safe(struct walk *w, PKCS7 *p7, struct err *e)
+static STACK_OF(PKCS12_SAFEBAG) * open_safe(struct walk *w, PKCS7 *p7, struct err *e)
 {
 	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
 	const PKCS7_ENC_CONTENT *ec;
@@ -348,13 +345,15 @@ open_safe(struct walk *w, PKCS7 *p7, struct err *e)
 		if (w->cert_alg[0] == NID_undef)
 			alg_nids(ec->algorithm, w->cert_alg);
 		bags = PKCS12_item_decrypt_d2i_ex(ec->algorithm, ASN1_ITEM_rptr(PKCS12_SAFEBAGS),
-						  w->pw.p, w->pw.len, ec->enc_data, 1,
-						  w->ctx, NULL);
+						  w->pw.p, w->pw.len, ec->enc_data, 1, w->ctx,
+						  NULL);
 		if (bags == NULL)
 			decrypt_failed(w, e);
 		return bags;
 	default:
-		err_set(e, "%s is protected with public keys instead of a passphrase, which padseal does not read", w->what);
+		err_set(e,
+			"%s is protected with public keys instead of a passphrase, which padseal does not read",
+			w->what);
 		return NULL;
 	}
 }
@@ -414,7 +413,8 @@ legacy_open(struct legacy *l, struct err *e)
 	l->prov[1] = OSSL_PROVIDER_load(l->ctx, "default");
 	if (l->prov[0] == NULL || l->prov[1] == NULL) {
 		legacy_close(l);
-		return err_ossl(e, "this file uses old encryption (RC2 or similar) and OpenSSL's legacy provider, which reads it, is not installed");
+		return err_ossl(e,
+				"this file uses old encryption (RC2 or similar) and OpenSSL's legacy provider, which reads it, is not installed");
 	}
 	return 0;
 }
@@ -422,8 +422,7 @@ legacy_open(struct legacy *l, struct err *e)
 /* Read everything with one passphrase: first with the default algorithms,
  * then, when one was missing, with the legacy provider. */
 static int
-unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w,
-       int *legacy, struct err *e)
+unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w, int *legacy, struct err *e)
 {
 	struct err sub = ERR_INIT;
 	struct legacy l;
@@ -444,7 +443,9 @@ unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w,
 	if ((rc = walk_file(w, p12, &sub)) != 0) {
 		walk_free(w);
 		if (w->unsupported)
-			err_set(e, "%s uses encryption this system's OpenSSL cannot read, even with its legacy provider", what);
+			err_set(e,
+				"%s uses encryption this system's OpenSSL cannot read, even with its legacy provider",
+				what);
 		else
 			err_copy(e, &sub);
 	}
@@ -455,8 +456,7 @@ unpack(PKCS12 *p12, struct pw pw, const char *what, struct walk *w,
 
 /* The DER structure, or a sentence saying what the bytes are instead. */
 static PKCS12 *
-parse_der(const unsigned char *buf, size_t len, const char *what,
-	  struct err *e)
+parse_der(const unsigned char *buf, size_t len, const char *what, struct err *e)
 {
 	const unsigned char *p = buf;
 	PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)len);
@@ -468,16 +468,20 @@ parse_der(const unsigned char *buf, size_t len, const char *what,
 	}
 	if (memmem(buf, len, "-----BEGIN", 10) != NULL) {
 		err_ossl(e, "%s is a PEM text file (%s), not a PKCS#12 backup (.p12 or .pfx)", what,
-			 memmem(buf, len, "PRIVATE KEY", 11) ? "a private key" : "a certificate or key");
+			 memmem(buf, len, "PRIVATE KEY", 11) ? "a private key" :
+							       "a certificate or key");
 		return NULL;
 	}
 	p = buf;
 	if ((x = d2i_X509(NULL, &p, (long)len)) != NULL) {
 		X509_free(x);
-		err_ossl(e, "%s is a certificate, not a PKCS#12 backup; a correspondent's certificate is added with padseal import", what);
+		err_ossl(e,
+			 "%s is a certificate, not a PKCS#12 backup; a correspondent's certificate is added with padseal import",
+			 what);
 		return NULL;
 	}
-	err_ossl(e, "%s is not a PKCS#12 backup (.p12 or .pfx), or it is damaged or cut short", what);
+	err_ossl(e, "%s is not a PKCS#12 backup (.p12 or .pfx), or it is damaged or cut short",
+		 what);
 	return NULL;
 }
 
@@ -506,8 +510,7 @@ candidates(const char *pass, struct pw out[3], char **latin1)
 	out[n++] = (struct pw){pass, (int)strlen(pass)};
 	if (*pass == '\0') {
 		out[n++] = (struct pw){NULL, 0};
-	} else if (non_ascii(pass) &&
-		   OPENSSL_asc2uni(pass, -1, &uni, &unilen) != NULL) {
+	} else if (non_ascii(pass) && OPENSSL_asc2uni(pass, -1, &uni, &unilen) != NULL) {
 		*latin1 = OPENSSL_uni2utf8(uni, unilen);
 		OPENSSL_clear_free(uni, (size_t)unilen);
 		if (*latin1 != NULL)
@@ -547,7 +550,8 @@ pass_opens(PKCS12 *p12, const struct pw *cand, size_t n)
 			if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag)
 				continue;
 			for (size_t k = 0; k < n && !found; k++) {
-				PKCS8_PRIV_KEY_INFO *p8 = PKCS12_decrypt_skey(bag, cand[k].p, cand[k].len);
+				PKCS8_PRIV_KEY_INFO *p8 =
+					PKCS12_decrypt_skey(bag, cand[k].p, cand[k].len);
 
 				found = p8 != NULL;
 				PKCS8_PRIV_KEY_INFO_free(p8);
@@ -562,8 +566,7 @@ pass_opens(PKCS12 *p12, const struct pw *cand, size_t n)
 
 /* The candidate the MAC verifies with, or -1 with the reason. */
 static int
-mac_pass(PKCS12 *p12, const struct pw *cand, size_t n, const char *what,
-	 struct err *e)
+mac_pass(PKCS12 *p12, const struct pw *cand, size_t n, const char *what, struct err *e)
 {
 	int unsupported = 0;
 
@@ -572,19 +575,23 @@ mac_pass(PKCS12 *p12, const struct pw *cand, size_t n, const char *what,
 			ERR_clear_error();
 			return (int)i;
 		}
-		unsupported |= is_unsupported(ERR_peek_error()) ||
-			       is_unsupported(ERR_peek_last_error());
+		unsupported |=
+			is_unsupported(ERR_peek_error()) || is_unsupported(ERR_peek_last_error());
 	}
 	if (unsupported)
-		return err_ossl(e, "%s is protected by an integrity check (MAC) this system's OpenSSL cannot compute", what);
+		return err_ossl(e,
+				"%s is protected by an integrity check (MAC) this system's OpenSSL cannot compute",
+				what);
 	if (pass_opens(p12, cand, n))
-		return err_set(e, "%s is damaged: its integrity check (MAC) fails although the passphrase is right; use another copy of it", what);
+		return err_set(e,
+			       "%s is damaged: its integrity check (MAC) fails although the passphrase is right; use another copy of it",
+			       what);
 	return err_ossl(e, "the passphrase does not open this file (%s)", what);
 }
 
 /* Of the certificates matching `key`, the one valid longest (a renewal). */
 static int
-cert_of(STACK_OF(X509) *certs, EVP_PKEY *key)
+cert_of(STACK_OF(X509) * certs, EVP_PKEY *key)
 {
 	int best = -1;
 
@@ -593,8 +600,9 @@ cert_of(STACK_OF(X509) *certs, EVP_PKEY *key)
 
 		if (!cred_key_matches(x, key))
 			continue;
-		if (best < 0 || ASN1_TIME_compare(X509_get0_notAfter(x),
-				X509_get0_notAfter(sk_X509_value(certs, best))) > 0)
+		if (best < 0 ||
+		    ASN1_TIME_compare(X509_get0_notAfter(x),
+				      X509_get0_notAfter(sk_X509_value(certs, best))) > 0)
 			best = i;
 	}
 	return best;
@@ -609,9 +617,12 @@ pair(struct walk *w, struct p12_cred *out, struct err *e)
 	int cert = -1;
 
 	if (w->n_keys == 0)
-		return err_set(e, "%s holds no private key, only certificates: it is not a backup of a credential (a correspondent's certificate is added with padseal import)", w->what);
+		return err_set(e,
+			       "%s holds no private key, only certificates: it is not a backup of a credential (a correspondent's certificate is added with padseal import)",
+			       w->what);
 	if (sk_X509_num(w->certs) == 0)
-		return err_set(e, "%s holds a private key but no certificate; padseal needs both", w->what);
+		return err_set(e, "%s holds a private key but no certificate; padseal needs both",
+			       w->what);
 	for (size_t k = 0; k < w->n_keys; k++) {
 		int c = cert_of(w->certs, w->keys[k]);
 
@@ -621,9 +632,13 @@ pair(struct walk *w, struct p12_cred *out, struct err *e)
 		}
 	}
 	if (pairs == 0)
-		return err_set(e, "the private key in %s matches none of its certificates: the certificate and key are not linked, so no mail client can use this file; make a new backup where the credential works", w->what);
+		return err_set(e,
+			       "the private key in %s matches none of its certificates: the certificate and key are not linked, so no mail client can use this file; make a new backup where the credential works",
+			       w->what);
 	if (pairs > 1)
-		return err_set(e, "%s holds %zu credentials (keys with their certificates); padseal restores one person's credential and cannot tell which is meant", w->what, pairs);
+		return err_set(e,
+			       "%s holds %zu credentials (keys with their certificates); padseal restores one person's credential and cannot tell which is meant",
+			       w->what, pairs);
 	out->key = w->keys[key];
 	w->keys[key] = w->keys[--w->n_keys];
 	out->stray_keys = w->n_keys;
@@ -673,9 +688,8 @@ describe(const struct walk *w, PKCS12 *p12, struct p12_cred *out)
 /* Unpack with the candidate the MAC chose, or (no MAC) the first that
  * decrypts. */
 static int
-unpack_any(PKCS12 *p12, const struct pw *cand, size_t n, int chosen,
-	   const char *what, struct walk *w, struct p12_cred *out,
-	   struct err *e)
+unpack_any(PKCS12 *p12, const struct pw *cand, size_t n, int chosen, const char *what,
+	   struct walk *w, struct p12_cred *out, struct err *e)
 {
 	struct err sub = ERR_INIT;
 
@@ -692,8 +706,8 @@ unpack_any(PKCS12 *p12, const struct pw *cand, size_t n, int chosen,
 }
 
 int
-p12_open(const unsigned char *buf, size_t len, const char *pass,
-	 const char *what, struct p12_cred *out, struct err *e)
+p12_open(const unsigned char *buf, size_t len, const char *pass, const char *what,
+	 struct p12_cred *out, struct err *e)
 {
 	struct walk w;
 	struct pw cand[3];
@@ -710,8 +724,7 @@ p12_open(const unsigned char *buf, size_t len, const char *pass,
 	out->mac = PKCS12_mac_present(p12);
 	if (out->mac && (chosen = mac_pass(p12, cand, n, what, e)) < 0)
 		goto out;
-	if (unpack_any(p12, cand, n, chosen, what, &w, out, e) != 0 ||
-	    pair(&w, out, e) != 0)
+	if (unpack_any(p12, cand, n, chosen, what, &w, out, e) != 0 || pair(&w, out, e) != 0)
 		goto out;
 	out->empty_pass = *pass == '\0';
 	describe(&w, p12, out);

@@ -30,14 +30,14 @@
 struct p12_backup {
 	X509 *cert;
 	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	char hex[FPR_HEX_LEN];
-	char *name;             /* friendlyName: the person's name */
+	char *name; /* friendlyName: the person's name */
 };
 
 int
-p12_backup_check(const struct home *h, const struct state *st,
-		 const char *path, int force, int make_dir, struct err *e)
+p12_backup_check(const struct home *h, const struct state *st, const char *path, int force,
+		 int make_dir, struct err *e)
 {
 	struct stat sb;
 	char *copy;
@@ -48,9 +48,13 @@ p12_backup_check(const struct home *h, const struct state *st,
 	if (state_ident_current(st) == NULL)
 		return err_set(e, "there is no credential to back up yet; create one first");
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return err_set(e, "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12", path, path);
+		return err_set(e,
+			       "%s is a folder; give the backup a file name, such as %s/padseal-backup.p12",
+			       path, path);
 	if (!force && path_exists(path))
-		return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", path);
+		return err_set(e,
+			       "%s already exists; padseal does not overwrite it (add --force to replace it)",
+			       path);
 	copy = xstrdup(path);
 	dir = dirname(copy);
 	if (stat(dir, &sb) != 0 && make_dir)
@@ -84,7 +88,8 @@ p12_backup_open(const struct home *h, const struct state *st, EVP_PKEY *key,
 	}
 	if (!cred_key_matches(b->cert, key)) {
 		p12_backup_free(b);
-		return err_set(e, "the key does not belong to your current certificate; this identity is damaged");
+		return err_set(e,
+			       "the key does not belong to your current certificate; this identity is damaged");
 	}
 	EVP_PKEY_up_ref(key);
 	b->key = key;
@@ -114,8 +119,8 @@ p12_backup_free(struct p12_backup *b)
 /* Remember the backup: one record per identity and file, the newest time
  * and form; never the passphrase. */
 static void
-record_backup(struct state *st, const char *hex, const char *path,
-	      const char *at, const char *compat, const char *source)
+record_backup(struct state *st, const char *hex, const char *path, const char *at,
+	      const char *compat, const char *source)
 {
 	struct st_backup *r = state_backup_put(st, hex, path);
 
@@ -129,8 +134,8 @@ static int
 write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 	      const unsigned char *der, size_t len, struct err *e)
 {
-	int (*check)(const unsigned char *, size_t, const char *, X509 *,
-		     enum p12_compat, struct err *) = req->verify ? req->verify : p12_verify;
+	int (*check)(const unsigned char *, size_t, const char *, X509 *, enum p12_compat,
+		     struct err *) = req->verify ? req->verify : p12_verify;
 	struct err sub = ERR_INIT;
 	unsigned char *back = NULL;
 	size_t blen = 0;
@@ -138,13 +143,16 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 
 	if (file_write_atomic(req->path, der, len, req->force ? 0 : FILE_NOCLOBBER, &sub) != 0) {
 		if (!req->force && path_exists(req->path))
-			return err_set(e, "%s already exists; padseal does not overwrite it (add --force to replace it)", req->path);
+			return err_set(e,
+				       "%s already exists; padseal does not overwrite it (add --force to replace it)",
+				       req->path);
 		return err_copy(e, &sub);
 	}
 	if (file_read(req->path, FILE_MAX_CERT, &back, &blen, &sub) != 0 ||
 	    check(back, blen, req->pass, b->cert, req->compat, &sub) != 0) {
 		unlink(req->path);
-		err_set(e, "the backup written to %s failed its check and was removed, so nothing is backed up: %s",
+		err_set(e,
+			"the backup written to %s failed its check and was removed, so nothing is backed up: %s",
 			req->path, sub.msg);
 		if (e != NULL && e->detail[0] == '\0')
 			snprintf(e->detail, sizeof e->detail, "%s", sub.detail);
@@ -156,9 +164,9 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 }
 
 int
-p12_backup_write(const struct p12_backup *b, const struct home *h,
-		 struct state *st, const struct p12_backup_req *req, time_t now,
-		 struct p12_backup_done *out, struct err *e)
+p12_backup_write(const struct p12_backup *b, const struct home *h, struct state *st,
+		 const struct p12_backup_req *req, time_t now, struct p12_backup_done *out,
+		 struct err *e)
 {
 	const struct st_ident *cur = state_ident_current(st);
 	unsigned char *der = NULL;
@@ -168,11 +176,12 @@ p12_backup_write(const struct p12_backup *b, const struct home *h,
 	(void)h;
 	memset(out, 0, sizeof *out);
 	if (cur == NULL || strcmp(cur->hex, b->hex) != 0)
-		return err_set(e, "your current credential changed while padseal was working; back it up again");
+		return err_set(e,
+			       "your current credential changed while padseal was working; back it up again");
 	if (pass_check_new(req->pass, NULL, e) != 0)
 		return err_code(e, ERR_WEAK_PASS);
-	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat,
-		      &der, &len, e) != 0 ||
+	if (p12_build(b->cert, b->key, b->chain, b->name, req->pass, req->compat, &der, &len, e) !=
+		    0 ||
 	    write_checked(b, req, der, len, e) != 0)
 		goto out;
 	if (realpath(req->path, out->path) == NULL)
@@ -195,15 +204,13 @@ out:
 
 struct p12_restore {
 	struct p12_cred cred;
-	char path[4096];       /* absolute when it can be resolved */
-	char base[256];        /* the file name, for the archive reason */
+	char path[4096]; /* absolute when it can be resolved */
+	char base[256];  /* the file name, for the archive reason */
 	char notes[MAX_NOTES][400];
 	size_t n_notes;
 };
 
-static void
-note(struct p12_restore *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void note(struct p12_restore *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 note(struct p12_restore *r, const char *fmt, ...)
@@ -218,8 +225,8 @@ note(struct p12_restore *r, const char *fmt, ...)
 }
 
 int
-p12_restore_open(const unsigned char *buf, size_t len, const char *path,
-		 const char *pass, struct p12_restore **out, struct err *e)
+p12_restore_open(const unsigned char *buf, size_t len, const char *path, const char *pass,
+		 struct p12_restore **out, struct err *e)
 {
 	struct p12_restore *r;
 	char *copy;
@@ -236,15 +243,23 @@ p12_restore_open(const unsigned char *buf, size_t len, const char *path,
 	snprintf(r->base, sizeof r->base, "%s", basename(copy));
 	free(copy);
 	if (r->cred.legacy_provider)
-		note(r, "%s uses old, weak encryption (such as the RC2-40 of Windows, Outlook and gpgsm exports), read with OpenSSL's legacy provider; your key is now stored with strong encryption. Make a fresh backup with padseal backup.", path);
+		note(r,
+		     "%s uses old, weak encryption (such as the RC2-40 of Windows, Outlook and gpgsm exports), read with OpenSSL's legacy provider; your key is now stored with strong encryption. Make a fresh backup with padseal backup.",
+		     path);
 	if (r->cred.empty_pass)
-		note(r, "%s has an empty passphrase: anyone with a copy has your key. It does not count as a backup; make one with padseal backup.", path);
+		note(r,
+		     "%s has an empty passphrase: anyone with a copy has your key. It does not count as a backup; make one with padseal backup.",
+		     path);
 	if (!r->cred.mac)
-		note(r, "%s has no integrity check (MAC), so damage to it would go unnoticed; make a fresh backup with padseal backup.", path);
+		note(r,
+		     "%s has no integrity check (MAC), so damage to it would go unnoticed; make a fresh backup with padseal backup.",
+		     path);
 	if (r->cred.stray_keys)
-		note(r, "%s also holds %zu private key%s matching none of its certificates; %s not restored (the file still holds %s).",
+		note(r,
+		     "%s also holds %zu private key%s matching none of its certificates; %s not restored (the file still holds %s).",
 		     path, r->cred.stray_keys, r->cred.stray_keys == 1 ? "" : "s",
-		     r->cred.stray_keys == 1 ? "it was" : "they were", r->cred.stray_keys == 1 ? "it" : "them");
+		     r->cred.stray_keys == 1 ? "it was" : "they were",
+		     r->cred.stray_keys == 1 ? "it" : "them");
 	*out = r;
 	return 0;
 }
@@ -269,22 +284,20 @@ p12_restore_notes(const struct p12_restore *r, const char **notes, size_t max)
 }
 
 int
-p12_restore_plan(const struct home *h, const struct state *st,
-		 const struct p12_restore *r, time_t now, struct ident *cur,
-		 struct err *e)
+p12_restore_plan(const struct home *h, const struct state *st, const struct p12_restore *r,
+		 time_t now, struct ident *cur, struct err *e)
 {
 	return ident_adopt_plan(h, st, r->cred.cert, now, cur, e);
 }
 
 int
-p12_restore_store(const struct home *h, struct state *st,
-		  const struct p12_restore *r, const char *pass, time_t now,
-		  struct ident *out, struct err *e)
+p12_restore_store(const struct home *h, struct state *st, const struct p12_restore *r,
+		  const char *pass, time_t now, struct ident *out, struct err *e)
 {
 	char hex[FPR_HEX_LEN], at[ISO_TIME_LEN];
 
-	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass,
-			r->base, now, out, e) != 0)
+	if (ident_adopt(h, st, r->cred.cert, r->cred.key, r->cred.chain, pass, r->base, now, out,
+			e) != 0)
 		return -1;
 	/* The file just opened and held this key: it is a checked backup,
 	 * unless anyone could open it. */

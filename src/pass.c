@@ -70,13 +70,16 @@ pass_check_new(const char *pass, int *non_ascii, struct err *e)
 	if (strlen(pass) > PASS_MAX_LEN)
 		return err_set(e, "the passphrase is too long (at most %d bytes)", PASS_MAX_LEN);
 	if (len < PASS_MIN_LEN)
-		return err_set(e, "the passphrase is too short: %zu characters, at least %d are needed (a few words make a good one)",
+		return err_set(e,
+			       "the passphrase is too short: %zu characters, at least %d are needed (a few words make a good one)",
 			       len, PASS_MIN_LEN);
 	if (distinct(pass) < 5)
-		return err_set(e, "the passphrase uses too few different characters (%zu); a few unrelated words make a good one",
+		return err_set(e,
+			       "the passphrase uses too few different characters (%zu); a few unrelated words make a good one",
 			       distinct(pass));
 	if (kinds < 2 && len < PASS_LONG_LEN)
-		return err_set(e, "the passphrase is too weak: only one kind of character; use at least %d characters, or mix letters with digits or symbols",
+		return err_set(e,
+			       "the passphrase is too weak: only one kind of character; use at least %d characters, or mix letters with digits or symbols",
 			       PASS_LONG_LEN);
 	return 0;
 }

@@ -7,9 +7,9 @@
 
 #include "err.h"
 
-#define PASS_MIN_LEN 10   /* below this: refused */
-#define PASS_LONG_LEN 16  /* from this length, one kind of character will do */
-#define PASS_MAX_LEN 1023
+#define PASS_MIN_LEN  10 /* below this: refused */
+#define PASS_LONG_LEN 16 /* from this length, one kind of character will do */
+#define PASS_MAX_LEN  1023
 
 /* Judge a new passphrase.  Returns 0 when acceptable, else -1 with the reason
  * in `e` ("too short: 6 characters, at least 10 are needed").  *non_ascii (if

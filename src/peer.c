@@ -63,19 +63,22 @@ peer_check(const struct state *st, X509 *cert, size_t *invalid, struct err *e)
 	if (state_ident_by_hex(st, hex) != NULL)
 		return err_set(e, "this is your own certificate, not a correspondent's");
 	if ((total = cert_email_count(cert)) > PEER_ADDRS_MAX)
-		return err_set(e, "the certificate holds %zu addresses; padseal takes a correspondent's certificate with at most %d",
-		               total, PEER_ADDRS_MAX);
+		return err_set(e,
+			       "the certificate holds %zu addresses; padseal takes a correspondent's certificate with at most %d",
+			       total, PEER_ADDRS_MAX);
 	n = peer_cert_addrs(cert, &addrs, &bad);
 	if (invalid != NULL)
 		*invalid = bad;
 	cn = cert_common_name(cert);
 	if (n == 0 && bad > 0)
-		err_set(e, "none of the certificate's addresses is a valid email address, so no mail client can use it for a correspondent");
+		err_set(e,
+			"none of the certificate's addresses is a valid email address, so no mail client can use it for a correspondent");
 	else if (n == 0)
-		err_set(e, "the certificate has no email address, so no mail client can use it for a correspondent");
+		err_set(e,
+			"the certificate has no email address, so no mail client can use it for a correspondent");
 	else if (cn != NULL && strlen(cn) > PEER_NAME_MAX)
 		err_set(e, "the certificate's name is %zu bytes long; padseal takes at most %d",
-		        strlen(cn), PEER_NAME_MAX);
+			strlen(cn), PEER_NAME_MAX);
 	else
 		rc = 0;
 	free(cn);
@@ -111,9 +114,8 @@ fill_facts(struct state *st, struct st_peer *p, X509 *cert, time_t now)
 }
 
 int
-peer_store(const struct home *h, struct state *st, X509 *cert,
-           const char *source, time_t now, const struct st_peer **out,
-           int *added, struct err *e)
+peer_store(const struct home *h, struct state *st, X509 *cert, const char *source, time_t now,
+	   const struct st_peer **out, int *added, struct err *e)
 {
 	char hex[FPR_HEX_LEN], **addrs = NULL, *dir = NULL, *path = NULL, *pem = NULL;
 	const struct st_peer *have;
@@ -214,7 +216,9 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 	char list[1024] = "";
 
 	if (by_hex && peer_hex_digits(spec) < PEER_PREFIX_MIN) {
-		err_set(e, "\"%s\" is neither an address nor a fingerprint (give at least %d hex digits)", spec, PEER_PREFIX_MIN);
+		err_set(e,
+			"\"%s\" is neither an address nor a fingerprint (give at least %d hex digits)",
+			spec, PEER_PREFIX_MIN);
 		return NULL;
 	}
 	if (by_hex) {
@@ -239,7 +243,9 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 	if (state_damage(st, e) != 0)
 		return NULL;
 	if (n == 0) {
-		err_set(e, "no correspondent's certificate matches %s; import it first with padseal import FILE", spec);
+		err_set(e,
+			"no correspondent's certificate matches %s; import it first with padseal import FILE",
+			spec);
 		return NULL;
 	}
 	if (n == 1)
@@ -252,14 +258,13 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 		snprintf(list + used, sizeof list - used, "%s%.16s", i ? ", " : "", hits[i]->hex);
 	}
 	err_set(e, "%s matches %zu certificates; name one by fingerprint: %s%s", spec, n, list,
-	        n > HITS_LISTED ? ", ..." : "");
+		n > HITS_LISTED ? ", ..." : "");
 	err_code(e, ERR_USAGE);
 	return NULL;
 }
 
 int
-peer_cert(const struct home *h, const struct st_peer *p, X509 **out,
-          struct err *e)
+peer_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err *e)
 {
 	char *path = peer_path(h, p->hex), got[FPR_HEX_LEN];
 	unsigned char *buf = NULL;
@@ -268,8 +273,9 @@ peer_cert(const struct home *h, const struct st_peer *p, X509 **out,
 
 	*out = NULL;
 	if (!path_exists(path)) {
-		err_set(e, "the certificate file %s of %s is missing; import their certificate again (padseal import FILE) to put it back",
-		        path, p->addr[0]);
+		err_set(e,
+			"the certificate file %s of %s is missing; import their certificate again (padseal import FILE) to put it back",
+			path, p->addr[0]);
 		goto out;
 	}
 	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
@@ -277,8 +283,9 @@ peer_cert(const struct home *h, const struct st_peer *p, X509 **out,
 		goto out;
 	fpr_cert_hex(*out, got);
 	if (strcmp(got, p->hex) != 0) {
-		err_set(e, "the certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
-		        path, p->addr[0]);
+		err_set(e,
+			"the certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
+			path, p->addr[0]);
 		X509_free(*out);
 		*out = NULL;
 		goto out;
@@ -339,8 +346,8 @@ peer_info_cert(X509 *cert, time_t now, struct peer_info *out)
 }
 
 int
-peer_info(const struct home *h, const struct st_peer *p, time_t now,
-          struct peer_info *out, struct err *e)
+peer_info(const struct home *h, const struct st_peer *p, time_t now, struct peer_info *out,
+	  struct err *e)
 {
 	X509 *cert = NULL;
 
@@ -359,8 +366,7 @@ by_str(const void *a, const void *b)
 }
 
 size_t
-peer_files_missing(const struct home *h, const struct state *st,
-                   unsigned char *missing)
+peer_files_missing(const struct home *h, const struct state *st, unsigned char *missing)
 {
 	char *dir = home_path(h, PEER_DIR), **names = NULL;
 	size_t n = 0, cap = 0, count = 0;

@@ -17,31 +17,28 @@
 /* OpenSSL's types, declared so that front ends need not include OpenSSL. */
 struct x509_st;
 
-#define PEER_DIR "peers"
+#define PEER_DIR        "peers"
 #define PEER_PREFIX_MIN 8
 
 /* May `cert` be stored as a correspondent's certificate?  Refuses one with
  * no valid address, more than PEER_ADDRS_MAX addresses, a common name
  * longer than PEER_NAME_MAX, or the user's own.  `invalid` (may be NULL)
  * gets the number of addresses that are not addr-specs (left out). */
-int peer_check(const struct state *st, struct x509_st *cert, size_t *invalid,
-               struct err *e);
+int peer_check(const struct state *st, struct x509_st *cert, size_t *invalid, struct err *e);
 
 /* Store a correspondent's certificate (untrusted): its file, and its
  * record with the certificate's facts.  *added is 1 when it was new, 0
  * when padseal already held it (then only a missing file is written
  * again).  *out (may be NULL) is its record.  The caller saves `st`. */
-int peer_store(const struct home *h, struct state *st, struct x509_st *cert,
-               const char *source, time_t now, const struct st_peer **out,
-               int *added, struct err *e);
+int peer_store(const struct home *h, struct state *st, struct x509_st *cert, const char *source,
+	       time_t now, const struct st_peer **out, int *added, struct err *e);
 
 /* Resolve a PEER argument.  An address matching several certificates means
  * the one trusted among them if there is exactly one; otherwise refused
  * with e->code ERR_USAGE, listing the fingerprints to choose from.  A hex
  * prefix must be at least PEER_PREFIX_MIN digits and match exactly one.
  * NULL with `e` when nothing matches. */
-const struct st_peer *peer_resolve(const struct state *st, const char *spec,
-                                   struct err *e);
+const struct st_peer *peer_resolve(const struct state *st, const char *spec, struct err *e);
 
 /* The number of hex digits in `s` when it holds only hex digits, colons
  * and spaces (a fingerprint or a prefix of one), else 0. */
@@ -50,22 +47,19 @@ size_t peer_hex_digits(const char *s);
 /* The certificate of `p`, which must be exactly the one the record names
  * (else an error: the file changed or is missing, with what to do).
  * *out: X509_free(). */
-int peer_cert(const struct home *h, const struct st_peer *p,
-              struct x509_st **out, struct err *e);
+int peer_cert(const struct home *h, const struct st_peer *p, struct x509_st **out, struct err *e);
 
 /* The path of the certificate file of `hex` (free()). */
 char *peer_path(const struct home *h, const char *hex);
 
 /* For state_load: a version 1 checklist lacks the certificates' facts;
  * read them from the files. */
-int peer_facts_from_files(const struct home *h, struct state *st,
-                          struct err *e);
+int peer_facts_from_files(const struct home *h, struct state *st, struct err *e);
 
 /* Which correspondents' certificate files are missing from peers/ (one
  * directory read, whatever the number): missing[i] for peer i.  Returns
  * how many are. */
-size_t peer_files_missing(const struct home *h, const struct state *st,
-                          unsigned char *missing);
+size_t peer_files_missing(const struct home *h, const struct state *st, unsigned char *missing);
 
 /* The SHA-256 colon form of a record's fingerprint. */
 void peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN]);
@@ -77,23 +71,23 @@ struct peer_info {
 	char colon[FPR_COLON_LEN];     /* SHA-256, colon form */
 	unsigned char sha256[FPR_MAX]; /* the digests, 32 and 20 bytes */
 	unsigned char sha1[FPR_MAX];
-	char name[PEER_NAME_MAX + 1];  /* common name, "" when none */
-	char emails[1024];             /* valid addresses, ","-separated, main
-	                                  first (cut at an address) */
+	char name[PEER_NAME_MAX + 1]; /* common name, "" when none */
+	char emails[1024];            /* valid addresses, ","-separated, main
+					 first (cut at an address) */
 	size_t n_emails;
-	size_t n_invalid;              /* addresses that are not addr-specs */
-	char key[KEY_DESC_LEN];        /* "RSA 3072", "EC P-256" */
+	size_t n_invalid;       /* addresses that are not addr-specs */
+	char key[KEY_DESC_LEN]; /* "RSA 3072", "EC P-256" */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
-	struct lint_report lint;       /* at `now` */
+	struct lint_report lint; /* at `now` */
 };
 
 /* Describe `cert` as of `now`. */
 void peer_info_cert(struct x509_st *cert, time_t now, struct peer_info *out);
 
 /* Describe the certificate of `p`, read from its file (peer_cert). */
-int peer_info(const struct home *h, const struct st_peer *p, time_t now,
-              struct peer_info *out, struct err *e);
+int peer_info(const struct home *h, const struct st_peer *p, time_t now, struct peer_info *out,
+	      struct err *e);
 
 /* The valid addresses of `cert` (addr-specs only, at most PEER_ADDRS_MAX
  * kept); *invalid (may be NULL) counts the others.  Free with

@@ -24,13 +24,13 @@ struct held_key {
 
 struct session {
 	char *dir;
-	struct home h;        /* locked between begin and end only */
-	int held;             /* begin was called, end not yet */
+	struct home h; /* locked between begin and end only */
+	int held;      /* begin was called, end not yet */
 	int lock_wait_ms;
-	struct state *st;     /* as last read or saved; NULL: read again */
+	struct state *st; /* as last read or saved; NULL: read again */
 	struct held_key keys[KEYS_MAX];
 	size_t n_keys;
-	char *pass;           /* the key passphrase that worked (wiped) */
+	char *pass; /* the key passphrase that worked (wiped) */
 };
 
 struct session *
@@ -76,8 +76,7 @@ session_home(const struct session *s)
 }
 
 int
-session_begin(struct session *s, enum home_mode mode, struct state **st,
-              struct err *e)
+session_begin(struct session *s, enum home_mode mode, struct state **st, struct err *e)
 {
 	*st = NULL;
 	if (s->held)
@@ -180,8 +179,7 @@ session_forget_keys(struct session *s)
 /* Unlock the key of `hex`, reading it from the home (locked for reading
  * just for that when no operation holds it). */
 static int
-read_key(struct session *s, const char *hex, const char *pass, EVP_PKEY **key,
-         struct err *e)
+read_key(struct session *s, const char *hex, const char *pass, EVP_PKEY **key, struct err *e)
 {
 	struct home h = {0};
 	int rc;
@@ -196,8 +194,8 @@ read_key(struct session *s, const char *hex, const char *pass, EVP_PKEY **key,
 }
 
 int
-session_key(struct session *s, const char *hex, const struct pass_ask *ask,
-            EVP_PKEY **out, struct err *e)
+session_key(struct session *s, const char *hex, const struct pass_ask *ask, EVP_PKEY **out,
+	    struct err *e)
 {
 	struct held_key *k = find_key(s, hex);
 	const struct st_ident *id = s->st ? state_ident_by_hex(s->st, hex) : NULL;
@@ -220,8 +218,7 @@ session_key(struct session *s, const char *hex, const struct pass_ask *ask,
 	if (ask == NULL || ask->fn == NULL)
 		return err_set(e, "a passphrase is needed to unlock your key");
 	if (ask->fn(ask->arg, PASS_KEY,
-	            id != NULL && !id->current ? "your archived key" : "your key",
-	            &pass, e) != 0)
+		    id != NULL && !id->current ? "your archived key" : "your key", &pass, e) != 0)
 		return -1;
 	if (read_key(s, hex, pass, &key, e) != 0) {
 		pass_free(pass);
@@ -247,8 +244,8 @@ msg_key(void *arg, const char *hex, EVP_PKEY **out, struct err *e)
 }
 
 void
-session_msg_ctx(struct session *s, const struct pass_ask *ask,
-                struct session_msg *keep, struct msg_ctx *out)
+session_msg_ctx(struct session *s, const struct pass_ask *ask, struct session_msg *keep,
+		struct msg_ctx *out)
 {
 	keep->s = s;
 	keep->ask = ask;
@@ -262,8 +259,7 @@ session_msg_ctx(struct session *s, const struct pass_ask *ask,
 /* --- a passphrase given beforehand ------------------------------------------ */
 
 static int
-fixed_fn(void *arg, enum pass_kind kind, const char *what, char **out,
-         struct err *e)
+fixed_fn(void *arg, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	const struct pass_fixed *f = arg;
 	const char *p = f->pass[kind];

@@ -35,8 +35,7 @@ enum pass_kind {
  * protects, for a prompt ("your key", "backup.p12").  A new passphrase
  * need not be checked against the policy: the operation checks it. */
 struct pass_ask {
-	int (*fn)(void *arg, enum pass_kind kind, const char *what, char **out,
-	          struct err *e);
+	int (*fn)(void *arg, enum pass_kind kind, const char *what, char **out, struct err *e);
 	void *arg;
 };
 
@@ -54,8 +53,7 @@ void session_lock_wait(struct session *s, int ms);
 /* The home's state as of now, for reading: the home is locked (shared)
  * for the moment it takes to see whether the file changed and to read it
  * again if so.  Borrowed until the next call on the session. */
-int session_state(struct session *s, const struct state **out,
-                  struct err *e);
+int session_state(struct session *s, const struct state **out, struct err *e);
 
 /* The home (its directory, and its lock while an operation holds it), for
  * helpers that take a `struct home`: read files through it only between
@@ -67,8 +65,7 @@ const struct home *session_home(const struct session *s);
 /* Lock the home (`mode`: HOME_READ shared, HOME_WRITE exclusive and
  * created when missing) and bring the state up to date.  *st stays valid
  * until session_end.  A read-only home can be read (no lock needed). */
-int session_begin(struct session *s, enum home_mode mode, struct state **st,
-                  struct err *e);
+int session_begin(struct session *s, enum home_mode mode, struct state **st, struct err *e);
 /* Release the lock.  `keep` 0 drops the state's unsaved changes (the next
  * begin reads the file again): what a failed operation does. */
 void session_end(struct session *s, int keep);
@@ -82,7 +79,7 @@ void session_end(struct session *s, int keep);
  * they begin, so that nobody waits while a person types. */
 struct evp_pkey_st;
 int session_key(struct session *s, const char *hex, const struct pass_ask *ask,
-                struct evp_pkey_st **out, struct err *e);
+		struct evp_pkey_st **out, struct err *e);
 /* Is the key of identity `hex` unlocked already (no passphrase needed)? */
 int session_key_held(const struct session *s, const char *hex);
 /* Forget every unlocked key (wiped). */
@@ -90,8 +87,7 @@ void session_forget_keys(struct session *s);
 
 /* Keep a key unlocked elsewhere (create, restore: the person just typed
  * its passphrase).  The session takes it over. */
-void session_key_adopt(struct session *s, const char *hex,
-                       struct evp_pkey_st *key);
+void session_key_adopt(struct session *s, const char *hex, struct evp_pkey_st *key);
 
 /* msg_open's context for the session's home and state (valid while an
  * operation holds the home): envelopes for the user ask for the key's
@@ -101,8 +97,8 @@ struct session_msg {
 	struct session *s;
 	const struct pass_ask *ask;
 };
-void session_msg_ctx(struct session *s, const struct pass_ask *ask,
-                     struct session_msg *keep, struct msg_ctx *out);
+void session_msg_ctx(struct session *s, const struct pass_ask *ask, struct session_msg *keep,
+		     struct msg_ctx *out);
 
 /* Passphrases known beforehand (the wizard's form, a test): pass[kind],
  * NULL for one not given (asking for it fails).  Borrowed. */

@@ -48,8 +48,10 @@ top_headers(const struct smime_msg *m, BIO *out, struct err *e)
 		goto out;
 	msgid = xasprintf("<%s@%s>", id, at && at[1] ? at + 1 : "padseal.invalid");
 	if (mimeout_header(out, "From", from, e) == 0 && mimeout_header(out, "To", to, e) == 0 &&
-	    mimeout_header(out, "Subject", subject, e) == 0 && mimeout_header(out, "Date", date, e) == 0 &&
-	    mimeout_header(out, "Message-ID", msgid, e) == 0 && mimeout_header(out, "MIME-Version", "1.0", e) == 0)
+	    mimeout_header(out, "Subject", subject, e) == 0 &&
+	    mimeout_header(out, "Date", date, e) == 0 &&
+	    mimeout_header(out, "Message-ID", msgid, e) == 0 &&
+	    mimeout_header(out, "MIME-Version", "1.0", e) == 0)
 		rc = 0;
 out:
 	free(from);
@@ -91,7 +93,7 @@ signing_time(CMS_SignerInfo *si, time_t date)
 {
 	ASN1_TIME *t = X509_time_adj_ex(NULL, 0, 0, &date);
 	int ok = t != NULL &&
-	         CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1) == 1;
+		 CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t, -1) == 1;
 
 	ASN1_TIME_free(t);
 	return ok;
@@ -108,8 +110,8 @@ new_signature(const struct smime_msg *m, const EVP_MD *md, struct err *e)
 	if (cms == NULL ||
 	    (si = CMS_add1_signer(cms, m->cert, m->key, md, flags | CMS_NOSMIMECAP)) == NULL ||
 	    !CMS_add_simple_smimecap(&caps, NID_aes_256_cbc, -1) ||
-	    !CMS_add_simple_smimecap(&caps, NID_aes_128_cbc, -1) ||
-	    !CMS_add_smimecap(si, caps) || !signing_time(si, m->date)) {
+	    !CMS_add_simple_smimecap(&caps, NID_aes_128_cbc, -1) || !CMS_add_smimecap(si, caps) ||
+	    !signing_time(si, m->date)) {
 		err_ossl(e, "could not prepare the signature");
 		CMS_ContentInfo_free(cms);
 		cms = NULL;
@@ -132,10 +134,13 @@ write_signed(const struct smime_msg *m, BIO *body, BIO *dst, struct err *e)
 
 	if (cms == NULL || mimeout_boundary(b, e) != 0)
 		goto out;
-	snprintf(ct, sizeof ct, "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
+	snprintf(ct, sizeof ct,
+		 "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=%s; boundary=\"%s\"",
 		 micalg(md), b);
 	if (mimeout_header(dst, "Content-Type", ct, e) != 0 ||
-	    mimeout_puts(dst, "\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--", e) != 0 ||
+	    mimeout_puts(dst,
+			 "\r\nThis is a cryptographically signed message in MIME format.\r\n\r\n--",
+			 e) != 0 ||
 	    mimeout_puts(dst, b, e) != 0 || mimeout_puts(dst, "\r\n", e) != 0)
 		goto out;
 	if ((chain = CMS_dataInit(cms, dst)) == NULL) {
@@ -155,12 +160,14 @@ write_signed(const struct smime_msg *m, BIO *body, BIO *dst, struct err *e)
 		goto out;
 	}
 	if (mimeout_puts(dst, "\r\n--", e) != 0 || mimeout_puts(dst, b, e) != 0 ||
-	    mimeout_puts(dst, "\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
-		  "Content-Transfer-Encoding: base64\r\n"
-		  "Content-Disposition: attachment; filename=smime.p7s\r\n"
-		  "Content-Description: S/MIME Cryptographic Signature\r\n\r\n", e) != 0 ||
-	    mimeout_b64_lines(dst, der, (size_t)dlen, e) != 0 ||
-	    mimeout_puts(dst, "--", e) != 0 || mimeout_puts(dst, b, e) != 0 || mimeout_puts(dst, "--\r\n", e) != 0)
+	    mimeout_puts(dst,
+			 "\r\nContent-Type: application/pkcs7-signature; name=smime.p7s\r\n"
+			 "Content-Transfer-Encoding: base64\r\n"
+			 "Content-Disposition: attachment; filename=smime.p7s\r\n"
+			 "Content-Description: S/MIME Cryptographic Signature\r\n\r\n",
+			 e) != 0 ||
+	    mimeout_b64_lines(dst, der, (size_t)dlen, e) != 0 || mimeout_puts(dst, "--", e) != 0 ||
+	    mimeout_puts(dst, b, e) != 0 || mimeout_puts(dst, "--\r\n", e) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -173,8 +180,7 @@ out:
 /* EnvelopedData (AES-256-CBC) for the correspondent and the sender, its
  * content the text entity or, when `sign`, the multipart/signed one. */
 static int
-write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign,
-		struct err *e)
+write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign, struct err *e)
 {
 	STACK_OF(X509) *to = sk_X509_new_null();
 	BIO_METHOD *meth = mimeout_b64_method();
@@ -182,21 +188,27 @@ write_enveloped(const struct smime_msg *m, BIO *body, BIO *dst, int sign,
 	CMS_ContentInfo *cms = NULL;
 	int rc = -1;
 
-	if (to == NULL || meth == NULL || !sk_X509_push(to, m->recipient) || !sk_X509_push(to, m->cert) ||
+	if (to == NULL || meth == NULL || !sk_X509_push(to, m->recipient) ||
+	    !sk_X509_push(to, m->cert) ||
 	    (cms = CMS_encrypt(to, NULL, EVP_aes_256_cbc(), CMS_BINARY | CMS_STREAM)) == NULL) {
 		err_ossl(e, "could not prepare the encryption");
 		goto out;
 	}
-	if (mimeout_header(dst, "Content-Type", "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m", e) != 0 ||
-	    mimeout_puts(dst, "Content-Transfer-Encoding: base64\r\n"
-		  "Content-Disposition: attachment; filename=smime.p7m\r\n"
-		  "Content-Description: S/MIME Encrypted Message\r\n\r\n", e) != 0)
+	if (mimeout_header(dst, "Content-Type",
+			   "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
+			   e) != 0 ||
+	    mimeout_puts(dst,
+			 "Content-Transfer-Encoding: base64\r\n"
+			 "Content-Disposition: attachment; filename=smime.p7m\r\n"
+			 "Content-Description: S/MIME Encrypted Message\r\n\r\n",
+			 e) != 0)
 		goto out;
 	if ((b64 = BIO_new(meth)) == NULL)
 		goto ossl;
 	BIO_push(b64, dst);
 	/* The recipients' keys are wrapped here; then the content streams. */
-	if ((ndef = BIO_new_NDEF(b64, (ASN1_VALUE *)cms, ASN1_ITEM_rptr(CMS_ContentInfo))) == NULL ||
+	if ((ndef = BIO_new_NDEF(b64, (ASN1_VALUE *)cms, ASN1_ITEM_rptr(CMS_ContentInfo))) ==
+		    NULL ||
 	    (buf = BIO_new(BIO_f_buffer())) == NULL)
 		goto ossl;
 	BIO_push(buf, ndef);
@@ -245,7 +257,8 @@ smime_compose(const struct smime_msg *m, BIO *body, BIO *out, struct err *e)
 	if (m->from == NULL || m->to == NULL || m->subject == NULL ||
 	    (sign && (m->cert == NULL || m->key == NULL)) ||
 	    (encrypt && (m->cert == NULL || m->recipient == NULL)))
-		return err_set(e, "internal error: the message lacks a sender, recipient, subject, key or certificate");
+		return err_set(e,
+			       "internal error: the message lacks a sender, recipient, subject, key or certificate");
 	if (header_safe_address(m->from, e) != 0 || header_safe_address(m->to, e) != 0 ||
 	    top_headers(m, out, e) != 0)
 		return -1;
@@ -255,11 +268,8 @@ smime_compose(const struct smime_msg *m, BIO *body, BIO *out, struct err *e)
 		if (rc == 0 && !bol)
 			rc = mimeout_puts(out, "\r\n", e);
 		break;
-	case KIND_SIGNED:
-		rc = write_signed(m, body, out, e);
-		break;
-	default:
-		rc = write_enveloped(m, body, out, sign, e);
+	case KIND_SIGNED: rc = write_signed(m, body, out, e); break;
+	default: rc = write_enveloped(m, body, out, sign, e);
 	}
 	if (rc == 0 && BIO_flush(out) <= 0)
 		rc = err_ossl(e, "could not write the message");
@@ -267,8 +277,8 @@ smime_compose(const struct smime_msg *m, BIO *body, BIO *out, struct err *e)
 }
 
 int
-smime_compose_mem(const struct smime_msg *m, const char *text, char **msg,
-		  size_t *len, struct err *e)
+smime_compose_mem(const struct smime_msg *m, const char *text, char **msg, size_t *len,
+		  struct err *e)
 {
 	BIO *in = xcheck(BIO_new_mem_buf(text, -1));
 	BIO *out = xcheck(BIO_new(BIO_s_mem()));
@@ -305,13 +315,15 @@ check_validity(X509 *cert, time_t now, const char *who, int own, struct err *e)
 		return err_ossl(e, "%s has a validity period that cannot be read", who);
 	if (after < 0) {
 		asn1_time_iso(na, when, sizeof when);
-		return err_set(e, own ? "%s expired on %s: create a new one with padseal create --replace" :
-			       "%s expired on %s: ask them for their current certificate", who, when);
+		return err_set(e,
+			       own ? "%s expired on %s: create a new one with padseal create --replace" :
+				     "%s expired on %s: ask them for their current certificate",
+			       who, when);
 	}
 	if (before > 0) {
 		asn1_time_iso(nb, when, sizeof when);
-		return err_set(e, "%s is not valid until %s; check the computer's clock%s", who, when,
-			       own ? "" : " or ask them for a certificate valid now");
+		return err_set(e, "%s is not valid until %s; check the computer's clock%s", who,
+			       when, own ? "" : " or ask them for a certificate valid now");
 	}
 	return 0;
 }
@@ -322,7 +334,9 @@ check_eku(X509 *cert, const char *who, struct err *e)
 {
 	if ((X509_get_extension_flags(cert) & EXFLAG_XKUSAGE) &&
 	    !(X509_get_extended_key_usage(cert) & (XKU_SMIME | XKU_ANYEKU)))
-		return err_set(e, "%s is not for mail: its Extended Key Usage lacks emailProtection, so mail clients refuse it (padseal lint shows the details)", who);
+		return err_set(e,
+			       "%s is not for mail: its Extended Key Usage lacks emailProtection, so mail clients refuse it (padseal lint shows the details)",
+			       who);
 	return 0;
 }
 
@@ -338,17 +352,22 @@ smime_can_encrypt_to(X509 *cert, time_t now, const char *who, struct err *e)
 	switch (pk ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE) {
 	case EVP_PKEY_RSA:
 		if (!(ku & KU_KEY_ENCIPHERMENT))
-			return err_set(e, "%s does not allow encryption: its Key Usage lacks keyEncipherment, which an RSA key needs to receive encrypted mail (padseal lint shows the details)", who);
+			return err_set(e,
+				       "%s does not allow encryption: its Key Usage lacks keyEncipherment, which an RSA key needs to receive encrypted mail (padseal lint shows the details)",
+				       who);
 		return 0;
 	case EVP_PKEY_EC:
 		if (!(ku & KU_KEY_AGREEMENT))
-			return err_set(e, "%s does not allow encryption: its Key Usage lacks keyAgreement, which an EC key needs to receive encrypted mail (padseal lint shows the details)", who);
+			return err_set(e,
+				       "%s does not allow encryption: its Key Usage lacks keyAgreement, which an EC key needs to receive encrypted mail (padseal lint shows the details)",
+				       who);
 		return 0;
 	default: {
 		char desc[64];
 
 		cert_key_desc(cert, desc, sizeof desc);
-		return err_set(e, "%s has a %s key, which cannot receive encrypted mail", who, desc);
+		return err_set(e, "%s has a %s key, which cannot receive encrypted mail", who,
+			       desc);
 	}
 	}
 }
@@ -360,7 +379,8 @@ smime_can_sign(X509 *cert, time_t now, struct err *e)
 	    check_eku(cert, "your certificate", e) != 0)
 		return -1;
 	if (!(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE))
-		return err_set(e, "your certificate does not allow signing: its Key Usage lacks digitalSignature; create a new one with padseal create --replace");
+		return err_set(e,
+			       "your certificate does not allow signing: its Key Usage lacks digitalSignature; create a new one with padseal create --replace");
 	return 0;
 }
 
@@ -370,13 +390,12 @@ struct smime_sender {
 	struct ident id;
 	X509 *cert;
 	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 };
 
 int
-smime_sender_open(const struct home *h, const struct state *st,
-		  EVP_PKEY *key, time_t now, struct smime_sender **out,
-		  struct err *e)
+smime_sender_open(const struct home *h, const struct state *st, EVP_PKEY *key, time_t now,
+		  struct smime_sender **out, struct err *e)
 {
 	struct smime_sender *s = xcalloc(1, sizeof *s);
 	int found;
@@ -394,7 +413,8 @@ smime_sender_open(const struct home *h, const struct state *st,
 	if (ident_cert(h, s->id.hex, &s->cert, &s->chain, e) != 0)
 		goto fail;
 	if (!cred_key_matches(s->cert, key)) {
-		err_set(e, "the key does not belong to your current certificate; this identity is damaged");
+		err_set(e,
+			"the key does not belong to your current certificate; this identity is damaged");
 		goto fail;
 	}
 	EVP_PKEY_up_ref(key);
@@ -445,15 +465,21 @@ smime_sender_cert(const struct smime_sender *s)
 }
 
 int
-smime_sender_compose(const struct smime_sender *s, enum cell_kind kind,
-		     const char *to_name, const char *to, X509 *recipient,
-		     const char *subject, const char *text, time_t now,
-		     char **msg, size_t *len, struct err *e)
+smime_sender_compose(const struct smime_sender *s, enum cell_kind kind, const char *to_name,
+		     const char *to, X509 *recipient, const char *subject, const char *text,
+		     time_t now, char **msg, size_t *len, struct err *e)
 {
 	struct smime_msg m = {
-		.kind = kind, .from_name = smime_sender_name(s), .from = smime_sender_address(s),
-		.to_name = to_name, .to = to, .subject = subject, .date = now,
-		.cert = s->cert, .key = s->key, .recipient = recipient,
+		.kind = kind,
+		.from_name = smime_sender_name(s),
+		.from = smime_sender_address(s),
+		.to_name = to_name,
+		.to = to,
+		.subject = subject,
+		.date = now,
+		.cert = s->cert,
+		.key = s->key,
+		.recipient = recipient,
 		.chain = sk_X509_num(s->chain) > 0 ? s->chain : NULL,
 	};
 	char who[400];
@@ -474,8 +500,8 @@ smime_sender_compose(const struct smime_sender *s, enum cell_kind kind,
 /* --- the introduction -------------------------------------------------- */
 
 int
-smime_intro(const struct smime_sender *s, const char *to, time_t now,
-	    char **msg, size_t *len, struct err *e)
+smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg, size_t *len,
+	    struct err *e)
 {
 	const char *me = smime_sender_address(s);
 	char grouped[FPR_GROUPED_LEN + 64], *text = NULL;
@@ -488,7 +514,9 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now,
 		return -1;
 	for (size_t i = 0; i < s->id.n_emails; i++)
 		if (addr_eq(to, s->id.emails[i]))
-			return err_set(e, "%s is your own address; send the introduction to a correspondent", to);
+			return err_set(e,
+				       "%s is your own address; send the introduction to a correspondent",
+				       to);
 	/* The grouped fingerprint, indented two columns. */
 	for (const char *p = s->id.grouped; *p && g + 8 < sizeof grouped;) {
 		size_t n = strcspn(p, "\n");
@@ -496,30 +524,29 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now,
 		g += (size_t)snprintf(grouped + g, sizeof grouped - g, "  %.*s\n", (int)n, p);
 		p += n + (p[n] == '\n');
 	}
-	text = xasprintf(
-		     "Hello,\n\n"
-		     "this message brings you my certificate, so that we can send each\n"
-		     "other signed and encrypted mail (S/MIME). It is signed but not\n"
-		     "encrypted: the certificate travels inside the signature.\n\n"
-		     "Before you rely on it, make sure it really is mine. Call me (not by\n"
-		     "mail: whoever could change this message could change a reply too)\n"
-		     "and compare the fingerprint your mail program or padseal shows for my\n"
-		     "certificate with the one I read out to you. It must be\n\n"
-		     "SHA-256, in numbered groups:\n%s\n"
-		     "or, as most programs print it:\n%s\n\n"
-		     "What to do next:\n"
-		     "1. Keep my certificate. Thunderbird, Apple Mail and Outlook store it\n"
-		     "   when they show this message. With padseal, save this message as a\n"
-		     "   file and run: padseal import FILE\n"
-		     "2. Call me and compare the fingerprint above; I compare yours too.\n"
-		     "3. When it matches, trust my certificate (padseal trust %s\n"
-		     "   --verified phone) and send me yours the same way (padseal intro\n"
-		     "   --to %s). Then we each send four test messages.\n\n"
-		     "%s\n%s\n",
-		     grouped, s->id.fpr, me, me, smime_sender_name(s), me);
+	text = xasprintf("Hello,\n\n"
+			 "this message brings you my certificate, so that we can send each\n"
+			 "other signed and encrypted mail (S/MIME). It is signed but not\n"
+			 "encrypted: the certificate travels inside the signature.\n\n"
+			 "Before you rely on it, make sure it really is mine. Call me (not by\n"
+			 "mail: whoever could change this message could change a reply too)\n"
+			 "and compare the fingerprint your mail program or padseal shows for my\n"
+			 "certificate with the one I read out to you. It must be\n\n"
+			 "SHA-256, in numbered groups:\n%s\n"
+			 "or, as most programs print it:\n%s\n\n"
+			 "What to do next:\n"
+			 "1. Keep my certificate. Thunderbird, Apple Mail and Outlook store it\n"
+			 "   when they show this message. With padseal, save this message as a\n"
+			 "   file and run: padseal import FILE\n"
+			 "2. Call me and compare the fingerprint above; I compare yours too.\n"
+			 "3. When it matches, trust my certificate (padseal trust %s\n"
+			 "   --verified phone) and send me yours the same way (padseal intro\n"
+			 "   --to %s). Then we each send four test messages.\n\n"
+			 "%s\n%s\n",
+			 grouped, s->id.fpr, me, me, smime_sender_name(s), me);
 	rc = smime_sender_compose(s, KIND_SIGNED, NULL, to, NULL,
-				  "My certificate for signed and encrypted mail", text, now,
-				  msg, len, e);
+				  "My certificate for signed and encrypted mail", text, now, msg,
+				  len, e);
 	free(text);
 	return rc;
 }

@@ -42,34 +42,33 @@ struct smime_msg {
 	enum cell_kind kind;
 	const char *from_name, *from;
 	const char *to_name, *to;
-	const char *subject;           /* UTF-8 */
+	const char *subject; /* UTF-8 */
 	time_t date;
-	struct x509_st *cert;          /* the sender's certificate: signs, and
-					  is a recipient of every envelope */
-	struct evp_pkey_st *key;       /* its private key (signed kinds) */
-	struct stack_st_X509 *chain;   /* sent along with the signature; NULL */
-	struct x509_st *recipient;     /* the correspondent (encrypted kinds) */
+	struct x509_st *cert;        /* the sender's certificate: signs, and
+					is a recipient of every envelope */
+	struct evp_pkey_st *key;     /* its private key (signed kinds) */
+	struct stack_st_X509 *chain; /* sent along with the signature; NULL */
+	struct x509_st *recipient;   /* the correspondent (encrypted kinds) */
 };
 
 /* Compose `m` with the text read from `body` (UTF-8; LF, CRLF or CR line
  * ends, all sent as CRLF) and write it to `out` as it is produced.  The
  * certificates are not judged here (see smime_can_*): the caller decides.
  * On error `out` holds a partial message the caller discards. */
-int smime_compose(const struct smime_msg *m, struct bio_st *body,
-		  struct bio_st *out, struct err *e);
+int smime_compose(const struct smime_msg *m, struct bio_st *body, struct bio_st *out,
+		  struct err *e);
 
 /* The same for a text in memory; *msg (NUL-terminated, *len bytes without
  * the NUL) is freed with free(). */
-int smime_compose_mem(const struct smime_msg *m, const char *text,
-		      char **msg, size_t *len, struct err *e);
+int smime_compose_mem(const struct smime_msg *m, const char *text, char **msg, size_t *len,
+		      struct err *e);
 
 /* May mail be encrypted to `cert` at `now`?  Refused with the reason: it
  * expired, is not valid yet, its key cannot receive (RSA needs
  * keyEncipherment, EC keyAgreement, other key types cannot), or its
  * extendedKeyUsage excludes mail.  `who` starts the sentence ("the
  * certificate of sam@example.org", "your certificate"). */
-int smime_can_encrypt_to(struct x509_st *cert, time_t now, const char *who,
-			 struct err *e);
+int smime_can_encrypt_to(struct x509_st *cert, time_t now, const char *who, struct err *e);
 
 /* May the own certificate sign at `now` (valid, digitalSignature)? */
 int smime_can_sign(struct x509_st *cert, time_t now, struct err *e);
@@ -81,9 +80,8 @@ struct smime_sender;
  * reference of its own).  Refuses when there is no identity, the key is
  * not its own, or the certificate cannot sign at `now`.  Free with
  * smime_sender_free(). */
-int smime_sender_open(const struct home *h, const struct state *st,
-		      struct evp_pkey_st *key, time_t now,
-		      struct smime_sender **out, struct err *e);
+int smime_sender_open(const struct home *h, const struct state *st, struct evp_pkey_st *key,
+		      time_t now, struct smime_sender **out, struct err *e);
 void smime_sender_free(struct smime_sender *s);
 
 /* The sender's main address, name, and SHA-256 hex fingerprint. */
@@ -97,16 +95,14 @@ struct x509_st *smime_sender_cert(const struct smime_sender *s);
  * is needed for the encrypted kinds (and then checked with
  * smime_can_encrypt_to, as is the sender's own certificate).  *msg is
  * freed with free(). */
-int smime_sender_compose(const struct smime_sender *s, enum cell_kind kind,
-			 const char *to_name, const char *to,
-			 struct x509_st *recipient, const char *subject,
-			 const char *text, time_t now, char **msg, size_t *len,
-			 struct err *e);
+int smime_sender_compose(const struct smime_sender *s, enum cell_kind kind, const char *to_name,
+			 const char *to, struct x509_st *recipient, const char *subject,
+			 const char *text, time_t now, char **msg, size_t *len, struct err *e);
 
 /* The introduction message to `to` (checked with addr_check): signed, not
  * encrypted, carrying the certificate, with a text that explains what it
  * is for, the fingerprint to compare by phone and what to do next. */
-int smime_intro(const struct smime_sender *s, const char *to, time_t now,
-		char **msg, size_t *len, struct err *e);
+int smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg, size_t *len,
+		struct err *e);
 
 #endif

@@ -20,7 +20,7 @@
 
 /* --- an arena: records and their strings live as long as the state ----- */
 
-#define ARENA_CHUNK (64u << 10)
+#define ARENA_CHUNK     (64u << 10)
 #define ARENA_CHUNK_MAX (4u << 20)
 
 /* Chunks are mapped memory that grows as the arena does: a large home
@@ -262,12 +262,12 @@ state_str(struct state *st, const char *s)
 }
 
 /* Grow one of the record lists for one more. */
-#define GROW(arr, n, cap)                                                      \
-	do {                                                                   \
-		if ((n) == (cap)) {                                            \
-			(cap) = (cap) ? 2 * (cap) : 16;                        \
-			(arr) = xreallocarray((arr), (cap), sizeof *(arr));    \
-		}                                                              \
+#define GROW(arr, n, cap)                                                   \
+	do {                                                                \
+		if ((n) == (cap)) {                                         \
+			(cap) = (cap) ? 2 * (cap) : 16;                     \
+			(arr) = xreallocarray((arr), (cap), sizeof *(arr)); \
+		}                                                           \
 	} while (0)
 
 /* --- identities, backups, sent ------------------------------------------ */
@@ -352,8 +352,7 @@ state_backup_newest(const struct state *st, const char *hex)
 	for (size_t i = 0; i < st->n_backups; i++) {
 		const struct st_backup *b = &st->backups[i]->r;
 
-		if (strcmp(b->hex, hex) == 0 &&
-		    (best == NULL || strcmp(b->at, best->at) >= 0))
+		if (strcmp(b->hex, hex) == 0 && (best == NULL || strcmp(b->at, best->at) >= 0))
 			best = b;
 	}
 	return best;
@@ -622,8 +621,7 @@ state_peer_insert(struct state *st, struct peer_rec *r)
 }
 
 struct st_peer *
-state_peer_add(struct state *st, const char *hex, const char *const *addr,
-               size_t n_addr)
+state_peer_add(struct state *st, const char *hex, const char *const *addr, size_t n_addr)
 {
 	struct peer_rec *r = arena_alloc(st->arena, sizeof *r);
 	const char **list = arena_alloc(st->arena, n_addr * sizeof *list);
@@ -666,8 +664,7 @@ state_peer_has_addr(const struct st_peer *p, const char *addr)
 	return 0;
 }
 
-static const char *const method_names[] = {NULL, "phone", "in-person",
-                                           "other"};
+static const char *const method_names[] = {NULL, "phone", "in-person", "other"};
 
 const char *
 verify_method_name(enum verify_method m)
@@ -688,8 +685,8 @@ verify_method_parse(const char *s, enum verify_method *out)
 }
 
 static const char *const cell_names[] = {"todo", "sent", "passed", "failed"};
-static const char *const kind_names[KIND_COUNT] = {
-        "plain", "signed", "encrypted", "signed-encrypted"};
+static const char *const kind_names[KIND_COUNT] = {"plain", "signed", "encrypted",
+						   "signed-encrypted"};
 
 const char *
 cell_state_name(enum cell_state c)

@@ -50,23 +50,22 @@
 #include "home.h"
 #include "isotime.h"
 
-#define STATE_FILE "checklist"
-#define STATE_PREV "checklist.prev"
+#define STATE_FILE    "checklist"
+#define STATE_PREV    "checklist.prev"
 #define STATE_VERSION 2
 
-#define ISN_LEN FPR_ISN_LEN /* an issuer-and-serial key (isn) */
-#define KEY_DESC_LEN 24 /* "RSA 3072", "EC P-256" */
+#define ISN_LEN      FPR_ISN_LEN /* an issuer-and-serial key (isn) */
+#define KEY_DESC_LEN 24          /* "RSA 3072", "EC P-256" */
 
 /* Limits on what a correspondent's certificate may bring into the home;
  * import refuses more (nothing from outside can make a home unloadable). */
-#define PEER_ADDRS_MAX 64    /* addresses of one certificate */
-#define PEER_NAME_MAX 256    /* bytes of its common name */
-#define PEER_SOURCE_MAX 512  /* bytes of the "where it came from" note */
-#define CELL_WHY_MAX 400     /* bytes of a test cell's reason */
+#define PEER_ADDRS_MAX  64  /* addresses of one certificate */
+#define PEER_NAME_MAX   256 /* bytes of its common name */
+#define PEER_SOURCE_MAX 512 /* bytes of the "where it came from" note */
+#define CELL_WHY_MAX    400 /* bytes of a test cell's reason */
 
 /* The test matrix: four kinds in two directions. */
-enum cell_kind { KIND_PLAIN, KIND_SIGNED, KIND_ENCRYPTED, KIND_SIGNED_ENCRYPTED,
-                 KIND_COUNT };
+enum cell_kind { KIND_PLAIN, KIND_SIGNED, KIND_ENCRYPTED, KIND_SIGNED_ENCRYPTED, KIND_COUNT };
 enum cell_dir { DIR_OUT, DIR_IN, DIR_COUNT };
 enum cell_state { CELL_TODO, CELL_SENT, CELL_PASSED, CELL_FAILED };
 
@@ -79,30 +78,29 @@ enum cell_how {
 
 struct st_cell {
 	enum cell_state state;
-	enum cell_how how;  /* when passed */
-	const char *why;    /* failed or warned: the reason; else NULL */
+	enum cell_how how; /* when passed */
+	const char *why;   /* failed or warned: the reason; else NULL */
 };
 
-enum verify_method { VERIFY_NONE, VERIFY_PHONE, VERIFY_IN_PERSON,
-                     VERIFY_OTHER };
+enum verify_method { VERIFY_NONE, VERIFY_PHONE, VERIFY_IN_PERSON, VERIFY_OTHER };
 
 /* One of the user's own identities (identities/HEX/). */
 struct st_ident {
 	char hex[FPR_HEX_LEN];
-	int current;                  /* 1 current, 0 archived */
+	int current; /* 1 current, 0 archived */
 	char created[ISO_TIME_LEN];
-	char archived[ISO_TIME_LEN];  /* "" while current */
-	const char *reason;           /* why archived, or NULL */
-	const char *source;           /* "create", "restore", or NULL */
+	char archived[ISO_TIME_LEN]; /* "" while current */
+	const char *reason;          /* why archived, or NULL */
+	const char *source;          /* "create", "restore", or NULL */
 };
 
 /* A checked backup of an identity. */
 struct st_backup {
-	char hex[FPR_HEX_LEN];            /* the identity backed up */
-	const char *path;             /* where the file was written or read */
+	char hex[FPR_HEX_LEN]; /* the identity backed up */
+	const char *path;      /* where the file was written or read */
 	char at[ISO_TIME_LEN];
-	char compat[8];               /* "legacy", "modern", "other" */
-	const char *source;           /* "backup", "restore", or NULL */
+	char compat[8];     /* "legacy", "modern", "other" */
+	const char *source; /* "backup", "restore", or NULL */
 };
 
 /* The user's certificate went to an address: by an introduction mail, or
@@ -119,19 +117,19 @@ struct st_sent {
  * lists never read thousands of files. */
 struct st_peer {
 	char hex[FPR_HEX_LEN];
-	const char *const *addr;      /* as written in the certificate, main
-	                                 first; only valid addr-specs */
+	const char *const *addr; /* as written in the certificate, main
+				    first; only valid addr-specs */
 	size_t n_addr;
-	const char *name;             /* its common name, or "" */
-	char key[KEY_DESC_LEN];       /* "RSA 3072", "EC P-256" */
+	const char *name;       /* its common name, or "" */
+	char key[KEY_DESC_LEN]; /* "RSA 3072", "EC P-256" */
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
-	char isn[ISN_LEN];            /* issuer-and-serial key (fpr_isn) */
-	char sha1[41];                /* its SHA-1 fingerprint, hex */
-	const char *lint;             /* codes of its lint findings that do
-	                                 not depend on the date, ","-joined */
+	char isn[ISN_LEN]; /* issuer-and-serial key (fpr_isn) */
+	char sha1[41];     /* its SHA-1 fingerprint, hex */
+	const char *lint;  /* codes of its lint findings that do
+			      not depend on the date, ","-joined */
 	char received[ISO_TIME_LEN];
-	const char *source;           /* where it came from, for a person */
+	const char *source; /* where it came from, for a person */
 	/* Trust (trust.h says what these mean). */
 	int trusted;
 	enum verify_method verified;
@@ -170,8 +168,7 @@ int state_save(const struct home *h, struct state *st, struct err *e);
 
 /* Parse and format a whole file (what load and save use; `name` for
  * messages).  state_format writes a compact file of version 2; free(). */
-int state_parse(const char *buf, size_t len, const char *name,
-                struct state **out, struct err *e);
+int state_parse(const char *buf, size_t len, const char *name, struct state **out, struct err *e);
 char *state_format(const struct state *st, size_t *len);
 
 struct state *state_new(void);
@@ -185,21 +182,18 @@ const char *state_str(struct state *st, const char *s);
 size_t state_n_idents(const struct state *st);
 const struct st_ident *state_ident(const struct state *st, size_t i);
 const struct st_ident *state_ident_current(const struct state *st);
-const struct st_ident *state_ident_by_hex(const struct state *st,
-                                          const char *hex);
+const struct st_ident *state_ident_by_hex(const struct state *st, const char *hex);
 /* Add (or, for an existing fingerprint, edit) an identity record. */
 struct st_ident *state_ident_put(struct state *st, const char *hex);
 
 size_t state_n_backups(const struct state *st);
 const struct st_backup *state_backup(const struct state *st, size_t i);
 /* The newest backup of identity `hex`, or NULL. */
-const struct st_backup *state_backup_newest(const struct state *st,
-                                            const char *hex);
+const struct st_backup *state_backup_newest(const struct state *st, const char *hex);
 /* The newest backup of any identity, or NULL. */
 const struct st_backup *state_backup_last(const struct state *st);
 /* The record of identity `hex` written to `path`, new or existing. */
-struct st_backup *state_backup_put(struct state *st, const char *hex,
-                                   const char *path);
+struct st_backup *state_backup_put(struct state *st, const char *hex, const char *path);
 
 /* The addresses the user's certificate went to, in the order recorded. */
 size_t state_n_sent(const struct state *st);
@@ -213,15 +207,12 @@ struct st_sent *state_sent_put(struct state *st, const char *addr);
 size_t state_n_peers(const struct state *st);
 const struct st_peer *state_peer(const struct state *st, size_t i);
 /* By SHA-256 hex (exactly), or NULL. */
-const struct st_peer *state_peer_by_hex(const struct state *st,
-                                        const char *hex);
+const struct st_peer *state_peer_by_hex(const struct state *st, const char *hex);
 /* Every certificate held for `addr` (compared ignoring case): call with
  * *it = 0 and repeat while it returns non-NULL. */
-const struct st_peer *state_peer_by_addr(const struct state *st,
-                                         const char *addr, size_t *it);
+const struct st_peer *state_peer_by_addr(const struct state *st, const char *addr, size_t *it);
 /* Certificates whose issuer-and-serial key is `isn` (same iteration). */
-const struct st_peer *state_peer_by_isn(const struct state *st,
-                                        const char *isn, size_t *it);
+const struct st_peer *state_peer_by_isn(const struct state *st, const char *isn, size_t *it);
 /* The fingerprint of record i, without reading the rest of it (for
  * matching a fingerprint prefix against thousands). */
 const char *state_peer_hex(const struct state *st, size_t i);
@@ -230,8 +221,8 @@ size_t state_peer_index(const struct state *st, const struct st_peer *p);
 
 /* A new correspondent record for `hex` (which must not be held yet) with
  * addresses `addr` (copied; 1..PEER_ADDRS_MAX valid addr-specs). */
-struct st_peer *state_peer_add(struct state *st, const char *hex,
-                               const char *const *addr, size_t n_addr);
+struct st_peer *state_peer_add(struct state *st, const char *hex, const char *const *addr,
+			       size_t n_addr);
 /* The record, writable: it will be saved with the next state_save. */
 struct st_peer *state_peer_edit(struct state *st, const struct st_peer *p);
 /* Writable versions of the other records, likewise. */

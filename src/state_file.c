@@ -20,8 +20,8 @@
 #include "state_int.h"
 #include "xalloc.h"
 
-#define MAGIC "padseal-checklist"
-#define FIELDS_MAX (PEER_ADDRS_MAX + 40)
+#define MAGIC        "padseal-checklist"
+#define FIELDS_MAX   (PEER_ADDRS_MAX + 40)
 #define APPEND_FLOOR (64 << 10) /* appended bytes allowed before rewriting */
 
 /* --- reading ------------------------------------------------------------ */
@@ -33,15 +33,14 @@ struct field {
 };
 
 struct parser {
-	struct state *st;     /* where eagerly parsed records go */
-	int in_batches;       /* past the first "end": records may repeat */
-	struct arena *arena;  /* where their strings go */
+	struct state *st;    /* where eagerly parsed records go */
+	int in_batches;      /* past the first "end": records may repeat */
+	struct arena *arena; /* where their strings go */
 	int version;
 	char why[200]; /* what is wrong with the line */
 };
 
-static int __attribute__((format(printf, 2, 3)))
-bad(struct parser *p, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) bad(struct parser *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,16 +65,14 @@ unhex(int c)
 static int
 is_word_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-	       c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
  * unescaping values in place.  s[n] is the line's '\n', overwritten.
  * Values are found with memchr: a large home's lists parse megabytes. */
 static int
-tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f,
-         size_t *nf)
+tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size_t *nf)
 {
 	char *q = s, *end = s + n;
 
@@ -122,7 +119,8 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f,
 				}
 				if (stop - r < 3 || (hi = unhex(r[1])) < 0 ||
 				    (lo = unhex(r[2])) < 0 || (hi == 0 && lo == 0))
-					return bad(p, "the value of %s has a broken %%-escape", key);
+					return bad(p, "the value of %s has a broken %%-escape",
+						   key);
 				*w++ = (char)(hi << 4 | lo);
 				r += 3;
 			}
@@ -151,7 +149,7 @@ static uint64_t
 key_bit(const char *key, size_t len)
 {
 	unsigned h = (unsigned)key[0] * 31 + (unsigned)len * 131 + (unsigned)key[len - 1] * 7 +
-	             (unsigned)key[len / 2] * 17;
+		     (unsigned)key[len / 2] * 17;
 
 	return (uint64_t)1 << ((h ^ (h >> 6)) & 63);
 }
@@ -171,7 +169,8 @@ take_n(struct fields *fs, const char *key, size_t len)
 	size_t i = fs->next;
 
 	/* In padseal's own records the wanted field is usually the next. */
-	if (i < fs->n && !fs->used[i] && fs->f[i].klen == len && memcmp(fs->f[i].key, key, len) == 0) {
+	if (i < fs->n && !fs->used[i] && fs->f[i].klen == len &&
+	    memcmp(fs->f[i].key, key, len) == 0) {
 		fs->used[i] = 1;
 		fs->next = i + 1;
 		return fs->f[i].val;
@@ -229,8 +228,7 @@ get_hex(struct parser *p, const char *v, const char *key, char out[FPR_HEX_LEN])
 }
 
 static int
-get_iso(struct parser *p, const char *v, const char *key,
-        char out[ISO_TIME_LEN])
+get_iso(struct parser *p, const char *v, const char *key, char out[ISO_TIME_LEN])
 {
 	if (v == NULL) {
 		out[0] = '\0';
@@ -255,8 +253,7 @@ get_bool(struct parser *p, const char *v, const char *key, int *out)
 }
 
 static int
-get_text(struct parser *p, const char *v, const char *key, size_t max,
-         const char **out)
+get_text(struct parser *p, const char *v, const char *key, size_t max, const char **out)
 {
 	if (v != NULL && strlen(v) > max)
 		return bad(p, "%s is longer than %zu bytes", key, max);
@@ -282,10 +279,14 @@ addr_plausible(const char *a)
 				return 0;
 			at = q;
 			break;
-		case ' ': case ',': case '"': case '<': case '>': case '(': case ')':
-			return 0;
-		default:
-			break;
+		case ' ':
+		case ',':
+		case '"':
+		case '<':
+		case '>':
+		case '(':
+		case ')': return 0;
+		default: break;
 		}
 	}
 	return at != NULL && at > a && at[1] != '\0' && q - a <= 254;
@@ -309,8 +310,7 @@ parse_ident(struct parser *p, struct fields *fs)
 	if (get_iso(p, take(fs, "created"), "created", t.created) ||
 	    get_iso(p, take(fs, "archived"), "archived", t.archived) ||
 	    get_text(p, take(fs, "reason"), "reason", 512, &t.reason) ||
-	    get_text(p, take(fs, "source"), "source", 64, &t.source) ||
-	    leftover(p, fs))
+	    get_text(p, take(fs, "source"), "source", 64, &t.source) || leftover(p, fs))
 		return -1;
 	if (!t.created[0])
 		return bad(p, "the identity record has no created");
@@ -328,11 +328,9 @@ parse_backup(struct parser *p, struct fields *fs)
 	struct backup_rec *r;
 
 	if (need(p, fpr, "fpr", "backup") || get_hex(p, fpr, "fpr", t.hex) ||
-	    need(p, path, "path", "backup") ||
-	    get_text(p, path, "path", 4096, &t.path) ||
+	    need(p, path, "path", "backup") || get_text(p, path, "path", 4096, &t.path) ||
 	    get_iso(p, take(fs, "at"), "at", t.at) ||
-	    get_text(p, take(fs, "source"), "source", 64, &t.source) ||
-	    leftover(p, fs))
+	    get_text(p, take(fs, "source"), "source", 64, &t.source) || leftover(p, fs))
 		return -1;
 	if (!t.at[0])
 		return bad(p, "the backup record has no at");
@@ -355,8 +353,7 @@ parse_sent(struct parser *p, struct fields *fs)
 	struct sent_rec *r;
 	char at[ISO_TIME_LEN];
 
-	if (need(p, to, "to", "sent") || get_iso(p, take(fs, "at"), "at", at) ||
-	    leftover(p, fs))
+	if (need(p, to, "to", "sent") || get_iso(p, take(fs, "at"), "at", at) || leftover(p, fs))
 		return -1;
 	if (!at[0])
 		return bad(p, "the sent record has no at");
@@ -376,8 +373,8 @@ static const char cell_letters[] = "tspcwf";
 
 /* The names of the cells' reason fields, "why-out-plain" ... */
 static const char *const why_keys[DIR_COUNT][KIND_COUNT] = {
-        {"why-out-plain", "why-out-signed", "why-out-encrypted", "why-out-signed-encrypted"},
-        {"why-in-plain", "why-in-signed", "why-in-encrypted", "why-in-signed-encrypted"},
+	{"why-out-plain", "why-out-signed", "why-out-encrypted", "why-out-signed-encrypted"},
+	{"why-in-plain", "why-in-signed", "why-in-encrypted", "why-in-signed-encrypted"},
 };
 
 static int
@@ -401,8 +398,7 @@ cell_letter(const struct st_cell *c)
 	switch (c->state) {
 	case CELL_SENT: return 's';
 	case CELL_FAILED: return 'f';
-	case CELL_PASSED:
-		return c->how == CELL_CONFIRMED ? 'c' : c->how == CELL_WARNED ? 'w' : 'p';
+	case CELL_PASSED: return c->how == CELL_CONFIRMED ? 'c' : c->how == CELL_WARNED ? 'w' : 'p';
 	default: return 't';
 	}
 }
@@ -415,13 +411,14 @@ cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 		const char *v = take(fs, cell_dir_name((enum cell_dir)d));
 
 		if (v != NULL && strlen(v) != KIND_COUNT)
-			return bad(p, "%s does not hold four cells", cell_dir_name((enum cell_dir)d));
+			return bad(p, "%s does not hold four cells",
+				   cell_dir_name((enum cell_dir)d));
 		for (int k = 0; k < KIND_COUNT; k++) {
 			const char *key = why_keys[d][k];
 
 			if (v != NULL && cell_from_letter(v[k], &t->cell[d][k]) != 0)
 				return bad(p, "%s holds a cell that is not one of %s",
-				           cell_dir_name((enum cell_dir)d), cell_letters);
+					   cell_dir_name((enum cell_dir)d), cell_letters);
 			if (get_text(p, take(fs, key), key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
 				return -1;
 		}
@@ -441,7 +438,7 @@ cells_v1(struct parser *p, struct fields *fs, struct st_peer *t)
 			int s;
 
 			snprintf(key, sizeof key, "%s-%s", cell_dir_name((enum cell_dir)d),
-			         cell_kind_name((enum cell_kind)k));
+				 cell_kind_name((enum cell_kind)k));
 			snprintf(wkey, sizeof wkey, "%s-why", key);
 			v = take(fs, key);
 			why = take(fs, wkey);
@@ -456,10 +453,10 @@ cells_v1(struct parser *p, struct fields *fs, struct st_peer *t)
 			if (c->state == CELL_FAILED) {
 				c->why = why;
 			} else if (c->state == CELL_PASSED && why != NULL &&
-			           strcmp(why, "confirmed by correspondent") == 0) {
+				   strcmp(why, "confirmed by correspondent") == 0) {
 				c->how = CELL_CONFIRMED;
 			} else if (c->state == CELL_PASSED && why != NULL &&
-			           strstr(why, "SHA-1") != NULL) {
+				   strstr(why, "SHA-1") != NULL) {
 				c->how = CELL_WARNED;
 				c->why = why;
 			}
@@ -483,7 +480,8 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 		for (char *a = v ? strtok_r(v, ",", &save) : NULL; a != NULL;
 		     a = strtok_r(NULL, ",", &save)) {
 			if (n == PEER_ADDRS_MAX)
-				return bad(p, "the peer record has more than %d addresses", PEER_ADDRS_MAX);
+				return bad(p, "the peer record has more than %d addresses",
+					   PEER_ADDRS_MAX);
 			list[n++] = a;
 		}
 	} else {
@@ -491,7 +489,8 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 
 		while ((a = take(fs, "addr")) != NULL) {
 			if (n == PEER_ADDRS_MAX)
-				return bad(p, "the peer record has more than %d addresses", PEER_ADDRS_MAX);
+				return bad(p, "the peer record has more than %d addresses",
+					   PEER_ADDRS_MAX);
 			list[n++] = a;
 		}
 	}
@@ -551,8 +550,7 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 		t->name = "";
 		return 0;
 	}
-	if (need(p, key, "key", "peer") ||
-	    get_iso(p, take(fs, "from"), "from", t->not_before) ||
+	if (need(p, key, "key", "peer") || get_iso(p, take(fs, "from"), "from", t->not_before) ||
 	    get_iso(p, take(fs, "until"), "until", t->not_after))
 		return -1;
 	sha1 = take(fs, "sha1");
@@ -600,12 +598,10 @@ peer_fields(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	const char *fpr = take(fs, "fpr");
 
-	if (need(p, fpr, "fpr", "peer") || get_hex(p, fpr, "fpr", t->hex) ||
-	    peer_addrs(p, fs, t) || peer_facts(p, fs, t) ||
-	    get_iso(p, take(fs, "received"), "received", t->received) ||
+	if (need(p, fpr, "fpr", "peer") || get_hex(p, fpr, "fpr", t->hex) || peer_addrs(p, fs, t) ||
+	    peer_facts(p, fs, t) || get_iso(p, take(fs, "received"), "received", t->received) ||
 	    get_text(p, take(fs, "source"), "source", PEER_SOURCE_MAX, &t->source) ||
-	    peer_trust(p, fs, t) ||
-	    (p->version == 1 ? cells_v1(p, fs, t) : cells_v2(p, fs, t)) ||
+	    peer_trust(p, fs, t) || (p->version == 1 ? cells_v1(p, fs, t) : cells_v2(p, fs, t)) ||
 	    leftover(p, fs))
 		return -1;
 	if (!t->received[0])
@@ -627,7 +623,8 @@ peer_place(struct parser *p, struct peer_rec *r)
 		return 0;
 	}
 	if (!same_addrs(&old->r, &r->r))
-		return bad(p, "it names other addresses than the earlier record of the same certificate");
+		return bad(p,
+			   "it names other addresses than the earlier record of the same certificate");
 	r->index = old->index;
 	p->st->peers[old->index] = r;
 	return 0;
@@ -644,7 +641,7 @@ parse_peer(struct parser *p, struct fields *fs)
 }
 
 static int damaged(struct err *e, const char *name, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 /* --- lazily read records ------------------------------------------------- */
 
@@ -674,7 +671,8 @@ head_value(struct parser *p, const char *q, const char *end, const char **after)
 			*w++ = *r++;
 			continue;
 		}
-		if (q - r < 3 || (hi = unhex(r[1])) < 0 || (lo = unhex(r[2])) < 0 || (hi == 0 && lo == 0))
+		if (q - r < 3 || (hi = unhex(r[1])) < 0 || (lo = unhex(r[2])) < 0 ||
+		    (hi == 0 && lo == 0))
 			return NULL;
 		*w++ = (char)(hi << 4 | lo);
 		r += 3;
@@ -759,7 +757,8 @@ sent_index(const struct state *st)
 	for (size_t i = 0; i < lz->n_pending; i++) {
 		const struct line_ref *l = &lz->pending[i];
 		char *line = line_fetch(st, l);
-		const char *q, *to = line != NULL ? head_value(&p, line + 8, line + l->len, &q) : NULL;
+		const char *q,
+			*to = line != NULL ? head_value(&p, line + 8, line + l->len, &q) : NULL;
 		struct sent_rec *r;
 
 		if (to == NULL) {
@@ -790,7 +789,8 @@ line_fetch(const struct state *st, const struct line_ref *l)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
-				found_damage(st, l->lineno, "it can no longer be read: the file was changed while padseal had it open");
+				found_damage(st, l->lineno,
+					     "it can no longer be read: the file was changed while padseal had it open");
 				return NULL;
 			}
 			got += (size_t)n;
@@ -859,7 +859,8 @@ sent_ready(const struct state *st, struct sent_rec *r)
 		else if (get_iso(&p, take(&fs, "at"), "at", r->r.at) == 0 && r->r.at[0] == '\0')
 			bad(&p, "the sent record has no at");
 		how = take(&fs, "how");
-		if (p.why[0] == '\0' && how != NULL && strcmp(how, "mail") != 0 && strcmp(how, "in-person") != 0)
+		if (p.why[0] == '\0' && how != NULL && strcmp(how, "mail") != 0 &&
+		    strcmp(how, "in-person") != 0)
 			bad(&p, "how is neither mail nor in-person");
 		if (p.why[0] == '\0')
 			leftover(&p, &fs);
@@ -917,8 +918,10 @@ damaged(struct err *e, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return err_set(e, "%s is damaged %s (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
-	               name, what, name, name);
+	return err_set(e,
+		       "%s is damaged %s (padseal changed nothing); the previous generation is " STATE_PREV
+		       " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
+		       name, what, name, name);
 }
 
 /* Read `n` bytes at `off` from the state's source into buf. */
@@ -1029,8 +1032,10 @@ parse_source(struct state *st, size_t len, const char *name, struct err *e)
 			goto nul;
 		if (n < sizeof MAGIC || memcmp(buf, MAGIC " ", sizeof MAGIC) != 0) {
 			free(buf);
-			return err_set(e, "%s is damaged or not a padseal checklist (padseal changed nothing); the previous generation is " STATE_PREV " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
-			               name, name, name);
+			return err_set(e,
+				       "%s is damaged or not a padseal checklist (padseal changed nothing); the previous generation is " STATE_PREV
+				       " in the same folder: put it back with  cp %s.prev %s  (or restore the folder from a backup)",
+				       name, name, name);
 		}
 		for (q = buf + sizeof MAGIC; q < buf + n && *q >= '0' && *q <= '9'; q++)
 			if (ver < 100000)
@@ -1041,8 +1046,9 @@ parse_source(struct state *st, size_t len, const char *name, struct err *e)
 		}
 		if (ver > STATE_VERSION) {
 			free(buf);
-			return err_set(e, "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
-			               name, ver, STATE_VERSION);
+			return err_set(e,
+				       "%s was written by a newer padseal (format %ld, this one reads %d); padseal changed nothing: use the newer padseal",
+				       name, ver, STATE_VERSION);
 		}
 		start = (size_t)(q - buf) + 1;
 	}
@@ -1061,7 +1067,9 @@ parse_source(struct state *st, size_t len, const char *name, struct err *e)
 				lines += buf[i] == '\n';
 		}
 		free(buf);
-		return damaged(e, name, "at line %zu (it ends before its last line, \"end\": cut short)", lines);
+		return damaged(e, name,
+			       "at line %zu (it ends before its last line, \"end\": cut short)",
+			       lines);
 	}
 	p.version = (int)ver;
 	st->lazy->version = (int)ver;
@@ -1086,7 +1094,7 @@ parse_source(struct state *st, size_t len, const char *name, struct err *e)
 				if (first == 0) /* the end of the part written whole */
 					first = pos + used + 4;
 			} else if (ln != 0 && line[0] != '#' &&
-			           parse_line(&p, line, ln, (off_t)(pos + used), lineno) != 0) {
+				   parse_line(&p, line, ln, (off_t)(pos + used), lineno) != 0) {
 				free(buf);
 				return damaged(e, name, "at line %d: %s", lineno, p.why);
 			}
@@ -1114,8 +1122,7 @@ unreadable:
 }
 
 int
-state_parse(const char *buf, size_t len, const char *name, struct state **out,
-            struct err *e)
+state_parse(const char *buf, size_t len, const char *name, struct state **out, struct err *e)
 {
 	struct state *st = state_new();
 	char *copy = arena_alloc_raw(st->arena, len + 1);
@@ -1316,8 +1323,8 @@ state_format(const struct state *st, size_t *len)
 	snprintf(line, sizeof line, MAGIC " %d\n", STATE_VERSION);
 	puts_b(&b, line);
 	puts_b(&b, "# Written by padseal: one record per line; a later record of the same\n"
-	           "# certificate, address or backup replaces an earlier one. Keep a copy of\n"
-	           "# the whole folder with your backups.\n");
+		   "# certificate, address or backup replaces an earlier one. Keep a copy of\n"
+		   "# the whole folder with your backups.\n");
 	fmt_records(&b, st, 0);
 	*len = b.len;
 	return b.p;
@@ -1341,7 +1348,7 @@ id_same(const struct file_id *a, const struct file_id *b)
 {
 	return a->exists == b->exists &&
 	       (!a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	                       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec));
+			       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec));
 }
 
 /* The identity of the checklist file now (exists 0 when there is none). */
@@ -1390,8 +1397,10 @@ state_load(const struct home *h, struct state **out, struct err *e)
 
 		free(prev);
 		if (lost) {
-			err_set(e, "the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV " %s/" STATE_FILE,
-			        h->dir, h->dir, h->dir);
+			err_set(e,
+				"the checklist in %s is missing but its previous version is there; padseal changed nothing: put it back with  cp %s/" STATE_PREV
+				" %s/" STATE_FILE,
+				h->dir, h->dir, h->dir);
 			goto out;
 		}
 		*out = state_new();
@@ -1461,8 +1470,7 @@ write_error(struct err *e, const char *path)
 /* Add the batch at st->valid_end, cutting off a batch a crash left
  * unfinished; on failure the file is cut back to what it was. */
 static int
-append(const char *path, struct state *st, const char *batch, size_t len,
-       struct err *e)
+append(const char *path, struct state *st, const char *batch, size_t len, struct err *e)
 {
 	struct stat sb;
 	int fd, rc = -1;
@@ -1470,7 +1478,9 @@ append(const char *path, struct state *st, const char *batch, size_t len,
 	if ((fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return write_error(e, path);
 	if (fstat(fd, &sb) != 0 || sb.st_ino != st->id.ino || sb.st_dev != st->id.dev) {
-		err_set(e, "%s was replaced while padseal worked; padseal changed nothing: try again", path);
+		err_set(e,
+			"%s was replaced while padseal worked; padseal changed nothing: try again",
+			path);
 		goto out;
 	}
 	if (sb.st_size != st->valid_end && ftruncate(fd, st->valid_end) != 0) {
@@ -1521,14 +1531,16 @@ state_save(const struct home *h, struct state *st, struct err *e)
 	fmt_records(&batch, st, 1);
 	if (st->version == STATE_VERSION && st->id.exists &&
 	    (size_t)(st->valid_end - st->base_len) + batch.len <=
-	            ((size_t)st->base_len > APPEND_FLOOR ? (size_t)st->base_len : APPEND_FLOOR)) {
+		    ((size_t)st->base_len > APPEND_FLOOR ? (size_t)st->base_len : APPEND_FLOOR)) {
 		rc = append(path, st, batch.p, batch.len, e);
 	} else {
 		struct file_id id;
 
 		text = state_format(st, &len);
 		/* A line that could not be read again would be lost: refuse. */
-		rc = state_damage(st, e) != 0 ? -1 : file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
+		rc = state_damage(st, e) != 0 ?
+			     -1 :
+			     file_write_atomic(path, text, len, FILE_KEEP_PREV, e);
 		free(text);
 		if (rc == 0 && current_id(path, &id, e) == 0) {
 			st->id = id;

@@ -13,7 +13,7 @@ struct chunk;
 struct arena {
 	struct chunk *head;
 };
-void *arena_alloc(struct arena *a, size_t n); /* zeroed */
+void *arena_alloc(struct arena *a, size_t n);     /* zeroed */
 void *arena_alloc_raw(struct arena *a, size_t n); /* not */
 const char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Take over the chunks of another arena (the list `list` starts). */
@@ -33,7 +33,7 @@ struct ix {
 	size_t nb;      /* buckets, a power of two */
 	struct ix_node *nodes;
 	size_t n, cap;
-	int icase;      /* keys compare ignoring case */
+	int icase; /* keys compare ignoring case */
 };
 void ix_add(struct ix *x, const char *key, uint32_t val);
 /* The next value of `key` after *it (0 to start); 0 when there is none. */
@@ -58,7 +58,7 @@ struct backup_rec {
  * or appends after what was read), so memory does not grow with it. */
 struct line_ref {
 	off_t off;
-	uint32_t len;   /* 0: no line (parsed already, or made new) */
+	uint32_t len; /* 0: no line (parsed already, or made new) */
 	int lineno;
 };
 struct sent_rec {
@@ -79,11 +79,11 @@ struct state_lazy {
 	char name[4096];   /* the file, for messages */
 	struct err damage; /* the first record found damaged */
 	int version;
-	struct sent_rec **sents;    /* sent records, indexed */
+	struct sent_rec **sents; /* sent records, indexed */
 	size_t n_sents, cap_sents;
 	struct ix sent_ix;
-	struct line_ref *pending;   /* sent lines not indexed yet (reading
-	                               one message needs none of them) */
+	struct line_ref *pending; /* sent lines not indexed yet (reading
+				     one message needs none of them) */
 	size_t n_pending, cap_pending;
 	/* Correspondents by fingerprint, address and issuer-and-serial.  A
 	 * command that looks up a few (reading one message) scans the list;
@@ -115,7 +115,7 @@ struct file_id {
 };
 
 struct state {
-	struct arena *arena;      /* records and their strings */
+	struct arena *arena; /* records and their strings */
 	struct ident_rec **idents;
 	size_t n_idents, cap_idents;
 	struct backup_rec **backups;
@@ -123,11 +123,11 @@ struct state {
 	struct peer_rec **peers;
 	size_t n_peers, cap_peers;
 	/* The file. */
-	int version;        /* of the file read: 0 none, 1 or 2 */
+	int version; /* of the file read: 0 none, 1 or 2 */
 	struct file_id id;
-	off_t valid_end;    /* after the last "end": where a batch goes */
-	off_t base_len;     /* the whole-file part (up to the first "end") */
-	int needs_facts;    /* version 1: peers lack their certificate facts */
+	off_t valid_end; /* after the last "end": where a batch goes */
+	off_t base_len;  /* the whole-file part (up to the first "end") */
+	int needs_facts; /* version 1: peers lack their certificate facts */
 	struct state_lazy *lazy;
 };
 
@@ -138,8 +138,7 @@ void sent_ready(const struct state *st, struct sent_rec *r);
 
 /* Find or add a record (not marked changed: for the parser). */
 struct ident_rec *state_ident_slot(struct state *st, const char *hex);
-struct backup_rec *state_backup_slot(struct state *st, const char *hex,
-                                     const char *path);
+struct backup_rec *state_backup_slot(struct state *st, const char *hex, const char *path);
 struct sent_rec *state_sent_slot(const struct state *st, const char *addr);
 /* The same without reading anything lazily (for the loader). */
 struct sent_rec *state_sent_slot_raw(const struct state *st, const char *addr);

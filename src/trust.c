@@ -28,14 +28,13 @@ error_codes(const struct lint_report *lint, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < lint->n && used < len; i++)
 		if (lint->f[i].sev == LINT_ERROR)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-			                         used ? ", " : "",
-			                         lint->f[i].code);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 lint->f[i].code);
 }
 
 int
-trust_check(const struct home *h, const struct st_peer *p, int force,
-            time_t now, struct lint_report *lint, struct err *e)
+trust_check(const struct home *h, const struct st_peer *p, int force, time_t now,
+	    struct lint_report *lint, struct err *e)
 {
 	char codes[256], until[64] = "";
 	X509 *cert = NULL;
@@ -49,22 +48,21 @@ trust_check(const struct home *h, const struct st_peer *p, int force,
 	if (lint_has(lint, "expired")) {
 		asn1_time_iso(X509_get0_notAfter(cert), until, sizeof until);
 		err_set(e,
-		        "the certificate of %s expired on %s; padseal never "
-		        "trusts an expired certificate, not even with --force: "
-		        "ask %s for a new one",
-		        who(p), until, who(p));
+			"the certificate of %s expired on %s; padseal never "
+			"trusts an expired certificate, not even with --force: "
+			"ask %s for a new one",
+			who(p), until, who(p));
 		goto out;
 	}
 	errors = lint_count(lint, LINT_ERROR);
 	if (errors > 0 && !force) {
 		error_codes(lint, codes, sizeof codes);
 		err_set(e,
-		        "the certificate of %s has %zu lint error%s (%s) that "
-		        "make mail clients reject it: ask %s for a new one "
-		        "(see padseal lint %.16s), or add --force to trust it "
-		        "anyway",
-		        who(p), errors, errors == 1 ? "" : "s", codes, who(p),
-		        p->hex);
+			"the certificate of %s has %zu lint error%s (%s) that "
+			"make mail clients reject it: ask %s for a new one "
+			"(see padseal lint %.16s), or add --force to trust it "
+			"anyway",
+			who(p), errors, errors == 1 ? "" : "s", codes, who(p), p->hex);
 		goto out;
 	}
 	rc = 0;
@@ -75,8 +73,7 @@ out:
 
 int
 trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
-            enum verify_method method, int force, time_t now,
-            struct trust_done *out, struct err *e)
+	    enum verify_method method, int force, time_t now, struct trust_done *out, struct err *e)
 {
 	struct lint_report *lint = xcalloc(1, sizeof *lint);
 	struct trust_status ts;
@@ -86,7 +83,8 @@ trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
 
 	memset(out, 0, sizeof *out);
 	if (method == VERIFY_NONE) {
-		err_set(e, "say how you verified the fingerprint: --verified phone, in-person or other");
+		err_set(e,
+			"say how you verified the fingerprint: --verified phone, in-person or other");
 		goto out;
 	}
 	if (trust_check(h, p, force, now, lint, e) != 0)
@@ -146,9 +144,8 @@ trust_withdraw(struct state *st, const struct st_peer *p, time_t now)
 }
 
 void
-trust_status_of(const struct state *st, const char *hex,
-                const char *const *addrs, size_t n_addrs,
-                struct trust_status *out)
+trust_status_of(const struct state *st, const char *hex, const char *const *addrs, size_t n_addrs,
+		struct trust_status *out)
 {
 	const struct st_peer *self = state_peer_by_hex(st, hex), *prev = NULL;
 
@@ -195,15 +192,14 @@ trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 }
 
 void
-trust_status_peer(const struct state *st, const struct st_peer *p,
-                  struct trust_status *out)
+trust_status_peer(const struct state *st, const struct st_peer *p, struct trust_status *out)
 {
 	trust_status_of(st, p->hex, p->addr, p->n_addr, out);
 }
 
 size_t
-trust_duplicates(const struct state *st, const struct st_peer *p,
-                 const struct st_peer **others, size_t max)
+trust_duplicates(const struct state *st, const struct st_peer *p, const struct st_peer **others,
+		 size_t max)
 {
 	size_t n = 0;
 

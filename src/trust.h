@@ -44,8 +44,8 @@ struct x509_st; /* OpenSSL's X509: front ends need not include OpenSSL */
  * file and lints it into *lint.  Refuses (-1, reasons in `e`) when the
  * certificate is expired (always), or has lint errors and `force` is 0.
  * Changes nothing. */
-int trust_check(const struct home *h, const struct st_peer *p, int force,
-                time_t now, struct lint_report *lint, struct err *e);
+int trust_check(const struct home *h, const struct st_peer *p, int force, time_t now,
+		struct lint_report *lint, struct err *e);
 
 struct trust_done {
 	int was_trusted; /* it already was; the verification is renewed */
@@ -59,8 +59,8 @@ struct trust_done {
  * date, forced; clear untrusted_at/rejected_at; withdraw trust from other
  * certificates sharing an address.  Updates `st`; the caller saves it. */
 int trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
-                enum verify_method method, int force, time_t now,
-                struct trust_done *out, struct err *e);
+		enum verify_method method, int force, time_t now, struct trust_done *out,
+		struct err *e);
 
 enum untrust_done {
 	UNTRUST_WITHDRAWN, /* it was trusted; now untrusted_at */
@@ -70,16 +70,15 @@ enum untrust_done {
 
 /* Withdraw trust from `p` (or set a never-trusted one aside).  The file
  * stays.  Updates `st`; the caller saves it unless UNTRUST_ALREADY. */
-enum untrust_done trust_withdraw(struct state *st, const struct st_peer *p,
-                                 time_t now);
+enum untrust_done trust_withdraw(struct state *st, const struct st_peer *p, time_t now);
 
 /* What padseal thinks of a certificate, for reading signatures and for
  * the lists. */
 struct trust_status {
-	int known;         /* a correspondent's certificate padseal holds */
-	int own;           /* one of the user's own identities */
-	int trusted;       /* exactly this certificate is pinned */
-	int retired;       /* trust withdrawn, superseded or rejected */
+	int known;   /* a correspondent's certificate padseal holds */
+	int own;     /* one of the user's own identities */
+	int trusted; /* exactly this certificate is pinned */
+	int retired; /* trust withdrawn, superseded or rejected */
 	/* Changed: not trusted, not set aside, and an address of it belongs
 	 * to a different certificate that is (or was) trusted: "changed since
 	 * you verified".  That one, or NULL. */
@@ -87,20 +86,17 @@ struct trust_status {
 	char until[ISO_TIME_LEN]; /* "was trusted until" (untrusted_at), or "" */
 };
 /* For the certificate with SHA-256 hex `hex` and valid addresses `addrs`. */
-void trust_status_of(const struct state *st, const char *hex,
-                     const char *const *addrs, size_t n_addrs,
-                     struct trust_status *out);
+void trust_status_of(const struct state *st, const char *hex, const char *const *addrs,
+		     size_t n_addrs, struct trust_status *out);
 /* The same for a certificate at hand (a message's signer). */
-void trust_status_cert(const struct state *st, struct x509_st *cert,
-                       struct trust_status *out);
+void trust_status_cert(const struct state *st, struct x509_st *cert, struct trust_status *out);
 /* The same for a held one. */
-void trust_status_peer(const struct state *st, const struct st_peer *p,
-                       struct trust_status *out);
+void trust_status_peer(const struct state *st, const struct st_peer *p, struct trust_status *out);
 
 /* Duplicate: `p` is in use (not retired) and another certificate in use
  * shares an address with it.  Up to `max` of those others into `others`
  * (may be NULL); returns how many there are. */
 size_t trust_duplicates(const struct state *st, const struct st_peer *p,
-                        const struct st_peer **others, size_t max);
+			const struct st_peer **others, size_t max);
 
 #endif

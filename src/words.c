@@ -186,8 +186,7 @@ same_word(const char *tok, size_t n, const char *w)
 }
 
 enum words_match
-words_lookup(const char *tok, size_t len, size_t pos, unsigned char *byte,
-             const char **near)
+words_lookup(const char *tok, size_t len, size_t pos, unsigned char *byte, const char **near)
 {
 	const char *const *mine = pos % 2 ? odd_words : even_words;
 	const char *const *other = pos % 2 ? even_words : odd_words;
@@ -243,12 +242,11 @@ words_grouped(const unsigned char *d, size_t n, char *out, size_t len)
 		int k;
 
 		if (i + 1 < n)
-			k = snprintf(item, sizeof item, "%s%2zu %-9s %-11s",
-			             sep, g + 1, words_word(d[i], i),
-			             words_word(d[i + 1], i + 1));
+			k = snprintf(item, sizeof item, "%s%2zu %-9s %-11s", sep, g + 1,
+				     words_word(d[i], i), words_word(d[i + 1], i + 1));
 		else
 			k = snprintf(item, sizeof item, "%s%2zu %s", sep, g + 1,
-			             words_word(d[i], i));
+				     words_word(d[i], i));
 		/* No trailing spaces at the end of a line. */
 		while (last_on_line && k > 0 && item[k - 1] == ' ')
 			item[--k] = '\0';

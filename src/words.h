@@ -19,8 +19,8 @@
 
 #include <stddef.h>
 
-#define WORDS_MAX_LEN 11  /* longest word ("belowground") */
-#define WORDS_PER_GROUP 2 /* one spoken group = 2 bytes = 4 hex digits */
+#define WORDS_MAX_LEN     11 /* longest word ("belowground") */
+#define WORDS_PER_GROUP   2  /* one spoken group = 2 bytes = 4 hex digits */
 #define WORDS_GROUPED_LEN 640
 
 /* The word for byte `b` at byte position `pos` of a fingerprint, spelled
@@ -39,8 +39,8 @@ enum words_match {
  * `pos`.  *byte is set for EXACT, NEAR and OTHER_LIST (the other list's
  * byte); for NEAR, *near (when not NULL) points to the word it was taken
  * for; for AMBIGUOUS, *near is one of the candidates. */
-enum words_match words_lookup(const char *tok, size_t len, size_t pos,
-                              unsigned char *byte, const char **near);
+enum words_match words_lookup(const char *tok, size_t len, size_t pos, unsigned char *byte,
+			      const char **near);
 
 /* The fingerprint `d` (n bytes) as numbered groups of WORDS_PER_GROUP
  * words, the same groups fpr_grouped numbers (group k is hex group k).

@@ -34,8 +34,7 @@ char *xstrdup(const char *s);
 /* At most `n` bytes of `s`, always NUL-terminated. */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *xvasprintf(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* OPENSSL_zalloc(n): zeroed memory for a secret (a passphrase, key
  * material), freed with OPENSSL_clear_free(p, n), which wipes it. */

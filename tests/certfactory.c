@@ -29,8 +29,7 @@ rsa_pss_key(int bits)
 	EVP_PKEY *k = NULL;
 
 	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) <= 0 ||
-	    EVP_PKEY_generate(ctx, &k) <= 0)
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) <= 0 || EVP_PKEY_generate(ctx, &k) <= 0)
 		k = NULL;
 	EVP_PKEY_CTX_free(ctx);
 	return k;
@@ -43,19 +42,11 @@ cf_key(const struct cf_spec *s)
 
 	switch (s->key) {
 	case CF_RSA:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
-		                      (size_t)(s->bits ? s->bits : 3072));
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)(s->bits ? s->bits : 3072));
 		break;
-	case CF_EC:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
-		                      s->curve ? s->curve : "P-256");
-		break;
-	case CF_ED25519:
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-		break;
-	case CF_RSA_PSS:
-		k = rsa_pss_key(s->bits ? s->bits : 2048);
-		break;
+	case CF_EC: k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", s->curve ? s->curve : "P-256"); break;
+	case CF_ED25519: k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"); break;
+	case CF_RSA_PSS: k = rsa_pss_key(s->bits ? s->bits : 2048); break;
 	}
 	if (k == NULL)
 		ossl_fail("key generation");
@@ -67,12 +58,9 @@ default_ku(enum cf_key t)
 {
 	switch (t) {
 	case CF_RSA:
-	case CF_RSA_PSS:
-		return "critical,digitalSignature,keyEncipherment";
-	case CF_EC:
-		return "critical,digitalSignature,keyAgreement";
-	case CF_ED25519:
-		break;
+	case CF_RSA_PSS: return "critical,digitalSignature,keyEncipherment";
+	case CF_EC: return "critical,digitalSignature,keyAgreement";
+	case CF_ED25519: break;
 	}
 	return "critical,digitalSignature";
 }
@@ -102,8 +90,7 @@ add_bad_ku(X509 *x)
 	X509_EXTENSION *ext = NULL;
 
 	if (os == NULL || !ASN1_OCTET_STRING_set(os, junk, sizeof junk) ||
-	    (ext = X509_EXTENSION_create_by_NID(NULL, NID_key_usage, 1, os)) ==
-	            NULL ||
+	    (ext = X509_EXTENSION_create_by_NID(NULL, NID_key_usage, 1, os)) == NULL ||
 	    !X509_add_ext(x, ext, -1))
 		ossl_fail("bad keyUsage");
 	X509_EXTENSION_free(ext);
@@ -124,8 +111,7 @@ add_exts(X509 *x, const struct cf_spec *s)
 	else
 		add_ext(x, &ctx, NID_key_usage, s->ku, default_ku(s->key));
 	add_ext(x, &ctx, NID_ext_key_usage, s->eku, "emailProtection");
-	add_ext(x, &ctx, NID_subject_alt_name, s->san,
-	        "email:alice@example.org");
+	add_ext(x, &ctx, NID_subject_alt_name, s->san, "email:alice@example.org");
 }
 
 static void
@@ -134,14 +120,12 @@ set_name(X509 *x, const struct cf_spec *s)
 	X509_NAME *n = X509_get_subject_name(x);
 	const char *cn = s->cn ? s->cn : "Alice Example";
 
-	if (*cn != '\0' &&
-	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-	                                (const unsigned char *)cn, -1, -1, 0))
+	if (*cn != '\0' && !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+						       (const unsigned char *)cn, -1, -1, 0))
 		ossl_fail("common name");
 	if (s->subject_email != NULL &&
 	    !X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
-	                                (const unsigned char *)s->subject_email,
-	                                -1, -1, 0))
+					(const unsigned char *)s->subject_email, -1, -1, 0))
 		ossl_fail("emailAddress");
 	if (s->isn_of != NULL) {
 		if (!X509_set_issuer_name(x, X509_get_issuer_name(s->isn_of)))
@@ -149,9 +133,8 @@ set_name(X509 *x, const struct cf_spec *s)
 	} else if (s->issuer_cn == NULL) {
 		if (!X509_set_issuer_name(x, n))
 			ossl_fail("issuer");
-	} else if (!X509_NAME_add_entry_by_txt(
-	                   X509_get_issuer_name(x), "CN", MBSTRING_UTF8,
-	                   (const unsigned char *)s->issuer_cn, -1, -1, 0)) {
+	} else if (!X509_NAME_add_entry_by_txt(X509_get_issuer_name(x), "CN", MBSTRING_UTF8,
+					       (const unsigned char *)s->issuer_cn, -1, -1, 0)) {
 		ossl_fail("issuer");
 	}
 }
@@ -166,9 +149,8 @@ set_serial_and_dates(X509 *x, const struct cf_spec *s, time_t now)
 	serial = (serial >> 1) | 1;
 	if (!ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), serial) ||
 	    !X509_time_adj_ex(X509_getm_notBefore(x), 0, s->not_before, &now) ||
-	    !X509_time_adj_ex(X509_getm_notAfter(x),
-	                      (int)(s->days ? s->days : 730), s->not_before,
-	                      &now))
+	    !X509_time_adj_ex(X509_getm_notAfter(x), (int)(s->days ? s->days : 730), s->not_before,
+			      &now))
 		ossl_fail("serial and dates");
 }
 
@@ -179,19 +161,16 @@ cf_cert(const struct cf_spec *s, time_t now, EVP_PKEY **key_out)
 	EVP_PKEY *key = cf_key(s), *signer = key;
 	const EVP_MD *md = NULL;
 
-	if (x == NULL ||
-	    !X509_set_version(x, s->v1 ? X509_VERSION_1 : X509_VERSION_3) ||
+	if (x == NULL || !X509_set_version(x, s->v1 ? X509_VERSION_1 : X509_VERSION_3) ||
 	    !X509_set_pubkey(x, key))
 		ossl_fail("X509 set-up");
 	set_serial_and_dates(x, s, now);
-	if (s->isn_of != NULL &&
-	    !X509_set_serialNumber(x, X509_get_serialNumber(s->isn_of)))
+	if (s->isn_of != NULL && !X509_set_serialNumber(x, X509_get_serialNumber(s->isn_of)))
 		ossl_fail("serial");
 	set_name(x, s);
 	if (!s->v1)
 		add_exts(x, s);
-	if (s->key != CF_ED25519 &&
-	    (md = EVP_get_digestbyname(s->md ? s->md : "SHA256")) == NULL)
+	if (s->key != CF_ED25519 && (md = EVP_get_digestbyname(s->md ? s->md : "SHA256")) == NULL)
 		ossl_fail("digest lookup");
 	if (s->bad_signer)
 		signer = cf_key(s);

@@ -26,26 +26,26 @@ struct cf_spec {
 	enum cf_key key;
 	int bits;
 	const char *curve;
-	const char *ku;  /* "critical,digitalSignature,keyEncipherment" */
-	const char *eku; /* "emailProtection,clientAuth" */
-	const char *san; /* "email:a@example.org,email:b@example.org" */
-	const char *bc;  /* "critical,CA:TRUE" */
-	const char *cn;  /* subject common name; "" for none */
+	const char *ku;            /* "critical,digitalSignature,keyEncipherment" */
+	const char *eku;           /* "emailProtection,clientAuth" */
+	const char *san;           /* "email:a@example.org,email:b@example.org" */
+	const char *bc;            /* "critical,CA:TRUE" */
+	const char *cn;            /* subject common name; "" for none */
 	const char *subject_email; /* subject emailAddress; NULL for none */
 	const char *issuer_cn;     /* NULL: self-issued; else the issuer is
-	                            * CN=issuer_cn (still signed by the own key) */
-	const char *md;  /* signing digest name: "SHA256" (default), "SHA1",
-	                  * "MD5"; ignored for Ed25519 */
-	long not_before; /* seconds from `now` (may be negative) */
-	long days;       /* validity from notBefore; 0 means 730 */
-	int v1;          /* an X.509 v1 certificate: no extensions at all */
-	int bad_ku;      /* add a keyUsage extension that cannot be decoded
-	                  * (instead of `ku`) */
-	int bad_signer;  /* sign with another key: the self-signature fails */
-	int other_key;   /* *key_out is another key of the same type */
-	X509 *isn_of;    /* copy this certificate's issuer name and serial
-	                  * number (an impostor's: both are public data);
-	                  * issuer_cn is then ignored */
+				    * CN=issuer_cn (still signed by the own key) */
+	const char *md;            /* signing digest name: "SHA256" (default), "SHA1",
+				    * "MD5"; ignored for Ed25519 */
+	long not_before;           /* seconds from `now` (may be negative) */
+	long days;                 /* validity from notBefore; 0 means 730 */
+	int v1;                    /* an X.509 v1 certificate: no extensions at all */
+	int bad_ku;                /* add a keyUsage extension that cannot be decoded
+				    * (instead of `ku`) */
+	int bad_signer;            /* sign with another key: the self-signature fails */
+	int other_key;             /* *key_out is another key of the same type */
+	X509 *isn_of;              /* copy this certificate's issuer name and serial
+				    * number (an impostor's: both are public data);
+				    * issuer_cn is then ignored */
 };
 
 /* A fresh key of the spec's type; EVP_PKEY_free(). */

@@ -66,11 +66,13 @@ check_profile(enum key_type t, const char *ku_want)
 	serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	cr_assert(!BN_is_negative(serial) && !BN_is_zero(serial));
 	cr_assert_leq(BN_num_bits(serial), 128);
-	cr_assert_geq(BN_num_bits(serial), 64, "a 128-bit random serial this short is (nearly) impossible");
+	cr_assert_geq(BN_num_bits(serial), 64,
+		      "a 128-bit random serial this short is (nearly) impossible");
 	BN_free(serial);
-	cr_assert_eq(X509_get_signature_nid(x),
-		     EVP_PKEY_is_a(key, "RSA") ? NID_sha256WithRSAEncryption :
-		     t == KEY_P384 ? NID_ecdsa_with_SHA384 : NID_ecdsa_with_SHA256);
+	cr_assert_eq(X509_get_signature_nid(x), EVP_PKEY_is_a(key, "RSA") ?
+							NID_sha256WithRSAEncryption :
+						t == KEY_P384 ? NID_ecdsa_with_SHA384 :
+								NID_ecdsa_with_SHA256);
 	/* Subject: CN only, issuer = subject. */
 	cr_assert_eq(X509_NAME_entry_count(X509_get_subject_name(x)), 1);
 	cr_assert_eq(X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)), 0);
@@ -157,7 +159,8 @@ Test(cred, requests_refused)
 {
 	static const struct bad_req cases[] = {
 		{"", "a@example.org", NULL, 730, "a name is needed"},
-		{"A name that is far too long to fit into the common name of a certificate", "a@example.org", NULL, 730, "too long"},
+		{"A name that is far too long to fit into the common name of a certificate",
+		 "a@example.org", NULL, 730, "too long"},
 		{"Tab\there", "a@example.org", NULL, 730, "control character"},
 		{"Ann", NULL, NULL, 730, "address is needed"},
 		{"Ann", "Ann <a@example.org>", NULL, 730, "--name \"Ann\" --email a@example.org"},
@@ -170,12 +173,15 @@ Test(cred, requests_refused)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *emails[2] = {cases[i].email1, cases[i].email2};
 		struct cred_req req = {cases[i].name, emails,
-				       cases[i].email2 ? 2 : cases[i].email1 ? 1 : 0,
+				       cases[i].email2 ? 2 :
+				       cases[i].email1 ? 1 :
+							 0,
 				       KEY_P256, cases[i].days};
 		struct err e = ERR_INIT;
 
 		cr_assert_eq(cred_req_check(&req, &e), -1, "case %zu accepted", i);
-		cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, e.msg, cases[i].msg);
+		cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: \"%s\" lacks \"%s\"", i,
+			  e.msg, cases[i].msg);
 	}
 }
 
@@ -187,7 +193,8 @@ Test(cred, key_at_rest)
 	char *pem;
 	size_t len;
 
-	cr_assert_eq(cred_key_encrypt(key, "correct horse battery", &pem, &len, &e), 0, "%s", e.msg);
+	cr_assert_eq(cred_key_encrypt(key, "correct horse battery", &pem, &len, &e), 0, "%s",
+		     e.msg);
 	cr_assert(strncmp(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37) == 0);
 	cr_assert(strstr(pem, "BEGIN PRIVATE KEY") == NULL);
 	/* scrypt + AES-256-CBC inside PBES2 */
@@ -206,7 +213,8 @@ Test(cred, key_at_rest)
 		X509_SIG_free(sig);
 		BIO_free(b);
 	}
-	cr_assert_eq(cred_key_decrypt(pem, len, "correct horse battery", "the key", &back, &e), 0, "%s", e.msg);
+	cr_assert_eq(cred_key_decrypt(pem, len, "correct horse battery", "the key", &back, &e), 0,
+		     "%s", e.msg);
 	cr_assert(cred_key_matches(x, back));
 	EVP_PKEY_free(back);
 
@@ -216,7 +224,8 @@ Test(cred, key_at_rest)
 	cr_assert_null(back);
 
 	err_clear(&e);
-	cr_assert_eq(cred_key_decrypt(pem, len / 2, "correct horse battery", "the key", &back, &e), -1);
+	cr_assert_eq(cred_key_decrypt(pem, len / 2, "correct horse battery", "the key", &back, &e),
+		     -1);
 	cr_assert(strstr(e.msg, "damaged") != NULL, "%s", e.msg);
 
 	OPENSSL_free(pem);
@@ -306,8 +315,10 @@ Test(cred, emails_from_subject_when_no_san)
 	char **emails;
 	size_t count;
 
-	X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_ASC, (const unsigned char *)"Old", -1, -1, 0);
-	X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC, (const unsigned char *)"old@example.org", -1, -1, 0);
+	X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_ASC, (const unsigned char *)"Old",
+				   -1, -1, 0);
+	X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
+				   (const unsigned char *)"old@example.org", -1, -1, 0);
 	count = cert_emails(x, &emails);
 	cr_assert_eq(count, 1);
 	cr_assert_str_eq(emails[0], "old@example.org");

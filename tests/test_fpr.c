@@ -13,8 +13,8 @@
 #include "fpr.h"
 #include "testutil.h"
 
-#define SMIME1_SHA256                                                          \
-	"97:81:50:1A:8B:A6:47:BA:2C:E4:5E:2F:47:1F:1C:B6:3E:AB:F7:D1:35:EA:"   \
+#define SMIME1_SHA256                                                        \
+	"97:81:50:1A:8B:A6:47:BA:2C:E4:5E:2F:47:1F:1C:B6:3E:AB:F7:D1:35:EA:" \
 	"C3:47:2E:5E:42:06:2A:6C:E8:F1"
 
 /* What `openssl x509 -noout -fingerprint -<alg>` prints after the "=". */
@@ -25,8 +25,7 @@ openssl_fpr(const char *pem, const char *alg, char *out, size_t len)
 	FILE *p;
 
 	cr_assert_null(strchr(pem, '\''));
-	snprintf(cmd, sizeof cmd,
-	         "openssl x509 -noout -fingerprint -%s -in '%s'", alg, pem);
+	snprintf(cmd, sizeof cmd, "openssl x509 -noout -fingerprint -%s -in '%s'", alg, pem);
 	cr_assert_not_null(p = popen(cmd, "r"), "cannot run %s", cmd);
 	cr_assert_not_null(fgets(line, sizeof line, p), "no output: %s", cmd);
 	cr_assert_eq(pclose(p), 0, "%s failed", cmd);
@@ -70,10 +69,10 @@ assert_like_openssl(X509 *cert, const char *pem)
 Test(fpr, colon_matches_openssl_cli)
 {
 	static const struct cf_spec specs[] = {
-	        {.key = CF_RSA, .bits = 2048},
-	        {.key = CF_EC},
-	        {.key = CF_EC, .curve = "P-384", .md = "SHA1"},
-	        {.key = CF_ED25519},
+		{.key = CF_RSA, .bits = 2048},
+		{.key = CF_EC},
+		{.key = CF_EC, .curve = "P-384", .md = "SHA1"},
+		{.key = CF_ED25519},
 	};
 	char *dir = tu_tmpdir(), pem[4096];
 
@@ -95,24 +94,22 @@ Test(fpr, corpus_smime1)
 	const char *c = tu_corpus();
 	X509 *cert;
 
-	snprintf(path, sizeof path,
-	         "%s/hiraoka-smime_mail_samples/certs/smime-1.crt", c);
+	snprintf(path, sizeof path, "%s/hiraoka-smime_mail_samples/certs/smime-1.crt", c);
 	cert = read_pem(path);
 	fpr_cert_colon(cert, colon);
 	cr_assert_str_eq(colon, SMIME1_SHA256);
 	fpr_cert_hex(cert, hex);
 	cr_assert_str_eq(hex, "9781501A8BA647BA2CE45E2F471F1CB63EABF7D135EAC3"
-	                      "472E5E42062A6CE8F1");
+			      "472E5E42062A6CE8F1");
 	assert_like_openssl(cert, path);
 	X509_free(cert);
 
-	snprintf(path, sizeof path,
-	         "%s/hiraoka-smime_mail_samples/certs/ca_smime.crt", c);
+	snprintf(path, sizeof path, "%s/hiraoka-smime_mail_samples/certs/ca_smime.crt", c);
 	cert = read_pem(path);
 	fpr_cert_colon(cert, colon);
 	cr_assert_str_eq(colon, "C6:2C:0F:42:CE:08:7B:FE:6F:9C:B4:E9:17:3B:66:"
-	                        "58:D2:F2:2E:A1:F1:BA:92:77:14:43:40:16:F8:DE:"
-	                        "25:F8");
+				"58:D2:F2:2E:A1:F1:BA:92:77:14:43:40:16:F8:DE:"
+				"25:F8");
 	assert_like_openssl(cert, path);
 	X509_free(cert);
 }
@@ -120,10 +117,9 @@ Test(fpr, corpus_smime1)
 Test(fpr, grouped_smime1_exact)
 {
 	static const unsigned char d[32] = {
-	        0x97, 0x81, 0x50, 0x1A, 0x8B, 0xA6, 0x47, 0xBA,
-	        0x2C, 0xE4, 0x5E, 0x2F, 0x47, 0x1F, 0x1C, 0xB6,
-	        0x3E, 0xAB, 0xF7, 0xD1, 0x35, 0xEA, 0xC3, 0x47,
-	        0x2E, 0x5E, 0x42, 0x06, 0x2A, 0x6C, 0xE8, 0xF1,
+		0x97, 0x81, 0x50, 0x1A, 0x8B, 0xA6, 0x47, 0xBA, 0x2C, 0xE4, 0x5E,
+		0x2F, 0x47, 0x1F, 0x1C, 0xB6, 0x3E, 0xAB, 0xF7, 0xD1, 0x35, 0xEA,
+		0xC3, 0x47, 0x2E, 0x5E, 0x42, 0x06, 0x2A, 0x6C, 0xE8, 0xF1,
 	};
 	char g[FPR_GROUPED_LEN], colon[FPR_COLON_LEN];
 
@@ -131,9 +127,9 @@ Test(fpr, grouped_smime1_exact)
 	cr_assert_str_eq(colon, SMIME1_SHA256);
 	fpr_grouped(d, sizeof d, g, sizeof g);
 	cr_assert_str_eq(g, " 1 9781   2 501A   3 8BA6   4 47BA   5 2CE4   6 "
-	                    "5E2F   7 471F   8 1CB6\n"
-	                    " 9 3EAB  10 F7D1  11 35EA  12 C347  13 2E5E  14 "
-	                    "4206  15 2A6C  16 E8F1");
+			    "5E2F   7 471F   8 1CB6\n"
+			    " 9 3EAB  10 F7D1  11 35EA  12 C347  13 2E5E  14 "
+			    "4206  15 2A6C  16 E8F1");
 }
 
 /* The layout promised in fpr.h, for any digest: lines of at most 80
@@ -162,11 +158,9 @@ assert_layout(const unsigned char *d, size_t n, size_t want_groups)
 			cr_assert_eq(groups % 8, col / 9, "group not aligned");
 			cr_assert_eq(line[col + 2], ' ');
 			strncat(joined, line + col + 3,
-			        len - col - 3 < FPR_GROUP_HEX ? len - col - 3
-			                                      : FPR_GROUP_HEX);
+				len - col - 3 < FPR_GROUP_HEX ? len - col - 3 : FPR_GROUP_HEX);
 			if (col + 7 < len)
-				cr_assert_eq(strncmp(line + col + 7, "  ", 2),
-				             0);
+				cr_assert_eq(strncmp(line + col + 7, "  ", 2), 0);
 		}
 		line = nl ? nl + 1 : NULL;
 	}

@@ -55,8 +55,7 @@ in_tmp(const char *rel)
 static void
 expect_msg(const struct err *e, const char *frag)
 {
-	cr_expect(strstr(e->msg, frag) != NULL, "message \"%s\" lacks \"%s\"",
-	          e->msg, frag);
+	cr_expect(strstr(e->msg, frag) != NULL, "message \"%s\" lacks \"%s\"", e->msg, frag);
 }
 
 /* The entries of `dir`, sorted, joined by spaces: "" for an empty folder.
@@ -75,8 +74,7 @@ names(const char *dir)
 
 		if (strcmp(d, ".") != 0 && strcmp(d, "..") != 0) {
 			out = realloc(out, len + strlen(d) + 2);
-			len += (size_t)sprintf(out + len, "%s%s",
-			                       len ? " " : "", d);
+			len += (size_t)sprintf(out + len, "%s%s", len ? " " : "", d);
 		}
 		free(list[i]);
 	}
@@ -89,8 +87,7 @@ expect_names(const char *dir, const char *want)
 {
 	char *got = names(dir);
 
-	cr_expect_str_eq(got, want, "%s holds \"%s\", expected \"%s\"", dir,
-	                 got, want);
+	cr_expect_str_eq(got, want, "%s holds \"%s\", expected \"%s\"", dir, got, want);
 	free(got);
 }
 
@@ -124,23 +121,23 @@ struct resolve_case {
 };
 
 static const struct resolve_case resolve_cases[] = {
-        /* --home beats everything */
-        {"/opt/h", "/env/h", "/xdg", "/home/u", "/opt/h"},
-        {"relative/h", "/env/h", "/xdg", "/home/u", "relative/h"},
-        /* then $PADSEAL_HOME */
-        {NULL, "/env/h", "/xdg", "/home/u", "/env/h"},
-        {"", "/env/h", "/xdg", "/home/u", "/env/h"},
-        /* then $XDG_DATA_HOME/padseal (an empty one does not count) */
-        {NULL, NULL, "/xdg", "/home/u", "/xdg/padseal"},
-        {NULL, "", "/xdg", "/home/u", "/xdg/padseal"},
-        /* then $HOME/.local/share/padseal; a relative XDG_DATA_HOME is
-         * invalid by the XDG spec and ignored */
-        {NULL, NULL, NULL, "/home/u", "/home/u/.local/share/padseal"},
-        {NULL, NULL, "", "/home/u", "/home/u/.local/share/padseal"},
-        {NULL, NULL, "rel/xdg", "/home/u", "/home/u/.local/share/padseal"},
-        /* nothing to go on */
-        {NULL, NULL, NULL, NULL, NULL},
-        {NULL, NULL, NULL, "", NULL},
+	/* --home beats everything */
+	{"/opt/h", "/env/h", "/xdg", "/home/u", "/opt/h"},
+	{"relative/h", "/env/h", "/xdg", "/home/u", "relative/h"},
+	/* then $PADSEAL_HOME */
+	{NULL, "/env/h", "/xdg", "/home/u", "/env/h"},
+	{"", "/env/h", "/xdg", "/home/u", "/env/h"},
+	/* then $XDG_DATA_HOME/padseal (an empty one does not count) */
+	{NULL, NULL, "/xdg", "/home/u", "/xdg/padseal"},
+	{NULL, "", "/xdg", "/home/u", "/xdg/padseal"},
+	/* then $HOME/.local/share/padseal; a relative XDG_DATA_HOME is
+	 * invalid by the XDG spec and ignored */
+	{NULL, NULL, NULL, "/home/u", "/home/u/.local/share/padseal"},
+	{NULL, NULL, "", "/home/u", "/home/u/.local/share/padseal"},
+	{NULL, NULL, "rel/xdg", "/home/u", "/home/u/.local/share/padseal"},
+	/* nothing to go on */
+	{NULL, NULL, NULL, NULL, NULL},
+	{NULL, NULL, NULL, "", NULL},
 };
 
 static void
@@ -181,8 +178,7 @@ Test(home, resolve_order)
 /* home_open: creation and modes                                           */
 /* ====================================================================== */
 
-Test(home, read_of_a_missing_home_creates_nothing, .init = setup,
-     .fini = teardown)
+Test(home, read_of_a_missing_home_creates_nothing, .init = setup, .fini = teardown)
 {
 	char *dir = in_tmp("a/b/padseal");
 	struct home h = {0};
@@ -197,8 +193,7 @@ Test(home, read_of_a_missing_home_creates_nothing, .init = setup,
 	free(dir);
 }
 
-Test(home, read_of_a_home_without_lock_file_creates_nothing, .init = setup,
-     .fini = teardown)
+Test(home, read_of_a_home_without_lock_file_creates_nothing, .init = setup, .fini = teardown)
 {
 	char *dir = in_tmp("padseal");
 	struct home h = {0};
@@ -223,18 +218,14 @@ expect_created_private(mode_t mask)
 	struct err e = ERR_INIT;
 
 	umask(mask);
-	cr_expect_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "umask %03o: %s",
-	             (unsigned)mask, e.msg);
+	cr_expect_eq(home_open(&h, dir, HOME_WRITE, &e), 0, "umask %03o: %s", (unsigned)mask,
+		     e.msg);
 	cr_expect_eq(h.exists, 1);
 	cr_expect_geq(h.lockfd, 0);
-	cr_expect_eq(tu_mode(x), 0700, "umask %03o: %s is %o", (unsigned)mask,
-	             x, tu_mode(x));
-	cr_expect_eq(tu_mode(y), 0700, "umask %03o: %s is %o", (unsigned)mask,
-	             y, tu_mode(y));
-	cr_expect_eq(tu_mode(dir), 0700, "umask %03o: %s is %o", (unsigned)mask,
-	             dir, tu_mode(dir));
-	cr_expect_eq(tu_mode(lock), 0600, "umask %03o: .lock is %o",
-	             (unsigned)mask, tu_mode(lock));
+	cr_expect_eq(tu_mode(x), 0700, "umask %03o: %s is %o", (unsigned)mask, x, tu_mode(x));
+	cr_expect_eq(tu_mode(y), 0700, "umask %03o: %s is %o", (unsigned)mask, y, tu_mode(y));
+	cr_expect_eq(tu_mode(dir), 0700, "umask %03o: %s is %o", (unsigned)mask, dir, tu_mode(dir));
+	cr_expect_eq(tu_mode(lock), 0600, "umask %03o: .lock is %o", (unsigned)mask, tu_mode(lock));
 	expect_names(dir, ".lock");
 	home_close(&h);
 	cr_expect_eq(h.lockfd, -1);
@@ -245,14 +236,12 @@ expect_created_private(mode_t mask)
 	free(lock);
 }
 
-Test(home, write_creates_the_home_0700_with_parents_under_umask_0,
-     .init = setup, .fini = teardown)
+Test(home, write_creates_the_home_0700_with_parents_under_umask_0, .init = setup, .fini = teardown)
 {
 	expect_created_private(0);
 }
 
-Test(home, write_creates_the_home_0700_under_a_strict_umask, .init = setup,
-     .fini = teardown)
+Test(home, write_creates_the_home_0700_under_a_strict_umask, .init = setup, .fini = teardown)
 {
 	expect_created_private(0277);
 }
@@ -286,11 +275,9 @@ Test(home, an_open_home_is_refused_for_writing, .init = setup, .fini = teardown)
 		char want[600];
 
 		cr_assert_eq(chmod(dir, modes[i]), 0);
-		cr_expect_eq(home_open(&h, dir, HOME_WRITE, &e), -1, "mode %o",
-		             (unsigned)modes[i]);
+		cr_expect_eq(home_open(&h, dir, HOME_WRITE, &e), -1, "mode %o", (unsigned)modes[i]);
 		home_close(&h);
-		snprintf(want, sizeof want,
-		         "make it private with: chmod 700 %s", dir);
+		snprintf(want, sizeof want, "make it private with: chmod 700 %s", dir);
 		expect_msg(&e, want);
 		expect_msg(&e, "is open to other users");
 		/* Refused means untouched: no lock file, same mode. */
@@ -300,8 +287,7 @@ Test(home, an_open_home_is_refused_for_writing, .init = setup, .fini = teardown)
 	free(dir);
 }
 
-Test(home, a_file_in_place_of_the_home_is_refused, .init = setup,
-     .fini = teardown)
+Test(home, a_file_in_place_of_the_home_is_refused, .init = setup, .fini = teardown)
 {
 	char *dir = in_tmp("padseal");
 	static const enum home_mode modes[] = {HOME_READ, HOME_WRITE};
@@ -326,8 +312,7 @@ Test(home, path_inside_the_home, .init = setup, .fini = teardown)
 	struct err e = ERR_INIT;
 	char *p;
 
-	cr_assert_eq(home_open(&h, "/nonexistent/padseal-home", HOME_READ, &e),
-	             0, "%s", e.msg);
+	cr_assert_eq(home_open(&h, "/nonexistent/padseal-home", HOME_READ, &e), 0, "%s", e.msg);
 	p = home_path(&h, "identities/AB");
 	cr_expect_str_eq(p, "/nonexistent/padseal-home/identities/AB");
 	free(p);
@@ -386,8 +371,8 @@ expect_busy(const struct attempt *a, const char *dir)
 	cr_expect_eq(a->rc, -1, "the second padseal got in");
 	snprintf(want, sizeof want, "another padseal is working in %s", dir);
 	cr_expect(strstr(a->msg, want) != NULL, "message \"%s\"", a->msg);
-	cr_expect(strstr(a->msg, "try again when it has finished") != NULL,
-	          "message \"%s\"", a->msg);
+	cr_expect(strstr(a->msg, "try again when it has finished") != NULL, "message \"%s\"",
+		  a->msg);
 	/* It waited about lock_wait_ms (200), then gave up. */
 	cr_expect_geq(a->ms, 150, "gave up after %ld ms", a->ms);
 	cr_expect_lt(a->ms, 1500, "waited %ld ms", a->ms);
@@ -477,8 +462,7 @@ Test(home, a_writer_blocks_a_reader, .init = setup, .fini = teardown)
 	free(dir);
 }
 
-Test(home, upgrade_creates_and_locks_for_writing, .init = setup,
-     .fini = teardown)
+Test(home, upgrade_creates_and_locks_for_writing, .init = setup, .fini = teardown)
 {
 	char *dir = in_tmp("padseal");
 	struct home h = {0};
@@ -564,8 +548,7 @@ Test(fileio, read_up_to_the_limit, .init = setup, .fini = teardown)
 	cr_expect_eq(memcmp(buf, "0123456789abcdef", 16), 0);
 	cr_expect_eq(buf[16], '\0', "not NUL-terminated");
 	free(buf);
-	expect_read_fails(
-	        p, 15, "is too large (16 bytes; at most 15 bytes is accepted)");
+	expect_read_fails(p, 15, "is too large (16 bytes; at most 15 bytes is accepted)");
 	free(p);
 }
 
@@ -578,8 +561,7 @@ Test(fileio, read_keeps_binary_content, .init = setup, .fini = teardown)
 	size_t len;
 
 	tu_write(p, bin, sizeof bin);
-	cr_assert_eq(file_read(p, FILE_MAX_CERT, &buf, &len, &e), 0, "%s",
-	             e.msg);
+	cr_assert_eq(file_read(p, FILE_MAX_CERT, &buf, &len, &e), 0, "%s", e.msg);
 	cr_expect_eq(len, sizeof bin);
 	cr_expect_eq(memcmp(buf, bin, sizeof bin), 0);
 	file_free_secret(buf, len);
@@ -594,8 +576,7 @@ Test(fileio, read_too_large_says_how_large, .init = setup, .fini = teardown)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(ftruncate(fd, 5 << 20), 0); /* sparse: 5 MiB */
 	close(fd);
-	expect_read_fails(p, FILE_MAX_CERT,
-	                  "is too large (5 MiB; at most 4 MiB is accepted)");
+	expect_read_fails(p, FILE_MAX_CERT, "is too large (5 MiB; at most 4 MiB is accepted)");
 	free(p);
 }
 
@@ -627,8 +608,7 @@ fifo_writer(const char *path, const char *data, size_t n)
 
 Test(fileio, read_a_fifo, .init = setup, .fini = teardown)
 {
-	static const char msg[] =
-	        "From: a@example.org\n\nhello through a pipe\n";
+	static const char msg[] = "From: a@example.org\n\nhello through a pipe\n";
 	char *p = in_tmp("fifo");
 	struct err e = ERR_INIT;
 	unsigned char *buf;
@@ -638,8 +618,7 @@ Test(fileio, read_a_fifo, .init = setup, .fini = teardown)
 
 	cr_assert_eq(mkfifo(p, 0600), 0);
 	pid = fifo_writer(p, msg, sizeof msg - 1);
-	cr_expect_eq(file_read(p, FILE_MAX_MSG, &buf, &len, &e), 0, "%s",
-	             e.msg);
+	cr_expect_eq(file_read(p, FILE_MAX_MSG, &buf, &len, &e), 0, "%s", e.msg);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	cr_expect_eq(len, sizeof msg - 1);
@@ -659,9 +638,7 @@ Test(fileio, read_a_fifo_over_the_limit, .init = setup, .fini = teardown)
 	for (size_t i = 0; i < NELEM(sizes); i++) {
 		pid_t pid = fifo_writer(p, data, sizes[i]);
 
-		expect_read_fails(
-		        p, 1000,
-		        "is too large (at most 1000 bytes is accepted)");
+		expect_read_fails(p, 1000, "is too large (at most 1000 bytes is accepted)");
 		cr_assert_eq(waitpid(pid, NULL, 0), pid);
 	}
 	free(data);
@@ -672,8 +649,7 @@ Test(fileio, read_a_fifo_over_the_limit, .init = setup, .fini = teardown)
 /* fileio: file_write_atomic                                               */
 /* ====================================================================== */
 
-Test(fileio, write_creates_0600_whatever_the_umask, .init = setup,
-     .fini = teardown)
+Test(fileio, write_creates_0600_whatever_the_umask, .init = setup, .fini = teardown)
 {
 	static const mode_t masks[] = {0, 022, 077, 0777};
 
@@ -684,11 +660,11 @@ Test(fileio, write_creates_0600_whatever_the_umask, .init = setup,
 		snprintf(name, sizeof name, "f%zu", i);
 		p = in_tmp(name);
 		umask(masks[i]);
-		cr_expect_eq(file_write_atomic(p, "data\n", 5, 0, &e), 0,
-		             "umask %03o: %s", (unsigned)masks[i], e.msg);
+		cr_expect_eq(file_write_atomic(p, "data\n", 5, 0, &e), 0, "umask %03o: %s",
+			     (unsigned)masks[i], e.msg);
 		umask(077);
-		cr_expect_eq(tu_mode(p), 0600, "umask %03o: mode %o",
-		             (unsigned)masks[i], tu_mode(p));
+		cr_expect_eq(tu_mode(p), 0600, "umask %03o: mode %o", (unsigned)masks[i],
+			     tu_mode(p));
 		expect_content(p, "data\n");
 		free(p);
 	}
@@ -708,8 +684,7 @@ Test(fileio, write_replaces_atomically, .init = setup, .fini = teardown)
 	cr_assert_eq(stat(p, &before), 0);
 	fd = open(p, O_RDONLY);
 	cr_assert_geq(fd, 0);
-	cr_expect_eq(file_write_atomic(p, "new content, longer\n", 20, 0, &e),
-	             0, "%s", e.msg);
+	cr_expect_eq(file_write_atomic(p, "new content, longer\n", 20, 0, &e), 0, "%s", e.msg);
 	expect_content(p, "new content, longer\n");
 	cr_expect_eq(tu_mode(p), 0600);
 	/* A new file was renamed over the old one: a reader that had the old
@@ -723,8 +698,7 @@ Test(fileio, write_replaces_atomically, .init = setup, .fini = teardown)
 	free(p);
 }
 
-Test(fileio, noclobber_refuses_an_existing_target, .init = setup,
-     .fini = teardown)
+Test(fileio, noclobber_refuses_an_existing_target, .init = setup, .fini = teardown)
 {
 	char *p = in_tmp("signed.eml"), *before, *after;
 	struct err e = ERR_INIT;
@@ -749,8 +723,7 @@ Test(fileio, noclobber_creates_a_new_file, .init = setup, .fini = teardown)
 	struct err e = ERR_INIT;
 
 	umask(0);
-	cr_expect_eq(file_write_atomic(p, "hello\n", 6, FILE_NOCLOBBER, &e), 0,
-	             "%s", e.msg);
+	cr_expect_eq(file_write_atomic(p, "hello\n", 6, FILE_NOCLOBBER, &e), 0, "%s", e.msg);
 	expect_content(p, "hello\n");
 	cr_expect_eq(tu_mode(p), 0600);
 	expect_names(tmp, "plain.eml");
@@ -764,8 +737,7 @@ Test(fileio, write_into_a_missing_folder, .init = setup, .fini = teardown)
 	struct err e = ERR_INIT;
 
 	cr_expect_eq(file_write_atomic(p, "x", 1, 0, &e), -1);
-	snprintf(want, sizeof want,
-	         "cannot write %s: the folder %s does not exist", p, d);
+	snprintf(want, sizeof want, "cannot write %s: the folder %s does not exist", p, d);
 	expect_msg(&e, want);
 	expect_names(tmp, "");
 	free(p);
@@ -791,8 +763,7 @@ Test(fileio, write_below_a_file, .init = setup, .fini = teardown)
 	free(p);
 }
 
-Test(fileio, write_over_a_directory_leaves_no_temporary_file, .init = setup,
-     .fini = teardown)
+Test(fileio, write_over_a_directory_leaves_no_temporary_file, .init = setup, .fini = teardown)
 {
 	/* The temporary file is made and written; only the rename fails. */
 	char *p = in_tmp("target"), want[600];
@@ -810,8 +781,8 @@ Test(fileio, write_over_a_directory_leaves_no_temporary_file, .init = setup,
 /* Run file_write_atomic with the file size limited to `limit` bytes, as if
  * the disk filled up; SIGXFSZ ignored so write() fails with EFBIG. */
 static int
-write_on_full_disk(const char *path, const void *data, size_t len, int flags,
-                   rlim_t limit, struct err *e)
+write_on_full_disk(const char *path, const void *data, size_t len, int flags, rlim_t limit,
+		   struct err *e)
 {
 	struct rlimit old, lim;
 	int rc;
@@ -826,8 +797,7 @@ write_on_full_disk(const char *path, const void *data, size_t len, int flags,
 	return rc;
 }
 
-Test(fileio, write_on_a_full_disk_keeps_the_original, .init = setup,
-     .fini = teardown)
+Test(fileio, write_on_a_full_disk_keeps_the_original, .init = setup, .fini = teardown)
 {
 	char *p = in_tmp("checklist"), *big = malloc(8192), want[600];
 	struct err e = ERR_INIT;
@@ -849,16 +819,13 @@ Test(fileio, write_on_a_full_disk_keeps_the_original, .init = setup,
 	free(p);
 }
 
-Test(fileio, noclobber_on_a_full_disk_creates_nothing, .init = setup,
-     .fini = teardown)
+Test(fileio, noclobber_on_a_full_disk_creates_nothing, .init = setup, .fini = teardown)
 {
 	char *p = in_tmp("encrypted.eml"), big[4096];
 	struct err e = ERR_INIT;
 
 	memset(big, 'q', sizeof big);
-	cr_expect_eq(
-	        write_on_full_disk(p, big, sizeof big, FILE_NOCLOBBER, 100, &e),
-	        -1);
+	cr_expect_eq(write_on_full_disk(p, big, sizeof big, FILE_NOCLOBBER, 100, &e), -1);
 	expect_msg(&e, "the disk is full");
 	expect_names(tmp, "");
 	free(p);
@@ -889,8 +856,7 @@ Test(fileio, dir_ensure_creates_parents_0700, .init = setup, .fini = teardown)
 	free(c);
 }
 
-Test(fileio, dir_ensure_refuses_a_file_on_the_way, .init = setup,
-     .fini = teardown)
+Test(fileio, dir_ensure_refuses_a_file_on_the_way, .init = setup, .fini = teardown)
 {
 	char *f = in_tmp("f"), *p = in_tmp("f/sub");
 	struct err e = ERR_INIT;

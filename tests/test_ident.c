@@ -20,7 +20,7 @@
 #include "state.h"
 #include "testutil.h"
 
-#define PASS "correct horse battery staple"
+#define PASS  "correct horse battery staple"
 #define PASS2 "another good passphrase 42"
 
 static char *base, *dir;
@@ -57,8 +57,7 @@ static const char *const alice[] = {"alice@example.org", "Alice@Work.example"};
 
 /* The create operation with `pass` for the new key. */
 static int
-create(const char *name, int replace, const char *pass, struct ident *out,
-       struct err *e)
+create(const char *name, int replace, const char *pass, struct ident *out, struct err *e)
 {
 	struct op_create req = {{name, alice, 2, "p256", 30, replace}, NULL, now};
 	struct tu_pass tp = {{[PASS_NEW_KEY] = pass}, {0}};
@@ -164,7 +163,8 @@ Test(ident, second_create_refused_and_home_untouched)
 	before = tu_tree_hash(dir);
 	tu_pass_ask(&ask, &tp);
 	cr_assert_eq(op_create(s, &req, &ask, NULL, &e), -1);
-	cr_assert(strstr(e.msg, "already has a credential for alice@example.org") != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "already has a credential for alice@example.org") != NULL, "%s",
+		  e.msg);
 	cr_assert(strstr(e.msg, "--replace") != NULL);
 	cr_assert_eq(e.code, ERR_DATA);
 	cr_assert_eq(tu_pass_asked(&tp), 0, "a passphrase was asked for a refused create");
@@ -226,7 +226,8 @@ Test(ident, refusals_before_anything_is_written)
 		const char *msg;
 		enum err_code code;
 	} cases[] = {
-		{"Super User", "Super User <user@example.org>", NULL, PASS, 0, "--name \"Super User\" --email user@example.org", ERR_DATA},
+		{"Super User", "Super User <user@example.org>", NULL, PASS, 0,
+		 "--name \"Super User\" --email user@example.org", ERR_DATA},
 		{"Ann", "ann@example.org", "rsa1024", PASS, 0, "unknown key type", ERR_DATA},
 		{"Ann", "ann@example.org", "p256", "short", 0, "too short", ERR_WEAK_PASS},
 		{"Ann", "ann@example.org", "p256", "", 0, "empty", ERR_WEAK_PASS},
@@ -236,7 +237,9 @@ Test(ident, refusals_before_anything_is_written)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *emails[1] = {cases[i].email};
-		struct op_create req = {{cases[i].name, emails, 1, cases[i].key, cases[i].days, 0}, NULL, now};
+		struct op_create req = {{cases[i].name, emails, 1, cases[i].key, cases[i].days, 0},
+					NULL,
+					now};
 		struct tu_pass tp = {{[PASS_NEW_KEY] = cases[i].pass}, {0}};
 		struct pass_ask ask;
 		struct err e = ERR_INIT;
@@ -258,8 +261,9 @@ Test(ident, refusals_before_anything_is_written)
 
 			err_clear(&e);
 			cr_assert_eq(session_begin(s, HOME_WRITE, &st, &e), 0, "%s", e.msg);
-			cr_assert_eq(ident_create(session_home(s), st, &req.req, NULL, cases[i].pass, now, NULL, &e), -1,
-				     "case %zu", i);
+			cr_assert_eq(ident_create(session_home(s), st, &req.req, NULL,
+						  cases[i].pass, now, NULL, &e),
+				     -1, "case %zu", i);
 			cr_assert(strstr(e.msg, cases[i].msg) != NULL, "case %zu: %s", i, e.msg);
 			cr_assert_eq(e.code, cases[i].code, "case %zu: code %d", i, e.code);
 			cr_assert_eq(state_n_idents(st), 0, "case %zu", i);
@@ -350,7 +354,8 @@ Test(ident, failed_save_takes_the_files_back)
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	err_clear(&e);
 	cr_assert_eq(create("Alice", 1, PASS, NULL, &e), -1, "saving did not fail");
-	cr_assert(strstr(e.msg, "disk is full") != NULL && strstr(e.msg, "/" STATE_FILE) != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "disk is full") != NULL && strstr(e.msg, "/" STATE_FILE) != NULL,
+		  "%s", e.msg);
 	after = tu_tree_hash(dir);
 	cr_assert_str_eq(before, after);
 	free(before);
@@ -438,7 +443,8 @@ Test(ident, checklist_follows_the_steps)
 		req.now = now;
 		tu_pass_ask(&ask, &tp);
 		cr_assert_eq(op_backup(s, &req, &ask, &d, &e), 0, "%s", e.msg);
-		cr_assert_eq(tp.asked[PASS_KEY], 0, "the key unlocked at create was asked for again");
+		cr_assert_eq(tp.asked[PASS_KEY], 0,
+			     "the key unlocked at create was asked for again");
 		free(file);
 	}
 	build(&cl);

@@ -39,11 +39,10 @@ check_shape(const struct lint_report *r)
 		const struct lint_finding *f = &r->f[i];
 		size_t len = strnlen(f->text, sizeof f->text);
 
-		cr_assert_lt(len, sizeof f->text, "%s: text not terminated",
-		             f->code);
+		cr_assert_lt(len, sizeof f->text, "%s: text not terminated", f->code);
 		cr_assert_gt(len, 20, "%s: no text", f->code);
-		cr_assert(f->text[len - 1] == '.',
-		          "%s: \"%s\" is not a sentence", f->code, f->text);
+		cr_assert(f->text[len - 1] == '.', "%s: \"%s\" is not a sentence", f->code,
+			  f->text);
 		cr_assert(f->clients != NULL && *f->clients, "%s", f->code);
 		cr_assert(f->fix != NULL && *f->fix, "%s", f->code);
 		if (i > 0)
@@ -85,8 +84,7 @@ assert_defects(const struct lint_report *r, const char *want)
 		if (r->f[i].sev == LINT_INFO)
 			continue;
 		cr_assert(listed(want, r->f[i].code), "unexpected %s %s: %s",
-		          lint_sev_name(r->f[i].sev), r->f[i].code,
-		          r->f[i].text);
+			  lint_sev_name(r->f[i].sev), r->f[i].code, r->f[i].text);
 		n++;
 	}
 	snprintf(buf, sizeof buf, "%s", want);
@@ -98,8 +96,7 @@ assert_defects(const struct lint_report *r, const char *want)
 }
 
 static void
-lint_spec(const struct cf_spec *s, int with_key, time_t now,
-          struct lint_report *r)
+lint_spec(const struct cf_spec *s, int with_key, time_t now, struct lint_report *r)
 {
 	EVP_PKEY *key = NULL;
 	X509 *cert = cf_cert(s, now, with_key ? &key : NULL);
@@ -223,10 +220,8 @@ ParameterizedTest(size_t *i, lint, one_defect)
 	lint_spec(&spec, c->with_key, time(NULL), &r);
 	f = find(&r, c->code);
 	cr_assert_not_null(f, "%s: no %s finding", c->name, c->code);
-	cr_assert_eq(f->sev, c->sev, "%s: %s is %s", c->name, c->code,
-	             lint_sev_name(f->sev));
-	snprintf(want, sizeof want, "%s %s", c->sev == LINT_INFO ? "" : c->code,
-	         c->also);
+	cr_assert_eq(f->sev, c->sev, "%s: %s is %s", c->name, c->code, lint_sev_name(f->sev));
+	snprintf(want, sizeof want, "%s %s", c->sev == LINT_INFO ? "" : c->code, c->also);
 	assert_defects(&r, want);
 }
 
@@ -239,12 +234,11 @@ assert_notes(const struct lint_report *r, const char *want)
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->f[i].sev != LINT_INFO)
 			continue;
-		cr_assert(listed(want, r->f[i].code), "unexpected note %s: %s",
-		          r->f[i].code, r->f[i].text);
+		cr_assert(listed(want, r->f[i].code), "unexpected note %s: %s", r->f[i].code,
+			  r->f[i].text);
 		n++;
 	}
-	for (const char *p = want; *p;
-	     p += strcspn(p, " "), p += strspn(p, " "))
+	for (const char *p = want; *p; p += strcspn(p, " "), p += strspn(p, " "))
 		n--;
 	cr_assert_eq(n, 0, "notes %s expected", want);
 }
@@ -254,8 +248,7 @@ Test(lint, profile_rsa3072_clean)
 {
 	struct lint_report r;
 
-	lint_spec(&(struct cf_spec){.key = CF_RSA, .bits = 3072}, 1, time(NULL),
-	          &r);
+	lint_spec(&(struct cf_spec){.key = CF_RSA, .bits = 3072}, 1, time(NULL), &r);
 	cr_assert_eq(lint_count(&r, LINT_ERROR), 0);
 	cr_assert_eq(lint_count(&r, LINT_WARNING), 0);
 	assert_notes(&r, "self-signed");
@@ -265,8 +258,7 @@ Test(lint, profile_p256_clean)
 {
 	struct lint_report r;
 
-	lint_spec(&(struct cf_spec){.key = CF_EC, .curve = "P-256"}, 1,
-	          time(NULL), &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .curve = "P-256"}, 1, time(NULL), &r);
 	cr_assert_eq(lint_count(&r, LINT_ERROR), 0);
 	cr_assert_eq(lint_count(&r, LINT_WARNING), 0);
 	assert_notes(&r, "self-signed ec-old-clients");
@@ -276,11 +268,9 @@ Test(lint, validity_825_days_is_not_long)
 {
 	struct lint_report r;
 
-	lint_spec(&(struct cf_spec){.key = CF_EC, .days = 825}, 0, time(NULL),
-	          &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .days = 825}, 0, time(NULL), &r);
 	cr_assert_not(lint_has(&r, "validity-long"));
-	lint_spec(&(struct cf_spec){.key = CF_EC, .days = 826}, 0, time(NULL),
-	          &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .days = 826}, 0, time(NULL), &r);
 	cr_assert(lint_has(&r, "validity-long"));
 }
 
@@ -309,7 +299,7 @@ static X509 *
 unknown_sig_alg(X509 *cert)
 {
 	static const unsigned char oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-	                                    0xf7, 0x0d, 0x01, 0x01, 0x0b};
+					    0xf7, 0x0d, 0x01, 0x01, 0x0b};
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	int len = i2d_X509(cert, &der), hits = 0;
@@ -338,8 +328,7 @@ Test(lint, unknown_signature_algorithm)
 	lint_cert(odd, NULL, time(NULL), &r);
 	check_shape(&r);
 	assert_defects(&r, "sig-unknown");
-	cr_assert(strstr(find(&r, "sig-unknown")->text,
-	                 "1.2.840.113549.1.1.127"));
+	cr_assert(strstr(find(&r, "sig-unknown")->text, "1.2.840.113549.1.1.127"));
 	cr_assert_eq(find(&r, "sig-unknown")->sev, LINT_WARNING);
 	X509_free(good);
 	X509_free(odd);
@@ -352,10 +341,8 @@ Test(lint, v1_certificate)
 
 	lint_spec(&(struct cf_spec){.key = CF_EC, .v1 = 1}, 1, time(NULL), &r);
 	assert_defects(&r, "ku-missing eku-missing addr-missing");
-	lint_spec(&(struct cf_spec){.key = CF_EC,
-	                            .v1 = 1,
-	                            .subject_email = "alice@example.org"},
-	          1, time(NULL), &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .v1 = 1, .subject_email = "alice@example.org"}, 1,
+		  time(NULL), &r);
 	assert_defects(&r, "ku-missing eku-missing addr-subject-only");
 }
 
@@ -391,8 +378,7 @@ Test(lint, error_queue_untouched)
 
 	ERR_clear_error();
 	ERR_raise_data(ERR_LIB_USER, 42, "marker");
-	lint_spec(&(struct cf_spec){.key = CF_EC, .other_key = 1, .bad_ku = 1},
-	          1, time(NULL), &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .other_key = 1, .bad_ku = 1}, 1, time(NULL), &r);
 	assert_defects(&r, "key-mismatch ext-invalid");
 	lint_cert(cert, NULL, time(NULL), &r);
 	cr_assert_eq(ERR_GET_REASON(ERR_get_error()), 42);
@@ -404,23 +390,23 @@ Test(lint, error_queue_untouched)
 Test(lint, many_defects)
 {
 	struct cf_spec s = {
-	        .bits = 1024,
-	        .md = "SHA1",
-	        .ku = "keyAgreement",
-	        .eku = "serverAuth",
-	        .bc = "CA:TRUE",
-	        .san = "email:a@example.org,email:A@example.org,email:x y",
-	        .cn = "",
-	        .not_before = -900 * DAY,
-	        .days = 850,
-	        .other_key = 1,
+		.bits = 1024,
+		.md = "SHA1",
+		.ku = "keyAgreement",
+		.eku = "serverAuth",
+		.bc = "CA:TRUE",
+		.san = "email:a@example.org,email:A@example.org,email:x y",
+		.cn = "",
+		.not_before = -900 * DAY,
+		.days = 850,
+		.other_key = 1,
 	};
 	struct lint_report r;
 
 	lint_spec(&s, 1, time(NULL), &r);
 	assert_defects(&r, "rsa-small sig-sha1 ku-not-critical ku-no-signing "
-	                   "ku-no-encryption eku-no-email ca-true expired "
-	                   "addr-case-dup addr-malformed key-mismatch");
+			   "ku-no-encryption eku-no-email ca-true expired "
+			   "addr-case-dup addr-malformed key-mismatch");
 	assert_notes(&r, "self-signed validity-long name-missing");
 	cr_assert_eq(lint_count(&r, LINT_ERROR), 7);
 	cr_assert_eq(lint_count(&r, LINT_WARNING), 4);
@@ -442,8 +428,7 @@ Test(lint, hostile_addresses)
 	p += sprintf(p, "@example.org,email:\x07\x1b[2J@example.org");
 	for (int i = 0; i < 300; i++)
 		p += sprintf(p, ",email:u%d@example.org", i);
-	lint_spec(&(struct cf_spec){.key = CF_EC, .san = san}, 0, time(NULL),
-	          &r);
+	lint_spec(&(struct cf_spec){.key = CF_EC, .san = san}, 0, time(NULL), &r);
 	assert_defects(&r, "addr-malformed");
 	f = find(&r, "addr-malformed");
 	cr_assert(strstr(f->text, "??[2J@example.org"), "%s", f->text);
@@ -459,24 +444,17 @@ Test(lint, corpus_ca_issued)
 	EVP_PKEY *own, *other;
 	BIO *b;
 
-	snprintf(path, sizeof path,
-	         "%s/hiraoka-smime_mail_samples/certs/smime-1.crt",
-	         tu_corpus());
+	snprintf(path, sizeof path, "%s/hiraoka-smime_mail_samples/certs/smime-1.crt", tu_corpus());
 	cr_assert_not_null(b = BIO_new_file(path, "r"));
 	cr_assert_not_null(cert = PEM_read_bio_X509(b, NULL, NULL, NULL));
 	BIO_free(b);
-	snprintf(path, sizeof path,
-	         "%s/hiraoka-smime_mail_samples/certs/smime-1.key",
-	         tu_corpus());
+	snprintf(path, sizeof path, "%s/hiraoka-smime_mail_samples/certs/smime-1.key", tu_corpus());
 	cr_assert_not_null(b = BIO_new_file(path, "r"));
 	cr_assert_not_null(own = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL));
 	BIO_free(b);
-	snprintf(path, sizeof path,
-	         "%s/hiraoka-smime_mail_samples/certs/smime-2.key",
-	         tu_corpus());
+	snprintf(path, sizeof path, "%s/hiraoka-smime_mail_samples/certs/smime-2.key", tu_corpus());
 	cr_assert_not_null(b = BIO_new_file(path, "r"));
-	cr_assert_not_null(
-	        other = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL));
+	cr_assert_not_null(other = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL));
 	BIO_free(b);
 
 	/* 2024-09-01: inside the validity period (2024-08-17 .. 2094) */

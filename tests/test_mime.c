@@ -17,7 +17,8 @@ parse(const char *s, enum mime_strict strict, struct mime_entity *m)
 {
 	struct err e = ERR_INIT;
 
-	cr_assert_eq(mime_parse((const unsigned char *)s, strlen(s), strict, NULL, m, &e), 0, "%s", e.msg);
+	cr_assert_eq(mime_parse((const unsigned char *)s, strlen(s), strict, NULL, m, &e), 0, "%s",
+		     e.msg);
 }
 
 static void
@@ -28,7 +29,8 @@ expect_header(const struct mime_entity *m, const char *name, const char *want)
 	if (want == NULL)
 		cr_expect_null(v, "%s: %s", name, v);
 	else
-		cr_expect(v != NULL && strcmp(v, want) == 0, "%s: got \"%s\", want \"%s\"", name, v, want);
+		cr_expect(v != NULL && strcmp(v, want) == 0, "%s: got \"%s\", want \"%s\"", name, v,
+			  want);
 	free(v);
 }
 
@@ -51,7 +53,8 @@ Test(mime, line_ends_folding_and_case)
 		expect_header(&m, "From", "a@x");
 		expect_header(&m, "To", NULL);
 		cr_expect_str_eq(m.type, "text/html");
-		cr_expect(mime_param(m.ctype, "charset", cs, sizeof cs) && strcmp(cs, "utf-8") == 0);
+		cr_expect(mime_param(m.ctype, "charset", cs, sizeof cs) &&
+			  strcmp(cs, "utf-8") == 0);
 		cr_expect_eq(m.body_len, 6);
 		cr_expect_eq(memcmp(m.body, "body\r\n", 6), 0, "form %zu", i);
 		mime_entity_free(&m);
@@ -65,7 +68,8 @@ Test(mime, store_added_headers_come_first)
 	parse("From sam@example.org Sat Aug 17 14:49:09 2024\r\n"
 	      "X-Account-Key: account7\r\nX-Mozilla-Status: 0001\r\nReturn-Path: smime1@x\r\n"
 	      "Received: from H270\r\n\tby H270 with ESMTPA\r\n\t; Sat, 17 Aug 2024\r\n"
-	      "From: real <real@example.org>\r\nContent-Type: text/plain\r\n\r\nhi\r\n", MIME_MESSAGE, &m);
+	      "From: real <real@example.org>\r\nContent-Type: text/plain\r\n\r\nhi\r\n",
+	      MIME_MESSAGE, &m);
 	expect_header(&m, "From", "real <real@example.org>");
 	expect_header(&m, "Received", "from H270\tby H270 with ESMTPA\t; Sat, 17 Aug 2024");
 	cr_expect_eq(m.body_len, 4);
@@ -89,7 +93,9 @@ Test(mime, not_messages)
 		struct err e = ERR_INIT;
 		struct mime_entity m;
 
-		cr_expect_eq(mime_parse((const unsigned char *)bad[i].s, bad[i].n, MIME_MESSAGE, NULL, &m, &e), -1, "case %zu", i);
+		cr_expect_eq(mime_parse((const unsigned char *)bad[i].s, bad[i].n, MIME_MESSAGE,
+					NULL, &m, &e),
+			     -1, "case %zu", i);
 		cr_expect(strstr(e.msg, "not a mail message") != NULL, "case %zu: %s", i, e.msg);
 		mime_entity_free(&m);
 	}
@@ -113,7 +119,9 @@ Test(mime, lenient_entity_without_headers_is_all_body)
 	{
 		struct err e = ERR_INIT;
 
-		cr_assert_eq(mime_parse((const unsigned char *)"X: y\r\n\r\n", 8, MIME_LENIENT, "message/rfc822", &m, &e), 0);
+		cr_assert_eq(mime_parse((const unsigned char *)"X: y\r\n\r\n", 8, MIME_LENIENT,
+					"message/rfc822", &m, &e),
+			     0);
 		cr_expect_str_eq(m.type, "message/rfc822");
 		mime_entity_free(&m);
 	}
@@ -145,7 +153,8 @@ Test(mime, huge_header_line_is_cut)
 	strcpy(s + 9 + n, "\r\nFrom: a@x\r\n\r\nbody");
 	parse(s, MIME_MESSAGE, &m);
 	v = mime_header(&m, "Subject");
-	cr_expect(strlen(v) <= MIME_MAX_HEADER && strlen(v) >= MIME_MAX_HEADER - 1, "%zu", strlen(v));
+	cr_expect(strlen(v) <= MIME_MAX_HEADER && strlen(v) >= MIME_MAX_HEADER - 1, "%zu",
+		  strlen(v));
 	expect_header(&m, "From", "a@x");
 	free(v);
 	mime_entity_free(&m);
@@ -163,19 +172,25 @@ Test(mime, parameters)
 		{"multipart/signed; boundary=plain;micalg=SHA1", "boundary", "plain"},
 		{"multipart/signed; BOUNDARY = \"x\"", "boundary", "x"},
 		{"a/b; name=\"say \\\"hi\\\".txt\"", "name", "say \"hi\".txt"},
-		{"attachment; filename*=utf-8''%E2%82%AC%20rates.pdf", "filename", "\xe2\x82\xac rates.pdf"},
+		{"attachment; filename*=utf-8''%E2%82%AC%20rates.pdf", "filename",
+		 "\xe2\x82\xac rates.pdf"},
 		{"attachment; filename*=iso-8859-1'en'caf%E9.txt", "filename", "caf\xc3\xa9.txt"},
-		{"attachment; filename*0=\"long \"; filename*1=\"name.pdf\"", "filename", "long name.pdf"},
-		{"attachment; filename*0*=utf-8''%C3%A9t%C3%A9; filename*1=\".doc\"", "filename", "\xc3\xa9t\xc3\xa9.doc"},
-		{"attachment; filename=\"=?UTF-8?B?w6l0w6kucGRm?=\"", "filename", "\xc3\xa9t\xc3\xa9.pdf"},
-		{"attachment; filename=plain.txt; filename*=utf-8''better.txt", "filename", "better.txt"},
+		{"attachment; filename*0=\"long \"; filename*1=\"name.pdf\"", "filename",
+		 "long name.pdf"},
+		{"attachment; filename*0*=utf-8''%C3%A9t%C3%A9; filename*1=\".doc\"", "filename",
+		 "\xc3\xa9t\xc3\xa9.doc"},
+		{"attachment; filename=\"=?UTF-8?B?w6l0w6kucGRm?=\"", "filename",
+		 "\xc3\xa9t\xc3\xa9.pdf"},
+		{"attachment; filename=plain.txt; filename*=utf-8''better.txt", "filename",
+		 "better.txt"},
 		{"text/plain; charset=us-ascii (comment)", "charset", "us-ascii"},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char out[64];
 
-		cr_expect(mime_param(cases[i].value, cases[i].name, out, sizeof out), "case %zu", i);
+		cr_expect(mime_param(cases[i].value, cases[i].name, out, sizeof out), "case %zu",
+			  i);
 		cr_expect_str_eq(out, cases[i].want, "case %zu", i);
 	}
 	{
@@ -210,7 +225,9 @@ parts(const char *msg, const char **p, size_t *n, size_t max, int *closed)
 	return k;
 }
 
-#define PART(i, s) cr_expect(n[i] == strlen(s) && memcmp(p[i], s, n[i]) == 0, "part %d: \"%.*s\"", i, (int)n[i], p[i])
+#define PART(i, s)                                                                         \
+	cr_expect(n[i] == strlen(s) && memcmp(p[i], s, n[i]) == 0, "part %d: \"%.*s\"", i, \
+		  (int)n[i], p[i])
 
 Test(mime, multipart_parts_are_exact_bytes)
 {
@@ -220,12 +237,15 @@ Test(mime, multipart_parts_are_exact_bytes)
 
 	cr_assert_eq(parts("Content-Type: multipart/signed; boundary=\"b\"\r\n\r\npreamble\r\n--b\r\n"
 			   "Content-Type: text/plain\r\n\r\nsigned text\r\n\r\n--b\r\nsig\r\n--b--\r\nepilogue\r\n--b\r\nno\r\n",
-			   p, n, 4, &closed), 2);
+			   p, n, 4, &closed),
+		     2);
 	PART(0, "Content-Type: text/plain\r\n\r\nsigned text\r\n");
 	PART(1, "sig");
 	cr_expect(closed);
 	/* LF only, white space after the delimiter, an empty part. */
-	cr_assert_eq(parts("Content-Type: multipart/mixed; boundary=b\n\n--b  \nA\n--b\n--b\t\nC\n--b--", p, n, 4, &closed), 3);
+	cr_assert_eq(parts("Content-Type: multipart/mixed; boundary=b\n\n--b  \nA\n--b\n--b\t\nC\n--b--",
+			   p, n, 4, &closed),
+		     3);
 	PART(0, "A");
 	PART(1, "");
 	PART(2, "C");
@@ -238,7 +258,9 @@ Test(mime, unterminated_final_boundary)
 	int closed;
 
 	cr_assert_eq(parts("Content-Type: multipart/alternative; boundary=\"--------BOUNDARY\"\r\n\r\n"
-			   "----------BOUNDARY\r\nfirst\r\n----------BOUNDARY\r\nsecond\r\n", p, n, 4, &closed), 2);
+			   "----------BOUNDARY\r\nfirst\r\n----------BOUNDARY\r\nsecond\r\n",
+			   p, n, 4, &closed),
+		     2);
 	PART(0, "first");
 	PART(1, "second\r\n");
 	cr_expect(!closed);
@@ -252,7 +274,9 @@ Test(mime, boundary_lines_must_match_whole)
 
 	/* "--ab" inside text, "--abc" (another boundary), "x--ab": no delimiters. */
 	cr_assert_eq(parts("Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\none --ab\r\n--abc\r\nx\r\n"
-			   "--ab--x\r\n--ab--\r\n", p, n, 4, &closed), 1);
+			   "--ab--x\r\n--ab--\r\n",
+			   p, n, 4, &closed),
+		     1);
 	PART(0, "one --ab\r\n--abc\r\nx\r\n--ab--x");
 	cr_expect(closed);
 }
@@ -267,7 +291,8 @@ Test(mime, no_boundary_or_no_parts)
 	parse("Content-Type: multipart/mixed\r\n\r\n--x\r\na\r\n", MIME_MESSAGE, &m);
 	cr_expect_eq(mime_parts_begin(&m, &it), -1);
 	mime_entity_free(&m);
-	parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\nnothing here\r\n", MIME_MESSAGE, &m);
+	parse("Content-Type: multipart/mixed; boundary=zz\r\n\r\nnothing here\r\n", MIME_MESSAGE,
+	      &m);
 	cr_assert_eq(mime_parts_begin(&m, &it), 0);
 	cr_expect_eq(mime_parts_next(&it, &q, &len), 0);
 	mime_entity_free(&m);
@@ -294,10 +319,13 @@ Test(mime, base64_any_shape)
 	} cases[] = {
 		{"aGVsbG8gd29ybGQ=", "hello world", 0},
 		{"aGVs\r\nbG8g\nd29y bGQ=\r\n", "hello world", 0},
-		{"aGVsbG8gd29ybGQ", "hello world", 0},          /* no padding */
-		{"aGVsbG8=d29ybGQ=", "hellowor" "ld", 0},       /* padding mid-way */
-		{"aGVs*bG8!", "hello", 2},                      /* stray characters */
-		{"aGVsbG8gd29ybGQhI", "hello world!", 1},      /* a lone last char */
+		{"aGVsbG8gd29ybGQ", "hello world", 0}, /* no padding */
+		{"aGVsbG8=d29ybGQ=",
+		 "hellowor"
+		 "ld",
+		 0},                                      /* padding mid-way */
+		{"aGVs*bG8!", "hello", 2},                /* stray characters */
+		{"aGVsbG8gd29ybGQhI", "hello world!", 1}, /* a lone last char */
 		{"", "", 0},
 	};
 
@@ -315,7 +343,8 @@ Test(mime, base64_long_lines)
 {
 	size_t n = 3000, junk;
 	char *in = malloc(n / 3 * 4 + 1), *got;
-	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 	for (size_t i = 0; i < n / 3 * 4; i++)
 		in[i] = alpha[i % 4 == 0 ? 16 : 0]; /* "QAAA" decodes to 0x40 0 0 */
@@ -347,7 +376,8 @@ Test(mime, quoted_printable)
 		unsigned char out[64];
 
 		n = mime_qp_decode((const unsigned char *)cases[i].in, n, out);
-		cr_expect(n == strlen(cases[i].want) && memcmp(out, cases[i].want, n) == 0, "case %zu: %.*s", i, (int)n, out);
+		cr_expect(n == strlen(cases[i].want) && memcmp(out, cases[i].want, n) == 0,
+			  "case %zu: %.*s", i, (int)n, out);
 	}
 }
 
@@ -395,11 +425,13 @@ Test(mime, text_to_utf8)
 		{"plain", NULL, "plain"},
 		{"lone\rCR", "us-ascii", "lone\nCR"},
 		{"x\xc3\xa9", "x-unknown-charset", "x\xc3\xa9"},
-		{"\x1b$B$3$s$K$A$O\x1b(B", "ISO-2022-JP", "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"},
+		{"\x1b$B$3$s$K$A$O\x1b(B", "ISO-2022-JP",
+		 "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *got = mime_text_utf8((const unsigned char *)cases[i].in, strlen(cases[i].in), cases[i].charset);
+		char *got = mime_text_utf8((const unsigned char *)cases[i].in, strlen(cases[i].in),
+					   cases[i].charset);
 
 		cr_expect_str_eq(got, cases[i].want, "case %zu", i);
 		free(got);
@@ -443,7 +475,8 @@ Test(mime, addresses)
 		size_t n;
 	} cases[] = {
 		{"Sam Tester <sam@example.org>", "sam@example.org", "Sam Tester", 1},
-		{"\"Tester, Sam\" <sam@example.org>, bob@example.org (Bob)", "sam@example.org, bob@example.org", "Tester, Sam", 2},
+		{"\"Tester, Sam\" <sam@example.org>, bob@example.org (Bob)",
+		 "sam@example.org, bob@example.org", "Tester, Sam", 2},
 		{"<smime1@hmailserver.test>", "smime1@hmailserver.test", "", 1},
 		{"friends: a@x, b@y;, c@z", "a@x, b@y, c@z", "", 3},
 		{"undisclosed-recipients:;", "", "", 0},
@@ -468,7 +501,8 @@ Test(mime, addresses)
 
 Test(mime, truncated_and_garbage_never_crash)
 {
-	static const char msg[] = "Content-Type: multipart/mixed; boundary=\"q\"\r\n\r\n--q\r\n"
+	static const char msg[] =
+		"Content-Type: multipart/mixed; boundary=\"q\"\r\n\r\n--q\r\n"
 		"Content-Type: text/plain; charset=\"utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9=\r\n--q\r\n"
 		"Content-Type: application/pkcs7-mime; name*0*=utf-8''%ZZ\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqG\r\n--q--\r\n";
 	unsigned char noise[2048];
@@ -479,7 +513,8 @@ Test(mime, truncated_and_garbage_never_crash)
 		const unsigned char *q;
 		size_t len;
 
-		if (mime_parse((const unsigned char *)msg, cut, MIME_LENIENT, NULL, &m, NULL) == 0 &&
+		if (mime_parse((const unsigned char *)msg, cut, MIME_LENIENT, NULL, &m, NULL) ==
+			    0 &&
 		    mime_parts_begin(&m, &it) == 0)
 			while (mime_parts_next(&it, &q, &len)) {
 				struct mime_entity c;

@@ -208,8 +208,8 @@ corpus_cert(const char *rel)
  * to be had), at `now`; the home must not change.  *asked (may be NULL)
  * gets how often the passphrase was asked for. */
 static int
-open_msg_ex(const unsigned char *buf, size_t len, const char *pass,
-	    struct msg_report *r, unsigned *asked, struct err *e)
+open_msg_ex(const unsigned char *buf, size_t len, const char *pass, struct msg_report *r,
+	    unsigned *asked, struct err *e)
 {
 	struct tu_pass tp = {{[PASS_KEY] = pass}, {0}};
 	struct session *s = session_new(dir);
@@ -238,8 +238,8 @@ open_msg_ex(const unsigned char *buf, size_t len, const char *pass,
 }
 
 static int
-open_msg(const unsigned char *buf, size_t len, const char *pass,
-	 struct msg_report *r, struct err *e)
+open_msg(const unsigned char *buf, size_t len, const char *pass, struct msg_report *r,
+	 struct err *e)
 {
 	return open_msg_ex(buf, len, pass, r, NULL, e);
 }
@@ -262,11 +262,14 @@ layers_spec(const struct msg_report *r, char *out, size_t len)
 		size_t used = strlen(out);
 
 		if (l->kind == LAYER_SIGNED)
-			snprintf(out + used, len - used, "%sS:%s:%s:%s", i ? " > " : "", sig[l->sig], l->alg, l->signer);
+			snprintf(out + used, len - used, "%sS:%s:%s:%s", i ? " > " : "",
+				 sig[l->sig], l->alg, l->signer);
 		else
 			snprintf(out + used, len - used, "%s%s:%s%s", i ? " > " : "",
 				 l->kind == LAYER_ENVELOPED ? "E" : "A", l->alg,
-				 !l->opened ? ":closed" : l->opened_with_archived ? ":archived" : "");
+				 !l->opened              ? ":closed" :
+				 l->opened_with_archived ? ":archived" :
+							   "");
 	}
 }
 
@@ -290,7 +293,8 @@ spec_matches(const char *want, const char *got)
 static enum cell_kind
 spec_kind(const char *spec)
 {
-	int e = strstr(spec, "E:") != NULL || strstr(spec, "A:") != NULL, s = strstr(spec, "S:") != NULL;
+	int e = strstr(spec, "E:") != NULL || strstr(spec, "A:") != NULL,
+	    s = strstr(spec, "S:") != NULL;
 
 	return e && s ? KIND_SIGNED_ENCRYPTED : e ? KIND_ENCRYPTED : s ? KIND_SIGNED : KIND_PLAIN;
 }
@@ -303,300 +307,267 @@ struct corpus_case {
 	const char *file;   /* under $PADSEAL_CORPUS */
 	const char *layers; /* outside-in, from the MANIFEST's measured result */
 	enum corpus_home home;
-	const char *text;   /* in the text (or the parts line) */
-	size_t outside;     /* parts beside the S/MIME part */
-	int pgp;            /* an OpenPGP signature (not S/MIME) */
+	const char *text; /* in the text (or the parts line) */
+	size_t outside;   /* parts beside the S/MIME part */
+	int pgp;          /* an OpenPGP signature (not S/MIME) */
 };
 
 static const struct corpus_case corpus[] = {
-	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.bad.eml",
-	 "S:invalid:SHA-1:?",
+	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.bad.eml", "S:invalid:SHA-1:?",
 	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.eml",
-	 "S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.", 0,
+	 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA1.multipart.mismatch-econtent.eml",
-	 "S:invalid:SHA-1:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-1:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.bad.eml",
-	 "S:invalid:SHA-256:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA256.multipart.mismatch-econtent.eml",
-	 "S:invalid:SHA-256:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.bad.eml",
-	 "S:invalid:SHA-384:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-384:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.eml",
-	 "S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA384.multipart.mismatch-econtent.eml",
-	 "S:invalid:SHA-384:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-384:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.bad.eml",
-	 "S:invalid:SHA-512:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-512:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.eml",
-	 "S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.dsig.SHA512.multipart.mismatch-econtent.eml",
-	 "S:invalid:SHA-512:?",
-	 H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-512:?", H_NONE, "This is a FAKE message NOT from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA1.multipart.dave.sig.SHA1.opaque.eml",
 	 "S:valid:SHA-1:Dave@example.com > S:invalid:SHA-1:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA1.multipart.eml",
-	 "S:invalid:SHA-1:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-1:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA256.multipart.dave.sig.SHA256.opaque.eml",
 	 "S:valid:SHA-256:Dave@example.com > S:invalid:SHA-256:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA256.multipart.eml",
-	 "S:invalid:SHA-256:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA384.multipart.dave.sig.SHA384.opaque.eml",
 	 "S:valid:SHA-384:Dave@example.com > S:invalid:SHA-384:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA384.multipart.eml",
-	 "S:invalid:SHA-384:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-384:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA512.multipart.dave.sig.SHA512.opaque.eml",
 	 "S:valid:SHA-512:Dave@example.com > S:invalid:SHA-512:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.dsig.SHA512.multipart.eml",
-	 "S:invalid:SHA-512:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
-	{"thunderbird-comm-central/smime/alice.env.eml",
-	 "E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-512:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
+	{"thunderbird-comm-central/smime/alice.env.eml", "E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA1.opaque.dave.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA256.opaque.dave.sig.SHA256.opaque.eml",
 	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA384.opaque.dave.sig.SHA384.opaque.eml",
 	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA384.opaque.eml",
-	 "S:valid:SHA-384:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA512.opaque.dave.sig.SHA512.opaque.eml",
 	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com > E:AES-128-CBC",
 	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.env.sig.SHA512.opaque.eml",
-	 "S:valid:SHA-512:Alice@example.com > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Alice@example.com > E:AES-128-CBC", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.future.dsig.SHA256.multipart.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "text/html", 0, 0},
+	 "S:valid:SHA-1:Alice@example.com", H_NONE, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA1.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
-	 H_BOB, "text/html", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com", H_BOB, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "text/html", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA256.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "text/html", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com", H_BOB, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA384.opaque.eml",
-	 "S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "text/html", 0, 0},
+	 "S:valid:SHA-384:Alice@example.com", H_NONE, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA384.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
-	 H_BOB, "text/html", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com", H_BOB, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA512.opaque.eml",
-	 "S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "text/html", 0, 0},
+	 "S:valid:SHA-512:Alice@example.com", H_NONE, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.html.sig.SHA512.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
-	 H_BOB, "text/html", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com", H_BOB, "text/html", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA1.multipart.dave.dsig.SHA1.multipart.eml",
-	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA1.multipart.dave.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA256.multipart.dave.dsig.SHA256.multipart.eml",
-	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA256.multipart.dave.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA384.multipart.dave.dsig.SHA384.multipart.eml",
-	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA384.multipart.dave.sig.SHA384.opaque.eml",
-	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA512.multipart.dave.dsig.SHA512.multipart.eml",
-	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.dsig.SHA512.multipart.dave.sig.SHA512.opaque.eml",
-	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA1.opaque.dave.dsig.SHA1.multipart.eml",
-	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA1.opaque.dave.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Dave@example.com > S:valid:SHA-1:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA256.opaque.dave.dsig.SHA256.multipart.eml",
-	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA256.opaque.dave.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Dave@example.com > S:valid:SHA-256:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA384.opaque.dave.dsig.SHA384.multipart.eml",
-	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA384.opaque.dave.sig.SHA384.opaque.eml",
-	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Dave@example.com > S:valid:SHA-384:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA512.opaque.dave.dsig.SHA512.multipart.eml",
-	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.plain.sig.SHA512.opaque.dave.sig.SHA512.opaque.eml",
-	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Dave@example.com > S:valid:SHA-512:Alice@example.com", H_NONE,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA1.opaque.eml",
-	 "S:valid:SHA-1:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-1:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.", 0,
+	 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA1.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-1:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA256.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-256:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA384.opaque.eml",
-	 "S:valid:SHA-384:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-384:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA384.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-384:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA512.opaque.eml",
-	 "S:valid:SHA-512:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:valid:SHA-512:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/smime/alice.sig.SHA512.opaque.env.eml",
-	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-512:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime-manual/alice.dsig.SHA256.multipart.env.dsig.eml",
-	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime-manual/alice.env.mixed.dsig.SHA256.multipart.eml",
-	 "S:invalid:SHA-256:? > E:AES-128-CBC:archived",
-	 H_BOB, "This is a test message from Alice to Bob.", 1, 0},
+	 "S:invalid:SHA-256:? > E:AES-128-CBC:archived", H_BOB,
+	 "This is a test message from Alice to Bob.", 1, 0},
 	{"thunderbird-comm-central/smime-manual/outer-pgp-sig-inner-smime-enc-sig.eml",
-	 "E:AES-128-CBC:archived > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 1},
+	 "E:AES-128-CBC:archived > S:valid:SHA-256:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 1},
 	{"thunderbird-comm-central/smime-manual/outer-pgp-sig-inner-smime-enc.eml",
-	 "E:AES-128-CBC:archived",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 1},
+	 "E:AES-128-CBC:archived", H_BOB, "This is a test message from Alice to Bob.", 0, 1},
 	{"thunderbird-comm-central/smime-manual/outer-smime-bad-sig-inner-smime-enc-sig.eml",
-	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:? > E:AES-128-CBC > S:valid:SHA-256:Alice@example.com", H_BOB,
+	 "This is a test message from Alice to Bob.", 0, 0},
 	{"thunderbird-comm-central/smime-manual/outer-smime-bad-sig-inner-smime-enc.eml",
-	 "S:invalid:SHA-256:? > E:AES-128-CBC",
-	 H_BOB, "This is a test message from Alice to Bob.", 0, 0},
+	 "S:invalid:SHA-256:? > E:AES-128-CBC", H_BOB, "This is a test message from Alice to Bob.",
+	 0, 0},
 	{"thunderbird-comm-central/browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 1, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 1, 0},
 	{"thunderbird-comm-central/browser-smime-data/alice.dsig.SHA256.multipart.in.mixed.with.header.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "This is a test message from Alice to Bob.", 2, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "This is a test message from Alice to Bob.",
+	 2, 0},
 	{"thunderbird-comm-central/browser-smime-data/alice.html.sig.SHA256.opaque.eml",
-	 "S:valid:SHA-256:Alice@example.com",
-	 H_NONE, "text/html", 0, 0},
+	 "S:valid:SHA-256:Alice@example.com", H_NONE, "text/html", 0, 0},
 	/* Two envelopes side by side (an attack: the second hides a stolen
 	 * secret).  Like a careful client, padseal opens only the first S/MIME
 	 * part and reports the rest as outside. */
-	{"thunderbird-comm-central/browser-smime-data/multipart-alternative.eml",
-	 "E:AES-128-CBC",
+	{"thunderbird-comm-central/browser-smime-data/multipart-alternative.eml", "E:AES-128-CBC",
 	 H_BOB, "text/html", 2, 0},
-	{"thunderbird-comm-central/browser-smime-data/nested-sigs.eml",
-	 "S:invalid:SHA-512:?",
+	{"thunderbird-comm-central/browser-smime-data/nested-sigs.eml", "S:invalid:SHA-512:?",
 	 H_NONE, "level 1", 0, 0},
-	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes128-sha256.env",
-	 "E:AES-128-CBC",
+	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes128-sha256.env", "E:AES-128-CBC",
 	 H_FRANEC, "This is a test message to Fran.", 0, 0},
-	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes256-sha512.env",
-	 "E:AES-256-CBC",
+	{"thunderbird-comm-central/smime-interop/fran-ec_ossl-aes256-sha512.env", "E:AES-256-CBC",
 	 H_FRANEC, "This is a test message to Fran.", 0, 0},
-	{"thunderbird-comm-central/smime-interop/fran-oaep-label_ossl.env",
-	 "E:AES-256-CBC",
-	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep-label_ossl.env", "E:AES-256-CBC", H_FRAN,
+	 "This is a test message to Fran.", 0, 0},
 	{"thunderbird-comm-central/smime-interop/fran-oaep-sha256hash-sha256mgf_ossl.env",
-	 "E:AES-256-CBC",
+	 "E:AES-256-CBC", H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep-sha256hash_ossl.env", "E:AES-128-CBC",
 	 H_FRAN, "This is a test message to Fran.", 0, 0},
-	{"thunderbird-comm-central/smime-interop/fran-oaep-sha256hash_ossl.env",
-	 "E:AES-128-CBC",
-	 H_FRAN, "This is a test message to Fran.", 0, 0},
-	{"thunderbird-comm-central/smime-interop/fran-oaep_ossl.env",
-	 "E:3DES-CBC",
-	 H_FRAN, "This is a test message to Fran.", 0, 0},
+	{"thunderbird-comm-central/smime-interop/fran-oaep_ossl.env", "E:3DES-CBC", H_FRAN,
+	 "This is a test message to Fran.", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (encrypted).eml",
-	 "E:AES-256-CBC",
-	 H_SMIME2, "Message from smime1 to smime2 (encrypted)", 0, 0},
+	 "E:AES-256-CBC", H_SMIME2, "Message from smime1 to smime2 (encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (plain).eml",
-	 "",
-	 H_SMIME2, "Message from smime1 to smime2 (plain)", 0, 0},
+	 "", H_SMIME2, "Message from smime1 to smime2 (plain)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed and encrypted).eml",
-	 "E:AES-256-CBC > S:valid:SHA-1:smime1@hmailserver.test",
-	 H_SMIME2, "Message from smime1 to smime2 (signed and encrypted)", 0, 0},
+	 "E:AES-256-CBC > S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed and encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed).eml",
-	 "S:valid:SHA-1:smime1@hmailserver.test",
-	 H_SMIME2, "Message from smime1 to smime2 (signed)", 0, 0},
+	 "S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (encrypted).eml",
-	 "E:AES-128-CBC",
-	 H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
+	 "E:AES-128-CBC", H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (plain).eml",
-	 "",
-	 H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
+	 "", H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed and encrypted).eml",
-	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test",
-	 H_SMIME2, "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed).eml",
-	 "S:valid:SHA-256:smime1@hmailserver.test",
-	 H_SMIME2, "Writing from smime1 to smime2 (signed)", 0, 0},
+	 "S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed)", 0, 0},
 	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (encrypted).eml",
-	 "E:AES-128-CBC",
-	 H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
+	 "E:AES-128-CBC", H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (plain).eml",
-	 "",
-	 H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
+	 "", H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
 	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (signed and encrypted).eml",
-	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test",
-	 H_SMIME2, "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
+	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
 	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (signed).eml",
-	 "S:valid:SHA-256:smime1@hmailserver.test",
-	 H_SMIME2, "Writing from smime1 to smime2 (signed)", 0, 0},
+	 "S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed)", 0, 0},
 };
 
 #define N_CORPUS (sizeof corpus / sizeof corpus[0])
@@ -607,15 +578,12 @@ corpus_home(enum corpus_home which)
 	X509 *x;
 
 	switch (which) {
-	case H_NONE:
-		break;
+	case H_NONE: break;
 	case H_BOB: /* the current key, and the 2023 one some messages need */
 		place_p12("thunderbird-comm-central/smime/Bob.p12", "nss", 0);
 		place_p12("thunderbird-comm-central/smime@93266e19/Bob.p12", "nss", 1);
 		break;
-	case H_FRAN:
-		place_p12("thunderbird-comm-central/smime-interop/Fran.p12", "nss", 0);
-		break;
+	case H_FRAN: place_p12("thunderbird-comm-central/smime-interop/Fran.p12", "nss", 0); break;
 	case H_FRANEC:
 		place_p12("thunderbird-comm-central/smime-interop/Fran-ec.p12", "nss", 0);
 		break;
@@ -645,8 +613,9 @@ static enum cell_kind
 name_kind(const char *file)
 {
 	return strstr(file, "(signed and encrypted)") ? KIND_SIGNED_ENCRYPTED :
-	       strstr(file, "(signed)") ? KIND_SIGNED :
-	       strstr(file, "(encrypted)") ? KIND_ENCRYPTED : KIND_PLAIN;
+	       strstr(file, "(signed)")               ? KIND_SIGNED :
+	       strstr(file, "(encrypted)")            ? KIND_ENCRYPTED :
+							KIND_PLAIN;
 }
 
 ParameterizedTestParameters(msg, corpus_as_manifest)
@@ -672,31 +641,40 @@ ParameterizedTest(int *i, msg, corpus_as_manifest, .init = setup, .fini = teardo
 	buf = corpus_file(c->file, &len);
 	cr_assert_eq(open_msg(buf, len, PASS, &r, &e), 0, "%s: %s", c->file, e.msg);
 	layers_spec(&r, got, sizeof got);
-	cr_expect(spec_matches(c->layers, got), "%s:\n  read    %s\n  MANIFEST %s", c->file, got, c->layers);
+	cr_expect(spec_matches(c->layers, got), "%s:\n  read    %s\n  MANIFEST %s", c->file, got,
+		  c->layers);
 	cr_expect_eq(r.kind, spec_kind(c->layers), "%s: kind %s", c->file, cell_kind_name(r.kind));
 	if (c->home == H_SMIME2)
-		cr_expect_eq(r.kind, name_kind(c->file), "%s: kind %s", c->file, cell_kind_name(r.kind));
-	cr_expect(r.text != NULL && strstr(r.text, c->text) != NULL, "%s: text %s", c->file, r.text);
-	cr_expect(r.text == NULL || strstr(r.text, "SECRET-TEXT") == NULL, "%s shows a hidden part", c->file);
+		cr_expect_eq(r.kind, name_kind(c->file), "%s: kind %s", c->file,
+			     cell_kind_name(r.kind));
+	cr_expect(r.text != NULL && strstr(r.text, c->text) != NULL, "%s: text %s", c->file,
+		  r.text);
+	cr_expect(r.text == NULL || strstr(r.text, "SECRET-TEXT") == NULL, "%s shows a hidden part",
+		  c->file);
 	cr_expect_eq(r.outside, c->outside, "%s: %zu parts outside", c->file, r.outside);
 	cr_expect_eq(r.pgp, c->pgp, "%s: pgp", c->file);
 	for (size_t k = 0; k < r.n_layers; k++) {
 		const struct msg_layer *l = &r.layer[k];
 
 		if (l->kind != LAYER_SIGNED) {
-			cr_expect(l->opened && strlen(l->opened_with) == 64, "%s: layer %zu not opened: %s", c->file, k, l->note);
+			cr_expect(l->opened && strlen(l->opened_with) == 64,
+				  "%s: layer %zu not opened: %s", c->file, k, l->note);
 			continue;
 		}
 		signed_layers++;
 		cr_expect_eq(l->sha1, strcmp(l->alg, "SHA-1") == 0, "%s: SHA-1 flag", c->file);
 		cr_expect_eq(l->trusted, c->home == H_SMIME2, "%s: trust", c->file);
 		/* Dave wraps Alice's message; kaie signed a message from nobody1. */
-		cr_expect_eq(l->from_mismatch, (k > 0 && strstr(c->file, "dave") != NULL) ||
-			     strstr(c->file, "nested-sigs") != NULL, "%s: layer %zu from mismatch", c->file, k);
+		cr_expect_eq(l->from_mismatch,
+			     (k > 0 && strstr(c->file, "dave") != NULL) ||
+				     strstr(c->file, "nested-sigs") != NULL,
+			     "%s: layer %zu from mismatch", c->file, k);
 		if (l->sig == SIG_INVALID)
-			cr_expect(strstr(l->note, "changed after signing") != NULL, "%s: %s", c->file, l->note);
+			cr_expect(strstr(l->note, "changed after signing") != NULL, "%s: %s",
+				  c->file, l->note);
 		else
-			cr_expect(strlen(l->signer_hex) == 64 && l->signer_der != NULL, "%s: signer", c->file);
+			cr_expect(strlen(l->signer_hex) == 64 && l->signer_der != NULL,
+				  "%s: signer", c->file);
 	}
 	/* Every envelope opens in these homes; only pinned signers pass. */
 	cr_expect_eq(r.ok, signed_layers == 0 || c->home == H_SMIME2, "%s: ok %d", c->file, r.ok);
@@ -782,8 +760,10 @@ Test(msg, hiraoka_trusted_only_after_pinning, .init = setup, .fini = teardown)
 			cr_expect_eq(l->held, stage > 0, "%s stage %d", files[i], stage);
 			cr_expect_eq(l->trusted, stage == 2, "%s stage %d", files[i], stage);
 			cr_expect_eq(r.ok, stage == 2, "%s stage %d", files[i], stage);
-			cr_expect_eq(l->sha1, strstr(files[i], "Message from") != NULL, "%s: Outlook signs with SHA-1", files[i]);
-			cr_expect(!l->from_mismatch && !l->expired_at_signing && !l->changed, "%s", files[i]);
+			cr_expect_eq(l->sha1, strstr(files[i], "Message from") != NULL,
+				     "%s: Outlook signs with SHA-1", files[i]);
+			cr_expect(!l->from_mismatch && !l->expired_at_signing && !l->changed, "%s",
+				  files[i]);
 			msg_report_free(&r);
 			free(buf);
 		}
@@ -835,12 +815,13 @@ typedef void (*mangle_fn)(unsigned char *der, size_t n);
 /* A signed MIME entity over `inner` (multipart/signed, or opaque); the
  * builders take (and free) the malloc'd `inner`. */
 static char *
-signed_build(X509 *c, EVP_PKEY *k, STACK_OF(X509) *certs, unsigned flags,
-	     char *inner, int opaque, mangle_fn mangle)
+signed_build(X509 *c, EVP_PKEY *k, STACK_OF(X509) * certs, unsigned flags, char *inner, int opaque,
+	     mangle_fn mangle)
 {
 	static int bnum;
 	BIO *in = BIO_new_mem_buf(inner, -1);
-	CMS_ContentInfo *cms = CMS_sign(c, k, certs, in, CMS_BINARY | flags | (opaque ? 0 : CMS_DETACHED));
+	CMS_ContentInfo *cms =
+		CMS_sign(c, k, certs, in, CMS_BINARY | flags | (opaque ? 0 : CMS_DETACHED));
 	unsigned char *der;
 	size_t n;
 	char *enc, *out;
@@ -852,10 +833,13 @@ signed_build(X509 *c, EVP_PKEY *k, STACK_OF(X509) *certs, unsigned flags,
 		mangle(der, n);
 	enc = b64(der, n);
 	if (opaque)
-		rc = asprintf(&out, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n"
-			      "Content-Transfer-Encoding: base64\r\n\r\n%s", enc);
+		rc = asprintf(&out,
+			      "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\n%s",
+			      enc);
 	else
-		rc = asprintf(&out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
+		rc = asprintf(&out,
+			      "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
 			      "\tboundary=\"b%d\"\r\n\r\nThis is an S/MIME signed message.\r\n\r\n--b%d\r\n%s\r\n--b%d\r\n"
 			      "Content-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n%s--b%d--\r\n",
 			      bnum, bnum, inner, bnum, enc, bnum);
@@ -898,8 +882,11 @@ enveloped_entity(X509 *to1, X509 *to2, char *inner, const EVP_CIPHER *ciph)
 	cr_assert_not_null(cms);
 	der = der_of(cms, &n);
 	enc = b64(der, n);
-	cr_assert_geq(asprintf(&out, "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
-			       "Content-Transfer-Encoding: base64\r\n\r\n%s", enc), 0);
+	cr_assert_geq(asprintf(&out,
+			       "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+			       "Content-Transfer-Encoding: base64\r\n\r\n%s",
+			       enc),
+		      0);
 	OPENSSL_free(der);
 	free(enc);
 	CMS_ContentInfo_free(cms);
@@ -914,8 +901,11 @@ message(const char *from, char *entity)
 {
 	char *out;
 
-	cr_assert_geq(asprintf(&out, "From: Sam <%s>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?VGVzdCDinJM=?=\r\n"
-			       "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n%s", from, entity), 0);
+	cr_assert_geq(asprintf(&out,
+			       "From: Sam <%s>\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?VGVzdCDinJM=?=\r\n"
+			       "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n%s",
+			       from, entity),
+		      0);
 	free(entity);
 	return out;
 }
@@ -1019,7 +1009,8 @@ Test(msg, a_new_certificate_for_a_pinned_address_is_changed, .init = people, .fi
 	fpr_cert_colon(sam, old);
 	m = message("sam@example.org", signed_entity(sam2, k2, strdup(TEXT), 0));
 	read_ok(m, NULL, &r);
-	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].changed && !r.layer[0].trusted && !r.ok);
+	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].changed && !r.layer[0].trusted &&
+		  !r.ok);
 	cr_expect_str_eq(r.layer[0].known_fpr, old);
 	msg_report_free(&r);
 	free(m);
@@ -1045,14 +1036,18 @@ Test(msg, signer_not_the_sender, .init = people, .fini = people_done)
 
 	place_peer(sam, 1);
 	read_ok(m, NULL, &r);
-	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].trusted && r.layer[0].from_mismatch && !r.ok);
+	cr_expect(r.layer[0].sig == SIG_VALID && r.layer[0].trusted && r.layer[0].from_mismatch &&
+		  !r.ok);
 	msg_report_free(&r);
 	free(m);
 }
 
 Test(msg, certificate_expired_at_signing, .init = people, .fini = people_done)
 {
-	struct cf_spec s = {.key = CF_EC, .san = "email:old@example.org", .not_before = -86400L * 400, .days = 30};
+	struct cf_spec s = {.key = CF_EC,
+			    .san = "email:old@example.org",
+			    .not_before = -86400L * 400,
+			    .days = 30};
 	struct msg_report r;
 	EVP_PKEY *k;
 	X509 *old = cf_cert(&s, time(NULL), &k);
@@ -1071,7 +1066,8 @@ Test(msg, certificate_expired_at_signing, .init = people, .fini = people_done)
 Test(msg, tampered_body_is_invalid, .init = people, .fini = people_done)
 {
 	struct msg_report r;
-	char *m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0)), *p = strstr(m, "Hello");
+	char *m = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0)),
+	     *p = strstr(m, "Hello");
 
 	place_peer(sam, 1);
 	*p = 'J';
@@ -1093,7 +1089,8 @@ flip_signature(unsigned char *der, size_t n)
 Test(msg, tampered_signature_is_invalid, .init = people, .fini = people_done)
 {
 	struct msg_report r;
-	char *m = message("sam@example.org", signed_ex(sam, sam_key, strdup(TEXT), 0, flip_signature));
+	char *m = message("sam@example.org",
+			  signed_ex(sam, sam_key, strdup(TEXT), 0, flip_signature));
 
 	read_ok(m, NULL, &r);
 	cr_expect_eq(r.layer[0].sig, SIG_INVALID, "%s", r.layer[0].note);
@@ -1109,7 +1106,7 @@ static void
 unknown_digest(unsigned char *der, size_t n)
 {
 	static const unsigned char sha256[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-	                                       0x65, 0x03, 0x04, 0x02, 0x01};
+					       0x65, 0x03, 0x04, 0x02, 0x01};
 	unsigned char *at = memmem(der, n, sha256, sizeof sha256);
 
 	cr_assert_not_null(at);
@@ -1119,12 +1116,15 @@ unknown_digest(unsigned char *der, size_t n)
 Test(msg, unknown_digest_algorithm_is_uncheckable, .init = people, .fini = people_done)
 {
 	struct msg_report r;
-	char *m = message("sam@example.org", signed_ex(sam, sam_key, strdup(TEXT), 0, unknown_digest));
+	char *m = message("sam@example.org",
+			  signed_ex(sam, sam_key, strdup(TEXT), 0, unknown_digest));
 
 	place_peer(sam, 1);
 	read_ok(m, NULL, &r);
-	cr_expect(r.n_layers == 1 && r.layer[0].sig == SIG_UNCHECKABLE && !r.ok, "%s", r.layer[0].note);
-	cr_expect(strncmp(r.layer[0].note, "the signature cannot be checked (", 33) == 0, "%s", r.layer[0].note);
+	cr_expect(r.n_layers == 1 && r.layer[0].sig == SIG_UNCHECKABLE && !r.ok, "%s",
+		  r.layer[0].note);
+	cr_expect(strncmp(r.layer[0].note, "the signature cannot be checked (", 33) == 0, "%s",
+		  r.layer[0].note);
 	cr_expect(strstr(r.text, "Hello") != NULL);
 	msg_report_free(&r);
 	free(m);
@@ -1196,15 +1196,23 @@ spoof_msg(const char *from, X509 *c, EVP_PKEY *k, X509 *carry, int nocerts)
 
 	if (carry != NULL)
 		sk_X509_push(certs, carry);
-	m = message(from, signed_build(c, k, certs, nocerts ? CMS_NOCERTS : 0, strdup(TEXT), 0, NULL));
+	m = message(from,
+		    signed_build(c, k, certs, nocerts ? CMS_NOCERTS : 0, strdup(TEXT), 0, NULL));
 	sk_X509_free(certs);
 	return m;
 }
 
-ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = people, .fini = people_done)
+ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = people,
+		  .fini = people_done)
 {
-	struct cf_spec ms = {.key = CF_RSA, .bits = 2048, .cn = "Mallory", .san = "email:mallory@example.org"};
-	struct cf_spec as = {.key = CF_RSA, .bits = 2048, .cn = "Alice Sender", .san = "email:alice.sender@example.org"};
+	struct cf_spec ms = {.key = CF_RSA,
+			     .bits = 2048,
+			     .cn = "Mallory",
+			     .san = "email:mallory@example.org"};
+	struct cf_spec as = {.key = CF_RSA,
+			     .bits = 2048,
+			     .cn = "Alice Sender",
+			     .san = "email:alice.sender@example.org"};
 	char ahex[FPR_HEX_LEN], mhex[FPR_HEX_LEN], line[512];
 	const struct msg_layer *l;
 	struct msg_report r;
@@ -1214,7 +1222,9 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
 	ms.isn_of = alice;
 	mallory = cf_cert(&ms, time(NULL), &mallory_key);
 	cr_assert_eq(X509_NAME_cmp(X509_get_issuer_name(alice), X509_get_issuer_name(mallory)), 0);
-	cr_assert_eq(ASN1_INTEGER_cmp(X509_get0_serialNumber(alice), X509_get0_serialNumber(mallory)), 0);
+	cr_assert_eq(ASN1_INTEGER_cmp(X509_get0_serialNumber(alice),
+				      X509_get0_serialNumber(mallory)),
+		     0);
 	fpr_cert_hex(alice, ahex);
 	fpr_cert_hex(mallory, mhex);
 	if (*mallory_first)
@@ -1230,10 +1240,14 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
 		read_ok(m, NULL, &r);
 		l = &r.layer[0];
 		msg_layers_line(&r, line, sizeof line);
-		cr_expect_str_eq(line, "signed(SHA-256, by: alice.sender@example.org, valid, trusted)", "nocerts %d", nocerts);
+		cr_expect_str_eq(line,
+				 "signed(SHA-256, by: alice.sender@example.org, valid, trusted)",
+				 "nocerts %d", nocerts);
 		cr_expect_eq(l->sig, SIG_VALID, "nocerts %d: %s", nocerts, l->note);
-		cr_expect_str_eq(l->signer_hex, ahex, "nocerts %d: Alice's message read as signed by another", nocerts);
-		cr_expect(l->trusted && l->held && !l->changed && !l->own && !l->from_mismatch, "nocerts %d", nocerts);
+		cr_expect_str_eq(l->signer_hex, ahex,
+				 "nocerts %d: Alice's message read as signed by another", nocerts);
+		cr_expect(l->trusted && l->held && !l->changed && !l->own && !l->from_mismatch,
+			  "nocerts %d", nocerts);
 		cr_expect(r.ok, "nocerts %d", nocerts);
 		msg_report_free(&r);
 		free(m);
@@ -1244,7 +1258,8 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
 		read_ok(m, NULL, &r);
 		l = &r.layer[0];
 		cr_expect_eq(l->sig, SIG_VALID, "nocerts %d: %s", nocerts, l->note);
-		cr_expect_str_eq(l->signer_hex, mhex, "nocerts %d: Mallory's signature named another signer", nocerts);
+		cr_expect_str_eq(l->signer_hex, mhex,
+				 "nocerts %d: Mallory's signature named another signer", nocerts);
 		cr_expect_str_eq(l->signer, "mallory@example.org");
 		cr_expect(!l->trusted && l->held && !l->own, "nocerts %d", nocerts);
 		cr_expect(!r.ok, "nocerts %d", nocerts);
@@ -1254,10 +1269,12 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
 	/* Mallory signing as Alice: From her address, carrying nothing, or
 	 * carrying Alice's genuine certificate instead of his. */
 	for (int v = 0; v < 2; v++) {
-		m = spoof_msg("alice.sender@example.org", mallory, mallory_key, v ? alice : NULL, 1);
+		m = spoof_msg("alice.sender@example.org", mallory, mallory_key, v ? alice : NULL,
+			      1);
 		read_ok(m, NULL, &r);
 		l = &r.layer[0];
-		cr_expect_str_eq(l->signer_hex, mhex, "variant %d: Mallory's signature taken for Alice's", v);
+		cr_expect_str_eq(l->signer_hex, mhex,
+				 "variant %d: Mallory's signature taken for Alice's", v);
 		cr_expect_eq(l->sig, SIG_VALID, "variant %d: %s", v, l->note);
 		cr_expect(!l->trusted && l->from_mismatch && !r.ok, "variant %d", v);
 		msg_report_free(&r);
@@ -1273,7 +1290,11 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
  * issuer and serial does not make a message "yours". */
 Test(msg, own_issuer_and_serial_spoofed, .init = people, .fini = people_done)
 {
-	struct cf_spec ms = {.key = CF_RSA, .bits = 2048, .cn = "Mallory", .san = "email:mallory@example.org", .isn_of = NULL};
+	struct cf_spec ms = {.key = CF_RSA,
+			     .bits = 2048,
+			     .cn = "Mallory",
+			     .san = "email:mallory@example.org",
+			     .isn_of = NULL};
 	char myhex[FPR_HEX_LEN], mhex[FPR_HEX_LEN];
 	struct msg_report r;
 	char *m;
@@ -1316,19 +1337,25 @@ Test(msg, the_four_kinds, .init = people, .fini = people_done)
 	read_ok(m, PASS, &r);
 	msg_layers_line(&r, line, sizeof line);
 	cr_expect_str_eq(line, "enveloped(AES-256-CBC, to: you, sam@example.org)");
-	cr_expect(r.kind == KIND_ENCRYPTED && r.ok && strcmp(r.text, "Hello Alice, this is Sam.\n") == 0);
+	cr_expect(r.kind == KIND_ENCRYPTED && r.ok &&
+		  strcmp(r.text, "Hello Alice, this is Sam.\n") == 0);
 	msg_report_free(&r);
 	free(m);
 	/* Sign first, then encrypt. */
-	m = message("sam@example.org", enveloped_entity(me, NULL, signed_entity(sam, sam_key, strdup(TEXT), 0), EVP_aes_256_cbc()));
+	m = message("sam@example.org",
+		    enveloped_entity(me, NULL, signed_entity(sam, sam_key, strdup(TEXT), 0),
+				     EVP_aes_256_cbc()));
 	read_ok(m, PASS, &r);
 	msg_layers_line(&r, line, sizeof line);
-	cr_expect_str_eq(line, "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org, valid, trusted)");
+	cr_expect_str_eq(line,
+			 "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org, valid, trusted)");
 	cr_expect(r.kind == KIND_SIGNED_ENCRYPTED && r.ok);
 	msg_report_free(&r);
 	free(m);
 	/* Encrypt, then sign (the envelope inside the signature). */
-	m = message("sam@example.org", signed_entity(sam, sam_key, enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_128_cbc()), 1));
+	m = message("sam@example.org",
+		    signed_entity(sam, sam_key,
+				  enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_128_cbc()), 1));
 	read_ok(m, PASS, &r);
 	cr_expect(r.kind == KIND_SIGNED_ENCRYPTED && r.ok && r.n_layers == 2);
 	msg_report_free(&r);
@@ -1345,7 +1372,8 @@ Test(msg, aes_gcm_and_ecdh_envelopes, .init = people, .fini = people_done)
 
 	m = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_gcm()));
 	read_ok(m, PASS, &r);
-	cr_expect(r.n_layers == 1 && r.layer[0].kind == LAYER_AUTH_ENVELOPED && r.layer[0].opened, "%s", r.layer[0].note);
+	cr_expect(r.n_layers == 1 && r.layer[0].kind == LAYER_AUTH_ENVELOPED && r.layer[0].opened,
+		  "%s", r.layer[0].note);
 	cr_expect_str_eq(r.layer[0].alg, "AES-256-GCM");
 	cr_expect(r.kind == KIND_ENCRYPTED && r.ok);
 	msg_report_free(&r);
@@ -1365,7 +1393,8 @@ Test(msg, aes_gcm_and_ecdh_envelopes, .init = people, .fini = people_done)
 Test(msg, not_for_me_lists_the_recipients, .init = people, .fini = people_done)
 {
 	struct msg_report r;
-	char *m = message("sam@example.org", enveloped_entity(sam, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char *m = message("sam@example.org",
+			  enveloped_entity(sam, NULL, strdup(TEXT), EVP_aes_256_cbc()));
 
 	place_peer(sam, 0);
 	read_ok(m, PASS, &r);
@@ -1380,7 +1409,8 @@ Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .f
 {
 	struct err e = ERR_INIT;
 	struct msg_report r;
-	char *enc = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char *enc = message("sam@example.org",
+			    enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
 	char *sig = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
 	unsigned asked;
 
@@ -1395,7 +1425,8 @@ Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .f
 		cr_assert_eq(state_load(&hh, &st, &e), 0, "%s", e.msg);
 		ctx.h = &hh;
 		ctx.st = st;
-		cr_assert_eq(msg_open(&ctx, (unsigned char *)enc, strlen(enc), &r, &e), 0, "%s", e.msg);
+		cr_assert_eq(msg_open(&ctx, (unsigned char *)enc, strlen(enc), &r, &e), 0, "%s",
+			     e.msg);
 		cr_expect_str_eq(r.layer[0].note, "a passphrase is needed to open it");
 		cr_expect(!r.layer[0].opened && !r.ok);
 		msg_report_free(&r);
@@ -1403,7 +1434,8 @@ Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .f
 		home_close(&hh);
 	}
 	/* None to be had: the layer says why, the message is still read. */
-	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), NULL, &r, &asked, &e), 0, "%s", e.msg);
+	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), NULL, &r, &asked, &e), 0, "%s",
+		     e.msg);
 	cr_expect_str_eq(r.layer[0].note, "no passphrase was given");
 	cr_expect(!r.layer[0].opened && !r.ok);
 	cr_expect_eq(asked, 1);
@@ -1412,10 +1444,12 @@ Test(msg, passphrase_missing_wrong_or_asked_only_when_needed, .init = people, .f
 	cr_expect_str_eq(r.layer[0].note, "the passphrase does not unlock your key");
 	cr_expect(!r.layer[0].opened && !r.ok);
 	msg_report_free(&r);
-	cr_assert_eq(open_msg_ex((unsigned char *)sig, strlen(sig), PASS, &r, &asked, &e), 0, "%s", e.msg);
+	cr_assert_eq(open_msg_ex((unsigned char *)sig, strlen(sig), PASS, &r, &asked, &e), 0, "%s",
+		     e.msg);
 	cr_expect_eq(asked, 0, "asked for a passphrase without an envelope");
 	msg_report_free(&r);
-	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), PASS, &r, &asked, &e), 0, "%s", e.msg);
+	cr_assert_eq(open_msg_ex((unsigned char *)enc, strlen(enc), PASS, &r, &asked, &e), 0, "%s",
+		     e.msg);
 	cr_expect_eq(asked, 1);
 	cr_expect(r.layer[0].opened);
 	msg_report_free(&r);
@@ -1460,7 +1494,9 @@ Test(msg, archived_identity_opens_old_mail, .init = people, .fini = people_done)
 	struct msg_report r;
 	EVP_PKEY *k2;
 	X509 *newer = mkcert("email:alice@example.org", &k2);
-	char hex[FPR_HEX_LEN], *m = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char hex[FPR_HEX_LEN],
+		*m = message("sam@example.org",
+			     enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
 
 	/* Alice replaced her credential: the first one is now archived. */
 	archive_current();
@@ -1478,13 +1514,15 @@ Test(msg, archived_identity_opens_old_mail, .init = people, .fini = people_done)
 Test(msg, truncated_base64_is_a_damaged_layer, .init = people, .fini = people_done)
 {
 	struct msg_report r;
-	char *enc = message("sam@example.org", enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
+	char *enc = message("sam@example.org",
+			    enveloped_entity(me, NULL, strdup(TEXT), EVP_aes_256_cbc()));
 	char *sig = message("sam@example.org", signed_entity(sam, sam_key, strdup(TEXT), 0));
 
 	enc[strlen(enc) * 2 / 3] = '\0';
 	read_ok(enc, PASS, &r);
 	cr_expect(r.n_layers == 1 && !r.layer[0].opened && !r.ok);
-	cr_expect_str_eq(r.layer[0].note, "the S/MIME part is damaged or cut short: it cannot be read");
+	cr_expect_str_eq(r.layer[0].note,
+			 "the S/MIME part is damaged or cut short: it cannot be read");
 	msg_report_free(&r);
 	/* Cut inside the signature part: the final boundary is gone too. */
 	sig[strlen(sig) - 200] = '\0';
@@ -1504,10 +1542,14 @@ Test(msg, not_a_message, .init = setup, .fini = teardown)
 		const char *why;
 	} bad[] = {
 		{"", 0, "the file is empty: it is not a mail message"},
-		{"Subject: x\0y\r\n\r\nbody", 20, "the file has NUL bytes in its header lines: it is not a mail message"},
-		{"Just some text\nwithout any headers\n", 35, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
-		{"\x30\x82\x01\x00garbage", 11, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
-		{"\r\n\r\nbody only", 13, "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+		{"Subject: x\0y\r\n\r\nbody", 20,
+		 "the file has NUL bytes in its header lines: it is not a mail message"},
+		{"Just some text\nwithout any headers\n", 35,
+		 "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+		{"\x30\x82\x01\x00garbage", 11,
+		 "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
+		{"\r\n\r\nbody only", 13,
+		 "the file does not start with header lines (From:, To:, Subject: ...): it is not a mail message"},
 	};
 	unsigned char noise[4096];
 
@@ -1515,7 +1557,8 @@ Test(msg, not_a_message, .init = setup, .fini = teardown)
 		struct err e = ERR_INIT;
 		struct msg_report r;
 
-		cr_expect_eq(open_msg((const unsigned char *)bad[i].data, bad[i].len, PASS, &r, &e), -1, "case %zu", i);
+		cr_expect_eq(open_msg((const unsigned char *)bad[i].data, bad[i].len, PASS, &r, &e),
+			     -1, "case %zu", i);
 		cr_expect_str_eq(e.msg, bad[i].why, "case %zu", i);
 	}
 	for (size_t i = 0; i < sizeof noise; i++)
@@ -1535,8 +1578,10 @@ nested_mixed(int levels)
 	char *m = strdup("Content-Type: text/plain\r\n\r\ndeep\r\n"), *next;
 
 	for (int i = 0; i < levels; i++) {
-		cr_assert_geq(asprintf(&next, "Content-Type: multipart/mixed; boundary=\"d%d\"\r\n\r\n--d%d\r\n%s\r\n--d%d--\r\n",
-				       i, i, m, i), 0);
+		cr_assert_geq(asprintf(&next,
+				       "Content-Type: multipart/mixed; boundary=\"d%d\"\r\n\r\n--d%d\r\n%s\r\n--d%d--\r\n",
+				       i, i, m, i),
+			      0);
 		free(m);
 		m = next;
 	}
@@ -1555,7 +1600,8 @@ Test(msg, nesting_limits, .init = people, .fini = people_done)
 	free(m);
 	m = nested_mixed(MIME_MAX_DEPTH + 8);
 	cr_expect_eq(open_str(m, NULL, &r, &e), -1);
-	cr_expect_str_eq(e.msg, "the message is nested more than 32 levels deep; padseal stops there");
+	cr_expect_str_eq(e.msg,
+			 "the message is nested more than 32 levels deep; padseal stops there");
 	free(m);
 	/* Nine signatures inside each other: more layers than a report holds. */
 	m = strdup(TEXT);
@@ -1564,7 +1610,8 @@ Test(msg, nesting_limits, .init = people, .fini = people_done)
 	m = message("sam@example.org", m);
 	err_clear(&e);
 	cr_expect_eq(open_str(m, NULL, &r, &e), -1);
-	cr_expect_str_eq(e.msg, "the message has more than 8 S/MIME layers inside each other; padseal stops there");
+	cr_expect_str_eq(e.msg,
+			 "the message has more than 8 S/MIME layers inside each other; padseal stops there");
 	free(m);
 }
 
@@ -1583,7 +1630,9 @@ Test(msg, bare_cms_is_one_layer, .init = people, .fini = people_done)
 	for (int v = 0; v < 2; v++) {
 		struct err e = ERR_INIT;
 
-		cr_assert_eq(open_msg(v ? (unsigned char *)text : der, v ? strlen(text) : n, NULL, &r, &e), 0, "%s", e.msg);
+		cr_assert_eq(open_msg(v ? (unsigned char *)text : der, v ? strlen(text) : n, NULL,
+				      &r, &e),
+			     0, "%s", e.msg);
 		cr_expect(r.n_layers == 1 && r.layer[0].opaque && r.layer[0].sig == SIG_VALID);
 		cr_expect_str_eq(r.text, "Hello Alice, this is Sam.\n");
 		cr_expect_str_eq(r.from, "");
@@ -1599,7 +1648,8 @@ Test(msg, bare_cms_is_one_layer, .init = people, .fini = people_done)
  * file (it is never decoded: only text parts are). */
 Test(msg, huge_attachment, .init = setup, .fini = teardown, .timeout = 120)
 {
-	static const char head[] = "From: big@example.org\r\nTo: alice@example.org\r\nSubject: big\r\nMIME-Version: 1.0\r\n"
+	static const char head[] =
+		"From: big@example.org\r\nTo: alice@example.org\r\nSubject: big\r\nMIME-Version: 1.0\r\n"
 		"Content-Type: multipart/mixed; boundary=\"big\"\r\n\r\n--big\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
 		"--big\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"disk.img\"\r\n"
 		"Content-Transfer-Encoding: base64\r\n\r\n";
@@ -1615,7 +1665,9 @@ Test(msg, huge_attachment, .init = setup, .fini = teardown, .timeout = 120)
 	cr_assert_not_null(f);
 	fputs(head, f);
 	for (int i = 0; i < 76; i++)
-		line[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 13) % 64];
+		line[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i *
+											      13) %
+											     64];
 	line[76] = '\r', line[77] = '\n';
 	for (long i = 0; i < 200L * 1024 * 1024 / 57; i++)
 		cr_assert_eq(fwrite(line, 1, sizeof line, f), sizeof line);
@@ -1654,11 +1706,21 @@ Test(msg, layers_line_forms, .init = setup, .fini = teardown)
 	msg_layers_line(&r, line, sizeof line);
 	cr_expect_str_eq(line, "plain (with an OpenPGP signature, not checked)");
 	r.n_layers = 3;
-	r.layer[0] = (struct msg_layer){.kind = LAYER_SIGNED, .alg = "SHA-1", .sig = SIG_VALID, .signer = "a@x", .sha1 = 1, .changed = 1};
-	r.layer[1] = (struct msg_layer){.kind = LAYER_AUTH_ENVELOPED, .alg = "AES-128-GCM", .recipients = "you", .opened = 1, .opened_with_archived = 1};
+	r.layer[0] = (struct msg_layer){.kind = LAYER_SIGNED,
+					.alg = "SHA-1",
+					.sig = SIG_VALID,
+					.signer = "a@x",
+					.sha1 = 1,
+					.changed = 1};
+	r.layer[1] = (struct msg_layer){.kind = LAYER_AUTH_ENVELOPED,
+					.alg = "AES-128-GCM",
+					.recipients = "you",
+					.opened = 1,
+					.opened_with_archived = 1};
 	r.layer[2] = (struct msg_layer){.kind = LAYER_SIGNED, .alg = "SHA-256", .sig = SIG_INVALID};
 	msg_layers_line(&r, line, sizeof line);
-	cr_expect_str_eq(line, "signed(SHA-1, by: a@x, valid, changed, SHA-1) > authenveloped(AES-128-GCM, to: you, opened with an archived key) > signed(SHA-256, by: unknown, invalid)");
+	cr_expect_str_eq(line,
+			 "signed(SHA-1, by: a@x, valid, changed, SHA-1) > authenveloped(AES-128-GCM, to: you, opened with an archived key) > signed(SHA-256, by: unknown, invalid)");
 	msg_layers_line(&r, line, 20);
 	cr_expect_eq(strlen(line), 19);
 }

@@ -25,12 +25,12 @@
 #include "testutil.h"
 
 #define PASS "correct horse battery staple"
-#define NOW "2026-06-01T12:00:00Z"
+#define NOW  "2026-06-01T12:00:00Z"
 
 static char *base;
 static time_t now;
-static struct pass_fixed pf = {{[PASS_KEY] = PASS, [PASS_NEW_KEY] = PASS,
-                                [PASS_NEW_BACKUP] = "another good passphrase"}};
+static struct pass_fixed pf = {
+	{[PASS_KEY] = PASS, [PASS_NEW_KEY] = PASS, [PASS_NEW_BACKUP] = "another good passphrase"}};
 static struct pass_ask ask;
 
 static void
@@ -160,8 +160,8 @@ Test(op, peer_resolution_follows_every_rule)
 	/* A fingerprint prefix: 8 digits at least, any case, colons or
 	 * spaces as typed. */
 	p = state_peer(st, 1);
-	snprintf(spaced, sizeof spaced, "%c%c:%c%c %c%c%c%c", tolower(p->hex[0]), p->hex[1], p->hex[2],
-	         p->hex[3], p->hex[4], p->hex[5], p->hex[6], p->hex[7]);
+	snprintf(spaced, sizeof spaced, "%c%c:%c%c %c%c%c%c", tolower(p->hex[0]), p->hex[1],
+		 p->hex[2], p->hex[3], p->hex[4], p->hex[5], p->hex[6], p->hex[7]);
 	cr_expect_eq(peer_resolve(st, spaced, &e), p, "%s: %s", spaced, e.msg);
 	cr_expect_eq(peer_resolve(st, p->hex, &e), p);
 	err_clear(&e);
@@ -233,9 +233,12 @@ Test(op, the_next_step_walks_the_six_steps)
 	cr_assert_eq(op_trust(s, "sam@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s", e.msg);
 	n = next_of(s);
 	cr_expect_eq(n.step, STEP_TEST);
-	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, 0, now, &ask, &sr, &e), 0, "%s", e.msg);
+	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, 0, now, &ask, &sr, &e), 0, "%s",
+		     e.msg);
 	for (int k = 0; k < KIND_COUNT; k++)
-		cr_assert_eq(op_matrix_confirm(s, "sam@example.org", (enum cell_kind)k, now, tr.hex, &e), 0, "%s", e.msg);
+		cr_assert_eq(op_matrix_confirm(s, "sam@example.org", (enum cell_kind)k, now, tr.hex,
+					       &e),
+			     0, "%s", e.msg);
 	cr_expect_eq(next_of(s).step, STEP_TEST, "the in cells are still open");
 	/* A new certificate for Sam's address: verify again, by fingerprint. */
 	import_cert(s, "email:sam@example.org", "sam-new.pem");
@@ -282,7 +285,8 @@ Test(op, import_refusals_change_nothing)
 		X509 *x;
 
 		for (int i = 0; i < PEER_ADDRS_MAX + 1; i++)
-			snprintf(san + strlen(san), sizeof san - strlen(san), "%semail:u%d@example.org", i ? "," : "", i);
+			snprintf(san + strlen(san), sizeof san - strlen(san),
+				 "%semail:u%d@example.org", i ? "," : "", i);
 		x = cf_cert(&spec, now, NULL);
 		cf_write_pem(x, big);
 		err_clear(&e);
@@ -321,7 +325,8 @@ Test(op, messages_are_judged_into_their_cells)
 	struct op_trust_res tr;
 	struct op_send_res sr;
 	struct err e = ERR_INIT;
-	char *ia = intro(a, "sam@example.org", "ia.eml"), *is = intro(s, "alice@example.org", "is.eml");
+	char *ia = intro(a, "sam@example.org", "ia.eml"),
+	     *is = intro(s, "alice@example.org", "is.eml");
 	char *dir = at("a2s"), *kim;
 	struct session *k = person("k", "Kim", "kim@example.org");
 	struct op_checked *ck;
@@ -330,8 +335,10 @@ Test(op, messages_are_judged_into_their_cells)
 	import(a, is);
 	import(s, ia);
 	cr_assert_eq(op_trust(a, "sam@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s", e.msg);
-	cr_assert_eq(op_trust(s, "alice@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s", e.msg);
-	cr_assert_eq(op_matrix_send(a, "sam@example.org", dir, 0, now, &ask, &sr, &e), 0, "%s", e.msg);
+	cr_assert_eq(op_trust(s, "alice@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(op_matrix_send(a, "sam@example.org", dir, 0, now, &ask, &sr, &e), 0, "%s",
+		     e.msg);
 	for (int kind = 0; kind < KIND_COUNT; kind++) {
 		/* Sam receives: the in cells, passed. */
 		ck = check(s, sr.path[kind], &n);
@@ -352,8 +359,9 @@ Test(op, messages_are_judged_into_their_cells)
 	kim = intro(k, "sam@example.org", "kim.eml");
 	ck = check(s, kim, &n);
 	cr_expect_not(ck[0].judged);
-	cr_expect(strstr(ck[0].err.msg, "kim@example.org, who is not among your correspondents") != NULL, "%s",
-	          ck[0].err.msg);
+	cr_expect(strstr(ck[0].err.msg, "kim@example.org, who is not among your correspondents") !=
+			  NULL,
+		  "%s", ck[0].err.msg);
 	op_checked_free(ck, n);
 	/* A folder: every .eml in it, in name order. */
 	ck = check(s, dir, &n);
@@ -451,7 +459,8 @@ Test(op, a_failed_save_takes_back_what_the_operation_wrote)
 	struct err e = ERR_INIT;
 
 	import(a, is);
-	cr_assert_eq(op_trust(a, "sam@example.org", VERIFY_IN_PERSON, 0, now, &tr, &e), 0, "%s", e.msg);
+	cr_assert_eq(op_trust(a, "sam@example.org", VERIFY_IN_PERSON, 0, now, &tr, &e), 0, "%s",
+		     e.msg);
 	fatten(a);
 	before = tu_tree_hash(home);
 	limit_files(16 << 10); /* messages and backups fit; the checklist not */

@@ -27,7 +27,7 @@
 #include "state.h"
 #include "testutil.h"
 
-#define PASS "correct horse battery staple"
+#define PASS  "correct horse battery staple"
 #define PASS2 "another good passphrase 42"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -41,13 +41,14 @@ mkcert(enum cf_key kind, const char *cn, const char *san, EVP_PKEY **key)
 }
 
 static unsigned char *
-build(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain, enum p12_compat c,
-      const char *pass, size_t *len)
+build(X509 *cert, EVP_PKEY *key, STACK_OF(X509) * chain, enum p12_compat c, const char *pass,
+      size_t *len)
 {
 	struct err e = ERR_INIT;
 	unsigned char *der;
 
-	cr_assert_eq(p12_build(cert, key, chain, "Alice Example", pass, c, &der, len, &e), 0, "%s", e.msg);
+	cr_assert_eq(p12_build(cert, key, chain, "Alice Example", pass, c, &der, len, &e), 0, "%s",
+		     e.msg);
 	return der;
 }
 
@@ -93,7 +94,8 @@ check_attrs(const unsigned char *der, size_t len, const char *pass, const char *
 	for (int i = 0; i < sk_PKCS7_num(safes); i++) {
 		PKCS7 *p7 = sk_PKCS7_value(safes, i);
 		STACK_OF(PKCS12_SAFEBAG) *bags = OBJ_obj2nid(p7->type) == NID_pkcs7_data ?
-			PKCS12_unpack_p7data(p7) : PKCS12_unpack_p7encdata(p7, pass, -1);
+							 PKCS12_unpack_p7data(p7) :
+							 PKCS12_unpack_p7encdata(p7, pass, -1);
 
 		cr_assert_not_null(bags);
 		for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags); j++) {
@@ -127,8 +129,10 @@ Test(p12, both_forms_round_trip)
 		enum cf_key key;
 		const char *algs;
 	} cases[] = {
-		{P12_LEGACY, CF_RSA, "key pbeWithSHA1And3-KeyTripleDES-CBC; certificates pbeWithSHA1And3-KeyTripleDES-CBC; MAC SHA1"},
-		{P12_MODERN, CF_RSA, "key PBES2 hmacWithSHA256 AES-256-CBC; certificates PBES2 hmacWithSHA256 AES-256-CBC; MAC SHA256"},
+		{P12_LEGACY, CF_RSA,
+		 "key pbeWithSHA1And3-KeyTripleDES-CBC; certificates pbeWithSHA1And3-KeyTripleDES-CBC; MAC SHA1"},
+		{P12_MODERN, CF_RSA,
+		 "key PBES2 hmacWithSHA256 AES-256-CBC; certificates PBES2 hmacWithSHA256 AES-256-CBC; MAC SHA256"},
 		{P12_LEGACY, CF_EC, "MAC SHA1"},
 		{P12_MODERN, CF_EC, "MAC SHA256"},
 	};
@@ -141,12 +145,14 @@ Test(p12, both_forms_round_trip)
 		size_t len;
 		unsigned char *der = build(cert, key, NULL, cases[i].compat, PASS, &len);
 
-		cr_assert_eq(p12_open(der, len, PASS, "b.p12", &c, &e), 0, "case %zu: %s", i, e.msg);
+		cr_assert_eq(p12_open(der, len, PASS, "b.p12", &c, &e), 0, "case %zu: %s", i,
+			     e.msg);
 		cr_assert_eq(X509_cmp(c.cert, cert), 0);
 		cr_assert_eq(EVP_PKEY_eq(c.key, key), 1);
 		cr_assert_eq(sk_X509_num(c.chain), 0);
 		cr_assert(c.mac);
-		cr_assert_not(c.legacy_provider, "padseal's own forms never need the legacy provider");
+		cr_assert_not(c.legacy_provider,
+			      "padseal's own forms never need the legacy provider");
 		cr_assert_str_eq(c.form, p12_compat_name(cases[i].compat));
 		cr_assert(strstr(c.algs, cases[i].algs) != NULL, "case %zu: %s", i, c.algs);
 		cr_assert_eq(p12_verify(der, len, PASS, cert, cases[i].compat, &e), 0, "%s", e.msg);
@@ -187,7 +193,8 @@ Test(p12, legacy_passphrase_over_31_bytes_is_warned)
 {
 	cr_assert_null(p12_pass_warning(P12_LEGACY, "0123456789012345678901234567890"));
 	cr_assert_not_null(p12_pass_warning(P12_LEGACY, "01234567890123456789012345678901"));
-	cr_assert(strstr(p12_pass_warning(P12_LEGACY, "01234567890123456789012345678901"), "gpgsm") != NULL);
+	cr_assert(strstr(p12_pass_warning(P12_LEGACY, "01234567890123456789012345678901"),
+			 "gpgsm") != NULL);
 	cr_assert_null(p12_pass_warning(P12_MODERN, "01234567890123456789012345678901"));
 	cr_assert(strstr(p12_compat_readers(P12_LEGACY, 0), "gpgsm 2.2") != NULL);
 	cr_assert(strstr(p12_compat_readers(P12_LEGACY, 1), "not GnuPG's gpgsm") != NULL);
@@ -206,7 +213,8 @@ Test(p12, verify_catches_what_is_not_the_backup)
 	unsigned char *bad = OPENSSL_memdup(der, len);
 
 	bad[len / 2] ^= 0x01;
-	cr_assert_eq(p12_verify(bad, len, PASS, cert, P12_LEGACY, &e), -1, "a corrupted file passed");
+	cr_assert_eq(p12_verify(bad, len, PASS, cert, P12_LEGACY, &e), -1,
+		     "a corrupted file passed");
 	cr_assert(strstr(e.msg, "the backup does not read back") == e.msg, "%s", e.msg);
 	err_clear(&e);
 	cr_assert_eq(p12_verify(der, len / 2, PASS, cert, P12_LEGACY, &e), -1, "a cut file passed");
@@ -255,7 +263,8 @@ Test(p12, damaged_and_foreign_input_is_refused)
 	at = memmem(der, len, ASN1_STRING_get0_data(mac), (size_t)ASN1_STRING_length(mac));
 	cr_assert_not_null(at);
 	at[3] ^= 0x80;
-	refused(der, len, PASS, "is damaged: its integrity check (MAC) fails although the passphrase is right");
+	refused(der, len, PASS,
+		"is damaged: its integrity check (MAC) fails although the passphrase is right");
 	at[3] ^= 0x80;
 	/* Every single flipped bit is refused or, where it falls on bytes
 	 * nobody reads, still yields exactly this credential. */
@@ -292,7 +301,8 @@ Test(p12, key_without_its_certificate_is_refused)
 	/* Key A beside certificate B: the "not linked" Keychain failure. */
 	sk_X509_push(others, b);
 	der = to_der(PKCS12_create(PASS, "x", ka, NULL, others, 0, 0, 0, 0, 0), &len);
-	refused(der, len, PASS, "the private key in in.p12 matches none of its certificates: the certificate and key are not linked");
+	refused(der, len, PASS,
+		"the private key in in.p12 matches none of its certificates: the certificate and key are not linked");
 	OPENSSL_free(der);
 	/* Only certificates. */
 	der = to_der(PKCS12_create(PASS, "x", NULL, a, others, 0, 0, 0, 0, 0), &len);
@@ -320,7 +330,8 @@ bags_file(X509 **certs, size_t nc, EVP_PKEY **keys, size_t nk, size_t *len)
 
 	/* Keys first: pairing must not depend on position. */
 	for (size_t i = 0; i < nk; i++)
-		cr_assert_not_null(PKCS12_add_key(&bags, keys[i], 0, 2048, NID_pbe_WithSHA1And3_Key_TripleDES_CBC, PASS));
+		cr_assert_not_null(PKCS12_add_key(&bags, keys[i], 0, 2048,
+						  NID_pbe_WithSHA1And3_Key_TripleDES_CBC, PASS));
 	for (size_t i = 0; i < nc; i++)
 		cr_assert_not_null(PKCS12_add_cert(&bags, certs[i]));
 	cr_assert(PKCS12_add_safe(&safes, bags, -1, 0, PASS));
@@ -435,28 +446,42 @@ static const struct corpus_case {
 	int chain, legacy_provider;
 	const char *form, *fpr; /* fpr: SHA-256 colon form, or NULL */
 } corpus[] = {
-	{"hiraoka-smime_mail_samples/certs/smime-1-secret.pfx", "smime1", "smime1@hmailserver.test", "RSA 2048", 1, 1, "other",
+	{"hiraoka-smime_mail_samples/certs/smime-1-secret.pfx", "smime1", "smime1@hmailserver.test",
+	 "RSA 2048", 1, 1, "other",
 	 "97:81:50:1A:8B:A6:47:BA:2C:E4:5E:2F:47:1F:1C:B6:3E:AB:F7:D1:35:EA:C3:47:2E:5E:42:06:2A:6C:E8:F1"},
-	{"hiraoka-smime_mail_samples/certs/smime-2-secret.pfx", "smime2", "smime2@hmailserver.test", "RSA 2048", 1, 1, "other",
+	{"hiraoka-smime_mail_samples/certs/smime-2-secret.pfx", "smime2", "smime2@hmailserver.test",
+	 "RSA 2048", 1, 1, "other",
 	 "49:BA:F4:EE:88:A2:3C:BE:04:6B:A3:5A:89:E7:B4:07:DC:A3:F8:84:51:7C:3F:4F:D7:44:BC:3B:22:8B:EB:36"},
-	{"thunderbird-comm-central/smime/Alice.p12", "nss", "Alice@example.com", "RSA 2048", 1, 0, "other",
+	{"thunderbird-comm-central/smime/Alice.p12", "nss", "Alice@example.com", "RSA 2048", 1, 0,
+	 "other",
 	 "9C:DA:1C:A3:59:C8:9F:6D:88:FF:F1:AB:E3:E4:1A:6A:1E:CD:08:99:2F:74:E9:A5:A5:AF:54:10:78:E8:B7:9B"},
 	/* Alice-ec is P-384 (its issuer, also in the file, is P-521). */
-	{"thunderbird-comm-central/smime/Alice-ec.p12", "nss", "Alice-ec@example.com", "EC P-384", 1, 0, "other",
+	{"thunderbird-comm-central/smime/Alice-ec.p12", "nss", "Alice-ec@example.com", "EC P-384",
+	 1, 0, "other",
 	 "2E:99:CC:F0:FC:D2:43:2D:2D:BF:D7:09:8D:F6:9B:FC:56:79:8C:34:7E:E0:FD:B7:EC:A9:41:7F:C3:AF:13:F1"},
-	{"thunderbird-comm-central/smime/Bob.p12", "nss", "Bob@example.com", "RSA 2048", 1, 0, "other", NULL},
-	{"thunderbird-comm-central/smime/Dave.p12", "nss", "Dave@example.com", "RSA 2048", 1, 0, "other", NULL},
-	{"thunderbird-comm-central/smime/Eve.p12", "nss", "eve@example.net", "RSA 2048", 1, 0, "other", NULL},
-	{"thunderbird-comm-central/smime/Fran.p12", "nss", "Fran@example.com", "RSA 2048", 0, 0, "legacy",
+	{"thunderbird-comm-central/smime/Bob.p12", "nss", "Bob@example.com", "RSA 2048", 1, 0,
+	 "other", NULL},
+	{"thunderbird-comm-central/smime/Dave.p12", "nss", "Dave@example.com", "RSA 2048", 1, 0,
+	 "other", NULL},
+	{"thunderbird-comm-central/smime/Eve.p12", "nss", "eve@example.net", "RSA 2048", 1, 0,
+	 "other", NULL},
+	{"thunderbird-comm-central/smime/Fran.p12", "nss", "Fran@example.com", "RSA 2048", 0, 0,
+	 "legacy",
 	 "B2:97:A2:87:50:8A:98:3E:85:69:EC:66:19:DE:39:1A:84:F3:AD:99:CD:71:82:1C:69:F3:95:64:7C:EB:E4:52"},
-	{"thunderbird-comm-central/smime/Fran-ec.p12", "nss", "Fran-ec@example.com", "EC P-384", 0, 0, "legacy", NULL},
-	{"thunderbird-comm-central/smime-interop/Fran.p12", "nss", "Fran@example.com", "RSA 2048", 0, 0, "legacy", NULL},
-	{"thunderbird-comm-central/smime-interop/Fran-ec.p12", "nss", "Fran-ec@example.com", "EC P-384", 0, 0, "legacy", NULL},
-	{"thunderbird-comm-central/smime@93266e19/Bob.p12", "nss", "Bob@example.com", "RSA 2048", 1, 0, "other", NULL},
+	{"thunderbird-comm-central/smime/Fran-ec.p12", "nss", "Fran-ec@example.com", "EC P-384", 0,
+	 0, "legacy", NULL},
+	{"thunderbird-comm-central/smime-interop/Fran.p12", "nss", "Fran@example.com", "RSA 2048",
+	 0, 0, "legacy", NULL},
+	{"thunderbird-comm-central/smime-interop/Fran-ec.p12", "nss", "Fran-ec@example.com",
+	 "EC P-384", 0, 0, "legacy", NULL},
+	{"thunderbird-comm-central/smime@93266e19/Bob.p12", "nss", "Bob@example.com", "RSA 2048", 1,
+	 0, "other", NULL},
 	/* NSS 2019: empty passphrase; the MAC verifies over the empty
 	 * BMPString with its terminator (OpenSSL's "" form). */
-	{"thunderbird-comm-central/smime@33d11da5/Alice.p12", "", "Alice@example.com", "RSA 2048", 1, 1, "other", NULL},
-	{"thunderbird-comm-central/smime@33d11da5/Bob.p12", "", "Bob@example.com", "RSA 2048", 1, 1, "other", NULL},
+	{"thunderbird-comm-central/smime@33d11da5/Alice.p12", "", "Alice@example.com", "RSA 2048",
+	 1, 1, "other", NULL},
+	{"thunderbird-comm-central/smime@33d11da5/Bob.p12", "", "Bob@example.com", "RSA 2048", 1, 1,
+	 "other", NULL},
 };
 
 static unsigned char *
@@ -477,7 +502,8 @@ Test(p12, every_corpus_file_with_its_passphrase)
 		size_t len, n;
 		unsigned char *buf = corpus_file(k->file, &len, &path);
 
-		cr_assert_eq(p12_open(buf, len, k->pass, path, &c, &e), 0, "%s: %s", k->file, e.msg);
+		cr_assert_eq(p12_open(buf, len, k->pass, path, &c, &e), 0, "%s: %s", k->file,
+			     e.msg);
 		n = cert_emails(c.cert, &emails);
 		cr_assert_geq(n, 1, "%s", k->file);
 		cr_assert_str_eq(emails[0], k->email, "%s", k->file);
@@ -506,7 +532,8 @@ Test(p12, empty_passphrase_file_with_a_bad_mac_is_refused)
 {
 	char *path;
 	size_t len;
-	unsigned char *buf = corpus_file("thunderbird-comm-central/smime@33d11da5/Alice.p12", &len, &path);
+	unsigned char *buf =
+		corpus_file("thunderbird-comm-central/smime@33d11da5/Alice.p12", &len, &path);
 
 	/* The MAC value is 20 bytes before the 16-byte salt and the count
 	 * at the end of the file (see its MANIFEST: DEB99CB0...). */
@@ -585,8 +612,7 @@ status_of(struct tmphome *t, struct checklist *cl)
 }
 
 static void
-create(struct tmphome *t, const char *name, const char *email, int replace,
-       struct ident *out)
+create(struct tmphome *t, const char *name, const char *email, int replace, struct ident *out)
 {
 	struct err e = ERR_INIT;
 	const char *emails[1] = {email};
@@ -598,14 +624,13 @@ create(struct tmphome *t, const char *name, const char *email, int replace,
 	cr_assert_eq(op_create(t->s, &req, &ask, out, &e), 0, "%s", e.msg);
 }
 
-typedef int (*verify_fn)(const unsigned char *, size_t, const char *, X509 *,
-			 enum p12_compat, struct err *);
+typedef int (*verify_fn)(const unsigned char *, size_t, const char *, X509 *, enum p12_compat,
+			 struct err *);
 
 /* The backup operation; `tp` NULL: the right passphrases. */
 static int
-backup_ex(struct tmphome *t, const char *file, enum p12_compat compat,
-	  int force, int make_dir, verify_fn verify, struct tu_pass *tp,
-	  struct p12_backup_done *done, struct err *e)
+backup_ex(struct tmphome *t, const char *file, enum p12_compat compat, int force, int make_dir,
+	  verify_fn verify, struct tu_pass *tp, struct p12_backup_done *done, struct err *e)
 {
 	struct tu_pass dflt = {{[PASS_KEY] = PASS, [PASS_NEW_BACKUP] = PASS2}, {0}};
 	struct op_backup req = {file, compat, force, make_dir, now, verify};
@@ -616,8 +641,8 @@ backup_ex(struct tmphome *t, const char *file, enum p12_compat compat,
 }
 
 static int
-backup(struct tmphome *t, const char *file, enum p12_compat compat, int force,
-       verify_fn verify, struct p12_backup_done *done, struct err *e)
+backup(struct tmphome *t, const char *file, enum p12_compat compat, int force, verify_fn verify,
+       struct p12_backup_done *done, struct err *e)
 {
 	return backup_ex(t, file, compat, force, 0, verify, NULL, done, e);
 }
@@ -625,8 +650,8 @@ backup(struct tmphome *t, const char *file, enum p12_compat compat, int force,
 /* The restore operation: `pass` opens the file, PASS protects the key in
  * the home.  *plan is what it did; *out (may be NULL) the identity. */
 static int
-restore_ex(struct tmphome *t, const char *file, const char *pass, int *plan,
-	   struct ident *out, struct tu_pass *asked, struct err *e)
+restore_ex(struct tmphome *t, const char *file, const char *pass, int *plan, struct ident *out,
+	   struct tu_pass *asked, struct err *e)
 {
 	struct tu_pass tp = {{[PASS_FILE] = pass, [PASS_NEW_KEY] = PASS}, {0}};
 	struct op_restore_res res;
@@ -648,8 +673,8 @@ restore_ex(struct tmphome *t, const char *file, const char *pass, int *plan,
 }
 
 static int
-restore(struct tmphome *t, const char *file, const char *pass, int *plan,
-	struct ident *out, struct err *e)
+restore(struct tmphome *t, const char *file, const char *pass, int *plan, struct ident *out,
+	struct err *e)
 {
 	return restore_ex(t, file, pass, plan, out, NULL, e);
 }
@@ -731,7 +756,10 @@ Test(backup, writes_checks_and_records)
 		char *before = tu_tree_hash(th.dir), *after;
 
 		cr_assert_eq(backup_ex(&th, file, P12_MODERN, 0, 0, NULL, &tp, &d, &e), -1);
-		cr_assert(strstr(e.msg, "already exists; padseal does not overwrite it (add --force") != NULL, "%s", e.msg);
+		cr_assert(strstr(e.msg,
+				 "already exists; padseal does not overwrite it (add --force") !=
+				  NULL,
+			  "%s", e.msg);
 		cr_assert_eq(tu_pass_asked(&tp), 0);
 		after = tu_tree_hash(th.dir);
 		cr_assert_str_eq(before, after);
@@ -753,8 +781,8 @@ Test(backup, writes_checks_and_records)
 /* The real check on a copy with one byte changed: what a disk that
  * returns other bytes than were written would do. */
 static int
-corrupting_verify(const unsigned char *der, size_t len, const char *pass,
-		  X509 *cert, enum p12_compat compat, struct err *e)
+corrupting_verify(const unsigned char *der, size_t len, const char *pass, X509 *cert,
+		  enum p12_compat compat, struct err *e)
 {
 	unsigned char *copy = OPENSSL_memdup(der, len);
 	int rc;
@@ -777,7 +805,9 @@ Test(backup, failed_read_back_removes_the_file)
 	file = path_join(th.base, "alice.p12");
 	before = tu_tree_hash(th.dir);
 	cr_assert_eq(backup(&th, file, P12_LEGACY, 0, corrupting_verify, &d, &e), -1);
-	cr_assert(strstr(e.msg, "failed its check and was removed, so nothing is backed up: the backup does not read back") != NULL,
+	cr_assert(strstr(e.msg,
+			 "failed its check and was removed, so nothing is backed up: the backup does not read back") !=
+			  NULL,
 		  "%s", e.msg);
 	cr_assert_not(path_exists(file), "the bad file is still there");
 	after = tu_tree_hash(th.dir);
@@ -836,7 +866,8 @@ Test(backup, refusals_before_and_during)
 	create(&th, "Alice Example", "alice@example.org", 0, NULL);
 	cr_assert_eq(session_begin(th.s, HOME_READ, &st, &e), 0, "%s", e.msg);
 	err_clear(&e);
-	cr_assert_eq(p12_backup_check(session_home(th.s), st, "/nonexistent/dir/a.p12", 0, 0, &e), -1);
+	cr_assert_eq(p12_backup_check(session_home(th.s), st, "/nonexistent/dir/a.p12", 0, 0, &e),
+		     -1);
 	cr_assert(strstr(e.msg, "the folder /nonexistent/dir does not exist") != NULL, "%s", e.msg);
 	err_clear(&e);
 	cr_assert_eq(p12_backup_check(session_home(th.s), st, th.base, 0, 0, &e), -1);
@@ -851,7 +882,8 @@ Test(backup, refusals_before_and_during)
 
 		err_clear(&e);
 		cr_assert_eq(backup_ex(&th, file, P12_LEGACY, 0, 0, NULL, &tp, &d, &e), -1);
-		cr_assert(strstr(e.msg, "the passphrase does not unlock your key") != NULL, "%s", e.msg);
+		cr_assert(strstr(e.msg, "the passphrase does not unlock your key") != NULL, "%s",
+			  e.msg);
 		cr_assert_eq(e.code, ERR_BAD_PASS);
 		cr_assert_eq(tp.asked[PASS_NEW_BACKUP], 0);
 	}
@@ -876,15 +908,19 @@ Test(backup, refusals_before_and_during)
 
 		err_clear(&e);
 		cr_assert_eq(p12_backup_open(session_home(th.s), st, k, &b, &e), -1);
-		cr_assert(strstr(e.msg, "the key does not belong to your current certificate") != NULL, "%s", e.msg);
+		cr_assert(strstr(e.msg, "the key does not belong to your current certificate") !=
+				  NULL,
+			  "%s", e.msg);
 		EVP_PKEY_free(k);
 	}
 	err_clear(&e);
-	cr_assert_eq(ident_key(session_home(th.s), state_ident_current(st)->hex, PASS2, &key, &e), -1);
+	cr_assert_eq(ident_key(session_home(th.s), state_ident_current(st)->hex, PASS2, &key, &e),
+		     -1);
 	cr_assert_eq(e.code, ERR_BAD_PASS);
 	cr_assert(strstr(e.msg, "the passphrase does not unlock your key") != NULL, "%s", e.msg);
 	err_clear(&e);
-	cr_assert_eq(ident_key(session_home(th.s), state_ident_current(st)->hex, PASS, &key, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_key(session_home(th.s), state_ident_current(st)->hex, PASS, &key, &e), 0,
+		     "%s", e.msg);
 	cr_assert_eq(p12_backup_open(session_home(th.s), st, key, &b, &e), 0, "%s", e.msg);
 	{
 		struct p12_backup_req req = {file, "short", P12_LEGACY, 0, NULL};
@@ -916,8 +952,7 @@ Test(backup, refusals_before_and_during)
 /* The checklist cannot be saved: the backup the operation wrote is taken
  * back, and the home is as it was. */
 static void
-grow_checklist_for(struct tmphome *t, const char *name, const char *email,
-		   size_t at_least)
+grow_checklist_for(struct tmphome *t, const char *name, const char *email, size_t at_least)
 {
 	char *chk = path_join(t->dir, STATE_FILE);
 	size_t len = 0;
@@ -993,9 +1028,11 @@ Test(backup, failed_save_keeps_the_file_it_would_have_replaced)
 	limit_files(len);
 	cr_assert_eq(backup(&th, file, P12_MODERN, 1, NULL, &d, &e), -1, "saving did not fail");
 	cr_assert(strstr(e.msg, "disk is full") != NULL, "%s", e.msg);
-	cr_assert(path_exists(file), "the failed backup --force deleted the earlier backup %s", file);
+	cr_assert(path_exists(file), "the failed backup --force deleted the earlier backup %s",
+		  file);
 	now_there = tu_read(file, &nlen);
-	cr_assert(nlen == olen && memcmp(old, now_there, olen) == 0, "the earlier backup was changed");
+	cr_assert(nlen == olen && memcmp(old, now_there, olen) == 0,
+		  "the earlier backup was changed");
 	free(now_there);
 	free(old);
 	free(chk);
@@ -1020,7 +1057,8 @@ Test(backup, status_says_when_the_credential_changed_since)
 	cr_assert_not(cl.step[STEP_BACKUP]);
 	cr_assert_not(cl.backed_up);
 	for (size_t i = 0; i < cl.n_problems; i++) {
-		found |= cl.problems[i].kind == PROB_BACKUP_STALE && strcmp(cl.problems[i].date, d.at) == 0;
+		found |= cl.problems[i].kind == PROB_BACKUP_STALE &&
+			 strcmp(cl.problems[i].date, d.at) == 0;
 		cr_assert_neq(cl.problems[i].kind, PROB_NEVER_BACKED_UP);
 	}
 	cr_assert(found, "no staleness problem");
@@ -1075,13 +1113,15 @@ Test(restore, round_trip_into_an_empty_home_both_forms)
 		{
 			char *k = tu_read(kp, &klen);
 
-			cr_assert_eq(cred_key_decrypt(k, klen, PASS, "key", &key, &e), 0, "%s", e.msg);
+			cr_assert_eq(cred_key_decrypt(k, klen, PASS, "key", &key, &e), 0, "%s",
+				     e.msg);
 			cr_assert_eq(cert_parse((unsigned char *)b, blen, "cert", &cert, &e), 0);
 			cr_assert(cred_key_matches(cert, key));
 			free(k);
 		}
 		status_of(&th, &cl);
-		cr_assert(cl.step[STEP_CREATE] && cl.step[STEP_BACKUP], "the file restored from is a checked backup");
+		cr_assert(cl.step[STEP_CREATE] && cl.step[STEP_BACKUP],
+			  "the file restored from is a checked backup");
 		cr_assert_str_eq(cl.ident.backup_compat, p12_compat_name(forms[i]));
 		checklist_free(&cl);
 		st = load_saved(&th);

@@ -33,12 +33,13 @@
 #include "testutil.h"
 
 #define PASS "correct horse battery staple"
-#define TEXT "Hello Sam,\n\nthis is a test.\nFrom here on: caf\xc3\xa9 = 1, a line with a trailing space \nend\n"
+#define TEXT \
+	"Hello Sam,\n\nthis is a test.\nFrom here on: caf\xc3\xa9 = 1, a line with a trailing space \nend\n"
 
 /* --- helpers --------------------------------------------------------------- */
 
 struct pair {
-	X509 *a, *b;       /* alice (sender), sam (recipient) */
+	X509 *a, *b; /* alice (sender), sam (recipient) */
 	EVP_PKEY *ka, *kb;
 };
 
@@ -46,7 +47,10 @@ static void
 make_pair(enum cf_key kind, const char *curve, struct pair *p)
 {
 	struct cf_spec a = {.key = kind, .bits = 2048, .curve = curve};
-	struct cf_spec b = {.key = kind, .bits = 2048, .curve = curve, .cn = "Sam Tester",
+	struct cf_spec b = {.key = kind,
+			    .bits = 2048,
+			    .curve = curve,
+			    .cn = "Sam Tester",
 			    .san = "email:sam@example.org"};
 
 	p->a = cf_cert(&a, time(NULL), &p->ka);
@@ -66,9 +70,16 @@ static char *
 compose(const struct pair *p, enum cell_kind k, const char *text, size_t *len)
 {
 	struct smime_msg m = {
-		.kind = k, .from_name = "Alice Example", .from = "alice@example.org",
-		.to_name = "Sam Tester", .to = "sam@example.org", .subject = "padseal test",
-		.date = time(NULL), .cert = p->a, .key = p->ka, .recipient = p->b,
+		.kind = k,
+		.from_name = "Alice Example",
+		.from = "alice@example.org",
+		.to_name = "Sam Tester",
+		.to = "sam@example.org",
+		.subject = "padseal test",
+		.date = time(NULL),
+		.cert = p->a,
+		.key = p->ka,
+		.recipient = p->b,
 	};
 	struct err e = ERR_INIT;
 	char *msg;
@@ -87,7 +98,8 @@ assert_lines(const char *msg, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (msg[i] == '\r') {
 			cr_assert(i + 1 < len && msg[i + 1] == '\n', "bare CR in line %zu", line);
-			cr_assert_leq(col, MIMEOUT_B64_COLS, "line %zu has %zu characters", line, col);
+			cr_assert_leq(col, MIMEOUT_B64_COLS, "line %zu has %zu characters", line,
+				      col);
 			i++;
 			line++;
 			col = 0;
@@ -153,8 +165,10 @@ assert_text_entity(const char *ent, size_t n, const char *want)
 	char *got;
 
 	cr_assert_not_null(body);
-	cr_assert(strncmp(ent, "Content-Type: text/plain; charset=utf-8\r\n"
-			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n", (size_t)(body - ent) + 4) == 0,
+	cr_assert(strncmp(ent,
+			  "Content-Type: text/plain; charset=utf-8\r\n"
+			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+			  (size_t)(body - ent) + 4) == 0,
 		  "not the text entity: %.*s", (int)(body - ent), ent);
 	body += 4;
 	got = qp_decode(body, n - (size_t)(body - ent));
@@ -203,7 +217,7 @@ verify(const char *msg, size_t len, X509 *signer, int md_nid, size_t *n)
 	X509_NAME *issuer = NULL;
 	ASN1_INTEGER *serial = NULL;
 	X509_ALGOR *dig = NULL;
-	STACK_OF(X509) *certs;
+	STACK_OF(X509) * certs;
 	int found = 0;
 	char *s;
 
@@ -215,8 +229,10 @@ verify(const char *msg, size_t len, X509 *signer, int md_nid, size_t *n)
 	cr_assert_not_null(issuer);
 	cr_assert_eq(X509_NAME_cmp(issuer, X509_get_issuer_name(signer)), 0);
 	cr_assert_eq(ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(signer)), 0);
-	cr_assert_geq(CMS_signed_get_attr_by_NID(si, NID_SMIMECapabilities, -1), 0, "no SMIMECapabilities");
-	cr_assert_geq(CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1), 0, "no signingTime");
+	cr_assert_geq(CMS_signed_get_attr_by_NID(si, NID_SMIMECapabilities, -1), 0,
+		      "no SMIMECapabilities");
+	cr_assert_geq(CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1), 0,
+		      "no signingTime");
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	cr_assert_eq(OBJ_obj2nid(dig->algorithm), md_nid);
 	certs = CMS_get1_certs(cms);
@@ -228,7 +244,8 @@ verify(const char *msg, size_t len, X509 *signer, int md_nid, size_t *n)
 	X509_STORE_add_cert(store, signer);
 	if (verify_at != 0)
 		X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), verify_at);
-	cr_assert_eq(CMS_verify(cms, NULL, store, cont, out, CMS_BINARY), 1, "the signature does not verify");
+	cr_assert_eq(CMS_verify(cms, NULL, store, cont, out, CMS_BINARY), 1,
+		     "the signature does not verify");
 	s = bio_text(out, n);
 	BIO_free(out);
 	BIO_free(cont);
@@ -258,20 +275,25 @@ assert_recipients(CMS_ContentInfo *cms, X509 *a, X509 *b)
 		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
 			X509_ALGOR *alg;
 
-			cr_assert_eq(CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &serial), 1);
+			cr_assert_eq(CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer,
+									   &serial),
+				     1);
 			CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg);
-			cr_assert_eq(OBJ_obj2nid(alg->algorithm), NID_rsaEncryption, "not PKCS#1 v1.5");
+			cr_assert_eq(OBJ_obj2nid(alg->algorithm), NID_rsaEncryption,
+				     "not PKCS#1 v1.5");
 			hit[0] |= CMS_RecipientInfo_ktri_cert_cmp(ri, a) == 0;
 			hit[1] |= CMS_RecipientInfo_ktri_cert_cmp(ri, b) == 0;
 		} else {
-			STACK_OF(CMS_RecipientEncryptedKey) *reks;
+			STACK_OF(CMS_RecipientEncryptedKey) * reks;
 			CMS_RecipientEncryptedKey *rek;
 
 			cr_assert_eq(CMS_RecipientInfo_type(ri), CMS_RECIPINFO_AGREE);
 			reks = CMS_RecipientInfo_kari_get0_reks(ri);
 			cr_assert_eq(sk_CMS_RecipientEncryptedKey_num(reks), 1);
 			rek = sk_CMS_RecipientEncryptedKey_value(reks, 0);
-			cr_assert_eq(CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL, &issuer, &serial), 1);
+			cr_assert_eq(CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL,
+								       &issuer, &serial),
+				     1);
 			hit[0] |= CMS_RecipientEncryptedKey_cert_cmp(rek, a) == 0;
 			hit[1] |= CMS_RecipientEncryptedKey_cert_cmp(rek, b) == 0;
 		}
@@ -364,7 +386,8 @@ ParameterizedTest(size_t *i, compose, kinds)
 	msg = compose(&p, KIND_PLAIN, TEXT, &len);
 	assert_lines(msg, len);
 	assert_headers(msg);
-	assert_text_entity(strstr(msg, "Content-Type:"), len - (size_t)(strstr(msg, "Content-Type:") - msg), TEXT);
+	assert_text_entity(strstr(msg, "Content-Type:"),
+			   len - (size_t)(strstr(msg, "Content-Type:") - msg), TEXT);
 	free(msg);
 
 	/* signed */
@@ -373,7 +396,9 @@ ParameterizedTest(size_t *i, compose, kinds)
 	assert_headers(msg);
 	ct = header(msg, "Content-Type");
 	snprintf(want, sizeof want, "micalg=%s;", kc->micalg);
-	cr_assert(strncmp(ct, "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=", 65) == 0, "%s", ct);
+	cr_assert(strncmp(ct, "multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=",
+			  65) == 0,
+		  "%s", ct);
 	cr_assert_not_null(strstr(ct, want), "%s", ct);
 	free(ct);
 	ent = verify(msg, len, p.a, kc->md, &n);
@@ -413,7 +438,8 @@ ParameterizedTest(size_t *i, compose, kinds)
 	for (int who = 0; who < 2; who++) {
 		inner = decrypt(msg, len, who ? p.a : p.b, who ? p.ka : p.kb, &n);
 		assert_lines(inner, n);
-		cr_assert(strncmp(inner, "Content-Type: multipart/signed;", 31) == 0, "%.60s", inner);
+		cr_assert(strncmp(inner, "Content-Type: multipart/signed;", 31) == 0, "%.60s",
+			  inner);
 		ent = verify(inner, n, p.a, kc->md, &m);
 		assert_text_entity(ent, m, TEXT);
 		free(ent);
@@ -525,8 +551,11 @@ Test(compose, long_lines_and_every_byte)
 Test(compose, nul_byte_from_a_bio)
 {
 	static const char text[] = "a\0b\n";
-	struct smime_msg m = {.kind = KIND_PLAIN, .from = "alice@example.org", .to = "sam@example.org",
-			      .subject = "x", .date = 0};
+	struct smime_msg m = {.kind = KIND_PLAIN,
+			      .from = "alice@example.org",
+			      .to = "sam@example.org",
+			      .subject = "x",
+			      .date = 0};
 	BIO *in = BIO_new_mem_buf(text, sizeof text - 1), *out = BIO_new(BIO_s_mem());
 	struct err e = ERR_INIT;
 	size_t n;
@@ -544,7 +573,9 @@ Test(compose, nul_byte_from_a_bio)
 
 Test(compose, missing_parts_refused)
 {
-	struct smime_msg m = {.kind = KIND_SIGNED, .from = "alice@example.org", .to = "sam@example.org",
+	struct smime_msg m = {.kind = KIND_SIGNED,
+			      .from = "alice@example.org",
+			      .to = "sam@example.org",
 			      .subject = "x"};
 	struct err e = ERR_INIT;
 	char *msg;
@@ -559,19 +590,22 @@ Test(compose, missing_parts_refused)
 Test(compose, unsafe_address_refused)
 {
 	static const char *const bad[] = {"sam@example.org\r\nBcc: x@y", "sam <sam@example.org>",
-					   "sam@example.org,kim@example.org", "no-at-sign"};
+					  "sam@example.org,kim@example.org", "no-at-sign"};
 	struct err e = ERR_INIT;
 	char *msg;
 	size_t len;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct smime_msg m = {.kind = KIND_PLAIN, .from = "alice@example.org", .to = bad[i],
+		struct smime_msg m = {.kind = KIND_PLAIN,
+				      .from = "alice@example.org",
+				      .to = bad[i],
 				      .subject = "x"};
 
 		err_clear(&e);
 		cr_assert_eq(smime_compose_mem(&m, "x", &msg, &len, &e), -1, "%s accepted", bad[i]);
 		cr_assert_null(msg);
-		cr_assert_not_null(strstr(e.msg, "address") ? e.msg : strstr(e.msg, "not a mail"), "%s", e.msg);
+		cr_assert_not_null(strstr(e.msg, "address") ? e.msg : strstr(e.msg, "not a mail"),
+				   "%s", e.msg);
 	}
 }
 
@@ -605,8 +639,12 @@ Test(header, long_name_folds)
 {
 	char name[400] = "";
 	struct pair p;
-	struct smime_msg m = {.kind = KIND_PLAIN, .from = "alice@example.org", .to = "sam@example.org",
-			      .subject = "S\xc3\xa9" "ance \xe2\x82\xac", .date = 0};
+	struct smime_msg m = {.kind = KIND_PLAIN,
+			      .from = "alice@example.org",
+			      .to = "sam@example.org",
+			      .subject = "S\xc3\xa9"
+					 "ance \xe2\x82\xac",
+			      .date = 0};
 	struct err e = ERR_INIT;
 	size_t len;
 	char *msg, *got;
@@ -649,8 +687,8 @@ Test(header, date)
 
 struct refusal {
 	struct cf_spec spec;
-	long shift;          /* `now` moved by this many seconds */
-	const char *says;    /* NULL: accepted */
+	long shift;       /* `now` moved by this many seconds */
+	const char *says; /* NULL: accepted */
 };
 static const struct refusal refusals[] = {
 	{{.key = CF_RSA, .bits = 2048}, 0, NULL},
@@ -658,9 +696,13 @@ static const struct refusal refusals[] = {
 	{{.key = CF_RSA, .bits = 2048, .ku = ""}, 0, NULL}, /* no Key Usage: RFC 5280 allows all */
 	{{.key = CF_RSA, .bits = 2048, .not_before = -800L * 86400, .days = 30}, 0, "expired on"},
 	{{.key = CF_RSA, .bits = 2048, .not_before = 86400L * 10}, 0, "is not valid until"},
-	{{.key = CF_RSA, .bits = 2048, .ku = "critical,digitalSignature"}, 0, "lacks keyEncipherment"},
+	{{.key = CF_RSA, .bits = 2048, .ku = "critical,digitalSignature"},
+	 0,
+	 "lacks keyEncipherment"},
 	{{.key = CF_EC, .ku = "critical,digitalSignature"}, 0, "lacks keyAgreement"},
-	{{.key = CF_EC, .ku = "critical,digitalSignature,keyEncipherment"}, 0, "lacks keyAgreement"},
+	{{.key = CF_EC, .ku = "critical,digitalSignature,keyEncipherment"},
+	 0,
+	 "lacks keyAgreement"},
 	{{.key = CF_RSA, .bits = 2048, .eku = "clientAuth"}, 0, "lacks emailProtection"},
 	{{.key = CF_ED25519}, 0, "cannot receive encrypted mail"},
 	{{.key = CF_RSA, .bits = 2048}, 3L * 365 * 86400, "expired on"},
@@ -681,13 +723,15 @@ ParameterizedTest(size_t *i, refuse, encrypt_to)
 	time_t now = time(NULL);
 	X509 *cert = cf_cert(&r->spec, now, NULL);
 	struct err e = ERR_INIT;
-	int rc = smime_can_encrypt_to(cert, now + r->shift, "the certificate of sam@example.org", &e);
+	int rc = smime_can_encrypt_to(cert, now + r->shift, "the certificate of sam@example.org",
+				      &e);
 
 	if (r->says == NULL) {
 		cr_assert_eq(rc, 0, "%s", e.msg);
 	} else {
 		cr_assert_eq(rc, -1);
-		cr_assert(strncmp(e.msg, "the certificate of sam@example.org ", 35) == 0, "%s", e.msg);
+		cr_assert(strncmp(e.msg, "the certificate of sam@example.org ", 35) == 0, "%s",
+			  e.msg);
 		cr_assert_not_null(strstr(e.msg, r->says), "%s", e.msg);
 	}
 	X509_free(cert);
@@ -804,7 +848,8 @@ sender(struct state *st)
 	struct err e = ERR_INIT;
 	struct smime_sender *snd;
 
-	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now, &snd, &e), 0, "%s", e.msg);
+	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now, &snd, &e), 0, "%s",
+		     e.msg);
 	return snd;
 }
 
@@ -813,8 +858,8 @@ sender(struct state *st)
  * the record field), so that expired or defective certificates can be
  * trusted too.  Returns its SHA-256 hex in `hex`. */
 static void
-add_peer(const struct cf_spec *spec, int trusted, char hex[FPR_HEX_LEN],
-	 X509 **cert_out, EVP_PKEY **key_out)
+add_peer(const struct cf_spec *spec, int trusted, char hex[FPR_HEX_LEN], X509 **cert_out,
+	 EVP_PKEY **key_out)
 {
 	struct err e = ERR_INIT;
 	struct state *st = hold();
@@ -822,7 +867,8 @@ add_peer(const struct cf_spec *spec, int trusted, char hex[FPR_HEX_LEN],
 	const struct st_peer *p;
 	int added;
 
-	cr_assert_eq(peer_store(session_home(s), st, cert, "test", now, &p, &added, &e), 0, "%s", e.msg);
+	cr_assert_eq(peer_store(session_home(s), st, cert, "test", now, &p, &added, &e), 0, "%s",
+		     e.msg);
 	cr_assert(added);
 	if (trusted) {
 		struct st_peer *w = state_peer_edit(st, p);
@@ -871,7 +917,8 @@ Test(sender, wrong_key_wrong_passphrase_and_no_identity)
 	st = hold();
 	cr_assert_eq(smime_sender_open(session_home(s), st, k, now, &snd, &e), -1);
 	cr_assert_null(snd);
-	cr_assert_str_eq(e.msg, "the key does not belong to your current certificate; this identity is damaged");
+	cr_assert_str_eq(e.msg,
+			 "the key does not belong to your current certificate; this identity is damaged");
 	err_clear(&e);
 	cr_assert_eq(smime_sender_open(session_home(s), empty, k, now, &snd, &e), -1);
 	cr_assert_str_eq(e.msg, "there is no credential yet; create one first");
@@ -895,7 +942,9 @@ Test(sender, expired_identity_cannot_send)
 	struct smime_sender *snd = NULL;
 	struct state *st = hold();
 
-	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now + 800L * 86400, &snd, &e), -1);
+	cr_assert_eq(smime_sender_open(session_home(s), st, alice_key(st), now + 800L * 86400, &snd,
+				       &e),
+		     -1);
 	cr_assert_null(snd);
 	cr_assert(strncmp(e.msg, "your certificate expired on ", 28) == 0, "%s", e.msg);
 	session_end(s, 1);
@@ -925,7 +974,8 @@ Test(sender, intro)
 	free(v);
 	verify_at = now;
 	ent = verify(msg, len, smime_sender_cert(snd), NID_sha256, &n);
-	text = qp_decode(strstr(ent, "\r\n\r\n") + 4, n - (size_t)(strstr(ent, "\r\n\r\n") + 4 - ent));
+	text = qp_decode(strstr(ent, "\r\n\r\n") + 4,
+			 n - (size_t)(strstr(ent, "\r\n\r\n") + 4 - ent));
 	cr_assert_not_null(strstr(text, id.fpr), "no colon fingerprint");
 	snprintf(line, sizeof line, "  %.70s\n", id.grouped);
 	cr_assert_not_null(strstr(text, line), "no grouped fingerprint line %s in %s", line, text);
@@ -1008,7 +1058,9 @@ Test(sender, intro_to_yourself_refused_before_the_passphrase)
 
 Test(sender, compose_refuses_bad_recipient)
 {
-	struct cf_spec bad = {.key = CF_RSA, .bits = 2048, .san = "email:sam@example.org",
+	struct cf_spec bad = {.key = CF_RSA,
+			      .bits = 2048,
+			      .san = "email:sam@example.org",
 			      .ku = "critical,digitalSignature"};
 	struct state *st = hold();
 	struct smime_sender *snd = sender(st);
@@ -1018,14 +1070,18 @@ Test(sender, compose_refuses_bad_recipient)
 	size_t len;
 
 	session_end(s, 1);
-	cr_assert_eq(smime_sender_compose(snd, KIND_ENCRYPTED, NULL, "sam@example.org", cert, "x", "x",
-					  now, &msg, &len, &e), -1);
+	cr_assert_eq(smime_sender_compose(snd, KIND_ENCRYPTED, NULL, "sam@example.org", cert, "x",
+					  "x", now, &msg, &len, &e),
+		     -1);
 	cr_assert_null(msg);
-	cr_assert_not_null(strstr(e.msg, "the certificate of sam@example.org does not allow encryption"), "%s", e.msg);
+	cr_assert_not_null(strstr(e.msg,
+				  "the certificate of sam@example.org does not allow encryption"),
+			   "%s", e.msg);
 	/* signing alone needs no recipient certificate */
 	err_clear(&e);
 	cr_assert_eq(smime_sender_compose(snd, KIND_SIGNED, NULL, "sam@example.org", NULL, "x", "x",
-					  now, &msg, &len, &e), 0, "%s", e.msg);
+					  now, &msg, &len, &e),
+		     0, "%s", e.msg);
 	free(msg);
 	X509_free(cert);
 	smime_sender_free(snd);
@@ -1040,8 +1096,13 @@ Test(compose, signing_time_is_the_message_date)
 	EVP_PKEY *ka;
 	X509 *ca = cf_cert(&a, t - 86400, &ka);
 	struct smime_msg m = {
-		.kind = KIND_SIGNED, .from = "alice@example.org", .to = "sam@example.org",
-		.subject = "x", .date = t, .cert = ca, .key = ka,
+		.kind = KIND_SIGNED,
+		.from = "alice@example.org",
+		.to = "sam@example.org",
+		.subject = "x",
+		.date = t,
+		.cert = ca,
+		.key = ka,
 	};
 	struct err e = ERR_INIT;
 	BIO *cont = NULL;
@@ -1064,8 +1125,11 @@ Test(compose, signing_time_is_the_message_date)
 	{
 		char iso[ISO_TIME_LEN];
 
-		cr_assert_eq(asn1_time_iso((const ASN1_TIME *)v->value.asn1_string, iso, sizeof iso), 0);
-		cr_assert_str_eq(iso, "2020-02-02T12:00:00Z", "signingTime is the clock's, not the message's date");
+		cr_assert_eq(asn1_time_iso((const ASN1_TIME *)v->value.asn1_string, iso,
+					   sizeof iso),
+			     0);
+		cr_assert_str_eq(iso, "2020-02-02T12:00:00Z",
+				 "signingTime is the clock's, not the message's date");
 	}
 	BIO_free(cont);
 	CMS_ContentInfo_free(cms);
@@ -1098,7 +1162,8 @@ Test(matrix, cell_names)
 Test(matrix, cells_in_the_record)
 {
 	static const char *const addr[] = {"sam@example.org"};
-	static const char hex[] = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+	static const char hex[] =
+		"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
 	struct state *st = state_new(), *back;
 	struct matrix_result res = {0};
 	const struct st_peer *p;
@@ -1136,7 +1201,8 @@ Test(matrix, cells_in_the_record)
 			res.kind = (enum cell_kind)k;
 			res.state = CELL_PASSED;
 			res.warning = d == DIR_IN && k == KIND_SIGNED;
-			snprintf(res.why, sizeof res.why, "%s", res.warning ? "valid signature (SHA-1)" : "ok");
+			snprintf(res.why, sizeof res.why, "%s",
+				 res.warning ? "valid signature (SHA-1)" : "ok");
 			cr_assert_eq(matrix_record(st, &res, &e), 0, "%s", e.msg);
 		}
 	p = state_peer_by_hex(st, hex);
@@ -1169,10 +1235,18 @@ TestSuite(matrix_send, .init = home_setup, .fini = home_teardown);
 
 Test(matrix_send, refusals_leave_everything_alone)
 {
-	struct cf_spec ok = {.key = CF_RSA, .bits = 2048, .cn = "Sam Tester", .san = "email:sam@example.org"};
-	struct cf_spec old = {.key = CF_EC, .cn = "Old Olga", .san = "email:olga@example.org",
-			      .not_before = -800L * 86400, .days = 30};
-	struct cf_spec noku = {.key = CF_RSA, .bits = 2048, .san = "email:kim@example.org",
+	struct cf_spec ok = {.key = CF_RSA,
+			     .bits = 2048,
+			     .cn = "Sam Tester",
+			     .san = "email:sam@example.org"};
+	struct cf_spec old = {.key = CF_EC,
+			      .cn = "Old Olga",
+			      .san = "email:olga@example.org",
+			      .not_before = -800L * 86400,
+			      .days = 30};
+	struct cf_spec noku = {.key = CF_RSA,
+			       .bits = 2048,
+			       .san = "email:kim@example.org",
 			       .ku = "critical,digitalSignature"};
 	struct tu_pass tp = {{[PASS_KEY] = PASS}, {0}};
 	struct op_send_res res;
@@ -1187,14 +1261,16 @@ Test(matrix_send, refusals_leave_everything_alone)
 	tu_pass_ask(&ask, &tp);
 	before = tu_tree_hash(dir);
 	cr_assert_eq(op_matrix_send_check(s, "sam@example.org", out, 0, now, &e), -1);
-	cr_assert_str_eq(e.msg, "the certificate of sam@example.org is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare sam@example.org \"what they read\"), then padseal trust sam@example.org --verified phone (--force sends anyway, for testing)");
+	cr_assert_str_eq(e.msg,
+			 "the certificate of sam@example.org is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare sam@example.org \"what they read\"), then padseal trust sam@example.org --verified phone (--force sends anyway, for testing)");
 	err_clear(&e);
 	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, 0, now, &ask, &res, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "is not trusted yet"), "%s", e.msg);
 	err_clear(&e);
 	cr_assert_eq(op_matrix_send(s, "olga@example.org", out, 1, now, &ask, &res, &e), -1,
 		     "untrusted_ok must not pass an expired certificate");
-	cr_assert_not_null(strstr(e.msg, "the certificate of olga@example.org expired on "), "%s", e.msg);
+	cr_assert_not_null(strstr(e.msg, "the certificate of olga@example.org expired on "), "%s",
+			   e.msg);
 	err_clear(&e);
 	cr_assert_eq(op_matrix_send(s, "kim@example.org", out, 1, now, &ask, &res, &e), -1);
 	cr_assert_not_null(strstr(e.msg, "lacks keyEncipherment"), "%s", e.msg);
@@ -1208,7 +1284,8 @@ Test(matrix_send, refusals_leave_everything_alone)
 	free(after);
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
-			cr_assert_eq(saved_cell(sam, (enum cell_dir)d, (enum cell_kind)k), CELL_TODO);
+			cr_assert_eq(saved_cell(sam, (enum cell_dir)d, (enum cell_kind)k),
+				     CELL_TODO);
 	/* A wrong passphrase: refused with its code, nothing written. */
 	{
 		struct tu_pass bad = {{[PASS_KEY] = "not the passphrase"}, {0}};
@@ -1225,7 +1302,8 @@ Test(matrix_send, refusals_leave_everything_alone)
 		struct op_trust_res tr;
 
 		err_clear(&e);
-		cr_assert_eq(op_trust(s, "sam@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s", e.msg);
+		cr_assert_eq(op_trust(s, "sam@example.org", VERIFY_PHONE, 0, now, &tr, &e), 0, "%s",
+			     e.msg);
 	}
 	cr_assert_eq(dir_ensure(out, &e), 0);
 	path = path_join(out, "encrypted.eml");
@@ -1253,7 +1331,9 @@ ParameterizedTestParameters(matrix_send, writes_four)
 
 ParameterizedTest(size_t *i, matrix_send, writes_four)
 {
-	struct cf_spec spec = {.key = *i ? CF_EC : CF_RSA, .bits = 2048, .cn = "Sam Tester",
+	struct cf_spec spec = {.key = *i ? CF_EC : CF_RSA,
+			       .bits = 2048,
+			       .cn = "Sam Tester",
 			       .san = "email:sam@example.org"};
 	struct tu_pass tp = {{[PASS_KEY] = PASS}, {0}};
 	struct op_send_res res;
@@ -1266,13 +1346,15 @@ ParameterizedTest(size_t *i, matrix_send, writes_four)
 	add_peer(&spec, *i, sam, &cert, &key);
 	session_again();
 	tu_pass_ask(&ask, &tp);
-	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, !*i, now, &ask, &res, &e), 0, "%s", e.msg);
+	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, !*i, now, &ask, &res, &e), 0, "%s",
+		     e.msg);
 	cr_assert_eq(tp.asked[PASS_KEY], 1);
 	cr_assert_str_eq(res.hex, sam);
 	cr_assert_str_eq(res.email, "sam@example.org");
 	cr_assert_eq(tu_mode(out), 0700);
 	for (int k = 0; k < KIND_COUNT; k++) {
-		char *path = path_join(out, matrix_file_name((enum cell_kind)k)), *msg, *v, want[64];
+		char *path = path_join(out, matrix_file_name((enum cell_kind)k)), *msg, *v,
+		     want[64];
 		size_t len, n;
 
 		cr_assert_str_eq(res.path[k], path);
@@ -1283,7 +1365,8 @@ ParameterizedTest(size_t *i, matrix_send, writes_four)
 		cr_assert_str_eq(v, "\"Sam Tester\" <sam@example.org>");
 		free(v);
 		v = header(msg, "Subject");
-		snprintf(want, sizeof want, "padseal test %d of 4: %s", k + 1, cell_kind_name((enum cell_kind)k));
+		snprintf(want, sizeof want, "padseal test %d of 4: %s", k + 1,
+			 cell_kind_name((enum cell_kind)k));
 		cr_assert_str_eq(v, want);
 		free(v);
 		v = header(msg, "Date");
@@ -1319,7 +1402,9 @@ Test(matrix_send, module_leaves_saving_to_the_caller)
 	before = tu_tree_hash(dir);
 	st = hold();
 	snd = sender(st);
-	cr_assert_eq(matrix_send(session_home(s), st, state_peer_by_hex(st, sam), snd, out, 0, now, &e), 0, "%s", e.msg);
+	cr_assert_eq(matrix_send(session_home(s), st, state_peer_by_hex(st, sam), snd, out, 0, now,
+				 &e),
+		     0, "%s", e.msg);
 	for (int k = 0; k < KIND_COUNT; k++) {
 		char *path = path_join(out, matrix_file_name((enum cell_kind)k));
 
@@ -1347,63 +1432,72 @@ Test(matrix_send, module_leaves_saving_to_the_caller)
 struct jcase {
 	const char *from, *to;
 	enum cell_kind kind;
-	int env, sig;           /* an envelope outside, a signature (inside) */
+	int env, sig; /* an envelope outside, a signature (inside) */
 	enum sig_state state;
-	int signer;             /* 1 Sam's certificate, 2 mine, 3 a stranger's */
+	int signer; /* 1 Sam's certificate, 2 mine, 3 a stranger's */
 	int opened, archived, mismatch, expired, sha1, untrusted, own;
 	const char *recipients;
-	int error;              /* matrix_judge refuses */
+	int error; /* matrix_judge refuses */
 	enum cell_dir dir;
 	enum cell_state result;
 	const char *says;
 };
 static const struct jcase jcases[] = {
-	{"sam@example.org", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_PASSED, "from sam@example.org, arrived as plain text"},
-	{"Sam@Example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_PASSED, "from Sam@Example.org, valid signature, trusted"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 1, 0, 0, NULL, 0,
-	 DIR_IN, CELL_PASSED, "valid signature (SHA-1: Thunderbird 115 and later reject it), trusted"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_INVALID, 1, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "the signature is invalid: the message was changed after it was signed"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_UNCHECKABLE, 1, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "the signature could not be checked"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "signed with a certificate other than the one you hold for sam@example.org"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 1, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "but the message says it is from sam@example.org"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 1, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "was not valid when the message was signed"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 0, 1, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "you have not trusted the certificate of sam@example.org yet"},
-	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_PASSED, "from sam@example.org, decrypted (AES-256-CBC)"},
-	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "could not be decrypted: it is not addressed to you"},
-	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_FAILED, "encrypted to your archived certificate"},
-	{"sam@example.org", "alice@example.org", KIND_SIGNED_ENCRYPTED, 1, 1, SIG_VALID, 1, 1, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_IN, CELL_PASSED, "from sam@example.org, decrypted (AES-256-CBC), valid signature, trusted"},
-	{"alice@example.org", "Sam Tester <x@y>, sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 2, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_OUT, CELL_PASSED, "to sam@example.org, valid signature by you"},
-	{"alice@example.org", "sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0, 1, NULL, 0,
-	 DIR_OUT, CELL_FAILED, "signed with your archived certificate"},
-	{"alice@example.org", "sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0, 0, NULL, 0,
-	 DIR_OUT, CELL_FAILED, "a certificate that is not yours"},
-	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, "you, sam@example.org", 0,
-	 DIR_OUT, CELL_PASSED, "to sam@example.org, encrypted (AES-256-CBC) to sam@example.org and to you"},
-	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, "you", 0,
-	 DIR_OUT, CELL_FAILED, "encrypted only to you, not to sam@example.org"},
-	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "sam@example.org", 0,
-	 DIR_OUT, CELL_FAILED, "your own copy could not be decrypted"},
-	{"kim@example.org", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1,
-	 DIR_IN, CELL_TODO, "the message is from kim@example.org, who is not among your correspondents"},
-	{"", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1,
-	 DIR_IN, CELL_TODO, "the message has no From address"},
-	{"alice@example.org", "kim@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1,
-	 DIR_OUT, CELL_TODO, "the message is from you to kim@example.org, who is not among your correspondents"},
-	{"alice@example.org", "", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1,
-	 DIR_OUT, CELL_TODO, "has no To address"},
+	{"sam@example.org", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	 0, DIR_IN, CELL_PASSED, "from sam@example.org, arrived as plain text"},
+	{"Sam@Example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 0, 0,
+	 0, NULL, 0, DIR_IN, CELL_PASSED, "from Sam@Example.org, valid signature, trusted"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 1, 0,
+	 0, NULL, 0, DIR_IN, CELL_PASSED,
+	 "valid signature (SHA-1: Thunderbird 115 and later reject it), trusted"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_INVALID, 1, 0, 0, 0, 0, 0,
+	 0, 0, NULL, 0, DIR_IN, CELL_FAILED,
+	 "the signature is invalid: the message was changed after it was signed"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_UNCHECKABLE, 1, 0, 0, 0, 0,
+	 0, 0, 0, NULL, 0, DIR_IN, CELL_FAILED, "the signature could not be checked"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0,
+	 0, NULL, 0, DIR_IN, CELL_FAILED,
+	 "signed with a certificate other than the one you hold for sam@example.org"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 1, 0, 0, 0,
+	 0, NULL, 0, DIR_IN, CELL_FAILED, "but the message says it is from sam@example.org"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 1, 0, 0,
+	 0, NULL, 0, DIR_IN, CELL_FAILED, "was not valid when the message was signed"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 0, 1,
+	 0, NULL, 0, DIR_IN, CELL_FAILED,
+	 "you have not trusted the certificate of sam@example.org yet"},
+	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+	 NULL, 0, DIR_IN, CELL_PASSED, "from sam@example.org, decrypted (AES-256-CBC)"},
+	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	 NULL, 0, DIR_IN, CELL_FAILED, "could not be decrypted: it is not addressed to you"},
+	{"sam@example.org", "alice@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0,
+	 NULL, 0, DIR_IN, CELL_FAILED, "encrypted to your archived certificate"},
+	{"sam@example.org", "alice@example.org", KIND_SIGNED_ENCRYPTED, 1, 1, SIG_VALID, 1, 1, 0, 0,
+	 0, 0, 0, 0, NULL, 0, DIR_IN, CELL_PASSED,
+	 "from sam@example.org, decrypted (AES-256-CBC), valid signature, trusted"},
+	{"alice@example.org", "Sam Tester <x@y>, sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 2,
+	 0, 0, 0, 0, 0, 0, 0, NULL, 0, DIR_OUT, CELL_PASSED,
+	 "to sam@example.org, valid signature by you"},
+	{"alice@example.org", "sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0,
+	 1, NULL, 0, DIR_OUT, CELL_FAILED, "signed with your archived certificate"},
+	{"alice@example.org", "sam@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0,
+	 0, NULL, 0, DIR_OUT, CELL_FAILED, "a certificate that is not yours"},
+	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+	 "you, sam@example.org", 0, DIR_OUT, CELL_PASSED,
+	 "to sam@example.org, encrypted (AES-256-CBC) to sam@example.org and to you"},
+	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+	 "you", 0, DIR_OUT, CELL_FAILED, "encrypted only to you, not to sam@example.org"},
+	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	 "sam@example.org", 0, DIR_OUT, CELL_FAILED, "your own copy could not be decrypted"},
+	{"kim@example.org", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	 1, DIR_IN, CELL_TODO,
+	 "the message is from kim@example.org, who is not among your correspondents"},
+	{"", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1, DIR_IN,
+	 CELL_TODO, "the message has no From address"},
+	{"alice@example.org", "kim@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+	 1, DIR_OUT, CELL_TODO,
+	 "the message is from you to kim@example.org, who is not among your correspondents"},
+	{"alice@example.org", "", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 1, DIR_OUT,
+	 CELL_TODO, "has no To address"},
 };
 
 TestSuite(judge, .init = home_setup, .fini = home_teardown);
@@ -1442,31 +1536,41 @@ ParameterizedTest(size_t *i, judge, cases)
 		snprintf(l->alg, sizeof l->alg, "AES-256-CBC");
 		l->opened = c->opened;
 		l->opened_with_archived = c->archived;
-		snprintf(l->recipients, sizeof l->recipients, "%s", c->recipients ? c->recipients : "you");
+		snprintf(l->recipients, sizeof l->recipients, "%s",
+			 c->recipients ? c->recipients : "you");
 		if (!c->opened)
-			snprintf(l->note, sizeof l->note, "it is not addressed to you: it is for kim@example.org");
+			snprintf(l->note, sizeof l->note,
+				 "it is not addressed to you: it is for kim@example.org");
 	}
 	if (c->sig) {
 		l = &rep.layer[rep.n_layers++];
 		l->kind = LAYER_SIGNED;
 		l->sig = c->state;
-		snprintf(l->signer, sizeof l->signer, "%s", c->signer == 2 ? "alice@example.org" : "sam@example.org");
+		snprintf(l->signer, sizeof l->signer, "%s",
+			 c->signer == 2 ? "alice@example.org" : "sam@example.org");
 		snprintf(l->signer_hex, sizeof l->signer_hex, "%s",
-			 c->signer == 1 ? sam : c->signer == 2 ? me.hex : "0123456789ABCDEF");
+			 c->signer == 1 ? sam :
+			 c->signer == 2 ? me.hex :
+					  "0123456789ABCDEF");
 		l->from_mismatch = c->mismatch;
 		l->expired_at_signing = c->expired;
 		l->sha1 = c->sha1;
 		l->own = c->own;
 	}
 	if (c->error) {
-		cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1, &res, &e), -1);
+		cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep,
+					  (const unsigned char *)"x", 1, &res, &e),
+			     -1);
 		cr_assert_not_null(strstr(e.msg, c->says), "\"%s\" not in \"%s\"", c->says, e.msg);
 	} else {
-		cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1, &res, &e), 0, "%s", e.msg);
+		cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep,
+					  (const unsigned char *)"x", 1, &res, &e),
+			     0, "%s", e.msg);
 		cr_assert_eq(res.dir, c->dir);
 		cr_assert_eq(res.kind, c->kind);
 		cr_assert_eq(res.state, c->result, "%s", res.why);
-		cr_assert_not_null(strstr(res.why, c->says), "\"%s\" not in \"%s\"", c->says, res.why);
+		cr_assert_not_null(strstr(res.why, c->says), "\"%s\" not in \"%s\"", c->says,
+				   res.why);
 		cr_assert_str_eq(res.peer_hex, sam);
 		cr_assert_eq(res.warning, c->sha1);
 		/* recorded in the peer's record */
@@ -1474,7 +1578,8 @@ ParameterizedTest(size_t *i, judge, cases)
 		cr_assert_eq(state_peer_by_hex(st, sam)->cell[res.dir][res.kind].state, c->result);
 		/* with its reason when it failed or passed with a caveat */
 		if (c->result == CELL_FAILED || c->sha1)
-			cr_assert_str_eq(state_peer_by_hex(st, sam)->cell[res.dir][res.kind].why, res.why);
+			cr_assert_str_eq(state_peer_by_hex(st, sam)->cell[res.dir][res.kind].why,
+					 res.why);
 		else
 			cr_assert_null(state_peer_by_hex(st, sam)->cell[res.dir][res.kind].why);
 	}
@@ -1500,12 +1605,16 @@ Test(judge, ambiguous_address)
 	memset(&rep, 0, sizeof rep);
 	snprintf(rep.from, sizeof rep.from, "sam@example.org");
 	snprintf(rep.to, sizeof rep.to, "alice@example.org");
-	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1, &res, &e), -1);
+	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1,
+				  &res, &e),
+		     -1);
 	cr_assert_not_null(strstr(e.msg, "sam@example.org matches 2 certificates"), "%s", e.msg);
 	err_clear(&e);
 	snprintf(rep.from, sizeof rep.from, "alice@example.org");
 	snprintf(rep.to, sizeof rep.to, "sam@example.org");
-	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1, &res, &e), -1);
+	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (const unsigned char *)"x", 1,
+				  &res, &e),
+		     -1);
 	cr_assert_not_null(strstr(e.msg, "sam@example.org matches 2 certificates"), "%s", e.msg);
 	session_end(s, 1);
 	ident_clear(&me);
@@ -1538,18 +1647,24 @@ Test(judge, envelope_recipients_from_the_message)
 	rep.layer[0].kind = LAYER_ENVELOPED;
 	rep.layer[0].opened = 1;
 	/* only to herself, whatever the sentence says */
-	cr_assert_eq(smime_sender_compose(snd, KIND_ENCRYPTED, NULL, "sam@example.org", smime_sender_cert(snd),
-					  "x", "x", now, &msg, &len, &e), 0, "%s", e.msg);
+	cr_assert_eq(smime_sender_compose(snd, KIND_ENCRYPTED, NULL, "sam@example.org",
+					  smime_sender_cert(snd), "x", "x", now, &msg, &len, &e),
+		     0, "%s", e.msg);
 	snprintf(rep.layer[0].recipients, sizeof rep.layer[0].recipients, "you, sam@example.org");
-	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (unsigned char *)msg, len, &res, &e), 0, "%s", e.msg);
+	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (unsigned char *)msg, len, &res,
+				  &e),
+		     0, "%s", e.msg);
 	cr_assert_eq(res.state, CELL_FAILED, "%s", res.why);
 	cr_assert_not_null(strstr(res.why, "encrypted only to you"), "%s", res.why);
 	free(msg);
 	/* to Sam too, though the sentence says only "you" */
 	cr_assert_eq(smime_sender_compose(snd, KIND_ENCRYPTED, NULL, "sam@example.org", sam_cert,
-					  "x", "x", now, &msg, &len, &e), 0, "%s", e.msg);
+					  "x", "x", now, &msg, &len, &e),
+		     0, "%s", e.msg);
 	snprintf(rep.layer[0].recipients, sizeof rep.layer[0].recipients, "you");
-	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (unsigned char *)msg, len, &res, &e), 0, "%s", e.msg);
+	cr_assert_eq(matrix_judge(session_home(s), st, &me, &rep, (unsigned char *)msg, len, &res,
+				  &e),
+		     0, "%s", e.msg);
 	cr_assert_eq(res.state, CELL_PASSED, "%s", res.why);
 	session_end(s, 1);
 	free(msg);
@@ -1571,8 +1686,11 @@ ParameterizedTest(size_t *i, compose, full_disk)
 {
 	struct pair p;
 	struct smime_msg m = {
-		.kind = (enum cell_kind)*i, .from = "alice@example.org", .to = "sam@example.org",
-		.subject = "x", .date = 0,
+		.kind = (enum cell_kind) * i,
+		.from = "alice@example.org",
+		.to = "sam@example.org",
+		.subject = "x",
+		.date = 0,
 	};
 	struct err e = ERR_INIT;
 	char *text = malloc(200000);

@@ -21,14 +21,14 @@
 #include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME "/some/home/checklist" /* the name parse errors must carry */
+#define NAME     "/some/home/checklist" /* the name parse errors must carry */
 
-#define HEX_A "AAAA000000000000000000000000000000000000000000000000000000000001"
-#define HEX_B "BBBB000000000000000000000000000000000000000000000000000000000002"
-#define HEX_C "CCCC000000000000000000000000000000000000000000000000000000000003"
+#define HEX_A  "AAAA000000000000000000000000000000000000000000000000000000000001"
+#define HEX_B  "BBBB000000000000000000000000000000000000000000000000000000000002"
+#define HEX_C  "CCCC000000000000000000000000000000000000000000000000000000000003"
 #define HEX_ME "EEEE00000000000000000000000000000000000000000000000000000000000E"
-#define T0 "2026-06-01T10:00:00Z"
-#define T1 "2026-06-02T11:30:00Z"
+#define T0     "2026-06-01T10:00:00Z"
+#define T1     "2026-06-02T11:30:00Z"
 
 static char *tmp;
 static struct home home;
@@ -99,8 +99,11 @@ sample(void)
 	memcpy(p->verified_at, T1, sizeof T1);
 	p->cell[DIR_OUT][KIND_PLAIN] = (struct st_cell){CELL_PASSED, CELL_CONFIRMED, NULL};
 	p->cell[DIR_OUT][KIND_SIGNED] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL};
-	p->cell[DIR_IN][KIND_SIGNED] = (struct st_cell){CELL_PASSED, CELL_WARNED, state_str(st, "valid signature (SHA-1)")};
-	p->cell[DIR_IN][KIND_ENCRYPTED] = (struct st_cell){CELL_FAILED, CELL_CHECKED, state_str(st, "could not be decrypted: no key of yours opens it")};
+	p->cell[DIR_IN][KIND_SIGNED] = (struct st_cell){CELL_PASSED, CELL_WARNED,
+							state_str(st, "valid signature (SHA-1)")};
+	p->cell[DIR_IN][KIND_ENCRYPTED] =
+		(struct st_cell){CELL_FAILED, CELL_CHECKED,
+				 state_str(st, "could not be decrypted: no key of yours opens it")};
 	return st;
 }
 
@@ -133,13 +136,17 @@ Test(state, every_record_round_trips)
 	cr_expect_eq(p->verified, VERIFY_PHONE);
 	cr_expect_eq(p->cell[DIR_OUT][KIND_PLAIN].how, CELL_CONFIRMED);
 	cr_expect_eq(p->cell[DIR_IN][KIND_SIGNED].how, CELL_WARNED);
-	cr_expect_str_eq(p->cell[DIR_IN][KIND_ENCRYPTED].why, "could not be decrypted: no key of yours opens it");
+	cr_expect_str_eq(p->cell[DIR_IN][KIND_ENCRYPTED].why,
+			 "could not be decrypted: no key of yours opens it");
 	cr_expect_eq(p->cell[DIR_IN][KIND_PLAIN].state, CELL_TODO);
 	cr_expect_str_eq(state_backup_newest(back, HEX_ME)->path, "/tmp/my backups/a=b%c.p12");
 	cr_expect_eq(state_sent_to(back, "SAM@example.org")->how, SENT_IN_PERSON);
 	cr_expect_eq(state_ident_current(back) != NULL, 1);
 	/* One record a line: nothing a value holds breaks a line. */
-	cr_expect_eq(strchr(strstr(text, "\npeer "), '\t') == NULL || strchr(strstr(text, "\npeer "), '\t') > strstr(strstr(text, "\npeer ") + 1, "\n"), 1);
+	cr_expect_eq(strchr(strstr(text, "\npeer "), '\t') == NULL ||
+			     strchr(strstr(text, "\npeer "), '\t') >
+				     strstr(strstr(text, "\npeer ") + 1, "\n"),
+		     1);
 	free(text);
 	state_free(st);
 	state_free(back);
@@ -148,9 +155,10 @@ Test(state, every_record_round_trips)
 Test(state, an_address_holding_a_comma_stays_one_address)
 {
 	static const char text[] =
-	        "padseal-checklist 2\n"
-	        "peer fpr=" HEX_A " addr=\"mallory,alice\"@evil.org key=RSA%203072 from=" T0 " until=" T1 " received=" T0 "\n"
-	        "end\n";
+		"padseal-checklist 2\n"
+		"peer fpr=" HEX_A " addr=\"mallory,alice\"@evil.org key=RSA%203072 from=" T0
+		" until=" T1 " received=" T0 "\n"
+		"end\n";
 	struct state *st = NULL;
 	struct err e = ERR_INIT;
 
@@ -161,44 +169,49 @@ Test(state, an_address_holding_a_comma_stays_one_address)
 
 /* --- damage ------------------------------------------------------------------ */
 
-#define GOOD_PEER "peer fpr=" HEX_A " addr=sam@example.org key=EC%20P-256 from=" T0 " until=" T1 " received=" T0
+#define GOOD_PEER                                                                      \
+	"peer fpr=" HEX_A " addr=sam@example.org key=EC%20P-256 from=" T0 " until=" T1 \
+	" received=" T0
 static const struct {
 	const char *line; /* the record on line 2 */
 	const char *why;  /* what the message must say */
 } damage[] = {
-        {"peer addr=sam@example.org key=x from=" T0 " until=" T1 " received=" T0, "has no fpr"},
-        {"peer fpr=1234 addr=sam@example.org key=x from=" T0 " until=" T1 " received=" T0, "fpr is not a SHA-256"},
-        {"peer fpr=" HEX_A " key=x from=" T0 " until=" T1 " received=" T0, "has no address"},
-        {"peer fpr=" HEX_A " addr=sam@example.org from=" T0 " until=" T1 " received=" T0, "has no key"},
-        {"peer fpr=" HEX_A " addr=sam@example.org key=x from=" T0 " until=" T1, "has no received"},
-        {GOOD_PEER " trusted=yes", "trusted is neither 0 nor 1"},
-        {GOOD_PEER " verified=telepathy verified-at=" T0, "verified is not phone"},
-        {GOOD_PEER " verified=phone", "verified is given without verified-at"},
-        {GOOD_PEER " out=ppp", "does not hold four cells"},
-        {GOOD_PEER " in=ppxp", "holds a cell that is not one of"},
-        {GOOD_PEER " received=" T1, "appears twice"},
-        {GOOD_PEER " colour=blue", "the field colour is unknown"},
-        {GOOD_PEER " until2=x", "unknown"},
-        {GOOD_PEER " from=yesterday", "appears twice"},
-        {"peer fpr=" HEX_A " addr=sam@example.org key=x from=tomorrow until=" T1 " received=" T0, "from is not a time"},
-        {GOOD_PEER " isn=xyz", "isn is not 16 hex digits"},
-        {GOOD_PEER " lint=Bad%20Code", "lint is not a list"},
-        {GOOD_PEER " name=%0", "broken %-escape"},
-        {GOOD_PEER " name=%00", "broken %-escape"},
-        {GOOD_PEER " name=", "is empty"},
-        {"identity status=current created=" T0, "has no fpr"},
-        {"identity fpr=" HEX_ME " status=maybe created=" T0, "neither current nor archived"},
-        {"identity fpr=" HEX_ME " status=current", "has no created"},
-        {"backup fpr=" HEX_ME " at=" T0, "has no path"},
-        {"backup fpr=" HEX_ME " path=/x.p12", "has no at"},
-        {"sent at=" T0, "has no to"},
-        {"sent to=Sam%20<sam@example.org> at=" T0, "to is not an address"},
-        {"sent to=sam@example.org at=" T0 " how=pigeon", "how is neither mail nor in-person"},
-        {"intro to=sam@example.org at=" T0, "is not a kind of record"},
-        {"frobnicate x=1", "is not a kind of record"},
-        {"Peer fpr=" HEX_A, "kind is not a word"},
-        {" peer fpr=" HEX_A, "starts with a space"},
-        {"peer fpr", "key=value"},
+	{"peer addr=sam@example.org key=x from=" T0 " until=" T1 " received=" T0, "has no fpr"},
+	{"peer fpr=1234 addr=sam@example.org key=x from=" T0 " until=" T1 " received=" T0,
+	 "fpr is not a SHA-256"},
+	{"peer fpr=" HEX_A " key=x from=" T0 " until=" T1 " received=" T0, "has no address"},
+	{"peer fpr=" HEX_A " addr=sam@example.org from=" T0 " until=" T1 " received=" T0,
+	 "has no key"},
+	{"peer fpr=" HEX_A " addr=sam@example.org key=x from=" T0 " until=" T1, "has no received"},
+	{GOOD_PEER " trusted=yes", "trusted is neither 0 nor 1"},
+	{GOOD_PEER " verified=telepathy verified-at=" T0, "verified is not phone"},
+	{GOOD_PEER " verified=phone", "verified is given without verified-at"},
+	{GOOD_PEER " out=ppp", "does not hold four cells"},
+	{GOOD_PEER " in=ppxp", "holds a cell that is not one of"},
+	{GOOD_PEER " received=" T1, "appears twice"},
+	{GOOD_PEER " colour=blue", "the field colour is unknown"},
+	{GOOD_PEER " until2=x", "unknown"},
+	{GOOD_PEER " from=yesterday", "appears twice"},
+	{"peer fpr=" HEX_A " addr=sam@example.org key=x from=tomorrow until=" T1 " received=" T0,
+	 "from is not a time"},
+	{GOOD_PEER " isn=xyz", "isn is not 16 hex digits"},
+	{GOOD_PEER " lint=Bad%20Code", "lint is not a list"},
+	{GOOD_PEER " name=%0", "broken %-escape"},
+	{GOOD_PEER " name=%00", "broken %-escape"},
+	{GOOD_PEER " name=", "is empty"},
+	{"identity status=current created=" T0, "has no fpr"},
+	{"identity fpr=" HEX_ME " status=maybe created=" T0, "neither current nor archived"},
+	{"identity fpr=" HEX_ME " status=current", "has no created"},
+	{"backup fpr=" HEX_ME " at=" T0, "has no path"},
+	{"backup fpr=" HEX_ME " path=/x.p12", "has no at"},
+	{"sent at=" T0, "has no to"},
+	{"sent to=Sam%20<sam@example.org> at=" T0, "to is not an address"},
+	{"sent to=sam@example.org at=" T0 " how=pigeon", "how is neither mail nor in-person"},
+	{"intro to=sam@example.org at=" T0, "is not a kind of record"},
+	{"frobnicate x=1", "is not a kind of record"},
+	{"Peer fpr=" HEX_A, "kind is not a word"},
+	{" peer fpr=" HEX_A, "starts with a space"},
+	{"peer fpr", "key=value"},
 };
 
 Test(state, every_kind_of_damage_names_the_file_the_line_and_the_remedy)
@@ -209,10 +222,13 @@ Test(state, every_kind_of_damage_names_the_file_the_line_and_the_remedy)
 		struct err e = ERR_INIT;
 
 		snprintf(text, sizeof text, "padseal-checklist 2\n%s\nend\n", damage[i].line);
-		cr_expect_eq(state_parse(text, strlen(text), NAME, &st, &e), -1, "accepted: %s", damage[i].line);
+		cr_expect_eq(state_parse(text, strlen(text), NAME, &st, &e), -1, "accepted: %s",
+			     damage[i].line);
 		cr_expect_null(st);
-		cr_expect(strstr(e.msg, NAME " is damaged at line 2") != NULL, "%s: %s", damage[i].line, e.msg);
-		cr_expect(strstr(e.msg, damage[i].why) != NULL, "%s: wanted \"%s\" in \"%s\"", damage[i].line, damage[i].why, e.msg);
+		cr_expect(strstr(e.msg, NAME " is damaged at line 2") != NULL, "%s: %s",
+			  damage[i].line, e.msg);
+		cr_expect(strstr(e.msg, damage[i].why) != NULL, "%s: wanted \"%s\" in \"%s\"",
+			  damage[i].line, damage[i].why, e.msg);
 		cr_expect(strstr(e.msg, STATE_PREV) != NULL, "the remedy: %s", e.msg);
 		cr_expect(strstr(e.msg, "padseal changed nothing") != NULL, "%s", e.msg);
 	}
@@ -221,7 +237,8 @@ Test(state, every_kind_of_damage_names_the_file_the_line_and_the_remedy)
 Test(state, a_later_record_may_not_change_a_certificate_s_addresses)
 {
 	static const char text[] = "padseal-checklist 2\n" GOOD_PEER "\nend\n"
-	                           "peer fpr=" HEX_A " addr=mallory@example.org key=x from=" T0 " until=" T1 " received=" T0 "\nend\n";
+				   "peer fpr=" HEX_A " addr=mallory@example.org key=x from=" T0
+				   " until=" T1 " received=" T0 "\nend\n";
 	struct state *st = NULL;
 	struct err e = ERR_INIT;
 
@@ -237,21 +254,23 @@ Test(state, cut_short_garbage_nul_and_future_files)
 		size_t len;
 		const char *want;
 	} cases[] = {
-	        {"", 0, "not a padseal checklist"},
-	        {"hello\n", 6, "not a padseal checklist"},
-	        {"padseal-checklist 2\n", 20, "cut short"},
-	        {"padseal-checklist 2\n" GOOD_PEER "\n", sizeof("padseal-checklist 2\n" GOOD_PEER "\n") - 1, "at line 3"},
-	        {"padseal-checklist 2\nend", 23, "cut short"},
-	        {"padseal-checklist x\nend\n", 24, "at line 1"},
-	        {"padseal-checklist 2\nend\n\0", 25, "NUL"},
-	        {"padseal-checklist 3\nend\n", 24, "newer padseal"},
+		{"", 0, "not a padseal checklist"},
+		{"hello\n", 6, "not a padseal checklist"},
+		{"padseal-checklist 2\n", 20, "cut short"},
+		{"padseal-checklist 2\n" GOOD_PEER "\n",
+		 sizeof("padseal-checklist 2\n" GOOD_PEER "\n") - 1, "at line 3"},
+		{"padseal-checklist 2\nend", 23, "cut short"},
+		{"padseal-checklist x\nend\n", 24, "at line 1"},
+		{"padseal-checklist 2\nend\n\0", 25, "NUL"},
+		{"padseal-checklist 3\nend\n", 24, "newer padseal"},
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct state *st = NULL;
 		struct err e = ERR_INIT;
 
-		cr_expect_eq(state_parse(cases[i].text, cases[i].len, NAME, &st, &e), -1, "case %zu", i);
+		cr_expect_eq(state_parse(cases[i].text, cases[i].len, NAME, &st, &e), -1,
+			     "case %zu", i);
 		cr_expect(strstr(e.msg, cases[i].want) != NULL, "case %zu: %s", i, e.msg);
 		cr_expect(strstr(e.msg, NAME) != NULL, "case %zu: %s", i, e.msg);
 	}
@@ -280,19 +299,22 @@ Test(state, random_bytes_never_crash)
 Test(state, version_1_is_read_as_it_was_meant)
 {
 	static const char text[] =
-	        "padseal-checklist 1\n"
-	        "# Written by padseal\n"
-	        "identity fpr=" HEX_ME " status=current created=" T0 "\n"
-	        "backup fpr=" HEX_ME " path=/x.p12 at=" T1 " compat=legacy source=backup\n"
-	        "intro to=sam@example.org at=" T1 "\n"
-	        "peer fpr=" HEX_A " fpr-colon=AA:AA email=sam@example.org emails=sam@example.org,s@example.org received=" T0
-	        " source=x.eml sent=" T1 " trusted=1 verified=phone verified-at=" T1 " forced=0 changed=1"
-	        " out-plain=passed out-plain-why=confirmed%20by%20correspondent out-signed=sent"
-	        " in-signed=passed in-signed-why=valid%20signature%20(SHA-1:%20Thunderbird)%20trusted"
-	        " in-encrypted=failed in-encrypted-why=could%20not%20be%20decrypted"
-	        " in-plain=passed in-plain-why=from%20sam\n"
-	        "peer fpr=" HEX_B " email=sam@example.org emails=sam@example.org received=" T0 " trusted=yes\n"
-	        "end\n";
+		"padseal-checklist 1\n"
+		"# Written by padseal\n"
+		"identity fpr=" HEX_ME " status=current created=" T0 "\n"
+		"backup fpr=" HEX_ME " path=/x.p12 at=" T1 " compat=legacy source=backup\n"
+		"intro to=sam@example.org at=" T1 "\n"
+		"peer fpr=" HEX_A
+		" fpr-colon=AA:AA email=sam@example.org emails=sam@example.org,s@example.org received=" T0
+		" source=x.eml sent=" T1 " trusted=1 verified=phone verified-at=" T1
+		" forced=0 changed=1"
+		" out-plain=passed out-plain-why=confirmed%20by%20correspondent out-signed=sent"
+		" in-signed=passed in-signed-why=valid%20signature%20(SHA-1:%20Thunderbird)%20trusted"
+		" in-encrypted=failed in-encrypted-why=could%20not%20be%20decrypted"
+		" in-plain=passed in-plain-why=from%20sam\n"
+		"peer fpr=" HEX_B " email=sam@example.org emails=sam@example.org received=" T0
+		" trusted=yes\n"
+		"end\n";
 	struct state *st = parse_ok(text);
 	const struct st_peer *p = state_peer_by_hex(st, HEX_A), *q = state_peer_by_hex(st, HEX_B);
 
@@ -485,7 +507,8 @@ Test(state, a_full_disk_changes_nothing_whether_appending_or_rewriting, .init = 
 
 	save_ok(st);
 	base = file_size(STATE_FILE);
-	state_peer_edit(st, state_peer_by_hex(st, HEX_A))->name = state_str(st, "a much longer name than before, to need room");
+	state_peer_edit(st, state_peer_by_hex(st, HEX_A))->name =
+		state_str(st, "a much longer name than before, to need room");
 	before = tu_tree_hash(tmp);
 	cr_expect_eq(save_with_limit(st, base + 10, &e), -1);
 	cr_expect(strstr(e.msg, "the disk is full") != NULL, "%s", e.msg);
@@ -537,7 +560,9 @@ Test(state, lookups_by_address_ignore_case_and_keep_order)
 	}
 	cr_expect_eq(n, 2);
 	cr_expect_eq(state_peer_index(st, state_peer_by_hex(st, HEX_C)), 2);
-	cr_expect_null(state_peer_by_hex(st, "aaaa000000000000000000000000000000000000000000000000000000000001"));
+	cr_expect_null(
+		state_peer_by_hex(st,
+				  "aaaa000000000000000000000000000000000000000000000000000000000001"));
 	state_free(st);
 }
 

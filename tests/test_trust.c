@@ -56,10 +56,7 @@ TestSuite(trust, .init = setup, .fini = teardown);
 static X509 *
 leaf(const char *san, long not_before, long days)
 {
-	struct cf_spec s = {.key = CF_EC,
-	                    .san = san,
-	                    .not_before = not_before,
-	                    .days = days};
+	struct cf_spec s = {.key = CF_EC, .san = san, .not_before = not_before, .days = days};
 
 	return cf_cert(&s, now, NULL);
 }
@@ -81,8 +78,8 @@ store(X509 *cert)
 }
 
 static int
-trust(const struct st_peer *r, const char *method, int force,
-      struct trust_done *done, struct err *e)
+trust(const struct st_peer *r, const char *method, int force, struct trust_done *done,
+      struct err *e)
 {
 	enum verify_method m = VERIFY_NONE;
 
@@ -130,12 +127,13 @@ ready_for_peers(void)
 	struct st_backup *b;
 
 	cr_assert_eq(ident_create(&h, st, &req, NULL, "correct horse battery staple", now, &id, &e),
-	             0, "%s", e.msg);
+		     0, "%s", e.msg);
 	b = state_backup_put(st, id.hex, "/backup.p12");
 	memcpy(b->at, "2026-01-01T00:00:00Z", 21);
 	memcpy(b->compat, "legacy", 7);
 	for (size_t i = 0; i < state_n_peers(st); i++)
-		memcpy(state_sent_put(st, state_peer(st, i)->addr[0])->at, "2026-01-01T00:00:00Z", 21);
+		memcpy(state_sent_put(st, state_peer(st, i)->addr[0])->at, "2026-01-01T00:00:00Z",
+		       21);
 	ident_clear(&id);
 }
 
@@ -156,8 +154,7 @@ Test(trust, pins_the_exact_certificate_with_method_and_date)
 	cr_assert_str_eq(r->verified_at, at);
 	cr_assert_eq(r->forced, 0);
 	cr_assert_str_eq(r->untrusted_at, "");
-	cr_assert_not(done.was_trusted || done.was_changed || done.forced ||
-	              done.n_superseded);
+	cr_assert_not(done.was_trusted || done.was_changed || done.forced || done.n_superseded);
 	cr_assert(trusted(sam));
 
 	/* It survives saving and loading; verify and trust are done. */
@@ -204,8 +201,7 @@ Test(trust, second_certificate_for_the_address_is_not_trusted)
 	struct err e = ERR_INIT;
 	struct trust_done done;
 	X509 *sam = leaf("email:sam@example.org", 0, 0);
-	X509 *other =
-	        leaf("email:Sam@Example.org,email:sam@other.example", 0, 0);
+	X509 *other = leaf("email:Sam@Example.org,email:sam@other.example", 0, 0);
 	const struct st_peer *r = store(sam), *r2, *got = NULL;
 	struct trust_status ts;
 	char colon[FPR_COLON_LEN];
@@ -229,8 +225,7 @@ Test(trust, second_certificate_for_the_address_is_not_trusted)
 
 /* A small CA and certificates it issues (real chains, not self-issued). */
 static X509 *
-issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
-      const char *san, int is_ca)
+issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn, const char *san, int is_ca)
 {
 	X509 *x = X509_new();
 	X509_NAME *name = X509_NAME_new();
@@ -239,32 +234,27 @@ issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
 		int nid;
 		const char *val;
 	} ext[] = {
-	        {NID_basic_constraints,
-	         is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-	        {NID_key_usage,
-	         is_ca ? "critical,keyCertSign,cRLSign"
-	               : "critical,digitalSignature,keyAgreement"},
-	        {NID_ext_key_usage, "emailProtection"},
-	        {NID_subject_alt_name, san},
-	        {NID_subject_key_identifier, "hash"},
-	        {NID_authority_key_identifier, "keyid"},
+		{NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+		{NID_key_usage,
+		 is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyAgreement"},
+		{NID_ext_key_usage, "emailProtection"},
+		{NID_subject_alt_name, san},
+		{NID_subject_key_identifier, "hash"},
+		{NID_authority_key_identifier, "keyid"},
 	};
 
 	cr_assert_not_null(x);
 	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x),
-	                 (long)(rand() & 0x7fffffff) + 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(rand() & 0x7fffffff) + 1);
 	X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &now);
 	X509_time_adj_ex(X509_getm_notAfter(x), 365, 0, &now);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	                           (const unsigned char *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_subject_name(x, name);
 	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
 	X509_set_pubkey(x, key);
 	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
 	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		X509_EXTENSION *ex =
-		        X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].val);
+		X509_EXTENSION *ex = X509V3_EXT_conf_nid(NULL, &ctx, ext[i].nid, ext[i].val);
 
 		cr_assert_not_null(ex, "extension %d", ext[i].nid);
 		X509_add_ext(x, ex, -1);
@@ -279,11 +269,9 @@ Test(trust, never_extends_to_the_ca_or_what_it_issues)
 {
 	struct cf_spec ec = {.key = CF_EC};
 	EVP_PKEY *ca_key = cf_key(&ec), *k1 = cf_key(&ec), *k2 = cf_key(&ec);
-	X509 *ca = issue(NULL, ca_key, ca_key, "Sam's CA",
-	                 "email:ca@example.org", 1);
+	X509 *ca = issue(NULL, ca_key, ca_key, "Sam's CA", "email:ca@example.org", 1);
 	X509 *sam = issue(ca, ca_key, k1, "Sam", "email:sam@example.org", 0);
-	X509 *sam2 = issue(ca, ca_key, k2, "Sam (laptop)",
-	                   "email:sam@example.org", 0);
+	X509 *sam2 = issue(ca, ca_key, k2, "Sam (laptop)", "email:sam@example.org", 0);
 	X509 *eve = issue(ca, ca_key, k2, "Eve", "email:eve@example.org", 0);
 	struct err e = ERR_INIT;
 	struct trust_done done;
@@ -345,7 +333,8 @@ Test(trust, changed_certificate_needs_its_own_verification)
 		int seen = 0;
 
 		for (size_t i = 0; i < cl.n_problems; i++)
-			seen |= cl.problems[i].kind == PROB_PEER_CHANGED && cl.problems[i].peer == 1;
+			seen |= cl.problems[i].kind == PROB_PEER_CHANGED &&
+				cl.problems[i].peer == 1;
 		cr_assert(seen, "no problem names the change");
 	}
 	checklist_free(&cl);
@@ -372,10 +361,8 @@ Test(trust, changed_certificate_needs_its_own_verification)
 	cr_assert(path_exists(path), "the old certificate file is gone");
 	free(path);
 	build(&cl);
-	cr_assert(cl.peers[0].retired && !cl.peers[0].duplicate &&
-	          !cl.peers[0].changed);
-	cr_assert(!cl.peers[1].retired && !cl.peers[1].duplicate &&
-	          !cl.peers[1].changed);
+	cr_assert(cl.peers[0].retired && !cl.peers[0].duplicate && !cl.peers[0].changed);
+	cr_assert(!cl.peers[1].retired && !cl.peers[1].duplicate && !cl.peers[1].changed);
 	cr_assert(cl.step[STEP_VERIFY] && cl.step[STEP_TRUST]);
 	checklist_free(&cl);
 	X509_free(old);
@@ -384,8 +371,7 @@ Test(trust, changed_certificate_needs_its_own_verification)
 
 Test(trust, lint_errors_refused_unless_forced)
 {
-	struct cf_spec s = {
-	        .key = CF_EC, .san = "email:sam@example.org", .ku = ""};
+	struct cf_spec s = {.key = CF_EC, .san = "email:sam@example.org", .ku = ""};
 	X509 *bad = cf_cert(&s, now, NULL);
 	struct err e = ERR_INIT;
 	struct trust_done done;
@@ -393,8 +379,7 @@ Test(trust, lint_errors_refused_unless_forced)
 	char *before = snapshot(), *after;
 
 	cr_assert_neq(trust(r, "phone", 0, &done, &e), 0);
-	cr_assert(strstr(e.msg, "1 lint error (ku-missing)") != NULL, "%s",
-	          e.msg);
+	cr_assert(strstr(e.msg, "1 lint error (ku-missing)") != NULL, "%s", e.msg);
 	cr_assert(strstr(e.msg, "--force") != NULL, "%s", e.msg);
 	after = snapshot();
 	cr_assert_str_eq(before, after, "a refused trust changed the state");

@@ -174,7 +174,8 @@ tu_corpus(void)
 
 	cr_assert(c != NULL && *c != '\0', "PADSEAL_CORPUS is not set (make check sets it)");
 	cr_assert(stat(c, &st) == 0 && S_ISDIR(st.st_mode),
-		  "the corpus %s is missing: put ../shared beside the source tree or configure --with-corpus=DIR", c);
+		  "the corpus %s is missing: put ../shared beside the source tree or configure --with-corpus=DIR",
+		  c);
 	return c;
 }
 
@@ -188,8 +189,7 @@ tu_now(void)
 }
 
 static int
-tu_pass_fn(void *arg, enum pass_kind kind, const char *what, char **out,
-           struct err *e)
+tu_pass_fn(void *arg, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	struct tu_pass *p = arg;
 

@@ -17,7 +17,7 @@
 #include "xalloc.h"
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
-#define ESC_MS 50   /* Esc acts at once (DESIGN.md: at most 100 ms) */
+#define ESC_MS  50  /* Esc acts at once (DESIGN.md: at most 100 ms) */
 /* Unlocked keys are forgotten (wiped) after this long without a key
  * pressed: a wizard left open does not keep a key usable without its
  * passphrase. */
@@ -36,9 +36,8 @@ static volatile sig_atomic_t curses_active; /* the terminal is in curses mode */
 static const int quit_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 /* Crashes, and SIGQUIT which asks for a core: the program cannot go on, so
  * the handler itself restores the terminal and hands the signal back. */
-static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT,
-                                 SIGFPE,  SIGILL, SIGQUIT};
-#define N_QUIT (sizeof quit_sigs / sizeof quit_sigs[0])
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT};
+#define N_QUIT  (sizeof quit_sigs / sizeof quit_sigs[0])
 #define N_CRASH (sizeof crash_sigs / sizeof crash_sigs[0])
 
 /* What was installed before us (a sanitizer's SIGSEGV handler, say).
@@ -143,10 +142,10 @@ term_start(struct app *a)
 	 * printing and exiting behind our back. */
 	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr,
-		        "padseal: cannot drive this terminal (TERM=%s); set "
-		        "TERM to its type, e.g. xterm-256color, or use a "
-		        "command (padseal --help)\n",
-		        term != NULL && *term != '\0' ? term : "unset");
+			"padseal: cannot drive this terminal (TERM=%s); set "
+			"TERM to its type, e.g. xterm-256color, or use a "
+			"command (padseal --help)\n",
+			term != NULL && *term != '\0' ? term : "unset");
 		return NULL;
 	}
 	curses_active = 1;
@@ -155,10 +154,10 @@ term_start(struct app *a)
 	if (cup == NULL || cup == (char *)-1) {
 		term_stop(scr);
 		fprintf(stderr,
-		        "padseal: this terminal (TERM=%s) cannot move the "
-		        "cursor, which the wizard needs; use a command instead "
-		        "(padseal --help)\n",
-		        term != NULL && *term != '\0' ? term : "unset");
+			"padseal: this terminal (TERM=%s) cannot move the "
+			"cursor, which the wizard needs; use a command instead "
+			"(padseal --help)\n",
+			term != NULL && *term != '\0' ? term : "unset");
 		return NULL;
 	}
 	cbreak(); /* keys at once; Ctrl-C still sends SIGINT */
@@ -213,8 +212,7 @@ apply(struct app *a, int fl)
 		if (a->depth > 0 && a->pending.ops == NULL) {
 			struct frame *top = &a->stack[a->depth - 1];
 
-			if (top->ops->resume != NULL &&
-			    apply(a, top->ops->resume(a, top->sc)) < 0)
+			if (top->ops->resume != NULL && apply(a, top->ops->resume(a, top->sc)) < 0)
 				return -1;
 		}
 	}
@@ -225,8 +223,7 @@ apply(struct app *a, int fl)
 		a->pending.sc = NULL;
 		/* enter may push again (a screen that opens with a message):
 		 * the loop takes that one next. */
-		if (a->depth == APP_DEPTH ||
-		    (f.ops->enter != NULL && f.ops->enter(a, f.sc) != 0))
+		if (a->depth == APP_DEPTH || (f.ops->enter != NULL && f.ops->enter(a, f.sc) != 0))
 			drop_frame(a, &f);
 		else
 			a->stack[a->depth++] = f;
@@ -291,9 +288,9 @@ draw_too_small(const struct app *a)
 	if (w < 1 || a->rows < 1)
 		return;
 	snprintf(msg, sizeof msg,
-	         "padseal needs at least %dx%d; this terminal is %dx%d %s make "
-	         "it larger\n\nq quits",
-	         APP_MIN_COLS, APP_MIN_ROWS, a->cols, a->rows, lk->sym->dash);
+		 "padseal needs at least %dx%d; this terminal is %dx%d %s make "
+		 "it larger\n\nq quits",
+		 APP_MIN_COLS, APP_MIN_ROWS, a->cols, a->rows, lk->sym->dash);
 	if (text_width(msg) < w)
 		w = text_width(msg);
 	lines = draw_text(lk, 0, 0, w, a->rows, msg, A_NORMAL, 0);
@@ -327,8 +324,7 @@ help_topic(const struct app *a)
 {
 	for (int i = a->depth - 1; i >= 0; i--) {
 		const struct frame *f = &a->stack[i];
-		const char *t =
-		        f->ops->topic != NULL ? f->ops->topic(a, f->sc) : NULL;
+		const char *t = f->ops->topic != NULL ? f->ops->topic(a, f->sc) : NULL;
 
 		if (t != NULL)
 			return t;
@@ -352,13 +348,11 @@ on_key(struct app *a, int ch)
 		return fl;
 	switch (ch) {
 	case '?':
-	case KEY_F(1):
-		return fl | app_help(a, help_topic(a));
+	case KEY_F(1): return fl | app_help(a, help_topic(a));
 	case 'L' & 0x1f: /* Ctrl-L: repaint a garbled terminal */
 		clearok(curscr, TRUE);
 		return fl | APP_REDRAW;
-	default:
-		return fl;
+	default: return fl;
 	}
 }
 
@@ -396,8 +390,7 @@ app_home_label(const struct app *a, char *buf, size_t len)
 	const char *home = getenv("HOME"), *dir = session_dir(a->s);
 	size_t n = home != NULL ? strlen(home) : 0;
 
-	if (n > 1 && strncmp(dir, home, n) == 0 &&
-	    (dir[n] == '/' || dir[n] == '\0'))
+	if (n > 1 && strncmp(dir, home, n) == 0 && (dir[n] == '/' || dir[n] == '\0'))
 		snprintf(buf, len, "~%s", dir + n);
 	else
 		snprintf(buf, len, "%s", dir);
@@ -406,8 +399,7 @@ app_home_label(const struct app *a, char *buf, size_t len)
 #define MSG_MAX_LINES 4
 
 int
-app_frame(const struct app *a, const char *title, const char *msg,
-          enum role role)
+app_frame(const struct app *a, const char *title, const char *msg, enum role role)
 {
 	const struct look *lk = &a->look;
 	char t[160], where[1024];
@@ -420,9 +412,9 @@ app_frame(const struct app *a, const char *title, const char *msg,
 		return a->rows - 2;
 	/* A failure gets the mark of a failed check; anything else the
 	 * mark of something to notice. */
-	const char *sym = role == R_ERROR  ? lk->sym->bad
-	                  : role == R_DONE ? lk->sym->ok
-	                                   : lk->sym->warn;
+	const char *sym = role == R_ERROR ? lk->sym->bad :
+			  role == R_DONE  ? lk->sym->ok :
+					    lk->sym->warn;
 	sw = text_width(sym) + 1;
 	n = draw_text(lk, 0, 0, w - sw, MSG_MAX_LINES, msg, A_NORMAL, 0);
 	y = a->rows - 1 - n;
@@ -481,7 +473,7 @@ ui_run(const char *home_dir)
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "padseal: the wizard needs a terminal; without "
-		                "one, use a command (padseal --help)\n");
+				"one, use a command (padseal --help)\n");
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof a);

@@ -29,7 +29,7 @@ struct app;
 struct screen_ops {
 	const char *name; /* for messages */
 	const char *help; /* help topic (ui/help/<help>.md), or NULL to use
-	                     the topic of the screen below */
+			     the topic of the screen below */
 	int modal;        /* drawn over the screen below it */
 	/* Optional.  Pushed: load what the screen shows.  0 opens the
 	 * screen; -1 refuses (it is then left and freed without being
@@ -71,8 +71,8 @@ struct session;
 
 struct app {
 	struct session *s; /* the home, for the whole sitting: its state
-	                      as last read and the keys unlocked (ui_run
-	                      makes it, closes it at the end) */
+			      as last read and the keys unlocked (ui_run
+			      makes it, closes it at the end) */
 	struct look look;  /* symbols and colours */
 	int rows, cols;    /* the terminal's size */
 	struct frame stack[APP_DEPTH];
@@ -90,22 +90,21 @@ int app_push(struct app *a, const struct screen_ops *ops, void *sc);
  * Returns the flags for the caller's key function.  Its help is that of
  * the screen below; app_message_help names its own `topic`. */
 int app_message(struct app *a, const char *title, const char *text);
-int app_message_help(struct app *a, const char *title, const char *text,
-                     const char *topic);
+int app_message_help(struct app *a, const char *title, const char *text, const char *topic);
 
 /* A modal question with `n` (1..4) buttons: ←→ or Tab choose, Enter
  * answers, Esc answers -1.  When it closes the index of the answer is
  * written to *answer, which must live in the state of the screen below
  * (its resume reads it).  `text` and the labels are copied. */
-int app_ask(struct app *a, const char *title, const char *text,
-            const char *const *buttons, int n, int *answer);
+int app_ask(struct app *a, const char *title, const char *text, const char *const *buttons, int n,
+	    int *answer);
 
 /* A modal list of `n` lines to choose one from, line `sel` highlighted
  * first: ↑↓ move, Enter picks, Esc cancels.  The index picked (-1 for
  * none) is written to *answer, in the state of the screen below, before
  * its resume is called.  (pick.c) */
-int app_pick(struct app *a, const char *title, const char *text,
-             const char *const *items, int n, int sel, int *answer);
+int app_pick(struct app *a, const char *title, const char *text, const char *const *items, int n,
+	     int sel, int *answer);
 
 /* Open help on `topic` (ui/help/<topic>.md; NULL or unknown: the home's).
  * Does nothing when help is already on top.  (help.c) */
@@ -117,8 +116,7 @@ int app_help(struct app *a, const char *topic);
  * while the wizard runs; when the wizard ends, after the terminal is
  * restored, it waits for what is left. */
 struct job;
-void app_abandon(struct app *a, struct job *j, void (*drop)(void *arg),
-                 void *arg);
+void app_abandon(struct app *a, struct job *j, void (*drop)(void *arg), void *arg);
 
 /* True when the terminal is smaller than the screens are laid out for. */
 int app_too_small(const struct app *a);
@@ -133,7 +131,6 @@ void app_home_label(const struct app *a, char *buf, size_t len);
  * and `msg` (may be NULL or "") in `role` above the status line, at most
  * four lines.  Returns the row above the message (with a blank row
  * kept), where the screen's own rows must end. */
-int app_frame(const struct app *a, const char *title, const char *msg,
-              enum role role);
+int app_frame(const struct app *a, const char *title, const char *msg, enum role role);
 
 #endif

@@ -31,8 +31,7 @@ dialog_draw(const struct app *a, const void *sc)
 
 	for (int i = 0; i < d->n; i++)
 		labels[i] = d->buttons[i];
-	draw_dialog_n(&a->look, a->rows, a->cols, d->title, d->text, labels,
-	              d->n, d->sel);
+	draw_dialog_n(&a->look, a->rows, a->cols, d->title, d->text, labels, d->n, d->sel);
 	if (d->n > 1)
 		keys[k++] = (struct keyhint){"Tab", "choose"};
 	keys[k++] = (struct keyhint){"Enter", d->n > 1 ? "answer" : "OK"};
@@ -59,31 +58,24 @@ dialog_key(struct app *a, void *sc, int ch)
 	switch (ch) {
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		return dialog_close(d, d->sel);
+	case KEY_ENTER: return dialog_close(d, d->sel);
 	case ' ':
 		if (d->n == 1)
 			return dialog_close(d, 0);
 		break;
-	case 27: /* Esc */
-		return dialog_close(d, d->n > 1 ? -1 : 0);
+	case 27: /* Esc */ return dialog_close(d, d->n > 1 ? -1 : 0);
 	case 'q':
 		if (d->n == 1)
 			return dialog_close(d, 0);
 		break;
 	case KEY_RIGHT:
 	case '\t':
-	case 'l':
-		d->sel = (d->sel + 1) % d->n;
-		return APP_HANDLED | APP_REDRAW;
+	case 'l': d->sel = (d->sel + 1) % d->n; return APP_HANDLED | APP_REDRAW;
 	case KEY_LEFT:
 	case KEY_BTAB:
-	case 'h':
-		d->sel = (d->sel + d->n - 1) % d->n;
-		return APP_HANDLED | APP_REDRAW;
+	case 'h': d->sel = (d->sel + d->n - 1) % d->n; return APP_HANDLED | APP_REDRAW;
 	case '?':
-	case KEY_F(1):
-		return 0; /* the loop opens help */
+	case KEY_F(1): return 0; /* the loop opens help */
 	}
 	return APP_HANDLED; /* a modal keeps keys from the screen below */
 }
@@ -98,12 +90,12 @@ dialog_topic(const struct app *a, const void *sc)
 }
 
 static const struct screen_ops dialog_ops = {
-        .name = "dialog",
-        .help = NULL,
-        .modal = 1,
-        .draw = dialog_draw,
-        .key = dialog_key,
-        .topic = dialog_topic,
+	.name = "dialog",
+	.help = NULL,
+	.modal = 1,
+	.draw = dialog_draw,
+	.key = dialog_key,
+	.topic = dialog_topic,
 };
 
 static struct dialog *
@@ -119,8 +111,7 @@ dialog_new(const char *title, const char *text, const char *topic)
 }
 
 int
-app_message_help(struct app *a, const char *title, const char *text,
-                 const char *topic)
+app_message_help(struct app *a, const char *title, const char *text, const char *topic)
 {
 	struct dialog *d = dialog_new(title, text, topic);
 
@@ -138,8 +129,8 @@ app_message(struct app *a, const char *title, const char *text)
 }
 
 int
-app_ask(struct app *a, const char *title, const char *text,
-        const char *const *buttons, int n, int *answer)
+app_ask(struct app *a, const char *title, const char *text, const char *const *buttons, int n,
+	int *answer)
 {
 	struct dialog *d = dialog_new(title, text, NULL);
 
@@ -147,8 +138,7 @@ app_ask(struct app *a, const char *title, const char *text,
 	if (d != NULL) {
 		d->n = n < 1 ? 1 : n > ASK_MAX ? ASK_MAX : n;
 		for (int i = 0; i < d->n; i++)
-			snprintf(d->buttons[i], sizeof d->buttons[i], "%s",
-			         buttons[i]);
+			snprintf(d->buttons[i], sizeof d->buttons[i], "%s", buttons[i]);
 		d->answer = answer;
 	}
 	return app_push(a, &dialog_ops, d);

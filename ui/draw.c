@@ -7,64 +7,63 @@
 
 #include "draw.h"
 
-static const char *const utf8_spin[] = {"⠋", "⠙", "⠹", "⠸", "⠼",
-                                        "⠴", "⠦", "⠧", "⠇", "⠏"};
+static const char *const utf8_spin[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 static const char *const ascii_spin[] = {"|", "/", "-", "\\"};
 
 static const struct syms utf8_syms = {
-        .done = "✓",
-        .next = "→",
-        .todo = "·",
-        .w = 1,
-        .warn = "!",
-        .dash = "—",
-        .ellip = "…",
-        .updown = "↑↓",
-        .ok = "✓",
-        .bad = "✗",
-        .bullet = "•",
-        .radio_on = "(•)",
-        .radio_off = "( )",
-        .mask = "•",
-        .bar_on = "█",
-        .bar_off = "░",
-        .spin = utf8_spin,
-        .n_spin = 10,
-        .hline = "─",
+	.done = "✓",
+	.next = "→",
+	.todo = "·",
+	.w = 1,
+	.warn = "!",
+	.dash = "—",
+	.ellip = "…",
+	.updown = "↑↓",
+	.ok = "✓",
+	.bad = "✗",
+	.bullet = "•",
+	.radio_on = "(•)",
+	.radio_off = "( )",
+	.mask = "•",
+	.bar_on = "█",
+	.bar_off = "░",
+	.spin = utf8_spin,
+	.n_spin = 10,
+	.hline = "─",
 };
 /* Boxes read as a checklist on any terminal; all three are three columns
  * wide so tables keep their alignment. */
 static const struct syms ascii_syms = {
-        .done = "[x]",
-        .next = "[>]",
-        .todo = "[ ]",
-        .w = 3,
-        .warn = "!",
-        .dash = "-",
-        .ellip = "...",
-        .updown = "Up/Dn",
-        .ok = "+",
-        .bad = "x",
-        .bullet = "*",
-        .radio_on = "(*)",
-        .radio_off = "( )",
-        .mask = "*",
-        .bar_on = "#",
-        .bar_off = ".",
-        .spin = ascii_spin,
-        .n_spin = 4,
-        .hline = "-",
+	.done = "[x]",
+	.next = "[>]",
+	.todo = "[ ]",
+	.w = 3,
+	.warn = "!",
+	.dash = "-",
+	.ellip = "...",
+	.updown = "Up/Dn",
+	.ok = "+",
+	.bad = "x",
+	.bullet = "*",
+	.radio_on = "(*)",
+	.radio_off = "( )",
+	.mask = "*",
+	.bar_on = "#",
+	.bar_off = ".",
+	.spin = ascii_spin,
+	.n_spin = 4,
+	.hline = "-",
 };
 
 /* Without colour every role still differs by attribute or by the symbol
  * and word drawn next to it, so nothing depends on colour alone. */
 static const attr_t mono[ROLE_COUNT] = {
-        [R_NORMAL] = A_NORMAL,  [R_TITLE] = A_REVERSE | A_BOLD,
-        [R_HEADING] = A_BOLD,   [R_KEY] = A_REVERSE,
-        [R_DONE] = A_NORMAL,    [R_NEXT] = A_BOLD,
-        [R_TODO] = A_NORMAL,    [R_WARN] = A_BOLD,
-        [R_ERROR] = A_BOLD,     [R_DIM] = A_DIM,
-        [R_SELECT] = A_REVERSE, [R_CODE] = A_BOLD,
+	[R_NORMAL] = A_NORMAL,  [R_TITLE] = A_REVERSE | A_BOLD,
+	[R_HEADING] = A_BOLD,   [R_KEY] = A_REVERSE,
+	[R_DONE] = A_NORMAL,    [R_NEXT] = A_BOLD,
+	[R_TODO] = A_NORMAL,    [R_WARN] = A_BOLD,
+	[R_ERROR] = A_BOLD,     [R_DIM] = A_DIM,
+	[R_SELECT] = A_REVERSE, [R_CODE] = A_BOLD,
 };
 
 static void
@@ -75,14 +74,10 @@ init_colours(struct look *lk)
 		short fg, bg; /* -1: the terminal's default */
 		attr_t extra;
 	} map[] = {
-	        {R_TITLE, COLOR_WHITE, COLOR_BLUE, A_BOLD},
-	        {R_HEADING, COLOR_CYAN, -1, A_BOLD},
-	        {R_KEY, COLOR_BLACK, COLOR_CYAN, A_NORMAL},
-	        {R_DONE, COLOR_GREEN, -1, A_NORMAL},
-	        {R_NEXT, COLOR_YELLOW, -1, A_BOLD},
-	        {R_WARN, COLOR_YELLOW, -1, A_NORMAL},
-	        {R_ERROR, COLOR_RED, -1, A_BOLD},
-	        {R_CODE, COLOR_CYAN, -1, A_NORMAL},
+		{R_TITLE, COLOR_WHITE, COLOR_BLUE, A_BOLD}, {R_HEADING, COLOR_CYAN, -1, A_BOLD},
+		{R_KEY, COLOR_BLACK, COLOR_CYAN, A_NORMAL}, {R_DONE, COLOR_GREEN, -1, A_NORMAL},
+		{R_NEXT, COLOR_YELLOW, -1, A_BOLD},         {R_WARN, COLOR_YELLOW, -1, A_NORMAL},
+		{R_ERROR, COLOR_RED, -1, A_BOLD},           {R_CODE, COLOR_CYAN, -1, A_NORMAL},
 	};
 	/* Keep the user's background where the terminal allows it. */
 	short deflt = use_default_colors() == OK ? -1 : COLOR_BLACK;
@@ -91,7 +86,7 @@ init_colours(struct look *lk)
 		short pair = (short)(i + 1);
 
 		init_pair(pair, map[i].fg < 0 ? deflt : map[i].fg,
-		          map[i].bg < 0 ? deflt : map[i].bg);
+			  map[i].bg < 0 ? deflt : map[i].bg);
 		lk->attr[map[i].role] = COLOR_PAIR(pair) | map[i].extra;
 	}
 }
@@ -105,8 +100,7 @@ look_init(struct look *lk)
 	lk->sym = lk->utf8 ? &utf8_syms : &ascii_syms;
 	memcpy(lk->attr, mono, sizeof lk->attr);
 	/* https://no-color.org: set and not empty means no colour. */
-	lk->color = has_colors() && (no_color == NULL || *no_color == '\0') &&
-	            start_color() == OK;
+	lk->color = has_colors() && (no_color == NULL || *no_color == '\0') && start_color() == OK;
 	if (lk->color)
 		init_colours(lk);
 }
@@ -114,9 +108,7 @@ look_init(struct look *lk)
 const char *
 mark_sym(const struct look *lk, enum mark m)
 {
-	return m == MARK_DONE   ? lk->sym->done
-	       : m == MARK_NEXT ? lk->sym->next
-	                        : lk->sym->todo;
+	return m == MARK_DONE ? lk->sym->done : m == MARK_NEXT ? lk->sym->next : lk->sym->todo;
 }
 
 const char *
@@ -128,9 +120,7 @@ mark_word(enum mark m)
 attr_t
 mark_attr(const struct look *lk, enum mark m)
 {
-	return lk->attr[m == MARK_DONE   ? R_DONE
-	                : m == MARK_NEXT ? R_NEXT
-	                                 : R_TODO];
+	return lk->attr[m == MARK_DONE ? R_DONE : m == MARK_NEXT ? R_NEXT : R_TODO];
 }
 
 /* The character at `s` (at most `left` bytes): returns its length in bytes
@@ -146,8 +136,7 @@ char_at(const char *s, size_t left, int *cols, int *ok)
 
 	memset(&ms, 0, sizeof ms);
 	n = mbrtowc(&wc, s, left < MB_CUR_MAX ? left : MB_CUR_MAX, &ms);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
-	    (w = wcwidth(wc)) < 0) {
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || (w = wcwidth(wc)) < 0) {
 		*cols = 1;
 		*ok = 0;
 		return 1;
@@ -218,8 +207,7 @@ draw_clip(const struct look *lk, int y, int x, int w, const char *s, attr_t a)
 /* `s` without enough leading characters to fit `w` columns, after an
  * ellipsis: the end of a path is the part that tells folders apart. */
 int
-draw_clip_left(const struct look *lk, int y, int x, int w, const char *s,
-               attr_t a)
+draw_clip_left(const struct look *lk, int y, int x, int w, const char *s, attr_t a)
 {
 	int ew = text_width(lk->sym->ellip), cw, ok;
 	size_t left = strlen(s);
@@ -278,8 +266,8 @@ wrap_line(const char *s, const char *e, int w, const char **rest)
 /* One paragraph [s, e) from line `n` of the block; returns the new line
  * count, or -1 when it did not fit in `maxl`. */
 static int
-draw_para(const struct look *lk, int y, int x, int w, int maxl, int n,
-          const char *s, const char *e, attr_t a, int draw)
+draw_para(const struct look *lk, int y, int x, int w, int maxl, int n, const char *s, const char *e,
+	  attr_t a, int draw)
 {
 	int ind = 0, more = 0; /* indents of the first and further lines */
 
@@ -310,8 +298,8 @@ draw_para(const struct look *lk, int y, int x, int w, int maxl, int n,
 }
 
 int
-draw_text(const struct look *lk, int y, int x, int w, int maxl,
-          const char *text, attr_t a, int draw)
+draw_text(const struct look *lk, int y, int x, int w, int maxl, const char *text, attr_t a,
+	  int draw)
 {
 	const char *p = text;
 	int n = 0;
@@ -322,13 +310,11 @@ draw_text(const struct look *lk, int y, int x, int w, int maxl,
 
 		if (e == NULL)
 			e = p + strlen(p);
-		if ((got = draw_para(lk, y, x, w, maxl, n, p, e, a, draw)) <
-		    0) {
+		if ((got = draw_para(lk, y, x, w, maxl, n, p, e, a, draw)) < 0) {
 			int ew = text_width(lk->sym->ellip);
 
 			if (draw && maxl > 0)
-				draw_str(y + maxl - 1, x + w - ew, ew,
-				         lk->sym->ellip, a);
+				draw_str(y + maxl - 1, x + w - ew, ew, lk->sym->ellip, a);
 			return maxl;
 		}
 		n = got;
@@ -338,8 +324,7 @@ draw_text(const struct look *lk, int y, int x, int w, int maxl,
 }
 
 void
-draw_titlebar(const struct look *lk, int cols, const char *left,
-              const char *right)
+draw_titlebar(const struct look *lk, int cols, const char *left, const char *right)
 {
 	attr_t a = lk->attr[R_TITLE];
 	int used;
@@ -347,8 +332,7 @@ draw_titlebar(const struct look *lk, int cols, const char *left,
 	draw_fill(0, 0, cols, a);
 	used = 1 + draw_str(0, 1, cols - 2, left, a);
 	if (right != NULL && cols - used - 4 > 0) {
-		int room =
-		        cols - used - 4; /* a gap of three, a margin of one */
+		int room = cols - used - 4; /* a gap of three, a margin of one */
 		int w = text_width(right) < room ? text_width(right) : room;
 
 		draw_clip_left(lk, 0, cols - 1 - w, w, right, a);
@@ -356,8 +340,7 @@ draw_titlebar(const struct look *lk, int cols, const char *left,
 }
 
 void
-draw_status(const struct look *lk, int rows, int cols,
-            const struct keyhint *keys)
+draw_status(const struct look *lk, int rows, int cols, const struct keyhint *keys)
 {
 	int y = rows - 1, x = 1;
 
@@ -375,8 +358,7 @@ draw_status(const struct look *lk, int rows, int cols,
 }
 
 int
-draw_box(const struct look *lk, int rows, int cols, int h, int w,
-         const char *title, int *x)
+draw_box(const struct look *lk, int rows, int cols, int h, int w, const char *title, int *x)
 {
 	int y;
 
@@ -400,26 +382,25 @@ draw_box(const struct look *lk, int rows, int cols, int h, int w,
 		int tw;
 
 		draw_str(y, *x + 2, 1, " ", lk->attr[R_HEADING]);
-		tw = draw_clip(lk, y, *x + 3, w - 6, title,
-		               lk->attr[R_HEADING]);
+		tw = draw_clip(lk, y, *x + 3, w - 6, title, lk->attr[R_HEADING]);
 		draw_str(y, *x + 3 + tw, 1, " ", lk->attr[R_HEADING]);
 	}
 	return y;
 }
 
 void
-draw_dialog(const struct look *lk, int rows, int cols, const char *title,
-            const char *text, const char *button)
+draw_dialog(const struct look *lk, int rows, int cols, const char *title, const char *text,
+	    const char *button)
 {
 	draw_dialog_n(lk, rows, cols, title, text, &button, 1, 0);
 }
 
 void
-draw_dialog_n(const struct look *lk, int rows, int cols, const char *title,
-              const char *text, const char *const *buttons, int n, int sel)
+draw_dialog_n(const struct look *lk, int rows, int cols, const char *title, const char *text,
+	      const char *const *buttons, int n, int sel)
 {
 	int iw = cols - 8 < 66 ? cols - 8 : 66; /* inner width */
-	int maxl = rows - 7; /* room for the frame, the buttons, the status */
+	int maxl = rows - 7;                    /* room for the frame, the buttons, the status */
 	int lines = draw_text(lk, 0, 0, iw, maxl, text, A_NORMAL, 0);
 	int h = lines + 5, x, y, bx, total = 0;
 

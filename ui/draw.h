@@ -29,16 +29,16 @@ enum role {
 struct syms {
 	const char *done, *next, *todo; /* step states, `w` columns each */
 	int w;
-	const char *warn;     /* before a problem */
-	const char *dash;     /* in running text */
-	const char *ellip;    /* text cut short */
-	const char *updown;   /* the arrow keys, for the status line */
-	const char *ok, *bad; /* a check passed / failed, one column each */
-	const char *bullet;   /* list items, one column */
+	const char *warn;                 /* before a problem */
+	const char *dash;                 /* in running text */
+	const char *ellip;                /* text cut short */
+	const char *updown;               /* the arrow keys, for the status line */
+	const char *ok, *bad;             /* a check passed / failed, one column each */
+	const char *bullet;               /* list items, one column */
 	const char *radio_on, *radio_off; /* a choice, three columns */
-	const char *mask; /* one per character of a hidden passphrase */
-	const char *bar_on, *bar_off; /* a meter's cells, one column */
-	const char *const *spin; /* a progress indicator's frames, one column */
+	const char *mask;                 /* one per character of a hidden passphrase */
+	const char *bar_on, *bar_off;     /* a meter's cells, one column */
+	const char *const *spin;          /* a progress indicator's frames, one column */
 	int n_spin;
 	const char *hline; /* a horizontal rule, one column */
 };
@@ -73,12 +73,10 @@ int text_width(const char *s);
 int draw_str(int y, int x, int w, const char *s, attr_t a);
 /* As draw_str, with `s` cut to `w` columns ending in an ellipsis when it is
  * longer: for names and paths. */
-int draw_clip(const struct look *lk, int y, int x, int w, const char *s,
-              attr_t a);
+int draw_clip(const struct look *lk, int y, int x, int w, const char *s, attr_t a);
 /* As draw_clip, cutting from the left instead: the end of a path is what
  * tells files apart. */
-int draw_clip_left(const struct look *lk, int y, int x, int w, const char *s,
-                   attr_t a);
+int draw_clip_left(const struct look *lk, int y, int x, int w, const char *s, attr_t a);
 /* `w` blanks at (y, x). */
 void draw_fill(int y, int x, int w, attr_t a);
 
@@ -87,31 +85,27 @@ void draw_fill(int y, int x, int w, attr_t a);
  * R_CODE, indented, never joined with its neighbours.  At most `maxl` lines
  * from row `y`; a cut-short block ends in an ellipsis.  Returns the lines
  * used; with draw = 0 it only counts them. */
-int draw_text(const struct look *lk, int y, int x, int w, int maxl,
-              const char *text, attr_t a, int draw);
+int draw_text(const struct look *lk, int y, int x, int w, int maxl, const char *text, attr_t a,
+	      int draw);
 
 /* The reversed bar on the top row: `left` and, right-aligned and cut from
  * the left when short of room, `right`. */
-void draw_titlebar(const struct look *lk, int cols, const char *left,
-                   const char *right);
+void draw_titlebar(const struct look *lk, int cols, const char *left, const char *right);
 
 /* The bottom row: the keys that work now. */
-void draw_status(const struct look *lk, int rows, int cols,
-                 const struct keyhint *keys);
+void draw_status(const struct look *lk, int rows, int cols, const struct keyhint *keys);
 
 /* A centred box of width `w` and height `h`, cleared inside, with `title`
  * in its top border.  Returns the top row; *x gets the left column. */
-int draw_box(const struct look *lk, int rows, int cols, int h, int w,
-             const char *title, int *x);
+int draw_box(const struct look *lk, int rows, int cols, int h, int w, const char *title, int *x);
 
 /* A dialog: `title`, `text` as in draw_text, and a highlighted button. */
-void draw_dialog(const struct look *lk, int rows, int cols, const char *title,
-                 const char *text, const char *button);
+void draw_dialog(const struct look *lk, int rows, int cols, const char *title, const char *text,
+		 const char *button);
 
 /* As draw_dialog with `n` buttons side by side, button `sel` highlighted
  * (the others in brackets, so the choice shows without colour). */
-void draw_dialog_n(const struct look *lk, int rows, int cols, const char *title,
-                   const char *text, const char *const *buttons, int n,
-                   int sel);
+void draw_dialog_n(const struct look *lk, int rows, int cols, const char *title, const char *text,
+		   const char *const *buttons, int n, int sel);
 
 #endif

@@ -88,8 +88,7 @@ form_wipe(struct form *fm)
 }
 
 void
-field_note(struct field *f, enum role role, const char *sym, const char *fmt,
-           ...)
+field_note(struct field *f, enum role role, const char *sym, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -106,10 +105,8 @@ field_note(struct field *f, enum role role, const char *sym, const char *fmt,
 void
 field_strength_note(const struct look *lk, struct field *f)
 {
-	static const char *const word[] = {"refused", "weak", "fair", "good",
-	                                   "strong"};
-	static const enum role role[] = {R_ERROR, R_WARN, R_NORMAL, R_DONE,
-	                                 R_DONE};
+	static const char *const word[] = {"refused", "weak", "fair", "good", "strong"};
+	static const enum role role[] = {R_ERROR, R_WARN, R_NORMAL, R_DONE, R_DONE};
 	struct err e = ERR_INIT;
 	char meter[64];
 	size_t o = 0;
@@ -117,8 +114,8 @@ field_strength_note(const struct look *lk, struct field *f)
 
 	if (f->len == 0) {
 		field_note(f, R_DIM, NULL,
-		           "10 characters or more; a few unrelated words are "
-		           "best.");
+			   "10 characters or more; a few unrelated words are "
+			   "best.");
 		return;
 	}
 	score = pass_strength(f->text);
@@ -135,24 +132,21 @@ field_strength_note(const struct look *lk, struct field *f)
 		field_note(f, R_ERROR, meter, "%s: %s", word[0], e.msg);
 	else
 		field_note(f, role[score], meter, "%s%s", word[score],
-		           non_ascii ? "; it has non-ASCII characters, which "
-		                       "systems encode differently inside "
-		                       "backup files: an import elsewhere may "
-		                       "fail"
-		                     : "");
+			   non_ascii ? "; it has non-ASCII characters, which "
+				       "systems encode differently inside "
+				       "backup files: an import elsewhere may "
+				       "fail" :
+				       "");
 }
 
 void
-field_repeat_note(const struct look *lk, struct field *rep,
-                  const struct field *pass)
+field_repeat_note(const struct look *lk, struct field *rep, const struct field *pass)
 {
 	if (rep->len == 0)
 		field_note(rep, R_NORMAL, NULL, NULL);
-	else if (rep->len == pass->len &&
-	         memcmp(rep->text, pass->text, rep->len) == 0)
+	else if (rep->len == pass->len && memcmp(rep->text, pass->text, rep->len) == 0)
 		field_note(rep, R_DONE, lk->sym->ok, "the same");
-	else if (rep->len < pass->len &&
-	         memcmp(rep->text, pass->text, rep->len) == 0)
+	else if (rep->len < pass->len && memcmp(rep->text, pass->text, rep->len) == 0)
 		field_note(rep, R_NORMAL, NULL, NULL); /* still typing */
 	else
 		field_note(rep, R_ERROR, lk->sym->bad, "not the same");
@@ -166,20 +160,12 @@ text_key(struct field *f, int ch)
 	size_t p;
 
 	switch (ch) {
-	case KEY_LEFT:
-		f->cur = prev_char(f->text, f->cur);
-		return FORM_MOVED;
-	case KEY_RIGHT:
-		f->cur = next_char(f->text, f->len, f->cur);
-		return FORM_MOVED;
+	case KEY_LEFT: f->cur = prev_char(f->text, f->cur); return FORM_MOVED;
+	case KEY_RIGHT: f->cur = next_char(f->text, f->len, f->cur); return FORM_MOVED;
 	case KEY_HOME:
-	case 'A' & 0x1f:
-		f->cur = 0;
-		return FORM_MOVED;
+	case 'A' & 0x1f: f->cur = 0; return FORM_MOVED;
 	case KEY_END:
-	case 'E' & 0x1f:
-		f->cur = f->len;
-		return FORM_MOVED;
+	case 'E' & 0x1f: f->cur = f->len; return FORM_MOVED;
 	case KEY_BACKSPACE:
 	case 127:
 	case 'H' & 0x1f:
@@ -192,12 +178,8 @@ text_key(struct field *f, int ch)
 			return FORM_MOVED;
 		delete_range(f, f->cur, next_char(f->text, f->len, f->cur));
 		return FORM_EDITED;
-	case 'U' & 0x1f:
-		delete_range(f, 0, f->cur);
-		return FORM_EDITED;
-	case 'K' & 0x1f:
-		delete_range(f, f->cur, f->len);
-		return FORM_EDITED;
+	case 'U' & 0x1f: delete_range(f, 0, f->cur); return FORM_EDITED;
+	case 'K' & 0x1f: delete_range(f, f->cur, f->len); return FORM_EDITED;
 	case 'W' & 0x1f:
 		p = f->cur;
 		while (p > 0 && f->text[p - 1] == ' ')
@@ -267,16 +249,10 @@ choice_key(struct form *fm, struct field *f, int ch)
 		}
 		return move_focus(fm, +1, 0);
 	case KEY_HOME:
-	case 'g':
-		f->hl = 0;
-		return FORM_MOVED;
+	case 'g': f->hl = 0; return FORM_MOVED;
 	case KEY_END:
-	case 'G':
-		f->hl = f->n_items - 1;
-		return FORM_MOVED;
-	case ' ':
-		f->sel = f->hl;
-		return FORM_EDITED;
+	case 'G': f->hl = f->n_items - 1; return FORM_MOVED;
+	case ' ': f->sel = f->hl; return FORM_EDITED;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -293,18 +269,14 @@ form_key(struct form *fm, int ch)
 	struct field *f = &fm->f[fm->focus];
 
 	switch (ch) {
-	case '\t':
-		return move_focus(fm, +1, 1);
-	case KEY_BTAB:
-		return move_focus(fm, -1, 1);
+	case '\t': return move_focus(fm, +1, 1);
+	case KEY_BTAB: return move_focus(fm, -1, 1);
 	}
 	if (f->kind == FIELD_CHOICE)
 		return choice_key(fm, f, ch);
 	switch (ch) {
-	case KEY_UP:
-		return move_focus(fm, -1, 0);
-	case KEY_DOWN:
-		return move_focus(fm, +1, 0);
+	case KEY_UP: return move_focus(fm, -1, 0);
+	case KEY_DOWN: return move_focus(fm, +1, 0);
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -391,8 +363,7 @@ visible(const struct place *p, int y)
 /* The field's text as shown: itself, or a mask per character.  *dcur gets
  * the cursor's byte offset in what is returned. */
 static const char *
-shown_text(const struct look *lk, const struct field *f, char *buf, size_t len,
-           size_t *dcur)
+shown_text(const struct look *lk, const struct field *f, char *buf, size_t len, size_t *dcur)
 {
 	size_t ml = strlen(lk->sym->mask), n = count_chars(f->text, f->len);
 	size_t before = count_chars(f->text, f->cur), o = 0;
@@ -461,14 +432,12 @@ draw_input(const struct place *p, const struct field *f, int y, int focused)
 	attr_t box = focused ? lk->attr[R_SELECT] : A_UNDERLINE;
 
 	if (bw < p->fw && f->after[0] != '\0')
-		draw_clip(lk, y, p->fx + bw + 1, p->fw - bw - 1, f->after,
-		          lk->attr[f->after_role]);
+		draw_clip(lk, y, p->fx + bw + 1, p->fw - bw - 1, f->after, lk->attr[f->after_role]);
 	draw_fill(y, p->fx, bw, box);
 	if (f->len == 0 && f->placeholder != NULL) {
 		/* The hint stays while the field is empty, under the cursor
 		 * too: it says what to type when it is needed. */
-		draw_clip(lk, y, p->fx, bw, f->placeholder,
-		          box | lk->attr[R_DIM]);
+		draw_clip(lk, y, p->fx, bw, f->placeholder, box | lk->attr[R_DIM]);
 		if (focused)
 			draw_str(y, p->fx, 1, f->placeholder, A_NORMAL);
 		return;
@@ -476,8 +445,7 @@ draw_input(const struct place *p, const struct field *f, int y, int focused)
 	start = view_start(s, dcur, bw);
 	draw_str(y, p->fx, bw, s + start, box);
 	if (focused)
-		draw_cursor(y, p->fx + width_n(s + start, dcur - start),
-		            p->fx + bw, s, dcur);
+		draw_cursor(y, p->fx + width_n(s + start, dcur - start), p->fx + bw, s, dcur);
 }
 
 static void
@@ -486,20 +454,17 @@ draw_choice(const struct place *p, const struct field *f, int y, int focused)
 	const struct look *lk = p->lk;
 
 	for (int i = 0; i < f->n_items; i++, y++) {
-		attr_t at =
-		        focused && i == f->hl ? lk->attr[R_SELECT] : A_NORMAL;
-		const char *r =
-		        i == f->sel ? lk->sym->radio_on : lk->sym->radio_off;
+		attr_t at = focused && i == f->hl ? lk->attr[R_SELECT] : A_NORMAL;
+		const char *r = i == f->sel ? lk->sym->radio_on : lk->sym->radio_off;
 		int used;
 
 		if (!visible(p, y))
 			continue;
 		if (at != A_NORMAL)
 			draw_fill(y, p->fx, p->fw, at);
-		used = draw_str(y, p->fx, p->fw, r,
-		                at | (i == f->sel ? A_BOLD : 0));
-		draw_clip(lk, y, p->fx + used + 1, p->fw - used - 1,
-		          f->items[i], at | (i == f->sel ? A_BOLD : 0));
+		used = draw_str(y, p->fx, p->fw, r, at | (i == f->sel ? A_BOLD : 0));
+		draw_clip(lk, y, p->fx + used + 1, p->fw - used - 1, f->items[i],
+			  at | (i == f->sel ? A_BOLD : 0));
 	}
 }
 
@@ -532,8 +497,7 @@ draw_note(const struct place *p, const struct field *f, int y)
 	if (f->note_path)
 		draw_clip_left(lk, y, p->fx + sw, p->fw - sw, f->note, at);
 	else
-		draw_text(lk, y, p->fx + sw, p->fw - sw, p->y1 - y, f->note, at,
-		          1);
+		draw_text(lk, y, p->fx + sw, p->fw - sw, p->y1 - y, f->note, at, 1);
 }
 
 static void
@@ -547,8 +511,8 @@ draw_field(const struct place *p, const struct form *fm, int i, int y)
 		if (focused)
 			draw_str(y, p->x, 1, ">", p->lk->attr[R_NEXT]);
 		if (f->kind != FIELD_BUTTON && f->label != NULL)
-			draw_clip(p->lk, y, p->x + MARK_W, fm->label_w,
-			          f->label, focused ? A_BOLD : A_NORMAL);
+			draw_clip(p->lk, y, p->x + MARK_W, fm->label_w, f->label,
+				  focused ? A_BOLD : A_NORMAL);
 	}
 	switch (f->kind) {
 	case FIELD_TEXT:
@@ -556,9 +520,7 @@ draw_field(const struct place *p, const struct form *fm, int i, int y)
 		if (visible(p, y))
 			draw_input(p, f, y, focused);
 		break;
-	case FIELD_CHOICE:
-		draw_choice(p, f, y, focused);
-		break;
+	case FIELD_CHOICE: draw_choice(p, f, y, focused); break;
 	case FIELD_BUTTON:
 		if (visible(p, y))
 			draw_button(p, f, y, focused);
@@ -568,8 +530,7 @@ draw_field(const struct place *p, const struct form *fm, int i, int y)
 }
 
 void
-form_draw(const struct look *lk, const struct form *fm, int y, int x, int w,
-          int h)
+form_draw(const struct look *lk, const struct form *fm, int y, int x, int w, int h)
 {
 	struct place p = {lk, x, w, 0, 0, y, y + h};
 	int top = 0, ftop = 0, fbot = 0, off = 0, total;
@@ -597,25 +558,22 @@ form_draw(const struct look *lk, const struct form *fm, int y, int x, int w,
 		top += field_rows(lk, &fm->f[i], p.fw);
 	}
 	if (off > 0)
-		draw_str(y, x + w - 1, 1, lk->utf8 ? "↑" : "^",
-		         lk->attr[R_DIM]);
+		draw_str(y, x + w - 1, 1, lk->utf8 ? "↑" : "^", lk->attr[R_DIM]);
 	if (total - off > h)
-		draw_str(y + h - 1, x + w - 1, 1, lk->utf8 ? "↓" : "v",
-		         lk->attr[R_DIM]);
+		draw_str(y + h - 1, x + w - 1, 1, lk->utf8 ? "↓" : "v", lk->attr[R_DIM]);
 }
 
 void
-form_hints(const struct look *lk, const struct form *fm,
-           const struct keyhint *extra, const char *esc, struct keyhint *out,
-           int max)
+form_hints(const struct look *lk, const struct form *fm, const struct keyhint *extra,
+	   const char *esc, struct keyhint *out, int max)
 {
 	const struct field *f = &fm->f[fm->focus];
 	int k = 0, text = f->kind == FIELD_TEXT || f->kind == FIELD_SECRET;
 
-#define ADD(key, what)                                                         \
-	do {                                                                   \
-		if (k < max - 1)                                               \
-			out[k++] = (struct keyhint){(key), (what)};            \
+#define ADD(key, what)                                              \
+	do {                                                        \
+		if (k < max - 1)                                    \
+			out[k++] = (struct keyhint){(key), (what)}; \
 	} while (0)
 	switch (f->kind) {
 	case FIELD_CHOICE:

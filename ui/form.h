@@ -29,7 +29,7 @@
 /* A text field's room in bytes, NUL included: a passphrase of the longest
  * length pass.h accepts (PASS_MAX_LEN) fits, so a longer one is refused
  * by policy with its reason instead of being cut silently. */
-#define FIELD_MAX 1025
+#define FIELD_MAX      1025
 #define FORM_MAX_ITEMS 8
 
 enum field_kind {
@@ -62,7 +62,7 @@ struct field {
 	enum role note_role;
 	char note_sym[32];
 	int note_path; /* the note is a path: one line, cut from
-	                  the left when too long */
+			  the left when too long */
 };
 
 struct form {
@@ -86,8 +86,7 @@ int form_key(struct form *fm, int ch);
 /* Draw the form in rows [y, y + h) from column x, `w` wide.  When it is
  * taller than that it scrolls so that the focused field shows whole, with
  * "more" marks at the right edge. */
-void form_draw(const struct look *lk, const struct form *fm, int y, int x,
-               int w, int h);
+void form_draw(const struct look *lk, const struct form *fm, int y, int x, int w, int h);
 
 /* The rows the form takes at width `w`. */
 int form_height(const struct look *lk, const struct form *fm, int w);
@@ -97,17 +96,16 @@ void form_focus(struct form *fm, int i);
 
 /* The status-line hints for the focused field, then `extra` (may be NULL),
  * then Esc with `esc` (NULL: "back") and F1/? help; ends with {NULL}. */
-void form_hints(const struct look *lk, const struct form *fm,
-                const struct keyhint *extra, const char *esc,
-                struct keyhint *out, int max);
+void form_hints(const struct look *lk, const struct form *fm, const struct keyhint *extra,
+		const char *esc, struct keyhint *out, int max);
 
 /* Set a field's text (cursor at the end); too long is cut at a character
  * boundary. */
 void field_set(struct field *f, const char *s);
 /* The field's note; `fmt` as printf.  field_note(f, 0, NULL, NULL) clears
  * it. */
-void field_note(struct field *f, enum role role, const char *sym,
-                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void field_note(struct field *f, enum role role, const char *sym, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Wipe a field's text (pass_wipe) and empty it: for passphrases, as soon
  * as they are used or abandoned. */
 void field_wipe(struct field *f);
@@ -119,7 +117,6 @@ void form_wipe(struct form *fm);
  * holds non-ASCII characters. */
 void field_strength_note(const struct look *lk, struct field *f);
 /* The note under its repetition: the same, or not. */
-void field_repeat_note(const struct look *lk, struct field *rep,
-                       const struct field *pass);
+void field_repeat_note(const struct look *lk, struct field *rep, const struct field *pass);
 
 #endif

@@ -31,16 +31,16 @@ struct help_scr {
 
 struct rend {
 	const struct look *lk;
-	int x0, y0, w;   /* where the text goes */
-	int top, h;      /* the lines [top, top + h) are drawn */
-	int draw;        /* 0: only count */
-	int line, col;   /* the current line and the columns used on it */
-	int open;        /* the current line has text */
-	int any;         /* anything was written */
-	int blank;       /* the last line written is blank */
-	int space;       /* a space is due before the next word */
-	int indent;      /* where lines start */
-	char marker[16]; /* a list item's bullet or number, not yet drawn */
+	int x0, y0, w;          /* where the text goes */
+	int top, h;             /* the lines [top, top + h) are drawn */
+	int draw;               /* 0: only count */
+	int line, col;          /* the current line and the columns used on it */
+	int open;               /* the current line has text */
+	int any;                /* anything was written */
+	int blank;              /* the last line written is blank */
+	int space;              /* a space is due before the next word */
+	int indent;             /* where lines start */
+	char marker[16];        /* a list item's bullet or number, not yet drawn */
 	int emph, strong, code; /* inline nesting */
 	attr_t base;            /* the block's attribute (headings) */
 	int depth;              /* lists open */
@@ -57,8 +57,7 @@ put(struct rend *r, const char *s, size_t len, attr_t at)
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	if (r->draw && r->line >= r->top && r->line < r->top + r->h)
-		draw_str(r->y0 + r->line - r->top, r->x0 + r->col,
-		         r->w - r->col, buf, at);
+		draw_str(r->y0 + r->line - r->top, r->x0 + r->col, r->w - r->col, buf, at);
 	r->col += text_width(buf);
 }
 
@@ -203,8 +202,7 @@ rule(struct rend *r)
 	gap(r);
 	start_line(r);
 	for (int i = r->col; i < r->w; i++)
-		put(r, r->lk->sym->hline, strlen(r->lk->sym->hline),
-		    r->lk->attr[R_DIM]);
+		put(r, r->lk->sym->hline, strlen(r->lk->sym->hline), r->lk->attr[R_DIM]);
 	newline(r);
 }
 
@@ -220,8 +218,7 @@ link_target(struct rend *r, cmark_node *n)
 	if (url == NULL || *url == '\0')
 		return;
 	if (t != NULL &&
-	    (strcmp(t, url) == 0 ||
-	     (strncmp(url, "mailto:", 7) == 0 && strcmp(t, url + 7) == 0)))
+	    (strcmp(t, url) == 0 || (strncmp(url, "mailto:", 7) == 0 && strcmp(t, url + 7) == 0)))
 		return;
 	snprintf(buf, sizeof buf, "<%s>", url);
 	r->space = 1;
@@ -235,8 +232,8 @@ in_tight_list(const struct rend *r, cmark_node *n)
 	cmark_node *list = item != NULL ? cmark_node_parent(item) : NULL;
 
 	(void)r;
-	return item != NULL && cmark_node_get_type(item) == CMARK_NODE_ITEM &&
-	       list != NULL && cmark_node_get_list_tight(list);
+	return item != NULL && cmark_node_get_type(item) == CMARK_NODE_ITEM && list != NULL &&
+	       cmark_node_get_list_tight(list);
 }
 
 static void
@@ -268,8 +265,7 @@ item_enter(struct rend *r, cmark_node *n)
 	if (cmark_node_get_list_type(list) == CMARK_ORDERED_LIST)
 		snprintf(r->marker, sizeof r->marker, "%d. ", r->list_num[d]++);
 	else
-		snprintf(r->marker, sizeof r->marker, "%s ",
-		         r->lk->sym->bullet);
+		snprintf(r->marker, sizeof r->marker, "%s ", r->lk->sym->bullet);
 	r->indent = r->list_indent[d] + 2 + text_width(r->marker);
 }
 
@@ -280,8 +276,7 @@ heading(struct rend *r, cmark_node *n, int enter)
 
 	if (enter) {
 		gap(r);
-		r->base = level == 1 ? (A_BOLD | A_UNDERLINE)
-		                     : r->lk->attr[R_HEADING] | A_BOLD;
+		r->base = level == 1 ? (A_BOLD | A_UNDERLINE) : r->lk->attr[R_HEADING] | A_BOLD;
 		return;
 	}
 	newline(r);
@@ -302,9 +297,7 @@ block(struct rend *r, cmark_node *n, cmark_event_type ev)
 	int enter = ev == CMARK_EVENT_ENTER;
 
 	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_HEADING:
-		heading(r, n, enter);
-		break;
+	case CMARK_NODE_HEADING: heading(r, n, enter); break;
 	case CMARK_NODE_PARAGRAPH:
 		/* The first paragraph of an item goes after its marker. */
 		if (!enter)
@@ -333,8 +326,7 @@ block(struct rend *r, cmark_node *n, cmark_event_type ev)
 			gap(r);
 		r->indent += enter ? 2 : -2;
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -344,50 +336,32 @@ render_node(struct rend *r, cmark_node *n, cmark_event_type ev)
 	int enter = ev == CMARK_EVENT_ENTER;
 
 	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_TEXT:
-		text(r, cmark_node_get_literal(n), inline_attr(r));
-		break;
+	case CMARK_NODE_TEXT: text(r, cmark_node_get_literal(n), inline_attr(r)); break;
 	case CMARK_NODE_CODE:
 		r->code++;
 		text(r, cmark_node_get_literal(n), inline_attr(r));
 		r->code--;
 		break;
-	case CMARK_NODE_SOFTBREAK:
-		r->space = r->open;
-		break;
-	case CMARK_NODE_LINEBREAK:
-		newline(r);
-		break;
-	case CMARK_NODE_EMPH:
-		r->emph += enter ? 1 : -1;
-		break;
-	case CMARK_NODE_STRONG:
-		r->strong += enter ? 1 : -1;
-		break;
+	case CMARK_NODE_SOFTBREAK: r->space = r->open; break;
+	case CMARK_NODE_LINEBREAK: newline(r); break;
+	case CMARK_NODE_EMPH: r->emph += enter ? 1 : -1; break;
+	case CMARK_NODE_STRONG: r->strong += enter ? 1 : -1; break;
 	case CMARK_NODE_LINK:
 		if (!enter)
 			link_target(r, n);
 		break;
-	case CMARK_NODE_CODE_BLOCK:
-		code_block(r, cmark_node_get_literal(n));
-		break;
-	case CMARK_NODE_THEMATIC_BREAK:
-		rule(r);
-		break;
+	case CMARK_NODE_CODE_BLOCK: code_block(r, cmark_node_get_literal(n)); break;
+	case CMARK_NODE_THEMATIC_BREAK: rule(r); break;
 	case CMARK_NODE_HTML_BLOCK:
-	case CMARK_NODE_HTML_INLINE:
-		break; /* not for a terminal */
-	default:
-		block(r, n, ev);
-		break;
+	case CMARK_NODE_HTML_INLINE: break; /* not for a terminal */
+	default: block(r, n, ev); break;
 	}
 }
 
 /* Lay out `doc` at width `w`, drawing lines [top, top + h) at (y0, x0)
  * when `draw`.  Returns the number of lines. */
 static int
-render(const struct look *lk, cmark_node *doc, int y0, int x0, int w, int top,
-       int h, int draw)
+render(const struct look *lk, cmark_node *doc, int y0, int x0, int w, int top, int h, int draw)
 {
 	struct rend r;
 	cmark_iter *it = cmark_iter_new(doc);
@@ -457,8 +431,7 @@ page_title(const struct help_scr *hs, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", help_pages[hs->page].topic);
 	if (n != NULL && cmark_node_get_type(n) == CMARK_NODE_HEADING &&
-	    (t = cmark_node_first_child(n)) != NULL &&
-	    cmark_node_get_literal(t) != NULL)
+	    (t = cmark_node_first_child(n)) != NULL && cmark_node_get_literal(t) != NULL)
 		snprintf(buf, len, "%s", cmark_node_get_literal(t));
 }
 
@@ -466,8 +439,8 @@ static void
 help_draw(const struct app *a, const void *sc)
 {
 	static const struct keyhint keys[] = {
-	        {"PgDn", "page"}, {"Tab", "next topic"}, {"g/G", "top/end"},
-	        {"q", "back"},    {NULL, NULL},
+		{"PgDn", "page"}, {"Tab", "next topic"}, {"g/G", "top/end"},
+		{"q", "back"},    {NULL, NULL},
 	};
 	const struct help_scr *hs = sc;
 	const struct look *lk = &a->look;
@@ -481,10 +454,9 @@ help_draw(const struct app *a, const void *sc)
 	snprintf(title, sizeof title, "Help %s %s", lk->sym->dash, name);
 	if (total > v.h)
 		snprintf(where, sizeof where, "lines %d-%d of %d", top + 1,
-		         top + v.h < total ? top + v.h : total, total);
+			 top + v.h < total ? top + v.h : total, total);
 	else
-		snprintf(where, sizeof where, "topic %zu of %zu", hs->page + 1,
-		         help_n_pages);
+		snprintf(where, sizeof where, "topic %zu of %zu", hs->page + 1, help_n_pages);
 	draw_titlebar(lk, a->cols, title, where);
 	render(lk, hs->doc, v.y, v.x, v.w, top, v.h, 1);
 	k[n++] = (struct keyhint){lk->sym->updown, "scroll"};
@@ -519,47 +491,31 @@ help_key(struct app *a, void *sc, int ch)
 	switch (ch) {
 	case 'q':
 	case 27: /* Esc */
-	case KEY_LEFT:
-		return APP_HANDLED | APP_POP;
+	case KEY_LEFT: return APP_HANDLED | APP_POP;
 	case KEY_UP:
-	case 'k':
-		top--;
-		break;
+	case 'k': top--; break;
 	case KEY_DOWN:
 	case 'j':
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		top++;
-		break;
+	case KEY_ENTER: top++; break;
 	case KEY_NPAGE:
 	case ' ':
-	case 'f':
-		top += page;
-		break;
+	case 'f': top += page; break;
 	case KEY_PPAGE:
-	case 'b':
-		top -= page;
-		break;
+	case 'b': top -= page; break;
 	case KEY_HOME:
-	case 'g':
-		top = 0;
-		break;
+	case 'g': top = 0; break;
 	case KEY_END:
-	case 'G':
-		top = total_lines(a, hs);
-		break;
+	case 'G': top = total_lines(a, hs); break;
 	case '\t':
 	case KEY_BTAB:
-		if (load(hs, (hs->page + (ch == '\t' ? 1 : help_n_pages - 1)) %
-		                     help_n_pages) != 0)
+		if (load(hs, (hs->page + (ch == '\t' ? 1 : help_n_pages - 1)) % help_n_pages) != 0)
 			return APP_HANDLED | APP_POP;
 		return APP_HANDLED | APP_REDRAW;
 	case '?':
-	case KEY_F(1):
-		return APP_HANDLED; /* already here */
-	default:
-		return 0;
+	case KEY_F(1): return APP_HANDLED; /* already here */
+	default: return 0;
 	}
 	hs->top = top < 0 ? 0 : top;
 	hs->top = top_now(a, hs);
@@ -590,13 +546,13 @@ help_enter(struct app *a, void *sc)
 }
 
 static const struct screen_ops help_ops = {
-        .name = "help",
-        .help = NULL,
-        .modal = 0,
-        .enter = help_enter,
-        .draw = help_draw,
-        .key = help_key,
-        .leave = help_leave,
+	.name = "help",
+	.help = NULL,
+	.modal = 0,
+	.enter = help_enter,
+	.draw = help_draw,
+	.key = help_key,
+	.leave = help_leave,
 };
 
 int

@@ -43,12 +43,11 @@ emit_page(FILE *in, const char *path, FILE *out)
 	int c, line = 1, bol = 1;
 
 	while ((c = getc(in)) != EOF) {
-		if (c == 0 || c > 0x7e ||
-		    (c < 0x20 && c != '\n' && c != '\t')) {
+		if (c == 0 || c > 0x7e || (c < 0x20 && c != '\n' && c != '\t')) {
 			fprintf(stderr,
-			        "mkhelp: %s:%d: byte 0x%02x: help pages are "
-			        "ASCII text\n",
-			        path, line, (unsigned)c);
+				"mkhelp: %s:%d: byte 0x%02x: help pages are "
+				"ASCII text\n",
+				path, line, (unsigned)c);
 			return -1;
 		}
 		if (bol)
@@ -99,9 +98,9 @@ main(int argc, char **argv)
 
 		if (topic_of(argv[i], topic, sizeof topic) != 0) {
 			fprintf(stderr,
-			        "mkhelp: %s: a page is NAME.md, NAME in a-z, "
-			        "0-9, _ and -, at most %d characters\n",
-			        argv[i], MAX_TOPIC);
+				"mkhelp: %s: a page is NAME.md, NAME in a-z, "
+				"0-9, _ and -, at most %d characters\n",
+				argv[i], MAX_TOPIC);
 			rc = 1;
 			break;
 		}

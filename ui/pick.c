@@ -12,7 +12,7 @@
  * it belongs to, as the dialogs are. */
 
 #define PICK_MAX 64
-#define PICK_W 70
+#define PICK_W   70
 
 struct pick {
 	char title[64];
@@ -38,10 +38,10 @@ static void
 pick_draw(const struct app *a, const void *sc)
 {
 	static const struct keyhint keys[] = {{"↑↓", "choose"},
-	                                      {"Enter", "open"},
-	                                      {"Esc", "cancel"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Enter", "open"},
+					      {"Esc", "cancel"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct pick *p = sc;
 	const struct look *lk = &a->look;
 	int iw = a->cols - 8 < PICK_W ? a->cols - 8 : PICK_W, tl, x, y;
@@ -74,36 +74,22 @@ pick_key(struct app *a, void *sc, int ch)
 	switch (ch) {
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		*p->answer = p->sel;
-		return APP_HANDLED | APP_POP;
+	case KEY_ENTER: *p->answer = p->sel; return APP_HANDLED | APP_POP;
 	case 27:
-	case 'q':
-		*p->answer = -1;
-		return APP_HANDLED | APP_POP;
+	case 'q': *p->answer = -1; return APP_HANDLED | APP_POP;
 	case KEY_UP:
 	case 'k':
-	case KEY_BTAB:
-		p->sel = p->sel > 0 ? p->sel - 1 : 0;
-		break;
+	case KEY_BTAB: p->sel = p->sel > 0 ? p->sel - 1 : 0; break;
 	case KEY_DOWN:
 	case 'j':
-	case '\t':
-		p->sel = p->sel < p->n - 1 ? p->sel + 1 : p->sel;
-		break;
+	case '\t': p->sel = p->sel < p->n - 1 ? p->sel + 1 : p->sel; break;
 	case KEY_HOME:
-	case 'g':
-		p->sel = 0;
-		break;
+	case 'g': p->sel = 0; break;
 	case KEY_END:
-	case 'G':
-		p->sel = p->n - 1;
-		break;
+	case 'G': p->sel = p->n - 1; break;
 	case '?':
-	case KEY_F(1):
-		return 0;
-	default:
-		return APP_HANDLED;
+	case KEY_F(1): return 0;
+	default: return APP_HANDLED;
 	}
 	if (p->sel < p->top)
 		p->top = p->sel;
@@ -113,16 +99,16 @@ pick_key(struct app *a, void *sc, int ch)
 }
 
 static const struct screen_ops pick_ops = {
-        .name = "pick",
-        .help = NULL,
-        .modal = 1,
-        .draw = pick_draw,
-        .key = pick_key,
+	.name = "pick",
+	.help = NULL,
+	.modal = 1,
+	.draw = pick_draw,
+	.key = pick_key,
 };
 
 int
-app_pick(struct app *a, const char *title, const char *text,
-         const char *const *items, int n, int sel, int *answer)
+app_pick(struct app *a, const char *title, const char *text, const char *const *items, int n,
+	 int sel, int *answer)
 {
 	struct pick *p = xcalloc(1, sizeof *p);
 

@@ -64,11 +64,9 @@ default_path(char *buf, size_t len)
 		if (i > 1)
 			snprintf(suffix, sizeof suffix, "-%d", i);
 		if (home != NULL && *home != '\0')
-			snprintf(buf, len, "~/padseal-backup-%s%s.p12", date,
-			         suffix);
+			snprintf(buf, len, "~/padseal-backup-%s%s.p12", date, suffix);
 		else
-			snprintf(buf, len, "padseal-backup-%s%s.p12", date,
-			         suffix);
+			snprintf(buf, len, "padseal-backup-%s%s.p12", date, suffix);
 		ui_path_expand(buf, full, sizeof full);
 		if (stat(full, &sb) != 0)
 			return;
@@ -84,7 +82,7 @@ update_notes(const struct app *a, struct backup_scr *bs)
 
 	ui_path_note_new(&bs->f[B_PATH]);
 	field_note(c, R_DIM, NULL, "Imports in: %s.",
-	           p12_compat_readers((enum p12_compat)shown, bs->ec));
+		   p12_compat_readers((enum p12_compat)shown, bs->ec));
 	field_strength_note(&a->look, p);
 	warn = p12_pass_warning((enum p12_compat)c->sel, p->text);
 	if (warn != NULL && p->note_role != R_ERROR) {
@@ -114,9 +112,9 @@ static int
 write_backup(struct app *a, struct backup_scr *bs, const char *path)
 {
 	struct op_backup req = {
-	        .path = path,
-	        .compat = (enum p12_compat)bs->f[B_COMPAT].sel,
-	        .now = time(NULL),
+		.path = path,
+		.compat = (enum p12_compat)bs->f[B_COMPAT].sel,
+		.now = time(NULL),
 	};
 	struct ui_pass up;
 	struct err e = ERR_INIT;
@@ -133,9 +131,9 @@ write_backup(struct app *a, struct backup_scr *bs, const char *path)
 		return 0;
 	}
 	fail(bs,
-	     e.code == ERR_BAD_PASS    ? B_UNLOCK
-	     : e.code == ERR_WEAK_PASS ? B_PASS
-	                               : B_PATH,
+	     e.code == ERR_BAD_PASS  ? B_UNLOCK :
+	     e.code == ERR_WEAK_PASS ? B_PASS :
+				       B_PATH,
 	     e.msg);
 	return -1;
 }
@@ -151,11 +149,9 @@ submit(struct app *a, struct backup_scr *bs)
 	bs->msg[0] = '\0';
 	ui_path_expand(bs->f[B_PATH].text, path, sizeof path);
 	if (path[0] == '\0')
-		return fail(bs, B_PATH,
-		            "A file name is needed for the backup.");
+		return fail(bs, B_PATH, "A file name is needed for the backup.");
 	if (pass_check_new(p->text, NULL, &e) != 0) {
-		snprintf(msg, sizeof msg, "This passphrase is refused: %s.",
-		         e.msg);
+		snprintf(msg, sizeof msg, "This passphrase is refused: %s.", e.msg);
 		return fail(bs, B_PASS, msg);
 	}
 	same = p->len == r->len && memcmp(p->text, r->text, p->len) == 0;
@@ -163,14 +159,13 @@ submit(struct app *a, struct backup_scr *bs)
 		field_wipe(r);
 		update_notes(a, bs);
 		return fail(bs, B_REPEAT,
-		            "The two backup passphrases differ: type the same "
-		            "one again under Repeat.");
+			    "The two backup passphrases differ: type the same "
+			    "one again under Repeat.");
 	}
 	if (bs->f[B_UNLOCK].len == 0 && ui_key_needed(a))
-		return fail(
-		        bs, B_UNLOCK,
-		        "Type the passphrase of your key: the one you chose "
-		        "when you created your credential.");
+		return fail(bs, B_UNLOCK,
+			    "Type the passphrase of your key: the one you chose "
+			    "when you created your credential.");
 	if (write_backup(a, bs, path) != 0) {
 		update_notes(a, bs);
 		return APP_HANDLED | APP_REDRAW;
@@ -192,9 +187,9 @@ draw_form(const struct app *a, const struct backup_scr *bs)
 
 	end = app_frame(a, "Back up your credential", bs->msg, bs->msg_role);
 	snprintf(line, sizeof line,
-	         "%s: certificate and private key go into one file under a "
-	         "new passphrase, then padseal reads it back to check it.",
-	         bs->who);
+		 "%s: certificate and private key go into one file under a "
+		 "new passphrase, then padseal reads it back to check it.",
+		 bs->who);
 	y += draw_text(lk, y, 2, w, 3, line, A_NORMAL, 1);
 	if (bs->last[0] != '\0')
 		draw_clip(lk, y++, 2, w, bs->last, lk->attr[R_DIM]);
@@ -207,9 +202,9 @@ static void
 draw_done(const struct app *a, const struct backup_scr *bs)
 {
 	static const struct keyhint keys[] = {{"Enter", "home"},
-	                                      {"Esc", "home"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Esc", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	int y = 2, w = a->cols - 4, end;
 	char line[4400];
@@ -221,34 +216,31 @@ draw_done(const struct app *a, const struct backup_scr *bs)
 	draw_str(y, 2, 12, "File", A_BOLD);
 	draw_clip(lk, y++, 14, w - 12, bs->out.path, A_NORMAL);
 	snprintf(line, sizeof line, "%s%s", p12_compat_name(bs->compat),
-	         bs->out.n_chain ? ", with its chain" : "");
+		 bs->out.n_chain ? ", with its chain" : "");
 	draw_str(y, 2, 12, "Form", A_BOLD);
 	draw_clip(lk, y++, 14, w - 12, line, A_NORMAL);
 	draw_str(y, 2, 12, "Imports in", A_BOLD);
-	y += 1 + draw_text(lk, y, 14, w - 12, 3,
-	                   p12_compat_readers(bs->compat, bs->out.ec), A_NORMAL,
-	                   1);
+	y += 1 + draw_text(lk, y, 14, w - 12, 3, p12_compat_readers(bs->compat, bs->out.ec),
+			   A_NORMAL, 1);
 	y += 1 + draw_text(lk, y, 2, w, 2,
-	                   "Read back and checked: it opens with that "
-	                   "passphrase and holds your certificate and its key.",
-	                   lk->attr[R_DONE], 1);
-	y += 1 +
-	     draw_text(lk, y, 2, w, end - y,
-	               "Keep a copy elsewhere, off this computer (a USB stick "
-	               "in a drawer, another computer), and the passphrase "
-	               "somewhere safe apart from it: without both, mail "
-	               "encrypted to you cannot be read.",
-	               A_NORMAL, 1);
-	y += 1 +
-	     draw_text(lk, y, 2, w, end - y,
-	               "Never delete old keys or old backups: mail encrypted "
-	               "to an old key needs that key for as long as you keep "
-	               "the mail.",
-	               lk->attr[R_WARN], 1);
+			   "Read back and checked: it opens with that "
+			   "passphrase and holds your certificate and its key.",
+			   lk->attr[R_DONE], 1);
+	y += 1 + draw_text(lk, y, 2, w, end - y,
+			   "Keep a copy elsewhere, off this computer (a USB stick "
+			   "in a drawer, another computer), and the passphrase "
+			   "somewhere safe apart from it: without both, mail "
+			   "encrypted to you cannot be read.",
+			   A_NORMAL, 1);
+	y += 1 + draw_text(lk, y, 2, w, end - y,
+			   "Never delete old keys or old backups: mail encrypted "
+			   "to an old key needs that key for as long as you keep "
+			   "the mail.",
+			   lk->attr[R_WARN], 1);
 	draw_text(lk, y, 2, w, end - y,
-	          "On your phone or another computer, import this file, then "
-	          "switch S/MIME on for the mail account there.",
-	          lk->attr[R_DIM], 1);
+		  "On your phone or another computer, import this file, then "
+		  "switch S/MIME on for the mail account there.",
+		  lk->attr[R_DIM], 1);
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
@@ -270,10 +262,9 @@ backup_key(struct app *a, void *sc, int ch)
 	int r;
 
 	if (bs->done)
-		return ch == 27 || ch == '\n' || ch == '\r' ||
-		                       ch == KEY_ENTER || ch == 'q'
-		               ? APP_HANDLED | APP_POP
-		               : 0;
+		return ch == 27 || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q' ?
+			       APP_HANDLED | APP_POP :
+			       0;
 	if (ch == 27)
 		return APP_HANDLED | APP_POP;
 	r = form_key(&bs->form, ch);
@@ -297,18 +288,18 @@ load(struct app *a, struct backup_scr *bs, struct err *e)
 
 	if ((rc = ui_ident(a, &id, e)) == 0)
 		rc = err_set(e, "There is no credential to back up yet: step 1 "
-		                "creates it.");
+				"creates it.");
 	if (rc == 1) {
 		rc = 0;
 		bs->ec = strncmp(id.key, "EC", 2) == 0;
 		snprintf(bs->who, sizeof bs->who, "%s <%s>, %s", id.name,
-		         id.n_emails ? id.emails[0] : "", id.key);
+			 id.n_emails ? id.emails[0] : "", id.key);
 		if (id.backed_up)
 			snprintf(bs->last, sizeof bs->last,
-			         "Last backup %.10s%s%s; another copy does no "
-			         "harm.",
-			         id.backup_at, id.backup_path ? ": " : "",
-			         id.backup_path ? id.backup_path : "");
+				 "Last backup %.10s%s%s; another copy does no "
+				 "harm.",
+				 id.backup_at, id.backup_path ? ": " : "",
+				 id.backup_path ? id.backup_path : "");
 	}
 	ident_clear(&id);
 	return rc;
@@ -323,31 +314,28 @@ setup(struct backup_scr *bs)
 	f[B_PATH] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
 	default_path(path, sizeof path);
 	field_set(&f[B_PATH], path);
-	f[B_COMPAT] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
+	f[B_COMPAT] = (struct field){.kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
 	snprintf(bs->compat_label[P12_LEGACY], sizeof bs->compat_label[0],
-	         "legacy: every system imports it (recommended)");
+		 "legacy: every system imports it (recommended)");
 	snprintf(bs->compat_label[P12_MODERN], sizeof bs->compat_label[0],
-	         "modern: AES and SHA-256, for newer systems");
+		 "modern: AES and SHA-256, for newer systems");
 	f[B_COMPAT].items[P12_LEGACY] = bs->compat_label[P12_LEGACY];
 	f[B_COMPAT].items[P12_MODERN] = bs->compat_label[P12_MODERN];
 	f[B_COMPAT].sel = f[B_COMPAT].hl = P12_COMPAT_DEFAULT;
 	f[B_UNLOCK] = (struct field){.kind = FIELD_SECRET,
-	                             .label = "Key passphrase",
-	                             .gap = 1,
-	                             .placeholder = "the one chosen at Create"};
-	f[B_PASS] =
-	        (struct field){.kind = FIELD_SECRET, .label = "New passphrase"};
-	f[B_REPEAT] = (struct field){
-	        .kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
+				     .label = "Key passphrase",
+				     .gap = 1,
+				     .placeholder = "the one chosen at Create"};
+	f[B_PASS] = (struct field){.kind = FIELD_SECRET, .label = "New passphrase"};
+	f[B_REPEAT] = (struct field){.kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
 	f[B_GO] = (struct field){.kind = FIELD_BUTTON,
-	                         .label = "Write and check the backup",
-	                         .gap = 1};
+				 .label = "Write and check the backup",
+				 .gap = 1};
 	bs->form = (struct form){.f = bs->f,
-	                         .n = B_COUNT,
-	                         .focus = B_PATH,
-	                         .dflt = B_GO,
-	                         .label_w = LABEL_W};
+				 .n = B_COUNT,
+				 .focus = B_PATH,
+				 .dflt = B_GO,
+				 .label_w = LABEL_W};
 }
 
 static int
@@ -375,13 +363,13 @@ backup_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops backup_ops = {
-        .name = "backup",
-        .help = "backup",
-        .modal = 0,
-        .enter = backup_enter,
-        .draw = backup_draw,
-        .key = backup_key,
-        .leave = backup_leave,
+	.name = "backup",
+	.help = "backup",
+	.modal = 0,
+	.enter = backup_enter,
+	.draw = backup_draw,
+	.key = backup_key,
+	.leave = backup_leave,
 };
 
 int

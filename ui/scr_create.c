@@ -17,7 +17,7 @@
  * validity — checked whole by ident_check_new before any passphrase is
  * asked.  The passphrase, the key and the result are scr_create_key.c. */
 
-#define LABEL_W 12
+#define LABEL_W    12
 #define ADDR_BOX_W 46
 
 /* ---- Reading the fields ---- */
@@ -79,18 +79,16 @@ note_address(const struct app *a, struct create_scr *cs, int i)
 		return;
 	f->after_role = R_ERROR;
 	snprintf(f->after, sizeof f->after, "%s", lk->sym->bad);
-	if (addr_split(s, name, sizeof name, addr, sizeof addr) &&
-	    addr_check(addr, NULL) == 0) {
+	if (addr_split(s, name, sizeof name, addr, sizeof addr) && addr_check(addr, NULL) == 0) {
 		field_note(f, R_WARN, lk->sym->warn,
-		           "A name and an address together; a certificate "
-		           "holds the bare address. Enter splits them.");
+			   "A name and an address together; a certificate "
+			   "holds the bare address. Enter splits them.");
 		return;
 	}
 	if (addr_check(s, &e) != 0) {
 		/* Typing is not finished while the cursor is here: the
 		 * verdict is quiet until the user leaves the line. */
-		field_note(f, cs->form.focus == F_ADDR + i ? R_DIM : R_ERROR,
-		           NULL, "%s", e.msg);
+		field_note(f, cs->form.focus == F_ADDR + i ? R_DIM : R_ERROR, NULL, "%s", e.msg);
 		return;
 	}
 	f->after_role = R_DONE;
@@ -112,8 +110,7 @@ update_notes(const struct app *a, struct create_scr *cs)
 	field_note(k, R_DIM, NULL, "%s", cs->key_help[shown]);
 	if (days < 0) {
 		d->after_role = R_ERROR;
-		snprintf(d->after, sizeof d->after, "days: 1 to %d",
-		         IDENT_MAX_DAYS);
+		snprintf(d->after, sizeof d->after, "days: 1 to %d", IDENT_MAX_DAYS);
 	} else {
 		date_after(days, date, sizeof date);
 		d->after_role = R_NORMAL;
@@ -165,39 +162,34 @@ static int
 ask_split(struct app *a, struct create_scr *cs, int i)
 {
 	static const char *const both[] = {"Split", "Keep editing"};
-	static const char *const three[] = {"Use both", "Address only",
-	                                    "Keep editing"};
+	static const char *const three[] = {"Use both", "Address only", "Keep editing"};
 	char s[256], cur[256], text[2400];
 	int named;
 
 	trimmed(cs->ff[F_ADDR + i].text, s, sizeof s);
-	if (!addr_split(s, cs->q_name, sizeof cs->q_name, cs->q_addr,
-	                sizeof cs->q_addr))
+	if (!addr_split(s, cs->q_name, sizeof cs->q_name, cs->q_addr, sizeof cs->q_addr))
 		return 0;
 	trimmed(cs->ff[F_NAME].text, cur, sizeof cur);
 	cs->q = Q_SPLIT;
 	cs->q_line = i;
-	named = cs->q_name[0] != '\0' && cur[0] != '\0' &&
-	        strcmp(cur, cs->q_name) != 0;
+	named = cs->q_name[0] != '\0' && cur[0] != '\0' && strcmp(cur, cs->q_name) != 0;
 	if (!named) {
 		snprintf(text, sizeof text,
-		         "\"%s\" is a name and an address together. A "
-		         "certificate holds the bare address, %s, and the name "
-		         "separately: it is what mail clients show.\n\nSplit "
-		         "puts %s on this line%s%s%s.",
-		         s, cs->q_addr, cs->q_addr,
-		         cs->q_name[0] != '\0' ? " and \"" : "",
-		         cs->q_name[0] != '\0' ? cs->q_name : "",
-		         cs->q_name[0] != '\0' ? "\" in the name field" : "");
-		return app_ask(a, "A name and an address", text, both, 2,
-		               &cs->answer);
+			 "\"%s\" is a name and an address together. A "
+			 "certificate holds the bare address, %s, and the name "
+			 "separately: it is what mail clients show.\n\nSplit "
+			 "puts %s on this line%s%s%s.",
+			 s, cs->q_addr, cs->q_addr, cs->q_name[0] != '\0' ? " and \"" : "",
+			 cs->q_name[0] != '\0' ? cs->q_name : "",
+			 cs->q_name[0] != '\0' ? "\" in the name field" : "");
+		return app_ask(a, "A name and an address", text, both, 2, &cs->answer);
 	}
 	snprintf(text, sizeof text,
-	         "\"%s\" is a name and an address together. A certificate "
-	         "holds the bare address, %s, and the name separately.\n\n"
-	         "Use both: %s here and \"%s\" as your name.\nAddress only: "
-	         "%s here; your name stays \"%s\".",
-	         s, cs->q_addr, cs->q_addr, cs->q_name, cs->q_addr, cur);
+		 "\"%s\" is a name and an address together. A certificate "
+		 "holds the bare address, %s, and the name separately.\n\n"
+		 "Use both: %s here and \"%s\" as your name.\nAddress only: "
+		 "%s here; your name stays \"%s\".",
+		 s, cs->q_addr, cs->q_addr, cs->q_name, cs->q_addr, cur);
 	return app_ask(a, "A name and an address", text, three, 3, &cs->answer);
 }
 
@@ -208,15 +200,13 @@ apply_split(const struct app *a, struct create_scr *cs)
 	int named;
 
 	trimmed(cs->ff[F_NAME].text, cur, sizeof cur);
-	named = cs->q_name[0] != '\0' && cur[0] != '\0' &&
-	        strcmp(cur, cs->q_name) != 0;
+	named = cs->q_name[0] != '\0' && cur[0] != '\0' && strcmp(cur, cs->q_name) != 0;
 	if (cs->answer < 0 || cs->answer == (named ? 2 : 1))
 		return; /* keep editing */
 	field_set(&cs->ff[F_ADDR + cs->q_line], cs->q_addr);
 	if (cs->q_name[0] != '\0' && (!named || cs->answer == 0))
 		field_set(&cs->ff[F_NAME], cs->q_name);
-	set_msg(cs, R_DONE,
-	        "Split: the address line holds the bare address now.");
+	set_msg(cs, R_DONE, "Split: the address line holds the bare address now.");
 	update_notes(a, cs);
 }
 
@@ -228,13 +218,13 @@ ask_replace(struct app *a, struct create_scr *cs)
 
 	cs->q = Q_REPLACE;
 	snprintf(text, sizeof text,
-	         "This home already has your credential: %s.\n\nA new one "
-	         "replaces it. The old one is archived, never deleted: its "
-	         "key stays here so that mail encrypted to it can still be "
-	         "read. Your correspondents must get your new certificate, "
-	         "and its backup must be made again.\n\nReplace it only "
-	         "when it is lost, expiring or broken.",
-	         cs->current);
+		 "This home already has your credential: %s.\n\nA new one "
+		 "replaces it. The old one is archived, never deleted: its "
+		 "key stays here so that mail encrypted to it can still be "
+		 "read. Your correspondents must get your new certificate, "
+		 "and its backup must be made again.\n\nReplace it only "
+		 "when it is lost, expiring or broken.",
+		 cs->current);
 	return app_ask(a, "Replace your credential?", text, b, 2, &cs->answer);
 }
 
@@ -271,16 +261,16 @@ collect(struct app *a, struct create_scr *cs)
 	if (cs->n_emails == 0) {
 		form_focus(&cs->form, F_ADDR);
 		set_msg(cs, R_ERROR,
-		        "An address is needed: the one you send mail from, "
-		        "like you@example.org.");
+			"An address is needed: the one you send mail from, "
+			"like you@example.org.");
 		return APP_HANDLED | APP_REDRAW;
 	}
 	cs->key = cs->ff[F_KEY].sel;
 	if ((cs->days = days_of(cs)) < 0) {
 		form_focus(&cs->form, F_DAYS);
 		set_msg(cs, R_ERROR,
-		        "The validity is a number of days, from 1 to "
-		        "36500; 730 (two years) is usual.");
+			"The validity is a number of days, from 1 to "
+			"36500; 730 (two years) is usual.");
 		return APP_HANDLED | APP_REDRAW;
 	}
 	return 0;
@@ -290,12 +280,12 @@ void
 scr_create_request(const struct create_scr *cs, struct ident_new *req)
 {
 	*req = (struct ident_new){
-	        .name = cs->name,
-	        .emails = cs->emails,
-	        .n_emails = cs->n_emails,
-	        .key = cs->key_name[cs->key],
-	        .days = cs->days,
-	        .replace = cs->replace,
+		.name = cs->name,
+		.emails = cs->emails,
+		.n_emails = cs->n_emails,
+		.key = cs->key_name[cs->key],
+		.days = cs->days,
+		.replace = cs->replace,
 	};
 }
 
@@ -331,8 +321,7 @@ scr_create_key_short(const struct create_scr *cs, char *buf, size_t len)
 {
 	const char *l = cs->key_label[cs->key], *p = strstr(l, " (");
 
-	snprintf(buf, len, "%.*s", p != NULL ? (int)(p - l) : (int)strlen(l),
-	         l);
+	snprintf(buf, len, "%.*s", p != NULL ? (int)(p - l) : (int)strlen(l), l);
 }
 
 void
@@ -345,8 +334,7 @@ scr_create_summary(const struct create_scr *cs, char *buf, size_t len)
 	scr_create_key_short(cs, key, sizeof key);
 	o = (size_t)snprintf(buf, len, "%s <%s>", cs->name, cs->emails[0]);
 	if (cs->n_emails > 1 && o < len)
-		o += (size_t)snprintf(buf + o, len - o, " and %zu more",
-		                      cs->n_emails - 1);
+		o += (size_t)snprintf(buf + o, len - o, " and %zu more", cs->n_emails - 1);
 	if (o < len)
 		snprintf(buf + o, len - o, ", %s, valid until %s", key, date);
 }
@@ -358,26 +346,23 @@ form_page_draw(const struct app *a, const struct create_scr *cs)
 {
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
-	static const struct keyhint rm[] = {{"^D", "remove line"},
-	                                    {NULL, NULL}};
+	static const struct keyhint rm[] = {{"^D", "remove line"}, {NULL, NULL}};
 	int focus = cs->form.focus, end, y = 2, w = a->cols - 4;
 	int line_focus = focus > F_ADDR && focus < F_ADDR + cs->n_addr;
 
 	end = app_frame(a, "Create your credential", cs->msg, cs->msg_role);
 	if (cs->has_current)
-		y += 1 +
-		     draw_text(lk, y, 2, w, 3,
-		               "You have a credential already; a new one "
-		               "replaces it (the old one is archived, never "
-		               "deleted).",
-		               lk->attr[R_WARN], 1);
+		y += 1 + draw_text(lk, y, 2, w, 3,
+				   "You have a credential already; a new one "
+				   "replaces it (the old one is archived, never "
+				   "deleted).",
+				   lk->attr[R_WARN], 1);
 	else
-		y += 1 +
-		     draw_text(lk, y, 2, w, 3,
-		               "Your key pair and certificate: your name as "
-		               "people know it and the bare address(es) you "
-		               "send mail from.",
-		               A_NORMAL, 1);
+		y += 1 + draw_text(lk, y, 2, w, 3,
+				   "Your key pair and certificate: your name as "
+				   "people know it and the bare address(es) you "
+				   "send mail from.",
+				   A_NORMAL, 1);
 	form_draw(lk, &cs->form, y, 2, w, end - y);
 	form_hints(lk, &cs->form, line_focus ? rm : NULL, "home", keys, 10);
 	draw_status(lk, a->rows, a->cols, keys);
@@ -399,8 +384,7 @@ form_page_key(struct app *a, struct create_scr *cs, int ch)
 		trimmed(cs->ff[focus].text, s, sizeof s);
 		if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
 		    addr_split(s, n, sizeof n, ad, sizeof ad))
-			return APP_HANDLED | APP_REDRAW |
-			       ask_split(a, cs, line);
+			return APP_HANDLED | APP_REDRAW | ask_split(a, cs, line);
 	}
 	r = form_key(&cs->form, ch);
 	if (r == FORM_IGNORED)
@@ -423,18 +407,10 @@ create_draw(const struct app *a, const void *sc)
 	const struct create_scr *cs = sc;
 
 	switch (cs->stage) {
-	case ST_FORM:
-		form_page_draw(a, cs);
-		break;
-	case ST_PASS:
-		scr_create_pass_draw(a, cs);
-		break;
-	case ST_GEN:
-		scr_create_gen_draw(a, cs);
-		break;
-	case ST_DONE:
-		scr_create_done_draw(a, cs);
-		break;
+	case ST_FORM: form_page_draw(a, cs); break;
+	case ST_PASS: scr_create_pass_draw(a, cs); break;
+	case ST_GEN: scr_create_gen_draw(a, cs); break;
+	case ST_DONE: scr_create_done_draw(a, cs); break;
 	}
 }
 
@@ -444,14 +420,10 @@ create_key(struct app *a, void *sc, int ch)
 	struct create_scr *cs = sc;
 
 	switch (cs->stage) {
-	case ST_FORM:
-		return form_page_key(a, cs, ch);
-	case ST_PASS:
-		return scr_create_pass_key(a, cs, ch);
-	case ST_GEN:
-		return scr_create_gen_key(a, cs, ch);
-	case ST_DONE:
-		return scr_create_done_key(a, cs, ch);
+	case ST_FORM: return form_page_key(a, cs, ch);
+	case ST_PASS: return scr_create_pass_key(a, cs, ch);
+	case ST_GEN: return scr_create_gen_key(a, cs, ch);
+	case ST_DONE: return scr_create_done_key(a, cs, ch);
 	}
 	return 0;
 }
@@ -487,14 +459,12 @@ load_current(struct app *a, struct create_scr *cs, struct err *e)
 
 	if ((rc = ui_ident(a, &id, e)) == 1) {
 		cs->has_current = 1;
-		snprintf(cs->current, sizeof cs->current,
-		         "%s <%s>, %s, created %.10s", id.name,
-		         id.n_emails ? id.emails[0] : "", id.key, id.created);
+		snprintf(cs->current, sizeof cs->current, "%s <%s>, %s, created %.10s", id.name,
+			 id.n_emails ? id.emails[0] : "", id.key, id.created);
 		/* A replacement is usually for the same person and
 		 * addresses: start from those. */
 		field_set(&cs->ff[F_NAME], id.name);
-		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES;
-		     i++) {
+		for (size_t i = 0; i < id.n_emails && i < FORM_ADDR_LINES; i++) {
 			field_set(&cs->ff[F_ADDR + i], id.emails[i]);
 			cs->ff[F_ADDR + i].hidden = 0;
 			cs->n_addr = (int)i + 1;
@@ -513,18 +483,16 @@ setup_fields(struct create_scr *cs)
 	int dflt = 0;
 
 	f[F_NAME] = (struct field){.kind = FIELD_TEXT,
-	                           .label = "Name",
-	                           .placeholder = "as people know you"};
+				   .label = "Name",
+				   .placeholder = "as people know you"};
 	for (int i = 0; i < FORM_ADDR_LINES; i++)
 		f[F_ADDR + i] = (struct field){.kind = FIELD_TEXT,
-		                               .label = i ? "" : "Address",
-		                               .box_w = ADDR_BOX_W,
-		                               .hidden = i > 0};
+					       .label = i ? "" : "Address",
+					       .box_w = ADDR_BOX_W,
+					       .hidden = i > 0};
 	f[F_ADDR].placeholder = "you@example.org";
-	f[F_ADD] = (struct field){.kind = FIELD_BUTTON,
-	                          .label = "Add another address"};
-	f[F_KEY] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Key type", .gap = 1};
+	f[F_ADD] = (struct field){.kind = FIELD_BUTTON, .label = "Add another address"};
+	f[F_KEY] = (struct field){.kind = FIELD_CHOICE, .label = "Key type", .gap = 1};
 	for (size_t i = 0; i < KEYS_MAX; i++) {
 		const char *help, *name = ident_key_type(i, &help, &dflt);
 
@@ -534,8 +502,7 @@ setup_fields(struct create_scr *cs)
 		cs->key_help[i] = help;
 		/* "RSA 3072", the words before the colon of its help. */
 		snprintf(cs->key_label[i], sizeof cs->key_label[i], "%.*s%s",
-		         (int)strcspn(help, ":"), help,
-		         dflt ? " (recommended)" : "");
+			 (int)strcspn(help, ":"), help, dflt ? " (recommended)" : "");
 		f[F_KEY].items[i] = cs->key_label[i];
 		if (dflt)
 			f[F_KEY].sel = f[F_KEY].hl = (int)i;
@@ -543,20 +510,19 @@ setup_fields(struct create_scr *cs)
 	}
 	f[F_KEY].n_items = cs->n_keys;
 	f[F_DAYS] = (struct field){.kind = FIELD_TEXT,
-	                           .label = "Valid for",
-	                           .digits = 1,
-	                           .box_w = 7,
-	                           .gap = 1};
+				   .label = "Valid for",
+				   .digits = 1,
+				   .box_w = 7,
+				   .gap = 1};
 	snprintf(f[F_DAYS].after, sizeof f[F_DAYS].after, "days");
 	snprintf(days, sizeof days, "%d", IDENT_DEFAULT_DAYS);
 	field_set(&f[F_DAYS], days);
-	f[F_NEXT] = (struct field){
-	        .kind = FIELD_BUTTON, .label = "Continue", .gap = 1};
+	f[F_NEXT] = (struct field){.kind = FIELD_BUTTON, .label = "Continue", .gap = 1};
 	cs->form = (struct form){.f = cs->ff,
-	                         .n = F_COUNT,
-	                         .focus = F_NAME,
-	                         .dflt = F_NEXT,
-	                         .label_w = LABEL_W};
+				 .n = F_COUNT,
+				 .focus = F_NAME,
+				 .dflt = F_NEXT,
+				 .label_w = LABEL_W};
 	cs->n_addr = 1;
 }
 
@@ -585,15 +551,15 @@ create_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops create_ops = {
-        .name = "create",
-        .help = "create",
-        .modal = 0,
-        .enter = create_enter,
-        .draw = create_draw,
-        .key = create_key,
-        .resume = create_resume,
-        .tick = create_tick,
-        .leave = create_leave,
+	.name = "create",
+	.help = "create",
+	.modal = 0,
+	.enter = create_enter,
+	.draw = create_draw,
+	.key = create_key,
+	.resume = create_resume,
+	.tick = create_tick,
+	.leave = create_leave,
 };
 
 int

@@ -13,7 +13,7 @@
 #include "job.h"
 
 #define FORM_ADDR_LINES 6 /* address lines the form offers */
-#define KEYS_MAX 8
+#define KEYS_MAX        8
 
 /* The request page's fields, top to bottom. */
 enum {
@@ -43,7 +43,7 @@ enum question { Q_NONE, Q_SPLIT, Q_REPLACE };
  * `cancel` is written by the loop meanwhile. */
 struct keygen {
 	char key[16];
-	char *gate; /* the test hook's file (scr_create_key.c), or NULL */
+	char *gate;        /* the test hook's file (scr_create_key.c), or NULL */
 	atomic_int cancel; /* the user cancelled: do not start */
 	struct newkey *nk;
 	struct err e;

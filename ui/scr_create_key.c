@@ -25,7 +25,7 @@
  * end-to-end test can resize or cancel while the key is being generated
  * without racing how long a key type takes.  A cancel ends the wait and
  * nothing is generated. */
-#define GATE_ENV "PADSEAL_TEST_KEYGEN_GATE"
+#define GATE_ENV     "PADSEAL_TEST_KEYGEN_GATE"
 #define GATE_POLL_MS 20
 
 #define LABEL_W 12
@@ -41,16 +41,13 @@ scr_create_pass_enter(const struct app *a, struct create_scr *cs)
 
 	form_wipe(&cs->pform);
 	f[P_PASS] = (struct field){.kind = FIELD_SECRET, .label = "Passphrase"};
-	f[P_REPEAT] = (struct field){
-	        .kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
-	f[P_GO] = (struct field){.kind = FIELD_BUTTON,
-	                         .label = "Create my credential",
-	                         .gap = 1};
+	f[P_REPEAT] = (struct field){.kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
+	f[P_GO] = (struct field){.kind = FIELD_BUTTON, .label = "Create my credential", .gap = 1};
 	cs->pform = (struct form){.f = cs->pf,
-	                          .n = P_COUNT,
-	                          .focus = P_PASS,
-	                          .dflt = P_GO,
-	                          .label_w = LABEL_W};
+				  .n = P_COUNT,
+				  .focus = P_PASS,
+				  .dflt = P_GO,
+				  .label_w = LABEL_W};
 	cs->msg[0] = '\0';
 	pass_notes(a, cs);
 }
@@ -73,14 +70,13 @@ scr_create_pass_draw(const struct app *a, const struct create_scr *cs)
 	end = app_frame(a, "Create your credential", cs->msg, cs->msg_role);
 	scr_create_summary(cs, sum, sizeof sum);
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
-	y += 1 +
-	     draw_text(lk, y, 2, w, 4,
-	               "Choose the passphrase that protects your private "
-	               "key. padseal keeps the key encrypted with it and asks "
-	               "for it whenever the key is used: to back it up, sign "
-	               "or read encrypted mail. It is never shown or stored; "
-	               "if you forget it, the key is lost.",
-	               A_NORMAL, 1);
+	y += 1 + draw_text(lk, y, 2, w, 4,
+			   "Choose the passphrase that protects your private "
+			   "key. padseal keeps the key encrypted with it and asks "
+			   "for it whenever the key is used: to back it up, sign "
+			   "or read encrypted mail. It is never shown or stored; "
+			   "if you forget it, the key is lost.",
+			   A_NORMAL, 1);
 	form_draw(lk, &cs->pform, y, 2, w, end - y);
 	form_hints(lk, &cs->pform, NULL, NULL, keys, 10);
 	draw_status(lk, a->rows, a->cols, keys);
@@ -144,8 +140,7 @@ start(struct app *a, struct create_scr *cs)
 	int same;
 
 	if (pass_check_new(p->text, NULL, &e) != 0) {
-		snprintf(msg, sizeof msg, "This passphrase is refused: %s.",
-		         e.msg);
+		snprintf(msg, sizeof msg, "This passphrase is refused: %s.", e.msg);
 		pass_fail(cs, P_PASS, msg);
 		return APP_HANDLED | APP_REDRAW;
 	}
@@ -154,8 +149,8 @@ start(struct app *a, struct create_scr *cs)
 	pass_notes(a, cs);
 	if (!same) {
 		pass_fail(cs, P_REPEAT,
-		          "The two passphrases differ: type the same one "
-		          "again under Repeat.");
+			  "The two passphrases differ: type the same one "
+			  "again under Repeat.");
 		return APP_HANDLED | APP_REDRAW;
 	}
 	cs->kg = xcalloc(1, sizeof *cs->kg);
@@ -166,8 +161,8 @@ start(struct app *a, struct create_scr *cs)
 		keygen_drop(cs->kg);
 		cs->kg = NULL;
 		pass_fail(cs, P_PASS,
-		          "padseal could not start a thread to generate the "
-		          "key (the system is short of resources); try again.");
+			  "padseal could not start a thread to generate the "
+			  "key (the system is short of resources); try again.");
 		return APP_HANDLED | APP_REDRAW;
 	}
 	cs->t0 = app_now_ms();
@@ -215,8 +210,7 @@ scr_create_stop(struct app *a, struct create_scr *cs)
 void
 scr_create_gen_draw(const struct app *a, const struct create_scr *cs)
 {
-	static const struct keyhint keys[] = {
-	        {"Esc", "cancel"}, {"?", "help"}, {NULL, NULL}};
+	static const struct keyhint keys[] = {{"Esc", "cancel"}, {"?", "help"}, {NULL, NULL}};
 	const struct look *lk = &a->look;
 	long ms = app_now_ms() - cs->t0;
 	const char *spin = lk->sym->spin[(ms / 100) % lk->sym->n_spin];
@@ -228,20 +222,19 @@ scr_create_gen_draw(const struct app *a, const struct create_scr *cs)
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	draw_str(y, 2, 1, spin, lk->attr[R_NEXT]);
 	scr_create_key_short(cs, key, sizeof key);
-	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key,
-	         lk->sym->ellip, ms / 1000);
+	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key, lk->sym->ellip,
+		 ms / 1000);
 	draw_clip(lk, y, 4, w - 2, line, A_BOLD);
 	y += 2;
 	y += 1 + draw_text(lk, y, 2, w, 4,
-	                   "The key is made here, on this computer, from "
-	                   "fresh random numbers; it never leaves it "
-	                   "unencrypted. An RSA key takes a few seconds, RSA "
-	                   "4096 sometimes a minute on a slow machine; EC keys "
-	                   "are instant.",
-	                   A_NORMAL, 1);
-	draw_text(lk, y, 2, w, 2,
-	          "Esc cancels: the key is thrown away and nothing is stored.",
-	          lk->attr[R_DIM], 1);
+			   "The key is made here, on this computer, from "
+			   "fresh random numbers; it never leaves it "
+			   "unencrypted. An RSA key takes a few seconds, RSA "
+			   "4096 sometimes a minute on a slow machine; EC keys "
+			   "are instant.",
+			   A_NORMAL, 1);
+	draw_text(lk, y, 2, w, 2, "Esc cancels: the key is thrown away and nothing is stored.",
+		  lk->attr[R_DIM], 1);
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
@@ -254,9 +247,9 @@ scr_create_gen_key(struct app *a, struct create_scr *cs, int ch)
 	scr_create_pass_enter(a, cs);
 	cs->stage = ST_PASS;
 	snprintf(cs->msg, sizeof cs->msg,
-	         "Cancelled: the key was thrown away and nothing was stored. "
-	         "Type a passphrase to start again, or Esc to change the "
-	         "request.");
+		 "Cancelled: the key was thrown away and nothing was stored. "
+		 "Type a passphrase to start again, or Esc to change the "
+		 "request.");
 	cs->msg_role = R_WARN;
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -313,54 +306,47 @@ draw_findings(const struct app *a, const struct ident *id, int y, int end)
 {
 	const struct look *lk = &a->look;
 
-	draw_str(y++, 2, a->cols - 4, "Checks of the certificate",
-	         lk->attr[R_HEADING]);
-	return ui_draw_lint(lk, &id->lint, y, 2, a->cols - 4, end,
-	                    "padseal show lists them all");
+	draw_str(y++, 2, a->cols - 4, "Checks of the certificate", lk->attr[R_HEADING]);
+	return ui_draw_lint(lk, &id->lint, y, 2, a->cols - 4, end, "padseal show lists them all");
 }
 
 void
 scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 {
 	static const struct keyhint keys[] = {{"Enter", "back up now"},
-	                                      {"Esc", "home"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Esc", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	const struct ident *id = &cs->id;
 	int y = 2, w = a->cols - 4, end;
 	char line[700];
 
 	end = app_frame(a, "Create your credential",
-	                "Next: back it up. Without a backup, a broken disk "
-	                "makes every mail encrypted to you unreadable for "
-	                "good. Enter backs it up now.",
-	                R_NEXT);
+			"Next: back it up. Without a backup, a broken disk "
+			"makes every mail encrypted to you unreadable for "
+			"good. Enter backs it up now.",
+			R_NEXT);
 	draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
-	draw_str(y, 4, w - 2,
-	         "Your credential is made and stored in this home.",
-	         lk->attr[R_DONE] | A_BOLD);
+	draw_str(y, 4, w - 2, "Your credential is made and stored in this home.",
+		 lk->attr[R_DONE] | A_BOLD);
 	y += 2;
-	snprintf(line, sizeof line, "%s <%s>", id->name,
-	         id->n_emails ? id->emails[0] : "");
+	snprintf(line, sizeof line, "%s <%s>", id->name, id->n_emails ? id->emails[0] : "");
 	draw_clip(lk, y++, 2, w, line, A_BOLD);
 	if (id->n_emails > 1) {
 		size_t o = (size_t)snprintf(line, sizeof line, "also");
 
 		for (size_t i = 1; i < id->n_emails && o < sizeof line; i++)
-			o += (size_t)snprintf(line + o, sizeof line - o,
-			                      "%s %s", i > 1 ? "," : "",
-			                      id->emails[i]);
+			o += (size_t)snprintf(line + o, sizeof line - o, "%s %s", i > 1 ? "," : "",
+					      id->emails[i]);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid until %.10s, serial %.16s%s",
-	         id->key, id->not_after, id->serial,
-	         strlen(id->serial) > 16 ? lk->sym->ellip : "");
+	snprintf(line, sizeof line, "%s, valid until %.10s, serial %.16s%s", id->key, id->not_after,
+		 id->serial, strlen(id->serial) > 16 ? lk->sym->ellip : "");
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	y++;
-	draw_str(y++, 2, w,
-	         "Fingerprint (SHA-256), to read aloud when you verify",
-	         lk->attr[R_HEADING]);
+	draw_str(y++, 2, w, "Fingerprint (SHA-256), to read aloud when you verify",
+		 lk->attr[R_HEADING]);
 	y += draw_text(lk, y, 4, w - 2, 2, id->grouped, A_BOLD, 1);
 	/* The grouped form is two lines of numbered groups, kept whole. */
 	y++;
@@ -379,8 +365,7 @@ scr_create_done_key(struct app *a, struct create_scr *cs, int ch)
 		/* Close this screen and open Back up over the home. */
 		return APP_POP | scr_backup_open(a);
 	case 27:
-	case 'q':
-		return APP_HANDLED | APP_POP;
+	case 'q': return APP_HANDLED | APP_POP;
 	}
 	return 0;
 }

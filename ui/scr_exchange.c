@@ -23,23 +23,20 @@
 #define LABEL_W 15
 
 static const char *const mode_items[] = {
-        "Send yours by mail: write the introduction mail",
-        "Hand yours over in person: write your certificate file",
-        "Import theirs: from their signed mail or their file",
+	"Send yours by mail: write the introduction mail",
+	"Hand yours over in person: write your certificate file",
+	"Import theirs: from their signed mail or their file",
 };
 static const char *const fmt_items[] = {
-        "PEM (.pem): every mail program imports it",
-        "DER (.cer): the binary form some Windows tools want",
+	"PEM (.pem): every mail program imports it",
+	"DER (.cer): the binary form some Windows tools want",
 };
 
 /* The action each field belongs to (X_MODE: all). */
 static int
 field_mode(int i)
 {
-	return i <= X_MODE  ? -1
-	       : i < X_FMT  ? XM_INTRO
-	       : i < X_FILE ? XM_EXPORT
-	                    : XM_IMPORT;
+	return i <= X_MODE ? -1 : i < X_FMT ? XM_INTRO : i < X_FILE ? XM_EXPORT : XM_IMPORT;
 }
 
 /* The field's text without the spaces around it. */
@@ -65,8 +62,7 @@ address_of(const struct field *f, char *addr, size_t len, struct err *e)
 	char s[ADDR_MAX], name[256];
 
 	trimmed(f, s, sizeof s);
-	if (addr_split(s, name, sizeof name, addr, len) &&
-	    addr_check(addr, NULL) == 0)
+	if (addr_split(s, name, sizeof name, addr, len) && addr_check(addr, NULL) == 0)
 		return 0;
 	snprintf(addr, len, "%s", s);
 	return addr_check(addr, e);
@@ -75,8 +71,7 @@ address_of(const struct field *f, char *addr, size_t len, struct err *e)
 /* ---- Notes, as typed ---- */
 
 static void
-note_address(const struct app *a, struct exchange_scr *xs, int i,
-             const char *empty)
+note_address(const struct app *a, struct exchange_scr *xs, int i, const char *empty)
 {
 	const struct look *lk = &a->look;
 	struct field *f = &xs->f[i];
@@ -89,20 +84,18 @@ note_address(const struct app *a, struct exchange_scr *xs, int i,
 		field_note(f, R_DIM, NULL, "%s", empty);
 		return;
 	}
-	if (addr_split(s, name, sizeof name, addr, sizeof addr) &&
-	    addr_check(addr, NULL) == 0) {
+	if (addr_split(s, name, sizeof name, addr, sizeof addr) && addr_check(addr, NULL) == 0) {
 		field_note(f, R_WARN, lk->sym->warn,
-		           "A name and an address together: only the address "
-		           "is used, %s.",
-		           addr);
+			   "A name and an address together: only the address "
+			   "is used, %s.",
+			   addr);
 		f->after_role = R_DONE;
 		snprintf(f->after, sizeof f->after, "%s", lk->sym->ok);
 		return;
 	}
 	if (addr_check(s, &e) != 0) {
 		/* Quiet while the cursor is still on the line. */
-		field_note(f, xs->form.focus == i ? R_DIM : R_ERROR, NULL, "%s",
-		           e.msg);
+		field_note(f, xs->form.focus == i ? R_DIM : R_ERROR, NULL, "%s", e.msg);
 		f->after_role = R_ERROR;
 		snprintf(f->after, sizeof f->after, "%s", lk->sym->bad);
 		return;
@@ -128,10 +121,8 @@ default_paths(struct exchange_scr *xs)
 		field_set(&xs->f[X_OUT], path);
 	}
 	if (!xs->cpath_touched) {
-		snprintf(stem, sizeof stem, "certificate-%s",
-		         xs->me[0] ? xs->me : "mine");
-		ui_path_fresh(stem, xs->f[X_FMT].sel ? ".cer" : ".pem", path,
-		              sizeof path);
+		snprintf(stem, sizeof stem, "certificate-%s", xs->me[0] ? xs->me : "mine");
+		ui_path_fresh(stem, xs->f[X_FMT].sel ? ".cer" : ".pem", path, sizeof path);
 		field_set(&xs->f[X_CPATH], path);
 	}
 }
@@ -148,11 +139,11 @@ note_file(struct exchange_scr *xs)
 	ui_path_expand(f->text, full, sizeof full);
 	if (full[0] == '\0')
 		field_note(f, R_DIM, NULL,
-		           "Their signed mail saved as a file (.eml), or their "
-		           "certificate (.pem, .cer, .p7s). Tab completes.");
+			   "Their signed mail saved as a file (.eml), or their "
+			   "certificate (.pem, .cer, .p7s). Tab completes.");
 	else if (stat(full, &sb) != 0)
 		field_note(f, xs->form.focus == X_FILE ? R_DIM : R_ERROR, NULL,
-		           "There is no such file yet.");
+			   "There is no such file yet.");
 	else if (S_ISDIR(sb.st_mode))
 		field_note(f, R_DIM, NULL, "A folder: Tab lists its files.");
 	else
@@ -168,15 +159,12 @@ update(const struct app *a, struct exchange_scr *xs)
 		xs->f[i].hidden = field_mode(i) != mode;
 	xs->f[X_IPASS].hidden = mode != XM_IMPORT || !xs->pass_wanted;
 	/* Enter in the last field presses the shown action's button. */
-	xs->form.dflt = mode == XM_INTRO    ? X_WRITE
-	                : mode == XM_EXPORT ? X_EXPORT
-	                                    : X_READ;
+	xs->form.dflt = mode == XM_INTRO ? X_WRITE : mode == XM_EXPORT ? X_EXPORT : X_READ;
 	default_paths(xs);
-	note_address(a, xs, X_TO,
-	             "Their address, as their mail program sends from it.");
+	note_address(a, xs, X_TO, "Their address, as their mail program sends from it.");
 	note_address(a, xs, X_GIVEN,
-	             "Optional: whom you give it to; padseal then counts "
-	             "your certificate as sent to them.");
+		     "Optional: whom you give it to; padseal then counts "
+		     "your certificate as sent to them.");
 	ui_path_note_new(&xs->f[X_OUT]);
 	ui_path_note_new(&xs->f[X_CPATH]);
 	note_file(xs);
@@ -215,16 +203,15 @@ write_intro(struct app *a, struct exchange_scr *xs)
 		return scr_exchange_fail(xs, X_OUT, xs->f[X_OUT].note);
 	if (pass->len == 0 && ui_key_needed(a))
 		return scr_exchange_fail(xs, X_PASS,
-		                         "Type the passphrase of your key: the "
-		                         "introduction is signed with it.");
+					 "Type the passphrase of your key: the "
+					 "introduction is signed with it.");
 	sink_file(&out, &file, path, 0);
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
 	rc = op_intro(a->s, to, &out, time(NULL), &up.ask, &e);
 	field_wipe(pass);
 	if (rc != 0) {
-		scr_exchange_fail(xs, e.code == ERR_BAD_PASS ? X_PASS : X_OUT,
-		                  e.msg);
+		scr_exchange_fail(xs, e.code == ERR_BAD_PASS ? X_PASS : X_OUT, e.msg);
 	} else {
 		snprintf(xs->done_path, sizeof xs->done_path, "%s", path);
 		snprintf(xs->done_to, sizeof xs->done_to, "%s", to);
@@ -278,13 +265,12 @@ draw_form(const struct app *a, const struct exchange_scr *xs)
 
 	end = app_frame(a, "Exchange certificates", xs->msg, xs->msg_role);
 	y += 1 + draw_text(lk, y, 2, w, 2,
-	                   "Only certificates travel: yours lets others "
-	                   "encrypt to you and check your signature. Send "
-	                   "yours, then import theirs.",
-	                   A_NORMAL, 1);
+			   "Only certificates travel: yours lets others "
+			   "encrypt to you and check your signature. Send "
+			   "yours, then import theirs.",
+			   A_NORMAL, 1);
 	form_draw(lk, &xs->form, y, 2, w, end - y);
-	form_hints(lk, &xs->form, xs->form.focus == X_FILE ? tab : NULL, "home",
-	           keys, 10);
+	form_hints(lk, &xs->form, xs->form.focus == X_FILE ? tab : NULL, "home", keys, 10);
 	if (xs->form.focus == X_FILE) /* Tab completes; say what moves */
 		keys[0] = (struct keyhint){lk->sym->updown, "field"};
 	draw_status(lk, a->rows, a->cols, keys);
@@ -294,22 +280,21 @@ static void
 draw_done(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint keys[] = {{"Enter", "import theirs"},
-	                                      {"Esc", "home"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Esc", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	int y = 2, w = a->cols - 4, end, intro = xs->stage == XS_INTRO_DONE;
 	char line[2 * UI_PATH_MAX + 800], where[UI_PATH_MAX];
 
 	end = app_frame(a, "Exchange certificates",
-	                "Next: import their certificate when it arrives "
-	                "(their signed mail, or their file). Enter goes there.",
-	                R_NEXT);
+			"Next: import their certificate when it arrives "
+			"(their signed mail, or their file). Enter goes there.",
+			R_NEXT);
 	ui_path_label(xs->done_path, where, sizeof where);
 	draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 	if (intro)
-		snprintf(line, sizeof line,
-		         "Wrote the introduction mail for %s.", xs->done_to);
+		snprintf(line, sizeof line, "Wrote the introduction mail for %s.", xs->done_to);
 	else
 		snprintf(line, sizeof line, "Wrote your certificate file.");
 	draw_clip(lk, y, 4, w - 2, line, lk->attr[R_DONE] | A_BOLD);
@@ -319,32 +304,31 @@ draw_done(const struct app *a, const struct exchange_scr *xs)
 	y += 2;
 	if (intro) {
 		snprintf(line, sizeof line,
-		         "Send it unchanged to %s. From a terminal:\n"
-		         "  sendmail -t < %s\n"
-		         "It holds the To line and is signed, not encrypted: "
-		         "the signature carries your certificate. A mail "
-		         "program that rewrites a saved message can break the "
-		         "signature; instead, with your backup (.p12) imported "
-		         "there, any mail you send them signed but not "
-		         "encrypted does the same.",
-		         xs->done_to, where);
+			 "Send it unchanged to %s. From a terminal:\n"
+			 "  sendmail -t < %s\n"
+			 "It holds the To line and is signed, not encrypted: "
+			 "the signature carries your certificate. A mail "
+			 "program that rewrites a saved message can break the "
+			 "signature; instead, with your backup (.p12) imported "
+			 "there, any mail you send them signed but not "
+			 "encrypted does the same.",
+			 xs->done_to, where);
 		y += 1 + draw_text(lk, y, 2, w, end - y - 2, line, A_NORMAL, 1);
 		snprintf(line, sizeof line,
-		         "Then call %s: the mail proves nothing by itself. "
-		         "Step 4 compares the fingerprints.",
-		         xs->done_to);
+			 "Then call %s: the mail proves nothing by itself. "
+			 "Step 4 compares the fingerprints.",
+			 xs->done_to);
 	} else {
 		y += 1 + draw_text(lk, y, 2, w, end - y - 2,
-		                   "Hand it over yourself: a USB stick, a file "
-		                   "shared while you sit together. It holds no "
-		                   "secret, only your public key; what matters "
-		                   "is that they know it came from you.",
-		                   A_NORMAL, 1);
+				   "Hand it over yourself: a USB stick, a file "
+				   "shared while you sit together. It holds no "
+				   "secret, only your public key; what matters "
+				   "is that they know it came from you.",
+				   A_NORMAL, 1);
 		snprintf(line, sizeof line,
-		         "They import it as your certificate; then you "
-		         "compare fingerprints all the same (step 4)%s%s.",
-		         xs->done_to[0] ? ". Recorded as given to " : "",
-		         xs->done_to);
+			 "They import it as your certificate; then you "
+			 "compare fingerprints all the same (step 4)%s%s.",
+			 xs->done_to[0] ? ". Recorded as given to " : "", xs->done_to);
 	}
 	draw_text(lk, y, 2, w, end - y, line, lk->attr[R_DIM], 1);
 	draw_status(lk, a->rows, a->cols, keys);
@@ -356,15 +340,10 @@ exchange_draw(const struct app *a, const void *sc)
 	const struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
-	case XS_FORM:
-		draw_form(a, xs);
-		break;
+	case XS_FORM: draw_form(a, xs); break;
 	case XS_INTRO_DONE:
-	case XS_EXPORT_DONE:
-		draw_done(a, xs);
-		break;
-	default:
-		scr_import_draw(a, xs);
+	case XS_EXPORT_DONE: draw_done(a, xs); break;
+	default: scr_import_draw(a, xs);
 	}
 }
 
@@ -423,12 +402,9 @@ form_keys(struct app *a, struct exchange_scr *xs, int ch)
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
 	switch (xs->form.focus) {
-	case X_WRITE:
-		return write_intro(a, xs);
-	case X_EXPORT:
-		return write_cert(a, xs);
-	case X_READ:
-		return scr_import_read(a, xs);
+	case X_WRITE: return write_intro(a, xs);
+	case X_EXPORT: return write_cert(a, xs);
+	case X_READ: return scr_import_read(a, xs);
 	}
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -439,8 +415,7 @@ exchange_key(struct app *a, void *sc, int ch)
 	struct exchange_scr *xs = sc;
 
 	switch (xs->stage) {
-	case XS_FORM:
-		return form_keys(a, xs, ch);
+	case XS_FORM: return form_keys(a, xs, ch);
 	case XS_INTRO_DONE:
 	case XS_EXPORT_DONE:
 		if (ch == 27 || ch == 'q')
@@ -452,8 +427,7 @@ exchange_key(struct app *a, void *sc, int ch)
 		form_focus(&xs->form, X_FILE);
 		update(a, xs);
 		return APP_HANDLED | APP_REDRAW;
-	default:
-		return scr_import_key(a, xs, ch);
+	default: return scr_import_key(a, xs, ch);
 	}
 }
 
@@ -464,46 +438,39 @@ setup(struct exchange_scr *xs)
 {
 	struct field *f = xs->f;
 
-	f[X_MODE] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Do", .n_items = 3};
+	f[X_MODE] = (struct field){.kind = FIELD_CHOICE, .label = "Do", .n_items = 3};
 	for (int i = 0; i < 3; i++)
 		f[X_MODE].items[i] = mode_items[i];
-	f[X_TO] = (struct field){
-	        .kind = FIELD_TEXT, .label = "To", .gap = 1, .box_w = 40};
+	f[X_TO] = (struct field){.kind = FIELD_TEXT, .label = "To", .gap = 1, .box_w = 40};
 	f[X_OUT] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
 	f[X_PASS] = (struct field){.kind = FIELD_SECRET,
-	                           .label = "Key passphrase",
-	                           .placeholder = "the one chosen at Create",
-	                           .enter_submits = 1};
+				   .label = "Key passphrase",
+				   .placeholder = "the one chosen at Create",
+				   .enter_submits = 1};
 	f[X_WRITE] = (struct field){.kind = FIELD_BUTTON,
-	                            .label = "Write the introduction mail",
-	                            .gap = 1};
-	f[X_FMT] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
+				    .label = "Write the introduction mail",
+				    .gap = 1};
+	f[X_FMT] = (struct field){.kind = FIELD_CHOICE, .label = "Form", .n_items = 2, .gap = 1};
 	f[X_FMT].items[0] = fmt_items[0];
 	f[X_FMT].items[1] = fmt_items[1];
 	f[X_CPATH] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
 	f[X_GIVEN] = (struct field){.kind = FIELD_TEXT,
-	                            .label = "Given to",
-	                            .box_w = 40,
-	                            .enter_submits = 1};
+				    .label = "Given to",
+				    .box_w = 40,
+				    .enter_submits = 1};
 	f[X_EXPORT] = (struct field){.kind = FIELD_BUTTON,
-	                             .label = "Write the certificate file",
-	                             .gap = 1};
-	f[X_FILE] = (struct field){.kind = FIELD_TEXT,
-	                           .label = "File",
-	                           .gap = 1,
-	                           .enter_submits = 1};
-	f[X_IPASS] = (struct field){.kind = FIELD_SECRET,
-	                            .label = "Key passphrase",
-	                            .enter_submits = 1};
-	f[X_READ] = (struct field){
-	        .kind = FIELD_BUTTON, .label = "Read the file", .gap = 1};
+				     .label = "Write the certificate file",
+				     .gap = 1};
+	f[X_FILE] =
+		(struct field){.kind = FIELD_TEXT, .label = "File", .gap = 1, .enter_submits = 1};
+	f[X_IPASS] =
+		(struct field){.kind = FIELD_SECRET, .label = "Key passphrase", .enter_submits = 1};
+	f[X_READ] = (struct field){.kind = FIELD_BUTTON, .label = "Read the file", .gap = 1};
 	xs->form = (struct form){.f = xs->f,
-	                         .n = X_COUNT,
-	                         .focus = X_MODE,
-	                         .dflt = -1,
-	                         .label_w = LABEL_W};
+				 .n = X_COUNT,
+				 .focus = X_MODE,
+				 .dflt = -1,
+				 .label_w = LABEL_W};
 }
 
 /* Your main address, for the file names; none means nothing to send. */
@@ -515,12 +482,11 @@ load(struct app *a, struct exchange_scr *xs, struct err *e)
 
 	if (rc == 0)
 		rc = err_set(e, "There is nothing to exchange yet: step 1 "
-		                "creates your credential, whose certificate "
-		                "goes to your correspondents.");
+				"creates your credential, whose certificate "
+				"goes to your correspondents.");
 	if (rc == 1) {
 		rc = 0;
-		snprintf(xs->me, sizeof xs->me, "%s",
-		         id.n_emails ? id.emails[0] : "");
+		snprintf(xs->me, sizeof xs->me, "%s", id.n_emails ? id.emails[0] : "");
 	}
 	ident_clear(&id);
 	return rc;
@@ -540,9 +506,7 @@ exchange_enter(struct app *a, void *sc)
 	field_set(&xs->f[X_TO], xs->open_addr);
 	field_set(&xs->f[X_GIVEN], xs->open_addr);
 	set_mode(a, xs, xs->open_import ? XM_IMPORT : XM_INTRO);
-	form_focus(&xs->form, xs->open_import         ? X_FILE
-	                      : xs->open_addr[0] != 0 ? X_PASS
-	                                              : X_TO);
+	form_focus(&xs->form, xs->open_import ? X_FILE : xs->open_addr[0] != 0 ? X_PASS : X_TO);
 	update(a, xs);
 	return 0;
 }
@@ -558,13 +522,13 @@ exchange_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops exchange_ops = {
-        .name = "exchange",
-        .help = "exchange",
-        .modal = 0,
-        .enter = exchange_enter,
-        .draw = exchange_draw,
-        .key = exchange_key,
-        .leave = exchange_leave,
+	.name = "exchange",
+	.help = "exchange",
+	.modal = 0,
+	.enter = exchange_enter,
+	.draw = exchange_draw,
+	.key = exchange_key,
+	.leave = exchange_leave,
 };
 
 int
@@ -572,8 +536,7 @@ scr_exchange_open(struct app *a, const char *addr, int import)
 {
 	struct exchange_scr *xs = xcalloc(1, sizeof *xs);
 
-	snprintf(xs->open_addr, sizeof xs->open_addr, "%s",
-	         addr != NULL ? addr : "");
+	snprintf(xs->open_addr, sizeof xs->open_addr, "%s", addr != NULL ? addr : "");
 	xs->open_import = import;
 	return app_push(a, &exchange_ops, xs);
 }

@@ -28,22 +28,22 @@
  *  bottom       Next: what to do next; the status line
  */
 
-#define STEPS_Y 2  /* heading; the steps follow on the next rows */
-#define STEPS_W 28 /* the steps column, selection bar included */
-#define PANEL_X 34 /* the credential panel */
-#define MID_Y (STEPS_Y + STEP_COUNT + 2) /* correspondents heading */
+#define STEPS_Y     2                          /* heading; the steps follow on the next rows */
+#define STEPS_W     28                         /* the steps column, selection bar included */
+#define PANEL_X     34                         /* the credential panel */
+#define MID_Y       (STEPS_Y + STEP_COUNT + 2) /* correspondents heading */
 #define EXPIRY_WARN (30 * 86400L)
 
 static const char *const step_label[STEP_COUNT] = {
-        "Create", "Back up", "Exchange", "Verify", "Trust", "Test",
+	"Create", "Back up", "Exchange", "Verify", "Trust", "Test",
 };
 /* Each step's help page (ui/help/<topic>.md). */
 static const char *const step_topic[STEP_COUNT] = {
-        "create", "backup", "exchange", "verify", "trust", "test",
+	"create", "backup", "exchange", "verify", "trust", "test",
 };
 
 #define PICK_MAX 64
-#define SAY_MAX 400 /* one sentence for the user */
+#define SAY_MAX  400 /* one sentence for the user */
 
 /* A correspondent's row, copied from the checklist: the records it points
  * into are the session's, and any operation may read the home anew. */
@@ -67,12 +67,12 @@ struct home_scr {
 	enum step_id next_step; /* STEP_COUNT when all are done */
 	struct home_peer *peers;
 	size_t n_peers;
-	char next[SAY_MAX]; /* "Next: ...", phrased here */
+	char next[SAY_MAX];     /* "Next: ...", phrased here */
 	char awaited[ADDR_MAX]; /* a certificate awaited (Exchange) */
 	char problems[CHECKLIST_PROBLEMS_MAX][SAY_MAX];
 	size_t n_problems, n_problems_all;
 	int sel;         /* the selected step, or STEP_COUNT + a
-	                    correspondent's row */
+			    correspondent's row */
 	size_t peer_top; /* first correspondent shown */
 	/* A correspondent being picked for a step: the rows' certificates
 	 * (SHA-256 hex) and the answer, read when the list closes. */
@@ -108,8 +108,8 @@ next_create(const char *w, const char *start, char *buf, size_t len)
 	(void)w;
 	(void)start;
 	snprintf(buf, len,
-	         "Next: make your credential, for your name and the address "
-	         "you send mail from (Create)");
+		 "Next: make your credential, for your name and the address "
+		 "you send mail from (Create)");
 }
 
 static void
@@ -118,8 +118,8 @@ next_backup(const char *w, const char *start, char *buf, size_t len)
 	(void)w;
 	(void)start;
 	snprintf(buf, len,
-	         "Next: back up your credential into a file under a "
-	         "passphrase, and keep a copy off this computer (Back up)");
+		 "Next: back up your credential into a file under a "
+		 "passphrase, and keep a copy off this computer (Back up)");
 }
 
 static void
@@ -128,19 +128,17 @@ next_exchange(const char *w, const char *start, char *buf, size_t len)
 	(void)start;
 	if (w == NULL)
 		snprintf(buf, len,
-		         "Next: send your certificate to someone you write to, "
-		         "and import theirs (Exchange)");
+			 "Next: send your certificate to someone you write to, "
+			 "and import theirs (Exchange)");
 	else
-		snprintf(buf, len,
-		         "Next: send your certificate to %s (Exchange)", w);
+		snprintf(buf, len, "Next: send your certificate to %s (Exchange)", w);
 }
 
 static void
 next_verify(const char *w, const char *start, char *buf, size_t len)
 {
-	snprintf(buf, len,
-	         "Next: compare fingerprints with %s by phone%s%s (Verify)", w,
-	         start[0] ? ", for the certificate starting " : "", start);
+	snprintf(buf, len, "Next: compare fingerprints with %s by phone%s%s (Verify)", w,
+		 start[0] ? ", for the certificate starting " : "", start);
 }
 
 /* The verification to do again: their certificate is not the one
@@ -150,16 +148,16 @@ next_verify_changed(const char *w, const char *start, char *buf, size_t len)
 {
 	(void)start;
 	snprintf(buf, len,
-	         "Next: %s's certificate changed since you verified it: "
-	         "compare fingerprints again by phone (Verify)",
-	         w);
+		 "Next: %s's certificate changed since you verified it: "
+		 "compare fingerprints again by phone (Verify)",
+		 w);
 }
 
 static void
 next_trust(const char *w, const char *start, char *buf, size_t len)
 {
-	snprintf(buf, len, "Next: trust %s's verified certificate%s%s (Trust)",
-	         w, start[0] ? " starting " : "", start);
+	snprintf(buf, len, "Next: trust %s's verified certificate%s%s (Trust)", w,
+		 start[0] ? " starting " : "", start);
 }
 
 static void
@@ -167,9 +165,9 @@ next_test(const char *w, const char *start, char *buf, size_t len)
 {
 	(void)start;
 	snprintf(buf, len,
-	         "Next: send %s the four test messages and check the four "
-	         "that come back (Test)",
-	         w);
+		 "Next: send %s the four test messages and check the four "
+		 "that come back (Test)",
+		 w);
 }
 
 static void
@@ -178,13 +176,12 @@ next_done(const char *w, const char *start, char *buf, size_t len)
 	(void)w;
 	(void)start;
 	snprintf(buf, len,
-	         "All done: you and your correspondents exchange signed and "
-	         "encrypted mail, proven both ways");
+		 "All done: you and your correspondents exchange signed and "
+		 "encrypted mail, proven both ways");
 }
 
 static next_fn *const next_say[STEP_COUNT + 1] = {
-        next_create, next_backup, next_exchange, next_verify,
-        next_trust,  next_test,   next_done,
+	next_create, next_backup, next_exchange, next_verify, next_trust, next_test, next_done,
 };
 
 static void
@@ -203,102 +200,95 @@ say_next(const struct checklist *cl, char *buf, size_t len)
 	if (n->changed && p != NULL)
 		next_verify_changed(who, start, buf, len);
 	else if (n->step == STEP_EXCHANGE && p == NULL && n->awaited[0])
-		snprintf(buf, len, "Next: import %s's certificate when it comes (Exchange)", n->awaited);
+		snprintf(buf, len, "Next: import %s's certificate when it comes (Exchange)",
+			 n->awaited);
 	else
 		next_say[n->step](p != NULL ? who : NULL, start, buf, len);
 }
 
-typedef void problem_fn(const struct checklist *cl, const struct problem *p,
-                        char *buf, size_t len);
+typedef void problem_fn(const struct checklist *cl, const struct problem *p, char *buf, size_t len);
 
 static void
-problem_lint(const struct checklist *cl, const struct problem *p, char *buf,
-             size_t len)
+problem_lint(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	(void)cl;
 	snprintf(buf, len,
-	         "Your certificate has %zu error%s that mail programs reject: "
-	         "make a new one (Create) and send it to your correspondents.",
-	         p->count, p->count == 1 ? "" : "s");
+		 "Your certificate has %zu error%s that mail programs reject: "
+		 "make a new one (Create) and send it to your correspondents.",
+		 p->count, p->count == 1 ? "" : "s");
 }
 
 static void
-problem_expired(const struct checklist *cl, const struct problem *p, char *buf,
-                size_t len)
+problem_expired(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	(void)cl;
 	snprintf(buf, len,
-	         "Your certificate expired on %.10s: make a new one (Create) "
-	         "and send it to your correspondents.",
-	         p->date);
+		 "Your certificate expired on %.10s: make a new one (Create) "
+		 "and send it to your correspondents.",
+		 p->date);
 }
 
 static void
-problem_expires_soon(const struct checklist *cl, const struct problem *p,
-                     char *buf, size_t len)
+problem_expires_soon(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	(void)cl;
 	snprintf(buf, len,
-	         "Your certificate expires on %.10s: make a new one soon "
-	         "(Create) and send it to your correspondents.",
-	         p->date);
+		 "Your certificate expires on %.10s: make a new one soon "
+		 "(Create) and send it to your correspondents.",
+		 p->date);
 }
 
 static void
-problem_backup_stale(const struct checklist *cl, const struct problem *p,
-                     char *buf, size_t len)
+problem_backup_stale(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	(void)cl;
 	snprintf(buf, len,
-	         "Your credential changed since the last backup (%.10s), which "
-	         "holds an older one: back up the current one (Back up).",
-	         p->date);
+		 "Your credential changed since the last backup (%.10s), which "
+		 "holds an older one: back up the current one (Back up).",
+		 p->date);
 }
 
 static void
-problem_never_backed_up(const struct checklist *cl, const struct problem *p,
-                        char *buf, size_t len)
+problem_never_backed_up(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	(void)cl;
 	(void)p;
 	snprintf(buf, len,
-	         "Your credential has never been backed up: without a backup "
-	         "of the key, mail encrypted to you is lost with this "
-	         "machine.");
+		 "Your credential has never been backed up: without a backup "
+		 "of the key, mail encrypted to you is lost with this "
+		 "machine.");
 }
 
 static void
-problem_peer_changed(const struct checklist *cl, const struct problem *p,
-                     char *buf, size_t len)
+problem_peer_changed(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	const struct peer_progress *pp = &cl->peers[p->peer];
 
 	snprintf(buf, len,
-	         "The certificate of %s changed since you verified it: "
-	         "compare fingerprints again (Verify). You verified one "
-	         "starting %.8s, this one starts %.8s.",
-	         pp->p->addr[0], pp->changed->hex, pp->p->hex);
+		 "The certificate of %s changed since you verified it: "
+		 "compare fingerprints again (Verify). You verified one "
+		 "starting %.8s, this one starts %.8s.",
+		 pp->p->addr[0], pp->changed->hex, pp->p->hex);
 }
 
 static void
-problem_peer_duplicate(const struct checklist *cl, const struct problem *p,
-                       char *buf, size_t len)
+problem_peer_duplicate(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
 	snprintf(buf, len,
-	         "The address %s has more than one certificate, and mail "
-	         "programs pick one at random: keep the one you verify and set "
-	         "the others aside (Trust).",
-	         cl->peers[p->peer].p->addr[0]);
+		 "The address %s has more than one certificate, and mail "
+		 "programs pick one at random: keep the one you verify and set "
+		 "the others aside (Trust).",
+		 cl->peers[p->peer].p->addr[0]);
 }
 
 static problem_fn *const problem_say[] = {
-        [PROB_LINT_ERRORS] = problem_lint,
-        [PROB_EXPIRED] = problem_expired,
-        [PROB_EXPIRES_SOON] = problem_expires_soon,
-        [PROB_BACKUP_STALE] = problem_backup_stale,
-        [PROB_NEVER_BACKED_UP] = problem_never_backed_up,
-        [PROB_PEER_CHANGED] = problem_peer_changed,
-        [PROB_PEER_DUPLICATE] = problem_peer_duplicate,
+	[PROB_LINT_ERRORS] = problem_lint,
+	[PROB_EXPIRED] = problem_expired,
+	[PROB_EXPIRES_SOON] = problem_expires_soon,
+	[PROB_BACKUP_STALE] = problem_backup_stale,
+	[PROB_NEVER_BACKED_UP] = problem_never_backed_up,
+	[PROB_PEER_CHANGED] = problem_peer_changed,
+	[PROB_PEER_DUPLICATE] = problem_peer_duplicate,
 };
 
 /* ---- State ---- */
@@ -357,15 +347,13 @@ take(struct home_scr *hs, struct checklist *cl)
 		r->passed = pp->passed;
 		for (int d = 0; d < DIR_COUNT; d++)
 			for (int k = 0; k < KIND_COUNT; k++)
-				r->failed +=
-				        pp->p->cell[d][k].state == CELL_FAILED;
+				r->failed += pp->p->cell[d][k].state == CELL_FAILED;
 	}
 	say_next(cl, hs->next, sizeof hs->next);
 	hs->n_problems = cl->n_problems;
 	hs->n_problems_all = cl->n_problems_all;
 	for (size_t i = 0; i < cl->n_problems; i++)
-		problem_say[cl->problems[i].kind](cl, &cl->problems[i],
-		                                  hs->problems[i], SAY_MAX);
+		problem_say[cl->problems[i].kind](cl, &cl->problems[i], hs->problems[i], SAY_MAX);
 }
 
 /* Read the checklist again.  The home is held only for the moment of
@@ -397,15 +385,13 @@ reload(struct app *a, struct home_scr *hs)
  * the lines they take.  When not even the first fits it is shown cut short
  * rather than not at all. */
 static size_t
-problems_fit(const struct app *a, const struct home_scr *hs, int w, int budget,
-             int *lines)
+problems_fit(const struct app *a, const struct home_scr *hs, int w, int budget, int *lines)
 {
 	size_t i;
 
 	*lines = 0;
 	for (i = 0; i < hs->n_problems; i++) {
-		int n = draw_text(&a->look, 0, 0, w, budget + 1,
-		                  hs->problems[i], A_NORMAL, 0);
+		int n = draw_text(&a->look, 0, 0, w, budget + 1, hs->problems[i], A_NORMAL, 0);
 
 		if (*lines + n > budget)
 			break;
@@ -433,9 +419,8 @@ layout(const struct app *a, const struct home_scr *hs, struct layout *L)
 	/* Problems say what to do: they get their room first, short of
 	 * two correspondent rows; the correspondents scroll. */
 	keep_peers = want_peers < 2 ? want_peers : 2;
-	L->probs_n =
-	        problems_fit(a, hs, L->w - text_width(a->look.sym->warn) - 1,
-	                     avail - keep_peers, &L->probs_h);
+	L->probs_n = problems_fit(a, hs, L->w - text_width(a->look.sym->warn) - 1,
+				  avail - keep_peers, &L->probs_h);
 	L->peers_h = avail - L->probs_h;
 	if (L->peers_h > want_peers)
 		L->peers_h = want_peers;
@@ -500,8 +485,7 @@ draw_expiry(const struct app *a, int y, int x, int w, const struct ident *id)
 	} else if (id->not_after_t - now < EXPIRY_WARN) {
 		at = lk->attr[R_WARN];
 	}
-	snprintf(line, sizeof line, "%s, %s %.10s", id->key, verb,
-	         id->not_after);
+	snprintf(line, sizeof line, "%s, %s %.10s", id->key, verb, id->not_after);
 	draw_clip(lk, y, x, w, line, at);
 }
 
@@ -519,38 +503,33 @@ draw_identity(const struct app *a, const struct home_scr *hs)
 	if (!hs->has_ident) {
 		draw_str(y++, x, w, "No credential yet", lk->attr[R_NEXT]);
 		draw_text(lk, y, x, w, room - 1,
-		          "Step 1 makes one: a key pair and a certificate for "
-		          "your mail address.",
-		          lk->attr[R_DIM], 1);
+			  "Step 1 makes one: a key pair and a certificate for "
+			  "your mail address.",
+			  lk->attr[R_DIM], 1);
 	} else {
 		const struct ident *id = &hs->id;
 
 		draw_clip(lk, y++, x, w, id->name, A_BOLD);
 		/* Name, expiry and backup rows are kept; the addresses
 		 * share what is left. */
-		shown = (int)id->n_emails <= room - 3 ? (int)id->n_emails
-		                                      : room - 4;
+		shown = (int)id->n_emails <= room - 3 ? (int)id->n_emails : room - 4;
 		for (int i = 0; i < shown; i++)
 			draw_clip(lk, y++, x, w, id->emails[i], A_NORMAL);
 		if ((size_t)shown < id->n_emails) {
 			snprintf(line, sizeof line, "and %zu more address%s",
-			         id->n_emails - (size_t)shown,
-			         id->n_emails - (size_t)shown == 1 ? "" : "es");
+				 id->n_emails - (size_t)shown,
+				 id->n_emails - (size_t)shown == 1 ? "" : "es");
 			draw_str(y++, x, w, line, lk->attr[R_DIM]);
 		}
 		draw_expiry(a, y++, x, w, id);
-		snprintf(line, sizeof line, "%s %s",
-		         hs->backed_up ? lk->sym->done : lk->sym->warn,
-		         hs->backed_up ? "backed up" : "not backed up yet");
-		draw_str(y++, x, w, line,
-		         lk->attr[hs->backed_up ? R_DONE : R_WARN]);
+		snprintf(line, sizeof line, "%s %s", hs->backed_up ? lk->sym->done : lk->sym->warn,
+			 hs->backed_up ? "backed up" : "not backed up yet");
+		draw_str(y++, x, w, line, lk->attr[hs->backed_up ? R_DONE : R_WARN]);
 	}
 	if (hs->n_archived > 0) {
-		snprintf(line, sizeof line,
-		         "%zu older credential%s kept for old mail",
-		         hs->n_archived, hs->n_archived == 1 ? "" : "s");
-		draw_clip(lk, STEPS_Y + STEP_COUNT, x, w, line,
-		          lk->attr[R_DIM]);
+		snprintf(line, sizeof line, "%zu older credential%s kept for old mail",
+			 hs->n_archived, hs->n_archived == 1 ? "" : "s");
+		draw_clip(lk, STEPS_Y + STEP_COUNT, x, w, line, lk->attr[R_DIM]);
 	}
 }
 
@@ -560,14 +539,14 @@ static const struct {
 	const char *title;
 	int w;
 } peer_cols[] = {
-        {STEP_EXCHANGE, "Exchange", 9},
-        {STEP_VERIFY, "Verify", 7},
-        {STEP_TRUST, "Trust", 6},
-        {STEP_TEST, "Test", 8},
+	{STEP_EXCHANGE, "Exchange", 9},
+	{STEP_VERIFY, "Verify", 7},
+	{STEP_TRUST, "Trust", 6},
+	{STEP_TEST, "Test", 8},
 };
-#define N_PEER_COLS (sizeof peer_cols / sizeof peer_cols[0])
-#define PEER_STEPS_W (9 + 7 + 6 + 8) /* the widths above */
-#define PEER_NOTE_W 14
+#define N_PEER_COLS    (sizeof peer_cols / sizeof peer_cols[0])
+#define PEER_STEPS_W   (9 + 7 + 6 + 8) /* the widths above */
+#define PEER_NOTE_W    14
 #define PEER_EMAIL_MAX 48
 
 /* The address column takes what the steps leave, up to a limit beyond
@@ -595,26 +574,20 @@ draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 
 	if (sel)
 		draw_fill(y, 1, a->cols - 2, sel);
-	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email,
-	          sel ? sel : A_NORMAL);
+	draw_clip(lk, y, 2, peer_email_w(a) - 1, p->email, sel ? sel : A_NORMAL);
 	for (size_t c = 0; c < N_PEER_COLS; c++) {
 		enum step_id s = peer_cols[c].step;
-		enum mark m = p->step[s] ? MARK_DONE
-		              : next < 0 ? MARK_NEXT
-		                         : MARK_TODO;
+		enum mark m = p->step[s] ? MARK_DONE : next < 0 ? MARK_NEXT : MARK_TODO;
 
 		if (m == MARK_NEXT)
 			next = (int)s;
-		draw_str(y, x, lk->sym->w, mark_sym(lk, m),
-		         sel ? sel : mark_attr(lk, m));
+		draw_str(y, x, lk->sym->w, mark_sym(lk, m), sel ? sel : mark_attr(lk, m));
 		x += peer_cols[c].w;
 	}
 	/* The count of passed messages follows the Test mark. */
-	snprintf(count, sizeof count, "%d/%d", p->passed,
-	         DIR_COUNT * KIND_COUNT);
+	snprintf(count, sizeof count, "%d/%d", p->passed, DIR_COUNT * KIND_COUNT);
 	draw_str(y, x - peer_cols[N_PEER_COLS - 1].w + lk->sym->w + 1,
-	         peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count,
-	         sel ? sel : lk->attr[R_DIM]);
+		 peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count, sel ? sel : lk->attr[R_DIM]);
 	if (p->changed) {
 		note = "cert changed";
 		note_at = sel ? sel : lk->attr[R_ERROR];
@@ -628,8 +601,7 @@ draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 }
 
 static void
-draw_peers(const struct app *a, const struct home_scr *hs,
-           const struct layout *L)
+draw_peers(const struct app *a, const struct home_scr *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	size_t first = peer_first(hs, L), n = hs->n_peers;
@@ -637,31 +609,29 @@ draw_peers(const struct app *a, const struct home_scr *hs,
 	int x = 2 + peer_email_w(a);
 
 	if (n > (size_t)L->peers_h)
-		snprintf(head, sizeof head, "Correspondents (%zu-%zu of %zu)",
-		         first + 1, first + (size_t)L->peers_h, n);
+		snprintf(head, sizeof head, "Correspondents (%zu-%zu of %zu)", first + 1,
+			 first + (size_t)L->peers_h, n);
 	else
 		snprintf(head, sizeof head, "Correspondents");
 	draw_str(MID_Y, 2, peer_email_w(a) - 1, head, lk->attr[R_HEADING]);
 	if (n == 0) {
 		draw_clip(lk, L->peers_y, 2, L->w,
-		          "None yet: step 3 exchanges certificates with "
-		          "someone you write to.",
-		          lk->attr[R_DIM]);
+			  "None yet: step 3 exchanges certificates with "
+			  "someone you write to.",
+			  lk->attr[R_DIM]);
 		return;
 	}
 	for (size_t c = 0; c < N_PEER_COLS; c++) {
-		draw_str(MID_Y, x, peer_cols[c].w - 1, peer_cols[c].title,
-		         lk->attr[R_HEADING]);
+		draw_str(MID_Y, x, peer_cols[c].w - 1, peer_cols[c].title, lk->attr[R_HEADING]);
 		x += peer_cols[c].w;
 	}
 	for (int i = 0; i < L->peers_h && first + (size_t)i < n; i++)
 		draw_peer(a, L->peers_y + i, &hs->peers[first + (size_t)i],
-		          hs->sel == STEP_COUNT + (int)(first + (size_t)i));
+			  hs->sel == STEP_COUNT + (int)(first + (size_t)i));
 }
 
 static void
-draw_problems(const struct app *a, const struct home_scr *hs,
-              const struct layout *L)
+draw_problems(const struct app *a, const struct home_scr *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	int y = L->probs_y, end = L->probs_y + L->probs_h;
@@ -673,25 +643,24 @@ draw_problems(const struct app *a, const struct home_scr *hs,
 	/* Never drop one silently: say how many did not fit. */
 	if (L->probs_n < hs->n_problems)
 		snprintf(head, sizeof head,
-		         "Problems (%zu more not shown: make the terminal "
-		         "taller)",
-		         hs->n_problems_all - L->probs_n);
+			 "Problems (%zu more not shown: make the terminal "
+			 "taller)",
+			 hs->n_problems_all - L->probs_n);
 	else if (hs->n_problems < hs->n_problems_all)
 		snprintf(head, sizeof head, "Problems (%zu more not shown)",
-		         hs->n_problems_all - hs->n_problems);
+			 hs->n_problems_all - hs->n_problems);
 	else
 		snprintf(head, sizeof head, "Problems");
 	draw_str(y - 1, 2, L->w, head, lk->attr[R_HEADING]);
 	for (size_t i = 0; i < L->probs_n && y < end; i++) {
 		draw_str(y, 2, sw, lk->sym->warn, lk->attr[R_WARN]);
-		y += draw_text(lk, y, 2 + sw + 1, L->w - sw - 1, end - y,
-		               hs->problems[i], A_NORMAL, 1);
+		y += draw_text(lk, y, 2 + sw + 1, L->w - sw - 1, end - y, hs->problems[i], A_NORMAL,
+			       1);
 	}
 }
 
 static void
-draw_next(const struct app *a, const struct home_scr *hs,
-          const struct layout *L)
+draw_next(const struct app *a, const struct home_scr *hs, const struct layout *L)
 {
 	const struct look *lk = &a->look;
 	int label = (int)strcspn(hs->next, ":") + 1; /* "Next:", "All done:" */
@@ -710,8 +679,7 @@ draw_error(const struct app *a, const struct home_scr *hs)
 	draw_str(y, 2, w, "padseal cannot read this home", lk->attr[R_ERROR]);
 	y += 2;
 	y += draw_text(lk, y, 2, w, a->rows - y - 4, hs->err.msg, A_BOLD, 1);
-	draw_str(y + 1, 2, w, "Press r to read the home again, or q to quit.",
-	         A_NORMAL);
+	draw_str(y + 1, 2, w, "Press r to read the home again, or q to quit.", A_NORMAL);
 }
 
 static void
@@ -724,8 +692,7 @@ home_draw(const struct app *a, const void *sc)
 	struct keyhint keys[8];
 	int k = 0;
 
-	snprintf(title, sizeof title, "padseal %s S/MIME set-up",
-	         lk->sym->dash);
+	snprintf(title, sizeof title, "padseal %s S/MIME set-up", lk->sym->dash);
 	app_home_label(a, where, sizeof where);
 	draw_titlebar(lk, a->cols, title, where);
 	if (!hs->loaded) {
@@ -767,12 +734,9 @@ static int
 open_for(struct app *a, enum step_id s, const char *hex)
 {
 	switch (s) {
-	case STEP_VERIFY:
-		return scr_verify_open(a, hex);
-	case STEP_TRUST:
-		return scr_trust_open(a, hex, VERIFY_NONE);
-	default:
-		return scr_test_open(a, hex);
+	case STEP_VERIFY: return scr_verify_open(a, hex);
+	case STEP_TRUST: return scr_trust_open(a, hex, VERIFY_NONE);
+	default: return scr_test_open(a, hex);
 	}
 }
 
@@ -782,11 +746,10 @@ static int
 open_exchange(struct app *a, const struct home_scr *hs)
 {
 	if (!hs->has_ident)
-		return app_message_help(
-		        a, step_title(STEP_EXCHANGE),
-		        "There is nothing to exchange yet: step "
-		        "1 creates your credential.",
-		        "exchange");
+		return app_message_help(a, step_title(STEP_EXCHANGE),
+					"There is nothing to exchange yet: step "
+					"1 creates your credential.",
+					"exchange");
 	for (size_t i = 0; i < hs->n_peers; i++)
 		if (!hs->peers[i].retired && !hs->peers[i].step[STEP_EXCHANGE])
 			return scr_exchange_open(a, hs->peers[i].email, 0);
@@ -802,9 +765,8 @@ open_peer(struct app *a, const struct home_peer *p)
 	const char *hex = p->hex;
 
 	if (p->retired || p->changed)
-		return p->step[STEP_VERIFY] && !p->changed
-		               ? scr_trust_open(a, hex, VERIFY_NONE)
-		               : scr_verify_open(a, hex);
+		return p->step[STEP_VERIFY] && !p->changed ? scr_trust_open(a, hex, VERIFY_NONE) :
+							     scr_verify_open(a, hex);
 	if (!p->step[STEP_EXCHANGE])
 		return scr_exchange_open(a, p->email, 0);
 	for (int s = STEP_VERIFY; s < STEP_TEST; s++)
@@ -824,30 +786,27 @@ open_peer_step(struct app *a, struct home_scr *hs, enum step_id s)
 	int first = -1;
 
 	if (n == 0)
-		return app_message_help(
-		        a, step_title(s),
-		        "No correspondent yet: step 3 exchanges "
-		        "certificates with someone you write "
-		        "to.",
-		        step_topic[s]);
+		return app_message_help(a, step_title(s),
+					"No correspondent yet: step 3 exchanges "
+					"certificates with someone you write "
+					"to.",
+					step_topic[s]);
 	for (size_t i = 0; i < n; i++) {
 		const struct home_peer *p = &hs->peers[idx[i]];
 
 		snprintf(hs->pick_hex[i], sizeof hs->pick_hex[i], "%s", p->hex);
 		snprintf(lines[i], sizeof lines[i], "%-44.44s %s", p->email,
-		         p->step[s] ? "done" : "to do");
+			 p->step[s] ? "done" : "to do");
 		items[i] = lines[i];
 		if (first < 0 && !p->step[s])
 			first = (int)i;
 	}
 	if (n == 1)
 		return open_for(a, s, hs->pick_hex[0]);
-	snprintf(text, sizeof text, "%s: with which correspondent?",
-	         step_label[s]);
+	snprintf(text, sizeof text, "%s: with which correspondent?", step_label[s]);
 	hs->pick_step = s;
 	hs->picking = 1;
-	return app_pick(a, step_title(s), text, items, (int)n,
-	                first < 0 ? 0 : first, &hs->answer);
+	return app_pick(a, step_title(s), text, items, (int)n, first < 0 ? 0 : first, &hs->answer);
 }
 
 static int
@@ -860,13 +819,12 @@ open_step(struct app *a, struct home_scr *hs)
 	if (s == STEP_CREATE)
 		return scr_create_open(a);
 	if (s == STEP_BACKUP)
-		return hs->has_ident
-		               ? scr_backup_open(a)
-		               : app_message_help(a, step_title(s),
-		                                  "There is nothing to back up "
-		                                  "yet: step 1 creates your "
-		                                  "credential.",
-		                                  "backup");
+		return hs->has_ident ? scr_backup_open(a) :
+				       app_message_help(a, step_title(s),
+							"There is nothing to back up "
+							"yet: step 1 creates your "
+							"credential.",
+							"backup");
 	if (s == STEP_EXCHANGE)
 		return open_exchange(a, hs);
 	return open_peer_step(a, hs, s);
@@ -882,11 +840,8 @@ home_key(struct app *a, void *sc, int ch)
 	int rows;
 
 	switch (ch) {
-	case 'q':
-		return APP_HANDLED | APP_QUIT;
-	case 'r':
-		reload(a, hs);
-		return APP_HANDLED | APP_REDRAW;
+	case 'q': return APP_HANDLED | APP_QUIT;
+	case 'r': reload(a, hs); return APP_HANDLED | APP_REDRAW;
 	}
 	if (!hs->loaded)
 		return 0;
@@ -894,41 +849,26 @@ home_key(struct app *a, void *sc, int ch)
 	rows = STEP_COUNT + (int)hs->n_peers;
 	switch (ch) {
 	case KEY_UP:
-	case 'k':
-		hs->sel = hs->sel > 0 ? hs->sel - 1 : 0;
-		break;
+	case 'k': hs->sel = hs->sel > 0 ? hs->sel - 1 : 0; break;
 	case KEY_DOWN:
-	case 'j':
-		hs->sel = hs->sel < rows - 1 ? hs->sel + 1 : hs->sel;
-		break;
-	case '\t':
-		hs->sel = (hs->sel + 1) % rows;
-		break;
-	case KEY_BTAB:
-		hs->sel = (hs->sel + rows - 1) % rows;
-		break;
+	case 'j': hs->sel = hs->sel < rows - 1 ? hs->sel + 1 : hs->sel; break;
+	case '\t': hs->sel = (hs->sel + 1) % rows; break;
+	case KEY_BTAB: hs->sel = (hs->sel + rows - 1) % rows; break;
 	case KEY_HOME:
-	case 'g':
-		hs->sel = 0;
-		break;
+	case 'g': hs->sel = 0; break;
 	case KEY_END:
-	case 'G':
-		hs->sel = rows - 1;
-		break;
+	case 'G': hs->sel = rows - 1; break;
 	case KEY_NPAGE:
 		hs->peer_top = peer_first(hs, &L) + (size_t)L.peers_h;
 		hs->peer_top = peer_first(hs, &L); /* limited to the end */
 		break;
 	case KEY_PPAGE:
 		hs->peer_top = peer_first(hs, &L);
-		hs->peer_top -= hs->peer_top < (size_t)L.peers_h
-		                        ? hs->peer_top
-		                        : (size_t)L.peers_h;
+		hs->peer_top -= hs->peer_top < (size_t)L.peers_h ? hs->peer_top : (size_t)L.peers_h;
 		break;
 	case '\n':
 	case '\r':
-	case KEY_ENTER:
-		return open_step(a, hs);
+	case KEY_ENTER: return open_step(a, hs);
 	default:
 		if (ch >= '1' && ch < '1' + STEP_COUNT) {
 			hs->sel = ch - '1';
@@ -971,8 +911,7 @@ home_resume(struct app *a, void *sc)
 		hs->picking = 0;
 		hs->answer = -1;
 		if (answer >= 0 && answer < PICK_MAX)
-			return APP_REDRAW |
-			       open_for(a, hs->pick_step, hs->pick_hex[answer]);
+			return APP_REDRAW | open_for(a, hs->pick_step, hs->pick_hex[answer]);
 	}
 	return APP_REDRAW;
 }
@@ -987,14 +926,14 @@ home_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops home_ops = {
-        .name = "home",
-        .help = "home",
-        .modal = 0,
-        .enter = home_enter,
-        .draw = home_draw,
-        .key = home_key,
-        .resume = home_resume,
-        .leave = home_leave,
+	.name = "home",
+	.help = "home",
+	.modal = 0,
+	.enter = home_enter,
+	.draw = home_draw,
+	.key = home_key,
+	.resume = home_resume,
+	.leave = home_leave,
 };
 
 int

@@ -57,13 +57,12 @@ scr_import_read(struct app *a, struct exchange_scr *xs)
 	ui_path_label(path, label, sizeof label);
 	if (path[0] == '\0')
 		return scr_exchange_fail(xs, X_FILE,
-		                         "Type the name of the file they sent: "
-		                         "their mail saved as a file, or their "
-		                         "certificate.");
+					 "Type the name of the file they sent: "
+					 "their mail saved as a file, or their "
+					 "certificate.");
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pf);
-	if (op_import_read(a->s, path, time(NULL), &up.ask, &xs->set, &e) ==
-	            0 &&
+	if (op_import_read(a->s, path, time(NULL), &up.ask, &xs->set, &e) == 0 &&
 	    fill_views(a, xs, &e) == 0) {
 		snprintf(xs->file, sizeof xs->file, "%s", path);
 		xs->stage = XS_PREVIEW;
@@ -77,9 +76,9 @@ scr_import_read(struct app *a, struct exchange_scr *xs)
 		xs->f[X_IPASS].hidden = 0;
 		err_clear(&e);
 		err_set(&e,
-		        "%s is encrypted to you: type your key's "
-		        "passphrase to open it, then read it again.",
-		        label);
+			"%s is encrypted to you: type your key's "
+			"passphrase to open it, then read it again.",
+			label);
 		field = X_IPASS;
 	}
 	field_wipe(pf);
@@ -97,8 +96,7 @@ store(struct app *a, struct exchange_scr *xs)
 	const char *base = strrchr(xs->file, '/');
 	struct err e = ERR_INIT;
 
-	if (op_import_store(a->s, xs->set, base ? base + 1 : xs->file,
-	                    time(NULL), &e) != 0 ||
+	if (op_import_store(a->s, xs->set, base ? base + 1 : xs->file, time(NULL), &e) != 0 ||
 	    fill_views(a, xs, &e) != 0)
 		return scr_exchange_fail(xs, -1, e.msg);
 	xs->stage = XS_STORED;
@@ -119,16 +117,15 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 	size_t main_len = strcspn(in->emails, ",");
 	int w = a->cols - 4;
 
-	snprintf(line, sizeof line, "%s%s<%.*s>", in->name,
-	         in->name[0] ? " " : "", (int)main_len, in->emails);
+	snprintf(line, sizeof line, "%s%s<%.*s>", in->name, in->name[0] ? " " : "", (int)main_len,
+		 in->emails);
 	draw_clip(lk, y++, 2, w, line, A_BOLD);
 	if (in->emails[main_len] == ',') {
-		snprintf(line, sizeof line, "also %s",
-		         in->emails + main_len + 1);
+		snprintf(line, sizeof line, "also %s", in->emails + main_len + 1);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid %.10s to %.10s", in->key,
-	         in->not_before, in->not_after);
+	snprintf(line, sizeof line, "%s, valid %.10s to %.10s", in->key, in->not_before,
+		 in->not_after);
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	if (y + 3 >= end)
 		return y;
@@ -140,8 +137,8 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 
 /* The warnings about one certificate, one line each. */
 static int
-draw_status_lines(const struct app *a, const struct exchange_scr *xs,
-                  const struct import_view *v, int y, int end)
+draw_status_lines(const struct app *a, const struct exchange_scr *xs, const struct import_view *v,
+		  int y, int end)
 {
 	const struct look *lk = &a->look;
 	int w = a->cols - 6, stored = xs->stage == XS_STORED;
@@ -152,25 +149,23 @@ draw_status_lines(const struct app *a, const struct exchange_scr *xs,
 	if (v->held && !v->added && y < end) {
 		draw_str(y, 2, 1, "i", lk->attr[R_DIM]);
 		y += draw_text(lk, y, 4, w, end - y,
-		               "You hold this certificate already; storing "
-		               "it changes nothing.",
-		               A_NORMAL, 1);
+			       "You hold this certificate already; storing "
+			       "it changes nothing.",
+			       A_NORMAL, 1);
 	}
 	if (v->changed && y < end) {
 		snprintf(line, sizeof line,
-		         "%.*s belonged to a certificate you trusted; this one "
-		         "is DIFFERENT. Verify it by phone before trusting it.",
-		         (int)al, addr);
+			 "%.*s belonged to a certificate you trusted; this one "
+			 "is DIFFERENT. Verify it by phone before trusting it.",
+			 (int)al, addr);
 		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_ERROR] | A_BOLD);
-		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_ERROR],
-		               1);
+		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_ERROR], 1);
 	}
 	if (v->holders > 1 && y < end) {
 		snprintf(line, sizeof line,
-		         "You %s %zu certificates for %.*s; mail programs pick "
-		         "one at random: keep the one you verify.",
-		         stored ? "now hold" : "would hold", v->holders,
-		         (int)al, addr);
+			 "You %s %zu certificates for %.*s; mail programs pick "
+			 "one at random: keep the one you verify.",
+			 stored ? "now hold" : "would hold", v->holders, (int)al, addr);
 		draw_str(y, 2, 1, lk->sym->warn, lk->attr[R_WARN] | A_BOLD);
 		y += draw_text(lk, y, 4, w, end - y, line, lk->attr[R_WARN], 1);
 	}
@@ -181,13 +176,13 @@ void
 scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 {
 	static const struct keyhint pre_keys[] = {{"Enter", "store it"},
-	                                          {"Esc", "back"},
-	                                          {"?", "help"},
-	                                          {NULL, NULL}};
+						  {"Esc", "back"},
+						  {"?", "help"},
+						  {NULL, NULL}};
 	static const struct keyhint done_keys[] = {{"Enter", "verify"},
-	                                           {"Esc", "home"},
-	                                           {"?", "help"},
-	                                           {NULL, NULL}};
+						   {"Esc", "home"},
+						   {"?", "help"},
+						   {NULL, NULL}};
 	const struct look *lk = &a->look;
 	const struct import_view *v = &xs->view[0];
 	int stored = xs->stage == XS_STORED, y = 2, w = a->cols - 4, end;
@@ -197,11 +192,10 @@ scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 
 	ui_first_name(v->info.name, v->info.emails, first, sizeof first);
 	if (msg[0] == '\0' && stored) {
-		snprintf(
-		        line, sizeof line,
-		        "Next: call %s and compare fingerprints: a mail proves "
-		        "nothing about who sent it. Enter opens Verify.",
-		        first);
+		snprintf(line, sizeof line,
+			 "Next: call %s and compare fingerprints: a mail proves "
+			 "nothing about who sent it. Enter opens Verify.",
+			 first);
 		msg = line;
 		role = R_NEXT;
 	} else if (msg[0] == '\0') {
@@ -214,10 +208,10 @@ scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 	if (stored) {
 		draw_str(y, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 		draw_str(y, 4, w - 2,
-		         import_added(xs->set) ? "Imported, not trusted yet."
-		                               : "Nothing new: padseal held it "
-		                                 "already.",
-		         lk->attr[R_DONE] | A_BOLD);
+			 import_added(xs->set) ? "Imported, not trusted yet." :
+						 "Nothing new: padseal held it "
+						 "already.",
+			 lk->attr[R_DONE] | A_BOLD);
 	} else {
 		snprintf(line, sizeof line, "Found in %s:", where);
 		draw_clip_left(lk, y, 2, w, line, A_NORMAL);
@@ -226,23 +220,19 @@ scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 	y = draw_status_lines(a, xs, v, y, end);
 	if (xs->n_certs > 1 && y < end) {
 		size_t o = (size_t)snprintf(line, sizeof line,
-		                            "The file holds %zu certificates; "
-		                            "all are %s:",
-		                            xs->n_certs,
-		                            stored ? "stored" : "taken");
+					    "The file holds %zu certificates; "
+					    "all are %s:",
+					    xs->n_certs, stored ? "stored" : "taken");
 
 		for (size_t i = 1; i < xs->n_view && o < sizeof line; i++)
-			o += (size_t)snprintf(
-			        line + o, sizeof line - o, " %.*s",
-			        (int)strcspn(xs->view[i].info.emails, ","),
-			        xs->view[i].info.emails);
+			o += (size_t)snprintf(line + o, sizeof line - o, " %.*s",
+					      (int)strcspn(xs->view[i].info.emails, ","),
+					      xs->view[i].info.emails);
 		y += draw_text(lk, y, 2, w, end - y, line, lk->attr[R_WARN], 1);
 	}
 	if (y + 1 < end) {
-		draw_str(y + 1, 2, w, "Checks of the certificate",
-		         lk->attr[R_HEADING]);
-		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end,
-		             "padseal lint shows them all");
+		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
+		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end, "padseal lint shows them all");
 	}
 	draw_status(lk, a->rows, a->cols, stored ? done_keys : pre_keys);
 }
@@ -268,8 +258,7 @@ scr_import_key(struct app *a, struct exchange_scr *xs, int ch)
 		xs->stage = XS_FORM;
 		xs->msg[0] = '\0';
 		return APP_HANDLED | APP_REDRAW;
-	case 'q':
-		return xs->stage == XS_STORED ? APP_HANDLED | APP_POP : 0;
+	case 'q': return xs->stage == XS_STORED ? APP_HANDLED | APP_POP : 0;
 	}
 	return 0;
 }

@@ -26,19 +26,19 @@
  * and record what the correspondent reported of an outgoing one (Enter,
  * op_matrix_confirm). */
 
-#define LABEL_W 15
-#define TABLE_Y 4
+#define LABEL_W     15
+#define TABLE_Y     4
 #define ROW_LABEL_W 10
-#define CELL_W 16
+#define CELL_W      16
 
-static const char *const kind_title[KIND_COUNT] = {
-        "plain", "signed", "encrypted", "signed+encrypted"};
+static const char *const kind_title[KIND_COUNT] = {"plain", "signed", "encrypted",
+						   "signed+encrypted"};
 /* What the correspondent's mail program shows when a cell passes. */
 static const char *const kind_shows[KIND_COUNT] = {
-        "arrived and could be read",
-        "showed a valid signature from you",
-        "opened: their mail program decrypted it",
-        "opened and showed a valid signature from you",
+	"arrived and could be read",
+	"showed a valid signature from you",
+	"opened: their mail program decrypted it",
+	"opened and showed a valid signature from you",
 };
 
 /* ---- Loading ---- */
@@ -54,8 +54,7 @@ scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 	if (st == NULL)
 		return -1;
 	if ((p = state_peer_by_hex(st, ts->hex)) == NULL)
-		return err_set(e,
-		               "That certificate is no longer in this home.");
+		return err_set(e, "That certificate is no longer in this home.");
 	snprintf(ts->email, sizeof ts->email, "%s", p->addr[0]);
 	ui_first_name(p->name, ts->email, ts->first, sizeof ts->first);
 	trust_status_peer(st, p, &s);
@@ -65,8 +64,7 @@ scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 			const struct st_cell *c = &p->cell[d][k];
 
 			ts->cell[d][k] = c->state;
-			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s",
-			         c->why != NULL ? c->why : "");
+			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s", c->why != NULL ? c->why : "");
 		}
 	return 0;
 }
@@ -99,18 +97,18 @@ open_send(const struct app *a, struct test_scr *ts)
 
 	if (!ts->trusted) {
 		snprintf(text, sizeof text,
-		         "%s's certificate is not trusted yet, so padseal does "
-		         "not encrypt to it: compare fingerprints (step 4) and "
-		         "trust it (step 5) first.",
-		         ts->first);
+			 "%s's certificate is not trusted yet, so padseal does "
+			 "not encrypt to it: compare fingerprints (step 4) and "
+			 "trust it (step 5) first.",
+			 ts->first);
 		return scr_test_say(ts, R_ERROR, text);
 	}
 	snprintf(stem, sizeof stem, "padseal-test-for-%s", ts->email);
 	ui_path_fresh(stem, "", path, sizeof path);
 	field_set(&ts->sf[S_DIR], path);
 	field_note(&ts->sf[S_DIR], R_DIM, NULL,
-	           "A folder for plain.eml, signed.eml, encrypted.eml and "
-	           "signed-encrypted.eml; made if needed.");
+		   "A folder for plain.eml, signed.eml, encrypted.eml and "
+		   "signed-encrypted.eml; made if needed.");
 	form_focus(&ts->sform, S_PASS);
 	ts->mode = TM_SEND;
 	ts->msg[0] = '\0';
@@ -134,8 +132,7 @@ do_send(struct app *a, struct test_scr *ts)
 
 	ui_path_expand(ts->sf[S_DIR].text, dir, sizeof dir);
 	if (dir[0] == '\0')
-		return scr_test_say(ts, R_ERROR,
-		                    "A folder is needed for the messages.");
+		return scr_test_say(ts, R_ERROR, "A folder is needed for the messages.");
 	if (op_matrix_send_check(a->s, ts->hex, dir, 0, now, &e) != 0) {
 		form_focus(&ts->sform, S_DIR);
 		return scr_test_say(ts, R_ERROR, e.msg);
@@ -143,8 +140,8 @@ do_send(struct app *a, struct test_scr *ts)
 	if (pass->len == 0 && ui_key_needed(a)) {
 		form_focus(&ts->sform, S_PASS);
 		return scr_test_say(ts, R_ERROR,
-		                    "Type the passphrase of your key: the "
-		                    "signed messages are signed with it.");
+				    "Type the passphrase of your key: the "
+				    "signed messages are signed with it.");
 	}
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
@@ -159,11 +156,11 @@ do_send(struct app *a, struct test_scr *ts)
 	ts->cd = DIR_OUT;
 	ui_path_label(dir, where, sizeof where);
 	snprintf(text, sizeof text,
-	         "Wrote the four test messages in %.300s. Send each "
-	         "unchanged to %s (sendmail -t < FILE). When %s reports what "
-	         "arrived, Enter on its cell records it; c checks your own "
-	         "sent copies.",
-	         where, ts->email, ts->first);
+		 "Wrote the four test messages in %.300s. Send each "
+		 "unchanged to %s (sendmail -t < FILE). When %s reports what "
+		 "arrived, Enter on its cell records it; c checks your own "
+		 "sent copies.",
+		 where, ts->email, ts->first);
 	return scr_test_say(ts, R_DONE, text);
 }
 
@@ -187,18 +184,16 @@ ask_confirm(struct app *a, struct test_scr *ts)
 	char text[700];
 
 	if (ts->cd == DIR_IN)
-		return scr_test_say(
-		        ts, R_NORMAL,
-		        "Incoming messages pass when padseal checks them: "
-		        "press c and give the file, or the folder you saved "
-		        "them in.");
-	if (ts->cell[DIR_OUT][ts->ck] == CELL_PASSED)
 		return scr_test_say(ts, R_NORMAL,
-		                    "That one has passed already.");
+				    "Incoming messages pass when padseal checks them: "
+				    "press c and give the file, or the folder you saved "
+				    "them in.");
+	if (ts->cell[DIR_OUT][ts->ck] == CELL_PASSED)
+		return scr_test_say(ts, R_NORMAL, "That one has passed already.");
 	snprintf(text, sizeof text,
-	         "Did %s report that your %s message %s?\n\nRecord it only "
-	         "on their word: that is what this cell proves.",
-	         ts->first, kind_title[ts->ck], kind_shows[ts->ck]);
+		 "Did %s report that your %s message %s?\n\nRecord it only "
+		 "on their word: that is what this cell proves.",
+		 ts->first, kind_title[ts->ck], kind_shows[ts->ck]);
 	ts->answer = -1;
 	return app_ask(a, "Confirm", text, buttons, 2, &ts->answer);
 }
@@ -210,8 +205,7 @@ do_confirm(struct app *a, struct test_scr *ts)
 	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
 
-	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL),
-	                      hex, &e) != 0)
+	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL), hex, &e) != 0)
 		return scr_test_say(ts, R_ERROR, e.msg);
 	scr_test_load(a, ts, &e);
 	first_open(ts);
@@ -225,33 +219,29 @@ static const char *
 cell_sym(const struct look *lk, enum cell_state s)
 {
 	switch (s) {
-	case CELL_PASSED:
-		return lk->sym->ok;
-	case CELL_FAILED:
-		return lk->sym->bad;
-	case CELL_SENT:
-		return lk->sym->next;
-	default:
-		return lk->sym->todo;
+	case CELL_PASSED: return lk->sym->ok;
+	case CELL_FAILED: return lk->sym->bad;
+	case CELL_SENT: return lk->sym->next;
+	default: return lk->sym->todo;
 	}
 }
 
 static enum role
 cell_role(enum cell_state s)
 {
-	return s == CELL_PASSED   ? R_DONE
-	       : s == CELL_FAILED ? R_ERROR
-	       : s == CELL_SENT   ? R_NEXT
-	                          : R_TODO;
+	return s == CELL_PASSED ? R_DONE :
+	       s == CELL_FAILED ? R_ERROR :
+	       s == CELL_SENT   ? R_NEXT :
+				  R_TODO;
 }
 
 static const char *
 cell_word(enum cell_state s)
 {
-	return s == CELL_PASSED   ? "passed"
-	       : s == CELL_FAILED ? "failed"
-	       : s == CELL_SENT   ? "sent"
-	                          : "to do";
+	return s == CELL_PASSED ? "passed" :
+	       s == CELL_FAILED ? "failed" :
+	       s == CELL_SENT   ? "sent" :
+				  "to do";
 }
 
 static void
@@ -263,23 +253,18 @@ draw_table(const struct app *a, const struct test_scr *ts)
 
 	for (int k = 0; k < KIND_COUNT; k++)
 		draw_str(TABLE_Y, x0 + k * CELL_W + 2,
-		         k + 1 < KIND_COUNT ? CELL_W - 2
-		                            : a->cols - 2 - x0 - k * CELL_W - 2,
-		         kind_title[k], lk->attr[R_HEADING]);
+			 k + 1 < KIND_COUNT ? CELL_W - 2 : a->cols - 2 - x0 - k * CELL_W - 2,
+			 kind_title[k], lk->attr[R_HEADING]);
 	for (int d = 0; d < DIR_COUNT; d++) {
 		int y = TABLE_Y + 1 + d;
 
-		draw_str(y, 2, ROW_LABEL_W,
-		         d == DIR_OUT ? "outgoing" : "incoming", A_BOLD);
+		draw_str(y, 2, ROW_LABEL_W, d == DIR_OUT ? "outgoing" : "incoming", A_BOLD);
 		for (int k = 0; k < KIND_COUNT; k++) {
 			enum cell_state s = ts->cell[d][k];
-			int sel = ts->mode == TM_TABLE && d == ts->cd &&
-			          k == ts->ck;
-			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD
-			                : lk->attr[cell_role(s)];
+			int sel = ts->mode == TM_TABLE && d == ts->cd && k == ts->ck;
+			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD : lk->attr[cell_role(s)];
 
-			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s),
-			         cell_word(s));
+			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s), cell_word(s));
 			if (sel)
 				draw_fill(y, x0 + k * CELL_W, CELL_W - 1, at);
 			draw_str(y, x0 + k * CELL_W + 1, CELL_W - 2, text, at);
@@ -297,16 +282,15 @@ draw_head(const struct app *a, const struct test_scr *ts)
 
 	if (n == DIR_COUNT * KIND_COUNT) {
 		snprintf(line, sizeof line,
-		         "All eight passed: signed and encrypted mail works in "
-		         "both directions with %s.",
-		         ts->first);
+			 "All eight passed: signed and encrypted mail works in "
+			 "both directions with %s.",
+			 ts->first);
 		draw_str(2, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
-		draw_text(lk, 2, 4, a->cols - 6, 2, line,
-		          lk->attr[R_DONE] | A_BOLD, 1);
+		draw_text(lk, 2, 4, a->cols - 6, 2, line, lk->attr[R_DONE] | A_BOLD, 1);
 		return;
 	}
 	snprintf(line, sizeof line, "%s: %s; %d of 8 passed.", ts->email,
-	         ts->trusted ? "trusted" : "not trusted yet", n);
+		 ts->trusted ? "trusted" : "not trusted yet", n);
 	draw_clip(lk, 2, 2, a->cols - 4, line, A_NORMAL);
 }
 
@@ -321,30 +305,26 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 	int w = a->cols - 4;
 
 	snprintf(line, sizeof line, "%s %s message: %s%s%s",
-	         ts->cd == DIR_OUT ? "Outgoing" : "Incoming",
-	         kind_title[ts->ck], cell_word(s), why[0] ? " " : "",
-	         why[0] ? lk->sym->dash : "");
+		 ts->cd == DIR_OUT ? "Outgoing" : "Incoming", kind_title[ts->ck], cell_word(s),
+		 why[0] ? " " : "", why[0] ? lk->sym->dash : "");
 	if (why[0]) {
 		size_t n = strlen(line);
 
 		snprintf(line + n, sizeof line - n, " %s", why);
 	}
-	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line,
-	                   lk->attr[cell_role(s)], 1);
+	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s)], 1);
 	if (ts->cd == DIR_OUT && s == CELL_SENT)
 		snprintf(line, sizeof line,
-		         "When %s reports that it %s, press Enter to record "
-		         "it.",
-		         ts->first, kind_shows[ts->ck]);
+			 "When %s reports that it %s, press Enter to record "
+			 "it.",
+			 ts->first, kind_shows[ts->ck]);
 	else if (ts->cd == DIR_OUT && s != CELL_PASSED)
-		snprintf(line, sizeof line,
-		         "s writes the four messages to send to %s.",
-		         ts->first);
+		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ts->first);
 	else if (ts->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
-		         "Ask %s to send it (padseal writes theirs too), save "
-		         "it as a file and check it with c.",
-		         ts->first);
+			 "Ask %s to send it (padseal writes theirs too), save "
+			 "it as a file and check it with c.",
+			 ts->first);
 	else
 		line[0] = '\0';
 	if (y < end)
@@ -367,8 +347,7 @@ test_draw(const struct app *a, const void *sc)
 	draw_table(a, ts);
 	if (ts->mode == TM_TABLE) {
 		draw_cell_info(a, ts, y, end);
-		snprintf(arrows, sizeof arrows, "%s%s", lk->utf8 ? "←→" : "",
-		         lk->sym->updown);
+		snprintf(arrows, sizeof arrows, "%s%s", lk->utf8 ? "←→" : "", lk->sym->updown);
 		keys[0] = (struct keyhint){arrows, "cell"};
 		keys[1] = (struct keyhint){"Enter", "confirm"};
 		keys[2] = (struct keyhint){"s", "send"};
@@ -377,18 +356,15 @@ test_draw(const struct app *a, const void *sc)
 		keys[5] = (struct keyhint){"?", "help"};
 		keys[6] = (struct keyhint){NULL, NULL};
 	} else if (ts->mode == TM_SEND) {
-		draw_str(y, 2, w, "Write the four test messages",
-		         lk->attr[R_HEADING]);
+		draw_str(y, 2, w, "Write the four test messages", lk->attr[R_HEADING]);
 		form_draw(lk, &ts->sform, y + 2, 2, w, end - y - 2);
 		form_hints(lk, &ts->sform, NULL, "table", keys, 10);
 	} else {
-		draw_str(y, 2, w,
-		         "Check messages you received, or your sent copies",
-		         lk->attr[R_HEADING]);
+		draw_str(y, 2, w, "Check messages you received, or your sent copies",
+			 lk->attr[R_HEADING]);
 		form_draw(lk, &ts->cform, y + 2, 2, w, end - y - 2);
-		form_hints(lk, &ts->cform,
-		           ts->cform.focus == C_PATH ? tab : NULL, "table",
-		           keys, 10);
+		form_hints(lk, &ts->cform, ts->cform.focus == C_PATH ? tab : NULL, "table", keys,
+			   10);
 		if (ts->cform.focus == C_PATH)
 			keys[0] = (struct keyhint){lk->sym->updown, "field"};
 	}
@@ -404,41 +380,28 @@ table_key(struct app *a, struct test_scr *ts, int ch)
 
 	switch (ch) {
 	case 27:
-	case 'q':
-		return APP_HANDLED | APP_POP;
+	case 'q': return APP_HANDLED | APP_POP;
 	case KEY_LEFT:
-	case 'h':
-		ts->ck = ts->ck > 0 ? ts->ck - 1 : 0;
-		break;
+	case 'h': ts->ck = ts->ck > 0 ? ts->ck - 1 : 0; break;
 	case KEY_RIGHT:
 	case 'l':
-	case '\t':
-		ts->ck = ts->ck < KIND_COUNT - 1 ? ts->ck + 1 : ts->ck;
-		break;
+	case '\t': ts->ck = ts->ck < KIND_COUNT - 1 ? ts->ck + 1 : ts->ck; break;
 	case KEY_UP:
-	case 'k':
-		ts->cd = DIR_OUT;
-		break;
+	case 'k': ts->cd = DIR_OUT; break;
 	case KEY_DOWN:
-	case 'j':
-		ts->cd = DIR_IN;
-		break;
+	case 'j': ts->cd = DIR_IN; break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case ' ':
-		return ask_confirm(a, ts);
-	case 's':
-		return open_send(a, ts);
-	case 'c':
-		return scr_test_open_check(ts);
+	case ' ': return ask_confirm(a, ts);
+	case 's': return open_send(a, ts);
+	case 'c': return scr_test_open_check(ts);
 	case 'r':
 		scr_test_load(a, ts, &e);
 		if (e.set)
 			return scr_test_say(ts, R_ERROR, e.msg);
 		break;
-	default:
-		return 0;
+	default: return 0;
 	}
 	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
@@ -506,29 +469,27 @@ setup(struct test_scr *ts)
 
 	s[S_DIR] = (struct field){.kind = FIELD_TEXT, .label = "Folder"};
 	s[S_PASS] = (struct field){.kind = FIELD_SECRET,
-	                           .label = "Key passphrase",
-	                           .placeholder = "the one chosen at Create",
-	                           .enter_submits = 1};
-	s[S_GO] = (struct field){.kind = FIELD_BUTTON,
-	                         .label = "Write the four messages",
-	                         .gap = 1};
+				   .label = "Key passphrase",
+				   .placeholder = "the one chosen at Create",
+				   .enter_submits = 1};
+	s[S_GO] =
+		(struct field){.kind = FIELD_BUTTON, .label = "Write the four messages", .gap = 1};
 	ts->sform = (struct form){.f = ts->sf,
-	                          .n = S_COUNT,
-	                          .focus = S_DIR,
-	                          .dflt = S_GO,
-	                          .label_w = LABEL_W};
+				  .n = S_COUNT,
+				  .focus = S_DIR,
+				  .dflt = S_GO,
+				  .label_w = LABEL_W};
 	c[C_PATH] = (struct field){.kind = FIELD_TEXT, .label = "Messages"};
 	c[C_PASS] = (struct field){.kind = FIELD_SECRET,
-	                           .label = "Key passphrase",
-	                           .placeholder = "for the encrypted ones",
-	                           .enter_submits = 1};
-	c[C_GO] = (struct field){
-	        .kind = FIELD_BUTTON, .label = "Check them", .gap = 1};
+				   .label = "Key passphrase",
+				   .placeholder = "for the encrypted ones",
+				   .enter_submits = 1};
+	c[C_GO] = (struct field){.kind = FIELD_BUTTON, .label = "Check them", .gap = 1};
 	ts->cform = (struct form){.f = ts->cf,
-	                          .n = C_COUNT,
-	                          .focus = C_PATH,
-	                          .dflt = C_GO,
-	                          .label_w = LABEL_W};
+				  .n = C_COUNT,
+				  .focus = C_PATH,
+				  .dflt = C_GO,
+				  .label_w = LABEL_W};
 }
 
 static int
@@ -558,14 +519,14 @@ test_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops test_ops = {
-        .name = "test",
-        .help = "test",
-        .modal = 0,
-        .enter = test_enter,
-        .draw = test_draw,
-        .key = test_key,
-        .resume = test_resume,
-        .leave = test_leave,
+	.name = "test",
+	.help = "test",
+	.modal = 0,
+	.enter = test_enter,
+	.draw = test_draw,
+	.key = test_key,
+	.resume = test_resume,
+	.leave = test_leave,
 };
 
 int

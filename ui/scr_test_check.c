@@ -21,8 +21,8 @@ scr_test_open_check(struct test_scr *ts)
 {
 	ts->tab_listed = 0;
 	field_note(&ts->cf[C_PATH], R_DIM, NULL,
-	           "One message file, or a folder: every .eml in it. Tab "
-	           "completes.");
+		   "One message file, or a folder: every .eml in it. Tab "
+		   "completes.");
 	form_focus(&ts->cform, C_PATH);
 	ts->mode = TM_CHECK;
 	ts->msg[0] = '\0';
@@ -47,33 +47,31 @@ summary(struct test_scr *ts, const struct op_checked *ck, size_t n)
 			bad++;
 	}
 	o += (size_t)snprintf(ts->msg, sizeof ts->msg,
-	                      "Checked %zu message%s: %d passed, %d failed", n,
-	                      n == 1 ? "" : "s", good, bad);
+			      "Checked %zu message%s: %d passed, %d failed", n, n == 1 ? "" : "s",
+			      good, bad);
 	if (other)
 		o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
-		                      ", %d for another correspondent", other);
+				      ", %d for another correspondent", other);
 	o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, ".");
 	for (size_t i = 0; i < n && o < sizeof ts->msg; i++) {
 		const char *base = strrchr(ck[i].file, '/');
 
 		base = base != NULL ? base + 1 : ck[i].file;
 		if (!ck[i].judged)
-			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
-			                      " %s: %s.", base, ck[i].err.msg);
+			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, " %s: %s.", base,
+					      ck[i].err.msg);
 		else if (ck[i].res.state == CELL_FAILED)
 			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
-			                      " %s (%s:%s) failed: %s.", base,
-			                      cell_dir_name(ck[i].res.dir),
-			                      cell_kind_name(ck[i].res.kind),
-			                      ck[i].res.why);
+					      " %s (%s:%s) failed: %s.", base,
+					      cell_dir_name(ck[i].res.dir),
+					      cell_kind_name(ck[i].res.kind), ck[i].res.why);
 	}
 	ts->msg_role = bad || lost ? R_ERROR : R_DONE;
 }
 
 /* A failed check, said on the field it is about; nothing was recorded. */
 static void
-check_failed(struct test_scr *ts, const struct ui_pass *up, int typed,
-             const struct err *e)
+check_failed(struct test_scr *ts, const struct ui_pass *up, int typed, const struct err *e)
 {
 	if (e->code == ERR_BAD_PASS) {
 		form_focus(&ts->cform, C_PASS);
@@ -81,9 +79,9 @@ check_failed(struct test_scr *ts, const struct ui_pass *up, int typed,
 	} else if ((up->asked & (1u << PASS_KEY)) && !typed) {
 		form_focus(&ts->cform, C_PASS);
 		scr_test_say(ts, R_ERROR,
-		             "Some of these messages are encrypted to you: "
-		             "type your key passphrase and check again. "
-		             "Nothing was recorded.");
+			     "Some of these messages are encrypted to you: "
+			     "type your key passphrase and check again. "
+			     "Nothing was recorded.");
 	} else {
 		form_focus(&ts->cform, C_PATH);
 		scr_test_say(ts, R_ERROR, e->msg);
@@ -109,15 +107,14 @@ scr_test_check(struct app *a, struct test_scr *ts)
 		form_focus(&ts->cform, C_PATH);
 		if (path[0] == '\0')
 			return scr_test_say(ts, R_ERROR,
-			                    "Type the file or the folder the "
-			                    "messages are in.");
+					    "Type the file or the folder the "
+					    "messages are in.");
 		snprintf(msg, sizeof msg, "%s does not exist.", path);
 		return scr_test_say(ts, R_ERROR, msg);
 	}
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
-	if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) !=
-	    0) {
+	if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) != 0) {
 		check_failed(ts, &up, typed, &e);
 	} else {
 		scr_test_load(a, ts, &e);

@@ -32,15 +32,15 @@ enum tq { TQ_NONE, TQ_FORCE, TQ_UNTRUST };
 
 /* The choices, in the order of enum verify_method from VERIFY_PHONE. */
 static const char *const method_items[] = {
-        "by phone: you read the fingerprints to each other on a call",
-        "in person: you compared them face to face",
-        "other: another channel you are sure of",
+	"by phone: you read the fingerprints to each other on a call",
+	"in person: you compared them face to face",
+	"other: another channel you are sure of",
 };
 
 struct trust_scr {
 	char hex[FPR_HEX_LEN];
 	enum verify_method method_in; /* Verify matched just now, this way
-	                                 (VERIFY_NONE: not just now) */
+					 (VERIFY_NONE: not just now) */
 	struct peer_info *info;
 	char email[ADDR_MAX], first[128];
 	int trusted, forced, retired, changed;
@@ -89,8 +89,7 @@ load(struct app *a, struct trust_scr *ts, struct err *e)
 	ts->verified = p->verified;
 	snprintf(ts->verified_at, sizeof ts->verified_at, "%s", p->verified_at);
 	snprintf(ts->received, sizeof ts->received, "%s", p->received);
-	snprintf(ts->source, sizeof ts->source, "%s",
-	         p->source != NULL ? p->source : "");
+	snprintf(ts->source, sizeof ts->source, "%s", p->source != NULL ? p->source : "");
 	snprintf(ts->until, sizeof ts->until, "%s", p->untrusted_at);
 	snprintf(ts->rejected, sizeof ts->rejected, "%s", p->rejected_at);
 	ts->forced = p->forced;
@@ -122,10 +121,9 @@ labels(struct trust_scr *ts)
 {
 	struct field *f = ts->f;
 
-	f[T_TRUST].label = ts->trusted ? "Record this verification again"
-	                               : "Trust this certificate";
-	f[T_UNTRUST].label =
-	        ts->trusted ? "Withdraw trust" : "Set it aside: never trust it";
+	f[T_TRUST].label =
+		ts->trusted ? "Record this verification again" : "Trust this certificate";
+	f[T_UNTRUST].label = ts->trusted ? "Withdraw trust" : "Set it aside: never trust it";
 	f[T_UNTRUST].hidden = ts->retired;
 	if (ts->form.focus == T_UNTRUST && f[T_UNTRUST].hidden)
 		form_focus(&ts->form, T_TRUST);
@@ -146,8 +144,7 @@ fail(struct trust_scr *ts, const char *msg)
 static int
 do_trust(struct app *a, struct trust_scr *ts, int force)
 {
-	enum verify_method method =
-	        (enum verify_method)(VERIFY_PHONE + ts->f[T_METHOD].sel);
+	enum verify_method method = (enum verify_method)(VERIFY_PHONE + ts->f[T_METHOD].sel);
 	struct op_trust_res res;
 	struct err e = ERR_INIT;
 
@@ -172,11 +169,11 @@ ask_trust(struct app *a, struct trust_scr *ts)
 	if (ts->lint_errors == 0)
 		return do_trust(a, ts, 0);
 	snprintf(text, sizeof text,
-	         "This certificate has %zu lint error%s (shown under Checks): "
-	         "some mail programs reject it, whatever you do here. Better: "
-	         "ask %s for a new certificate.\n\nTrusting it anyway is "
-	         "recorded as forced.",
-	         ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
+		 "This certificate has %zu lint error%s (shown under Checks): "
+		 "some mail programs reject it, whatever you do here. Better: "
+		 "ask %s for a new certificate.\n\nTrusting it anyway is "
+		 "recorded as forced.",
+		 ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
 	ts->q = TQ_FORCE;
 	return app_ask(a, "Lint errors", text, buttons, 2, &ts->answer);
 }
@@ -188,17 +185,16 @@ ask_untrust(struct app *a, struct trust_scr *ts)
 	char text[700];
 
 	snprintf(text, sizeof text,
-	         ts->trusted
-	                 ? "Stop trusting %s's certificate? Mail signed with "
-	                   "it then shows as not trusted. padseal keeps it, "
-	                   "so old signed mail stays checkable."
-	                 : "Set %s's certificate aside? padseal then stops "
-	                   "asking you to verify it and keeps it only to "
-	                   "check old mail.",
-	         ts->first);
+		 ts->trusted ? "Stop trusting %s's certificate? Mail signed with "
+			       "it then shows as not trusted. padseal keeps it, "
+			       "so old signed mail stays checkable." :
+			       "Set %s's certificate aside? padseal then stops "
+			       "asking you to verify it and keeps it only to "
+			       "check old mail.",
+		 ts->first);
 	ts->q = TQ_UNTRUST;
-	return app_ask(a, ts->trusted ? "Withdraw trust" : "Set aside", text,
-	               buttons, 2, &ts->answer);
+	return app_ask(a, ts->trusted ? "Withdraw trust" : "Set aside", text, buttons, 2,
+		       &ts->answer);
 }
 
 /* As `padseal untrust` (op_untrust). */
@@ -213,11 +209,11 @@ do_untrust(struct app *a, struct trust_scr *ts)
 	load(a, ts, &e);
 	labels(ts);
 	snprintf(ts->msg, sizeof ts->msg, "%s",
-	         res.done == UNTRUST_WITHDRAWN
-	                 ? "No longer trusted. padseal keeps the certificate, "
-	                   "so old signed mail stays checkable."
-	                 : "Set aside: padseal keeps it only to check old "
-	                   "mail.");
+		 res.done == UNTRUST_WITHDRAWN ?
+			 "No longer trusted. padseal keeps the certificate, "
+			 "so old signed mail stays checkable." :
+			 "Set aside: padseal keeps it only to check old "
+			 "mail.");
 	ts->msg_role = R_WARN;
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -227,9 +223,9 @@ do_untrust(struct app *a, struct trust_scr *ts)
 static const char *
 method_text(enum verify_method m)
 {
-	return m == VERIFY_PHONE       ? "by phone"
-	       : m == VERIFY_IN_PERSON ? "in person"
-	                               : "by other means";
+	return m == VERIFY_PHONE     ? "by phone" :
+	       m == VERIFY_IN_PERSON ? "in person" :
+				       "by other means";
 }
 
 /* Who, key, validity, fingerprint.  Returns the row after. */
@@ -242,16 +238,14 @@ draw_cert(const struct app *a, const struct trust_scr *ts, int y)
 	char line[1400], grouped[FPR_GROUPED_LEN];
 	int w = a->cols - 4;
 
-	snprintf(line, sizeof line, "%s%s<%s>", in->name,
-	         in->name[0] ? " " : "", ts->email);
+	snprintf(line, sizeof line, "%s%s<%s>", in->name, in->name[0] ? " " : "", ts->email);
 	draw_clip(lk, y++, 2, w, line, A_BOLD);
 	if (in->emails[ml] == ',') {
 		snprintf(line, sizeof line, "also %s", in->emails + ml + 1);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s",
-	         in->key, in->not_after, ts->received,
-	         ts->source[0] ? " from " : "", ts->source);
+	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s", in->key,
+		 in->not_after, ts->received, ts->source[0] ? " from " : "", ts->source);
 	draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
 	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
 	return y + 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
@@ -259,16 +253,14 @@ draw_cert(const struct app *a, const struct trust_scr *ts, int y)
 
 /* One line with a symbol: returns the row after. */
 static int
-mark_line(const struct app *a, int y, const char *sym, enum role role,
-          const char *text, int end)
+mark_line(const struct app *a, int y, const char *sym, enum role role, const char *text, int end)
 {
 	const struct look *lk = &a->look;
 
 	if (y >= end)
 		return y;
 	draw_str(y, 2, 1, sym, lk->attr[role] | A_BOLD);
-	return y + draw_text(lk, y, 4, a->cols - 6, end - y, text,
-	                     lk->attr[role], 1);
+	return y + draw_text(lk, y, 4, a->cols - 6, end - y, text, lk->attr[role], 1);
 }
 
 static int
@@ -279,39 +271,35 @@ draw_state(const struct app *a, const struct trust_scr *ts, int y, int end)
 
 	if (ts->trusted) {
 		snprintf(line, sizeof line, "Trusted: verified %s on %.10s%s.",
-		         method_text(ts->verified), ts->verified_at,
-		         ts->forced ? ", forced past lint errors" : "");
+			 method_text(ts->verified), ts->verified_at,
+			 ts->forced ? ", forced past lint errors" : "");
 		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
 	} else if (ts->until[0] != '\0') {
-		snprintf(line, sizeof line,
-		         "Not trusted: was trusted until %.10s.", ts->until);
+		snprintf(line, sizeof line, "Not trusted: was trusted until %.10s.", ts->until);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	} else if (ts->rejected[0] != '\0') {
-		snprintf(line, sizeof line, "Not trusted: set aside on %.10s.",
-		         ts->rejected);
+		snprintf(line, sizeof line, "Not trusted: set aside on %.10s.", ts->rejected);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	} else {
-		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.",
-		              end);
+		y = mark_line(a, y, lk->sym->todo, R_NEXT, "Not trusted yet.", end);
 	}
 	if (ts->method_in != VERIFY_NONE) {
-		snprintf(line, sizeof line,
-		         "You and %s compared every group just now (%s).",
-		         ts->first, method_text(ts->method_in));
+		snprintf(line, sizeof line, "You and %s compared every group just now (%s).",
+			 ts->first, method_text(ts->method_in));
 		y = mark_line(a, y, lk->sym->ok, R_DONE, line, end);
 	}
 	if (ts->changed && !ts->trusted) {
 		snprintf(line, sizeof line,
-		         "An address of it belonged to a certificate you "
-		         "trusted%s%s: verify this one by phone first.",
-		         ts->previous[0] ? ", " : "", ts->previous);
+			 "An address of it belonged to a certificate you "
+			 "trusted%s%s: verify this one by phone first.",
+			 ts->previous[0] ? ", " : "", ts->previous);
 		y = mark_line(a, y, lk->sym->warn, R_ERROR, line, end);
 	}
 	if (ts->dups > 0) {
 		snprintf(line, sizeof line,
-		         "padseal holds another certificate for %s; trusting "
-		         "this one withdraws trust from the other.",
-		         ts->email);
+			 "padseal holds another certificate for %s; trusting "
+			 "this one withdraws trust from the other.",
+			 ts->email);
 		y = mark_line(a, y, lk->sym->warn, R_WARN, line, end);
 	}
 	if (ts->refusal[0] != '\0')
@@ -333,10 +321,9 @@ draw_form(const struct app *a, const struct trust_scr *ts)
 	y = draw_cert(a, ts, 2);
 	y = draw_state(a, ts, y + 1, end - fh - 1);
 	if (y + 2 < end - fh - 1) {
-		draw_str(y + 1, 2, w, "Checks of the certificate",
-		         lk->attr[R_HEADING]);
+		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
 		ui_draw_lint(lk, &ts->info->lint, y + 2, 2, w, end - fh - 1,
-		             "padseal lint shows them all");
+			     "padseal lint shows them all");
 	}
 	form_draw(lk, &ts->form, end - fh, 2, w, fh);
 	form_hints(lk, &ts->form, NULL, "home", keys, 10);
@@ -347,46 +334,45 @@ static void
 draw_done(const struct app *a, const struct trust_scr *ts)
 {
 	static const struct keyhint keys[] = {{"Enter", "test"},
-	                                      {"Esc", "home"},
-	                                      {"?", "help"},
-	                                      {NULL, NULL}};
+					      {"Esc", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	char title[400], line[900];
 	int y = 2, w = a->cols - 4, end;
 
 	snprintf(title, sizeof title, "Trust %s", ts->email);
 	snprintf(line, sizeof line,
-	         "Next: test. You and %s send each other the four kinds of "
-	         "message and check what arrives. Enter opens the test.",
-	         ts->first);
+		 "Next: test. You and %s send each other the four kinds of "
+		 "message and check what arrives. Enter opens the test.",
+		 ts->first);
 	end = app_frame(a, title, line, R_NEXT);
 	snprintf(line, sizeof line, "%s %s's certificate, verified %s.",
-	         ts->td.was_trusted ? "Still trusting" : "Trusted", ts->first,
-	         method_text(ts->verified));
+		 ts->td.was_trusted ? "Still trusting" : "Trusted", ts->first,
+		 method_text(ts->verified));
 	y = mark_line(a, y, lk->sym->ok, R_DONE, line, end) + 1;
 	y = draw_cert(a, ts, y) + 1;
 	snprintf(line, sizeof line,
-	         "Only this exact certificate is trusted: a new certificate "
-	         "for %s will need verifying again.",
-	         ts->email);
+		 "Only this exact certificate is trusted: a new certificate "
+		 "for %s will need verifying again.",
+		 ts->email);
 	y += 1 + draw_text(lk, y, 2, w, end - y, line, A_NORMAL, 1);
 	if (ts->td.forced)
-		y = mark_line(
-		        a, y, lk->sym->warn, R_WARN,
-		        "Trusted despite its lint errors (recorded): mail "
-		        "programs may still reject it.",
-		        end);
+		y = mark_line(a, y, lk->sym->warn, R_WARN,
+			      "Trusted despite its lint errors (recorded): mail "
+			      "programs may still reject it.",
+			      end);
 	if (ts->td.was_changed)
 		y = mark_line(a, y, "i", R_DIM,
-		              "It had been flagged as changed; you verified "
-		              "this one, so the flag is cleared.",
-		              end);
+			      "It had been flagged as changed; you verified "
+			      "this one, so the flag is cleared.",
+			      end);
 	if (ts->td.n_superseded > 0)
 		mark_line(a, y, "i", R_DIM,
-		          "The earlier certificate for the same address is no "
-		          "longer trusted; padseal keeps it so old signed mail "
-		          "stays checkable.",
-		          end);
+			  "The earlier certificate for the same address is no "
+			  "longer trusted; padseal keeps it so old signed mail "
+			  "stays checkable.",
+			  end);
 	draw_status(lk, a->rows, a->cols, keys);
 }
 
@@ -427,8 +413,7 @@ trust_key(struct app *a, void *sc, int ch)
 		ts->msg[0] = '\0';
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
-	return ts->form.focus == T_TRUST ? ask_trust(a, ts)
-	                                 : ask_untrust(a, ts);
+	return ts->form.focus == T_TRUST ? ask_trust(a, ts) : ask_untrust(a, ts);
 }
 
 static int
@@ -461,22 +446,19 @@ trust_enter(struct app *a, void *sc)
 		app_message_help(a, "Trust", e.msg, "trust");
 		return -1;
 	}
-	f[T_METHOD] = (struct field){
-	        .kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
+	f[T_METHOD] = (struct field){.kind = FIELD_CHOICE, .label = "Verified", .n_items = 3};
 	for (int i = 0; i < 3; i++)
 		f[T_METHOD].items[i] = method_items[i];
 	want = ts->method_in != VERIFY_NONE ? ts->method_in : ts->verified;
-	f[T_METHOD].sel = f[T_METHOD].hl =
-	        want != VERIFY_NONE ? (int)want - VERIFY_PHONE : 0;
+	f[T_METHOD].sel = f[T_METHOD].hl = want != VERIFY_NONE ? (int)want - VERIFY_PHONE : 0;
 	f[T_TRUST] = (struct field){.kind = FIELD_BUTTON, .gap = 1};
 	f[T_UNTRUST] = (struct field){.kind = FIELD_BUTTON};
-	ts->form = (struct form){
-	        .f = ts->f,
-	        .n = T_COUNT,
-	        /* Verify chose the method already. */
-	        .focus = ts->method_in != VERIFY_NONE ? T_TRUST : T_METHOD,
-	        .dflt = T_TRUST,
-	        .label_w = LABEL_W};
+	ts->form = (struct form){.f = ts->f,
+				 .n = T_COUNT,
+				 /* Verify chose the method already. */
+				 .focus = ts->method_in != VERIFY_NONE ? T_TRUST : T_METHOD,
+				 .dflt = T_TRUST,
+				 .label_w = LABEL_W};
 	labels(ts);
 	ts->answer = -1;
 	return 0;
@@ -493,14 +475,14 @@ trust_leave(struct app *a, void *sc)
 }
 
 static const struct screen_ops trust_ops = {
-        .name = "trust",
-        .help = "trust",
-        .modal = 0,
-        .enter = trust_enter,
-        .draw = trust_draw,
-        .key = trust_key,
-        .resume = trust_resume,
-        .leave = trust_leave,
+	.name = "trust",
+	.help = "trust",
+	.modal = 0,
+	.enter = trust_enter,
+	.draw = trust_draw,
+	.key = trust_key,
+	.resume = trust_resume,
+	.leave = trust_leave,
 };
 
 int

@@ -33,18 +33,17 @@
  *   bottom      the verdict, the status line
  * The word form needs a column of 16 rows per side: the text above goes. */
 
-#define VG_MAX CMP_GROUPS_MAX
-#define VTYPE_MAX 32
-#define LEFT_X 2
-#define RIGHT_X 42
-#define HEX_COL_W 18       /* between the two columns of a side */
+#define VG_MAX          CMP_GROUPS_MAX
+#define VTYPE_MAX       32
+#define LEFT_X          2
+#define RIGHT_X         42
+#define HEX_COL_W       18 /* between the two columns of a side */
 #define WORDS_TYPED_MAX 22 /* two words of the lists and a space fit */
 
 enum vphase { VP_LISTEN, VP_READ, VP_DONE };
 
 /* The answers of the method question, in its buttons' order. */
-static const enum verify_method methods[] = {VERIFY_PHONE, VERIFY_IN_PERSON,
-                                             VERIFY_OTHER};
+static const enum verify_method methods[] = {VERIFY_PHONE, VERIFY_IN_PERSON, VERIFY_OTHER};
 
 struct verify_scr {
 	char hex[FPR_HEX_LEN];
@@ -75,8 +74,7 @@ n_groups(const struct verify_scr *vs)
 
 /* Group g of a digest as read aloud: "9781" or "preshrunk millionaire". */
 static void
-group_text(const unsigned char *d, size_t n, size_t g, int words, char *buf,
-           size_t len)
+group_text(const unsigned char *d, size_t n, size_t g, int words, char *buf, size_t len)
 {
 	char hex[FPR_HEX_LEN];
 	size_t b = g * WORDS_PER_GROUP;
@@ -85,8 +83,7 @@ group_text(const unsigned char *d, size_t n, size_t g, int words, char *buf,
 		fpr_hex(d, n, hex);
 		snprintf(buf, len, "%.4s", hex + 4 * g);
 	} else if (b + 1 < n) {
-		snprintf(buf, len, "%s %s", words_word(d[b], b),
-		         words_word(d[b + 1], b + 1));
+		snprintf(buf, len, "%s %s", words_word(d[b], b), words_word(d[b + 1], b + 1));
 	} else {
 		snprintf(buf, len, "%s", b < n ? words_word(d[b], b) : "");
 	}
@@ -123,9 +120,8 @@ complete(const struct verify_scr *vs, size_t g)
 static enum cmp_group
 shown(const struct verify_scr *vs, size_t g)
 {
-	enum cmp_group v = compare_group(
-	        vs->theirs[vs->alg], vs->n_theirs[vs->alg], g, vs->typed[g],
-	        vs->words ? CMP_FORM_WORDS : CMP_FORM_HEX);
+	enum cmp_group v = compare_group(vs->theirs[vs->alg], vs->n_theirs[vs->alg], g,
+					 vs->typed[g], vs->words ? CMP_FORM_WORDS : CMP_FORM_HEX);
 
 	if (v == CMP_GROUP_WRONG && !complete(vs, g))
 		return CMP_GROUP_INCOMPLETE;
@@ -145,7 +141,7 @@ count_right(const struct verify_scr *vs)
 /* ---- Messages ---- */
 
 static void say(struct verify_scr *vs, enum role role, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static void
 say(struct verify_scr *vs, enum role role, const char *fmt, ...)
@@ -170,8 +166,8 @@ all_right(struct verify_scr *vs)
 		strcat(text, vs->typed[g]);
 		strcat(text, " ");
 	}
-	compare_text(vs->theirs[0], vs->theirs[1], text,
-	             vs->alg ? CMP_WANT_SHA1 : CMP_WANT_SHA256, r);
+	compare_text(vs->theirs[0], vs->theirs[1], text, vs->alg ? CMP_WANT_SHA1 : CMP_WANT_SHA256,
+		     r);
 	if (r->verdict != CMP_MATCH) {
 		say(vs, R_ERROR, "%s", r->msg);
 	} else {
@@ -217,8 +213,8 @@ judged(struct verify_scr *vs, size_t g)
 		all_right(vs);
 		return;
 	}
-	if (g == (size_t)vs->cur && v != CMP_GROUP_INCOMPLETE &&
-	    complete(vs, g) && g + 1 < n_groups(vs)) {
+	if (g == (size_t)vs->cur && v != CMP_GROUP_INCOMPLETE && complete(vs, g) &&
+	    g + 1 < n_groups(vs)) {
 		vs->left[g] = 1;
 		vs->cur++;
 	}
@@ -254,8 +250,8 @@ toggle_words(struct verify_scr *vs)
 	vs->words = !vs->words;
 	for (size_t g = 0; g < n; g++) {
 		if (right[g])
-			group_text(vs->theirs[vs->alg], vs->n_theirs[vs->alg],
-			           g, vs->words, vs->typed[g], VTYPE_MAX);
+			group_text(vs->theirs[vs->alg], vs->n_theirs[vs->alg], g, vs->words,
+				   vs->typed[g], VTYPE_MAX);
 		else
 			vs->typed[g][0] = '\0';
 		vs->left[g] = right[g];
@@ -290,8 +286,7 @@ typed_key(struct verify_scr *vs, int ch)
 	int ok;
 
 	if (vs->words)
-		ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		     ch == ' ' || ch == '-';
+		ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ' ' || ch == '-';
 	else
 		ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
 		     (ch >= 'A' && ch <= 'F') || ch == 'o' || ch == 'O';
@@ -299,8 +294,7 @@ typed_key(struct verify_scr *vs, int ch)
 		return 0;
 	if (len >= (vs->words ? WORDS_TYPED_MAX : FPR_GROUP_HEX))
 		return APP_HANDLED; /* full: the group is judged already */
-	if (vs->words && (ch == ' ' || ch == '-') &&
-	    (len == 0 || t[len - 1] == ' '))
+	if (vs->words && (ch == ' ' || ch == '-') && (len == 0 || t[len - 1] == ' '))
 		return APP_HANDLED; /* no leading or double separators */
 	t[len] = (char)(vs->words ? ch : ch >= 'a' ? ch - 'a' + 'A' : ch);
 	t[len + 1] = '\0';
@@ -335,23 +329,16 @@ listen_key(struct verify_scr *vs, int ch)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case KEY_DOWN:
-		move_to(vs, vs->cur + 1);
-		break;
+	case KEY_DOWN: move_to(vs, vs->cur + 1); break;
 	case KEY_BTAB:
-	case KEY_UP:
-		move_to(vs, vs->cur - 1);
-		break;
+	case KEY_UP: move_to(vs, vs->cur - 1); break;
 	case KEY_LEFT:
 	case KEY_RIGHT:
 		if (!vs->words)
 			move_to(vs, vs->cur + (ch == KEY_RIGHT ? rows : -rows));
 		break;
-	case KEY_HOME:
-		move_to(vs, 0);
-		break;
-	default:
-		return typed_key(vs, ch);
+	case KEY_HOME: move_to(vs, 0); break;
+	default: return typed_key(vs, ch);
 	}
 	/* A group left half typed is judged as it stands. */
 	refresh_msg(vs);
@@ -391,24 +378,18 @@ read_key(struct app *a, struct verify_scr *vs, int ch)
 		return APP_HANDLED | APP_REDRAW;
 	case KEY_UP:
 	case 'k':
-	case KEY_BTAB:
-		move_to(vs, vs->rcur - 1);
-		return APP_HANDLED | APP_REDRAW;
+	case KEY_BTAB: move_to(vs, vs->rcur - 1); return APP_HANDLED | APP_REDRAW;
 	case KEY_DOWN:
 	case 'j':
-	case '\t':
-		move_to(vs, vs->rcur + 1);
-		return APP_HANDLED | APP_REDRAW;
+	case '\t': move_to(vs, vs->rcur + 1); return APP_HANDLED | APP_REDRAW;
 	case 'x':
-		return app_message_help(
-		        a, "They heard something else",
-		        "Then the certificate they hold for you is not yours: "
-		        "it may have been replaced on its way. They must not "
-		        "trust it. Give them your certificate again by a way "
-		        "you both trust (in person is best) and compare again.",
-		        "verify");
-	default:
-		return 0;
+		return app_message_help(a, "They heard something else",
+					"Then the certificate they hold for you is not yours: "
+					"it may have been replaced on its way. They must not "
+					"trust it. Give them your certificate again by a way "
+					"you both trust (in person is best) and compare again.",
+					"verify");
+	default: return 0;
 	}
 	for (int g = 0; g < n; g++)
 		if (!vs->ticked[g])
@@ -425,11 +406,11 @@ ask_method(struct app *a, struct verify_scr *vs)
 	char text[600];
 
 	snprintf(text, sizeof text,
-	         "Both fingerprints match, read aloud both ways. How did you "
-	         "and %s compare them? Trust records it.\n\nBy phone: on a "
-	         "call, a voice you know. In person: face to face. Other: "
-	         "another channel you are sure of.",
-	         vs->first);
+		 "Both fingerprints match, read aloud both ways. How did you "
+		 "and %s compare them? Trust records it.\n\nBy phone: on a "
+		 "call, a voice you know. In person: face to face. Other: "
+		 "another channel you are sure of.",
+		 vs->first);
 	say(vs, R_DONE,
 	    "Both fingerprints match. Enter says how you compared them, "
 	    "then Trust records it.");
@@ -442,14 +423,9 @@ verify_key(struct app *a, void *sc, int ch)
 	struct verify_scr *vs = sc;
 
 	switch (ch) {
-	case 27:
-		return APP_HANDLED | APP_POP;
-	case KEY_F(2):
-		toggle_words(vs);
-		return APP_HANDLED | APP_REDRAW;
-	case KEY_F(3):
-		toggle_alg(vs);
-		return APP_HANDLED | APP_REDRAW;
+	case 27: return APP_HANDLED | APP_POP;
+	case KEY_F(2): toggle_words(vs); return APP_HANDLED | APP_REDRAW;
+	case KEY_F(3): toggle_alg(vs); return APP_HANDLED | APP_REDRAW;
 	case 'w':
 		/* No hex digit: a toggle while digits are typed. */
 		if (vs->words && vs->phase == VP_LISTEN)
@@ -502,8 +478,7 @@ cell_at(const struct grid *gr, int g, int x0, int *y, int *x)
 
 /* Your group g, to read aloud; ticked once they confirmed it. */
 static void
-draw_mine(const struct app *a, const struct verify_scr *vs,
-          const struct grid *gr, int g)
+draw_mine(const struct app *a, const struct verify_scr *vs, const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
 	int reading = vs->phase != VP_LISTEN, y, x;
@@ -512,8 +487,7 @@ draw_mine(const struct app *a, const struct verify_scr *vs,
 	attr_t ta = at ? lk->attr[R_SELECT] | A_BOLD : A_BOLD;
 
 	cell_at(gr, g, LEFT_X, &y, &x);
-	group_text(vs->mine[vs->alg], vs->n_mine[vs->alg], (size_t)g, vs->words,
-	           text, sizeof text);
+	group_text(vs->mine[vs->alg], vs->n_mine[vs->alg], (size_t)g, vs->words, text, sizeof text);
 	snprintf(num, sizeof num, "%2d", g + 1);
 	draw_str(y, x, 2, num, lk->attr[R_DIM]);
 	if (at)
@@ -521,13 +495,12 @@ draw_mine(const struct app *a, const struct verify_scr *vs,
 	draw_str(y, x + 4, 30, text, ta);
 	if (reading && vs->ticked[g])
 		draw_str(y, x + 4 + (vs->words ? 23 : 5), 1, lk->sym->ok,
-		         lk->attr[R_DONE] | A_BOLD);
+			 lk->attr[R_DONE] | A_BOLD);
 }
 
 /* Their group g as typed, with its verdict. */
 static void
-draw_theirs(const struct app *a, const struct verify_scr *vs,
-            const struct grid *gr, int g)
+draw_theirs(const struct app *a, const struct verify_scr *vs, const struct grid *gr, int g)
 {
 	const struct look *lk = &a->look;
 	int focus = vs->phase == VP_LISTEN && g == vs->cur, y, x;
@@ -541,20 +514,17 @@ draw_theirs(const struct app *a, const struct verify_scr *vs,
 	draw_str(y, x, 2, num, focus ? A_BOLD : lk->attr[R_DIM]);
 	draw_fill(y, x + 3, bw, box);
 	draw_str(y, x + 4, bw - 2, vs->typed[g],
-	         box | (v == CMP_GROUP_WRONG ? lk->attr[R_ERROR] : A_BOLD));
+		 box | (v == CMP_GROUP_WRONG ? lk->attr[R_ERROR] : A_BOLD));
 	if (focus) /* the cursor: a block after the text */
 		draw_str(y, x + 4 + text_width(vs->typed[g]), 1, " ", A_NORMAL);
 	if (v == CMP_GROUP_RIGHT)
-		draw_str(y, x + 3 + bw + 1, 1, lk->sym->ok,
-		         lk->attr[R_DONE] | A_BOLD);
+		draw_str(y, x + 3 + bw + 1, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 	else if (v == CMP_GROUP_WRONG)
-		draw_str(y, x + 3 + bw + 1, 1, lk->sym->bad,
-		         lk->attr[R_ERROR] | A_BOLD);
+		draw_str(y, x + 3 + bw + 1, 1, lk->sym->bad, lk->attr[R_ERROR] | A_BOLD);
 }
 
 static void
-draw_heads(const struct app *a, const struct verify_scr *vs,
-           const struct grid *gr)
+draw_heads(const struct app *a, const struct verify_scr *vs, const struct grid *gr)
 {
 	const struct look *lk = &a->look;
 	int listen = vs->phase == VP_LISTEN;
@@ -564,17 +534,16 @@ draw_heads(const struct app *a, const struct verify_scr *vs,
 	for (size_t g = 0; g < n; g++)
 		ticks += vs->ticked[g];
 	if (listen)
-		snprintf(left, sizeof left, "Yours %s you read it next",
-		         lk->sym->dash);
+		snprintf(left, sizeof left, "Yours %s you read it next", lk->sym->dash);
 	else
-		snprintf(left, sizeof left, "Yours %s read it aloud (%zu/%zu)",
-		         lk->sym->dash, ticks, n);
-	snprintf(right, sizeof right, "%s's %s type what you hear (%zu/%zu)",
-	         vs->first, lk->sym->dash, count_right(vs), n);
+		snprintf(left, sizeof left, "Yours %s read it aloud (%zu/%zu)", lk->sym->dash,
+			 ticks, n);
+	snprintf(right, sizeof right, "%s's %s type what you hear (%zu/%zu)", vs->first,
+		 lk->sym->dash, count_right(vs), n);
 	draw_clip(lk, gr->top - 1, LEFT_X, RIGHT_X - LEFT_X - 2, left,
-	          listen ? lk->attr[R_DIM] : lk->attr[R_NEXT]);
+		  listen ? lk->attr[R_DIM] : lk->attr[R_NEXT]);
 	draw_clip(lk, gr->top - 1, RIGHT_X, a->cols - RIGHT_X - 2, right,
-	          listen ? lk->attr[R_NEXT] : lk->attr[R_DIM]);
+		  listen ? lk->attr[R_NEXT] : lk->attr[R_DIM]);
 }
 
 static void
@@ -584,11 +553,9 @@ keys_for(const struct app *a, const struct verify_scr *vs, struct keyhint *k)
 	int i = 0;
 
 	if (vs->phase == VP_LISTEN) {
-		k[i++] =
-		        (struct keyhint){vs->words ? "a-z" : "0-9 A-F", "type"};
+		k[i++] = (struct keyhint){vs->words ? "a-z" : "0-9 A-F", "type"};
 		k[i++] = (struct keyhint){lk->sym->updown, "group"};
-		k[i++] = (struct keyhint){vs->words ? "F2" : "w",
-		                          vs->words ? "digits" : "words"};
+		k[i++] = (struct keyhint){vs->words ? "F2" : "w", vs->words ? "digits" : "words"};
 	} else if (vs->phase == VP_READ) {
 		k[i++] = (struct keyhint){"Space", "same"};
 		k[i++] = (struct keyhint){"a", "all same"};
@@ -619,24 +586,23 @@ verify_draw(const struct app *a, const void *sc)
 	if (!vs->words) {
 		if (vs->phase == VP_LISTEN)
 			snprintf(line, sizeof line,
-			         "Call %s on a number you know, or meet. %s "
-			         "reads the %s fingerprint of their own "
-			         "certificate; type each group on the right as "
-			         "you hear it.",
-			         vs->first, vs->first,
-			         vs->alg ? "SHA-1" : "SHA-256");
+				 "Call %s on a number you know, or meet. %s "
+				 "reads the %s fingerprint of their own "
+				 "certificate; type each group on the right as "
+				 "you hear it.",
+				 vs->first, vs->first, vs->alg ? "SHA-1" : "SHA-256");
 		else
 			snprintf(line, sizeof line,
-			         "Now you read: say each group on the left to "
-			         "%s, who compares it with what they received "
-			         "from you; press Space as %s confirms each.",
-			         vs->first, vs->first);
+				 "Now you read: say each group on the left to "
+				 "%s, who compares it with what they received "
+				 "from you; press Space as %s confirms each.",
+				 vs->first, vs->first);
 		draw_text(lk, 2, 2, w, 2, line, A_NORMAL, 1);
 		if (vs->changed)
 			draw_clip(lk, 4, 2, w,
-			          "Their certificate changed since you last "
-			          "verified one: compare it whole.",
-			          lk->attr[R_WARN]);
+				  "Their certificate changed since you last "
+				  "verified one: compare it whole.",
+				  lk->attr[R_WARN]);
 	}
 	draw_heads(a, vs, &gr);
 	for (int g = 0; g < n; g++) {
@@ -646,11 +612,10 @@ verify_draw(const struct app *a, const void *sc)
 	y = gr.top + gr.rows + 1;
 	if (y < a->rows - 6) {
 		snprintf(line, sizeof line, "%s %s %s",
-		         vs->alg ? "SHA-1 (the legacy form)" : "SHA-256",
-		         lk->sym->dash,
-		         vs->words ? "the word form: two words per group"
-		                   : "four hex digits per group; w shows "
-		                     "the word form");
+			 vs->alg ? "SHA-1 (the legacy form)" : "SHA-256", lk->sym->dash,
+			 vs->words ? "the word form: two words per group" :
+				     "four hex digits per group; w shows "
+				     "the word form");
 		draw_clip(lk, y, 2, w, line, lk->attr[R_DIM]);
 	}
 	keys_for(a, vs, keys);
@@ -676,11 +641,10 @@ load(struct app *a, struct verify_scr *vs, struct err *e)
 		goto out;
 	if (!found) {
 		err_set(e, "There is nothing to compare yet: step 1 creates "
-		           "your credential.");
+			   "your credential.");
 		goto out;
 	}
-	if (ui_peer_info(a, vs->hex, in, e) != 0 ||
-	    (st = ui_state(a, e)) == NULL)
+	if (ui_peer_info(a, vs->hex, in, e) != 0 || (st = ui_state(a, e)) == NULL)
 		goto out;
 	if ((p = state_peer_by_hex(st, vs->hex)) == NULL) {
 		err_set(e, "That certificate is no longer in this home.");
@@ -694,7 +658,7 @@ load(struct app *a, struct verify_scr *vs, struct err *e)
 	vs->n_theirs[1] = 20;
 	if (vs->n_mine[0] != 32 || vs->n_mine[1] != 20) {
 		err_set(e, "The fingerprint of your certificate cannot be "
-		           "read from this home.");
+			   "read from this home.");
 		goto out;
 	}
 	snprintf(vs->email, sizeof vs->email, "%s", p->addr[0]);
@@ -723,13 +687,13 @@ verify_enter(struct app *a, void *sc)
 }
 
 static const struct screen_ops verify_ops = {
-        .name = "verify",
-        .help = "verify",
-        .modal = 0,
-        .enter = verify_enter,
-        .draw = verify_draw,
-        .key = verify_key,
-        .resume = verify_resume,
+	.name = "verify",
+	.help = "verify",
+	.modal = 0,
+	.enter = verify_enter,
+	.draw = verify_draw,
+	.key = verify_key,
+	.resume = verify_resume,
 };
 
 int

@@ -57,8 +57,7 @@ ui_path_fresh(const char *stem, const char *ext, char *buf, size_t len)
 
 		if (i > 1)
 			snprintf(suffix, sizeof suffix, "-%d", i);
-		snprintf(buf, len, "%s%s%s%s", in_home ? "~/" : "", stem,
-		         suffix, ext);
+		snprintf(buf, len, "%s%s%s%s", in_home ? "~/" : "", stem, suffix, ext);
 		ui_path_expand(buf, full, sizeof full);
 		if (stat(full, &sb) != 0)
 			return;
@@ -79,9 +78,9 @@ ui_path_note_new(struct field *f)
 	}
 	if (stat(full, &sb) == 0) {
 		field_note(f, R_ERROR, NULL,
-		           "%s exists already; padseal never writes over a "
-		           "file: choose another name.",
-		           full);
+			   "%s exists already; padseal never writes over a "
+			   "file: choose another name.",
+			   full);
 		return -1;
 	}
 	if (full[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
@@ -114,8 +113,7 @@ struct names {
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name,
-	              ((const struct entry *)b)->name);
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
 /* The entries of `dir` starting with `prefix` (dot files only when the
@@ -134,15 +132,14 @@ matching(const char *dir, const char *prefix, struct names *nm)
 		char path[UI_PATH_MAX];
 		struct stat sb;
 
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    (de->d_name[0] == '.' && prefix[0] != '.') ||
 		    strncmp(de->d_name, prefix, pl) != 0)
 			continue;
 		nm->e[nm->n].name = xstrdup(de->d_name);
-		nm->e[nm->n].dir = snprintf(path, sizeof path, "%s/%s", dir,
-		                            de->d_name) < (int)sizeof path &&
-		                   stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+		nm->e[nm->n].dir =
+			snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path &&
+			stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 		nm->n++;
 	}
 	closedir(d);
@@ -172,9 +169,8 @@ list_names(struct field *f, const struct names *nm)
 
 	f->note[0] = '\0';
 	for (int i = 0; i < nm->n && o + 8 < sizeof f->note; i++) {
-		int w = snprintf(f->note + o, sizeof f->note - o, "%s%s%s",
-		                 i ? "  " : "", nm->e[i].name,
-		                 nm->e[i].dir ? "/" : "");
+		int w = snprintf(f->note + o, sizeof f->note - o, "%s%s%s", i ? "  " : "",
+				 nm->e[i].name, nm->e[i].dir ? "/" : "");
 
 		if (w < 0 || (size_t)w >= sizeof f->note - o) {
 			f->note[o] = '\0';
@@ -208,15 +204,13 @@ ui_path_complete(struct field *f)
 	bl = strlen(base);
 	matching(dir, base, &nm);
 	if (nm.n == 0) {
-		field_note(f, R_WARN, NULL, "No file here starts with \"%s\".",
-		           base);
+		field_note(f, R_WARN, NULL, "No file here starts with \"%s\".", base);
 		return -1;
 	}
 	cl = common(&nm);
 	if (cl > bl || (nm.n == 1 && nm.e[0].dir)) {
-		snprintf(add, sizeof add, "%.*s%s", (int)(cl - bl),
-		         nm.e[0].name + bl,
-		         nm.n == 1 && nm.e[0].dir ? "/" : "");
+		snprintf(add, sizeof add, "%.*s%s", (int)(cl - bl), nm.e[0].name + bl,
+			 nm.n == 1 && nm.e[0].dir ? "/" : "");
 		if (f->len + strlen(add) + 1 < sizeof f->text) {
 			f->cur = f->len; /* completion works at the end */
 			for (const char *p = add; *p; p++)
@@ -277,8 +271,7 @@ ui_ident(struct app *a, struct ident *id, struct err *e)
 }
 
 int
-ui_peer_info(struct app *a, const char *hex, struct peer_info *out,
-             struct err *e)
+ui_peer_info(struct app *a, const char *hex, struct peer_info *out, struct err *e)
 {
 	const struct st_peer *p;
 	struct state *st;
@@ -307,8 +300,7 @@ ui_key_needed(struct app *a)
 /* ---- Passphrases ---- */
 
 static int
-pass_noted(void *arg, enum pass_kind kind, const char *what, char **out,
-           struct err *e)
+pass_noted(void *arg, enum pass_kind kind, const char *what, char **out, struct err *e)
 {
 	struct ui_pass *p = arg;
 
@@ -346,36 +338,32 @@ sev_role(enum lint_sev s)
 }
 
 int
-ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x,
-             int w, int end, const char *more)
+ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x, int w, int end,
+	     const char *more)
 {
 	char buf[700];
 
 	if (r->n == 0 && y < end)
 		return y + draw_text(lk, y, x, w, end - y,
-		                     "No problems: it has everything Apple "
-		                     "Mail, Outlook, Thunderbird and the "
-		                     "others check for.",
-		                     lk->attr[R_DONE], 1);
+				     "No problems: it has everything Apple "
+				     "Mail, Outlook, Thunderbird and the "
+				     "others check for.",
+				     lk->attr[R_DONE], 1);
 	for (size_t i = 0; i < r->n && y < end; i++) {
 		const struct lint_finding *f = &r->f[i];
 		int h;
 
-		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev),
-		         f->text);
+		snprintf(buf, sizeof buf, "%s: %s", lint_sev_name(f->sev), f->text);
 		h = draw_text(lk, 0, 0, w - 2, end, buf, A_NORMAL, 0);
 		/* One that does not fit whole is counted instead, with a row
 		 * kept for the count when more follow. */
 		if (h > end - y - (i + 1 < r->n)) {
-			snprintf(buf, sizeof buf, "and %zu more: %s", r->n - i,
-			         more);
+			snprintf(buf, sizeof buf, "and %zu more: %s", r->n - i, more);
 			draw_clip(lk, y++, x + 2, w - 2, buf, lk->attr[R_DIM]);
 			break;
 		}
-		draw_str(y, x, 1, sev_sym(lk, f->sev),
-		         lk->attr[sev_role(f->sev)]);
-		y += draw_text(lk, y, x + 2, w - 2, end - y, buf,
-		               lk->attr[sev_role(f->sev)], 1);
+		draw_str(y, x, 1, sev_sym(lk, f->sev), lk->attr[sev_role(f->sev)]);
+		y += draw_text(lk, y, x + 2, w - 2, end - y, buf, lk->attr[sev_role(f->sev)], 1);
 	}
 	return y;
 }

@@ -57,8 +57,7 @@ const struct state *ui_state(struct app *a, struct err *e);
  * longer held). */
 int ui_status(struct app *a, struct checklist *cl, struct err *e);
 int ui_ident(struct app *a, struct ident *id, struct err *e);
-int ui_peer_info(struct app *a, const char *hex, struct peer_info *out,
-                 struct err *e);
+int ui_peer_info(struct app *a, const char *hex, struct peer_info *out, struct err *e);
 
 /* Must the key's passphrase be typed for an operation that signs or
  * decrypts: there is a current identity and the session does not hold its
@@ -84,8 +83,8 @@ void ui_pass_set(struct ui_pass *p, enum pass_kind kind, const struct field *f);
 /* The lint findings of `r` in rows [y, end) from column x, `w` wide, one
  * symbol and sentence each; when they do not all fit, the last row says
  * how many more and `more` (where to see them).  Returns the row after. */
-int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y,
-                 int x, int w, int end, const char *more);
+int ui_draw_lint(const struct look *lk, const struct lint_report *r, int y, int x, int w, int end,
+		 const char *more);
 
 /* The first name of a person for sentences ("Sam" of "Sam Example"), or
  * the address when there is no name. */

@@ -474,17 +474,24 @@ state_n_peers(const struct state *st)
 	return st->n_peers;
 }
 
+/* The whole record of head `hd`, read now if it was not. */
+static const struct st_peer *
+ready(const struct state *st, struct peer_head *hd)
+{
+	peer_ready(st, hd);
+	return &hd->rec->r;
+}
+
 const struct st_peer *
 state_peer(const struct state *st, size_t i)
 {
-	peer_ready(st, st->peers[i]);
-	return &st->peers[i]->r;
+	return ready(st, st->peers[i]);
 }
 
 const char *
 state_peer_hex(const struct state *st, size_t i)
 {
-	return st->peers[i]->r.hex;
+	return st->peers[i]->hex;
 }
 
 size_t
@@ -494,14 +501,27 @@ state_peer_index(const struct state *st, const struct st_peer *p)
 	return ((const struct peer_rec *)p)->index;
 }
 
-static void
-index_one(struct state_lazy *lz, const struct peer_rec *r, uint32_t i)
+struct peer_head *
+peer_head_of(struct arena *a, struct peer_rec *r)
 {
-	ix_add(&lz->by_hex, r->r.hex, i);
-	for (size_t k = 0; k < r->r.n_addr; k++)
-		ix_add(&lz->by_addr, r->r.addr[k], i);
-	if (r->r.isn[0])
-		ix_add(&lz->by_isn, r->r.isn, i);
+	struct peer_head *hd = arena_alloc(a, sizeof *hd);
+
+	memcpy(hd->hex, r->r.hex, sizeof hd->hex);
+	memcpy(hd->isn, r->r.isn, sizeof hd->isn);
+	hd->addr = r->r.addr;
+	hd->n_addr = r->r.n_addr;
+	hd->rec = r;
+	return hd;
+}
+
+static void
+index_one(struct state_lazy *lz, const struct peer_head *hd, uint32_t i)
+{
+	ix_add(&lz->by_hex, hd->hex, i);
+	for (size_t k = 0; k < hd->n_addr; k++)
+		ix_add(&lz->by_addr, hd->addr[k], i);
+	if (hd->isn[0])
+		ix_add(&lz->by_isn, hd->isn, i);
 }
 
 /* Count a lookup; build the indexes when they start to pay. */
@@ -523,16 +543,15 @@ use_index(const struct state *st)
 #define SCAN_BIT ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
 /* The next record after *it (0: from the start) that `match` accepts, by
- * scanning; *it is updated, NULL at the end. */
+ * scanning the heads; *it is updated, NULL at the end. */
 static const struct st_peer *
 scan(const struct state *st, size_t *it, const char *key,
-     int (*match)(const struct st_peer *p, const char *key))
+     int (*match)(const struct peer_head *hd, const char *key))
 {
 	for (size_t i = *it & ~SCAN_BIT; i < st->n_peers; i++) {
-		if (match(&st->peers[i]->r, key)) {
+		if (match(st->peers[i], key)) {
 			*it = (i + 1) | SCAN_BIT;
-			peer_ready(st, st->peers[i]);
-			return &st->peers[i]->r;
+			return ready(st, st->peers[i]);
 		}
 	}
 	*it = 0;
@@ -540,27 +559,30 @@ scan(const struct state *st, size_t *it, const char *key,
 }
 
 static int
-match_hex(const struct st_peer *p, const char *hex)
+match_hex(const struct peer_head *hd, const char *hex)
 {
-	return strcmp(p->hex, hex) == 0;
+	return strcmp(hd->hex, hex) == 0;
 }
 
 static int
-match_addr(const struct st_peer *p, const char *addr)
+match_addr(const struct peer_head *hd, const char *addr)
 {
-	return state_peer_has_addr(p, addr);
+	for (size_t i = 0; i < hd->n_addr; i++)
+		if (addr_eq(hd->addr[i], addr))
+			return 1;
+	return 0;
 }
 
 static int
-match_isn(const struct st_peer *p, const char *isn)
+match_isn(const struct peer_head *hd, const char *isn)
 {
-	return strcmp(p->isn, isn) == 0;
+	return strcmp(hd->isn, isn) == 0;
 }
 
 /* One lookup: by index when there is one, else by scanning. */
 static const struct st_peer *
 lookup(const struct state *st, const struct ix *x, const char *key, size_t *it,
-       int (*match)(const struct st_peer *p, const char *key))
+       int (*match)(const struct peer_head *hd, const char *key))
 {
 	uint32_t v;
 
@@ -568,8 +590,7 @@ lookup(const struct state *st, const struct ix *x, const char *key, size_t *it,
 		return scan(st, it, key, match);
 	if (!ix_next(x, key, it, &v))
 		return NULL;
-	peer_ready(st, st->peers[v]);
-	return &st->peers[v]->r;
+	return ready(st, st->peers[v]);
 }
 
 const struct st_peer *
@@ -592,7 +613,7 @@ state_peer_by_isn(const struct state *st, const char *isn, size_t *it)
 	return lookup(st, &st->lazy->by_isn, isn, it, match_isn);
 }
 
-struct peer_rec *
+struct peer_head *
 state_peer_raw(const struct state *st, const char *hex)
 {
 	size_t it = 0;
@@ -600,24 +621,25 @@ state_peer_raw(const struct state *st, const char *hex)
 
 	if (!use_index(st)) {
 		for (size_t i = 0; i < st->n_peers; i++)
-			if (strcmp(st->peers[i]->r.hex, hex) == 0)
+			if (strcmp(st->peers[i]->hex, hex) == 0)
 				return st->peers[i];
 		return NULL;
 	}
 	return ix_next(&st->lazy->by_hex, hex, &it, &v) ? st->peers[v] : NULL;
 }
 
-/* A record read from the file or made new: into the list and indexes. */
 void
-state_peer_insert(struct state *st, struct peer_rec *r)
+state_peer_insert(struct state *st, struct peer_head *hd)
 {
 	uint32_t i = (uint32_t)st->n_peers;
 
 	GROW(st->peers, st->n_peers, st->cap_peers);
-	r->index = i;
-	st->peers[st->n_peers++] = r;
+	hd->index = i;
+	if (hd->rec != NULL)
+		hd->rec->index = i;
+	st->peers[st->n_peers++] = hd;
 	if (st->lazy->indexed)
-		index_one(st->lazy, r, i);
+		index_one(st->lazy, hd, i);
 }
 
 struct st_peer *
@@ -633,18 +655,18 @@ state_peer_add(struct state *st, const char *hex, const char *const *addr, size_
 	r->r.n_addr = n_addr;
 	r->r.name = "";
 	r->dirty = 1;
-	state_peer_insert(st, r);
+	state_peer_insert(st, peer_head_of(st->arena, r));
 	return &r->r;
 }
 
 struct st_peer *
 state_peer_edit(struct state *st, const struct st_peer *p)
 {
-	struct peer_rec *r = st->peers[((const struct peer_rec *)p)->index];
+	struct peer_head *hd = st->peers[((const struct peer_rec *)p)->index];
 
-	peer_ready(st, r);
-	r->dirty = 1;
-	return &r->r;
+	peer_ready(st, hd);
+	hd->rec->dirty = 1;
+	return &hd->rec->r;
 }
 
 /* --- definitions ---------------------------------------------------------- */

@@ -581,8 +581,9 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 	return 0;
 }
 
+/* Do two heads name the same addresses and issuer-and-serial key? */
 static int
-same_addrs(const struct st_peer *a, const struct st_peer *b)
+same_head(const struct peer_head *a, const struct peer_head *b)
 {
 	if (a->n_addr != b->n_addr || strcmp(a->isn, b->isn) != 0)
 		return 0;
@@ -609,24 +610,28 @@ peer_fields(struct parser *p, struct fields *fs, struct st_peer *t)
 	return 0;
 }
 
-/* Put `r` in the list: a later record of a certificate replaces the
+/* Put `hd` in the list: a later record of a certificate replaces the
  * earlier one, which must name the same addresses. */
 static int
-peer_place(struct parser *p, struct peer_rec *r)
+peer_place(struct parser *p, struct peer_head *hd)
 {
 	/* Only a later batch can repeat a certificate: the part written
 	 * whole has each once. */
-	struct peer_rec *old = p->in_batches ? state_peer_raw(p->st, r->r.hex) : NULL;
+	struct peer_head *old = p->in_batches ? state_peer_raw(p->st, hd->hex) : NULL;
+	size_t at;
 
 	if (old == NULL) {
-		state_peer_insert(p->st, r);
+		state_peer_insert(p->st, hd);
 		return 0;
 	}
-	if (!same_addrs(&old->r, &r->r))
+	if (!same_head(old, hd))
 		return bad(p,
 			   "it names other addresses than the earlier record of the same certificate");
-	r->index = old->index;
-	p->st->peers[old->index] = r;
+	at = old->index;
+	hd->index = (uint32_t)at;
+	if (hd->rec != NULL)
+		hd->rec->index = (uint32_t)at;
+	p->st->peers[at] = hd;
 	return 0;
 }
 
@@ -637,7 +642,7 @@ parse_peer(struct parser *p, struct fields *fs)
 
 	if (peer_fields(p, fs, &r->r) != 0)
 		return -1;
-	return peer_place(p, r);
+	return peer_place(p, peer_head_of(p->arena, r));
 }
 
 static int damaged(struct err *e, const char *name, const char *fmt, ...)
@@ -688,7 +693,7 @@ static int
 lazy_peer(struct parser *p, const char *line, size_t n, struct line_ref ref)
 {
 	const char *q = line + 9, *end = line + n, *list[PEER_ADDRS_MAX];
-	struct peer_rec *r;
+	struct peer_head *hd;
 	size_t na = 0;
 
 	if (n < 9 + 64 + 6 || memcmp(line, "peer fpr=", 9) != 0 || q[64] != ' ')
@@ -704,24 +709,21 @@ lazy_peer(struct parser *p, const char *line, size_t n, struct line_ref ref)
 	if (!(end - q >= 5 + ISN_LEN - 1 && memcmp(q, " isn=", 5) == 0 &&
 	      (q + 5 + ISN_LEN - 1 == end || q[5 + ISN_LEN - 1] == ' ')))
 		return 1;
-	/* Not zeroed (a large home has many): peer_ready fills the rest. */
-	r = arena_alloc_raw(p->arena, sizeof *r);
-	r->dirty = 0;
-	r->index = 0;
-	memcpy(r->r.hex, line + 9, 64);
-	r->r.hex[64] = '\0';
-	memcpy(r->r.isn, q + 5, ISN_LEN - 1);
-	r->r.isn[ISN_LEN - 1] = '\0';
+	hd = arena_alloc_raw(p->arena, sizeof *hd);
+	memcpy(hd->hex, line + 9, 64);
+	hd->hex[64] = '\0';
+	memcpy(hd->isn, q + 5, ISN_LEN - 1);
+	hd->isn[ISN_LEN - 1] = '\0';
 	{
-		const char **copy = arena_alloc(p->arena, na * sizeof *copy);
+		const char **copy = arena_alloc_raw(p->arena, na * sizeof *copy);
 
 		memcpy(copy, list, na * sizeof *list);
-		r->r.addr = copy;
+		hd->addr = copy;
 	}
-	r->r.n_addr = na;
-	r->r.name = "";
-	r->line = ref;
-	return peer_place(p, r) == 0 ? 0 : -1;
+	hd->n_addr = na;
+	hd->line = ref;
+	hd->rec = NULL;
+	return peer_place(p, hd) == 0 ? 0 : -1;
 }
 
 static void
@@ -801,39 +803,42 @@ line_fetch(const struct state *st, const struct line_ref *l)
 }
 
 void
-peer_ready(const struct state *st, struct peer_rec *r)
+peer_ready(const struct state *st, struct peer_head *hd)
 {
 	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
 	struct fields fs = {f, 0, used, 0, 0};
-	struct st_peer t = {0};
+	struct peer_rec *r;
 	char *line, *kind;
 
-	if (r->line.len == 0)
+	if (hd->rec != NULL)
 		return;
-	line = line_fetch(st, &r->line);
-	r->line.len = 0;
+	r = arena_alloc(st->arena, sizeof *r);
+	line = line_fetch(st, &hd->line);
 	if (line == NULL)
 		bad(&p, "it can no longer be read");
 	else if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
 		fields_index(&fs);
-		if (peer_fields(&p, &fs, &t) == 0 && !same_addrs(&t, &r->r))
+		if (peer_fields(&p, &fs, &r->r) == 0 &&
+		    !(hd->n_addr == r->r.n_addr && strcmp(hd->isn, r->r.isn) == 0))
 			bad(&p, "its addresses are not those its line starts with");
 		else if (p.why[0] == '\0')
-			t.addr = r->r.addr; /* the same, already in the arena */
+			r->r.addr = hd->addr; /* the same, already in the arena */
 	}
 	if (p.why[0] != '\0') {
-		found_damage(st, r->line.lineno, p.why);
+		found_damage(st, hd->line.lineno, p.why);
 		/* What the start of the line said stays; the rest is empty. */
-		memset(&t, 0, sizeof t);
-		memcpy(t.hex, r->r.hex, sizeof t.hex);
-		memcpy(t.isn, r->r.isn, sizeof t.isn);
-		t.addr = r->r.addr;
-		t.n_addr = r->r.n_addr;
-		t.name = "";
+		memset(&r->r, 0, sizeof r->r);
+		memcpy(r->r.hex, hd->hex, sizeof r->r.hex);
+		memcpy(r->r.isn, hd->isn, sizeof r->r.isn);
+		r->r.addr = hd->addr;
+		r->r.n_addr = hd->n_addr;
+		r->r.name = "";
 	}
-	r->r = t;
+	r->index = hd->index; /* its place in the list */
+	hd->rec = r;
+	hd->line.len = 0;
 }
 
 void
@@ -1304,13 +1309,16 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 			else
 				fmt_sent(b, &st->lazy->sents[i]->r);
 		}
-	for (size_t i = 0; i < st->n_peers; i++)
-		if (!only_dirty || st->peers[i]->dirty) {
-			if (st->peers[i]->line.len != 0)
-				raw_line(b, st, &st->peers[i]->line);
-			else
-				fmt_peer(b, &st->peers[i]->r);
+	for (size_t i = 0; i < st->n_peers; i++) {
+		const struct peer_head *hd = st->peers[i];
+
+		if (hd->rec == NULL) { /* never read: never changed */
+			if (!only_dirty)
+				raw_line(b, st, &hd->line);
+		} else if (!only_dirty || hd->rec->dirty) {
+			fmt_peer(b, &hd->rec->r);
 		}
+	}
 	puts_b(b, "end\n");
 }
 
@@ -1442,7 +1450,7 @@ n_dirty(const struct state *st)
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		n += st->lazy->sents[i]->dirty != 0;
 	for (size_t i = 0; i < st->n_peers; i++)
-		n += st->peers[i]->dirty != 0;
+		n += st->peers[i]->rec != NULL && st->peers[i]->rec->dirty;
 	return n;
 }
 
@@ -1456,7 +1464,8 @@ clean(struct state *st)
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		st->lazy->sents[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_peers; i++)
-		st->peers[i]->dirty = 0;
+		if (st->peers[i]->rec != NULL)
+			st->peers[i]->rec->dirty = 0;
 }
 
 static int

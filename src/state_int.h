@@ -66,11 +66,21 @@ struct sent_rec {
 	struct line_ref line;
 	int dirty;
 };
+/* A correspondent: what its line starts with, kept for every one, and
+ * the whole record, made when it is first used. */
 struct peer_rec {
 	struct st_peer r; /* first: a st_peer pointer is a peer_rec pointer */
 	uint32_t index;
-	struct line_ref line;
 	int dirty;
+};
+struct peer_head {
+	char hex[FPR_HEX_LEN];
+	char isn[ISN_LEN];
+	const char *const *addr;
+	size_t n_addr;
+	struct line_ref line; /* where to read the record (len 0: rec holds it) */
+	struct peer_rec *rec; /* NULL until read */
+	uint32_t index;       /* its place in the list */
 };
 
 /* What reading lazily changes: kept apart, so that readers of a const
@@ -120,7 +130,7 @@ struct state {
 	size_t n_idents, cap_idents;
 	struct backup_rec **backups;
 	size_t n_backups, cap_backups;
-	struct peer_rec **peers;
+	struct peer_head **peers;
 	size_t n_peers, cap_peers;
 	/* The file. */
 	int version; /* of the file read: 0 none, 1 or 2 */
@@ -133,7 +143,7 @@ struct state {
 
 /* Parse a record read lazily (state_file.c); a damaged one is recorded in
  * st->lazy->damage and keeps what its line's start said. */
-void peer_ready(const struct state *st, struct peer_rec *r);
+void peer_ready(const struct state *st, struct peer_head *hd);
 void sent_ready(const struct state *st, struct sent_rec *r);
 
 /* Find or add a record (not marked changed: for the parser). */
@@ -142,8 +152,11 @@ struct backup_rec *state_backup_slot(struct state *st, const char *hex, const ch
 struct sent_rec *state_sent_slot(const struct state *st, const char *addr);
 /* The same without reading anything lazily (for the loader). */
 struct sent_rec *state_sent_slot_raw(const struct state *st, const char *addr);
-void state_peer_insert(struct state *st, struct peer_rec *r);
-/* The record of `hex` (parsed or not), or NULL. */
-struct peer_rec *state_peer_raw(const struct state *st, const char *hex);
+/* Add a correspondent to the list (and the indexes when they exist). */
+void state_peer_insert(struct state *st, struct peer_head *hd);
+/* The correspondent of `hex` (read or not), or NULL. */
+struct peer_head *state_peer_raw(const struct state *st, const char *hex);
+/* A new head for a record made or parsed whole. */
+struct peer_head *peer_head_of(struct arena *a, struct peer_rec *r);
 
 #endif

@@ -172,17 +172,11 @@ cmd_create(struct cli *c)
 int
 cmd_show(struct cli *c)
 {
-	struct state *st;
 	struct err e = ERR_INIT;
 	struct ident *list = NULL;
 	size_t n = 0;
-	int rc;
 
-	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
-		return cli_fail(c, &e);
-	rc = ident_list(session_home(c->s), st, time(NULL), &list, &n, &e);
-	session_end(c->s, 1);
-	if (rc != 0)
+	if (op_idents(c->s, time(NULL), &list, &n, &e) != 0)
 		return cli_fail(c, &e);
 	if (c->given & O_JSON) {
 		int first = 1;
@@ -249,38 +243,19 @@ static int
 target_cert(struct cli *c, X509 **out, char *what, size_t whatlen)
 {
 	struct err e = ERR_INIT;
-	struct state *st;
 	unsigned char *buf = NULL;
 	const char *arg = c->nargs ? c->args[0] : NULL;
 	size_t len = 0;
 	int rc = 0;
 
 	*out = NULL;
-	if (arg != NULL &&
-	    (path_exists(arg) || (strchr(arg, '@') == NULL && peer_hex_digits(arg) == 0))) {
-		if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
-			rc = cli_fail(c, &e);
-		snprintf(what, whatlen, "%s", arg);
-		goto parse;
-	}
-	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
-		return cli_fail(c, &e);
-	if (arg == NULL) {
-		if (ident_cert_export(session_home(c->s), st, 1, &buf, &len, &e) != 0)
-			rc = cli_fail(c, &e);
-		snprintf(what, whatlen, "your certificate");
-	} else {
-		const struct st_peer *p;
-
-		if ((rc = cli_peer(c, st, arg, &p)) == 0) {
-			snprintf(what, whatlen, "the certificate of %s", p->addr[0]);
-			if (peer_cert(session_home(c->s), p, out, &e) != 0)
-				rc = cli_fail(c, &e);
-		}
-	}
-	session_end(c->s, 1);
-parse:
-	if (rc == 0 && *out == NULL && cert_parse(buf, len, what, out, &e) != 0)
+	if (arg == NULL ||
+	    (!path_exists(arg) && (strchr(arg, '@') != NULL || peer_hex_digits(arg) > 0)))
+		return op_cert_of(c->s, arg, out, what, whatlen, &e) == 0 ? 0 : cli_fail(c, &e);
+	if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
+		rc = cli_fail(c, &e);
+	snprintf(what, whatlen, "%s", arg);
+	if (rc == 0 && cert_parse(buf, len, what, out, &e) != 0)
 		rc = cli_fail(c, &e);
 	free(buf);
 	return rc;
@@ -615,19 +590,13 @@ cmd_status(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
-	struct state *st;
 
-	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+	if (op_status(c->s, time(NULL), &cl, NULL, NULL, NULL, &e) != 0)
 		return cli_fail(c, &e);
-	if (checklist_build(session_home(c->s), st, time(NULL), &cl, &e) != 0) {
-		session_end(c->s, 1);
-		return cli_fail(c, &e);
-	}
 	if (c->given & O_JSON)
 		json_status(&cl);
 	else
 		text_status(&cl);
 	checklist_free(&cl);
-	session_end(c->s, 1);
 	return EXIT_OK;
 }

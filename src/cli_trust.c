@@ -131,17 +131,13 @@ print_next(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
-	struct state *st;
 	char next[512];
 
-	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
-		return;
-	if (checklist_build(session_home(c->s), st, time(NULL), &cl, &e) == 0) {
+	if (op_status(c->s, time(NULL), &cl, NULL, NULL, NULL, &e) == 0) {
 		cli_next_sentence(&cl, next, sizeof next);
 		printf("Next: %s\n", next);
 		checklist_free(&cl);
 	}
-	session_end(c->s, 1);
 }
 
 /* The colon form of held certificate `hex` (its hex when not held). */
@@ -404,21 +400,15 @@ cmd_peers(struct cli *c)
 {
 	struct err e = ERR_INIT;
 	struct checklist cl;
-	struct state *st;
+	const struct state *st;
 	unsigned char *missing = NULL;
 	size_t n_missing;
 	time_t now = time(NULL);
 	int rc = EXIT_OK, json = (c->given & O_JSON) != 0;
 	char next[512];
 
-	if (session_begin(c->s, HOME_READ, &st, &e) != 0)
+	if (op_status(c->s, now, &cl, &missing, &n_missing, &st, &e) != 0)
 		return cli_fail(c, &e);
-	if (checklist_build(session_home(c->s), st, now, &cl, &e) != 0) {
-		session_end(c->s, 1);
-		return cli_fail(c, &e);
-	}
-	missing = xcalloc(cl.n_peers ? cl.n_peers : 1, 1);
-	n_missing = peer_files_missing(session_home(c->s), st, missing);
 	if (json)
 		printf("{\"peers\":[");
 	else if (cl.n_peers == 0)
@@ -447,6 +437,5 @@ cmd_peers(struct cli *c)
 	}
 	free(missing);
 	checklist_free(&cl);
-	session_end(c->s, 1);
 	return rc;
 }

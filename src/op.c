@@ -12,12 +12,14 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "fileio.h"
 #include "msg.h"
 #include "op.h"
 #include "op_int.h"
 #include "pass.h"
+#include "peer.h"
 #include "xalloc.h"
 
 /* --- sinks ---------------------------------------------------------------- */
@@ -167,6 +169,99 @@ op_read(struct session *s, const char *path, time_t now, const struct pass_ask *
 		session_end(s, 1);
 	}
 	file_free_secret(buf, len);
+	return rc;
+}
+
+/* --- reading the home --------------------------------------------------------- */
+
+int
+op_status(struct session *s, time_t now, struct checklist *cl, unsigned char **missing,
+	  size_t *n_missing, const struct state **st_out, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	memset(cl, 0, sizeof *cl);
+	if (missing != NULL)
+		*missing = NULL;
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = checklist_build(session_home(s), st, now, cl, e);
+	if (rc == 0 && missing != NULL) {
+		*missing = xcalloc(cl->n_peers ? cl->n_peers : 1, 1);
+		*n_missing = peer_files_missing(session_home(s), st, *missing);
+	}
+	if (st_out != NULL)
+		*st_out = st;
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_idents(struct session *s, time_t now, struct ident **out, size_t *n, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = ident_list(session_home(s), st, now, out, n, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_ident(struct session *s, time_t now, struct ident *out, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = ident_current(session_home(s), st, now, out, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_peer_info(struct session *s, const char *peer, time_t now, struct peer_info *out, struct err *e)
+{
+	const struct st_peer *p;
+	struct state *st;
+	int rc = -1;
+
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if ((p = peer_resolve(st, peer, e)) != NULL)
+		rc = peer_info(session_home(s), p, now, out, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_cert_of(struct session *s, const char *peer, X509 **out, char *what, size_t whatlen,
+	   struct err *e)
+{
+	const struct st_peer *p;
+	const struct st_ident *id;
+	struct state *st;
+	int rc = -1;
+
+	*out = NULL;
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if (peer == NULL) {
+		snprintf(what, whatlen, "your certificate");
+		if (op_need_ident(st, &id, e) == 0)
+			rc = ident_cert(session_home(s), id->hex, out, NULL, e);
+	} else if ((p = peer_resolve(st, peer, e)) != NULL) {
+		snprintf(what, whatlen, "the certificate of %s", p->addr[0]);
+		rc = peer_cert(session_home(s), p, out, e);
+	}
+	session_end(s, 1);
 	return rc;
 }
 

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "checklist.h"
 #include "err.h"
 #include "ident.h"
 #include "import.h"
@@ -49,6 +50,29 @@ struct sink_file {
 	int written;
 };
 void sink_file(struct sink *s, struct sink_file *f, const char *path, int force);
+
+/* --- reading the home (each holds it, shared, just for the read) -------- */
+
+/* The checklist (checklist_build) as of `now`; `missing` (may be NULL)
+ * gets, per correspondent, whether its certificate file is missing (one
+ * directory read), and *n_missing how many are.  The checklist's records
+ * are the session's, as is *st_out (may be NULL), the state they come
+ * from: valid until its next call that reads the home.
+ * Free with checklist_free() and free(*missing). */
+int op_status(struct session *s, time_t now, struct checklist *cl, unsigned char **missing,
+	      size_t *n_missing, const struct state **st_out, struct err *e);
+/* Every identity (ident_list) as of `now`. */
+int op_idents(struct session *s, time_t now, struct ident **out, size_t *n, struct err *e);
+/* The current identity: 1 filled, 0 none, -1 error. */
+int op_ident(struct session *s, time_t now, struct ident *out, struct err *e);
+/* What a person is shown of the correspondent certificate `peer` (a PEER:
+ * an address or a fingerprint prefix, the whole hex included). */
+int op_peer_info(struct session *s, const char *peer, time_t now, struct peer_info *out,
+		 struct err *e);
+/* A certificate for `fingerprint`/`lint`: yours (peer NULL) or a
+ * correspondent's; `what` says whose, for a person.  *out: X509_free(). */
+int op_cert_of(struct session *s, const char *peer, struct x509_st **out, char *what,
+	       size_t whatlen, struct err *e);
 
 /* --- create, restore ----------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "op.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -245,46 +246,19 @@ ui_state(struct app *a, struct err *e)
 int
 ui_status(struct app *a, struct checklist *cl, struct err *e)
 {
-	struct state *st;
-	int rc;
-
-	memset(cl, 0, sizeof *cl);
-	if (session_begin(a->s, HOME_READ, &st, e) != 0)
-		return -1;
-	rc = checklist_build(session_home(a->s), st, time(NULL), cl, e);
-	session_end(a->s, 1);
-	return rc;
+	return op_status(a->s, time(NULL), cl, NULL, NULL, NULL, e);
 }
 
 int
 ui_ident(struct app *a, struct ident *id, struct err *e)
 {
-	struct state *st;
-	int rc;
-
-	memset(id, 0, sizeof *id);
-	if (session_begin(a->s, HOME_READ, &st, e) != 0)
-		return -1;
-	rc = ident_current(session_home(a->s), st, time(NULL), id, e);
-	session_end(a->s, 1);
-	return rc;
+	return op_ident(a->s, time(NULL), id, e);
 }
 
 int
 ui_peer_info(struct app *a, const char *hex, struct peer_info *out, struct err *e)
 {
-	const struct st_peer *p;
-	struct state *st;
-	int rc = -1;
-
-	if (session_begin(a->s, HOME_READ, &st, e) != 0)
-		return -1;
-	if ((p = state_peer_by_hex(st, hex)) == NULL)
-		err_set(e, "That certificate is no longer in this home.");
-	else
-		rc = peer_info(session_home(a->s), p, time(NULL), out, e);
-	session_end(a->s, 1);
-	return rc;
+	return op_peer_info(a->s, hex, time(NULL), out, e);
 }
 
 int

@@ -192,37 +192,50 @@ cred_digest(EVP_PKEY *key)
 	return EVP_sha256();
 }
 
-int
-cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out, struct err *e)
+/* The fields every certificate padseal makes shares: v3, a random serial,
+ * the subject CN, the validity from `now` for `days` (cut at `until` when
+ * that is earlier and not -1), the public key of `key`. */
+static int
+fill_base(X509 *x, const char *cn, EVP_PKEY *key, time_t now, int days, time_t until, struct err *e)
 {
-	X509 *x = NULL;
-	X509_NAME *name;
-	X509V3_CTX ctx;
-	int is_rsa = EVP_PKEY_is_a(key, "RSA");
-	int rc = -1;
-
-	*out = NULL;
-	if (cred_req_check(req, e) != 0)
-		return -1;
-	x = xcheck(X509_new());
 	if (!X509_set_version(x, X509_VERSION_3))
 		xalloc_die();
 	if (random_serial(x, e) != 0)
-		goto out;
-	name = X509_get_subject_name(x);
-	if (!X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
-					(const unsigned char *)req->name, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, name)) {
-		err_ossl(e, "the name \"%s\" cannot go into a certificate", req->name);
-		goto out;
-	}
+		return -1;
+	if (!X509_NAME_add_entry_by_NID(X509_get_subject_name(x), NID_commonName, MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0))
+		return err_ossl(e, "the name \"%s\" cannot go into a certificate", cn);
 	if (X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &now) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), req->days, 0, &now) == NULL ||
-	    !X509_set_pubkey(x, key)) {
-		err_ossl(e, "could not fill in the certificate");
+	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &now) == NULL ||
+	    !X509_set_pubkey(x, key))
+		return err_ossl(e, "could not fill in the certificate");
+	if (until != (time_t)-1 && X509_cmp_time(X509_get0_notAfter(x), &until) > 0 &&
+	    X509_time_adj_ex(X509_getm_notAfter(x), 0, 0, &until) == NULL)
+		return err_ossl(e, "could not fill in the certificate");
+	return 0;
+}
+
+/* The mail certificate of DESIGN.md for `req` and `key`, signed by
+ * `ca_key`: self-signed when `ca` is NULL, else issued by `ca` (issuer
+ * name, AKI = the CA's SKI, notAfter no later than the CA's). */
+static int
+make_leaf(const struct cred_req *req, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, time_t now,
+	  X509 **out, struct err *e)
+{
+	X509 *x = xcheck(X509_new());
+	X509V3_CTX ctx;
+	int is_rsa = EVP_PKEY_is_a(key, "RSA");
+	time_t until = ca ? asn1_time_t(X509_get0_notAfter(ca)) : (time_t)-1;
+	int rc = -1;
+
+	*out = NULL;
+	if (fill_base(x, req->name, key, now, req->days, until, e) != 0)
+		goto out;
+	if (!X509_set_issuer_name(x, X509_get_subject_name(ca ? ca : x))) {
+		err_ossl(e, "could not set the issuer");
 		goto out;
 	}
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
 	if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE", e) != 0 ||
 	    add_ext(x, &ctx, NID_key_usage,
 		    is_rsa ? "critical,digitalSignature,keyEncipherment" :
@@ -233,7 +246,7 @@ cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out
 	    add_ext(x, &ctx, NID_subject_key_identifier, "hash", e) != 0 ||
 	    add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always", e) != 0)
 		goto out;
-	if (X509_sign(x, key, cred_digest(key)) <= 0) {
+	if (X509_sign(x, ca_key, cred_digest(ca_key)) <= 0) {
 		err_ossl(e, "could not sign the certificate");
 		goto out;
 	}
@@ -243,6 +256,204 @@ cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out
 out:
 	X509_free(x);
 	return rc;
+}
+
+int
+cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out, struct err *e)
+{
+	*out = NULL;
+	if (cred_req_check(req, e) != 0)
+		return -1;
+	return make_leaf(req, key, NULL, key, now, out, e);
+}
+
+/* nameConstraints permitting exactly the request's addresses. */
+static int
+add_name_constraints(X509 *x, const struct cred_req *req, struct err *e)
+{
+	NAME_CONSTRAINTS *nc = xcheck(NAME_CONSTRAINTS_new());
+	int rc = 0;
+
+	nc->permittedSubtrees = xcheck(sk_GENERAL_SUBTREE_new_null());
+	for (size_t i = 0; i < req->n_emails; i++) {
+		GENERAL_SUBTREE *t = xcheck(GENERAL_SUBTREE_new());
+		ASN1_IA5STRING *s = xcheck(ASN1_IA5STRING_new());
+
+		if (!ASN1_STRING_set(s, req->emails[i], -1))
+			xalloc_die();
+		GENERAL_NAME_set0_value(t->base, GEN_EMAIL, s);
+		if (!sk_GENERAL_SUBTREE_push(nc->permittedSubtrees, t))
+			xalloc_die();
+	}
+	if (!X509_add1_ext_i2d(x, NID_name_constraints, nc, 1, X509V3_ADD_DEFAULT))
+		rc = err_ossl(e, "could not add the nameConstraints extension");
+	NAME_CONSTRAINTS_free(nc);
+	return rc;
+}
+
+/* "NAME (mail CA)", the name cut (at a character) so that the whole fits
+ * in a common name. */
+static void
+ca_common_name(const char *name, char *buf, size_t len)
+{
+	static const char suffix[] = " (mail CA)";
+	size_t n = strlen(name), room = CN_MAX - (sizeof suffix - 1);
+
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--; /* do not split a UTF-8 sequence */
+	}
+	snprintf(buf, len, "%.*s%s", (int)n, name, suffix);
+}
+
+int
+cred_make_ca(const struct cred_req *req, EVP_PKEY *ca_key, time_t now, X509 **out, struct err *e)
+{
+	char cn[CN_MAX + 1];
+	X509 *x = NULL;
+	X509V3_CTX ctx;
+	int rc = -1;
+
+	*out = NULL;
+	if (cred_req_check(req, e) != 0)
+		return -1;
+	ca_common_name(req->name, cn, sizeof cn);
+	x = xcheck(X509_new());
+	if (fill_base(x, cn, ca_key, now, req->days, (time_t)-1, e) != 0)
+		goto out;
+	if (!X509_set_issuer_name(x, X509_get_subject_name(x))) {
+		err_ossl(e, "could not set the issuer");
+		goto out;
+	}
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0", e) != 0 ||
+	    add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign", e) != 0 ||
+	    add_name_constraints(x, req, e) != 0 ||
+	    add_ext(x, &ctx, NID_subject_key_identifier, "hash", e) != 0)
+		goto out;
+	if (X509_sign(x, ca_key, cred_digest(ca_key)) <= 0) {
+		err_ossl(e, "could not sign the CA certificate");
+		goto out;
+	}
+	*out = x;
+	x = NULL;
+	rc = 0;
+out:
+	X509_free(x);
+	return rc;
+}
+
+int
+cred_issue(const struct cred_req *req, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, time_t now,
+	   X509 **out, struct err *e)
+{
+	*out = NULL;
+	if (cred_req_check(req, e) != 0)
+		return -1;
+	if (!cred_is_ca(ca))
+		return err_set(e, "the issuing certificate is not a certificate authority");
+	if (!cred_key_matches(ca, ca_key))
+		return err_set(e, "the CA key does not belong to the CA certificate");
+	if (X509_cmp_time(X509_get0_notAfter(ca), &now) <= 0)
+		return err_set(e,
+			       "the CA certificate has expired; it can no longer issue (make a new credential)");
+	for (size_t i = 0; i < req->n_emails; i++)
+		if (!cred_ca_permits(ca, req->emails[i]))
+			return err_set(e,
+				       "the CA is not allowed to issue for %s (its name constraints name other addresses)",
+				       req->emails[i]);
+	return make_leaf(req, key, ca, ca_key, now, out, e);
+}
+
+int
+cred_is_ca(X509 *x)
+{
+	int ca = X509_check_ca(x) == 1 && (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
+
+	ERR_clear_error();
+	return ca;
+}
+
+int
+cred_issued_by(X509 *leaf, X509 *issuer)
+{
+	EVP_PKEY *pub = X509_get0_pubkey(issuer);
+	int ok = pub != NULL &&
+		 X509_NAME_cmp(X509_get_issuer_name(leaf), X509_get_subject_name(issuer)) == 0 &&
+		 X509_verify(leaf, pub) == 1;
+
+	ERR_clear_error();
+	return ok;
+}
+
+int
+cred_self_signed(X509 *x)
+{
+	return cred_issued_by(x, x);
+}
+
+/* RFC 5280 4.2.1.10: an rfc822Name constraint is a mailbox (the whole
+ * address), a host ("example.org": mailboxes at that host) or a domain
+ * (".example.org": mailboxes at any host under it).  The host compares
+ * ignoring case, the local part exactly (as OpenSSL and NSS do). */
+static int
+email_in_subtree(const char *addr, const ASN1_IA5STRING *base)
+{
+	const char *c = (const char *)ASN1_STRING_get0_data(base);
+	size_t clen = (size_t)ASN1_STRING_length(base), hlen;
+	const char *at = strrchr(addr, '@'), *host;
+
+	if (at == NULL || clen == 0 || memchr(c, '\0', clen) != NULL)
+		return 0;
+	host = at + 1;
+	hlen = strlen(host);
+	if (memchr(c, '@', clen) != NULL) {
+		size_t llen = (size_t)(at - addr);
+
+		return clen == llen + 1 + hlen && memcmp(c, addr, llen + 1) == 0 &&
+		       strncasecmp(c + llen + 1, host, hlen) == 0;
+	}
+	if (c[0] == '.')
+		return hlen > clen && strncasecmp(host + hlen - clen, c, clen) == 0;
+	return hlen == clen && strncasecmp(host, c, clen) == 0;
+}
+
+/* Whether `addr` falls in one of `trees`' rfc822Name subtrees; *any is
+ * set when there is at least one such subtree. */
+static int
+in_subtrees(const char *addr, STACK_OF(GENERAL_SUBTREE) * trees, int *any)
+{
+	*any = 0;
+	for (int i = 0; i < sk_GENERAL_SUBTREE_num(trees); i++) {
+		GENERAL_NAME *g = sk_GENERAL_SUBTREE_value(trees, i)->base;
+
+		if (g->type != GEN_EMAIL)
+			continue;
+		*any = 1;
+		if (email_in_subtree(addr, g->d.rfc822Name))
+			return 1;
+	}
+	return 0;
+}
+
+int
+cred_ca_permits(X509 *ca, const char *addr)
+{
+	NAME_CONSTRAINTS *nc = X509_get_ext_d2i(ca, NID_name_constraints, NULL, NULL);
+	int any, ok = 1;
+
+	if (nc != NULL) {
+		if (in_subtrees(addr, nc->excludedSubtrees, &any))
+			ok = 0;
+		else if (!in_subtrees(addr, nc->permittedSubtrees, &any) && any)
+			ok = 0;
+	} else if (X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0) {
+		ok = 0; /* present but unreadable: permits nothing */
+	}
+	NAME_CONSTRAINTS_free(nc);
+	ERR_clear_error();
+	return ok;
 }
 
 int

@@ -20,9 +20,10 @@ enum key_type {
 	KEY_P256,
 	KEY_P384,
 };
-#define KEY_DEFAULT       KEY_RSA3072
-#define CRED_DEFAULT_DAYS 730
-#define CRED_MAX_DAYS     36500
+#define KEY_DEFAULT          KEY_RSA3072
+#define CRED_DEFAULT_DAYS    730
+#define CRED_MAX_DAYS        36500
+#define CRED_CA_DEFAULT_DAYS 3650
 
 /* "rsa3072" <-> KEY_RSA3072; parse returns -1 for an unknown name. */
 int key_type_parse(const char *s, enum key_type *out);
@@ -45,6 +46,33 @@ int cred_keygen(enum key_type t, EVP_PKEY **out, struct err *e);
  * request is validated (name, addresses, days) first.  *out: X509_free(). */
 int cred_make_cert(const struct cred_req *req, EVP_PKEY *key, time_t now, X509 **out,
 		   struct err *e);
+
+/* The personal CA of the person `req` names: CN "NAME (mail CA)",
+ * basicConstraints critical CA:TRUE pathLen 0, keyUsage critical
+ * keyCertSign+cRLSign, nameConstraints critical permitting exactly the
+ * request's addresses (rfc822Name), SKI; self-signed with `ca_key`, valid
+ * req->days from `now`.  *out: X509_free(). */
+int cred_make_ca(const struct cred_req *req, EVP_PKEY *ca_key, time_t now, X509 **out,
+		 struct err *e);
+
+/* The mail certificate for `req` and `key` (the same profile as
+ * cred_make_cert) issued by `ca` with `ca_key`: refused when the key is
+ * not the CA's, the CA is no CA or has expired at `now`, or it does not
+ * permit every address.  Its notAfter is no later than the CA's; its AKI is
+ * the CA's SKI.  *out: X509_free(). */
+int cred_issue(const struct cred_req *req, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, time_t now,
+	       X509 **out, struct err *e);
+
+/* 1 when `x` is a CA certificate (basicConstraints CA:TRUE). */
+int cred_is_ca(X509 *x);
+/* 1 when `leaf` names `issuer` as its issuer and its signature verifies
+ * with `issuer`'s key. */
+int cred_issued_by(X509 *leaf, X509 *issuer);
+/* 1 when `x` is signed by its own key under its own name. */
+int cred_self_signed(X509 *x);
+/* 1 when the nameConstraints of `ca` (RFC 5280 rfc822Name subtrees:
+ * mailbox, host, .domain) allow `addr`; a CA without them permits all. */
+int cred_ca_permits(X509 *ca, const char *addr);
 
 /* The digest padseal signs with for this key: SHA-256, or SHA-384 for EC
  * keys above 256 bits (what gpgsm requires). */

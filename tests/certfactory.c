@@ -112,6 +112,7 @@ add_exts(X509 *x, const struct cf_spec *s)
 		add_ext(x, &ctx, NID_key_usage, s->ku, default_ku(s->key));
 	add_ext(x, &ctx, NID_ext_key_usage, s->eku, "emailProtection");
 	add_ext(x, &ctx, NID_subject_alt_name, s->san, "email:alice@example.org");
+	add_ext(x, &ctx, NID_name_constraints, s->nc, "");
 }
 
 static void

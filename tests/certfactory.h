@@ -30,6 +30,8 @@ struct cf_spec {
 	const char *eku;           /* "emailProtection,clientAuth" */
 	const char *san;           /* "email:a@example.org,email:b@example.org" */
 	const char *bc;            /* "critical,CA:TRUE" */
+	const char *nc;            /* nameConstraints, "critical,permitted;email:a@b";
+				    * NULL: none */
 	const char *cn;            /* subject common name; "" for none */
 	const char *subject_email; /* subject emailAddress; NULL for none */
 	const char *issuer_cn;     /* NULL: self-issued; else the issuer is

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "cred.h"
+#include "certfactory.h"
 #include "lint.h"
 #include "testutil.h"
 
@@ -324,4 +325,266 @@ Test(cred, emails_from_subject_when_no_san)
 	cr_assert_str_eq(emails[0], "old@example.org");
 	cert_emails_free(emails, count);
 	X509_free(x);
+}
+
+/* The personal CA and the mail certificates it issues. */
+
+static X509 *
+make_ca(EVP_PKEY **keyp, int days, time_t now)
+{
+	struct cred_req req = {"Alice Example", two, 2, KEY_P256, days};
+	struct err e = ERR_INIT;
+	X509 *x;
+
+	cr_assert_eq(cred_keygen(KEY_P256, keyp, &e), 0, "%s", e.msg);
+	cr_assert_eq(cred_make_ca(&req, *keyp, now, &x, &e), 0, "%s", e.msg);
+	return x;
+}
+
+static X509 *
+issue(X509 *ca, EVP_PKEY *ca_key, const char *const *emails, size_t n, int days, time_t now,
+      EVP_PKEY **keyp, struct err *e)
+{
+	struct cred_req req = {"Alice Example", emails, n, KEY_RSA2048, days};
+	EVP_PKEY *key;
+	X509 *x = NULL;
+
+	cr_assert_eq(cred_keygen(KEY_P256, &key, e), 0, "%s", e->msg);
+	if (cred_issue(&req, key, ca, ca_key, now, &x, e) != 0)
+		cr_assert_null(x);
+	if (keyp != NULL && x != NULL)
+		*keyp = key;
+	else
+		EVP_PKEY_free(key);
+	return x;
+}
+
+static char *
+ext_text(X509 *x, int nid)
+{
+	X509_EXTENSION *ext = X509_get_ext(x, X509_get_ext_by_NID(x, nid, -1));
+	BIO *b = BIO_new(BIO_s_mem());
+	static char buf[512];
+	int n;
+
+	cr_assert_not_null(ext);
+	X509V3_EXT_print(b, ext, 0, 0);
+	n = BIO_read(b, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+	return buf;
+}
+
+Test(cred, ca_profile)
+{
+	EVP_PKEY *key;
+	X509 *ca = make_ca(&key, 3650, tu_now());
+	BASIC_CONSTRAINTS *bc;
+	NAME_CONSTRAINTS *nc;
+	char *cn;
+	int crit, pday, psec;
+
+	cn = cert_common_name(ca);
+	cr_assert_str_eq(cn, "Alice Example (mail CA)");
+	free(cn);
+	cr_assert(cred_is_ca(ca));
+	cr_assert(cred_self_signed(ca));
+	cr_assert_eq(X509_get_ext_count(ca), 4);
+	bc = X509_get_ext_d2i(ca, NID_basic_constraints, &crit, NULL);
+	cr_assert(bc != NULL && bc->ca && crit == 1);
+	cr_assert(bc->pathlen != NULL && ASN1_INTEGER_get(bc->pathlen) == 0);
+	BASIC_CONSTRAINTS_free(bc);
+	cr_assert_str_eq(ext_text(ca, NID_key_usage), "Certificate Sign, CRL Sign");
+	cr_assert(X509_EXTENSION_get_critical(
+		X509_get_ext(ca, X509_get_ext_by_NID(ca, NID_key_usage, -1))));
+	nc = X509_get_ext_d2i(ca, NID_name_constraints, &crit, NULL);
+	cr_assert(nc != NULL && crit == 1);
+	cr_assert_null(nc->excludedSubtrees);
+	cr_assert_eq(sk_GENERAL_SUBTREE_num(nc->permittedSubtrees), 2);
+	for (int i = 0; i < 2; i++) {
+		GENERAL_NAME *g = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, i)->base;
+
+		cr_assert_eq(g->type, GEN_EMAIL);
+		cr_assert_str_eq((const char *)ASN1_STRING_get0_data(g->d.rfc822Name), two[i]);
+	}
+	NAME_CONSTRAINTS_free(nc);
+	cr_assert_geq(X509_get_ext_by_NID(ca, NID_subject_key_identifier, -1), 0);
+	cr_assert(ASN1_TIME_diff(&pday, &psec, X509_get0_notBefore(ca), X509_get0_notAfter(ca)));
+	cr_assert_eq(pday, 3650);
+	cr_assert(cred_key_matches(ca, key));
+	EVP_PKEY_free(key);
+	X509_free(ca);
+}
+
+Test(cred, ca_name_is_cut_to_fit)
+{
+	static const char *const one[] = {"a@example.org"};
+	char name[65];
+	struct cred_req req = {name, one, 1, KEY_P256, 30};
+	struct err e = ERR_INIT;
+	EVP_PKEY *key;
+	X509 *ca;
+	char *cn;
+
+	/* 62 ASCII bytes then a two-byte character: the cut keeps it whole. */
+	memset(name, 'x', 62);
+	strcpy(name + 62, "\xc3\xa9");
+	cr_assert_eq(cred_keygen(KEY_P256, &key, &e), 0);
+	cr_assert_eq(cred_make_ca(&req, key, tu_now(), &ca, &e), 0, "%s", e.msg);
+	cn = cert_common_name(ca);
+	cr_assert_eq(strlen(cn), 64);
+	cr_assert(strstr(cn, "x (mail CA)") != NULL, "%s", cn);
+	free(cn);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+}
+
+/* OpenSSL's own verifier, with only `ca` as anchor, for S/MIME signing. */
+static int
+openssl_verifies(X509 *leaf, X509 *ca, time_t now)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok;
+
+	X509_STORE_add_cert(store, ca);
+	X509_STORE_CTX_init(ctx, store, leaf, NULL);
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN);
+	X509_STORE_CTX_set_time(ctx, 0, now);
+	ok = X509_verify_cert(ctx) == 1;
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	return ok;
+}
+
+Test(cred, issue_profile)
+{
+	time_t now = tu_now();
+	EVP_PKEY *ca_key, *key;
+	X509 *ca = make_ca(&ca_key, 3650, now), *leaf;
+	struct err e = ERR_INIT;
+	ASN1_OCTET_STRING *ca_skid;
+	AUTHORITY_KEYID *akid;
+	int pday, psec;
+	char **emails;
+	size_t n;
+
+	leaf = issue(ca, ca_key, two, 2, 730, now, &key, &e);
+	cr_assert_not_null(leaf, "%s", e.msg);
+	cr_assert(cred_issued_by(leaf, ca));
+	cr_assert_not(cred_self_signed(leaf));
+	cr_assert_not(cred_is_ca(leaf));
+	cr_assert_not(cred_issued_by(ca, leaf));
+	cr_assert(cred_key_matches(leaf, key));
+	cr_assert_eq(X509_NAME_cmp(X509_get_issuer_name(leaf), X509_get_subject_name(ca)), 0);
+	cr_assert_eq(X509_get_ext_count(leaf), 6);
+	cr_assert_str_eq(ext_text(leaf, NID_key_usage), "Digital Signature, Key Agreement");
+	ca_skid = X509_get_ext_d2i(ca, NID_subject_key_identifier, NULL, NULL);
+	akid = X509_get_ext_d2i(leaf, NID_authority_key_identifier, NULL, NULL);
+	cr_assert(akid != NULL && akid->keyid != NULL);
+	cr_assert_eq(ASN1_OCTET_STRING_cmp(ca_skid, akid->keyid), 0);
+	ASN1_OCTET_STRING_free(ca_skid);
+	AUTHORITY_KEYID_free(akid);
+	cr_assert(
+		ASN1_TIME_diff(&pday, &psec, X509_get0_notBefore(leaf), X509_get0_notAfter(leaf)));
+	cr_assert_eq(pday, 730);
+	n = cert_emails(leaf, &emails);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(emails[0], two[0]);
+	cert_emails_free(emails, n);
+	cr_assert(openssl_verifies(leaf, ca, now + 60));
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(ca_key);
+	X509_free(leaf);
+	X509_free(ca);
+}
+
+Test(cred, issue_never_outlives_the_ca)
+{
+	time_t now = tu_now();
+	EVP_PKEY *ca_key;
+	X509 *ca = make_ca(&ca_key, 100, now), *leaf;
+	struct err e = ERR_INIT;
+
+	leaf = issue(ca, ca_key, two, 1, 730, now, NULL, &e);
+	cr_assert_not_null(leaf, "%s", e.msg);
+	cr_assert_eq(ASN1_TIME_compare(X509_get0_notAfter(leaf), X509_get0_notAfter(ca)), 0);
+	X509_free(leaf);
+	EVP_PKEY_free(ca_key);
+	X509_free(ca);
+}
+
+Test(cred, issue_refused)
+{
+	static const char *const outside[] = {"alice.example@example.org", "mallory@example.org"};
+	time_t now = tu_now();
+	EVP_PKEY *ca_key, *other_key;
+	X509 *ca = make_ca(&ca_key, 30, now), *other = make_ca(&other_key, 30, now), *leaf;
+	struct err e = ERR_INIT;
+
+	/* An address the CA does not name (the local part compares exactly). */
+	cr_assert_null(issue(ca, ca_key, outside, 2, 10, now, NULL, &e));
+	cr_assert(strstr(e.msg, "not allowed to issue for alice.example@example.org") != NULL, "%s",
+		  e.msg);
+	err_clear(&e);
+	cr_assert_null(issue(ca, other_key, two, 1, 10, now, NULL, &e));
+	cr_assert_str_eq(e.msg, "the CA key does not belong to the CA certificate");
+	err_clear(&e);
+	cr_assert_null(issue(ca, ca_key, two, 1, 10, now + 31 * 86400, NULL, &e));
+	cr_assert(strstr(e.msg, "has expired") != NULL, "%s", e.msg);
+	err_clear(&e);
+	leaf = issue(ca, ca_key, two, 1, 10, now, NULL, &e);
+	cr_assert_not_null(leaf);
+	cr_assert_null(issue(leaf, ca_key, two, 1, 10, now, NULL, &e));
+	cr_assert(strstr(e.msg, "not a certificate authority") != NULL, "%s", e.msg);
+	/* A leaf from another CA under the same name does not chain to this one. */
+	cr_assert_not(cred_issued_by(leaf, other));
+	X509_free(leaf);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(other_key);
+	X509_free(ca);
+	X509_free(other);
+}
+
+Test(cred, self_signed_leaf_is_no_ca)
+{
+	X509 *x = make(KEY_P256, NULL, 30);
+
+	cr_assert(cred_self_signed(x));
+	cr_assert_not(cred_is_ca(x));
+	cr_assert(cred_ca_permits(x, "anyone@anywhere.example"), "no constraints permit all");
+	X509_free(x);
+}
+
+struct nc_case {
+	const char *addr;
+	int ok;
+};
+
+Test(cred, ca_permits_rfc822_subtrees)
+{
+	static const struct nc_case cases[] = {
+		{"bob@Example.COM", 1},     /* mailbox, host ignoring case */
+		{"Bob@example.com", 0},     /* local part exactly */
+		{"carol@example.com", 0},   /* another mailbox at that host */
+		{"anyone@host.example", 1}, /* host */
+		{"anyone@sub.host.example", 0},
+		{"x@a.domain.example", 1}, /* .domain: hosts under it */
+		{"x@domain.example", 0},
+		{"x@bad.domain.example", 0}, /* excluded wins */
+		{"nobody", 0},
+	};
+	struct cf_spec s = {.key = CF_EC,
+			    .bc = "critical,CA:TRUE,pathlen:0",
+			    .ku = "critical,keyCertSign",
+			    .eku = "",
+			    .san = ""};
+	X509 *ca;
+
+	s.nc = "critical,permitted;email:bob@example.com,permitted;email:host.example,"
+	       "permitted;email:.domain.example,excluded;email:bad.domain.example";
+	ca = cf_cert(&s, tu_now(), NULL);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		cr_assert_eq(cred_ca_permits(ca, cases[i].addr), cases[i].ok, "%s", cases[i].addr);
+	X509_free(ca);
 }

@@ -352,19 +352,6 @@ cmd_lint(struct cli *c)
 	return lint_count(&r, LINT_ERROR) ? EXIT_NO : EXIT_OK;
 }
 
-static void
-json_steps(FILE *f, const int *step, int from, int to)
-{
-	int first = 1;
-
-	fputc('{', f);
-	for (int s = from; s < to; s++) {
-		json_key(f, &first, step_name((enum step_id)s));
-		json_str(f, step[s] ? "done" : "todo");
-	}
-	fputc('}', f);
-}
-
 /* The name a sentence uses for correspondent `i` of the next step: its
  * address, or its fingerprint (16 hex digits) when its address has other
  * certificates and this one is not the trusted one. */
@@ -482,65 +469,82 @@ cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *
 }
 
 static void
+jw_steps(struct jw *j, const int *step, int from, int to)
+{
+	jw_open(j, '{');
+	for (int s = from; s < to; s++)
+		jw_field(j, step_name((enum step_id)s), step[s] ? "done" : "todo");
+	jw_close(j, '}');
+}
+
+void
+cli_jw_matrix(struct jw *j, const struct st_peer *p)
+{
+	jw_open(j, '{');
+	for (int d = 0; d < DIR_COUNT; d++) {
+		jw_key(j, cell_dir_name((enum cell_dir)d));
+		jw_open(j, '{');
+		for (int k = 0; k < KIND_COUNT; k++)
+			jw_field(j, cell_kind_name((enum cell_kind)k),
+				 cell_state_name(p->cell[d][k].state));
+		jw_close(j, '}');
+	}
+	jw_close(j, '}');
+}
+
+static void
 json_status(const struct checklist *cl)
 {
+	static struct jw j; /* 64 KiB: not on the stack */
 	char next[512], colon[FPR_COLON_LEN];
-	int first = 1;
 
-	printf("{");
-	json_key(stdout, &first, "identity");
+	jw_init(&j, stdout);
+	jw_open(&j, '{');
+	jw_key(&j, "identity");
 	if (cl->has_ident) {
-		int f2 = 1;
-
-		printf("{");
-		json_field(stdout, &f2, "name", cl->ident.name);
-		json_key(stdout, &f2, "emails");
-		json_strs(stdout, cl->ident.emails, cl->ident.n_emails);
-		json_field(stdout, &f2, "fingerprint_sha256", cl->ident.fpr);
-		json_field(stdout, &f2, "not_after", cl->ident.not_after);
-		json_field_bool(stdout, &f2, "backed_up", cl->backed_up);
-		printf("}");
+		jw_open(&j, '{');
+		jw_field(&j, "name", cl->ident.name);
+		jw_key(&j, "emails");
+		jw_open(&j, '[');
+		for (size_t i = 0; i < cl->ident.n_emails; i++)
+			jw_str(&j, cl->ident.emails[i]);
+		jw_close(&j, ']');
+		jw_field(&j, "fingerprint_sha256", cl->ident.fpr);
+		jw_field(&j, "not_after", cl->ident.not_after);
+		jw_field_bool(&j, "backed_up", cl->backed_up);
+		jw_close(&j, '}');
 	} else {
-		printf("null");
+		jw_str(&j, NULL);
 	}
-	json_key(stdout, &first, "steps");
-	json_steps(stdout, cl->step, STEP_CREATE, STEP_EXCHANGE);
-	json_key(stdout, &first, "peers");
-	printf("[");
+	jw_key(&j, "steps");
+	jw_steps(&j, cl->step, STEP_CREATE, STEP_EXCHANGE);
+	jw_key(&j, "peers");
+	jw_open(&j, '[');
 	for (size_t i = 0; i < cl->n_peers; i++) {
 		const struct peer_progress *pp = &cl->peers[i];
 		const struct st_peer *p = pp->p;
-		int f2 = 1;
 
-		printf(i ? ",{" : "{");
-		json_field(stdout, &f2, "email", p->addr[0]);
+		jw_open(&j, '{');
+		jw_field(&j, "email", p->addr[0]);
 		peer_colon(p, colon);
-		json_field(stdout, &f2, "fingerprint_sha256", colon);
-		json_key(stdout, &f2, "steps");
-		json_steps(stdout, pp->step, STEP_EXCHANGE, STEP_COUNT);
-		json_field(stdout, &f2, "verified", verify_method_name(p->verified));
-		json_field_bool(stdout, &f2, "trusted", pp->trusted);
-		json_field_bool(stdout, &f2, "duplicate", pp->duplicate);
-		json_field_bool(stdout, &f2, "changed", pp->changed != NULL);
-		json_field_bool(stdout, &f2, "retired", pp->retired);
-		json_key(stdout, &f2, "matrix");
-		printf("{");
-		for (int d = 0; d < DIR_COUNT; d++) {
-			int f3 = 1;
-
-			printf(d ? ",\"in\":{" : "\"out\":{");
-			for (int k = 0; k < KIND_COUNT; k++) {
-				json_key(stdout, &f3, cell_kind_name((enum cell_kind)k));
-				json_str(stdout, cell_state_name(p->cell[d][k].state));
-			}
-			printf("}");
-		}
-		printf("}}");
+		jw_field(&j, "fingerprint_sha256", colon);
+		jw_key(&j, "steps");
+		jw_steps(&j, pp->step, STEP_EXCHANGE, STEP_COUNT);
+		jw_field(&j, "verified", verify_method_name(p->verified));
+		jw_field_bool(&j, "trusted", pp->trusted);
+		jw_field_bool(&j, "duplicate", pp->duplicate);
+		jw_field_bool(&j, "changed", pp->changed != NULL);
+		jw_field_bool(&j, "retired", pp->retired);
+		jw_key(&j, "matrix");
+		cli_jw_matrix(&j, p);
+		jw_close(&j, '}');
 	}
-	printf("]");
+	jw_close(&j, ']');
 	cli_next_sentence(cl, next, sizeof next);
-	json_field(stdout, &first, "next", next);
-	printf("}\n");
+	jw_field(&j, "next", next);
+	jw_close(&j, '}');
+	jw_raw(&j, "\n", 1);
+	jw_flush(&j);
 }
 
 static void

@@ -81,6 +81,9 @@ void json_lint(FILE *f, const struct lint_report *r);
 struct checklist;
 struct problem;
 void cli_next_sentence(const struct checklist *cl, char *buf, size_t len);
+/* A correspondent's test matrix as JSON: {"out":{"plain":"passed",...},"in":...}. */
+struct jw;
+void cli_jw_matrix(struct jw *j, const struct st_peer *p);
 void cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf,
 			  size_t len);
 

@@ -319,80 +319,71 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing, t
 }
 
 static void
-json_peer(const struct state *st, const struct peer_progress *pp, int missing, time_t now)
+json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, int missing,
+	  time_t now)
 {
 	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
 	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
 	char colon[FPR_COLON_LEN], sha1[FPR_COLON_LEN], by[FPR_COLON_LEN] = "";
 	unsigned char d[FPR_MAX];
-	int first = 1;
 
 	peer_colon(p, colon);
 	fpr_colon(d, fpr_parse(p->sha1, d, sizeof d), sha1);
 	if (p->superseded_by[0])
 		colon_of(st, p->superseded_by, by);
 	lint_counts(p, now, n);
-	printf("{");
-	json_field(stdout, &first, "email", p->addr[0]);
-	json_key(stdout, &first, "emails");
-	printf("[");
-	for (size_t i = 0; i < p->n_addr; i++) {
-		printf(i ? "," : "");
-		json_str(stdout, p->addr[i]);
-	}
-	printf("]");
-	json_field(stdout, &first, "name", p->name);
-	json_field(stdout, &first, "fingerprint_sha256", colon);
-	json_field(stdout, &first, "fingerprint_sha1", sha1[0] ? sha1 : NULL);
-	json_field(stdout, &first, "not_after", p->not_after);
-	json_field(stdout, &first, "received", p->received);
-	json_field(stdout, &first, "source", p->source);
-	json_key(stdout, &first, "lint");
-	printf("{\"errors\":%zu,\"warnings\":%zu,\"info\":%zu}", n[LINT_ERROR], n[LINT_WARNING],
-	       n[LINT_INFO]);
-	json_field_bool(stdout, &first, "file_missing", missing);
-	json_field(stdout, &first, "verified", verify_method_name(p->verified));
-	json_field(stdout, &first, "verified_at", p->verified_at[0] ? p->verified_at : NULL);
-	json_field_bool(stdout, &first, "forced", p->forced);
-	json_field_bool(stdout, &first, "trusted", pp->trusted);
-	json_field(stdout, &first, "trusted_until", p->untrusted_at[0] ? p->untrusted_at : NULL);
-	json_field(stdout, &first, "superseded_by", by[0] ? by : NULL);
-	json_field(stdout, &first, "set_aside_at", p->rejected_at[0] ? p->rejected_at : NULL);
-	json_field_bool(stdout, &first, "duplicate", pp->duplicate);
-	json_key(stdout, &first, "duplicates");
-	printf("[");
+	jw_open(j, '{');
+	jw_field(j, "email", p->addr[0]);
+	jw_key(j, "emails");
+	jw_open(j, '[');
+	for (size_t i = 0; i < p->n_addr; i++)
+		jw_str(j, p->addr[i]);
+	jw_close(j, ']');
+	jw_field(j, "name", p->name);
+	jw_field(j, "fingerprint_sha256", colon);
+	jw_field(j, "fingerprint_sha1", sha1[0] ? sha1 : NULL);
+	jw_field(j, "not_after", p->not_after);
+	jw_field(j, "received", p->received);
+	jw_field(j, "source", p->source);
+	jw_key(j, "lint");
+	jw_open(j, '{');
+	jw_field_int(j, "errors", (long long)n[LINT_ERROR]);
+	jw_field_int(j, "warnings", (long long)n[LINT_WARNING]);
+	jw_field_int(j, "info", (long long)n[LINT_INFO]);
+	jw_close(j, '}');
+	jw_field_bool(j, "file_missing", missing);
+	jw_field(j, "verified", verify_method_name(p->verified));
+	jw_field(j, "verified_at", p->verified_at[0] ? p->verified_at : NULL);
+	jw_field_bool(j, "forced", p->forced);
+	jw_field_bool(j, "trusted", pp->trusted);
+	jw_field(j, "trusted_until", p->untrusted_at[0] ? p->untrusted_at : NULL);
+	jw_field(j, "superseded_by", by[0] ? by : NULL);
+	jw_field(j, "set_aside_at", p->rejected_at[0] ? p->rejected_at : NULL);
+	jw_field_bool(j, "duplicate", pp->duplicate);
+	jw_key(j, "duplicates");
+	jw_open(j, '[');
 	for (size_t i = 0; i < nd && i < DUPS_SHOWN; i++) {
 		peer_colon(dups[i], by);
-		printf(i ? "," : "");
-		json_str(stdout, by);
+		jw_str(j, by);
 	}
-	printf("]");
-	json_field_bool(stdout, &first, "changed", pp->changed != NULL);
-	json_key(stdout, &first, "previous");
+	jw_close(j, ']');
+	jw_field_bool(j, "changed", pp->changed != NULL);
+	jw_key(j, "previous");
 	if (pp->changed != NULL) {
 		peer_colon(pp->changed, by);
-		json_str(stdout, by);
+		jw_str(j, by);
 	} else {
-		json_str(stdout, NULL);
+		jw_str(j, NULL);
 	}
-	json_key(stdout, &first, "steps");
-	printf("{");
+	jw_key(j, "steps");
+	jw_open(j, '{');
 	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++)
-		printf("%s\"%s\":\"%s\"", s == STEP_EXCHANGE ? "" : ",", step_name((enum step_id)s),
-		       pp->step[s] ? "done" : "todo");
-	printf("}");
-	json_key(stdout, &first, "matrix_passed");
-	printf("%d", pp->passed);
-	json_key(stdout, &first, "matrix");
-	printf("{");
-	for (int dd = 0; dd < DIR_COUNT; dd++) {
-		printf(dd ? ",\"in\":{" : "\"out\":{");
-		for (int k = 0; k < KIND_COUNT; k++)
-			printf("%s\"%s\":\"%s\"", k ? "," : "", cell_kind_name((enum cell_kind)k),
-			       cell_state_name(p->cell[dd][k].state));
-		printf("}");
-	}
-	printf("}}");
+		jw_field(j, step_name((enum step_id)s), pp->step[s] ? "done" : "todo");
+	jw_close(j, '}');
+	jw_field_int(j, "matrix_passed", pp->passed);
+	jw_key(j, "matrix");
+	cli_jw_matrix(j, p);
+	jw_close(j, '}');
 }
 
 int
@@ -406,25 +397,31 @@ cmd_peers(struct cli *c)
 	time_t now = time(NULL);
 	int rc = EXIT_OK, json = (c->given & O_JSON) != 0;
 	char next[512];
+	static struct jw j; /* 64 KiB: not on the stack */
 
 	if (op_status(c->s, now, &cl, &missing, &n_missing, &st, &e) != 0)
 		return cli_fail(c, &e);
-	if (json)
-		printf("{\"peers\":[");
-	else if (cl.n_peers == 0)
+	if (json) {
+		jw_init(&j, stdout);
+		jw_open(&j, '{');
+		jw_key(&j, "peers");
+		jw_open(&j, '[');
+	} else if (cl.n_peers == 0)
 		printf("No correspondents yet. Import a correspondent's certificate with padseal import FILE\n"
 		       "(a signed message from them, or their .pem/.der/.p7s file).\n");
 	for (size_t i = 0; i < cl.n_peers; i++) {
 		if (json) {
-			printf(i ? "," : "");
-			json_peer(st, &cl.peers[i], missing[i], now);
+			json_peer(&j, st, &cl.peers[i], missing[i], now);
 		} else {
 			printf(i ? "\n" : "");
 			text_peer(st, &cl.peers[i], missing[i], now);
 		}
 	}
 	if (json) {
-		printf("]}\n");
+		jw_close(&j, ']');
+		jw_close(&j, '}');
+		jw_raw(&j, "\n", 1);
+		jw_flush(&j);
 	} else if (cl.n_peers > 0) {
 		cli_next_sentence(&cl, next, sizeof next);
 		printf("\nNext: %s\n", next);

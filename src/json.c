@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -12,28 +13,39 @@ static const unsigned char escape[256] = {
 	[0x7f] = 1,
 };
 
+/* The escape of byte c (one escape[] marks) into out; its length. */
+static size_t
+escape_of(unsigned char c, char out[8])
+{
+	switch (c) {
+	case '"': memcpy(out, "\\\"", 2); return 2;
+	case '\\': memcpy(out, "\\\\", 2); return 2;
+	case '\n': memcpy(out, "\\n", 2); return 2;
+	case '\r': memcpy(out, "\\r", 2); return 2;
+	case '\t': memcpy(out, "\\t", 2); return 2;
+	default: return (size_t)snprintf(out, 8, "\\u%04x", c);
+	}
+}
+
 void
 json_str(FILE *f, const char *s)
 {
+	const unsigned char *p, *run;
+	char esc[8];
+
 	if (s == NULL) {
 		fputs_unlocked("null", f);
 		return;
 	}
 	putc_unlocked('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (!escape[*p]) { /* most bytes: straight into the buffer */
-			putc_unlocked(*p, f);
+	for (p = run = (const unsigned char *)s; *p; p++) {
+		if (!escape[*p])
 			continue;
-		}
-		switch (*p) {
-		case '"': fputs_unlocked("\\\"", f); break;
-		case '\\': fputs_unlocked("\\\\", f); break;
-		case '\n': fputs_unlocked("\\n", f); break;
-		case '\r': fputs_unlocked("\\r", f); break;
-		case '\t': fputs_unlocked("\\t", f); break;
-		default: fprintf(f, "\\u%04x", *p);
-		}
+		fwrite_unlocked(run, 1, (size_t)(p - run), f);
+		fwrite_unlocked(esc, 1, escape_of(*p, esc), f);
+		run = p + 1;
 	}
+	fwrite_unlocked(run, 1, (size_t)(p - run), f);
 	putc_unlocked('"', f);
 }
 
@@ -71,4 +83,160 @@ json_strs(FILE *f, char *const *list, size_t n)
 		json_str(f, list[i]);
 	}
 	fputc(']', f);
+}
+
+/* --- the buffered writer ----------------------------------------------------- */
+
+void
+jw_init(struct jw *j, FILE *f)
+{
+	j->f = f;
+	j->len = 0;
+	j->depth = 0;
+	j->comma = 0;
+}
+
+int
+jw_flush(struct jw *j)
+{
+	if (j->len > 0 && fwrite(j->buf, 1, j->len, j->f) != j->len) {
+		j->len = 0;
+		return -1;
+	}
+	j->len = 0;
+	return ferror(j->f) ? -1 : 0;
+}
+
+void
+jw_raw(struct jw *j, const char *s, size_t n)
+{
+	if (n > sizeof j->buf - j->len) {
+		jw_flush(j);
+		if (n > sizeof j->buf) {
+			fwrite(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static inline void
+put1(struct jw *j, char c)
+{
+	if (j->len == sizeof j->buf)
+		jw_flush(j);
+	j->buf[j->len++] = c;
+}
+
+/* Before a value: the comma, when one came before it at this depth. */
+static inline void
+sep(struct jw *j)
+{
+	uint64_t bit = (uint64_t)1 << j->depth;
+
+	if (j->comma & bit)
+		put1(j, ',');
+	j->comma |= bit;
+}
+
+void
+jw_open(struct jw *j, char c)
+{
+	sep(j);
+	put1(j, c);
+	if (j->depth < JW_DEPTH)
+		j->depth++;
+	j->comma &= ~((uint64_t)1 << j->depth);
+}
+
+void
+jw_close(struct jw *j, char c)
+{
+	if (j->depth > 0)
+		j->depth--;
+	put1(j, c);
+}
+
+void
+jw_key(struct jw *j, const char *key)
+{
+	size_t n = strlen(key);
+
+	sep(j);
+	put1(j, '"');
+	jw_raw(j, key, n);
+	jw_raw(j, "\":", 2);
+	j->comma &= ~((uint64_t)1 << j->depth); /* the value adds none */
+}
+
+void
+jw_str(struct jw *j, const char *s)
+{
+	const unsigned char *p, *run;
+	char esc[8];
+
+	sep(j);
+	if (s == NULL) {
+		jw_raw(j, "null", 4);
+		return;
+	}
+	put1(j, '"');
+	for (p = run = (const unsigned char *)s; *p; p++) {
+		if (!escape[*p])
+			continue;
+		jw_raw(j, (const char *)run, (size_t)(p - run));
+		jw_raw(j, esc, escape_of(*p, esc));
+		run = p + 1;
+	}
+	jw_raw(j, (const char *)run, (size_t)(p - run));
+	put1(j, '"');
+}
+
+void
+jw_bool(struct jw *j, int b)
+{
+	sep(j);
+	if (b)
+		jw_raw(j, "true", 4);
+	else
+		jw_raw(j, "false", 5);
+}
+
+void
+jw_int(struct jw *j, long long v)
+{
+	char d[24];
+	size_t n = sizeof d;
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	sep(j);
+	do {
+		d[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		d[--n] = '-';
+	jw_raw(j, d + n, sizeof d - n);
+}
+
+void
+jw_field(struct jw *j, const char *key, const char *val)
+{
+	jw_key(j, key);
+	jw_str(j, val);
+}
+
+void
+jw_field_bool(struct jw *j, const char *key, int b)
+{
+	jw_key(j, key);
+	jw_bool(j, b);
+}
+
+void
+jw_field_int(struct jw *j, const char *key, long long v)
+{
+	jw_key(j, key);
+	jw_int(j, v);
 }

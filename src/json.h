@@ -1,8 +1,15 @@
-/* json — the little JSON output needs: escaped strings, null-or-string. */
+/* json — the little JSON output needs.
+ *
+ * Two ways to write: the json_* functions print straight to a FILE (for
+ * small objects), and a `struct jw` writer, which keeps its own buffer and
+ * its commas (for lists of thousands: `status --json`, `peers --json` of a
+ * large home).  Keys are the program's own words and are written as they
+ * are; values are escaped. */
 #ifndef PADSEAL_JSON_H
 #define PADSEAL_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Write `s` as a JSON string literal (NULL writes null). */
@@ -16,5 +23,37 @@ void json_field(FILE *f, int *first, const char *key, const char *val);
 void json_field_bool(FILE *f, int *first, const char *key, int b);
 /* ["a","b",...] */
 void json_strs(FILE *f, char *const *list, size_t n);
+
+/* --- a buffered writer ----------------------------------------------------- */
+
+#define JW_BUF   (64u << 10)
+#define JW_DEPTH 63
+
+struct jw {
+	FILE *f;
+	size_t len;
+	unsigned depth;
+	uint64_t comma; /* bit d: the next value at depth d needs a comma */
+	char buf[JW_BUF];
+};
+
+void jw_init(struct jw *j, FILE *f);
+/* Write out what is buffered; -1 when the stream failed. */
+int jw_flush(struct jw *j);
+/* Open '{' or '[' (as a value), close with '}' or ']'. */
+void jw_open(struct jw *j, char c);
+void jw_close(struct jw *j, char c);
+/* "key": — the value written next belongs to it. */
+void jw_key(struct jw *j, const char *key);
+/* Values: a string (NULL writes null), true/false, a whole number. */
+void jw_str(struct jw *j, const char *s);
+void jw_bool(struct jw *j, int b);
+void jw_int(struct jw *j, long long v);
+/* A key and its value at once. */
+void jw_field(struct jw *j, const char *key, const char *val);
+void jw_field_bool(struct jw *j, const char *key, int b);
+void jw_field_int(struct jw *j, const char *key, long long v);
+/* Bytes as they are (a newline between values). */
+void jw_raw(struct jw *j, const char *s, size_t n);
 
 #endif

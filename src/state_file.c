@@ -647,6 +647,7 @@ parse_peer(struct parser *p, struct fields *fs)
 
 static int damaged(struct err *e, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int src_read(const struct state_lazy *lz, off_t off, char *buf, size_t n);
 
 /* --- lazily read records ------------------------------------------------- */
 
@@ -802,6 +803,37 @@ line_fetch(const struct state *st, const struct line_ref *l)
 	return out;
 }
 
+char *
+line_use(const struct state *st, const struct line_ref *l)
+{
+	struct state_lazy *lz = st->lazy;
+	char *line;
+
+	if (lz->src_mem == NULL || (size_t)l->off + l->len >= lz->src_len)
+		return line_fetch(st, l);
+	line = lz->src_mem + l->off;
+	line[l->len] = '\0'; /* its '\n': no other line holds it */
+	return line;
+}
+
+/* The lists read every record: the file is read into memory at once, not
+ * a line at a time. */
+static void
+src_slurp(const struct state *st)
+{
+	struct state_lazy *lz = st->lazy;
+	struct stat sb;
+	char *buf;
+
+	if (lz->src_mem != NULL || lz->src_fd < 0 || fstat(lz->src_fd, &sb) != 0 || sb.st_size <= 0)
+		return;
+	buf = arena_alloc_raw(st->arena, (size_t)sb.st_size);
+	if (src_read(lz, 0, buf, (size_t)sb.st_size) == 0) {
+		lz->src_mem = buf;
+		lz->src_len = (size_t)sb.st_size;
+	}
+}
+
 void
 peer_ready(const struct state *st, struct peer_head *hd)
 {
@@ -815,7 +847,7 @@ peer_ready(const struct state *st, struct peer_head *hd)
 	if (hd->rec != NULL)
 		return;
 	r = arena_alloc(st->arena, sizeof *r);
-	line = line_fetch(st, &hd->line);
+	line = line_use(st, &hd->line);
 	if (line == NULL)
 		bad(&p, "it can no longer be read");
 	else if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
@@ -853,7 +885,7 @@ sent_ready(const struct state *st, struct sent_rec *r)
 
 	if (r->line.len == 0)
 		return;
-	line = line_fetch(st, &r->line);
+	line = line_use(st, &r->line);
 	r->line.len = 0;
 	if (line == NULL)
 		bad(&p, "it can no longer be read");
@@ -878,6 +910,7 @@ sent_ready(const struct state *st, struct sent_rec *r)
 int
 state_parse_all(const struct state *st, struct err *e)
 {
+	src_slurp(st);
 	for (size_t i = 0; i < st->n_peers; i++)
 		peer_ready(st, st->peers[i]);
 	sent_index(st);

@@ -102,14 +102,20 @@ struct state_lazy {
 	struct ix by_hex, by_addr, by_isn;
 	int indexed;
 	unsigned lookups;
-	/* Where the lines are: the file, or a copy in memory (state_parse). */
+	/* Where the lines are: the file, or a copy in memory (state_parse,
+	 * or the whole file read at once by state_parse_all).  The copy is
+	 * the state's own: a line used for the last time is parsed in place
+	 * (line_use). */
 	int src_fd;
-	const char *src_mem;
+	char *src_mem;
 	size_t src_len;
 };
 /* Line `l` read again, NUL-terminated, in the arena; NULL when it cannot be
  * (the file changed under padseal: recorded as damage). */
 char *line_fetch(const struct state *st, const struct line_ref *l);
+/* The same for a line read for the last time (its record is being made):
+ * in place when the source is in memory, else a copy. */
+char *line_use(const struct state *st, const struct line_ref *l);
 #define LOOKUPS_BEFORE_INDEX 16
 /* Index the pending sent lines (state_file.c). */
 void sent_index(const struct state *st);

@@ -42,12 +42,14 @@ static const struct verb verbs[] = {
 	{"backup", cmd_backup, O_OUT | O_COMPAT | O_FORCE, 0, 0,
 	 "backup --out FILE [--compat legacy|modern] [--force]"},
 	{"restore", cmd_restore, 0, 1, 1, "restore FILE"},
-	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE, 0, 0, "intro --to ADDR [--out FILE]"},
+	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE | O_SEND, 0, 0,
+	 "intro --to ADDR [--out FILE] [--smtp URL [--smtp-user USER] [--smtp-pass-file FILE] | --sendmail COMMAND]"},
 	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
 	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
 	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
-	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE, 0, INT_MAX,
-	 "matrix [--to PEER] [--json] | matrix send --to PEER --out DIR [--force] | matrix check FILE... | matrix confirm --to PEER --cell out:KIND"},
+	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE | O_SEND | O_BOX, 0,
+	 INT_MAX,
+	 "matrix [--to PEER] [--json] | matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND] | matrix check FILE...|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL | matrix confirm --to PEER --cell out:KIND"},
 	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
 	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1,
 	 "trust PEER --verified phone|in-person|other [--force]"},
@@ -76,6 +78,18 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, 't'},
 	{"verified", required_argument, NULL, 'y'},
 	{"cell", required_argument, NULL, 'C'},
+	{"smtp", required_argument, NULL, 'S'},
+	{"smtp-user", required_argument, NULL, 'u'},
+	{"smtp-pass-file", required_argument, NULL, 'F'},
+	{"sendmail", required_argument, NULL, 'M'},
+	{"cacert", required_argument, NULL, 'A'},
+	{"insecure", no_argument, NULL, 'I'},
+	{"imap", required_argument, NULL, 'i'},
+	{"imap-user", required_argument, NULL, 'U'},
+	{"imap-pass-file", required_argument, NULL, 'G'},
+	{"maildir", required_argument, NULL, 'm'},
+	{"mbox", required_argument, NULL, 'b'},
+	{"emlx", required_argument, NULL, 'x'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -99,6 +113,18 @@ opt_bit(int ch)
 	case 't': return O_TO;
 	case 'y': return O_VERIFIED;
 	case 'C': return O_CELL;
+	case 'S': return O_SMTP;
+	case 'u': return O_SMTP_USER;
+	case 'F': return O_SMTP_PASS;
+	case 'M': return O_SENDMAIL;
+	case 'A': return O_CACERT;
+	case 'I': return O_INSECURE;
+	case 'i': return O_IMAP;
+	case 'U': return O_IMAP_USER;
+	case 'G': return O_IMAP_PASS;
+	case 'm': return O_MAILDIR;
+	case 'b': return O_MBOX;
+	case 'x': return O_EMLX;
 	default: return 0;
 	}
 }
@@ -294,6 +320,30 @@ cli_ask(void *arg, enum pass_kind kind, const char *what, char **out, struct err
 }
 
 int
+cli_server_pass(const struct cli *c, const char *what, const char *file, const char *opt,
+		char **out)
+{
+	struct err e = ERR_INIT;
+	char prompt[400];
+
+	*out = NULL;
+	if (file != NULL) {
+		if (pass_read_file(file, out, &e) != 0)
+			return cli_fail(c, &e);
+		return 0;
+	}
+	if (!isatty(STDIN_FILENO))
+		return cli_usage("no terminal to ask for the password of %s: use %s FILE", what,
+				 opt);
+	snprintf(prompt, sizeof prompt, "Password of %s: ", what);
+	if (read_hidden(prompt, out) != 0) {
+		err_set(&e, "could not read the password from the terminal");
+		return cli_fail(c, &e);
+	}
+	return 0;
+}
+
+int
 cli_state(struct cli *c, const struct state **st)
 {
 	struct err e = ERR_INIT;
@@ -346,6 +396,13 @@ help(void)
 	       "  --passphrase-file FILE     first line unlocks your key or opens an input .p12\n"
 	       "  --new-passphrase-file FILE first line protects a new key or backup\n"
 	       "  --verbose                  add library details to errors\n"
+	       "  --smtp URL                 send through smtp://host:587 (STARTTLS) or smtps://host:465\n"
+	       "  --smtp-user USER, --smtp-pass-file FILE   log in (else the URL's user; asked)\n"
+	       "  --sendmail COMMAND         send by piping to COMMAND (sendmail -t -i, msmtp -t)\n"
+	       "  --imap URL                 read imaps://user@host/FOLDER (only read: EXAMINE)\n"
+	       "  --imap-user USER, --imap-pass-file FILE\n"
+	       "  --maildir DIR, --mbox FILE, --emlx DIR   read a local mailbox\n"
+	       "  --cacert FILE              the CA of a private mail server; --insecure: no check\n"
 	       "  --help, --version\n\n"
 	       "Exit status: 0 success, 1 the answer is no (or the data is refused), 2 usage.\n"
 	       "See padseal(1) for every command and option.\n");
@@ -397,6 +454,18 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 't': c->to = optarg; break;
 		case 'y': c->verified = optarg; break;
 		case 'C': c->cell = optarg; break;
+		case 'S': c->smtp = optarg; break;
+		case 'u': c->smtp_user = optarg; break;
+		case 'F': c->smtp_pass_file = optarg; break;
+		case 'M': c->sendmail = optarg; break;
+		case 'A': c->cacert = optarg; break;
+		case 'i': c->imap = optarg; break;
+		case 'U': c->imap_user = optarg; break;
+		case 'G': c->imap_pass_file = optarg; break;
+		case 'm': c->maildir = optarg; break;
+		case 'b': c->mbox = optarg; break;
+		case 'x': c->emlx = optarg; break;
+		case 'I':
 		case 'j':
 		case 'r':
 		case 'D':

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "err.h"
 #include "home.h"
+#include "mailer.h"
 #include "session.h"
 
 /* Option bits, for the table of which verb takes which option. */
@@ -28,7 +29,23 @@ enum {
 	O_TO = 1 << 12,
 	O_VERIFIED = 1 << 13,
 	O_CELL = 1 << 14,
+	O_SMTP = 1 << 15,
+	O_SMTP_USER = 1 << 16,
+	O_SMTP_PASS = 1 << 17,
+	O_SENDMAIL = 1 << 18,
+	O_CACERT = 1 << 19,
+	O_INSECURE = 1 << 20,
+	O_IMAP = 1 << 21,
+	O_IMAP_USER = 1 << 22,
+	O_IMAP_PASS = 1 << 23,
+	O_MAILDIR = 1 << 24,
+	O_MBOX = 1 << 25,
+	O_EMLX = 1 << 26,
 };
+/* The options of sending, and of reading a mailbox. */
+#define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)
+#define O_BOX \
+	(O_IMAP | O_IMAP_USER | O_IMAP_PASS | O_MAILDIR | O_MBOX | O_EMLX | O_CACERT | O_INSECURE)
 
 struct cli {
 	char *home_dir;      /* resolved */
@@ -38,6 +55,8 @@ struct cli {
 	int verbose;
 	unsigned given; /* O_* bits seen on the line */
 	const char *name, *key, *out, *compat, *to, *verified, *cell;
+	const char *smtp, *smtp_user, *smtp_pass_file, *sendmail, *cacert;
+	const char *imap, *imap_user, *imap_pass_file, *maildir, *mbox, *emlx;
 	const char **emails;
 	size_t n_emails;
 	int days;
@@ -68,6 +87,28 @@ int cli_peer(struct cli *c, const struct state *st, const char *spec, const stru
 struct sink;
 struct sink_file;
 void cli_sink(const struct cli *c, struct sink *s, struct sink_file *f);
+
+/* Sending (cli_mail.c): --smtp URL [--smtp-user U] [--smtp-pass-file F]
+ * [--cacert F] [--insecure], or --sendmail COMMAND.  cli_mailer() checks
+ * the options (0, or the exit status after saying why) and fills `m`;
+ * `asked` says whether mail is to be sent at all.  The password is asked
+ * by cli_mailer_login() (after the operation's own refusals), and wiped by
+ * cli_mailer_clear(). */
+struct cli_mailer {
+	struct mail_server srv;
+	struct mailer m;
+	char user[256];
+	char *pass;
+	int asked;
+};
+int cli_mailer(struct cli *c, struct cli_mailer *m);
+int cli_mailer_login(struct cli *c, struct cli_mailer *m);
+void cli_mailer_clear(struct cli_mailer *m);
+
+/* A server password (SMTP or IMAP): the first line of `file`, else asked
+ * on the terminal; without either, exit status 2 naming the option. */
+int cli_server_pass(const struct cli *c, const char *what, const char *file, const char *opt,
+		    char **out);
 
 /* How the verbs print an identity and lint findings (cli_ident.c). */
 struct ident;

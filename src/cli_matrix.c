@@ -26,21 +26,76 @@
 #include "state.h"
 #include "xalloc.h"
 
+/* Where the mail went, for a person: the server's URL or the command. */
+static const char *
+mail_label(const struct cli_mailer *ml)
+{
+	return ml->m.smtp != NULL ? ml->srv.url : ml->m.command;
+}
+
+/* intro with --smtp or --sendmail: the refusals, then the server's
+ * password, then the message (written to --out as well when given). */
+static int
+intro_mail(struct cli *c, struct cli_mailer *ml)
+{
+	struct err e = ERR_INIT;
+	struct sink out, also;
+	struct sink_file f;
+	struct sink_mail sm = {0};
+	struct ident me = {0};
+	int rc;
+
+	if (op_intro_check(c->s, c->to, &e) != 0 || op_ident(c->s, time(NULL), &me, &e) <= 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	if ((rc = cli_mailer_login(c, ml)) != 0)
+		goto out;
+	if (c->out != NULL) {
+		cli_sink(c, &also, &f);
+		sm.also = &also;
+	}
+	sm.m = &ml->m;
+	sm.from = me.emails[0];
+	sm.to = c->to;
+	sink_mail(&out, &sm, mail_label(ml));
+	if (op_intro(c->s, c->to, &out, time(NULL), &c->ask, &e) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	fprintf(stderr,
+		"Sent the introduction to %s through %s. Ask them to call you to compare fingerprints.\n",
+		c->to, mail_label(ml));
+out:
+	ident_clear(&me);
+	return rc;
+}
+
 int
 cmd_intro(struct cli *c)
 {
 	struct err e = ERR_INIT;
+	struct cli_mailer ml;
 	struct sink out;
 	struct sink_file f;
+	int rc;
 
 	if (c->to == NULL || c->nargs != 0)
-		return cli_usage("usage: padseal intro --to ADDR [--out FILE]");
+		return cli_usage(
+			"usage: padseal intro --to ADDR [--out FILE] [--smtp URL | --sendmail COMMAND]");
+	if ((rc = cli_mailer(c, &ml)) != 0)
+		return rc;
+	if (ml.asked) {
+		rc = intro_mail(c, &ml);
+		cli_mailer_clear(&ml);
+		return rc;
+	}
 	cli_sink(c, &out, &f);
 	if (op_intro(c->s, c->to, &out, time(NULL), &c->ask, &e) != 0)
 		return cli_fail(c, &e);
 	if (c->out != NULL && strcmp(c->out, "-") != 0)
 		fprintf(stderr,
-			"Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t < %s), then call %s to compare fingerprints.\n",
+			"Wrote the introduction for %s to %s. Send it unchanged (for example: sendmail -t -i < %s, or padseal intro --smtp URL), then call %s to compare fingerprints.\n",
 			c->to, c->out, c->out, c->to);
 	return EXIT_OK;
 }
@@ -179,7 +234,7 @@ matrix_table(struct cli *c)
 	const struct st_peer *only = NULL;
 	int rc, n = 0;
 
-	if (c->given & (O_OUT | O_CELL | O_FORCE))
+	if (c->given & (O_OUT | O_CELL | O_FORCE | O_SEND | O_BOX))
 		return cli_usage("usage: padseal matrix [--to PEER] [--json]");
 	if ((rc = cli_state(c, &st)) != 0)
 		return rc;
@@ -215,16 +270,18 @@ matrix_table(struct cli *c)
 /* --- matrix send ----------------------------------------------------- */
 
 static void
-print_sent(const struct cli *c, const struct op_send_res *r)
+print_sent(const struct cli *c, const struct op_send_res *r, const char *via)
 {
 	if (c->given & O_JSON) {
 		int first = 1;
 
 		printf("{");
 		json_field(stdout, &first, "peer", r->email);
+		if (via != NULL)
+			json_field(stdout, &first, "sent_via", via);
 		json_key(stdout, &first, "files");
 		printf("[");
-		for (int k = 0; k < KIND_COUNT; k++) {
+		for (int k = 0; k < KIND_COUNT && r->path[k][0]; k++) {
 			if (k)
 				printf(",");
 			json_str(stdout, r->path[k]);
@@ -232,14 +289,21 @@ print_sent(const struct cli *c, const struct op_send_res *r)
 		printf("]}\n");
 		return;
 	}
-	printf("Wrote the four test messages for %s:\n", r->email);
-	for (int k = 0; k < KIND_COUNT; k++)
-		printf("  %s\n", r->path[k]);
-	printf("\nSend each one unchanged to %s (for example: sendmail -t < FILE).\n"
-	       "Each says what their client should show. When they report it, record it:\n"
+	if (via != NULL)
+		printf("Sent the four test messages to %s through %s.\n", r->email, via);
+	if (r->path[0][0]) {
+		printf("Wrote the four test messages for %s:\n", r->email);
+		for (int k = 0; k < KIND_COUNT; k++)
+			printf("  %s\n", r->path[k]);
+	}
+	if (via == NULL)
+		printf("\nSend each one unchanged to %s (for example: sendmail -t -i < FILE, or\n"
+		       "padseal matrix send --smtp URL).\n",
+		       r->email);
+	printf("Each says what their client should show. When they report it, record it:\n"
 	       "  padseal matrix confirm --to %s --cell out:KIND\n"
-	       "or check the copies in your Sent folder: padseal matrix check FILE...\n",
-	       r->email, r->email);
+	       "or check the copies in your Sent folder: padseal matrix check FILE... (or --imap URL)\n",
+	       r->email);
 }
 
 static int
@@ -247,14 +311,34 @@ matrix_send_cmd(struct cli *c)
 {
 	struct op_send_res res;
 	struct err e = ERR_INIT;
+	struct cli_mailer ml;
+	int force = (c->given & O_FORCE) != 0, rc;
 
-	if (c->to == NULL || c->out == NULL || c->nargs != 1 || (c->given & O_CELL))
-		return cli_usage("usage: padseal matrix send --to PEER --out DIR [--force]");
-	if (op_matrix_send(c->s, c->to, c->out, (c->given & O_FORCE) != 0, time(NULL), &c->ask,
-			   &res, &e) != 0)
-		return cli_fail(c, &e);
-	print_sent(c, &res);
-	return EXIT_OK;
+	if (c->to == NULL || c->nargs != 1 || (c->given & (O_CELL | (O_BOX & ~O_SEND))))
+		return cli_usage(
+			"usage: padseal matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND]");
+	if ((rc = cli_mailer(c, &ml)) != 0)
+		return rc;
+	if (!ml.asked) {
+		if (c->out == NULL)
+			return cli_usage(
+				"matrix send needs --out DIR, --smtp URL or --sendmail COMMAND");
+		if (op_matrix_send(c->s, c->to, c->out, force, time(NULL), &c->ask, &res, &e) != 0)
+			return cli_fail(c, &e);
+		print_sent(c, &res, NULL);
+		return EXIT_OK;
+	}
+	if (op_matrix_send_check(c->s, c->to, c->out, force, time(NULL), &e) != 0) {
+		rc = cli_fail(c, &e);
+	} else if ((rc = cli_mailer_login(c, &ml)) == 0) {
+		if (op_matrix_send_mail(c->s, c->to, c->out, force, time(NULL), &ml.m, &c->ask,
+					&res, &e) != 0)
+			rc = cli_fail(c, &e);
+		else
+			print_sent(c, &res, mail_label(&ml));
+	}
+	cli_mailer_clear(&ml);
+	return rc;
 }
 
 /* --- matrix confirm -------------------------------------------------- */
@@ -269,7 +353,8 @@ matrix_confirm_cmd(struct cli *c)
 	enum cell_kind k;
 	char hex[FPR_HEX_LEN];
 
-	if (c->to == NULL || c->cell == NULL || c->nargs != 1 || (c->given & (O_OUT | O_FORCE)))
+	if (c->to == NULL || c->cell == NULL || c->nargs != 1 ||
+	    (c->given & (O_OUT | O_FORCE | O_SEND | O_BOX)))
 		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND");
 	if (matrix_cell_parse(c->cell, &d, &k) != 0)
 		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"",

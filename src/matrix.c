@@ -100,7 +100,7 @@ matrix_send_check(const struct home *h, const struct st_peer *p, const char *dir
 		return err_set(e,
 			       "%s is not trusted yet, so padseal does not encrypt to it: compare fingerprints by phone (padseal compare %s \"what they read\"), then padseal trust %s --verified phone (--force sends anyway, for testing)",
 			       who, email, email);
-	for (int k = 0; k < KIND_COUNT; k++) {
+	for (int k = 0; dir != NULL && k < KIND_COUNT; k++) {
 		char *path = path_join(dir, file_names[k]);
 		int exists = path_exists(path);
 
@@ -179,20 +179,18 @@ matrix_unwrite(const char *dir)
 }
 
 int
-matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
-	    const struct smime_sender *s, const char *dir, int untrusted_ok, time_t now,
-	    struct err *e)
+matrix_compose(const struct home *h, const struct st_peer *p, const struct smime_sender *s,
+	       time_t now, char *msg[KIND_COUNT], size_t len[KIND_COUNT], struct err *e)
 {
 	const char *to = p->addr[0];
-	char *msg[KIND_COUNT] = {NULL}, *name = NULL;
-	size_t len[KIND_COUNT] = {0};
-	struct st_peer *w;
+	char *name = NULL;
 	X509 *cert = NULL;
 	int k, rc = -1;
 
-	if (matrix_send_check(h, p, dir, untrusted_ok, now, e) != 0 ||
-	    peer_cert(h, p, &cert, e) != 0)
-		goto out;
+	for (k = 0; k < KIND_COUNT; k++)
+		msg[k] = NULL, len[k] = 0;
+	if (peer_cert(h, p, &cert, e) != 0)
+		return -1;
 	name = cert_common_name(cert);
 	for (k = 0; k < KIND_COUNT; k++) {
 		char subject[80], *text = test_text((enum cell_kind)k, s, to);
@@ -206,27 +204,70 @@ matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
 		if (bad)
 			goto out;
 	}
+	rc = 0;
+out:
+	if (rc != 0)
+		matrix_composed_free(msg);
+	free(name);
+	X509_free(cert);
+	return rc;
+}
+
+void
+matrix_composed_free(char *msg[KIND_COUNT])
+{
+	for (int k = 0; k < KIND_COUNT; k++) {
+		free(msg[k]);
+		msg[k] = NULL;
+	}
+}
+
+int
+matrix_write(const char *dir, char *const msg[KIND_COUNT], const size_t len[KIND_COUNT],
+	     struct err *e)
+{
 	if (dir_ensure(dir, e) != 0)
-		goto out;
-	for (k = 0; k < KIND_COUNT; k++) {
+		return -1;
+	for (int k = 0; k < KIND_COUNT; k++) {
 		char *path = path_join(dir, file_names[k]);
 		int bad = file_write_atomic(path, msg[k], len[k], FILE_NOCLOBBER, e);
 
 		free(path);
 		if (bad) {
 			unwrite(dir, k);
-			goto out;
+			return -1;
 		}
 	}
-	w = state_peer_edit(st, p);
-	for (k = 0; k < KIND_COUNT; k++)
-		w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL};
-	rc = 0;
-out:
-	for (k = 0; k < KIND_COUNT; k++)
-		free(msg[k]);
-	free(name);
-	X509_free(cert);
+	return 0;
+}
+
+void
+matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds)
+{
+	struct st_peer *w = state_peer_edit(st, p);
+
+	for (int k = 0; k < KIND_COUNT; k++)
+		if (kinds & (1u << k))
+			w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL};
+}
+
+int
+matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
+	    const struct smime_sender *s, const char *dir, int untrusted_ok, time_t now,
+	    struct err *e)
+{
+	char *msg[KIND_COUNT];
+	size_t len[KIND_COUNT];
+	int rc = -1;
+
+	if (matrix_send_check(h, p, dir, untrusted_ok, now, e) != 0 ||
+	    matrix_compose(h, p, s, now, msg, len, e) != 0)
+		return -1;
+	if (matrix_write(dir, msg, len, e) == 0) {
+		matrix_mark_sent(st, p, (1u << KIND_COUNT) - 1);
+		rc = 0;
+	}
+	matrix_composed_free(msg);
 	return rc;
 }
 

@@ -37,7 +37,8 @@ int matrix_passed(const struct st_peer *p);
 /* May the four test messages be sent to `p` into `dir`?  Refuses when the
  * certificate cannot receive encrypted mail (expired, not yet valid, wrong
  * key usage), when it is not trusted yet (unless `untrusted_ok`, for
- * testing), or when any of the four files exists in `dir` already. */
+ * testing), or when any of the four files exists in `dir` already (a
+ * NULL `dir`: the messages are only mailed). */
 int matrix_send_check(const struct home *h, const struct st_peer *p, const char *dir,
 		      int untrusted_ok, time_t now, struct err *e);
 
@@ -49,6 +50,17 @@ int matrix_send_check(const struct home *h, const struct st_peer *p, const char 
 int matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
 		const struct smime_sender *s, const char *dir, int untrusted_ok, time_t now,
 		struct err *e);
+/* The four test messages from `s` to `p` (msg[k], len[k]; free with
+ * matrix_composed_free()); matrix_send_check() first. */
+int matrix_compose(const struct home *h, const struct st_peer *p, const struct smime_sender *s,
+		   time_t now, char *msg[KIND_COUNT], size_t len[KIND_COUNT], struct err *e);
+void matrix_composed_free(char *msg[KIND_COUNT]);
+/* Write the four into `dir` (made 0700 when missing), none replaced: all
+ * or none. */
+int matrix_write(const char *dir, char *const msg[KIND_COUNT], const size_t len[KIND_COUNT],
+		 struct err *e);
+/* Mark the out cells of the kinds in `kinds` (bit 1 << kind) sent. */
+void matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds);
 /* Remove the four files matrix_send wrote into `dir`. */
 void matrix_unwrite(const char *dir);
 

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "fileio.h"
+#include "mailer.h"
 #include "msg.h"
 #include "op.h"
 #include "op_int.h"
@@ -62,6 +63,40 @@ sink_file(struct sink *s, struct sink_file *f, const char *path, int force)
 	s->undo = file_undo;
 	s->arg = f;
 	s->label = path;
+}
+
+static int
+mail_write(void *arg, const void *buf, size_t len, struct err *e)
+{
+	struct sink_mail *sm = arg;
+
+	if (sm->also != NULL && sm->also->write(sm->also->arg, buf, len, e) != 0)
+		return -1;
+	if (mailer_send(sm->m, sm->from, sm->to, buf, len, e) != 0) {
+		if (sm->also != NULL && sm->also->undo != NULL)
+			sm->also->undo(sm->also->arg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+mail_undo(void *arg)
+{
+	struct sink_mail *sm = arg;
+
+	if (sm->also != NULL && sm->also->undo != NULL)
+		sm->also->undo(sm->also->arg);
+}
+
+void
+sink_mail(struct sink *s, struct sink_mail *sm, const char *label)
+{
+	memset(s, 0, sizeof *s);
+	s->write = mail_write;
+	s->undo = mail_undo;
+	s->arg = sm;
+	s->label = label;
 }
 
 /* --- shared by the operations ----------------------------------------------- */

@@ -51,6 +51,18 @@ struct sink_file {
 };
 void sink_file(struct sink *s, struct sink_file *f, const char *path, int force);
 
+/* A message mailed (mailer.h) from `from` to `to`, after being given to
+ * `also` first when that is not NULL (a file kept as well).  A mail once
+ * sent cannot be taken back: undo only undoes `also`.  Lives in the
+ * caller's memory while the sink is used. */
+struct mailer;
+struct sink_mail {
+	const struct mailer *m;
+	const char *from, *to;
+	const struct sink *also;
+};
+void sink_mail(struct sink *s, struct sink_mail *sm, const char *label);
+
 /* --- reading the home (each holds it, shared, just for the read) -------- */
 
 /* The checklist (checklist_build) as of `now`; `missing` (may be NULL)
@@ -192,6 +204,15 @@ int op_matrix_send_check(struct session *s, const char *peer, const char *dir, i
 			 time_t now, struct err *e);
 int op_matrix_send(struct session *s, const char *peer, const char *dir, int untrusted_ok,
 		   time_t now, const struct pass_ask *ask, struct op_send_res *res, struct err *e);
+
+/* As op_matrix_send, and the four are mailed through `m` one after the
+ * other; `dir` may be NULL (only mailed).  When a message is refused, the
+ * ones mailed before it stay marked sent (a mail cannot be taken back),
+ * the error says how many went, and the files are removed when none went.
+ * Asks PASS_KEY. */
+int op_matrix_send_mail(struct session *s, const char *peer, const char *dir, int untrusted_ok,
+			time_t now, const struct mailer *m, const struct pass_ask *ask,
+			struct op_send_res *res, struct err *e);
 
 /* One message checked. */
 struct op_checked {

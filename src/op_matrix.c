@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "mailer.h"
 #include "matrix.h"
 #include "op.h"
 #include "op_int.h"
@@ -95,6 +96,78 @@ op_matrix_send(struct session *s, const char *peer, const char *dir, int untrust
 	}
 	rc = 0;
 out:
+	smime_sender_free(snd);
+	return rc;
+}
+
+int
+op_matrix_send_mail(struct session *s, const char *peer, const char *dir, int untrusted_ok,
+		    time_t now, const struct mailer *m, const struct pass_ask *ask,
+		    struct op_send_res *res, struct err *e)
+{
+	struct smime_sender *snd = NULL;
+	struct evp_pkey_st *key;
+	const struct st_peer *p;
+	struct state *st;
+	struct err why = ERR_INIT;
+	char me[FPR_HEX_LEN], *msg[KIND_COUNT] = {NULL};
+	size_t len[KIND_COUNT] = {0};
+	unsigned sent = 0;
+	int k, rc = -1;
+
+	memset(res, 0, sizeof *res);
+	if (op_matrix_send_check(s, peer, dir, untrusted_ok, now, e) != 0 ||
+	    find(s, peer, res->hex, res->email, sizeof res->email, e) != 0 ||
+	    op_current_key(s, ask, me, &key, e) != 0 || session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if ((p = again(st, res->hex, res->email, e)) == NULL ||
+	    matrix_send_check(session_home(s), p, dir, untrusted_ok, now, e) != 0 ||
+	    smime_sender_open(session_home(s), st, key, now, &snd, e) != 0 ||
+	    matrix_compose(session_home(s), p, snd, now, msg, len, e) != 0) {
+		session_end(s, 1);
+		goto out;
+	}
+	session_end(s, 1);
+	if (dir != NULL && matrix_write(dir, msg, len, e) != 0)
+		goto out;
+	/* No lock is held while the server takes its time. */
+	for (k = 0; k < KIND_COUNT; k++) {
+		if (mailer_send(m, smime_sender_address(snd), res->email, msg[k], len[k], &why) !=
+		    0)
+			break;
+		sent |= 1u << k;
+	}
+	if (sent == 0) {
+		err_copy(e, &why);
+		if (dir != NULL)
+			matrix_unwrite(dir);
+		goto out;
+	}
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		goto out;
+	if ((p = again(st, res->hex, res->email, e)) == NULL) {
+		session_end(s, 0);
+		goto out;
+	}
+	matrix_mark_sent(st, p, sent);
+	if (op_save(s, st, e) != 0) {
+		session_end(s, 0);
+		goto out;
+	}
+	session_end(s, 1);
+	if (k < KIND_COUNT) {
+		err_set(e, "%s; the first %d of the four test messages were sent", why.msg, k);
+		goto out;
+	}
+	for (k = 0; dir != NULL && k < KIND_COUNT; k++) {
+		char *path = path_join(dir, matrix_file_name((enum cell_kind)k));
+
+		snprintf(res->path[k], sizeof res->path[k], "%s", path);
+		free(path);
+	}
+	rc = 0;
+out:
+	matrix_composed_free(msg);
 	smime_sender_free(snd);
 	return rc;
 }

@@ -18,16 +18,21 @@
 #include "xalloc.h"
 
 /* The Verify screen: the two fingerprints side by side, for a phone call
- * or a meeting.  First the correspondent reads theirs and the user types
- * each group on the right as it is heard; compare_group judges a group as
- * soon as it is complete (a tick or a cross, in colour and as a symbol).
- * Only whole groups are judged, so the screen never hints at a digit.  When
- * every group is right the roles swap: the user reads the groups on the left
- * and ticks each one the correspondent confirms.  Then how it was done
- * (phone, in person, other) goes on to Trust, which records it.
+ * or a meeting.  Both people have it open, so both screens must tell the
+ * same conversation: the one whose own SHA-256 fingerprint sorts first
+ * reads first (both screens hold both fingerprints, so both agree, and say
+ * so by name).  While the other reads, the user types each group on the
+ * right as it is heard; compare_group judges a group as soon as it is
+ * complete (a tick or a cross, in colour and as a symbol).  Only whole
+ * groups are judged, so the screen never hints at a digit.  While the user
+ * reads, the other types, and the user ticks each group the other
+ * confirms (or all at once).  Each fingerprint is read aloud once.  Then
+ * how it was done (phone, in person, other) goes on to Trust, which
+ * records it.
  *
  *   row 0       title bar
- *   rows 2-3    what to do now
+ *   row 2       who reads first, by name
+ *   rows 3-4    what to do now
  *   row 5       the two headings
  *   rows 6-13   yours (left), theirs (right): 2 columns of 8 groups each
  *   bottom      the verdict, the status line
@@ -53,6 +58,10 @@ struct verify_scr {
 	int alg;   /* 0 SHA-256, 1 SHA-1 */
 	int words; /* the PGP word form */
 	enum vphase phase;
+	int me_first; /* you read first: your fingerprint sorts first */
+	int heard;    /* every group of theirs typed right */
+	int read;     /* they confirmed every group of yours */
+	char me[128]; /* your first name, for the order */
 	char typed[VG_MAX][VTYPE_MAX];
 	int left[VG_MAX]; /* the cursor has left the group: judge it */
 	int cur;          /* the group typed into */
@@ -170,17 +179,41 @@ all_right(struct verify_scr *vs)
 		     r);
 	if (r->verdict != CMP_MATCH) {
 		say(vs, R_ERROR, "%s", r->msg);
+	} else if (vs->read) {
+		vs->heard = 1;
+		say(vs, R_DONE,
+		    "All %zu groups match the certificate you hold for %s. "
+		    "Tell %s: \"all %zu match\".",
+		    n_groups(vs), vs->first, vs->first, n_groups(vs));
+		vs->phase = VP_DONE;
 	} else {
+		vs->heard = 1;
 		vs->phase = VP_READ;
 		vs->rcur = 0;
 		memset(vs->ticked, 0, sizeof vs->ticked);
 		say(vs, R_DONE,
 		    "All %zu groups match the certificate you hold for %s. "
-		    "Now swap: read your groups on the left to %s; press "
-		    "Space for each one %s confirms.",
-		    n_groups(vs), vs->first, vs->first, vs->first);
+		    "Tell %s: \"all %zu match; now I read mine\".",
+		    n_groups(vs), vs->first, vs->first, n_groups(vs));
 	}
 	free(r);
+}
+
+/* They confirmed every group of yours: on to the other half, or done. */
+static void
+all_confirmed(struct verify_scr *vs)
+{
+	vs->read = 1;
+	if (vs->heard) {
+		vs->phase = VP_DONE;
+		return;
+	}
+	vs->phase = VP_LISTEN;
+	vs->cur = 0;
+	say(vs, R_DONE,
+	    "%s confirmed all your groups. Now %s reads theirs: type each "
+	    "group on the right as you hear it.",
+	    vs->first, vs->first);
 }
 
 /* The message while typing: the first group that is wrong, if any. */
@@ -192,21 +225,39 @@ refresh_msg(struct verify_scr *vs)
 			continue;
 		say(vs, R_ERROR,
 		    "Group %zu is wrong: the certificate you hold for %s has "
-		    "something else there. Ask %s to read group %zu again, "
-		    "go back to it (up arrow) and retype it. If it still "
-		    "differs, stop: this certificate is not %s's.",
+		    "something else there. Ask %s: \"group %zu again, "
+		    "please\", then go back to it (up arrow) and type it "
+		    "over the old one. If it still differs, stop: this "
+		    "certificate is not %s's.",
 		    g + 1, vs->first, vs->first, g + 1, vs->first);
 		return;
 	}
 	vs->msg[0] = '\0';
 }
 
-/* After group g changed: judge it, move on once it is complete, and swap
- * roles when every group is right. */
+/* The group to type next after g: the next empty one, wrapping round;
+ * -1 when every group holds something. */
+static int
+next_empty(const struct verify_scr *vs, size_t g)
+{
+	size_t n = n_groups(vs);
+
+	for (size_t i = 1; i < n; i++) {
+		size_t k = (g + i) % n;
+
+		if (vs->typed[k][0] == '\0')
+			return (int)k;
+	}
+	return -1;
+}
+
+/* After group g changed: judge it, move on to the next empty group once
+ * it is complete, and go on when every group is right. */
 static void
 judged(struct verify_scr *vs, size_t g)
 {
 	enum cmp_group v = shown(vs, g);
+	int next;
 
 	refresh_msg(vs);
 	if (count_right(vs) == n_groups(vs)) {
@@ -214,9 +265,9 @@ judged(struct verify_scr *vs, size_t g)
 		return;
 	}
 	if (g == (size_t)vs->cur && v != CMP_GROUP_INCOMPLETE && complete(vs, g) &&
-	    g + 1 < n_groups(vs)) {
+	    (next = next_empty(vs, g)) >= 0) {
 		vs->left[g] = 1;
-		vs->cur++;
+		vs->cur = next;
 	}
 }
 
@@ -268,7 +319,8 @@ toggle_alg(struct verify_scr *vs)
 	memset(vs->left, 0, sizeof vs->left);
 	memset(vs->ticked, 0, sizeof vs->ticked);
 	vs->cur = vs->rcur = 0;
-	vs->phase = VP_LISTEN;
+	vs->heard = vs->read = 0;
+	vs->phase = vs->me_first ? VP_READ : VP_LISTEN;
 	if (vs->alg)
 		say(vs, R_WARN,
 		    "Comparing SHA-1 fingerprints: the legacy form older mail "
@@ -292,8 +344,16 @@ typed_key(struct verify_scr *vs, int ch)
 		     (ch >= 'A' && ch <= 'F') || ch == 'o' || ch == 'O';
 	if (!ok)
 		return 0;
+	/* A whole group typed into again is typed over: the person heard
+	 * it again and types what they heard. */
+	if (len > 0 && (ch != ' ' && ch != '-') &&
+	    (len >= (vs->words ? WORDS_TYPED_MAX : FPR_GROUP_HEX) ||
+	     complete(vs, (size_t)vs->cur))) {
+		t[0] = '\0';
+		len = 0;
+	}
 	if (len >= (vs->words ? WORDS_TYPED_MAX : FPR_GROUP_HEX))
-		return APP_HANDLED; /* full: the group is judged already */
+		return APP_HANDLED;
 	if (vs->words && (ch == ' ' || ch == '-') && (len == 0 || t[len - 1] == ' '))
 		return APP_HANDLED; /* no leading or double separators */
 	t[len] = (char)(vs->words ? ch : ch >= 'a' ? ch - 'a' + 'A' : ch);
@@ -373,8 +433,9 @@ read_key(struct app *a, struct verify_scr *vs, int ch)
 	case KEY_BACKSPACE:
 	case 127:
 	case 'H' & 0x1f:
+		if (vs->phase == VP_DONE)
+			return APP_HANDLED;
 		vs->ticked[vs->rcur] = 0;
-		vs->phase = VP_READ;
 		return APP_HANDLED | APP_REDRAW;
 	case KEY_UP:
 	case 'k':
@@ -394,8 +455,10 @@ read_key(struct app *a, struct verify_scr *vs, int ch)
 	for (int g = 0; g < n; g++)
 		if (!vs->ticked[g])
 			return APP_HANDLED | APP_REDRAW;
-	vs->phase = VP_DONE;
-	return ask_method(a, vs);
+	all_confirmed(vs);
+	if (vs->phase == VP_DONE)
+		return ask_method(a, vs);
+	return APP_HANDLED | APP_REDRAW;
 }
 
 /* Both ways matched: how, for the record Trust makes. */
@@ -403,14 +466,18 @@ static int
 ask_method(struct app *a, struct verify_scr *vs)
 {
 	static const char *const buttons[] = {"By phone", "In person", "Other"};
-	char text[600];
+	char text[900], tell[300] = "";
 
+	/* Who listened last tells the other that it all matched. */
+	if (vs->me_first)
+		snprintf(tell, sizeof tell, "Tell %s: \"all %zu match\".\n\n", vs->first,
+			 n_groups(vs));
 	snprintf(text, sizeof text,
-		 "Both fingerprints match, read aloud both ways. How did you "
+		 "%sBoth fingerprints match, read aloud both ways. How did you "
 		 "and %s compare them? Trust records it.\n\nBy phone: on a "
 		 "call, a voice you know. In person: face to face. Other: "
 		 "another channel you are sure of.",
-		 vs->first);
+		 tell, vs->first);
 	say(vs, R_DONE,
 	    "Both fingerprints match. Enter says how you compared them, "
 	    "then Trust records it.");
@@ -433,8 +500,11 @@ verify_key(struct app *a, void *sc, int ch)
 		toggle_words(vs);
 		return APP_HANDLED | APP_REDRAW;
 	}
-	if (vs->phase == VP_LISTEN)
-		return listen_key(vs, ch);
+	if (vs->phase == VP_LISTEN) {
+		int r = listen_key(vs, ch);
+
+		return vs->phase == VP_DONE ? ask_method(a, vs) : r;
+	}
 	return read_key(a, vs, ch);
 }
 
@@ -529,17 +599,27 @@ draw_heads(const struct app *a, const struct verify_scr *vs, const struct grid *
 	const struct look *lk = &a->look;
 	int listen = vs->phase == VP_LISTEN;
 	size_t n = n_groups(vs), ticks = 0;
-	char left[96], right[160];
+	char left[200], right[400];
 
 	for (size_t g = 0; g < n; g++)
 		ticks += vs->ticked[g];
-	if (listen)
+	if (vs->read)
+		snprintf(left, sizeof left, "Yours %s %s confirmed it (%zu/%zu)", lk->sym->dash,
+			 vs->first, n, n);
+	else if (listen)
 		snprintf(left, sizeof left, "Yours %s you read it next", lk->sym->dash);
 	else
 		snprintf(left, sizeof left, "Yours %s read it aloud (%zu/%zu)", lk->sym->dash,
 			 ticks, n);
-	snprintf(right, sizeof right, "%s's %s type what you hear (%zu/%zu)", vs->first,
-		 lk->sym->dash, count_right(vs), n);
+	if (vs->heard)
+		snprintf(right, sizeof right, "%s's %s all heard right (%zu/%zu)", vs->first,
+			 lk->sym->dash, n, n);
+	else if (listen)
+		snprintf(right, sizeof right, "%s's %s type what you hear (%zu/%zu)", vs->first,
+			 lk->sym->dash, count_right(vs), n);
+	else
+		snprintf(right, sizeof right, "%s's %s %s reads it after you", vs->first,
+			 lk->sym->dash, vs->first);
 	draw_clip(lk, gr->top - 1, LEFT_X, RIGHT_X - LEFT_X - 2, left,
 		  listen ? lk->attr[R_DIM] : lk->attr[R_NEXT]);
 	draw_clip(lk, gr->top - 1, RIGHT_X, a->cols - RIGHT_X - 2, right,
@@ -570,6 +650,34 @@ keys_for(const struct app *a, const struct verify_scr *vs, struct keyhint *k)
 	k[i] = (struct keyhint){NULL, NULL};
 }
 
+/* What to do now, in the order both screens agree on. */
+static const char *
+instruction(const struct verify_scr *vs, char *buf, size_t len)
+{
+	const char *f = vs->first;
+
+	if (vs->phase == VP_DONE)
+		snprintf(buf, len,
+			 "Both fingerprints match, read aloud once each way. "
+			 "Enter: say how you compared them.");
+	else if (vs->phase == VP_LISTEN)
+		snprintf(buf, len,
+			 "%s reads out the groups of %s's fingerprint: type each "
+			 "one on the right as you hear it. A cross: ask again.",
+			 f, f);
+	else if (!vs->heard)
+		snprintf(buf, len,
+			 "You read: say each group on the left to %s, who types it. "
+			 "Space for each one %s confirms; a when %s says all match.",
+			 f, f, f);
+	else
+		snprintf(buf, len,
+			 "Now you read: say each group on the left to %s. Space "
+			 "for each one %s confirms; a when %s says all match.",
+			 f, f, f);
+	return buf;
+}
+
 static void
 verify_draw(const struct app *a, const void *sc)
 {
@@ -584,25 +692,13 @@ verify_draw(const struct app *a, const void *sc)
 	app_frame(a, title, vs->msg, vs->msg_role);
 	layout(vs, &gr);
 	if (!vs->words) {
-		if (vs->phase == VP_LISTEN)
-			snprintf(line, sizeof line,
-				 "Call %s on a number you know, or meet. %s "
-				 "reads the %s fingerprint of their own "
-				 "certificate; type each group on the right as "
-				 "you hear it.",
-				 vs->first, vs->first, vs->alg ? "SHA-1" : "SHA-256");
-		else
-			snprintf(line, sizeof line,
-				 "Now you read: say each group on the left to "
-				 "%s, who compares it with what they received "
-				 "from you; press Space as %s confirms each.",
-				 vs->first, vs->first);
-		draw_text(lk, 2, 2, w, 2, line, A_NORMAL, 1);
-		if (vs->changed)
-			draw_clip(lk, 4, 2, w,
-				  "Their certificate changed since you last "
-				  "verified one: compare it whole.",
-				  lk->attr[R_WARN]);
+		/* The same sentence on both screens. */
+		snprintf(line, sizeof line,
+			 "Call %s on a number you know, or meet. %s reads first, then %s.",
+			 vs->first, vs->me_first ? vs->me : vs->first,
+			 vs->me_first ? vs->first : vs->me);
+		draw_clip(lk, 2, 2, w, line, A_BOLD);
+		draw_text(lk, 3, 2, w, 2, instruction(vs, line, sizeof line), A_NORMAL, 1);
 	}
 	draw_heads(a, vs, &gr);
 	for (int g = 0; g < n; g++) {
@@ -663,8 +759,16 @@ load(struct app *a, struct verify_scr *vs, struct err *e)
 	}
 	snprintf(vs->email, sizeof vs->email, "%s", p->addr[0]);
 	ui_first_name(in->name, vs->email, vs->first, sizeof vs->first);
+	ui_first_name(id.name, id.n_emails ? id.emails[0] : NULL, vs->me, sizeof vs->me);
+	/* Both sides hold both fingerprints: both pick the same reader. */
+	vs->me_first = memcmp(vs->mine[0], vs->theirs[0], 32) < 0;
+	vs->phase = vs->me_first ? VP_READ : VP_LISTEN;
 	trust_status_peer(st, p, &ts);
 	vs->changed = ts.changed != NULL;
+	if (vs->changed)
+		say(vs, R_WARN,
+		    "Their certificate changed since you last verified one: "
+		    "compare it whole.");
 	rc = 0;
 out:
 	free(in);

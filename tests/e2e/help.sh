@@ -113,8 +113,8 @@ if wait_for "1 Create"; then
 	wait_for "Send yours by mail"
 	help_from F1 "Exchange certificates" "$BULLET By mail" "Send yours by mail"
 	keys Escape 4 Enter
-	wait_for "type what you hear"
-	help_from '?' "Verify a certificate" "1. Call them" "type what you hear"
+	wait_for "reads first"
+	help_from '?' "Verify a certificate" "1. Call them" "reads first"
 	keys Escape 5 Enter
 	wait_for "Trust this certificate"
 	help_from '?' "Trust a certificate" "$BULLET phone" "Trust this certificate"

@@ -244,3 +244,23 @@ $(screen)"
 		"echo icanon" "$3: terminal modes restored"
 	expect_not_in "$(screen)" "$4" "$3: full screen left"
 }
+
+# verify_listen: on a Verify screen that starts with this side reading
+# (its fingerprint sorts first), the other confirmed every group (a); what
+# follows is typed.  Either side may read first: the keys are random.
+verify_listen() {
+	wait_for "reads first" || return 1
+	case $(flat) in
+	*"You read: say each group"*)
+		keys a
+		wait_for "type what you hear (0/" ;;
+	esac
+}
+
+# verify_done: every group typed right; when this side read second, the
+# other now confirms its groups (a).  Waits for the method question.
+verify_done() {
+	wait_for "all heard right" || return 1
+	case $(flat) in *"Now you read: say each group"*) keys a ;; esac
+	wait_for "How did you"
+}

@@ -64,7 +64,7 @@ start verify "$H"
 if wait_for "1 Create"; then
 	expect_in "$(line_with '3 Exchange')" "done" "Exchange done"
 	keys Enter
-	wait_for "type what you hear"
+	verify_listen
 	expect_in "$SCREEN" "Verify sam@example.org" "Sam's certificate"
 	run 0 "$PADSEAL" --home "$S" fingerprint --json
 	groups=$(printf '%s' "$OUT" | sed 's/.*"groups":\["//; s/"\].*//; s/","/ /g')
@@ -94,11 +94,9 @@ start trust "$H"
 if wait_for "1 Create"; then
 	expect_in "$(line_with '4 Verify')" "next" "still Verify"
 	keys Enter
-	wait_for "type what you hear"
+	verify_listen
 	type_text "$(printf '%s' "$groups" | tr -d ' ')"
-	wait_for "All 16 groups match"
-	keys a
-	wait_for "How did you"
+	verify_done
 	keys Right Enter # in person
 	wait_for "Trust this certificate"
 	expect_in "$(flat)" "just now (in person)" "the method carried"

@@ -4,8 +4,9 @@
 # keystrokes through all six steps: create (P-256, quick), back up, write
 # the introduction mail and import the other's (the files are carried from
 # one folder to the other, as mail would), verify side by side both ways
-# (each types the groups the other's screen shows, one mistyped group shows
-# as wrong and is corrected), trust, write the four test messages, check
+# (both screens name the same first reader; each fingerprint is read once,
+# typed by the other; one mistyped group shows as wrong and is typed
+# over), trust, write the four test messages, check
 # the other's, confirm the outgoing cells (Alice by their word, Sam by
 # checking his own sent copies).  Both homes end with every step done, all
 # sixteen cells passed, trusted, verified by phone.
@@ -95,7 +96,7 @@ import_intro() {
 	keys Enter
 	wait_for "Imported, not trusted yet." || return 1
 	keys Enter
-	wait_for "type what you hear" || return 1
+	wait_for "reads first" || return 1
 }
 
 # groups_of TAG: the 16 groups on the left of TAG's Verify screen (the
@@ -148,48 +149,86 @@ run 0 "$PADSEAL" --home "$A" fingerprint --json
 expect_in "$OUT" "\"groups\":[\"$(printf '%s' "$alice_groups" | sed 's/ $//; s/ /","/g')\"]" \
 	"Alice's screen shows Alice's fingerprint"
 
-# Sam reads his; Alice types what she hears, group 5 misheard first.
-set -- $sam_groups
+# Both screens name the same first reader: the one whose fingerprint
+# sorts first (either may, the keys are random), in the same words.
+use alice
+wait_for "reads first"
+a_order=$(line_with "reads first")
+use sam
+wait_for "reads first"
+s_order=$(line_with "reads first")
+expect_in "${a_order#*meet. }" "${s_order#*meet. }" "both screens agree who reads first"
+case $a_order in
+*"Alice reads first, then Sam."*)
+	R=alice RN=Alice Rg=$alice_groups L=sam LN=Sam Lg=$sam_groups ;;
+*"Sam reads first, then Alice."*)
+	R=sam RN=Sam Rg=$sam_groups L=alice LN=Alice Lg=$alice_groups ;;
+*) fail "no first reader named: $a_order" ;;
+esac
+use $R
+wait_for "reads first"
+expect_in "$(flat)" "You read: say each group on the left to $LN, who types it." "$RN reads first"
+expect_in "$(line_with 'Yours')" "$LN's — $LN reads it after you" "$RN: the other reads after"
+use $L
+wait_for "reads first"
+expect_in "$(flat)" "$RN reads out the groups of $RN's fingerprint" "$LN listens first"
+expect_in "$(line_with 'Yours')" "Yours — you read it next" "$LN reads next"
+expect_not_in "$SCREEN" "…" "$LN: nothing cut at 80 columns"
+
+# The first reader reads; the other types, group 5 misheard first, then
+# typed over (no erasing) when it is read again.
+set -- $Rg
 g5=$5
 wrong=$(printf '%s' "$g5" | tr '0123456789ABCDEF' '123456789ABCDEF0')
-use alice
 type_groups "$1 $2 $3 $4 $wrong"
 wait_for "Group 5 is wrong"
 expect_in "$(line_with ' 5  ')" "$wrong  $BADMARK" "group 5 shows as wrong"
 expect_in "$(line_with ' 4  ')" "$4  $OKMARK" "group 4 shows as right"
 expect_in "$(line_with 'type what you hear')" "(4/16)" "four right so far"
-keys Up C-u
+expect_in "$(flat)" "Ask $RN: \"group 5 again, please\", then go back to it (up arrow) and type it over the old one." "what to say and do"
+expect_not_in "$SCREEN" "…" "the error fits"
+keys Up
 type_text "$g5"
 wait_gone "Group 5 is wrong"
-expect_in "$(line_with ' 5  ')" "$g5  $OKMARK" "group 5 corrected"
-shift 5
+expect_in "$(line_with ' 5  ')" "$g5  $OKMARK" "group 5 corrected by typing over it"
+# The cursor went on to group 6, the next empty one: group 6 typed now
+# lands there.
+type_text "$6"
+wait_for "(6/16)"
+expect_in "$(line_with ' 6  ')" "$6  $OKMARK" "group 6 typed where the cursor went"
+shift 6
 type_groups "$*"
-wait_for "All 16 groups match the certificate you hold for Sam"
-expect_in "$(line_with 'read it aloud')" "(0/16)" "Alice reads hers next"
+wait_for "All 16 groups match the certificate you hold for $RN"
+expect_in "$(flat)" "Tell $RN: \"all 16 match; now I read mine\"" "what to say next"
+expect_in "$(line_with 'Yours')" "read it aloud (0/16)" "$LN reads now"
+expect_in "$(flat)" "Now you read: say each group on the left to $RN." "$LN: now reading"
+expect_not_in "$SCREEN" "…" "$LN: nothing cut"
 
-# The roles swap: Alice reads hers, Sam types what he hears.
-use sam
-type_groups "$alice_groups"
-wait_for "All 16 groups match the certificate you hold for Alice"
-[ $UTF8 = 1 ] && expect_not_in "$SCREEN" "$BADMARK" "nothing wrong on Sam's side"
-# Sam confirmed each of Alice's groups as she read them; she ticks them.
-use alice
-i=0
-while [ $i -lt 16 ]; do
-	keys Space
-	i=$((i + 1))
-done
+# The first reader heard "all 16 match": a.  Now they type; nobody reads
+# a fingerprint twice.
+use $R
+keys a
+wait_for "type what you hear (0/16)"
+expect_in "$(flat)" "$LN confirmed all your groups. Now $LN reads theirs" "$RN: the swap"
+expect_in "$(line_with 'Yours')" "$LN confirmed it (16/16)" "$RN: own fingerprint done"
+expect_not_in "$SCREEN" "…" "$RN: nothing cut"
+type_groups "$Lg"
 wait_for "How did you"
-expect_in "$(flat)" "By phone" "the method asked"
-keys Enter
-wait_for "Trust this certificate"
-expect_in "$SCREEN" "You and Sam compared every group just now (by phone)." "the method carried to Trust"
-# Alice confirmed Sam's groups by typing them; Sam ticks them all at once.
-use sam
+expect_in "$(flat)" "Tell $LN: \"all 16 match\"." "$RN: what to say at the end"
+use $L
 keys a
 wait_for "How did you"
-keys Enter
+for who in alice sam; do
+	use $who
+	keys Enter
+	wait_for "Trust this certificate"
+done
+use alice
 wait_for "Trust this certificate"
+expect_in "$SCREEN" "You and Sam compared every group just now (by phone)." "the method carried to Trust"
+use sam
+wait_for "Trust this certificate"
+expect_in "$SCREEN" "You and Alice compared every group just now (by phone)." "the method carried to Trust"
 
 # 5: trust, on both sides.
 for who in alice sam; do

@@ -493,6 +493,7 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 	/* A file-size limit must fail the write with EFBIG (reported, the
 	 * home left as it was), not kill the process mid-save. */
 	signal(SIGXFSZ, SIG_IGN);
+	xsecure_heap_init();
 	if ((rc = parse(&c, argc, argv, &home_opt)) != 0)
 		goto out;
 	if (home_resolve(home_opt, &c.home_dir, &e) != 0) {

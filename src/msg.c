@@ -71,7 +71,7 @@ free_walk(struct walk *w)
 	for (size_t i = 0; i < w->n_own; i++)
 		X509_free(w->own[i].cert); /* the keys belong to ctx->key's owner */
 	for (size_t i = 0; i < w->n_plain; i++)
-		BUF_MEM_free(w->plain[i]); /* secure: wiped */
+		BUF_MEM_free(w->plain[i]); /* wipes it */
 	for (size_t i = 0; i < w->n_opaque; i++) {
 		ASN1_OCTET_STRING **pos = CMS_get0_content(w->opaque[i]);
 

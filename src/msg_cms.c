@@ -4,7 +4,8 @@
  * listed by recipient and opened with the identities they are addressed
  * to, and a small BER reader for what OpenSSL 3.0 does not tell (the
  * content-encryption algorithm, also of a message cut short).  Decrypted
- * content is kept in secure memory until the walk ends. */
+ * content is kept until the walk ends, in the secure heap when it fits
+ * there, and wiped when freed. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -656,17 +657,29 @@ recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 	return count;
 }
 
-/* A memory BIO writing into *out, a secure buffer (wiped when freed)
- * reserved for `size` bytes: a growing buffer would hold the plaintext
- * twice while it is copied. */
+/* A memory BIO writing into *out, reserved for `size` bytes (a growing
+ * buffer would hold the plaintext twice while it is copied): in OpenSSL's
+ * secure heap when one was set up (xsecure_heap_init) and it has room,
+ * else in ordinary memory; wiped when freed either way (BUF_MEM_free). */
 static BIO *
 plain_bio(size_t size, BUF_MEM **out)
 {
-	BIO *bio = xcheck(BIO_new(BIO_s_secmem()));
+	BIO *bio = xcheck(BIO_new(BIO_s_mem()));
 
-	*out = xcheck(BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE));
-	if (!BUF_MEM_grow_clean(*out, size))
-		xalloc_die();
+	*out = NULL;
+	if (CRYPTO_secure_malloc_initialized()) {
+		*out = xcheck(BUF_MEM_new_ex(BUF_MEM_FLAG_SECURE));
+		if (!BUF_MEM_grow_clean(*out, size)) { /* the secure heap is full */
+			BUF_MEM_free(*out);
+			*out = NULL;
+			ERR_clear_error();
+		}
+	}
+	if (*out == NULL) {
+		*out = xcheck(BUF_MEM_new());
+		if (!BUF_MEM_grow_clean(*out, size))
+			xalloc_die();
+	}
 	(*out)->length = 0;
 	BIO_set_mem_buf(bio, *out, BIO_NOCLOSE);
 	return bio;

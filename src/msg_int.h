@@ -34,7 +34,7 @@ struct walk {
 	struct err *e;
 	struct own own[MAX_OWN];
 	size_t n_own;
-	BUF_MEM *plain[MAX_KEEP]; /* decrypted contents (secure heap) */
+	BUF_MEM *plain[MAX_KEEP]; /* decrypted contents (wiped when freed) */
 	size_t n_plain;
 	CMS_ContentInfo *opaque[MAX_KEEP]; /* signed-data whose content we walk */
 	size_t n_opaque;

@@ -10,7 +10,8 @@
  *
  * Unlocked keys stay in the session until session_forget_keys() (the
  * wizard calls it when it has been idle for a while) or session_close();
- * they are held in OpenSSL's secure heap when one could be set up, and
+ * they are held in OpenSSL's secure heap when the program set one up
+ * (xsecure_heap_init, at the start of cli_main), and
  * wiped when freed either way. */
 #ifndef PADSEAL_SESSION_H
 #define PADSEAL_SESSION_H

@@ -107,3 +107,12 @@ xsecret_zalloc(size_t n)
 {
 	return xcheck(OPENSSL_zalloc(n ? n : 1));
 }
+
+int
+xsecure_heap_init(void)
+{
+	/* A power of two; 32-byte blocks at least.  Returns 2 when the
+	 * memory could not be locked (RLIMIT_MEMLOCK): still apart from the
+	 * rest and kept out of core dumps, so used all the same. */
+	return CRYPTO_secure_malloc_init(XSECURE_HEAP_SIZE, 32) != 0;
+}

@@ -40,4 +40,12 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  * material), freed with OPENSSL_clear_free(p, n), which wipes it. */
 void *xsecret_zalloc(size_t n);
 
+/* Set up OpenSSL's secure heap (memory locked when the limits allow it,
+ * kept out of core dumps, wiped when freed) of XSECURE_HEAP_SIZE bytes:
+ * private keys' numbers and decrypted data that fits are held there, the
+ * rest in ordinary memory, wiped when freed.  Once, at the start of the
+ * program; 1 when it is set up, 0 when not (ordinary memory is used). */
+#define XSECURE_HEAP_SIZE (1u << 20)
+int xsecure_heap_init(void);
+
 #endif

@@ -34,6 +34,7 @@
 #include "session.h"
 #include "state.h"
 #include "testutil.h"
+#include "xalloc.h"
 
 #define PASS "correct horse battery staple"
 
@@ -1252,6 +1253,21 @@ ParameterizedTest(int *mallory_first, msg, issuer_and_serial_spoofing, .init = p
 		msg_report_free(&r);
 		free(m);
 	}
+	/* Alice's genuine message with Mallory's certificate put into its
+	 * certificate set on the way (the set is not signed), instead of
+	 * hers or beside it. */
+	for (int both = 0; both < 2; both++) {
+		m = spoof_msg("alice.sender@example.org", alice, alice_key, mallory, !both);
+		read_ok(m, NULL, &r);
+		l = &r.layer[0];
+		cr_expect_eq(l->sig, SIG_VALID, "both %d: %s", both, l->note);
+		cr_expect_str_eq(l->signer_hex, ahex,
+				 "both %d: a certificate added on the way took Alice's signature",
+				 both);
+		cr_expect(l->trusted && r.ok, "both %d", both);
+		msg_report_free(&r);
+		free(m);
+	}
 	/* Mallory's own message, with his certificate and without it. */
 	for (int nocerts = 0; nocerts < 2; nocerts++) {
 		m = spoof_msg("mallory@example.org", mallory, mallory_key, NULL, nocerts);
@@ -1320,6 +1336,39 @@ Test(msg, own_issuer_and_serial_spoofed, .init = people, .fini = people_done)
 	free(m);
 	X509_free(mallory);
 	EVP_PKEY_free(mallory_key);
+}
+
+/* With the program's secure heap set up (xsecure_heap_init: each
+ * Criterion test runs in a process of its own), a plaintext larger than
+ * the heap is still read, from ordinary memory, and nothing of the
+ * secure heap stays in use after the report is freed. */
+Test(msg, secure_heap_holds_what_fits, .init = people, .fini = people_done)
+{
+	size_t big = 3 * XSECURE_HEAP_SIZE / 2, before;
+	struct msg_report r;
+	char *text = malloc(big + 1), *m;
+
+	cr_assert_eq(xsecure_heap_init(), 1);
+	cr_assert(CRYPTO_secure_malloc_initialized());
+	for (size_t i = 0; i < big; i++)
+		text[i] = (i + 1) % 64 == 0 ? '\n' : (char)('a' + i % 26);
+	text[big] = '\0';
+	before = CRYPTO_secure_used();
+	for (int v = 0; v < 2; v++) {
+		/* Small: in the secure heap; large: beyond it. */
+		char *t = v ? strdup(text) : strdup(TEXT);
+
+		m = message("sam@example.org", enveloped_entity(me, NULL, t, EVP_aes_256_cbc()));
+		read_ok(m, PASS, &r);
+		cr_expect(r.layer[0].opened, "v %d: %s", v, r.layer[0].note);
+		cr_expect_not_null(r.text);
+		if (v)
+			cr_expect_eq(strlen(r.text), big);
+		msg_report_free(&r);
+		free(m);
+	}
+	cr_expect_eq(CRYPTO_secure_used(), before, "decrypted data left in the secure heap");
+	free(text);
 }
 
 Test(msg, the_four_kinds, .init = people, .fini = people_done)

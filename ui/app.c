@@ -14,6 +14,7 @@
 #include "job.h"
 #include "session.h"
 #include "ui.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define TICK_MS 100 /* longest wait for a key: how soon flags and ticks act */
@@ -446,6 +447,7 @@ run(struct app *a)
 			last_key = app_now_ms();
 			r = apply(a, on_key(a, ch));
 		} else if (app_now_ms() - last_key >= IDLE_FORGET_MS) {
+			a->keys_forgotten |= !ui_key_needed(a);
 			session_forget_keys(a->s);
 			last_key = app_now_ms();
 		}

@@ -79,6 +79,8 @@ struct app {
 	int depth;
 	struct frame pending;   /* set by app_push, pushed by the loop */
 	struct orphan *orphans; /* see app_abandon */
+	int keys_forgotten;     /* the unlocked key was wiped after the idle
+				   time: a form says why it asks again */
 };
 
 /* Ask the loop to open a screen over the current one.  `sc` is malloc()ed

@@ -222,9 +222,11 @@ draw_done(const struct app *a, const struct backup_scr *bs)
 	draw_str(y, 2, 12, "Imports in", A_BOLD);
 	y += 1 + draw_text(lk, y, 14, w - 12, 3, p12_compat_readers(bs->compat, bs->out.ec),
 			   A_NORMAL, 1);
-	y += 1 + draw_text(lk, y, 2, w, 2,
+	y += 1 + draw_text(lk, y, 2, w, 3,
 			   "Read back and checked: it opens with that "
-			   "passphrase and holds your certificate and its key.",
+			   "passphrase and holds your certificate and its key. "
+			   "Importing it (a mail program, a phone) asks for this "
+			   "backup passphrase, not your key's.",
 			   lk->attr[R_DONE], 1);
 	y += 1 + draw_text(lk, y, 2, w, end - y,
 			   "Keep a copy elsewhere, off this computer (a USB stick "
@@ -267,6 +269,7 @@ backup_key(struct app *a, void *sc, int ch)
 			       0;
 	if (ch == 27)
 		return APP_HANDLED | APP_POP;
+	ui_key_field(a, &bs->form, B_UNLOCK);
 	r = form_key(&bs->form, ch);
 	if (r == FORM_IGNORED)
 		return 0;
@@ -325,8 +328,10 @@ setup(struct backup_scr *bs)
 	f[B_UNLOCK] = (struct field){.kind = FIELD_SECRET,
 				     .label = "Key passphrase",
 				     .gap = 1,
-				     .placeholder = "the one chosen at Create"};
-	f[B_PASS] = (struct field){.kind = FIELD_SECRET, .label = "New passphrase"};
+				     .placeholder = UI_KEY_PLACEHOLDER};
+	f[B_PASS] = (struct field){.kind = FIELD_SECRET,
+				   .label = "New passphrase",
+				   .placeholder = "the backup's own: importing it asks for this"};
 	f[B_REPEAT] = (struct field){.kind = FIELD_SECRET, .label = "Repeat", .enter_submits = 1};
 	f[B_GO] = (struct field){.kind = FIELD_BUTTON,
 				 .label = "Write and check the backup",
@@ -349,6 +354,7 @@ backup_enter(struct app *a, void *sc)
 		return -1;
 	}
 	setup(bs);
+	ui_key_field(a, &bs->form, B_UNLOCK);
 	update_notes(a, bs);
 	return 0;
 }

@@ -151,13 +151,15 @@ note_file(struct exchange_scr *xs)
 }
 
 static void
-update(const struct app *a, struct exchange_scr *xs)
+update(struct app *a, struct exchange_scr *xs)
 {
 	int mode = xs->f[X_MODE].sel;
 
 	for (int i = X_MODE + 1; i < X_COUNT; i++)
 		xs->f[i].hidden = field_mode(i) != mode;
 	xs->f[X_IPASS].hidden = mode != XM_IMPORT || !xs->pass_wanted;
+	ui_key_field(a, &xs->form, X_PASS);
+	ui_key_field(a, &xs->form, X_IPASS);
 	/* Enter in the last field presses the shown action's button. */
 	xs->form.dflt = mode == XM_INTRO ? X_WRITE : mode == XM_EXPORT ? X_EXPORT : X_READ;
 	default_paths(xs);
@@ -350,7 +352,7 @@ exchange_draw(const struct app *a, const void *sc)
 /* ---- Keys ---- */
 
 static void
-set_mode(const struct app *a, struct exchange_scr *xs, int mode)
+set_mode(struct app *a, struct exchange_scr *xs, int mode)
 {
 	xs->f[X_MODE].sel = xs->f[X_MODE].hl = mode;
 	update(a, xs);
@@ -359,7 +361,7 @@ set_mode(const struct app *a, struct exchange_scr *xs, int mode)
 /* Tab in the file field completes the name; when it has nothing to add
  * (or listed the names already) it moves on as everywhere else. */
 static int
-file_tab(const struct app *a, struct exchange_scr *xs)
+file_tab(struct app *a, struct exchange_scr *xs)
 {
 	int r = xs->tab_listed ? -1 : ui_path_complete(&xs->f[X_FILE]);
 
@@ -381,6 +383,7 @@ form_keys(struct app *a, struct exchange_scr *xs, int ch)
 	if (ch == '\t' && focus == X_FILE)
 		return file_tab(a, xs);
 	xs->tab_listed = 0;
+	update(a, xs); /* the key may have been forgotten (idle) meanwhile */
 	r = form_key(&xs->form, ch);
 	if (r == FORM_IGNORED)
 		return 0;
@@ -445,7 +448,7 @@ setup(struct exchange_scr *xs)
 	f[X_OUT] = (struct field){.kind = FIELD_TEXT, .label = "Save to"};
 	f[X_PASS] = (struct field){.kind = FIELD_SECRET,
 				   .label = "Key passphrase",
-				   .placeholder = "the one chosen at Create",
+				   .placeholder = UI_KEY_PLACEHOLDER,
 				   .enter_submits = 1};
 	f[X_WRITE] = (struct field){.kind = FIELD_BUTTON,
 				    .label = "Write the introduction mail",

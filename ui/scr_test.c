@@ -91,7 +91,7 @@ scr_test_say(struct test_scr *ts, enum role role, const char *text)
 /* ---- Sending ---- */
 
 static int
-open_send(const struct app *a, struct test_scr *ts)
+open_send(struct app *a, struct test_scr *ts)
 {
 	char stem[400], path[UI_PATH_MAX], text[600];
 
@@ -109,10 +109,11 @@ open_send(const struct app *a, struct test_scr *ts)
 	field_note(&ts->sf[S_DIR], R_DIM, NULL,
 		   "A folder for plain.eml, signed.eml, encrypted.eml and "
 		   "signed-encrypted.eml; made if needed.");
+	ts->sf[S_PASS].hidden = 0;
+	ui_key_field(a, &ts->sform, S_PASS);
 	form_focus(&ts->sform, S_PASS);
 	ts->mode = TM_SEND;
 	ts->msg[0] = '\0';
-	(void)a;
 	return APP_HANDLED | APP_REDRAW;
 }
 
@@ -395,7 +396,7 @@ table_key(struct app *a, struct test_scr *ts, int ch)
 	case KEY_ENTER:
 	case ' ': return ask_confirm(a, ts);
 	case 's': return open_send(a, ts);
-	case 'c': return scr_test_open_check(ts);
+	case 'c': return scr_test_open_check(a, ts);
 	case 'r':
 		scr_test_load(a, ts, &e);
 		if (e.set)
@@ -427,6 +428,9 @@ form_keys(struct app *a, struct test_scr *ts, int ch)
 	} else {
 		ts->tab_listed = 0;
 	}
+	/* The key may have been forgotten (idle) or unlocked meanwhile. */
+	fm->f[ts->mode == TM_SEND ? S_PASS : C_PASS].hidden = 0;
+	ui_key_field(a, fm, ts->mode == TM_SEND ? S_PASS : C_PASS);
 	r = form_key(fm, ch);
 	if (r == FORM_IGNORED)
 		return 0;
@@ -470,7 +474,7 @@ setup(struct test_scr *ts)
 	s[S_DIR] = (struct field){.kind = FIELD_TEXT, .label = "Folder"};
 	s[S_PASS] = (struct field){.kind = FIELD_SECRET,
 				   .label = "Key passphrase",
-				   .placeholder = "the one chosen at Create",
+				   .placeholder = UI_KEY_PLACEHOLDER,
 				   .enter_submits = 1};
 	s[S_GO] =
 		(struct field){.kind = FIELD_BUTTON, .label = "Write the four messages", .gap = 1};

@@ -37,7 +37,7 @@ int scr_test_load(struct app *a, struct test_scr *ts, struct err *e);
 int scr_test_say(struct test_scr *ts, enum role role, const char *text);
 
 /* scr_test_check.c: the check form opened, and its button pressed. */
-int scr_test_open_check(struct test_scr *ts);
+int scr_test_open_check(struct app *a, struct test_scr *ts);
 int scr_test_check(struct app *a, struct test_scr *ts);
 
 #endif

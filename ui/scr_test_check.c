@@ -17,9 +17,11 @@
  * op_matrix_check, as `padseal matrix check` does. */
 
 int
-scr_test_open_check(struct test_scr *ts)
+scr_test_open_check(struct app *a, struct test_scr *ts)
 {
 	ts->tab_listed = 0;
+	ts->cf[C_PASS].hidden = 0;
+	ui_key_field(a, &ts->cform, C_PASS);
 	field_note(&ts->cf[C_PATH], R_DIM, NULL,
 		   "One message file, or a folder: every .eml in it. Tab "
 		   "completes.");

@@ -271,6 +271,23 @@ ui_key_needed(struct app *a)
 	return id != NULL && !session_key_held(a->s, id->hex);
 }
 
+void
+ui_key_field(struct app *a, struct form *fm, int i)
+{
+	struct field *f = &fm->f[i];
+
+	if (f->hidden)
+		return;
+	if (!ui_key_needed(a)) {
+		f->hidden = 1;
+		if (fm->focus == i)
+			form_focus(fm, i);
+		return;
+	}
+	if (a->keys_forgotten)
+		f->placeholder = "asked again: 10 minutes without a key pressed";
+}
+
 /* ---- Passphrases ---- */
 
 static int

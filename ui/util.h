@@ -64,6 +64,14 @@ int ui_peer_info(struct app *a, const char *hex, struct peer_info *out, struct e
  * key unlocked yet (a key unlocked once stays so for the sitting). */
 int ui_key_needed(struct app *a);
 
+/* The key's passphrase field `i` of form `fm`: hidden while the session
+ * holds the key unlocked (asked once per sitting, not again); shown, with
+ * a placeholder that says what it unlocks, when it is needed — and why
+ * again, when the key was forgotten after the idle time.  Call after the
+ * screen sets its fields' visibility and before every key. */
+void ui_key_field(struct app *a, struct form *fm, int i);
+#define UI_KEY_PLACEHOLDER "unlocks your key; asked once per sitting"
+
 /* The passphrases of a form, for an operation (pass_fixed): ui_pass_set
  * each field that holds one (an empty field gives none, and asking for it
  * fails), then hand `ask` to the op.  `asked` (bit 1 << kind) says which

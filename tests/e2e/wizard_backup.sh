@@ -63,6 +63,7 @@ if wait_for "1 Create"; then
 	wait_for "Backed up."
 	expect_in "$(flat)" "Read back and checked: it opens with that passphrase and holds your certificate and its key." "the check reported"
 	expect_in "$(flat)" "Never delete old keys or old backups" "the reminder"
+	expect_in "$(flat)" "asks for this backup passphrase, not your key's" "which passphrase an import asks for"
 	expect_in "$(flat)" "Keep a copy elsewhere" "a copy elsewhere"
 	expect_in "$SCREEN" "$file" "the file named"
 	no_secret "done"
@@ -85,8 +86,9 @@ if wait_for "1 Create"; then
 	keys Tab Down Space
 	wait_for "(•) modern"
 	expect_in "$(flat)" "Imports in: OpenSSL 3" "who imports the modern form"
-	keys Tab
-	type_text "$KEYPASS"
+	# The key was unlocked for the first backup: not asked again this
+	# sitting.
+	expect_not_in "$SCREEN" "Key passphrase" "the key's passphrase asked once per sitting"
 	keys Tab
 	type_text "$NEW"
 	keys Tab

@@ -1,0 +1,48 @@
+# Headless Thunderbird for shell tests (sourced after tests/lib.sh).
+#
+#   . "$(dirname "$PADSEAL_TESTLIB")/tb/lib.sh"
+#   tb_require                      skip the test (exit 77) without Thunderbird/NSS
+#   tb_check OUT [--p12 FILE:PASSFILE]... [--cert FILE:TRUST]... [--profile DIR] EML...
+#                                   run Thunderbird once; its report goes to file OUT
+#   tb_sig OUT N                    signature class of message N: valid, untrusted,
+#                                   invalid, mismatch, unknown or not-signed
+#   tb_code OUT N                   Thunderbird's status constant (SUCCESS, VERIFY_...)
+#   tb_dec OUT N                    decrypted: yes, no or not-encrypted
+#   tb_trust OUT N NICK             trust flags of NICK after message N (0: at start)
+#   tb_nss PROFILE                  a profile's store: "TRUST 0 NICK FLAGS", "KEY NICK"
+#
+# tb_check's status: 0 when every message was shown, 2 when Thunderbird could
+# not be started or driven (one line on stderr). It always stops Thunderbird
+# and removes its temporary profile. Set PADSEAL_TB_LOCK to a lock file to
+# serialise Thunderbird runs on a shared machine.
+TB_PY="$(dirname "$PADSEAL_TESTLIB")/tb/tb.py"
+
+tb_require() {
+	for tool in thunderbird certutil pk12util python3; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "SKIP: $tool is not installed (scripts/setup installs it)"
+			exit 77
+		fi
+	done
+}
+
+tb_check() {
+	tb_out=$1
+	shift
+	nice python3 "$TB_PY" check "$@" >"$tb_out" </dev/null
+}
+
+tb_field() {
+	sed -n "s/^MSG $2 .*$3=\([^ ]*\).*/\1/p" "$1"
+}
+tb_sig() { tb_field "$1" "$2" signature; }
+tb_code() { tb_field "$1" "$2" code; }
+tb_dec() { tb_field "$1" "$2" decrypted; }
+tb_trust() {
+	awk -v n="$2" -v nick="$3" '$1 == "TRUST" && $2 == n {
+		f = $NF; $1 = ""; $2 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, "");
+		if ($0 == nick) print f }' "$1"
+}
+tb_nss() {
+	python3 "$TB_PY" nss "$1"
+}

@@ -1,0 +1,606 @@
+#!/usr/bin/env python3
+"""Headless Thunderbird for padseal's tests: what does the real Thunderbird
+say about a message?
+
+    tb.py check [--p12 FILE:PASSFILE]... [--cert FILE:TRUST]...
+                [--profile DIR] [--timeout SECONDS] [--json] EML...
+    tb.py nss PROFILE
+
+`check` makes a throw-away profile in a temporary folder (or copies DIR,
+which is left untouched), imports the credentials (.p12, with NSS's
+pk12util) and certificates (with certutil and the trust flags given, e.g.
+",C," for a CA, ",P," for a peer), starts Thunderbird headless with
+Marionette, opens each .eml in turn in a message window (in the order
+given; name a file twice to see it twice) and prints one line per message:
+
+    MSG N signature=S code=NAME decrypted=D signer=EMAIL|- file=PATH
+    TRUST N NICKNAME FLAGS            (the profile's trust after message N;
+                                       N=0: once Thunderbird has started)
+
+S is valid, untrusted, invalid, mismatch, unknown or not-signed; NAME is
+Thunderbird's nsICMSMessageErrors constant (SUCCESS, VERIFY_UNTRUSTED, ...)
+or NONE; D is yes, no or not-encrypted. --json prints one JSON document
+instead. Thunderbird is always shut down and the temporary folder removed,
+also on failure or on SIGTERM. Exit status: 0 when every message was shown,
+2 when Thunderbird could not be started or driven (the reason is one line
+on stderr), 1 for bad arguments.
+
+`nss` lists a profile's NSS store (certificates with trust flags, then
+keys) in the same TRUST/KEY line form, without starting Thunderbird.
+
+Only the Python 3 standard library is used. Thunderbird, certutil and
+pk12util are found on PATH (PADSEAL_THUNDERBIRD overrides the first).
+If PADSEAL_TB_LOCK names a file, the Thunderbird run holds an exclusive
+flock on it (the machine's "heavy work" lock).
+"""
+
+import argparse
+import email.parser
+import email.policy
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class HarnessError(Exception):
+    """Thunderbird could not be started or driven; the message is one line."""
+
+
+# ---------------------------------------------------------------------------
+# Marionette: TCP, each packet "LENGTH:JSON"; commands are
+# [0, id, name, params], answers [1, id, error, result].
+
+
+class Marionette:
+    def __init__(self, port, deadline):
+        self.deadline = deadline
+        self.buf = b""
+        self.msgid = 0
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock.settimeout(None)
+        hello = self._recv()
+        if not isinstance(hello, dict) or hello.get("marionetteProtocol") != 3:
+            raise HarnessError("Marionette greeted with %r" % (hello,))
+
+    def _fill(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise HarnessError("timed out waiting for Marionette")
+        self.sock.settimeout(left)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            raise HarnessError("timed out waiting for Marionette") from None
+        if not chunk:
+            raise HarnessError("Marionette closed the connection")
+        self.buf += chunk
+
+    def _recv(self):
+        while b":" not in self.buf:
+            self._fill()
+        head, _, rest = self.buf.partition(b":")
+        n = int(head)
+        self.buf = rest
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return json.loads(data.decode("utf-8"))
+
+    def command(self, name, params=None):
+        self.msgid += 1
+        data = json.dumps([0, self.msgid, name, params or {}]).encode("ascii")
+        self.sock.sendall(b"%d:%s" % (len(data), data))
+        while True:
+            msg = self._recv()
+            if isinstance(msg, list) and len(msg) == 4 and msg[0] == 1 and msg[1] == self.msgid:
+                if msg[2]:
+                    err = msg[2]
+                    raise HarnessError(
+                        "%s failed: %s: %s"
+                        % (name, err.get("error"), str(err.get("message", "")).splitlines()[0:1])
+                    )
+                return msg[3]
+
+    def script(self, body, args=()):
+        res = self.command("WebDriver:ExecuteScript", {"script": body, "args": list(args)})
+        return res.get("value") if isinstance(res, dict) else res
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# The chrome-context scripts.
+
+JS_OPEN = r"""
+const [path] = arguments;
+const file = Cc["@mozilla.org/file/local;1"].createInstance(Ci.nsIFile);
+file.initWithPath(path);
+const url = Services.io.newFileURI(file).mutate()
+  .setQuery("type=application/x-message-display").finalize();
+const w = window.openDialog("chrome://messenger/content/messageWindow.xhtml",
+  "_blank", "all,chrome,dialog=no,status,toolbar", url);
+window.padsealTbWindow = w;
+return true;
+"""
+
+# Answers {state: "loading"} until the message window has loaded the message
+# and every signature check it started has reported (the condition
+# Thunderbird's own "smimeprocessed" event waits for), then "loaded" and
+# the status. That condition alone is racy (the first message of a run can
+# report "loaded" before its signature check has even started), so the
+# caller also waits for the status the message's own structure promises.
+JS_POLL = r"""
+const w = window.padsealTbWindow;
+if (!w || w.closed) return { state: "gone" };
+if (w.document.readyState != "complete") return { state: "loading" };
+const b = w.document.getElementById("messageBrowser");
+const am = b && b.contentWindow;
+if (!am || am.document.readyState != "complete" || !am.gSmimeMsgLoadedFired)
+  return { state: "loading" };
+if (am.gReceivedSignatureCount < am.gExpectedSignatureCount)
+  return { state: "verifying" };
+const names = {};
+for (const k of Object.keys(Ci.nsICMSMessageErrors)) {
+  const v = Ci.nsICMSMessageErrors[k];
+  if (typeof v == "number" && !(v in names)) names[v] = k;
+}
+const cert = am.gSignerCert;
+let text = null;
+try {
+  const doc = am.getMessagePaneBrowser().contentDocument;
+  text = doc && doc.body ? doc.body.textContent : null;
+} catch (e) {}
+return {
+  state: "loaded",
+  sigFor: am.gSignatureStatusForURI,
+  encFor: am.gEncryptionStatusForURI,
+  sig: am.gSignatureStatus,
+  sigName: am.gSignatureStatus == -1 ? "NONE" : (names[am.gSignatureStatus] || String(am.gSignatureStatus)),
+  enc: am.gEncryptionStatus,
+  encName: am.gEncryptionStatus == -1 ? "NONE" : (names[am.gEncryptionStatus] || String(am.gEncryptionStatus)),
+  signerEmail: cert ? cert.emailAddress : null,
+  signerSubject: cert ? cert.subjectName : null,
+  signerSha256: cert ? cert.sha256Fingerprint : null,
+  text: text,
+};
+"""
+
+JS_CLOSE = r"""
+const w = window.padsealTbWindow;
+if (w && !w.closed) w.close();
+window.padsealTbWindow = null;
+return true;
+"""
+
+JS_VERSION = r"""return Services.appinfo.version;"""
+
+
+def expected_status(eml):
+    """Which S/MIME status Thunderbird must report for this message, from its
+    top-level Content-Type: "signature", "encryption", "any" or None."""
+    with open(eml, "rb") as f:
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parse(f)
+    ctype = msg.get_content_type()
+    if ctype == "multipart/signed":
+        return "signature"
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        kind = (msg.get_param("smime-type") or "").lower()
+        if kind == "signed-data":
+            return "signature"
+        if kind in ("enveloped-data", "authenveloped-data"):
+            return "encryption"
+        return "any"
+    return None
+
+
+def classify(res):
+    """The signature's class in Thunderbird's words (see msgReadSMIMEOverlay)."""
+    name = res["sigName"]
+    if res["sig"] == -1:
+        return "not-signed"
+    if name == "SUCCESS":
+        return "valid"
+    if name == "VERIFY_UNTRUSTED":
+        return "untrusted"
+    if name in ("VERIFY_HEADER_MISMATCH", "VERIFY_CERT_WITHOUT_ADDRESS"):
+        return "mismatch"
+    if name == "VERIFY_NOT_YET_ATTEMPTED":
+        return "unknown"
+    return "invalid"
+
+
+def decrypted(res):
+    if res["enc"] == -1:
+        return "not-encrypted"
+    return "yes" if res["encName"] == "SUCCESS" else "no"
+
+
+# ---------------------------------------------------------------------------
+# NSS store.
+
+
+def run_tool(argv, what):
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise HarnessError(
+            "%s is not installed (Debian: libnss3-tools; scripts/setup installs it)" % argv[0]
+        ) from None
+    if p.returncode != 0:
+        first = (p.stderr.strip() or p.stdout.strip()).splitlines()[:1]
+        raise HarnessError("%s failed: %s" % (what, first[0] if first else "exit %d" % p.returncode))
+    return p.stdout
+
+
+def nss_trust(profile):
+    """[(nickname, flags)] from certutil -L."""
+    out = run_tool(["certutil", "-L", "-d", "sql:" + profile], "certutil -L")
+    rows = []
+    for line in out.splitlines():
+        line = line.rstrip()
+        if not line or line.startswith("Certificate Nickname") or "SSL,S/MIME,JAR/XPI" in line:
+            continue
+        nick, _, flags = line.rpartition(" ")
+        if nick.strip():
+            rows.append((nick.strip(), flags))
+    return rows
+
+
+def nss_keys(profile):
+    """[nickname] of the private keys, from certutil -K."""
+    p = subprocess.run(
+        ["certutil", "-K", "-d", "sql:" + profile],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    keys = []
+    for line in p.stdout.splitlines():
+        # "< 0> rsa      0123...abcd   NICKNAME"
+        if line.startswith("<"):
+            parts = line.split(None, 4) if "> " not in line[:5] else line.split(">", 1)[1].split(None, 2)
+            keys.append(parts[-1].strip() if parts else line)
+    return keys
+
+
+def make_store(profile, p12s, certs):
+    empty = os.path.join(os.path.dirname(profile), "empty-pass")
+    with open(empty, "w", opener=lambda p, f: os.open(p, f, 0o600)):
+        pass
+    run_tool(["certutil", "-N", "-d", "sql:" + profile, "--empty-password"], "certutil -N")
+    for path, passfile in p12s:
+        run_tool(
+            ["pk12util", "-i", path, "-d", "sql:" + profile, "-w", passfile, "-k", empty],
+            "pk12util -i " + os.path.basename(path),
+        )
+    for path, trust in certs:
+        nick = os.path.splitext(os.path.basename(path))[0]
+        argv = ["certutil", "-A", "-d", "sql:" + profile, "-n", nick, "-t", trust, "-i", path]
+        with open(path, "rb") as f:
+            if f.read(11) == b"-----BEGIN ":
+                argv.append("-a")
+        run_tool(argv, "certutil -A " + os.path.basename(path))
+
+
+# ---------------------------------------------------------------------------
+# Thunderbird.
+
+USER_JS = """\
+user_pref("marionette.port", 0);
+user_pref("mail.shell.checkDefaultClient", false);
+user_pref("mail.provider.suppress_dialog_on_startup", true);
+user_pref("mail.spotlight.firstRunDone", true);
+user_pref("mail.winsearch.firstRunDone", true);
+user_pref("mailnews.start_page.enabled", false);
+user_pref("mail.startup.enabledMailCheckOnce", true);
+user_pref("mail.openMessageBehavior", 0);
+user_pref("mail.rights.version", 1);
+user_pref("mail.inappnotifications.enabled", false);
+user_pref("app.donation.eoy.version.viewed", 999);
+user_pref("app.update.auto", false);
+user_pref("app.update.disabledForTesting", true);
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.healthreport.uploadEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("toolkit.startup.max_resumed_crashes", -1);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("security.OCSP.enabled", 0);
+user_pref("extensions.update.enabled", false);
+user_pref("extensions.getAddons.cache.enabled", false);
+"""
+
+
+class Thunderbird:
+    """One headless Thunderbird on PROFILE; stop() always ends it."""
+
+    def __init__(self, profile, home, deadline):
+        self.profile = profile
+        self.deadline = deadline
+        self.proc = None
+        self.mn = None
+        self.log = os.path.join(home, "thunderbird.log")
+        binary = os.environ.get("PADSEAL_THUNDERBIRD") or shutil.which("thunderbird")
+        if not binary:
+            raise HarnessError("thunderbird is not installed (Debian: thunderbird; scripts/setup installs it)")
+        env = dict(os.environ)
+        env.update(
+            HOME=home,
+            TMPDIR=home,
+            MOZ_HEADLESS="1",
+            MOZ_CRASHREPORTER_DISABLE="1",
+            MOZ_DISABLE_AUTO_SAFE_MODE="1",
+            XDG_CONFIG_HOME=os.path.join(home, ".config"),
+            XDG_CACHE_HOME=os.path.join(home, ".cache"),
+        )
+        env.pop("DISPLAY", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        with open(os.path.join(profile, "user.js"), "a") as f:
+            f.write(USER_JS)
+        logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [binary, "--headless", "--marionette", "--remote-allow-system-access",
+             "--no-remote", "--profile", profile],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+            env=env, start_new_session=True,
+        )
+        logf.close()
+
+    def _alive(self):
+        if self.proc.poll() is not None:
+            raise HarnessError("Thunderbird exited with status %s while starting (log: %s)"
+                               % (self.proc.returncode, self._log_tail()))
+
+    def _log_tail(self):
+        try:
+            with open(self.log, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").strip().splitlines()
+            return lines[-1] if lines else "empty"
+        except OSError:
+            return "none"
+
+    def _wait(self, what, step):
+        """Poll step() until it returns something other than None."""
+        pause = 0.05
+        while True:
+            got = step()
+            if got is not None:
+                return got
+            if time.monotonic() > self.deadline:
+                raise HarnessError("timed out waiting for %s" % what)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    def start(self):
+        portfile = os.path.join(self.profile, "MarionetteActivePort")
+
+        def port():
+            self._alive()
+            try:
+                with open(portfile) as f:
+                    text = f.read().strip()
+                return int(text) if text else None
+            except (OSError, ValueError):
+                return None
+
+        p = self._wait("Thunderbird to listen for Marionette", port)
+
+        def session():
+            self._alive()
+            try:
+                mn = Marionette(p, self.deadline)
+                mn.command("WebDriver:NewSession", {"capabilities": {}})
+                mn.command("Marionette:SetContext", {"value": "chrome"})
+                mn.command("WebDriver:SetTimeouts", {"script": 120000})
+                return mn
+            except (OSError, HarnessError) as e:
+                last[0] = str(e)
+                return None
+
+        last = [""]
+        self.mn = self._wait("a Marionette session", session)
+        return self.mn.script(JS_VERSION)
+
+    def show(self, eml):
+        self.mn.script(JS_CLOSE)
+        self.mn.script(JS_OPEN, [os.path.abspath(eml)])
+
+        want = expected_status(eml)
+
+        def poll():
+            r = self.mn.script(JS_POLL)
+            if r.get("state") == "gone":
+                raise HarnessError("the message window for %s closed by itself" % eml)
+            if r.get("state") != "loaded":
+                return None
+            if want == "signature" and not r["sigFor"]:
+                return None
+            if want == "encryption" and not r["encFor"]:
+                return None
+            if want == "any" and not (r["sigFor"] or r["encFor"]):
+                return None
+            return r
+
+        r = self._wait("Thunderbird to show " + eml, poll)
+        self.mn.script(JS_CLOSE)
+        return r
+
+    def stop(self):
+        if self.mn:
+            try:
+                self.mn.deadline = time.monotonic() + 30
+                self.mn.command("Marionette:Quit", {"flags": ["eForceQuit"]})
+            except (OSError, HarnessError, ValueError):
+                pass
+            self.mn.close()
+            self.mn = None
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc and self.proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        # Helpers the binary started in its own group (same session id).
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def split_arg(value, what):
+    path, sep, rest = value.rpartition(":")
+    if not sep or not path:
+        raise SystemExit("tb.py: %s must be FILE:%s, got %r" % (what, what.split(":")[-1], value))
+    return path, rest
+
+
+def copy_profile(src, dst):
+    if not (os.path.isfile(os.path.join(src, "cert9.db")) and os.path.isfile(os.path.join(src, "key4.db"))):
+        raise HarnessError("%s is not a Thunderbird profile (no cert9.db and key4.db)" % src)
+    shutil.copytree(
+        src, dst, symlinks=True,
+        ignore=shutil.ignore_patterns("lock", ".parentlock", "parent.lock", "MarionetteActivePort"),
+    )
+
+
+def check(args):
+    lockfd = None
+    lock = os.environ.get("PADSEAL_TB_LOCK")
+    root = tempfile.mkdtemp(prefix="padseal-tb.")
+    os.chmod(root, 0o700)
+    tb = None
+    report = {"thunderbird": None, "trust_at_start": None, "messages": [], "trust": None, "seconds": {}}
+    t0 = time.monotonic()
+    try:
+        profile = os.path.join(root, "profile")
+        if args.profile:
+            copy_profile(args.profile, profile)
+        else:
+            os.mkdir(profile, 0o700)
+            make_store(profile, args.p12, args.cert)
+        if lock:
+            lockfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(lockfd, fcntl.LOCK_EX)
+        t1 = time.monotonic()
+        report["seconds"]["lock_wait"] = round(t1 - t0, 2)
+        deadline = t1 + args.timeout
+        tb = Thunderbird(profile, root, deadline)
+        report["thunderbird"] = tb.start()
+        t2 = time.monotonic()
+        report["seconds"]["start"] = round(t2 - t1, 2)
+        report["trust_at_start"] = nss_trust(profile)
+        for n, eml in enumerate(args.eml, 1):
+            ts = time.monotonic()
+            r = tb.show(eml)
+            msg = {
+                "n": n,
+                "file": eml,
+                "signature": classify(r),
+                "code": r["sigName"],
+                "decrypted": decrypted(r),
+                "encryption_code": r["encName"],
+                "signer": r["signerEmail"],
+                "signer_subject": r["signerSubject"],
+                "signer_sha256": r["signerSha256"],
+                "text": r["text"],
+                "trust": nss_trust(profile),
+                "seconds": round(time.monotonic() - ts, 2),
+            }
+            report["messages"].append(msg)
+        t3 = time.monotonic()
+        tb.stop()
+        report["seconds"]["stop"] = round(time.monotonic() - t3, 2)
+        report["trust"] = nss_trust(profile)
+        tb = None
+    except HarnessError as e:
+        print("tb.py: %s" % e, file=sys.stderr)
+        return 2
+    except OSError as e:
+        print("tb.py: %s: %s" % (e.filename or "", e.strerror), file=sys.stderr)
+        return 2
+    finally:
+        if tb:
+            tb.stop()
+        if lockfd is not None:
+            os.close(lockfd)
+        shutil.rmtree(root, ignore_errors=True)
+    report["seconds"]["total"] = round(time.monotonic() - t0, 2)
+    if args.json:
+        json.dump(report, sys.stdout, indent=1)
+        print()
+        return 0
+    print("THUNDERBIRD %s" % report["thunderbird"])
+    for nick, flags in report["trust_at_start"]:
+        print("TRUST 0 %s %s" % (nick, flags))
+    for m in report["messages"]:
+        print("MSG %d signature=%s code=%s decrypted=%s signer=%s file=%s"
+              % (m["n"], m["signature"], m["code"], m["decrypted"], m["signer"] or "-", m["file"]))
+        for nick, flags in m["trust"]:
+            print("TRUST %d %s %s" % (m["n"], nick, flags))
+    print("TIME %s" % " ".join("%s=%s" % kv for kv in report["seconds"].items()))
+    return 0
+
+
+def nss(args):
+    try:
+        for nick, flags in nss_trust(args.profile):
+            print("TRUST 0 %s %s" % (nick, flags))
+        for nick in nss_keys(args.profile):
+            print("KEY %s" % nick)
+    except HarnessError as e:
+        print("tb.py: %s" % e, file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="tb.py", description="Headless Thunderbird for padseal's tests.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="show messages in a throw-away profile")
+    c.add_argument("--p12", action="append", default=[], metavar="FILE:PASSFILE",
+                   type=lambda v: split_arg(v, "--p12 FILE:PASSFILE"))
+    c.add_argument("--cert", action="append", default=[], metavar="FILE:TRUST",
+                   type=lambda v: split_arg(v, "--cert FILE:TRUST"))
+    c.add_argument("--profile", help="copy this profile instead of making one (it is not changed)")
+    c.add_argument("--timeout", type=float, default=300, help="overall seconds (default 300)")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("eml", nargs="+")
+    n = sub.add_parser("nss", help="list a profile's certificates, trust and keys")
+    n.add_argument("profile")
+    args = ap.parse_args(argv)
+    if args.cmd == "check" and args.profile and (args.p12 or args.cert):
+        ap.error("--profile cannot be combined with --p12/--cert")
+
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    return check(args) if args.cmd == "check" else nss(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

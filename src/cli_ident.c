@@ -473,7 +473,7 @@ jw_steps(struct jw *j, const int *step, int from, int to)
 {
 	jw_open(j, '{');
 	for (int s = from; s < to; s++)
-		jw_field(j, step_name((enum step_id)s), step[s] ? "done" : "todo");
+		jw_field_word(j, step_name((enum step_id)s), step[s] ? "done" : "todo");
 	jw_close(j, '}');
 }
 
@@ -485,8 +485,8 @@ cli_jw_matrix(struct jw *j, const struct st_peer *p)
 		jw_key(j, cell_dir_name((enum cell_dir)d));
 		jw_open(j, '{');
 		for (int k = 0; k < KIND_COUNT; k++)
-			jw_field(j, cell_kind_name((enum cell_kind)k),
-				 cell_state_name(p->cell[d][k].state));
+			jw_field_word(j, cell_kind_name((enum cell_kind)k),
+				      cell_state_name(p->cell[d][k].state));
 		jw_close(j, '}');
 	}
 	jw_close(j, '}');
@@ -527,7 +527,7 @@ json_status(const struct checklist *cl)
 		jw_open(&j, '{');
 		jw_field(&j, "email", p->addr[0]);
 		peer_colon(p, colon);
-		jw_field(&j, "fingerprint_sha256", colon);
+		jw_field_word(&j, "fingerprint_sha256", colon);
 		jw_key(&j, "steps");
 		jw_steps(&j, pp->step, STEP_EXCHANGE, STEP_COUNT);
 		jw_field(&j, "verified", verify_method_name(p->verified));

@@ -340,7 +340,7 @@ json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, 
 		jw_str(j, p->addr[i]);
 	jw_close(j, ']');
 	jw_field(j, "name", p->name);
-	jw_field(j, "fingerprint_sha256", colon);
+	jw_field_word(j, "fingerprint_sha256", colon);
 	jw_field(j, "fingerprint_sha1", sha1[0] ? sha1 : NULL);
 	jw_field(j, "not_after", p->not_after);
 	jw_field(j, "received", p->received);
@@ -378,7 +378,7 @@ json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, 
 	jw_key(j, "steps");
 	jw_open(j, '{');
 	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++)
-		jw_field(j, step_name((enum step_id)s), pp->step[s] ? "done" : "todo");
+		jw_field_word(j, step_name((enum step_id)s), pp->step[s] ? "done" : "todo");
 	jw_close(j, '}');
 	jw_field_int(j, "matrix_passed", pp->passed);
 	jw_key(j, "matrix");

@@ -13,18 +13,11 @@ iso_time(time_t t, char buf[ISO_TIME_LEN])
 	strftime(buf, ISO_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The digits of s[i..i+n) as a number; -1 when any is not a digit. */
+/* The two digits at s (checked already) as a number. */
 static int
-digits(const char *s, int i, int n)
+two(const char *s)
 {
-	int v = 0;
-
-	for (int k = i; k < i + n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return -1;
-		v = v * 10 + (s[k] - '0');
-	}
-	return v;
+	return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
 /* Days from 1970-01-01 to year-month-day of the proleptic Gregorian
@@ -43,22 +36,28 @@ days_from_civil(long y, long m, long d)
 	return era * 146097 + doe - 719468;
 }
 
+/* Is c a digit? */
+#define D(c) ((unsigned)((c) - '0') < 10u)
+
 time_t
 iso_parse(const char *s)
 {
 	int y, mo, d, h, mi, sec;
 
-	if (memchr(s, '\0', 20) != NULL || s[20] != '\0' || s[4] != '-' || s[7] != '-' ||
-	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+	/* In order, each test short-circuiting the next: a shorter string
+	 * stops at its NUL. */
+	if (!(D(s[0]) && D(s[1]) && D(s[2]) && D(s[3]) && s[4] == '-' && D(s[5]) && D(s[6]) &&
+	      s[7] == '-' && D(s[8]) && D(s[9]) && s[10] == 'T' && D(s[11]) && D(s[12]) &&
+	      s[13] == ':' && D(s[14]) && D(s[15]) && s[16] == ':' && D(s[17]) && D(s[18]) &&
+	      s[19] == 'Z' && s[20] == '\0'))
 		return (time_t)-1;
-	y = digits(s, 0, 4);
-	mo = digits(s, 5, 2);
-	d = digits(s, 8, 2);
-	h = digits(s, 11, 2);
-	mi = digits(s, 14, 2);
-	sec = digits(s, 17, 2);
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 60)
+	y = two(s) * 100 + two(s + 2);
+	mo = two(s + 5);
+	d = two(s + 8);
+	h = two(s + 11);
+	mi = two(s + 14);
+	sec = two(s + 17);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return (time_t)-1;
 	return (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 }

@@ -7,7 +7,7 @@
 
 /* Bytes a JSON string cannot hold as they are. */
 static const unsigned char escape[256] = {
-	[0 ... 0x1f] = 1,
+	[0 ... 0x1f] = 1, /* NUL too: it ends the fast scans */
 	['"'] = 1,
 	['\\'] = 1,
 	[0x7f] = 1,
@@ -107,8 +107,9 @@ jw_flush(struct jw *j)
 	return ferror(j->f) ? -1 : 0;
 }
 
-void
-jw_raw(struct jw *j, const char *s, size_t n)
+/* `n` bytes into the buffer (room made first). */
+static inline void
+put(struct jw *j, const char *s, size_t n)
 {
 	if (n > sizeof j->buf - j->len) {
 		jw_flush(j);
@@ -119,6 +120,12 @@ jw_raw(struct jw *j, const char *s, size_t n)
 	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
+}
+
+void
+jw_raw(struct jw *j, const char *s, size_t n)
+{
+	put(j, s, n);
 }
 
 static inline void
@@ -138,6 +145,24 @@ sep(struct jw *j)
 	if (j->comma & bit)
 		put1(j, ',');
 	j->comma |= bit;
+}
+
+/* "s" for a string that needs no escape (the program's own words). */
+static inline void
+quoted(struct jw *j, const char *s, size_t n)
+{
+	if (n + 2 <= sizeof j->buf - j->len) {
+		char *w = j->buf + j->len;
+
+		w[0] = '"';
+		memcpy(w + 1, s, n);
+		w[n + 1] = '"';
+		j->len += n + 2;
+		return;
+	}
+	put1(j, '"');
+	put(j, s, n);
+	put1(j, '"');
 }
 
 void
@@ -161,12 +186,9 @@ jw_close(struct jw *j, char c)
 void
 jw_key(struct jw *j, const char *key)
 {
-	size_t n = strlen(key);
-
 	sep(j);
-	put1(j, '"');
-	jw_raw(j, key, n);
-	jw_raw(j, "\":", 2);
+	quoted(j, key, strlen(key));
+	put1(j, ':');
 	j->comma &= ~((uint64_t)1 << j->depth); /* the value adds none */
 }
 
@@ -178,19 +200,32 @@ jw_str(struct jw *j, const char *s)
 
 	sep(j);
 	if (s == NULL) {
-		jw_raw(j, "null", 4);
+		put(j, "null", 4);
+		return;
+	}
+	for (p = (const unsigned char *)s; !escape[*p]; p++)
+		;
+	if (*p == '\0') { /* nothing to escape: the usual case */
+		quoted(j, s, (size_t)(p - (const unsigned char *)s));
 		return;
 	}
 	put1(j, '"');
 	for (p = run = (const unsigned char *)s; *p; p++) {
 		if (!escape[*p])
 			continue;
-		jw_raw(j, (const char *)run, (size_t)(p - run));
-		jw_raw(j, esc, escape_of(*p, esc));
+		put(j, (const char *)run, (size_t)(p - run));
+		put(j, esc, escape_of(*p, esc));
 		run = p + 1;
 	}
-	jw_raw(j, (const char *)run, (size_t)(p - run));
+	put(j, (const char *)run, (size_t)(p - run));
 	put1(j, '"');
+}
+
+void
+jw_word(struct jw *j, const char *w)
+{
+	sep(j);
+	quoted(j, w, strlen(w));
 }
 
 void
@@ -198,9 +233,9 @@ jw_bool(struct jw *j, int b)
 {
 	sep(j);
 	if (b)
-		jw_raw(j, "true", 4);
+		put(j, "true", 4);
 	else
-		jw_raw(j, "false", 5);
+		put(j, "false", 5);
 }
 
 void
@@ -217,7 +252,7 @@ jw_int(struct jw *j, long long v)
 	} while (u != 0);
 	if (v < 0)
 		d[--n] = '-';
-	jw_raw(j, d + n, sizeof d - n);
+	put(j, d + n, sizeof d - n);
 }
 
 void
@@ -225,6 +260,13 @@ jw_field(struct jw *j, const char *key, const char *val)
 {
 	jw_key(j, key);
 	jw_str(j, val);
+}
+
+void
+jw_field_word(struct jw *j, const char *key, const char *w)
+{
+	jw_key(j, key);
+	jw_word(j, w);
 }
 
 void

@@ -47,10 +47,13 @@ void jw_close(struct jw *j, char c);
 void jw_key(struct jw *j, const char *key);
 /* Values: a string (NULL writes null), true/false, a whole number. */
 void jw_str(struct jw *j, const char *s);
+/* A string that needs no escape: the program's own words and digits. */
+void jw_word(struct jw *j, const char *w);
 void jw_bool(struct jw *j, int b);
 void jw_int(struct jw *j, long long v);
 /* A key and its value at once. */
 void jw_field(struct jw *j, const char *key, const char *val);
+void jw_field_word(struct jw *j, const char *key, const char *w);
 void jw_field_bool(struct jw *j, const char *key, int b);
 void jw_field_int(struct jw *j, const char *key, long long v);
 /* Bytes as they are (a newline between values). */

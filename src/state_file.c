@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,11 +27,178 @@
 
 /* --- reading ------------------------------------------------------------ */
 
+/* Every key a record of either version can hold. */
+enum key {
+	K_FPR,
+	K_ADDR,
+	K_ISN,
+	K_NAME,
+	K_KEY,
+	K_FROM,
+	K_UNTIL,
+	K_SHA1,
+	K_LINT,
+	K_RECEIVED,
+	K_SOURCE,
+	K_TRUSTED,
+	K_VERIFIED,
+	K_VERIFIED_AT,
+	K_FORCED,
+	K_UNTRUSTED_AT,
+	K_SUPERSEDED_BY,
+	K_REJECTED_AT,
+	K_OUT,
+	K_IN,
+	K_WHY_OUT_PLAIN,
+	K_WHY_OUT_SIGNED,
+	K_WHY_OUT_ENCRYPTED,
+	K_WHY_OUT_SIGNED_ENCRYPTED,
+	K_WHY_IN_PLAIN,
+	K_WHY_IN_SIGNED,
+	K_WHY_IN_ENCRYPTED,
+	K_WHY_IN_SIGNED_ENCRYPTED,
+	K_STATUS,
+	K_CREATED,
+	K_ARCHIVED,
+	K_REASON,
+	K_PATH,
+	K_AT,
+	K_COMPAT,
+	K_TO,
+	K_HOW,
+	K_EMAILS,
+	K_EMAIL,
+	K_FPR_COLON,
+	K_SENT,
+	K_CHANGED,
+	K_OUT_PLAIN,
+	K_OUT_PLAIN_WHY,
+	K_OUT_SIGNED,
+	K_OUT_SIGNED_WHY,
+	K_OUT_ENCRYPTED,
+	K_OUT_ENCRYPTED_WHY,
+	K_OUT_SIGNED_ENCRYPTED,
+	K_OUT_SIGNED_ENCRYPTED_WHY,
+	K_IN_PLAIN,
+	K_IN_PLAIN_WHY,
+	K_IN_SIGNED,
+	K_IN_SIGNED_WHY,
+	K_IN_ENCRYPTED,
+	K_IN_ENCRYPTED_WHY,
+	K_IN_SIGNED_ENCRYPTED,
+	K_IN_SIGNED_ENCRYPTED_WHY,
+	K_COUNT,
+	K_UNKNOWN = K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+	[K_FPR] = "fpr",
+	[K_ADDR] = "addr",
+	[K_ISN] = "isn",
+	[K_NAME] = "name",
+	[K_KEY] = "key",
+	[K_FROM] = "from",
+	[K_UNTIL] = "until",
+	[K_SHA1] = "sha1",
+	[K_LINT] = "lint",
+	[K_RECEIVED] = "received",
+	[K_SOURCE] = "source",
+	[K_TRUSTED] = "trusted",
+	[K_VERIFIED] = "verified",
+	[K_VERIFIED_AT] = "verified-at",
+	[K_FORCED] = "forced",
+	[K_UNTRUSTED_AT] = "untrusted-at",
+	[K_SUPERSEDED_BY] = "superseded-by",
+	[K_REJECTED_AT] = "rejected-at",
+	[K_OUT] = "out",
+	[K_IN] = "in",
+	[K_WHY_OUT_PLAIN] = "why-out-plain",
+	[K_WHY_OUT_SIGNED] = "why-out-signed",
+	[K_WHY_OUT_ENCRYPTED] = "why-out-encrypted",
+	[K_WHY_OUT_SIGNED_ENCRYPTED] = "why-out-signed-encrypted",
+	[K_WHY_IN_PLAIN] = "why-in-plain",
+	[K_WHY_IN_SIGNED] = "why-in-signed",
+	[K_WHY_IN_ENCRYPTED] = "why-in-encrypted",
+	[K_WHY_IN_SIGNED_ENCRYPTED] = "why-in-signed-encrypted",
+	[K_STATUS] = "status",
+	[K_CREATED] = "created",
+	[K_ARCHIVED] = "archived",
+	[K_REASON] = "reason",
+	[K_PATH] = "path",
+	[K_AT] = "at",
+	[K_COMPAT] = "compat",
+	[K_TO] = "to",
+	[K_HOW] = "how",
+	[K_EMAILS] = "emails",
+	[K_EMAIL] = "email",
+	[K_FPR_COLON] = "fpr-colon",
+	[K_SENT] = "sent",
+	[K_CHANGED] = "changed",
+	[K_OUT_PLAIN] = "out-plain",
+	[K_OUT_PLAIN_WHY] = "out-plain-why",
+	[K_OUT_SIGNED] = "out-signed",
+	[K_OUT_SIGNED_WHY] = "out-signed-why",
+	[K_OUT_ENCRYPTED] = "out-encrypted",
+	[K_OUT_ENCRYPTED_WHY] = "out-encrypted-why",
+	[K_OUT_SIGNED_ENCRYPTED] = "out-signed-encrypted",
+	[K_OUT_SIGNED_ENCRYPTED_WHY] = "out-signed-encrypted-why",
+	[K_IN_PLAIN] = "in-plain",
+	[K_IN_PLAIN_WHY] = "in-plain-why",
+	[K_IN_SIGNED] = "in-signed",
+	[K_IN_SIGNED_WHY] = "in-signed-why",
+	[K_IN_ENCRYPTED] = "in-encrypted",
+	[K_IN_ENCRYPTED_WHY] = "in-encrypted-why",
+	[K_IN_SIGNED_ENCRYPTED] = "in-signed-encrypted",
+	[K_IN_SIGNED_ENCRYPTED_WHY] = "in-signed-encrypted-why",
+};
+
 struct field {
 	const char *key;
 	size_t klen;
-	char *val; /* unescaped, NUL-terminated, in the file's buffer */
+	char *val;       /* unescaped, NUL-terminated, in the file's buffer */
+	uint8_t id;      /* enum key */
+	uint8_t next_id; /* the next field with this key: its number + 1 */
 };
+
+/* Keys to their numbers: an open-addressing table, filled once. */
+#define KEY_SLOTS 256
+static uint8_t key_slot[KEY_SLOTS]; /* key number + 1; 0 empty */
+static uint8_t key_len[K_COUNT];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+key_hash(const char *k, size_t len)
+{
+	return ((unsigned)len * 31u + (unsigned char)k[0] * 7u + (unsigned char)k[len - 1] * 13u +
+		(unsigned char)k[len / 2] * 3u) &
+	       (KEY_SLOTS - 1);
+}
+
+static void
+key_table_fill(void)
+{
+	for (unsigned i = 0; i < K_COUNT; i++) {
+		size_t len = strlen(key_names[i]);
+		unsigned h = key_hash(key_names[i], len);
+
+		key_len[i] = (uint8_t)len;
+		while (key_slot[h] != 0)
+			h = (h + 1) & (KEY_SLOTS - 1);
+		key_slot[h] = (uint8_t)(i + 1);
+	}
+}
+
+static enum key
+key_id(const char *k, size_t len)
+{
+	for (unsigned h = key_hash(k, len); key_slot[h] != 0; h = (h + 1) & (KEY_SLOTS - 1)) {
+		unsigned i = key_slot[h] - 1u;
+
+		if (key_len[i] == len && memcmp(key_names[i], k, len) == 0)
+			return (enum key)i;
+	}
+	return K_UNKNOWN;
+}
 
 struct parser {
 	struct state *st;    /* where eagerly parsed records go */
@@ -62,10 +230,35 @@ unhex(int c)
 	return -1;
 }
 
+/* The bytes of a record's kind and of a key. */
+static const unsigned char word_char[256] = {
+	['a' ... 'z'] = 1,
+	['0' ... '9'] = 1,
+	['-'] = 1,
+	['_'] = 1,
+};
+
 static int
 is_word_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+	return word_char[c];
+}
+
+/* Upper-case hex digits (fingerprints, isn, sha1). */
+static const unsigned char hex_upper[256] = {
+	['0' ... '9'] = 1,
+	['A' ... 'F'] = 1,
+};
+
+/* Are s[0..n) upper-case hex digits, and s[n] the end? */
+static int
+is_hex_n(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && hex_upper[(unsigned char)s[i]])
+		i++;
+	return i == n && s[n] == '\0';
 }
 
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
@@ -75,7 +268,10 @@ static int
 tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size_t *nf)
 {
 	char *q = s, *end = s + n;
+	/* Most lines have no escape at all: one look for them all. */
+	int any_pct = memchr(s, '%', n) != NULL;
 
+	pthread_once(&key_once, key_table_fill);
 	*nf = 0;
 	*kind = q;
 	while (q < end && *q != ' ') {
@@ -104,10 +300,11 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 			return bad(p, "the field %s is empty", key);
 		f[*nf].key = key;
 		f[*nf].klen = (size_t)(v - 1 - key);
+		f[*nf].id = (uint8_t)key_id(key, f[*nf].klen);
 		f[*nf].val = v;
 		(*nf)++;
 		q = stop;
-		if ((pct = memchr(v, '%', (size_t)(stop - v))) != NULL) {
+		if (any_pct && (pct = memchr(v, '%', (size_t)(stop - v))) != NULL) {
 			char *w = pct, *r = pct;
 
 			while (r < stop) {
@@ -133,64 +330,45 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 	return 0;
 }
 
-/* One record's fields, by name: each taken at most once (addr repeats).
- * Records padseal wrote have their fields in the order the parsers take
- * them, so the field after the last one taken is tried first; `bloom`
- * says at once that a key is absent (most optional ones are). */
+/* One record's fields, by key: each taken at most once (addr repeats). */
 struct fields {
 	struct field *f;
 	size_t n;
 	unsigned char *used;
-	size_t next;
-	uint64_t bloom;
+	uint8_t first[K_COUNT + 1]; /* the first field not taken of each key:
+				       its number + 1, 0 for none */
 };
-
-static uint64_t
-key_bit(const char *key, size_t len)
-{
-	unsigned h = (unsigned)key[0] * 31 + (unsigned)len * 131 + (unsigned)key[len - 1] * 7 +
-		     (unsigned)key[len / 2] * 17;
-
-	return (uint64_t)1 << ((h ^ (h >> 6)) & 63);
-}
 
 static void
 fields_index(struct fields *fs)
 {
-	fs->next = 0;
-	fs->bloom = 0;
-	for (size_t i = 0; i < fs->n; i++)
-		fs->bloom |= key_bit(fs->f[i].key, fs->f[i].klen);
+	memset(fs->first, 0, sizeof fs->first);
+	for (size_t i = fs->n; i-- > 0;) {
+		fs->f[i].next_id = fs->first[fs->f[i].id];
+		fs->first[fs->f[i].id] = (uint8_t)(i + 1);
+	}
 }
 
+/* The next field of key `id`, or NULL. */
 static char *
-take_n(struct fields *fs, const char *key, size_t len)
+take(struct fields *fs, enum key id)
 {
-	size_t i = fs->next;
+	unsigned i = fs->first[id];
 
-	/* In padseal's own records the wanted field is usually the next. */
-	if (i < fs->n && !fs->used[i] && fs->f[i].klen == len &&
-	    memcmp(fs->f[i].key, key, len) == 0) {
-		fs->used[i] = 1;
-		fs->next = i + 1;
-		return fs->f[i].val;
-	}
-	if (!(fs->bloom & key_bit(key, len)))
+	if (id == K_UNKNOWN || i == 0)
 		return NULL;
-	for (size_t k = 0; k < fs->n; k++, i++) {
-		if (i == fs->n)
-			i = 0;
-		if (!fs->used[i] && fs->f[i].klen == len && memcmp(fs->f[i].key, key, len) == 0) {
-			fs->used[i] = 1;
-			fs->next = i + 1;
-			return fs->f[i].val;
-		}
-	}
-	return NULL;
+	i--;
+	fs->first[id] = fs->f[i].next_id;
+	fs->used[i] = 1;
+	return fs->f[i].val;
 }
 
-/* A field by name, its length known at compile time for literals. */
-#define take(fs, key) take_n((fs), (key), strlen(key))
+/* The same by name (version 1's cells, whose keys are made). */
+static char *
+take_name(struct fields *fs, const char *key)
+{
+	return take(fs, key_id(key, strlen(key)));
+}
 
 /* After every known field was taken: anything left is unknown or twice. */
 static int
@@ -216,12 +394,7 @@ need(struct parser *p, const char *v, const char *key, const char *kind)
 static int
 get_hex(struct parser *p, const char *v, const char *key, char out[FPR_HEX_LEN])
 {
-	size_t i;
-
-	for (i = 0; v[i]; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'A' && v[i] <= 'F')))
-			break;
-	if (i != 64 || v[i] != '\0')
+	if (!is_hex_n(v, 64))
 		return bad(p, "%s is not a SHA-256 fingerprint (64 hex digits)", key);
 	memcpy(out, v, FPR_HEX_LEN);
 	return 0;
@@ -297,7 +470,7 @@ addr_plausible(const char *a)
 static int
 parse_ident(struct parser *p, struct fields *fs)
 {
-	const char *fpr = take(fs, "fpr"), *status = take(fs, "status");
+	const char *fpr = take(fs, K_FPR), *status = take(fs, K_STATUS);
 	struct st_ident t = {0};
 	struct ident_rec *r;
 
@@ -307,10 +480,10 @@ parse_ident(struct parser *p, struct fields *fs)
 	if (strcmp(status, "current") != 0 && strcmp(status, "archived") != 0)
 		return bad(p, "status is neither current nor archived");
 	t.current = status[0] == 'c';
-	if (get_iso(p, take(fs, "created"), "created", t.created) ||
-	    get_iso(p, take(fs, "archived"), "archived", t.archived) ||
-	    get_text(p, take(fs, "reason"), "reason", 512, &t.reason) ||
-	    get_text(p, take(fs, "source"), "source", 64, &t.source) || leftover(p, fs))
+	if (get_iso(p, take(fs, K_CREATED), "created", t.created) ||
+	    get_iso(p, take(fs, K_ARCHIVED), "archived", t.archived) ||
+	    get_text(p, take(fs, K_REASON), "reason", 512, &t.reason) ||
+	    get_text(p, take(fs, K_SOURCE), "source", 64, &t.source) || leftover(p, fs))
 		return -1;
 	if (!t.created[0])
 		return bad(p, "the identity record has no created");
@@ -322,15 +495,15 @@ parse_ident(struct parser *p, struct fields *fs)
 static int
 parse_backup(struct parser *p, struct fields *fs)
 {
-	const char *fpr = take(fs, "fpr"), *path = take(fs, "path");
-	const char *compat = take(fs, "compat");
+	const char *fpr = take(fs, K_FPR), *path = take(fs, K_PATH);
+	const char *compat = take(fs, K_COMPAT);
 	struct st_backup t = {0};
 	struct backup_rec *r;
 
 	if (need(p, fpr, "fpr", "backup") || get_hex(p, fpr, "fpr", t.hex) ||
 	    need(p, path, "path", "backup") || get_text(p, path, "path", 4096, &t.path) ||
-	    get_iso(p, take(fs, "at"), "at", t.at) ||
-	    get_text(p, take(fs, "source"), "source", 64, &t.source) || leftover(p, fs))
+	    get_iso(p, take(fs, K_AT), "at", t.at) ||
+	    get_text(p, take(fs, K_SOURCE), "source", 64, &t.source) || leftover(p, fs))
 		return -1;
 	if (!t.at[0])
 		return bad(p, "the backup record has no at");
@@ -349,11 +522,11 @@ parse_backup(struct parser *p, struct fields *fs)
 static int
 parse_sent(struct parser *p, struct fields *fs)
 {
-	const char *to = take(fs, "to"), *how = p->version > 1 ? take(fs, "how") : NULL;
+	const char *to = take(fs, K_TO), *how = p->version > 1 ? take(fs, K_HOW) : NULL;
 	struct sent_rec *r;
 	char at[ISO_TIME_LEN];
 
-	if (need(p, to, "to", "sent") || get_iso(p, take(fs, "at"), "at", at) || leftover(p, fs))
+	if (need(p, to, "to", "sent") || get_iso(p, take(fs, K_AT), "at", at) || leftover(p, fs))
 		return -1;
 	if (!at[0])
 		return bad(p, "the sent record has no at");
@@ -408,7 +581,7 @@ static int
 cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	for (int d = 0; d < DIR_COUNT; d++) {
-		const char *v = take(fs, cell_dir_name((enum cell_dir)d));
+		const char *v = take(fs, d == DIR_OUT ? K_OUT : K_IN);
 
 		if (v != NULL && strlen(v) != KIND_COUNT)
 			return bad(p, "%s does not hold four cells",
@@ -419,7 +592,8 @@ cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 			if (v != NULL && cell_from_letter(v[k], &t->cell[d][k]) != 0)
 				return bad(p, "%s holds a cell that is not one of %s",
 					   cell_dir_name((enum cell_dir)d), cell_letters);
-			if (get_text(p, take(fs, key), key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
+			if (get_text(p, take(fs, (enum key)(K_WHY_OUT_PLAIN + d * KIND_COUNT + k)),
+				     key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
 				return -1;
 		}
 	}
@@ -440,8 +614,8 @@ cells_v1(struct parser *p, struct fields *fs, struct st_peer *t)
 			snprintf(key, sizeof key, "%s-%s", cell_dir_name((enum cell_dir)d),
 				 cell_kind_name((enum cell_kind)k));
 			snprintf(wkey, sizeof wkey, "%s-why", key);
-			v = take(fs, key);
-			why = take(fs, wkey);
+			v = take_name(fs, key);
+			why = take_name(fs, wkey);
 			for (s = CELL_TODO; v != NULL && s <= CELL_FAILED; s++)
 				if (strcmp(v, cell_state_name((enum cell_state)s)) == 0)
 					break;
@@ -474,9 +648,9 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 	size_t n = 0;
 
 	if (p->version == 1) {
-		char *v = take(fs, "emails"), *save = NULL;
+		char *v = take(fs, K_EMAILS), *save = NULL;
 
-		take(fs, "email"); /* the first of emails */
+		take(fs, K_EMAIL); /* the first of emails */
 		for (char *a = v ? strtok_r(v, ",", &save) : NULL; a != NULL;
 		     a = strtok_r(NULL, ",", &save)) {
 			if (n == PEER_ADDRS_MAX)
@@ -487,7 +661,7 @@ peer_addrs(struct parser *p, struct fields *fs, struct st_peer *t)
 	} else {
 		const char *a;
 
-		while ((a = take(fs, "addr")) != NULL) {
+		while ((a = take(fs, K_ADDR)) != NULL) {
 			if (n == PEER_ADDRS_MAX)
 				return bad(p, "the peer record has more than %d addresses",
 					   PEER_ADDRS_MAX);
@@ -510,7 +684,7 @@ static int
 peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	/* Taken in the order the records are written: see fmt_peer. */
-	const char *trusted = take(fs, "trusted"), *verified = take(fs, "verified");
+	const char *trusted = take(fs, K_TRUSTED), *verified = take(fs, K_VERIFIED);
 	const char *sup;
 
 	if (p->version == 1) {
@@ -522,12 +696,12 @@ peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 	}
 	if (verified != NULL && verify_method_parse(verified, &t->verified) != 0)
 		return bad(p, "verified is not phone, in-person or other");
-	if (get_iso(p, take(fs, "verified-at"), "verified-at", t->verified_at) ||
-	    get_bool(p, take(fs, "forced"), "forced", &t->forced) ||
-	    get_iso(p, take(fs, "untrusted-at"), "untrusted-at", t->untrusted_at) ||
-	    ((sup = take(fs, "superseded-by")) != NULL &&
+	if (get_iso(p, take(fs, K_VERIFIED_AT), "verified-at", t->verified_at) ||
+	    get_bool(p, take(fs, K_FORCED), "forced", &t->forced) ||
+	    get_iso(p, take(fs, K_UNTRUSTED_AT), "untrusted-at", t->untrusted_at) ||
+	    ((sup = take(fs, K_SUPERSEDED_BY)) != NULL &&
 	     get_hex(p, sup, "superseded-by", t->superseded_by)) ||
-	    get_iso(p, take(fs, "rejected-at"), "rejected-at", t->rejected_at))
+	    get_iso(p, take(fs, K_REJECTED_AT), "rejected-at", t->rejected_at))
 		return -1;
 	if (t->verified != VERIFY_NONE && !t->verified_at[0])
 		return bad(p, "verified is given without verified-at");
@@ -540,21 +714,21 @@ static int
 peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	/* Taken in the order the records are written: see fmt_peer. */
-	const char *isn = take(fs, "isn"), *name = take(fs, "name"), *key = take(fs, "key");
+	const char *isn = take(fs, K_ISN), *name = take(fs, K_NAME), *key = take(fs, K_KEY);
 	const char *sha1, *lint;
 
 	if (p->version == 1) {
-		take(fs, "fpr-colon");
-		take(fs, "sent");    /* now derived from the sent records */
-		take(fs, "changed"); /* now derived, trust.h */
+		take(fs, K_FPR_COLON);
+		take(fs, K_SENT);    /* now derived from the sent records */
+		take(fs, K_CHANGED); /* now derived, trust.h */
 		t->name = "";
 		return 0;
 	}
-	if (need(p, key, "key", "peer") || get_iso(p, take(fs, "from"), "from", t->not_before) ||
-	    get_iso(p, take(fs, "until"), "until", t->not_after))
+	if (need(p, key, "key", "peer") || get_iso(p, take(fs, K_FROM), "from", t->not_before) ||
+	    get_iso(p, take(fs, K_UNTIL), "until", t->not_after))
 		return -1;
-	sha1 = take(fs, "sha1");
-	lint = take(fs, "lint");
+	sha1 = take(fs, K_SHA1);
+	lint = take(fs, K_LINT);
 	if (get_text(p, name, "name", PEER_NAME_MAX, &t->name) ||
 	    get_text(p, lint, "lint", 400, &t->lint))
 		return -1;
@@ -564,12 +738,12 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 		return bad(p, "key is too long");
 	memcpy(t->key, key, strlen(key) + 1);
 	if (isn != NULL) {
-		if (strlen(isn) != ISN_LEN - 1 || strspn(isn, "0123456789ABCDEF") != ISN_LEN - 1)
+		if (!is_hex_n(isn, ISN_LEN - 1))
 			return bad(p, "isn is not 16 hex digits");
 		memcpy(t->isn, isn, ISN_LEN);
 	}
 	if (sha1 != NULL) {
-		if (strlen(sha1) != 40 || strspn(sha1, "0123456789ABCDEF") != 40)
+		if (!is_hex_n(sha1, 40))
 			return bad(p, "sha1 is not 40 hex digits");
 		memcpy(t->sha1, sha1, 41);
 	}
@@ -597,11 +771,11 @@ same_head(const struct peer_head *a, const struct peer_head *b)
 static int
 peer_fields(struct parser *p, struct fields *fs, struct st_peer *t)
 {
-	const char *fpr = take(fs, "fpr");
+	const char *fpr = take(fs, K_FPR);
 
 	if (need(p, fpr, "fpr", "peer") || get_hex(p, fpr, "fpr", t->hex) || peer_addrs(p, fs, t) ||
-	    peer_facts(p, fs, t) || get_iso(p, take(fs, "received"), "received", t->received) ||
-	    get_text(p, take(fs, "source"), "source", PEER_SOURCE_MAX, &t->source) ||
+	    peer_facts(p, fs, t) || get_iso(p, take(fs, K_RECEIVED), "received", t->received) ||
+	    get_text(p, take(fs, K_SOURCE), "source", PEER_SOURCE_MAX, &t->source) ||
 	    peer_trust(p, fs, t) || (p->version == 1 ? cells_v1(p, fs, t) : cells_v2(p, fs, t)) ||
 	    leftover(p, fs))
 		return -1;
@@ -840,7 +1014,7 @@ peer_ready(const struct state *st, struct peer_head *hd)
 	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
-	struct fields fs = {f, 0, used, 0, 0};
+	struct fields fs = {f, 0, used, {0}};
 	struct peer_rec *r;
 	char *line, *kind;
 
@@ -879,7 +1053,7 @@ sent_ready(const struct state *st, struct sent_rec *r)
 	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
-	struct fields fs = {f, 0, used, 0, 0};
+	struct fields fs = {f, 0, used, {0}};
 	char *line, *kind;
 	const char *how;
 
@@ -891,11 +1065,11 @@ sent_ready(const struct state *st, struct sent_rec *r)
 		bad(&p, "it can no longer be read");
 	else if (tokenize(&p, line, strlen(line), &kind, f, &fs.n) == 0) {
 		fields_index(&fs);
-		if (!addr_plausible(take(&fs, "to")))
+		if (!addr_plausible(take(&fs, K_TO)))
 			bad(&p, "to is not an address");
-		else if (get_iso(&p, take(&fs, "at"), "at", r->r.at) == 0 && r->r.at[0] == '\0')
+		else if (get_iso(&p, take(&fs, K_AT), "at", r->r.at) == 0 && r->r.at[0] == '\0')
 			bad(&p, "the sent record has no at");
-		how = take(&fs, "how");
+		how = take(&fs, K_HOW);
 		if (p.why[0] == '\0' && how != NULL && strcmp(how, "mail") != 0 &&
 		    strcmp(how, "in-person") != 0)
 			bad(&p, "how is neither mail nor in-person");
@@ -930,7 +1104,7 @@ parse_record(struct parser *p, char *line, size_t n)
 {
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
-	struct fields fs = {f, 0, used, 0, 0};
+	struct fields fs = {f, 0, used, {0}};
 	char *kind;
 
 	if (tokenize(p, line, n, &kind, f, &fs.n) != 0)

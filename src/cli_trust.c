@@ -325,10 +325,9 @@ json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, 
 	const struct st_peer *p = pp->p, *dups[DUPS_SHOWN];
 	size_t n[3], nd = trust_duplicates(st, p, dups, DUPS_SHOWN);
 	char colon[FPR_COLON_LEN], sha1[FPR_COLON_LEN], by[FPR_COLON_LEN] = "";
-	unsigned char d[FPR_MAX];
 
 	peer_colon(p, colon);
-	fpr_colon(d, fpr_parse(p->sha1, d, sizeof d), sha1);
+	hex_colon(p->sha1, sha1);
 	if (p->superseded_by[0])
 		colon_of(st, p->superseded_by, by);
 	lint_counts(p, now, n);

@@ -184,10 +184,10 @@ jw_close(struct jw *j, char c)
 }
 
 void
-jw_key(struct jw *j, const char *key)
+jw_key_n(struct jw *j, const char *key, size_t n)
 {
 	sep(j);
-	quoted(j, key, strlen(key));
+	quoted(j, key, n);
 	put1(j, ':');
 	j->comma &= ~((uint64_t)1 << j->depth); /* the value adds none */
 }
@@ -222,10 +222,10 @@ jw_str(struct jw *j, const char *s)
 }
 
 void
-jw_word(struct jw *j, const char *w)
+jw_word_n(struct jw *j, const char *w, size_t n)
 {
 	sep(j);
-	quoted(j, w, strlen(w));
+	quoted(j, w, n);
 }
 
 void
@@ -253,32 +253,4 @@ jw_int(struct jw *j, long long v)
 	if (v < 0)
 		d[--n] = '-';
 	put(j, d + n, sizeof d - n);
-}
-
-void
-jw_field(struct jw *j, const char *key, const char *val)
-{
-	jw_key(j, key);
-	jw_str(j, val);
-}
-
-void
-jw_field_word(struct jw *j, const char *key, const char *w)
-{
-	jw_key(j, key);
-	jw_word(j, w);
-}
-
-void
-jw_field_bool(struct jw *j, const char *key, int b)
-{
-	jw_key(j, key);
-	jw_bool(j, b);
-}
-
-void
-jw_field_int(struct jw *j, const char *key, long long v)
-{
-	jw_key(j, key);
-	jw_int(j, v);
 }

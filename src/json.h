@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Write `s` as a JSON string literal (NULL writes null). */
 void json_str(FILE *f, const char *s);
@@ -43,19 +44,50 @@ int jw_flush(struct jw *j);
 /* Open '{' or '[' (as a value), close with '}' or ']'. */
 void jw_open(struct jw *j, char c);
 void jw_close(struct jw *j, char c);
-/* "key": — the value written next belongs to it. */
-void jw_key(struct jw *j, const char *key);
+/* "key": — the value written next belongs to it.  Inline, so that the
+ * length of a literal key is known when compiling. */
+void jw_key_n(struct jw *j, const char *key, size_t n);
+static inline void
+jw_key(struct jw *j, const char *key)
+{
+	jw_key_n(j, key, strlen(key));
+}
 /* Values: a string (NULL writes null), true/false, a whole number. */
 void jw_str(struct jw *j, const char *s);
 /* A string that needs no escape: the program's own words and digits. */
-void jw_word(struct jw *j, const char *w);
+void jw_word_n(struct jw *j, const char *w, size_t n);
+static inline void
+jw_word(struct jw *j, const char *w)
+{
+	jw_word_n(j, w, strlen(w));
+}
 void jw_bool(struct jw *j, int b);
 void jw_int(struct jw *j, long long v);
 /* A key and its value at once. */
-void jw_field(struct jw *j, const char *key, const char *val);
-void jw_field_word(struct jw *j, const char *key, const char *w);
-void jw_field_bool(struct jw *j, const char *key, int b);
-void jw_field_int(struct jw *j, const char *key, long long v);
+static inline void
+jw_field(struct jw *j, const char *key, const char *val)
+{
+	jw_key(j, key);
+	jw_str(j, val);
+}
+static inline void
+jw_field_word(struct jw *j, const char *key, const char *w)
+{
+	jw_key(j, key);
+	jw_word(j, w);
+}
+static inline void
+jw_field_bool(struct jw *j, const char *key, int b)
+{
+	jw_key(j, key);
+	jw_bool(j, b);
+}
+static inline void
+jw_field_int(struct jw *j, const char *key, long long v)
+{
+	jw_key(j, key);
+	jw_int(j, v);
+}
 /* Bytes as they are (a newline between values). */
 void jw_raw(struct jw *j, const char *s, size_t n);
 

@@ -825,12 +825,12 @@ lint_count_kept(const char *codes, time_t not_before, time_t not_after, time_t n
 	counts[0] = counts[1] = counts[2] = 0;
 	for (const char *p = codes; p != NULL && *p;) {
 		size_t n = strcspn(p, ",");
-		char code[48];
-		int sev;
 
-		snprintf(code, sizeof code, "%.*s", (int)n, p);
-		if ((sev = lint_code_sev(code)) >= 0)
-			counts[sev]++;
+		for (size_t i = 0; i < L_COUNT; i++)
+			if (strncmp(defs[i].code, p, n) == 0 && defs[i].code[n] == '\0') {
+				counts[defs[i].sev]++;
+				break;
+			}
 		p += n + (p[n] == ',');
 	}
 	if (not_after != (time_t)-1 && not_after < now)

@@ -298,18 +298,24 @@ out:
 }
 
 void
-peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN])
+hex_colon(const char *hex, char out[FPR_COLON_LEN])
 {
 	char *o = out;
 
-	/* The record holds 64 upper-case hex digits: pair them. */
-	for (size_t i = 0; i < 64; i += 2) {
+	/* Records hold upper-case hex digits, checked when read: pair them. */
+	for (size_t i = 0; hex[i] != '\0' && hex[i + 1] != '\0' && i < 64; i += 2) {
 		if (i)
 			*o++ = ':';
-		*o++ = p->hex[i];
-		*o++ = p->hex[i + 1];
+		*o++ = hex[i];
+		*o++ = hex[i + 1];
 	}
 	*o = '\0';
+}
+
+void
+peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN])
+{
+	hex_colon(p->hex, out);
 }
 
 void
@@ -359,42 +365,31 @@ peer_info(const struct home *h, const struct st_peer *p, time_t now, struct peer
 	return 0;
 }
 
-static int
-by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 size_t
 peer_files_missing(const struct home *h, const struct state *st, unsigned char *missing)
 {
-	char *dir = home_path(h, PEER_DIR), **names = NULL;
-	size_t n = 0, cap = 0, count = 0;
+	char *dir = home_path(h, PEER_DIR);
+	size_t n = state_n_peers(st), count = 0;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
+	/* Each file found clears its record's mark (by the fingerprint index). */
+	memset(missing, 1, n);
 	while (d != NULL && (de = readdir(d)) != NULL) {
+		char hex[FPR_HEX_LEN];
+		const struct st_peer *p;
+
 		if (strlen(de->d_name) != 68 || strcmp(de->d_name + 64, ".pem") != 0)
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			names = xreallocarray(names, cap, sizeof *names);
-		}
-		names[n++] = xstrndup(de->d_name, 64);
+		memcpy(hex, de->d_name, 64);
+		hex[64] = '\0';
+		if ((p = state_peer_by_hex(st, hex)) != NULL)
+			missing[state_peer_index(st, p)] = 0;
 	}
 	if (d != NULL)
 		closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, by_str);
-	for (size_t i = 0; i < state_n_peers(st); i++) {
-		const char *hex = state_peer(st, i)->hex;
-
-		missing[i] = bsearch(&hex, names, n, sizeof *names, by_str) == NULL;
-		count += missing[i];
-	}
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		count += missing[i];
 	free(dir);
 	return count;
 }

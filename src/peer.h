@@ -63,6 +63,8 @@ size_t peer_files_missing(const struct home *h, const struct state *st, unsigned
 
 /* The SHA-256 colon form of a record's fingerprint. */
 void peer_colon(const struct st_peer *p, char out[FPR_COLON_LEN]);
+/* Any fingerprint of a record (SHA-256 or SHA-1 hex) with colons. */
+void hex_colon(const char *hex, char out[FPR_COLON_LEN]);
 
 /* What a person is shown of a correspondent's certificate, in a form a
  * front end reads without OpenSSL. */

@@ -244,6 +244,16 @@ is_word_char(unsigned char c)
 	return word_char[c];
 }
 
+/* Is s a list of lint codes: lower-case words joined by commas? */
+static int
+is_codes(const char *s)
+{
+	while (word_char[(unsigned char)*s] || *s == ',')
+		if (*s++ == '_')
+			return 0;
+	return *s == '\0';
+}
+
 /* Upper-case hex digits (fingerprints, isn, sha1). */
 static const unsigned char hex_upper[256] = {
 	['0' ... '9'] = 1,
@@ -270,6 +280,7 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 	char *q = s, *end = s + n;
 	/* Most lines have no escape at all: one look for them all. */
 	int any_pct = memchr(s, '%', n) != NULL;
+	unsigned guess = K_COUNT;
 
 	pthread_once(&key_once, key_table_fill);
 	*nf = 0;
@@ -300,7 +311,14 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 			return bad(p, "the field %s is empty", key);
 		f[*nf].key = key;
 		f[*nf].klen = (size_t)(v - 1 - key);
-		f[*nf].id = (uint8_t)key_id(key, f[*nf].klen);
+		/* padseal writes the keys in the order of enum key: try the
+		 * one after the last first. */
+		if (guess < K_COUNT && key_len[guess] == f[*nf].klen &&
+		    memcmp(key_names[guess], key, f[*nf].klen) == 0)
+			f[*nf].id = (uint8_t)guess;
+		else
+			f[*nf].id = (uint8_t)key_id(key, f[*nf].klen);
+		guess = f[*nf].id + 1u;
 		f[*nf].val = v;
 		(*nf)++;
 		q = stop;
@@ -747,7 +765,7 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 			return bad(p, "sha1 is not 40 hex digits");
 		memcpy(t->sha1, sha1, 41);
 	}
-	if (lint != NULL && strspn(lint, "abcdefghijklmnopqrstuvwxyz0123456789-,") != strlen(lint))
+	if (lint != NULL && !is_codes(lint))
 		return bad(p, "lint is not a list of finding codes");
 	if (t->name == NULL)
 		t->name = "";

@@ -366,8 +366,10 @@ draw_box(const struct look *lk, int rows, int cols, int h, int w, const char *ti
 	w = w < cols - 2 ? w : cols - 2;
 	y = (rows - h) / 2;
 	*x = (cols - w) / 2;
+	/* The rows of the box are cleared whole: the screen behind would
+	 * otherwise show the ends of words cut by the frame beside it. */
 	for (int r = y; r < y + h; r++)
-		draw_fill(r, *x, w, A_NORMAL);
+		draw_fill(r, 0, cols, A_NORMAL);
 	attrset(lk->attr[R_HEADING]);
 	mvaddch(y, *x, ACS_ULCORNER);
 	mvhline(y, *x + 1, ACS_HLINE, w - 2);

@@ -204,8 +204,8 @@ text_key(struct field *f, int ch)
 }
 
 /* Move the focus `dir` (+1, -1) fields; `wrap` goes round the ends.  A
- * choice list entered from above highlights its first item, from below
- * its last. */
+ * choice list is entered with its chosen item highlighted: a highlight
+ * elsewhere (and the hint that follows it) would look chosen. */
 static int
 move_focus(struct form *fm, int dir, int wrap)
 {
@@ -223,7 +223,7 @@ move_focus(struct form *fm, int dir, int wrap)
 
 			fm->focus = i;
 			if (f->kind == FIELD_CHOICE)
-				f->hl = dir > 0 ? 0 : f->n_items - 1;
+				f->hl = f->sel;
 			return FORM_MOVED;
 		}
 	}

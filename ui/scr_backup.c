@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "fileio.h"
 #include "form.h"
 #include "ident.h"
 #include "op.h"
@@ -40,6 +42,11 @@ struct backup_scr {
 	enum role msg_role;
 	struct p12_backup_done out;
 	enum p12_compat compat;
+	int writing;       /* submitted: the next tick writes (the screen
+			      says so first) */
+	int asked_mkdir;   /* the question "create the folder?" is open */
+	int answer;        /* its answer */
+	char folder[4096]; /* the folder it is about */
 };
 
 /* ---- The path ---- */
@@ -102,7 +109,34 @@ fail(struct backup_scr *bs, int field, const char *msg)
 	snprintf(bs->msg, sizeof bs->msg, "%s", msg);
 	bs->msg_role = R_ERROR;
 	form_focus(&bs->form, field);
+	/* Once the path is put right, Enter there writes: no walk back
+	 * through every field to the button. */
+	if (field == B_PATH)
+		bs->f[B_PATH].enter_submits = 1;
 	return APP_HANDLED | APP_REDRAW;
+}
+
+/* The folder of `path` does not exist: offer to create it. */
+static int
+ask_folder(struct app *a, struct backup_scr *bs, const char *path)
+{
+	static const char *const buttons[] = {"Create it", "Change the path"};
+	char text[4400];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (slash == NULL || slash == path)
+		return 0;
+	snprintf(bs->folder, sizeof bs->folder, "%.*s", (int)(slash - path), path);
+	if (stat(bs->folder, &sb) == 0 || errno != ENOENT)
+		return 0;
+	snprintf(text, sizeof text,
+		 "The folder %s does not exist yet. Create it for the backup? "
+		 "Only you will be able to open it.",
+		 bs->folder);
+	bs->asked_mkdir = 1;
+	bs->answer = -1;
+	return app_ask(a, "No such folder", text, buttons, 2, &bs->answer);
 }
 
 /* As `padseal backup`: op_backup checks the path, unlocks the key (asking
@@ -144,7 +178,7 @@ submit(struct app *a, struct backup_scr *bs)
 	struct field *p = &bs->f[B_PASS], *r = &bs->f[B_REPEAT];
 	struct err e = ERR_INIT;
 	char path[4096], msg[700];
-	int same;
+	int same, asked;
 
 	bs->msg[0] = '\0';
 	ui_path_expand(bs->f[B_PATH].text, path, sizeof path);
@@ -164,15 +198,64 @@ submit(struct app *a, struct backup_scr *bs)
 	}
 	if (bs->f[B_UNLOCK].len == 0 && ui_key_needed(a))
 		return fail(bs, B_UNLOCK,
-			    "Type the passphrase of your key: the one you chose "
-			    "when you created your credential.");
+			    a->keys_forgotten ?
+				    "Type the passphrase of your key: padseal forgot "
+				    "the unlocked key after 10 minutes without a key "
+				    "pressed." :
+				    "Type the passphrase of your key: the one you chose "
+				    "when you created your credential.");
+	if ((asked = ask_folder(a, bs, path)) != 0)
+		return asked;
+	/* Written at the next tick, so that the screen says it first. */
+	snprintf(bs->msg, sizeof bs->msg,
+		 "Writing the backup, then reading it back to check it: a "
+		 "moment.");
+	bs->msg_role = R_NORMAL;
+	bs->writing = 1;
+	return APP_HANDLED | APP_REDRAW;
+}
+
+static int
+backup_tick(struct app *a, void *sc)
+{
+	struct backup_scr *bs = sc;
+	char path[4096];
+
+	if (!bs->writing)
+		return 0;
+	bs->writing = 0;
+	bs->msg[0] = '\0';
+	ui_path_expand(bs->f[B_PATH].text, path, sizeof path);
 	if (write_backup(a, bs, path) != 0) {
 		update_notes(a, bs);
-		return APP_HANDLED | APP_REDRAW;
+		return APP_REDRAW;
 	}
 	form_wipe(&bs->form);
 	bs->done = 1;
-	return APP_HANDLED | APP_REDRAW;
+	return APP_REDRAW;
+}
+
+/* The folder question answered: create it and write, or let the path be
+ * changed. */
+static int
+backup_resume(struct app *a, void *sc)
+{
+	struct backup_scr *bs = sc;
+	struct err e = ERR_INIT;
+	char msg[700];
+
+	if (!bs->asked_mkdir)
+		return APP_REDRAW;
+	bs->asked_mkdir = 0;
+	if (bs->answer != 0)
+		return fail(bs, B_PATH,
+			    "Change the path to a folder that exists, or let padseal create it.") &
+		       ~APP_HANDLED;
+	if (dir_ensure(bs->folder, &e) != 0) {
+		snprintf(msg, sizeof msg, "%s.", e.msg);
+		return fail(bs, B_PATH, msg) & ~APP_HANDLED;
+	}
+	return submit(a, bs) & ~APP_HANDLED;
 }
 
 /* ---- Drawing ---- */
@@ -263,6 +346,8 @@ backup_key(struct app *a, void *sc, int ch)
 	struct backup_scr *bs = sc;
 	int r;
 
+	if (bs->writing)
+		return APP_HANDLED; /* keys wait for the write */
 	if (bs->done)
 		return ch == 27 || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q' ?
 			       APP_HANDLED | APP_POP :
@@ -375,6 +460,8 @@ static const struct screen_ops backup_ops = {
 	.enter = backup_enter,
 	.draw = backup_draw,
 	.key = backup_key,
+	.resume = backup_resume,
+	.tick = backup_tick,
 	.leave = backup_leave,
 };
 

@@ -128,11 +128,23 @@ set_msg(struct create_scr *cs, enum role role, const char *s)
 
 /* ---- Address lines ---- */
 
+/* A new address line, only when the last one holds an address: an empty
+ * line would be dropped later without a word. */
 static int
 add_address(const struct app *a, struct create_scr *cs)
 {
+	char last[256];
+
 	if (cs->n_addr >= FORM_ADDR_LINES)
 		return APP_HANDLED;
+	trimmed(cs->ff[F_ADDR + cs->n_addr - 1].text, last, sizeof last);
+	if (last[0] == '\0') {
+		form_focus(&cs->form, F_ADDR + cs->n_addr - 1);
+		set_msg(cs, R_WARN,
+			"Type an address in the empty line first; then Add another "
+			"address gives you one more.");
+		return APP_HANDLED | APP_REDRAW;
+	}
 	cs->ff[F_ADDR + cs->n_addr].hidden = 0;
 	form_focus(&cs->form, F_ADDR + cs->n_addr);
 	cs->n_addr++;

@@ -5,7 +5,8 @@
 # passphrase, then a legacy backup that the OpenSSL command line opens with
 # the passphrase typed; the home records it and the dashboard moves on.  A
 # second, modern backup lands where the user typed, and an existing file is
-# never written over.
+# never written over; a third goes to a folder that did not exist, made
+# (0700) when the person says so.
 . "${PADSEAL_TESTLIB:?run through make check}"
 . "$(dirname "$0")/tmux.sh"
 need_tmux
@@ -98,6 +99,35 @@ if wait_for "1 Create"; then
 	expect_in "$SCREEN" "modern" "the form reported"
 	keys Escape
 	wait_for "1 Create"
+
+	# A folder that does not exist: offered, not refused.  First the
+	# path is changed instead; Enter in the path then writes at once.
+	keys 2 Enter
+	wait_for "Save to"
+	keys C-u
+	type_text "~/safe/keys/third.p12"
+	keys Tab Tab
+	type_text "$NEW"
+	keys Tab
+	type_text "$NEW"
+	keys Enter
+	wait_for "No such folder"
+	expect_in "$(flat)" "The folder $T/user/safe/keys does not exist yet. Create it for the backup? Only you will be able to open it." "the folder offered"
+	# Nothing of the screen behind beside the frame.
+	ok
+	out=$(printf '%s\n' "$SCREEN" | grep -e '│' -e '|' | sed 's/ *$//' | grep -v -e '│$' -e '|$')
+	[ -z "$out" ] || fail "words stick out of the dialog: $out"
+	keys Tab Enter # Change the path
+	wait_for "Change the path to a folder that exists"
+	expect_in "$(line_with '  > ')" "Save to" "the focus on the path"
+	[ -e "$T/user/safe" ] && fail "the folder was made though the path was to be changed"
+	keys Enter
+	wait_for "No such folder"
+	keys Enter # Create it
+	wait_for "Backed up."
+	expect_in "$(stat -c %a "$T/user/safe" "$T/user/safe/keys" "$T/user/safe/keys/third.p12" | tr '\n' ' ')" "700 700 600" "the folder made private"
+	keys Escape
+	wait_for "1 Create"
 	keys q
 	ended backup 0 "q after backup" "Correspondents"
 fi
@@ -114,6 +144,6 @@ run 0 "$PADSEAL" --home "$H" status --json
 expect_in "$OUT" '"backed_up":true' "status: backed up"
 expect_in "$OUT" '"steps":{"create":"done","backup":"done"}' "status: the steps"
 run 0 "$PADSEAL" --home "$H" show
-expect_in "$OUT" "$T/modern.p12" "show: the last backup's file"
+expect_in "$OUT" "$T/user/safe/keys/third.p12" "show: the last backup's file"
 
 finish

@@ -67,7 +67,7 @@ if wait_for "1 Create"; then
 	# RSA 4096; generation is held until the gate file exists, so the
 	# resize lands during it however fast the machine.  The focus is on
 	# the first address line again.
-	keys Tab Tab Down Down Space
+	keys Tab Tab Down Space
 	wait_for "(•) RSA 4096"
 	expect_in "$SCREEN" "slower to create" "the key type's explanation"
 	keys Tab Tab Enter
@@ -162,7 +162,7 @@ if wait_for "1 Create"; then
 	keys 1 Enter
 	wait_for "You have a credential already"
 	expect_in "$(line_with 'Name  ')" "Sam Example" "the current name offered"
-	keys Tab Tab Down Down Space Tab Tab Enter
+	keys Tab Tab Down Space Tab Tab Enter
 	wait_for "Replace your credential?"
 	expect_in "$(flat)" "archived, never deleted" "replacing explained"
 	keys Enter

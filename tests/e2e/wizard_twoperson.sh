@@ -34,7 +34,7 @@ create_backup() {
 	type_text "$1"
 	keys Tab
 	type_text "$2"
-	keys Tab Tab Down Down Down Space
+	keys Tab Tab Down Down Space
 	wait_for "(•) EC P-256" || return 1
 	keys Tab Tab Enter
 	wait_for "Choose the passphrase" || return 1

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli_int.h"
 #include "fileio.h"
 #include "fpr.h"
@@ -112,7 +114,7 @@ problems(const struct msg_report *r, const char *file, char (*out)[512])
 /* --- read ---------------------------------------------------------------- */
 
 static void
-print_report(const struct msg_report *r, char (*probs)[512], size_t np)
+print_report(struct msg_report *r, char (*probs)[512], size_t np)
 {
 	char line[2048];
 
@@ -146,8 +148,18 @@ print_report(const struct msg_report *r, char (*probs)[512], size_t np)
 	}
 	printf("\n");
 	if (r->text != NULL) {
+		char more[(64u << 10) + 1];
+		size_t n, len = strlen(r->text);
+		char last = len ? r->text[len - 1] : '\0';
+
 		put_clean(r->text);
-		if (r->text[0] && r->text[strlen(r->text) - 1] != '\n')
+		while ((n = msg_text_more(r, more, sizeof more - 1)) > 0) {
+			more[n] = '\0';
+			put_clean(more);
+			last = more[n - 1];
+		}
+		OPENSSL_cleanse(more, sizeof more);
+		if (last && last != '\n')
 			putchar('\n');
 	}
 }
@@ -195,7 +207,7 @@ json_layer(FILE *f, const struct msg_layer *l)
 }
 
 static void
-json_report(FILE *f, const char *file, const struct msg_report *r, char (*probs)[512], size_t np)
+json_report(FILE *f, const char *file, struct msg_report *r, char (*probs)[512], size_t np)
 {
 	char line[2048];
 	int first = 1;
@@ -231,7 +243,20 @@ json_report(FILE *f, const char *file, const struct msg_report *r, char (*probs)
 	fprintf(f, "%zu", r->outside);
 	json_field_bool(f, &first, "pgp", r->pgp);
 	json_field(f, &first, "parts", r->parts);
-	json_field(f, &first, "text", r->text);
+	if (r->more == NULL) {
+		json_field(f, &first, "text", r->text);
+	} else {
+		char more[64u << 10];
+		size_t n;
+
+		json_key(f, &first, "text");
+		fputc('"', f);
+		json_str_part(f, r->text, strlen(r->text));
+		while ((n = msg_text_more(r, more, sizeof more)) > 0)
+			json_str_part(f, more, n);
+		OPENSSL_cleanse(more, sizeof more);
+		fputc('"', f);
+	}
 	fputs("}\n", f);
 }
 

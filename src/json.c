@@ -30,15 +30,22 @@ escape_of(unsigned char c, char out[8])
 void
 json_str(FILE *f, const char *s)
 {
-	const unsigned char *p, *run;
-	char esc[8];
-
 	if (s == NULL) {
 		fputs_unlocked("null", f);
 		return;
 	}
 	putc_unlocked('"', f);
-	for (p = run = (const unsigned char *)s; *p; p++) {
+	json_str_part(f, s, strlen(s));
+	putc_unlocked('"', f);
+}
+
+void
+json_str_part(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p, *run, *end = (const unsigned char *)s + n;
+	char esc[8];
+
+	for (p = run = (const unsigned char *)s; p < end; p++) {
 		if (!escape[*p])
 			continue;
 		fwrite_unlocked(run, 1, (size_t)(p - run), f);
@@ -46,7 +53,6 @@ json_str(FILE *f, const char *s)
 		run = p + 1;
 	}
 	fwrite_unlocked(run, 1, (size_t)(p - run), f);
-	putc_unlocked('"', f);
 }
 
 void

@@ -15,6 +15,9 @@
 
 /* Write `s` as a JSON string literal (NULL writes null). */
 void json_str(FILE *f, const char *s);
+/* The inside of a string literal, `n` bytes of it escaped (a long string
+ * written in pieces, between quotes the caller writes). */
+void json_str_part(FILE *f, const char *s, size_t n);
 /* Write "key": before a value; `first` tracks the comma. */
 void json_key(FILE *f, int *first, const char *key);
 

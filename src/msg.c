@@ -39,8 +39,8 @@ msg_copy(char *dst, size_t len, const char *src)
 /* --- the home: own identities and correspondents ------------------------- */
 
 /* The user's own certificates: they sign, and envelopes are for them. */
-static void
-load_own(struct walk *w)
+void
+msg_load_own(struct walk *w)
 {
 	const struct state *st = w->ctx->st;
 	struct err ignore = ERR_INIT;
@@ -65,8 +65,8 @@ load_own(struct walk *w)
 		}
 }
 
-static void
-free_walk(struct walk *w)
+void
+msg_free_walk(struct walk *w)
 {
 	for (size_t i = 0; i < w->n_own; i++)
 		X509_free(w->own[i].cert); /* the keys belong to ctx->key's owner */
@@ -83,8 +83,8 @@ free_walk(struct walk *w)
 
 /* --- the MIME structure -------------------------------------------------- */
 
-static int
-is_p7m(const struct mime_entity *m)
+int
+msg_is_p7m(const struct mime_entity *m)
 {
 	char name[256];
 	size_t n;
@@ -159,7 +159,8 @@ find_smime(const struct mime_entity *m, int depth, const unsigned char **sp, siz
 		mime_parse(p, n, MIME_LENIENT,
 			   strcmp(m->type, "multipart/digest") == 0 ? "message/rfc822" : NULL, &c,
 			   NULL);
-		if (is_p7m(&c) || (strcmp(c.type, "multipart/signed") == 0 && smime_signed(&c))) {
+		if (msg_is_p7m(&c) ||
+		    (strcmp(c.type, "multipart/signed") == 0 && smime_signed(&c))) {
 			*sp = p, *sn = n, found = 1;
 		} else if (mime_is(&c, "multipart")) {
 			found = find_smime(&c, depth + 1, sp, sn, outside);
@@ -199,8 +200,8 @@ struct parts {
 	size_t attachments;
 };
 
-static int
-is_attachment(const struct mime_entity *m, char *file, size_t len)
+int
+msg_is_attachment(const struct mime_entity *m, char *file, size_t len)
 {
 	int named = mime_param(m->cdisp, "filename", file, len) ||
 		    mime_param(m->ctype, "name", file, len);
@@ -231,7 +232,7 @@ collect(const struct mime_entity *m, int depth, struct parts *ps)
 			collect(&c, depth + 1, ps);
 			mime_entity_free(&c);
 		}
-	} else if (is_attachment(m, file, sizeof file)) {
+	} else if (msg_is_attachment(m, file, sizeof file)) {
 		ps->attachments++;
 		msg_add_name(ps->files, sizeof ps->files, file[0] ? file : m->type);
 	} else if (strcmp(m->type, "text/plain") == 0 && ps->text == NULL) {
@@ -285,7 +286,7 @@ msg_walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 			       "the message is nested more than %d levels deep; padseal stops there",
 			       MIME_MAX_DEPTH);
 	mime_parse(p, n, MIME_LENIENT, NULL, &m, NULL);
-	if (is_p7m(&m)) {
+	if (msg_is_p7m(&m)) {
 		struct mime_data d;
 		char hint[40] = "";
 
@@ -318,8 +319,8 @@ msg_walk(struct walk *w, const unsigned char *p, size_t n, int depth)
 
 /* --- the whole message --------------------------------------------------- */
 
-static void
-headers(const struct mime_entity *m, struct msg_report *r)
+void
+msg_headers(const struct mime_entity *m, struct msg_report *r)
 {
 	char *v;
 
@@ -341,8 +342,8 @@ headers(const struct mime_entity *m, struct msg_report *r)
 	free(v);
 }
 
-static void
-classify(struct msg_report *r)
+void
+msg_classify(struct msg_report *r)
 {
 	int env = 0, sig = 0;
 
@@ -387,18 +388,18 @@ msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, struct
 		if (!msg_bare_cms(buf, len, &d))
 			return -1;
 		err_clear(e);
-		load_own(&w);
+		msg_load_own(&w);
 		rc = msg_cms_layer(&w, &d, "", 0);
 	} else {
-		headers(&top, r);
+		msg_headers(&top, r);
 		mime_entity_free(&top);
-		load_own(&w);
+		msg_load_own(&w);
 		rc = msg_walk(&w, buf, len, 0);
 	}
 	if (rc == 0 && r->text == NULL && r->parts[0] == '\0')
 		msg_copy(r->parts, sizeof r->parts, "the content could not be opened");
-	classify(r);
-	free_walk(&w);
+	msg_classify(r);
+	msg_free_walk(&w);
 	if (rc != 0)
 		msg_report_free(r);
 	return rc;
@@ -411,6 +412,7 @@ msg_report_free(struct msg_report *r)
 		OPENSSL_clear_free(r->text, strlen(r->text));
 	for (size_t i = 0; i < r->n_layers && i < MSG_MAX_LAYERS; i++)
 		free(r->layer[i].signer_der);
+	msg_spool_free(r->more);
 	memset(r, 0, sizeof *r);
 }
 

@@ -69,18 +69,20 @@ struct msg_report {
 	char date[64];
 	struct msg_layer layer[MSG_MAX_LAYERS];
 	size_t n_layers;
-	enum cell_kind kind; /* plain / signed / encrypted / signed-encrypted */
-	char *text;          /* the innermost text (malloc'd, may be NULL):
-				text/plain in UTF-8, else the parts line */
-	char parts[512];     /* the innermost content in one line:
-				"text/html, 2 attachments: a.docx, b.pdf" */
-	size_t outside;      /* parts beside the S/MIME part, not covered
-				by its signature or encryption */
-	int pgp;             /* an OpenPGP signature (not checked here) */
-	int ok;              /* every layer opened, every signature valid
-				and by a trusted (or own) certificate,
-				not changed, by the From address, valid
-				when signed (SHA-1 passes: warn) */
+	enum cell_kind kind;    /* plain / signed / encrypted / signed-encrypted */
+	char *text;             /* the innermost text (malloc'd, may be NULL):
+				   text/plain in UTF-8, else the parts line */
+	char parts[512];        /* the innermost content in one line:
+				   "text/html, 2 attachments: a.docx, b.pdf" */
+	size_t outside;         /* parts beside the S/MIME part, not covered
+				   by its signature or encryption */
+	int pgp;                /* an OpenPGP signature (not checked here) */
+	struct msg_spool *more; /* the text beyond `text` when it is longer
+				   than MSG_TEXT_HELD: msg_text_more() */
+	int ok;                 /* every layer opened, every signature valid
+				   and by a trusted (or own) certificate,
+				   not changed, by the From address, valid
+				   when signed (SHA-1 passes: warn) */
 };
 
 /* What opening may use.  `key` gives the private key of the user's
@@ -116,6 +118,24 @@ struct msg_ctx {
 int msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, struct msg_report *r,
 	     struct err *e);
 void msg_report_free(struct msg_report *r);
+
+/* The same, read as it arrives, in bounded memory (neither the message
+ * nor its plaintext is held whole): `rd` gives the next bytes into buf
+ * (at most len; *got 0 at the end) and returns 0, or -1 with `e`.  The
+ * common shapes of a large message are read so (an envelope, a signature
+ * inside or around it, UTF-8 text inside); for any other shape, and for
+ * input msg_open refuses, it returns 1 (`e` clear) and the caller opens
+ * the message whole with msg_open, from the start.  Nothing of the text
+ * is given before the whole message was read and every signature checked:
+ * the first MSG_TEXT_HELD bytes are in r->text, the rest in a temporary
+ * file encrypted with a key only this process holds (msg_text_more). */
+#define MSG_TEXT_HELD (4u << 20)
+struct msg_spool;
+typedef int (*msg_read_fn)(void *arg, unsigned char *buf, size_t len, size_t *got, struct err *e);
+int msg_open_stream(const struct msg_ctx *ctx, msg_read_fn rd, void *arg, struct msg_report *r,
+		    struct err *e);
+/* The next bytes of the text after r->text (at most len), 0 at its end. */
+size_t msg_text_more(struct msg_report *r, char *buf, size_t len);
 
 /* "enveloped(AES-256-CBC, to: you) > signed(SHA-256, by: sam@example.org,
  * valid, trusted)" into buf; "plain" without layers.  Signatures read

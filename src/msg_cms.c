@@ -76,8 +76,8 @@ set_note(struct msg_layer *l, const char *fmt, ...)
 
 /* --- layers -------------------------------------------------------------- */
 
-static struct msg_layer *
-add_layer(struct walk *w, enum layer_kind kind)
+struct msg_layer *
+msg_add_layer(struct walk *w, enum layer_kind kind)
 {
 	struct msg_layer *l;
 
@@ -116,8 +116,8 @@ static const struct {
 	{NID_chacha20_poly1305, "ChaCha20-Poly1305"},
 };
 
-static void
-alg_name(int nid, const ASN1_OBJECT *obj, char *out, size_t len)
+void
+msg_alg_name(int nid, const ASN1_OBJECT *obj, char *out, size_t len)
 {
 	for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++)
 		if (alg_names[i].nid == nid) {
@@ -232,15 +232,15 @@ ber_info(const unsigned char *p, size_t n, char *alg, size_t alglen)
 	ASN1_OBJECT_free(obj);
 	nid = tlv_oid(&t, end, &obj);
 	if (obj != NULL)
-		alg_name(nid, obj, alg, alglen);
+		msg_alg_name(nid, obj, alg, alglen);
 out:
 	ASN1_OBJECT_free(obj);
 	return type;
 }
 
 /* Straight from memory: d2i_CMS_bio would first copy all of it. */
-static CMS_ContentInfo *
-parse_cms(const unsigned char *p, size_t n)
+CMS_ContentInfo *
+msg_parse_cms(const unsigned char *p, size_t n)
 {
 	const unsigned char *q = p;
 	CMS_ContentInfo *cms =
@@ -389,10 +389,24 @@ static STACK_OF(X509) * signer_candidates(struct walk *w, CMS_ContentInfo *cms, 
 	return out;
 }
 
-/* Check `cms` (over `dcont` when detached: a memory BIO, rewound for each
- * try) and fill the layer. */
-static void
-verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
+/* The first signer of `cms` over content already hashed into the digest
+ * BIOs of `chain` (msg_stream.c): what CMS_verify checks, in its order. */
+static int
+verify_digested(CMS_ContentInfo *cms, CMS_SignerInfo *si, BIO *chain)
+{
+	if (sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)
+		return -1;
+	if (CMS_signed_get_attr_count(si) >= 0 && CMS_SignerInfo_verify(si) <= 0)
+		return 0;
+	if (CMS_SignerInfo_verify_content(si, chain) <= 0) {
+		ERR_raise(ERR_LIB_CMS, CMS_R_CONTENT_VERIFY_ERROR);
+		return 0;
+	}
+	return 1;
+}
+
+int
+msg_verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont, BIO *digested)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
 	STACK_OF(X509) * cands;
@@ -406,13 +420,15 @@ verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) == 0) {
 		msg_copy(l->note, sizeof l->note, "the signature has no signer in it");
-		return;
+		return 0;
 	}
+	if (digested != NULL && sk_CMS_SignerInfo_num(sis) != 1)
+		return -1;
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	if (dig != NULL) {
 		X509_ALGOR_get0(&obj, NULL, NULL, dig);
-		alg_name(OBJ_obj2nid(obj), obj, l->alg, sizeof l->alg);
+		msg_alg_name(OBJ_obj2nid(obj), obj, l->alg, sizeof l->alg);
 		l->sha1 = OBJ_obj2nid(obj) == NID_sha1;
 	}
 	signing_time(si, w->ctx->now, &t, l->signed_at, sizeof l->signed_at);
@@ -425,8 +441,10 @@ verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 		CMS_SignerInfo_set1_signer_cert(si, x);
 		if (dcont != NULL)
 			(void)BIO_reset(dcont);
-		if (CMS_verify(cms, NULL, NULL, dcont, NULL,
-			       CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY | CMS_NOINTERN) == 1) {
+		if (digested != NULL ? verify_digested(cms, si, digested) == 1 :
+				       CMS_verify(cms, NULL, NULL, dcont, NULL,
+						  CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY |
+							  CMS_NOINTERN) == 1) {
 			s = SIG_VALID;
 			ERR_clear_error();
 		} else {
@@ -451,6 +469,7 @@ verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont)
 			 "the signature does not include the signer's certificate and you do not hold it");
 	}
 	sk_X509_pop_free(cands, X509_free);
+	return 0;
 }
 
 /* multipart/signed: the first part as received, the second the signature. */
@@ -460,7 +479,7 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 	struct mime_iter it;
 	const unsigned char *body = NULL, *sig = NULL;
 	size_t blen = 0, slen = 0;
-	struct msg_layer *l = add_layer(w, LAYER_SIGNED);
+	struct msg_layer *l = msg_add_layer(w, LAYER_SIGNED);
 	struct mime_entity sm;
 	struct mime_data d;
 	CMS_ContentInfo *cms = NULL;
@@ -480,7 +499,7 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 	} else {
 		mime_parse(sig, slen, MIME_LENIENT, NULL, &sm, NULL);
 		mime_decode_body(&sm, &d);
-		cms = parse_cms(d.p, d.len);
+		cms = msg_parse_cms(d.p, d.len);
 		mime_data_free(&d);
 		mime_entity_free(&sm);
 		if (cms == NULL)
@@ -499,7 +518,7 @@ msg_detached(struct walk *w, const struct mime_entity *m, int depth)
 		 * in OpenSSL 3.0.19 and upstream's crypto/cms/cms_smime.c). */
 		in = xcheck(BIO_new_mem_buf(canon ? canon : body, (int)clen));
 		in = BIO_push(xcheck(BIO_new(BIO_f_null())), in);
-		verify(w, cms, l, in);
+		msg_verify(w, cms, l, in, NULL);
 		BIO_free_all(in);
 		if (canon != NULL)
 			OPENSSL_clear_free(canon, clen);
@@ -513,7 +532,7 @@ static int
 opaque(struct walk *w, CMS_ContentInfo *cms, int depth)
 {
 	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
-	struct msg_layer *l = add_layer(w, LAYER_SIGNED);
+	struct msg_layer *l = msg_add_layer(w, LAYER_SIGNED);
 
 	if (l == NULL) {
 		CMS_ContentInfo_free(cms);
@@ -526,7 +545,7 @@ opaque(struct walk *w, CMS_ContentInfo *cms, int depth)
 		CMS_ContentInfo_free(cms);
 		return 0;
 	}
-	verify(w, cms, l, NULL);
+	msg_verify(w, cms, l, NULL, NULL);
 	w->opaque[w->n_opaque++] = cms; /* its content is walked in place */
 	return msg_walk(w, (*pos)->data, (size_t)(*pos)->length, depth + 1);
 }
@@ -607,8 +626,8 @@ name_recipient(struct walk *w, void *ri, cmp_fn cmp, int *mine, ASN1_OCTET_STRIN
 
 /* List the recipients into the layer; mine[i] is set for each own identity
  * the envelope is addressed to.  Returns how many of those there are. */
-static int
-recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
+int
+msg_recipients(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, int *mine)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
 	char name[400], others[sizeof l->recipients] = "";
@@ -735,11 +754,55 @@ decrypt(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, const int *mi
 	return -1;
 }
 
+int
+msg_envelope_key(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, const int *mine,
+		 BIO **cipher)
+{
+	int unlocked = 0;
+	char why[200] = "";
+
+	*cipher = NULL;
+	if (w->ctx->key == NULL) {
+		msg_copy(l->note, sizeof l->note, "a passphrase is needed to open it");
+		return -1;
+	}
+	for (size_t i = 0; i < w->n_own; i++) {
+		struct own *o = &w->own[i];
+		struct err ke = ERR_INIT;
+
+		if (!mine[i] || o->locked)
+			continue;
+		if (o->key == NULL && w->ctx->key(w->ctx->key_arg, o->hex, &o->key, &ke) != 0) {
+			o->locked = 1;
+			o->key = NULL;
+			msg_copy(why, sizeof why, ke.msg);
+			continue;
+		}
+		unlocked = 1;
+		if (CMS_decrypt_set1_pkey_and_peer(cms, o->key, o->cert, NULL) == 1 &&
+		    (*cipher = CMS_dataInit(cms, NULL)) != NULL) {
+			l->opened = 1;
+			msg_copy(l->opened_with, sizeof l->opened_with, o->hex);
+			l->opened_with_archived = o->archived;
+			ERR_clear_error();
+			return 0;
+		}
+		ERR_error_string_n(ERR_peek_last_error(), why, sizeof why);
+		ERR_clear_error();
+	}
+	if (!unlocked)
+		set_note(l, "%s", why[0] ? why : "no key of yours opens it");
+	else
+		set_note(l, "it is addressed to you but cannot be decrypted: it is damaged (%s)",
+			 why);
+	return -1;
+}
+
 static int
 envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind, const char *alg, size_t size,
 	 int depth)
 {
-	struct msg_layer *l = add_layer(w, kind);
+	struct msg_layer *l = msg_add_layer(w, kind);
 	int mine[MAX_OWN] = {0};
 	BUF_MEM *plain = NULL;
 
@@ -748,7 +811,7 @@ envelope(struct walk *w, CMS_ContentInfo *cms, enum layer_kind kind, const char 
 		return -1;
 	}
 	msg_copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown cipher");
-	if (recipients(w, cms, l, mine) == 0)
+	if (msg_recipients(w, cms, l, mine) == 0)
 		set_note(l, "it is not addressed to you: it is for %s",
 			 l->recipients[0] ? l->recipients : "nobody named");
 	else
@@ -767,7 +830,7 @@ msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth)
 {
 	char alg[32];
 	int type = ber_info(d->p, d->len, alg, sizeof alg);
-	CMS_ContentInfo *cms = parse_cms(d->p, d->len);
+	CMS_ContentInfo *cms = msg_parse_cms(d->p, d->len);
 	size_t size = d->len;
 	struct msg_layer *l;
 
@@ -795,9 +858,10 @@ msg_cms_layer(struct walk *w, struct mime_data *d, const char *hint, int depth)
 							      LAYER_AUTH_ENVELOPED,
 				alg, size, depth);
 	CMS_ContentInfo_free(cms);
-	if ((l = add_layer(w, type == NID_pkcs7_signed                  ? LAYER_SIGNED :
-			      type == NID_id_smime_ct_authEnvelopedData ? LAYER_AUTH_ENVELOPED :
-									  LAYER_ENVELOPED)) == NULL)
+	if ((l = msg_add_layer(w, type == NID_pkcs7_signed                  ? LAYER_SIGNED :
+				  type == NID_id_smime_ct_authEnvelopedData ? LAYER_AUTH_ENVELOPED :
+									      LAYER_ENVELOPED)) ==
+	    NULL)
 		return -1;
 	l->opaque = l->kind == LAYER_SIGNED;
 	msg_copy(l->alg, sizeof l->alg, alg[0] ? alg : "unknown");

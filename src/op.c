@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,63 @@ op_save(struct session *s, struct state *st, struct err *e)
 
 /* --- reading ------------------------------------------------------------------ */
 
+/* Messages from this size on are read as they arrive (msg_open_stream). */
+#define OP_STREAM_MIN (1 << 20)
+
+struct stream_src {
+	const char *path;
+	int fd;
+};
+
+static int
+fd_read(void *arg, unsigned char *buf, size_t len, size_t *got, struct err *e)
+{
+	const struct stream_src *src = arg;
+	ssize_t n;
+
+	do
+		n = read(src->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_sys(e, "cannot read %s", src->path);
+	*got = (size_t)n;
+	return 0;
+}
+
+/* A large message is read as it arrives (msg_open_stream): 0 or -1 as
+ * op_read, 1 when it is small or of a shape read whole. */
+static int
+read_streamed(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
+	      struct msg_report *r, struct err *e)
+{
+	struct stream_src src = {.path = path};
+	struct op_msg keep;
+	struct msg_ctx ctx;
+	struct state *st;
+	struct stat sb;
+	int rc = 1;
+
+	if ((src.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1; /* file_read says why */
+	if (fstat(src.fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < OP_STREAM_MIN) {
+		close(src.fd);
+		return 1;
+	}
+	if (session_begin(s, HOME_READ, &st, e) == 0) {
+		op_msg_ctx(s, ask, now, &keep, &ctx);
+		rc = msg_open_stream(&ctx, fd_read, &src, r, e);
+		if (rc == 0 && (keep.key_err.set || state_damage(st, e) != 0)) {
+			msg_report_free(r);
+			rc = err_copy(e, &keep.key_err);
+		}
+		session_end(s, 1);
+	} else {
+		rc = -1;
+	}
+	close(src.fd);
+	return rc;
+}
+
 int
 op_read(struct session *s, const char *path, time_t now, const struct pass_ask *ask,
 	struct msg_report *r, struct err *e)
@@ -192,6 +250,9 @@ op_read(struct session *s, const char *path, time_t now, const struct pass_ask *
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
+	if ((rc = read_streamed(s, path, now, ask, r, e)) != 1)
+		return rc;
+	rc = -1;
 	if (file_read(path, FILE_MAX_MSG, &buf, &len, e) != 0)
 		return -1;
 	if (session_begin(s, HOME_READ, &st, e) == 0) {

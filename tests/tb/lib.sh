@@ -8,7 +8,11 @@
 #                                   invalid, mismatch, unknown or not-signed
 #   tb_code OUT N                   Thunderbird's status constant (SUCCESS, VERIFY_...)
 #   tb_dec OUT N                    decrypted: yes, no or not-encrypted
-#   tb_trust OUT N NICK             trust flags of NICK after message N (0: at start)
+#   tb_trust OUT N NICK             trust flags of NICK after message N (0: at start),
+#                                   as certutil -L prints them
+#   tb_emailtrust OUT N SHA256      e-mail trust of a certificate (openssl's colon
+#                                   fingerprint) as Thunderbird reads it: C, P, CP or -
+#   tb_text OUT N                   the text Thunderbird showed, on one line
 #   tb_nss PROFILE                  a profile's store: "TRUST 0 NICK FLAGS", "KEY NICK"
 #
 # tb_check's status: 0 when every message was shown, 2 when Thunderbird could
@@ -42,6 +46,12 @@ tb_trust() {
 	awk -v n="$2" -v nick="$3" '$1 == "TRUST" && $2 == n {
 		f = $NF; $1 = ""; $2 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, "");
 		if ($0 == nick) print f }' "$1"
+}
+tb_emailtrust() {
+	awk -v n="$2" -v f="$3" '$1 == "EMAILTRUST" && $2 == n && $3 == f { print $4 }' "$1"
+}
+tb_text() {
+	sed -n "s/^TEXT $2 //p" "$1"
 }
 tb_nss() {
 	python3 "$TB_PY" nss "$1"

@@ -3,7 +3,8 @@
 say about a message?
 
     tb.py check [--p12 FILE:PASSFILE]... [--cert FILE:TRUST]...
-                [--profile DIR] [--timeout SECONDS] [--json] EML...
+                [--tb-cert FILE:TRUST]... [--profile DIR]
+                [--timeout SECONDS] [--json] EML...
     tb.py nss PROFILE
 
 `check` makes a throw-away profile in a temporary folder (or copies DIR,
@@ -11,16 +12,26 @@ which is left untouched), imports the credentials (.p12, with NSS's
 pk12util) and certificates (with certutil and the trust flags given, e.g.
 ",C," for a CA, ",P," for a peer), starts Thunderbird headless with
 Marionette, opens each .eml in turn in a message window (in the order
-given; name a file twice to see it twice) and prints one line per message:
+given; name a file twice to see it twice) and prints one line per message.
+--tb-cert imports a certificate through Thunderbird itself once it runs
+(nsIX509CertDB.addCertFromBase64, as its certificate manager does).
+The report:
 
     MSG N signature=S code=NAME decrypted=D signer=EMAIL|- file=PATH
+    TEXT N WORDS...                   (the text shown, on one line, or -)
+    EMAILTRUST N SHA256 C|P|CP|- WHO  (e-mail trust as Thunderbird reads it:
+                                       C as an issuer, P as a peer)
     TRUST N NICKNAME FLAGS            (the profile's trust after message N;
                                        N=0: once Thunderbird has started)
 
 S is valid, untrusted, invalid, mismatch, unknown or not-signed; NAME is
 Thunderbird's nsICMSMessageErrors constant (SUCCESS, VERIFY_UNTRUSTED, ...)
 or NONE; D is yes, no or not-encrypted. --json prints one JSON document
-instead. Thunderbird is always shut down and the temporary folder removed,
+instead. The word RESTART in place of a file stops Thunderbird and starts
+it again on the same profile (printed as "RESTART N", after message N);
+"TRUST end" lines give the store once Thunderbird has stopped. The
+timeout applies to starting and to each message (default 300 seconds).
+Thunderbird is always shut down and the temporary folder removed,
 also on failure or on SIGTERM. Exit status: 0 when every message was shown,
 2 when Thunderbird could not be started or driven (the reason is one line
 on stderr), 1 for bad arguments.
@@ -35,6 +46,7 @@ flock on it (the machine's "heavy work" lock).
 """
 
 import argparse
+import base64
 import email.parser
 import email.policy
 import fcntl
@@ -184,6 +196,28 @@ return true;
 """
 
 JS_VERSION = r"""return Services.appinfo.version;"""
+
+# Thunderbird's own import of a certificate with trust (what its certificate
+# manager does): nsIX509CertDB.addCertFromBase64, base64 DER in arguments[0].
+JS_ADD_CERT = r"""
+const [b64, trust] = arguments;
+const db = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+return db.addCertFromBase64(b64, trust).sha256Fingerprint;
+"""
+
+# The e-mail trust as Thunderbird's certificate store sees it (the profile's
+# own certificates, not the built-in roots): certutil -L
+# prints ",C," for a certificate stored with both the CA and the peer bit
+# (",CP,"), so it cannot show the difference Thunderbird acts on.
+JS_TRUST = r"""
+const db = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+return db.getCerts().filter(c => !c.isBuiltInRoot && !/builtin/i.test(c.tokenName)).map(c => [
+  c.sha256Fingerprint,
+  (db.isCertTrusted(c, Ci.nsIX509Cert.CA_CERT, Ci.nsIX509CertDB.TRUSTED_EMAIL) ? "C" : "") +
+  (db.isCertTrusted(c, Ci.nsIX509Cert.EMAIL_CERT, Ci.nsIX509CertDB.TRUSTED_EMAIL) ? "P" : ""),
+  c.emailAddress || c.commonName || "",
+]);
+"""
 
 
 def expected_status(eml):
@@ -347,8 +381,18 @@ class Thunderbird:
         )
         env.pop("DISPLAY", None)
         env.pop("WAYLAND_DISPLAY", None)
-        with open(os.path.join(profile, "user.js"), "a") as f:
-            f.write(USER_JS)
+        userjs = os.path.join(profile, "user.js")
+        old = ""
+        if os.path.exists(userjs):
+            with open(userjs) as f:
+                old = f.read()
+        if USER_JS not in old:
+            with open(userjs, "a") as f:
+                f.write(USER_JS)
+        try:
+            os.unlink(os.path.join(profile, "MarionetteActivePort"))
+        except FileNotFoundError:
+            pass
         logf = open(self.log, "wb")
         self.proc = subprocess.Popen(
             [binary, "--headless", "--marionette", "--remote-allow-system-access",
@@ -414,6 +458,7 @@ class Thunderbird:
         return self.mn.script(JS_VERSION)
 
     def show(self, eml):
+        self.mn.deadline = self.deadline
         self.mn.script(JS_CLOSE)
         self.mn.script(JS_OPEN, [os.path.abspath(eml)])
 
@@ -477,6 +522,16 @@ def split_arg(value, what):
     return path, rest
 
 
+def der_base64(path):
+    """A certificate file (PEM or DER) as base64 DER on one line."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        body = data.split(b"-----BEGIN CERTIFICATE-----", 1)[1].split(b"-----END", 1)[0]
+        return b"".join(body.split()).decode("ascii")
+    return base64.b64encode(data).decode("ascii")
+
+
 def copy_profile(src, dst):
     if not (os.path.isfile(os.path.join(src, "cert9.db")) and os.path.isfile(os.path.join(src, "key4.db"))):
         raise HarnessError("%s is not a Thunderbird profile (no cert9.db and key4.db)" % src)
@@ -492,7 +547,8 @@ def check(args):
     root = tempfile.mkdtemp(prefix="padseal-tb.")
     os.chmod(root, 0o700)
     tb = None
-    report = {"thunderbird": None, "trust_at_start": None, "messages": [], "trust": None, "seconds": {}}
+    report = {"thunderbird": None, "trust_at_start": None, "email_trust_at_start": None,
+              "messages": [], "trust": None, "seconds": {}}
     t0 = time.monotonic()
     try:
         profile = os.path.join(root, "profile")
@@ -511,9 +567,23 @@ def check(args):
         report["thunderbird"] = tb.start()
         t2 = time.monotonic()
         report["seconds"]["start"] = round(t2 - t1, 2)
+        for path, trust in args.tb_cert:
+            tb.mn.script(JS_ADD_CERT, [der_base64(path), trust])
         report["trust_at_start"] = nss_trust(profile)
-        for n, eml in enumerate(args.eml, 1):
+        report["email_trust_at_start"] = tb.mn.script(JS_TRUST)
+        n = 0
+        for eml in args.eml:
+            if eml == "RESTART":
+                ts = time.monotonic()
+                tb.stop()
+                tb = Thunderbird(profile, root, time.monotonic() + args.timeout)
+                tb.start()
+                report["seconds"]["restart"] = round(time.monotonic() - ts, 2)
+                report["messages"].append({"restart_after": n})
+                continue
+            n += 1
             ts = time.monotonic()
+            tb.deadline = max(tb.deadline, ts + args.timeout)
             r = tb.show(eml)
             msg = {
                 "n": n,
@@ -527,6 +597,7 @@ def check(args):
                 "signer_sha256": r["signerSha256"],
                 "text": r["text"],
                 "trust": nss_trust(profile),
+                "email_trust": tb.mn.script(JS_TRUST),
                 "seconds": round(time.monotonic() - ts, 2),
             }
             report["messages"].append(msg)
@@ -555,13 +626,31 @@ def check(args):
     print("THUNDERBIRD %s" % report["thunderbird"])
     for nick, flags in report["trust_at_start"]:
         print("TRUST 0 %s %s" % (nick, flags))
+    for fpr, bits, who in report["email_trust_at_start"]:
+        print("EMAILTRUST 0 %s %s %s" % (fpr, bits or "-", who))
     for m in report["messages"]:
+        if "restart_after" in m:
+            print("RESTART %d" % m["restart_after"])
+            continue
         print("MSG %d signature=%s code=%s decrypted=%s signer=%s file=%s"
               % (m["n"], m["signature"], m["code"], m["decrypted"], m["signer"] or "-", m["file"]))
         for nick, flags in m["trust"]:
             print("TRUST %d %s %s" % (m["n"], nick, flags))
+        for fpr, bits, who in m["email_trust"]:
+            print("EMAILTRUST %d %s %s %s" % (m["n"], fpr, bits or "-", who))
+        print("TEXT %d %s" % (m["n"], one_line(m["text"])))
+    for nick, flags in report["trust"]:
+        print("TRUST end %s %s" % (nick, flags))
     print("TIME %s" % " ".join("%s=%s" % kv for kv in report["seconds"].items()))
     return 0
+
+
+def one_line(text):
+    """The message text as one line of printable ASCII (others become '?')."""
+    if text is None:
+        return "-"
+    words = "".join(ch if " " <= ch <= "~" else ("?" if not ch.isspace() else " ") for ch in text).split()
+    return " ".join(words)[:2000] or "-"
 
 
 def nss(args):
@@ -584,8 +673,11 @@ def main(argv):
                    type=lambda v: split_arg(v, "--p12 FILE:PASSFILE"))
     c.add_argument("--cert", action="append", default=[], metavar="FILE:TRUST",
                    type=lambda v: split_arg(v, "--cert FILE:TRUST"))
+    c.add_argument("--tb-cert", action="append", default=[], metavar="FILE:TRUST",
+                   type=lambda v: split_arg(v, "--tb-cert FILE:TRUST"),
+                   help="import through Thunderbird itself once it runs (its certificate manager's way)")
     c.add_argument("--profile", help="copy this profile instead of making one (it is not changed)")
-    c.add_argument("--timeout", type=float, default=300, help="overall seconds (default 300)")
+    c.add_argument("--timeout", type=float, default=300, help="seconds allowed for starting and for each message (default 300)")
     c.add_argument("--json", action="store_true")
     c.add_argument("eml", nargs="+")
     n = sub.add_parser("nss", help="list a profile's certificates, trust and keys")

@@ -239,6 +239,8 @@ state_free(struct state *st)
 	if (st == NULL)
 		return;
 	free(st->peers);
+	free(st->dirty_peers);
+	free(st->dirty_sents);
 	free(st->idents);
 	free(st->backups);
 	free(st->lazy->sents);
@@ -441,6 +443,7 @@ state_sent_slot_raw(const struct state *st, const char *addr)
 	r = arena_alloc(st->arena, sizeof *r);
 	r->r.to = arena_strndup(st->arena, addr, strlen(addr));
 	GROW(lz->sents, lz->n_sents, lz->cap_sents);
+	r->index = (uint32_t)lz->n_sents;
 	ix_add(&lz->sent_ix, r->r.to, (uint32_t)lz->n_sents);
 	lz->sents[lz->n_sents++] = r;
 	return r;
@@ -462,6 +465,10 @@ state_sent_put(struct state *st, const char *addr)
 {
 	struct sent_rec *r = state_sent_slot(st, addr);
 
+	if (!r->dirty) {
+		GROW(st->dirty_sents, st->n_dirty_sents, st->cap_dirty_sents);
+		st->dirty_sents[st->n_dirty_sents++] = r->index;
+	}
 	r->dirty = 1;
 	return &r->r;
 }
@@ -642,6 +649,17 @@ state_peer_insert(struct state *st, struct peer_head *hd)
 		index_one(st->lazy, hd, i);
 }
 
+/* Record `r` as changed (once). */
+static void
+mark_peer(struct state *st, struct peer_rec *r)
+{
+	if (!r->dirty) {
+		GROW(st->dirty_peers, st->n_dirty_peers, st->cap_dirty_peers);
+		st->dirty_peers[st->n_dirty_peers++] = r->index;
+	}
+	r->dirty = 1;
+}
+
 struct st_peer *
 state_peer_add(struct state *st, const char *hex, const char *const *addr, size_t n_addr)
 {
@@ -654,8 +672,8 @@ state_peer_add(struct state *st, const char *hex, const char *const *addr, size_
 	r->r.addr = list;
 	r->r.n_addr = n_addr;
 	r->r.name = "";
-	r->dirty = 1;
 	state_peer_insert(st, peer_head_of(st->arena, r));
+	mark_peer(st, r);
 	return &r->r;
 }
 
@@ -665,7 +683,7 @@ state_peer_edit(struct state *st, const struct st_peer *p)
 	struct peer_head *hd = st->peers[((const struct peer_rec *)p)->index];
 
 	peer_ready(st, hd);
-	hd->rec->dirty = 1;
+	mark_peer(st, hd->rec);
 	return &hd->rec->r;
 }
 

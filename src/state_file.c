@@ -1515,6 +1515,14 @@ raw_line(struct buf *b, const struct state *st, const struct line_ref *l)
 	}
 }
 
+static int
+by_number(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The records (all, or only the changed ones) into b. */
 static void
 fmt_records(struct buf *b, const struct state *st, int only_dirty)
@@ -1525,24 +1533,32 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	for (size_t i = 0; i < st->n_backups; i++)
 		if (!only_dirty || st->backups[i]->dirty)
 			fmt_backup(b, &st->backups[i]->r);
-	/* A record never parsed was never changed: written back as read. */
 	sent_index(st);
-	for (size_t i = 0; i < st->lazy->n_sents; i++)
-		if (!only_dirty || st->lazy->sents[i]->dirty) {
-			if (st->lazy->sents[i]->line.len != 0)
-				raw_line(b, st, &st->lazy->sents[i]->line);
-			else
-				fmt_sent(b, &st->lazy->sents[i]->r);
-		}
+	if (only_dirty) {
+		/* In the order of the list, as a whole file has them. */
+		qsort(st->dirty_sents, st->n_dirty_sents, sizeof *st->dirty_sents, by_number);
+		qsort(st->dirty_peers, st->n_dirty_peers, sizeof *st->dirty_peers, by_number);
+		for (size_t i = 0; i < st->n_dirty_sents; i++)
+			fmt_sent(b, &st->lazy->sents[st->dirty_sents[i]]->r);
+		for (size_t i = 0; i < st->n_dirty_peers; i++)
+			fmt_peer(b, &st->peers[st->dirty_peers[i]]->rec->r);
+		puts_b(b, "end\n");
+		return;
+	}
+	/* A record never parsed was never changed: written back as read. */
+	for (size_t i = 0; i < st->lazy->n_sents; i++) {
+		if (st->lazy->sents[i]->line.len != 0)
+			raw_line(b, st, &st->lazy->sents[i]->line);
+		else
+			fmt_sent(b, &st->lazy->sents[i]->r);
+	}
 	for (size_t i = 0; i < st->n_peers; i++) {
 		const struct peer_head *hd = st->peers[i];
 
-		if (hd->rec == NULL) { /* never read: never changed */
-			if (!only_dirty)
-				raw_line(b, st, &hd->line);
-		} else if (!only_dirty || hd->rec->dirty) {
+		if (hd->rec == NULL) /* never read: never changed */
+			raw_line(b, st, &hd->line);
+		else
 			fmt_peer(b, &hd->rec->r);
-		}
 	}
 	puts_b(b, "end\n");
 }
@@ -1666,16 +1682,12 @@ out:
 static size_t
 n_dirty(const struct state *st)
 {
-	size_t n = 0;
+	size_t n = st->n_dirty_peers + st->n_dirty_sents;
 
 	for (size_t i = 0; i < st->n_idents; i++)
 		n += st->idents[i]->dirty != 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		n += st->backups[i]->dirty != 0;
-	for (size_t i = 0; i < st->lazy->n_sents; i++)
-		n += st->lazy->sents[i]->dirty != 0;
-	for (size_t i = 0; i < st->n_peers; i++)
-		n += st->peers[i]->rec != NULL && st->peers[i]->rec->dirty;
 	return n;
 }
 
@@ -1686,11 +1698,11 @@ clean(struct state *st)
 		st->idents[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		st->backups[i]->dirty = 0;
-	for (size_t i = 0; i < st->lazy->n_sents; i++)
-		st->lazy->sents[i]->dirty = 0;
-	for (size_t i = 0; i < st->n_peers; i++)
-		if (st->peers[i]->rec != NULL)
-			st->peers[i]->rec->dirty = 0;
+	for (size_t i = 0; i < st->n_dirty_sents; i++)
+		st->lazy->sents[st->dirty_sents[i]]->dirty = 0;
+	for (size_t i = 0; i < st->n_dirty_peers; i++)
+		st->peers[st->dirty_peers[i]]->rec->dirty = 0;
+	st->n_dirty_sents = st->n_dirty_peers = 0;
 }
 
 static int

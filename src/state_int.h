@@ -64,6 +64,7 @@ struct line_ref {
 struct sent_rec {
 	struct st_sent r;
 	struct line_ref line;
+	uint32_t index; /* its place in the list */
 	int dirty;
 };
 /* A correspondent: what its line starts with, kept for every one, and
@@ -144,6 +145,10 @@ struct state {
 	off_t valid_end; /* after the last "end": where a batch goes */
 	off_t base_len;  /* the whole-file part (up to the first "end") */
 	int needs_facts; /* version 1: peers lack their certificate facts */
+	/* The correspondents and sent records changed since the last save, by
+	 * their places (a save costs what changed, not the size of the home). */
+	uint32_t *dirty_peers, *dirty_sents;
+	size_t n_dirty_peers, cap_dirty_peers, n_dirty_sents, cap_dirty_sents;
 	struct state_lazy *lazy;
 };
 

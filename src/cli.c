@@ -30,8 +30,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE, 0, 0,
-	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--replace]"},
+	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE | O_SELF_SIGNED, 0, 0,
+	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--self-signed] [--replace]"},
 	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
 	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0,
 	 "cert [--der] [--out FILE [--force]] [--to ADDR]"},
@@ -90,6 +90,7 @@ static const struct option longopts[] = {
 	{"maildir", required_argument, NULL, 'm'},
 	{"mbox", required_argument, NULL, 'b'},
 	{"emlx", required_argument, NULL, 'x'},
+	{"self-signed", no_argument, NULL, 's'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -125,6 +126,7 @@ opt_bit(int ch)
 	case 'm': return O_MAILDIR;
 	case 'b': return O_MBOX;
 	case 'x': return O_EMLX;
+	case 's': return O_SELF_SIGNED;
 	default: return 0;
 	}
 }
@@ -471,7 +473,8 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'D':
 		case '1':
 		case 'w':
-		case 'f': break;
+		case 'f':
+		case 's': break;
 		case ':': return cli_usage("%s needs a value", argv[optind - 1]);
 		default: return cli_usage("unknown option %s", argv[optind - 1]);
 		}

@@ -88,6 +88,14 @@ print_ident(const struct ident *id)
 	printf("  %-12s %s\n", "SHA-256", id->fpr);
 	printf("  %-12s %s\n", "SHA-1", id->fpr_sha1);
 	printf("  %-12s %s\n", "stored", id->created);
+	if (id->form == FORM_CA) {
+		printf("  %-12s your own CA, valid to %s%s\n", "form", id->ca_not_after,
+		       id->ca_key ? "" : " (its key is not in this home)");
+		printf("  %-12s %s\n", "CA SHA-256", id->ca_fpr);
+	} else {
+		printf("  %-12s %s\n", "form",
+		       id->form == FORM_SELF_SIGNED ? "self-signed" : "issued by an authority");
+	}
 	if (id->n_chain)
 		printf("  %-12s %zu more certificate%s (its issuers)\n", "chain", id->n_chain,
 		       id->n_chain == 1 ? "" : "s");
@@ -123,6 +131,11 @@ json_ident(FILE *f, const struct ident *id)
 	json_field(f, &first, "reason", id->current ? NULL : id->reason);
 	json_key(f, &first, "chain");
 	fprintf(f, "%zu", id->n_chain);
+	json_field(f, &first, "form", ident_form_name(id->form));
+	json_field(f, &first, "ca_fingerprint_sha256", id->form == FORM_CA ? id->ca_fpr : NULL);
+	json_field(f, &first, "ca_not_after", id->form == FORM_CA ? id->ca_not_after : NULL);
+	json_key(f, &first, "ca_key");
+	fputs(id->ca_key ? "true" : "false", f);
 	json_key(f, &first, "backup");
 	if (id->backed_up) {
 		int f2 = 1;
@@ -149,7 +162,8 @@ cmd_create(struct cli *c)
 			.n_emails = c->n_emails,
 			.key = c->key,
 			.days = c->days,
-			.replace = (c->given & O_REPLACE) != 0},
+			.replace = (c->given & O_REPLACE) != 0,
+			.self_signed = (c->given & O_SELF_SIGNED) != 0},
 		.now = time(NULL),
 	};
 	struct err e = ERR_INIT;

@@ -41,6 +41,7 @@ enum {
 	O_MAILDIR = 1 << 24,
 	O_MBOX = 1 << 25,
 	O_EMLX = 1 << 26,
+	O_SELF_SIGNED = 1 << 27,
 };
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)

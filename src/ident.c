@@ -22,8 +22,20 @@
 
 struct newkey {
 	EVP_PKEY *pkey;
+	EVP_PKEY *ca; /* the CA's key, or NULL */
 	enum key_type type;
 };
+
+const char *
+ident_form_name(enum ident_form f)
+{
+	switch (f) {
+	case FORM_SELF_SIGNED: return "self-signed";
+	case FORM_CA: return "ca";
+	case FORM_ISSUED: break;
+	}
+	return "issued";
+}
 
 void
 ident_clear(struct ident *id)
@@ -127,18 +139,47 @@ out:
 	return rc;
 }
 
-/* For show: how many certificates came with the identity (0 when the
- * file is missing or unreadable; the chain is informative only). */
-static size_t
-count_chain(const struct home *h, const char *hex)
+/* The form of `cert` with the certificates stored with it, and the CA's
+ * fields for the CA form. */
+static void
+fill_form(struct ident *id, X509 *cert, STACK_OF(X509) * chain)
+{
+	unsigned char d[FPR_MAX];
+	size_t n;
+
+	id->form = cred_self_signed(cert) ? FORM_SELF_SIGNED : FORM_ISSUED;
+	for (int i = 0; id->form == FORM_ISSUED && i < sk_X509_num(chain); i++) {
+		X509 *ca = sk_X509_value(chain, i);
+
+		if (!cred_is_ca(ca) || !cred_self_signed(ca) || !cred_issued_by(cert, ca))
+			continue;
+		id->form = FORM_CA;
+		n = fpr_digest(ca, FPR_SHA256, d);
+		fpr_hex(d, n, id->ca_hex);
+		fpr_colon(d, n, id->ca_fpr);
+		fpr_grouped(d, n, id->ca_grouped, sizeof id->ca_grouped);
+		asn1_time_iso(X509_get0_notAfter(ca), id->ca_not_after, sizeof id->ca_not_after);
+		id->ca_not_after_t = asn1_time_t(X509_get0_notAfter(ca));
+	}
+}
+
+/* For show: the certificates that came with the identity and the form
+ * they give it (none when chain.pem is missing or unreadable: the chain
+ * is informative only), and whether the CA's key is here. */
+static void
+chain_info(const struct home *h, const char *hex, X509 *cert, struct ident *id)
 {
 	STACK_OF(X509) *chain = NULL;
-	size_t n = 0;
+	char *kpath;
 
-	if (load_chain(h, hex, &chain, NULL) == 0)
-		n = (size_t)sk_X509_num(chain);
+	if (load_chain(h, hex, &chain, NULL) != 0)
+		chain = NULL;
+	id->n_chain = chain ? (size_t)sk_X509_num(chain) : 0;
+	fill_form(id, cert, chain);
 	sk_X509_pop_free(chain, X509_free);
-	return n;
+	kpath = ident_file(h, hex, "ca-key.pem");
+	id->ca_key = id->form == FORM_CA && path_exists(kpath);
+	free(kpath);
 }
 
 /* The newest backup record of `id` into its backup fields. */
@@ -165,16 +206,17 @@ load_one(const struct home *h, const struct st_ident *r, time_t now, struct iden
 	if (load_cert(h, r->hex, &cert, e) != 0)
 		return -1;
 	fill(id, cert, now);
-	X509_free(cert);
 	if (strcmp(id->hex, r->hex) != 0) {
+		X509_free(cert);
 		ident_clear(id);
 		return err_set(e,
 			       "the certificate in %s/" IDENT_DIR
 			       "/%s was changed: its fingerprint no longer matches",
 			       h->dir, r->hex);
 	}
+	chain_info(h, r->hex, cert, id);
+	X509_free(cert);
 	id->current = r->current;
-	id->n_chain = count_chain(h, r->hex);
 	copy(id->created, sizeof id->created, r->created);
 	copy(id->archived, sizeof id->archived, r->archived);
 	copy(id->reason, sizeof id->reason, r->reason);
@@ -262,6 +304,8 @@ ident_check_new(const struct home *h, const struct state *st, const struct ident
 
 	if (to_req(in, &req, e) != 0 || cred_req_check(&req, e) != 0)
 		return -1;
+	if (in->ca_days < 0 || in->ca_days > CRED_MAX_DAYS)
+		return err_set(e, "the CA's validity must be between 1 and %d days", CRED_MAX_DAYS);
 	if (in->replace)
 		return 0;
 	if ((rc = ident_current(h, st, 0, &cur, e)) < 0) /* its name only */
@@ -318,11 +362,20 @@ newkey_pkey(struct newkey *k)
 	return k->pkey;
 }
 
+int
+newkey_add_ca(struct newkey *k, struct err *e)
+{
+	if (k->ca != NULL)
+		return 0;
+	return cred_keygen(k->type, &k->ca, e);
+}
+
 void
 newkey_free(struct newkey *k)
 {
 	if (k == NULL)
 		return;
+	EVP_PKEY_free(k->ca);
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
@@ -343,6 +396,9 @@ unstore_dir(const struct home *h, const char *hex, int files)
 		unlink(p);
 		free(p);
 		p = ident_file(h, hex, "chain.pem");
+		unlink(p);
+		free(p);
+		p = ident_file(h, hex, "ca-key.pem");
 		unlink(p);
 		free(p);
 	}
@@ -415,13 +471,83 @@ record_current(struct state *st, const char *hex, time_t now, const char *reason
 	r->source = state_str(st, source);
 }
 
+/* chain.pem of a new identity; refuses to overwrite. */
+static int
+store_chain(const struct home *h, const char *hex, STACK_OF(X509) * chain, struct err *e)
+{
+	BIO *bio;
+	BUF_MEM *mem;
+	char *path;
+	int rc;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return 0;
+	bio = xcheck(BIO_new(BIO_s_mem()));
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
+			xalloc_die();
+	BIO_get_mem_ptr(bio, &mem);
+	path = ident_file(h, hex, "chain.pem");
+	rc = file_write_atomic(path, mem->data, mem->length, FILE_NOCLOBBER, e);
+	free(path);
+	BIO_free(bio);
+	return rc;
+}
+
+/* The personal CA of a new identity: its certificate as chain.pem, its
+ * key encrypted under `pass` as ca-key.pem; refuses to overwrite. */
+static int
+store_ca(const struct home *h, const char *hex, X509 *ca, EVP_PKEY *ca_key, const char *pass,
+	 struct err *e)
+{
+	STACK_OF(X509) *chain = xcheck(sk_X509_new_null());
+	char *kpath = ident_file(h, hex, "ca-key.pem"), *kpem = NULL;
+	size_t klen = 0;
+	int rc = -1;
+
+	if (!sk_X509_push(chain, ca))
+		xalloc_die();
+	if (store_chain(h, hex, chain, e) != 0 ||
+	    cred_key_encrypt(ca_key, pass, &kpem, &klen, e) != 0 ||
+	    file_write_atomic(kpath, kpem, klen, FILE_NOCLOBBER, e) != 0)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_clear_free(kpem, klen);
+	sk_X509_free(chain); /* borrowed */
+	free(kpath);
+	return rc;
+}
+
+/* The certificates of a new credential: one self-signed, or the CA (*ca)
+ * and the mail certificate it issues. */
+static int
+make_certs(const struct ident_new *in, const struct cred_req *req, struct newkey *key, time_t now,
+	   X509 **cert, X509 **ca, struct err *e)
+{
+	struct cred_req careq = *req;
+
+	*cert = *ca = NULL;
+	if (in->self_signed)
+		return cred_make_cert(req, key->pkey, now, cert, e);
+	careq.days = in->ca_days ? in->ca_days : CRED_CA_DEFAULT_DAYS;
+	if (newkey_add_ca(key, e) != 0 || cred_make_ca(&careq, key->ca, now, ca, e) != 0)
+		return -1;
+	if (cred_issue(req, key->pkey, *ca, key->ca, now, cert, e) != 0) {
+		X509_free(*ca);
+		*ca = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 ident_create(const struct home *h, struct state *st, const struct ident_new *in, struct newkey *key,
 	     const char *pass, time_t now, struct ident *out, struct err *e)
 {
 	struct newkey *own = NULL;
 	struct cred_req req;
-	X509 *cert = NULL;
+	X509 *cert = NULL, *ca = NULL;
 	struct ident id = {0};
 	int rc = -1;
 
@@ -434,11 +560,27 @@ ident_create(const struct home *h, struct state *st, const struct ident_new *in,
 			return -1;
 		key = own;
 	}
-	if (cred_make_cert(&req, key->pkey, now, &cert, e) != 0)
+	if (make_certs(in, &req, key, now, &cert, &ca, e) != 0)
 		goto out;
 	fill(&id, cert, now);
 	if (store_files(h, id.hex, cert, key->pkey, pass, e) != 0)
 		goto out;
+	if (ca != NULL && store_ca(h, id.hex, ca, key->ca, pass, e) != 0) {
+		unstore_dir(h, id.hex, 1);
+		goto out;
+	}
+	if (ca != NULL) {
+		STACK_OF(X509) *chain = xcheck(sk_X509_new_null());
+
+		if (!sk_X509_push(chain, ca))
+			xalloc_die();
+		fill_form(&id, cert, chain);
+		id.ca_key = 1;
+		id.n_chain = 1;
+		sk_X509_free(chain);
+	} else {
+		id.form = FORM_SELF_SIGNED;
+	}
 	{
 		char reason[40];
 
@@ -455,6 +597,7 @@ ident_create(const struct home *h, struct state *st, const struct ident_new *in,
 out:
 	ident_clear(&id);
 	X509_free(cert);
+	X509_free(ca);
 	newkey_free(own);
 	return rc;
 }
@@ -533,20 +676,42 @@ ident_cert_export(const struct home *h, const struct state *st, int der, unsigne
 		  size_t *len, struct err *e)
 {
 	const struct st_ident *r = state_ident_current(st);
+	STACK_OF(X509) *chain = NULL;
 	X509 *cert = NULL;
+	BIO *bio;
+	BUF_MEM *mem;
 	unsigned char *p;
 
 	*buf = NULL;
 	if (r == NULL)
 		return err_set(e, "there is no credential yet; create one first");
-	if (ident_cert(h, r->hex, &cert, NULL, e) != 0)
+	if (ident_cert(h, r->hex, &cert, der ? NULL : &chain, e) != 0)
 		return -1;
-	p = der ? cert_to_der(cert, len) : (unsigned char *)cert_to_pem(cert, len);
-	X509_free(cert);
+	if (der) {
+		p = cert_to_der(cert, len);
+		*buf = xmalloc(*len + 1);
+		memcpy(*buf, p, *len);
+		(*buf)[*len] = '\0';
+		OPENSSL_free(p);
+		X509_free(cert);
+		return 0;
+	}
+	/* PEM: the certificate, then the CA that issued it (a correspondent
+	 * needs both; mail programs import the CA from the same file). */
+	bio = xcheck(BIO_new(BIO_s_mem()));
+	if (!PEM_write_bio_X509(bio, cert))
+		xalloc_die();
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
+			xalloc_die();
+	BIO_get_mem_ptr(bio, &mem);
+	*len = mem->length;
 	*buf = xmalloc(*len + 1);
-	memcpy(*buf, p, *len);
+	memcpy(*buf, mem->data, *len);
 	(*buf)[*len] = '\0';
-	OPENSSL_free(p);
+	BIO_free(bio);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
 	return 0;
 }
 
@@ -595,29 +760,6 @@ ident_adopt_plan(const struct home *h, const struct state *st, X509 *cert, time_
 	return -1;
 }
 
-/* chain.pem of a new identity; refuses to overwrite. */
-static int
-store_chain(const struct home *h, const char *hex, STACK_OF(X509) * chain, struct err *e)
-{
-	BIO *bio;
-	BUF_MEM *mem;
-	char *path;
-	int rc;
-
-	if (chain == NULL || sk_X509_num(chain) == 0)
-		return 0;
-	bio = xcheck(BIO_new(BIO_s_mem()));
-	for (int i = 0; i < sk_X509_num(chain); i++)
-		if (!PEM_write_bio_X509(bio, sk_X509_value(chain, i)))
-			xalloc_die();
-	BIO_get_mem_ptr(bio, &mem);
-	path = ident_file(h, hex, "chain.pem");
-	rc = file_write_atomic(path, mem->data, mem->length, FILE_NOCLOBBER, e);
-	free(path);
-	BIO_free(bio);
-	return rc;
-}
-
 int
 ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
 	    STACK_OF(X509) * chain, const char *pass, const char *origin, time_t now,
@@ -652,6 +794,7 @@ ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
 	record_current(st, id.hex, now, why, "restore");
 	id.current = 1;
 	id.n_chain = chain ? (size_t)sk_X509_num(chain) : 0;
+	fill_form(&id, cert, chain);
 	iso_time(now, id.created);
 	backup_info(st, &id);
 	if (out != NULL) {

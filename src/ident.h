@@ -14,6 +14,16 @@
 
 #define IDENT_DIR "identities"
 
+/* The form of a credential, read from its certificates. */
+enum ident_form {
+	FORM_SELF_SIGNED, /* one self-signed mail certificate */
+	FORM_CA,          /* a mail certificate issued by the person's own CA
+			     (a self-signed CA certificate in chain.pem) */
+	FORM_ISSUED,      /* issued by someone else's authority */
+};
+/* "self-signed", "ca", "issued": the words of show/status --json. */
+const char *ident_form_name(enum ident_form f);
+
 struct ident {
 	char hex[65];      /* SHA-256, upper-case hex: the directory name */
 	char fpr[96];      /* SHA-256 colon form */
@@ -31,7 +41,13 @@ struct ident {
 	char archived[ISO_TIME_LEN]; /* when it was archived, or "" */
 	char reason[160];            /* why archived, or "" */
 	struct lint_report lint;
-	size_t n_chain;               /* certificates stored with it (chain.pem) */
+	size_t n_chain; /* certificates stored with it (chain.pem) */
+	enum ident_form form;
+	/* FORM_CA: the personal CA that issued it (else all empty). */
+	char ca_hex[65], ca_fpr[96], ca_grouped[256];
+	char ca_not_after[ISO_TIME_LEN];
+	time_t ca_not_after_t;
+	int ca_key;                   /* its key is in the home (ca-key.pem): it can issue */
 	int backed_up;                /* a checked backup of it is recorded */
 	char backup_at[ISO_TIME_LEN]; /* when the last one was written, or "" */
 	char backup_compat[8];        /* its form: "legacy", "modern", "other", "" */
@@ -57,6 +73,8 @@ struct ident_new {
 	const char *key; /* "rsa3072" ...; NULL for the default */
 	int days;        /* 0 for the default */
 	int replace;     /* archive the current identity instead of refusing */
+	int self_signed; /* one self-signed certificate instead of the CA form */
+	int ca_days;     /* the CA's validity; 0 for the default (10 years) */
 };
 
 /* The default and the longest validity in days (cred.h's
@@ -81,6 +99,9 @@ int ident_check_new(const struct home *h, const struct state *st, const struct i
 struct newkey;
 int ident_keygen(const char *key, struct newkey **out, struct err *e);
 void newkey_free(struct newkey *k);
+/* Generate the CA's key too (same type), for the CA form; ident_create
+ * makes it itself when this was not called. */
+int newkey_add_ca(struct newkey *k, struct err *e);
 /* Its private key (borrowed), for the core. */
 struct evp_pkey_st *newkey_pkey(struct newkey *k);
 

@@ -71,6 +71,24 @@ tree_hash() {
 	 find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum
 }
 
+# header FILE NAME: the unfolded value of a top-level header field.
+header() {
+	awk -v name="$2" 'BEGIN { RS = "\r\n" }
+		/^$/ { exit }
+		/^[ \t]/ { if (on) v = v $0; next }
+		{ on = 0 }
+		index($0, name ":") == 1 { on = 1; v = substr($0, length(name) + 3) }
+		END { print v }' "$1"
+}
+
+# part FILE BOUNDARY N: body part N of the multipart with BOUNDARY,
+# exactly as it stands (CRLF kept, the line end before the delimiter not).
+part() {
+	awk -v b="--$2" -v want="$3" 'BEGIN { RS = "\r\n"; n = 0; first = 1 }
+		$0 == b || $0 == b "--" { n++; first = 1; next }
+		n == want { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }' "$1"
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"

@@ -59,7 +59,7 @@ static const char *const alice[] = {"alice@example.org", "Alice@Work.example"};
 static int
 create(const char *name, int replace, const char *pass, struct ident *out, struct err *e)
 {
-	struct op_create req = {{name, alice, 2, "p256", 30, replace}, NULL, now};
+	struct op_create req = {{name, alice, 2, "p256", 30, replace, 0, 0}, NULL, now};
 	struct tu_pass tp = {{[PASS_NEW_KEY] = pass}, {0}};
 	struct pass_ask ask;
 
@@ -153,7 +153,7 @@ Test(ident, create_stores_encrypted_key_privately)
 Test(ident, second_create_refused_and_home_untouched)
 {
 	struct err e = ERR_INIT;
-	struct op_create req = {{"Alice", alice, 2, "p256", 30, 0}, NULL, 0};
+	struct op_create req = {{"Alice", alice, 2, "p256", 30, 0, 0, 0}, NULL, 0};
 	struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
 	struct pass_ask ask;
 	char *before, *after;
@@ -237,7 +237,8 @@ Test(ident, refusals_before_anything_is_written)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *emails[1] = {cases[i].email};
-		struct op_create req = {{cases[i].name, emails, 1, cases[i].key, cases[i].days, 0},
+		struct op_create req = {{cases[i].name, emails, 1, cases[i].key, cases[i].days, 0,
+					 0, 0},
 					NULL,
 					now};
 		struct tu_pass tp = {{[PASS_NEW_KEY] = cases[i].pass}, {0}};
@@ -305,7 +306,7 @@ Test(ident, full_disk_leaves_home_as_it_was)
 	{
 		const char *emails[1] = {"bob@example.org"};
 		/* An RSA 2048 encrypted key is about 1.8 KiB: its write fails. */
-		struct op_create req = {{"Bob", emails, 1, "rsa2048", 30, 1}, NULL, now};
+		struct op_create req = {{"Bob", emails, 1, "rsa2048", 30, 1, 0, 0}, NULL, now};
 		struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
 		struct pass_ask ask;
 
@@ -333,7 +334,9 @@ Test(ident, failed_save_takes_the_files_back)
 	 * so that saving (which appends) fails while the key still fits. */
 	cr_assert_eq(create("Alice", 0, PASS, &id, &e), 0, "%s", e.msg);
 	for (int i = 0; i < 12; i++) {
-		struct op_create req = {{"Alice", alice, 2, "p256", 30, 1}, NULL, now + i + 1};
+		struct op_create req = {{"Alice", alice, 2, "p256", 30, 1, 0, 0},
+					NULL,
+					now + i + 1};
 		struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
 		struct pass_ask ask;
 
@@ -384,10 +387,30 @@ Test(ident, export_matches_the_stored_certificate)
 	session_end(s, 1);
 	cp = ident_path(id.hex, "cert.pem");
 	file = tu_read(cp, &flen);
-	cr_assert_eq(plen, flen);
+	/* The CA form: the certificate, then the CA (chain.pem). */
+	cr_assert_gt(plen, flen);
 	cr_assert_eq(memcmp(pem, file, flen), 0);
-	cr_assert_eq(der[0], 0x30);
+	free(file);
+	free(cp);
+	cp = ident_path(id.hex, "chain.pem");
+	file = tu_read(cp, &dlen);
+	cr_assert_eq(plen, flen + dlen);
+	cr_assert_eq(memcmp(pem + flen, file, dlen), 0);
 	free(pem);
+	free(der);
+	cr_assert_eq(session_begin(s, HOME_READ, &st, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_cert_export(session_home(s), st, 1, &der, &dlen, &e), 0, "%s", e.msg);
+	session_end(s, 1);
+	cr_assert_eq(der[0], 0x30);
+	{
+		const unsigned char *q = der;
+		X509 *x = d2i_X509(NULL, &q, (long)dlen);
+
+		cr_assert_not_null(x);
+		cr_assert_eq(q, der + dlen, "--der is the mail certificate alone");
+		cr_assert_not(cred_is_ca(x));
+		X509_free(x);
+	}
 	free(der);
 	free(cp);
 	free(file);
@@ -479,4 +502,103 @@ Test(ident, damaged_checklist_is_reported_not_reset)
 	}
 	free(before);
 	free(chk);
+}
+
+/* The two forms: the CA form by default, --self-signed beside it; the form
+ * is read back from the certificates, not from the checklist. */
+static int
+create_form(int self_signed, int ca_days, struct ident *out, struct err *e)
+{
+	struct op_create req = {{"Alice", alice, 2, "p256", 30, 0, self_signed, ca_days},
+				NULL,
+				now};
+	struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
+	struct pass_ask ask;
+
+	tu_pass_ask(&ask, &tp);
+	return op_create(s, &req, &ask, out, e);
+}
+
+Test(ident, ca_form_by_default)
+{
+	struct err e = ERR_INIT;
+	struct ident id, back;
+	struct home h = {0};
+	X509 *cert, *ca;
+	STACK_OF(X509) * chain;
+	EVP_PKEY *cakey = NULL;
+	char *kp, *kpem;
+	size_t klen;
+
+	cr_assert_eq(create_form(0, 0, &id, &e), 0, "%s", e.msg);
+	cr_assert_eq(id.form, FORM_CA);
+	cr_assert(id.ca_key);
+	cr_assert_eq(id.n_chain, 1);
+	cr_assert_eq(strlen(id.ca_hex), 64);
+	cr_assert_str_neq(id.ca_hex, id.hex);
+	cr_assert_str_eq(ident_form_name(id.form), "ca");
+	cr_assert_eq(id.ca_not_after_t - now, 3650L * 86400);
+	cr_assert_eq(id.not_after_t - now, 30L * 86400);
+	/* Read back from the home: the same. */
+	cr_assert_eq(op_ident(s, now, &back, &e), 1, "%s", e.msg);
+	cr_assert_eq(back.form, FORM_CA);
+	cr_assert_str_eq(back.ca_fpr, id.ca_fpr);
+	cr_assert_str_eq(back.ca_not_after, id.ca_not_after);
+	cr_assert(back.ca_key);
+	ident_clear(&back);
+	/* The CA in chain.pem issued the certificate; its key is encrypted
+	 * under the passphrase and is the CA's. */
+	cr_assert_eq(home_open(&h, dir, HOME_READ, &e), 0, "%s", e.msg);
+	cr_assert_eq(ident_cert(&h, id.hex, &cert, &chain, &e), 0, "%s", e.msg);
+	home_close(&h);
+	cr_assert_eq(sk_X509_num(chain), 1);
+	ca = sk_X509_value(chain, 0);
+	cr_assert(cred_is_ca(ca) && cred_issued_by(cert, ca));
+	kp = ident_path(id.hex, "ca-key.pem");
+	cr_assert_eq(tu_mode(kp), 0600);
+	kpem = tu_read(kp, &klen);
+	cr_assert_eq(cred_key_decrypt(kpem, klen, PASS2, "k", &cakey, &e), -1);
+	cr_assert_eq(cred_key_decrypt(kpem, klen, PASS, "k", &cakey, &e), 0, "%s", e.msg);
+	cr_assert(cred_key_matches(ca, cakey));
+	EVP_PKEY_free(cakey);
+	free(kpem);
+	free(kp);
+	X509_free(cert);
+	sk_X509_pop_free(chain, X509_free);
+	ident_clear(&id);
+}
+
+Test(ident, self_signed_form)
+{
+	struct err e = ERR_INIT;
+	struct ident id;
+	char *p;
+
+	cr_assert_eq(create_form(1, 0, &id, &e), 0, "%s", e.msg);
+	cr_assert_eq(id.form, FORM_SELF_SIGNED);
+	cr_assert_not(id.ca_key);
+	cr_assert_str_eq(id.ca_hex, "");
+	p = ident_path(id.hex, "ca-key.pem");
+	cr_assert_not(path_exists(p));
+	free(p);
+	p = ident_path(id.hex, "chain.pem");
+	cr_assert_not(path_exists(p));
+	free(p);
+	ident_clear(&id);
+	cr_assert_eq(op_ident(s, now, &id, &e), 1, "%s", e.msg);
+	cr_assert_eq(id.form, FORM_SELF_SIGNED);
+	ident_clear(&id);
+}
+
+Test(ident, ca_days_refused_untouched)
+{
+	struct err e = ERR_INIT;
+	char *before = tu_tree_hash(dir), *after;
+
+	cr_assert_eq(create_form(0, 36501, NULL, &e), -1);
+	cr_assert_str_eq(e.msg, "the CA's validity must be between 1 and 36500 days");
+	after = tu_tree_hash(dir);
+	cr_assert_str_eq(before, after);
+	free(before);
+	free(after);
 }

@@ -616,7 +616,7 @@ create(struct tmphome *t, const char *name, const char *email, int replace, stru
 {
 	struct err e = ERR_INIT;
 	const char *emails[1] = {email};
-	struct op_create req = {{name, emails, 1, "p256", 365, replace}, NULL, now};
+	struct op_create req = {{name, emails, 1, "p256", 365, replace, 0, 0}, NULL, now};
 	struct tu_pass tp = {{[PASS_NEW_KEY] = PASS}, {0}};
 	struct pass_ask ask;
 
@@ -714,7 +714,7 @@ Test(backup, writes_checks_and_records)
 	iso_time(now, iso);
 	cr_assert_str_eq(d.at, iso);
 	cr_assert(d.ec);
-	cr_assert_eq(d.n_chain, 0);
+	cr_assert_eq(d.n_chain, 1, "the CA form's backup carries the CA certificate");
 	cr_assert_null(d.warning);
 	st = load_saved(&th);
 	{

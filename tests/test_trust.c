@@ -121,7 +121,7 @@ static void
 ready_for_peers(void)
 {
 	static const char *const me[] = {"me@example.org"};
-	struct ident_new req = {"Me", me, 1, "p256", 365, 0};
+	struct ident_new req = {"Me", me, 1, "p256", 365, 0, 0, 0};
 	struct err e = ERR_INIT;
 	struct ident id;
 	struct st_backup *b;

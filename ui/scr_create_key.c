@@ -106,6 +106,9 @@ keygen_run(void *arg)
 		return;
 	}
 	kg->rc = ident_keygen(kg->key, &kg->nk, &kg->e);
+	/* The CA form (the default) needs the CA's key as well. */
+	if (kg->rc == 0)
+		kg->rc = newkey_add_ca(kg->nk, &kg->e);
 }
 
 /* The key is wiped by newkey_free (EVP_PKEY_free clears private keys). */

@@ -24,24 +24,6 @@ lines_ok() {
 	ok; [ "$(tail -c 2 "$1" | od -An -c | tr -d ' ')" = '\r\n' ] || fail "$1 does not end with CRLF"
 }
 
-# header FILE NAME: the unfolded value of a top-level header field.
-header() {
-	awk -v name="$2" 'BEGIN { RS = "\r\n" }
-		/^$/ { exit }
-		/^[ \t]/ { if (on) v = v $0; next }
-		{ on = 0 }
-		index($0, name ":") == 1 { on = 1; v = substr($0, length(name) + 3) }
-		END { print v }' "$1"
-}
-
-# part FILE BOUNDARY N: body part N of the multipart with BOUNDARY,
-# exactly as it stands (CRLF kept, the line end before the delimiter not).
-part() {
-	awk -v b="--$2" -v want="$3" 'BEGIN { RS = "\r\n"; n = 0; first = 1 }
-		$0 == b || $0 == b "--" { n++; first = 1; next }
-		n == want { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }' "$1"
-}
-
 # body FILE: the body (after the first blank line), CRLF kept.
 body() {
 	awk 'BEGIN { RS = "\r\n" } on { printf "%s\r\n", $0 } /^$/ { on = 1 }' "$1"
@@ -104,9 +86,9 @@ for key in rsa3072 p256 p384; do
 	A="$T/alice-$key"
 	S="$T/sam-$key"
 	D="$T/msgs-$key"
-	run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key "$key" \
+	run 0 "$P" --home "$A" create --self-signed --name "Alice Example" --email alice@example.org --key "$key" \
 		--new-passphrase-file "$T/pass" || continue
-	run 0 "$P" --home "$S" create --name "Sam Tester" --email sam@example.org --key "$key" \
+	run 0 "$P" --home "$S" create --self-signed --name "Sam Tester" --email sam@example.org --key "$key" \
 		--new-passphrase-file "$T/pass2" || continue
 	run 0 "$P" --home "$A" cert --out "$T/alice-$key.pem"
 	run 0 "$P" --home "$S" cert --out "$T/sam-$key.pem"

@@ -17,9 +17,9 @@ B="$T/bob"    # the sender
 M="$T/msgs"
 G="$T/gnupg"
 mkdir -m 700 "$M"
-run 0 "$P" --home "$A" create --name "Alice Reader" --email alice@example.org --key rsa2048 \
+run 0 "$P" --home "$A" create --self-signed --name "Alice Reader" --email alice@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass" || { finish; exit 1; }
-run 0 "$P" --home "$B" create --name "Bob Sender" --email bob@example.org --key rsa2048 \
+run 0 "$P" --home "$B" create --self-signed --name "Bob Sender" --email bob@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass2" || { finish; exit 1; }
 acert=$(ls "$A"/identities/*/cert.pem)
 bcert=$(ls "$B"/identities/*/cert.pem)

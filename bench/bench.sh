@@ -12,7 +12,7 @@
 # Not a test: it never fails on a slow ratio, only when a command fails.
 set -eu
 
-sections="kdf create p12 smime frame scale"
+sections="kdf create p12 smime read frame scale"
 
 usage() {
 	echo "usage: $0 PADSEAL [$sections]" >&2
@@ -31,7 +31,7 @@ esac
 command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
 [ $# -gt 0 ] && sections="$*"
 for s in $sections; do
-	case $s in kdf | create | p12 | smime | frame | scale) ;; *) usage ;; esac
+	case $s in kdf | create | p12 | smime | read | frame | scale) ;; *) usage ;; esac
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
@@ -425,6 +425,156 @@ bench_smime() {
   larger of its two commands.  Goal: ratio <= 1.0, composing in memory well
   below the message size.
 EOF
+	echo
+}
+
+# --- read: a large signed-then-encrypted message, side by side ------------
+#
+# One message per size (openssl cms -sign -stream | cms -encrypt -stream,
+# AES-256-CBC, RSA 3072, to the padseal home only) read by `padseal read`,
+# by `openssl cms -decrypt | cms -verify`, and by gpgsm (--decrypt, then
+# --verify of the two parts, split out beforehand and not timed), next to
+# the machine's floor measured in the same run: reading the file (cat),
+# decoding its base64 (coreutils base64 -d, a table decoder), AES-256-CBC
+# decryption and SHA-256 of that many bytes (openssl enc, openssl dgst).
+# The messages are made here, in $T, never kept.
+
+gpg_dec() { # B64 OUT
+	GNUPGHOME=$T/g gpgsm --batch --disable-crl-checks --disable-dirmngr \
+		--pinentry-mode loopback --passphrase-fd 3 --assume-base64 \
+		--decrypt "$1" >"$2" 3<"$T/g/pass"
+}
+
+gpg_ver() { # SIG.B64 DATA
+	GNUPGHOME=$T/g gpgsm --batch --disable-crl-checks --disable-dirmngr --assume-base64 \
+		--verify "$1" "$2"
+}
+
+gpg_both() { # B64
+	gpg_dec "$1" "$T/g/dec.eml" && gpg_ver "$T/g/sig.b64" "$T/g/part1"
+}
+
+# split_signed FILE: the signed part and the signature of a multipart/signed
+# message (CRLF) into $T/g/part1 and $T/g/sig.b64.
+split_signed() {
+	b=$(sed -n 's/.*boundary="\([^"]*\)".*/\1/p' "$1" | head -n 1)
+	awk -v b="--$b" 'BEGIN { RS = "\r\n"; n = 0; first = 1 }
+		$0 == b || $0 == b "--" { n++; first = 1; next }
+		n == 1 { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }' "$1" >"$T/g/part1"
+	awk -v b="--$b" 'BEGIN { RS = "\r\n"; n = 0 }
+		$0 == b || $0 == b "--" { n++; on = 0; next }
+		n == 2 && on { print }
+		n == 2 && $0 == "" { on = 1 }' "$1" >"$T/g/sig.b64"
+}
+
+bench_read() {
+	command -v /usr/bin/time >/dev/null || echo "bench: no /usr/bin/time: peak memory n/a" >&2
+	rm -rf "$T/home" "$T/s" "$T/g"
+	mkdir "$T/s"
+	"$PADSEAL" --home "$T/home" --new-passphrase-file "$PASS" create --name Bench \
+		--email bench@example.org --key rsa3072 >/dev/null
+	"$PADSEAL" --home "$T/home" cert --out "$T/r.pem" 2>/dev/null
+	openssl pkey -in "$(ls "$T"/home/identities/*/key.pem)" -passin "file:$PASS" -out "$T/r.key"
+	openssl req -x509 -newkey rsa:3072 -nodes -sha256 -days 30 -subj "/CN=Sender" \
+		-addext "subjectAltName=email:sender@example.org" \
+		-addext "keyUsage=critical,digitalSignature,keyEncipherment" \
+		-addext "extendedKeyUsage=emailProtection" -addext "basicConstraints=critical,CA:FALSE" \
+		-keyout "$T/s/key.pem" -out "$T/s/cert.pem" 2>/dev/null
+	"$PADSEAL" --home "$T/home" import "$T/s/cert.pem" >/dev/null
+	"$PADSEAL" --home "$T/home" trust sender@example.org --verified in-person >/dev/null
+	gpg=''
+	if command -v gpgsm >/dev/null; then
+		mkdir -m 700 "$T/g"
+		echo "allow-loopback-pinentry" >"$T/g/gpg-agent.conf"
+		printf 'bench-p12\n' >"$T/g/pass"
+		GNUPGHOME=$T/g gpgsm --batch --disable-dirmngr --import "$T/s/cert.pem" >/dev/null 2>&1
+		fp=$(GNUPGHOME=$T/g gpgsm --batch --with-colons --list-keys 2>/dev/null |
+			awk -F: '/^fpr/ { print $10 }' | tail -n 1)
+		echo "$fp S relax" >"$T/g/trustlist.txt"
+		openssl pkcs12 -export -legacy -in "$T/r.pem" -inkey "$T/r.key" -passout pass:bench-p12 \
+			-out "$T/g/key.p12"
+		GNUPGHOME=$T/g gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
+			--passphrase-fd 3 --import "$T/g/key.p12" >/dev/null 2>&1 3<"$T/g/pass" && gpg=1
+	fi
+
+	echo "Reading a signed-then-encrypted message (RSA 3072, AES-256-CBC): median ms; peak MB"
+	printf '  %5s %9s %9s %9s %9s %7s %7s %7s %7s %7s %7s\n' size padseal openssl gpgsm floor \
+		"/ossl" "/gpgsm" "/floor" "pad MB" "ossl MB" "gpg MB"
+	for size in ${BENCH_READ_SIZES:-1 64 90}; do
+		case $size in 1) n=$(runs 7) ;; *) n=$(runs 3) ;; esac
+		smime_text "$size" "$T/text"
+		openssl cms -sign -stream -in "$T/text" -signer "$T/s/cert.pem" -inkey "$T/s/key.pem" |
+			openssl cms -encrypt -stream -aes256 -out "$T/m.eml" "$T/r.pem"
+		awk 'BEGIN { RS = "\r?\n" } on { print } /^$/ { on = 1 }' "$T/m.eml" >"$T/m.b64"
+		base64 -d -i "$T/m.b64" >"$T/m.der"
+		head -c $(($(wc -c <"$T/m.der") / 16 * 16)) "$T/m.der" >"$T/m.cbc"
+		if [ -n "$gpg" ]; then
+			gpg_dec "$T/m.b64" "$T/g/dec.eml" 2>/dev/null
+			split_signed "$T/g/dec.eml"
+		fi
+		p='' o='' g='' fl=''
+		for i in $(seq "$n"); do
+			timed pad_decrypt_verify "$T/m.eml"
+			p="$p $ELAPSED"
+			timed ossl_decrypt_verify "$T/m.eml"
+			o="$o $ELAPSED"
+			if [ -n "$gpg" ]; then
+				timed gpg_both "$T/m.b64"
+				g="$g $ELAPSED"
+			fi
+			f=0
+			timed cat "$T/m.eml"
+			f=$((f + ELAPSED))
+			timed base64 -d -i "$T/m.b64"
+			f=$((f + ELAPSED))
+			timed openssl enc -d -aes-256-cbc -nopad -K "$(printf '%064d' 0)" \
+				-iv "$(printf '%032d' 0)" -in "$T/m.cbc" -out /dev/null
+			f=$((f + ELAPSED))
+			timed openssl dgst -sha256 "$T/text"
+			f=$((f + ELAPSED))
+			fl="$fl $f"
+		done
+		# shellcheck disable=SC2086 # lists of numbers
+		p=$(median $p) o=$(median $o) fl=$(median $fl)
+		peak "$PADSEAL" --home "$T/home" --passphrase-file "$PASS" read "$T/m.eml"
+		pp=$PEAK
+		peak openssl cms -decrypt -in "$T/m.eml" -inkey "$T/r.key" -recip "$T/r.pem" -out "$T/dec.eml"
+		op=$PEAK
+		peak openssl cms -verify -in "$T/dec.eml" -CAfile "$T/s/cert.pem" -out /dev/null
+		[ "$op" != n/a ] && [ "$PEAK" != n/a ] && [ "$PEAK" -gt "$op" ] && op=$PEAK
+		gp=n/a gr=n/a
+		if [ -n "$gpg" ]; then
+			# shellcheck disable=SC2086 # a list of numbers
+			g=$(median $g)
+			gr=$(ratio "$p" "$g")
+			exec 3<"$T/g/pass"
+			peak env GNUPGHOME="$T/g" gpgsm --batch --disable-crl-checks --disable-dirmngr \
+				--pinentry-mode loopback --passphrase-fd 3 --assume-base64 \
+				--output "$T/g/dec2.eml" --decrypt "$T/m.b64"
+			exec 3<&-
+			gp=$PEAK
+			peak env GNUPGHOME="$T/g" gpgsm --batch --disable-crl-checks --disable-dirmngr \
+				--assume-base64 --verify "$T/g/sig.b64" "$T/g/part1"
+			[ "$gp" != n/a ] && [ "$PEAK" != n/a ] && [ "$PEAK" -gt "$gp" ] && gp=$PEAK
+			g=$(ms "$g")
+		else
+			g=n/a
+		fi
+		printf '  %3dMiB %9s %9s %9s %9s %7s %7s %7s %7s %7s %7s\n' "$size" "$(ms "$p")" \
+			"$(ms "$o")" "$g" "$(ms "$fl")" "$(ratio "$p" "$o")" "$gr" "$(ratio "$p" "$fl")" \
+			"$(mb "$pp")" "$(mb "$op")" "$(mb "$gp")"
+		rm -f "$T/m.eml" "$T/m.b64" "$T/m.der" "$T/m.cbc" "$T/dec.eml" "$T/g/dec.eml" "$T/g/dec2.eml" \
+			"$T/g/part1" "$T/g/sig.b64"
+	done
+	cat <<'EOT'
+
+  padseal read: unlocks the key (scrypt, once), decrypts, verifies, prints the
+  text (messages from 1 MiB on are read as they arrive, in bounded memory).
+  openssl: cms -decrypt | cms -verify; gpgsm: --decrypt, then --verify of the
+  signed part and the signature (split out beforehand, not timed); MB: the
+  larger of each pair.  floor: cat + base64 -d + AES-256-CBC + SHA-256 of the
+  same bytes, one process each.  Goals: padseal <= gpgsm, peak <= 32 MB.
+EOT
 	echo
 }
 

@@ -1422,6 +1422,7 @@ det_new(struct sw *sw, const struct mime_entity *m, int depth, int *rc)
 struct ent {
 	struct stage s;
 	int top;
+	size_t scan; /* the header lines seen so far end here */
 	struct acc hdr;
 	struct stage *child;
 	int body;
@@ -1483,31 +1484,67 @@ ent_child(struct ent *en, const struct mime_entity *m, int *rc)
 	return NULL;
 }
 
+/* "Name:" (white space before the colon allowed), as mime_parse sees a
+ * header field. */
 static int
-ent_put(struct stage *st, const unsigned char *p, size_t n)
+is_field(const unsigned char *q, size_t n)
 {
-	struct ent *en = (struct ent *)st;
-	struct mime_entity m;
-	size_t from, hl = 0;
-	int rc;
+	size_t i = 0, name;
 
-	if (en->body)
-		return put(en->child, p, n);
-	from = en->hdr.len > 3 ? en->hdr.len - 3 : 0;
-	if (acc_add(&en->hdr, p, n) != 0)
-		return BAIL;
-	/* The blank line that ends the header block. */
-	for (size_t i = from; i < en->hdr.len && hl == 0; i++)
-		if (en->hdr.p[i] == '\n') {
-			if (i == 0 || (i == 1 && en->hdr.p[0] == '\r'))
-				return BAIL; /* no header block */
-			if (en->hdr.p[i - 1] == '\n')
-				hl = i + 1;
-			else if (en->hdr.p[i - 1] == '\r' && i >= 2 && en->hdr.p[i - 2] == '\n')
-				hl = i + 1;
+	while (i < n && q[i] > 32 && q[i] < 127 && q[i] != ':')
+		i++;
+	name = i;
+	while (i < n && (q[i] == ' ' || q[i] == '\t'))
+		i++;
+	return name > 0 && i < n && q[i] == ':';
+}
+
+static int
+ent_head(struct ent *en, int last)
+{
+	struct stage *st = &en->s;
+	struct mime_entity m;
+	size_t hl = 0;
+	int rc, found = 0;
+
+	/* Line by line, as mime_parse reads a header block: it ends at a
+	 * blank line, or at a line that is not a field (then, on the first
+	 * line, there is no header block: all of it is body). */
+	while (!found) {
+		unsigned char *q = en->hdr.p + en->scan, *nl;
+		size_t len;
+
+		nl = memchr(q, '\n', en->hdr.len - en->scan);
+		if (nl == NULL && !last)
+			return 0;
+		if (nl == NULL) /* the last line, without a line end */
+			nl = en->hdr.p + en->hdr.len;
+		len = (size_t)(nl - q);
+		if (len > 0 && q[len - 1] == '\r')
+			len--;
+		if (len == 0) {
+			hl = (size_t)(nl - en->hdr.p) + (nl < en->hdr.p + en->hdr.len);
+			found = 1;
+		} else if ((q[0] == ' ' || q[0] == '\t') ? en->scan == 0 : !is_field(q, len)) {
+			if (en->top && en->scan == 0)
+				return BAIL; /* msg_open says why */
+			hl = en->scan;
+			found = 1;
+		} else if (nl == en->hdr.p + en->hdr.len) { /* all of it header lines */
+			hl = en->hdr.len;
+			found = 1;
+		} else {
+			en->scan = (size_t)(nl - en->hdr.p) + 1;
 		}
-	if (hl == 0)
-		return 0;
+	}
+	if (hl == 0 && en->top)
+		return BAIL; /* msg_open says why */
+	if (hl == 0) {       /* no header block: text/plain, all body */
+		memset(&m, 0, sizeof m);
+		snprintf(m.type, sizeof m.type, "text/plain");
+		m.has_headers = 0;
+		goto dispatch;
+	}
 	if (mime_parse(en->hdr.p, hl, en->top ? MIME_MESSAGE : MIME_LENIENT, NULL, &m, NULL) != 0 ||
 	    !m.has_headers) {
 		mime_entity_free(&m);
@@ -1515,6 +1552,7 @@ ent_put(struct stage *st, const unsigned char *p, size_t n)
 	}
 	if (en->top)
 		msg_headers(&m, st->sw->w.r);
+dispatch:
 	en->child = ent_child(en, &m, &rc);
 	mime_entity_free(&m);
 	if (rc != 0)
@@ -1532,10 +1570,25 @@ ent_put(struct stage *st, const unsigned char *p, size_t n)
 }
 
 static int
-ent_end(struct stage *st)
+ent_put(struct stage *st, const unsigned char *p, size_t n)
 {
 	struct ent *en = (struct ent *)st;
 
+	if (en->body)
+		return put(en->child, p, n);
+	if (acc_add(&en->hdr, p, n) != 0)
+		return BAIL;
+	return ent_head(en, 0);
+}
+
+static int
+ent_end(struct stage *st)
+{
+	struct ent *en = (struct ent *)st;
+	int rc;
+
+	if (!en->body && (rc = ent_head(en, 1)) != 0)
+		return rc;
 	return en->body ? end(en->child) : BAIL;
 }
 

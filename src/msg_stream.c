@@ -76,6 +76,8 @@ acc_add(struct acc *a, const unsigned char *p, size_t n)
 static void
 acc_drop(struct acc *a, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(a->p, a->p + n, a->len - n);
 	a->len -= n;
 	OPENSSL_cleanse(a->p + a->len, n);
@@ -1252,9 +1254,9 @@ det_scan(struct det *d, int last)
 		int close = 0, r = 0, rc;
 		size_t hit = n;
 
-		if (d->phase == 3)
+		if (d->phase == 3 || n == 0)
 			return 0;
-		if (d->at_start && n > 0) {
+		if (d->at_start) {
 			if ((r = det_delim(d, w, n, 0, last, &after, &close)) < 0)
 				return 0;
 			d->at_start = 0;

@@ -13,7 +13,9 @@
 #   tb_emailtrust OUT N SHA256      e-mail trust of a certificate (openssl's colon
 #                                   fingerprint) as Thunderbird reads it: C, P, CP or -
 #   tb_text OUT N                   the text Thunderbird showed, on one line
-#   tb_nss PROFILE                  a profile's store: "TRUST 0 NICK FLAGS", "KEY NICK"
+#   tb_nss PROFILE [NICK...]        a profile's store: "TRUST 0 NICK FLAGS", "KEY NICK",
+#                                   and for each NICK "VERIFY S|R ok|fail [REASON] NICK"
+#                                   (certutil -V as signer and as recipient)
 #
 # tb_check's status: 0 when every message was shown, 2 when Thunderbird could
 # not be started or driven (one line on stderr). It always stops Thunderbird
@@ -54,5 +56,11 @@ tb_text() {
 	sed -n "s/^TEXT $2 //p" "$1"
 }
 tb_nss() {
-	python3 "$TB_PY" nss "$1"
+	tb_prof=$1
+	shift
+	for tb_n in "$@"; do
+		set -- "$@" --verify "$tb_n"
+		shift
+	done
+	python3 "$TB_PY" nss "$tb_prof" "$@"
 }

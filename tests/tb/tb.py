@@ -5,7 +5,7 @@ say about a message?
     tb.py check [--p12 FILE:PASSFILE]... [--cert FILE:TRUST]...
                 [--tb-cert FILE:TRUST]... [--profile DIR]
                 [--timeout SECONDS] [--json] EML...
-    tb.py nss PROFILE
+    tb.py nss PROFILE [--verify NICK]...
 
 `check` makes a throw-away profile in a temporary folder (or copies DIR,
 which is left untouched), imports the credentials (.p12, with NSS's
@@ -37,7 +37,9 @@ also on failure or on SIGTERM. Exit status: 0 when every message was shown,
 on stderr), 1 for bad arguments.
 
 `nss` lists a profile's NSS store (certificates with trust flags, then
-keys) in the same TRUST/KEY line form, without starting Thunderbird.
+keys) in the same TRUST/KEY line form, without starting Thunderbird; with
+--verify NICK it adds "VERIFY S|R ok|fail REASON NICK" from certutil -V
+(S: as a mail signer, R: as a mail recipient).
 
 Only the Python 3 standard library is used. Thunderbird, certutil and
 pk12util are found on PATH (PADSEAL_THUNDERBIRD overrides the first).
@@ -653,12 +655,29 @@ def one_line(text):
     return " ".join(words)[:2000] or "-"
 
 
+def nss_verify(profile, nick, usage):
+    """certutil -V for one usage (S: signer, R: recipient): "ok" or its reason."""
+    p = subprocess.run(
+        ["certutil", "-V", "-d", "sql:" + profile, "-n", nick, "-u", usage],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    if p.returncode == 0:
+        return "ok"
+    why = (p.stderr.strip() or p.stdout.strip()).splitlines()
+    return "fail " + (why[-1].replace("certutil: ", "") if why else "exit %d" % p.returncode)
+
+
 def nss(args):
     try:
         for nick, flags in nss_trust(args.profile):
             print("TRUST 0 %s %s" % (nick, flags))
         for nick in nss_keys(args.profile):
             print("KEY %s" % nick)
+        for nick in args.verify:
+            for usage in ("S", "R"):
+                print("VERIFY %s %s %s" % (usage, nss_verify(args.profile, nick, usage), nick))
     except HarnessError as e:
         print("tb.py: %s" % e, file=sys.stderr)
         return 2
@@ -682,6 +701,8 @@ def main(argv):
     c.add_argument("eml", nargs="+")
     n = sub.add_parser("nss", help="list a profile's certificates, trust and keys")
     n.add_argument("profile")
+    n.add_argument("--verify", action="append", default=[], metavar="NICK",
+                   help="also certutil -V -u S and -u R this certificate")
     args = ap.parse_args(argv)
     if args.cmd == "check" and args.profile and (args.p12 or args.cert):
         ap.error("--profile cannot be combined with --p12/--cert")

@@ -108,10 +108,16 @@ certutil -N -d "sql:$T/prof" --empty-password
 certutil -A -d "sql:$T/prof" -n "Test Mail CA" -t ",C," -a -i "$W/ca.pem"
 : >"$T/empty"
 pk12util -i "$W/bob.p12" -d "sql:$T/prof" -w "$T/pass" -k "$T/empty" >/dev/null
-out=$(tb_nss "$T/prof")
+certutil -A -d "sql:$T/prof" -n "Alice Example" -t ",," -a -i "$W/alice.pem"
+certutil -A -d "sql:$T/prof" -n selma -t ",," -a -i "$W/selma.pem"
+out=$(tb_nss "$T/prof" "Alice Example" selma)
+printf '%s\n' "$out"
 expect_in "$out" "TRUST 0 Test Mail CA ,C," "nss lists the CA with its trust"
 expect_in "$out" "TRUST 0 bob u,u,u" "nss lists the credential"
 expect_in "$out" "KEY bob" "nss lists the key"
+expect_in "$out" "VERIFY S ok Alice Example" "certutil -V accepts the CA-issued signer"
+expect_in "$out" "VERIFY R ok Alice Example" "certutil -V accepts the CA-issued recipient"
+expect_in "$out" "VERIFY S fail" "certutil -V refuses an untrusted self-signed signer"
 before=$(tree_hash "$T/prof")
 tb_check "$T/r4" --profile "$T/prof" "$W/alice-signed.eml" "$W/encrypted.eml"
 st=$?

@@ -208,8 +208,9 @@ do_confirm(struct app *a, struct test_scr *ts)
 
 	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL), hex, &e) != 0)
 		return scr_test_say(ts, R_ERROR, e.msg);
+	/* The cursor stays on the cell confirmed: moving it for them would
+	 * make their next arrow key skip a cell. */
 	scr_test_load(a, ts, &e);
-	first_open(ts);
 	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
@@ -323,8 +324,10 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ts->first);
 	else if (ts->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
-			 "Ask %s to send it (padseal writes theirs too), save "
-			 "it as a file and check it with c.",
+			 "Ask %s to send it (padseal writes theirs too). Save "
+			 "it as a file: Thunderbird File > Save As > File; Apple "
+			 "Mail File > Save As, Raw Message Source; mutt | cat > "
+			 "FILE. Then c checks it, or the folder.",
 			 ts->first);
 	else
 		line[0] = '\0';

@@ -272,11 +272,15 @@ check_folder "~/from-sam"
 expect_in "$(line_with 'incoming')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
 	"Alice: the four incoming passed"
 # Sam reports that each of hers arrived as it should.
+# The cursor stays on the cell confirmed; Right moves on.
 for kind in plain signed encrypted signed+encrypted; do
 	keys Enter
 	wait_for "Did Sam report that your $kind message" || break
 	keys Enter
 	wait_gone "Did Sam report" || break
+	wait_flat "Outgoing $kind message: passed" || break
+	expect_not_in "$SCREEN" "…" "nothing cut on Test"
+	keys Right
 done
 wait_for "All eight passed"
 expect_in "$(flat)" "signed and encrypted mail works in both directions with Sam" "Alice: said plainly"

@@ -19,24 +19,32 @@ who(const struct st_peer *p)
 	return p->addr[0];
 }
 
-/* The lint error codes of `lint` as "ku-missing, eku-no-email". */
+/* The first lint error of `lint` in words, for the middle of a sentence
+ * ("the certificate has no Key Usage extension, so ... (ku-missing)"). */
 static void
-error_codes(const struct lint_report *lint, char *buf, size_t len)
+first_error(const struct lint_report *lint, char *buf, size_t len)
 {
-	size_t used = 0;
-
 	buf[0] = '\0';
-	for (size_t i = 0; i < lint->n && used < len; i++)
-		if (lint->f[i].sev == LINT_ERROR)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-						 lint->f[i].code);
+	for (size_t i = 0; i < lint->n; i++)
+		if (lint->f[i].sev == LINT_ERROR) {
+			size_t n;
+
+			snprintf(buf, len, "%s", lint->f[i].text);
+			n = strlen(buf);
+			while (n > 0 && buf[n - 1] == '.')
+				buf[--n] = '\0';
+			if (buf[0] >= 'A' && buf[0] <= 'Z')
+				buf[0] = (char)(buf[0] - 'A' + 'a');
+			snprintf(buf + n, len - n, " (%s)", lint->f[i].code);
+			return;
+		}
 }
 
 int
 trust_check(const struct home *h, const struct st_peer *p, int force, time_t now,
 	    struct lint_report *lint, struct err *e)
 {
-	char codes[256], until[64] = "";
+	char first[400], more[64] = "", until[64] = "";
 	X509 *cert = NULL;
 	size_t errors;
 	int rc = -1;
@@ -56,13 +64,15 @@ trust_check(const struct home *h, const struct st_peer *p, int force, time_t now
 	}
 	errors = lint_count(lint, LINT_ERROR);
 	if (errors > 0 && !force) {
-		error_codes(lint, codes, sizeof codes);
+		first_error(lint, first, sizeof first);
+		if (errors > 1)
+			snprintf(more, sizeof more, "; and %zu more problem%s", errors - 1,
+				 errors == 2 ? "" : "s");
 		err_set(e,
-			"the certificate of %s has %zu lint error%s (%s) that "
-			"make mail clients reject it: ask %s for a new one "
-			"(see padseal lint %.16s), or add --force to trust it "
-			"anyway",
-			who(p), errors, errors == 1 ? "" : "s", codes, who(p), p->hex);
+			"the certificate of %s will not work for mail: %s%s. "
+			"Ask %s for a new one (padseal lint %.16s lists every "
+			"problem), or add --force to trust it anyway",
+			who(p), first, more, who(p), p->hex);
 		goto out;
 	}
 	rc = 0;

@@ -106,6 +106,20 @@ int cli_mailer(struct cli *c, struct cli_mailer *m);
 int cli_mailer_login(struct cli *c, struct cli_mailer *m);
 void cli_mailer_clear(struct cli_mailer *m);
 
+/* The mailbox of --maildir, --mbox, --emlx, --imap or the operand (a
+ * Maildir, a folder of .eml, an mbox file, an imap(s):// URL): 0 with `b`
+ * filled (the IMAP password read or asked), -1 when none is given, else
+ * the exit status after saying why.  cli_box_clear() wipes the password. */
+#include "mailbox.h"
+struct cli_box {
+	struct mailbox mb;
+	struct mail_server srv;
+	char user[256];
+	char *pass;
+};
+int cli_box(struct cli *c, const char *operand, struct cli_box *b);
+void cli_box_clear(struct cli_box *b);
+
 /* A server password (SMTP or IMAP): the first line of `file`, else asked
  * on the terminal; without either, exit status 2 naming the option. */
 int cli_server_pass(const struct cli *c, const char *what, const char *file, const char *opt,

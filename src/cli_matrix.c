@@ -454,17 +454,59 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const 
 	}
 }
 
+/* matrix check on a mailbox. */
+static int
+matrix_check_box(struct cli *c, struct cli_box *b)
+{
+	const struct state *st;
+	struct err e = ERR_INIT;
+	struct op_box_res res;
+	int bad = 0;
+
+	if (op_matrix_check_box(c->s, &b->mb, time(NULL), &c->ask, &res, &e) != 0 ||
+	    session_state(c->s, &st, &e) != 0) {
+		op_checked_free(res.list, res.n);
+		return cli_fail(c, &e);
+	}
+	if (res.damaged > 0)
+		cli_warn("%zu damaged messages passed over; the first: %s", res.damaged,
+			 res.first_damage.msg);
+	if (!(c->given & O_JSON))
+		printf("%s: %zu messages, %zu of them test messages\n", b->mb.path, res.seen,
+		       res.n);
+	print_checked(c, res.list, res.n, st);
+	for (size_t i = 0; i < res.n; i++)
+		bad |= res.list[i].res.state != CELL_PASSED;
+	op_checked_free(res.list, res.n);
+	return bad ? EXIT_NO : EXIT_OK;
+}
+
 static int
 matrix_check_cmd(struct cli *c)
 {
 	const struct state *st;
 	struct err e = ERR_INIT;
 	struct op_checked *ck = NULL;
+	struct cli_box b;
 	size_t n = 0;
-	int bad = 0;
+	int bad = 0, rc;
 
-	if (c->nargs < 2 || (c->given & (O_TO | O_OUT | O_CELL | O_FORCE)))
-		return cli_usage("usage: padseal matrix check FILE... [--json]");
+	if (c->given & (O_TO | O_OUT | O_CELL | O_FORCE | (O_SEND & ~(O_CACERT | O_INSECURE))))
+		return cli_usage(
+			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL");
+	if (c->given & O_BOX) {
+		if (c->nargs != 1)
+			return cli_usage(
+				"give either files or one mailbox to matrix check, not both");
+		if ((rc = cli_box(c, NULL, &b)) != 0)
+			return rc;
+		rc = matrix_check_box(c, &b);
+		cli_box_clear(&b);
+		return rc;
+	}
+	if (c->nargs < 2)
+		return cli_usage(
+			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL");
 	if (op_matrix_check(c->s, (const char *const *)c->args + 1, (size_t)c->nargs - 1,
 			    time(NULL), &c->ask, &ck, &n, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {

@@ -74,6 +74,31 @@ mail_url_check(const char *url, const char *scheme, char *user, size_t user_len,
 	return 0;
 }
 
+char *
+mail_url_split(const char *url, char *folder, size_t len)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *base = NULL, *out = NULL;
+
+	folder[0] = '\0';
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PATH, "/", 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &base, 0) == CURLUE_OK) {
+		const char *f = path + (path[0] == '/');
+
+		snprintf(folder, len, "%s", f[0] ? f : "INBOX");
+		out = strdup(base);
+	}
+	curl_free(path);
+	curl_free(base);
+	curl_url_cleanup(u);
+	return out;
+}
+
 /* --- connections ------------------------------------------------------------ */
 
 /* Keep the server's last reply line (printable ASCII only: it is shown to

@@ -34,6 +34,11 @@ struct mailer {
  * a usage error naming what is wrong. */
 int mail_url_check(const char *url, const char *scheme, char *user, size_t user_len, struct err *e);
 
+/* The URL without its path ("imaps://user@host:993/"), in a new string
+ * (free()), and the folder the path names ("INBOX" when none) in
+ * `folder`; NULL when `url` is not a URL. */
+char *mail_url_split(const char *url, char *folder, size_t len);
+
 /* Send `msg` (`len` bytes, exactly as given) from `from` to `to` (the SMTP
  * envelope; a command reads the recipients from the header).  A refusal
  * says in one sentence what the server or the command said. */

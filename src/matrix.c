@@ -526,22 +526,76 @@ matrix_judge(const struct home *h, const struct state *st, const struct ident *m
 }
 
 int
+matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsigned char *buf,
+		 size_t len, struct matrix_result *res, struct err *e)
+{
+	struct msg_report rep;
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	memset(&rep, 0, sizeof rep);
+	if (msg_open(ctx, buf, len, &rep, e) == 0) {
+		rc = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, res, e);
+		msg_report_free(&rep);
+	}
+	return rc;
+}
+
+int
 matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const char *path,
 		  struct matrix_result *res, struct err *e)
 {
-	struct msg_report rep;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	int rc = -1;
 
 	memset(res, 0, sizeof *res);
-	memset(&rep, 0, sizeof rep);
-	if (file_read(path, FILE_MAX_MSG, &buf, &len, e) == 0 &&
-	    msg_open(ctx, buf, len, &rep, e) == 0) {
-		rc = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, res, e);
-		msg_report_free(&rep);
-	}
+	if (file_read(path, FILE_MAX_MSG, &buf, &len, e) == 0)
+		rc = matrix_check_buf(ctx, me, buf, len, res, e);
 	free(buf);
+	return rc;
+}
+
+/* Is `addr` held for a correspondent? */
+static int
+is_peer_address(const struct state *st, const char *addr)
+{
+	size_t it = 0;
+
+	return addr[0] != '\0' && state_peer_by_addr(st, addr, &it) != NULL;
+}
+
+int
+matrix_concerns(const struct state *st, const struct ident *me, const unsigned char *head,
+		size_t len)
+{
+	struct mime_entity m;
+	struct err e = ERR_INIT;
+	char from[ADDR_MAX] = "", to[2048] = "", *v;
+	int rc = 0;
+
+	if (mime_parse(head, len, MIME_MESSAGE, NULL, &m, &e) != 0)
+		return 0;
+	if ((v = mime_header(&m, "From")) != NULL)
+		mime_addresses(v, from, sizeof from, NULL, 0);
+	free(v);
+	if (strchr(from, ',') != NULL)
+		*strchr(from, ',') = '\0';
+	if (is_own_address(me, from)) {
+		static const char *const fields[] = {"To", "Cc"};
+
+		for (size_t f = 0; f < 2 && !rc; f++) {
+			if ((v = mime_header(&m, fields[f])) == NULL)
+				continue;
+			mime_addresses(v, to, sizeof to, NULL, 0);
+			free(v);
+			for (char *a = strtok(to, ", "); a != NULL && !rc; a = strtok(NULL, ", "))
+				rc = is_peer_address(st, a);
+		}
+	} else {
+		rc = is_peer_address(st, from);
+	}
+	mime_entity_free(&m);
 	return rc;
 }
 

@@ -92,6 +92,17 @@ int matrix_judge(const struct home *h, const struct state *st, const struct iden
 int matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const char *path,
 		      struct matrix_result *res, struct err *e);
 
+/* As matrix_check_file, for a message in memory. */
+int matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsigned char *buf,
+		     size_t len, struct matrix_result *res, struct err *e);
+
+/* Could the message whose header block is `head` be a test message: from
+ * you to an address of a correspondent (To or Cc), or from an address of a
+ * correspondent?  For picking them out of a mailbox without opening the
+ * rest.  `me` may be NULL. */
+int matrix_concerns(const struct state *st, const struct ident *me, const unsigned char *head,
+		    size_t len);
+
 /* Record a result in the correspondent's record (found again by
  * fingerprint, so a freshly loaded state may be passed).  -1 when that
  * correspondent is gone. */

@@ -232,6 +232,22 @@ int op_matrix_check(struct session *s, const char *const *files, size_t n, time_
 
 void op_checked_free(struct op_checked *list, size_t n);
 
+/* Check the test messages in a mailbox (mailbox.h): only those from you
+ * to a correspondent or from a correspondent are opened (matrix_concerns),
+ * other mail is passed over; each judged one is recorded (a cell passed
+ * by any message stays passed).  The mailbox is only read.  -1 when it
+ * cannot be read, or holds no test message at all. */
+struct mailbox;
+struct op_box_res {
+	struct op_checked *list; /* the judged messages: op_checked_free() */
+	size_t n;
+	size_t seen;             /* messages in the mailbox */
+	size_t damaged;          /* damaged ones passed over */
+	struct err first_damage; /* why the first of those was */
+};
+int op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
+			const struct pass_ask *ask, struct op_box_res *res, struct err *e);
+
 /* The correspondent reported that out cell `k` arrived as it should. */
 int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
 		      char hex[FPR_HEX_LEN], struct err *e);

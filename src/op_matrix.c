@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "mailbox.h"
 #include "mailer.h"
 #include "matrix.h"
 #include "op.h"
@@ -266,6 +267,33 @@ op_checked_free(struct op_checked *list, size_t n)
 	free(list);
 }
 
+/* Record the judged results of `l` in order; with `passed_wins`
+ * failures first, so that a cell passed by any message stays passed. */
+static int
+record_all(struct session *s, struct list *l, int passed_wins, struct err *e)
+{
+	struct state *st;
+
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < l->n; i++) {
+			struct op_checked *c = &l->v[i];
+
+			if (c->judged &&
+			    (passed_wins ? (c->res.state == CELL_PASSED) == pass : !pass) &&
+			    matrix_record(st, &c->res, &c->err) != 0)
+				c->judged = 0;
+		}
+	}
+	if (op_save(s, st, e) != 0) {
+		session_end(s, 0);
+		return -1;
+	}
+	session_end(s, 1);
+	return 0;
+}
+
 int
 op_matrix_check(struct session *s, const char *const *files, size_t n, time_t now,
 		const struct pass_ask *ask, struct op_checked **out, size_t *n_out, struct err *e)
@@ -314,24 +342,101 @@ op_matrix_check(struct session *s, const char *const *files, size_t n, time_t no
 		goto out;
 	}
 	session_end(s, 1);
-	if (judged > 0) {
-		if (session_begin(s, HOME_WRITE, &st, e) != 0)
-			goto out;
-		for (size_t i = 0; i < l.n; i++)
-			if (l.v[i].judged && matrix_record(st, &l.v[i].res, &l.v[i].err) != 0)
-				l.v[i].judged = 0;
-		if (op_save(s, st, e) != 0) {
-			session_end(s, 0);
-			goto out;
-		}
-		session_end(s, 1);
-	}
+	if (judged > 0 && record_all(s, &l, 0, e) != 0)
+		goto out;
 	*out = l.v;
 	*n_out = l.n;
 	l.v = NULL;
 	rc = 0;
 out:
 	op_checked_free(l.v, l.n);
+	ident_clear(&me);
+	return rc;
+}
+
+/* --- checking a mailbox ------------------------------------------------------- */
+
+struct box_walk {
+	struct list l;
+	struct msg_ctx ctx;
+	struct op_msg *keep;
+	const struct state *st;
+	const struct ident *me;
+	size_t seen, judged;
+};
+
+static int
+box_want(void *arg, const unsigned char *head, size_t len)
+{
+	struct box_walk *w = arg;
+
+	w->seen++;
+	return matrix_concerns(w->st, w->me, head, len);
+}
+
+static int
+box_take(void *arg, const char *where, const unsigned char *msg, size_t len, struct err *e)
+{
+	struct box_walk *w = arg;
+	struct matrix_result res;
+	struct err why = ERR_INIT;
+
+	if (matrix_check_buf(&w->ctx, w->me, msg, len, &res, &why) == 0) {
+		add(&w->l, where);
+		w->l.v[w->l.n - 1].judged = 1;
+		w->l.v[w->l.n - 1].res = res;
+		w->judged++;
+	}
+	/* a message that fits no cell is other mail: passed over */
+	if (w->keep->key_err.set) /* no passphrase: stop, nothing is recorded */
+		return err_copy(e, &w->keep->key_err);
+	return 0;
+}
+
+int
+op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
+		    const struct pass_ask *ask, struct op_box_res *res, struct err *e)
+{
+	struct box_walk w = {0};
+	struct op_msg keep;
+	struct ident me = {0};
+	struct state *st;
+	int found, rc = -1;
+
+	memset(res, 0, sizeof *res);
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if ((found = ident_current(session_home(s), st, now, &me, e)) < 0) {
+		session_end(s, 1);
+		goto out;
+	}
+	op_msg_ctx(s, ask, now, &keep, &w.ctx);
+	w.keep = &keep;
+	w.st = st;
+	w.me = found ? &me : NULL;
+	res->first_damage = (struct err)ERR_INIT;
+	if (mailbox_read(mb, &(struct mbx_visit){box_want, box_take, &w}, &res->damaged,
+			 &res->first_damage, e) != 0 ||
+	    state_damage(st, e) != 0) {
+		session_end(s, 1);
+		goto out;
+	}
+	session_end(s, 1);
+	res->seen = w.seen;
+	if (w.judged == 0) {
+		err_set(e,
+			"%s holds no test message from or to a correspondent (%zu messages read)",
+			mb->path, w.seen);
+		goto out;
+	}
+	if (record_all(s, &w.l, 1, e) != 0)
+		goto out;
+	res->list = w.l.v;
+	res->n = w.l.n;
+	w.l.v = NULL;
+	rc = 0;
+out:
+	op_checked_free(w.l.v, w.l.n);
 	ident_clear(&me);
 	return rc;
 }

@@ -54,6 +54,8 @@ static const struct verb verbs[] = {
 	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1,
 	 "trust PEER --verified phone|in-person|other [--force]"},
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
+	{"scan", cmd_scan, O_JSON | O_BOX, 0, 1,
+	 "scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]"},
 };
 
 static const struct option longopts[] = {

@@ -160,5 +160,6 @@ int cmd_matrix(struct cli *c);
 int cmd_compare(struct cli *c);
 int cmd_trust(struct cli *c);
 int cmd_untrust(struct cli *c);
+int cmd_scan(struct cli *c);
 
 #endif

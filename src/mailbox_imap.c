@@ -100,7 +100,8 @@ line_end(struct imap *im, size_t at, size_t *end, struct err *e)
 	size_t from = at;
 
 	for (;;) {
-		unsigned char *nl = im->len > from ? memchr(im->buf + from, '\n', im->len - from) : NULL;
+		unsigned char *nl =
+			im->len > from ? memchr(im->buf + from, '\n', im->len - from) : NULL;
 
 		if (nl != NULL) {
 			*end = (size_t)(nl - im->buf) + 1;
@@ -155,7 +156,8 @@ response(struct imap *im, size_t *size, size_t *lit, size_t *lit_len, struct err
 			return 0;
 		}
 		if ((unsigned long long)n > FILE_MAX_MSG)
-			return err_set(e, "the IMAP server announced a message of %lld bytes, more than padseal reads",
+			return err_set(e,
+				       "the IMAP server announced a message of %lld bytes, more than padseal reads",
 				       n);
 		if (fill(im, end + (size_t)n, e) != 0)
 			return -1;
@@ -228,8 +230,8 @@ command(struct imap *im, const char *cmd,
 				*exists = v;
 		}
 		if (each != NULL && lit_len > 0) {
-			int rc = each(im, uid_of(im->buf, size, lit, lit_len), im->buf + lit, lit_len,
-				      arg, e);
+			int rc = each(im, uid_of(im->buf, size, lit, lit_len), im->buf + lit,
+				      lit_len, arg, e);
 
 			if (rc != 0)
 				return -1;
@@ -309,7 +311,8 @@ mailbox_read_imap(const struct mail_server *srv, const struct mbx_visit *v, stru
 	base.url = url;
 	if (quoted("EXAMINE", im.folder, cmd, sizeof cmd) != 0) {
 		free(url);
-		return err_set(e, "the folder name in %s cannot be sent to an IMAP server", srv->url);
+		return err_set(e, "the folder name in %s cannot be sent to an IMAP server",
+			       srv->url);
 	}
 	if (mail_conn_open(&im.c, &base, e) != 0)
 		goto out;
@@ -326,8 +329,8 @@ mailbox_read_imap(const struct mail_server *srv, const struct mbx_visit *v, stru
 	}
 	if (command(&im, cmd, NULL, NULL, &exists, e) != 0) {
 		if (!e->set)
-			err_set(e, "cannot open the folder \"%s\" on the IMAP server: %s", im.folder,
-				im.said);
+			err_set(e, "cannot open the folder \"%s\" on the IMAP server: %s",
+				im.folder, im.said);
 		goto out;
 	}
 	if (exists > 0 &&
@@ -340,8 +343,8 @@ mailbox_read_imap(const struct mail_server *srv, const struct mbx_visit *v, stru
 		snprintf(cmd, sizeof cmd, "UID FETCH %lu (UID BODY.PEEK[])", u.v[i]);
 		if (command(&im, cmd, on_message, (void *)(uintptr_t)v, NULL, e) != 0) {
 			if (!e->set)
-				err_set(e, "the IMAP server refused to give message %lu: %s", u.v[i],
-					im.said);
+				err_set(e, "the IMAP server refused to give message %lu: %s",
+					u.v[i], im.said);
 			goto out;
 		}
 	}

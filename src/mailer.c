@@ -101,8 +101,17 @@ mail_url_split(const char *url, char *folder, size_t len)
 
 /* --- connections ------------------------------------------------------------ */
 
-/* Keep the server's last reply line (printable ASCII only: it is shown to
- * a person).  Nothing else of the conversation is kept or shown. */
+/* A refusal: SMTP 4xx/5xx, IMAP NO or BAD. */
+static int
+is_refusal(const char *line)
+{
+	return line[0] == '4' || line[0] == '5' || strstr(line, " NO ") != NULL ||
+	       strstr(line, " BAD ") != NULL;
+}
+
+/* Keep the server's last reply line, or its first refusal (what follows
+ * it, the goodbye of QUIT, says nothing); printable ASCII only: it is shown
+ * to a person.  Nothing else of the conversation is kept or shown. */
 static int
 on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 {
@@ -110,7 +119,7 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	size_t start = 0, end, n = 0;
 
 	(void)h;
-	if (type != CURLINFO_HEADER_IN)
+	if (type != CURLINFO_HEADER_IN || is_refusal(c->last))
 		return 0;
 	while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
 		size--;
@@ -179,18 +188,23 @@ mail_conn_fail(struct mail_conn *c, int code, const char *what, struct err *e)
 		return err_set(e,
 			       "%s does not offer STARTTLS, and padseal never sends mail or passwords unencrypted: use the server's TLS port (smtps://, imaps://)",
 			       host);
+	default: break;
+	}
+	/* The server answered with a refusal (SMTP 4xx/5xx, IMAP NO/BAD). */
+	if (is_refusal(c->last))
+		return err_set(e, "%s refused %s: %s", host, what, c->last);
+	switch ((CURLcode)code) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT: return err_set(e, "cannot connect to %s: %s", host, why);
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		return err_set(e, "the connection to %s broke while %s (%s)", host, what, why);
+	case CURLE_PARTIAL_FILE: return err_set(e, "the connection to %s broke (%s)", host, why);
 	default:
 		if (c->last[0])
 			return err_set(e, "%s refused %s: %s", host, what, c->last);
-		return err_set(e, "%s failed while %s: %s", host, what, why);
+		return err_set(e, "%s did not take %s: %s", host, what, why);
 	}
 }
 

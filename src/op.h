@@ -248,6 +248,13 @@ struct op_box_res {
 int op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
 			const struct pass_ask *ask, struct op_box_res *res, struct err *e);
 
+/* The certificates the signed messages of mailbox `mb` carry (scan.h),
+ * marked against the home; nothing is decrypted, nothing written.  *out:
+ * scan_free().  `damaged` and `first_damage` as in mailbox_read. */
+struct scan;
+int op_scan(struct session *s, const struct mailbox *mb, time_t now, struct scan *out,
+	    size_t *damaged, struct err *first_damage, struct err *e);
+
 /* The correspondent reported that out cell `k` arrived as it should. */
 int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
 		      char hex[FPR_HEX_LEN], struct err *e);

@@ -11,6 +11,8 @@
 #include "fileio.h"
 #include "mailbox.h"
 #include "mailer.h"
+#include "msg.h"
+#include "scan.h"
 #include "matrix.h"
 #include "op.h"
 #include "op_int.h"
@@ -438,5 +440,69 @@ op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
 out:
 	op_checked_free(w.l.v, w.l.n);
 	ident_clear(&me);
+	return rc;
+}
+
+/* --- the certificates in a mailbox ------------------------------------------- */
+
+struct scan_walk {
+	struct scan *sc;
+	struct msg_ctx ctx;
+};
+
+static int
+scan_want(void *arg, const unsigned char *head, size_t len)
+{
+	struct scan_walk *w = arg;
+
+	w->sc->messages++;
+	return scan_wants(head, len);
+}
+
+static int
+scan_take(void *arg, const char *where, const unsigned char *msg, size_t len, struct err *e)
+{
+	struct scan_walk *w = arg;
+
+	(void)e;
+	scan_message(w->sc, &w->ctx, where, msg, len);
+	return 0;
+}
+
+int
+op_scan(struct session *s, const struct mailbox *mb, time_t now, struct scan *out, size_t *damaged,
+	struct err *first_damage, struct err *e)
+{
+	struct scan_walk w = {out, {0}};
+	struct ident *ids = NULL;
+	struct state *st;
+	size_t n_ids = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	/* no key: nothing is decrypted, only what is signed outside is seen */
+	w.ctx = (struct msg_ctx){session_home(s), st, NULL, NULL, now};
+	if (ident_list(session_home(s), st, now, &ids, &n_ids, e) == 0 &&
+	    mailbox_read(mb, &(struct mbx_visit){scan_want, scan_take, &w}, damaged, first_damage,
+			 e) == 0 &&
+	    state_damage(st, e) == 0) {
+		const char **hex = xcalloc(n_ids + 1, sizeof *hex);
+		int *cur = xcalloc(n_ids + 1, sizeof *cur);
+
+		for (size_t i = 0; i < n_ids; i++) {
+			hex[i] = ids[i].hex;
+			cur[i] = ids[i].current;
+		}
+		scan_finish(out, st, hex, cur, n_ids);
+		free(hex);
+		free(cur);
+		rc = 0;
+	}
+	session_end(s, 1);
+	ident_list_free(ids, n_ids);
+	if (rc != 0)
+		scan_free(out);
 	return rc;
 }

@@ -104,7 +104,8 @@ cmd_scan(struct cli *c)
 	int rc;
 
 	if ((c->nargs == 1) == ((c->given & (O_MAILDIR | O_MBOX | O_EMLX | O_IMAP)) != 0))
-		return cli_usage("usage: padseal scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]");
+		return cli_usage(
+			"usage: padseal scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]");
 	if ((rc = cli_box(c, c->nargs ? c->args[0] : NULL, &b)) != 0)
 		return rc;
 	rc = op_scan(c->s, &b.mb, time(NULL), &sc, &damaged, &first, &e);

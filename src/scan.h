@@ -33,8 +33,8 @@ struct scan_cert {
 	char not_after[ISO_TIME_LEN];
 	char last_signed[ISO_TIME_LEN]; /* latest signingTime seen, or "" */
 	enum scan_status status;
-	size_t n_msgs;                /* messages carrying it */
-	char *where[SCAN_WHERE_MAX];  /* the first of them */
+	size_t n_msgs;               /* messages carrying it */
+	char *where[SCAN_WHERE_MAX]; /* the first of them */
 };
 
 struct scan {

@@ -415,6 +415,8 @@ json_checked(const struct op_checked *ck, size_t n, const struct state *st)
 		json_field(stdout, &first, "result", cell_state_name(ck[i].res.state));
 		json_field(stdout, &first, "why", ck[i].res.why);
 		json_field(stdout, &first, "peer", ck[i].res.peer_email);
+		json_field(stdout, &first, "written_by",
+			   ck[i].res.author[0] ? ck[i].res.author : NULL);
 		printf("}");
 	}
 	printf("],\"peers\":[");
@@ -437,9 +439,11 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const 
 	} else {
 		for (size_t i = 0; i < n; i++)
 			if (ck[i].judged)
-				printf("%s:%s  %s  (%s)\n", cell_dir_name(ck[i].res.dir),
+				printf("%s:%s  %s  (%s)%s%s\n", cell_dir_name(ck[i].res.dir),
 				       cell_kind_name(ck[i].res.kind),
-				       cell_state_name(ck[i].res.state), ck[i].res.why);
+				       cell_state_name(ck[i].res.state), ck[i].res.why,
+				       ck[i].res.author[0] ? "  written by " : "",
+				       ck[i].res.author);
 		for (size_t i = 0; i < state_n_peers(st); i++)
 			if (touched(ck, n, state_peer(st, i)->hex))
 				print_progress(state_peer(st, i));

@@ -525,6 +525,27 @@ matrix_judge(const struct home *h, const struct state *st, const struct ident *m
 	return 0;
 }
 
+/* The User-Agent (else X-Mailer) of a message, printable ASCII. */
+static void
+author_of(const unsigned char *buf, size_t len, char *out, size_t outlen)
+{
+	struct mime_entity m;
+	struct err e = ERR_INIT;
+	char *v = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &m, &e) != 0)
+		return;
+	if ((v = mime_header(&m, "User-Agent")) == NULL)
+		v = mime_header(&m, "X-Mailer");
+	for (const char *p = v; p != NULL && *p && n + 1 < outlen; p++)
+		out[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+	out[n] = '\0';
+	free(v);
+	mime_entity_free(&m);
+}
+
 int
 matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsigned char *buf,
 		 size_t len, struct matrix_result *res, struct err *e)
@@ -538,6 +559,8 @@ matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsign
 		rc = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, res, e);
 		msg_report_free(&rep);
 	}
+	if (rc == 0)
+		author_of(buf, len, res->author, sizeof res->author);
 	return rc;
 }
 

@@ -73,7 +73,9 @@ struct matrix_result {
 				       trusted" */
 	char peer_hex[FPR_HEX_LEN]; /* the correspondent's certificate */
 	char peer_email[ADDR_MAX];
-	int warning; /* passed, with a caveat in `why` (SHA-1) */
+	int warning;     /* passed, with a caveat in `why` (SHA-1) */
+	char author[64]; /* the program that wrote it, from User-Agent or
+			    X-Mailer (printable ASCII), "" when unnamed */
 };
 
 /* Classify and judge a message opened with msg_open (`buf` is the same

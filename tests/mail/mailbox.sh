@@ -47,7 +47,7 @@ ok; grep -q '^>From what I heard' "$T/inbox.mbox" || fail "formail did not quote
 mbox_sum=$(sha256sum < "$T/inbox.mbox")
 run 0 "$P" --home "$H" matrix check --mbox "$T/inbox.mbox" --passphrase-file "$T/pass"
 expect_in "$OUT" "$T/inbox.mbox: 7 messages, 4 of them test messages" "mbox: the four picked out of seven"
-expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature, trusted)" "mbox: Thunderbird signed"
+expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature, trusted)  written by Mozilla Thunderbird" "mbox: Thunderbird signed, and who wrote it"
 expect_in "$(in_cells)" "$all_passed" "mbox: the four in cells"
 reset_cells
 
@@ -85,6 +85,7 @@ reset_cells
 for f in "$T/other/3.eml" "$C"/received-at-smime2/Message*.eml; do formail < "$f"; echo; done > "$T/outlook.mbox"
 run 0 "$P" --home "$H" matrix check --mbox "$T/outlook.mbox" --passphrase-file "$T/pass"
 expect_in "$OUT" "SHA-1: Thunderbird 115 and later reject it" "Outlook's SHA-1 said"
+expect_in "$OUT" "written by Microsoft Outlook 15.0" "Outlook named as the writer"
 expect_in "$(in_cells)" "$all_passed" "Outlook mbox: the four in cells"
 ok; [ "$mbefore" = "$(tree_hash "$M")" ] || fail "reading the Maildir changed it"
 

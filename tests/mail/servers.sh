@@ -43,6 +43,9 @@ expect_in "$ERR" "the TLS connection to 127.0.0.1 failed" "a CA that did not iss
 run 1 "$P" --home "$A" intro --to nobody@example.org --smtp "$SMTP" --smtp-user alice@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --passphrase-file "$T/pass" &&
 	expect_one_line_error "refused recipient"
 expect_in "$ERR" "127.0.0.1 refused the message: 550 5.1.1 <nobody@example.org>" "refused recipient, in the server's words"
+run 1 "$P" --home "$A" intro --to sam@example.org --smtp "smtp://127.0.0.1:$PLAIN_PORT" --passphrase-file "$T/pass" &&
+	expect_one_line_error "no STARTTLS"
+expect_in "$ERR" "127.0.0.1 does not offer STARTTLS, and padseal never sends mail or passwords unencrypted" "no STARTTLS: refused"
 ok; [ "$before" = "$(tree_hash "$A")" ] || fail "a refused send changed the home"
 ok; [ "$(find "$MS/mail" -type f -path '*Maildir/*' | wc -l)" = 0 ] || fail "a refused send delivered something"
 

@@ -76,9 +76,16 @@ if wait_for "1 Create"; then
 	for t in "Create your credential" "Back up your credential" \
 		"Exchange certificates" "Verify a certificate" \
 		"Trust a certificate" "Test: the eight messages" \
-		"padseal: your S/MIME set-up"; do
+		"Words padseal uses" "padseal: your S/MIME set-up"; do
 		keys Tab
 		wait_for "Help $DASH $t"
+	done
+	# The glossary, read whole: the words people asked about, plainly.
+	keys BTab
+	read_help "Words padseal uses" "$BULLET Certificate: your ID card for mail"
+	for w in "S/MIME:" "Fingerprint: a short code" "Backup file (.p12, PKCS#12)" \
+		"CA (certificate authority)" "Key Usage:" "Legacy, modern"; do
+		expect_in "$(printf '%s\n' "$all" | tr '\n' ' ' | tr -s ' ')" "$w" "glossary: $w"
 	done
 	keys Escape
 	wait_for "1 Create"

@@ -284,8 +284,8 @@ draw_head(const struct app *a, const struct test_scr *ts)
 
 	if (n == DIR_COUNT * KIND_COUNT) {
 		snprintf(line, sizeof line,
-			 "All eight passed: signed and encrypted mail works in "
-			 "both directions with %s.",
+			 "All eight passed: signed and encrypted mail works both "
+			 "ways with %s.",
 			 ts->first);
 		draw_str(2, 2, 1, lk->sym->ok, lk->attr[R_DONE] | A_BOLD);
 		draw_text(lk, 2, 4, a->cols - 6, 2, line, lk->attr[R_DONE] | A_BOLD, 1);

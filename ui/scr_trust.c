@@ -244,9 +244,28 @@ draw_cert(const struct app *a, const struct trust_scr *ts, int y)
 		snprintf(line, sizeof line, "also %s", in->emails + ml + 1);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s%s%s", in->key,
-		 in->not_after, ts->received, ts->source[0] ? " from " : "", ts->source);
-	draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
+	/* The file it came from, on the same line when it fits, else on
+	 * its own, cut from the left: the end of a path tells files apart. */
+	snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s", in->key, in->not_after,
+		 ts->received);
+	if (ts->source[0] != '\0') {
+		size_t n = strlen(line);
+
+		snprintf(line + n, sizeof line - n, " from %s", ts->source);
+		if (text_width(line) > w) /* the file tells more than the day */
+			snprintf(line, sizeof line, "%s, until %.10s; received from %s", in->key,
+				 in->not_after, ts->source);
+		if (text_width(line) > w) {
+			snprintf(line, sizeof line, "%s, valid until %.10s; received %.10s",
+				 in->key, in->not_after, ts->received);
+			draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
+			snprintf(line, sizeof line, "from %s", ts->source);
+			draw_clip_left(lk, y++, 2, w, line, lk->attr[R_DIM]);
+			line[0] = '\0';
+		}
+	}
+	if (line[0] != '\0')
+		draw_clip(lk, y++, 2, w, line, lk->attr[R_DIM]);
 	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
 	return y + 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
 }

@@ -225,6 +225,8 @@ done
 use alice
 wait_for "Trust this certificate"
 expect_in "$SCREEN" "You and Sam compared every group just now (by phone)." "the method carried to Trust"
+expect_in "$SCREEN" "intro-for-alice@example.org.eml" "the file it came from, whole"
+expect_not_in "$SCREEN" "…" "Trust: nothing cut at 80 columns"
 use sam
 wait_for "Trust this certificate"
 expect_in "$SCREEN" "You and Alice compared every group just now (by phone)." "the method carried to Trust"
@@ -283,7 +285,9 @@ for kind in plain signed encrypted signed+encrypted; do
 	keys Right
 done
 wait_for "All eight passed"
-expect_in "$(flat)" "signed and encrypted mail works in both directions with Sam" "Alice: said plainly"
+expect_in "$(line_with 'All eight passed')" "All eight passed: signed and encrypted mail works both ways with Sam." "Alice: said plainly, on one line"
+ok
+[ -z "$(printf '%s\n' "$SCREEN" | sed -n 4p | tr -d ' ')" ] || fail "the banner runs into the table"
 
 use sam
 check_folder "~/from-alice"

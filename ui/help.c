@@ -118,7 +118,7 @@ inline_attr(const struct rend *r)
 /* A word (no spaces): on this line if it fits, else on the next; a word
  * longer than a whole line is cut where the line ends. */
 static void
-word(struct rend *r, const char *s, size_t len, attr_t at)
+word(struct rend *r, const char *s, size_t len, attr_t at, int glued)
 {
 	while (len > 0) {
 		char buf[256];
@@ -128,7 +128,11 @@ word(struct rend *r, const char *s, size_t len, attr_t at)
 		memcpy(buf, s, n);
 		buf[n] = '\0';
 		ww = text_width(buf);
-		if (r->open && r->col + (r->space ? 1 : 0) + ww > r->w)
+		/* `glued`: the text that follows with no space between (the
+		 * ")" after a code span) goes on the same line as this word. */
+		if (ww + glued > r->w - r->indent)
+			glued = 0;
+		if (r->open && r->col + (r->space ? 1 : 0) + ww + glued > r->w)
 			newline(r);
 		if (!r->open)
 			start_line(r);
@@ -160,7 +164,7 @@ word(struct rend *r, const char *s, size_t len, attr_t at)
 
 /* Running text: words at spaces, a space kept between them. */
 static void
-text(struct rend *r, const char *s, attr_t at)
+text(struct rend *r, const char *s, attr_t at, int glued)
 {
 	while (*s != '\0') {
 		size_t n;
@@ -171,9 +175,63 @@ text(struct rend *r, const char *s, attr_t at)
 			continue;
 		}
 		n = strcspn(s, " \t\n");
-		word(r, s, n, at);
+		word(r, s, n, at, s[n] == '\0' ? glued : 0);
 		s += n;
 	}
+}
+
+/* The inline node after `n` in reading order within its paragraph:
+ * into emphasis and links, out of them at their end. */
+static cmark_node *
+next_inline(cmark_node *n)
+{
+	cmark_node_type t = cmark_node_get_type(n);
+
+	if ((t == CMARK_NODE_EMPH || t == CMARK_NODE_STRONG || t == CMARK_NODE_LINK) &&
+	    cmark_node_first_child(n) != NULL)
+		return cmark_node_first_child(n);
+	while (n != NULL) {
+		cmark_node *next = cmark_node_next(n), *up;
+
+		if (next != NULL)
+			return next;
+		up = cmark_node_parent(n);
+		t = up != NULL ? cmark_node_get_type(up) : CMARK_NODE_NONE;
+		if (t != CMARK_NODE_EMPH && t != CMARK_NODE_STRONG && t != CMARK_NODE_LINK)
+			return NULL;
+		n = up;
+	}
+	return NULL;
+}
+
+/* The columns of text that follow `n` with no space between, up to the
+ * next space or the end of the paragraph. */
+static int
+glued_after(cmark_node *n)
+{
+	int w = 0;
+
+	for (cmark_node *m = next_inline(n); m != NULL; m = next_inline(m)) {
+		cmark_node_type t = cmark_node_get_type(m);
+		const char *lit;
+		char buf[256];
+		size_t k;
+
+		if (t == CMARK_NODE_EMPH || t == CMARK_NODE_STRONG || t == CMARK_NODE_LINK)
+			continue;
+		if (t != CMARK_NODE_TEXT && t != CMARK_NODE_CODE)
+			return w;
+		lit = cmark_node_get_literal(m);
+		k = strcspn(lit, " \t\n");
+		if (k >= sizeof buf)
+			k = sizeof buf - 1;
+		memcpy(buf, lit, k);
+		buf[k] = '\0';
+		w += text_width(buf);
+		if (lit[k] != '\0')
+			return w;
+	}
+	return w;
 }
 
 /* A code block: its lines as they are, indented, cut at the edge. */
@@ -222,7 +280,7 @@ link_target(struct rend *r, cmark_node *n)
 		return;
 	snprintf(buf, sizeof buf, "<%s>", url);
 	r->space = 1;
-	word(r, buf, strlen(buf), r->lk->attr[R_DIM]);
+	word(r, buf, strlen(buf), r->lk->attr[R_DIM], 0);
 }
 
 static int
@@ -336,10 +394,12 @@ render_node(struct rend *r, cmark_node *n, cmark_event_type ev)
 	int enter = ev == CMARK_EVENT_ENTER;
 
 	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_TEXT: text(r, cmark_node_get_literal(n), inline_attr(r)); break;
+	case CMARK_NODE_TEXT:
+		text(r, cmark_node_get_literal(n), inline_attr(r), glued_after(n));
+		break;
 	case CMARK_NODE_CODE:
 		r->code++;
-		text(r, cmark_node_get_literal(n), inline_attr(r));
+		text(r, cmark_node_get_literal(n), inline_attr(r), glued_after(n));
 		r->code--;
 		break;
 	case CMARK_NODE_SOFTBREAK: r->space = r->open; break;

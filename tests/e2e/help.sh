@@ -48,6 +48,12 @@ $(printf '%s\n' "$SCREEN" | sed '1d;$d')"
 		fail "$1: a raw heading marker:
 $(printf '%s\n' "$all" | grep -E '^ *#{1,6}( |$)')"
 	fi
+	# Text glued to a code span or emphasis ("(`.p12`)") wraps as one
+	# word: no line starts with the punctuation that closed it.
+	if printf '%s\n' "$all" | grep -Eq '^ *[),.;:]'; then
+		fail "$1: a line starts with punctuation cut from its word:
+$(printf '%s\n' "$all" | grep -E '^ *[),.;:]')"
+	fi
 	expect_in "$(printf '%s\n' "$all" | sed -n 3p)" "  $1" "$1: the heading first"
 	expect_in "$all" "$2" "$1: a list"
 	# The heading's attributes: bold and underlined.

@@ -393,6 +393,33 @@ cred_self_signed(X509 *x)
 	return cred_issued_by(x, x);
 }
 
+X509 *
+cred_chain_stray(X509 *leaf, STACK_OF(X509) * chain)
+{
+	int n = sk_X509_num(chain);
+	unsigned char *used = xcalloc((size_t)n + 1, 1);
+	X509 *cur = leaf, *stray = NULL;
+
+	/* Walk up from the certificate: each step is a certificate of the
+	 * chain that issued the one before, until a self-signed one. */
+	while (!cred_self_signed(cur)) {
+		int next = -1;
+
+		for (int i = 0; i < n && next < 0; i++)
+			if (!used[i] && cred_issued_by(cur, sk_X509_value(chain, i)))
+				next = i;
+		if (next < 0)
+			break;
+		used[next] = 1;
+		cur = sk_X509_value(chain, next);
+	}
+	for (int i = 0; i < n && stray == NULL; i++)
+		if (!used[i])
+			stray = sk_X509_value(chain, i);
+	free(used);
+	return stray;
+}
+
 /* RFC 5280 4.2.1.10: an rfc822Name constraint is a mailbox (the whole
  * address), a host ("example.org": mailboxes at that host) or a domain
  * (".example.org": mailboxes at any host under it).  The host compares

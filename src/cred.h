@@ -70,6 +70,10 @@ int cred_is_ca(X509 *x);
 int cred_issued_by(X509 *leaf, X509 *issuer);
 /* 1 when `x` is signed by its own key under its own name. */
 int cred_self_signed(X509 *x);
+/* The first certificate of `chain` that is not on the path from `leaf`
+ * up through its issuers (each issued the one before, up to a
+ * self-signed one), or NULL when every one is: the chain links. */
+X509 *cred_chain_stray(X509 *leaf, STACK_OF(X509) * chain);
 /* 1 when the nameConstraints of `ca` (RFC 5280 rfc822Name subtrees:
  * mailbox, host, .domain) allow `addr`; a CA without them permits all. */
 int cred_ca_permits(X509 *ca, const char *addr);

@@ -224,6 +224,29 @@ note(struct p12_restore *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A credential to restore: a mail certificate (never a CA's) with the
+ * certificates that issued it, and only those. */
+static int
+restore_check(const struct p12_cred *c, const char *path, struct err *e)
+{
+	X509 *stray;
+	char *cn;
+
+	if (cred_is_ca(c->cert))
+		return err_set(e,
+			       "the key in %s belongs to a certificate authority's certificate (CA:TRUE), not to a mail certificate; mail programs refuse it for mail: restore the backup of the mail credential instead",
+			       path);
+	if ((stray = cred_chain_stray(c->cert, c->chain)) != NULL) {
+		cn = cert_common_name(stray);
+		err_set(e,
+			"the certificates in %s do not link: \"%s\" did not issue the credential's certificate nor any of its issuers; padseal keeps a credential only with the chain that issued it",
+			path, cn);
+		free(cn);
+		return -1;
+	}
+	return 0;
+}
+
 int
 p12_restore_open(const unsigned char *buf, size_t len, const char *path, const char *pass,
 		 struct p12_restore **out, struct err *e)
@@ -233,7 +256,9 @@ p12_restore_open(const unsigned char *buf, size_t len, const char *path, const c
 
 	*out = NULL;
 	r = xcalloc(1, sizeof *r);
-	if (p12_open(buf, len, pass, path, &r->cred, e) != 0) {
+	if (p12_open(buf, len, pass, path, &r->cred, e) != 0 ||
+	    restore_check(&r->cred, path, e) != 0) {
+		p12_cred_clear(&r->cred);
 		free(r);
 		return -1;
 	}

@@ -588,3 +588,28 @@ Test(cred, ca_permits_rfc822_subtrees)
 		cr_assert_eq(cred_ca_permits(ca, cases[i].addr), cases[i].ok, "%s", cases[i].addr);
 	X509_free(ca);
 }
+
+Test(cred, chain_stray)
+{
+	time_t now = tu_now();
+	EVP_PKEY *ca_key, *other_key;
+	X509 *ca = make_ca(&ca_key, 30, now), *other = make_ca(&other_key, 30, now), *leaf;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	struct err e = ERR_INIT;
+
+	leaf = issue(ca, ca_key, two, 1, 10, now, NULL, &e);
+	cr_assert_not_null(leaf, "%s", e.msg);
+	cr_assert_null(cred_chain_stray(leaf, chain), "an empty chain links");
+	sk_X509_push(chain, other);
+	cr_assert_eq(cred_chain_stray(leaf, chain), other, "another CA under the same name");
+	sk_X509_push(chain, ca);
+	cr_assert_eq(cred_chain_stray(leaf, chain), other);
+	(void)sk_X509_shift(chain);
+	cr_assert_null(cred_chain_stray(leaf, chain));
+	sk_X509_free(chain);
+	X509_free(leaf);
+	X509_free(ca);
+	X509_free(other);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(other_key);
+}

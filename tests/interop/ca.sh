@@ -151,6 +151,42 @@ ok; grep -q '^alice@example.org .* t se$' "$M/certs/.index" 2>/dev/null ||
 	fail "neomutt does not list the certificate as trusted for signing and encryption: $(cat "$M/certs/.index" "$T/nm.out")"
 unset MUTT_CMDLINE
 
+# --- restore: the chain comes back; the CA's key stays out of backups ------
+for compat in legacy modern; do
+	run 0 "$P" --home "$H" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2" \
+		backup --compat $compat --out "$T/alice-$compat.p12"
+	R=$T/restored-$compat
+	run 0 "$P" --home "$R" --passphrase-file "$T/pass2" --new-passphrase-file "$T/pass" \
+		restore "$T/alice-$compat.p12"
+	run 0 "$P" --home "$R" show --json
+	expect_in "$OUT" "\"chain\":1,\"form\":\"ca\",\"ca_fingerprint_sha256\":\"$cafpr\"" "$compat restore keeps the CA form"
+	expect_in "$OUT" '"ca_key":false' "$compat: the backup carries no CA key"
+	ok; [ ! -e "$(ls -d "$R"/identities/*)/ca-key.pem" ] || fail "$compat restore wrote a CA key"
+done
+run 0 openssl pkcs12 -in "$T/alice.p12" -passin file:"$T/pass2" -legacy -nocerts -noenc -out "$T/alice.key"
+
+# Bad inputs: one line, exit 1, the home byte-identical.
+B=$T/bad
+run 0 "$P" --home "$B" create --self-signed --name "Bea" --email bea@example.org --key p256 \
+	--new-passphrase-file "$T/pass"
+before=$(tree_hash "$B")
+# A chain that does not link: Alice's certificate and key with Mallory's.
+openssl pkcs12 -export -legacy -in "$leaf" -inkey "$T/alice.key" -certfile "$T/m.pem" \
+	-passout file:"$T/pass2" -out "$T/nolink.p12"
+run 1 "$P" --home "$B" --passphrase-file "$T/pass2" --new-passphrase-file "$T/pass" restore "$T/nolink.p12"
+expect_in "$ERR" "do not link" "a chain that does not link"
+expect_one_line_error "a chain that does not link"
+# The CA's certificate with its key, offered as a mail credential.
+openssl pkey -in "$dir/ca-key.pem" -passin file:"$T/pass" -out "$T/ca.key"
+openssl pkcs12 -export -legacy -in "$ca" -inkey "$T/ca.key" -passout file:"$T/pass2" -out "$T/ca.p12"
+run 1 "$P" --home "$B" --passphrase-file "$T/pass2" --new-passphrase-file "$T/pass" restore "$T/ca.p12"
+expect_in "$ERR" "certificate authority's certificate (CA:TRUE), not to a mail certificate" "a CA as the credential"
+expect_one_line_error "a CA as the credential"
+# A second create changes nothing either.
+run 1 "$P" --home "$B" create --name "Bea" --email bea@example.org --new-passphrase-file "$T/pass"
+expect_one_line_error "a second create"
+ok; [ "$(tree_hash "$B")" = "$before" ] || fail "a refused restore or create changed the home"
+
 # --- --self-signed keeps the single certificate ----------------------------
 S=$T/self
 run 0 "$P" --home "$S" create --self-signed --name "Sam Tester" --email sam@example.org \

@@ -58,7 +58,7 @@ head_lines alice@example.org plain >"$W/plain.eml"
 printf 'Content-Type: text/plain\n\nNothing special.\n' >>"$W/plain.eml"
 
 # --- today's padseal, self-signed: its introduction mail is signed ---
-run 0 "$P" --home "$T/pam" create --name "Pam Padseal" --email pam@example.org --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/pam" create --self-signed --name "Pam Padseal" --email pam@example.org --new-passphrase-file "$T/pass"
 run 0 "$P" --home "$T/pam" intro --to bob@example.org --out "$W/pam-signed.eml" --passphrase-file "$T/pass"
 run 0 "$P" --home "$T/pam" cert --out "$W/pam.pem"
 

@@ -220,8 +220,11 @@ if [ -s "$T/gpgsm.p12" ]; then
 	run 0 "$P" --home "$T/h-gpgsm" --passphrase-file "$T/pass2" --new-passphrase-file "$T/pass" restore "$T/gpgsm.p12"
 	expect_in "$OUT" "Restored the credential of Sam Tester <Sam@Example.org>" "restore of gpgsm's export"
 	expect_in "$OUT" "legacy provider" "gpgsm's export needs the legacy provider (RC2-40)"
+	# gpgsm exports the mail certificate alone (it was given no CA), so
+	# compare that, the first certificate of padseal's export.
 	run 0 "$P" --home "$T/h-gpgsm" cert
-	ok; [ "$OUT" = "$cert" ] || fail "gpgsm: the restored certificate differs"
+	ok; [ "$OUT" = "$(printf '%s\n' "$cert" | sed '/END CERTIFICATE/q')" ] ||
+		fail "gpgsm: the restored certificate differs"
 fi
 # Real clients (the unit test covers every corpus file; these run the verb).
 printf 'smime1\n' > "$T/smime1"

@@ -371,9 +371,10 @@ form_page_draw(const struct app *a, const struct create_scr *cs)
 				   lk->attr[R_WARN], 1);
 	else
 		y += 1 + draw_text(lk, y, 2, w, 3,
-				   "Your key pair and certificate: your name as "
-				   "people know it and the bare address(es) you "
-				   "send mail from.",
+				   "Your credential: a secret key that stays with "
+				   "you, and a certificate, your ID card for mail, "
+				   "with your name as people know it and the bare "
+				   "address(es) you send mail from.",
 				   A_NORMAL, 1);
 	form_draw(lk, &cs->form, y, 2, w, end - y);
 	form_hints(lk, &cs->form, line_focus ? rm : NULL, "home", keys, 10);

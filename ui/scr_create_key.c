@@ -309,7 +309,7 @@ draw_findings(const struct app *a, const struct ident *id, int y, int end)
 {
 	const struct look *lk = &a->look;
 
-	draw_str(y++, 2, a->cols - 4, "Checks of the certificate", lk->attr[R_HEADING]);
+	draw_str(y++, 2, a->cols - 4, "Checks: will mail programs accept it?", lk->attr[R_HEADING]);
 	return ui_draw_lint(lk, &id->lint, y, 2, a->cols - 4, end, "padseal show lists them all");
 }
 
@@ -344,11 +344,11 @@ scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 					      id->emails[i]);
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
-	snprintf(line, sizeof line, "%s, valid until %.10s, serial %.16s%s", id->key, id->not_after,
-		 id->serial, strlen(id->serial) > 16 ? lk->sym->ellip : "");
+	/* The serial number matters to programs only: padseal show has it. */
+	snprintf(line, sizeof line, "%s key, valid until %.10s", id->key, id->not_after);
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	y++;
-	draw_str(y++, 2, w, "Fingerprint (SHA-256), to read aloud when you verify",
+	draw_str(y++, 2, w, "Fingerprint (SHA-256): the code you read out on the phone at Verify",
 		 lk->attr[R_HEADING]);
 	y += draw_text(lk, y, 4, w - 2, 2, id->grouped, A_BOLD, 1);
 	/* The grouped form is two lines of numbered groups, kept whole. */

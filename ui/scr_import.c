@@ -129,7 +129,8 @@ draw_cert(const struct app *a, const struct import_view *v, int y, int end)
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	if (y + 3 >= end)
 		return y;
-	draw_str(++y, 2, w, "Fingerprint (SHA-256)", lk->attr[R_HEADING]);
+	draw_str(++y, 2, w, "Fingerprint (SHA-256): the code they read out to you on the phone",
+		 lk->attr[R_HEADING]);
 	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
 	y += 1 + draw_text(lk, y + 1, 4, w - 2, 2, grouped, A_NORMAL, 1);
 	return y;
@@ -231,7 +232,7 @@ scr_import_draw(const struct app *a, const struct exchange_scr *xs)
 		y += draw_text(lk, y, 2, w, end - y, line, lk->attr[R_WARN], 1);
 	}
 	if (y + 1 < end) {
-		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
+		draw_str(y + 1, 2, w, "Checks: will mail programs accept it?", lk->attr[R_HEADING]);
 		ui_draw_lint(lk, &v->info.lint, y + 2, 2, w, end, "padseal lint shows them all");
 	}
 	draw_status(lk, a->rows, a->cols, stored ? done_keys : pre_keys);

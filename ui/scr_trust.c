@@ -340,7 +340,7 @@ draw_form(const struct app *a, const struct trust_scr *ts)
 	y = draw_cert(a, ts, 2);
 	y = draw_state(a, ts, y + 1, end - fh - 1);
 	if (y + 2 < end - fh - 1) {
-		draw_str(y + 1, 2, w, "Checks of the certificate", lk->attr[R_HEADING]);
+		draw_str(y + 1, 2, w, "Checks: will mail programs accept it?", lk->attr[R_HEADING]);
 		ui_draw_lint(lk, &ts->info->lint, y + 2, 2, w, end - fh - 1,
 			     "padseal lint shows them all");
 	}

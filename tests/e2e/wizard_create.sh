@@ -110,7 +110,7 @@ if wait_for "1 Create"; then
 	WAIT_TRIES=1200 wait_for "Your credential is made"
 	no_secret "result"
 	expect_in "$SCREEN" "Fingerprint (SHA-256)" "the fingerprint shown"
-	expect_in "$SCREEN" "Checks of the certificate" "the lint findings shown"
+	expect_in "$SCREEN" "Checks: will mail programs accept it?" "the lint findings shown"
 	expect_in "$SCREEN" "RSA 4096" "the key type"
 
 	run 0 "$PADSEAL" --home "$H" fingerprint

@@ -90,7 +90,7 @@ import_intro() {
 	wait_for "Found in ~/intro-for-$1.eml" || return 1
 	expect_in "$SCREEN" "$3 <$2>" "the certificate's owner shown"
 	expect_in "$SCREEN" "Fingerprint (SHA-256)" "the fingerprint shown"
-	expect_in "$SCREEN" "Checks of the certificate" "the checks shown"
+	expect_in "$SCREEN" "Checks: will mail programs accept it?" "the checks shown"
 	expect_in "$(flat)" "Enter stores it, untrusted" "nothing stored yet"
 	keys Enter
 	wait_for "Imported, not trusted yet." || return 1

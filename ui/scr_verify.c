@@ -691,15 +691,14 @@ verify_draw(const struct app *a, const void *sc)
 	snprintf(title, sizeof title, "Verify %s", vs->email);
 	app_frame(a, title, vs->msg, vs->msg_role);
 	layout(vs, &gr);
-	if (!vs->words) {
-		/* The same sentence on both screens. */
-		snprintf(line, sizeof line,
-			 "Call %s on a number you know, or meet. %s reads first, then %s.",
-			 vs->first, vs->me_first ? vs->me : vs->first,
-			 vs->me_first ? vs->first : vs->me);
-		draw_clip(lk, 2, 2, w, line, A_BOLD);
+	/* The same sentence on both screens; the word form's column of 16
+	 * rows leaves only the row under the title for it. */
+	snprintf(line, sizeof line,
+		 "Call %s on a number you know, or meet. %s reads first, then %s.", vs->first,
+		 vs->me_first ? vs->me : vs->first, vs->me_first ? vs->first : vs->me);
+	draw_clip(lk, vs->words ? 1 : 2, 2, w, line, A_BOLD);
+	if (!vs->words)
 		draw_text(lk, 3, 2, w, 2, instruction(vs, line, sizeof line), A_NORMAL, 1);
-	}
 	draw_heads(a, vs, &gr);
 	for (int g = 0; g < n; g++) {
 		draw_mine(a, vs, &gr, g);

@@ -37,7 +37,7 @@ struct backup_scr {
 	char who[320];  /* the credential, for a person */
 	char last[600]; /* its last backup, or "" */
 	int ec;         /* an EC key: gpgsm 2.2 cannot import it */
-	char compat_label[2][48];
+	char compat_label[2][64];
 	char msg[700];
 	enum role msg_role;
 	struct p12_backup_done out;
@@ -406,7 +406,7 @@ setup(struct backup_scr *bs)
 	snprintf(bs->compat_label[P12_LEGACY], sizeof bs->compat_label[0],
 		 "legacy: every system imports it (recommended)");
 	snprintf(bs->compat_label[P12_MODERN], sizeof bs->compat_label[0],
-		 "modern: AES and SHA-256, for newer systems");
+		 "modern: locked more strongly, newer systems only");
 	f[B_COMPAT].items[P12_LEGACY] = bs->compat_label[P12_LEGACY];
 	f[B_COMPAT].items[P12_MODERN] = bs->compat_label[P12_MODERN];
 	f[B_COMPAT].sel = f[B_COMPAT].hl = P12_COMPAT_DEFAULT;

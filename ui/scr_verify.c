@@ -707,10 +707,10 @@ verify_draw(const struct app *a, const void *sc)
 	y = gr.top + gr.rows + 1;
 	if (y < a->rows - 6) {
 		snprintf(line, sizeof line, "%s %s %s",
-			 vs->alg ? "SHA-1 (the legacy form)" : "SHA-256", lk->sym->dash,
-			 vs->words ? "the word form: two words per group" :
-				     "four hex digits per group; w shows "
-				     "the word form");
+			 vs->alg ? "SHA-1 (the older kind)" : "SHA-256", lk->sym->dash,
+			 vs->words ? "each group said as two words" :
+				     "4 characters (0-9, A-F) per group; w says "
+				     "them as words");
 		draw_clip(lk, y, 2, w, line, lk->attr[R_DIM]);
 	}
 	keys_for(a, vs, keys);

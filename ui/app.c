@@ -23,6 +23,19 @@
  * pressed: a wizard left open does not keep a key usable without its
  * passphrase. */
 #define IDLE_FORGET_MS (10 * 60 * 1000L)
+/* A test hook: PADSEAL_TEST_IDLE_MS shortens (never lengthens) the idle
+ * time after which the unlocked key is wiped, so that the tmux tests can
+ * see the passphrase asked again, with the reason. */
+#define IDLE_ENV "PADSEAL_TEST_IDLE_MS"
+
+static long
+idle_forget_ms(void)
+{
+	const char *v = getenv(IDLE_ENV);
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+
+	return ms > 0 && ms < IDLE_FORGET_MS ? ms : IDLE_FORGET_MS;
+}
 
 /* ---- Signals and restoring the terminal ----
  *
@@ -427,7 +440,7 @@ app_frame(const struct app *a, const char *title, const char *msg, enum role rol
 static void
 run(struct app *a)
 {
-	long last_tick = app_now_ms(), last_key = last_tick;
+	long last_tick = app_now_ms(), last_key = last_tick, idle_ms = idle_forget_ms();
 	int redraw = 1;
 
 	while (a->depth > 0 && !quit_signal) {
@@ -446,7 +459,7 @@ run(struct app *a)
 		} else if (ch != ERR) {
 			last_key = app_now_ms();
 			r = apply(a, on_key(a, ch));
-		} else if (app_now_ms() - last_key >= IDLE_FORGET_MS) {
+		} else if (app_now_ms() - last_key >= idle_ms) {
 			a->keys_forgotten |= !ui_key_needed(a);
 			session_forget_keys(a->s);
 			last_key = app_now_ms();

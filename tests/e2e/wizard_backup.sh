@@ -132,6 +132,38 @@ if wait_for "1 Create"; then
 	ended backup 0 "q after backup" "Correspondents"
 fi
 
+# After the idle time the unlocked key is wiped: the next backup asks for
+# its passphrase again and says why.  (The hook shortens the ten minutes;
+# the sleep only has to outlast it.)
+PADSEAL_E2E_ENV="PADSEAL_TEST_IDLE_MS=1000"
+start idle "$H"
+PADSEAL_E2E_ENV=
+if wait_for "1 Create"; then
+	keys 2 Enter
+	wait_for "Save to"
+	expect_in "$(line_with 'Key passphrase')" "unlocks your key; asked once per sitting" "what the passphrase unlocks"
+	keys C-u
+	type_text "$T/idle-1.p12"
+	keys Tab Tab
+	type_text "$KEYPASS"
+	keys Tab
+	type_text "$NEW"
+	keys Tab
+	type_text "$NEW"
+	keys Enter
+	wait_for "Backed up."
+	keys Enter
+	wait_for "1 Create"
+	sleep 3
+	keys 2 Enter
+	wait_for "Save to"
+	expect_in "$(line_with 'Key passphrase')" "asked again: 10 minutes without a key pressed" "why it is asked again"
+	keys Escape
+	wait_for "1 Create"
+	keys q
+	ended idle 0 "q after the idle wipe" "Correspondents"
+fi
+
 run 0 openssl pkcs12 -info -noout -passin "file:$T/pass2" -in "$file"
 expect_in "$ERR" "pbeWithSHA1And3-KeyTripleDES-CBC" "legacy: 3DES"
 expect_in "$ERR" "MAC: sha1" "legacy: SHA-1 MAC"
@@ -144,6 +176,6 @@ run 0 "$PADSEAL" --home "$H" status --json
 expect_in "$OUT" '"backed_up":true' "status: backed up"
 expect_in "$OUT" '"steps":{"create":"done","backup":"done"}' "status: the steps"
 run 0 "$PADSEAL" --home "$H" show
-expect_in "$OUT" "$T/user/safe/keys/third.p12" "show: the last backup's file"
+expect_in "$OUT" "$T/idle-1.p12" "show: the last backup's file"
 
 finish

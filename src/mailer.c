@@ -51,6 +51,19 @@ mail_url_check(const char *url, const char *scheme, char *user, size_t user_len,
 	snprintf(name, sizeof name, "%s", scheme);
 	for (char *p = name; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+	{
+		const char *rest = strstr(url, "://"), *slash;
+
+		rest = rest ? rest + 3 : url;
+		slash = strchr(rest, '/');
+		if (strchr(rest, '@') != NULL && strchr(rest, '@') != strrchr(rest, '@') &&
+		    (slash == NULL || strrchr(rest, '@') < slash)) {
+			err_set(e,
+				"\"%s\" has two @: write the user's @ as %%40 (%s://alice%%40example.org@host) or give the user with --%s-user",
+				url, tls, scheme);
+			return err_code(e, ERR_USAGE);
+		}
+	}
 	if (url_part(url, CURLUPART_SCHEME, got, sizeof got) != 0 ||
 	    url_part(url, CURLUPART_HOST, host, sizeof host) != 0 || host[0] == '\0') {
 		err_set(e, "\"%s\" is not an %s URL: write it like %s://host or %s://user@host",

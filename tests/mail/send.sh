@@ -20,6 +20,8 @@ for bad in "--smtp http://mail.example.org" "--smtp smtp://" "--smtp imaps://mai
 		expect_one_line_error "intro $bad"
 	expect_in "$ERR" "is not an SMTP URL" "intro $bad"
 done
+run 2 "$P" --home "$A" intro --to sam@example.org --smtp smtp://alice@example.org@mail.example.org --passphrase-file "$T/pass"
+expect_in "$ERR" "write the user's @ as %40 (smtps://alice%40example.org@host) or give the user with --smtp-user" "an address as the URL's user"
 run 2 "$P" --home "$A" intro --to sam@example.org --smtp smtp://alice:secret@mail.example.org --passphrase-file "$T/pass"
 expect_in "$ERR" "the SMTP URL holds a password" "a password in the URL is refused"
 run 2 "$P" --home "$A" intro --to sam@example.org --smtp smtps://alice@127.0.0.1:9 --passphrase-file "$T/pass"

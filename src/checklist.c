@@ -93,6 +93,13 @@ ident_problems(struct checklist *cl, const struct state *st, time_t now)
 	} else if (cl->ident.not_after_t - now < EXPIRY_WARN_DAYS * 86400L) {
 		if ((p = problem(cl, PROB_EXPIRES_SOON)) != NULL)
 			snprintf(p->date, sizeof p->date, "%s", cl->ident.not_after);
+	} else if (cl->ident.form == FORM_CA &&
+		   cl->ident.ca_not_after_t - now < EXPIRY_WARN_DAYS * 86400L) {
+		/* The CA ends first: count 1 says it is the CA's date. */
+		if ((p = problem(cl, PROB_EXPIRES_SOON)) != NULL) {
+			snprintf(p->date, sizeof p->date, "%s", cl->ident.ca_not_after);
+			p->count = 1;
+		}
 	}
 	if (!cl->backed_up && last != NULL) {
 		if ((p = problem(cl, PROB_BACKUP_STALE)) != NULL)

@@ -43,7 +43,8 @@ struct peer_progress {
 enum problem_kind {
 	PROB_LINT_ERRORS,  /* the user's certificate: `count` lint errors */
 	PROB_EXPIRED,      /* the user's certificate expired on `date` */
-	PROB_EXPIRES_SOON, /* ... expires on `date`, within 60 days */
+	PROB_EXPIRES_SOON, /* ... expires on `date`, within 60 days (count 1:
+			      the personal CA does, the certificate later) */
 	PROB_BACKUP_STALE, /* the newest backup (`date`) holds an older one */
 	PROB_NEVER_BACKED_UP,
 	PROB_PEER_CHANGED,   /* peer `peer` differs from the one verified */

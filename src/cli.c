@@ -33,6 +33,7 @@ static const struct verb verbs[] = {
 	{"create", cmd_create, O_NAME | O_EMAIL | O_KEY | O_DAYS | O_REPLACE | O_SELF_SIGNED, 0, 0,
 	 "create --name NAME --email ADDR [--email ADDR ...] [--key rsa2048|rsa3072|rsa4096|p256|p384] [--days N] [--self-signed] [--replace]"},
 	{"show", cmd_show, O_JSON, 0, 0, "show [--json]"},
+	{"renew", cmd_renew, O_KEEP_KEY | O_DAYS, 0, 0, "renew [--keep-key] [--days N]"},
 	{"cert", cmd_cert, O_DER | O_OUT | O_FORCE | O_TO, 0, 0,
 	 "cert [--der] [--out FILE [--force]] [--to ADDR]"},
 	{"fingerprint", cmd_fingerprint, O_SHA1 | O_WORDS | O_JSON, 0, 1,
@@ -93,6 +94,7 @@ static const struct option longopts[] = {
 	{"mbox", required_argument, NULL, 'b'},
 	{"emlx", required_argument, NULL, 'x'},
 	{"self-signed", no_argument, NULL, 's'},
+	{"keep-key", no_argument, NULL, 'K'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -129,6 +131,7 @@ opt_bit(int ch)
 	case 'b': return O_MBOX;
 	case 'x': return O_EMLX;
 	case 's': return O_SELF_SIGNED;
+	case 'K': return O_KEEP_KEY;
 	default: return 0;
 	}
 }
@@ -476,7 +479,8 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case '1':
 		case 'w':
 		case 'f':
-		case 's': break;
+		case 's':
+		case 'K': break;
 		case ':': return cli_usage("%s needs a value", argv[optind - 1]);
 		default: return cli_usage("unknown option %s", argv[optind - 1]);
 		}

@@ -184,6 +184,24 @@ cmd_create(struct cli *c)
 }
 
 int
+cmd_renew(struct cli *c)
+{
+	struct err e = ERR_INIT;
+	struct ident id = {0};
+
+	if (op_renew(c->s, (c->given & O_KEEP_KEY) != 0, c->days, time(NULL), &c->ask, &id, &e) !=
+	    0)
+		return cli_fail(c, &e);
+	printf("Renewed: a new certificate for %s <%s> from your own CA%s; the old one is archived (its key is kept to read old mail)\n\n",
+	       id.name, id.emails[0], (c->given & O_KEEP_KEY) ? " (same key)" : ", with a new key");
+	print_ident(&id);
+	printf("\nCorrespondents who trust your CA take the new certificate without a new phone call."
+	       "\nNext: send it to each of them: padseal intro --to ADDR; then back it up: padseal backup --out FILE\n");
+	ident_clear(&id);
+	return EXIT_OK;
+}
+
+int
 cmd_show(struct cli *c)
 {
 	struct err e = ERR_INIT;
@@ -454,9 +472,19 @@ cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *
 			 p->date);
 		break;
 	case PROB_EXPIRES_SOON:
-		snprintf(buf, len,
-			 "Your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
-			 p->date);
+		if (p->count == 1)
+			snprintf(buf, len,
+				 "Your own CA expires on %s, and every certificate it issued with it: make a new credential soon (padseal create --replace) and compare its fingerprint with your correspondents again",
+				 p->date);
+		else if (cl->ident.form == FORM_CA && cl->ident.ca_key &&
+			 cl->ident.ca_not_after_t > cl->ident.not_after_t)
+			snprintf(buf, len,
+				 "Your certificate expires on %s: renew it from your own CA (padseal renew; no new phone call) and send the new one to your correspondents (padseal intro)",
+				 p->date);
+		else
+			snprintf(buf, len,
+				 "Your certificate expires on %s: make a new one soon (padseal create --replace) and send it to your correspondents",
+				 p->date);
 		break;
 	case PROB_BACKUP_STALE:
 		snprintf(buf, len,

@@ -42,6 +42,7 @@ enum {
 	O_MBOX = 1 << 25,
 	O_EMLX = 1 << 26,
 	O_SELF_SIGNED = 1 << 27,
+	O_KEEP_KEY = 1 << 28,
 };
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)
@@ -146,6 +147,7 @@ void cli_problem_sentence(const struct checklist *cl, const struct problem *p, c
 /* The verbs. */
 int cmd_create(struct cli *c);
 int cmd_show(struct cli *c);
+int cmd_renew(struct cli *c);
 int cmd_cert(struct cli *c);
 int cmd_fingerprint(struct cli *c);
 int cmd_lint(struct cli *c);

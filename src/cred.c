@@ -73,6 +73,25 @@ key_type_help(enum key_type t)
 }
 
 int
+cred_key_type(EVP_PKEY *key, enum key_type *out)
+{
+	int bits = EVP_PKEY_get_bits(key);
+
+	for (size_t i = 0; i < sizeof key_types / sizeof key_types[0]; i++) {
+		int rsa = key_types[i].bits != 0;
+
+		if (rsa ? EVP_PKEY_is_a(key, "RSA") && bits == key_types[i].bits :
+			  EVP_PKEY_is_a(key, "EC") &&
+				    bits == (strcmp(key_types[i].curve, "P-256") == 0 ? 256 :
+											384)) {
+			*out = (enum key_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
 cred_keygen(enum key_type t, EVP_PKEY **out, struct err *e)
 {
 	if (key_types[t].bits)

@@ -39,6 +39,9 @@ struct cred_req {
 	int days; /* validity, 1..CRED_MAX_DAYS */
 };
 
+/* The type of an existing key (-1 when padseal makes none like it). */
+int cred_key_type(EVP_PKEY *key, enum key_type *out);
+
 /* Generate a fresh key.  *out is freed with EVP_PKEY_free(). */
 int cred_keygen(enum key_type t, EVP_PKEY **out, struct err *e);
 

@@ -602,6 +602,124 @@ out:
 	return rc;
 }
 
+/* The CA key of identity `hex`, unlocked with `pass`. */
+static int
+ca_key(const struct home *h, const char *hex, const char *pass, EVP_PKEY **out, struct err *e)
+{
+	char *kpath = ident_file(h, hex, "ca-key.pem");
+	unsigned char *kbuf = NULL;
+	size_t klen = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (!path_exists(kpath)) {
+		err_set(e,
+			"the key of your CA is not in this home (%s is missing), so it cannot issue a new certificate; create a new credential instead",
+			kpath);
+		goto out;
+	}
+	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
+		goto out;
+	if (cred_key_decrypt((char *)kbuf, klen, pass, "your CA's key", out, e) != 0) {
+		if (e != NULL && strstr(e->msg, "passphrase") != NULL)
+			err_code(e, ERR_BAD_PASS);
+		goto out;
+	}
+	rc = 0;
+out:
+	file_free_secret(kbuf, klen);
+	free(kpath);
+	return rc;
+}
+
+int
+ident_renew(const struct home *h, struct state *st, const char *pass, int keep_key, int days,
+	    time_t now, struct ident *out, struct err *e)
+{
+	const struct st_ident *r = state_ident_current(st);
+	STACK_OF(X509) *chain = NULL;
+	X509 *old = NULL, *ca, *cert = NULL;
+	EVP_PKEY *cakey = NULL, *key = NULL;
+	struct ident cur = {0}, id = {0};
+	struct cred_req req;
+	enum key_type t;
+	char reason[64];
+	int rc = -1;
+
+	if (r == NULL)
+		return err_set(e, "there is no credential yet; create one first");
+	if (days < 0 || days > CRED_MAX_DAYS)
+		return err_set(e, "the validity must be between 1 and %d days", CRED_MAX_DAYS);
+	if (ident_cert(h, r->hex, &old, &chain, e) != 0)
+		return -1;
+	fill(&cur, old, now);
+	fill_form(&cur, old, chain);
+	if (cur.form != FORM_CA) {
+		err_set(e,
+			"your credential is %s, not issued by a CA of your own, so there is nothing to renew it from; make a new one with padseal create --replace",
+			cur.form == FORM_SELF_SIGNED ? "self-signed" :
+						       "issued by someone else's authority");
+		goto out;
+	}
+	ca = sk_X509_value(chain, 0);
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (cred_issued_by(old, sk_X509_value(chain, i)))
+			ca = sk_X509_value(chain, i);
+	if (ca_key(h, r->hex, pass, &cakey, e) != 0 || ident_key(h, r->hex, pass, &key, e) != 0)
+		goto out;
+	if (!keep_key) {
+		EVP_PKEY *fresh = NULL;
+
+		if (cred_key_type(key, &t) != 0) {
+			err_set(e, "your key's type cannot be made again; use --keep-key");
+			goto out;
+		}
+		if (cred_keygen(t, &fresh, e) != 0)
+			goto out;
+		EVP_PKEY_free(key);
+		key = fresh;
+	}
+	req = (struct cred_req){cur.name, (const char *const *)cur.emails, cur.n_emails,
+				KEY_DEFAULT, days ? days : CRED_DEFAULT_DAYS};
+	if (cred_issue(&req, key, ca, cakey, now, &cert, e) != 0)
+		goto out;
+	fill(&id, cert, now);
+	if (store_files(h, id.hex, cert, key, pass, e) != 0)
+		goto out;
+	if (store_ca(h, id.hex, ca, cakey, pass, e) != 0) {
+		unstore_dir(h, id.hex, 1);
+		goto out;
+	}
+	{
+		STACK_OF(X509) *one = xcheck(sk_X509_new_null());
+
+		if (!sk_X509_push(one, ca))
+			xalloc_die();
+		fill_form(&id, cert, one);
+		sk_X509_free(one);
+	}
+	id.ca_key = 1;
+	id.n_chain = 1;
+	snprintf(reason, sizeof reason, "renewed by %.16s", id.hex);
+	record_current(st, id.hex, now, reason, "renew");
+	id.current = 1;
+	iso_time(now, id.created);
+	if (out != NULL) {
+		*out = id;
+		memset(&id, 0, sizeof id);
+	}
+	rc = 0;
+out:
+	ident_clear(&cur);
+	ident_clear(&id);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	X509_free(cert);
+	X509_free(old);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
 void
 ident_discard(const struct home *h, const char *hex)
 {

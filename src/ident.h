@@ -115,6 +115,17 @@ int ident_create(const struct home *h, struct state *st, const struct ident_new 
 		 struct newkey *key, const char *pass, time_t now, struct ident *out,
 		 struct err *e);
 
+/* A new mail certificate from the current identity's own CA (the CA
+ * form), for the same name and addresses, valid `days` (0: the default)
+ * from `now`: a new key of the same type, or the same key with keep_key.
+ * `pass` unlocks the key and the CA's key and protects the new ones.
+ * Refused (home untouched) without a current identity, for another form,
+ * without the CA's key, with a wrong passphrase (ERR_BAD_PASS) or an
+ * expired CA.  The old identity is archived ("renewed"), never deleted.
+ * Updates `st`; the caller saves it (ident_discard() when that fails). */
+int ident_renew(const struct home *h, struct state *st, const char *pass, int keep_key, int days,
+		time_t now, struct ident *out, struct err *e);
+
 /* Remove the files of an identity that was never saved in the checklist
  * (a create or restore whose save failed).  Never for a recorded one. */
 void ident_discard(const struct home *h, const char *hex);

@@ -420,6 +420,50 @@ out:
 	return rc;
 }
 
+/* --- renew ------------------------------------------------------------------- */
+
+int
+op_renew(struct session *s, int keep_key, int days, time_t now, const struct pass_ask *ask,
+	 struct ident *out, struct err *e)
+{
+	const struct st_ident *r;
+	struct state *st;
+	struct ident id = {0};
+	char *pass = NULL;
+	int rc = -1;
+
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = op_need_ident(st, &r, e);
+	session_end(s, 1);
+	if (rc != 0 || op_ask(ask, PASS_KEY, "your key", &pass, e) != 0)
+		goto fail;
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		goto fail;
+	if (ident_renew(session_home(s), st, pass, keep_key, days, now, &id, e) != 0) {
+		session_end(s, 0);
+		goto fail;
+	}
+	if (op_save(s, st, e) != 0) {
+		ident_discard(session_home(s), id.hex);
+		session_end(s, 0);
+		goto fail;
+	}
+	session_end(s, 1);
+	if (out != NULL) {
+		*out = id;
+		memset(&id, 0, sizeof id);
+	}
+	rc = 0;
+	goto out;
+fail:
+	rc = -1;
+out:
+	ident_clear(&id);
+	pass_free(pass);
+	return rc;
+}
+
 /* --- restore ---------------------------------------------------------------- */
 
 void

@@ -101,6 +101,11 @@ int op_create_check(struct session *s, const struct ident_new *req, struct err *
 int op_create(struct session *s, struct op_create *req, const struct pass_ask *ask,
 	      struct ident *out, struct err *e);
 
+/* renew: a new mail certificate from your own CA (ident_renew).  Asks
+ * PASS_KEY.  *out (ident_clear) is the new identity. */
+int op_renew(struct session *s, int keep_key, int days, time_t now, const struct pass_ask *ask,
+	     struct ident *out, struct err *e);
+
 struct op_restore_res {
 	int plan;              /* ADOPT_NEW, ADOPT_REPLACES: stored;
 				  ADOPT_SAME, ADOPT_ARCHIVED: nothing to do */

@@ -186,6 +186,39 @@ expect_one_line_error "a CA as the credential"
 run 1 "$P" --home "$B" create --name "Bea" --email bea@example.org --new-passphrase-file "$T/pass"
 expect_one_line_error "a second create"
 ok; [ "$(tree_hash "$B")" = "$before" ] || fail "a refused restore or create changed the home"
+before_b=$before
+
+# --- renew: a new mail certificate from the same CA -------------------------
+before=$(tree_hash "$H")
+run 1 "$P" --home "$H" --passphrase-file "$T/wrong" renew
+expect_in "$ERR" "the passphrase does not unlock" "renew with the wrong passphrase"
+expect_one_line_error "renew with the wrong passphrase"
+run 1 "$P" --home "$T/restored-legacy" --passphrase-file "$T/pass" renew
+expect_in "$ERR" "the key of your CA is not in this home" "renew without the CA key"
+expect_one_line_error "renew without the CA key"
+run 1 "$P" --home "$B" --passphrase-file "$T/pass" renew
+expect_in "$ERR" "self-signed, not issued by a CA of your own" "renew of a self-signed credential"
+ok; [ "$(tree_hash "$H")" = "$before" ] || fail "a refused renew changed the home"
+ok; [ "$(tree_hash "$B")" = "$before_b" ] || fail "a refused renew changed a self-signed home"
+oldfpr=$(openssl x509 -in "$leaf" -noout -fingerprint -sha256 | cut -d= -f2)
+run 0 "$P" --home "$H" --passphrase-file "$T/pass" renew --keep-key --days 30
+expect_in "$OUT" "from your own CA (same key)" "renew --keep-key"
+run 0 "$P" --home "$H" show --json
+expect_in "$OUT" "\"ca_fingerprint_sha256\":\"$cafpr\"" "the renewed credential has the same CA"
+expect_in "$OUT" "\"fingerprint_sha256\":\"$oldfpr\",\"fingerprint_sha1\"" "the old one is archived, not deleted"
+expect_in "$OUT" '"reason":"renewed by' "the archive says renewed"
+run 0 "$P" --home "$H" cert --out "$T/renewed.pem"
+run 0 openssl verify -purpose smimesign -CAfile "$ca" "$T/renewed.pem"
+ok; [ "$(openssl x509 -in "$T/renewed.pem" -noout -pubkey)" = "$(openssl x509 -in "$leaf" -noout -pubkey)" ] ||
+	fail "renew --keep-key changed the key"
+run 0 "$P" --home "$H" status
+expect_in "$OUT" "renew it from your own CA (padseal renew" "status warns 60 days ahead and says renew"
+run 0 "$P" --home "$H" --passphrase-file "$T/pass" renew
+expect_in "$OUT" "with a new key" "renew makes a new key by default"
+run 0 "$P" --home "$H" cert --out "$T/renewed2.pem"
+ok; [ "$(openssl x509 -in "$T/renewed2.pem" -noout -pubkey)" != "$(openssl x509 -in "$leaf" -noout -pubkey)" ] ||
+	fail "renew kept the key without --keep-key"
+run 0 openssl verify -purpose smimesign -CAfile "$ca" "$T/renewed2.pem"
 
 # --- --self-signed keeps the single certificate ----------------------------
 S=$T/self

@@ -164,14 +164,22 @@ case $a_order in
 	R=sam RN=Sam Rg=$sam_groups L=alice LN=Alice Lg=$alice_groups ;;
 *) fail "no first reader named: $a_order" ;;
 esac
+if [ $UTF8 = 1 ]; then DASH="—"; else DASH="-"; fi
+# Whole lines, as drawn: nothing before or after, nothing cut.
+line_is() {
+	ok
+	[ "$(printf '%s' "$1" | sed 's/ *$//')" = "$2" ] || fail "$3: the line is \"$1\", not \"$2\""
+}
+line_is "$a_order" "  Call Sam on a number you know, or meet. $RN reads first, then $LN." "Alice's order line"
+line_is "$s_order" "  Call Alice on a number you know, or meet. $RN reads first, then $LN." "Sam's order line"
 use $R
 wait_for "reads first"
 expect_in "$(flat)" "You read: say each group on the left to $LN, who types it." "$RN reads first"
-expect_in "$(line_with 'Yours')" "$LN's — $LN reads it after you" "$RN: the other reads after"
+line_is "$(line_with 'Yours')" "  Yours $DASH read it aloud (0/16)            $LN's $DASH $LN reads it after you" "$RN: the headings"
 use $L
 wait_for "reads first"
 expect_in "$(flat)" "$RN reads out the groups of $RN's fingerprint" "$LN listens first"
-expect_in "$(line_with 'Yours')" "Yours — you read it next" "$LN reads next"
+expect_in "$(line_with 'Yours')" "Yours $DASH you read it next" "$LN reads next"
 expect_not_in "$SCREEN" "…" "$LN: nothing cut at 80 columns"
 
 # The first reader reads; the other types, group 5 misheard first, then

@@ -12,7 +12,7 @@
 # Not a test: it never fails on a slow ratio, only when a command fails.
 set -eu
 
-sections="kdf create p12 smime read frame scale mailbox"
+sections="kdf create ca p12 smime read frame scale mailbox"
 
 usage() {
 	echo "usage: $0 PADSEAL [$sections]" >&2
@@ -31,7 +31,7 @@ esac
 command -v openssl >/dev/null || { echo "bench: the openssl command is needed" >&2; exit 2; }
 [ $# -gt 0 ] && sections="$*"
 for s in $sections; do
-	case $s in kdf | create | p12 | smime | read | frame | scale | mailbox) ;; *) usage ;; esac
+	case $s in kdf | create | ca | p12 | smime | read | frame | scale | mailbox) ;; *) usage ;; esac
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/padseal-bench.XXXXXX")
@@ -136,7 +136,7 @@ kdf_run() {
 
 padseal_create() { # KEYTYPE DIR
 	"$PADSEAL" --home "$2/home" --new-passphrase-file "$PASS" \
-		create --name Bench --email bench@example.org --key "$1"
+		create --self-signed --name Bench --email bench@example.org --key "$1"
 }
 
 openssl_create() { # KEYTYPE DIR
@@ -200,8 +200,68 @@ bench_kdf() {
 	echo
 }
 
+# --- the CA form: create and renew ---------------------------------------
+
+padseal_ca_create() { # DIR
+	"$PADSEAL" --home "$1/home" --new-passphrase-file "$PASS" \
+		create --name Bench --email bench@example.org --key rsa3072
+}
+
+# openssl_issue DIR: a new key, a request, and the mail certificate signed
+# with the CA in DIR (ca.pem, ca-key.pem under $PASS) -- what renew does.
+openssl_issue() {
+	openssl req -new -newkey rsa:3072 -subj "/CN=Bench" -passout "file:$PASS" \
+		-keyout "$1/key.pem" -out "$1/req.pem"
+	openssl x509 -req -in "$1/req.pem" -CA "$1/ca.pem" -CAkey "$1/ca-key.pem" \
+		-passin "file:$PASS" -sha256 -days 730 -extfile "$1/mail.ext" -out "$1/cert.pem"
+}
+
+openssl_ca_create() { # DIR
+	openssl req -x509 -newkey rsa:3072 -sha256 -days 3650 -subj "/CN=Bench (mail CA)" \
+		-addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-addext "nameConstraints=critical,permitted;email:bench@example.org" \
+		-passout "file:$PASS" -keyout "$1/ca-key.pem" -out "$1/ca.pem"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=emailProtection" "subjectAltName=email:bench@example.org" \
+		"subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid:always" >"$1/mail.ext"
+	openssl_issue "$1"
+}
+
+padseal_renew() { # DIR
+	"$PADSEAL" --home "$1/home" --passphrase-file "$PASS" renew
+}
+
+bench_ca() {
+	n=$(runs 5)
+	echo "The CA form, RSA 3072 (median ms of $n): padseal create vs openssl req -x509 (CA) + req + x509 -req;"
+	echo "padseal renew vs openssl req + x509 -req"
+	printf '  %-8s %10s %10s %7s\n' what padseal openssl ratio
+	pc='' oc='' pr='' or=''
+	for i in $(seq 0 "$n"); do
+		fresh
+		mkdir "$T/run/o"
+		timed padseal_ca_create "$T/run"
+		c1=$ELAPSED
+		timed openssl_ca_create "$T/run/o"
+		c2=$ELAPSED
+		timed padseal_renew "$T/run"
+		r1=$ELAPSED
+		timed openssl_issue "$T/run/o"
+		r2=$ELAPSED
+		[ "$i" -eq 0 ] && continue # warms the caches
+		pc="$pc $c1" oc="$oc $c2" pr="$pr $r1" or="$or $r2"
+	done
+	# shellcheck disable=SC2086 # lists of numbers
+	pc=$(median $pc) oc=$(median $oc) pr=$(median $pr) or=$(median $or)
+	printf '  %-8s %10s %10s %7s\n' create "$(ms "$pc")" "$(ms "$oc")" "$(ratio "$pc" "$oc")"
+	printf '  %-8s %10s %10s %7s\n' renew "$(ms "$pr")" "$(ms "$or")" "$(ratio "$pr" "$or")"
+	echo
+}
+
 bench_create() {
-	echo "Credential creation: padseal create vs openssl req -x509 -newkey (median ms)"
+	echo "Credential creation: padseal create --self-signed vs openssl req -x509 -newkey (median ms)"
 	if [ -n "$KDF_EXTRA" ]; then
 		printf '  %-8s %4s %10s %10s %7s %14s\n' key runs padseal openssl ratio "ratio w/o KDF"
 	else

@@ -176,6 +176,11 @@ chain_info(const struct home *h, const char *hex, X509 *cert, struct ident *id)
 		chain = NULL;
 	id->n_chain = chain ? (size_t)sk_X509_num(chain) : 0;
 	fill_form(id, cert, chain);
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (cred_issued_by(cert, sk_X509_value(chain, i))) {
+			lint_chain(cert, sk_X509_value(chain, i), 0, &id->lint);
+			break;
+		}
 	sk_X509_pop_free(chain, X509_free);
 	kpath = ident_file(h, hex, "ca-key.pem");
 	id->ca_key = id->form == FORM_CA && path_exists(kpath);

@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cred.h"
 #include "lint.h"
 
 /* Every finding lint can report.  The codes are a stable contract (scripts
@@ -52,6 +53,12 @@ enum lint_id {
 	L_ADDR_MALFORMED,
 	L_NAME_MISSING,
 	L_KEY_MISMATCH,
+	L_CA_NOT_CA,
+	L_CA_NO_CERTSIGN,
+	L_CA_NO_PATHLEN,
+	L_CA_NO_NC,
+	L_CA_NC_OUTSIDE,
+	L_CA_OUTLIVED,
 	L_COUNT
 };
 
@@ -148,6 +155,19 @@ static const struct lint_def defs[] = {
 	[L_KEY_MISMATCH] = {LINT_ERROR, "key-mismatch", ALL,
 		"find the key that was made with this certificate (restore "
 		"the backup), or create a new credential"},
+	[L_CA_NOT_CA] = {LINT_ERROR, "ca-not-ca", "Thunderbird, Apple Mail, Outlook, OpenSSL, gpgsm",
+		"create a new credential; its CA must say CA:TRUE"},
+	[L_CA_NO_CERTSIGN] = {LINT_ERROR, "ca-no-certsign",
+		"Thunderbird (NSS), OpenSSL, gpgsm", "create a new credential"},
+	[L_CA_NO_PATHLEN] = {LINT_WARNING, "ca-no-pathlen", "none today; a stolen CA key could "
+		"make further CAs", "use padseal's CA form (pathLen 0) for new credentials"},
+	[L_CA_NO_NC] = {LINT_WARNING, "ca-no-nameconstraints", ALL,
+		"use padseal's CA form, limited to your addresses, for new credentials"},
+	[L_CA_NC_OUTSIDE] = {LINT_ERROR, "ca-nc-outside",
+		"Thunderbird (NSS), OpenSSL, gpgsm with nameConstraints",
+		"create a new credential whose CA permits its addresses"},
+	[L_CA_OUTLIVED] = {LINT_WARNING, "ca-outlived", ALL,
+		"renew before the CA expires; after that create a new credential"},
 };
 /* clang-format on */
 
@@ -749,6 +769,56 @@ lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now, struct lint
 		    "The private key does not belong to this certificate, so "
 		    "the pair looks installed but signing fails and mail "
 		    "encrypted to the certificate cannot be opened.");
+	ERR_pop_to_mark();
+	sort_report(r);
+}
+
+void
+lint_chain(struct x509_st *cert, struct x509_st *ca, time_t now, struct lint_report *r)
+{
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(ca, NID_basic_constraints, NULL, NULL);
+	ASN1_BIT_STRING *ku = X509_get_ext_d2i(ca, NID_key_usage, NULL, NULL);
+	int has_nc = X509_get_ext_by_NID(ca, NID_name_constraints, -1) >= 0;
+	char **emails;
+	size_t n;
+
+	(void)now;
+	ERR_set_mark();
+	if (bc == NULL || !bc->ca)
+		add(r, L_CA_NOT_CA,
+		    "The certificate that issued this one is not marked as a "
+		    "certificate authority (CA:TRUE), so every client rejects the "
+		    "chain.");
+	else if (bc->pathlen == NULL)
+		add(r, L_CA_NO_PATHLEN,
+		    "The issuing CA sets no path length limit, so its key could "
+		    "create further CAs; padseal's CA form says pathLen 0.");
+	if (ku != NULL && !ASN1_BIT_STRING_get_bit(ku, 5))
+		add(r, L_CA_NO_CERTSIGN,
+		    "The issuing CA's key usage lacks keyCertSign, so NSS, "
+		    "OpenSSL and gpgsm reject the certificates it issued.");
+	if (!has_nc)
+		add(r, L_CA_NO_NC,
+		    "The issuing CA has no name constraints, so whoever trusts it "
+		    "trusts it for every address, not only yours.");
+	n = cert_emails(cert, &emails);
+	for (size_t i = 0; i < n; i++) {
+		if (cred_ca_permits(ca, emails[i]))
+			continue;
+		add(r, L_CA_NC_OUTSIDE,
+		    "The address %.120s is outside the issuing CA's name "
+		    "constraints, so clients that check them reject the "
+		    "certificate.",
+		    emails[i]);
+		break;
+	}
+	cert_emails_free(emails, n);
+	if (ASN1_TIME_compare(X509_get0_notAfter(cert), X509_get0_notAfter(ca)) > 0)
+		add(r, L_CA_OUTLIVED,
+		    "The certificate is valid beyond its CA's end date; from "
+		    "then on clients reject it though it has not expired.");
+	BASIC_CONSTRAINTS_free(bc);
+	ASN1_BIT_STRING_free(ku);
 	ERR_pop_to_mark();
 	sort_report(r);
 }

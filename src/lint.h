@@ -31,6 +31,11 @@ struct lint_report {
  * is checked to be the certificate's own private key. */
 void lint_cert(struct x509_st *cert, struct evp_pkey_st *key, time_t now, struct lint_report *r);
 
+/* Add the findings about the CA `ca` that issued `cert` (a CA used for
+ * mail): not a CA, no keyCertSign, no pathLen, no nameConstraints, an
+ * address of `cert` outside them, `cert` outliving the CA. */
+void lint_chain(struct x509_st *cert, struct x509_st *ca, time_t now, struct lint_report *r);
+
 /* Number of findings of severity `sev`. */
 size_t lint_count(const struct lint_report *r, enum lint_sev sev);
 /* 1 if the report has a finding with this code. */

@@ -483,3 +483,54 @@ Test(lint, helpers)
 	cr_assert_eq(lint_count(&r, LINT_ERROR), 0);
 	cr_assert_not(lint_has(&r, "expired"));
 }
+
+/* A CA used for mail: what lint_chain says about it. */
+struct chain_case {
+	const char *bc, *ku, *nc;
+	long ca_days;
+	const char *want; /* the one code expected, or NULL for none */
+};
+
+Test(lint, chain_findings)
+{
+	static const struct chain_case cases[] = {
+		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign,cRLSign",
+		 "critical,permitted;email:alice@example.org", 3650, NULL},
+		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign", NULL, 3650,
+		 "ca-no-nameconstraints"},
+		{"critical,CA:TRUE", "critical,keyCertSign",
+		 "critical,permitted;email:alice@example.org", 3650, "ca-no-pathlen"},
+		{"critical,CA:TRUE,pathlen:0", "critical,cRLSign",
+		 "critical,permitted;email:alice@example.org", 3650, "ca-no-certsign"},
+		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign",
+		 "critical,permitted;email:bob@example.org", 3650, "ca-nc-outside"},
+		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign",
+		 "critical,permitted;email:alice@example.org", 100, "ca-outlived"},
+		{"critical,CA:FALSE", "critical,keyCertSign",
+		 "critical,permitted;email:alice@example.org", 3650, "ca-not-ca"},
+	};
+	struct cf_spec leaf_spec = {.key = CF_EC, .issuer_cn = "Alice Example (mail CA)"};
+	X509 *leaf = cf_cert(&leaf_spec, tu_now(), NULL);
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct cf_spec s = {.key = CF_EC,
+				    .cn = "Alice Example (mail CA)",
+				    .bc = cases[i].bc,
+				    .ku = cases[i].ku,
+				    .nc = cases[i].nc,
+				    .eku = "",
+				    .san = "",
+				    .days = cases[i].ca_days};
+		X509 *ca = cf_cert(&s, tu_now(), NULL);
+		struct lint_report r = {0};
+
+		lint_chain(leaf, ca, tu_now(), &r);
+		if (cases[i].want == NULL)
+			cr_assert_eq(r.n, 0, "case %zu: %s", i, r.n ? r.f[0].code : "");
+		else
+			cr_assert(lint_has(&r, cases[i].want) && r.n == 1,
+				  "case %zu: %zu findings, %s", i, r.n, r.n ? r.f[0].code : "none");
+		X509_free(ca);
+	}
+	X509_free(leaf);
+}

@@ -493,7 +493,7 @@ struct chain_case {
 
 Test(lint, chain_findings)
 {
-	static const struct chain_case cases[] = {
+	static const struct chain_case chain_cases[] = {
 		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign,cRLSign",
 		 "critical,permitted;email:alice@example.org", 3650, NULL},
 		{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign", NULL, 3650,
@@ -512,23 +512,23 @@ Test(lint, chain_findings)
 	struct cf_spec leaf_spec = {.key = CF_EC, .issuer_cn = "Alice Example (mail CA)"};
 	X509 *leaf = cf_cert(&leaf_spec, tu_now(), NULL);
 
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < sizeof chain_cases / sizeof chain_cases[0]; i++) {
 		struct cf_spec s = {.key = CF_EC,
 				    .cn = "Alice Example (mail CA)",
-				    .bc = cases[i].bc,
-				    .ku = cases[i].ku,
-				    .nc = cases[i].nc,
+				    .bc = chain_cases[i].bc,
+				    .ku = chain_cases[i].ku,
+				    .nc = chain_cases[i].nc,
 				    .eku = "",
 				    .san = "",
-				    .days = cases[i].ca_days};
+				    .days = chain_cases[i].ca_days};
 		X509 *ca = cf_cert(&s, tu_now(), NULL);
 		struct lint_report r = {0};
 
 		lint_chain(leaf, ca, tu_now(), &r);
-		if (cases[i].want == NULL)
+		if (chain_cases[i].want == NULL)
 			cr_assert_eq(r.n, 0, "case %zu: %s", i, r.n ? r.f[0].code : "");
 		else
-			cr_assert(lint_has(&r, cases[i].want) && r.n == 1,
+			cr_assert(lint_has(&r, chain_cases[i].want) && r.n == 1,
 				  "case %zu: %zu findings, %s", i, r.n, r.n ? r.f[0].code : "none");
 		X509_free(ca);
 	}

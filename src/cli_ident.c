@@ -553,6 +553,11 @@ json_status(const struct checklist *cl)
 		jw_close(&j, ']');
 		jw_field(&j, "fingerprint_sha256", cl->ident.fpr);
 		jw_field(&j, "not_after", cl->ident.not_after);
+		jw_field(&j, "form", ident_form_name(cl->ident.form));
+		jw_field(&j, "ca_fingerprint_sha256",
+			 cl->ident.form == FORM_CA ? cl->ident.ca_fpr : NULL);
+		jw_field(&j, "ca_not_after",
+			 cl->ident.form == FORM_CA ? cl->ident.ca_not_after : NULL);
 		jw_field_bool(&j, "backed_up", cl->backed_up);
 		jw_close(&j, '}');
 	} else {
@@ -598,7 +603,10 @@ text_status(const struct checklist *cl)
 		printf("Credential: %s <%s>, valid until %s, %s\n", cl->ident.name,
 		       cl->ident.n_emails ? cl->ident.emails[0] : "?", cl->ident.not_after,
 		       cl->backed_up ? "backed up" : "NOT backed up");
-	else
+	if (cl->has_ident && cl->ident.form == FORM_CA)
+		printf("  issued by your own CA (valid until %s, SHA-256 %.23s...)\n",
+		       cl->ident.ca_not_after, cl->ident.ca_fpr);
+	else if (!cl->has_ident)
 		printf("Credential: none yet\n");
 	printf("\n");
 	for (int s = 0; s < STEP_COUNT; s++)

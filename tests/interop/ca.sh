@@ -58,6 +58,10 @@ expect_in "$OUT" '"form":"ca"' "show --json form"
 cafpr=$(openssl x509 -in "$ca" -noout -fingerprint -sha256 | cut -d= -f2)
 expect_in "$OUT" "\"ca_fingerprint_sha256\":\"$cafpr\"" "show --json CA fingerprint"
 expect_in "$OUT" '"ca_key":true' "show --json CA key"
+run 0 "$P" --home "$H" status --json
+expect_in "$OUT" "\"form\":\"ca\",\"ca_fingerprint_sha256\":\"$cafpr\",\"ca_not_after\":\"" "status --json form"
+run 0 "$P" --home "$H" status
+expect_in "$OUT" "issued by your own CA (valid until" "status names the CA"
 
 # --- cert: PEM is the mail certificate then the CA; DER the mail one ------
 run 0 "$P" --home "$H" cert --out "$T/all.pem"

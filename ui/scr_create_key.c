@@ -347,6 +347,12 @@ scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 	/* The serial number matters to programs only: padseal show has it. */
 	snprintf(line, sizeof line, "%s key, valid until %.10s", id->key, id->not_after);
 	draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	if (id->form == FORM_CA) {
+		snprintf(line, sizeof line,
+			 "Issued by your own CA (until %.10s): valid in every mail program, renewals need no new call",
+			 id->ca_not_after);
+		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+	}
 	y++;
 	draw_str(y++, 2, w, "Fingerprint (SHA-256): the code you read out on the phone at Verify",
 		 lk->attr[R_HEADING]);

@@ -485,7 +485,11 @@ draw_expiry(const struct app *a, int y, int x, int w, const struct ident *id)
 	} else if (id->not_after_t - now < EXPIRY_WARN) {
 		at = lk->attr[R_WARN];
 	}
-	snprintf(line, sizeof line, "%s, %s %.10s", id->key, verb, id->not_after);
+	snprintf(line, sizeof line, "%s%s, %s %.10s", id->key,
+		 id->form == FORM_CA          ? ", own CA" :
+		 id->form == FORM_SELF_SIGNED ? ", self-signed" :
+						"",
+		 verb, id->not_after);
 	draw_clip(lk, y, x, w, line, at);
 }
 

@@ -53,6 +53,7 @@ if wait_for "padseal"; then
 	wait_for "Alice Example"
 	expect_in "$SCREEN" "alice@example.org" "address shown"
 	expect_in "$SCREEN" "not backed up" "backup state shown"
+	expect_in "$SCREEN" "EC P-256, own CA, expires" "the form shown (the CA form by default)"
 	expect_in "$(printf '%s\n' "$SCREEN" | grep "1 Create")" "done" "Create done"
 	expect_in "$(printf '%s\n' "$SCREEN" | grep "2 Back up")" "next" "Back up next"
 	tm send-keys -t e2e Enter

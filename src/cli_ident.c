@@ -467,9 +467,15 @@ cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *
 			 p->count, p->count == 1 ? "" : "s");
 		break;
 	case PROB_EXPIRED:
-		snprintf(buf, len,
-			 "Your certificate expired on %s: create a new one with padseal create --replace",
-			 p->date);
+		if (cl->ident.form == FORM_CA && cl->ident.ca_key &&
+		    cl->ident.ca_not_after_t > cl->ident.not_after_t)
+			snprintf(buf, len,
+				 "Your certificate expired on %s: renew it from your own CA (padseal renew; no new phone call) and send the new one to your correspondents (padseal intro)",
+				 p->date);
+		else
+			snprintf(buf, len,
+				 "Your certificate expired on %s: create a new one with padseal create --replace",
+				 p->date);
 		break;
 	case PROB_EXPIRES_SOON:
 		if (p->count == 1)

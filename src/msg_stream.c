@@ -1512,6 +1512,11 @@ ent_head(struct ent *en, int last)
 	/* Line by line, as mime_parse reads a header block: it ends at a
 	 * blank line, or at a line that is not a field (then, on the first
 	 * line, there is no header block: all of it is body). */
+	if (en->hdr.len == 0) {
+		if (!last)
+			return 0;
+		found = 1; /* empty: no header block */
+	}
 	while (!found) {
 		unsigned char *q = en->hdr.p + en->scan, *nl;
 		size_t len;
@@ -1562,11 +1567,12 @@ dispatch:
 	en->body = 1;
 	{
 		size_t rest = en->hdr.len - hl;
-		unsigned char *tmp = xmemdup(en->hdr.p + hl, rest);
+		unsigned char *tmp = rest ? xmemdup(en->hdr.p + hl, rest) : NULL;
 
 		acc_free(&en->hdr);
 		rc = put(en->child, tmp, rest);
-		OPENSSL_clear_free(tmp, rest);
+		if (tmp != NULL)
+			OPENSSL_clear_free(tmp, rest);
 	}
 	return rc;
 }

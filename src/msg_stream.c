@@ -257,7 +257,7 @@ static void
 text_drop(struct sw *sw)
 {
 	acc_free(&sw->text);
-	sw->text.max = MSG_TEXT_HELD;
+	sw->text.max = MSG_TEXT_HELD + 1; /* and the terminating NUL */
 	msg_spool_free(sw->spool);
 	sw->spool = NULL;
 	sw->have_text = 0;
@@ -1637,7 +1637,7 @@ msg_open_stream(const struct msg_ctx *ctx, msg_read_fn rd, void *arg, struct msg
 
 	memset(r, 0, sizeof *r);
 	sw.w.ctx = ctx, sw.w.r = r, sw.w.e = e;
-	sw.text.max = MSG_TEXT_HELD;
+	sw.text.max = MSG_TEXT_HELD + 1; /* and the terminating NUL */
 	msg_load_own(&sw.w);
 	top = entity_new(&sw, 0, 1);
 	while (rc == 0) {
@@ -1655,8 +1655,10 @@ msg_open_stream(const struct msg_ctx *ctx, msg_read_fn rd, void *arg, struct msg
 	stage_free(top);
 	free(buf);
 	if (rc == 0) {
-		if (sw.have_text) {
-			acc_add(&sw.text, (const unsigned char *)"", 1);
+		if (sw.have_text && acc_add(&sw.text, (const unsigned char *)"", 1) != 0) {
+			err_set(e, "the message text could not be held in memory");
+			rc = -1;
+		} else if (sw.have_text) {
 			r->text = (char *)xmemdup(sw.text.p, sw.text.len);
 			r->more = sw.spool;
 			sw.spool = NULL;

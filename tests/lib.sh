@@ -89,6 +89,21 @@ part() {
 		n == want { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }' "$1"
 }
 
+# gnupg_home DIR: a GnuPG home whose agent is already answering, so that a
+# gpgsm that needs a key does not give up waiting for the agent it would
+# start itself (its wait is a few seconds: too short on a loaded machine).
+gnupg_home() {
+	mkdir -p -m 700 "$1"
+	echo "allow-loopback-pinentry" > "$1/gpg-agent.conf"
+	GNUPGHOME="$1" gpgconf --launch gpg-agent >/dev/null 2>&1
+	local i=0
+	until GNUPGHOME="$1" gpg-connect-agent --no-autostart /bye >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 1200 ] || { fail "gpg-agent did not start in $1"; return 1; }
+		sleep 0.1
+	done
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"

@@ -66,8 +66,7 @@ gpg_decrypt() {
 # certificate (trustlist "S relax": a self-signed leaf) and, for RSA, holds
 # a private key imported from a legacy PKCS#12.
 gpg_home() {
-	mkdir -m 700 "$1"
-	echo "allow-loopback-pinentry" > "$1/gpg-agent.conf"
+	gnupg_home "$1"
 	GNUPGHOME="$1" gpgsm --batch --disable-dirmngr --import "$2" >/dev/null 2>&1
 	fp=$(GNUPGHOME="$1" gpgsm --batch --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ { print $10 }' | tail -n 1)
 	ok; [ -n "$fp" ] || fail "gpgsm did not import $2"

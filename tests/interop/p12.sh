@@ -140,8 +140,7 @@ done
 
 # gpgsm 2.2 imports the legacy backup (it refuses the modern form).
 G=$T/gnupg
-mkdir -m 700 "$G"
-echo allow-loopback-pinentry > "$G/gpg-agent.conf"
+gnupg_home "$G"
 if GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --pinentry-mode loopback --passphrase-fd 0 \
 	--import "$T/legacy.p12" < "$T/pass2" > "$T/gpgsm.out" 2>&1; then
 	ok

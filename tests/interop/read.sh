@@ -107,8 +107,7 @@ expect_in "$OUT" "signed(SHA-256, by: bob@example.org, invalid)" "tampered layer
 expect_in "$OUT" "the content was changed after signing" "tampered reason"
 
 # --- GnuPG's gpgsm -----------------------------------------------------------
-mkdir -m 700 "$G"
-echo "allow-loopback-pinentry" > "$G/gpg-agent.conf"
+gnupg_home "$G"
 # Self-signed leaves: trusted as roots, "relax" (they are not CAs).
 for c in "$acert" "$bcert"; do
 	openssl x509 -in "$c" -noout -fingerprint -sha1 | cut -d= -f2 | tr -d : | sed 's/$/ S relax/'

@@ -233,7 +233,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T
 run 0 "$P" --home "$A" import "$T/bob.pem"
 before=$(tree_hash "$A")
 run 1 "$P" --home "$A" trust bob@example.org --verified phone && expect_one_line_error "trust a lint error"
-expect_in "$ERR" "lint error" "trust refuses lint errors"
+expect_in "$ERR" "will not work for mail" "trust refuses lint errors, in words"
+expect_in "$ERR" "(ku-missing)" "the refusal names the lint finding"
 expect_in "$ERR" "--force" "trust names --force"
 ok; [ "$(tree_hash "$A")" = "$before" ] || fail "a refused trust (lint) changed Alice's home"
 run 0 "$P" --home "$A" trust bob@example.org --verified other --force

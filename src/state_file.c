@@ -1537,9 +1537,11 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	if (only_dirty) {
 		/* In the order of the list, as a whole file has them. */
 		if (st->n_dirty_sents > 1)
-			qsort(st->dirty_sents, st->n_dirty_sents, sizeof *st->dirty_sents, by_number);
+			qsort(st->dirty_sents, st->n_dirty_sents, sizeof *st->dirty_sents,
+			      by_number);
 		if (st->n_dirty_peers > 1)
-			qsort(st->dirty_peers, st->n_dirty_peers, sizeof *st->dirty_peers, by_number);
+			qsort(st->dirty_peers, st->n_dirty_peers, sizeof *st->dirty_peers,
+			      by_number);
 		for (size_t i = 0; i < st->n_dirty_sents; i++)
 			fmt_sent(b, &st->lazy->sents[st->dirty_sents[i]]->r);
 		for (size_t i = 0; i < st->n_dirty_peers; i++)

@@ -384,20 +384,40 @@ matrix_confirm_cmd(struct cli *c)
 
 /* --- matrix check ---------------------------------------------------- */
 
-/* Was correspondent `hex` concerned by one of the results? */
 static int
-touched(const struct op_checked *ck, size_t n, const char *hex)
+by_size(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ck[i].judged && strcmp(ck[i].res.peer_hex, hex) == 0)
-			return 1;
-	return 0;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The correspondents concerned by the results, in the order of the list,
+ * each once; only those are loaded.  The caller frees *out. */
+static size_t
+touched(const struct state *st, const struct op_checked *ck, size_t n, size_t **out)
+{
+	size_t k = 0, u = 0;
+
+	*out = xcalloc(n ? n : 1, sizeof **out);
+	for (size_t i = 0; i < n; i++) {
+		const struct st_peer *p;
+
+		if (ck[i].judged && (p = state_peer_by_hex(st, ck[i].res.peer_hex)) != NULL)
+			(*out)[k++] = state_peer_index(st, p);
+	}
+	if (k > 1)
+		qsort(*out, k, sizeof **out, by_size);
+	for (size_t i = 0; i < k; i++)
+		if (u == 0 || (*out)[u - 1] != (*out)[i])
+			(*out)[u++] = (*out)[i];
+	return u;
 }
 
 static void
 json_checked(const struct op_checked *ck, size_t n, const struct state *st)
 {
-	int any = 0;
+	size_t *t, nt;
 
 	printf("{\"results\":[");
 	for (size_t i = 0; i < n; i++) {
@@ -420,15 +440,13 @@ json_checked(const struct op_checked *ck, size_t n, const struct state *st)
 		printf("}");
 	}
 	printf("],\"peers\":[");
-	for (size_t i = 0; i < state_n_peers(st); i++) {
-		const struct st_peer *p = state_peer(st, i);
-
-		if (touched(ck, n, p->hex)) {
-			printf(any++ ? "," : "");
-			json_peer(p);
-		}
+	nt = touched(st, ck, n, &t);
+	for (size_t i = 0; i < nt; i++) {
+		printf(i ? "," : "");
+		json_peer(state_peer(st, t[i]));
 	}
 	printf("]}\n");
+	free(t);
 }
 
 static void
@@ -444,9 +462,11 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const 
 				       cell_state_name(ck[i].res.state), ck[i].res.why,
 				       ck[i].res.author[0] ? "  written by " : "",
 				       ck[i].res.author);
-		for (size_t i = 0; i < state_n_peers(st); i++)
-			if (touched(ck, n, state_peer(st, i)->hex))
-				print_progress(state_peer(st, i));
+		size_t *t, nt = touched(st, ck, n, &t);
+
+		for (size_t i = 0; i < nt; i++)
+			print_progress(state_peer(st, t[i]));
+		free(t);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!ck[i].judged) {

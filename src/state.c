@@ -244,7 +244,6 @@ state_free(struct state *st)
 	free(st->idents);
 	free(st->backups);
 	free(st->lazy->sents);
-	free(st->lazy->pending);
 	if (st->lazy->src_fd >= 0)
 		close(st->lazy->src_fd);
 	ix_free(&st->lazy->by_hex);
@@ -404,14 +403,12 @@ state_backup_put(struct state *st, const char *hex, const char *path)
 size_t
 state_n_sent(const struct state *st)
 {
-	sent_index(st);
 	return st->lazy->n_sents;
 }
 
 const struct st_sent *
 state_sent(const struct state *st, size_t i)
 {
-	sent_index(st);
 	sent_ready(st, st->lazy->sents[i]);
 	return &st->lazy->sents[i]->r;
 }
@@ -423,7 +420,6 @@ state_sent_to(const struct state *st, const char *addr)
 	size_t it = 0;
 	uint32_t v;
 
-	sent_index(st);
 	if (!ix_next(&lz->sent_ix, addr, &it, &v))
 		return NULL;
 	sent_ready(st, lz->sents[v]);
@@ -454,7 +450,6 @@ state_sent_slot(const struct state *st, const char *addr)
 {
 	struct sent_rec *r;
 
-	sent_index(st);
 	r = state_sent_slot_raw(st, addr);
 	sent_ready(st, r);
 	return r;

@@ -552,7 +552,6 @@ parse_sent(struct parser *p, struct fields *fs)
 		return bad(p, "to is not an address");
 	if (how != NULL && strcmp(how, "mail") != 0 && strcmp(how, "in-person") != 0)
 		return bad(p, "how is neither mail nor in-person");
-	sent_index(p->st); /* earlier lines first: a later one replaces them */
 	r = state_sent_slot_raw(p->st, to);
 	r->line.len = 0;
 	memcpy(r->r.at, at, sizeof at);
@@ -926,45 +925,20 @@ found_damage(const struct state *st, int lineno, const char *why)
 		damaged(&st->lazy->damage, st->lazy->name, "at line %d: %s", lineno, why);
 }
 
-/* "sent to=ADDR ...": kept as where it is until a sent record is looked
- * for. */
+/* "sent to=ADDR ...": indexed by its address as it is read (the line is
+ * at hand now; fetching it later costs a read per record); the rest of the
+ * record is parsed when it is looked at. */
 static int
 lazy_sent(struct parser *p, const char *line, size_t n, struct line_ref ref)
 {
-	struct state_lazy *lz = p->st->lazy;
+	const char *q, *to;
 
-	if (n < 9 || memcmp(line, "sent to=", 8) != 0)
-		return 1;
-	if (lz->n_pending == lz->cap_pending) {
-		lz->cap_pending = lz->cap_pending ? 2 * lz->cap_pending : 64;
-		lz->pending = xreallocarray(lz->pending, lz->cap_pending, sizeof *lz->pending);
-	}
-	lz->pending[lz->n_pending++] = ref;
+	if (n < 9 || memcmp(line, "sent to=", 8) != 0 ||
+	    (to = head_value(p, line + 8, line + n, &q)) == NULL)
+		return 1; /* parsed now, and refused if it is damaged */
+	/* A later line for the address replaces the earlier one. */
+	state_sent_slot_raw(p->st, to)->line = ref;
 	return 0;
-}
-
-void
-sent_index(const struct state *st)
-{
-	struct state_lazy *lz = st->lazy;
-	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
-
-	for (size_t i = 0; i < lz->n_pending; i++) {
-		const struct line_ref *l = &lz->pending[i];
-		char *line = line_fetch(st, l);
-		const char *q,
-			*to = line != NULL ? head_value(&p, line + 8, line + l->len, &q) : NULL;
-		struct sent_rec *r;
-
-		if (to == NULL) {
-			found_damage(st, l->lineno, "to is not an address");
-			continue;
-		}
-		/* A later line for the address replaces the earlier one. */
-		r = state_sent_slot_raw(st, to);
-		r->line = *l;
-	}
-	lz->n_pending = 0;
 }
 
 char *
@@ -1105,7 +1079,6 @@ state_parse_all(const struct state *st, struct err *e)
 	src_slurp(st);
 	for (size_t i = 0; i < st->n_peers; i++)
 		peer_ready(st, st->peers[i]);
-	sent_index(st);
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		sent_ready(st, st->lazy->sents[i]);
 	return state_damage(st, e);
@@ -1533,7 +1506,6 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	for (size_t i = 0; i < st->n_backups; i++)
 		if (!only_dirty || st->backups[i]->dirty)
 			fmt_backup(b, &st->backups[i]->r);
-	sent_index(st);
 	if (only_dirty) {
 		/* In the order of the list, as a whole file has them. */
 		if (st->n_dirty_sents > 1)

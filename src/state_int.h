@@ -93,9 +93,6 @@ struct state_lazy {
 	struct sent_rec **sents; /* sent records, indexed */
 	size_t n_sents, cap_sents;
 	struct ix sent_ix;
-	struct line_ref *pending; /* sent lines not indexed yet (reading
-				     one message needs none of them) */
-	size_t n_pending, cap_pending;
 	/* Correspondents by fingerprint, address and issuer-and-serial.  A
 	 * command that looks up a few (reading one message) scans the list;
 	 * the indexes are built at the LOOKUPS_BEFORE_INDEX-th lookup, for
@@ -118,8 +115,6 @@ char *line_fetch(const struct state *st, const struct line_ref *l);
  * in place when the source is in memory, else a copy. */
 char *line_use(const struct state *st, const struct line_ref *l);
 #define LOOKUPS_BEFORE_INDEX 16
-/* Index the pending sent lines (state_file.c). */
-void sent_index(const struct state *st);
 
 /* The file as it was read or last written, to see whether another process
  * changed it and where the next batch goes. */

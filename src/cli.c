@@ -371,7 +371,7 @@ static int
 stdout_write(void *arg, const void *buf, size_t len, struct err *e)
 {
 	(void)arg;
-	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+	if (cli_out_raw(buf, len) != 0)
 		return err_sys(e, "cannot write to standard output");
 	return 0;
 }
@@ -503,6 +503,7 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 	 * home left as it was), not kill the process mid-save. */
 	signal(SIGXFSZ, SIG_IGN);
 	xsecure_heap_init();
+	cli_out_filter_stderr();
 	if ((rc = parse(&c, argc, argv, &home_opt)) != 0)
 		goto out;
 	if (home_resolve(home_opt, &c.home_dir, &e) != 0) {
@@ -522,6 +523,7 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 		rc = wizard(c.home_dir);
 		goto out;
 	}
+	cli_out_filter_stdout();
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (strcmp(c.args[0], verbs[i].name) == 0)
 			v = &verbs[i];

@@ -66,6 +66,15 @@ struct cli {
 	int nargs;
 };
 
+/* The one output filter (cli_out.c): from these calls on, standard error
+ * (and standard output) pass through safetext's rule.  The wizard keeps
+ * standard output for curses. */
+void cli_out_filter_stderr(void);
+void cli_out_filter_stdout(void);
+/* Unfiltered bytes to standard output, after what was printed before:
+ * 0, or -1 with errno. */
+int cli_out_raw(const void *buf, size_t len);
+
 /* Print "padseal: <message>" (and the detail with --verbose); returns the
  * exit status the error calls for: 2 for ERR_USAGE, else 1. */
 int cli_fail(const struct cli *c, const struct err *e);

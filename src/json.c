@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "json.h"
+#include "safetext.h"
 
-/* Bytes a JSON string cannot hold as they are. */
+/* Bytes a JSON string cannot hold as they are, or that start a character
+ * that needs a look (every byte from 0x80: C1 and bidi controls are
+ * escaped, invalid UTF-8 becomes U+FFFD). */
 static const unsigned char escape[256] = {
 	[0 ... 0x1f] = 1, /* NUL too: it ends the fast scans */
 	['"'] = 1,
 	['\\'] = 1,
-	[0x7f] = 1,
+	[0x7f ... 0xff] = 1,
 };
 
 /* The escape of byte c (one escape[] marks) into out; its length. */
@@ -48,6 +51,21 @@ json_str_part(FILE *f, const char *s, size_t n)
 	for (p = run = (const unsigned char *)s; p < end; p++) {
 		if (!escape[*p])
 			continue;
+		if (*p >= 0x80) {
+			long cp;
+			size_t k = safetext_next((const char *)p, strnlen((const char *)p, 4), &cp);
+
+			p += k - 1;
+			if (cp >= 0 && !safetext_hidden(cp, 0))
+				continue; /* a character to keep: part of the run */
+			fwrite_unlocked(run, 1, (size_t)(p + 1 - k - run), f);
+			if (cp < 0)
+				fputs_unlocked("\\ufffd", f);
+			else
+				fprintf(f, "\\u%04lx", cp);
+			run = p + 1;
+			continue;
+		}
 		fwrite_unlocked(run, 1, (size_t)(p - run), f);
 		fwrite_unlocked(esc, 1, escape_of(*p, esc), f);
 		run = p + 1;

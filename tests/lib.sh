@@ -104,6 +104,32 @@ gnupg_home() {
 	done
 }
 
+# hostile_cert OUT: a correspondent's certificate (mal@evil.example) whose
+# name carries OSC 52 (a clipboard write), BEL, OSC 8 (a link), CSI as C1
+# (U+009B), BS, CR and U+202E, and a second address holding an escape
+# sequence.
+hostile_cert() {
+	esc=$(printf '\033')
+	name=$(printf 'Mal\033]52;c;SGVsbG8=\007 \033]8;;http:evil\033\\\\link \302\23331m \010\015 \342\200\256gnp.exe')
+	cat > "$T/mal.cnf" <<EOC
+[req]
+distinguished_name = dn
+x509_extensions = ext
+[dn]
+[ext]
+subjectAltName = @alt
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyAgreement
+extendedKeyUsage = emailProtection
+[alt]
+email.1 = mal@evil.example
+email.2 = x${esc}[2Jy@evil.example
+EOC
+	openssl req -x509 -utf8 -config "$T/mal.cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout "$T/mal.key" -out "$1" -days 365 -subj "/CN=$name" 2>/dev/null ||
+		fail "openssl could not make the hostile certificate"
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"

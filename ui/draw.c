@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "draw.h"
+#include "safetext.h"
 
 static const char *const utf8_spin[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 static const char *const ascii_spin[] = {"|", "/", "-", "\\"};
@@ -125,7 +126,7 @@ mark_attr(const struct look *lk, enum mark m)
 
 /* The character at `s` (at most `left` bytes): returns its length in bytes
  * and sets its width.  *ok is 0 for a byte the locale cannot decode or a
- * control character: one byte, one column, drawn as '?'. */
+ * character safetext hides (controls, C1, bidi): one column, drawn as '?'. */
 static size_t
 char_at(const char *s, size_t left, int *cols, int *ok)
 {
@@ -136,10 +137,15 @@ char_at(const char *s, size_t left, int *cols, int *ok)
 
 	memset(&ms, 0, sizeof ms);
 	n = mbrtowc(&wc, s, left < MB_CUR_MAX ? left : MB_CUR_MAX, &ms);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || (w = wcwidth(wc)) < 0) {
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
 		*cols = 1;
 		*ok = 0;
 		return 1;
+	}
+	if (safetext_hidden((long)wc, 0) || (w = wcwidth(wc)) < 0) {
+		*cols = 1;
+		*ok = 0;
+		return n;
 	}
 	*cols = w;
 	*ok = 1;

@@ -1,0 +1,170 @@
+/* cli_out — the command line's one output filter: everything padseal
+ * prints on standard output and standard error passes through it, so no
+ * text from outside (a certificate's name, a header, an issuer, a file
+ * name) can steer the terminal, whichever verb prints it (safetext.h has
+ * the rule).  Binary output (cert --der without --out) bypasses it through
+ * cli_out_raw. */
+#define _GNU_SOURCE /* fopencookie */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+#include "safetext.h"
+
+struct filter {
+	int fd;
+	size_t n_tail;
+	char tail[4]; /* the start of a character whose rest has not come yet */
+};
+
+static struct filter out_filter = {.fd = STDOUT_FILENO}, err_filter = {.fd = STDERR_FILENO};
+
+static int
+put_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Filter s[0..n) into fd; a last incomplete character stays in f->tail
+ * when `more` may follow. */
+static int
+pass(struct filter *f, const char *s, size_t n, int more)
+{
+	char buf[4096], vis[SAFETEXT_VISIBLE_MAX];
+	size_t used = 0;
+
+	while (n > 0) {
+		long cp;
+		size_t k, add;
+		const char *from = s;
+
+		if (more && n < 4 && safetext_partial(s, n)) {
+			memcpy(f->tail, s, n);
+			f->n_tail = n;
+			break;
+		}
+		k = add = safetext_next(s, n, &cp);
+		if (cp < 0 || safetext_hidden(cp, 1)) {
+			safetext_visible(cp, (unsigned char)*s, vis);
+			from = vis;
+			add = strlen(vis);
+		}
+		if (used + add > sizeof buf) {
+			if (put_all(f->fd, buf, used) != 0)
+				return -1;
+			used = 0;
+		}
+		memcpy(buf + used, from, add);
+		used += add;
+		s += k;
+		n -= k;
+	}
+	return put_all(f->fd, buf, used);
+}
+
+static ssize_t
+filter_write(void *cookie, const char *buf, size_t len)
+{
+	struct filter *f = cookie;
+	size_t take = 0;
+
+	/* Complete a character left over from the last write first. */
+	if (f->n_tail > 0) {
+		char joined[8];
+		size_t had = f->n_tail;
+
+		take = len < 4 - had ? len : 4 - had;
+		memcpy(joined, f->tail, had);
+		memcpy(joined + had, buf, take);
+		f->n_tail = 0;
+		if (safetext_partial(joined, had + take)) {
+			memcpy(f->tail, joined, had + take);
+			f->n_tail = had + take;
+			return (ssize_t)len;
+		}
+		{
+			long cp;
+			size_t k = safetext_next(joined, had + take, &cp);
+
+			/* An invalid start is shown byte by byte; a whole
+			 * character is passed as one. */
+			if (k <= had) {
+				if (pass(f, joined, had, 0) != 0)
+					return -1;
+				take = 0;
+			} else {
+				if (pass(f, joined, k, 0) != 0)
+					return -1;
+				take = k - had;
+			}
+		}
+	}
+	if (pass(f, buf + take, len - take, 1) != 0)
+		return -1;
+	return (ssize_t)len;
+}
+
+static int
+filter_close(void *cookie)
+{
+	struct filter *f = cookie;
+	size_t n = f->n_tail;
+
+	f->n_tail = 0;
+	return n > 0 ? pass(f, f->tail, n, 0) : 0;
+}
+
+static FILE *
+filtered(struct filter *f, int mode)
+{
+	cookie_io_functions_t io = {.write = filter_write, .close = filter_close};
+	FILE *fp = fopencookie(f, "w", io);
+
+	if (fp != NULL)
+		setvbuf(fp, NULL, mode, BUFSIZ);
+	return fp;
+}
+
+void
+cli_out_filter_stderr(void)
+{
+	FILE *fp = filtered(&err_filter, _IONBF);
+
+	if (fp != NULL) {
+		fflush(stderr);
+		stderr = fp;
+	}
+}
+
+void
+cli_out_filter_stdout(void)
+{
+	FILE *fp = filtered(&out_filter, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+
+	if (fp != NULL) {
+		fflush(stdout);
+		stdout = fp;
+	}
+}
+
+int
+cli_out_raw(const void *buf, size_t len)
+{
+	if (fflush(stdout) != 0)
+		return -1;
+	return put_all(STDOUT_FILENO, buf, len);
+}

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Hostile content: a correspondent's certificate and a message carrying
+# CSI, OSC 52, OSC 8, BEL, BS, CR, C1 controls, the bidi override U+202E
+# and bytes that are not UTF-8, through every verb that prints them.  No
+# control byte may reach the terminal (padseal's own line feeds and tabs
+# aside), every such character is shown visibly, and JSON stays valid
+# UTF-8 with the characters escaped.
+. "$PADSEAL_TESTLIB"
+
+P=$PADSEAL
+H="$T/home"
+
+# clean WHAT FILE: FILE holds no C0 control but LF and TAB, no DEL, no C1
+# control, no bidi control and only valid UTF-8.
+clean() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if LC_ALL=C grep -aqP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c' "$2"; then
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		printf 'FAIL: %s: a control character reached the output:\n' "$1" >&2
+		od -c "$2" | head -n 20 >&2
+	elif ! iconv -f UTF-8 -t UTF-8 "$2" >/dev/null 2>&1; then
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		printf 'FAIL: %s: the output is not valid UTF-8\n' "$1" >&2
+	fi
+}
+
+# both WHAT CMD...: run CMD, check stdout and stderr together.
+both() {
+	what=$1
+	shift
+	"$@" </dev/null >"$T/both" 2>&1
+	clean "$what" "$T/both"
+}
+
+run 0 "$P" --home "$H" create --name "Alice Example" --email alice@example.org \
+	--key p256 --new-passphrase-file "$T/pass"
+
+hostile_cert "$T/mal.pem"
+both "import" "$P" --home "$H" import "$T/mal.pem"
+expect_in "$(cat "$T/both")" "<U+202E>gnp.exe" "U+202E shown visibly"
+expect_in "$(cat "$T/both")" "<U+009B>31m" "C1 CSI shown visibly"
+for cmd in "peers" "peers --json" "status" "status --json" "lint mal@evil.example" \
+	"lint --json mal@evil.example" "fingerprint mal@evil.example" \
+	"fingerprint --json mal@evil.example" "matrix" "matrix --json" \
+	"matrix --to mal@evil.example" "compare mal@evil.example 1234" \
+	"trust mal@evil.example --verified phone" "untrust mal@evil.example" "show"; do
+	# shellcheck disable=SC2086
+	both "$cmd" "$P" --home "$H" $cmd
+done
+"$P" --home "$H" peers --json > "$T/peers.json"
+expect_in "$(cat "$T/peers.json")" 'Mal?]52;c;SGVsbG8=?' "C0 in a certificate's name is '?' from the start"
+expect_in "$(cat "$T/peers.json")" '\u009b31m' "JSON escapes C1"
+expect_in "$(cat "$T/peers.json")" '\u202egnp.exe' "JSON escapes bidi"
+
+# A message whose headers and text carry the same, and raw 0x9B / 0xFF.
+printf 'From: "Ev\033]52;c;SGVsbG8=\007il\302\23331m" <mal@evil.example>\r\nTo: alice@example.org\r\nSubject: hi \342\200\256 gnp.exe \233\377 \033]8;;http://x/\033\\\\\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody \033[31mred\302\233 \342\200\256 x \233\377\010\r\n' > "$T/hostile.eml"
+for cmd in "read" "read --json" "matrix check" "lint" "fingerprint"; do
+	# shellcheck disable=SC2086
+	both "$cmd message" "$P" --home "$H" $cmd "$T/hostile.eml"
+done
+"$P" --home "$H" read "$T/hostile.eml" > "$T/read.out" 2>&1
+expect_in "$(cat "$T/read.out")" "gnp.exe <0x9B><0xFF>" "raw bytes shown visibly"
+"$P" --home "$H" read --json "$T/hostile.eml" > "$T/read.json" 2>&1
+expect_in "$(cat "$T/read.json")" '\ufffd\ufffd' "JSON replaces invalid bytes"
+expect_in "$(cat "$T/read.json")" '"from_name":"Ev\u001b]52;c;SGVsbG8=\u0007il\u009b31m"' "JSON escapes C0 and C1"
+both "matrix after check" "$P" --home "$H" matrix --to mal@evil.example
+
+# A file name from outside is outside text too.
+cp "$T/hostile.eml" "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
+both "a hostile file name" "$P" --home "$H" read "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
+both "an unknown verb" "$P" --home "$H" "$(printf 'v\033]52;c;eA==\007')"
+
+finish

@@ -16,17 +16,28 @@ static const unsigned char escape[256] = {
 	[0x7f ... 0xff] = 1,
 };
 
-/* The escape of byte c (one escape[] marks) into out; its length. */
+/* The character at p (escape[*p] is set) takes *k bytes: its escape into
+ * out, and the escape's length; 0 when it stays as it is (a character of
+ * valid UTF-8 that is neither a C1 nor a bidi control). */
 static size_t
-escape_of(unsigned char c, char out[8])
+escape_at(const unsigned char *p, size_t left, size_t *k, char out[8])
 {
-	switch (c) {
+	long cp;
+
+	*k = 1;
+	if (*p >= 0x80) {
+		*k = safetext_next((const char *)p, strnlen((const char *)p, left < 4 ? left : 4), &cp);
+		if (cp < 0)
+			return (size_t)snprintf(out, 8, "\\ufffd");
+		return safetext_hidden(cp, 0) ? (size_t)snprintf(out, 8, "\\u%04lx", cp) : 0;
+	}
+	switch (*p) {
 	case '"': memcpy(out, "\\\"", 2); return 2;
 	case '\\': memcpy(out, "\\\\", 2); return 2;
 	case '\n': memcpy(out, "\\n", 2); return 2;
 	case '\r': memcpy(out, "\\r", 2); return 2;
 	case '\t': memcpy(out, "\\t", 2); return 2;
-	default: return (size_t)snprintf(out, 8, "\\u%04x", c);
+	default: return (size_t)snprintf(out, 8, "\\u%04x", *p);
 	}
 }
 
@@ -47,27 +58,18 @@ json_str_part(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p, *run, *end = (const unsigned char *)s + n;
 	char esc[8];
+	size_t e, k;
 
 	for (p = run = (const unsigned char *)s; p < end; p++) {
 		if (!escape[*p])
 			continue;
-		if (*p >= 0x80) {
-			long cp;
-			size_t k = safetext_next((const char *)p, strnlen((const char *)p, 4), &cp);
-
-			p += k - 1;
-			if (cp >= 0 && !safetext_hidden(cp, 0))
-				continue; /* a character to keep: part of the run */
-			fwrite_unlocked(run, 1, (size_t)(p + 1 - k - run), f);
-			if (cp < 0)
-				fputs_unlocked("\\ufffd", f);
-			else
-				fprintf(f, "\\u%04lx", cp);
-			run = p + 1;
+		if ((e = escape_at(p, (size_t)(end - p), &k, esc)) == 0) {
+			p += k - 1; /* kept: part of the run */
 			continue;
 		}
 		fwrite_unlocked(run, 1, (size_t)(p - run), f);
-		fwrite_unlocked(esc, 1, escape_of(*p, esc), f);
+		fwrite_unlocked(esc, 1, e, f);
+		p += k - 1;
 		run = p + 1;
 	}
 	fwrite_unlocked(run, 1, (size_t)(p - run), f);
@@ -221,6 +223,7 @@ jw_str(struct jw *j, const char *s)
 {
 	const unsigned char *p, *run;
 	char esc[8];
+	size_t n, k;
 
 	sep(j);
 	if (s == NULL) {
@@ -237,8 +240,13 @@ jw_str(struct jw *j, const char *s)
 	for (p = run = (const unsigned char *)s; *p; p++) {
 		if (!escape[*p])
 			continue;
+		if ((n = escape_at(p, 4, &k, esc)) == 0) {
+			p += k - 1;
+			continue;
+		}
 		put(j, (const char *)run, (size_t)(p - run));
-		put(j, esc, escape_of(*p, esc));
+		put(j, esc, n);
+		p += k - 1;
 		run = p + 1;
 	}
 	put(j, (const char *)run, (size_t)(p - run));

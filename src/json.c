@@ -26,7 +26,8 @@ escape_at(const unsigned char *p, size_t left, size_t *k, char out[8])
 
 	*k = 1;
 	if (*p >= 0x80) {
-		*k = safetext_next((const char *)p, strnlen((const char *)p, left < 4 ? left : 4), &cp);
+		*k = safetext_next((const char *)p, strnlen((const char *)p, left < 4 ? left : 4),
+				   &cp);
 		if (cp < 0)
 			return (size_t)snprintf(out, 8, "\\ufffd");
 		return safetext_hidden(cp, 0) ? (size_t)snprintf(out, 8, "\\u%04lx", cp) : 0;

@@ -65,6 +65,18 @@ expect_in "$(cat "$T/read.json")" '\ufffd\ufffd' "JSON replaces invalid bytes"
 expect_in "$(cat "$T/read.json")" '"from_name":"Ev\u001b]52;c;SGVsbG8=\u0007il\u009b31m"' "JSON escapes C0 and C1"
 both "matrix after check" "$P" --home "$H" matrix --to mal@evil.example
 
+# A mailbox whose messages carry the same in their headers (and a mail
+# program's name): scan and matrix check print what they found there.
+{
+	printf 'From mal@evil.example Sat Dec  5 10:00:00 2026\n'
+	tr -d '\r' < "$T/hostile.eml" | sed 's/^Subject:/User-Agent: Ev\x1b]52;c;eA==\x07il\xe2\x80\xae\nSubject:/'
+	printf '\n'
+} > "$T/hostile.mbox"
+for cmd in "scan --mbox" "scan --json --mbox" "matrix check --passphrase-file $T/pass --mbox"; do
+	# shellcheck disable=SC2086
+	both "$cmd" "$P" --home "$H" $cmd "$T/hostile.mbox"
+done
+
 # A file name from outside is outside text too.
 cp "$T/hostile.eml" "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
 both "a hostile file name" "$P" --home "$H" read "$T/$(printf 'x\033[2Jy\342\200\256.eml')"

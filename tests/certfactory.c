@@ -121,8 +121,12 @@ set_name(X509 *x, const struct cf_spec *s)
 	X509_NAME *n = X509_get_subject_name(x);
 	const char *cn = s->cn ? s->cn : "Alice Example";
 
-	if (*cn != '\0' && !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-						       (const unsigned char *)cn, -1, -1, 0))
+	/* A name past X.520's 64 characters is set as it is (a hostile
+	 * issuer's certificate can carry one): OpenSSL's table refuses it. */
+	if (*cn != '\0' &&
+	    !X509_NAME_add_entry_by_txt(n, "CN",
+					strlen(cn) > 64 ? V_ASN1_UTF8STRING : MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0))
 		ossl_fail("common name");
 	if (s->subject_email != NULL &&
 	    !X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,

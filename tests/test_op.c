@@ -306,6 +306,74 @@ Test(op, import_refusals_change_nothing)
 	free(bk);
 }
 
+/* Nothing a correspondent's certificate carries can make the home
+ * unloadable: every field stored from it at its limit, in the characters
+ * the checklist must escape, is read back by the next command; one byte
+ * past a limit is refused at import with the home as it was. */
+Test(op, import_at_the_limits_keeps_the_home_loadable)
+{
+	struct session *s = person("a", "Alice", "alice@example.org");
+	struct import_set *set = NULL;
+	struct err e = ERR_INIT;
+	char san[PEER_ADDRS_MAX * 300] = "", name[PEER_NAME_MAX + 2], *home = at("a"), *before,
+				  *after;
+	const struct state *st;
+	X509 *x;
+
+	for (int i = 0; i < PEER_NAME_MAX; i++)
+		name[i] = "% =\\\""[i % 5];
+	name[PEER_NAME_MAX] = '\0';
+	/* 64 addresses of 254 bytes, each with '%' and '=' in its local part. */
+	for (int i = 0; i < PEER_ADDRS_MAX; i++) {
+		char *a = san + strlen(san);
+
+		a += sprintf(a, "%semail:%%=%02d", i ? "," : "", i);
+		memset(a, '%', 60);
+		a += 60;
+		a += sprintf(a, "@");
+		for (int j = 0; j < 3; j++)
+			a += sprintf(a, "%.60s.",
+				     "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+		memset(a, 'e', 254 - 64 - 1 - 183);
+		a[254 - 64 - 1 - 183] = '\0';
+	}
+	{
+		struct cf_spec spec = {.key = CF_EC, .san = san, .cn = name};
+		char *path = at("max.pem");
+
+		x = cf_cert(&spec, now, NULL);
+		cf_write_pem(x, path);
+		import(s, path);
+		X509_free(x);
+		free(path);
+	}
+	session_close(s);
+	s = session_new(home);
+	cr_assert_eq(session_state(s, &st, &e), 0, "%s", e.msg);
+	cr_expect_eq(state_n_peers(st), 1);
+	{
+		/* One byte more in the name: refused, nothing changed. */
+		struct cf_spec spec = {.key = CF_EC, .san = "email:bob@example.org", .cn = name};
+		char *path = at("long.pem");
+
+		name[PEER_NAME_MAX] = 'x';
+		name[PEER_NAME_MAX + 1] = '\0';
+		x = cf_cert(&spec, now, NULL);
+		cf_write_pem(x, path);
+		before = tu_tree_hash(home);
+		cr_expect_eq(op_import_read(s, path, now, &ask, &set, &e), -1);
+		cr_expect(strstr(e.msg, "padseal takes at most 256") != NULL, "%s", e.msg);
+		after = tu_tree_hash(home);
+		cr_expect_str_eq(after, before);
+		X509_free(x);
+		free(path);
+		free(before);
+		free(after);
+	}
+	session_close(s);
+	free(home);
+}
+
 /* --- judging into cells ------------------------------------------------------------ */
 
 static struct op_checked *

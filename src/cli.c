@@ -181,7 +181,7 @@ cli_warn(const char *fmt, ...)
 
 /* --- passphrases on a terminal --- */
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, suspended;
 
 static void
 on_signal(int sig)
@@ -189,13 +189,48 @@ on_signal(int sig)
 	interrupted = sig;
 }
 
+static void
+on_suspend(int sig)
+{
+	suspended = sig;
+}
+
+/* The signals that end a prompt (SIGQUIT too: with core dumps off it
+ * would only lose the terminal's echo), and those that suspend it. */
+static const int prompt_ends[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static const int prompt_stops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+#define N_ENDS  (sizeof prompt_ends / sizeof prompt_ends[0])
+#define N_STOPS (sizeof prompt_stops / sizeof prompt_stops[0])
+
+/* Stop as the signal asked, with the terminal as it was before the
+ * prompt; hide the typing again when continued. */
+static void
+suspend_prompt(const struct termios *old, const struct termios *quiet, const char *prompt)
+{
+	struct sigaction dfl = {0}, mine;
+	int sig = suspended;
+
+	suspended = 0;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, old);
+	fputc('\n', stderr);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, &mine);
+	kill(getpid(), sig);
+	sigaction(sig, &mine, NULL);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, quiet);
+	fputs(prompt, stderr);
+	fflush(stderr);
+}
+
 /* Read one line from standard input (a terminal) with echo off.  The
- * terminal is restored on every path, including Ctrl-C. */
+ * terminal is restored on every path: Ctrl-C, Ctrl-\ (both end the prompt
+ * and wipe what was typed) and Ctrl-Z (the prompt stops with the terminal
+ * as it was and hides the typing again when continued). */
 static int
 read_hidden(const char *prompt, char **out)
 {
 	struct termios old, quiet;
-	struct sigaction sa = {0}, oint, oterm, ohup;
+	struct sigaction sa = {0}, stop = {0}, oend[N_ENDS], ostop[N_STOPS];
 	char *buf = xsecret_zalloc(PASS_MAX_LEN + 2);
 	size_t n = 0;
 	int rc = -1;
@@ -205,9 +240,11 @@ read_hidden(const char *prompt, char **out)
 		return -1;
 	}
 	sa.sa_handler = on_signal; /* no SA_RESTART: read() returns EINTR */
-	sigaction(SIGINT, &sa, &oint);
-	sigaction(SIGTERM, &sa, &oterm);
-	sigaction(SIGHUP, &sa, &ohup);
+	stop.sa_handler = on_suspend;
+	for (size_t i = 0; i < N_ENDS; i++)
+		sigaction(prompt_ends[i], &sa, &oend[i]);
+	for (size_t i = 0; i < N_STOPS; i++)
+		sigaction(prompt_stops[i], &stop, &ostop[i]);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
@@ -216,8 +253,13 @@ read_hidden(const char *prompt, char **out)
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	while (!interrupted) {
 		char ch;
-		ssize_t got = read(STDIN_FILENO, &ch, 1);
+		ssize_t got;
 
+		if (suspended) {
+			suspend_prompt(&old, &quiet, prompt);
+			continue;
+		}
+		got = read(STDIN_FILENO, &ch, 1);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0 || ch == '\n' || ch == '\r') {
@@ -229,9 +271,10 @@ read_hidden(const char *prompt, char **out)
 	}
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 	fputc('\n', stderr);
-	sigaction(SIGINT, &oint, NULL);
-	sigaction(SIGTERM, &oterm, NULL);
-	sigaction(SIGHUP, &ohup, NULL);
+	for (size_t i = 0; i < N_ENDS; i++)
+		sigaction(prompt_ends[i], &oend[i], NULL);
+	for (size_t i = 0; i < N_STOPS; i++)
+		sigaction(prompt_stops[i], &ostop[i], NULL);
 	if (interrupted) {
 		int sig = interrupted;
 
@@ -502,6 +545,7 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 	/* A file-size limit must fail the write with EFBIG (reported, the
 	 * home left as it was), not kill the process mid-save. */
 	signal(SIGXFSZ, SIG_IGN);
+	xno_core_dumps();
 	xsecure_heap_init();
 	cli_out_filter_stderr();
 	if ((rc = parse(&c, argc, argv, &home_opt)) != 0)

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -115,4 +117,13 @@ xsecure_heap_init(void)
 	 * memory could not be locked (RLIMIT_MEMLOCK): still apart from the
 	 * rest and kept out of core dumps, so used all the same. */
 	return CRYPTO_secure_malloc_init(XSECURE_HEAP_SIZE, 32) != 0;
+}
+
+void
+xno_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

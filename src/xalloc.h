@@ -48,4 +48,10 @@ void *xsecret_zalloc(size_t n);
 #define XSECURE_HEAP_SIZE (1u << 20)
 int xsecure_heap_init(void);
 
+/* No core dump of this process can hold a secret: the core size limit set
+ * to 0 (hard too, so no child or later call raises it) and the process
+ * made not dumpable (no core, no ptrace by the same user).  Once, at the
+ * start, before any secret is read; both front ends pass here. */
+void xno_core_dumps(void);
+
 #endif

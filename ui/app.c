@@ -46,11 +46,14 @@ static volatile sig_atomic_t curses_active; /* the terminal is in curses mode */
 
 /* Signals that end the wizard in order: the loop sees the flag within
  * TICK_MS, closes every screen, restores the terminal and then dies by the
- * same signal, so a calling shell or script sees what happened. */
-static const int quit_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-/* Crashes, and SIGQUIT which asks for a core: the program cannot go on, so
- * the handler itself restores the terminal and hands the signal back. */
-static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGQUIT};
+ * same signal, so a calling shell or script sees what happened.
+ * SIGQUIT (Ctrl-backslash) is one of them: it asks for a core, which padseal never
+ * writes (xno_core_dumps), so it ends the wizard as Ctrl-C does, the
+ * screens closed and their secrets wiped. */
+static const int quit_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+/* Crashes: the program cannot go on, so the handler itself restores the
+ * terminal and hands the signal back. */
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
 #define N_QUIT  (sizeof quit_sigs / sizeof quit_sigs[0])
 #define N_CRASH (sizeof crash_sigs / sizeof crash_sigs[0])
 
@@ -85,7 +88,7 @@ on_crash(int sig, siginfo_t *si, void *uctx)
 	 * return, now under the previous handler, which then reports the real
 	 * faulting address (ASan does).  A signal that was sent (kill,
 	 * abort()) is sent again; it is delivered when we return. */
-	if (si == NULL || si->si_code <= 0 || sig == SIGABRT || sig == SIGQUIT)
+	if (si == NULL || si->si_code <= 0 || sig == SIGABRT)
 		raise(sig);
 }
 

@@ -298,7 +298,8 @@ print_imported(const struct import_view *v, int json, int first)
 	     a = strtok_r(NULL, ",", &save))
 		emails[ne++] = a;
 	main_addr = ne ? emails[0] : "";
-	fpr_grouped(in->sha256, 32, grouped, sizeof grouped);
+	/* The CA form: the CA is what is read on the phone (trust.h). */
+	fpr_grouped(v->ca_colon[0] ? v->ca_sha256 : in->sha256, 32, grouped, sizeof grouped);
 	if (json) {
 		int f = 1;
 
@@ -308,24 +309,39 @@ print_imported(const struct import_view *v, int json, int first)
 		json_strs(stdout, emails, ne);
 		json_field(stdout, &f, "name", cn);
 		json_field(stdout, &f, "fingerprint_sha256", in->colon);
+		json_field(stdout, &f, "ca_fingerprint_sha256",
+			   v->ca_colon[0] ? v->ca_colon : NULL);
 		json_field(stdout, &f, "not_before", in->not_before);
 		json_field(stdout, &f, "not_after", in->not_after);
 		json_field_bool(stdout, &f, "added", v->added);
 		json_field_bool(stdout, &f, "duplicate", v->holders > 1);
 		json_field_bool(stdout, &f, "changed", v->changed);
+		json_field_bool(stdout, &f, "renewed", v->renewed);
 		json_key(stdout, &f, "lint");
 		json_lint(stdout, &in->lint);
 		fputc('}', stdout);
 		return;
 	}
-	printf(v->added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
+	printf(v->renewed ?
+		       "Imported the certificate of %s%s<%s>: trusted, renewed by the CA you verified (no new call needed).\n" :
+	       v->added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
 			  "You already hold this certificate of %s%s<%s>; nothing changed.\n",
 	       cn, cn[0] ? " " : "", main_addr);
 	for (size_t i = 0; i < ne; i++)
 		printf("  %-10s %s\n", i ? "" : "addresses", emails[i]);
 	printf("  %-10s %s to %s\n  %-10s %s\n", "valid", in->not_before, in->not_after, "SHA-256",
 	       in->colon);
-	printf("\nFingerprint to compare by phone (SHA-256):\n");
+	if (v->ca_colon[0])
+		printf("  %-10s %s\n", "their CA", v->ca_colon);
+	if (v->renewed) {
+		printf("\nLint:\n");
+		print_lint(&in->lint);
+		return;
+	}
+	printf(v->ca_colon[0] ?
+		       "\nFingerprint to compare by phone (SHA-256 of their own CA, which issued this certificate;\n"
+		       "a renewal by the same CA will need no new call):\n" :
+		       "\nFingerprint to compare by phone (SHA-256):\n");
 	for (const char *p = grouped; *p;) {
 		size_t k = strcspn(p, "\n");
 

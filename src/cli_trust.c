@@ -253,7 +253,9 @@ trust_line(const struct state *st, const struct st_peer *p, char *buf, size_t le
 
 	if (p->superseded_by[0])
 		colon_of(st, p->superseded_by, by);
-	if (p->trusted)
+	if (p->trusted && p->renewed_from[0])
+		snprintf(buf, len, "trusted (renewed by the CA you verified)");
+	else if (p->trusted)
 		snprintf(buf, len, "trusted%s", p->forced ? " (forced past lint errors)" : "");
 	else if (p->untrusted_at[0])
 		snprintf(buf, len, "was trusted until %s%s%s", p->untrusted_at,
@@ -282,6 +284,12 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing, t
 	printf("%s%s\n", p->name[0] ? " \u2014 " : "", p->name);
 	peer_colon(p, colon);
 	printf("  %-11s %s\n", "SHA-256", colon);
+	if (p->ca[0]) {
+		char ca[FPR_COLON_LEN];
+
+		hex_colon(p->ca, ca);
+		printf("  %-11s %s (what you compare by phone)\n", "their CA", ca);
+	}
 	if (missing)
 		printf("  %-11s the certificate file is missing: import it again\n", "problem");
 	lint_counts(p, now, n);
@@ -374,6 +382,10 @@ json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, 
 	} else {
 		jw_str(j, NULL);
 	}
+	hex_colon(p->ca, by);
+	jw_field(j, "ca_fingerprint_sha256", p->ca[0] ? by : NULL);
+	hex_colon(p->renewed_from, by);
+	jw_field(j, "renewed_from", p->renewed_from[0] ? by : NULL);
 	jw_key(j, "steps");
 	jw_open(j, '{');
 	for (int s = STEP_EXCHANGE; s < STEP_COUNT; s++)

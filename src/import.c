@@ -22,13 +22,18 @@
 
 struct import_set {
 	STACK_OF(X509) * certs;
+	STACK_OF(X509) * cas; /* CA certificates that came with them */
+	X509 *ca[IMPORT_MAX]; /* the one that issued certificate i, or NULL */
 	int added[IMPORT_MAX];
-	int stored; /* import_store succeeded */
+	int ca_added[IMPORT_MAX]; /* its file was written by import_store */
+	int renewed[IMPORT_MAX];  /* trusted as a renewal by the pinned CA */
+	int stored;               /* import_store succeeded */
 };
 
-/* Keep end-entity certificates with an address; CA certificates stay out. */
+/* Keep end-entity certificates with an address; CA certificates go to
+ * `cas` (they are stored only as the CA of a certificate they issued). */
 static void
-keep_mail_certs(STACK_OF(X509) * in, STACK_OF(X509) * out)
+keep_mail_certs(STACK_OF(X509) * in, STACK_OF(X509) * out, STACK_OF(X509) * cas)
 {
 	for (int i = 0; in != NULL && i < sk_X509_num(in); i++) {
 		X509 *x = sk_X509_value(in, i);
@@ -36,8 +41,12 @@ keep_mail_certs(STACK_OF(X509) * in, STACK_OF(X509) * out)
 		size_t n = cert_emails(x, &emails);
 
 		cert_emails_free(emails, n);
-		if (n == 0 || (X509_get_extension_flags(x) & EXFLAG_CA) ||
-		    sk_X509_num(out) >= IMPORT_MAX)
+		if (X509_get_extension_flags(x) & EXFLAG_CA) {
+			if (sk_X509_num(cas) < IMPORT_MAX && X509_up_ref(x))
+				sk_X509_push(cas, x);
+			continue;
+		}
+		if (n == 0 || sk_X509_num(out) >= IMPORT_MAX)
 			continue;
 		X509_up_ref(x);
 		sk_X509_push(out, x);
@@ -47,7 +56,7 @@ keep_mail_certs(STACK_OF(X509) * in, STACK_OF(X509) * out)
 /* Certificates from PEM/DER certificates or a PKCS#7/CMS bundle.  0 when
  * the bytes are none of those. */
 static int
-certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) * out)
+certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) * out, STACK_OF(X509) * cas)
 {
 	STACK_OF(X509) *all = xcheck(sk_X509_new_null());
 	BIO *bio = xcheck(BIO_new_mem_buf(buf, (int)len));
@@ -76,7 +85,7 @@ certs_from_file(const unsigned char *buf, size_t len, STACK_OF(X509) * out)
 		sk_X509_pop_free(certs, X509_free);
 	}
 	found = cms != NULL || sk_X509_num(all) > 0;
-	keep_mail_certs(all, out);
+	keep_mail_certs(all, out, cas);
 	CMS_ContentInfo_free(cms);
 	sk_X509_pop_free(all, X509_free);
 	BIO_free(bio);
@@ -99,7 +108,7 @@ dup_signer(const struct msg_report *r, size_t i)
  * first. */
 static int
 certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf, size_t len,
-		   const char *name, STACK_OF(X509) * out, struct err *e)
+		   const char *name, STACK_OF(X509) * out, STACK_OF(X509) * cas, struct err *e)
 {
 	const struct msg_layer *l = NULL;
 	struct msg_report r;
@@ -137,6 +146,11 @@ certs_from_message(const struct msg_ctx *ctx, const unsigned char *buf, size_t l
 		x = xcheck(d2i_X509(NULL, &q, (long)r.layer[i].signer_der_len));
 		if (!sk_X509_push(out, x))
 			xalloc_die();
+		if ((q = r.layer[i].signer_ca_der) != NULL) {
+			x = xcheck(d2i_X509(NULL, &q, (long)r.layer[i].signer_ca_der_len));
+			if (!sk_X509_push(cas, x))
+				xalloc_die();
+		}
 	}
 	if (!e->set && sk_X509_num(out) == 0)
 		err_set(e, "this message is signed by you: it carries your own "
@@ -188,10 +202,11 @@ import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, con
 
 	*out = NULL;
 	s->certs = xcheck(sk_X509_new_null());
+	s->cas = xcheck(sk_X509_new_null());
 	if (is_message(buf, len)) {
-		if (certs_from_message(ctx, buf, len, name, s->certs, e) != 0)
+		if (certs_from_message(ctx, buf, len, name, s->certs, s->cas, e) != 0)
 			goto fail;
-	} else if (!certs_from_file(buf, len, s->certs)) {
+	} else if (!certs_from_file(buf, len, s->certs, s->cas)) {
 		if (is_pkcs12(buf, len))
 			err_set(e,
 				"%s is a PKCS#12 backup with a private key: "
@@ -215,6 +230,13 @@ import_read(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, con
 			name);
 		goto fail;
 	}
+	/* Each certificate with the CA that issued it, when that came too; a
+	 * CA that does not permit its addresses refuses the whole file. */
+	for (int i = 0; i < sk_X509_num(s->certs); i++) {
+		s->ca[i] = peer_ca_find(sk_X509_value(s->certs, i), s->cas);
+		if (s->ca[i] != NULL && peer_ca_check(sk_X509_value(s->certs, i), s->ca[i], e) != 0)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -228,6 +250,7 @@ import_free(struct import_set *s)
 	if (s == NULL)
 		return;
 	sk_X509_pop_free(s->certs, X509_free);
+	sk_X509_pop_free(s->cas, X509_free);
 	free(s);
 }
 
@@ -258,13 +281,28 @@ import_store(const struct home *h, struct state *st, struct import_set *s, const
 	     time_t now, struct err *e)
 {
 	memset(s->added, 0, sizeof s->added);
+	memset(s->ca_added, 0, sizeof s->ca_added);
+	memset(s->renewed, 0, sizeof s->renewed);
 	s->stored = 0;
 	if (import_check(st, s, e) != 0)
 		return -1;
-	for (int i = 0; i < sk_X509_num(s->certs); i++)
-		if (peer_store(h, st, sk_X509_value(s->certs, i), source, now, NULL, &s->added[i],
-			       e) != 0)
+	for (int i = 0; i < sk_X509_num(s->certs); i++) {
+		X509 *x = sk_X509_value(s->certs, i);
+		const struct st_peer *p, *was;
+
+		/* Marked stored at once: import_unstore removes what was
+		 * written so far when a later one fails. */
+		s->stored = 1;
+		if (peer_store(h, st, x, source, now, &p, &s->added[i], e) != 0 ||
+		    (s->ca[i] != NULL &&
+		     peer_ca_store(h, st, p, s->ca[i], &s->ca_added[i], e) != 0))
 			return -1;
+		/* Issued by the CA verified for its addresses: a renewal. */
+		if ((was = trust_renewal_of(h, st, x, now)) != NULL) {
+			trust_apply_renewal(st, p, was, now);
+			s->renewed[i] = 1;
+		}
+	}
 	s->stored = 1;
 	return 0;
 }
@@ -275,7 +313,7 @@ import_added(const struct import_set *s)
 	size_t n = 0;
 
 	for (int i = 0; s->stored && i < sk_X509_num(s->certs); i++)
-		n += s->added[i] != 0;
+		n += s->added[i] != 0 || s->ca_added[i] != 0 || s->renewed[i] != 0;
 	return n;
 }
 
@@ -285,6 +323,12 @@ import_unstore(const struct home *h, const struct import_set *s)
 	for (int i = 0; s->stored && i < sk_X509_num(s->certs); i++) {
 		char hex[FPR_HEX_LEN], *path;
 
+		if (s->ca_added[i]) {
+			fpr_cert_hex(s->ca[i], hex);
+			path = peer_ca_path(h, hex);
+			unlink(path);
+			free(path);
+		}
 		if (!s->added[i])
 			continue;
 		fpr_cert_hex(sk_X509_value(s->certs, i), hex);
@@ -318,6 +362,11 @@ import_view(const struct import_set *s, size_t i, const struct state *st, time_t
 	peer_info_cert(x, now, &out->info);
 	out->held = state_peer_by_hex(st, out->info.hex) != NULL;
 	out->added = s->stored && i < IMPORT_MAX && s->added[i];
+	out->renewed = s->stored && i < IMPORT_MAX && s->renewed[i];
+	if (s->ca[i] != NULL) {
+		fpr_digest(s->ca[i], FPR_SHA256, out->ca_sha256);
+		fpr_colon(out->ca_sha256, 32, out->ca_colon);
+	}
 	n = peer_cert_addrs(x, &addrs, NULL);
 	for (size_t k = 0; k < n; k++) {
 		size_t c = holders(st, addrs[k]) + !out->held;

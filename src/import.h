@@ -1,8 +1,12 @@
 /* import — a correspondent's certificate from what they sent: a signed
  * message (every signature checked first; the signers' certificates are
  * taken, never your own), or certificate files (PEM, DER, PKCS#7/CMS
- * bundles: .p7s, .p7c, .p7b), from which CA certificates and certificates
- * without an address are left out.  What the `import` verb and the
+ * bundles: .p7s, .p7c, .p7b), from which certificates without an address
+ * are left out.  A CA certificate that came along is kept as the CA of the
+ * certificate it issued (peer.h), never as a correspondent; one that does
+ * not permit that certificate's addresses refuses the file.  Storing a
+ * certificate issued by the CA already verified for its addresses trusts
+ * it as a renewal (trust.h).  What the `import` verb and the
  * wizard's Exchange screen both call.  No OpenSSL types here. */
 #ifndef PADSEAL_IMPORT_H
 #define PADSEAL_IMPORT_H
@@ -49,13 +53,19 @@ void import_unstore(const struct home *h, const struct import_set *s);
 /* What a person is shown of certificate `i` of the set. */
 struct import_view {
 	struct peer_info info;
-	int own;        /* one of the user's own identities */
-	int held;       /* padseal holds it (after import_store: new or not) */
-	int added;      /* import_store added it just now */
-	size_t holders; /* the most certificates held for one of its
-			   addresses, this one counted as held */
-	int changed;    /* an address of it belongs to a different
-			   certificate that is (or was) trusted */
+	int own;                      /* one of the user's own identities */
+	int held;                     /* padseal holds it (after import_store: new or not) */
+	int added;                    /* import_store added it just now */
+	size_t holders;               /* the most certificates held for one of its
+					 addresses, this one counted as held */
+	int changed;                  /* an address of it belongs to a different
+					 certificate that is (or was) trusted */
+	int renewed;                  /* import_store trusted it: issued by the CA you
+					 verified for its addresses (trust.h) */
+	char ca_colon[FPR_COLON_LEN]; /* the SHA-256 of the CA that issued it
+					 and came with it (what is compared
+					 on the phone), or "" */
+	unsigned char ca_sha256[FPR_MAX];
 };
 
 /* Certificate `i` as the home `st` sees it: before import_store a preview

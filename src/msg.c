@@ -410,8 +410,10 @@ msg_report_free(struct msg_report *r)
 {
 	if (r->text != NULL)
 		OPENSSL_clear_free(r->text, strlen(r->text));
-	for (size_t i = 0; i < r->n_layers && i < MSG_MAX_LAYERS; i++)
+	for (size_t i = 0; i < r->n_layers && i < MSG_MAX_LAYERS; i++) {
 		free(r->layer[i].signer_der);
+		free(r->layer[i].signer_ca_der);
+	}
 	msg_spool_free(r->more);
 	memset(r, 0, sizeof *r);
 }
@@ -438,9 +440,10 @@ msg_layers_line(const struct msg_report *r, char *buf, size_t len)
 							 "uncheckable",
 				 l->sig != SIG_VALID ? "" :
 				 l->own              ? ", yours" :
-				 l->trusted          ? ", trusted" :
-				 l->changed          ? ", changed" :
-						       ", not trusted",
+				 l->renewed ? ", trusted (renewed by the CA you verified)" :
+				 l->trusted ? ", trusted" :
+				 l->changed ? ", changed" :
+					      ", not trusted",
 				 l->sha1 && l->sig == SIG_VALID ? ", SHA-1" : "");
 		else
 			snprintf(buf + used, len - used, "%s%s(%s, to: %s%s)", sep,

@@ -53,6 +53,12 @@ struct msg_layer {
 	unsigned char *signer_der;     /* the signer certificate, DER (malloc'd,
 					  freed by msg_report_free), NULL if none */
 	size_t signer_der_len;
+	unsigned char *signer_ca_der; /* the CA the message carries that issued
+					 the signer certificate, DER (malloc'd),
+					 NULL if none */
+	size_t signer_ca_der_len;
+	int renewed; /* trusted: issued by the CA verified for the signer's
+			addresses, to a certificate not yet pinned (trust.h) */
 	/* enveloped */
 	int opened;                    /* decrypted */
 	char recipients[512];          /* who it is for (addresses or issuer/serial) */

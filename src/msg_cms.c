@@ -273,9 +273,11 @@ signing_time(CMS_SignerInfo *si, time_t now, time_t *t, char *iso, size_t len)
 
 /* What the home says about the signer: own, pinned, changed. */
 static void
-judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
+judge_signer(struct walk *w, struct msg_layer *l, CMS_ContentInfo *cms, X509 *x, time_t signed_t)
 {
 	const struct state *st = w->ctx->st;
+	STACK_OF(X509) *carried = CMS_get1_certs(cms);
+	X509 *ca = peer_ca_find(x, carried);
 	unsigned char *der = NULL;
 	int n;
 
@@ -287,6 +289,14 @@ judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
 		l->signer_der_len = (size_t)n;
 	}
 	OPENSSL_free(der);
+	der = NULL;
+	if (ca != NULL && (n = i2d_X509(ca, &der)) > 0) {
+		l->signer_ca_der = xmemdup(der, (size_t)n);
+		l->signer_ca_der_len = (size_t)n;
+	}
+	OPENSSL_free(der);
+	sk_X509_pop_free(carried, X509_free);
+	ERR_clear_error();
 	for (size_t i = 0; i < w->n_own; i++)
 		if (strcmp(w->own[i].hex, l->signer_hex) == 0)
 			l->own = l->trusted = l->held = 1;
@@ -296,6 +306,14 @@ judge_signer(struct walk *w, struct msg_layer *l, X509 *x, time_t signed_t)
 		trust_status_cert(st, x, &ts);
 		l->held = ts.known;
 		l->trusted = ts.trusted;
+		l->renewed = ts.renewed;
+		/* Not pinned itself, but issued by the CA verified for its
+		 * addresses: a renewal (trust.h). */
+		if (!ts.trusted && !ts.retired &&
+		    trust_renewal_of(w->ctx->h, st, x, w->ctx->now) != NULL) {
+			l->trusted = l->renewed = 1;
+			ts.changed = NULL;
+		}
 		if (ts.changed != NULL) {
 			l->changed = 1;
 			peer_colon(ts.changed, l->known_fpr);
@@ -460,7 +478,7 @@ msg_verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont
 		}
 	}
 	if (signer != NULL) {
-		judge_signer(w, l, signer, t);
+		judge_signer(w, l, cms, signer, t);
 		l->sig = best;
 		msg_copy(l->note, sizeof l->note, best == SIG_VALID ? "" : note);
 	} else {

@@ -1121,8 +1121,10 @@ cms_end(struct stage *st)
 			ERR_error_string_n(ERR_peek_last_error(), why, sizeof why);
 			ERR_clear_error();
 			/* What was read inside it counts for nothing. */
-			for (size_t i = c->li + 1; i < w->r->n_layers; i++)
+			for (size_t i = c->li + 1; i < w->r->n_layers; i++) {
 				free(w->r->layer[i].signer_der);
+				free(w->r->layer[i].signer_ca_der);
+			}
 			w->r->n_layers = c->li + 1;
 			text_drop(c->s.sw);
 			w->r->parts[0] = '\0';

@@ -393,3 +393,103 @@ peer_files_missing(const struct home *h, const struct state *st, unsigned char *
 	free(dir);
 	return count;
 }
+
+char *
+peer_ca_path(const struct home *h, const char *hex)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof rel, PEER_DIR "/ca-%s.pem", hex);
+	return home_path(h, rel);
+}
+
+int
+peer_ca_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err *e)
+{
+	char *path = peer_ca_path(h, p->ca), got[FPR_HEX_LEN];
+	unsigned char *buf = NULL;
+	size_t len;
+	int rc = -1;
+
+	*out = NULL;
+	if (!p->ca[0]) {
+		err_set(e, "the certificate of %s was not issued by a CA padseal holds",
+			p->addr[0]);
+		goto out;
+	}
+	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
+	    cert_parse(buf, len, path, out, e) != 0)
+		goto out;
+	fpr_cert_hex(*out, got);
+	if (strcmp(got, p->ca) != 0) {
+		err_set(e,
+			"the CA certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
+			path, p->addr[0]);
+		X509_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	free(path);
+	return rc;
+}
+
+X509 *
+peer_ca_find(X509 *leaf, STACK_OF(X509) * carried)
+{
+	if (cred_self_signed(leaf) || cred_is_ca(leaf))
+		return NULL;
+	for (int i = 0; carried != NULL && i < sk_X509_num(carried); i++) {
+		X509 *c = sk_X509_value(carried, i);
+
+		if (c != leaf && cred_is_ca(c) && cred_self_signed(c) && cred_issued_by(leaf, c))
+			return c;
+	}
+	return NULL;
+}
+
+int
+peer_ca_check(X509 *leaf, X509 *ca, struct err *e)
+{
+	char **addrs = NULL;
+	size_t n = peer_cert_addrs(leaf, &addrs, NULL);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!cred_ca_permits(ca, addrs[i]))
+			rc = err_set(e,
+				     "the certificate of %s came with the CA that issued it, but that CA does not permit the address %s; nothing was imported",
+				     addrs[0], addrs[i]);
+	cert_emails_free(addrs, n);
+	return rc;
+}
+
+int
+peer_ca_store(const struct home *h, struct state *st, const struct st_peer *p, X509 *ca, int *added,
+	      struct err *e)
+{
+	char hex[FPR_HEX_LEN], *path;
+	char *pem = NULL;
+	size_t len;
+	int rc = 0;
+
+	*added = 0;
+	fpr_cert_hex(ca, hex);
+	/* A record keeps the CA it was first stored with, and a trusted one
+	 * never gains one: what was verified stays what is pinned. */
+	if (p->ca[0] || p->trusted || state_peer_retired(p))
+		return 0;
+	path = peer_ca_path(h, hex);
+	if (!path_exists(path)) {
+		pem = cert_to_pem(ca, &len);
+		rc = file_write_atomic(path, pem, len, FILE_NOCLOBBER, e);
+		*added = rc == 0;
+	}
+	if (rc == 0)
+		memcpy(state_peer_edit(st, p)->ca, hex, FPR_HEX_LEN);
+	OPENSSL_free(pem);
+	free(path);
+	return rc;
+}

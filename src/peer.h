@@ -16,6 +16,7 @@
 
 /* OpenSSL's types, declared so that front ends need not include OpenSSL. */
 struct x509_st;
+struct stack_st_X509;
 
 #define PEER_DIR        "peers"
 #define PEER_PREFIX_MIN 8
@@ -51,6 +52,34 @@ int peer_cert(const struct home *h, const struct st_peer *p, struct x509_st **ou
 
 /* The path of the certificate file of `hex` (free()). */
 char *peer_path(const struct home *h, const char *hex);
+
+/* --- the CA of a correspondent ------------------------------------------
+ *
+ * A correspondent of the CA form (padseal's default, and what other clients
+ * make when their owner is their own CA) sends the mail certificate with
+ * the CA that issued it.  padseal keeps the CA beside the record
+ * (peers/ca-HEX.pem, the record's `ca`), and that CA is what the person
+ * reads over the phone and what trust pins: a later certificate for the
+ * same addresses from the same CA is a renewal (trust.h).  A self-signed
+ * certificate, or one whose CA did not come with it, is verified and
+ * pinned itself, as always. */
+
+/* The CA file of fingerprint `hex` (free()). */
+char *peer_ca_path(const struct home *h, const char *hex);
+/* The CA certificate of `p` (p->ca set), checked to be the one recorded.
+ * *out: X509_free(). */
+int peer_ca_cert(const struct home *h, const struct st_peer *p, struct x509_st **out,
+		 struct err *e);
+/* The CA among `carried` that issued `leaf` (a self-signed CA:TRUE
+ * certificate whose key signed it), or NULL; never one for a self-signed
+ * or CA leaf.  Not up-ref'd. */
+struct x509_st *peer_ca_find(struct x509_st *leaf, struct stack_st_X509 *carried);
+/* Does `ca` permit every address of `leaf`?  Else -1 with the sentence. */
+int peer_ca_check(struct x509_st *leaf, struct x509_st *ca, struct err *e);
+/* Record `ca` as the CA of `p` and write its file when missing (*added).
+ * A record that has a CA, is trusted or retired is left alone. */
+int peer_ca_store(const struct home *h, struct state *st, const struct st_peer *p,
+		  struct x509_st *ca, int *added, struct err *e);
 
 /* For state_load: a version 1 checklist lacks the certificates' facts;
  * read them from the files. */

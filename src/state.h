@@ -10,11 +10,13 @@
  *            [source=backup|restore]
  *   sent     to=ADDR at=ISO how=mail|in-person
  *   peer     fpr=HEX addr=ADDR [addr=ADDR ...] [name=TEXT] key=TEXT
- *            from=ISO until=ISO [isn=HEX] [sha1=HEX] [lint=CODE,CODE]
+ *            from=ISO until=ISO [isn=HEX] [sha1=HEX] [ca=HEX]
+ *            [lint=CODE,CODE]
  *            received=ISO
  *            [source=TEXT] [trusted=1 | untrusted-at=ISO
  *            [superseded-by=HEX] | rejected-at=ISO] [verified=METHOD
- *            verified-at=ISO forced=0|1] [out=CCCC] [in=CCCC]
+ *            verified-at=ISO forced=0|1] [renewed-from=HEX]
+ *            [out=CCCC] [in=CCCC]
  *            [why-out-plain=TEXT ...]
  *   end
  *
@@ -126,8 +128,13 @@ struct st_peer {
 	time_t not_after_t;
 	char isn[ISN_LEN]; /* issuer-and-serial key (fpr_isn) */
 	char sha1[41];     /* its SHA-1 fingerprint, hex */
-	const char *lint;  /* codes of its lint findings that do
-			      not depend on the date, ","-joined */
+	/* The SHA-256 of the CA that issued it (its file is peers/ca-HEX.pem),
+	 * "" for a self-signed certificate or one whose CA did not come with
+	 * it.  For such a correspondent the CA is what is verified and
+	 * pinned (trust.h). */
+	char ca[FPR_HEX_LEN];
+	const char *lint; /* codes of its lint findings that do
+			     not depend on the date, ","-joined */
 	char received[ISO_TIME_LEN];
 	const char *source; /* where it came from, for a person */
 	/* Trust (trust.h says what these mean). */
@@ -138,6 +145,9 @@ struct st_peer {
 	char untrusted_at[ISO_TIME_LEN];
 	char superseded_by[FPR_HEX_LEN];
 	char rejected_at[ISO_TIME_LEN];
+	/* Trusted without a new call: issued by the CA verified for the
+	 * certificate `renewed_from` (verified/verified_at are that one's). */
+	char renewed_from[FPR_HEX_LEN];
 	/* The test. */
 	struct st_cell cell[DIR_COUNT][KIND_COUNT];
 };

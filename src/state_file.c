@@ -37,6 +37,7 @@ enum key {
 	K_FROM,
 	K_UNTIL,
 	K_SHA1,
+	K_CA,
 	K_LINT,
 	K_RECEIVED,
 	K_SOURCE,
@@ -47,6 +48,7 @@ enum key {
 	K_UNTRUSTED_AT,
 	K_SUPERSEDED_BY,
 	K_REJECTED_AT,
+	K_RENEWED_FROM,
 	K_OUT,
 	K_IN,
 	K_WHY_OUT_PLAIN,
@@ -100,6 +102,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_FROM] = "from",
 	[K_UNTIL] = "until",
 	[K_SHA1] = "sha1",
+	[K_CA] = "ca",
 	[K_LINT] = "lint",
 	[K_RECEIVED] = "received",
 	[K_SOURCE] = "source",
@@ -110,6 +113,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_UNTRUSTED_AT] = "untrusted-at",
 	[K_SUPERSEDED_BY] = "superseded-by",
 	[K_REJECTED_AT] = "rejected-at",
+	[K_RENEWED_FROM] = "renewed-from",
 	[K_OUT] = "out",
 	[K_IN] = "in",
 	[K_WHY_OUT_PLAIN] = "why-out-plain",
@@ -718,7 +722,9 @@ peer_trust(struct parser *p, struct fields *fs, struct st_peer *t)
 	    get_iso(p, take(fs, K_UNTRUSTED_AT), "untrusted-at", t->untrusted_at) ||
 	    ((sup = take(fs, K_SUPERSEDED_BY)) != NULL &&
 	     get_hex(p, sup, "superseded-by", t->superseded_by)) ||
-	    get_iso(p, take(fs, K_REJECTED_AT), "rejected-at", t->rejected_at))
+	    get_iso(p, take(fs, K_REJECTED_AT), "rejected-at", t->rejected_at) ||
+	    ((sup = take(fs, K_RENEWED_FROM)) != NULL &&
+	     get_hex(p, sup, "renewed-from", t->renewed_from)))
 		return -1;
 	if (t->verified != VERIFY_NONE && !t->verified_at[0])
 		return bad(p, "verified is given without verified-at");
@@ -732,7 +738,7 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 {
 	/* Taken in the order the records are written: see fmt_peer. */
 	const char *isn = take(fs, K_ISN), *name = take(fs, K_NAME), *key = take(fs, K_KEY);
-	const char *sha1, *lint;
+	const char *sha1, *ca, *lint;
 
 	if (p->version == 1) {
 		take(fs, K_FPR_COLON);
@@ -745,6 +751,7 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 	    get_iso(p, take(fs, K_UNTIL), "until", t->not_after))
 		return -1;
 	sha1 = take(fs, K_SHA1);
+	ca = take(fs, K_CA);
 	lint = take(fs, K_LINT);
 	if (get_text(p, name, "name", PEER_NAME_MAX, &t->name) ||
 	    get_text(p, lint, "lint", 400, &t->lint))
@@ -764,6 +771,8 @@ peer_facts(struct parser *p, struct fields *fs, struct st_peer *t)
 			return bad(p, "sha1 is not 40 hex digits");
 		memcpy(t->sha1, sha1, 41);
 	}
+	if (ca != NULL && get_hex(p, ca, "ca", t->ca) != 0)
+		return -1;
 	if (lint != NULL && !is_codes(lint))
 		return bad(p, "lint is not a list of finding codes");
 	if (t->name == NULL)
@@ -1448,6 +1457,7 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	field(b, "from", r->not_before);
 	field(b, "until", r->not_after);
 	field(b, "sha1", r->sha1);
+	field(b, "ca", r->ca);
 	field(b, "lint", r->lint);
 	field(b, "received", r->received);
 	field(b, "source", r->source);
@@ -1458,6 +1468,7 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	field(b, "untrusted-at", r->untrusted_at);
 	field(b, "superseded-by", r->superseded_by);
 	field(b, "rejected-at", r->rejected_at);
+	field(b, "renewed-from", r->renewed_from);
 	/* The parser takes the fields in this order (fast for large homes);
 	 * any order is read. */
 	for (int d = 0; d < DIR_COUNT; d++) {

@@ -81,6 +81,29 @@ out:
 	return rc;
 }
 
+/* One trusted certificate per address: `p` replaces the others. */
+static void
+supersede(struct state *st, const struct st_peer *p, const char *at, struct trust_done *out)
+{
+	for (size_t i = 0; i < p->n_addr; i++) {
+		const struct st_peer *o;
+		size_t it = 0;
+
+		while ((o = state_peer_by_addr(st, p->addr[i], &it)) != NULL) {
+			struct st_peer *w;
+
+			if (o == p || !o->trusted)
+				continue;
+			w = state_peer_edit(st, o);
+			w->trusted = 0;
+			memcpy(w->untrusted_at, at, ISO_TIME_LEN);
+			memcpy(w->superseded_by, p->hex, FPR_HEX_LEN);
+			if (out != NULL && out->n_superseded < TRUST_SUPERSEDE_MAX)
+				memcpy(out->superseded[out->n_superseded++], o->hex, FPR_HEX_LEN);
+		}
+	}
+}
+
 int
 trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
 	    enum verify_method method, int force, time_t now, struct trust_done *out, struct err *e)
@@ -104,28 +127,14 @@ trust_apply(const struct home *h, struct state *st, const struct st_peer *p,
 	out->was_trusted = p->trusted;
 	out->was_changed = ts.changed != NULL;
 	out->forced = lint_count(lint, LINT_ERROR) > 0;
-	/* One trusted certificate per address: the new one replaces. */
-	for (size_t i = 0; i < p->n_addr; i++) {
-		const struct st_peer *o;
-		size_t it = 0;
-
-		while ((o = state_peer_by_addr(st, p->addr[i], &it)) != NULL) {
-			if (o == p || !o->trusted)
-				continue;
-			w = state_peer_edit(st, o);
-			w->trusted = 0;
-			memcpy(w->untrusted_at, at, sizeof at);
-			memcpy(w->superseded_by, p->hex, FPR_HEX_LEN);
-			if (out->n_superseded < TRUST_SUPERSEDE_MAX)
-				memcpy(out->superseded[out->n_superseded++], o->hex, FPR_HEX_LEN);
-		}
-	}
+	supersede(st, p, at, out);
 	w = state_peer_edit(st, p);
 	w->trusted = 1;
 	w->verified = method;
 	memcpy(w->verified_at, at, sizeof at);
 	w->forced = out->forced;
 	w->untrusted_at[0] = w->superseded_by[0] = w->rejected_at[0] = '\0';
+	w->renewed_from[0] = '\0';
 	rc = 0;
 out:
 	free(lint);
@@ -167,6 +176,7 @@ trust_status_of(const struct state *st, const char *hex, const char *const *addr
 	if (self != NULL) {
 		out->known = 1;
 		out->trusted = self->trusted;
+		out->renewed = self->trusted && self->renewed_from[0];
 		out->retired = state_peer_retired(self);
 		memcpy(out->until, self->untrusted_at, sizeof out->until);
 	}
@@ -205,6 +215,65 @@ void
 trust_status_peer(const struct state *st, const struct st_peer *p, struct trust_status *out)
 {
 	trust_status_of(st, p->hex, p->addr, p->n_addr, out);
+}
+
+const struct st_peer *
+trust_renewal_of(const struct home *h, const struct state *st, X509 *cert, time_t now)
+{
+	char hex[FPR_HEX_LEN], **addrs = NULL;
+	const struct st_peer *self, *pin = NULL, *o;
+	struct lint_report *lint = NULL;
+	struct err ignore = ERR_INIT;
+	X509 *ca = NULL;
+	size_t n, it = 0;
+	int ok = 0;
+
+	fpr_cert_hex(cert, hex);
+	self = state_peer_by_hex(st, hex);
+	if (h == NULL || state_ident_by_hex(st, hex) != NULL ||
+	    (self != NULL && (self->trusted || state_peer_retired(self))) ||
+	    cred_self_signed(cert) || cred_is_ca(cert))
+		return NULL;
+	n = peer_cert_addrs(cert, &addrs, NULL);
+	/* The record trusted for its main address, of the CA form. */
+	while (n > 0 && (o = state_peer_by_addr(st, addrs[0], &it)) != NULL)
+		if (o->trusted && o->ca[0])
+			pin = o;
+	if (pin == NULL || peer_ca_cert(h, pin, &ca, &ignore) != 0 || !cred_issued_by(cert, ca))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!state_peer_has_addr(pin, addrs[i]) || !cred_ca_permits(ca, addrs[i]))
+			goto out;
+	lint = xcalloc(1, sizeof *lint);
+	lint_cert(cert, NULL, now, lint);
+	ok = lint_count(lint, LINT_ERROR) == 0;
+out:
+	free(lint);
+	X509_free(ca);
+	cert_emails_free(addrs, n);
+	return ok ? pin : NULL;
+}
+
+void
+trust_apply_renewal(struct state *st, const struct st_peer *p, const struct st_peer *was,
+		    time_t now)
+{
+	char at[ISO_TIME_LEN];
+	struct st_peer *w;
+	enum verify_method method = was->verified;
+	char verified_at[ISO_TIME_LEN], from[FPR_HEX_LEN];
+
+	memcpy(verified_at, was->verified_at, sizeof verified_at);
+	memcpy(from, was->hex, sizeof from);
+	iso_time(now, at);
+	supersede(st, p, at, NULL);
+	w = state_peer_edit(st, p);
+	w->trusted = 1;
+	w->verified = method;
+	memcpy(w->verified_at, verified_at, sizeof verified_at);
+	w->forced = 0;
+	w->untrusted_at[0] = w->superseded_by[0] = w->rejected_at[0] = '\0';
+	memcpy(w->renewed_from, from, sizeof from);
 }
 
 size_t

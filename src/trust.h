@@ -1,11 +1,18 @@
 /* trust — which correspondents' certificates padseal trusts, exactly.
  *
  * Trust pins one certificate: the peer record of its SHA-256 fingerprint
- * carries trusted=1.  Nothing else is ever trusted by extension: not
- * another certificate for the same address (a renewal, or an attacker),
- * not a certificate issued by the same CA, not the CA itself.  A signature
- * is trusted only when its signing certificate is a pinned one (or one of
- * the user's own identities).
+ * carries trusted=1.  For a correspondent of the CA form (the record has
+ * `ca`, peer.h) the fingerprint compared on the phone is the CA's, and
+ * trust pins that CA together with the addresses of the certificate that
+ * was verified: a later certificate that the same CA issued, whose
+ * addresses are all among those, is a renewal and trusted without a new
+ * call (trust_renewal_of; the record says renewed-from).  Nothing else is
+ * ever trusted by extension: not another certificate for the same address
+ * from another CA or self-signed (that is "changed", as always), not a
+ * certificate of the same CA for another address, not the CA itself.  A
+ * self-signed correspondent is pinned by its own certificate alone.  A
+ * signature is trusted only when its signing certificate is a pinned one,
+ * a renewal as above, or one of the user's own identities.
  *
  * Fields of a correspondent's record (struct st_peer, state.h):
  *   trusted                only while trusted
@@ -84,6 +91,7 @@ struct trust_status {
 	 * you verified".  That one, or NULL. */
 	const struct st_peer *changed;
 	char until[ISO_TIME_LEN]; /* "was trusted until" (untrusted_at), or "" */
+	int renewed;              /* trusted as a renewal by the pinned CA */
 };
 /* For the certificate with SHA-256 hex `hex` and valid addresses `addrs`. */
 void trust_status_of(const struct state *st, const char *hex, const char *const *addrs,
@@ -92,6 +100,21 @@ void trust_status_of(const struct state *st, const char *hex, const char *const 
 void trust_status_cert(const struct state *st, struct x509_st *cert, struct trust_status *out);
 /* The same for a held one. */
 void trust_status_peer(const struct state *st, const struct st_peer *p, struct trust_status *out);
+
+/* A certificate that is not pinned (held untrusted and not set aside, or
+ * not held at all) but was issued by the CA pinned for its addresses: the
+ * trusted record whose CA that is, or NULL.  Every address of `cert` must
+ * be one of that record's (the verified addresses), the CA (its file in
+ * the home, checked) must have signed it and permit each address, and the
+ * certificate must be current at `now` without lint errors. */
+const struct st_peer *trust_renewal_of(const struct home *h, const struct state *st,
+				       struct x509_st *cert, time_t now);
+
+/* Trust `p` as a renewal of `was` (trust_renewal_of): the method and date
+ * of the verification carry over, renewed-from names `was`, and `was` is
+ * superseded as trust_apply does.  The caller saves `st`. */
+void trust_apply_renewal(struct state *st, const struct st_peer *p, const struct st_peer *was,
+			 time_t now);
 
 /* Duplicate: `p` is in use (not retired) and another certificate in use
  * shares an address with it.  Up to `max` of those others into `others`

@@ -57,6 +57,8 @@ static const struct verb verbs[] = {
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
 	{"scan", cmd_scan, O_JSON | O_BOX, 0, 1,
 	 "scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]"},
+	{"install", cmd_install, O_FOR | O_OUT, 0, 0,
+	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR]"},
 };
 
 static const struct option longopts[] = {
@@ -95,6 +97,7 @@ static const struct option longopts[] = {
 	{"emlx", required_argument, NULL, 'x'},
 	{"self-signed", no_argument, NULL, 's'},
 	{"keep-key", no_argument, NULL, 'K'},
+	{"for", required_argument, NULL, 'W'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -132,6 +135,7 @@ opt_bit(int ch)
 	case 'x': return O_EMLX;
 	case 's': return O_SELF_SIGNED;
 	case 'K': return O_KEEP_KEY;
+	case 'W': return O_FOR;
 	default: return 0;
 	}
 }
@@ -515,6 +519,7 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'm': c->maildir = optarg; break;
 		case 'b': c->mbox = optarg; break;
 		case 'x': c->emlx = optarg; break;
+		case 'W': c->prog = optarg; break;
 		case 'I':
 		case 'j':
 		case 'r':

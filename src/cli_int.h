@@ -43,6 +43,7 @@ enum {
 	O_EMLX = 1 << 26,
 	O_SELF_SIGNED = 1 << 27,
 	O_KEEP_KEY = 1 << 28,
+	O_FOR = 1 << 29,
 };
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)
@@ -56,7 +57,7 @@ struct cli {
 	const char *pass_file, *new_pass_file;
 	int verbose;
 	unsigned given; /* O_* bits seen on the line */
-	const char *name, *key, *out, *compat, *to, *verified, *cell;
+	const char *name, *key, *out, *compat, *to, *verified, *cell, *prog;
 	const char *smtp, *smtp_user, *smtp_pass_file, *sendmail, *cacert;
 	const char *imap, *imap_user, *imap_pass_file, *maildir, *mbox, *emlx;
 	const char **emails;
@@ -172,5 +173,6 @@ int cmd_compare(struct cli *c);
 int cmd_trust(struct cli *c);
 int cmd_untrust(struct cli *c);
 int cmd_scan(struct cli *c);
+int cmd_install(struct cli *c);
 
 #endif

@@ -25,6 +25,7 @@
 #include "err.h"
 #include "ident.h"
 #include "import.h"
+#include "install.h"
 #include "matrix.h"
 #include "p12.h"
 #include "session.h"
@@ -263,5 +264,33 @@ int op_scan(struct session *s, const struct mailbox *mb, time_t now, struct scan
 /* The correspondent reported that out cell `k` arrived as it should. */
 int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
 		      char hex[FPR_HEX_LEN], struct err *e);
+
+/* --- into the mail programs ---------------------------------------------- */
+
+struct op_install {
+	enum install_prog prog;
+	const char *dir; /* the folder to make (missing or empty) */
+	time_t now;
+};
+
+struct op_install_res {
+	char dir[4096];
+	char hex[FPR_HEX_LEN];  /* the credential */
+	size_t n_peers;         /* correspondents' certificates included */
+	const char *warning;    /* about the passphrase, or NULL */
+	struct install_set set; /* the files written, the steps, the notes */
+};
+
+/* Refusals before any passphrase: no credential, a folder not empty, a
+ * program that cannot take this credential (gpgsm and EC). */
+int op_install_check(struct session *s, const struct op_install *req, struct err *e);
+/* Asks PASS_KEY (unless the session holds the key), then PASS_NEW_BACKUP
+ * for the .p12 it writes (the one the program's import asks for).  Builds
+ * everything for req->prog and writes it into req->dir at once (0700,
+ * files 0600; nothing is left when it fails).  The home is only read.
+ * Free with op_install_res_clear(). */
+int op_install(struct session *s, const struct op_install *req, const struct pass_ask *ask,
+	       struct op_install_res *res, struct err *e);
+void op_install_res_clear(struct op_install_res *r);
 
 #endif

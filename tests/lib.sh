@@ -130,6 +130,21 @@ EOC
 		fail "openssl could not make the hostile certificate"
 }
 
+# gpg_verify GNUPGHOME FILE WHAT: gpgsm checks a multipart/signed message
+# (the signature part and the signed part, split out here).
+gpg_verify() {
+	b=$(header "$2" Content-Type | sed -n 's/.*boundary="\([^"]*\)".*/\1/p')
+	part "$2" "$b" 1 > "$T/signed.part"
+	part "$2" "$b" 2 | sed '1,/^\r\{0,1\}$/d' | tr -d '\r' > "$T/sig.b64"
+	if GNUPGHOME="$1" gpgsm --batch --disable-crl-checks --disable-dirmngr --assume-base64 \
+		--verify "$T/sig.b64" "$T/signed.part" >"$T/gpgsm.out" 2>&1 &&
+	   grep -q "Good signature" "$T/gpgsm.out"; then
+		ok
+	else
+		fail "$3: gpgsm does not verify: $(cat "$T/gpgsm.out")"
+	fi
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"

@@ -1,0 +1,325 @@
+/* install_progs — the files and the numbered steps for each mail program. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "fpr.h"
+#include "install_int.h"
+#include "xalloc.h"
+
+/* Which passphrase an import asks for, in the words of every program. */
+#define FILE_PASS                                                                         \
+	"the passphrase you chose for this file when padseal made it (not the one that " \
+	"unlocks your key inside padseal)"
+
+static int
+self_signed(X509 *cert)
+{
+	return (X509_get_extension_flags(cert) & EXFLAG_SS) != 0;
+}
+
+/* The .p12 (a copy: the set owns its files); its name into `name`. */
+static void
+add_p12(const struct install_in *in, struct install_set *s, const char *ext, char *name,
+	size_t len)
+{
+	iset_cert_name(s, in->addr, in->hex, ext, name, len);
+	iset_file(s, name, xmemdup(in->p12, in->p12_len), in->p12_len, 1);
+}
+
+/* Each correspondent's certificate, and the CA(s) of your own chain.
+ * Their names go into `list` (", "-joined, "" when none). */
+struct cert_names {
+	char peers[4096], peers_sp[4096]; /* ", "- and " "-joined */
+	char cas[1024], cas_sp[1024];
+	char first_ca[160];
+	size_t n_cas;
+};
+
+static void
+append(char *list, size_t len, const char *name, const char *sep)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n ? sep : "", name);
+}
+
+static void
+add_certs(const struct install_in *in, struct install_set *s, int der, const char *ext,
+	  struct cert_names *out)
+{
+	char name[160];
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < in->n_peers; i++) {
+		iset_cert_name(s, in->peers[i].addr, in->peers[i].hex, ext, name, sizeof name);
+		iset_cert(s, in->peers[i].cert, der, name);
+		append(out->peers, sizeof out->peers, name, ", ");
+		append(out->peers_sp, sizeof out->peers_sp, name, " ");
+	}
+	for (int i = 0; in->chain != NULL && i < sk_X509_num(in->chain); i++) {
+		X509 *ca = sk_X509_value(in->chain, i);
+
+		if (i == 0)
+			snprintf(name, sizeof name, "your-ca%s", ext);
+		else
+			snprintf(name, sizeof name, "your-ca-%d%s", i + 1, ext);
+		iset_cert(s, ca, der, name);
+		append(out->cas, sizeof out->cas, name, ", ");
+		append(out->cas_sp, sizeof out->cas_sp, name, " ");
+		if (i == 0)
+			snprintf(out->first_ca, sizeof out->first_ca, "%s", name);
+		out->n_cas++;
+	}
+}
+
+/* "Sam <sam@example.org>, ..." for the steps. */
+static void
+peer_list(const struct install_in *in, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < in->n_peers; i++) {
+		char one[400];
+
+		snprintf(one, sizeof one, "%s%s<%s>", in->peers[i].name,
+			 *in->peers[i].name ? " " : "", in->peers[i].addr);
+		append(buf, len, one, ", ");
+	}
+}
+
+int
+install_thunderbird(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	struct cert_names cn;
+	char p12[160];
+
+	(void)e;
+	add_p12(in, s, ".p12", p12, sizeof p12);
+	add_certs(in, s, 0, ".crt", &cn);
+	if (self_signed(in->cert))
+		iset_note(s,
+			  "your certificate is self-signed: Thunderbird shows signatures from self-signed certificates as untrusted (yours on other people's Thunderbird, your correspondents' on yours), whatever you click; encryption works. A credential in padseal's CA form shows as valid");
+	iset_step(s,
+		  "Open Thunderbird. Open the menu (the three lines at the top right) and choose Settings, then Privacy & Security. Scroll down to Certificates and click Manage Certificates.");
+	iset_step(s,
+		  "On the tab Your Certificates, click Import, choose the file %s in the folder %s and click Open. Thunderbird asks for the passphrase of the file: type %s.",
+		  p12, in->dir, FILE_PASS);
+	if (cn.n_cas)
+		iset_step(s,
+			  "On the tab Authorities, click Import and choose %s (same folder). Tick \"Trust this CA to identify email users\" and click OK.",
+			  cn.cas);
+	if (in->n_peers)
+		iset_step(s,
+			  "On the tab People, click Import and choose each of %s (same folder), one at a time. Click OK to close Manage Certificates.",
+			  cn.peers);
+	iset_step(s,
+		  "Open the menu again, choose Account Settings, and under your account %s click End-To-End Encryption. Under S/MIME, next to \"Personal certificate for digital signing\" click Select and choose the certificate for %s; do the same for \"Personal certificate for encryption\".",
+		  in->addr, in->addr);
+	iset_step(s,
+		  "Still there, under Default settings for sending messages, tick \"Add my digital signature by default\" (and \"Require encryption by default\" if everyone you write to has your certificate). Close the tab.");
+	iset_step(s,
+		  "Write a message to a correspondent: the Security button (or the S/MIME line at the bottom) shows that it will be signed and, when you chose it, encrypted. The first signed message you send gives them your certificate.");
+	return 0;
+}
+
+int
+install_iphone(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	char name[160], id[200], peers[2048];
+	char *plist;
+	size_t len;
+
+	if (install_mobileconfig(in, &plist, &len, e) != 0)
+		return -1;
+	iset_cert_name(s, in->addr, in->hex, ".mobileconfig", name, sizeof name);
+	iset_file(s, name, (unsigned char *)plist, len, 1);
+	install_profile_id(in->hex, id, sizeof id);
+	peer_list(in, peers, sizeof peers);
+	iset_step(s,
+		  "Get the file %s from the folder %s onto the iPhone or iPad: from a Mac, AirDrop it (right-click, Share, AirDrop) and tap Accept on the phone; or put it in iCloud Drive and tap it in the Files app. The passphrase is not in the file, so the file may travel by mail too.",
+		  name, in->dir);
+	iset_step(s,
+		  "Open Settings. At the top, tap \"Profile Downloaded\" (if it is not there: General, then VPN & Device Management, then the padseal profile). Tap Install at the top right, enter the phone's passcode, and tap Install again.");
+	iset_step(s,
+		  "When the phone asks for the password of the certificate, type %s. Tap Next, then Done.",
+		  FILE_PASS);
+	iset_step(s,
+		  "In Settings, open Mail (on iOS 18: Apps, then Mail), then Accounts, then the account of %s, then Account (the address at the top), then Advanced at the bottom.",
+		  in->addr);
+	iset_step(s,
+		  "Under S/MIME, switch S/MIME on. Tap Sign, switch it on and choose your certificate; tap Encrypt by Default, switch it on and choose your certificate. Go back and tap Done.");
+	if (in->n_peers)
+		iset_step(s,
+			  "The profile also holds the certificates of %s, so the phone trusts them. To encrypt to one of them, open a signed message from them in Mail, tap their name, then View Certificate, then Install.",
+			  peers);
+	iset_step(s,
+		  "Later, when padseal makes this profile again (after you trust someone new, or renew your certificate), install the new file the same way: it replaces this one, certificates you no longer trust included, because its identifier %s stays the same. To remove it by hand: Settings, General, VPN & Device Management, the padseal profile, Remove Profile.",
+		  id);
+	return 0;
+}
+
+/* The Keychain steps, shared by Apple Mail and Outlook for Mac. */
+static void
+keychain_steps(const struct install_in *in, struct install_set *s, const char *p12,
+	       const struct cert_names *cn)
+{
+	char own[160];
+
+	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
+	iset_step(s,
+		  "Double-click %s in the folder %s. Keychain Access opens and asks where to add it: choose the keychain \"login\" and click Add. It asks for the passphrase of the file: type %s. (In Terminal instead: security import '%s/%s' -k ~/Library/Keychains/login.keychain-db -f pkcs12)",
+		  p12, in->dir, FILE_PASS, in->dir, p12);
+	if (in->n_peers || cn->n_cas)
+		iset_step(s,
+			  "Double-click each of %s%s%s (same folder) and add it to the keychain \"login\" too.",
+			  cn->peers, *cn->peers && *cn->cas ? ", " : "", cn->cas);
+	iset_step(s,
+		  "In Keychain Access, search for each address you will write to (and your own, %s). Double-click the certificate, open Trust, and set \"Secure Mail (S/MIME)\" to Always Trust; close the window and type your Mac password. (In Terminal instead, for each .cer in the folder: security add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db FILE.cer)",
+		  in->addr);
+	(void)own;
+}
+
+int
+install_apple_mail(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	struct cert_names cn;
+	char p12[160], own[160];
+
+	(void)e;
+	add_p12(in, s, ".p12", p12, sizeof p12);
+	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
+	iset_cert(s, in->cert, 1, own);
+	add_certs(in, s, 1, ".cer", &cn);
+	keychain_steps(in, s, p12, &cn);
+	iset_step(s,
+		  "Quit Mail and open it again. Write a new message from %s: two buttons appear at the right of the subject line, a seal (sign) and a padlock (encrypt); the padlock can be closed only for someone whose certificate is in your keychain.",
+		  in->addr);
+	iset_step(s,
+		  "Mail signs and encrypts again whenever you did last time. The first signed message you send gives your correspondent your certificate.");
+	return 0;
+}
+
+int
+install_outlook(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	struct cert_names cn;
+	char p12[160], own[160];
+
+	(void)e;
+	add_p12(in, s, ".p12", p12, sizeof p12);
+	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
+	iset_cert(s, in->cert, 1, own);
+	add_certs(in, s, 1, ".cer", &cn);
+	iset_step(s,
+		  "On Windows: double-click %s in the folder %s. The Certificate Import Wizard opens: choose Current User, click Next twice, type %s, click Next, keep \"Automatically select the certificate store\", click Next and Finish.",
+		  p12, in->dir, FILE_PASS);
+	iset_step(s,
+		  "On Windows: right-click %s%s%s%s (same folder), one at a time, and choose Install Certificate: Current User, Next, \"Place all certificates in the following store\", Browse, Trusted Root Certification Authorities, OK, Next, Finish, and Yes to the warning. This is what makes Outlook trust them.",
+		  own, *cn.peers ? ", " : "", cn.peers, *cn.cas ? ", your CA" : "");
+	iset_step(s,
+		  "On Windows, in Outlook: File, Options, Trust Center, Trust Center Settings, Email Security. Click Settings, give the settings a name, choose your certificate for %s under Signing Certificate and Encryption Certificate, and click OK. Tick \"Add digital signature to outgoing messages\" (and \"Encrypt contents and attachments for outgoing messages\" if you want that always), then OK.",
+		  in->addr);
+	iset_step(s,
+		  "On Windows: to encrypt to a correspondent, Outlook needs their certificate on their contact: open a signed message from them, right-click their name and choose Add to Outlook Contacts (or in the contact, Certificates, Import, and their .cer file from this folder).");
+	keychain_steps(in, s, p12, &cn);
+	iset_step(s,
+		  "On a Mac, in Outlook: Outlook menu, Settings, Accounts, your account %s, Advanced, Security. Choose your certificate under Digital signing and under Encryption, tick \"Sign outgoing messages\" (and \"Encrypt outgoing messages\" if you want that always), then OK.",
+		  in->addr);
+	return 0;
+}
+
+int
+install_neomutt(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	struct cert_names cn;
+	char p12[160];
+
+	(void)e;
+	add_p12(in, s, ".p12", p12, sizeof p12);
+	add_certs(in, s, 0, ".pem", &cn);
+	if (cn.n_cas == 0)
+		iset_note(s,
+			  "your certificate is self-signed: neomutt's smime_keys add_p12 refuses a .p12 without a CA (\"No root and no intermediate certificates\"); a credential in padseal's CA form imports as written below");
+	if (in->ec)
+		iset_note(s,
+			  "your key is EC: smime_keys marks EC certificates usable for signing only, so correspondents using neomutt cannot encrypt to you until their .index line is edited");
+	iset_step(s,
+		  "Make sure your muttrc loads the S/MIME settings of the neomutt package: it should contain the line: source /etc/neomuttrc.d/smime.rc");
+	iset_step(s,
+		  "Run: /usr/libexec/neomutt/smime_keys init   (it makes ~/.smime with its keys and certificates folders; skip this when you have it already).");
+	iset_step(s,
+		  "Run: /usr/libexec/neomutt/smime_keys add_p12 '%s/%s'   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
+		  in->dir, p12, FILE_PASS);
+	if (cn.n_cas)
+		iset_step(s, "Run: /usr/libexec/neomutt/smime_keys add_root '%s/%s'", in->dir,
+			  cn.first_ca);
+	if (in->n_peers)
+		iset_step(s,
+			  "For each of %s in the folder %s run: /usr/libexec/neomutt/smime_keys add_cert FILE   (a label is asked for each).",
+			  cn.peers, in->dir);
+	iset_step(s,
+		  "Run /usr/libexec/neomutt/smime_keys list and note the key ID (a name like 1a2b3c4d.0) shown for %s. Add to your muttrc: set smime_default_key=THAT-ID, set smime_sign_as=THAT-ID, set smime_is_default=yes, set crypt_autosign=yes, set smime_self_encrypt=yes, and set crypt_autoencrypt=yes if you want every message encrypted.",
+		  in->addr);
+	return 0;
+}
+
+/* One trustlist line: the SHA-1 fingerprint, S (S/MIME), and "relax"
+ * for a self-signed certificate that is not a CA. */
+static char *
+trust_line(char *list, X509 *cert)
+{
+	char sha1[FPR_COLON_LEN];
+	unsigned char d[64];
+	size_t n = fpr_digest(cert, FPR_SHA1, d);
+	char *t;
+
+	fpr_colon(d, n, sha1);
+	t = xasprintf("%s%s S%s\n", list, sha1, X509_check_ca(cert) > 0 ? "" : " relax");
+	free(list);
+	return t;
+}
+
+int
+install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
+{
+	struct cert_names cn;
+	char p12[160], own[160];
+	char *tl = xstrdup("");
+
+	(void)e;
+	add_p12(in, s, ".p12", p12, sizeof p12);
+	iset_cert_name(s, in->addr, in->hex, ".pem", own, sizeof own);
+	iset_cert(s, in->cert, 0, own);
+	add_certs(in, s, 0, ".pem", &cn);
+	/* Roots gpgsm must be told to trust: a self-signed certificate (yours,
+	 * a correspondent's) or the CA at the top of a chain. */
+	if (self_signed(in->cert))
+		tl = trust_line(tl, in->cert);
+	for (int i = 0; in->chain != NULL && i < sk_X509_num(in->chain); i++)
+		if (self_signed(sk_X509_value(in->chain, i)))
+			tl = trust_line(tl, sk_X509_value(in->chain, i));
+	for (size_t i = 0; i < in->n_peers; i++)
+		if (self_signed(in->peers[i].cert))
+			tl = trust_line(tl, in->peers[i].cert);
+	iset_file(s, "trustlist.txt", (unsigned char *)tl, strlen(tl), 0);
+	iset_step(s,
+		  "Run: gpgsm --import '%s/%s'   It asks for the passphrase of the file: type %s. Then GnuPG asks for a passphrase to protect the key in its own store.",
+		  in->dir, p12, FILE_PASS);
+	if (in->n_peers || cn.n_cas)
+		iset_step(s, "In the folder %s run: gpgsm --import %s%s%s", in->dir, cn.peers_sp,
+			  *cn.peers_sp && *cn.cas_sp ? " " : "", cn.cas_sp);
+	iset_step(s,
+		  "Tell gpgsm whom to trust (you, and the correspondents you trust in padseal): cat '%s/trustlist.txt' >> ~/.gnupg/trustlist.txt",
+		  in->dir);
+	iset_step(s,
+		  "Self-made certificates carry no revocation list: add the line disable-crl-checks to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
+	iset_step(s,
+		  "Check: gpgsm --list-secret-keys shows %s. Sign with gpgsm --sign, read with gpgsm --verify and gpgsm --decrypt.",
+		  in->addr);
+	return 0;
+}

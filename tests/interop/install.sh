@@ -1,0 +1,253 @@
+#!/bin/sh
+# install --for PROGRAM: the folder for each mail program, checked with the
+# programs' own tools where they run here (NSS pk12util/certutil for
+# Thunderbird, gpgsm, OpenSSL's pkcs12 -legacy and Python's plistlib for the
+# Apple profile), the steps checked for placeholders and paths, and every
+# refusal leaving the home and the target as they were.
+# shellcheck source=../lib.sh
+. "$PADSEAL_TESTLIB"
+
+for tool in openssl gpgsm pk12util certutil python3; do
+	command -v "$tool" >/dev/null ||
+		{ fail "$tool is not installed (scripts/setup installs it)"; finish; exit 1; }
+done
+
+P=$PADSEAL
+A=$T/alice
+printf 'install passphrase 77\n' > "$T/p12pass"
+
+# same_tree DIR BEFORE WHAT: the tree hash of DIR is still BEFORE.
+same_tree() {
+	ok
+	[ "$2" = "$(tree_hash "$1")" ] || fail "$3 changed $1"
+}
+# mode_is FILE MODE
+mode_is() {
+	ok
+	m=$(stat -c %a "$1")
+	[ "$m" = "$2" ] || fail "$1 has mode $m, wanted $2"
+}
+inst() {
+	"$P" --home "$A" --passphrase-file "$T/pass" --new-passphrase-file "$T/p12pass" install "$@"
+}
+sha256_of() {
+	openssl x509 -in "$1" -inform "${2:-PEM}" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d :
+}
+
+# --- refusals before anything exists --------------------------------------
+run 1 inst --for thunderbird --out "$T/none"
+expect_in "$ERR" "no credential" "install without a credential"
+expect_one_line_error "install without a credential"
+ok
+[ ! -e "$T/none" ] || fail "install without a credential made its folder"
+
+run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key rsa2048 \
+	--new-passphrase-file "$T/pass"
+for who in sam:p256 bob:rsa2048 eve:rsa2048; do
+	n=${who%%:*}
+	run 0 "$P" --home "$T/$n" create --name "$n Peer" --email "$n@example.org" \
+		--key "${who#*:}" --new-passphrase-file "$T/pass"
+	run 0 "$P" --home "$T/$n" cert --out "$T/$n.pem"
+	run 0 "$P" --home "$A" import "$T/$n.pem"
+done
+run 0 "$P" --home "$A" trust sam@example.org --verified phone
+run 0 "$P" --home "$A" trust bob@example.org --verified in-person
+run 0 "$P" --home "$A" trust eve@example.org --verified phone
+run 0 "$P" --home "$A" untrust eve@example.org # trusted once: left out
+home_before=$(tree_hash "$A")
+
+run 2 inst --for palm-pilot --out "$T/x"
+expect_in "$ERR" "--for takes one of thunderbird, iphone" "unknown program"
+expect_one_line_error "unknown program"
+run 2 inst --out "$T/x"
+expect_in "$ERR" "install needs --for PROGRAM" "no --for"
+
+mkdir "$T/full" && echo keep > "$T/full/mine.txt"
+full_before=$(tree_hash "$T/full")
+run 1 inst --for thunderbird --out "$T/full"
+expect_in "$ERR" "is not empty" "non-empty folder"
+expect_one_line_error "non-empty folder"
+same_tree "$T/full" "$full_before" "refused install into a full folder"
+echo file > "$T/afile"
+run 1 inst --for iphone --out "$T/afile"
+expect_in "$ERR" "is not a folder" "a file as --out"
+run 1 inst --for iphone --out "$T/no/such/dir"
+expect_in "$ERR" "does not exist" "missing parent"
+
+run 1 "$P" --home "$A" --passphrase-file "$T/wrong" --new-passphrase-file "$T/p12pass" \
+	install --for thunderbird --out "$T/wrongpass"
+expect_in "$ERR" "does not unlock your key" "wrong passphrase"
+expect_one_line_error "wrong passphrase"
+ok
+[ ! -e "$T/wrongpass" ] || fail "a wrong passphrase left a folder"
+printf 'short\n' > "$T/weak"
+run 1 "$P" --home "$A" --passphrase-file "$T/pass" --new-passphrase-file "$T/weak" \
+	install --for thunderbird --out "$T/weak-out"
+expect_one_line_error "weak passphrase"
+ok
+[ ! -e "$T/weak-out" ] || fail "a weak passphrase left a folder"
+ok
+[ -z "$(find "$T" -maxdepth 1 -name '*.tmp-*')" ] || fail "a refused install left a temporary folder"
+same_tree "$A" "$home_before" "refused installs"
+
+# check_steps DIR: STEPS.txt has no placeholder and names only paths that exist.
+check_steps() {
+	s=$(cat "$1/STEPS.txt")
+	ok
+	case "$s" in *'%s'* | *'(null)'* | *'%zu'* | *'TODO'*) fail "$1/STEPS.txt has a placeholder" ;; esac
+	ok
+	printf '%s\n' "$s" | grep -q '^1\. ' || fail "$1/STEPS.txt has no numbered steps"
+	for f in $(printf '%s\n' "$s" | grep -o "$1/[A-Za-z0-9@._-]*" | sort -u); do
+		ok
+		[ -e "$f" ] || fail "$1/STEPS.txt names $f, which does not exist"
+	done
+	for f in $(printf '%s\n' "$s" | grep -oE '[A-Za-z0-9@._-]+\.(p12|crt|cer|pem|mobileconfig)' | sort -u); do
+		case "$f" in FILE.* | THAT-*) continue ;; esac
+		ok
+		[ -e "$1/$f" ] || fail "$1/STEPS.txt names $f, which is not in the folder"
+	done
+}
+
+# --- every program: a folder, 0700, files 0600, no passphrase inside ------
+for prog in thunderbird iphone apple-mail outlook neomutt gpgsm; do
+	run 0 inst --for "$prog" --out "$T/out-$prog"
+	expect_in "$OUT" "Made the folder $T/out-$prog" "$prog: says where"
+	expect_in "$OUT" "2 correspondents' certificates" "$prog: counts the trusted"
+	expect_in "$OUT" "1. " "$prog: numbered steps"
+	expect_in "$OUT" "not the one that unlocks your key inside padseal" "$prog: which passphrase"
+	mode_is "$T/out-$prog" 700
+	for f in "$T/out-$prog"/*; do
+		mode_is "$f" 600
+		ok
+		! grep -q "install passphrase 77\|correct horse battery staple" "$f" ||
+			fail "$f holds a passphrase"
+		ok
+		! grep -q "PRIVATE KEY" "$f" || fail "$f holds a clear private key"
+	done
+	check_steps "$T/out-$prog"
+done
+same_tree "$A" "$home_before" "install (reads the home only)"
+run 1 inst --for thunderbird --out "$T/out-thunderbird"
+expect_in "$ERR" "is not empty" "second install into the same folder"
+
+# --- Thunderbird: NSS's own tools take the files --------------------------
+TB=$T/out-thunderbird
+N=$T/nssdb
+mkdir "$N"
+certutil -N -d "sql:$N" --empty-password
+ok
+pk12util -i "$TB/alice@example.org.p12" -d "sql:$N" -w "$T/p12pass" > "$T/pk12.out" 2>&1 ||
+	fail "pk12util refused the Thunderbird .p12: $(cat "$T/pk12.out")"
+for n in sam bob; do
+	ok
+	certutil -A -d "sql:$N" -n "$n" -t ",P," -i "$TB/$n@example.org.crt" ||
+		fail "certutil refused $n's certificate"
+done
+keys=$(certutil -K -d "sql:$N" 2>&1)
+expect_in "$keys" "Alice Example" "NSS holds Alice's key"
+list=$(certutil -L -d "sql:$N")
+expect_in "$list" "sam" "NSS lists sam"
+ok
+! printf '%s\n' "$list" | grep -q eve || fail "an untrusted correspondent went to Thunderbird"
+ok
+[ ! -e "$TB/eve@example.org.crt" ] || fail "eve's certificate is in the folder"
+certutil -M -d "sql:$N" -n "Alice Example" -t "u,Pu,u"
+for u in S R; do
+	for n in "Alice Example" sam bob; do
+		v=$(certutil -V -u "$u" -n "$n" -d "sql:$N" 2>&1)
+		expect_in "$v" "certificate is valid" "certutil -V -u $u $n"
+	done
+done
+
+# --- iPhone: the profile, read by an independent plist parser -------------
+IP=$T/out-iphone
+cat > "$T/plist.py" <<'EOF'
+import plistlib, sys, base64, hashlib
+d = plistlib.load(open(sys.argv[1], 'rb'))
+out = open(sys.argv[2], 'w')
+req = ['PayloadType', 'PayloadVersion', 'PayloadIdentifier', 'PayloadUUID']
+for k in req + ['PayloadDisplayName', 'PayloadContent']:
+    assert k in d, 'top level lacks ' + k
+assert d['PayloadType'] == 'Configuration'
+assert d['PayloadVersion'] == 1
+out.write('id %s %s\n' % (d['PayloadIdentifier'], d['PayloadUUID']))
+for p in d['PayloadContent']:
+    for k in req + ['PayloadContent']:
+        assert k in p, p.get('PayloadType', '?') + ' lacks ' + k
+    assert 'Password' not in p, 'a password in the profile'
+    assert p['PayloadIdentifier'].startswith(d['PayloadIdentifier'] + '.')
+    t = p['PayloadType']
+    out.write('payload %s %s %s\n' % (t, p['PayloadIdentifier'], p['PayloadUUID']))
+    if t == 'com.apple.security.pkcs12':
+        open(sys.argv[3], 'wb').write(p['PayloadContent'])
+    else:
+        out.write('cert %s\n' % hashlib.sha256(p['PayloadContent']).hexdigest().upper())
+EOF
+mc="$IP/alice@example.org.mobileconfig"
+ok
+python3 "$T/plist.py" "$mc" "$T/plist1.txt" "$T/profile.p12" 2> "$T/plist.err" ||
+	fail "plistlib: $(cat "$T/plist.err")"
+got=$(grep '^cert ' "$T/plist1.txt" | sort)
+want=$(for n in bob sam; do printf 'cert %s\n' "$(sha256_of "$T/$n.pem")"; done | sort)
+ok
+[ "$got" = "$want" ] || fail "profile certificates are not exactly the trusted ones: $got"
+expect_in "$(cat "$T/plist1.txt")" "payload com.apple.security.pkcs12" "profile identity payload"
+expect_in "$(cat "$T/plist1.txt")" "payload com.apple.security.root" "profile root payloads"
+info=$(openssl pkcs12 -legacy -in "$T/profile.p12" -passin "file:$T/p12pass" -info -nokeys 2>&1)
+expect_in "$info" "pbeWithSHA1And3-KeyTripleDES-CBC" "profile .p12 is the legacy form"
+expect_in "$info" "MAC: sha1" "profile .p12 has a SHA-1 MAC"
+ok
+openssl pkcs12 -legacy -in "$T/profile.p12" -passin "file:$T/p12pass" -nocerts -nodes \
+	-out "$T/profile.key" 2>/dev/null || fail "openssl pkcs12 -legacy cannot open the profile's .p12"
+ok
+[ "$(openssl pkey -in "$T/profile.key" -pubout | sha256sum)" = \
+	"$("$P" --home "$A" cert | openssl x509 -noout -pubkey | sha256sum)" ] ||
+	fail "the profile's key is not Alice's"
+rm -f "$T/profile.key"
+run 1 openssl pkcs12 -legacy -in "$T/profile.p12" -passin "file:$T/wrong" -noout
+# Made twice: the same identifiers and UUIDs.
+run 0 inst --for iphone --out "$T/out-iphone2"
+python3 "$T/plist.py" "$T/out-iphone2/alice@example.org.mobileconfig" "$T/plist2.txt" "$T/p2.p12"
+ok
+cmp -s "$T/plist1.txt" "$T/plist2.txt" || fail "a second profile has other identifiers"
+
+# --- gpgsm: imports the .p12 and the certificates, verifies a signature ---
+G=$T/gnupg
+mkdir -m 700 "$G"
+echo allow-loopback-pinentry > "$G/gpg-agent.conf"
+GS=$T/out-gpgsm
+gs() { GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --pinentry-mode loopback "$@"; }
+ok
+gs --passphrase-fd 0 --import "$GS/alice@example.org.p12" < "$T/p12pass" > "$T/gs.out" 2>&1 ||
+	fail "gpgsm refused the .p12: $(cat "$T/gs.out")"
+ok
+gs --import "$GS/sam@example.org.pem" "$GS/bob@example.org.pem" > "$T/gs.out" 2>&1 ||
+	fail "gpgsm refused the certificates: $(cat "$T/gs.out")"
+cp "$GS/trustlist.txt" "$G/trustlist.txt"
+echo disable-crl-checks > "$G/gpgsm.conf"
+ok
+[ "$(wc -l < "$G/trustlist.txt")" = 3 ] || fail "trustlist.txt: not 3 lines: $(cat "$G/trustlist.txt")"
+run 0 "$P" --home "$A" --passphrase-file "$T/pass" intro --to sam@example.org --out "$T/intro.eml"
+gpg_verify "$G" "$T/intro.eml" "gpgsm --verify of padseal's introduction"
+secret=$(gs --list-secret-keys 2>&1)
+expect_in "$secret" "alice@example.org" "gpgsm holds Alice's key"
+GNUPGHOME="$G" gpgconf --kill gpg-agent 2>/dev/null
+
+# gpgsm and an EC credential: refused before anything is asked.
+run 0 "$P" --home "$T/ec" create --name "Ec User" --email ec@example.org --key p256 \
+	--new-passphrase-file "$T/pass"
+ec_before=$(tree_hash "$T/ec")
+run 1 "$P" --home "$T/ec" install --for gpgsm --out "$T/ec-gpgsm"
+expect_in "$ERR" "gpgsm 2.2 crashes importing an EC key" "gpgsm and EC"
+expect_one_line_error "gpgsm and EC"
+ok
+[ ! -e "$T/ec-gpgsm" ] || fail "refused gpgsm install made its folder"
+same_tree "$T/ec" "$ec_before" "refused gpgsm install"
+
+# No trusted correspondent yet: the identity alone, and said so.
+run 0 "$P" --home "$T/ec" --passphrase-file "$T/pass" --new-passphrase-file "$T/p12pass" \
+	install --for apple-mail --out "$T/ec-mac"
+expect_in "$OUT" "you trust no correspondent yet" "no correspondents: said"
+expect_in "$OUT" "0 correspondents' certificates" "no correspondents: counted"
+
+finish

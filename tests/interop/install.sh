@@ -4,6 +4,8 @@
 # Thunderbird, gpgsm, OpenSSL's pkcs12 -legacy and Python's plistlib for the
 # Apple profile), the steps checked for placeholders and paths, and every
 # refusal leaving the home and the target as they were.
+# The credentials here are the self-signed form (create --self-signed); the
+# personal-CA form is checked in tests/interop/install_ca.sh.
 # shellcheck source=../lib.sh
 . "$PADSEAL_TESTLIB"
 
@@ -41,11 +43,11 @@ expect_one_line_error "install without a credential"
 ok
 [ ! -e "$T/none" ] || fail "install without a credential made its folder"
 
-run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key rsa2048 \
+run 0 "$P" --home "$A" create --self-signed --name "Alice Example" --email alice@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass"
 for who in sam:p256 bob:rsa2048 eve:rsa2048; do
 	n=${who%%:*}
-	run 0 "$P" --home "$T/$n" create --name "$n Peer" --email "$n@example.org" \
+	run 0 "$P" --home "$T/$n" create --self-signed --name "$n Peer" --email "$n@example.org" \
 		--key "${who#*:}" --new-passphrase-file "$T/pass"
 	run 0 "$P" --home "$T/$n" cert --out "$T/$n.pem"
 	run 0 "$P" --home "$A" import "$T/$n.pem"
@@ -234,7 +236,7 @@ expect_in "$secret" "alice@example.org" "gpgsm holds Alice's key"
 GNUPGHOME="$G" gpgconf --kill gpg-agent 2>/dev/null
 
 # gpgsm and an EC credential: refused before anything is asked.
-run 0 "$P" --home "$T/ec" create --name "Ec User" --email ec@example.org --key p256 \
+run 0 "$P" --home "$T/ec" create --self-signed --name "Ec User" --email ec@example.org --key p256 \
 	--new-passphrase-file "$T/pass"
 ec_before=$(tree_hash "$T/ec")
 run 1 "$P" --home "$T/ec" install --for gpgsm --out "$T/ec-gpgsm"

@@ -25,9 +25,15 @@ static const struct {
 	const char *name;
 	enum install_prog prog;
 } prog_names[] = {
-	{"thunderbird", PROG_THUNDERBIRD}, {"iphone", PROG_IPHONE},   {"apple-mail", PROG_APPLE_MAIL},
-	{"outlook", PROG_OUTLOOK},         {"neomutt", PROG_NEOMUTT}, {"gpgsm", PROG_GPGSM},
-	{"ipad", PROG_IPHONE},             {"ios", PROG_IPHONE},      {"mac", PROG_APPLE_MAIL},
+	{"thunderbird", PROG_THUNDERBIRD},
+	{"iphone", PROG_IPHONE},
+	{"apple-mail", PROG_APPLE_MAIL},
+	{"outlook", PROG_OUTLOOK},
+	{"neomutt", PROG_NEOMUTT},
+	{"gpgsm", PROG_GPGSM},
+	{"ipad", PROG_IPHONE},
+	{"ios", PROG_IPHONE},
+	{"mac", PROG_APPLE_MAIL},
 	{"mutt", PROG_NEOMUTT},
 };
 
@@ -51,9 +57,12 @@ install_prog_name(enum install_prog p)
 const char *
 install_prog_title(enum install_prog p)
 {
-	static const char *const titles[PROG_COUNT] = {
-		"Thunderbird", "iPhone or iPad", "Apple Mail on a Mac", "Outlook", "neomutt",
-		"gpgsm (GnuPG)"};
+	static const char *const titles[PROG_COUNT] = {"Thunderbird",
+						       "iPhone or iPad",
+						       "Apple Mail on a Mac",
+						       "Outlook",
+						       "neomutt",
+						       "gpgsm (GnuPG)"};
 
 	return (unsigned)p < PROG_COUNT ? titles[p] : "?";
 }
@@ -156,9 +165,9 @@ iset_cert_name(const struct install_set *s, const char *addr, const char *hex, c
 
 	for (const char *p = addr; *p && n + 1 < sizeof base; p++)
 		base[n++] = (strchr("@._-", *p) || (*p >= 'a' && *p <= 'z') ||
-			     (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
-				    ? *p
-				    : '_';
+			     (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ?
+				    *p :
+				    '_';
 	base[n] = '\0';
 	if (n == 0 || base[0] == '.')
 		snprintf(base, sizeof base, "certificate-%.8s", hex);
@@ -171,7 +180,8 @@ void
 iset_cert(struct install_set *s, X509 *cert, int der, const char *name)
 {
 	size_t len;
-	unsigned char *data = der ? cert_to_der(cert, &len) : (unsigned char *)cert_to_pem(cert, &len);
+	unsigned char *data =
+		der ? cert_to_der(cert, &len) : (unsigned char *)cert_to_pem(cert, &len);
 
 	iset_file(s, name, data, len, 0);
 }
@@ -180,8 +190,8 @@ iset_cert(struct install_set *s, X509 *cert, int der, const char *name)
 static void
 steps_file(struct install_set *s, const struct install_in *in)
 {
-	char *text = xasprintf("padseal: %s for %s <%s>\n\n", install_prog_title(in->prog), in->name,
-			       in->addr);
+	char *text = xasprintf("padseal: %s for %s <%s>\n\n", install_prog_title(in->prog),
+			       in->name, in->addr);
 
 	for (size_t i = 0; i < s->n_notes; i++) {
 		char *t = xasprintf("%sNote: %s\n\n", text, s->notes[i]);
@@ -257,7 +267,8 @@ install_dir_check(const char *dir, struct err *e)
 	if (lstat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
 		err_set(e, "%s exists and is not a folder; name a new folder with --out", dir);
 	else if (lstat(dir, &sb) == 0 && !dir_is_empty(dir))
-		err_set(e, "the folder %s is not empty; padseal writes only into a new folder", dir);
+		err_set(e, "the folder %s is not empty; padseal writes only into a new folder",
+			dir);
 	else if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		err_set(e, "cannot make %s: the folder %s does not exist", dir, parent);
 	else if (access(parent, W_OK | X_OK) != 0)
@@ -324,7 +335,8 @@ install_write_dir(const char *dir, const struct install_set *s, struct err *e)
 	 * process filled since the check. */
 	if (rename(tmp, dir) != 0) {
 		if (errno == ENOTEMPTY || errno == EEXIST)
-			err_set(e, "the folder %s is not empty; padseal writes only into a new folder",
+			err_set(e,
+				"the folder %s is not empty; padseal writes only into a new folder",
 				dir);
 		else
 			err_sys(e, "cannot make the folder %s", dir);

@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 /* Which passphrase an import asks for, in the words of every program. */
-#define FILE_PASS                                                                         \
+#define FILE_PASS                                                                        \
 	"the passphrase you chose for this file when padseal made it (not the one that " \
 	"unlocks your key inside padseal)"
 
@@ -25,8 +25,7 @@ self_signed(X509 *cert)
 
 /* The .p12 (a copy: the set owns its files); its name into `name`. */
 static void
-add_p12(const struct install_in *in, struct install_set *s, const char *ext, char *name,
-	size_t len)
+add_p12(const struct install_in *in, struct install_set *s, const char *ext, char *name, size_t len)
 {
 	iset_cert_name(s, in->addr, in->hex, ext, name, len);
 	iset_file(s, name, xmemdup(in->p12, in->p12_len), in->p12_len, 1);

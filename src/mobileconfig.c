@@ -24,8 +24,7 @@ struct buf {
 	size_t len, cap;
 };
 
-static void
-put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 grow(struct buf *b, size_t need)
@@ -166,8 +165,8 @@ cert_payload(struct buf *b, X509 *cert, const char *pid, const char *what, const
 	snprintf(id, sizeof id, "%s.%s.%.16s", pid, what, hex);
 	snprintf(uuid_name, sizeof uuid_name, "%s:%s", id, tag);
 	payload_head(b,
-		     install_cert_is_root(cert) ? "com.apple.security.root"
-						: "com.apple.security.pkcs1",
+		     install_cert_is_root(cert) ? "com.apple.security.root" :
+						  "com.apple.security.pkcs1",
 		     id, uuid_name, display);
 	put_str(b, "PayloadCertificateFileName", file);
 	der = cert_to_der(cert, &len);

@@ -119,9 +119,9 @@ op_install_check(struct session *s, const struct op_install *req, struct err *e)
 	if (session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
 	rc = src_ident(session_home(s), st, &c, e) == 0 && install_check(req->prog, c.ec, e) == 0 &&
-			     install_dir_check(req->dir, e) == 0
-		     ? 0
-		     : -1;
+			     install_dir_check(req->dir, e) == 0 ?
+		     0 :
+		     -1;
 	session_end(s, 1);
 	src_clear(&c);
 	return rc;
@@ -169,7 +169,8 @@ op_install(struct session *s, const struct op_install *req, const struct pass_as
 	    op_ask_new(ask, PASS_NEW_BACKUP, what, &pass, e) != 0)
 		goto out;
 	if (req->prog == PROG_GPGSM && strlen(pass) > P12_GPGSM_MAX_PASS) {
-		err_set(e, "gpgsm 2.2 refuses passphrases longer than %d bytes; choose a shorter one",
+		err_set(e,
+			"gpgsm 2.2 refuses passphrases longer than %d bytes; choose a shorter one",
 			P12_GPGSM_MAX_PASS);
 		err_code(e, ERR_WEAK_PASS);
 		goto out;

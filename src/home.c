@@ -67,11 +67,24 @@ take_lock(struct home *h, int op, struct err *e)
 	}
 }
 
+/* One sentence for a home padseal cannot write (errno says why). */
+static int
+not_writable(const struct home *h, struct err *e)
+{
+	if (errno == EROFS)
+		return err_sys(e,
+			       "the padseal home %s is on a read-only file system; commands that only read it work, this one needs to write",
+			       h->dir);
+	return err_sys(e,
+		       "the padseal home %s is not writable for you; commands that only read it work, this one needs to write",
+		       h->dir);
+}
+
 static int
 open_lock(struct home *h, int create, struct err *e)
 {
 	char *p = home_path(h, LOCK_NAME);
-	int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0);
 
 	h->lockfd = open(p, flags, 0600);
 	if (h->lockfd >= 0 && create) {
@@ -81,11 +94,22 @@ open_lock(struct home *h, int create, struct err *e)
 		if (fstat(h->lockfd, &st) == 0 && (st.st_mode & 07777) != 0600)
 			(void)fchmod(h->lockfd, 0600);
 	}
-	if (h->lockfd < 0 && !create && errno == EACCES)
-		h->lockfd = open(p, O_RDONLY | O_CLOEXEC);
+	/* A reader of a home it cannot write (a read-only file system, a
+	 * lock of another user's) shares the lock all the same: flock needs
+	 * no write access. */
+	if (h->lockfd < 0 && !create && (errno == EACCES || errno == EROFS))
+		h->lockfd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	free(p);
 	if (h->lockfd < 0 && !create && errno == ENOENT)
 		return 0; /* never written: nothing to protect against yet */
+	if (h->lockfd < 0 && errno == ELOOP)
+		return err_set(e,
+			       "%s/" LOCK_NAME
+			       " is a symbolic link, which padseal does not follow; padseal changed nothing: remove it (rm %s/" LOCK_NAME
+			       ")",
+			       h->dir, h->dir);
+	if (h->lockfd < 0 && create && (errno == EACCES || errno == EROFS))
+		return not_writable(h, e);
 	if (h->lockfd < 0)
 		return err_sys(e, "cannot open the lock of the padseal home %s", h->dir);
 	return 0;
@@ -130,7 +154,7 @@ home_upgrade(struct home *h, struct err *e)
 			       "the padseal home %s is open to other users; make it private with: chmod 700 %s",
 			       h->dir, h->dir);
 	if (access(h->dir, W_OK) != 0)
-		return err_sys(e, "the padseal home %s is not writable", h->dir);
+		return not_writable(h, e);
 	if (h->lockfd >= 0) {
 		/* Drop the shared lock first: two readers upgrading at once
 		 * would otherwise wait on each other. */

@@ -1,0 +1,70 @@
+#!/bin/sh
+# The home against its surroundings.  On a read-only file system (a bind
+# mount remounted read-only in a user namespace of its own) every command
+# that only reads works; a command that writes says so in one sentence and
+# changes nothing.  A .lock planted as a symbolic link is refused by every
+# command and its target is neither created nor changed.
+. "$PADSEAL_TESTLIB"
+
+P=$PADSEAL
+A="$T/alice" B="$T/bob"
+run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$B" create --name "Bob Example" --email bob@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$B" intro --to alice@example.org --out "$T/bob.eml" --passphrase-file "$T/pass"
+run 0 "$P" --home "$A" import "$T/bob.eml"
+run 0 "$P" --home "$A" trust bob@example.org --verified phone
+sum=$(tree_hash "$A")
+
+# --- a read-only file system -------------------------------------------------------
+cat > "$T/ro.sh" <<'EOS'
+# ro.sh HOME PADSEAL T: inside a mount namespace, HOME read-only.
+H=$1 P=$2 T=$3
+mount --bind "$H" "$H" && mount -o remount,ro,bind "$H" || exit 99
+touch "$H/probe" 2>/dev/null && exit 98
+for c in status show peers "fingerprint bob@example.org" "lint bob@example.org" \
+	matrix "matrix --to bob@example.org" "compare bob@example.org 1234" cert; do
+	# shellcheck disable=SC2086
+	"$P" --home "$H" $c > "$T/ro.out" 2>&1
+	case $? in 0 | 1) ;; *) echo "$c: exit $?" ;; esac
+	grep -q "lock\|read-only" "$T/ro.out" && echo "$c: $(cat "$T/ro.out")"
+done
+"$P" --home "$H" read "$T/bob.eml" --passphrase-file "$T/pass" > "$T/ro.out" 2>&1 ||
+	echo "read: $(cat "$T/ro.out")"
+"$P" --home "$H" untrust bob@example.org > "$T/ro.untrust" 2>&1
+echo "untrust exit $?"
+EOS
+if out=$(unshare -rm sh "$T/ro.sh" "$A" "$P" "$T" 2>&1); then
+	# Only the last line: every reading command worked, untrust failed.
+	expect_in "$out" "untrust exit 1" "a write on a read-only home fails"
+	[ "$out" = "untrust exit 1" ] || fail "commands that only read failed on a read-only home: $out"
+	expect_in "$(cat "$T/ro.untrust")" \
+		"is on a read-only file system; commands that only read it work, this one needs to write" \
+		"one sentence for a write"
+	grep -q "No longer" "$T/ro.untrust" && fail "success printed for a failed untrust"
+elif [ "$(unshare -rm true 2>&1; echo $?)" != 0 ]; then
+	ok # no user namespaces here: the read-only part cannot run
+	echo "SKIP: unshare -rm is not allowed here; the read-only file system is not tested" >&2
+else
+	fail "the read-only run failed: $out"
+fi
+[ "$(tree_hash "$A")" = "$sum" ] || fail "the home changed"
+ok
+
+# --- a .lock that is a symbolic link ----------------------------------------------
+rm -f "$A/.lock"
+ln -s "$T/target" "$A/.lock"
+sum=$(tree_hash "$A")
+run 1 "$P" --home "$A" peers
+expect_in "$ERR" ".lock is a symbolic link, which padseal does not follow; padseal changed nothing" "a reader refuses the planted link"
+run 1 "$P" --home "$A" untrust bob@example.org
+expect_in "$ERR" ".lock is a symbolic link" "a writer refuses the planted link"
+[ -e "$T/target" ] && fail "the link's target was created"
+touch "$T/target" && chmod 644 "$T/target"
+run 1 "$P" --home "$A" trust bob@example.org --verified phone
+[ "$(stat -c %a "$T/target")" = 644 ] || fail "the link's target was changed"
+[ "$(tree_hash "$A")" = "$sum" ] || fail "the home changed"
+ok
+rm "$A/.lock"
+run 0 "$P" --home "$A" untrust bob@example.org
+
+finish

@@ -13,14 +13,12 @@ H="$T/home"
 # clean WHAT FILE: FILE holds no C0 control but LF and TAB, no DEL, no C1
 # control, no bidi control and only valid UTF-8.
 clean() {
-	TESTS_RUN=$((TESTS_RUN + 1))
+	ok "$1: no control characters, valid UTF-8"
 	if LC_ALL=C grep -aqP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c' "$2"; then
-		TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: %s: a control character reached the output:\n' "$1" >&2
-		od -c "$2" | head -n 20 >&2
+		fail "$1: a control character reached the output:
+$(od -c "$2" | head -n 20)"
 	elif ! iconv -f UTF-8 -t UTF-8 "$2" >/dev/null 2>&1; then
-		TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: %s: the output is not valid UTF-8\n' "$1" >&2
+		fail "$1: the output is not valid UTF-8"
 	fi
 }
 

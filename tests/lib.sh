@@ -14,12 +14,36 @@ printf 'another good passphrase 42\n' > "$T/pass2"
 printf 'wrong passphrase entirely\n' > "$T/wrong"
 chmod 600 "$T"/pass "$T"/pass2 "$T"/wrong
 
-fail() {
-	TESTS_FAILED=$((TESTS_FAILED + 1))
-	printf 'FAIL: %s\n' "$*" >&2
+# Every check is reported in TAP, which make check reads with automake's
+# tap-driver.sh (test-suite.log then names each failed check): "ok - WHAT"
+# or "not ok - WHAT", on fd 3 (the test's stdout, even inside $(...)), and
+# counted in $T/tap, so that checks made in a subshell count too.  A
+# failure's details go to stderr (the test's .log).
+exec 3>&1
+: > "$T/tap"
+TAP_OPEN=0 TAP_WHAT=
+tap() {
+	printf '%s\n' "$1" >&3
+	printf '%s\n' "$1" >> "$T/tap"
 }
+# tap_close: the check opened by ok, unless it failed, passed.
+tap_close() {
+	[ "$TAP_OPEN" = 1 ] && tap "ok -${TAP_WHAT:+ $TAP_WHAT}"
+	TAP_OPEN=0
+}
+# ok [WHAT]: a check begins; it passes unless fail follows before the next.
 ok() {
+	tap_close
 	TESTS_RUN=$((TESTS_RUN + 1))
+	TAP_OPEN=1 TAP_WHAT=$(printf '%s' "${1:-}" | head -n 1 | tr -d '#' | cut -c1-160)
+}
+# fail MESSAGE: the open check failed (or, with none open, one that did).
+fail() {
+	[ "$TAP_OPEN" = 1 ] || TESTS_RUN=$((TESTS_RUN + 1))
+	TAP_OPEN=0
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	tap "not ok - $(printf '%s' "$*" | head -n 1 | tr -d '#' | cut -c1-160)"
+	printf 'FAIL: %s\n' "$*" >&2
 }
 
 # run EXPECTED_STATUS CMD...: runs CMD with stdin from /dev/null, keeps
@@ -30,11 +54,11 @@ run() {
 	OUT=$("$@" </dev/null 2>"$T/stderr")
 	got=$?
 	ERR=$(cat "$T/stderr")
-	TESTS_RUN=$((TESTS_RUN + 1))
+	ok "exit $want: $*"
 	if [ "$got" != "$want" ]; then
-		TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: exit %s, wanted %s: %s\n  stdout: %s\n  stderr: %s\n' \
-			"$got" "$want" "$*" "$OUT" "$ERR" >&2
+		fail "exit $got, wanted $want: $*
+  stdout: $OUT
+  stderr: $ERR"
 		return 1
 	fi
 	return 0
@@ -42,26 +66,24 @@ run() {
 
 # expect_in HAYSTACK NEEDLE WHAT
 expect_in() {
-	TESTS_RUN=$((TESTS_RUN + 1))
+	ok "$3"
 	case "$1" in
 	*"$2"*) ;;
-	*) TESTS_FAILED=$((TESTS_FAILED + 1))
-	   printf 'FAIL: %s: "%s" not in:\n%s\n' "$3" "$2" "$1" >&2 ;;
+	*) fail "$3: \"$2\" not in:
+$1" ;;
 	esac
 }
 
-# expect_one_line_error: $ERR is exactly one line starting "padseal: ".
+# expect_one_line_error WHAT: $ERR is exactly one line starting "padseal: ".
 expect_one_line_error() {
-	TESTS_RUN=$((TESTS_RUN + 1))
+	ok "$1: one error line"
 	case "$ERR" in
 	"padseal: "*) ;;
-	*) TESTS_FAILED=$((TESTS_FAILED + 1))
-	   printf 'FAIL: %s: stderr does not start with "padseal: ": %s\n' "$1" "$ERR" >&2
+	*) fail "$1: stderr does not start with \"padseal: \": $ERR"
 	   return ;;
 	esac
 	if [ "$(printf '%s\n' "$ERR" | grep -vc '^padseal: warning: ')" -gt 1 ]; then
-		TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: %s: more than one error line: %s\n' "$1" "$ERR" >&2
+		fail "$1: more than one error line: $ERR"
 	fi
 }
 
@@ -147,6 +169,9 @@ gpg_verify() {
 
 # Print the closing line and exit with the verdict.
 finish() {
-	printf '%d passed, %d failed\n' $((TESTS_RUN - TESTS_FAILED)) "$TESTS_FAILED"
-	[ "$TESTS_FAILED" -eq 0 ]
+	tap_close
+	all=$(wc -l < "$T/tap") bad=$(grep -c '^not ok' "$T/tap")
+	printf '1..%d\n# %d passed, %d failed\n' "$all" $((all - bad)) "$bad" >&3
+	printf '%d passed, %d failed\n' $((all - bad)) "$bad" >&2
+	[ "$bad" -eq 0 ]
 }

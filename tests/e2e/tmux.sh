@@ -153,10 +153,10 @@ wait_file() {
 }
 
 expect_not_in() {
-	TESTS_RUN=$((TESTS_RUN + 1))
+	ok "$3"
 	case $1 in
-	*"$2"*) TESTS_FAILED=$((TESTS_FAILED + 1))
-		printf 'FAIL: %s: "%s" is there:\n%s\n' "$3" "$2" "$1" >&2 ;;
+	*"$2"*) fail "$3: \"$2\" is there:
+$1" ;;
 	esac
 }
 

@@ -46,8 +46,8 @@ human_size(char *buf, size_t len, unsigned long long n)
 		snprintf(buf, len, "%llu bytes", n);
 }
 
-int
-file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
+static int
+read_opened(const char *path, int home, size_t max, unsigned char **out, size_t *len, struct err *e)
 {
 	unsigned char *buf = NULL;
 	struct stat st;
@@ -56,13 +56,22 @@ file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO planted in the home must not hang the open. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | (home ? O_NOFOLLOW | O_NONBLOCK : 0))) < 0) {
 		if (errno == ENOENT)
 			return err_sys(e, "%s does not exist", path);
+		if (home && errno == ELOOP)
+			return err_set(e,
+				       "%s is a symbolic link, which padseal does not follow in its home; remove it or put the real file there",
+				       path);
 		return err_sys(e, "cannot open %s", path);
 	}
 	if (fstat(fd, &st) != 0) {
 		err_sys(e, "cannot read %s", path);
+		goto out;
+	}
+	if (home && !S_ISREG(st.st_mode)) {
+		err_set(e, "%s is not a regular file; padseal changed nothing", path);
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -139,6 +148,18 @@ out:
 	}
 	close(fd);
 	return rc;
+}
+
+int
+file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
+{
+	return read_opened(path, 0, max, out, len, e);
+}
+
+int
+file_read_home(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e)
+{
+	return read_opened(path, 1, max, out, len, e);
 }
 
 void

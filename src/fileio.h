@@ -20,6 +20,10 @@ enum {
  * person needs: missing, unreadable, empty, too large. */
 int file_read(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e);
 
+/* file_read for a file of the home (a key, a certificate): a symbolic link
+ * or anything but a regular file in its place is refused, never followed. */
+int file_read_home(const char *path, size_t max, unsigned char **out, size_t *len, struct err *e);
+
 /* Wipe and free a buffer from file_read. */
 void file_free_secret(unsigned char *buf, size_t len);
 

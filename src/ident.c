@@ -93,7 +93,7 @@ load_cert(const struct home *h, const char *hex, X509 **out, struct err *e)
 	size_t len;
 	int rc = -1;
 
-	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) == 0)
+	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) == 0)
 		rc = cert_parse(buf, len, path, out, e);
 	free(buf);
 	free(path);
@@ -116,7 +116,7 @@ load_chain(const struct home *h, const char *hex, STACK_OF(X509) * *out, struct 
 		rc = 0;
 		goto out;
 	}
-	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0)
+	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) != 0)
 		goto out;
 	bio = xcheck(BIO_new_mem_buf(buf, (int)len));
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
@@ -623,7 +623,7 @@ ca_key(const struct home *h, const char *hex, const char *pass, EVP_PKEY **out, 
 			kpath);
 		goto out;
 	}
-	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
+	if (file_read_home(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
 		goto out;
 	if (cred_key_decrypt((char *)kbuf, klen, pass, "your CA's key", out, e) != 0) {
 		if (e != NULL && strstr(e->msg, "passphrase") != NULL)
@@ -771,7 +771,7 @@ ident_key(const struct home *h, const char *hex, const char *pass, EVP_PKEY **ke
 	*key = NULL;
 	if (ident_cert(h, hex, &cert, NULL, e) != 0)
 		goto out;
-	if (file_read(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
+	if (file_read_home(kpath, FILE_MAX_CERT, &kbuf, &klen, e) != 0)
 		goto out;
 	if (cred_key_decrypt((char *)kbuf, klen, pass, "your key", key, e) != 0) {
 		if (e != NULL && strstr(e->msg, "passphrase") != NULL)

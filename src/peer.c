@@ -278,7 +278,7 @@ peer_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err 
 			path, p->addr[0]);
 		goto out;
 	}
-	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
+	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
 	    cert_parse(buf, len, path, out, e) != 0)
 		goto out;
 	fpr_cert_hex(*out, got);
@@ -417,7 +417,7 @@ peer_ca_cert(const struct home *h, const struct st_peer *p, X509 **out, struct e
 			p->addr[0]);
 		goto out;
 	}
-	if (file_read(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
+	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
 	    cert_parse(buf, len, path, out, e) != 0)
 		goto out;
 	fpr_cert_hex(*out, got);

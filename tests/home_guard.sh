@@ -3,7 +3,8 @@
 # mount remounted read-only in a user namespace of its own) every command
 # that only reads works; a command that writes says so in one sentence and
 # changes nothing.  A .lock planted as a symbolic link is refused by every
-# command and its target is neither created nor changed.
+# command and its target is neither created nor changed; so are a key and a
+# correspondent's certificate replaced by links.
 . "$PADSEAL_TESTLIB"
 
 P=$PADSEAL
@@ -66,5 +67,19 @@ run 1 "$P" --home "$A" trust bob@example.org --verified phone
 ok
 rm "$A/.lock"
 run 0 "$P" --home "$A" untrust bob@example.org
+
+# --- the key and a correspondent's certificate as symbolic links ---------------------
+key=$(find "$A/identities" -name key.pem | head -n 1)
+mv "$key" "$T/key.pem" && ln -s "$T/key.pem" "$key"
+run 1 "$P" --home "$A" backup --out "$T/a.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
+expect_in "$ERR" "key.pem is a symbolic link, which padseal does not follow in its home" "a planted key link is refused"
+[ -e "$T/a.p12" ] && fail "a backup was made from a planted key"
+rm "$key" && mv "$T/key.pem" "$key"
+peer=$(find "$A/peers" -name '*.pem' | head -n 1)
+mv "$peer" "$T/peer.pem" && ln -s "$T/peer.pem" "$peer"
+run 1 "$P" --home "$A" lint bob@example.org
+expect_in "$ERR" "is a symbolic link, which padseal does not follow in its home" "a planted certificate link is refused"
+rm "$peer" && mv "$T/peer.pem" "$peer"
+run 0 "$P" --home "$A" backup --out "$T/a.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
 
 finish

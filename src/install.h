@@ -39,6 +39,10 @@ const char *install_prog_list(void);
 /* A correspondent whose certificate goes along (borrowed). */
 struct install_peer {
 	struct x509_st *cert;
+	/* The CA that issued it (the CA form), what the program must trust;
+	 * NULL for a self-signed certificate or a CA already given with an
+	 * earlier correspondent. */
+	struct x509_st *ca;
 	const char *addr; /* the main address */
 	const char *name; /* the common name, or "" */
 	char hex[FPR_HEX_LEN];

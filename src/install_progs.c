@@ -31,13 +31,17 @@ add_p12(const struct install_in *in, struct install_set *s, const char *ext, cha
 	iset_file(s, name, xmemdup(in->p12, in->p12_len), in->p12_len, 1);
 }
 
-/* Each correspondent's certificate, and the CA(s) of your own chain.
- * Their names go into `list` (", "-joined, "" when none). */
+/* Each correspondent's certificate and the CA that issued it (the CA
+ * form), and the CA(s) of your own chain; the file names, ", "- and
+ * " "-joined ("" when none).  `roots` are the files a program must be told
+ * to trust: the CAs and the self-signed correspondents. */
 struct cert_names {
-	char peers[4096], peers_sp[4096]; /* ", "- and " "-joined */
-	char cas[1024], cas_sp[1024];
+	char peers[4096], peers_sp[4096];
+	char cas[4096], cas_sp[4096]; /* yours first, then the correspondents' */
+	char roots[8192], roots_sp[8192];
+	char selfsigned[2048]; /* "Sam <sam@example.org>, ..." */
 	char first_ca[160];
-	size_t n_cas;
+	size_t n_cas, n_roots, n_selfsigned;
 };
 
 static void
@@ -49,18 +53,25 @@ append(char *list, size_t len, const char *name, const char *sep)
 }
 
 static void
+add_root(struct cert_names *out, const char *name, int ca)
+{
+	if (ca) {
+		append(out->cas, sizeof out->cas, name, ", ");
+		append(out->cas_sp, sizeof out->cas_sp, name, " ");
+		out->n_cas++;
+	}
+	append(out->roots, sizeof out->roots, name, ", ");
+	append(out->roots_sp, sizeof out->roots_sp, name, " ");
+	out->n_roots++;
+}
+
+static void
 add_certs(const struct install_in *in, struct install_set *s, int der, const char *ext,
 	  struct cert_names *out)
 {
-	char name[160];
+	char name[160], caext[40];
 
 	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < in->n_peers; i++) {
-		iset_cert_name(s, in->peers[i].addr, in->peers[i].hex, ext, name, sizeof name);
-		iset_cert(s, in->peers[i].cert, der, name);
-		append(out->peers, sizeof out->peers, name, ", ");
-		append(out->peers_sp, sizeof out->peers_sp, name, " ");
-	}
 	for (int i = 0; in->chain != NULL && i < sk_X509_num(in->chain); i++) {
 		X509 *ca = sk_X509_value(in->chain, i);
 
@@ -69,11 +80,31 @@ add_certs(const struct install_in *in, struct install_set *s, int der, const cha
 		else
 			snprintf(name, sizeof name, "your-ca-%d%s", i + 1, ext);
 		iset_cert(s, ca, der, name);
-		append(out->cas, sizeof out->cas, name, ", ");
-		append(out->cas_sp, sizeof out->cas_sp, name, " ");
+		add_root(out, name, 1);
 		if (i == 0)
 			snprintf(out->first_ca, sizeof out->first_ca, "%s", name);
-		out->n_cas++;
+	}
+	snprintf(caext, sizeof caext, "-ca%s", ext);
+	for (size_t i = 0; i < in->n_peers; i++) {
+		const struct install_peer *p = &in->peers[i];
+
+		iset_cert_name(s, p->addr, p->hex, ext, name, sizeof name);
+		iset_cert(s, p->cert, der, name);
+		append(out->peers, sizeof out->peers, name, ", ");
+		append(out->peers_sp, sizeof out->peers_sp, name, " ");
+		if (p->ca != NULL) {
+			iset_cert_name(s, p->addr, p->hex, caext, name, sizeof name);
+			iset_cert(s, p->ca, der, name);
+			add_root(out, name, 1);
+		} else if (self_signed(p->cert)) {
+			char one[400];
+
+			add_root(out, name, 0);
+			snprintf(one, sizeof one, "%s%s<%s>", p->name, *p->name ? " " : "",
+				 p->addr);
+			append(out->selfsigned, sizeof out->selfsigned, one, ", ");
+			out->n_selfsigned++;
+		}
 	}
 }
 
@@ -102,7 +133,11 @@ install_thunderbird(const struct install_in *in, struct install_set *s, struct e
 	add_certs(in, s, 0, ".crt", &cn);
 	if (self_signed(in->cert))
 		iset_note(s,
-			  "your certificate is self-signed: Thunderbird shows signatures from self-signed certificates as untrusted (yours on other people's Thunderbird, your correspondents' on yours), whatever you click; encryption works. A credential in padseal's CA form shows as valid");
+			  "your certificate is self-signed: Thunderbird shows signatures from self-signed certificates as untrusted (yours on other people's Thunderbird, your correspondents' on yours) once it has restarted, whatever you click, because it keeps only the CA part of the trust; encryption works. A credential in padseal's CA form (padseal create, without --self-signed) shows as valid");
+	if (cn.n_selfsigned)
+		iset_note(s,
+			  "the certificates of %s are self-signed: Thunderbird shows their signatures as valid only until it restarts, then as untrusted, whatever you click. Ask them for padseal's CA form: then you trust their CA under Authorities and their signatures stay valid",
+			  cn.selfsigned);
 	iset_step(s,
 		  "Open Thunderbird. Open the menu (the three lines at the top right) and choose Settings, then Privacy & Security. Scroll down to Certificates and click Manage Certificates.");
 	iset_step(s,
@@ -110,7 +145,7 @@ install_thunderbird(const struct install_in *in, struct install_set *s, struct e
 		  p12, in->dir, FILE_PASS);
 	if (cn.n_cas)
 		iset_step(s,
-			  "On the tab Authorities, click Import and choose %s (same folder). Tick \"Trust this CA to identify email users\" and click OK.",
+			  "On the tab Authorities, click Import and choose each of %s (same folder), one at a time. Each time, tick \"Trust this CA to identify email users\" and click OK. These are the certificate authorities that issued your certificate and your correspondents' (each person is their own CA): trusting them is what makes Thunderbird show the signatures as valid.",
 			  cn.cas);
 	if (in->n_peers)
 		iset_step(s,
@@ -162,14 +197,27 @@ install_iphone(const struct install_in *in, struct install_set *s, struct err *e
 	return 0;
 }
 
+/* Your own certificate as .cer (Apple Mail, Outlook): a root to trust
+ * too when it is self-signed. */
+static void
+add_own_cer(const struct install_in *in, struct install_set *s, struct cert_names *cn)
+{
+	char own[160];
+
+	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
+	iset_cert(s, in->cert, 1, own);
+	add_certs(in, s, 1, ".cer", cn);
+	if (self_signed(in->cert))
+		add_root(cn, own, 0);
+}
+
 /* The Keychain steps, shared by Apple Mail and Outlook for Mac. */
 static void
 keychain_steps(const struct install_in *in, struct install_set *s, const char *p12,
 	       const struct cert_names *cn)
 {
-	char own[160];
+	char *cmds = xstrdup(""), *names = xstrdup(cn->roots_sp), *save = NULL;
 
-	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
 	iset_step(s,
 		  "Double-click %s in the folder %s. Keychain Access opens and asks where to add it: choose the keychain \"login\" and click Add. It asks for the passphrase of the file: type %s. (In Terminal instead: security import '%s/%s' -k ~/Library/Keychains/login.keychain-db -f pkcs12)",
 		  p12, in->dir, FILE_PASS, in->dir, p12);
@@ -177,23 +225,31 @@ keychain_steps(const struct install_in *in, struct install_set *s, const char *p
 		iset_step(s,
 			  "Double-click each of %s%s%s (same folder) and add it to the keychain \"login\" too.",
 			  cn->peers, *cn->peers && *cn->cas ? ", " : "", cn->cas);
-	iset_step(s,
-		  "In Keychain Access, search for each address you will write to (and your own, %s). Double-click the certificate, open Trust, and set \"Secure Mail (S/MIME)\" to Always Trust; close the window and type your Mac password. (In Terminal instead, for each .cer in the folder: security add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db FILE.cer)",
-		  in->addr);
-	(void)own;
+	for (char *n = strtok_r(names, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
+		char *t =
+			xasprintf("%s%ssecurity add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db '%s/%s'",
+				  cmds, *cmds ? " ; " : "", in->dir, n);
+
+		free(cmds);
+		cmds = t;
+	}
+	if (cn->n_roots)
+		iset_step(s,
+			  "Tell the Mac to trust %s: in Keychain Access, find each one (listed under the name of the person it belongs to) and double-click it, open Trust, and set \"Secure Mail (S/MIME)\" to Always Trust; close the window and type your Mac password. (In Terminal instead: %s)",
+			  cn->roots, cmds);
+	free(cmds);
+	free(names);
 }
 
 int
 install_apple_mail(const struct install_in *in, struct install_set *s, struct err *e)
 {
 	struct cert_names cn;
-	char p12[160], own[160];
+	char p12[160];
 
 	(void)e;
 	add_p12(in, s, ".p12", p12, sizeof p12);
-	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
-	iset_cert(s, in->cert, 1, own);
-	add_certs(in, s, 1, ".cer", &cn);
+	add_own_cer(in, s, &cn);
 	keychain_steps(in, s, p12, &cn);
 	iset_step(s,
 		  "Quit Mail and open it again. Write a new message from %s: two buttons appear at the right of the subject line, a seal (sign) and a padlock (encrypt); the padlock can be closed only for someone whose certificate is in your keychain.",
@@ -207,19 +263,18 @@ int
 install_outlook(const struct install_in *in, struct install_set *s, struct err *e)
 {
 	struct cert_names cn;
-	char p12[160], own[160];
+	char p12[160];
 
 	(void)e;
 	add_p12(in, s, ".p12", p12, sizeof p12);
-	iset_cert_name(s, in->addr, in->hex, ".cer", own, sizeof own);
-	iset_cert(s, in->cert, 1, own);
-	add_certs(in, s, 1, ".cer", &cn);
+	add_own_cer(in, s, &cn);
 	iset_step(s,
 		  "On Windows: double-click %s in the folder %s. The Certificate Import Wizard opens: choose Current User, click Next twice, type %s, click Next, keep \"Automatically select the certificate store\", click Next and Finish.",
 		  p12, in->dir, FILE_PASS);
-	iset_step(s,
-		  "On Windows: right-click %s%s%s%s (same folder), one at a time, and choose Install Certificate: Current User, Next, \"Place all certificates in the following store\", Browse, Trusted Root Certification Authorities, OK, Next, Finish, and Yes to the warning. This is what makes Outlook trust them.",
-		  own, *cn.peers ? ", " : "", cn.peers, *cn.cas ? ", your CA" : "");
+	if (cn.n_roots)
+		iset_step(s,
+			  "On Windows: right-click each of %s (same folder), one at a time, and choose Install Certificate: Current User, Next, \"Place all certificates in the following store\", Browse, Trusted Root Certification Authorities, OK, Next, Finish, and Yes to the warning. This is what makes Outlook trust you and your correspondents.",
+			  cn.roots);
 	iset_step(s,
 		  "On Windows, in Outlook: File, Options, Trust Center, Trust Center Settings, Email Security. Click Settings, give the settings a name, choose your certificate for %s under Signing Certificate and Encryption Certificate, and click OK. Tick \"Add digital signature to outgoing messages\" (and \"Encrypt contents and attachments for outgoing messages\" if you want that always), then OK.",
 		  in->addr);
@@ -241,7 +296,7 @@ install_neomutt(const struct install_in *in, struct install_set *s, struct err *
 	(void)e;
 	add_p12(in, s, ".p12", p12, sizeof p12);
 	add_certs(in, s, 0, ".pem", &cn);
-	if (cn.n_cas == 0)
+	if (!cn.first_ca[0])
 		iset_note(s,
 			  "your certificate is self-signed: neomutt's smime_keys add_p12 refuses a .p12 without a CA (\"No root and no intermediate certificates\"); a credential in padseal's CA form imports as written below");
 	if (in->ec)
@@ -255,8 +310,9 @@ install_neomutt(const struct install_in *in, struct install_set *s, struct err *
 		  "Run: /usr/libexec/neomutt/smime_keys add_p12 '%s/%s'   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
 		  in->dir, p12, FILE_PASS);
 	if (cn.n_cas)
-		iset_step(s, "Run: /usr/libexec/neomutt/smime_keys add_root '%s/%s'", in->dir,
-			  cn.first_ca);
+		iset_step(s,
+			  "In the folder %s, for each of %s run: /usr/libexec/neomutt/smime_keys add_root FILE   (the certificate authorities of you and your correspondents; neomutt then trusts what they issued).",
+			  in->dir, cn.cas);
 	if (in->n_peers)
 		iset_step(s,
 			  "For each of %s in the folder %s run: /usr/libexec/neomutt/smime_keys add_cert FILE   (a label is asked for each).",
@@ -303,7 +359,9 @@ install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 		if (self_signed(sk_X509_value(in->chain, i)))
 			tl = trust_line(tl, sk_X509_value(in->chain, i));
 	for (size_t i = 0; i < in->n_peers; i++)
-		if (self_signed(in->peers[i].cert))
+		if (in->peers[i].ca != NULL)
+			tl = trust_line(tl, in->peers[i].ca);
+		else if (self_signed(in->peers[i].cert))
 			tl = trust_line(tl, in->peers[i].cert);
 	iset_file(s, "trustlist.txt", (unsigned char *)tl, strlen(tl), 0);
 	iset_step(s,
@@ -315,8 +373,12 @@ install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 	iset_step(s,
 		  "Tell gpgsm whom to trust (you, and the correspondents you trust in padseal): cat '%s/trustlist.txt' >> ~/.gnupg/trustlist.txt",
 		  in->dir);
-	iset_step(s,
-		  "Self-made certificates carry no revocation list: add the line disable-crl-checks to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
+	if (cn.n_cas)
+		iset_step(s,
+			  "Self-made certificates carry no revocation list, and gpgsm 2.2 does not understand the name constraints padseal's certificate authorities carry (the addresses each may issue for): add the two lines disable-crl-checks and ignore-cert-extension 2.5.29.30 to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
+	else
+		iset_step(s,
+			  "Self-made certificates carry no revocation list: add the line disable-crl-checks to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
 	iset_step(s,
 		  "Check: gpgsm --list-secret-keys shows %s. Sign with gpgsm --sign, read with gpgsm --verify and gpgsm --decrypt.",
 		  in->addr);

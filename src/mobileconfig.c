@@ -209,6 +209,12 @@ install_mobileconfig(const struct install_in *in, char **out, size_t *len, struc
 		snprintf(text, sizeof text, "%s%s<%s>", p->name, *p->name ? " " : "", p->addr);
 		snprintf(file, sizeof file, "%s.cer", p->addr);
 		cert_payload(&b, p->cert, pid, "peer", "peer", text, file);
+		if (p->ca == NULL)
+			continue;
+		snprintf(text, sizeof text, "The certificate authority of %s%s<%s>", p->name,
+			 *p->name ? " " : "", p->addr);
+		snprintf(file, sizeof file, "%s-ca.cer", p->addr);
+		cert_payload(&b, p->ca, pid, "peer-ca", "peer-ca", text, file);
 	}
 
 	put(&b, "\t</array>\n");

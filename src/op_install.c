@@ -40,6 +40,7 @@ src_clear(struct install_src *c)
 	free(c->addr);
 	for (size_t i = 0; i < c->n_peers; i++) {
 		X509_free(c->peers[i].cert);
+		X509_free(c->peers[i].ca);
 		free(c->peer_names[i]);
 		free(c->peer_addrs[i]);
 	}
@@ -80,7 +81,24 @@ src_ident(const struct home *h, const struct state *st, struct install_src *c, s
 	return 0;
 }
 
-/* Every correspondent trusted now (not retired). */
+/* Has an earlier correspondent brought the CA `hex` already? */
+static int
+ca_seen(const struct install_src *c, const char *hex)
+{
+	char got[FPR_HEX_LEN];
+
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (c->peers[i].ca == NULL)
+			continue;
+		fpr_cert_hex(c->peers[i].ca, got);
+		if (strcmp(got, hex) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every correspondent trusted now (not retired), with the CA of each one
+ * of the CA form. */
 static int
 src_peers(const struct home *h, const struct state *st, struct install_src *c, struct err *e)
 {
@@ -99,6 +117,11 @@ src_peers(const struct home *h, const struct state *st, struct install_src *c, s
 			continue;
 		if (peer_cert(h, p, &ip->cert, e) != 0)
 			return -1;
+		if (p->ca[0] && !ca_seen(c, p->ca) && peer_ca_cert(h, p, &ip->ca, e) != 0) {
+			X509_free(ip->cert);
+			ip->cert = NULL;
+			return -1;
+		}
 		memcpy(ip->hex, p->hex, FPR_HEX_LEN);
 		c->peer_names[c->n_peers] = xstrdup(p->name ? p->name : "");
 		c->peer_addrs[c->n_peers] = xstrdup(p->n_addr ? p->addr[0] : "");

@@ -4,8 +4,8 @@
 # Thunderbird, gpgsm, OpenSSL's pkcs12 -legacy and Python's plistlib for the
 # Apple profile), the steps checked for placeholders and paths, and every
 # refusal leaving the home and the target as they were.
-# The credentials here are the self-signed form (create --self-signed); the
-# personal-CA form is checked in tests/interop/install_ca.sh.
+# First the self-signed form (create --self-signed), then padseal's default,
+# the personal-CA form: the CAs are what each program is told to trust.
 # shellcheck source=../lib.sh
 . "$PADSEAL_TESTLIB"
 
@@ -251,5 +251,136 @@ run 0 "$P" --home "$T/ec" --passphrase-file "$T/pass" --new-passphrase-file "$T/
 	install --for apple-mail --out "$T/ec-mac"
 expect_in "$OUT" "you trust no correspondent yet" "no correspondents: said"
 expect_in "$OUT" "0 correspondents' certificates" "no correspondents: counted"
+
+# --- the personal-CA form: the chain goes along, the CAs are trusted -------
+# Carol (CA form) trusts Dan (CA form: his CA comes with his certificate)
+# and Sam (self-signed, from above).
+C=$T/carol
+run 0 "$P" --home "$C" create --name "Carol Example" --email carol@example.org --key rsa2048 \
+	--new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/dan" create --name "Dan Peer" --email dan@example.org --key rsa2048 \
+	--new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/dan" cert --out "$T/dan.pem"
+run 0 "$P" --home "$C" import "$T/dan.pem"
+run 0 "$P" --home "$C" import "$T/sam.pem"
+run 0 "$P" --home "$C" trust dan@example.org --verified in-person
+run 0 "$P" --home "$C" trust sam@example.org --verified phone
+# nth_cert FILE N: the Nth PEM certificate of FILE.
+nth_cert() {
+	awk -v want="$2" '/BEGIN CERTIFICATE/ { n++ } n == want { print } /END CERTIFICATE/ && n == want { exit }' "$1"
+}
+"$P" --home "$C" cert | nth_cert /dev/stdin 1 > "$T/carol-leaf.pem"
+"$P" --home "$C" cert | nth_cert /dev/stdin 2 > "$T/carol-ca.pem"
+nth_cert "$T/dan.pem" 1 > "$T/dan-leaf.pem"
+nth_cert "$T/dan.pem" 2 > "$T/dan-ca.pem"
+ok
+[ -s "$T/carol-ca.pem" ] && [ -s "$T/dan-ca.pem" ] || fail "cert does not export the CA form's chain"
+carol_before=$(tree_hash "$C")
+cinst() {
+	"$P" --home "$C" --passphrase-file "$T/pass" --new-passphrase-file "$T/p12pass" install "$@"
+}
+for prog in thunderbird iphone apple-mail outlook neomutt gpgsm; do
+	run 0 cinst --for "$prog" --out "$T/ca-$prog"
+	expect_in "$OUT" "2 correspondents' certificates" "CA form, $prog: counts the trusted"
+	for f in "$T/ca-$prog"/*; do mode_is "$f" 600; done
+	check_steps "$T/ca-$prog"
+done
+same_tree "$C" "$carol_before" "install of the CA form (reads the home only)"
+
+# Thunderbird: the .p12 carries the chain; NSS with both CAs trusted for
+# e-mail (",C,", Thunderbird's "Trust this CA to identify email users")
+# finds Carol's certificate and Dan's valid; the steps name Sam as
+# self-signed (untrusted after a restart).
+CT=$T/ca-thunderbird
+n=$(openssl pkcs12 -legacy -in "$CT/carol@example.org.p12" -passin "file:$T/p12pass" -nokeys 2>/dev/null |
+	grep -c 'BEGIN CERTIFICATE')
+ok
+[ "$n" = 2 ] || fail "the CA form's .p12 holds $n certificates, not the certificate and its CA"
+steps=$(cat "$CT/STEPS.txt")
+expect_in "$steps" "Trust this CA to identify email users" "Thunderbird steps: trust the CAs"
+expect_in "$steps" "your-ca.crt, dan@example.org-ca.crt" "Thunderbird steps: both CAs named"
+expect_in "$steps" "sam Peer <sam@example.org> are self-signed" "Thunderbird steps: Sam is self-signed"
+expect_in "$steps" "then as untrusted" "Thunderbird steps: untrusted after a restart"
+ok
+! printf '%s\n' "$steps" | grep -q "your certificate is self-signed" ||
+	fail "Thunderbird steps call the CA form self-signed"
+for f in "$CT/your-ca.crt:$T/carol-ca.pem" "$CT/dan@example.org-ca.crt:$T/dan-ca.pem" \
+	"$CT/dan@example.org.crt:$T/dan-leaf.pem"; do
+	ok
+	[ "$(sha256_of "${f%%:*}")" = "$(sha256_of "${f#*:}")" ] || fail "${f%%:*} is not ${f#*:}"
+done
+N2=$T/nssdb-ca
+mkdir "$N2"
+certutil -N -d "sql:$N2" --empty-password
+ok
+pk12util -i "$CT/carol@example.org.p12" -d "sql:$N2" -w "$T/p12pass" > "$T/pk12.out" 2>&1 ||
+	fail "pk12util refused the CA form's .p12: $(cat "$T/pk12.out")"
+certutil -A -d "sql:$N2" -n carol-ca -t ",C," -i "$CT/your-ca.crt"
+certutil -A -d "sql:$N2" -n dan-ca -t ",C," -i "$CT/dan@example.org-ca.crt"
+certutil -A -d "sql:$N2" -n dan -t ",," -i "$CT/dan@example.org.crt"
+v=$(certutil -V -u S -n "Carol Example" -d "sql:$N2" 2>&1)
+expect_in "$v" "certificate is valid" "NSS: Carol's certificate valid for signing under her CA"
+for u in S R; do
+	v=$(certutil -V -u "$u" -n dan -d "sql:$N2" 2>&1)
+	expect_in "$v" "certificate is valid" "NSS: Dan's certificate valid (-u $u) under his CA"
+done
+
+# iPhone: the CAs are root payloads, Dan's certificate a pkcs1 payload.
+ok
+python3 "$T/plist.py" "$T/ca-iphone/carol@example.org.mobileconfig" "$T/plist-ca.txt" \
+	"$T/profile-ca.p12" 2> "$T/plist.err" || fail "plistlib (CA form): $(cat "$T/plist.err")"
+got=$(grep '^cert ' "$T/plist-ca.txt" | sort)
+want=$(for f in carol-ca dan-ca dan-leaf sam; do printf 'cert %s\n' "$(sha256_of "$T/$f.pem")"; done | sort)
+ok
+[ "$got" = "$want" ] || fail "CA form profile certificates: $got"
+ok
+[ "$(grep -c 'payload com.apple.security.root' "$T/plist-ca.txt")" = 3 ] ||
+	fail "CA form profile: not 3 root payloads (two CAs, Sam): $(cat "$T/plist-ca.txt")"
+ok
+[ "$(grep -c 'payload com.apple.security.pkcs1 ' "$T/plist-ca.txt")" = 1 ] ||
+	fail "CA form profile: Dan's certificate is not a pkcs1 payload"
+n=$(openssl pkcs12 -legacy -in "$T/profile-ca.p12" -passin "file:$T/p12pass" -nokeys 2>/dev/null |
+	grep -c 'BEGIN CERTIFICATE')
+ok
+[ "$n" = 2 ] || fail "the profile's .p12 holds $n certificates, not the chain"
+
+# Apple Mail: the trust commands name exactly the CAs and Sam.
+steps=$(cat "$T/ca-apple-mail/STEPS.txt")
+for f in your-ca.cer dan@example.org-ca.cer sam@example.org.cer; do
+	expect_in "$steps" "-k ~/Library/Keychains/login.keychain-db '$T/ca-apple-mail/$f'" \
+		"Apple Mail: trust $f"
+done
+ok
+! printf '%s\n' "$steps" | grep -q "login.keychain-db '[^']*/dan@example.org.cer'" ||
+	fail "Apple Mail steps trust Dan's certificate itself, not his CA"
+# neomutt: each CA as a root.
+expect_in "$(cat "$T/ca-neomutt/STEPS.txt")" "your-ca.pem, dan@example.org-ca.pem run: /usr/libexec/neomutt/smime_keys add_root" \
+	"neomutt: add_root for both CAs"
+
+# gpgsm: the CAs in trustlist.txt, ignore-cert-extension 2.5.29.30 in the
+# steps; then gpgsm verifies Carol's and Dan's signatures.
+CG=$T/ca-gpgsm
+G2=$T/gnupg-ca
+gnupg_home "$G2"
+expect_in "$(cat "$CG/STEPS.txt")" "ignore-cert-extension 2.5.29.30" "gpgsm steps: name constraints"
+ok
+[ "$(wc -l < "$CG/trustlist.txt")" = 3 ] || fail "CA form trustlist.txt: not 3 lines: $(cat "$CG/trustlist.txt")"
+for f in carol-ca dan-ca sam; do
+	fp=$(openssl x509 -in "$T/$f.pem" -noout -fingerprint -sha1 | cut -d= -f2)
+	expect_in "$(cat "$CG/trustlist.txt")" "$fp S" "trustlist.txt holds $f"
+done
+gs2() { GNUPGHOME="$G2" gpgsm --batch --disable-dirmngr --pinentry-mode loopback "$@"; }
+ok
+gs2 --passphrase-fd 0 --import "$CG/carol@example.org.p12" < "$T/p12pass" > "$T/gs.out" 2>&1 ||
+	fail "gpgsm refused the CA form's .p12: $(cat "$T/gs.out")"
+ok
+(cd "$CG" && gs2 --import ./*.pem) > "$T/gs.out" 2>&1 || fail "gpgsm refused the certificates: $(cat "$T/gs.out")"
+cp "$CG/trustlist.txt" "$G2/trustlist.txt"
+printf 'disable-crl-checks\nignore-cert-extension 2.5.29.30\n' > "$G2/gpgsm.conf"
+run 0 "$P" --home "$C" --passphrase-file "$T/pass" intro --to dan@example.org --out "$T/carol-intro.eml"
+gpg_verify "$G2" "$T/carol-intro.eml" "gpgsm --verify of Carol's (CA form) introduction"
+run 0 "$P" --home "$T/dan" --passphrase-file "$T/pass" intro --to carol@example.org --out "$T/dan-intro.eml"
+gpg_verify "$G2" "$T/dan-intro.eml" "gpgsm --verify of Dan's (CA form) introduction"
+GNUPGHOME="$G2" gpgconf --kill gpg-agent 2>/dev/null
 
 finish

@@ -34,8 +34,14 @@
 #define LEGACY_ITER 2048
 #define MODERN_ITER 100000
 
-#define MAX_KEYS  8 /* private keys one file may hold */
-#define MAX_DEPTH 3 /* nested safeContents bags */
+#define MAX_KEYS 8 /* private keys one file may hold */
+/* The most work a file may ask of a passphrase try: iterations of a
+ * PKCS#12 or PBKDF2 key derivation or of the MAC (tools write 2,048 to
+ * 600,000; ten million take seconds), and scrypt's N, r and p (N*r*p at
+ * most 2^22: padseal's own keys use 2^14 * 8 * 1). */
+#define MAX_ITER       10000000u
+#define MAX_SCRYPT_NRP (1u << 22)
+#define MAX_DEPTH      3 /* nested safeContents bags */
 
 static const struct compat {
 	const char *name;
@@ -276,6 +282,114 @@ add_key(struct walk *w, const PKCS8_PRIV_KEY_INFO *p8, struct err *e)
 	return 0;
 }
 
+/* An iteration count within MAX_ITER (absent counts as 1). */
+static int
+iter_ok(const ASN1_INTEGER *i)
+{
+	uint64_t v;
+
+	return i == NULL || (ASN1_INTEGER_get_uint64(&v, i) == 1 && v <= MAX_ITER);
+}
+
+/* 0 when the key derivation `alg` names costs a passphrase try no more
+ * than padseal allows; else -1 with the sentence.  Checked before any
+ * derivation is run, so a hostile file is refused at once. */
+static int
+kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
+{
+	int nid = alg != NULL ? OBJ_obj2nid(alg->algorithm) : NID_undef, ok = 1;
+
+	if (alg == NULL || alg->parameter == NULL)
+		return 0;
+	if (nid == NID_pbes2) {
+		PBE2PARAM *p2 =
+			ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+		int kdf = p2 != NULL && p2->keyfunc != NULL ? OBJ_obj2nid(p2->keyfunc->algorithm) :
+							      NID_undef;
+
+		if (kdf == NID_id_pbkdf2) {
+			PBKDF2PARAM *k = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+								   p2->keyfunc->parameter);
+
+			ok = k != NULL && iter_ok(k->iter);
+			PBKDF2PARAM_free(k);
+		} else if (kdf == NID_id_scrypt) {
+			SCRYPT_PARAMS *sp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS),
+								      p2->keyfunc->parameter);
+			uint64_t n = 0, r = 0, q = 0;
+
+			ok = sp != NULL && ASN1_INTEGER_get_uint64(&n, sp->costParameter) == 1 &&
+			     ASN1_INTEGER_get_uint64(&r, sp->blockSize) == 1 &&
+			     ASN1_INTEGER_get_uint64(&q, sp->parallelizationParameter) == 1 &&
+			     n <= MAX_SCRYPT_NRP && r <= MAX_SCRYPT_NRP && q <= MAX_SCRYPT_NRP &&
+			     n * r * q <= MAX_SCRYPT_NRP;
+			SCRYPT_PARAMS_free(sp);
+		}
+		PBE2PARAM_free(p2);
+	} else if (EVP_PBE_find(EVP_PBE_TYPE_OUTER, nid, NULL, NULL, NULL)) {
+		/* PKCS#12 and PKCS#5 v1 schemes: salt and iterations. */
+		PBEPARAM *pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
+
+		ok = pp != NULL && iter_ok(pp->iter);
+		PBEPARAM_free(pp);
+	}
+	ERR_clear_error();
+	if (!ok)
+		return err_set(e,
+			       "%s asks for more key derivation work than padseal allows (over %u iterations, or scrypt beyond N*r*p = %u): a real backup never does; padseal changed nothing",
+			       what, MAX_ITER, MAX_SCRYPT_NRP);
+	return 0;
+}
+
+/* Every cost the file states before its inner parts are decrypted: the
+ * MAC's iterations, each encrypted safe's and each key bag's in a plain
+ * safe.  Key bags inside an encrypted safe are checked when it is open. */
+static int
+costs_ok(PKCS12 *p12, const char *what, struct err *e)
+{
+	const ASN1_INTEGER *mac_iter = NULL;
+	STACK_OF(PKCS7) * safes;
+	int rc = 0;
+
+	if (PKCS12_mac_present(p12)) {
+		PKCS12_get0_mac(NULL, NULL, NULL, &mac_iter, p12);
+		if (!iter_ok(mac_iter))
+			return err_set(e,
+				       "%s asks for more than %u iterations of its integrity check (MAC): a real backup never does; padseal changed nothing",
+				       what, MAX_ITER);
+	}
+	if ((safes = PKCS12_unpack_authsafes(p12)) == NULL) {
+		ERR_clear_error();
+		return 0; /* reported as damaged where it is read */
+	}
+	for (int i = 0; rc == 0 && i < sk_PKCS7_num(safes); i++) {
+		PKCS7 *p7 = sk_PKCS7_value(safes, i);
+		STACK_OF(PKCS12_SAFEBAG) * bags;
+
+		if (OBJ_obj2nid(p7->type) == NID_pkcs7_encrypted) {
+			if (p7->d.encrypted != NULL && p7->d.encrypted->enc_data != NULL)
+				rc = kdf_cost_ok(p7->d.encrypted->enc_data->algorithm, what, e);
+			continue;
+		}
+		if (OBJ_obj2nid(p7->type) != NID_pkcs7_data ||
+		    (bags = PKCS12_unpack_p7data(p7)) == NULL)
+			continue;
+		for (int j = 0; rc == 0 && j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+			const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, j);
+			const X509_ALGOR *alg;
+
+			if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag)
+				continue;
+			X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
+			rc = kdf_cost_ok(alg, what, e);
+		}
+		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	}
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	ERR_clear_error();
+	return rc;
+}
+
 static int walk_bags(struct walk *w, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth,
 		     struct err *e);
 
@@ -290,10 +404,11 @@ walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
 	switch (PKCS12_SAFEBAG_get_nid(bag)) {
 	case NID_keyBag: return add_key(w, PKCS12_SAFEBAG_get0_p8inf(bag), e);
 	case NID_pkcs8ShroudedKeyBag:
-		if (w->key_alg[0] == NID_undef) {
-			X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
+		X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
+		if (w->key_alg[0] == NID_undef)
 			alg_nids(alg, w->key_alg);
-		}
+		if (kdf_cost_ok(alg, w->what, e) != 0)
+			return -1;
 		p8 = PKCS12_decrypt_skey_ex(bag, w->pw.p, w->pw.len, w->ctx, NULL);
 		if (p8 == NULL)
 			return decrypt_failed(w, e);
@@ -344,6 +459,8 @@ static STACK_OF(PKCS12_SAFEBAG) * open_safe(struct walk *w, PKCS7 *p7, struct er
 		}
 		if (w->cert_alg[0] == NID_undef)
 			alg_nids(ec->algorithm, w->cert_alg);
+		if (kdf_cost_ok(ec->algorithm, w->what, e) != 0)
+			return NULL;
 		bags = PKCS12_item_decrypt_d2i_ex(ec->algorithm, ASN1_ITEM_rptr(PKCS12_SAFEBAGS),
 						  w->pw.p, w->pw.len, ec->enc_data, 1, w->ctx,
 						  NULL);
@@ -720,6 +837,8 @@ p12_open(const unsigned char *buf, size_t len, const char *pass, const char *wha
 	memset(&w, 0, sizeof w);
 	if ((p12 = parse_der(buf, len, what, e)) == NULL)
 		return -1;
+	if (costs_ok(p12, what, e) != 0)
+		goto out;
 	n = candidates(pass, cand, &latin1);
 	out->mac = PKCS12_mac_present(p12);
 	if (out->mac && (chosen = mac_pass(p12, cand, n, what, e)) < 0)

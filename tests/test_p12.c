@@ -1357,3 +1357,84 @@ Test(restore, failed_save_leaves_the_home_as_it_was)
 	free(chk);
 	free(path);
 }
+
+/* A file whose key bag asks for the derivation `big` (made without running
+ * it): the key bag's parameters replaced after it was made. */
+static unsigned char *
+costly_bag_file(X509_ALGOR *big, size_t *len)
+{
+	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+	STACK_OF(PKCS7) *safes = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = mkcert(CF_EC, "Alice Example", NULL, &key);
+	X509_ALGOR *alg = NULL;
+	PKCS12 *p12;
+
+	cr_assert_not_null(big);
+	cr_assert_not_null(
+		PKCS12_add_key(&bags, key, 0, 2048, NID_pbe_WithSHA1And3_Key_TripleDES_CBC, PASS));
+	cr_assert_not_null(PKCS12_add_cert(&bags, cert));
+	X509_SIG_getm((X509_SIG *)(uintptr_t)PKCS12_SAFEBAG_get0_pkcs8(
+			      sk_PKCS12_SAFEBAG_value(bags, 0)),
+		      &alg, NULL);
+	cr_assert(X509_ALGOR_copy(alg, big));
+	cr_assert(PKCS12_add_safe(&safes, bags, -1, 0, PASS));
+	p12 = PKCS12_add_safes(safes, 0);
+	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+	sk_PKCS7_pop_free(safes, PKCS7_free);
+	X509_ALGOR_free(big);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return to_der(p12, len);
+}
+
+/* A hostile file that asks for a billion iterations (of the MAC, of a key
+ * bag's PBKDF2 or PKCS#12 derivation) or an scrypt beyond the cap is
+ * refused before any derivation runs: at that cost each passphrase try
+ * would take minutes (this test would not finish). */
+Test(p12, hostile_costs_are_refused_before_any_work)
+{
+	EVP_PKEY *key = NULL;
+	X509 *cert = mkcert(CF_EC, "Alice Example", "email:alice@example.org", &key);
+	unsigned char *der, *fixed;
+	const unsigned char *p;
+	const ASN1_INTEGER *iter = NULL;
+	PKCS12 *p12;
+	size_t len;
+
+	der = build(cert, key, NULL, P12_MODERN, PASS, &len);
+	p = der;
+	p12 = d2i_PKCS12(NULL, &p, (long)len);
+	cr_assert_not_null(p12);
+	PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	cr_assert_not_null(iter);
+	cr_assert(ASN1_INTEGER_set((ASN1_INTEGER *)(uintptr_t)iter, 1000000000));
+	fixed = to_der(p12, &len);
+	refused(fixed, len, PASS, "more than 10000000 iterations of its integrity check (MAC)");
+	OPENSSL_free(fixed);
+	OPENSSL_free(der);
+
+	der = costly_bag_file(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 1000000000, NULL, 0, NULL,
+						NID_hmacWithSHA256),
+			      &len);
+	refused(der, len, PASS, "more key derivation work than padseal allows");
+	OPENSSL_free(der);
+	der = costly_bag_file(PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 2147483647,
+					    NULL, 0),
+			      &len);
+	refused(der, len, PASS, "more key derivation work than padseal allows");
+	OPENSSL_free(der);
+	der = costly_bag_file(PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, 1 << 14, 8,
+						    64),
+			      &len);
+	refused(der, len, PASS, "more key derivation work than padseal allows");
+	OPENSSL_free(der);
+	/* At the cap's edge of what tools write, the file still opens. */
+	der = costly_bag_file(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, NULL, 0, NULL,
+						NID_hmacWithSHA256),
+			      &len);
+	refused(der, len, PASS, "passphrase does not open");
+	OPENSSL_free(der);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +40,31 @@ put_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Bytes that pass as they are: printable ASCII, LF and TAB. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char plain[256] = {
+	[0x09] = 1, [0x0a] = 1, [0x20] = P16,
+	P16,        P16,        P16,
+	P16,        1,          1,
+	1,          1,          1,
+	1,          1,          1,
+	1,          1,          1,
+	1,          1,          1,
+	1,          0,
+};
+#undef P16
+
+/* Eight bytes of printable ASCII (no byte below 0x20, none from 0x7F). */
+static int
+plain8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return (((x - 0x20 * ones) | (x + ones) | x) & highs) == 0;
+}
+
 /* Filter s[0..n) into fd; a last incomplete character stays in f->tail
  * when `more` may follow. */
 static int
@@ -49,9 +75,28 @@ pass(struct filter *f, const char *s, size_t n, int more)
 
 	while (n > 0) {
 		long cp;
-		size_t k, add;
+		size_t k, add, run = 0;
 		const char *from = s;
 
+		/* Printable ASCII, LF and TAB pass as they are, a run at a time. */
+		while (n - run >= 8 && plain8(s + run))
+			run += 8;
+		while (run < n && plain[(unsigned char)s[run]])
+			run++;
+		while (run > 0) {
+			size_t c = run < sizeof buf - used ? run : sizeof buf - used;
+
+			if (c == 0) {
+				if (put_all(f->fd, buf, used) != 0)
+					return -1;
+				used = 0;
+				continue;
+			}
+			memcpy(buf + used, s, c);
+			used += c, s += c, n -= c, run -= c;
+		}
+		if (n == 0)
+			break;
 		if (more && n < 4 && safetext_partial(s, n)) {
 			memcpy(f->tail, s, n);
 			f->n_tail = n;

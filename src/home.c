@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -141,6 +143,51 @@ home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e)
 	return h->lockfd >= 0 ? take_lock(h, LOCK_SH, e) : 0;
 }
 
+/* A temporary file of an atomic write (file_write_atomic: ".NAME.XXXXXX"
+ * beside NAME) or of keeping the previous checklist ("NAME.prev.tmp"). */
+static int
+is_leftover(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 9 && strcmp(name + n - 9, ".prev.tmp") == 0)
+		return 1;
+	if (name[0] != '.' || n < 9 || name[n - 7] != '.')
+		return 0;
+	for (size_t i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+/* Remove what killed writers left in `dir` and, `depth` levels down, in
+ * its folders.  Only under the exclusive lock: no writer is running. */
+static void
+sweep(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *p;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		p = path_join(dir, de->d_name);
+		if (lstat(p, &st) == 0) {
+			if (S_ISREG(st.st_mode) && is_leftover(de->d_name))
+				(void)unlink(p);
+			else if (S_ISDIR(st.st_mode) && depth > 0)
+				sweep(p, depth - 1);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
 int
 home_upgrade(struct home *h, struct err *e)
 {
@@ -161,9 +208,12 @@ home_upgrade(struct home *h, struct err *e)
 		close(h->lockfd);
 		h->lockfd = -1;
 	}
-	if (open_lock(h, 1, e) != 0)
+	if (open_lock(h, 1, e) != 0 || take_lock(h, LOCK_EX, e) != 0)
 		return -1;
-	return take_lock(h, LOCK_EX, e);
+	/* The home, identities/HEX/ and peers/: temporary files of runs that
+	 * were killed while writing are recognisable by name. */
+	sweep(h->dir, 2);
+	return 0;
 }
 
 void

@@ -4,7 +4,8 @@
 # that only reads works; a command that writes says so in one sentence and
 # changes nothing.  A .lock planted as a symbolic link is refused by every
 # command and its target is neither created nor changed; so are a key and a
-# correspondent's certificate replaced by links.
+# correspondent's certificate replaced by links.  Temporary files that
+# killed writers left are removed by the next command that writes.
 . "$PADSEAL_TESTLIB"
 
 P=$PADSEAL
@@ -75,11 +76,31 @@ run 1 "$P" --home "$A" backup --out "$T/a.p12" --passphrase-file "$T/pass" --new
 expect_in "$ERR" "key.pem is a symbolic link, which padseal does not follow in its home" "a planted key link is refused"
 [ -e "$T/a.p12" ] && fail "a backup was made from a planted key"
 rm "$key" && mv "$T/key.pem" "$key"
-peer=$(find "$A/peers" -name '*.pem' | head -n 1)
+peer=$(find "$A/peers" -name '[0-9A-F]*.pem' | head -n 1)
 mv "$peer" "$T/peer.pem" && ln -s "$T/peer.pem" "$peer"
 run 1 "$P" --home "$A" lint bob@example.org
 expect_in "$ERR" "is a symbolic link, which padseal does not follow in its home" "a planted certificate link is refused"
 rm "$peer" && mv "$T/peer.pem" "$peer"
 run 0 "$P" --home "$A" backup --out "$T/a.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
+
+# --- temporary files of killed writers ------------------------------------------------
+# Planted as a kill -9 in the middle of a write leaves them; the next
+# command that writes removes them, and only them.
+id=$(dirname "$key")
+peer=$(find "$A/peers" -name '[0-9A-F]*.pem' | head -n 1)
+for f in "$A/.checklist.Ab12Cd" "$A/checklist.prev.tmp" "$id/.key.pem.x1Y2z3" \
+	"$peer.tmp" "$(dirname "$peer")/.$(basename "$peer").QwErTy"; do
+	echo partial > "$f"
+done
+echo mine > "$A/.keep.me"
+run 0 "$P" --home "$A" peers
+[ -e "$A/.checklist.Ab12Cd" ] || fail "a command that only reads removed a file"
+run 0 "$P" --home "$A" trust bob@example.org --verified phone
+for f in "$A/.checklist.Ab12Cd" "$A/checklist.prev.tmp" "$id/.key.pem.x1Y2z3" \
+	"$(dirname "$peer")/.$(basename "$peer").QwErTy"; do
+	[ -e "$f" ] && fail "left over after the next write: $f"
+done
+[ -e "$A/.keep.me" ] && [ -e "$peer.tmp" ] || fail "a file that is not a leftover was removed"
+ok
 
 finish

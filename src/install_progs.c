@@ -306,13 +306,13 @@ install_neomutt(const struct install_in *in, struct install_set *s, struct err *
 		  "Make sure your muttrc loads the S/MIME settings of the neomutt package: it should contain the line: source /etc/neomuttrc.d/smime.rc");
 	iset_step(s,
 		  "Run: /usr/libexec/neomutt/smime_keys init   (it makes ~/.smime with its keys and certificates folders; skip this when you have it already).");
+	if (cn.n_roots)
+		iset_step(s,
+			  "In the folder %s, for each of %s run: /usr/libexec/neomutt/smime_keys add_root FILE   (the certificate authorities of you and your correspondents, and the self-signed certificates: what neomutt is to trust. Add them before your .p12, or smime_keys marks your certificate invalid).",
+			  in->dir, cn.roots);
 	iset_step(s,
 		  "Run: /usr/libexec/neomutt/smime_keys add_p12 '%s/%s'   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
 		  in->dir, p12, FILE_PASS);
-	if (cn.n_cas)
-		iset_step(s,
-			  "In the folder %s, for each of %s run: /usr/libexec/neomutt/smime_keys add_root FILE   (the certificate authorities of you and your correspondents; neomutt then trusts what they issued).",
-			  in->dir, cn.cas);
 	if (in->n_peers)
 		iset_step(s,
 			  "For each of %s in the folder %s run: /usr/libexec/neomutt/smime_keys add_cert FILE   (a label is asked for each).",

@@ -353,9 +353,54 @@ done
 ok
 ! printf '%s\n' "$steps" | grep -q "login.keychain-db '[^']*/dan@example.org.cer'" ||
 	fail "Apple Mail steps trust Dan's certificate itself, not his CA"
-# neomutt: each CA as a root.
-expect_in "$(cat "$T/ca-neomutt/STEPS.txt")" "your-ca.pem, dan@example.org-ca.pem run: /usr/libexec/neomutt/smime_keys add_root" \
-	"neomutt: add_root for both CAs"
+# neomutt: the steps, done with neomutt's own smime_keys (its store in $M
+# instead of ~/.smime), leave Carol's key and her correspondents trusted
+# for signing and encryption in its .index.
+CN=$T/ca-neomutt
+expect_in "$(cat "$CN/STEPS.txt")" "your-ca.pem, dan@example.org-ca.pem, sam@example.org.pem run: /usr/libexec/neomutt/smime_keys add_root" \
+	"neomutt: add_root for both CAs and Sam"
+SMIME_KEYS=/usr/libexec/neomutt/smime_keys
+if [ -x "$SMIME_KEYS" ] && command -v neomutt >/dev/null; then
+	M=$T/smime
+	mkdir -m 700 "$M"
+	printf 'set smime_keys="%s/keys"\nset smime_certificates="%s/certs"\nset smime_ca_location="%s/ca.pem"\n' \
+		"$M" "$M" "$M" > "$M/muttrc"
+	MUTT_CMDLINE="neomutt -n -F $M/muttrc"
+	export MUTT_CMDLINE
+	"$SMIME_KEYS" init > "$T/nm.out" 2>&1
+	# Each smime_keys command as STEPS.txt orders it; openssl reads the
+	# passphrases from stdin without a controlling terminal (setsid).
+	grep -oE 'smime_keys (add_root|add_p12|add_cert)' "$CN/STEPS.txt" > "$T/nm.order"
+	ok
+	[ "$(tr '\n' ' ' < "$T/nm.order")" = "smime_keys add_root smime_keys add_p12 smime_keys add_cert " ] ||
+		fail "neomutt steps: the roots do not come before the .p12: $(cat "$T/nm.order")"
+	for f in your-ca.pem dan@example.org-ca.pem sam@example.org.pem; do
+		ok
+		echo "$f" | setsid -w "$SMIME_KEYS" add_root "$CN/$f" > "$T/nm.out" 2>&1 ||
+			fail "smime_keys add_root $f: $(cat "$T/nm.out")"
+	done
+	ok
+	printf '%s\nneomutt key pass 1\nneomutt key pass 1\ncarol\n' "$(head -n 1 "$T/p12pass")" |
+		setsid -w "$SMIME_KEYS" add_p12 "$CN/carol@example.org.p12" > "$T/nm.out" 2>&1 ||
+		fail "smime_keys add_p12 refused the install .p12: $(cat "$T/nm.out")"
+	for n in dan sam; do
+		ok
+		echo "$n" | setsid -w "$SMIME_KEYS" add_cert "$CN/$n@example.org.pem" > "$T/nm.out" 2>&1 ||
+			fail "smime_keys add_cert $n: $(cat "$T/nm.out")"
+	done
+	idx=$(cat "$M/certs/.index" 2>/dev/null)
+	for a in carol dan sam; do
+		ok
+		printf '%s\n' "$idx" | grep -q "^$a@example.org .* t s" ||
+			fail "neomutt's .index does not trust $a for signing: $idx"
+	done
+	ok
+	printf '%s\n' "$idx" | grep -q "^dan@example.org .* t se$" ||
+		fail "neomutt's .index cannot encrypt to Dan (RSA): $idx"
+	unset MUTT_CMDLINE
+else
+	fail "neomutt's smime_keys is not at $SMIME_KEYS (scripts/setup installs neomutt)"
+fi
 
 # gpgsm: the CAs in trustlist.txt, ignore-cert-extension 2.5.29.30 in the
 # steps; then gpgsm verifies Carol's and Dan's signatures.

@@ -272,7 +272,7 @@ cmd_cert(struct cli *c)
  * FILE, or of a correspondent (PEER: an address or a fingerprint prefix).
  * Returns 0 or the exit status after printing the error. */
 static int
-target_cert(struct cli *c, X509 **out, char *what, size_t whatlen)
+target_cert(struct cli *c, int anchor, X509 **out, int *ca, char *what, size_t whatlen)
 {
 	struct err e = ERR_INIT;
 	unsigned char *buf = NULL;
@@ -281,9 +281,15 @@ target_cert(struct cli *c, X509 **out, char *what, size_t whatlen)
 	int rc = 0;
 
 	*out = NULL;
+	*ca = 0;
 	if (arg == NULL ||
-	    (!path_exists(arg) && (strchr(arg, '@') != NULL || peer_hex_digits(arg) > 0)))
-		return op_cert_of(c->s, arg, out, what, whatlen, &e) == 0 ? 0 : cli_fail(c, &e);
+	    (!path_exists(arg) && (strchr(arg, '@') != NULL || peer_hex_digits(arg) > 0))) {
+		if (anchor)
+			rc = op_anchor_of(c->s, arg, out, ca, what, whatlen, &e);
+		else
+			rc = op_cert_of(c->s, arg, out, what, whatlen, &e);
+		return rc == 0 ? 0 : cli_fail(c, &e);
+	}
 	if (file_read(arg, FILE_MAX_CERT, &buf, &len, &e) != 0)
 		rc = cli_fail(c, &e);
 	snprintf(what, whatlen, "%s", arg);
@@ -318,9 +324,10 @@ cmd_fingerprint(struct cli *c)
 	char words[WORDS_GROUPED_LEN];
 	X509 *cert;
 	size_t n;
-	int rc;
+	int rc, ca;
 
-	if ((rc = target_cert(c, &cert, what, sizeof what)) != 0)
+	/* For the CA form, the CA's: what is compared by phone (trust.h). */
+	if ((rc = target_cert(c, 1, &cert, &ca, what, sizeof what)) != 0)
 		return rc;
 	n = fpr_digest(cert, alg, d);
 	fpr_colon(d, n, colon);
@@ -332,6 +339,7 @@ cmd_fingerprint(struct cli *c)
 		printf("{");
 		json_field(stdout, &first, "algorithm", alg == FPR_SHA1 ? "sha1" : "sha256");
 		json_field(stdout, &first, "fingerprint", colon);
+		json_field(stdout, &first, "of", ca ? "ca" : "certificate");
 		printf(",");
 		json_words(d, n);
 		printf("}\n");
@@ -342,6 +350,11 @@ cmd_fingerprint(struct cli *c)
 				      "SHA-1 fingerprint (the legacy form older clients show), to read aloud:" :
 				      "SHA-256 fingerprint, to read aloud:",
 			      grouped);
+		if (ca)
+			printf("\nThis is the fingerprint of %s (it issued the mail\n"
+			       "certificate): what you compare by phone; a renewal by the same CA\n"
+			       "needs no new call.\n",
+			       what);
 		if (c->given & O_WORDS)
 			print_grouped("\nThe same as words (PGP word list), to read aloud, group by group:",
 				      words);
@@ -356,9 +369,9 @@ cmd_lint(struct cli *c)
 	struct lint_report r;
 	char what[512];
 	X509 *cert;
-	int rc;
+	int rc, ca;
 
-	if ((rc = target_cert(c, &cert, what, sizeof what)) != 0)
+	if ((rc = target_cert(c, 0, &cert, &ca, what, sizeof what)) != 0)
 		return rc;
 	lint_cert(cert, NULL, time(NULL), &r);
 	if (c->given & O_JSON) {
@@ -588,6 +601,7 @@ json_status(const struct checklist *cl)
 		jw_field_bool(&j, "duplicate", pp->duplicate);
 		jw_field_bool(&j, "changed", pp->changed != NULL);
 		jw_field_bool(&j, "retired", pp->retired);
+		jw_field_bool(&j, "renewed", pp->trusted && p->renewed_from[0]);
 		jw_key(&j, "matrix");
 		cli_jw_matrix(&j, p);
 		jw_close(&j, '}');

@@ -26,7 +26,7 @@
 /* ---- compare ---- */
 
 static void
-json_compare(const struct st_peer *p, const struct cmp_result *res)
+json_compare(const struct st_peer *p, const struct cmp_result *res, int of_ca)
 {
 	char colon[FPR_COLON_LEN];
 	int first = 1;
@@ -77,6 +77,7 @@ json_compare(const struct st_peer *p, const struct cmp_result *res)
 	}
 	printf("]");
 	json_field(stdout, &first, "message", res->msg);
+	json_field(stdout, &first, "of", of_ca ? "ca" : "certificate");
 	printf("}\n");
 }
 
@@ -89,7 +90,7 @@ cmd_compare(struct cli *c)
 	const struct state *st;
 	struct err e = ERR_INIT;
 	char colon[FPR_COLON_LEN];
-	int rc;
+	int rc, of_ca = 0;
 
 	if ((rc = cli_state(c, &st)) != 0 || (rc = cli_peer(c, st, c->args[0], &p)) != 0)
 		goto out;
@@ -101,15 +102,49 @@ cmd_compare(struct cli *c)
 		goto out;
 	}
 	peer_colon(p, colon);
-	compare_text(d256, d1, c->args[1], (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, res);
+	/* The CA form: what is read on the phone is the CA's fingerprint
+	 * (trust.h); the mail certificate's own is taken too (a client that
+	 * shows only that one). */
+	if (p->ca[0]) {
+		unsigned char c256[FPR_MAX], c1[FPR_MAX];
+		X509 *ca = NULL;
+		char what[128];
+		int is_ca;
+
+		if (op_anchor_of(c->s, p->hex, &ca, &is_ca, what, sizeof what, &e) != 0) {
+			rc = cli_fail(c, &e);
+			goto out;
+		}
+		fpr_digest(ca, FPR_SHA256, c256);
+		fpr_digest(ca, FPR_SHA1, c1);
+		X509_free(ca);
+		compare_text(c256, c1, c->args[1], (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO,
+			     res);
+		if (res->verdict == CMP_MATCH) {
+			hex_colon(p->ca, colon);
+			of_ca = 1;
+		} else {
+			struct cmp_result *leaf = xcalloc(1, sizeof *leaf);
+
+			compare_text(d256, d1, c->args[1],
+				     (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO, leaf);
+			if (leaf->verdict == CMP_MATCH)
+				memcpy(res, leaf, sizeof *res);
+			free(leaf);
+		}
+	} else {
+		compare_text(d256, d1, c->args[1], (c->given & O_SHA1) ? CMP_WANT_SHA1 : CMP_AUTO,
+			     res);
+	}
 	rc = res->verdict == CMP_MATCH ? EXIT_OK : EXIT_NO;
 	if (c->given & O_JSON) {
-		json_compare(p, res);
+		json_compare(p, res, of_ca);
 	} else if (res->verdict == CMP_UNREADABLE) {
 		err_set(&e, "%s", res->msg);
 		cli_fail(c, &e);
 	} else if (res->verdict == CMP_MATCH) {
-		printf("Match: %s.\n  %s  %s\n", res->msg, p->addr[0], colon);
+		printf("Match: %s.\n  %s  %s%s\n", res->msg, p->addr[0], colon,
+		       of_ca ? " (their own CA, which issued the certificate)" : "");
 		printf("If it was %s who read it to you, by phone or in person, trust this certificate:\n"
 		       "  padseal trust %s --verified phone\n",
 		       p->addr[0], c->args[0]);

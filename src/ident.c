@@ -158,6 +158,8 @@ fill_form(struct ident *id, X509 *cert, STACK_OF(X509) * chain)
 		fpr_hex(d, n, id->ca_hex);
 		fpr_colon(d, n, id->ca_fpr);
 		fpr_grouped(d, n, id->ca_grouped, sizeof id->ca_grouped);
+		n = fpr_digest(ca, FPR_SHA1, d);
+		fpr_colon(d, n, id->ca_fpr_sha1);
 		asn1_time_iso(X509_get0_notAfter(ca), id->ca_not_after, sizeof id->ca_not_after);
 		id->ca_not_after_t = asn1_time_t(X509_get0_notAfter(ca));
 	}

@@ -45,6 +45,7 @@ struct ident {
 	enum ident_form form;
 	/* FORM_CA: the personal CA that issued it (else all empty). */
 	char ca_hex[65], ca_fpr[96], ca_grouped[256];
+	char ca_fpr_sha1[64]; /* its SHA-1, colon form */
 	char ca_not_after[ISO_TIME_LEN];
 	time_t ca_not_after_t;
 	int ca_key;                   /* its key is in the home (ca-key.pem): it can issue */

@@ -412,6 +412,10 @@ judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
 		FAIL(res, "signed by %s, a certificate that is not yours",
 		     l->signer[0] ? l->signer : l->signer_fpr);
+	else if (!out && strcmp(l->signer_hex, peer->hex) != 0 && l->renewed)
+		FAIL(res,
+		     "signed with a renewed certificate of %s (%s), issued by the CA you verified: import it (padseal import FILE; no new call is needed) and check again",
+		     email, l->signer_fpr);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0)
 		FAIL(res,
 		     "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",

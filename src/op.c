@@ -361,6 +361,52 @@ op_cert_of(struct session *s, const char *peer, X509 **out, char *what, size_t w
 	return rc;
 }
 
+int
+op_anchor_of(struct session *s, const char *peer, X509 **out, int *ca, char *what, size_t whatlen,
+	     struct err *e)
+{
+	STACK_OF(X509) *chain = NULL;
+	const struct st_peer *p;
+	const struct st_ident *id;
+	struct state *st;
+	X509 *leaf = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*ca = 0;
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	if (peer == NULL) {
+		snprintf(what, whatlen, "your certificate");
+		if (op_need_ident(st, &id, e) == 0 &&
+		    ident_cert(session_home(s), id->hex, &leaf, &chain, e) == 0) {
+			X509 *c = peer_ca_find(leaf, chain);
+
+			if (c != NULL && X509_up_ref(c)) {
+				snprintf(what, whatlen, "your own CA");
+				*out = c;
+				*ca = 1;
+				X509_free(leaf);
+			} else {
+				*out = leaf;
+			}
+			rc = 0;
+		}
+	} else if ((p = peer_resolve(st, peer, e)) != NULL) {
+		if (p->ca[0]) {
+			snprintf(what, whatlen, "the CA of %s", p->addr[0]);
+			rc = peer_ca_cert(session_home(s), p, out, e);
+			*ca = 1;
+		} else {
+			snprintf(what, whatlen, "the certificate of %s", p->addr[0]);
+			rc = peer_cert(session_home(s), p, out, e);
+		}
+	}
+	sk_X509_pop_free(chain, X509_free);
+	session_end(s, 1);
+	return rc;
+}
+
 /* --- create ----------------------------------------------------------------- */
 
 int

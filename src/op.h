@@ -84,6 +84,11 @@ int op_peer_info(struct session *s, const char *peer, time_t now, struct peer_in
 		 struct err *e);
 /* A certificate for `fingerprint`/`lint`: yours (peer NULL) or a
  * correspondent's; `what` says whose, for a person.  *out: X509_free(). */
+/* The certificate whose fingerprint is read on the phone for `peer` (yours
+ * when NULL): the CA that issued it for the CA form (*ca 1; trust.h), else
+ * the certificate itself (op_cert_of).  *out: X509_free(). */
+int op_anchor_of(struct session *s, const char *peer, struct x509_st **out, int *ca, char *what,
+		 size_t whatlen, struct err *e);
 int op_cert_of(struct session *s, const char *peer, struct x509_st **out, char *what,
 	       size_t whatlen, struct err *e);
 

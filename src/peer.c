@@ -362,6 +362,14 @@ peer_info(const struct home *h, const struct st_peer *p, time_t now, struct peer
 		return -1;
 	peer_info_cert(cert, now, out);
 	X509_free(cert);
+	if (p->ca[0]) {
+		if (peer_ca_cert(h, p, &cert, e) != 0)
+			return -1;
+		fpr_digest(cert, FPR_SHA256, out->ca_sha256);
+		fpr_digest(cert, FPR_SHA1, out->ca_sha1);
+		out->has_ca = 1;
+		X509_free(cert);
+	}
 	return 0;
 }
 

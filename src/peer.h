@@ -111,12 +111,17 @@ struct peer_info {
 	char not_before[ISO_TIME_LEN], not_after[ISO_TIME_LEN];
 	time_t not_after_t;
 	struct lint_report lint; /* at `now` */
+	/* The CA form (peer_info only): the CA that issued it, whose
+	 * fingerprint is the one compared by phone (trust.h). */
+	int has_ca;
+	unsigned char ca_sha256[FPR_MAX], ca_sha1[FPR_MAX];
 };
 
 /* Describe `cert` as of `now`. */
 void peer_info_cert(struct x509_st *cert, time_t now, struct peer_info *out);
 
-/* Describe the certificate of `p`, read from its file (peer_cert). */
+/* Describe the certificate of `p`, read from its file (peer_cert), with
+ * its CA's fingerprints when it has one (peer_ca_cert). */
 int peer_info(const struct home *h, const struct st_peer *p, time_t now, struct peer_info *out,
 	      struct err *e);
 

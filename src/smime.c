@@ -504,6 +504,7 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg
 	    struct err *e)
 {
 	const char *me = smime_sender_address(s);
+	int ca = s->id.form != FORM_SELF_SIGNED && s->id.ca_fpr[0];
 	char grouped[FPR_GROUPED_LEN + 64], *text = NULL;
 	size_t g = 0;
 	int rc;
@@ -517,8 +518,9 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg
 			return err_set(e,
 				       "%s is your own address; send the introduction to a correspondent",
 				       to);
-	/* The grouped fingerprint, indented two columns. */
-	for (const char *p = s->id.grouped; *p && g + 8 < sizeof grouped;) {
+	/* The grouped fingerprint, indented two columns: for the CA form the
+	 * CA's, the one compared by phone (trust.h). */
+	for (const char *p = ca ? s->id.ca_grouped : s->id.grouped; *p && g + 8 < sizeof grouped;) {
 		size_t n = strcspn(p, "\n");
 
 		g += (size_t)snprintf(grouped + g, sizeof grouped - g, "  %.*s\n", (int)n, p);
@@ -531,7 +533,7 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg
 			 "Before you rely on it, make sure it really is mine. Call me (not by\n"
 			 "mail: whoever could change this message could change a reply too)\n"
 			 "and compare the fingerprint your mail program or padseal shows for my\n"
-			 "certificate with the one I read out to you. It must be\n\n"
+			 "%s with the one I read out to you. It must be\n\n"
 			 "SHA-256, in numbered groups:\n%s\n"
 			 "or, as most programs print it:\n%s\n\n"
 			 "What to do next:\n"
@@ -543,7 +545,10 @@ smime_intro(const struct smime_sender *s, const char *to, time_t now, char **msg
 			 "   --verified phone) and send me yours the same way (padseal intro\n"
 			 "   --to %s). Then we each send four test messages.\n\n"
 			 "%s\n%s\n",
-			 grouped, s->id.fpr, me, me, smime_sender_name(s), me);
+			 ca ? "own certificate authority (the CA that issued my certificate;\n"
+			      "a renewal by it will need no new call)" :
+			      "certificate",
+			 grouped, ca ? s->id.ca_fpr : s->id.fpr, me, me, smime_sender_name(s), me);
 	rc = smime_sender_compose(s, KIND_SIGNED, NULL, to, NULL,
 				  "My certificate for signed and encrypted mail", text, now, msg,
 				  len, e);

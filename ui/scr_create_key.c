@@ -354,9 +354,12 @@ scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 		draw_clip(lk, y++, 2, w, line, A_NORMAL);
 	}
 	y++;
-	draw_str(y++, 2, w, "Fingerprint (SHA-256): the code you read out on the phone at Verify",
+	draw_str(y++, 2, w,
+		 id->ca_hex[0] ?
+			 "Fingerprint (SHA-256) of your own CA: the code you read out at Verify" :
+			 "Fingerprint (SHA-256): the code you read out on the phone at Verify",
 		 lk->attr[R_HEADING]);
-	y += draw_text(lk, y, 4, w - 2, 2, id->grouped, A_BOLD, 1);
+	y += draw_text(lk, y, 4, w - 2, 2, id->ca_hex[0] ? id->ca_grouped : id->grouped, A_BOLD, 1);
 	/* The grouped form is two lines of numbered groups, kept whole. */
 	y++;
 	draw_findings(a, id, y, end);

@@ -745,10 +745,13 @@ load(struct app *a, struct verify_scr *vs, struct err *e)
 		err_set(e, "That certificate is no longer in this home.");
 		goto out;
 	}
-	vs->n_mine[0] = fpr_parse(id.hex, vs->mine[0], FPR_MAX);
-	vs->n_mine[1] = fpr_parse(id.fpr_sha1, vs->mine[1], FPR_MAX);
-	memcpy(vs->theirs[0], in->sha256, FPR_MAX);
-	memcpy(vs->theirs[1], in->sha1, FPR_MAX);
+	/* The CA form: the CA's fingerprints are the ones read (trust.h),
+	 * as `padseal fingerprint` prints them. */
+	vs->n_mine[0] = fpr_parse(id.ca_hex[0] ? id.ca_hex : id.hex, vs->mine[0], FPR_MAX);
+	vs->n_mine[1] =
+		fpr_parse(id.ca_hex[0] ? id.ca_fpr_sha1 : id.fpr_sha1, vs->mine[1], FPR_MAX);
+	memcpy(vs->theirs[0], in->has_ca ? in->ca_sha256 : in->sha256, FPR_MAX);
+	memcpy(vs->theirs[1], in->has_ca ? in->ca_sha1 : in->sha1, FPR_MAX);
 	vs->n_theirs[0] = 32;
 	vs->n_theirs[1] = 20;
 	if (vs->n_mine[0] != 32 || vs->n_mine[1] != 20) {

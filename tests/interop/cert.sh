@@ -76,15 +76,19 @@ $want"
 	cpub=$(openssl x509 -in "$cert" -noout -pubkey)
 	ok; [ "$kpub" = "$cpub" ] || fail "$key: key does not match certificate"
 
-	# Fingerprints exactly as openssl prints them.
-	run 0 "$PADSEAL" --home "$H" fingerprint
-	ours=$(printf '%s\n' "$OUT" | head -n 1)
-	theirs=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2)
-	ok; [ "$ours" = "$theirs" ] || fail "$key: fingerprint $ours != openssl $theirs"
-	run 0 "$PADSEAL" --home "$H" fingerprint --sha1
-	ours=$(printf '%s\n' "$OUT" | head -n 1)
+	# Fingerprints exactly as openssl prints them: of a FILE, and (with
+	# no operand) of the CA that is compared by phone for the CA form.
+	for f in "$cert" ""; do
+		src=${f:-$(dirname "$cert")/chain.pem}
+		for alg in sha256 sha1; do
+			opt=; [ $alg = sha1 ] && opt=--sha1
+			run 0 "$PADSEAL" --home "$H" fingerprint $opt $f
+			ours=$(printf '%s\n' "$OUT" | head -n 1)
+			want=$(openssl x509 -in "$src" -noout -fingerprint -$alg | cut -d= -f2)
+			ok; [ "$ours" = "$want" ] || fail "$key: $alg fingerprint ${f:-(own)} $ours != openssl $want"
+		done
+	done
 	theirs=$(openssl x509 -in "$cert" -noout -fingerprint -sha1 | cut -d= -f2)
-	ok; [ "$ours" = "$theirs" ] || fail "$key: SHA-1 fingerprint $ours != openssl $theirs"
 
 	# gpgsm accepts the certificate.
 	G="$T/gnupg-$key"

@@ -6,7 +6,9 @@
 # trusted" on the other side.  A third home's certificate claiming Sam's
 # address is "not trusted - changed since you verified" everywhere.  Every
 # refusal leaves the home byte-identical; the certificates refused (lint
-# errors, expired) are made with the OpenSSL command line.
+# errors, expired) are made with the OpenSSL command line.  The homes are
+# of the self-signed form (each certificate pinned by its own fingerprint);
+# the CA form, whose CA is compared and pinned, is in ca_peer.sh.
 . "$PADSEAL_TESTLIB"
 
 command -v openssl >/dev/null || { fail "openssl is not installed (scripts/setup installs it)"; finish; exit 1; }
@@ -25,8 +27,8 @@ S="$T/sam"
 M="$T/mallory"
 
 # --- two people, and their introduction mails ---
-run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key p256 --new-passphrase-file "$T/pass"
-run 0 "$P" --home "$S" create --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass2"
+run 0 "$P" --home "$A" create --self-signed --name "Alice Example" --email alice@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$S" create --self-signed --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass2"
 run 0 "$P" --home "$A" backup --out "$T/alice.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
 run 0 "$P" --home "$A" intro --to sam@example.org --out "$T/from-alice.eml" --passphrase-file "$T/pass"
 run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/from-sam.eml" --passphrase-file "$T/pass2"
@@ -143,7 +145,7 @@ run 0 "$P" --home "$S" --passphrase-file "$T/pass2" read "$T/alice-signed.eml"
 expect_in "$OUT" "valid, trusted" "Sam reads Alice's signed mail"
 
 # --- a third home claims Sam's address ---
-run 0 "$P" --home "$M" create --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$M" create --self-signed --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass"
 run 0 "$P" --home "$M" intro --to alice@example.org --out "$T/from-mallory.eml" --passphrase-file "$T/pass"
 run 0 "$P" --home "$M" fingerprint
 mallory_colon=$(printf '%s\n' "$OUT" | sed -n 1p)
@@ -205,7 +207,7 @@ run 0 "$P" --home "$A" --passphrase-file "$T/pass" read "$T/sam-signed.eml"
 expect_in "$OUT" "valid, trusted" "trusted again"
 
 # --- renewal: Sam's new certificate, verified, replaces the old one ---
-run 0 "$P" --home "$S" create --replace --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass2"
+run 0 "$P" --home "$S" create --self-signed --replace --name "Sam Tester" --email sam@example.org --key p256 --new-passphrase-file "$T/pass2"
 run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/sam-renewed.eml" --passphrase-file "$T/pass2"
 run 0 "$P" --home "$S" fingerprint
 renewed_colon=$(printf '%s\n' "$OUT" | sed -n 1p)

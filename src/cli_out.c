@@ -76,7 +76,7 @@ pass(struct filter *f, const char *s, size_t n, int more)
 	while (n > 0) {
 		long cp;
 		size_t k, add, run = 0;
-		const char *from = s;
+		const char *from;
 
 		/* Printable ASCII, LF and TAB pass as they are, a run at a time. */
 		while (n - run >= 8 && plain8(s + run))
@@ -102,6 +102,7 @@ pass(struct filter *f, const char *s, size_t n, int more)
 			f->n_tail = n;
 			break;
 		}
+		from = s;
 		k = add = safetext_next(s, n, &cp);
 		if (cp < 0 || safetext_hidden(cp, 1)) {
 			safetext_visible(cp, (unsigned char)*s, vis);

@@ -50,6 +50,30 @@ expect_in "$(cat "$T/peers.json")" 'Mal?]52;c;SGVsbG8=?' "C0 in a certificate's 
 expect_in "$(cat "$T/peers.json")" '\u009b31m' "JSON escapes C1"
 expect_in "$(cat "$T/peers.json")" '\u202egnp.exe' "JSON escapes bidi"
 
+# Ordinary characters from outside pass unchanged: accented letters, the
+# euro sign, CJK and an emoji after runs of ASCII of every length, in a
+# text long enough to cross the filter's buffers many times.
+awk 'BEGIN { for (i = 0; i < 400; i++) { s = ""; for (j = 0; j < i % 19; j++) s = s "a";
+	printf "%s Pay 100 \342\202\254 to Jos\303\251 M\303\274ller \346\227\245\346\234\254 \360\237\224\222 %d\n", s, i } }' > "$T/utf8.txt"
+{
+	printf 'From: "Jos\303\251 M\303\274ller" <jose@example.org>\r\nTo: alice@example.org\r\nSubject: caf\303\251\r\n'
+	printf 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+	sed 's/$/\r/' "$T/utf8.txt"
+} > "$T/utf8.eml"
+"$P" --home "$H" read "$T/utf8.eml" > "$T/utf8.out" 2>&1
+ok "non-ASCII text passes the filter unchanged"
+grep -qF "$(cat "$T/utf8.txt")" "$T/utf8.out" 2>/dev/null || {
+	diff "$T/utf8.txt" "$T/utf8.out" | head -n 5 > "$T/utf8.diff"
+	fail "read changed ordinary UTF-8 text: $(cat "$T/utf8.diff")"
+}
+ok "every line of a long UTF-8 text read back unchanged"
+[ "$(grep -cF -f "$T/utf8.txt" "$T/utf8.out")" -ge 400 ] || fail "some UTF-8 lines were changed by the output filter"
+expect_in "$(cat "$T/utf8.out")" "$(printf "Jos\303\251 M\303\274ller")" "a sender's accented name"
+"$P" --home "$H" read --json "$T/utf8.eml" > "$T/utf8.json"
+ok "JSON with UTF-8 text parses"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "Jos\u00e9 M\u00fcller" in json.dumps(d, ensure_ascii=False)' "$T/utf8.json" 2>"$T/py.err" ||
+	fail "read --json of UTF-8 text is not the text: $(cat "$T/py.err")"
+
 # A message whose headers and text carry the same, and raw 0x9B / 0xFF.
 printf 'From: "Ev\033]52;c;SGVsbG8=\007il\302\23331m" <mal@evil.example>\r\nTo: alice@example.org\r\nSubject: hi \342\200\256 gnp.exe \233\377 \033]8;;http://x/\033\\\\\r\nDate: Sat, 05 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nbody \033[31mred\302\233 \342\200\256 x \233\377\010\r\n' > "$T/hostile.eml"
 for cmd in "read" "read --json" "matrix check" "lint" "fingerprint"; do

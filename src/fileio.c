@@ -169,7 +169,7 @@ file_free_secret(unsigned char *buf, size_t len)
 		OPENSSL_clear_free(buf, len + 1);
 }
 
-static int
+int
 fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

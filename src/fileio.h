@@ -37,6 +37,8 @@ int file_write_atomic(const char *path, const void *data, size_t len, int flags,
 
 /* Create `path` and missing parents with mode 0700. */
 int dir_ensure(const char *path, struct err *e);
+/* fsync the folder `dir` itself (its entries); 0 or -1 (errno set). */
+int fsync_dir(const char *dir);
 
 /* Is `path` an existing file/dir? */
 int path_exists(const char *path);

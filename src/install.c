@@ -279,19 +279,6 @@ install_dir_check(const char *dir, struct err *e)
 	return rc;
 }
 
-static int
-fsync_path(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 static void
 remove_files(const char *dir, const struct install_set *s)
 {
@@ -327,7 +314,7 @@ install_write_dir(const char *dir, const struct install_set *s, struct err *e)
 		if (w != 0)
 			goto out;
 	}
-	if (fsync_path(tmp, O_RDONLY | O_DIRECTORY) != 0) {
+	if (fsync_dir(tmp) != 0) {
 		err_sys(e, "cannot write the folder %s", dir);
 		goto out;
 	}
@@ -342,7 +329,7 @@ install_write_dir(const char *dir, const struct install_set *s, struct err *e)
 			err_sys(e, "cannot make the folder %s", dir);
 		goto out;
 	}
-	fsync_path(parent, O_RDONLY | O_DIRECTORY);
+	fsync_dir(parent);
 	rc = 0;
 out:
 	if (rc != 0)

@@ -139,6 +139,12 @@ print_report(struct msg_report *r, char (*probs)[512], size_t np)
 		if (r->layer[i].kind == LAYER_SIGNED && r->layer[i].signer_fpr[0])
 			printf("Signer:  %s\n         SHA-256 %s\n", r->layer[i].signer,
 			       r->layer[i].signer_fpr);
+	/* What the protection does not cover, as careful mail programs say. */
+	if (r->kind == KIND_SIGNED || r->kind == KIND_SIGNED_ENCRYPTED)
+		printf("Note:    the Subject, Date and To lines are outside the signature: only the text\n"
+		       "         and its attachments are protected\n");
+	else if (r->kind == KIND_ENCRYPTED)
+		printf("Note:    encrypted but not signed: anyone could have written or changed it\n");
 	if (np)
 		putchar('\n');
 	for (size_t i = 0; i < np; i++) {

@@ -104,4 +104,14 @@ cp "$T/hostile.eml" "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
 both "a hostile file name" "$P" --home "$H" read "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
 both "an unknown verb" "$P" --home "$H" "$(printf 'v\033]52;c;eA==\007')"
 
+# A signed message whose Subject was changed on the way still verifies (the
+# outer header lines are not signed): read says what the signature covers.
+run 0 "$P" --home "$T/bob" create --name "Bob Example" --email bob@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/bob" intro --to alice@example.org --out "$T/bob.eml" --passphrase-file "$T/pass"
+sed 's/^Subject: .*/Subject: Please wire the money today/' "$T/bob.eml" > "$T/changed.eml"
+run 1 "$P" --home "$H" read "$T/changed.eml" # valid, its signer not trusted here
+expect_in "$OUT" "by: bob@example.org, valid" "the signature still verifies"
+expect_in "$OUT" "Subject: Please wire the money today" "the changed subject is shown"
+expect_in "$OUT" "Note:    the Subject, Date and To lines are outside the signature" "read says the subject is not signed"
+
 finish

@@ -45,7 +45,7 @@ static const struct verb verbs[] = {
 	{"restore", cmd_restore, 0, 1, 1, "restore FILE"},
 	{"intro", cmd_intro, O_TO | O_OUT | O_FORCE | O_SEND, 0, 0,
 	 "intro --to ADDR [--out FILE] [--smtp URL [--smtp-user USER] [--smtp-pass-file FILE] | --sendmail COMMAND]"},
-	{"import", cmd_import, O_JSON, 1, 1, "import FILE"},
+	{"import", cmd_import, O_JSON | O_MADE_BY_ME, 1, 1, "import [--made-by-me] FILE"},
 	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
 	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
 	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE | O_SEND | O_BOX, 0,
@@ -98,6 +98,7 @@ static const struct option longopts[] = {
 	{"self-signed", no_argument, NULL, 's'},
 	{"keep-key", no_argument, NULL, 'K'},
 	{"for", required_argument, NULL, 'W'},
+	{"made-by-me", no_argument, NULL, 'Y'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -136,6 +137,7 @@ opt_bit(int ch)
 	case 's': return O_SELF_SIGNED;
 	case 'K': return O_KEEP_KEY;
 	case 'W': return O_FOR;
+	case 'Y': return O_MADE_BY_ME;
 	default: return 0;
 	}
 }
@@ -528,7 +530,8 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'w':
 		case 'f':
 		case 's':
-		case 'K': break;
+		case 'K':
+		case 'Y': break;
 		case ':': return cli_usage("%s needs a value", argv[optind - 1]);
 		default: return cli_usage("unknown option %s", argv[optind - 1]);
 		}

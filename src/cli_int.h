@@ -44,6 +44,7 @@ enum {
 	O_SELF_SIGNED = 1 << 27,
 	O_KEEP_KEY = 1 << 28,
 	O_FOR = 1 << 29,
+	O_MADE_BY_ME = 1u << 30,
 };
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)

@@ -323,12 +323,15 @@ print_imported(const struct import_view *v, int json, int first)
 		json_field_bool(stdout, &f, "duplicate", v->holders > 1);
 		json_field_bool(stdout, &f, "changed", v->changed);
 		json_field_bool(stdout, &f, "renewed", v->renewed);
+		json_field_bool(stdout, &f, "trusted", v->trusted);
 		json_key(stdout, &f, "lint");
 		json_lint(stdout, &in->lint);
 		fputc('}', stdout);
 		return;
 	}
-	printf(v->renewed ?
+	printf(v->made ?
+		       "Imported the certificate of %s%s<%s>: trusted, since you made it (recorded as verified in person).\n" :
+	       v->renewed ?
 		       "Imported the certificate of %s%s<%s>: trusted, renewed by the CA you verified (no new call needed).\n" :
 	       v->added ? "Imported the certificate of %s%s<%s>, not trusted yet.\n" :
 			  "You already hold this certificate of %s%s<%s>; nothing changed.\n",
@@ -339,7 +342,7 @@ print_imported(const struct import_view *v, int json, int first)
 	       in->colon);
 	if (v->ca_colon[0])
 		printf("  %-10s %s\n", "their CA", v->ca_colon);
-	if (v->renewed) {
+	if (v->renewed || v->made) {
 		printf("\nLint:\n");
 		print_lint(&in->lint);
 		return;
@@ -382,7 +385,9 @@ cmd_import(struct cli *c)
 	int rc = EXIT_NO;
 
 	if (op_import_read(c->s, c->args[0], now, &c->ask, &set, &e) != 0 ||
-	    op_import_store(c->s, set, base ? base + 1 : c->args[0], now, &e) != 0 ||
+	    op_import_store_trusted(c->s, set, base ? base + 1 : c->args[0],
+				    (c->given & O_MADE_BY_ME) ? VERIFY_IN_PERSON : VERIFY_NONE, now,
+				    &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;

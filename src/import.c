@@ -27,6 +27,7 @@ struct import_set {
 	int added[IMPORT_MAX];
 	int ca_added[IMPORT_MAX]; /* its file was written by import_store */
 	int renewed[IMPORT_MAX];  /* trusted as a renewal by the pinned CA */
+	int made[IMPORT_MAX];     /* trusted by import_trust */
 	int stored;               /* import_store succeeded */
 };
 
@@ -283,6 +284,7 @@ import_store(const struct home *h, struct state *st, struct import_set *s, const
 	memset(s->added, 0, sizeof s->added);
 	memset(s->ca_added, 0, sizeof s->ca_added);
 	memset(s->renewed, 0, sizeof s->renewed);
+	memset(s->made, 0, sizeof s->made);
 	s->stored = 0;
 	if (import_check(st, s, e) != 0)
 		return -1;
@@ -307,13 +309,33 @@ import_store(const struct home *h, struct state *st, struct import_set *s, const
 	return 0;
 }
 
+int
+import_trust(const struct home *h, struct state *st, struct import_set *s,
+	     enum verify_method method, time_t now, struct err *e)
+{
+	for (int i = 0; i < sk_X509_num(s->certs); i++) {
+		char hex[FPR_HEX_LEN];
+		const struct st_peer *p;
+		struct trust_done done;
+
+		fpr_cert_hex(sk_X509_value(s->certs, i), hex);
+		if ((p = state_peer_by_hex(st, hex)) == NULL)
+			return err_set(e, "the certificate %.16s was not stored", hex);
+		if (trust_apply(h, st, p, method, 0, now, &done, e) != 0)
+			return -1;
+		s->made[i] = 1;
+	}
+	return 0;
+}
+
 size_t
 import_added(const struct import_set *s)
 {
 	size_t n = 0;
 
 	for (int i = 0; s->stored && i < sk_X509_num(s->certs); i++)
-		n += s->added[i] != 0 || s->ca_added[i] != 0 || s->renewed[i] != 0;
+		n += s->added[i] != 0 || s->ca_added[i] != 0 || s->renewed[i] != 0 ||
+		     s->made[i] != 0;
 	return n;
 }
 
@@ -363,6 +385,7 @@ import_view(const struct import_set *s, size_t i, const struct state *st, time_t
 	out->held = state_peer_by_hex(st, out->info.hex) != NULL;
 	out->added = s->stored && i < IMPORT_MAX && s->added[i];
 	out->renewed = s->stored && i < IMPORT_MAX && s->renewed[i];
+	out->made = s->stored && i < IMPORT_MAX && s->made[i];
 	if (s->ca[i] != NULL) {
 		fpr_digest(s->ca[i], FPR_SHA256, out->ca_sha256);
 		fpr_colon(out->ca_sha256, 32, out->ca_colon);
@@ -377,5 +400,6 @@ import_view(const struct import_set *s, size_t i, const struct state *st, time_t
 	trust_status_of(st, out->info.hex, (const char *const *)addrs, n, &ts);
 	cert_emails_free(addrs, n);
 	out->own = ts.own;
+	out->trusted = ts.trusted;
 	out->changed = ts.changed != NULL;
 }

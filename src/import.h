@@ -47,6 +47,10 @@ int import_check(const struct state *st, const struct import_set *s, struct err 
 int import_store(const struct home *h, struct state *st, struct import_set *s, const char *source,
 		 time_t now, struct err *e);
 size_t import_added(const struct import_set *s);
+/* Trust every certificate of `s` (after import_store) as verified by
+ * `method` (trust_apply: refused for lint errors or expiry). */
+int import_trust(const struct home *h, struct state *st, struct import_set *s,
+		 enum verify_method method, time_t now, struct err *e);
 /* Remove the certificate files import_store added. */
 void import_unstore(const struct home *h, const struct import_set *s);
 
@@ -62,6 +66,8 @@ struct import_view {
 					 certificate that is (or was) trusted */
 	int renewed;                  /* import_store trusted it: issued by the CA you
 					 verified for its addresses (trust.h) */
+	int made;                     /* import_trust trusted it (--made-by-me) */
+	int trusted;                  /* trusted now (after import_store) */
 	char ca_colon[FPR_COLON_LEN]; /* the SHA-256 of the CA that issued it
 					 and came with it (what is compared
 					 on the phone), or "" */

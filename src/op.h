@@ -176,6 +176,12 @@ int op_import_read(struct session *s, const char *path, time_t now, const struct
 		   struct import_set **out, struct err *e);
 /* Store every certificate of `set` (untrusted); `source` says where they
  * came from.  Afterwards import_view() describes each. */
+/* The same, trusting every certificate of `set` at once as verified by
+ * `method` (`import --made-by-me`: the user made that credential, in
+ * person): refused as trust refuses (lint errors, expired), with nothing
+ * stored. */
+int op_import_store_trusted(struct session *s, struct import_set *set, const char *source,
+			    enum verify_method method, time_t now, struct err *e);
 int op_import_store(struct session *s, struct import_set *set, const char *source, time_t now,
 		    struct err *e);
 

@@ -162,11 +162,20 @@ int
 op_import_store(struct session *s, struct import_set *set, const char *source, time_t now,
 		struct err *e)
 {
+	return op_import_store_trusted(s, set, source, VERIFY_NONE, now, e);
+}
+
+int
+op_import_store_trusted(struct session *s, struct import_set *set, const char *source,
+			enum verify_method method, time_t now, struct err *e)
+{
 	struct state *st;
 
 	if (session_begin(s, HOME_WRITE, &st, e) != 0)
 		return -1;
-	if (import_store(session_home(s), st, set, source, now, e) != 0) {
+	if (import_store(session_home(s), st, set, source, now, e) != 0 ||
+	    (method != VERIFY_NONE &&
+	     import_trust(session_home(s), st, set, method, now, e) != 0)) {
 		import_unstore(session_home(s), set);
 		session_end(s, 0);
 		return -1;

@@ -125,4 +125,27 @@ ok; [ "$(tree_hash "$S")" = "$before" ] || fail "a refused import changed the ho
 # The same certificate alone: imported, pinned by its own fingerprint.
 run 0 "$P" --home "$S" import "$T/y.pem"
 ok; case "$OUT" in *"their CA"*) fail "a certificate without its CA names a CA" ;; esac
+
+# --- a credential made for someone else, in its own home: the maker's home
+# takes it as trusted, verified in person, in one step ------------------------
+run 0 "$P" --home "$T/grandpa" create --name "Grandpa Example" --email grandpa@example.org --key p256 \
+	--new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/grandpa" cert --out "$T/grandpa.pem"
+gca=$(cafpr "$T/grandpa")
+run 0 "$P" --home "$S" import --made-by-me "$T/grandpa.pem"
+expect_in "$OUT" "trusted, since you made it (recorded as verified in person)" "import --made-by-me"
+expect_in "$OUT" "their CA   $gca" "import --made-by-me keeps the CA"
+run 0 "$P" --home "$S" peers --json
+expect_in "$OUT" "\"verified\":\"in-person\"" "--made-by-me records in person"
+run 0 "$P" --home "$S" --passphrase-file "$T/pass2" status --json
+expect_in "$OUT" '"email":"grandpa@example.org"' "status lists it"
+# A certificate trust refuses (no keyUsage: a lint error) is not imported.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/bob.key" \
+	-out "$T/bob.pem" -days 30 -subj "/CN=Bob" -addext "subjectAltName=email:bob@example.org" \
+	-addext "extendedKeyUsage=emailProtection" -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
+before=$(tree_hash "$S")
+run 1 "$P" --home "$S" import --made-by-me "$T/bob.pem"
+expect_in "$ERR" "will not work for mail" "--made-by-me refuses lint errors"
+expect_one_line_error "--made-by-me refuses lint errors"
+ok; [ "$(tree_hash "$S")" = "$before" ] || fail "a refused import --made-by-me changed the home"
 finish

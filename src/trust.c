@@ -241,6 +241,15 @@ trust_renewal_of(const struct home *h, const struct state *st, X509 *cert, time_
 			pin = o;
 	if (pin == NULL || peer_ca_cert(h, pin, &ca, &ignore) != 0 || !cred_issued_by(cert, ca))
 		goto out;
+	/* A renewal is newer than what it replaces: an older certificate of
+	 * the same CA (one replaced earlier) never takes the trust back. */
+	{
+		char nb[ISO_TIME_LEN];
+
+		if (asn1_time_iso(X509_get0_notBefore(cert), nb, sizeof nb) != 0 ||
+		    strcmp(nb, pin->not_before) <= 0)
+			goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!state_peer_has_addr(pin, addrs[i]) || !cred_ca_permits(ca, addrs[i]))
 			goto out;

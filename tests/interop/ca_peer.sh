@@ -91,6 +91,21 @@ expect_in "$OUT" "in:signed  passed  (from alice@example.org, valid signature, t
 run 0 "$P" --home "$S" --passphrase-file "$T/pass2" read "$T/a2.eml"
 expect_in "$OUT" "valid, trusted (renewed by the CA you verified)" "read after import"
 
+# --- an older certificate of the same CA never takes the trust back -------
+run 0 "$P" --home "$A" --passphrase-file "$T/pass" renew
+run 0 "$P" --home "$A" --passphrase-file "$T/pass" intro --to sam@example.org --out "$T/a3.eml"
+run 0 "$P" --home "$A" --passphrase-file "$T/pass" renew
+run 0 "$P" --home "$A" --passphrase-file "$T/pass" intro --to sam@example.org --out "$T/a4.eml"
+run 0 "$P" --home "$S" --passphrase-file "$T/pass2" import "$T/a4.eml"
+expect_in "$OUT" "trusted, renewed by the CA you verified" "import: the newest renewal"
+run 0 "$P" --home "$S" --passphrase-file "$T/pass2" import "$T/a3.eml"
+expect_not_in_out() { ok "$2"; case $OUT in *"$1"*) fail "$2: \"$1\" in: $OUT" ;; esac; }
+expect_not_in_out "renewed by the CA you verified" "import: an older renewal is not trusted"
+run 0 "$P" --home "$S" --passphrase-file "$T/pass2" read "$T/a4.eml"
+expect_in "$OUT" "valid, trusted (renewed by the CA you verified)" "the newest stays trusted after an older one is imported"
+run 1 "$P" --home "$S" --passphrase-file "$T/pass2" read "$T/a3.eml"
+expect_not_in_out "trusted" "the older one is not trusted"
+
 # --- another CA, or self-signed, for alice@: changed, a new call -----------
 run 0 "$P" --home "$T/m" create --name "Alice Example" --email alice@example.org --key p256 --new-passphrase-file "$T/pass"
 run 0 "$P" --home "$T/m" --passphrase-file "$T/pass" intro --to sam@example.org --out "$T/m.eml"
@@ -104,7 +119,7 @@ for f in m b; do
 	expect_in "$OUT" "this one is DIFFERENT" "import: $f is flagged changed"
 done
 run 0 "$P" --home "$S" peers --json
-ok; [ "$(printf '%s\n' "$OUT" | grep -o '"changed":true' | wc -l)" = 2 ] || fail "peers --json: two changed"
+ok; [ "$(printf '%s\n' "$OUT" | grep -o '"changed":true' | wc -l)" = 3 ] || fail "peers --json: three changed (the older renewal, m and b)"
 
 # --- a chain whose CA does not permit the address: refused ------------------
 openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/x.key" \

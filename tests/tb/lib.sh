@@ -1,7 +1,7 @@
 # Headless Thunderbird for shell tests (sourced after tests/lib.sh).
 #
 #   . "$(dirname "$PADSEAL_TESTLIB")/tb/lib.sh"
-#   tb_require                      skip the test (exit 77) without Thunderbird/NSS
+#   tb_require                      skip the test (TAP "1..0 # SKIP") without Thunderbird/NSS
 #   tb_check OUT [--p12 FILE:PASSFILE]... [--cert FILE:TRUST]... [--profile DIR] EML...
 #                                   run Thunderbird once; its report goes to file OUT
 #   tb_sig OUT N                    signature class of message N: valid, untrusted,

@@ -150,7 +150,8 @@ build(const char *dir, long n, const char *passfile)
 		iso_time(now, w->verified_at);
 		for (int d = 0; d < DIR_COUNT; d++)
 			for (int kk = 0; kk < KIND_COUNT; kk++)
-				w->cell[d][kk] = (struct st_cell){CELL_PASSED, CELL_CHECKED, NULL};
+				w->cell[d][kk] = (struct st_cell){CELL_PASSED, CELL_CHECKED, NULL,
+								  "NeoMutt"};
 		memcpy(state_sent_put(st, addr)->at, w->verified_at, ISO_TIME_LEN);
 		if (i == 0) {
 			cert1 = x;

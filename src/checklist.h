@@ -37,6 +37,8 @@ struct peer_progress {
 	const struct st_peer *changed; /* not NULL: an address of it belonged
 					  to this other, verified certificate */
 	int passed;                    /* test cells passed, 0..8 */
+	int tested;                    /* ... of them with messages mail
+					  programs wrote (not padseal's) */
 };
 
 /* Something the user should know, as data. */

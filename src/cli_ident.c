@@ -20,6 +20,7 @@
 #include "ident.h"
 #include "isotime.h"
 #include "json.h"
+#include "matrix.h"
 #include "lint.h"
 #include "op.h"
 #include "pass.h"
@@ -458,9 +459,14 @@ cli_next_sentence(const struct checklist *cl, char *buf, size_t len)
 			 email, who);
 		break;
 	case STEP_TEST:
-		snprintf(buf, len,
-			 "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back",
-			 email, email);
+		if (cl->peers[cl->next.peer].passed == DIR_COUNT * KIND_COUNT)
+			snprintf(buf, len,
+				 "Test with %s using your mail programs (padseal's own messages passed: that was the rehearsal): each sends the four kinds from their mail program, then padseal matrix check --imap URL (or the saved files)",
+				 email);
+		else
+			snprintf(buf, len,
+				 "Test with %s: padseal matrix send --to %s --out DIR, then check what comes back",
+				 email, email);
 		break;
 	default:
 		snprintf(buf, len,
@@ -553,6 +559,22 @@ cli_jw_matrix(struct jw *j, const struct st_peer *p)
 	jw_close(j, '}');
 }
 
+void
+cli_jw_writers(struct jw *j, const struct st_peer *p)
+{
+	jw_field_int(j, "tested", matrix_tested(p));
+	jw_key(j, "written_by");
+	jw_open(j, '{');
+	for (int d = 0; d < DIR_COUNT; d++) {
+		jw_key(j, cell_dir_name((enum cell_dir)d));
+		jw_open(j, '{');
+		for (int k = 0; k < KIND_COUNT; k++)
+			jw_field(j, cell_kind_name((enum cell_kind)k), p->cell[d][k].by);
+		jw_close(j, '}');
+	}
+	jw_close(j, '}');
+}
+
 static void
 json_status(const struct checklist *cl)
 {
@@ -604,6 +626,7 @@ json_status(const struct checklist *cl)
 		jw_field_bool(&j, "renewed", pp->trusted && p->renewed_from[0]);
 		jw_key(&j, "matrix");
 		cli_jw_matrix(&j, p);
+		cli_jw_writers(&j, p);
 		jw_close(&j, '}');
 	}
 	jw_close(&j, ']');
@@ -638,10 +661,15 @@ text_status(const struct checklist *cl)
 	for (size_t i = 0; i < cl->n_peers; i++) {
 		const struct peer_progress *p = &cl->peers[i];
 
-		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s\n",
+		char rehearsed[64] = "";
+
+		if (p->passed > p->tested)
+			snprintf(rehearsed, sizeof rehearsed,
+				 " (%d rehearsed with padseal's messages)", p->passed - p->tested);
+		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s%s\n",
 		       p->p->addr[0], p->step[STEP_EXCHANGE] ? "done" : "todo",
 		       p->step[STEP_VERIFY] ? "done" : "todo",
-		       p->step[STEP_TRUST] ? "done" : "todo", p->passed,
+		       p->step[STEP_TRUST] ? "done" : "todo", p->tested, rehearsed,
 		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
 		       p->retired ? "  [set aside]" : "");
 	}

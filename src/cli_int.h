@@ -152,6 +152,9 @@ void cli_next_sentence(const struct checklist *cl, char *buf, size_t len);
 /* A correspondent's test matrix as JSON: {"out":{"plain":"passed",...},"in":...}. */
 struct jw;
 void cli_jw_matrix(struct jw *j, const struct st_peer *p);
+/* "tested": cells passed with mail programs' messages, "written_by": who
+ * wrote each cell's message (null when not known). */
+void cli_jw_writers(struct jw *j, const struct st_peer *p);
 void cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf,
 			  size_t len);
 

@@ -106,6 +106,8 @@ cmd_intro(struct cli *c)
 static const char *
 cell_word(const struct st_cell *c)
 {
+	if (c->state == CELL_PASSED && !matrix_by_program(c->by))
+		return "rehearsed"; /* with padseal's own message */
 	if (c->state == CELL_PASSED && c->how == CELL_WARNED)
 		return "passed*";
 	return cell_state_name(c->state);
@@ -121,6 +123,17 @@ cell_why(const struct st_cell *c)
 		return c->how == CELL_CONFIRMED ? "confirmed by correspondent" :
 						  "checked by padseal";
 	return NULL;
+}
+
+/* Who wrote a cell's message, for a person. */
+static const char *
+cell_by(const struct st_cell *c)
+{
+	if (c->by == NULL)
+		return "not known (recorded before padseal kept it)";
+	if (!matrix_by_program(c->by))
+		return "padseal (a rehearsal)";
+	return c->by;
 }
 
 static void
@@ -153,21 +166,34 @@ json_peer(const struct st_peer *p)
 	json_field(stdout, &first, "email", p->addr[0]);
 	json_field(stdout, &first, "fingerprint_sha256", colon);
 	json_field_bool(stdout, &first, "trusted", p->trusted);
-	json_field(stdout, &first, "test", matrix_passed(p) == 8 ? "done" : "todo");
+	json_field(stdout, &first, "test", matrix_tested(p) == 8 ? "done" : "todo");
 	json_key(stdout, &first, "matrix");
 	json_cells(p, 0);
 	json_key(stdout, &first, "why");
 	json_cells(p, 1);
 	json_key(stdout, &first, "passed");
 	printf("%d", matrix_passed(p));
-	printf("}");
+	json_key(stdout, &first, "tested");
+	printf("%d", matrix_tested(p));
+	json_key(stdout, &first, "written_by");
+	printf("{");
+	for (int d = 0; d < DIR_COUNT; d++) {
+		int f2 = 1;
+
+		printf(d ? ",\"in\":{" : "\"out\":{");
+		for (int k = 0; k < KIND_COUNT; k++)
+			json_field(stdout, &f2, cell_kind_name((enum cell_kind)k),
+				   p->cell[d][k].by);
+		printf("}");
+	}
+	printf("}}");
 }
 
 /* One line about the state of the test with a peer. */
 static void
 print_progress(const struct st_peer *p)
 {
-	int passed = matrix_passed(p);
+	int passed = matrix_passed(p), tested = matrix_tested(p);
 	char open[400] = "";
 
 	for (int d = 0; d < DIR_COUNT; d++) {
@@ -181,11 +207,17 @@ print_progress(const struct st_peer *p)
 					 cell_kind_name((enum cell_kind)k), cell_state_name(s));
 		}
 	}
-	if (passed == DIR_COUNT * KIND_COUNT)
-		printf("All eight messages passed with %s (8 of 8): signed and encrypted mail works in both directions.\n",
+	if (tested == DIR_COUNT * KIND_COUNT)
+		printf("All eight messages passed with %s (8 of 8), written by your mail programs: signed and encrypted mail works in both directions.\n",
 		       p->addr[0]);
+	else if (passed == DIR_COUNT * KIND_COUNT)
+		printf("Rehearsed with %s: all eight passed, %d of them with padseal's own messages. The test is done when the messages your mail programs write pass: each of you sends the four kinds from their mail program, then padseal matrix check.\n",
+		       p->addr[0], passed - tested);
 	else
 		printf("%s: %d of 8 passed; still open: %s\n", p->addr[0], passed, open);
+	if (passed < DIR_COUNT * KIND_COUNT && passed > tested)
+		printf("  %d of the passed were padseal's own messages (a rehearsal): the test needs the ones your mail programs write.\n",
+		       passed - tested);
 }
 
 static void
@@ -210,10 +242,11 @@ print_table(const struct st_peer *p)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			const struct st_cell *c = &p->cell[d][k];
 
-			if (c->why != NULL || (c->state == CELL_PASSED && c->how == CELL_CONFIRMED))
-				printf("  %s:%s  %s  (%s)\n", cell_dir_name((enum cell_dir)d),
+			if (c->state == CELL_PASSED || c->state == CELL_FAILED)
+				printf("  %s:%s  %s  (%s)  written by %s\n",
+				       cell_dir_name((enum cell_dir)d),
 				       cell_kind_name((enum cell_kind)k), cell_state_name(c->state),
-				       cell_why(c));
+				       cell_why(c), cell_by(c));
 		}
 	}
 	print_progress(p);
@@ -373,10 +406,12 @@ matrix_confirm_cmd(struct cli *c)
 		json_key(stdout, &first, "cell");
 		printf("\"out:%s\"", cell_kind_name(k));
 		json_field(stdout, &first, "result", "passed");
-		json_field(stdout, &first, "test", matrix_passed(p) == 8 ? "done" : "todo");
+		json_field(stdout, &first, "test", matrix_tested(p) == 8 ? "done" : "todo");
+		json_field(stdout, &first, "written_by", p->cell[DIR_OUT][k].by);
 		printf("}\n");
 	} else {
-		printf("out:%s  passed  (confirmed by correspondent)\n", cell_kind_name(k));
+		printf("out:%s  passed  (confirmed by correspondent)  written by %s\n",
+		       cell_kind_name(k), cell_by(&p->cell[DIR_OUT][k]));
 		print_progress(p);
 	}
 	return EXIT_OK;
@@ -435,8 +470,9 @@ json_checked(const struct op_checked *ck, size_t n, const struct state *st)
 		json_field(stdout, &first, "result", cell_state_name(ck[i].res.state));
 		json_field(stdout, &first, "why", ck[i].res.why);
 		json_field(stdout, &first, "peer", ck[i].res.peer_email);
-		json_field(stdout, &first, "written_by",
-			   ck[i].res.author[0] ? ck[i].res.author : NULL);
+		json_field(stdout, &first, "written_by", ck[i].res.author);
+		json_field_bool(stdout, &first, "mail_program",
+				matrix_by_program(ck[i].res.author));
 		printf("}");
 	}
 	printf("],\"peers\":[");
@@ -457,11 +493,12 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const 
 	} else {
 		for (size_t i = 0; i < n; i++)
 			if (ck[i].judged)
-				printf("%s:%s  %s  (%s)%s%s\n", cell_dir_name(ck[i].res.dir),
-				       cell_kind_name(ck[i].res.kind),
+				printf("%s:%s  %s  (%s)  written by %s\n",
+				       cell_dir_name(ck[i].res.dir), cell_kind_name(ck[i].res.kind),
 				       cell_state_name(ck[i].res.state), ck[i].res.why,
-				       ck[i].res.author[0] ? "  written by " : "",
-				       ck[i].res.author);
+				       matrix_by_program(ck[i].res.author) ?
+					       ck[i].res.author :
+					       "padseal (a rehearsal)");
 		size_t *t, nt = touched(st, ck, n, &t);
 
 		for (size_t i = 0; i < nt; i++)

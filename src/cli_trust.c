@@ -356,9 +356,12 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing, t
 	}
 	if (nd > DUPS_SHOWN)
 		printf("  %-11s ... and %zu more\n", "", nd - DUPS_SHOWN);
-	printf("  %-11s exchange %s, verify %s, trust %s, test %d of 8\n", "progress",
+	printf("  %-11s exchange %s, verify %s, trust %s, test %d of 8", "progress",
 	       pp->step[STEP_EXCHANGE] ? "done" : "todo", pp->step[STEP_VERIFY] ? "done" : "todo",
-	       pp->step[STEP_TRUST] ? "done" : "todo", pp->passed);
+	       pp->step[STEP_TRUST] ? "done" : "todo", pp->tested);
+	if (pp->passed > pp->tested)
+		printf(" (%d rehearsed with padseal's messages)", pp->passed - pp->tested);
+	printf("\n");
 }
 
 static void
@@ -429,6 +432,7 @@ json_peer(struct jw *j, const struct state *st, const struct peer_progress *pp, 
 	jw_field_int(j, "matrix_passed", pp->passed);
 	jw_key(j, "matrix");
 	cli_jw_matrix(j, p);
+	cli_jw_writers(j, p);
 	jw_close(j, '}');
 }
 

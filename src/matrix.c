@@ -73,6 +73,9 @@ matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k)
 {
 	struct st_cell *c = &state_peer_edit(st, p)->cell[DIR_OUT][k];
 
+	/* Sent by padseal: a rehearsal still; else their mail program's. */
+	if (c->by == NULL)
+		c->by = state_str(st, CELL_BY_PROGRAM);
 	c->state = CELL_PASSED;
 	c->how = CELL_CONFIRMED;
 	c->why = NULL;
@@ -248,7 +251,8 @@ matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds)
 
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (kinds & (1u << k))
-			w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL};
+			w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL,
+							       state_str(st, CELL_BY_PADSEAL)};
 }
 
 int
@@ -529,25 +533,89 @@ matrix_judge(const struct home *h, const struct state *st, const struct ident *m
 	return 0;
 }
 
-/* The User-Agent (else X-Mailer) of a message, printable ASCII. */
+/* Is `id` (a Message-ID) of the shape padseal writes: 32 hex digits, '@'? */
+static int
+padseal_msgid(const char *id)
+{
+	size_t n = 0;
+
+	while (*id == ' ' || *id == '\t')
+		id++;
+	if (*id++ != '<')
+		return 0;
+	while (n < 33 && ((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+		n++;
+	return n == 32 && id[32] == '@';
+}
+
+/* A program's name as a person knows it, from a User-Agent or X-Mailer
+ * value: "Name/1.2" words become "Name 1.2", a Mozilla string gives its
+ * Thunderbird (or last) product, "Apple Mail (2.3731)" stops before the
+ * parenthesis.  Printable ASCII only. */
 static void
-author_of(const unsigned char *buf, size_t len, char *out, size_t outlen)
+program_name(const char *v, char *out, size_t outlen)
+{
+	const char *start = v, *tb = strstr(v, "Thunderbird/");
+	size_t n = 0;
+
+	if (strncmp(v, "Mozilla/", 8) == 0) {
+		const char *sp = strrchr(v, ' ');
+
+		start = tb != NULL ? tb : sp != NULL ? sp + 1 : v;
+	}
+	while (*start == ' ')
+		start++;
+	for (const char *p = start; *p && *p != '(' && *p != ';' && n + 1 < outlen; p++) {
+		char ch = *p >= 0x20 && *p < 0x7f ? *p : '?';
+
+		out[n++] = ch == '/' && start == tb ? ' ' : ch;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	if (strchr(out, ' ') == NULL && strchr(out, '/') != NULL)
+		*strchr(out, '/') = ' '; /* NeoMutt/20220429 */
+}
+
+void
+matrix_writer(const unsigned char *buf, size_t len, char *out, size_t outlen)
 {
 	struct mime_entity m;
 	struct err e = ERR_INIT;
 	char *v = NULL;
-	size_t n = 0;
 
-	out[0] = '\0';
+	snprintf(out, outlen, "%s", CELL_BY_PROGRAM);
 	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &m, &e) != 0)
 		return;
 	if ((v = mime_header(&m, "User-Agent")) == NULL)
 		v = mime_header(&m, "X-Mailer");
-	for (const char *p = v; p != NULL && *p && n + 1 < outlen; p++)
-		out[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
-	out[n] = '\0';
+	if (v != NULL) {
+		program_name(v, out, outlen);
+		if (out[0] == '\0' || strncasecmp(out, "padseal", 7) == 0)
+			snprintf(out, outlen, "%s", out[0] ? CELL_BY_PADSEAL : CELL_BY_PROGRAM);
+	} else if ((v = mime_header(&m, "Message-ID")) != NULL && padseal_msgid(v)) {
+		snprintf(out, outlen, "%s", CELL_BY_PADSEAL);
+	}
 	free(v);
 	mime_entity_free(&m);
+}
+
+int
+matrix_by_program(const char *by)
+{
+	return by != NULL && strcmp(by, CELL_BY_PADSEAL) != 0;
+}
+
+int
+matrix_tested(const struct st_peer *p)
+{
+	int n = 0;
+
+	for (int d = 0; d < DIR_COUNT; d++)
+		for (int k = 0; k < KIND_COUNT; k++)
+			n += p->cell[d][k].state == CELL_PASSED &&
+			     matrix_by_program(p->cell[d][k].by);
+	return n;
 }
 
 int
@@ -564,7 +632,7 @@ matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsign
 		msg_report_free(&rep);
 	}
 	if (rc == 0)
-		author_of(buf, len, res->author, sizeof res->author);
+		matrix_writer(buf, len, res->author, sizeof res->author);
 	return rc;
 }
 
@@ -630,13 +698,20 @@ int
 matrix_record(struct state *st, const struct matrix_result *res, struct err *e)
 {
 	const struct st_peer *p = state_peer_by_hex(st, res->peer_hex);
+	const struct st_cell *old;
 	struct st_cell *c;
 
 	if (p == NULL)
 		return err_set(e,
 			       "the certificate of %s is no longer in the home; nothing was recorded",
 			       res->peer_email);
+	old = &p->cell[res->dir][res->kind];
+	/* A rehearsal never replaces what a mail program's message showed. */
+	if (!matrix_by_program(res->author) && matrix_by_program(old->by) &&
+	    (old->state == CELL_PASSED || old->state == CELL_FAILED))
+		return 0;
 	c = &state_peer_edit(st, p)->cell[res->dir][res->kind];
+	c->by = state_str(st, res->author[0] ? res->author : CELL_BY_PROGRAM);
 	c->state = res->state;
 	c->how = res->warning ? CELL_WARNED : CELL_CHECKED;
 	c->why = res->state == CELL_FAILED || res->warning ? state_str(st, res->why) : NULL;

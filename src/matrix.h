@@ -5,8 +5,9 @@
  * Sending marks the four out cells sent; checking classifies a message by
  * its structure (direction from From, kind from the S/MIME layers) and
  * marks its cell passed or failed with the reason; confirming records the
- * correspondent's word for an out cell.  The test step is done when all
- * eight have passed.  No OpenSSL types here. */
+ * correspondent's word for an out cell.  Each cell keeps who wrote the
+ * message that judged it; the test step is done when all eight have
+ * passed with messages mail programs wrote.  No OpenSSL types here. */
 #ifndef PADSEAL_MATRIX_H
 #define PADSEAL_MATRIX_H
 
@@ -31,8 +32,21 @@ const char *matrix_file_name(enum cell_kind k);
 /* "out:signed" -> DIR_OUT, KIND_SIGNED; -1 when it is not a cell name. */
 int matrix_cell_parse(const char *spec, enum cell_dir *d, enum cell_kind *k);
 
-/* How many of the eight cells of `p` passed. */
+/* How many of the eight cells of `p` passed (with any message), and how
+ * many passed with a message a mail program wrote (not padseal: its own
+ * test messages are the rehearsal).  The test step is done when all eight
+ * passed with mail programs' messages. */
 int matrix_passed(const struct st_peer *p);
+int matrix_tested(const struct st_peer *p);
+/* Is `by` (a cell's writer) a mail program, not padseal or unknown? */
+int matrix_by_program(const char *by);
+
+/* Who wrote the message `buf`: the program named by its User-Agent (else
+ * X-Mailer), shortened as a person knows it ("NeoMutt 20220429",
+ * "Thunderbird 115.6.0", "Apple Mail"); "padseal" for padseal's own
+ * messages (no such header, padseal's Message-ID shape); else "a mail
+ * program". */
+void matrix_writer(const unsigned char *buf, size_t len, char *out, size_t outlen);
 
 /* May the four test messages be sent to `p` into `dir`?  Refuses when the
  * certificate cannot receive encrypted mail (expired, not yet valid, wrong
@@ -73,9 +87,8 @@ struct matrix_result {
 				       trusted" */
 	char peer_hex[FPR_HEX_LEN]; /* the correspondent's certificate */
 	char peer_email[ADDR_MAX];
-	int warning;     /* passed, with a caveat in `why` (SHA-1) */
-	char author[64]; /* the program that wrote it, from User-Agent or
-			    X-Mailer (printable ASCII), "" when unnamed */
+	int warning;              /* passed, with a caveat in `why` (SHA-1) */
+	char author[CELL_BY_MAX]; /* who wrote it (matrix_writer) */
 };
 
 /* Classify and judge a message opened with msg_open (`buf` is the same

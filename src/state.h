@@ -17,7 +17,7 @@
  *            [superseded-by=HEX] | rejected-at=ISO] [verified=METHOD
  *            verified-at=ISO forced=0|1] [renewed-from=HEX]
  *            [out=CCCC] [in=CCCC]
- *            [why-out-plain=TEXT ...]
+ *            [why-out-plain=TEXT ...] [by-out-plain=TEXT ...]
  *   end
  *
  * Values are %-escaped (space, '%', '=', controls), so no byte of a value
@@ -65,6 +65,7 @@
 #define PEER_NAME_MAX   256 /* bytes of its common name */
 #define PEER_SOURCE_MAX 512 /* bytes of the "where it came from" note */
 #define CELL_WHY_MAX    400 /* bytes of a test cell's reason */
+#define CELL_BY_MAX     64  /* bytes of the name of who wrote its message */
 
 /* The test matrix: four kinds in two directions. */
 enum cell_kind { KIND_PLAIN, KIND_SIGNED, KIND_ENCRYPTED, KIND_SIGNED_ENCRYPTED, KIND_COUNT };
@@ -82,7 +83,13 @@ struct st_cell {
 	enum cell_state state;
 	enum cell_how how; /* when passed */
 	const char *why;   /* failed or warned: the reason; else NULL */
+	const char *by;    /* who wrote the message that judged it (sent,
+			      passed or failed): CELL_BY_PADSEAL, a mail
+			      program's name, CELL_BY_PROGRAM; NULL unknown
+			      (recorded before padseal kept it) */
 };
+#define CELL_BY_PADSEAL "padseal"
+#define CELL_BY_PROGRAM "a mail program" /* one that does not name itself */
 
 enum verify_method { VERIFY_NONE, VERIFY_PHONE, VERIFY_IN_PERSON, VERIFY_OTHER };
 

@@ -89,6 +89,14 @@ enum key {
 	K_IN_ENCRYPTED_WHY,
 	K_IN_SIGNED_ENCRYPTED,
 	K_IN_SIGNED_ENCRYPTED_WHY,
+	K_BY_OUT_PLAIN,
+	K_BY_OUT_SIGNED,
+	K_BY_OUT_ENCRYPTED,
+	K_BY_OUT_SIGNED_ENCRYPTED,
+	K_BY_IN_PLAIN,
+	K_BY_IN_SIGNED,
+	K_BY_IN_ENCRYPTED,
+	K_BY_IN_SIGNED_ENCRYPTED,
 	K_COUNT,
 	K_UNKNOWN = K_COUNT
 };
@@ -124,6 +132,14 @@ static const char *const key_names[K_COUNT] = {
 	[K_WHY_IN_SIGNED] = "why-in-signed",
 	[K_WHY_IN_ENCRYPTED] = "why-in-encrypted",
 	[K_WHY_IN_SIGNED_ENCRYPTED] = "why-in-signed-encrypted",
+	[K_BY_OUT_PLAIN] = "by-out-plain",
+	[K_BY_OUT_SIGNED] = "by-out-signed",
+	[K_BY_OUT_ENCRYPTED] = "by-out-encrypted",
+	[K_BY_OUT_SIGNED_ENCRYPTED] = "by-out-signed-encrypted",
+	[K_BY_IN_PLAIN] = "by-in-plain",
+	[K_BY_IN_SIGNED] = "by-in-signed",
+	[K_BY_IN_ENCRYPTED] = "by-in-encrypted",
+	[K_BY_IN_SIGNED_ENCRYPTED] = "by-in-signed-encrypted",
 	[K_STATUS] = "status",
 	[K_CREATED] = "created",
 	[K_ARCHIVED] = "archived",
@@ -570,6 +586,11 @@ static const char *const why_keys[DIR_COUNT][KIND_COUNT] = {
 	{"why-out-plain", "why-out-signed", "why-out-encrypted", "why-out-signed-encrypted"},
 	{"why-in-plain", "why-in-signed", "why-in-encrypted", "why-in-signed-encrypted"},
 };
+/* ... and of who wrote the message that judged them, "by-out-plain" ... */
+static const char *const by_keys[DIR_COUNT][KIND_COUNT] = {
+	{"by-out-plain", "by-out-signed", "by-out-encrypted", "by-out-signed-encrypted"},
+	{"by-in-plain", "by-in-signed", "by-in-encrypted", "by-in-signed-encrypted"},
+};
 
 static int
 cell_from_letter(char c, struct st_cell *out)
@@ -614,7 +635,9 @@ cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 				return bad(p, "%s holds a cell that is not one of %s",
 					   cell_dir_name((enum cell_dir)d), cell_letters);
 			if (get_text(p, take(fs, (enum key)(K_WHY_OUT_PLAIN + d * KIND_COUNT + k)),
-				     key, CELL_WHY_MAX, &t->cell[d][k].why) != 0)
+				     key, CELL_WHY_MAX, &t->cell[d][k].why) != 0 ||
+			    get_text(p, take(fs, (enum key)(K_BY_OUT_PLAIN + d * KIND_COUNT + k)),
+				     by_keys[d][k], CELL_BY_MAX, &t->cell[d][k].by) != 0)
 				return -1;
 		}
 	}
@@ -1484,6 +1507,9 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
 			field(b, why_keys[d][k], r->cell[d][k].why);
+	for (int d = 0; d < DIR_COUNT; d++)
+		for (int k = 0; k < KIND_COUNT; k++)
+			field(b, by_keys[d][k], r->cell[d][k].by);
 	put(b, "\n", 1);
 }
 

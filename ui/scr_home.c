@@ -53,6 +53,7 @@ struct home_peer {
 	int step[STEP_COUNT]; /* only EXCHANGE..TEST are meaningful */
 	int retired, duplicate, changed;
 	int passed, failed; /* test cells */
+	int tested;         /* passed with mail programs' messages */
 };
 
 struct home_scr {
@@ -199,6 +200,12 @@ say_next(const struct checklist *cl, char *buf, size_t len)
 	}
 	if (n->changed && p != NULL)
 		next_verify_changed(who, start, buf, len);
+	else if (n->step == STEP_TEST && p != NULL &&
+		 cl->peers[n->peer].passed == DIR_COUNT * KIND_COUNT)
+		snprintf(buf, len,
+			 "Next: the rehearsal with %s passed; now each of you sends the "
+			 "four kinds from your mail program (Test)",
+			 who);
 	else if (n->step == STEP_EXCHANGE && p == NULL && n->awaited[0])
 		snprintf(buf, len, "Next: import %s's certificate when it comes (Exchange)",
 			 n->awaited);
@@ -345,6 +352,7 @@ take(struct home_scr *hs, struct checklist *cl)
 		r->duplicate = pp->duplicate;
 		r->changed = pp->changed != NULL;
 		r->passed = pp->passed;
+		r->tested = pp->tested;
 		for (int d = 0; d < DIR_COUNT; d++)
 			for (int k = 0; k < KIND_COUNT; k++)
 				r->failed += pp->p->cell[d][k].state == CELL_FAILED;
@@ -588,8 +596,9 @@ draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 		draw_str(y, x, lk->sym->w, mark_sym(lk, m), sel ? sel : mark_attr(lk, m));
 		x += peer_cols[c].w;
 	}
-	/* The count of passed messages follows the Test mark. */
-	snprintf(count, sizeof count, "%d/%d", p->passed, DIR_COUNT * KIND_COUNT);
+	/* The count of messages passed with the mail programs follows the
+	 * Test mark (padseal's own are the rehearsal). */
+	snprintf(count, sizeof count, "%d/%d", p->tested, DIR_COUNT * KIND_COUNT);
 	draw_str(y, x - peer_cols[N_PEER_COLS - 1].w + lk->sym->w + 1,
 		 peer_cols[N_PEER_COLS - 1].w - lk->sym->w - 1, count, sel ? sel : lk->attr[R_DIM]);
 	if (p->changed) {
@@ -600,6 +609,9 @@ draw_peer(const struct app *a, int y, const struct home_peer *p, int selected)
 		note_at = sel ? sel : lk->attr[R_ERROR];
 	} else if (p->duplicate) {
 		note = "duplicate";
+	} else if (!p->retired && p->passed > p->tested) {
+		note = "rehearsed";
+		note_at = sel ? sel : lk->attr[R_DIM];
 	}
 	draw_str(y, x, PEER_NOTE_W, note, note_at);
 }

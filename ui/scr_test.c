@@ -65,18 +65,32 @@ scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 
 			ts->cell[d][k] = c->state;
 			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s", c->why != NULL ? c->why : "");
+			snprintf(ts->by[d][k], CELL_BY_MAX, "%s", c->by != NULL ? c->by : "");
 		}
 	return 0;
 }
 
+/* Passed with padseal's own message (or one recorded before padseal kept
+ * who wrote it): the rehearsal, not the test. */
 static int
-passed(const struct test_scr *ts)
+rehearsed(const struct test_scr *ts, int d, int k)
+{
+	return ts->cell[d][k] == CELL_PASSED &&
+	       !matrix_by_program(ts->by[d][k][0] ? ts->by[d][k] : NULL);
+}
+
+/* Cells passed with any message, and with a mail program's (`tested`). */
+static int
+passed(const struct test_scr *ts, int *tested)
 {
 	int n = 0;
 
+	*tested = 0;
 	for (int d = 0; d < DIR_COUNT; d++)
-		for (int k = 0; k < KIND_COUNT; k++)
+		for (int k = 0; k < KIND_COUNT; k++) {
 			n += ts->cell[d][k] == CELL_PASSED;
+			*tested += ts->cell[d][k] == CELL_PASSED && !rehearsed(ts, d, k);
+		}
 	return n;
 }
 
@@ -229,18 +243,18 @@ cell_sym(const struct look *lk, enum cell_state s)
 }
 
 static enum role
-cell_role(enum cell_state s)
+cell_role(enum cell_state s, int rehearsal)
 {
-	return s == CELL_PASSED ? R_DONE :
+	return s == CELL_PASSED ? (rehearsal ? R_NEXT : R_DONE) :
 	       s == CELL_FAILED ? R_ERROR :
 	       s == CELL_SENT   ? R_NEXT :
 				  R_TODO;
 }
 
 static const char *
-cell_word(enum cell_state s)
+cell_word(enum cell_state s, int rehearsal)
 {
-	return s == CELL_PASSED ? "passed" :
+	return s == CELL_PASSED ? (rehearsal ? "rehearsed" : "passed") :
 	       s == CELL_FAILED ? "failed" :
 	       s == CELL_SENT   ? "sent" :
 				  "to do";
@@ -264,9 +278,10 @@ draw_table(const struct app *a, const struct test_scr *ts)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			enum cell_state s = ts->cell[d][k];
 			int sel = ts->mode == TM_TABLE && d == ts->cd && k == ts->ck;
-			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD : lk->attr[cell_role(s)];
+			int r = rehearsed(ts, d, k);
+			attr_t at = sel ? lk->attr[R_SELECT] | A_BOLD : lk->attr[cell_role(s, r)];
 
-			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s), cell_word(s));
+			snprintf(text, sizeof text, "%s %s", cell_sym(lk, s), cell_word(s, r));
 			if (sel)
 				draw_fill(y, x0 + k * CELL_W, CELL_W - 1, at);
 			draw_str(y, x0 + k * CELL_W + 1, CELL_W - 2, text, at);
@@ -280,8 +295,15 @@ draw_head(const struct app *a, const struct test_scr *ts)
 {
 	const struct look *lk = &a->look;
 	char line[600];
-	int n = passed(ts);
+	int tested, n = passed(ts, &tested);
 
+	if (n == DIR_COUNT * KIND_COUNT && tested < n) {
+		draw_str(2, 2, 1, lk->sym->ok, lk->attr[R_NEXT] | A_BOLD);
+		draw_clip(lk, 2, 4, a->cols - 6,
+			  "Rehearsal passed (padseal's messages): now send from your mail programs.",
+			  lk->attr[R_NEXT] | A_BOLD);
+		return;
+	}
 	if (n == DIR_COUNT * KIND_COUNT) {
 		snprintf(line, sizeof line,
 			 "All eight passed: signed and encrypted mail works both "
@@ -293,6 +315,9 @@ draw_head(const struct app *a, const struct test_scr *ts)
 	}
 	snprintf(line, sizeof line, "%s: %s; %d of 8 passed.", ts->email,
 		 ts->trusted ? "trusted" : "not trusted yet", n);
+	if (n > tested)
+		snprintf(line + strlen(line) - 1, sizeof line - strlen(line) + 1,
+			 " (%d with padseal's messages).", n - tested);
 	draw_clip(lk, 2, 2, a->cols - 4, line, A_NORMAL);
 }
 
@@ -302,19 +327,31 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 {
 	const struct look *lk = &a->look;
 	enum cell_state s = ts->cell[ts->cd][ts->ck];
-	const char *why = ts->why[ts->cd][ts->ck];
+	const char *why = ts->why[ts->cd][ts->ck], *by = ts->by[ts->cd][ts->ck];
+	int r = rehearsed(ts, ts->cd, ts->ck);
 	char line[900];
 	int w = a->cols - 4;
 
 	snprintf(line, sizeof line, "%s %s message: %s%s%s",
-		 ts->cd == DIR_OUT ? "Outgoing" : "Incoming", kind_title[ts->ck], cell_word(s),
+		 ts->cd == DIR_OUT ? "Outgoing" : "Incoming", kind_title[ts->ck], cell_word(s, r),
 		 why[0] ? " " : "", why[0] ? lk->sym->dash : "");
 	if (why[0]) {
 		size_t n = strlen(line);
 
 		snprintf(line + n, sizeof line - n, " %s", why);
 	}
-	y += 1 + draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s)], 1);
+	if ((s == CELL_PASSED || s == CELL_FAILED) && by[0]) {
+		size_t n = strlen(line);
+
+		if (matrix_by_program(by))
+			snprintf(line + n, sizeof line - n, " (written by %s)", by);
+		else
+			snprintf(line + n, sizeof line - n,
+				 " (padseal's own message: a rehearsal; the test needs "
+				 "the one a mail program writes)");
+	}
+	y += 1 +
+	     draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s, r)], 1);
 	if (ts->cd == DIR_OUT && s == CELL_SENT)
 		snprintf(line, sizeof line,
 			 "When %s reports that it %s, press Enter to record "

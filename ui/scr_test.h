@@ -20,7 +20,8 @@ struct test_scr {
 	int trusted;
 	enum cell_state cell[DIR_COUNT][KIND_COUNT];
 	char why[DIR_COUNT][KIND_COUNT][MATRIX_WHY_MAX];
-	int cd, ck; /* the selected cell */
+	char by[DIR_COUNT][KIND_COUNT][CELL_BY_MAX]; /* who wrote its message */
+	int cd, ck;                                  /* the selected cell */
 	enum test_mode mode;
 	struct field sf[S_COUNT];
 	struct form sform;

@@ -9,7 +9,8 @@
 # over), trust, write the four test messages, check
 # the other's, confirm the outgoing cells (Alice by their word, Sam by
 # checking his own sent copies).  Both homes end with every step done, all
-# sixteen cells passed, trusted, verified by phone.
+# sixteen cells passed (Alice's eight with messages carrying a mail
+# program's name, Sam's a rehearsal), trusted, verified by phone.
 . "${PADSEAL_TESTLIB:?run through make check}"
 . "$(dirname "$0")/tmux.sh"
 need_tmux
@@ -279,8 +280,8 @@ check_folder() {
 
 use alice
 check_folder "~/from-sam"
-expect_in "$(line_with 'incoming')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
-	"Alice: the four incoming passed"
+expect_in "$(line_with 'incoming')" "$OKMARK rehearsed     $OKMARK rehearsed     $OKMARK rehearsed     $OKMARK rehearsed" \
+	"Alice: the four incoming passed, padseal's own: a rehearsal"
 # Sam reports that each of hers arrived as it should.
 # The cursor stays on the cell confirmed; Right moves on.
 for kind in plain signed encrypted signed+encrypted; do
@@ -288,30 +289,58 @@ for kind in plain signed encrypted signed+encrypted; do
 	wait_for "Did Sam report that your $kind message" || break
 	keys Enter
 	wait_gone "Did Sam report" || break
-	wait_flat "Outgoing $kind message: passed" || break
+	wait_flat "Outgoing $kind message: rehearsed" || break
+	expect_in "$(flat)" "padseal's own message: a rehearsal" "Alice: $kind said to be padseal's"
 	expect_not_in "$SCREEN" "…" "nothing cut on Test"
 	keys Right
 done
-wait_for "All eight passed"
-expect_in "$(line_with 'All eight passed')" "All eight passed: signed and encrypted mail works both ways with Sam." "Alice: said plainly, on one line"
+wait_for "Rehearsal passed"
+expect_in "$(line_with 'Rehearsal passed')" "Rehearsal passed (padseal's messages): now send from your mail programs." "Alice: the rehearsal said plainly, on one line"
 ok
 [ -z "$(printf '%s\n' "$SCREEN" | sed -n 4p | tr -d ' ')" ] || fail "the banner runs into the table"
+
+# The same messages as mail programs send them: their name in User-Agent
+# (outside what is signed).  tests/mail/neomutt.sh has the real NeoMutt.
+mkdir "$AF/mua-from-sam" "$AF/mua-sent"
+for f in "$SF/padseal-test-for-alice@example.org"/*.eml; do
+	{ printf 'User-Agent: NeoMutt/20220429\r\n'; cat "$f"; } > "$AF/mua-from-sam/${f##*/}"
+done
+for f in "$AF/padseal-test-for-sam@example.org"/*.eml; do
+	{ printf 'User-Agent: Mozilla Thunderbird\r\n'; cat "$f"; } > "$AF/mua-sent/${f##*/}"
+done
+check_folder "~/mua-from-sam"
+check_folder "~/mua-sent"
+wait_for "All eight passed"
+expect_in "$(line_with 'All eight passed')" "All eight passed: signed and encrypted mail works both ways with Sam." "Alice: said plainly, on one line"
+expect_in "$(line_with 'incoming')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
+	"Alice: the four incoming passed with a mail program"
+keys Down
+wait_flat "message: passed" && wait_flat "(written by NeoMutt 20220429)" && ok
 
 use sam
 check_folder "~/from-alice"
 check_folder "~/padseal-test-for-alice@example.org"
-wait_for "All eight passed"
-expect_in "$(line_with 'outgoing')" "$OKMARK passed" "Sam: his sent copies passed"
+wait_for "Rehearsal passed"
+expect_in "$(line_with 'outgoing')" "$OKMARK rehearsed" "Sam: his sent copies passed, padseal's own"
 
-# The home screens: all six steps done, for both.
+# The home screens: Alice's six steps done; Sam's test still to do after
+# the rehearsal.
 for who in alice sam; do
 	use $who
 	keys Escape
 	wait_for "6 Test" || continue
-	for s in "1 Create" "2 Back up" "3 Exchange" "4 Verify" "5 Trust" "6 Test"; do
+	for s in "1 Create" "2 Back up" "3 Exchange" "4 Verify" "5 Trust"; do
 		expect_in "$(line_with "$s")" "done" "$who: $s done"
 	done
-	expect_in "$SCREEN" "8/8" "$who: the correspondent's test"
+	if [ $who = alice ]; then
+		expect_in "$(line_with "6 Test")" "done" "$who: 6 Test done"
+		expect_in "$SCREEN" "8/8" "$who: the correspondent's test"
+	else
+		expect_in "$(line_with "6 Test")" "next" "$who: 6 Test next after the rehearsal"
+		expect_in "$(line_with "alice@example.org")" "0/8" "$who: no cell passed with a mail program"
+		expect_in "$(line_with "alice@example.org")" "rehearsed" "$who: rehearsed"
+		expect_in "$(flat)" "the rehearsal with Alice passed; now each of you sends the four kinds from your mail program" "$who: next said"
+	fi
 	keys q
 	ended $who 0 "$who: q at the end" "Correspondents"
 done
@@ -320,10 +349,16 @@ done
 for H in "$A" "$S"; do
 	run 0 "$PADSEAL" --home "$H" status --json
 	expect_in "$OUT" '"steps":{"create":"done","backup":"done"}' "status: own steps"
-	expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"done"}' "status: the peer's steps"
 	expect_in "$OUT" '"verified":"phone","trusted":true' "status: verified by phone and trusted"
 	expect_in "$(printf '%s' "$OUT" | grep -o '"passed"' | wc -l | tr -d ' ')" "8" "status: eight cells passed"
-	expect_not_in "$OUT" '"todo"' "status: nothing left to do"
+	if [ "$H" = "$A" ]; then
+		expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"done"}' "status: the peer's steps"
+		expect_in "$OUT" '"tested":8,"written_by":{"out":{"plain":"Mozilla Thunderbird"' "status: Alice's cells by the mail programs"
+		expect_not_in "$OUT" '"todo"' "status: nothing left to do"
+	else
+		expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"todo"}' "status: Sam's test after the rehearsal"
+		expect_in "$OUT" '"tested":0,"written_by":{"out":{"plain":"padseal"' "status: Sam's cells by padseal"
+	fi
 done
 
 finish

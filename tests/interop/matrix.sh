@@ -80,10 +80,37 @@ expect_in "$OUT" "out:signed-encrypted  passed  (to sam@example.org, encrypted (
 # ... and what Sam sent
 run 0 "$P" --home "$A" matrix check "$T"/s2a/*.eml --passphrase-file "$T/pass"
 expect_in "$OUT" "in:signed-encrypted  passed  (from sam@example.org, decrypted (AES-256-CBC), valid signature, trusted)" "in from an EC sender"
-expect_in "$OUT" "All eight messages passed with sam@example.org" "all eight for Alice"
+expect_in "$OUT" "in:plain  passed  (from sam@example.org, arrived as plain text)  written by padseal (a rehearsal)" "padseal's message named as the writer"
+expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages." "all eight for Alice: a rehearsal"
 run 0 "$P" --home "$A" status --json
-expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"done"}' "Alice's test step done"
-expect_in "$OUT" '"matrix":{"out":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"},"in":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"}}' "status shows the matrix"
+expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"todo"}' "Alice's test step: padseal's messages do not make it"
+expect_in "$OUT" '"matrix":{"out":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"},"in":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"}},"tested":0,"written_by":{"out":{"plain":"padseal"' "status shows the matrix and who wrote each"
+run 0 "$P" --home "$A" status
+expect_in "$OUT" "test 0 of 8 (8 rehearsed with padseal's messages)" "status text: rehearsed"
+run 0 "$P" --home "$A" matrix --to sam@example.org
+expect_in "$OUT" "  out (you -> them)  rehearsed rehearsed rehearsed   rehearsed" "the table says rehearsed"
+expect_in "$OUT" "  in:signed  passed  (checked by padseal)  written by padseal (a rehearsal)" "the table names the writer"
+
+# The same messages as a mail program sends them (its name in User-Agent,
+# outside what is signed): the cells pass with the mail program, the test
+# is done; padseal's own messages checked again replace none of them.
+mkdir "$T/mua-a2s" "$T/mua-s2a"
+for f in "$T"/a2s/*.eml; do
+	{ printf 'User-Agent: NeoMutt/20220429\r\n'; cat "$f"; } > "$T/mua-a2s/${f##*/}"
+done
+for f in "$T"/s2a/*.eml; do
+	{ printf 'X-Mailer: Apple Mail (2.3731.700.6)\r\n'; cat "$f"; } > "$T/mua-s2a/${f##*/}"
+done
+run 0 "$P" --home "$A" matrix check "$T"/mua-s2a/*.eml "$T"/mua-a2s/*.eml --passphrase-file "$T/pass"
+expect_in "$OUT" "in:signed  passed  (from sam@example.org, valid signature, trusted)  written by Apple Mail" "Apple Mail named"
+expect_in "$OUT" "out:plain  passed  (to sam@example.org, arrived as plain text)  written by NeoMutt 20220429" "NeoMutt named"
+expect_in "$OUT" "All eight messages passed with sam@example.org (8 of 8), written by your mail programs" "all eight for Alice with mail programs"
+run 0 "$P" --home "$A" matrix check --json "$T/a2s/plain.eml" --passphrase-file "$T/pass"
+expect_in "$OUT" '"written_by":"padseal","mail_program":false' "check --json: padseal's"
+expect_in "$OUT" '"tested":8,"written_by":{"out":{"plain":"NeoMutt 20220429"' "a rehearsal does not replace the mail program's pass"
+run 0 "$P" --home "$A" status --json
+expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"done"}' "Alice's test step done with the mail programs"
+expect_in "$OUT" '"in":{"plain":"Apple Mail","signed":"Apple Mail"' "status: who wrote the in cells"
 
 # Sam records Alice's word for his four out cells instead
 for kind in plain signed encrypted; do
@@ -91,14 +118,22 @@ for kind in plain signed encrypted; do
 	expect_in "$OUT" "out:$kind  passed  (confirmed by correspondent)" "confirm $kind"
 done
 run 0 "$P" --home "$S" matrix confirm --to alice@example.org --cell out:signed-encrypted --json
-expect_in "$OUT" '{"peer":"alice@example.org","cell":"out:signed-encrypted","result":"passed","test":"done"}' "confirm --json"
+expect_in "$OUT" '{"peer":"alice@example.org","cell":"out:signed-encrypted","result":"passed","test":"todo","written_by":"padseal"}' "confirm --json: padseal sent it"
 run 0 "$P" --home "$S" matrix --to alice@example.org
-expect_in "$OUT" "All eight messages passed with alice@example.org" "all eight for Sam"
-expect_in "$OUT" "  out (you -> them)  passed    passed    passed      passed" "the table"
-expect_in "$OUT" "  in (them -> you)   passed    passed    passed      passed" "the table: columns line up"
+expect_in "$OUT" "Rehearsed with alice@example.org: all eight passed" "all eight for Sam: a rehearsal"
+expect_in "$OUT" "  out:plain  passed  (confirmed by correspondent)  written by padseal (a rehearsal)" "confirmed, sent by padseal"
+expect_in "$OUT" "  out (you -> them)  rehearsed rehearsed rehearsed   rehearsed" "the table"
+expect_in "$OUT" "  in (them -> you)   rehearsed rehearsed rehearsed   rehearsed" "the table: columns line up"
+# Sam's mail program sent out:plain again, and Alice confirms it.
+sed -i 's/ by-out-plain=[^ ]*//' "$S/checklist"
+run 0 "$P" --home "$S" matrix confirm --to alice@example.org --cell out:plain
+expect_in "$OUT" "out:plain  passed  (confirmed by correspondent)  written by a mail program" "confirmed, not sent by padseal"
+run 0 "$P" --home "$S" matrix --to alice@example.org
+expect_in "$OUT" "  out (you -> them)  passed    rehearsed rehearsed   rehearsed" "the table: one passed with a mail program"
 run 0 "$P" --home "$S" matrix --json
 expect_in "$OUT" '{"peers":[{"email":"alice@example.org","fingerprint_sha256":"' "matrix --json"
-expect_in "$OUT" '"trusted":true,"test":"done","matrix":{"out":{"plain":"passed"' "matrix --json shape"
+expect_in "$OUT" '"trusted":true,"test":"todo","matrix":{"out":{"plain":"passed"' "matrix --json shape"
+expect_in "$OUT" '"passed":8,"tested":1,"written_by":{"out":{"plain":"a mail program","signed":"padseal"' "matrix --json: who wrote each"
 expect_in "$OUT" '"why":{"out":{"plain":"confirmed by correspondent"' "matrix --json reasons"
 
 # confirm: usage and refusals
@@ -184,14 +219,14 @@ for client in Writing Message; do
 	expect_in "$(cells "$H2" smime1@hmailserver.test)" "in:plain=passed in:signed=passed in:encrypted=passed in:signed-encrypted=passed" "$client set fills the in cells"
 	case $client in
 	Writing)
-		expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature, trusted)" "Thunderbird signed"
+		expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature, trusted)  written by Mozilla Thunderbird" "Thunderbird signed"
 		expect_in "$OUT" "in:encrypted  passed  (from smime1@hmailserver.test, decrypted (AES-128-CBC))" "Thunderbird encrypted" ;;
 	Message)
-		expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature (SHA-1: Thunderbird 115 and later reject it), trusted)" "Outlook SHA-1 passes with a warning"
+		expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature (SHA-1: Thunderbird 115 and later reject it), trusted)  written by Microsoft Outlook 15.0" "Outlook SHA-1 passes with a warning"
 		expect_in "$OUT" "in:signed-encrypted  passed  (from smime1@hmailserver.test, decrypted (AES-256-CBC), valid signature (SHA-1" "Outlook opaque inside enveloped" ;;
 	esac
 	# start the next client's set from empty cells
-	sed -i 's/ in=[a-z]*//g; s/ why-in-[a-z-]*=[^ ]*//g' "$H2/checklist"
+	sed -i 's/ in=[a-z]*//g; s/ why-in-[a-z-]*=[^ ]*//g; s/ by-in-[a-z-]*=[^ ]*//g' "$H2/checklist"
 done
 # smime1's own Sent copies (Thunderbird) fill smime1's out cells.
 H1="$T/smime1-home"
@@ -199,6 +234,8 @@ run 0 "$P" --home "$H1" restore "$C/certs/smime-1-secret.pfx" --passphrase-file 
 run 0 "$P" --home "$H1" import "$C/certs/smime-2.crt"
 run 0 "$P" --home "$H1" matrix check "$C"/sent-from-smime1/*.eml --passphrase-file "$T/pass"
 expect_in "$(cells "$H1" smime2@hmailserver.test)" "out:plain=passed out:signed=passed out:encrypted=passed out:signed-encrypted=passed" "Sent copies fill the out cells"
+expect_in "$OUT" "smime2@hmailserver.test: 4 of 8 passed; still open: in:plain (todo)" "Thunderbird's copies count for the test"
+expect_not_in "$OUT" "rehearsal" "Thunderbird's copies are no rehearsal"
 expect_in "$OUT" "out:encrypted  passed  (to smime2@hmailserver.test, encrypted (AES-128-CBC) to smime2@hmailserver.test and to you)" "Sent copy encrypted to both"
 # the received copies are not smime1's sent ones: with smime1's home they
 # are out cells too (From is smime1) — and Outlook's SHA-1 shows its warning

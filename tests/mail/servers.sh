@@ -102,7 +102,7 @@ run 0 "$P" --home "$A" matrix check --imap "$IMAP" --imap-user alice@example.org
 expect_in "$OUT" "sam@example.org: 4 of 8 passed" "Alice's in cells passed"
 # each checks their own sent copies (Alice kept files; Sam's are in Alice's box)
 run 0 "$P" --home "$A" matrix check "$T"/a2s/*.eml --passphrase-file "$T/pass"
-expect_in "$OUT" "All eight messages passed with sam@example.org" "Alice: all eight"
+expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages." "Alice: all eight, a rehearsal"
 
 # --insecure: works, and says so
 run 0 "$P" --home "$A" matrix check --imap "$IMAPS" --imap-user alice@example.org --imap-pass-file "$T/mailpass" --insecure --passphrase-file "$T/pass"

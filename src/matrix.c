@@ -548,6 +548,34 @@ padseal_msgid(const char *id)
 	return n == 32 && id[32] == '@';
 }
 
+/* The program a Message-ID's shape names, for those that write no
+ * User-Agent by default: NeoMutt's "<YYYYMMDDhhmmss.random@host>" (a
+ * dozen or more lowercase letters and digits), Mutt's
+ * "<YYYYMMDDhhmmss.GA1234@host>".  NULL when the shape names none. */
+static const char *
+msgid_program(const char *id)
+{
+	size_t n = 0, r = 0;
+
+	while (*id == ' ' || *id == '\t')
+		id++;
+	if (*id++ != '<')
+		return NULL;
+	while (n < 14 && id[n] >= '0' && id[n] <= '9')
+		n++;
+	if (n != 14 || id[14] != '.')
+		return NULL;
+	id += 15;
+	if (id[0] == 'G' && id[1] >= 'A' && id[1] <= 'Z') {
+		for (r = 2; id[r] >= '0' && id[r] <= '9'; r++)
+			;
+		return r > 2 && id[r] == '@' ? "Mutt" : NULL;
+	}
+	while ((id[r] >= 'a' && id[r] <= 'z') || (id[r] >= '0' && id[r] <= '9'))
+		r++;
+	return r >= 12 && id[r] == '@' ? "NeoMutt" : NULL;
+}
+
 /* A program's name as a person knows it, from a User-Agent or X-Mailer
  * value: "Name/1.2" words become "Name 1.2", a Mozilla string gives its
  * Thunderbird (or last) product, "Apple Mail (2.3731)" stops before the
@@ -593,8 +621,11 @@ matrix_writer(const unsigned char *buf, size_t len, char *out, size_t outlen)
 		program_name(v, out, outlen);
 		if (out[0] == '\0' || strncasecmp(out, "padseal", 7) == 0)
 			snprintf(out, outlen, "%s", out[0] ? CELL_BY_PADSEAL : CELL_BY_PROGRAM);
-	} else if ((v = mime_header(&m, "Message-ID")) != NULL && padseal_msgid(v)) {
-		snprintf(out, outlen, "%s", CELL_BY_PADSEAL);
+	} else if ((v = mime_header(&m, "Message-ID")) != NULL) {
+		if (padseal_msgid(v))
+			snprintf(out, outlen, "%s", CELL_BY_PADSEAL);
+		else if (msgid_program(v) != NULL)
+			snprintf(out, outlen, "%s", msgid_program(v));
 	}
 	free(v);
 	mime_entity_free(&m);

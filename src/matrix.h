@@ -43,9 +43,9 @@ int matrix_by_program(const char *by);
 
 /* Who wrote the message `buf`: the program named by its User-Agent (else
  * X-Mailer), shortened as a person knows it ("NeoMutt 20220429",
- * "Thunderbird 115.6.0", "Apple Mail"); "padseal" for padseal's own
- * messages (no such header, padseal's Message-ID shape); else "a mail
- * program". */
+ * "Thunderbird 115.6.0", "Apple Mail"); without those headers, the
+ * program whose Message-ID shape it has: "padseal" for padseal's own
+ * messages, "NeoMutt", "Mutt"; else "a mail program". */
 void matrix_writer(const unsigned char *buf, size_t len, char *out, size_t outlen);
 
 /* May the four test messages be sent to `p` into `dir`?  Refuses when the

@@ -48,10 +48,11 @@ nm_setup() {
 	mkdir -m 700 "$M" "$M/mail" "$M/mail/cur" "$M/mail/new" "$M/mail/tmp"
 	run 0 "$P" --home "$3" --passphrase-file "$4" --new-passphrase-file "$T/p12pass" install --for neomutt --out "$I"
 	p12=$(sed -n "s|.*smime_keys add_p12 '\([^']*\)'.*|\1|p" "$I/STEPS.txt")
-	root=$(sed -n "s|.*smime_keys add_root '\([^']*\)'.*|\1|p" "$I/STEPS.txt")
-	ok; [ -f "$p12" ] && [ -f "$root" ] || fail "install --for neomutt names no .p12 or CA: $(cat "$I/STEPS.txt")"
-	# the CAs: one's own, and the one that issued the correspondent's
-	cat "$I"/*.pem "$3"/peers/ca-*.pem > "$M/ca.pem" 2>/dev/null
+	ok; [ -f "$p12" ] || fail "install --for neomutt names no .p12: $(cat "$I/STEPS.txt")"
+	ok; grep -q "smime_keys add_root FILE" "$I/STEPS.txt" || fail "install --for neomutt has no add_root step: $(cat "$I/STEPS.txt")"
+	# The CAs (add_root): one's own (your-ca) and the correspondent's
+	# (ADDR-ca); smime_ca_location holds them too.
+	cat "$I"/your-ca*.pem "$I"/*-ca.pem > "$M/ca.pem"
 	{
 		printf 'set crypt_use_gpgme=no\nsource /etc/neomuttrc.d/smime.rc\n'
 		printf 'set smime_keys="%s/keys"\nset smime_certificates="%s/certs"\n' "$M" "$M"
@@ -74,9 +75,11 @@ nm_setup() {
 	# controlling terminal (setsid): the file's, the new key's twice, a label.
 	printf '%s\n%s\n%s\n%s\n' "file pass 5" "$NMPASS" "$NMPASS" "$1" |
 		setsid -w "$SMIME_KEYS" add_p12 "$p12" >"$M/out" 2>&1
-	setsid -w "$SMIME_KEYS" add_root "$root" </dev/null >>"$M/out" 2>&1
 	for f in "$I"/*.pem; do
-		[ "$f" = "$root" ] || printf 'peer\n' | setsid -w "$SMIME_KEYS" add_cert "$f" >>"$M/out" 2>&1
+		case ${f##*/} in
+		your-ca*.pem | *-ca.pem) setsid -w "$SMIME_KEYS" add_root "$f" </dev/null >>"$M/out" 2>&1 ;;
+		*) printf 'peer\n' | setsid -w "$SMIME_KEYS" add_cert "$f" >>"$M/out" 2>&1 ;;
+		esac
 	done
 	unset MUTT_CMDLINE
 	ok; grep -q '^[a-z]*@example.org .* t se$' "$M/certs/.index" 2>/dev/null ||

@@ -57,6 +57,11 @@ static const struct verb verbs[] = {
 	{"untrust", cmd_untrust, 0, 1, 1, "untrust PEER"},
 	{"scan", cmd_scan, O_JSON | O_BOX, 0, 1,
 	 "scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]"},
+	{"settings", cmd_settings,
+	 O_SMTP | O_SMTP_USER | O_CACERT | O_IMAP | O_IMAP_USER | O_MAILDIR | O_MBOX | O_EMLX |
+		 O_JSON,
+	 0, 0,
+	 "settings [--smtp URL] [--smtp-user USER] [--cacert FILE] [--imap URL|--maildir DIR|--mbox FILE|--emlx DIR] [--imap-user USER] [--json]"},
 	{"install", cmd_install, O_FOR | O_OUT, 0, 0,
 	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR]"},
 };

@@ -20,6 +20,7 @@
 #include "ident.h"
 #include "isotime.h"
 #include "json.h"
+#include "mailset.h"
 #include "matrix.h"
 #include "lint.h"
 #include "op.h"
@@ -576,7 +577,7 @@ cli_jw_writers(struct jw *j, const struct st_peer *p)
 }
 
 static void
-json_status(const struct checklist *cl)
+json_status(const struct checklist *cl, const struct mail_settings *ms)
 {
 	static struct jw j; /* 64 KiB: not on the stack */
 	char next[512], colon[FPR_COLON_LEN];
@@ -632,13 +633,15 @@ json_status(const struct checklist *cl)
 	jw_close(&j, ']');
 	cli_next_sentence(cl, next, sizeof next);
 	jw_field(&j, "next", next);
+	jw_key(&j, "mail");
+	cli_jw_settings(&j, ms);
 	jw_close(&j, '}');
 	jw_raw(&j, "\n", 1);
 	jw_flush(&j);
 }
 
 static void
-text_status(const struct checklist *cl)
+text_status(const struct checklist *cl, const struct mail_settings *ms)
 {
 	char line[512];
 
@@ -683,6 +686,10 @@ text_status(const struct checklist *cl)
 			printf("  ... and %zu more (padseal peers lists them)\n",
 			       cl->n_problems_all - cl->n_problems);
 	}
+	if (mailset_any(ms)) {
+		printf("\nMail settings (padseal settings; never a password):\n");
+		cli_print_settings(ms, "  ");
+	}
 	cli_next_sentence(cl, line, sizeof line);
 	printf("\nNext: %s\n", line);
 }
@@ -691,14 +698,17 @@ int
 cmd_status(struct cli *c)
 {
 	struct err e = ERR_INIT;
+	struct mail_settings ms;
 	struct checklist cl;
 
+	if (op_mail_settings(c->s, &ms, &e) != 0)
+		return cli_fail(c, &e);
 	if (op_status(c->s, time(NULL), &cl, NULL, NULL, NULL, &e) != 0)
 		return cli_fail(c, &e);
 	if (c->given & O_JSON)
-		json_status(&cl);
+		json_status(&cl, &ms);
 	else
-		text_status(&cl);
+		text_status(&cl, &ms);
 	checklist_free(&cl);
 	return EXIT_OK;
 }

@@ -155,11 +155,19 @@ void cli_jw_matrix(struct jw *j, const struct st_peer *p);
 /* "tested": cells passed with mail programs' messages, "written_by": who
  * wrote each cell's message (null when not known). */
 void cli_jw_writers(struct jw *j, const struct st_peer *p);
+/* The mail settings kept in the home, filled in where the options are
+ * absent: 1 when they were (cli_mail.c). */
+struct mail_settings;
+int cli_kept_smtp(struct cli *c);
+int cli_kept_box(struct cli *c);
+void cli_print_settings(const struct mail_settings *ms, const char *indent);
+void cli_jw_settings(struct jw *j, const struct mail_settings *ms);
 void cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf,
 			  size_t len);
 
 /* The verbs. */
 int cmd_create(struct cli *c);
+int cmd_settings(struct cli *c);
 int cmd_show(struct cli *c);
 int cmd_renew(struct cli *c);
 int cmd_cert(struct cli *c);

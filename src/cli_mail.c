@@ -2,6 +2,7 @@
  * shared by intro and matrix send. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,10 @@
 
 #include "cli_int.h"
 #include "fileio.h"
+#include "json.h"
 #include "mailbox.h"
+#include "mailset.h"
+#include "op.h"
 #include "pass.h"
 
 int
@@ -154,4 +158,178 @@ cli_box_clear(struct cli_box *b)
 	pass_free(b->pass);
 	b->pass = NULL;
 	b->srv.pass = NULL;
+}
+
+/* --- mail settings kept in the home ------------------------------------ */
+
+/* The settings kept in the home, read once (NULL when none could be
+ * read: the error is said). */
+static const struct mail_settings *
+kept(struct cli *c)
+{
+	static struct mail_settings ms;
+	static int done, ok;
+	struct err e = ERR_INIT;
+
+	if (!done) {
+		done = 1;
+		ok = op_mail_settings(c->s, &ms, &e) == 0;
+		if (!ok)
+			cli_warn("%s", e.msg);
+	}
+	return ok ? &ms : NULL;
+}
+
+int
+cli_kept_smtp(struct cli *c)
+{
+	const struct mail_settings *ms = kept(c);
+
+	if (ms == NULL || ms->smtp[0] == '\0')
+		return 0;
+	c->smtp = ms->smtp;
+	c->given |= O_SMTP;
+	if (c->smtp_user == NULL && ms->smtp_user[0]) {
+		c->smtp_user = ms->smtp_user;
+		c->given |= O_SMTP_USER;
+	}
+	if (c->cacert == NULL && ms->cacert[0]) {
+		c->cacert = ms->cacert;
+		c->given |= O_CACERT;
+	}
+	return 1;
+}
+
+int
+cli_kept_box(struct cli *c)
+{
+	const struct mail_settings *ms = kept(c);
+
+	if (ms == NULL || ms->box[0] == '\0')
+		return 0;
+	switch (ms->box_kind[0]) {
+	case 'i':
+		c->imap = ms->box, c->given |= O_IMAP;
+		if (c->imap_user == NULL && ms->imap_user[0])
+			c->imap_user = ms->imap_user, c->given |= O_IMAP_USER;
+		if (c->cacert == NULL && ms->cacert[0])
+			c->cacert = ms->cacert, c->given |= O_CACERT;
+		break;
+	case 'm': /* maildir, mbox */
+		if (ms->box_kind[1] == 'a')
+			c->maildir = ms->box, c->given |= O_MAILDIR;
+		else
+			c->mbox = ms->box, c->given |= O_MBOX;
+		break;
+	default: c->emlx = ms->box, c->given |= O_EMLX;
+	}
+	return 1;
+}
+
+/* What is kept, for a person (also the lines of status). */
+void
+cli_print_settings(const struct mail_settings *ms, const char *indent)
+{
+	if (ms->smtp[0])
+		printf("%ssend through   %s%s%s%s%s\n", indent, ms->smtp,
+		       ms->smtp_user[0] ? " as " : "", ms->smtp_user,
+		       ms->cacert[0] ? ", server checked with " : "", ms->cacert);
+	if (ms->box[0])
+		printf("%scheck mailbox  %s %s%s%s\n", indent, ms->box_kind, ms->box,
+		       ms->imap_user[0] ? " as " : "", ms->imap_user);
+}
+
+void
+cli_jw_settings(struct jw *j, const struct mail_settings *ms)
+{
+	jw_open(j, '{');
+	jw_field(j, "smtp", ms->smtp[0] ? ms->smtp : NULL);
+	jw_field(j, "smtp_user", ms->smtp_user[0] ? ms->smtp_user : NULL);
+	jw_field(j, "cacert", ms->cacert[0] ? ms->cacert : NULL);
+	jw_field(j, "mailbox_kind", ms->box_kind[0] ? ms->box_kind : NULL);
+	jw_field(j, "mailbox", ms->box[0] ? ms->box : NULL);
+	jw_field(j, "imap_user", ms->imap_user[0] ? ms->imap_user : NULL);
+	jw_close(j, '}');
+}
+
+/* `*path` made absolute when it names something (realpath, into one of
+ * four buffers kept for the process's life). */
+static void
+absolute(const char **path)
+{
+	static char full[4][PATH_MAX];
+	static int used;
+
+	if (*path != NULL && (*path)[0] && used < 4 && realpath(*path, full[used]) != NULL)
+		*path = full[used++];
+}
+
+int
+cmd_settings(struct cli *c)
+{
+	struct mail_settings ms;
+	struct err e = ERR_INIT;
+	char user[MAILSET_MAX];
+	int boxes =
+		(c->maildir != NULL) + (c->mbox != NULL) + (c->emlx != NULL) + (c->imap != NULL);
+
+	if (op_mail_settings(c->s, &ms, &e) != 0)
+		return cli_fail(c, &e);
+	if (boxes > 1)
+		return cli_usage(
+			"keep one mailbox: --maildir DIR, --mbox FILE, --emlx DIR or --imap URL");
+	if (c->given & ~(unsigned)O_JSON) {
+		/* An empty value forgets that setting. */
+		if (c->smtp != NULL && c->smtp[0] &&
+		    mail_url_check(c->smtp, "smtp", user, sizeof user, &e) != 0)
+			return cli_fail(c, &e);
+		if (c->imap != NULL && c->imap[0] &&
+		    mail_url_check(c->imap, "imap", user, sizeof user, &e) != 0)
+			return cli_fail(c, &e);
+		if (c->cacert != NULL && c->cacert[0] && !path_exists(c->cacert))
+			return cli_usage("--cacert %s: no such file", c->cacert);
+		/* Files by their whole path: used from any folder later. */
+		absolute(&c->cacert);
+		absolute(&c->maildir);
+		absolute(&c->mbox);
+		absolute(&c->emlx);
+		if (c->smtp != NULL)
+			snprintf(ms.smtp, sizeof ms.smtp, "%s", c->smtp);
+		if (c->smtp_user != NULL)
+			snprintf(ms.smtp_user, sizeof ms.smtp_user, "%s", c->smtp_user);
+		if (c->cacert != NULL)
+			snprintf(ms.cacert, sizeof ms.cacert, "%s", c->cacert);
+		if (c->imap_user != NULL)
+			snprintf(ms.imap_user, sizeof ms.imap_user, "%s", c->imap_user);
+		if (boxes) {
+			const char *where = c->imap    ? c->imap :
+					    c->maildir ? c->maildir :
+					    c->mbox    ? c->mbox :
+							 c->emlx;
+
+			snprintf(ms.box_kind, sizeof ms.box_kind, "%s",
+				 where[0] == '\0' ? "" :
+				 c->imap          ? "imap" :
+				 c->maildir       ? "maildir" :
+				 c->mbox          ? "mbox" :
+						    "emlx");
+			snprintf(ms.box, sizeof ms.box, "%s", where);
+		}
+		if (op_mail_settings_keep(c->s, &ms, &e) != 0)
+			return cli_fail(c, &e);
+	}
+	if (c->given & O_JSON) {
+		static struct jw j;
+
+		jw_init(&j, stdout);
+		cli_jw_settings(&j, &ms);
+		jw_raw(&j, "\n", 1);
+		jw_flush(&j);
+	} else if (!mailset_any(&ms)) {
+		printf("No mail settings kept: padseal settings --smtp URL [--smtp-user USER] [--cacert FILE] [--imap URL | --maildir DIR | --mbox FILE | --emlx DIR] keeps them (never a password).\n");
+	} else {
+		printf("Mail settings kept in the home (never a password):\n");
+		cli_print_settings(&ms, "  ");
+	}
+	return EXIT_OK;
 }

@@ -350,6 +350,9 @@ matrix_send_cmd(struct cli *c)
 	if (c->to == NULL || c->nargs != 1 || (c->given & (O_CELL | (O_BOX & ~O_SEND))))
 		return cli_usage(
 			"usage: padseal matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND]");
+	/* Neither files nor a server asked for: the SMTP settings kept. */
+	if (c->smtp == NULL && c->sendmail == NULL && c->out == NULL)
+		cli_kept_smtp(c);
 	if ((rc = cli_mailer(c, &ml)) != 0)
 		return rc;
 	if (!ml.asked) {
@@ -555,6 +558,9 @@ matrix_check_cmd(struct cli *c)
 	if (c->given & (O_TO | O_OUT | O_CELL | O_FORCE | (O_SEND & ~(O_CACERT | O_INSECURE))))
 		return cli_usage(
 			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL");
+	/* No files and no mailbox: the mailbox kept. */
+	if (c->nargs == 1 && !(c->given & (O_IMAP | O_MAILDIR | O_MBOX | O_EMLX)))
+		cli_kept_box(c);
 	if (c->given & O_BOX) {
 		if (c->nargs != 1)
 			return cli_usage(

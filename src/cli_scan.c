@@ -103,6 +103,8 @@ cmd_scan(struct cli *c)
 	size_t damaged = 0, stale = 0;
 	int rc;
 
+	if (c->nargs == 0 && !(c->given & (O_MAILDIR | O_MBOX | O_EMLX | O_IMAP)))
+		cli_kept_box(c); /* the mailbox kept */
 	if ((c->nargs == 1) == ((c->given & (O_MAILDIR | O_MBOX | O_EMLX | O_IMAP)) != 0))
 		return cli_usage(
 			"usage: padseal scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]");

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "mailer.h"
 #include "msg.h"
+#include "mailset.h"
 #include "op.h"
 #include "op_int.h"
 #include "pass.h"
@@ -289,6 +290,37 @@ op_status(struct session *s, time_t now, struct checklist *cl, unsigned char **m
 	}
 	if (st_out != NULL)
 		*st_out = st;
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_mail_settings(struct session *s, struct mail_settings *out, struct err *e)
+{
+	struct state *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (session_begin(s, HOME_READ, &st, e) != 0)
+		return -1;
+	rc = mailset_load(session_home(s), out, e);
+	session_end(s, 1);
+	return rc;
+}
+
+int
+op_mail_settings_keep(struct session *s, const struct mail_settings *in, struct err *e)
+{
+	struct mail_settings old;
+	struct state *st;
+	int rc;
+
+	if (session_begin(s, HOME_WRITE, &st, e) != 0)
+		return -1;
+	/* A damaged file is refused before it is replaced. */
+	rc = mailset_load(session_home(s), &old, e);
+	if (rc == 0)
+		rc = mailset_save(session_home(s), in, e);
 	session_end(s, 1);
 	return rc;
 }

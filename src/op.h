@@ -26,6 +26,7 @@
 #include "ident.h"
 #include "import.h"
 #include "install.h"
+#include "mailset.h"
 #include "matrix.h"
 #include "p12.h"
 #include "session.h"
@@ -75,6 +76,10 @@ void sink_mail(struct sink *s, struct sink_mail *sm, const char *label);
 int op_status(struct session *s, time_t now, struct checklist *cl, unsigned char **missing,
 	      size_t *n_missing, const struct state **st_out, struct err *e);
 /* Every identity (ident_list) as of `now`. */
+/* The mail settings kept in the home (mailset.h): read them; keep `in`
+ * in their place (the old file, when damaged, is refused, not replaced). */
+int op_mail_settings(struct session *s, struct mail_settings *out, struct err *e);
+int op_mail_settings_keep(struct session *s, const struct mail_settings *in, struct err *e);
 int op_idents(struct session *s, time_t now, struct ident **out, size_t *n, struct err *e);
 /* The current identity: 1 filled, 0 none, -1 error. */
 int op_ident(struct session *s, time_t now, struct ident *out, struct err *e);

@@ -96,10 +96,37 @@ for f in "$T"/a2s/*.eml; do
 done
 
 # --- Sam -> Alice through SMTP with STARTTLS; Alice reads over IMAP with STARTTLS --
-run 0 "$P" --home "$S" matrix send --to alice@example.org --smtp "$SMTP" --smtp-user sam@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --passphrase-file "$T/pass2"
+# Both through the settings kept in their homes (never the password).
+run 0 "$P" --home "$S" settings
+expect_in "$OUT" "No mail settings kept" "no settings at first"
+run 2 "$P" --home "$S" settings --smtp "$SMTP" --smtp-pass-file "$T/mailpass"
+expect_one_line_error "a password is never kept"
+run 2 "$P" --home "$S" settings --smtp "smtp://sam@example.org@127.0.0.1:$SMTP_PORT"
+expect_one_line_error "settings: an address as the URL's user"
+ok; [ ! -e "$S/mail-settings" ] || fail "refused settings were written"
+run 0 "$P" --home "$S" settings --smtp "$SMTP" --smtp-user sam@example.org --cacert "$CA"
+expect_in "$OUT" "send through   $SMTP as sam@example.org, server checked with $CA" "settings kept"
+ok; [ "$(stat -c %a "$S/mail-settings")" = 600 ] || fail "mail-settings is not 0600"
+run 0 "$P" --home "$S" matrix send --to alice@example.org --smtp-pass-file "$T/mailpass" --passphrase-file "$T/pass2"
+expect_in "$OUT" "Sent the four test messages to alice@example.org through $SMTP." "matrix send through the kept SMTP"
 wait_mail alice 5
-run 0 "$P" --home "$A" matrix check --imap "$IMAP" --imap-user alice@example.org --imap-pass-file "$T/mailpass" --cacert "$CA" --passphrase-file "$T/pass"
+run 0 "$P" --home "$A" settings --imap "$IMAP" --imap-user alice@example.org --cacert "$CA" --json
+expect_in "$OUT" "{\"smtp\":null,\"smtp_user\":null,\"cacert\":\"$CA\",\"mailbox_kind\":\"imap\",\"mailbox\":\"$IMAP\",\"imap_user\":\"alice@example.org\"}" "settings --json"
+run 0 "$P" --home "$A" status
+expect_in "$OUT" "check mailbox  imap $IMAP as alice@example.org" "status shows the settings"
+run 0 "$P" --home "$A" status --json
+expect_in "$OUT" "\"mail\":{\"smtp\":null" "status --json: mail"
+run 0 "$P" --home "$A" matrix check --imap-pass-file "$T/mailpass" --passphrase-file "$T/pass"
+expect_in "$OUT" "$IMAP: " "matrix check reads the kept mailbox"
 expect_in "$OUT" "sam@example.org: 4 of 8 passed" "Alice's in cells passed"
+# a damaged settings file: one sentence, and it is not replaced
+cp "$A/mail-settings" "$T/ms.good"
+printf 'padseal-mail-settings 1\nsmtp=x\nsmtp=y\n' > "$A/mail-settings"
+run 1 "$P" --home "$A" settings --imap "$IMAPS"
+expect_one_line_error "damaged settings"
+expect_in "$ERR" "line 3: a repeated setting \"smtp\"" "damaged settings: the line named"
+ok; [ "$(cat "$A/mail-settings")" = "$(printf 'padseal-mail-settings 1\nsmtp=x\nsmtp=y')" ] || fail "a damaged settings file was replaced"
+cp "$T/ms.good" "$A/mail-settings"
 # each checks their own sent copies (Alice kept files; Sam's are in Alice's box)
 run 0 "$P" --home "$A" matrix check "$T"/a2s/*.eml --passphrase-file "$T/pass"
 expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages." "Alice: all eight, a rehearsal"
@@ -109,8 +136,9 @@ run 0 "$P" --home "$A" matrix check --imap "$IMAPS" --imap-user alice@example.or
 expect_in "$ERR" "--insecure: the certificate of the IMAP server is not checked" "--insecure said aloud"
 
 # --- scan: Alice's earlier certificate still in Sam's mailbox -------------------
-run 0 "$P" --home "$S" scan --imap "$IMAPS" --imap-user sam@example.org --imap-pass-file "$T/mailpass" --cacert "$CA" --json
-expect_in "$OUT" '"stale":0' "one certificate per address so far"
+run 0 "$P" --home "$S" settings --imap "$IMAPS" --imap-user sam@example.org
+run 0 "$P" --home "$S" scan --imap-pass-file "$T/mailpass" --json
+expect_in "$OUT" '"stale":0' "one certificate per address so far (the kept mailbox)"
 old_fpr=$("$P" --home "$A" fingerprint | grep -o '\([0-9A-F][0-9A-F]:\)\{31\}[0-9A-F][0-9A-F]' | head -n 1)
 run 0 "$P" --home "$A" create --replace --name "Alice Example" --email alice@example.org --key rsa3072 --new-passphrase-file "$T/pass" --passphrase-file "$T/pass"
 run 0 "$P" --home "$A" intro --to sam@example.org --smtp "$SMTPS" --smtp-user alice@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --out "$T/intro-alice2.eml" --passphrase-file "$T/pass"

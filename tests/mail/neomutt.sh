@@ -73,11 +73,15 @@ nm_setup() {
 	"$SMIME_KEYS" init >/dev/null 2>&1
 	# smime_keys runs openssl, which reads passphrases from stdin without a
 	# controlling terminal (setsid): the file's, the new key's twice, a label.
+	# The roots first (the steps say so): the CAs, yours and theirs.
+	for f in "$I"/your-ca*.pem "$I"/*-ca.pem; do
+		setsid -w "$SMIME_KEYS" add_root "$f" </dev/null >>"$M/out" 2>&1
+	done
 	printf '%s\n%s\n%s\n%s\n' "file pass 5" "$NMPASS" "$NMPASS" "$1" |
 		setsid -w "$SMIME_KEYS" add_p12 "$p12" >"$M/out" 2>&1
 	for f in "$I"/*.pem; do
 		case ${f##*/} in
-		your-ca*.pem | *-ca.pem) setsid -w "$SMIME_KEYS" add_root "$f" </dev/null >>"$M/out" 2>&1 ;;
+		your-ca*.pem | *-ca.pem) ;;
 		*) printf 'peer\n' | setsid -w "$SMIME_KEYS" add_cert "$f" >>"$M/out" 2>&1 ;;
 		esac
 	done
@@ -86,6 +90,8 @@ nm_setup() {
 		fail "$1's neomutt cannot encrypt to the correspondent: $(cat "$M/certs/.index" "$M/out")"
 	keyid=$(awk -v a="$1@example.org" '$1 == a { print $2; exit }' "$M/keys/.index")
 	ok; [ -n "$keyid" ] || fail "no key of $1's in neomutt: $(cat "$M/keys/.index" "$M/out")"
+	ok; grep -q "^$1@example.org .* t s" "$M/certs/.index" ||
+		fail "neomutt does not trust $1's own certificate: $(cat "$M/certs/.index")"
 	printf 'set smime_default_key="%s"\nset smime_self_encrypt_as="%s"\n' "$keyid" "$keyid" >> "$M/muttrc"
 }
 nm_setup sam "Sam Tester" "$S" "$T/pass2"

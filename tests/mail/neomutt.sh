@@ -101,11 +101,14 @@ nm_setup alice "Alice Example" "$A" "$T/pass"
 # compose WHO TO KIND SECURITY-KEY: WHO's neomutt in a terminal, the body
 # given with -i, the S/MIME menu (S) set by SECURITY-KEY, y sends; the
 # passphrase of the key when asked.
-SOCK="$T/tmux-nm.sock"
+n=0
 compose() {
 	M="$T/nm-$1"
 	printf 'Hello,\n\nthis is the %s test message, from NeoMutt.\n\n%s\n' "$3" "$1" > "$T/body-$1-$3"
-	[ -z "$(tm list-sessions 2>/dev/null)" ] || tm kill-server >/dev/null 2>&1
+	# A tmux server of its own each time: a new session never meets one
+	# still shutting down.
+	n=$((n + 1))
+	SOCK="$T/tmux-nm-$n.sock"
 	tm new-session -d -s e2e -x 100 -y 30 \
 		"env HOME='$M' TERM=screen-256color LANG=$LOC LC_ALL=$LOC neomutt -n -F '$M/muttrc' -s 'NeoMutt test: $3' -i '$T/body-$1-$3' $2; echo NEOMUTT-EXIT=\$?; sleep 600"
 	# The address and the subject given are offered for confirmation.
@@ -131,6 +134,7 @@ compose() {
 		keys Enter ;;
 	esac
 	wait_for "NEOMUTT-EXIT=0" || { fail "$1 $3: neomutt did not send: $SCREEN"; return 1; }
+	tm kill-server >/dev/null 2>&1
 }
 for who in sam:alice@example.org alice:sam@example.org; do
 	compose "${who%%:*}" "${who#*:}" plain ""

@@ -139,7 +139,8 @@ expect_in "$ERR" "--insecure: the certificate of the IMAP server is not checked"
 run 0 "$P" --home "$S" settings --imap "$IMAPS" --imap-user sam@example.org
 run 0 "$P" --home "$S" scan --imap-pass-file "$T/mailpass" --json
 expect_in "$OUT" '"stale":0' "one certificate per address so far (the kept mailbox)"
-old_fpr=$("$P" --home "$A" fingerprint | grep -o '\([0-9A-F][0-9A-F]:\)\{31\}[0-9A-F][0-9A-F]' | head -n 1)
+# Alice's certificate as Sam holds it (fingerprint names the CA of the CA form)
+old_fpr=$("$P" --home "$S" peers --json | grep -o '"fingerprint_sha256":"[0-9A-F:]*"' | head -n 1 | cut -d'"' -f4)
 run 0 "$P" --home "$A" create --replace --name "Alice Example" --email alice@example.org --key rsa3072 --new-passphrase-file "$T/pass" --passphrase-file "$T/pass"
 run 0 "$P" --home "$A" intro --to sam@example.org --smtp "$SMTPS" --smtp-user alice@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --out "$T/intro-alice2.eml" --passphrase-file "$T/pass"
 wait_mail sam 6

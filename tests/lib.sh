@@ -167,6 +167,21 @@ gpg_verify() {
 	fi
 }
 
+# gpgsm_p12 GNUPGHOME FILE PASSFILE: gpgsm imports a PKCS#12 file (its
+# output in $T/gpgsm.out).  gpgsm 2.2 and its agent now and then report
+# "decryption failed" for a file they import on the next try (seen only on
+# a loaded machine): up to three tries, each starting from a live agent.
+gpgsm_p12() {
+	for try in 1 2 3; do
+		if GNUPGHOME="$1" gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
+			--passphrase-fd 0 --import "$2" < "$3" > "$T/gpgsm.out" 2>&1; then
+			return 0
+		fi
+		[ $try = 3 ] || { GNUPGHOME="$1" gpgconf --kill gpg-agent >/dev/null 2>&1; gnupg_home "$1"; }
+	done
+	return 1
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	tap_close

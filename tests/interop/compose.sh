@@ -58,8 +58,8 @@ gpg_home() {
 	echo "$fp S relax" > "$1/trustlist.txt"
 	[ $# -ge 4 ] || return 0
 	openssl pkcs12 -export -legacy -in "$4" -inkey "$3" -passout pass:"$P12PASS" -out "$1/key.p12"
-	if printf '%s\n' "$P12PASS" | GNUPGHOME="$1" gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
-		--passphrase-fd 0 --import "$1/key.p12" >"$T/gpgsm.out" 2>&1; then
+	printf '%s\n' "$P12PASS" > "$T/p12pass"
+	if gpgsm_p12 "$1" "$1/key.p12" "$T/p12pass"; then
 		ok
 	else
 		fail "gpgsm does not import the PKCS#12 of $4: $(cat "$T/gpgsm.out")"

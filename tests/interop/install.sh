@@ -215,13 +215,12 @@ cmp -s "$T/plist1.txt" "$T/plist2.txt" || fail "a second profile has other ident
 
 # --- gpgsm: imports the .p12 and the certificates, verifies a signature ---
 G=$T/gnupg
-mkdir -m 700 "$G"
-echo allow-loopback-pinentry > "$G/gpg-agent.conf"
+gnupg_home "$G"
 GS=$T/out-gpgsm
 gs() { GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --pinentry-mode loopback "$@"; }
 ok
-gs --passphrase-fd 0 --import "$GS/alice@example.org.p12" < "$T/p12pass" > "$T/gs.out" 2>&1 ||
-	fail "gpgsm refused the .p12: $(cat "$T/gs.out")"
+gpgsm_p12 "$G" "$GS/alice@example.org.p12" "$T/p12pass" ||
+	fail "gpgsm refused the .p12: $(cat "$T/gpgsm.out")"
 ok
 gs --import "$GS/sam@example.org.pem" "$GS/bob@example.org.pem" > "$T/gs.out" 2>&1 ||
 	fail "gpgsm refused the certificates: $(cat "$T/gs.out")"
@@ -416,8 +415,8 @@ for f in carol-ca dan-ca sam; do
 done
 gs2() { GNUPGHOME="$G2" gpgsm --batch --disable-dirmngr --pinentry-mode loopback "$@"; }
 ok
-gs2 --passphrase-fd 0 --import "$CG/carol@example.org.p12" < "$T/p12pass" > "$T/gs.out" 2>&1 ||
-	fail "gpgsm refused the CA form's .p12: $(cat "$T/gs.out")"
+gpgsm_p12 "$G2" "$CG/carol@example.org.p12" "$T/p12pass" ||
+	fail "gpgsm refused the CA form's .p12: $(cat "$T/gpgsm.out")"
 ok
 (cd "$CG" && gs2 --import ./*.pem) > "$T/gs.out" 2>&1 || fail "gpgsm refused the certificates: $(cat "$T/gs.out")"
 cp "$CG/trustlist.txt" "$G2/trustlist.txt"

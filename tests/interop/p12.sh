@@ -141,8 +141,7 @@ done
 # gpgsm 2.2 imports the legacy backup (it refuses the modern form).
 G=$T/gnupg
 gnupg_home "$G"
-if GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --pinentry-mode loopback --passphrase-fd 0 \
-	--import "$T/legacy.p12" < "$T/pass2" > "$T/gpgsm.out" 2>&1; then
+if gpgsm_p12 "$G" "$T/legacy.p12" "$T/pass2"; then
 	ok
 	list=$(GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --with-colons --list-secret-keys 2>&1)
 	expect_in "$list" "$(printf '%s' "$fpr" | tr -d :)" "gpgsm holds the secret key of the backup"

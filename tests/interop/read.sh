@@ -116,7 +116,7 @@ openssl pkcs12 -export -legacy -in "$bcert" -inkey "$T/bob.key" -passout file:"$
 # gpgsm 2.2 has no --passphrase-file: the passphrase comes on fd 0.
 gs() { GNUPGHOME="$G" gpgsm --batch --disable-dirmngr --disable-crl-checks --pinentry-mode loopback \
 	--passphrase-fd 0 "$@" < "$T/pass2"; }
-gs --import "$T/bob.p12" >"$T/err" 2>&1 && gs --import "$acert" >>"$T/err" 2>&1
+gpgsm_p12 "$G" "$T/bob.p12" "$T/pass2" && cp "$T/gpgsm.out" "$T/err" && gs --import "$acert" >>"$T/err" 2>&1
 rc=$?
 ok; [ $rc -eq 0 ] || fail "gpgsm cannot import: $(cat "$T/err")"
 printf 'Content-Type: text/plain; charset=utf-8\r\n\r\nHello from gpgsm\r\n' > "$T/gbody.txt"

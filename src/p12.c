@@ -39,7 +39,9 @@
  * PKCS#12 or PBKDF2 key derivation or of the MAC (tools write 2,048 to
  * 600,000; ten million take seconds), and scrypt's N, r and p (N*r*p at
  * most 2^22: padseal's own keys use 2^14 * 8 * 1). */
-#define MAX_ITER       10000000u
+#define MAX_ITER 10000000u
+/* ... and in all, over a file's parts (a real backup needs three). */
+#define MAX_WORK       (3 * MAX_ITER)
 #define MAX_SCRYPT_NRP (1u << 22)
 #define MAX_DEPTH      3 /* nested safeContents bags */
 
@@ -172,6 +174,7 @@ struct walk {
 	int key_alg[3], cert_alg[3]; /* first of each: scheme, PRF, cipher */
 	int unsupported;             /* an algorithm `ctx` lacks */
 	int bad_decrypt;             /* something did not decrypt */
+	uint64_t work;               /* key derivation work so far (MAX_WORK) */
 };
 
 static void
@@ -282,20 +285,24 @@ add_key(struct walk *w, const PKCS8_PRIV_KEY_INFO *p8, struct err *e)
 	return 0;
 }
 
-/* An iteration count within MAX_ITER (absent counts as 1). */
+/* An iteration count within MAX_ITER (absent counts as 1), added to
+ * *work. */
 static int
-iter_ok(const ASN1_INTEGER *i)
+iter_ok(const ASN1_INTEGER *i, uint64_t *work)
 {
-	uint64_t v;
+	uint64_t v = 1;
 
-	return i == NULL || (ASN1_INTEGER_get_uint64(&v, i) == 1 && v <= MAX_ITER);
+	if (i != NULL && (ASN1_INTEGER_get_uint64(&v, i) != 1 || v > MAX_ITER))
+		return 0;
+	*work += v;
+	return 1;
 }
 
 /* 0 when the key derivation `alg` names costs a passphrase try no more
  * than padseal allows; else -1 with the sentence.  Checked before any
  * derivation is run, so a hostile file is refused at once. */
 static int
-kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
+kdf_cost_ok(const X509_ALGOR *alg, const char *what, uint64_t *work, struct err *e)
 {
 	int nid = alg != NULL ? OBJ_obj2nid(alg->algorithm) : NID_undef, ok = 1;
 
@@ -311,7 +318,7 @@ kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
 			PBKDF2PARAM *k = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
 								   p2->keyfunc->parameter);
 
-			ok = k != NULL && iter_ok(k->iter);
+			ok = k != NULL && iter_ok(k->iter, work);
 			PBKDF2PARAM_free(k);
 		} else if (kdf == NID_id_scrypt) {
 			SCRYPT_PARAMS *sp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS),
@@ -321,8 +328,9 @@ kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
 			ok = sp != NULL && ASN1_INTEGER_get_uint64(&n, sp->costParameter) == 1 &&
 			     ASN1_INTEGER_get_uint64(&r, sp->blockSize) == 1 &&
 			     ASN1_INTEGER_get_uint64(&q, sp->parallelizationParameter) == 1 &&
-			     n <= MAX_SCRYPT_NRP && r <= MAX_SCRYPT_NRP && q <= MAX_SCRYPT_NRP &&
-			     n * r * q <= MAX_SCRYPT_NRP;
+			     r > 0 && q > 0 && n <= MAX_SCRYPT_NRP / r / q;
+			if (ok)
+				*work += n * r * q;
 			SCRYPT_PARAMS_free(sp);
 		}
 		PBE2PARAM_free(p2);
@@ -330,7 +338,7 @@ kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
 		/* PKCS#12 and PKCS#5 v1 schemes: salt and iterations. */
 		PBEPARAM *pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
 
-		ok = pp != NULL && iter_ok(pp->iter);
+		ok = pp != NULL && iter_ok(pp->iter, work);
 		PBEPARAM_free(pp);
 	}
 	ERR_clear_error();
@@ -338,6 +346,10 @@ kdf_cost_ok(const X509_ALGOR *alg, const char *what, struct err *e)
 		return err_set(e,
 			       "%s asks for more key derivation work than padseal allows (over %u iterations, or scrypt beyond N*r*p = %u): a real backup never does; padseal changed nothing",
 			       what, MAX_ITER, MAX_SCRYPT_NRP);
+	if (*work > MAX_WORK)
+		return err_set(e,
+			       "%s asks for more key derivation work in all than padseal allows (over %u iterations over its parts): a real backup never does; padseal changed nothing",
+			       what, MAX_WORK);
 	return 0;
 }
 
@@ -349,11 +361,12 @@ costs_ok(PKCS12 *p12, const char *what, struct err *e)
 {
 	const ASN1_INTEGER *mac_iter = NULL;
 	STACK_OF(PKCS7) * safes;
+	uint64_t work = 0;
 	int rc = 0;
 
 	if (PKCS12_mac_present(p12)) {
 		PKCS12_get0_mac(NULL, NULL, NULL, &mac_iter, p12);
-		if (!iter_ok(mac_iter))
+		if (!iter_ok(mac_iter, &work))
 			return err_set(e,
 				       "%s asks for more than %u iterations of its integrity check (MAC): a real backup never does; padseal changed nothing",
 				       what, MAX_ITER);
@@ -368,7 +381,8 @@ costs_ok(PKCS12 *p12, const char *what, struct err *e)
 
 		if (OBJ_obj2nid(p7->type) == NID_pkcs7_encrypted) {
 			if (p7->d.encrypted != NULL && p7->d.encrypted->enc_data != NULL)
-				rc = kdf_cost_ok(p7->d.encrypted->enc_data->algorithm, what, e);
+				rc = kdf_cost_ok(p7->d.encrypted->enc_data->algorithm, what, &work,
+						 e);
 			continue;
 		}
 		if (OBJ_obj2nid(p7->type) != NID_pkcs7_data ||
@@ -381,7 +395,7 @@ costs_ok(PKCS12 *p12, const char *what, struct err *e)
 			if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag)
 				continue;
 			X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
-			rc = kdf_cost_ok(alg, what, e);
+			rc = kdf_cost_ok(alg, what, &work, e);
 		}
 		sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
 	}
@@ -407,7 +421,7 @@ walk_bag(struct walk *w, const PKCS12_SAFEBAG *bag, int depth, struct err *e)
 		X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
 		if (w->key_alg[0] == NID_undef)
 			alg_nids(alg, w->key_alg);
-		if (kdf_cost_ok(alg, w->what, e) != 0)
+		if (kdf_cost_ok(alg, w->what, &w->work, e) != 0)
 			return -1;
 		p8 = PKCS12_decrypt_skey_ex(bag, w->pw.p, w->pw.len, w->ctx, NULL);
 		if (p8 == NULL)
@@ -459,7 +473,7 @@ static STACK_OF(PKCS12_SAFEBAG) * open_safe(struct walk *w, PKCS7 *p7, struct er
 		}
 		if (w->cert_alg[0] == NID_undef)
 			alg_nids(ec->algorithm, w->cert_alg);
-		if (kdf_cost_ok(ec->algorithm, w->what, e) != 0)
+		if (kdf_cost_ok(ec->algorithm, w->what, &w->work, e) != 0)
 			return NULL;
 		bags = PKCS12_item_decrypt_d2i_ex(ec->algorithm, ASN1_ITEM_rptr(PKCS12_SAFEBAGS),
 						  w->pw.p, w->pw.len, ec->enc_data, 1, w->ctx,

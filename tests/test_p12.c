@@ -1358,26 +1358,30 @@ Test(restore, failed_save_leaves_the_home_as_it_was)
 	free(path);
 }
 
-/* A file whose key bag asks for the derivation `big` (made without running
- * it): the key bag's parameters replaced after it was made. */
+/* A file whose `n` key bags each ask for the derivation `big` (made
+ * without running it): the key bags' parameters replaced after they were
+ * made. */
 static unsigned char *
-costly_bag_file(X509_ALGOR *big, size_t *len)
+costly_bag_file(X509_ALGOR *big, int n, size_t *len)
 {
 	STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
 	STACK_OF(PKCS7) *safes = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = mkcert(CF_EC, "Alice Example", NULL, &key);
-	X509_ALGOR *alg = NULL;
 	PKCS12 *p12;
 
 	cr_assert_not_null(big);
-	cr_assert_not_null(
-		PKCS12_add_key(&bags, key, 0, 2048, NID_pbe_WithSHA1And3_Key_TripleDES_CBC, PASS));
+	for (int i = 0; i < n; i++) {
+		X509_ALGOR *alg = NULL;
+
+		cr_assert_not_null(PKCS12_add_key(&bags, key, 0, 2048,
+						  NID_pbe_WithSHA1And3_Key_TripleDES_CBC, PASS));
+		X509_SIG_getm((X509_SIG *)(uintptr_t)PKCS12_SAFEBAG_get0_pkcs8(
+				      sk_PKCS12_SAFEBAG_value(bags, i)),
+			      &alg, NULL);
+		cr_assert(X509_ALGOR_copy(alg, big));
+	}
 	cr_assert_not_null(PKCS12_add_cert(&bags, cert));
-	X509_SIG_getm((X509_SIG *)(uintptr_t)PKCS12_SAFEBAG_get0_pkcs8(
-			      sk_PKCS12_SAFEBAG_value(bags, 0)),
-		      &alg, NULL);
-	cr_assert(X509_ALGOR_copy(alg, big));
 	cr_assert(PKCS12_add_safe(&safes, bags, -1, 0, PASS));
 	p12 = PKCS12_add_safes(safes, 0);
 	sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
@@ -1416,23 +1420,29 @@ Test(p12, hostile_costs_are_refused_before_any_work)
 
 	der = costly_bag_file(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 1000000000, NULL, 0, NULL,
 						NID_hmacWithSHA256),
-			      &len);
+			      1, &len);
 	refused(der, len, PASS, "more key derivation work than padseal allows");
 	OPENSSL_free(der);
 	der = costly_bag_file(PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 2147483647,
 					    NULL, 0),
-			      &len);
+			      1, &len);
 	refused(der, len, PASS, "more key derivation work than padseal allows");
 	OPENSSL_free(der);
 	der = costly_bag_file(PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, 1 << 14, 8,
 						    64),
-			      &len);
+			      1, &len);
 	refused(der, len, PASS, "more key derivation work than padseal allows");
+	OPENSSL_free(der);
+	/* Each part within the cap, but four of them: too much in all. */
+	der = costly_bag_file(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 9000000, NULL, 0, NULL,
+						NID_hmacWithSHA256),
+			      4, &len);
+	refused(der, len, PASS, "more key derivation work in all than padseal allows");
 	OPENSSL_free(der);
 	/* At the cap's edge of what tools write, the file still opens. */
 	der = costly_bag_file(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, NULL, 0, NULL,
 						NID_hmacWithSHA256),
-			      &len);
+			      1, &len);
 	refused(der, len, PASS, "passphrase does not open");
 	OPENSSL_free(der);
 	X509_free(cert);

@@ -27,7 +27,8 @@ for c in status show peers "fingerprint bob@example.org" "lint bob@example.org" 
 	matrix "matrix --to bob@example.org" "compare bob@example.org 1234" cert; do
 	# shellcheck disable=SC2086
 	"$P" --home "$H" $c > "$T/ro.out" 2>&1
-	case $? in 0 | 1) ;; *) echo "$c: exit $?" ;; esac
+	rc=$?
+	case $c:$rc in compare*:1 | *:0) ;; *) echo "$c: exit $rc: $(cat "$T/ro.out")" ;; esac
 	grep -q "lock\|read-only" "$T/ro.out" && echo "$c: $(cat "$T/ro.out")"
 done
 "$P" --home "$H" read "$T/bob.eml" --passphrase-file "$T/pass" > "$T/ro.out" 2>&1 ||

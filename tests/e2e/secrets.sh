@@ -68,6 +68,8 @@ if prompt segv; then
 	wait_file "$T/exit.segv" || fail "segv: padseal did not end"
 	expect_in "$(cat "$T/exit.segv")" "139" "ended by SIGSEGV"
 	no_core segv
+else
+	fail "the segv prompt never appeared"
 fi
 
 # 2. Ctrl-\ ends the prompt as Ctrl-C does: the echo back on, no core.
@@ -81,6 +83,8 @@ if prompt quit; then
 		fail "quit: padseal did not end on Ctrl-\\"
 	fi
 	no_core quit
+else
+	fail "the quit prompt never appeared"
 fi
 
 # 3. Ctrl-Z: the prompt comes back (a shell without job control does not
@@ -96,6 +100,8 @@ if prompt tstp; then
 	expect_not_in "$SCREEN" "typed-secret" "the typing stays hidden before Ctrl-Z"
 	keys C-c
 	wait_file "$T/exit.tstp" || fail "tstp: padseal did not end on Ctrl-C"
+else
+	fail "the tstp prompt never appeared"
 fi
 stop_all
 finish

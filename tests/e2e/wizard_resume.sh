@@ -176,9 +176,9 @@ fi
 # The file written for Bob is Alice's certificate, as OpenSSL reads it.
 run 0 openssl x509 -noout -fingerprint -sha256 -in "$T/user/certificate-alice@example.org.pem"
 ossl=$OUT
-run 0 "$PADSEAL" --home "$H" fingerprint
-expect_in "$ossl" "=${OUT%%
-*}" "the certificate file is Alice's"
+run 0 "$PADSEAL" --home "$H" cert --out "$T/alice-own.pem"
+run 0 openssl x509 -noout -fingerprint -sha256 -in "$T/alice-own.pem"
+expect_in "$ossl" "$OUT" "the certificate file is Alice's"
 run 0 "$PADSEAL" --home "$H" status --json
 expect_in "$OUT" '"verified":"in-person","trusted":true' "status: Sam verified in person"
 expect_in "$OUT" '"email":"bob@example.org","fingerprint_sha256":' "status: Bob"

@@ -65,7 +65,7 @@ run 0 "$P" --home "$S" matrix send --to alice@example.org --out "$T/s2a" --passp
 run 0 "$P" --home "$S" matrix check "$T"/a2s/*.eml --passphrase-file "$T/pass2"
 expect_in "$OUT" "in:signed-encrypted  passed  (from alice@example.org, decrypted (AES-256-CBC), valid signature, trusted)" "Sam checks Alice's four"
 run 0 "$P" --home "$A" matrix check "$T"/a2s/*.eml "$T"/s2a/*.eml --passphrase-file "$T/pass"
-expect_in "$OUT" "All eight messages passed with sam@example.org" "all eight for Alice"
+expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages" "all eight for Alice (a rehearsal: padseal wrote them)"
 
 # --- Alice renews: Sam reads it as renewed by the CA he verified -----------
 run 0 "$P" --home "$A" --passphrase-file "$T/pass" renew

@@ -306,15 +306,14 @@ draw_done(const struct app *a, const struct exchange_scr *xs)
 	y += 2;
 	if (intro) {
 		snprintf(line, sizeof line,
-			 "Send it unchanged to %s. From a terminal:\n"
-			 "  sendmail -t < %s\n"
-			 "It holds the To line and is signed, not encrypted: "
-			 "the signature carries your certificate. A mail "
-			 "program that rewrites a saved message can break the "
-			 "signature; instead, with your backup (.p12) imported "
-			 "there, any mail you send them signed but not "
-			 "encrypted does the same.",
-			 xs->done_to, where);
+			 "Send it to %s unchanged, as it is: it holds the To "
+			 "line and is signed, not encrypted, so the signature "
+			 "carries your certificate. A mail program that "
+			 "rewrites a saved message can break the signature; "
+			 "instead, with your backup (.p12) imported there, any "
+			 "mail you send them signed but not encrypted does the "
+			 "same. How to send the file itself: ? (help).",
+			 xs->done_to);
 		y += 1 + draw_text(lk, y, 2, w, end - y - 2, line, A_NORMAL, 1);
 		snprintf(line, sizeof line,
 			 "Then call %s: the mail proves nothing by itself. "

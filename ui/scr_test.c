@@ -172,7 +172,7 @@ do_send(struct app *a, struct test_scr *ts)
 	ui_path_label(dir, where, sizeof where);
 	snprintf(text, sizeof text,
 		 "Wrote the four test messages in %.300s. Send each "
-		 "unchanged to %s (sendmail -t < FILE). When %s reports what "
+		 "unchanged to %s (? says how). When %s reports what "
 		 "arrived, Enter on its cell records it; c checks your own "
 		 "sent copies.",
 		 where, ts->email, ts->first);

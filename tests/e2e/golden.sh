@@ -59,7 +59,7 @@ while :; do
 	run 0 "$PADSEAL" --home "$S" --passphrase-file "$T/pass" intro --to alice@example.org --out "$T/s.eml"
 	rm -rf "$T/a2" && cp -a "$A" "$T/a2"
 	run 0 "$PADSEAL" --home "$T/a2" import "$T/s.eml"
-	start probe "$T/a2"
+	start "probe$tries" "$T/a2"
 	wait_for "1 Create" && keys 4 Enter && wait_for "reads first"
 	case $(flat) in *"Alice reads first"*) break ;; esac
 	tries=$((tries + 1))

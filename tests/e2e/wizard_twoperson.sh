@@ -74,7 +74,9 @@ intro() {
 	keys Tab Enter
 	wait_for "Wrote the introduction mail for $1." || return 1
 	no_secret "intro for $1"
-	expect_in "$(flat)" "sendmail -t < ~/intro-for-$1.eml" "how to send it"
+	expect_in "$(flat)" "Send it to $1 unchanged, as it is" "how to send it, in words"
+	expect_in "$(flat)" "How to send the file itself: ? (help)" "the commands are in help"
+	expect_not_in "$SCREEN" "sendmail" "no command line on the screen"
 	expect_in "$(flat)" "Then call" "what comes after"
 }
 

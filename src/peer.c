@@ -263,29 +263,26 @@ peer_resolve(const struct state *st, const char *spec, struct err *e)
 	return NULL;
 }
 
-int
-peer_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err *e)
+/* The certificate at `path`, read from the home, whose SHA-256 must be
+ * `hex` (what the checklist recorded); `what` names it in messages. */
+static int
+pinned_cert(const char *path, const char *hex, const char *what, const char *who, X509 **out,
+	    struct err *e)
 {
-	char *path = peer_path(h, p->hex), got[FPR_HEX_LEN];
+	char got[FPR_HEX_LEN];
 	unsigned char *buf = NULL;
 	size_t len;
 	int rc = -1;
 
 	*out = NULL;
-	if (!path_exists(path)) {
-		err_set(e,
-			"the certificate file %s of %s is missing; import their certificate again (padseal import FILE) to put it back",
-			path, p->addr[0]);
-		goto out;
-	}
 	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
 	    cert_parse(buf, len, path, out, e) != 0)
 		goto out;
 	fpr_cert_hex(*out, got);
-	if (strcmp(got, p->hex) != 0) {
+	if (strcmp(got, hex) != 0) {
 		err_set(e,
-			"the certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
-			path, p->addr[0]);
+			"the %s file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
+			what, path, who);
 		X509_free(*out);
 		*out = NULL;
 		goto out;
@@ -293,6 +290,22 @@ peer_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err 
 	rc = 0;
 out:
 	free(buf);
+	return rc;
+}
+
+int
+peer_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err *e)
+{
+	char *path = peer_path(h, p->hex);
+	int rc = -1;
+
+	*out = NULL;
+	if (!path_exists(path))
+		err_set(e,
+			"the certificate file %s of %s is missing; import their certificate again (padseal import FILE) to put it back",
+			path, p->addr[0]);
+	else
+		rc = pinned_cert(path, p->hex, "certificate", p->addr[0], out, e);
 	free(path);
 	return rc;
 }
@@ -414,32 +427,15 @@ peer_ca_path(const struct home *h, const char *hex)
 int
 peer_ca_cert(const struct home *h, const struct st_peer *p, X509 **out, struct err *e)
 {
-	char *path = peer_ca_path(h, p->ca), got[FPR_HEX_LEN];
-	unsigned char *buf = NULL;
-	size_t len;
-	int rc = -1;
+	char *path;
+	int rc;
 
 	*out = NULL;
-	if (!p->ca[0]) {
-		err_set(e, "the certificate of %s was not issued by a CA padseal holds",
-			p->addr[0]);
-		goto out;
-	}
-	if (file_read_home(path, FILE_MAX_CERT, &buf, &len, e) != 0 ||
-	    cert_parse(buf, len, path, out, e) != 0)
-		goto out;
-	fpr_cert_hex(*out, got);
-	if (strcmp(got, p->ca) != 0) {
-		err_set(e,
-			"the CA certificate file %s of %s is not the one padseal recorded (it changed on disk); import their certificate again",
-			path, p->addr[0]);
-		X509_free(*out);
-		*out = NULL;
-		goto out;
-	}
-	rc = 0;
-out:
-	free(buf);
+	if (!p->ca[0])
+		return err_set(e, "the certificate of %s was not issued by a CA padseal holds",
+			       p->addr[0]);
+	path = peer_ca_path(h, p->ca);
+	rc = pinned_cert(path, p->ca, "CA certificate", p->addr[0], out, e);
 	free(path);
 	return rc;
 }

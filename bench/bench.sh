@@ -404,6 +404,22 @@ ossl_decrypt_verify() { # MSG
 		openssl cms -verify -CAfile "$T/s/cert.pem" -out /dev/null
 }
 
+# gpg_bench_home DIR CERT KEY: a GnuPG home that trusts the sender's
+# certificate ("S relax": a self-signed leaf) and holds KEY with CERT,
+# imported from a legacy PKCS#12 under the passphrase in DIR/pass.
+gpg_bench_home() {
+	mkdir -m 700 "$1"
+	echo "allow-loopback-pinentry" >"$1/gpg-agent.conf"
+	printf 'bench-p12\n' >"$1/pass"
+	GNUPGHOME=$1 gpgsm --batch --disable-dirmngr --import "$T/s/cert.pem" >/dev/null 2>&1
+	fp=$(GNUPGHOME=$1 gpgsm --batch --with-colons --list-keys 2>/dev/null |
+		awk -F: '/^fpr/ { print $10 }' | tail -n 1)
+	echo "$fp S relax" >"$1/trustlist.txt"
+	openssl pkcs12 -export -legacy -in "$2" -inkey "$3" -passout pass:bench-p12 -out "$1/key.p12"
+	GNUPGHOME=$1 gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
+		--passphrase-fd 3 --import "$1/key.p12" >/dev/null 2>&1 3<"$1/pass"
+}
+
 # gpgsm composes from a home holding the sender's key: an opaque signature,
 # then encryption (to the sender's own certificate, which it trusts: the
 # same RSA 3072 work as to the padseal home, whose CA it would need).
@@ -441,7 +457,7 @@ bench_smime() {
 	[ -x "$COMPOSE" ] || { echo "bench: $COMPOSE is missing: make bench/compose" >&2; exit 1; }
 	# The recipient is a padseal home (RSA 3072), the sender a throw-away
 	# OpenSSL credential that the home trusts, so `padseal read` exits 0.
-	rm -rf "$T/home" "$T/s"
+	rm -rf "$T/home" "$T/s" "$T/r.pem" "$T/r.key"
 	mkdir "$T/s"
 	"$PADSEAL" --home "$T/home" --new-passphrase-file "$PASS" create --name Bench \
 		--email bench@example.org --key rsa3072 >/dev/null
@@ -457,18 +473,7 @@ bench_smime() {
 	ops="sign-encrypt sign-encrypt-stream"
 	if command -v gpgsm >/dev/null; then
 		rm -rf "$T/gs"
-		mkdir -m 700 "$T/gs"
-		echo "allow-loopback-pinentry" >"$T/gs/gpg-agent.conf"
-		printf 'bench-p12\n' >"$T/gs/pass"
-		GNUPGHOME=$T/gs gpgsm --batch --disable-dirmngr --import "$T/s/cert.pem" >/dev/null 2>&1
-		fp=$(GNUPGHOME=$T/gs gpgsm --batch --with-colons --list-keys 2>/dev/null |
-			awk -F: '/^fpr/ { print $10 }' | tail -n 1)
-		echo "$fp S relax" >"$T/gs/trustlist.txt"
-		openssl pkcs12 -export -legacy -in "$T/s/cert.pem" -inkey "$T/s/key.pem" \
-			-passout pass:bench-p12 -out "$T/gs/key.p12"
-		GNUPGHOME=$T/gs gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
-			--passphrase-fd 3 --import "$T/gs/key.p12" >/dev/null 2>&1 3<"$T/gs/pass" &&
-			ops="$ops sign-encrypt-gpgsm"
+		gpg_bench_home "$T/gs" "$T/s/cert.pem" "$T/s/key.pem" && ops="$ops sign-encrypt-gpgsm"
 	fi
 	ops="$ops sign-encrypt-floor decrypt-verify"
 
@@ -608,7 +613,7 @@ split_signed() {
 
 bench_read() {
 	command -v /usr/bin/time >/dev/null || echo "bench: no /usr/bin/time: peak memory n/a" >&2
-	rm -rf "$T/home" "$T/s" "$T/g"
+	rm -rf "$T/home" "$T/s" "$T/g" "$T/r.pem" "$T/r.key"
 	mkdir "$T/s"
 	"$PADSEAL" --home "$T/home" --new-passphrase-file "$PASS" create --name Bench \
 		--email bench@example.org --key rsa3072 >/dev/null
@@ -623,17 +628,7 @@ bench_read() {
 	"$PADSEAL" --home "$T/home" trust sender@example.org --verified in-person >/dev/null
 	gpg=''
 	if command -v gpgsm >/dev/null; then
-		mkdir -m 700 "$T/g"
-		echo "allow-loopback-pinentry" >"$T/g/gpg-agent.conf"
-		printf 'bench-p12\n' >"$T/g/pass"
-		GNUPGHOME=$T/g gpgsm --batch --disable-dirmngr --import "$T/s/cert.pem" >/dev/null 2>&1
-		fp=$(GNUPGHOME=$T/g gpgsm --batch --with-colons --list-keys 2>/dev/null |
-			awk -F: '/^fpr/ { print $10 }' | tail -n 1)
-		echo "$fp S relax" >"$T/g/trustlist.txt"
-		openssl pkcs12 -export -legacy -in "$T/r.pem" -inkey "$T/r.key" -passout pass:bench-p12 \
-			-out "$T/g/key.p12"
-		GNUPGHOME=$T/g gpgsm --batch --disable-dirmngr --pinentry-mode loopback \
-			--passphrase-fd 3 --import "$T/g/key.p12" >/dev/null 2>&1 3<"$T/g/pass" && gpg=1
+		gpg_bench_home "$T/g" "$T/r.pem" "$T/r.key" && gpg=1
 	fi
 
 	echo "Reading a signed-then-encrypted message (RSA 3072, AES-256-CBC): median ms; peak MB"

@@ -447,7 +447,7 @@ help(void)
 {
 	printf("Usage: padseal [OPTIONS]              the full-screen wizard\n"
 	       "       padseal [OPTIONS] COMMAND ...  one step from the command line\n\n"
-	       "padseal walks you through S/MIME mail with self-signed certificates:\n"
+	       "padseal walks you through S/MIME mail with certificates you make yourself:\n"
 	       "create, back up, exchange, verify, trust, test.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		printf("  %s\n", verbs[i].usage);

@@ -17,6 +17,28 @@
 	"the passphrase you chose for this file when padseal made it (not the one that " \
 	"unlocks your key inside padseal)"
 
+/* DIR/NAME as one word for sh: in single quotes, each ' as '\'' (a folder
+ * with spaces, quotes, $ or ` pastes as it is).  Free it. */
+static char *
+shq(const char *dir, const char *name)
+{
+	size_t n = 3 + strlen(name);
+	char *q, *o;
+
+	for (const char *p = dir; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	o = q = xmalloc(n + 2);
+	*o++ = '\'';
+	for (const char *p = dir; *p; p++)
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = *p;
+	snprintf(o, n + 2 - (size_t)(o - q), "/%s'", name);
+	return q;
+}
+
 static int
 self_signed(X509 *cert)
 {
@@ -217,19 +239,23 @@ keychain_steps(const struct install_in *in, struct install_set *s, const char *p
 	       const struct cert_names *cn)
 {
 	char *cmds = xstrdup(""), *names = xstrdup(cn->roots_sp), *save = NULL;
+	char *q = shq(in->dir, p12);
 
 	iset_step(s,
-		  "Double-click %s in the folder %s. Keychain Access opens and asks where to add it: choose the keychain \"login\" and click Add. It asks for the passphrase of the file: type %s. (In Terminal instead: security import '%s/%s' -k ~/Library/Keychains/login.keychain-db -f pkcs12)",
-		  p12, in->dir, FILE_PASS, in->dir, p12);
+		  "Double-click %s in the folder %s. Keychain Access opens and asks where to add it: choose the keychain \"login\" and click Add. It asks for the passphrase of the file: type %s. (In Terminal instead: security import %s -k ~/Library/Keychains/login.keychain-db -f pkcs12)",
+		  p12, in->dir, FILE_PASS, q);
+	free(q);
 	if (in->n_peers || cn->n_cas)
 		iset_step(s,
 			  "Double-click each of %s%s%s (same folder) and add it to the keychain \"login\" too.",
 			  cn->peers, *cn->peers && *cn->cas ? ", " : "", cn->cas);
 	for (char *n = strtok_r(names, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
+		char *qn = shq(in->dir, n);
 		char *t =
-			xasprintf("%s%ssecurity add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db '%s/%s'",
-				  cmds, *cmds ? " ; " : "", in->dir, n);
+			xasprintf("%s%ssecurity add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db %s",
+				  cmds, *cmds ? " ; " : "", qn);
 
+		free(qn);
 		free(cmds);
 		cmds = t;
 	}
@@ -291,7 +317,7 @@ int
 install_neomutt(const struct install_in *in, struct install_set *s, struct err *e)
 {
 	struct cert_names cn;
-	char p12[160];
+	char p12[160], *q;
 
 	(void)e;
 	add_p12(in, s, ".p12", p12, sizeof p12);
@@ -310,9 +336,11 @@ install_neomutt(const struct install_in *in, struct install_set *s, struct err *
 		iset_step(s,
 			  "In the folder %s, for each of %s run: /usr/libexec/neomutt/smime_keys add_root FILE   (the certificate authorities of you and your correspondents, and the self-signed certificates: what neomutt is to trust. Add them before your .p12, or smime_keys marks your certificate invalid).",
 			  in->dir, cn.roots);
+	q = shq(in->dir, p12);
 	iset_step(s,
-		  "Run: /usr/libexec/neomutt/smime_keys add_p12 '%s/%s'   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
-		  in->dir, p12, FILE_PASS);
+		  "Run: /usr/libexec/neomutt/smime_keys add_p12 %s   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
+		  q, FILE_PASS);
+	free(q);
 	if (in->n_peers)
 		iset_step(s,
 			  "For each of %s in the folder %s run: /usr/libexec/neomutt/smime_keys add_cert FILE   (a label is asked for each).",
@@ -339,12 +367,34 @@ trust_line(char *list, X509 *cert)
 	return t;
 }
 
+/* The GnuPG home the gpgsm steps use: one of its own, so that what
+ * padseal's certificates need (no revocation lists, name constraints not
+ * checked) changes nothing for the certificates in ~/.gnupg. */
+#define GPGSM_HOME "~/.gnupg-padseal"
+
+/* `names` (" "-joined file names) as quoted paths in `dir`, " "-joined. */
+static char *
+quoted_paths(const char *dir, const char *names)
+{
+	char *list = xstrdup(""), *copy = xstrdup(names), *save = NULL;
+
+	for (char *n = strtok_r(copy, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
+		char *q = shq(dir, n), *t = xasprintf("%s%s%s", list, *list ? " " : "", q);
+
+		free(q);
+		free(list);
+		list = t;
+	}
+	free(copy);
+	return list;
+}
+
 int
 install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 {
 	struct cert_names cn;
-	char p12[160], own[160];
-	char *tl = xstrdup("");
+	char p12[160], own[160], names[8192];
+	char *tl = xstrdup(""), *q;
 
 	(void)e;
 	add_p12(in, s, ".p12", p12, sizeof p12);
@@ -364,23 +414,51 @@ install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 		else if (self_signed(in->peers[i].cert))
 			tl = trust_line(tl, in->peers[i].cert);
 	iset_file(s, "trustlist.txt", (unsigned char *)tl, strlen(tl), 0);
-	iset_step(s,
-		  "Run: gpgsm --import '%s/%s'   It asks for the passphrase of the file: type %s. Then GnuPG asks for a passphrase to protect the key in its own store.",
-		  in->dir, p12, FILE_PASS);
-	if (in->n_peers || cn.n_cas)
-		iset_step(s, "In the folder %s run: gpgsm --import %s%s%s", in->dir, cn.peers_sp,
-			  *cn.peers_sp && *cn.cas_sp ? " " : "", cn.cas_sp);
-	iset_step(s,
-		  "Tell gpgsm whom to trust (you, and the correspondents you trust in padseal): cat '%s/trustlist.txt' >> ~/.gnupg/trustlist.txt",
-		  in->dir);
+	/* gpgsm 2.2 refuses every certificate under a CA with a critical
+	 * extension it does not know, and padseal's CAs carry name
+	 * constraints (2.5.29.30): measured, trusting the certificate itself
+	 * instead of its CA does not help (gpgsm walks to the root). The
+	 * only way is ignore-cert-extension, which holds for every CA of a
+	 * GnuPG home: hence a home of its own, and the steps say so. */
 	if (cn.n_cas)
-		iset_step(s,
-			  "Self-made certificates carry no revocation list, and gpgsm 2.2 does not understand the name constraints padseal's certificate authorities carry (the addresses each may issue for): add the two lines disable-crl-checks and ignore-cert-extension 2.5.29.30 to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
-	else
-		iset_step(s,
-			  "Self-made certificates carry no revocation list: add the line disable-crl-checks to ~/.gnupg/gpgsm.conf, then run gpgconf --kill gpg-agent.");
+		iset_note(s,
+			  "gpgsm 2.2 does not understand the name constraints in padseal's certificate authorities (the rule that each may vouch only for its owner's addresses) and refuses every certificate under them unless told to ignore them, with the option ignore-cert-extension 2.5.29.30. That option holds for every certificate authority of a GnuPG home: with it, gpgsm no longer checks whose addresses a CA vouches for, so any CA trusted there could vouch for any address. So these steps keep padseal's certificates in a GnuPG home of their own, %s, which trusts only you and the correspondents you trust in padseal, and leave ~/.gnupg as it is. When gpgsm says Good signature, check that the address it shows is the sender's",
+			  GPGSM_HOME);
 	iset_step(s,
-		  "Check: gpgsm --list-secret-keys shows %s. Sign with gpgsm --sign, read with gpgsm --verify and gpgsm --decrypt.",
-		  in->addr);
+		  "Make a GnuPG home for padseal's certificates (so that nothing changes for the certificates in ~/.gnupg): self-made certificates carry no revocation list%s. Run: mkdir -p -m 700 " GPGSM_HOME
+		  " && echo disable-crl-checks > " GPGSM_HOME "/gpgsm.conf%s",
+		  cn.n_cas ? ", and the name constraints are ignored there (see the note above)" :
+			     "",
+		  cn.n_cas ? " && echo ignore-cert-extension 2.5.29.30 >> " GPGSM_HOME
+			     "/gpgsm.conf" :
+			     "");
+	q = shq(in->dir, p12);
+	iset_step(s,
+		  "Import your credential. gpgsm asks for the passphrase of the file: type %s. Then GnuPG asks for a new passphrase to protect the key in its own store. Run: gpgsm --homedir " GPGSM_HOME
+		  " --import %s",
+		  FILE_PASS, q);
+	free(q);
+	snprintf(names, sizeof names, "%s%s%s", cn.peers_sp, *cn.peers_sp && *cn.cas_sp ? " " : "",
+		 cn.cas_sp);
+	if (*names) {
+		q = quoted_paths(in->dir, names);
+		iset_step(s,
+			  "Import the certificates of your correspondents and the certificate authorities. Run: gpgsm --homedir " GPGSM_HOME
+			  " --import %s",
+			  q);
+		free(q);
+	}
+	q = shq(in->dir, "trustlist.txt");
+	iset_step(s,
+		  "Tell gpgsm whom to trust (you, and the correspondents you trust in padseal), and restart GnuPG's agent so that it reads the list. Run: cat %s >> " GPGSM_HOME
+		  "/trustlist.txt && gpgconf --homedir " GPGSM_HOME " --kill gpg-agent",
+		  q);
+	free(q);
+	iset_step(s,
+		  "Use this home whenever gpgsm reads or writes mail for %s: gpgsm --homedir " GPGSM_HOME
+		  " --verify, --decrypt or --sign; a mail program that calls gpgsm uses it when started with GNUPGHOME=" GPGSM_HOME
+		  " in front of its name. Check that your key is there: it shows %s. Run: gpgsm --homedir " GPGSM_HOME
+		  " --list-secret-keys",
+		  in->addr, in->addr);
 	return 0;
 }

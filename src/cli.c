@@ -64,6 +64,7 @@ static const struct verb verbs[] = {
 	 "settings [--smtp URL] [--smtp-user USER] [--cacert FILE] [--imap URL|--maildir DIR|--mbox FILE|--emlx DIR] [--imap-user USER] [--json]"},
 	{"install", cmd_install, O_FOR | O_OUT, 0, 0,
 	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR]"},
+	{"handover", cmd_handover, O_OUT, 0, 0, "handover --out DIR"},
 };
 
 static const struct option longopts[] = {

@@ -186,5 +186,6 @@ int cmd_trust(struct cli *c);
 int cmd_untrust(struct cli *c);
 int cmd_scan(struct cli *c);
 int cmd_install(struct cli *c);
+int cmd_handover(struct cli *c);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "checklist.h"
 #include "err.h"
+#include "handover.h"
 #include "ident.h"
 #include "import.h"
 #include "install.h"
@@ -308,5 +309,31 @@ int op_install_check(struct session *s, const struct op_install *req, struct err
 int op_install(struct session *s, const struct op_install *req, const struct pass_ask *ask,
 	       struct op_install_res *res, struct err *e);
 void op_install_res_clear(struct op_install_res *r);
+
+/* --- a credential made for someone else, handed over --------------------- */
+
+struct op_handover {
+	const char *dir; /* the new folder (must not exist) */
+	time_t now;
+};
+
+struct op_handover_res {
+	char dir[4096];         /* absolute */
+	struct ident id;        /* the credential handed over */
+	const char *warning;    /* about the .p12's passphrase, or NULL */
+	struct install_set set; /* the files written */
+};
+
+/* Refusals before any passphrase: no credential in the home, something
+ * at `dir` already, a parent folder that is missing or not writable. */
+int op_handover_check(struct session *s, const struct op_handover *req, struct err *e);
+/* Run in the home made for the other person: asks PASS_KEY (unless the
+ * session holds the key), then PASS_NEW_BACKUP for the .p12; writes the
+ * bundle (handover.h) into the new folder req->dir at once (0700, files
+ * 0600; nothing is left when it fails).  The passphrase is never written.
+ * The home is only read.  Free with op_handover_res_clear(). */
+int op_handover(struct session *s, const struct op_handover *req, const struct pass_ask *ask,
+		struct op_handover_res *res, struct err *e);
+void op_handover_res_clear(struct op_handover_res *r);
 
 #endif

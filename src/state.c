@@ -503,6 +503,14 @@ state_peer_index(const struct state *st, const struct st_peer *p)
 	return ((const struct peer_rec *)p)->index;
 }
 
+int
+state_peer_owns(const struct state *st, const struct st_peer *p)
+{
+	size_t i = ((const struct peer_rec *)p)->index;
+
+	return i < st->n_peers && st->peers[i]->rec != NULL && &st->peers[i]->rec->r == p;
+}
+
 struct peer_head *
 peer_head_of(struct arena *a, struct peer_rec *r)
 {
@@ -526,17 +534,26 @@ index_one(struct state_lazy *lz, const struct peer_head *hd, uint32_t i)
 		ix_add(&lz->by_isn, hd->isn, i);
 }
 
+void
+state_index(const struct state *st)
+{
+	struct state_lazy *lz = st->lazy;
+
+	if (lz->indexed)
+		return;
+	for (size_t i = 0; i < st->n_peers; i++)
+		index_one(lz, st->peers[i], (uint32_t)i);
+	lz->indexed = 1;
+}
+
 /* Count a lookup; build the indexes when they start to pay. */
 static int
 use_index(const struct state *st)
 {
 	struct state_lazy *lz = st->lazy;
 
-	if (!lz->indexed && ++lz->lookups >= LOOKUPS_BEFORE_INDEX) {
-		for (size_t i = 0; i < st->n_peers; i++)
-			index_one(lz, st->peers[i], (uint32_t)i);
-		lz->indexed = 1;
-	}
+	if (!lz->indexed && ++lz->lookups >= LOOKUPS_BEFORE_INDEX)
+		state_index(st);
 	return lz->indexed;
 }
 

@@ -235,6 +235,8 @@ const struct st_peer *state_peer_by_isn(const struct state *st, const char *isn,
 const char *state_peer_hex(const struct state *st, size_t i);
 /* Its position in the list (for a front end's selection). */
 size_t state_peer_index(const struct state *st, const struct st_peer *p);
+/* Is `p` a record of `st` (made by it and still its record of p->hex)? */
+int state_peer_owns(const struct state *st, const struct st_peer *p);
 
 /* A new correspondent record for `hex` (which must not be held yet) with
  * addresses `addr` (copied; 1..PEER_ADDRS_MAX valid addr-specs). */

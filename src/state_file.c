@@ -291,6 +291,24 @@ is_hex_n(const char *s, size_t n)
 	return i == n && s[n] == '\0';
 }
 
+/* The key at q (before end), if it is one of the few after `guess` (padseal
+ * writes the keys in the order of enum key, leaving out those it has no
+ * value for) followed by '='; K_UNKNOWN when it is none of them.  The
+ * names are words: a match is what the scan for a word would have found. */
+#define GUESS_AHEAD 10
+static enum key
+key_guess(const char *q, const char *end, unsigned guess)
+{
+	for (unsigned c = guess; c < K_COUNT && c < guess + GUESS_AHEAD; c++) {
+		size_t len = key_len[c];
+
+		if (key_names[c][0] == q[0] && (size_t)(end - q) > len && q[len] == '=' &&
+		    memcmp(key_names[c], q, len) == 0)
+			return (enum key)c;
+	}
+	return K_UNKNOWN;
+}
+
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
  * unescaping values in place.  s[n] is the line's '\n', overwritten.
  * Values are found with memchr: a large home's lists parse megabytes. */
@@ -298,9 +316,10 @@ static int
 tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size_t *nf)
 {
 	char *q = s, *end = s + n;
-	/* Most lines have no escape at all: one look for them all. */
-	int any_pct = memchr(s, '%', n) != NULL;
-	unsigned guess = K_COUNT;
+	/* Most values have no escape: the next '%' of the line, looked for
+	 * again only past a value that held one. */
+	char *pct_at = memchr(s, '%', n);
+	unsigned guess = K_FPR;
 
 	pthread_once(&key_once, key_table_fill);
 	*nf = 0;
@@ -313,14 +332,20 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 	if (q == *kind)
 		return bad(p, "the line starts with a space");
 	while (q < end) {
-		char *key, *v, *stop, *pct;
+		char *key, *v, *stop;
+		enum key id;
 
 		*q++ = '\0'; /* the space before the field */
 		key = q;
-		while (q < end && is_word_char((unsigned char)*q))
-			q++;
-		if (q == key || q >= end || *q != '=')
-			return bad(p, "a field is not written key=value");
+		if (q < end && (id = key_guess(q, end, guess)) != K_UNKNOWN) {
+			q += key_len[id];
+		} else {
+			while (q < end && is_word_char((unsigned char)*q))
+				q++;
+			if (q == key || q >= end || *q != '=')
+				return bad(p, "a field is not written key=value");
+			id = key_id(key, (size_t)(q - key));
+		}
 		*q++ = '\0';
 		if (*nf == FIELDS_MAX)
 			return bad(p, "the record has too many fields");
@@ -331,19 +356,16 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 			return bad(p, "the field %s is empty", key);
 		f[*nf].key = key;
 		f[*nf].klen = (size_t)(v - 1 - key);
-		/* padseal writes the keys in the order of enum key: try the
-		 * one after the last first. */
-		if (guess < K_COUNT && key_len[guess] == f[*nf].klen &&
-		    memcmp(key_names[guess], key, f[*nf].klen) == 0)
-			f[*nf].id = (uint8_t)guess;
-		else
-			f[*nf].id = (uint8_t)key_id(key, f[*nf].klen);
-		guess = f[*nf].id + 1u;
+		f[*nf].id = (uint8_t)id;
+		/* The next key is most likely one of those after this one. */
+		guess = id < K_COUNT ? id + 1u : K_FPR;
+		if (id == K_ADDR)
+			guess = K_ADDR; /* addr repeats */
 		f[*nf].val = v;
 		(*nf)++;
 		q = stop;
-		if (any_pct && (pct = memchr(v, '%', (size_t)(stop - v))) != NULL) {
-			char *w = pct, *r = pct;
+		if (pct_at != NULL && pct_at < stop) {
+			char *w = pct_at, *r = pct_at;
 
 			while (r < stop) {
 				int hi, lo;
@@ -360,6 +382,7 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 				r += 3;
 			}
 			*w = '\0'; /* shorter than the escaped text: room is left */
+			pct_at = stop < end ? memchr(stop, '%', (size_t)(end - stop)) : NULL;
 		}
 		if (q < end)
 			*q = '\0'; /* ends the value; the next round steps over it */
@@ -1113,6 +1136,9 @@ state_parse_all(const struct state *st, struct err *e)
 		peer_ready(st, st->peers[i]);
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		sent_ready(st, st->lazy->sents[i]);
+	/* Lists look up each record's neighbours (same address): by index
+	 * from the first, not after a few scans of the whole list. */
+	state_index(st);
 	return state_damage(st, e);
 }
 

@@ -115,6 +115,8 @@ char *line_fetch(const struct state *st, const struct line_ref *l);
  * in place when the source is in memory, else a copy. */
 char *line_use(const struct state *st, const struct line_ref *l);
 #define LOOKUPS_BEFORE_INDEX 16
+/* Build the indexes now (the lists, which look up every record). */
+void state_index(const struct state *st);
 
 /* The file as it was read or last written, to see whether another process
  * changed it and where the next batch goes. */

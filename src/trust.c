@@ -162,11 +162,14 @@ trust_withdraw(struct state *st, const struct st_peer *p, time_t now)
 	return UNTRUST_REJECTED;
 }
 
-void
-trust_status_of(const struct state *st, const char *hex, const char *const *addrs, size_t n_addrs,
-		struct trust_status *out)
+/* trust_status_of with the record of `hex` already found (`self`, NULL
+ * when none is held): the lists ask for every correspondent, and finding
+ * each one again by its fingerprint cost a lookup apiece. */
+static void
+status_of(const struct state *st, const struct st_peer *self, const char *hex,
+	  const char *const *addrs, size_t n_addrs, struct trust_status *out)
 {
-	const struct st_peer *self = state_peer_by_hex(st, hex), *prev = NULL;
+	const struct st_peer *prev = NULL;
 
 	memset(out, 0, sizeof *out);
 	if (state_ident_by_hex(st, hex) != NULL) {
@@ -201,6 +204,13 @@ trust_status_of(const struct state *st, const char *hex, const char *const *addr
 }
 
 void
+trust_status_of(const struct state *st, const char *hex, const char *const *addrs, size_t n_addrs,
+		struct trust_status *out)
+{
+	status_of(st, state_peer_by_hex(st, hex), hex, addrs, n_addrs, out);
+}
+
+void
 trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 {
 	char hex[FPR_HEX_LEN], **addrs = NULL;
@@ -214,7 +224,9 @@ trust_status_cert(const struct state *st, X509 *cert, struct trust_status *out)
 void
 trust_status_peer(const struct state *st, const struct st_peer *p, struct trust_status *out)
 {
-	trust_status_of(st, p->hex, p->addr, p->n_addr, out);
+	/* A record of `st` is the one its fingerprint finds there. */
+	status_of(st, state_peer_owns(st, p) ? p : state_peer_by_hex(st, p->hex), p->hex, p->addr,
+		  p->n_addr, out);
 }
 
 const struct st_peer *

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -7,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -237,22 +240,107 @@ keep_prev(const char *path, struct err *e)
 }
 
 int
+file_is_temp_name(const char *name)
+{
+	size_t n = strlen(name), m = strlen(FILE_TEMP_MARK);
+
+	if (name[0] != '.' || n < 2 + m + 6 || strncmp(name + n - 6 - m, FILE_TEMP_MARK, m) != 0)
+		return 0;
+	for (size_t i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+/* Does `name` in `dfd` still name the file open as `fd`? */
+static int
+same_file(int dfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+void
+file_sweep_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (!file_is_temp_name(de->d_name))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Its writer holds the lock until the file is in place: one we
+		 * can lock belongs to a writer that is gone.  Removed while
+		 * locked, and only if the name is still that file. */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && same_file(dirfd(d), de->d_name, fd))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* mkstemp for "DIR/.BASE.padseal-XXXXXX", locked (see file_sweep_temps).
+ * A sweeper may remove the file between mkstemp and flock: then the name
+ * no longer names it, and another is made. */
+static int
+make_temp(const char *dir, const char *base, char **out)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		char *tmp = xasprintf("%s/.%s" FILE_TEMP_MARK "XXXXXX", dir, base);
+		int fd = mkstemp(tmp);
+
+		if (fd < 0) {
+			free(tmp);
+			return -1;
+		}
+		if (flock(fd, LOCK_EX) != 0) {
+			int saved = errno;
+
+			unlink(tmp);
+			close(fd);
+			free(tmp);
+			errno = saved;
+			return -1;
+		}
+		if (same_file(AT_FDCWD, tmp, fd)) {
+			*out = tmp;
+			return fd;
+		}
+		close(fd);
+		free(tmp);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int
 file_write_atomic(const char *path, const void *data, size_t len, int flags, struct err *e)
 {
 	char *dcopy = xstrdup(path), *bcopy = xstrdup(path);
 	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
+	char *tmp = NULL;
 	int fd = -1, rc = -1;
 
-	if ((fd = mkstemp(tmp)) < 0) {
+	if (flags & FILE_SWEEP)
+		file_sweep_temps(dir);
+	if ((fd = make_temp(dir, base, &tmp)) < 0) {
 		if (errno == ENOENT)
 			err_sys(e, "cannot write %s: the folder %s does not exist", path, dir);
 		else if (errno == ENOTDIR)
 			err_sys(e, "cannot write %s: %s is not a folder", path, dir);
 		else
 			err_sys(e, "cannot write %s: the folder %s is not writable", path, dir);
-		free(tmp);
-		tmp = NULL;
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
@@ -262,12 +350,8 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags, str
 			err_sys(e, "cannot write %s", path);
 		goto out;
 	}
-	if (close(fd) != 0) {
-		fd = -1;
-		err_sys(e, "cannot write %s", path);
-		goto out;
-	}
-	fd = -1;
+	/* fd stays open (its lock held) until the file is in place; after
+	 * the fsync its close has nothing left to report. */
 	if (flags & FILE_NOCLOBBER) {
 		if (place_noclobber(tmp, path) != 0) {
 			if (errno == EEXIST)
@@ -287,18 +371,20 @@ file_write_atomic(const char *path, const void *data, size_t len, int flags, str
 	}
 	free(tmp);
 	tmp = NULL;
+	close(fd);
+	fd = -1;
 	if (fsync_dir(dir) != 0) {
 		err_sys(e, "cannot flush the folder %s to disk", dir);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (tmp != NULL) {
-		unlink(tmp);
+		unlink(tmp); /* while still locked: no sweeper takes it first */
 		free(tmp);
 	}
+	if (fd >= 0)
+		close(fd);
 	free(dcopy);
 	free(bcopy);
 	return rc;

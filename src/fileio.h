@@ -12,7 +12,20 @@
 enum {
 	FILE_NOCLOBBER = 1, /* fail if the target exists (atomically) */
 	FILE_KEEP_PREV = 2, /* keep the replaced file as <path>.prev */
+	FILE_SWEEP = 4,     /* first remove what killed writers left in the folder */
 };
+
+/* The temporary file of an atomic write of NAME is ".NAME.padseal-XXXXXX"
+ * beside it, flock()ed by its writer until it is in place. */
+#define FILE_TEMP_MARK ".padseal-"
+
+/* Is `name` such a temporary file's name? */
+int file_is_temp_name(const char *name);
+
+/* Remove from `dir` the temporary files of atomic writes whose writer is
+ * gone (killed): regular files of ours named as above that no process
+ * holds locked.  A writer at work is never disturbed.  Best effort. */
+void file_sweep_temps(const char *dir);
 
 /* Read all of `path` (at most `max` bytes).  On success *out is a
  * NUL-terminated buffer of *len bytes (the NUL not counted), to be freed with
@@ -30,6 +43,9 @@ void file_free_secret(unsigned char *buf, size_t len);
 /* Replace (or, with FILE_NOCLOBBER, create) `path` with `data` atomically:
  * a temporary file in the same directory, written with mode 0600, fsync'd,
  * renamed (or linked) over the target, then the directory fsync'd.  With
+ * FILE_SWEEP the temporary files that killed writers left in that folder
+ * are removed first (for folders outside the home, which the home's own
+ * sweep does not reach).  With
  * FILE_KEEP_PREV the file being replaced stays as <path>.prev (only once the
  * new data is safely written).  On any failure the target is as it was and
  * the temporary file is gone. */

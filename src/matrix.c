@@ -233,7 +233,7 @@ matrix_write(const char *dir, char *const msg[KIND_COUNT], const size_t len[KIND
 		return -1;
 	for (int k = 0; k < KIND_COUNT; k++) {
 		char *path = path_join(dir, file_names[k]);
-		int bad = file_write_atomic(path, msg[k], len[k], FILE_NOCLOBBER, e);
+		int bad = file_write_atomic(path, msg[k], len[k], FILE_SWEEP | FILE_NOCLOBBER, e);
 
 		free(path);
 		if (bad) {

@@ -32,7 +32,8 @@ file_write(void *arg, const void *buf, size_t len, struct err *e)
 {
 	struct sink_file *f = arg;
 
-	if (file_write_atomic(f->path, buf, len, f->force ? 0 : FILE_NOCLOBBER, e) != 0) {
+	if (file_write_atomic(f->path, buf, len, FILE_SWEEP | (f->force ? 0 : FILE_NOCLOBBER), e) !=
+	    0) {
 		if (!f->force && path_exists(f->path)) {
 			err_clear(e);
 			err_set(e,

@@ -141,7 +141,8 @@ write_checked(const struct p12_backup *b, const struct p12_backup_req *req,
 	size_t blen = 0;
 	int rc = 0;
 
-	if (file_write_atomic(req->path, der, len, req->force ? 0 : FILE_NOCLOBBER, &sub) != 0) {
+	if (file_write_atomic(req->path, der, len, FILE_SWEEP | (req->force ? 0 : FILE_NOCLOBBER),
+			      &sub) != 0) {
 		if (!req->force && path_exists(req->path))
 			return err_set(e,
 				       "%s already exists; padseal does not overwrite it (add --force to replace it)",

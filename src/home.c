@@ -13,6 +13,8 @@
 
 #include "fileio.h"
 #include "home.h"
+#include "ident.h"
+#include "peer.h"
 #include "xalloc.h"
 
 #define LOCK_NAME ".lock"
@@ -117,6 +119,63 @@ open_lock(struct home *h, int create, struct err *e)
 	return 0;
 }
 
+/* The folders padseal keeps in the home must be real folders of this
+ * user: O_NOFOLLOW guards only the last component of a path, and a
+ * symbolic link in place of peers/ or identities/HEX/ would take every
+ * file under it elsewhere.  (The home itself may be reached through
+ * links; what is inside it may not.)  `path` may be missing. */
+static int
+check_folder(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : err_sys(e, "cannot reach %s", path);
+	if (S_ISLNK(st.st_mode))
+		return err_set(e,
+			       "%s is a symbolic link, which padseal does not follow in its home; padseal changed nothing: put the real folder there",
+			       path);
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, "%s is not a folder; padseal changed nothing", path);
+	if (st.st_uid != geteuid())
+		return err_set(e,
+			       "%s belongs to another user, which padseal does not accept in its home; padseal changed nothing",
+			       path);
+	return 0;
+}
+
+/* peers/, identities/ and each identities/HEX/. */
+static int
+check_tree(const struct home *h, struct err *e)
+{
+	char *p = home_path(h, PEER_DIR);
+	int rc = check_folder(p, e);
+	DIR *d;
+	struct dirent *de;
+
+	free(p);
+	p = home_path(h, IDENT_DIR);
+	if (rc == 0)
+		rc = check_folder(p, e);
+	if (rc != 0 || (d = opendir(p)) == NULL) {
+		free(p);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *q;
+
+		if (de->d_name[0] == '.' ||
+		    (de->d_type != DT_DIR && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN))
+			continue;
+		q = path_join(p, de->d_name);
+		rc = check_folder(q, e);
+		free(q);
+	}
+	closedir(d);
+	free(p);
+	return rc;
+}
+
 int
 home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e)
 {
@@ -138,18 +197,21 @@ home_open(struct home *h, const char *dir, enum home_mode mode, struct err *e)
 		return home_upgrade(h, e);
 	if (!h->exists)
 		return 0;
-	if (open_lock(h, 0, e) != 0)
+	if (open_lock(h, 0, e) != 0 || (h->lockfd >= 0 && take_lock(h, LOCK_SH, e) != 0))
 		return -1;
-	return h->lockfd >= 0 ? take_lock(h, LOCK_SH, e) : 0;
+	return check_tree(h, e);
 }
 
-/* A temporary file of an atomic write (file_write_atomic: ".NAME.XXXXXX"
- * beside NAME) or of keeping the previous checklist ("NAME.prev.tmp"). */
+/* A temporary file of an atomic write (file_write_atomic's
+ * ".NAME.padseal-XXXXXX" beside NAME, or ".NAME.XXXXXX" of earlier
+ * versions) or of keeping the previous checklist ("NAME.prev.tmp"). */
 static int
 is_leftover(const char *name)
 {
 	size_t n = strlen(name);
 
+	if (file_is_temp_name(name))
+		return 1;
 	if (n > 9 && strcmp(name + n - 9, ".prev.tmp") == 0)
 		return 1;
 	if (name[0] != '.' || n < 9 || name[n - 7] != '.')
@@ -208,7 +270,7 @@ home_upgrade(struct home *h, struct err *e)
 		close(h->lockfd);
 		h->lockfd = -1;
 	}
-	if (open_lock(h, 1, e) != 0 || take_lock(h, LOCK_EX, e) != 0)
+	if (open_lock(h, 1, e) != 0 || take_lock(h, LOCK_EX, e) != 0 || check_tree(h, e) != 0)
 		return -1;
 	/* The home, identities/HEX/ and peers/: temporary files of runs that
 	 * were killed while writing are recognisable by name. */

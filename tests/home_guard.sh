@@ -5,7 +5,10 @@
 # changes nothing.  A .lock planted as a symbolic link is refused by every
 # command and its target is neither created nor changed; so are a key and a
 # correspondent's certificate replaced by links.  Temporary files that
-# killed writers left are removed by the next command that writes.
+# killed writers left are removed by the next command that writes.  Folders
+# of the home replaced by links are refused.  In a home its owner may only
+# read, reading works and writing says so.  A backup's temporary files
+# outside the home are removed by the next backup there.
 . "$PADSEAL_TESTLIB"
 
 P=$PADSEAL
@@ -103,5 +106,99 @@ for f in "$A/.checklist.Ab12Cd" "$A/checklist.prev.tmp" "$id/.key.pem.x1Y2z3" \
 done
 [ -e "$A/.keep.me" ] && [ -e "$peer.tmp" ] || fail "a file that is not a leftover was removed"
 ok
+
+# --- folders of the home replaced by symbolic links ---------------------------------
+# O_NOFOLLOW guards a path's last component only: a link in place of
+# peers/, identities/ or identities/HEX/ would take every file under it
+# elsewhere.  Every command refuses it, in one sentence, and changes nothing.
+for d in peers identities "identities/$(basename "$id")"; do
+	mv "$A/$d" "$T/moved" && ln -s "$T/moved" "$A/$d"
+	sum=$(tree_hash "$A") out=$(tree_hash "$T/moved")
+	for c in status peers show "fingerprint bob@example.org" "untrust bob@example.org" \
+		"trust bob@example.org --verified phone"; do
+		# shellcheck disable=SC2086
+		run 1 "$P" --home "$A" $c
+		expect_one_line_error "$d as a link: $c"
+		expect_in "$ERR" "$A/$d is a symbolic link, which padseal does not follow in its home; padseal changed nothing" \
+			"$d as a link: $c names it"
+	done
+	run 1 "$P" --home "$A" import "$T/bob.eml"
+	ok "$d as a link: nothing changed on either side"
+	[ "$(tree_hash "$A")" = "$sum" ] || fail "$d as a link: the home changed"
+	[ "$(tree_hash "$T/moved")" = "$out" ] || fail "$d as a link: the link's target changed"
+	rm "$A/$d" && mv "$T/moved" "$A/$d"
+done
+run 0 "$P" --home "$A" peers
+
+# --- a home its owner may only read (EACCES) ------------------------------------------
+# The tests run as root, whom file modes do not stop: the home is given to
+# an unprivileged user (nobody), made read-only for them, and padseal runs
+# as them (setpriv).
+if [ "$(id -u)" != 0 ]; then
+	RUNAS=
+elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	RUNAS="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+else
+	RUNAS=none
+fi
+if [ "$RUNAS" = none ]; then
+	ok # root without setpriv: modes cannot be tested
+	echo "SKIP: running as root without setpriv or a user nobody; the read-only home is not tested" >&2
+else
+	U=$(mktemp -d /tmp/padseal-eacces.XXXXXX)
+	chmod 755 "$U"
+	cp -a "$A" "$U/home" && cp "$P" "$U/padseal" && cp "$T/pass" "$T/pass2" "$T/bob.eml" "$U/"
+	mkdir "$U/out"
+	[ -z "$RUNAS" ] || chown -R nobody "$U/home" "$U/out" "$U/pass" "$U/pass2" "$U/bob.eml"
+	find "$U/home" -type d -exec chmod 500 {} +
+	find "$U/home" -type f -exec chmod 400 {} +
+	sum=$(tree_hash "$U/home")
+	for c in status peers show "fingerprint bob@example.org" "lint bob@example.org" matrix cert; do
+		# shellcheck disable=SC2086
+		run 0 $RUNAS "$U/padseal" --home "$U/home" $c
+	done
+	run 0 $RUNAS "$U/padseal" --home "$U/home" read "$U/bob.eml"
+	for c in "untrust bob@example.org" "import $U/bob.eml" \
+		"create --replace --name A --email alice@example.org --key p256 --new-passphrase-file $U/pass" \
+		"backup --out $U/out/a.p12 --passphrase-file $U/pass --new-passphrase-file $U/pass2"; do
+		# shellcheck disable=SC2086
+		run 1 $RUNAS "$U/padseal" --home "$U/home" $c
+		expect_one_line_error "read-only for its owner: ${c%% *}"
+		expect_in "$ERR" "is not writable for you; commands that only read it work, this one needs to write" \
+			"read-only for its owner: ${c%% *} says so"
+	done
+	ok "read-only for its owner: nothing changed, no backup left"
+	[ "$(tree_hash "$U/home")" = "$sum" ] || fail "the read-only home changed"
+	[ -z "$(ls -A "$U/out")" ] || fail "a refused backup left files: $(ls -A "$U/out")"
+	# Only peers/ read-only: the import that must write there refuses.
+	chmod -R u+w "$U/home" && chmod 500 "$U/home/peers"
+	hostile_cert "$U/mal.pem" && chmod 644 "$U/mal.pem"
+	sum=$(tree_hash "$U/home")
+	run 1 $RUNAS "$U/padseal" --home "$U/home" import "$U/mal.pem"
+	expect_one_line_error "peers/ read-only: import"
+	expect_in "$ERR" "not writable" "peers/ read-only: import says so"
+	[ "$(tree_hash "$U/home")" = "$sum" ] || fail "peers/ read-only: the home changed"
+	chmod -R u+w "$U" && rm -rf "$U"
+fi
+
+# --- a backup's temporary files outside the home ---------------------------------------
+# A backup killed while writing leaves .NAME.padseal-XXXXXX beside its
+# file; the next backup to that folder removes it, and leaves alone a
+# temporary file whose writer still holds it, and every other file.
+mkdir -m 700 "$T/usb"
+for f in .a.p12.padseal-Ab12Cd .old.p12.padseal-x1Y2z3 .a.p12.Ab12Cd .other.tmp a.txt; do
+	echo partial > "$T/usb/$f"
+done
+exec 8>"$T/usb/.live.p12.padseal-LiVe00"
+flock 8
+run 0 "$P" --home "$A" backup --out "$T/usb/a.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
+ok "the next backup removed the stale temporary files, and only them"
+for f in .a.p12.padseal-Ab12Cd .old.p12.padseal-x1Y2z3; do
+	[ -e "$T/usb/$f" ] && fail "left over after the next backup: $f"
+done
+for f in .live.p12.padseal-LiVe00 .a.p12.Ab12Cd .other.tmp a.txt a.p12; do
+	[ -e "$T/usb/$f" ] || fail "removed, though not a stale temporary file of padseal's: $f"
+done
+exec 8>&-
 
 finish

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "checklist.h"
+#include "isotime.h"
 #include "matrix.h"
 #include "trust.h"
 #include "xalloc.h"
@@ -174,6 +175,87 @@ next_step(struct checklist *cl, const struct state *st)
 }
 
 int
+checklist_install_gives(const struct st_peer *p)
+{
+	return p != NULL && p->trusted && !state_peer_retired(p);
+}
+
+int
+install_progress_stale(const struct install_progress *ip)
+{
+	return ip->renewed || ip->n_added || ip->n_removed || ip->n_gone;
+}
+
+static int
+cmp_hex(const void *a, const void *b)
+{
+	return memcmp(a, *(const char *const *)b, 64);
+}
+
+/* For each program, the newest install record of any identity, compared
+ * with the correspondents install would give it now. */
+static void
+installs(struct checklist *cl, const struct state *st, time_t now)
+{
+	size_t n = state_n_installs(st);
+
+	cl->installs = xcalloc(n ? n : 1, sizeof *cl->installs);
+	for (size_t i = 0; i < n; i++) {
+		const struct st_install *r = state_install(st, i);
+		struct install_progress *ip = NULL;
+		const char **given;
+		size_t n_given = 0;
+
+		for (size_t k = 0; k < cl->n_installs && ip == NULL; k++)
+			if (strcmp(cl->installs[k].r->prog, r->prog) == 0)
+				ip = &cl->installs[k];
+		if (ip != NULL && strcmp(ip->r->at, r->at) > 0)
+			continue;
+		if (ip == NULL)
+			ip = &cl->installs[cl->n_installs++];
+		free(ip->added);
+		free(ip->removed);
+		memset(ip, 0, sizeof *ip);
+		ip->r = r;
+		ip->renewed = !cl->has_ident || strcmp(r->hex, cl->ident.hex) != 0;
+		ip->days = now > iso_parse(r->at) ? (long)((now - iso_parse(r->at)) / 86400) : 0;
+		/* The list is sorted (the parser checks): bsearch it. */
+		given = xcalloc(strlen(r->peers) / 65 + 1, sizeof *given);
+		for (const char *h = r->peers; *h; h += h[64] ? 65 : 64)
+			given[n_given++] = h;
+		ip->added = xcalloc(cl->n_peers + 1, sizeof *ip->added);
+		ip->removed = xcalloc(n_given + 1, sizeof *ip->removed);
+		for (size_t k = 0; k < cl->n_peers; k++)
+			if (checklist_install_gives(cl->peers[k].p) &&
+			    bsearch(cl->peers[k].p->hex, given, n_given, sizeof *given, cmp_hex) ==
+				    NULL)
+				ip->added[ip->n_added++] = k;
+		for (size_t k = 0; k < n_given; k++) {
+			char hex[FPR_HEX_LEN];
+			const struct st_peer *p;
+
+			memcpy(hex, given[k], 64);
+			hex[64] = '\0';
+			p = state_peer_by_hex(st, hex);
+			if (p == NULL)
+				ip->n_gone++;
+			else if (!checklist_install_gives(p))
+				ip->removed[ip->n_removed++] = state_peer_index(st, p);
+		}
+		free(given);
+	}
+	/* Newest first. */
+	for (size_t i = 1; i < cl->n_installs; i++)
+		for (size_t k = i;
+		     k > 0 && strcmp(cl->installs[k - 1].r->at, cl->installs[k].r->at) < 0; k--) {
+			struct install_progress t = cl->installs[k];
+
+			cl->installs[k] = cl->installs[k - 1];
+			cl->installs[k - 1] = t;
+		}
+}
+
+int
 checklist_build(const struct home *h, const struct state *st, time_t now, struct checklist *cl,
 		struct err *e)
 {
@@ -205,6 +287,7 @@ checklist_build(const struct home *h, const struct state *st, time_t now, struct
 		ident_problems(cl, st, now);
 	peer_problems(cl);
 	next_step(cl, st);
+	installs(cl, st, now);
 	return 0;
 }
 
@@ -212,6 +295,11 @@ void
 checklist_free(struct checklist *cl)
 {
 	ident_clear(&cl->ident);
+	for (size_t i = 0; i < cl->n_installs; i++) {
+		free(cl->installs[i].added);
+		free(cl->installs[i].removed);
+	}
+	free(cl->installs);
 	free(cl->peers);
 	memset(cl, 0, sizeof *cl);
 }

@@ -75,6 +75,21 @@ struct next_step {
 
 #define CHECKLIST_PROBLEMS_MAX 16
 
+/* A mail program prepared (install --for), its newest run for any of the
+ * user's identities, against what install would give it now. */
+struct install_progress {
+	const struct st_install *r; /* borrowed from the state */
+	int renewed;                /* made for another (older) identity */
+	long days;                  /* whole days since it was made */
+	size_t *added;              /* indices into peers: trusted now, not in it */
+	size_t n_added;
+	size_t *removed; /* indices into peers: in it, no longer trusted */
+	size_t n_removed;
+	size_t n_gone; /* in it, no longer in the home at all */
+};
+/* Does it need making again (renewed, or someone added or removed)? */
+int install_progress_stale(const struct install_progress *ip);
+
 struct checklist {
 	int has_ident;
 	struct ident ident; /* valid when has_ident */
@@ -86,8 +101,10 @@ struct checklist {
 	size_t n_peers, n_active;    /* all, and those not retired */
 	struct next_step next;
 	struct problem problems[CHECKLIST_PROBLEMS_MAX];
-	size_t n_problems;     /* shown (most important first) */
-	size_t n_problems_all; /* all there are */
+	size_t n_problems;                 /* shown (most important first) */
+	size_t n_problems_all;             /* all there are */
+	struct install_progress *installs; /* one per program, newest first */
+	size_t n_installs;
 };
 
 /* Derive the checklist from `st` at `now` (the current identity's files
@@ -95,6 +112,10 @@ struct checklist {
 int checklist_build(const struct home *h, const struct state *st, time_t now, struct checklist *cl,
 		    struct err *e);
 void checklist_free(struct checklist *cl);
+
+/* Does install give this correspondent's certificate to a mail program
+ * (trusted now, not retired)? */
+int checklist_install_gives(const struct st_peer *p);
 
 /* One correspondent's progress (what checklist_build fills for each). */
 void checklist_peer(const struct state *st, const struct st_peer *p, struct peer_progress *out);

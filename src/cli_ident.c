@@ -635,6 +635,8 @@ json_status(const struct checklist *cl, const struct mail_settings *ms)
 	jw_field(&j, "next", next);
 	jw_key(&j, "mail");
 	cli_jw_settings(&j, ms);
+	jw_key(&j, "installs");
+	cli_jw_installs(&j, cl);
 	jw_close(&j, '}');
 	jw_raw(&j, "\n", 1);
 	jw_flush(&j);
@@ -685,6 +687,15 @@ text_status(const struct checklist *cl, const struct mail_settings *ms)
 		if (cl->n_problems_all > cl->n_problems)
 			printf("  ... and %zu more (padseal peers lists them)\n",
 			       cl->n_problems_all - cl->n_problems);
+	}
+	if (cl->n_installs) {
+		printf("\nMail programs prepared (padseal install):\n");
+		for (size_t i = 0; i < cl->n_installs; i++) {
+			char inst[2048];
+
+			cli_install_sentence(cl, &cl->installs[i], inst, sizeof inst);
+			printf("  - %s\n", inst);
+		}
 	}
 	if (mailset_any(ms)) {
 		printf("\nMail settings (padseal settings; never a password):\n");

@@ -164,6 +164,13 @@ void cli_print_settings(const struct mail_settings *ms, const char *indent);
 void cli_jw_settings(struct jw *j, const struct mail_settings *ms);
 void cli_problem_sentence(const struct checklist *cl, const struct problem *p, char *buf,
 			  size_t len);
+/* A mail program prepared, against now ("iPhone or iPad: made 3 days ago;
+ * Sam's certificate added since: make it again ..."), and the list as
+ * JSON (cli_install.c). */
+struct install_progress;
+void cli_install_sentence(const struct checklist *cl, const struct install_progress *ip, char *buf,
+			  size_t len);
+void cli_jw_installs(struct jw *j, const struct checklist *cl);
 
 /* The verbs. */
 int cmd_create(struct cli *c);

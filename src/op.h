@@ -304,7 +304,9 @@ int op_install_check(struct session *s, const struct op_install *req, struct err
 /* Asks PASS_KEY (unless the session holds the key), then PASS_NEW_BACKUP
  * for the .p12 it writes (the one the program's import asks for).  Builds
  * everything for req->prog and writes it into req->dir at once (0700,
- * files 0600; nothing is left when it fails).  The home is only read.
+ * files 0600; nothing is left when it fails), then records in the
+ * checklist which program was prepared, when, and with which
+ * correspondents (struct st_install; status compares it with now).
  * Free with op_install_res_clear(). */
 int op_install(struct session *s, const struct op_install *req, const struct pass_ask *ask,
 	       struct op_install_res *res, struct err *e);

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "cred.h"
+#include "isotime.h"
 #include "ident.h"
 #include "op.h"
 #include "op_int.h"
@@ -169,6 +170,47 @@ build_p12(const struct install_src *c, EVP_PKEY *key, const char *pass, unsigned
 	return 0;
 }
 
+static int
+cmp_peer_hex(const void *a, const void *b)
+{
+	return strcmp(((const struct install_peer *)a)->hex, ((const struct install_peer *)b)->hex);
+}
+
+/* Remember the program prepared: one record per identity and program. */
+static int
+record_install(struct session *s, const struct install_src *c, enum install_prog prog,
+	       const char *dir, int profile, time_t now, struct err *e)
+{
+	struct install_peer *sorted = xmemdup(c->peers, (c->n_peers + 1) * sizeof *c->peers);
+	char *list = xcalloc(c->n_peers * 65 + 1, 1);
+	struct st_install *r;
+	struct state *st;
+	int rc;
+
+	qsort(sorted, c->n_peers, sizeof *sorted, cmp_peer_hex);
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (i > 0 && strcmp(sorted[i - 1].hex, sorted[i].hex) == 0)
+			continue;
+		if (*list)
+			strcat(list, ",");
+		strcat(list, sorted[i].hex);
+	}
+	free(sorted);
+	if (session_begin(s, HOME_WRITE, &st, e) != 0) {
+		free(list);
+		return -1;
+	}
+	r = state_install_put(st, c->hex, install_prog_name(prog));
+	iso_time(now, r->at);
+	r->dir = state_str(st, dir);
+	r->profile = profile;
+	r->peers = state_str(st, list);
+	free(list);
+	rc = op_save(s, st, e);
+	session_end(s, rc == 0);
+	return rc;
+}
+
 int
 op_install(struct session *s, const struct op_install *req, const struct pass_ask *ask,
 	   struct op_install_res *res, struct err *e)
@@ -224,6 +266,10 @@ op_install(struct session *s, const struct op_install *req, const struct pass_as
 	rc = -1;
 	if (install_build(&in, &res->set, e) != 0 || install_write_dir(in.dir, &res->set, e) != 0)
 		goto out;
+	if (record_install(s, &c, req->prog, in.dir, 0, req->now, e) != 0) {
+		install_remove_dir(in.dir, &res->set);
+		goto out;
+	}
 	snprintf(res->dir, sizeof res->dir, "%s", in.dir);
 	memcpy(res->hex, c.hex, FPR_HEX_LEN);
 	res->n_peers = c.n_peers;

@@ -243,6 +243,7 @@ state_free(struct state *st)
 	free(st->dirty_sents);
 	free(st->idents);
 	free(st->backups);
+	free(st->installs);
 	free(st->lazy->sents);
 	if (st->lazy->src_fd >= 0)
 		close(st->lazy->src_fd);
@@ -395,6 +396,59 @@ struct st_backup *
 state_backup_put(struct state *st, const char *hex, const char *path)
 {
 	struct backup_rec *r = state_backup_slot(st, hex, path);
+
+	r->dirty = 1;
+	return &r->r;
+}
+
+size_t
+state_n_installs(const struct state *st)
+{
+	return st->n_installs;
+}
+
+const struct st_install *
+state_install(const struct state *st, size_t i)
+{
+	return &st->installs[i]->r;
+}
+
+const struct st_install *
+state_install_of(const struct state *st, const char *hex, const char *prog)
+{
+	for (size_t i = 0; i < st->n_installs; i++) {
+		const struct st_install *r = &st->installs[i]->r;
+
+		if (strcmp(r->hex, hex) == 0 && strcmp(r->prog, prog) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+struct install_rec *
+state_install_slot(struct state *st, const char *hex, const char *prog)
+{
+	struct install_rec *r;
+
+	for (size_t i = 0; i < st->n_installs; i++) {
+		r = st->installs[i];
+		if (strcmp(r->r.hex, hex) == 0 && strcmp(r->r.prog, prog) == 0)
+			return r;
+	}
+	r = arena_alloc(st->arena, sizeof *r);
+	snprintf(r->r.hex, sizeof r->r.hex, "%s", hex);
+	snprintf(r->r.prog, sizeof r->r.prog, "%s", prog);
+	r->r.dir = "";
+	r->r.peers = "";
+	GROW(st->installs, st->n_installs, st->cap_installs);
+	st->installs[st->n_installs++] = r;
+	return r;
+}
+
+struct st_install *
+state_install_put(struct state *st, const char *hex, const char *prog)
+{
+	struct install_rec *r = state_install_slot(st, hex, prog);
 
 	r->dirty = 1;
 	return &r->r;

@@ -9,6 +9,8 @@
  *   backup   fpr=HEX path=PATH at=ISO compat=legacy|modern|other
  *            [source=backup|restore]
  *   sent     to=ADDR at=ISO how=mail|in-person
+ *   install  fpr=HEX prog=NAME at=ISO dir=PATH [how=folder|profile]
+ *            [peers=HEX,HEX,...]
  *   peer     fpr=HEX addr=ADDR [addr=ADDR ...] [name=TEXT] key=TEXT
  *            from=ISO until=ISO [isn=HEX] [sha1=HEX] [ca=HEX]
  *            [lint=CODE,CODE]
@@ -26,11 +28,10 @@
  * recognised.  Saving appends the changed records after it, each batch
  * ending in its own "end" line, and a later record replaces an earlier one
  * with the same key (the fingerprint; a backup's fingerprint and path; a
- * sent record's address), so a change costs what it writes, not the size
- * of the home.  When the appended part outgrows the rest, the file is
- * rewritten whole (atomically), the previous file kept as checklist.prev.
- * A batch cut short by a crash (no "end" after it) never happened: it is
- * ignored when read and cut off by the next save.
+ * sent record's address; an install's fingerprint and program), so a change costs what it writes,
+ * not the size of the home.  When the appended part outgrows the rest, the file is rewritten whole
+ * (atomically), the previous file kept as checklist.prev. A batch cut short by a crash (no "end"
+ * after it) never happened: it is ignored when read and cut off by the next save.
  *
  * Version 1 files (padseal 0.1) are read too and rewritten as version 2 by
  * the first save; reading one needs the home, whose certificate files give
@@ -119,6 +120,22 @@ struct st_sent {
 	const char *to;
 	char at[ISO_TIME_LEN];
 	enum sent_how how;
+};
+
+/* A mail program prepared for an identity (install --for): when, where,
+ * and the correspondents it was given, so that status can say who was
+ * trusted or dropped since.  One record per identity and program (the
+ * newest run). */
+#define INSTALL_PROG_MAX 16
+struct st_install {
+	char hex[FPR_HEX_LEN];       /* the identity */
+	char prog[INSTALL_PROG_MAX]; /* "thunderbird", "iphone", ... */
+	char at[ISO_TIME_LEN];
+	const char *dir; /* the folder written, or the profile imported into */
+	int profile;     /* 1: imported into a Thunderbird profile */
+	/* The correspondents' fingerprints (SHA-256 hex), sorted, ","-joined;
+	 * "" when none. */
+	const char *peers;
 };
 
 /* A correspondent's certificate (peers/HEX.pem) and everything padseal
@@ -218,6 +235,15 @@ const struct st_sent *state_sent(const struct state *st, size_t i);
 /* When the user's certificate went to `addr` (any case), or NULL. */
 const struct st_sent *state_sent_to(const struct state *st, const char *addr);
 struct st_sent *state_sent_put(struct state *st, const char *addr);
+
+/* The mail programs prepared (install), in the order recorded. */
+size_t state_n_installs(const struct state *st);
+const struct st_install *state_install(const struct state *st, size_t i);
+/* The record of identity `hex` and program `prog`, or NULL. */
+const struct st_install *state_install_of(const struct state *st, const char *hex,
+					  const char *prog);
+/* That record, new or existing, writable (saved with the next save). */
+struct st_install *state_install_put(struct state *st, const char *hex, const char *prog);
 
 /* --- correspondents ----------------------------------------------------- */
 

@@ -97,6 +97,9 @@ enum key {
 	K_BY_IN_SIGNED,
 	K_BY_IN_ENCRYPTED,
 	K_BY_IN_SIGNED_ENCRYPTED,
+	K_PROG,
+	K_DIR,
+	K_PEERS,
 	K_COUNT,
 	K_UNKNOWN = K_COUNT
 };
@@ -140,6 +143,9 @@ static const char *const key_names[K_COUNT] = {
 	[K_BY_IN_SIGNED] = "by-in-signed",
 	[K_BY_IN_ENCRYPTED] = "by-in-encrypted",
 	[K_BY_IN_SIGNED_ENCRYPTED] = "by-in-signed-encrypted",
+	[K_PROG] = "prog",
+	[K_DIR] = "dir",
+	[K_PEERS] = "peers",
 	[K_STATUS] = "status",
 	[K_CREATED] = "created",
 	[K_ARCHIVED] = "archived",
@@ -575,6 +581,59 @@ parse_backup(struct parser *p, struct fields *fs)
 	memcpy(t.compat, compat, strlen(compat) + 1);
 	r = state_backup_slot(p->st, t.hex, t.path);
 	t.path = r->r.path;
+	r->r = t;
+	return 0;
+}
+
+/* A ","-joined list of SHA-256 fingerprints, sorted, none twice. */
+static int
+hex_list_ok(const char *v)
+{
+	const char *prev = NULL;
+
+	if (*v == '\0')
+		return 1;
+	for (;;) {
+		size_t i = 0;
+
+		while (i < 64 && hex_upper[(unsigned char)v[i]])
+			i++;
+		if (i != 64 || (v[64] != ',' && v[64] != '\0') ||
+		    (prev != NULL && memcmp(prev, v, 64) >= 0))
+			return 0;
+		prev = v;
+		if (v[64] == '\0')
+			return 1;
+		v += 65;
+	}
+}
+
+static int
+parse_install(struct parser *p, struct fields *fs)
+{
+	const char *fpr = take(fs, K_FPR), *prog = take(fs, K_PROG), *how = take(fs, K_HOW);
+	const char *peers = take(fs, K_PEERS);
+	struct st_install t = {0};
+	struct install_rec *r;
+
+	if (need(p, fpr, "fpr", "install") || get_hex(p, fpr, "fpr", t.hex) ||
+	    need(p, prog, "prog", "install") || get_iso(p, take(fs, K_AT), "at", t.at) ||
+	    get_text(p, take(fs, K_DIR), "dir", 4096, &t.dir) || leftover(p, fs))
+		return -1;
+	if (!t.at[0])
+		return bad(p, "the install record has no at");
+	if (*prog == '\0' || strlen(prog) >= sizeof t.prog ||
+	    strspn(prog, "abcdefghijklmnopqrstuvwxyz-") != strlen(prog))
+		return bad(p, "prog is not the name of a mail program");
+	if (how != NULL && strcmp(how, "folder") != 0 && strcmp(how, "profile") != 0)
+		return bad(p, "how is neither folder nor profile");
+	if (peers != NULL && !hex_list_ok(peers))
+		return bad(p, "peers is not a sorted list of SHA-256 fingerprints");
+	memcpy(t.prog, prog, strlen(prog) + 1);
+	t.profile = how != NULL && how[0] == 'p';
+	r = state_install_slot(p->st, t.hex, t.prog);
+	t.dir = t.dir != NULL ? t.dir : "";
+	t.peers = peers != NULL ? peers : "";
 	r->r = t;
 	return 0;
 }
@@ -1165,6 +1224,8 @@ parse_record(struct parser *p, char *line, size_t n)
 		return parse_ident(p, &fs);
 	if (strcmp(kind, "backup") == 0)
 		return parse_backup(p, &fs);
+	if (p->version > 1 && strcmp(kind, "install") == 0)
+		return parse_install(p, &fs);
 	if (strcmp(kind, p->version == 1 ? "intro" : "sent") == 0)
 		return parse_sent(p, &fs);
 	return bad(p, "\"%.40s\" is not a kind of record padseal knows", kind);
@@ -1482,6 +1543,19 @@ fmt_backup(struct buf *b, const struct st_backup *r)
 }
 
 static void
+fmt_install(struct buf *b, const struct st_install *r)
+{
+	puts_b(b, "install");
+	field(b, "fpr", r->hex);
+	field(b, "prog", r->prog);
+	field(b, "at", r->at);
+	field(b, "dir", r->dir);
+	field(b, "how", r->profile ? "profile" : NULL);
+	field(b, "peers", r->peers);
+	put(b, "\n", 1);
+}
+
+static void
 fmt_sent(struct buf *b, const struct st_sent *r)
 {
 	puts_b(b, "sent");
@@ -1569,6 +1643,9 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 	for (size_t i = 0; i < st->n_backups; i++)
 		if (!only_dirty || st->backups[i]->dirty)
 			fmt_backup(b, &st->backups[i]->r);
+	for (size_t i = 0; i < st->n_installs; i++)
+		if (!only_dirty || st->installs[i]->dirty)
+			fmt_install(b, &st->installs[i]->r);
 	if (only_dirty) {
 		/* In the order of the list, as a whole file has them. */
 		if (st->n_dirty_sents > 1)
@@ -1727,6 +1804,8 @@ n_dirty(const struct state *st)
 		n += st->idents[i]->dirty != 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		n += st->backups[i]->dirty != 0;
+	for (size_t i = 0; i < st->n_installs; i++)
+		n += st->installs[i]->dirty != 0;
 	return n;
 }
 
@@ -1737,6 +1816,8 @@ clean(struct state *st)
 		st->idents[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_backups; i++)
 		st->backups[i]->dirty = 0;
+	for (size_t i = 0; i < st->n_installs; i++)
+		st->installs[i]->dirty = 0;
 	for (size_t i = 0; i < st->n_dirty_sents; i++)
 		st->lazy->sents[st->dirty_sents[i]]->dirty = 0;
 	for (size_t i = 0; i < st->n_dirty_peers; i++)

@@ -49,6 +49,10 @@ struct backup_rec {
 	struct st_backup r;
 	int dirty;
 };
+struct install_rec {
+	struct st_install r;
+	int dirty;
+};
 /* Correspondents and sent records are many in a large home: they are read
  * lazily.  Loading keeps only what starts their line (the fingerprint, the
  * addresses, the issuer-and-serial key) and where the line is in the file;
@@ -134,6 +138,8 @@ struct state {
 	size_t n_idents, cap_idents;
 	struct backup_rec **backups;
 	size_t n_backups, cap_backups;
+	struct install_rec **installs;
+	size_t n_installs, cap_installs;
 	struct peer_head **peers;
 	size_t n_peers, cap_peers;
 	/* The file. */
@@ -157,6 +163,7 @@ void sent_ready(const struct state *st, struct sent_rec *r);
 /* Find or add a record (not marked changed: for the parser). */
 struct ident_rec *state_ident_slot(struct state *st, const char *hex);
 struct backup_rec *state_backup_slot(struct state *st, const char *hex, const char *path);
+struct install_rec *state_install_slot(struct state *st, const char *hex, const char *prog);
 struct sent_rec *state_sent_slot(const struct state *st, const char *addr);
 /* The same without reading anything lazily (for the loader). */
 struct sent_rec *state_sent_slot_raw(const struct state *st, const char *addr);

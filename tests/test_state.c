@@ -75,7 +75,15 @@ sample(void)
 	struct st_backup *b = state_backup_put(st, HEX_ME, "/tmp/my backups/a=b%c.p12");
 	struct st_sent *s = state_sent_put(st, "sam@example.org");
 	struct st_peer *p = state_peer_add(st, HEX_A, addrs, 2);
+	struct st_install *in = state_install_put(st, HEX_ME, "iphone");
+	struct st_install *tb = state_install_put(st, HEX_ME, "thunderbird");
 
+	memcpy(in->at, T1, sizeof T1);
+	in->dir = state_str(st, "/tmp/for the phone/x=y%");
+	in->peers = state_str(st, HEX_A);
+	memcpy(tb->at, T0, sizeof T0);
+	tb->dir = state_str(st, "/home/me/.thunderbird/abc.default");
+	tb->profile = 1;
 	id->current = 1;
 	memcpy(id->created, T0, sizeof T0);
 	id->source = state_str(st, "create");
@@ -152,6 +160,13 @@ Test(state, every_record_round_trips)
 	cr_expect_str_eq(state_backup_newest(back, HEX_ME)->path, "/tmp/my backups/a=b%c.p12");
 	cr_expect_eq(state_sent_to(back, "SAM@example.org")->how, SENT_IN_PERSON);
 	cr_expect_eq(state_ident_current(back) != NULL, 1);
+	cr_expect_eq(state_n_installs(back), 2);
+	cr_expect_str_eq(state_install_of(back, HEX_ME, "iphone")->dir, "/tmp/for the phone/x=y%");
+	cr_expect_str_eq(state_install_of(back, HEX_ME, "iphone")->peers, HEX_A);
+	cr_expect_eq(state_install_of(back, HEX_ME, "iphone")->profile, 0);
+	cr_expect_eq(state_install_of(back, HEX_ME, "thunderbird")->profile, 1);
+	cr_expect_str_eq(state_install_of(back, HEX_ME, "thunderbird")->peers, "");
+	cr_expect_null(state_install_of(back, HEX_A, "iphone"));
 	/* One record a line: nothing a value holds breaks a line. */
 	cr_expect_eq(strchr(strstr(text, "\npeer "), '\t') == NULL ||
 			     strchr(strstr(text, "\npeer "), '\t') >
@@ -214,6 +229,14 @@ static const struct {
 	{"identity fpr=" HEX_ME " status=current", "has no created"},
 	{"backup fpr=" HEX_ME " at=" T0, "has no path"},
 	{"backup fpr=" HEX_ME " path=/x.p12", "has no at"},
+	{"install prog=iphone at=" T0, "has no fpr"},
+	{"install fpr=" HEX_ME " at=" T0, "has no prog"},
+	{"install fpr=" HEX_ME " prog=iphone", "has no at"},
+	{"install fpr=" HEX_ME " prog=Palm%20Pilot at=" T0, "not the name of a mail program"},
+	{"install fpr=" HEX_ME " prog=iphone at=" T0 " how=carrier", "neither folder nor profile"},
+	{"install fpr=" HEX_ME " prog=iphone at=" T0 " peers=" HEX_ME ",1234", "not a sorted list"},
+	{"install fpr=" HEX_ME " prog=iphone at=" T0 " peers=" HEX_ME "," HEX_ME,
+	 "not a sorted list"},
 	{"sent at=" T0, "has no to"},
 	{"sent to=Sam%20<sam@example.org> at=" T0, "to is not an address"},
 	{"sent to=sam@example.org at=" T0 " how=pigeon", "how is neither mail nor in-person"},

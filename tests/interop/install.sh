@@ -57,6 +57,7 @@ run 0 "$P" --home "$A" trust bob@example.org --verified in-person
 run 0 "$P" --home "$A" trust eve@example.org --verified phone
 run 0 "$P" --home "$A" untrust eve@example.org # trusted once: left out
 home_before=$(tree_hash "$A")
+cp -a "$A" "$T/A0"
 
 run 2 inst --for palm-pilot --out "$T/x"
 expect_in "$ERR" "--for takes one of thunderbird, iphone" "unknown program"
@@ -128,7 +129,21 @@ for prog in thunderbird iphone apple-mail outlook neomutt gpgsm; do
 	done
 	check_steps "$T/out-$prog"
 done
-same_tree "$A" "$home_before" "install (reads the home only)"
+# The home: only the checklist changed, one install record per program.
+files_hash() {
+	(cd "$1" && find . ! -name 'checklist*' -printf '%p %m %s\n' | LC_ALL=C sort &&
+	 find . -type f ! -name 'checklist*' -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | sha256sum
+}
+ok "install changes only the checklist"
+[ "$(files_hash "$A")" = "$(files_hash "$T/A0")" ] ||
+	fail "install changed a file of the home other than the checklist"
+rm -rf "$T/A0"
+ok "one install record per program"
+[ "$(grep -c '^install ' "$A/checklist")" = 6 ] || fail "install records: $(grep '^install ' "$A/checklist")"
+run 0 "$P" --home "$A" status
+for t in Thunderbird "iPhone or iPad" "Apple Mail on a Mac" Outlook neomutt "gpgsm (GnuPG)"; do
+	expect_in "$OUT" "  - $t: made today, with everyone you trust now" "status names $t as prepared"
+done
 run 1 inst --for thunderbird --out "$T/out-thunderbird"
 expect_in "$ERR" "is not empty" "second install into the same folder"
 
@@ -321,7 +336,6 @@ nth_cert "$T/dan.pem" 1 > "$T/dan-leaf.pem"
 nth_cert "$T/dan.pem" 2 > "$T/dan-ca.pem"
 ok
 [ -s "$T/carol-ca.pem" ] && [ -s "$T/dan-ca.pem" ] || fail "cert does not export the CA form's chain"
-carol_before=$(tree_hash "$C")
 cinst() {
 	"$P" --home "$C" --passphrase-file "$T/pass" --new-passphrase-file "$T/p12pass" install "$@"
 }
@@ -331,7 +345,6 @@ for prog in thunderbird iphone apple-mail outlook neomutt gpgsm; do
 	for f in "$T/ca-$prog"/*; do mode_is "$f" 600; done
 	check_steps "$T/ca-$prog"
 done
-same_tree "$C" "$carol_before" "install of the CA form (reads the home only)"
 
 # Thunderbird: the .p12 carries the chain; NSS with both CAs trusted for
 # e-mail (",C,", Thunderbird's "Trust this CA to identify email users")
@@ -517,5 +530,38 @@ while IFS= read -r cmd; do
 		[ -f "$f" ] || fail "sh reads $f from the steps, which is no file: $cmd"
 	done < "$T/args"
 done < "$T/q1"
+
+# --- status: what changed since each program was prepared -----------------
+# Alice trusts Eve again: every program lacks her; then drops Bob; then
+# makes the iPhone profile again: that one is up to date, the rest not.
+run 0 "$P" --home "$A" trust eve@example.org --verified phone
+run 0 "$P" --home "$A" status
+expect_in "$OUT" "iPhone or iPad: made today; eve Peer's certificate added since: make it again (padseal install --for iphone)" \
+	"status: a correspondent trusted since the iPhone profile"
+run 0 "$P" --home "$A" untrust bob@example.org
+run 0 "$P" --home "$A" status
+expect_in "$OUT" "Thunderbird: made today; eve Peer's certificate added since; bob Peer's certificate no longer trusted: make it again (padseal install --for thunderbird)" \
+	"status: trusted and dropped since"
+run 0 "$P" --home "$A" status --json
+printf '%s' "$OUT" > "$T/status.json"
+ok "status --json: the installs"
+python3 - "$T/status.json" > "$T/inst.txt" 2>&1 <<'EOF' || fail "status --json installs: $(cat "$T/inst.txt")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+progs = sorted(i["program"] for i in d["installs"])
+assert progs == sorted(["thunderbird", "iphone", "apple-mail", "outlook", "neomutt", "gpgsm"]), progs
+for i in d["installs"]:
+    assert i["added_since"] == ["eve@example.org"], i
+    assert i["removed_since"] == ["bob@example.org"], i
+    assert i["stale"] is True and i["renewed_since"] is False and i["days"] == 0, i
+EOF
+run 0 inst --for iphone --out "$T/out-iphone3"
+run 0 "$P" --home "$A" status
+expect_in "$OUT" "iPhone or iPad: made today, with everyone you trust now" "status: the iPhone made again"
+expect_in "$OUT" "Outlook: made today; eve Peer's" "status: Outlook still lacks Eve"
+ok "the iPhone record replaced, not added"
+[ "$(grep '^install ' "$A/checklist" | grep -c 'prog=iphone')" -ge 1 ] &&
+	[ "$("$P" --home "$A" status --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["installs"]))')" = 6 ] ||
+	fail "status lists more than one iPhone install"
 
 finish

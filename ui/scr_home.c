@@ -728,6 +728,8 @@ home_draw(const struct app *a, const void *sc)
 	keys[k++] = (struct keyhint){"r", "reload"};
 	keys[k++] = (struct keyhint){"?", "help"};
 	keys[k++] = (struct keyhint){"q", "quit"};
+	/* Last: dropped when PgDn needs the room (help names it). */
+	keys[k++] = (struct keyhint){"o", "for someone else"};
 	keys[k] = (struct keyhint){NULL, NULL};
 	draw_status(lk, a->rows, a->cols, keys);
 }
@@ -858,6 +860,7 @@ home_key(struct app *a, void *sc, int ch)
 	switch (ch) {
 	case 'q': return APP_HANDLED | APP_QUIT;
 	case 'r': reload(a, hs); return APP_HANDLED | APP_REDRAW;
+	case 'o': return scr_handover_open(a);
 	}
 	if (!hs->loaded)
 		return 0;

@@ -38,6 +38,10 @@ int scr_verify_open(struct app *a, const char *hex);
  * group, else VERIFY_NONE. */
 int scr_trust_open(struct app *a, const char *hex, enum verify_method method);
 
+/* A credential for someone else, made in a home of its own and handed
+ * over in a new folder (scr_handover.c). */
+int scr_handover_open(struct app *a);
+
 /* The test matrix with the correspondent `hex`. */
 int scr_test_open(struct app *a, const char *hex);
 

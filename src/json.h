@@ -48,8 +48,29 @@ int jw_flush(struct jw *j);
 void jw_open(struct jw *j, char c);
 void jw_close(struct jw *j, char c);
 /* "key": — the value written next belongs to it.  Inline, so that the
- * length of a literal key is known when compiling. */
-void jw_key_n(struct jw *j, const char *key, size_t n);
+ * length of a literal key is known when compiling: a list of thousands
+ * writes hundreds of thousands of keys. */
+void jw_key_slow(struct jw *j, const char *key, size_t n);
+static inline void
+jw_key_n(struct jw *j, const char *key, size_t n)
+{
+	uint64_t bit = (uint64_t)1 << j->depth;
+	char *w = j->buf + j->len;
+
+	if (n + 4 > sizeof j->buf - j->len) {
+		jw_key_slow(j, key, n);
+		return;
+	}
+	if (j->comma & bit)
+		*w++ = ',';
+	*w++ = '"';
+	memcpy(w, key, n);
+	w += n;
+	*w++ = '"';
+	*w++ = ':';
+	j->len = (size_t)(w - j->buf);
+	j->comma &= ~bit; /* the value adds none */
+}
 static inline void
 jw_key(struct jw *j, const char *key)
 {

@@ -32,26 +32,75 @@ struct chunk {
 	max_align_t data[];
 };
 
+/* Fresh mapped memory is zero, and an arena never hands out memory twice:
+ * what arena_alloc_raw gives is zeroed already (a large home's records
+ * fill megabytes: clearing them again cost a pass over each). */
 void *
 arena_alloc(struct arena *a, size_t n)
 {
-	return memset(arena_alloc_raw(a, n), 0, n);
+	return arena_alloc_raw(a, n);
 }
 
-/* `n` bytes of fresh memory.  Large ones ask for huge pages (where the
- * system gives them on request): a 2 MiB page is one fault, not 512. */
-static void *
-map_chunk(size_t n)
-{
-	void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#define HUGE_PAGE (2u << 20)
 
+/* `n` bytes of fresh memory.  Large ones are placed on a 2 MiB boundary
+ * and ask for huge pages (where the system gives them on request): a
+ * 2 MiB page is one fault, not 512, and on a virtual machine each fault
+ * costs more than the parsing of the page's records. */
+static void *
+map_chunk(size_t n, size_t *mapped)
+{
+	void *m;
+
+	*mapped = n;
+#ifdef MADV_HUGEPAGE
+	if (n >= HUGE_PAGE) {
+		size_t len = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+		uintptr_t start, at;
+
+		m = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (m == MAP_FAILED)
+			xalloc_die();
+		start = (uintptr_t)m;
+		at = (start + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+		if (at > start)
+			munmap(m, at - start);
+		if (at + len < start + len + HUGE_PAGE)
+			munmap((void *)(at + len), start + len + HUGE_PAGE - (at + len));
+		(void)madvise((void *)at, len, MADV_HUGEPAGE);
+		*mapped = len;
+		return (void *)at;
+	}
+#endif
+	m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		xalloc_die();
-#ifdef MADV_HUGEPAGE
-	if (n >= (2u << 20))
-		(void)madvise(m, n, MADV_HUGEPAGE);
-#endif
 	return m;
+}
+
+/* A chunk of at least `size` bytes at the head of the arena. */
+static struct chunk *
+new_chunk(struct arena *a, size_t size)
+{
+	size_t mapped;
+	struct chunk *c = map_chunk(sizeof *c + size, &mapped);
+
+	c->used = 0;
+	c->size = mapped - sizeof *c;
+	c->mapped = mapped;
+	c->next = a->head;
+	a->head = c;
+	return c;
+}
+
+void
+arena_reserve(struct arena *a, size_t n)
+{
+	struct chunk *c = a->head;
+
+	if (c == NULL || c->size - c->used < n)
+		new_chunk(a, n);
 }
 
 void *
@@ -62,19 +111,12 @@ arena_alloc_raw(struct arena *a, size_t n)
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (c == NULL || c->size - c->used < n) {
 		size_t size = c == NULL ? ARENA_CHUNK : c->size * 2;
-		void *m;
 
 		if (size > ARENA_CHUNK_MAX)
 			size = ARENA_CHUNK_MAX;
 		if (size < n)
 			size = n;
-		m = map_chunk(sizeof *c + size);
-		c = m;
-		c->used = 0;
-		c->size = size;
-		c->mapped = sizeof *c + size;
-		c->next = a->head;
-		a->head = c;
+		c = new_chunk(a, size);
 	}
 	c->used += n;
 	return (char *)c->data + c->used - n;
@@ -210,6 +252,21 @@ ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val)
 }
 
 void
+ix_reserve(struct ix *x, size_t n)
+{
+	size_t nb = x->nb ? x->nb : 128;
+
+	if (n > x->cap) {
+		x->cap = n;
+		x->nodes = xreallocarray(x->nodes, x->cap, sizeof *x->nodes);
+	}
+	while (n * 4 > nb * 3)
+		nb *= 2;
+	if (nb != x->nb)
+		ix_rehash(x, nb);
+}
+
+void
 ix_free(struct ix *x)
 {
 	free(x->head);
@@ -230,6 +287,7 @@ state_new(void)
 	st->lazy->src_fd = -1;
 	st->lazy->by_addr.icase = 1;
 	st->lazy->sent_ix.icase = 1;
+	st->lazy->sent_defer = 1;
 	return st;
 }
 
@@ -245,6 +303,7 @@ state_free(struct state *st)
 	free(st->backups);
 	free(st->installs);
 	free(st->lazy->sents);
+	free(st->lazy->pend);
 	if (st->lazy->src_fd >= 0)
 		close(st->lazy->src_fd);
 	ix_free(&st->lazy->by_hex);
@@ -401,6 +460,44 @@ state_backup_put(struct state *st, const char *hex, const char *path)
 	return &r->r;
 }
 
+/* A sent record for `to` (a string of the arena), found or made. */
+static struct sent_rec *
+sent_slot(const struct state *st, const char *to, int copy)
+{
+	struct state_lazy *lz = st->lazy;
+	size_t it = 0;
+	uint32_t v;
+	struct sent_rec *r;
+
+	if (ix_next(&lz->sent_ix, to, &it, &v))
+		return lz->sents[v];
+	r = arena_alloc(st->arena, sizeof *r);
+	r->r.to = copy ? arena_strndup(st->arena, to, strlen(to)) : to;
+	GROW(lz->sents, lz->n_sents, lz->cap_sents);
+	r->index = (uint32_t)lz->n_sents;
+	ix_add(&lz->sent_ix, r->r.to, (uint32_t)lz->n_sents);
+	lz->sents[lz->n_sents++] = r;
+	return r;
+}
+
+void
+sents_ready(const struct state *st)
+{
+	struct state_lazy *lz = st->lazy;
+
+	if (!lz->sent_defer)
+		return;
+	lz->sent_defer = 0;
+	ix_reserve(&lz->sent_ix, lz->n_sents + lz->n_pend);
+	/* In the order read: a later line for an address replaces the
+	 * earlier one. */
+	for (size_t i = 0; i < lz->n_pend; i++)
+		sent_slot(st, lz->pend[i].to, 0)->line = lz->pend[i].ref;
+	free(lz->pend);
+	lz->pend = NULL;
+	lz->n_pend = lz->cap_pend = 0;
+}
+
 size_t
 state_n_installs(const struct state *st)
 {
@@ -457,12 +554,14 @@ state_install_put(struct state *st, const char *hex, const char *prog)
 size_t
 state_n_sent(const struct state *st)
 {
+	sents_ready(st);
 	return st->lazy->n_sents;
 }
 
 const struct st_sent *
 state_sent(const struct state *st, size_t i)
 {
+	sents_ready(st);
 	sent_ready(st, st->lazy->sents[i]);
 	return &st->lazy->sents[i]->r;
 }
@@ -474,6 +573,7 @@ state_sent_to(const struct state *st, const char *addr)
 	size_t it = 0;
 	uint32_t v;
 
+	sents_ready(st);
 	if (!ix_next(&lz->sent_ix, addr, &it, &v))
 		return NULL;
 	sent_ready(st, lz->sents[v]);
@@ -483,20 +583,8 @@ state_sent_to(const struct state *st, const char *addr)
 struct sent_rec *
 state_sent_slot_raw(const struct state *st, const char *addr)
 {
-	struct state_lazy *lz = st->lazy;
-	size_t it = 0;
-	uint32_t v;
-	struct sent_rec *r;
-
-	if (ix_next(&lz->sent_ix, addr, &it, &v))
-		return lz->sents[v];
-	r = arena_alloc(st->arena, sizeof *r);
-	r->r.to = arena_strndup(st->arena, addr, strlen(addr));
-	GROW(lz->sents, lz->n_sents, lz->cap_sents);
-	r->index = (uint32_t)lz->n_sents;
-	ix_add(&lz->sent_ix, r->r.to, (uint32_t)lz->n_sents);
-	lz->sents[lz->n_sents++] = r;
-	return r;
+	sents_ready(st);
+	return sent_slot(st, addr, 1);
 }
 
 struct sent_rec *
@@ -592,9 +680,15 @@ void
 state_index(const struct state *st)
 {
 	struct state_lazy *lz = st->lazy;
+	size_t n_addr = 0;
 
 	if (lz->indexed)
 		return;
+	for (size_t i = 0; i < st->n_peers; i++)
+		n_addr += st->peers[i]->n_addr;
+	ix_reserve(&lz->by_hex, st->n_peers);
+	ix_reserve(&lz->by_addr, n_addr);
+	ix_reserve(&lz->by_isn, st->n_peers);
 	for (size_t i = 0; i < st->n_peers; i++)
 		index_one(lz, st->peers[i], (uint32_t)i);
 	lz->indexed = 1;

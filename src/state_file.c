@@ -1049,7 +1049,17 @@ lazy_sent(struct parser *p, const char *line, size_t n, struct line_ref ref)
 
 	if (n < 9 || memcmp(line, "sent to=", 8) != 0 ||
 	    (to = head_value(p, line + 8, line + n, &q)) == NULL)
-		return 1; /* parsed now, and refused if it is damaged */
+		return 1;              /* parsed now, and refused if it is damaged */
+	if (p->st->lazy->sent_defer) { /* made when first asked for */
+		struct state_lazy *lz = p->st->lazy;
+
+		if (lz->n_pend == lz->cap_pend) {
+			lz->cap_pend = lz->cap_pend ? 2 * lz->cap_pend : 64;
+			lz->pend = xreallocarray(lz->pend, lz->cap_pend, sizeof *lz->pend);
+		}
+		lz->pend[lz->n_pend++] = (struct sent_pending){to, ref};
+		return 0;
+	}
 	/* A later line for the address replaces the earlier one. */
 	state_sent_slot_raw(p->st, to)->line = ref;
 	return 0;
@@ -1193,6 +1203,7 @@ state_parse_all(const struct state *st, struct err *e)
 	src_slurp(st);
 	for (size_t i = 0; i < st->n_peers; i++)
 		peer_ready(st, st->peers[i]);
+	sents_ready(st);
 	for (size_t i = 0; i < st->lazy->n_sents; i++)
 		sent_ready(st, st->lazy->sents[i]);
 	/* Lists look up each record's neighbours (same address): by index
@@ -1662,6 +1673,7 @@ fmt_records(struct buf *b, const struct state *st, int only_dirty)
 		return;
 	}
 	/* A record never parsed was never changed: written back as read. */
+	sents_ready(st);
 	for (size_t i = 0; i < st->lazy->n_sents; i++) {
 		if (st->lazy->sents[i]->line.len != 0)
 			raw_line(b, st, &st->lazy->sents[i]->line);
@@ -1779,6 +1791,11 @@ state_load(const struct home *h, struct state **out, struct err *e)
 	st = state_new();
 	st->lazy->src_fd = fd; /* the state keeps it: lines are read when used */
 	fd = -1;
+	/* A large home's records fill about twice the file (its heads, and
+	 * for the lists the file itself and every record): one chunk, mapped
+	 * now and touched only where used. */
+	if (id.size >= (off_t)ARENA_RESERVE_FROM)
+		arena_reserve(st->arena, (size_t)id.size * 5 / 2);
 	if (parse_source(st, (size_t)id.size, path, e) != 0)
 		goto out;
 	st->id = id;

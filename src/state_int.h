@@ -14,7 +14,10 @@ struct arena {
 	struct chunk *head;
 };
 void *arena_alloc(struct arena *a, size_t n);     /* zeroed */
-void *arena_alloc_raw(struct arena *a, size_t n); /* not */
+void *arena_alloc_raw(struct arena *a, size_t n); /* not (but fresh memory is) */
+/* Room for `n` more bytes in one chunk (a large file about to be read). */
+void arena_reserve(struct arena *a, size_t n);
+#define ARENA_RESERVE_FROM (1u << 20)
 const char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Take over the chunks of another arena (the list `list` starts). */
 void arena_adopt(struct arena *a, struct chunk *list);
@@ -39,6 +42,8 @@ void ix_add(struct ix *x, const char *key, uint32_t val);
 /* The next value of `key` after *it (0 to start); 0 when there is none. */
 int ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val);
 void ix_free(struct ix *x);
+/* Room for `n` keys in all, without growing as they are added. */
+void ix_reserve(struct ix *x, size_t n);
 
 /* Each record, with whether it changed since the file was read. */
 struct ident_rec {
@@ -97,6 +102,15 @@ struct state_lazy {
 	struct sent_rec **sents; /* sent records, indexed */
 	size_t n_sents, cap_sents;
 	struct ix sent_ix;
+	/* Sent lines as loading found them (the address and where the line
+	 * is), made records and indexed only when a sent record is first
+	 * asked for (sents_ready): reading one message never asks. */
+	int sent_defer;
+	struct sent_pending {
+		const char *to;
+		struct line_ref ref;
+	} * pend;
+	size_t n_pend, cap_pend;
 	/* Correspondents by fingerprint, address and issuer-and-serial.  A
 	 * command that looks up a few (reading one message) scans the list;
 	 * the indexes are built at the LOOKUPS_BEFORE_INDEX-th lookup, for
@@ -158,6 +172,8 @@ struct state {
 /* Parse a record read lazily (state_file.c); a damaged one is recorded in
  * st->lazy->damage and keeps what its line's start said. */
 void peer_ready(const struct state *st, struct peer_head *hd);
+/* Make the sent records that loading left pending (state.c). */
+void sents_ready(const struct state *st);
 void sent_ready(const struct state *st, struct sent_rec *r);
 
 /* Find or add a record (not marked changed: for the parser). */

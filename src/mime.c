@@ -525,8 +525,14 @@ mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out, size_t *j
 	return o;
 }
 
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
 size_t
-mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
+mime_qp_step(const unsigned char *in, size_t n, int last, unsigned char *out, size_t *olen)
 {
 	size_t o = 0, i = 0;
 
@@ -534,18 +540,23 @@ mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 		unsigned char c = in[i];
 
 		if (c == '=') {
-			int h = i + 1 < n ? mime_hexval(in[i + 1]) : -1;
-			int l = i + 2 < n ? mime_hexval(in[i + 2]) : -1;
+			int h, l;
 			size_t j = i + 1;
 
+			if (!last && i + 2 >= n)
+				break; /* "=XY" or "=" and a line end: not known yet */
+			h = i + 1 < n ? mime_hexval(in[i + 1]) : -1;
+			l = i + 2 < n ? mime_hexval(in[i + 2]) : -1;
 			if (h >= 0 && l >= 0) {
 				out[o++] = (unsigned char)(h * 16 + l);
 				i += 3;
 				continue;
 			}
 			/* A soft line break: "=", optional white space, line end. */
-			while (j < n && (in[j] == ' ' || in[j] == '\t'))
+			while (j < n && is_blank(in[j]))
 				j++;
+			if (!last && (j == n || (in[j] == '\r' && j + 1 == n)))
+				break;
 			if (j == n || in[j] == '\n' ||
 			    (in[j] == '\r' && j + 1 < n && in[j + 1] == '\n')) {
 				i = j == n ? n : j + (in[j] == '\r' ? 2 : 1);
@@ -555,12 +566,14 @@ mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 			i++;
 			continue;
 		}
-		if (c == ' ' || c == '\t') {
+		if (is_blank(c)) {
 			/* Trailing white space on a line was added in transport. */
 			size_t j = i;
 
-			while (j < n && (in[j] == ' ' || in[j] == '\t'))
+			while (j < n && is_blank(in[j]))
 				j++;
+			if (!last && j == n)
+				break;
 			if (j == n || in[j] == '\n' || in[j] == '\r') {
 				i = j;
 				continue;
@@ -569,6 +582,16 @@ mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 		out[o++] = c;
 		i++;
 	}
+	*olen = o;
+	return i;
+}
+
+size_t
+mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t o;
+
+	mime_qp_step(in, n, 1, out, &o);
 	return o;
 }
 

@@ -97,6 +97,11 @@ void mime_data_free(struct mime_data *d);
  * stray character in *junk; missing padding is tolerated. */
 size_t mime_b64_decode(const unsigned char *in, size_t n, unsigned char *out, size_t *junk);
 size_t mime_qp_decode(const unsigned char *in, size_t n, unsigned char *out);
+/* Quoted-printable decoding in pieces: decodes what the bytes seen decide
+ * into out (room for n) and answers how many of `in` it took; the rest
+ * (an "=" or blanks whose meaning the next bytes decide) comes again with
+ * them.  With `last` everything is taken, as mime_qp_decode does. */
+size_t mime_qp_step(const unsigned char *in, size_t n, int last, unsigned char *out, size_t *olen);
 
 /* The canonical form for signature checks: every bare LF becomes CRLF,
  * existing CRLF are kept.  *out is NULL when `p` is already canonical (use
@@ -106,6 +111,8 @@ void mime_canon(const unsigned char *p, size_t n, unsigned char **out, size_t *o
 /* Text in `charset` (NULL or unknown: taken as UTF-8) as UTF-8 with LF line
  * ends, NUL-terminated, in a new string (free(); wipe first if secret). */
 char *mime_text_utf8(const unsigned char *p, size_t n, const char *charset);
+/* Whether `cs` names UTF-8 or ASCII (often mislabelled UTF-8), "" too. */
+int mime_charset_is_utf8(const char *cs);
 
 /* A header value with its RFC 2047 encoded-words decoded, in UTF-8, in a
  * new string (free()). */

@@ -20,8 +20,8 @@
 
 /* --- text ---------------------------------------------------------------- */
 
-static int
-is_utf8_name(const char *cs)
+int
+mime_charset_is_utf8(const char *cs)
 {
 	static const char *const same[] = {"utf-8", "utf8",           "us-ascii",
 					   "ascii", "ansi_x3.4-1968", ""};
@@ -66,7 +66,7 @@ mime_text_utf8(const unsigned char *p, size_t n, const char *charset)
 
 	/* UTF-8 (and ASCII, often mislabelled) is run through iconv too, so
 	 * that invalid sequences come out as '?' and the result is UTF-8. */
-	if (charset == NULL || is_utf8_name(charset))
+	if (charset == NULL || mime_charset_is_utf8(charset))
 		charset = "UTF-8";
 	if (convert(p, n, charset, &b) != 0 && convert(p, n, "UTF-8", &b) != 0) {
 		if (b.s != NULL)

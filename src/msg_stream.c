@@ -311,34 +311,40 @@ text_conv(struct text *t, const unsigned char *p, size_t n, int last)
 	size_t left = n;
 	int rc = 0;
 
-	while (t->npend > 0 && left > 0) { /* complete the sequence first */
+	/* A sequence cut at the end of the last piece: complete it with the
+	 * first bytes of this one, converted as the whole read converts them
+	 * (in the same iconv state, a '?' for a byte it cannot take). */
+	while (t->npend > 0 && left > 0) {
 		size_t k = sizeof join - t->npend < left ? sizeof join - t->npend : left;
 		char *jin = (char *)join, *o = buf;
-		size_t jl, room = sizeof buf;
+		size_t jl = t->npend + k, room = sizeof buf, used, r;
+		int er;
 
 		memcpy(join, t->pend, t->npend);
-		memcpy(join + t->npend, p, k);
-		jl = t->npend + k;
-		if (iconv(t->cd, &jin, &jl, &o, &room) == (size_t)-1 && errno == EILSEQ) {
-			if (text_lines(t, buf, (size_t)(o - buf)) != 0 ||
-			    text_lines(t, "?", 1) != 0)
-				return -1;
-			memmove(t->pend, t->pend + 1, --t->npend);
-			continue;
-		}
+		memcpy(join + t->npend, in, k);
+		r = iconv(t->cd, &jin, &jl, &o, &room);
+		er = errno;
+		used = (size_t)(jin - (char *)join);
 		if (text_lines(t, buf, (size_t)(o - buf)) != 0)
 			return -1;
-		if ((size_t)(jin - (char *)join) < t->npend) { /* still incomplete */
-			if (k == left && !last) {
-				memcpy(t->pend + t->npend, p, k); /* k < 8 here */
-				t->npend += k;
-				return 0;
-			}
+		if (used >= t->npend) { /* complete: the rest from `in` on */
+			in += used - t->npend;
+			left -= used - t->npend;
+			t->npend = 0;
 			break;
 		}
-		in += (size_t)(jin - (char *)join) - t->npend;
-		left -= (size_t)(jin - (char *)join) - t->npend;
-		t->npend = 0;
+		if (r == (size_t)-1 && er == EINVAL && k == left && !last &&
+		    t->npend - used + k <= sizeof t->pend) { /* still cut short */
+			memmove(t->pend, t->pend + used, t->npend - used);
+			t->npend -= used;
+			memcpy(t->pend + t->npend, in, k);
+			t->npend += k;
+			return 0;
+		}
+		if (text_lines(t, "?", 1) != 0)
+			return -1;
+		memmove(t->pend, t->pend + used + 1, t->npend - used - 1);
+		t->npend -= used + 1;
 	}
 	while (left > 0 && rc == 0) {
 		char *o = buf;
@@ -357,9 +363,19 @@ text_conv(struct text *t, const unsigned char *p, size_t n, int last)
 		rc = text_lines(t, "?", 1);
 		in++, left--;
 	}
-	if (last && rc == 0)
-		for (size_t i = 0; i < t->npend && rc == 0; i++)
-			rc = text_lines(t, "?", 1);
+	/* At the end, what is left goes as msg_open's conversion takes it: a
+	 * '?' for the first byte that cannot be converted, then the rest. */
+	while (last && rc == 0 && t->npend > 0) {
+		char *jin = (char *)t->pend, *o = buf;
+		size_t jl = t->npend, room = sizeof buf;
+		size_t r = iconv(t->cd, &jin, &jl, &o, &room);
+
+		rc = text_lines(t, buf, (size_t)(o - buf));
+		if (rc == 0 && r == (size_t)-1)
+			rc = text_lines(t, "?", 1), jin++, jl--;
+		memmove(t->pend, jin, jl);
+		t->npend = jl;
+	}
 	OPENSSL_cleanse(buf,
 			n < sizeof buf ? n * 4 < sizeof buf ? n * 4 + 16 : sizeof buf : sizeof buf);
 	return rc;
@@ -495,6 +511,87 @@ b64_new(struct sw *sw, struct stage *child)
 	b->s.ops = &b64_ops, b->s.sw = sw;
 	b->child = child;
 	return &b->s;
+}
+
+/* --- quoted-printable ---------------------------------------------------- */
+
+/* An "=" or a run of blanks waits for the bytes that decide it (a soft
+ * line break, trailing blanks added in transport).  A run longer than this
+ * is passed on as it is, as if a character followed it: only a line of
+ * more than 64 KiB of blanks reads differently from the whole read. */
+#define QP_HOLD (64u << 10)
+
+struct qp {
+	struct stage s;
+	struct stage *child;
+	struct acc in;      /* what is not decided yet, then the new bytes */
+	unsigned char *out; /* QP_HOLD + CHUNK */
+};
+
+static int
+qp_decide(struct qp *q, int last)
+{
+	size_t o, took = mime_qp_step(q->in.p, q->in.len, last, q->out, &o);
+	int rc = put(q->child, q->out, o);
+
+	OPENSSL_cleanse(q->out, o);
+	acc_drop(&q->in, took);
+	if (rc == 0 && q->in.len > QP_HOLD) {
+		rc = put(q->child, q->in.p, q->in.len);
+		acc_drop(&q->in, q->in.len);
+	}
+	return rc;
+}
+
+static int
+qp_put(struct stage *st, const unsigned char *p, size_t n)
+{
+	struct qp *q = (struct qp *)st;
+	int rc = 0;
+
+	while (n > 0 && rc == 0) {
+		size_t k = n < CHUNK ? n : CHUNK;
+
+		if (acc_add(&q->in, p, k) != 0)
+			return -1; /* cannot happen: at most QP_HOLD is kept */
+		rc = qp_decide(q, 0);
+		p += k, n -= k;
+	}
+	return rc;
+}
+
+static int
+qp_end(struct stage *st)
+{
+	struct qp *q = (struct qp *)st;
+	int rc = q->in.len ? qp_decide(q, 1) : 0;
+
+	return rc != 0 ? rc : end(q->child);
+}
+
+static void
+qp_free(struct stage *st)
+{
+	struct qp *q = (struct qp *)st;
+
+	stage_free(q->child);
+	acc_free(&q->in);
+	OPENSSL_clear_free(q->out, QP_HOLD + CHUNK);
+	free(q);
+}
+
+static const struct stage_ops qp_ops = {qp_put, qp_end, qp_free};
+
+static struct stage *
+qp_new(struct sw *sw, struct stage *child)
+{
+	struct qp *q = xcalloc(1, sizeof *q);
+
+	q->s.ops = &qp_ops, q->s.sw = sw;
+	q->child = child;
+	q->in.max = QP_HOLD + CHUNK;
+	q->out = xmalloc(QP_HOLD + CHUNK);
+	return &q->s;
 }
 
 /* --- BER: headers, and the content octets however they are cut ----------- */
@@ -1464,25 +1561,28 @@ ent_child(struct ent *en, const struct mime_entity *m, int *rc)
 	if (strcmp(m->type, "text/plain") == 0 && !msg_is_attachment(m, file, sizeof file) &&
 	    !sw->have_text) {
 		struct text *t;
-		int utf8 = !mime_param(m->ctype, "charset", cs, sizeof cs);
-		static const char *const same[] = {"utf-8", "utf8",           "us-ascii",
-						   "ascii", "ansi_x3.4-1968", ""};
+		int qp = strcmp(m->cte, "quoted-printable") == 0;
 
-		for (size_t i = 0; !utf8 && i < sizeof same / sizeof same[0]; i++)
-			utf8 = strcasecmp(cs, same[i]) == 0;
-		if (!utf8 ||
-		    (m->cte[0] && strcmp(m->cte, "7bit") != 0 && strcmp(m->cte, "8bit") != 0 &&
-		     strcmp(m->cte, "binary") != 0 && strcmp(m->cte, "base64") != 0))
+		if (m->cte[0] && !qp && strcmp(m->cte, "7bit") != 0 &&
+		    strcmp(m->cte, "8bit") != 0 && strcmp(m->cte, "binary") != 0 &&
+		    strcmp(m->cte, "base64") != 0)
 			return NULL;
 		t = xcalloc(1, sizeof *t);
 		t->s.ops = &text_ops, t->s.sw = sw, t->s.depth = en->s.depth;
-		if ((t->cd = iconv_open("UTF-8", "UTF-8")) == (iconv_t)-1) {
+		/* As mime_text_utf8: the charset named (UTF-8 and ASCII by
+		 * iconv too, so that invalid bytes become '?'), else UTF-8. */
+		if (!mime_param(m->ctype, "charset", cs, sizeof cs) || mime_charset_is_utf8(cs) ||
+		    (t->cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+			t->cd = iconv_open("UTF-8", "UTF-8");
+		if (t->cd == (iconv_t)-1) {
 			free(t);
 			return NULL;
 		}
 		sw->have_text = 1;
 		msg_copy(sw->w.r->parts, sizeof sw->w.r->parts, "text/plain");
 		*rc = 0;
+		if (qp)
+			return qp_new(sw, &t->s);
 		return strcmp(m->cte, "base64") == 0 ? b64_new(sw, &t->s) : &t->s;
 	}
 	return NULL;

@@ -88,6 +88,10 @@ problems(const struct msg_report *r, const char *file, char (*out)[512])
 {
 	size_t n = 0;
 
+	if (r->from_lines > 1)
+		snprintf(out[n++], 512,
+			 "the message has %zu From: lines; mail programs differ on which one they show, so who sent it is unclear (padseal read the first, %s): do not rely on this message",
+			 r->from_lines, r->from[0] ? r->from : "without an address");
 	for (size_t i = 0; i < r->n_layers; i++) {
 		const struct msg_layer *l = &r->layer[i];
 
@@ -225,6 +229,8 @@ json_report(FILE *f, const char *file, struct msg_report *r, char (*probs)[512],
 	json_field(f, &first, "from_name", r->from_name);
 	json_field(f, &first, "to", r->to);
 	json_field(f, &first, "subject", r->subject);
+	json_key(f, &first, "from_lines");
+	fprintf(f, "%zu", r->from_lines);
 	json_field(f, &first, "date", r->date);
 	json_field(f, &first, "kind", cell_kind_name(r->kind));
 	json_field_bool(f, &first, "ok", r->ok);

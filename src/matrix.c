@@ -522,7 +522,11 @@ matrix_judge(const struct home *h, const struct state *st, const struct ident *m
 	snprintf(res->peer_hex, sizeof res->peer_hex, "%s", peer->hex);
 	snprintf(res->peer_email, sizeof res->peer_email, "%s", peer->addr[0]);
 	why_add(res, out ? "to %s" : "from %s", out ? res->peer_email : rep->from);
-	if (rep->n_layers == 0)
+	if (rep->from_lines > 1)
+		FAIL(res,
+		     "the message has %zu From: lines: mail programs differ on which one they show, so who sent it is unclear",
+		     rep->from_lines);
+	else if (rep->n_layers == 0)
 		why_add(res, "arrived as plain text");
 	for (size_t i = 0; i < rep->n_layers && res->state == CELL_PASSED; i++) {
 		if (rep->layer[i].kind == LAYER_SIGNED)

@@ -188,6 +188,20 @@ mime_entity_free(struct mime_entity *m)
 	m->ctype = m->cdisp = NULL;
 }
 
+size_t
+mime_header_count(const struct mime_entity *m, const char *name)
+{
+	const unsigned char *q = m->hdr, *end = m->hdr + m->hdr_len, *next;
+	size_t want = strlen(name), n = 0;
+
+	for (; q < end; q = next) {
+		size_t len = line(q, end, &next), k = field_name(q, len);
+
+		n += k == want && strncasecmp((const char *)q, name, k) == 0;
+	}
+	return n;
+}
+
 char *
 mime_header(const struct mime_entity *m, const char *name)
 {

@@ -55,6 +55,9 @@ void mime_entity_free(struct mime_entity *m);
  * entity has no such field.  Cut at MIME_MAX_HEADER bytes. */
 char *mime_header(const struct mime_entity *m, const char *name);
 
+/* How many fields `name` (any case) the entity's header has. */
+size_t mime_header_count(const struct mime_entity *m, const char *name);
+
 /* Parameter `name` of a structured field value (Content-Type,
  * Content-Disposition): token or quoted string, RFC 2231 extended values
  * (name*=utf-8''%E2%82%AC) and continuations (name*0=, name*1*=), the

@@ -327,6 +327,7 @@ msg_headers(const struct mime_entity *m, struct msg_report *r)
 	if ((v = mime_header(m, "From")) != NULL)
 		mime_addresses(v, r->from, sizeof r->from, r->from_name, sizeof r->from_name);
 	free(v);
+	r->from_lines = mime_header_count(m, "From");
 	if ((v = mime_header(m, "To")) != NULL)
 		mime_addresses(v, r->to, sizeof r->to, NULL, 0);
 	free(v);
@@ -347,7 +348,7 @@ msg_classify(struct msg_report *r)
 {
 	int env = 0, sig = 0;
 
-	r->ok = 1;
+	r->ok = r->from_lines < 2; /* who sent it is not clear */
 	for (size_t i = 0; i < r->n_layers; i++) {
 		const struct msg_layer *l = &r->layer[i];
 

@@ -70,6 +70,9 @@ struct msg_layer {
 struct msg_report {
 	char from[ADDR_MAX]; /* the From address (bare), "" when absent */
 	char from_name[128]; /* its display name (RFC 2047 decoded) */
+	size_t from_lines;   /* how many From: lines the header has: with two
+				or more, which one a mail program shows is
+				not defined (the first is read here) */
 	char to[512];        /* bare addresses, ", "-separated */
 	char subject[256];   /* RFC 2047 decoded, UTF-8 */
 	char date[64];
@@ -85,7 +88,8 @@ struct msg_report {
 	int pgp;                /* an OpenPGP signature (not checked here) */
 	struct msg_spool *more; /* the text beyond `text` when it is longer
 				   than MSG_TEXT_HELD: msg_text_more() */
-	int ok;                 /* every layer opened, every signature valid
+	int ok;                 /* one From: line, every layer opened, every
+				   signature valid
 				   and by a trusted (or own) certificate,
 				   not changed, by the From address, valid
 				   when signed (SHA-1 passes: warn) */

@@ -4,7 +4,9 @@
 # and bytes that are not UTF-8, through every verb that prints them.  No
 # control byte may reach the terminal (padseal's own line feeds and tabs
 # aside), every such character is shown visibly, and JSON stays valid
-# UTF-8 with the characters escaped.
+# UTF-8 with the characters escaped.  What a signature does not cover
+# (the Subject; which of two From: lines is the sender) and that encrypted
+# mail without a signature has no integrity are said where they apply.
 . "$PADSEAL_TESTLIB"
 
 P=$PADSEAL
@@ -113,5 +115,38 @@ run 1 "$P" --home "$H" read "$T/changed.eml" # valid, its signer not trusted her
 expect_in "$OUT" "by: bob@example.org, valid" "the signature still verifies"
 expect_in "$OUT" "Subject: Please wire the money today" "the changed subject is shown"
 expect_in "$OUT" "Note:    the Subject, Date and To lines are outside the signature" "read says the subject is not signed"
+
+# Two From: lines: which one a mail program shows is not defined, so read
+# and matrix check say the sender is unclear, whichever line comes first
+# (the signature matches the first one here, then the second).
+run 0 "$P" --home "$H" import "$T/bob.eml"
+run 0 "$P" --home "$H" trust bob@example.org --verified phone
+run 0 "$P" --home "$H" intro --to bob@example.org --out "$T/alice.eml" --passphrase-file "$T/pass"
+run 0 "$P" --home "$T/bob" import "$T/alice.eml"
+run 0 "$P" --home "$T/bob" trust alice@example.org --verified phone
+run 0 "$P" --home "$T/bob" matrix send --to alice@example.org --out "$T/mx" --passphrase-file "$T/pass"
+run 0 "$P" --home "$H" read "$T/mx/signed.eml"
+awk 'NR == 2 { printf "From: Mallory <mallory@evil.example>\r\n" } { print }' "$T/mx/signed.eml" > "$T/from2.eml"
+awk 'NR == 1 { printf "From: Mallory <mallory@evil.example>\r\n" } { print }' "$T/mx/signed.eml" > "$T/from1.eml"
+for f in from2 from1; do
+	[ "$(grep -c '^From:' "$T/$f.eml")" = 2 ] || fail "$f: the test message has no two From: lines"
+	run 1 "$P" --home "$H" read "$T/$f.eml"
+	expect_in "$OUT" "! the message has 2 From: lines; mail programs differ on which one they show, so who sent it is unclear" \
+		"$f: read says the sender is unclear"
+	run 1 "$P" --home "$H" read --json "$T/$f.eml"
+	expect_in "$OUT" '"from_lines":2,' "$f: read --json counts the From: lines"
+	expect_in "$OUT" '"ok":false' "$f: read --json is not ok"
+done
+cp -a "$H" "$T/h2"
+run 1 "$P" --home "$T/h2" matrix check "$T/from2.eml" --passphrase-file "$T/pass"
+expect_in "$OUT" "in:signed  failed  (from bob@example.org, the message has 2 From: lines: mail programs differ on which one they show, so who sent it is unclear)" \
+	"matrix check fails a message with two From: lines"
+run 0 "$P" --home "$T/h2" matrix check "$T/mx/signed.eml" --passphrase-file "$T/pass"
+expect_in "$OUT" "in:signed  passed" "the same message with one From: line passes"
+
+# Encrypted only: read says that anyone could have written or changed it.
+run 0 "$P" --home "$H" read "$T/mx/encrypted.eml" --passphrase-file "$T/pass"
+expect_in "$OUT" "Note:    encrypted but not signed: anyone could have written or changed it" \
+	"read says encrypted-only mail has no integrity"
 
 finish

@@ -3,7 +3,7 @@
 # import, trust, untrust, matrix check and restore, at least 200 kills that
 # landed while padseal ran.  After each one, whenever it landed:
 #   - every command that only reads works (status, peers, show,
-#     fingerprint, matrix): the checklist opens;
+#     fingerprint): the checklist opens;
 #   - no key and no stored certificate was lost or changed (every file
 #     under identities/ and peers/ that existed before is byte-identical),
 #     and every identity and correspondent is still listed;

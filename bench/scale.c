@@ -151,7 +151,7 @@ build(const char *dir, long n, const char *passfile)
 		for (int d = 0; d < DIR_COUNT; d++)
 			for (int kk = 0; kk < KIND_COUNT; kk++)
 				w->cell[d][kk] = (struct st_cell){CELL_PASSED, CELL_CHECKED, NULL,
-								  "NeoMutt"};
+								  "NeoMutt", 0};
 		memcpy(state_sent_put(st, addr)->at, w->verified_at, ISO_TIME_LEN);
 		if (i == 0) {
 			cert1 = x;

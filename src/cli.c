@@ -48,9 +48,9 @@ static const struct verb verbs[] = {
 	{"import", cmd_import, O_JSON | O_MADE_BY_ME, 1, 1, "import [--made-by-me] FILE"},
 	{"peers", cmd_peers, O_JSON, 0, 0, "peers [--json]"},
 	{"read", cmd_read, O_JSON, 1, 1, "read FILE [--json]"},
-	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE | O_SEND | O_BOX, 0,
-	 INT_MAX,
-	 "matrix [--to PEER] [--json] | matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND] | matrix check FILE...|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL | matrix confirm --to PEER --cell out:KIND"},
+	{"matrix", cmd_matrix, O_TO | O_OUT | O_CELL | O_JSON | O_FORCE | O_SEND | O_BOX | O_SENT,
+	 0, INT_MAX,
+	 "matrix [--to PEER] [--json] | matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND] | matrix check FILE...|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--sent MAILBOX] | matrix confirm --to PEER --cell out:KIND|in:KIND"},
 	{"compare", cmd_compare, O_SHA1 | O_JSON, 2, 2, "compare [--sha1] [--json] PEER TEXT"},
 	{"trust", cmd_trust, O_VERIFIED | O_FORCE, 1, 1,
 	 "trust PEER --verified phone|in-person|other [--force]"},
@@ -59,9 +59,9 @@ static const struct verb verbs[] = {
 	 "scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]"},
 	{"settings", cmd_settings,
 	 O_SMTP | O_SMTP_USER | O_CACERT | O_IMAP | O_IMAP_USER | O_MAILDIR | O_MBOX | O_EMLX |
-		 O_JSON,
+		 O_SENT | O_JSON,
 	 0, 0,
-	 "settings [--smtp URL] [--smtp-user USER] [--cacert FILE] [--imap URL|--maildir DIR|--mbox FILE|--emlx DIR] [--imap-user USER] [--json]"},
+	 "settings [--smtp URL] [--smtp-user USER] [--cacert FILE] [--imap URL|--maildir DIR|--mbox FILE|--emlx DIR] [--sent MAILBOX] [--imap-user USER] [--json]"},
 	{"install", cmd_install, O_FOR | O_OUT, 0, 0,
 	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR]"},
 	{"handover", cmd_handover, O_OUT, 0, 0, "handover --out DIR"},
@@ -105,6 +105,7 @@ static const struct option longopts[] = {
 	{"keep-key", no_argument, NULL, 'K'},
 	{"for", required_argument, NULL, 'W'},
 	{"made-by-me", no_argument, NULL, 'Y'},
+	{"sent", required_argument, NULL, 'E'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -144,6 +145,7 @@ opt_bit(int ch)
 	case 'K': return O_KEEP_KEY;
 	case 'W': return O_FOR;
 	case 'Y': return O_MADE_BY_ME;
+	case 'E': return O_SENT;
 	default: return 0;
 	}
 }
@@ -528,6 +530,7 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'b': c->mbox = optarg; break;
 		case 'x': c->emlx = optarg; break;
 		case 'W': c->prog = optarg; break;
+		case 'E': c->sent = optarg; break;
 		case 'I':
 		case 'j':
 		case 'r':

@@ -46,6 +46,7 @@ enum {
 	O_FOR = 1 << 29,
 	O_MADE_BY_ME = 1u << 30,
 };
+#define O_SENT (1u << 31) /* past what an enum constant may hold */
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)
 #define O_BOX \
@@ -61,6 +62,8 @@ struct cli {
 	const char *name, *key, *out, *compat, *to, *verified, *cell, *prog;
 	const char *smtp, *smtp_user, *smtp_pass_file, *sendmail, *cacert;
 	const char *imap, *imap_user, *imap_pass_file, *maildir, *mbox, *emlx;
+	const char *sent;      /* --sent MAILBOX, or the Sent folder kept */
+	const char *sent_kind; /* "maildir", ... when kept; NULL: guessed */
 	const char **emails;
 	size_t n_emails;
 	int days;
@@ -130,6 +133,11 @@ struct cli_box {
 	char *pass;
 };
 int cli_box(struct cli *c, const char *operand, struct cli_box *b);
+/* The Sent folder c->sent (of kind c->sent_kind, or guessed as an
+ * operand is): an IMAP one with the user of --imap-user, its URL or the
+ * inbox `in` (may be NULL), and the inbox's password when it is on the
+ * same server as the same user. */
+int cli_box_sent(struct cli *c, const struct cli_box *in, struct cli_box *b);
 void cli_box_clear(struct cli_box *b);
 
 /* A server password (SMTP or IMAP): the first line of `file`, else asked

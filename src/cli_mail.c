@@ -2,10 +2,12 @@
  * shared by intro and matrix send. */
 #include "config.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli_int.h"
@@ -99,6 +101,16 @@ box_guess(const char *path, struct mailbox *mb)
 	free(new);
 }
 
+/* Is the Sent folder asked for an IMAP one? */
+static int
+sent_imap(const struct cli *c)
+{
+	return c->sent != NULL &&
+	       (c->sent_kind != NULL ? strcmp(c->sent_kind, "imap") == 0 :
+				       strncmp(c->sent, "imap://", 7) == 0 ||
+					       strncmp(c->sent, "imaps://", 8) == 0);
+}
+
 int
 cli_box(struct cli *c, const char *operand, struct cli_box *b)
 {
@@ -124,9 +136,9 @@ cli_box(struct cli *c, const char *operand, struct cli_box *b)
 		b->mb = (struct mailbox){MBX_IMAP, c->imap, NULL};
 	else
 		box_guess(operand, &b->mb);
-	if ((c->given & (O_IMAP_USER | O_IMAP_PASS)) && b->mb.kind != MBX_IMAP)
+	if ((c->given & (O_IMAP_USER | O_IMAP_PASS)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
 		return cli_usage("--imap-user and --imap-pass-file go with --imap URL");
-	if ((c->given & (O_CACERT | O_INSECURE)) && b->mb.kind != MBX_IMAP)
+	if ((c->given & (O_CACERT | O_INSECURE)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
 		return cli_usage("--cacert and --insecure go with --imap URL");
 	if (b->mb.kind != MBX_IMAP)
 		return 0;
@@ -148,6 +160,68 @@ cli_box(struct cli *c, const char *operand, struct cli_box *b)
 	snprintf(what, sizeof what, "%s on %s", b->user, b->mb.path);
 	if ((rc = cli_server_pass(c, what, c->imap_pass_file, "--imap-pass-file", &b->pass)) != 0)
 		return rc;
+	b->srv.pass = b->pass;
+	return 0;
+}
+
+/* Are two URLs on the same server (scheme, host and port; users aside)? */
+static int
+same_server(const char *a, const char *b)
+{
+	const char *ha = strstr(a, "://"), *hb = strstr(b, "://"), *at;
+	size_t la, lb;
+
+	if (ha == NULL || hb == NULL || ha - a != hb - b || strncmp(a, b, (size_t)(ha - a)) != 0)
+		return 0;
+	ha += 3, hb += 3;
+	la = strcspn(ha, "/");
+	lb = strcspn(hb, "/");
+	if ((at = memchr(ha, '@', la)) != NULL)
+		la -= (size_t)(at + 1 - ha), ha = at + 1;
+	if ((at = memchr(hb, '@', lb)) != NULL)
+		lb -= (size_t)(at + 1 - hb), hb = at + 1;
+	return la == lb && strncasecmp(ha, hb, la) == 0;
+}
+
+int
+cli_box_sent(struct cli *c, const struct cli_box *in, struct cli_box *b)
+{
+	static const char *const kinds[] = {"eml", "maildir", "mbox", "emlx", "imap"};
+	struct err e = ERR_INIT;
+	char what[400];
+
+	memset(b, 0, sizeof *b);
+	box_guess(c->sent, &b->mb);
+	for (size_t i = 0; c->sent_kind != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(c->sent_kind, kinds[i]) == 0)
+			b->mb.kind = (enum mbx_kind)i;
+	if (b->mb.kind != MBX_IMAP)
+		return 0;
+	if (mail_url_check(b->mb.path, "imap", b->user, sizeof b->user, &e) != 0)
+		return cli_fail(c, &e);
+	if (c->imap_user != NULL)
+		snprintf(b->user, sizeof b->user, "%s", c->imap_user);
+	if (b->user[0] == '\0' && in != NULL && in->mb.kind == MBX_IMAP)
+		snprintf(b->user, sizeof b->user, "%s", in->user);
+	if (b->user[0] == '\0')
+		return cli_usage(
+			"an IMAP Sent folder needs a user: --imap-user USER or imaps://USER@host/FOLDER");
+	b->srv.url = b->mb.path;
+	b->srv.user = b->user;
+	b->srv.cacert = c->cacert;
+	b->srv.insecure = (c->given & O_INSECURE) != 0;
+	b->mb.imap = &b->srv;
+	if (in != NULL && in->mb.kind == MBX_IMAP && in->srv.pass != NULL &&
+	    strcmp(in->user, b->user) == 0 && same_server(in->mb.path, b->mb.path)) {
+		b->pass = pass_dup(in->srv.pass);
+	} else {
+		int rc;
+
+		snprintf(what, sizeof what, "%s on %s", b->user, b->mb.path);
+		if ((rc = cli_server_pass(c, what, c->imap_pass_file, "--imap-pass-file",
+					  &b->pass)) != 0)
+			return rc;
+	}
 	b->srv.pass = b->pass;
 	return 0;
 }
@@ -223,6 +297,8 @@ cli_kept_box(struct cli *c)
 		break;
 	default: c->emlx = ms->box, c->given |= O_EMLX;
 	}
+	if (c->sent == NULL && ms->sent[0])
+		c->sent = ms->sent, c->sent_kind = ms->sent_kind;
 	return 1;
 }
 
@@ -237,6 +313,8 @@ cli_print_settings(const struct mail_settings *ms, const char *indent)
 	if (ms->box[0])
 		printf("%scheck mailbox  %s %s%s%s\n", indent, ms->box_kind, ms->box,
 		       ms->imap_user[0] ? " as " : "", ms->imap_user);
+	if (ms->sent[0])
+		printf("%sSent folder    %s %s\n", indent, ms->sent_kind, ms->sent);
 }
 
 void
@@ -249,7 +327,27 @@ cli_jw_settings(struct jw *j, const struct mail_settings *ms)
 	jw_field(j, "mailbox_kind", ms->box_kind[0] ? ms->box_kind : NULL);
 	jw_field(j, "mailbox", ms->box[0] ? ms->box : NULL);
 	jw_field(j, "imap_user", ms->imap_user[0] ? ms->imap_user : NULL);
+	jw_field(j, "sent_kind", ms->sent_kind[0] ? ms->sent_kind : NULL);
+	jw_field(j, "sent", ms->sent[0] ? ms->sent : NULL);
 	jw_close(j, '}');
+}
+
+/* Does the folder hold Apple Mail's .emlx files? */
+static int
+holds_emlx(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+
+	while (d != NULL && !found && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		found = n > 5 && strcmp(de->d_name + n - 5, ".emlx") == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
 }
 
 /* `*path` made absolute when it names something (realpath, into one of
@@ -301,6 +399,30 @@ cmd_settings(struct cli *c)
 			snprintf(ms.cacert, sizeof ms.cacert, "%s", c->cacert);
 		if (c->imap_user != NULL)
 			snprintf(ms.imap_user, sizeof ms.imap_user, "%s", c->imap_user);
+		if (c->sent != NULL) {
+			struct mailbox g;
+			char sent_path[PATH_MAX];
+			static const char *const kn[] = {"maildir", "maildir", "mbox", "emlx",
+							 "imap"};
+
+			box_guess(c->sent, &g);
+			if (g.kind == MBX_EML_DIR && holds_emlx(c->sent))
+				g.kind = MBX_EMLX;
+			if (g.kind == MBX_EML_DIR && c->sent[0])
+				return cli_usage("--sent %s: not a Maildir (cur/ and new/), Apple Mail's Messages folder (.emlx), an mbox file or an imap(s):// URL",
+						 c->sent);
+			if (c->sent[0] && g.kind != MBX_IMAP &&
+			    realpath(c->sent, sent_path) == NULL)
+				return cli_usage("--sent %s: no such mailbox", c->sent);
+			snprintf(ms.sent_kind, sizeof ms.sent_kind, "%s",
+				 c->sent[0] ? kn[g.kind] : "");
+			if (strlen(g.kind == MBX_IMAP ? c->sent : sent_path) >= sizeof ms.sent)
+				return cli_usage("--sent: the name is too long to keep");
+			memcpy(ms.sent, g.kind == MBX_IMAP ? c->sent : sent_path,
+			       strlen(g.kind == MBX_IMAP ? c->sent : sent_path) + 1);
+			if (c->sent[0] == '\0')
+				ms.sent[0] = '\0';
+		}
 		if (boxes) {
 			const char *where = c->imap    ? c->imap :
 					    c->maildir ? c->maildir :

@@ -175,6 +175,7 @@ json_peer(const struct st_peer *p)
 	printf("%d", matrix_passed(p));
 	json_key(stdout, &first, "tested");
 	printf("%d", matrix_tested(p));
+	json_field(stdout, &first, "test_from", p->test_from[0] ? p->test_from : NULL);
 	json_key(stdout, &first, "written_by");
 	printf("{");
 	for (int d = 0; d < DIR_COUNT; d++) {
@@ -228,6 +229,9 @@ print_table(const struct st_peer *p)
 
 	peer_colon(p, colon);
 	printf("%s  %s  %s\n", p->addr[0], colon, p->trusted ? "trusted" : "not trusted");
+	if (p->test_from[0])
+		printf("  the test started %s: older messages in a mailbox are not part of it\n",
+		       p->test_from);
 	printf("  %-18s", "");
 	for (int k = 0; k < KIND_COUNT; k++)
 		printf(" %-*s", k + 1 < KIND_COUNT ? w[k] : 0, cell_kind_name((enum cell_kind)k));
@@ -267,7 +271,7 @@ matrix_table(struct cli *c)
 	const struct st_peer *only = NULL;
 	int rc, n = 0;
 
-	if (c->given & (O_OUT | O_CELL | O_FORCE | O_SEND | O_BOX))
+	if (c->given & (O_OUT | O_CELL | O_FORCE | O_SEND | O_BOX | O_SENT))
 		return cli_usage("usage: padseal matrix [--to PEER] [--json]");
 	if ((rc = cli_state(c, &st)) != 0)
 		return rc;
@@ -347,7 +351,7 @@ matrix_send_cmd(struct cli *c)
 	struct cli_mailer ml;
 	int force = (c->given & O_FORCE) != 0, rc;
 
-	if (c->to == NULL || c->nargs != 1 || (c->given & (O_CELL | (O_BOX & ~O_SEND))))
+	if (c->to == NULL || c->nargs != 1 || (c->given & (O_CELL | O_SENT | (O_BOX & ~O_SEND))))
 		return cli_usage(
 			"usage: padseal matrix send --to PEER [--out DIR] [--force] [--smtp URL | --sendmail COMMAND]");
 	/* Neither files nor a server asked for: the SMTP settings kept. */
@@ -390,7 +394,7 @@ matrix_confirm_cmd(struct cli *c)
 	char hex[FPR_HEX_LEN];
 
 	if (c->to == NULL || c->cell == NULL || c->nargs != 1 ||
-	    (c->given & (O_OUT | O_FORCE | O_SEND | O_BOX)))
+	    (c->given & (O_OUT | O_FORCE | O_SEND | O_BOX | O_SENT)))
 		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND");
 	if (matrix_cell_parse(c->cell, &d, &k) != 0)
 		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"",
@@ -518,26 +522,38 @@ print_checked(const struct cli *c, const struct op_checked *ck, size_t n, const 
 	}
 }
 
-/* matrix check on a mailbox. */
+/* matrix check on a mailbox, or two (the inbox and the Sent folder). */
 static int
-matrix_check_box(struct cli *c, struct cli_box *b)
+matrix_check_box(struct cli *c, struct cli_box *b, size_t n_b)
 {
 	const struct state *st;
 	struct err e = ERR_INIT;
 	struct op_box_res res;
+	struct mailbox mb[OP_BOXES_MAX];
 	int bad = 0;
 
-	if (op_matrix_check_box(c->s, &b->mb, time(NULL), &c->ask, &res, &e) != 0 ||
+	for (size_t i = 0; i < n_b; i++)
+		mb[i] = b[i].mb;
+	if (op_matrix_check_box(c->s, mb, n_b, time(NULL), &c->ask, &res, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {
 		op_checked_free(res.list, res.n);
 		return cli_fail(c, &e);
 	}
-	if (res.damaged > 0)
-		cli_warn("%zu damaged messages passed over; the first: %s", res.damaged,
-			 res.first_damage.msg);
-	if (!(c->given & O_JSON))
-		printf("%s: %zu messages, %zu of them test messages\n", b->mb.path, res.seen,
-		       res.n);
+	for (size_t i = 0; i < res.n_box; i++) {
+		const struct op_box_count *bc = &res.box[i];
+
+		if (bc->damaged > 0)
+			cli_warn("%s: %zu damaged messages passed over; the first: %s", mb[i].path,
+				 bc->damaged, bc->first_damage.msg);
+		if (c->given & O_JSON)
+			continue;
+		printf("%s: %zu messages, %zu of them test messages", mb[i].path, bc->seen,
+		       bc->judged);
+		if (bc->older > 0)
+			printf("; %zu older ones passed over (from before the test started)",
+			       bc->older);
+		printf("\n");
+	}
 	print_checked(c, res.list, res.n, st);
 	for (size_t i = 0; i < res.n; i++)
 		bad |= res.list[i].res.state != CELL_PASSED;
@@ -551,29 +567,42 @@ matrix_check_cmd(struct cli *c)
 	const struct state *st;
 	struct err e = ERR_INIT;
 	struct op_checked *ck = NULL;
-	struct cli_box b;
-	size_t n = 0;
+	struct cli_box b[OP_BOXES_MAX];
+	size_t n = 0, n_b = 0;
 	int bad = 0, rc;
 
 	if (c->given & (O_TO | O_OUT | O_CELL | O_FORCE | (O_SEND & ~(O_CACERT | O_INSECURE))))
 		return cli_usage(
-			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL");
-	/* No files and no mailbox: the mailbox kept. */
+			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--sent MAILBOX]");
+	/* No files and no mailbox: the mailbox (and Sent folder) kept. */
 	if (c->nargs == 1 && !(c->given & (O_IMAP | O_MAILDIR | O_MBOX | O_EMLX)))
 		cli_kept_box(c);
-	if (c->given & O_BOX) {
+	if (c->given & (O_BOX | O_SENT)) {
 		if (c->nargs != 1)
 			return cli_usage(
-				"give either files or one mailbox to matrix check, not both");
-		if ((rc = cli_box(c, NULL, &b)) != 0)
+				"give either files or a mailbox to matrix check, not both");
+		if ((rc = cli_box(c, NULL, &b[0])) > 0)
 			return rc;
-		rc = matrix_check_box(c, &b);
-		cli_box_clear(&b);
+		n_b = rc == 0;
+		if (c->sent != NULL) {
+			if ((rc = cli_box_sent(c, n_b ? &b[0] : NULL, &b[n_b])) != 0) {
+				if (n_b)
+					cli_box_clear(&b[0]);
+				return rc;
+			}
+			n_b++;
+		}
+		if (n_b == 0)
+			return cli_usage(
+				"--cacert and --insecure go with --imap URL or --sent imaps://...");
+		rc = matrix_check_box(c, b, n_b);
+		for (size_t i = 0; i < n_b; i++)
+			cli_box_clear(&b[i]);
 		return rc;
 	}
 	if (c->nargs < 2)
 		return cli_usage(
-			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL");
+			"usage: padseal matrix check FILE... [--json] | matrix check --maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--sent MAILBOX]");
 	if (op_matrix_check(c->s, (const char *const *)c->args + 1, (size_t)c->nargs - 1,
 			    time(NULL), &c->ask, &ck, &n, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "isotime.h"
 
@@ -60,4 +61,97 @@ iso_parse(const char *s)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return (time_t)-1;
 	return (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+/* Skip blanks and comments (RFC 5322 CFWS, one level of parentheses). */
+static const char *
+cfws(const char *s)
+{
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			s++;
+		if (*s != '(')
+			return s;
+		while (*s && *s != ')')
+			s++;
+		if (*s)
+			s++;
+	}
+}
+
+/* A number of 1 to `max` digits at *s; -1 when none. */
+static long
+number(const char **s, int max)
+{
+	long v = 0;
+	int n = 0;
+
+	while (n < max && D(**s)) {
+		v = v * 10 + (**s - '0');
+		(*s)++, n++;
+	}
+	return n ? v : -1;
+}
+
+time_t
+mail_date_parse(const char *s)
+{
+	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	long d, mo = 0, y, h, mi, sec = 0, zone = 0;
+	const char *p;
+
+	s = cfws(s);
+	if (!D(*s)) { /* "Sun," */
+		while (*s && *s != ',' && !D(*s))
+			s++;
+		if (*s == ',')
+			s++;
+		s = cfws(s);
+	}
+	if ((d = number(&s, 2)) < 1 || d > 31)
+		return (time_t)-1;
+	s = cfws(s);
+	for (p = months; *p; p += 3)
+		if (((s[0] | 0x20) == p[0]) && ((s[1] | 0x20) == p[1]) && ((s[2] | 0x20) == p[2]))
+			break;
+	if (*p == '\0')
+		return (time_t)-1;
+	mo = (p - months) / 3 + 1;
+	s = cfws(s + 3);
+	p = s;
+	if ((y = number(&s, 4)) < 0)
+		return (time_t)-1;
+	if (s - p == 2) /* obsolete two-digit years */
+		y += y < 50 ? 2000 : 1900;
+	else if (s - p == 3)
+		y += 1900;
+	s = cfws(s);
+	if ((h = number(&s, 2)) < 0 || h > 23 || *(s = cfws(s)) != ':')
+		return (time_t)-1;
+	s = cfws(s + 1);
+	if ((mi = number(&s, 2)) < 0 || mi > 59)
+		return (time_t)-1;
+	s = cfws(s);
+	if (*s == ':') {
+		s = cfws(s + 1);
+		if ((sec = number(&s, 2)) < 0 || sec > 60)
+			return (time_t)-1;
+	}
+	s = cfws(s);
+	if ((*s == '+' || *s == '-') && D(s[1]) && D(s[2]) && D(s[3]) && D(s[4])) {
+		zone = (two(s + 1) * 60 + two(s + 3)) * 60;
+		if (*s == '-')
+			zone = -zone;
+	} else if (strncasecmp(s, "EDT", 3) == 0) {
+		zone = -4 * 3600;
+	} else if (strncasecmp(s, "EST", 3) == 0 || strncasecmp(s, "CDT", 3) == 0) {
+		zone = -5 * 3600;
+	} else if (strncasecmp(s, "CST", 3) == 0 || strncasecmp(s, "MDT", 3) == 0) {
+		zone = -6 * 3600;
+	} else if (strncasecmp(s, "MST", 3) == 0 || strncasecmp(s, "PDT", 3) == 0) {
+		zone = -7 * 3600;
+	} else if (strncasecmp(s, "PST", 3) == 0) {
+		zone = -8 * 3600;
+	} /* GMT, UT, Z, military zones and no zone at all: taken as UTC */
+	return (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - zone;
 }

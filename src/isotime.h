@@ -15,4 +15,9 @@ void iso_time(time_t t, char buf[ISO_TIME_LEN]);
 /* Such a time back to time_t; (time_t)-1 when `s` is not one. */
 time_t iso_parse(const char *s);
 
+/* An RFC 5322 date ("Sun, 6 Dec 2026 04:32:15 +0100", comments and the
+ * obsolete forms too: two-digit years, zone names) as time_t; (time_t)-1
+ * when `s` is not one.  For the Date line of a message. */
+time_t mail_date_parse(const char *s);
+
 #endif

@@ -23,7 +23,7 @@ struct field {
 	}
 static const struct field fields[] = {
 	F("smtp", smtp),   F("smtp-user", smtp_user), F("cacert", cacert),
-	F("mailbox", box), F("imap-user", imap_user),
+	F("mailbox", box), F("imap-user", imap_user), F("sent", sent),
 };
 #undef F
 #define N_FIELDS (sizeof fields / sizeof fields[0])
@@ -33,7 +33,7 @@ static const char *const kinds[] = {"imap", "maildir", "mbox", "emlx"};
 int
 mailset_any(const struct mail_settings *ms)
 {
-	return ms->smtp[0] || ms->box[0];
+	return ms->smtp[0] || ms->box[0] || ms->sent[0];
 }
 
 static int
@@ -47,15 +47,15 @@ clean(const char *v)
 
 /* "imap imaps://host/INBOX" into the kind and the place. */
 static int
-split_box(const char *v, struct mail_settings *ms)
+split_box(const char *v, char kind[8], char box[MAILSET_MAX])
 {
 	const char *sp = strchr(v, ' ');
 
 	for (size_t i = 0; sp != NULL && i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strlen(kinds[i]) == (size_t)(sp - v) &&
 		    strncmp(v, kinds[i], (size_t)(sp - v)) == 0 && sp[1] != '\0') {
-			snprintf(ms->box_kind, sizeof ms->box_kind, "%s", kinds[i]);
-			snprintf(ms->box, sizeof ms->box, "%s", sp + 1);
+			snprintf(kind, 8, "%s", kinds[i]);
+			snprintf(box, MAILSET_MAX, "%s", sp + 1);
 			return 0;
 		}
 	}
@@ -112,11 +112,14 @@ mailset_load(const struct home *h, struct mail_settings *out, struct err *e)
 			goto out;
 		}
 		seen |= 1u << i;
-		if (strcmp(line, "mailbox") == 0) {
-			if (split_box(eq + 1, out) != 0) {
+		if (strcmp(line, "mailbox") == 0 || strcmp(line, "sent") == 0) {
+			int sent = line[0] == 's';
+
+			if (split_box(eq + 1, sent ? out->sent_kind : out->box_kind,
+				      sent ? out->sent : out->box) != 0) {
 				err_set(e,
-					"%s, line %d: the mailbox is not \"imap|maildir|mbox|emlx WHERE\"",
-					path, lineno);
+					"%s, line %d: the %s is not \"imap|maildir|mbox|emlx WHERE\"",
+					path, lineno, sent ? "Sent folder" : "mailbox");
 				goto out;
 			}
 		} else {
@@ -150,7 +153,7 @@ mailset_save(const struct home *h, const struct mail_settings *ms, struct err *e
 				       "the %s setting holds a control character; nothing was kept",
 				       fields[i].key);
 	}
-	if (ms->box[0] && !ms->box_kind[0])
+	if ((ms->box[0] && !ms->box_kind[0]) || (ms->sent[0] && !ms->sent_kind[0]))
 		return err_set(e, "a mailbox needs its kind; nothing was kept");
 	text = xasprintf("%s\n", MAILSET_HEAD);
 	for (size_t i = 0; i < N_FIELDS; i++) {
@@ -160,6 +163,8 @@ mailset_save(const struct home *h, const struct mail_settings *ms, struct err *e
 			continue;
 		t = strcmp(fields[i].key, "mailbox") == 0 ?
 			    xasprintf("%s%s=%s %s\n", text, fields[i].key, ms->box_kind, v) :
+		    strcmp(fields[i].key, "sent") == 0 ?
+			    xasprintf("%s%s=%s %s\n", text, fields[i].key, ms->sent_kind, v) :
 			    xasprintf("%s%s=%s\n", text, fields[i].key, v);
 		free(text);
 		text = t;

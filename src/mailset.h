@@ -10,8 +10,11 @@
  *   cacert=/home/alice/ca.pem
  *   mailbox=imap imaps://mail.example.org/INBOX
  *   imap-user=alice@example.org
+ *   sent=imap imaps://mail.example.org/Sent
  *
- * `mailbox` is its kind (imap, maildir, mbox, emlx) and where.  A value
+ * `mailbox` (and `sent`, the Sent folder whose copies of your own
+ * messages pass the out cells) is its kind (imap, maildir, mbox, emlx)
+ * and where; an IMAP Sent folder is read with the same user.  A value
  * holds no control character; an unknown or repeated key, a missing first
  * line or a line without '=' is refused naming the file and the line.
  * The file is written whole and atomically, mode 0600. */
@@ -31,6 +34,8 @@ struct mail_settings {
 	char box_kind[8]; /* "imap", "maildir", "mbox", "emlx"; "" none */
 	char box[MAILSET_MAX];
 	char imap_user[MAILSET_MAX];
+	char sent_kind[8]; /* the Sent folder, as box_kind and box */
+	char sent[MAILSET_MAX];
 };
 
 /* Read the settings of `h` (all "" when the file does not exist). */

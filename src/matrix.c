@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "cred.h"
 #include "fileio.h"
+#include "isotime.h"
 #include "matrix.h"
 #include "mime.h"
 #include "peer.h"
@@ -244,15 +245,47 @@ matrix_write(const char *dir, char *const msg[KIND_COUNT], const size_t len[KIND
 	return 0;
 }
 
-void
-matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds)
+time_t
+matrix_start(const struct state *st, const struct st_peer *p, time_t now)
 {
-	struct st_peer *w = state_peer_edit(st, p);
+	time_t t = iso_parse(p->test_from), start = now;
 
+	if (t != (time_t)-1)
+		return t;
+	if ((t = iso_parse(p->received)) != (time_t)-1 && (start == (time_t)-1 || t < start))
+		start = t;
+	for (size_t i = 0; i < p->n_addr; i++) {
+		const struct st_sent *sent = state_sent_to(st, p->addr[i]);
+
+		if (sent != NULL && (t = iso_parse(sent->at)) != (time_t)-1 &&
+		    (start == (time_t)-1 || t < start))
+			start = t;
+	}
+	return start;
+}
+
+/* Record when the test with `p` started, the first time it is asked. */
+static void
+mark_start(struct state *st, const struct st_peer *p, time_t now)
+{
+	time_t t;
+
+	if (p->test_from[0] || (t = matrix_start(st, p, now)) == (time_t)-1)
+		return;
+	iso_time(t, state_peer_edit(st, p)->test_from);
+}
+
+void
+matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds, time_t now)
+{
+	struct st_peer *w;
+
+	mark_start(st, p, now);
+	w = state_peer_edit(st, p);
 	for (int k = 0; k < KIND_COUNT; k++)
 		if (kinds & (1u << k))
 			w->cell[DIR_OUT][k] = (struct st_cell){CELL_SENT, CELL_CHECKED, NULL,
-							       state_str(st, CELL_BY_PADSEAL)};
+							       state_str(st, CELL_BY_PADSEAL), 0};
 }
 
 int
@@ -268,7 +301,7 @@ matrix_send(const struct home *h, struct state *st, const struct st_peer *p,
 	    matrix_compose(h, p, s, now, msg, len, e) != 0)
 		return -1;
 	if (matrix_write(dir, msg, len, e) == 0) {
-		matrix_mark_sent(st, p, (1u << KIND_COUNT) - 1);
+		matrix_mark_sent(st, p, (1u << KIND_COUNT) - 1, now);
 		rc = 0;
 	}
 	matrix_composed_free(msg);
@@ -695,6 +728,24 @@ is_peer_address(const struct state *st, const char *addr)
 	return addr[0] != '\0' && state_peer_by_addr(st, addr, &it) != NULL;
 }
 
+/* The earliest start of the test with any correspondent holding `addr`. */
+static time_t
+addr_start(const struct state *st, const char *addr, time_t start)
+{
+	const struct st_peer *p;
+	size_t it = 0;
+
+	while (addr[0] != '\0' && (p = state_peer_by_addr(st, addr, &it)) != NULL) {
+		time_t t = matrix_start(st, p, (time_t)-1);
+
+		if (t == (time_t)-1) /* never known: every message counts */
+			return 0;
+		if (start == (time_t)-1 || t < start)
+			start = t;
+	}
+	return start;
+}
+
 int
 matrix_concerns(const struct state *st, const struct ident *me, const unsigned char *head,
 		size_t len)
@@ -702,10 +753,11 @@ matrix_concerns(const struct state *st, const struct ident *me, const unsigned c
 	struct mime_entity m;
 	struct err e = ERR_INIT;
 	char from[ADDR_MAX] = "", to[2048] = "", *v;
-	int rc = 0;
+	time_t start = (time_t)-1, date;
+	int rc = MATRIX_NOT_TEST;
 
 	if (mime_parse(head, len, MIME_MESSAGE, NULL, &m, &e) != 0)
-		return 0;
+		return MATRIX_NOT_TEST;
 	if ((v = mime_header(&m, "From")) != NULL)
 		mime_addresses(v, from, sizeof from, NULL, 0);
 	free(v);
@@ -714,16 +766,30 @@ matrix_concerns(const struct state *st, const struct ident *me, const unsigned c
 	if (is_own_address(me, from)) {
 		static const char *const fields[] = {"To", "Cc"};
 
-		for (size_t f = 0; f < 2 && !rc; f++) {
+		for (size_t f = 0; f < 2; f++) {
+			char *save = NULL;
+
 			if ((v = mime_header(&m, fields[f])) == NULL)
 				continue;
 			mime_addresses(v, to, sizeof to, NULL, 0);
 			free(v);
-			for (char *a = strtok(to, ", "); a != NULL && !rc; a = strtok(NULL, ", "))
-				rc = is_peer_address(st, a);
+			for (char *a = strtok_r(to, ", ", &save); a != NULL;
+			     a = strtok_r(NULL, ", ", &save)) {
+				if (is_peer_address(st, a)) {
+					rc = MATRIX_TEST;
+					start = addr_start(st, a, start);
+				}
+			}
 		}
-	} else {
-		rc = is_peer_address(st, from);
+	} else if (is_peer_address(st, from)) {
+		rc = MATRIX_TEST;
+		start = addr_start(st, from, start);
+	}
+	if (rc == MATRIX_TEST && start != (time_t)-1 && (v = mime_header(&m, "Date")) != NULL) {
+		date = mail_date_parse(v);
+		if (date != (time_t)-1 && date < start - MATRIX_CLOCK_SLACK)
+			rc = MATRIX_OLDER;
+		free(v);
 	}
 	mime_entity_free(&m);
 	return rc;
@@ -745,7 +811,11 @@ matrix_record(struct state *st, const struct matrix_result *res, struct err *e)
 	if (!matrix_by_program(res->author) && matrix_by_program(old->by) &&
 	    (old->state == CELL_PASSED || old->state == CELL_FAILED))
 		return 0;
+	mark_start(st, p, (time_t)-1);
 	c = &state_peer_edit(st, p)->cell[res->dir][res->kind];
+	if (c->state != res->state || c->by == NULL ||
+	    strcmp(c->by, res->author[0] ? res->author : CELL_BY_PROGRAM) != 0)
+		c->shown = 0; /* a confirmation was for the message judged before */
 	c->by = state_str(st, res->author[0] ? res->author : CELL_BY_PROGRAM);
 	c->state = res->state;
 	c->how = res->warning ? CELL_WARNED : CELL_CHECKED;

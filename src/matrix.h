@@ -73,8 +73,9 @@ void matrix_composed_free(char *msg[KIND_COUNT]);
  * or none. */
 int matrix_write(const char *dir, char *const msg[KIND_COUNT], const size_t len[KIND_COUNT],
 		 struct err *e);
-/* Mark the out cells of the kinds in `kinds` (bit 1 << kind) sent. */
-void matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds);
+/* Mark the out cells of the kinds in `kinds` (bit 1 << kind) sent; the
+ * first send records when the test started (matrix_start). */
+void matrix_mark_sent(struct state *st, const struct st_peer *p, unsigned kinds, time_t now);
 /* Remove the four files matrix_send wrote into `dir`. */
 void matrix_unwrite(const char *dir);
 
@@ -111,16 +112,32 @@ int matrix_check_file(const struct msg_ctx *ctx, const struct ident *me, const c
 int matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsigned char *buf,
 		     size_t len, struct matrix_result *res, struct err *e);
 
+/* When the test with `p` started: the time recorded by the first send to
+ * it or check of a message of it (test_from), else the earliest of when
+ * its certificate was received and when yours went to one of its
+ * addresses (neither side can send a test message before), else `now`
+ * (may be (time_t)-1: not known). */
+time_t matrix_start(const struct state *st, const struct st_peer *p, time_t now);
+
+/* How far before the start a message's Date may be and still count: the
+ * sender's clock may be wrong by that much. */
+#define MATRIX_CLOCK_SLACK 3600
+
 /* Could the message whose header block is `head` be a test message: from
  * you to an address of a correspondent (To or Cc), or from an address of a
- * correspondent?  For picking them out of a mailbox without opening the
- * rest.  `me` may be NULL. */
+ * correspondent?  MATRIX_OLDER when it could but its Date is from before
+ * the test with every correspondent it concerns started (older signed
+ * mail, often with an old certificate: not part of the test).  For picking
+ * them out of a mailbox without opening the rest.  `me` may be NULL. */
+enum { MATRIX_NOT_TEST, MATRIX_TEST, MATRIX_OLDER };
 int matrix_concerns(const struct state *st, const struct ident *me, const unsigned char *head,
 		    size_t len);
 
 /* Record a result in the correspondent's record (found again by
- * fingerprint, so a freshly loaded state may be passed).  -1 when that
- * correspondent is gone. */
+ * fingerprint, so a freshly loaded state may be passed); the first one
+ * records when the test started (matrix_start).  A cell judged by another
+ * message loses its confirmation (shown).  -1 when that correspondent is
+ * gone. */
 int matrix_record(struct state *st, const struct matrix_result *res, struct err *e);
 
 /* The correspondent reported that out cell `k` arrived as it should. */

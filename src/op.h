@@ -255,20 +255,30 @@ int op_matrix_check(struct session *s, const char *const *files, size_t n, time_
 
 void op_checked_free(struct op_checked *list, size_t n);
 
-/* Check the test messages in a mailbox (mailbox.h): only those from you
- * to a correspondent or from a correspondent are opened (matrix_concerns),
- * other mail is passed over; each judged one is recorded (a cell passed
- * by any message stays passed).  The mailbox is only read.  -1 when it
- * cannot be read, or holds no test message at all. */
+/* Check the test messages in a mailbox (mailbox.h), or two (the inbox
+ * and the Sent folder, whose copies of your own messages pass the out
+ * cells): only those from you to a correspondent or from a correspondent
+ * are opened (matrix_concerns), other mail is passed over, and so are the
+ * messages dated before the test with their correspondent started
+ * (counted in `older`); each judged one is recorded (a cell passed by
+ * any message stays passed).  The mailboxes are only read.  -1 when one
+ * cannot be read, or they hold no test message at all. */
 struct mailbox;
-struct op_box_res {
-	struct op_checked *list; /* the judged messages: op_checked_free() */
-	size_t n;
+#define OP_BOXES_MAX 2
+struct op_box_count {
 	size_t seen;             /* messages in the mailbox */
+	size_t judged;           /* test messages judged into a cell */
+	size_t older;            /* test messages from before the test */
 	size_t damaged;          /* damaged ones passed over */
 	struct err first_damage; /* why the first of those was */
 };
-int op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
+struct op_box_res {
+	struct op_checked *list; /* the judged messages: op_checked_free() */
+	size_t n;
+	struct op_box_count box[OP_BOXES_MAX]; /* each mailbox, in order */
+	size_t n_box;
+};
+int op_matrix_check_box(struct session *s, const struct mailbox *mb, size_t n_mb, time_t now,
 			const struct pass_ask *ask, struct op_box_res *res, struct err *e);
 
 /* The certificates the signed messages of mailbox `mb` carry (scan.h),

@@ -152,7 +152,7 @@ op_matrix_send_mail(struct session *s, const char *peer, const char *dir, int un
 		session_end(s, 0);
 		goto out;
 	}
-	matrix_mark_sent(st, p, sent);
+	matrix_mark_sent(st, p, sent, now);
 	if (op_save(s, st, e) != 0) {
 		session_end(s, 0);
 		goto out;
@@ -364,16 +364,19 @@ struct box_walk {
 	struct op_msg *keep;
 	const struct state *st;
 	const struct ident *me;
-	size_t seen, judged;
+	struct op_box_count *count; /* of the mailbox being read */
+	size_t judged;
 };
 
 static int
 box_want(void *arg, const unsigned char *head, size_t len)
 {
 	struct box_walk *w = arg;
+	int c = matrix_concerns(w->st, w->me, head, len);
 
-	w->seen++;
-	return matrix_concerns(w->st, w->me, head, len);
+	w->count->seen++;
+	w->count->older += c == MATRIX_OLDER;
+	return c == MATRIX_TEST;
 }
 
 static int
@@ -388,6 +391,7 @@ box_take(void *arg, const char *where, const unsigned char *msg, size_t len, str
 		w->l.v[w->l.n - 1].judged = 1;
 		w->l.v[w->l.n - 1].res = res;
 		w->judged++;
+		w->count->judged++;
 	}
 	/* a message that fits no cell is other mail: passed over */
 	if (w->keep->key_err.set) /* no passphrase: stop, nothing is recorded */
@@ -396,16 +400,19 @@ box_take(void *arg, const char *where, const unsigned char *msg, size_t len, str
 }
 
 int
-op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
+op_matrix_check_box(struct session *s, const struct mailbox *mb, size_t n_mb, time_t now,
 		    const struct pass_ask *ask, struct op_box_res *res, struct err *e)
 {
 	struct box_walk w = {0};
 	struct op_msg keep;
 	struct ident me = {0};
 	struct state *st;
+	size_t older = 0;
 	int found, rc = -1;
 
 	memset(res, 0, sizeof *res);
+	if (n_mb == 0 || n_mb > OP_BOXES_MAX)
+		return err_set(e, "matrix check reads one or two mailboxes");
 	if (session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
 	if ((found = ident_current(session_home(s), st, now, &me, e)) < 0) {
@@ -416,19 +423,40 @@ op_matrix_check_box(struct session *s, const struct mailbox *mb, time_t now,
 	w.keep = &keep;
 	w.st = st;
 	w.me = found ? &me : NULL;
-	res->first_damage = (struct err)ERR_INIT;
-	if (mailbox_read(mb, &(struct mbx_visit){box_want, box_take, &w}, &res->damaged,
-			 &res->first_damage, e) != 0 ||
-	    state_damage(st, e) != 0) {
+	for (size_t i = 0; i < n_mb; i++) {
+		struct op_box_count *bc = &res->box[i];
+
+		bc->first_damage = (struct err)ERR_INIT;
+		w.count = bc;
+		if (mailbox_read(&mb[i], &(struct mbx_visit){box_want, box_take, &w}, &bc->damaged,
+				 &bc->first_damage, e) != 0) {
+			session_end(s, 1);
+			goto out;
+		}
+		older += bc->older;
+	}
+	res->n_box = n_mb;
+	if (state_damage(st, e) != 0) {
 		session_end(s, 1);
 		goto out;
 	}
 	session_end(s, 1);
-	res->seen = w.seen;
 	if (w.judged == 0) {
-		err_set(e,
-			"%s holds no test message from or to a correspondent (%zu messages read)",
-			mb->path, w.seen);
+		char where[600];
+
+		if (n_mb == 1)
+			snprintf(where, sizeof where, "%s holds", mb[0].path);
+		else
+			snprintf(where, sizeof where, "neither %s nor %s holds", mb[0].path,
+				 mb[1].path);
+		if (older > 0)
+			err_set(e,
+				"%s no test message from or to a correspondent since the test started (%zu messages read, %zu of them older)",
+				where, res->box[0].seen + res->box[1].seen, older);
+		else
+			err_set(e,
+				"%s no test message from or to a correspondent (%zu messages read)",
+				where, res->box[0].seen + res->box[1].seen);
 		goto out;
 	}
 	if (record_all(s, &w.l, 1, e) != 0)

@@ -88,6 +88,10 @@ struct st_cell {
 			      passed or failed): CELL_BY_PADSEAL, a mail
 			      program's name, CELL_BY_PROGRAM; NULL unknown
 			      (recorded before padseal kept it) */
+	int shown;         /* the person confirmed that the mail program
+			      that received it showed it correctly: their
+			      own (an in cell) or the correspondent's, by
+			      their word (an out cell) */
 };
 #define CELL_BY_PADSEAL "padseal"
 #define CELL_BY_PROGRAM "a mail program" /* one that does not name itself */
@@ -174,6 +178,10 @@ struct st_peer {
 	char renewed_from[FPR_HEX_LEN];
 	/* The test. */
 	struct st_cell cell[DIR_COUNT][KIND_COUNT];
+	/* When the test with this certificate started (matrix.h,
+	 * matrix_start): a mailbox's older messages are not test messages.
+	 * "" until the first send or check. */
+	char test_from[ISO_TIME_LEN];
 };
 
 struct state;

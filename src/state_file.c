@@ -100,6 +100,8 @@ enum key {
 	K_PROG,
 	K_DIR,
 	K_PEERS,
+	K_TEST_FROM,
+	K_SHOWN,
 	K_COUNT,
 	K_UNKNOWN = K_COUNT
 };
@@ -146,6 +148,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_PROG] = "prog",
 	[K_DIR] = "dir",
 	[K_PEERS] = "peers",
+	[K_TEST_FROM] = "test-from",
+	[K_SHOWN] = "shown",
 	[K_STATUS] = "status",
 	[K_CREATED] = "created",
 	[K_ARCHIVED] = "archived",
@@ -704,9 +708,10 @@ cell_letter(const struct st_cell *c)
 static int
 cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 {
-	for (int d = 0; d < DIR_COUNT; d++) {
-		const char *v = take(fs, d == DIR_OUT ? K_OUT : K_IN);
+	const char *v;
 
+	for (int d = 0; d < DIR_COUNT; d++) {
+		v = take(fs, d == DIR_OUT ? K_OUT : K_IN);
 		if (v != NULL && strlen(v) != KIND_COUNT)
 			return bad(p, "%s does not hold four cells",
 				   cell_dir_name((enum cell_dir)d));
@@ -722,6 +727,14 @@ cells_v2(struct parser *p, struct fields *fs, struct st_peer *t)
 				     by_keys[d][k], CELL_BY_MAX, &t->cell[d][k].by) != 0)
 				return -1;
 		}
+	}
+	if (get_iso(p, take(fs, K_TEST_FROM), "test-from", t->test_from) != 0)
+		return -1;
+	if ((v = take(fs, K_SHOWN)) != NULL) {
+		if (strlen(v) != DIR_COUNT * KIND_COUNT || strspn(v, "01") != strlen(v))
+			return bad(p, "shown does not hold eight 0 or 1");
+		for (int i = 0; i < DIR_COUNT * KIND_COUNT; i++)
+			t->cell[i / KIND_COUNT][i % KIND_COUNT].shown = v[i] == '1';
 	}
 	return 0;
 }
@@ -1579,7 +1592,8 @@ fmt_sent(struct buf *b, const struct st_sent *r)
 static void
 fmt_peer(struct buf *b, const struct st_peer *r)
 {
-	char cells[KIND_COUNT + 1];
+	char cells[KIND_COUNT + 1], shown[DIR_COUNT * KIND_COUNT + 1];
+	int any_shown = 0;
 
 	puts_b(b, "peer");
 	field(b, "fpr", r->hex);
@@ -1621,6 +1635,13 @@ fmt_peer(struct buf *b, const struct st_peer *r)
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++)
 			field(b, by_keys[d][k], r->cell[d][k].by);
+	field(b, "test-from", r->test_from);
+	for (int i = 0; i < DIR_COUNT * KIND_COUNT; i++) {
+		shown[i] = r->cell[i / KIND_COUNT][i % KIND_COUNT].shown ? '1' : '0';
+		any_shown |= shown[i] == '1';
+	}
+	shown[DIR_COUNT * KIND_COUNT] = '\0';
+	field(b, "shown", any_shown ? shown : NULL);
 	put(b, "\n", 1);
 }
 

@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 
 #include "fileio.h"
+#include "isotime.h"
 #include "home.h"
 #include "state.h"
 #include "testutil.h"
@@ -105,17 +106,18 @@ sample(void)
 	p->trusted = 1;
 	p->verified = VERIFY_PHONE;
 	memcpy(p->verified_at, T1, sizeof T1);
-	p->cell[DIR_OUT][KIND_PLAIN] =
-		(struct st_cell){CELL_PASSED, CELL_CONFIRMED, NULL, state_str(st, CELL_BY_PROGRAM)};
+	p->cell[DIR_OUT][KIND_PLAIN] = (struct st_cell){CELL_PASSED, CELL_CONFIRMED, NULL,
+							state_str(st, CELL_BY_PROGRAM), 1};
 	p->cell[DIR_OUT][KIND_SIGNED] =
-		(struct st_cell){CELL_SENT, CELL_CHECKED, NULL, state_str(st, CELL_BY_PADSEAL)};
+		(struct st_cell){CELL_SENT, CELL_CHECKED, NULL, state_str(st, CELL_BY_PADSEAL), 0};
 	p->cell[DIR_IN][KIND_SIGNED] =
 		(struct st_cell){CELL_PASSED, CELL_WARNED, state_str(st, "valid signature (SHA-1)"),
-				 state_str(st, "Thunderbird 115.6.0")};
+				 state_str(st, "Thunderbird 115.6.0"), 1};
 	p->cell[DIR_IN][KIND_ENCRYPTED] =
 		(struct st_cell){CELL_FAILED, CELL_CHECKED,
 				 state_str(st, "could not be decrypted: no key of yours opens it"),
-				 state_str(st, "NeoMutt 20220429")};
+				 state_str(st, "NeoMutt 20220429"), 0};
+	memcpy(p->test_from, T1, sizeof T1);
 	return st;
 }
 
@@ -157,6 +159,12 @@ Test(state, every_record_round_trips)
 	cr_expect_str_eq(p->cell[DIR_OUT][KIND_PLAIN].by, CELL_BY_PROGRAM);
 	cr_expect_null(p->cell[DIR_IN][KIND_PLAIN].by);
 	cr_expect_eq(p->cell[DIR_IN][KIND_PLAIN].state, CELL_TODO);
+	/* Confirmed as shown, and when the test started. */
+	cr_expect_eq(p->cell[DIR_OUT][KIND_PLAIN].shown, 1);
+	cr_expect_eq(p->cell[DIR_IN][KIND_SIGNED].shown, 1);
+	cr_expect_eq(p->cell[DIR_IN][KIND_ENCRYPTED].shown, 0);
+	cr_expect_str_eq(p->test_from, T1);
+	cr_expect_not_null(strstr(text, " shown=10000100"));
 	cr_expect_str_eq(state_backup_newest(back, HEX_ME)->path, "/tmp/my backups/a=b%c.p12");
 	cr_expect_eq(state_sent_to(back, "SAM@example.org")->how, SENT_IN_PERSON);
 	cr_expect_eq(state_ident_current(back) != NULL, 1);
@@ -212,6 +220,9 @@ static const struct {
 	{GOOD_PEER " verified=telepathy verified-at=" T0, "verified is not phone"},
 	{GOOD_PEER " verified=phone", "verified is given without verified-at"},
 	{GOOD_PEER " out=ppp", "does not hold four cells"},
+	{GOOD_PEER " shown=1010", "shown does not hold eight 0 or 1"},
+	{GOOD_PEER " shown=1010x010", "shown does not hold eight 0 or 1"},
+	{GOOD_PEER " test-from=yesterday", "test-from"},
 	{GOOD_PEER " in=ppxp", "holds a cell that is not one of"},
 	{GOOD_PEER " received=" T1, "appears twice"},
 	{GOOD_PEER " colour=blue", "the field colour is unknown"},
@@ -652,4 +663,33 @@ Test(state, definitions)
 	cr_expect_eq(iso_parse("2026-13-01T00:00:00Z"), (time_t)-1);
 	cr_expect_eq(iso_parse("2026-01-01 00:00:00Z"), (time_t)-1);
 	state_free(st);
+}
+
+Test(isotime, a_message_s_date_line_in_its_forms)
+{
+	static const struct {
+		const char *in, *want; /* want "" : not a date */
+	} cases[] = {
+		{"Sun, 06 Dec 2026 04:32:15 +0000", "2026-12-06T04:32:15Z"},
+		{"6 Dec 2026 05:32:15 +0100", "2026-12-06T04:32:15Z"},
+		{"Sat, 17 Aug 2024 10:01:00 +0900 (JST)", "2024-08-17T01:01:00Z"},
+		{"Tue, 3 Mar 2020 09:00 -0500", "2020-03-03T14:00:00Z"},
+		{"Fri, 21 Nov 97 09:55:06 GMT", "1997-11-21T09:55:06Z"},
+		{"Thu, 13 Feb 1969 23:32:54 EST", "1969-02-14T04:32:54Z"},
+		{" (comment) Mon, 1 Jan 2001 00:00:00 +0000", "2001-01-01T00:00:00Z"},
+		{"yesterday", ""},
+		{"Mon, 32 Jan 2001 00:00:00 +0000", ""},
+		{"Mon, 1 Foo 2001 00:00:00 +0000", ""},
+		{"Mon, 1 Jan 2001 25:00:00 +0000", ""},
+		{"", ""},
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		time_t t = mail_date_parse(cases[i].in);
+		char got[ISO_TIME_LEN] = "";
+
+		if (t != (time_t)-1)
+			iso_time(t, got);
+		cr_expect_str_eq(got, cases[i].want, "%s", cases[i].in);
+	}
 }

@@ -45,6 +45,15 @@ for f in "$T/other/1.eml" "$@" "$T/other/2.eml" "$T/other/3.eml"; do
 done > "$T/inbox.mbox"
 ok; grep -q '^>From what I heard' "$T/inbox.mbox" || fail "formail did not quote the From line (the test would prove nothing)"
 mbox_sum=$(sha256sum < "$T/inbox.mbox")
+# The corpus's messages were written in 2024, long before smime1's
+# certificate came into this home today: older than the test, they are
+# passed over, and said so.
+hbefore=$(tree_hash "$H")
+run 1 "$P" --home "$H" matrix check --mbox "$T/inbox.mbox" --passphrase-file "$T/pass" && expect_one_line_error "only older test messages"
+expect_in "$ERR" "holds no test message from or to a correspondent since the test started (7 messages read, 4 of them older)" "messages from before the test are passed over"
+ok; [ "$hbefore" = "$(tree_hash "$H")" ] || fail "a check that found only older messages changed the home"
+# As if the test had started in August 2024, when they were written.
+sed -i 's/^\(peer fpr=[0-9A-Fa-f]*\)/\1 test-from=2024-08-01T00:00:00Z/' "$H/checklist"
 run 0 "$P" --home "$H" matrix check --mbox "$T/inbox.mbox" --passphrase-file "$T/pass"
 expect_in "$OUT" "$T/inbox.mbox: 7 messages, 4 of them test messages" "mbox: the four picked out of seven"
 expect_in "$OUT" "in:signed  passed  (from smime1@hmailserver.test, valid signature, trusted)  written by Mozilla Thunderbird" "mbox: Thunderbird signed, and who wrote it"

@@ -69,6 +69,9 @@ run 0 "$P" --home "$S" trust alice@example.org --verified phone
 run 0 "$P" --home "$A" matrix send --to sam@example.org --out "$T/a2s" --smtp "$SMTPS" --smtp-user alice@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --passphrase-file "$T/pass"
 expect_in "$OUT" "Sent the four test messages to sam@example.org through $SMTPS" "matrix send through SMTPS"
 wait_mail sam 5
+# An old signed mail of Alice's, from long before the test (its Date is
+# outside the signature): passed over, and counted.
+sed 's/^Date: .*/Date: Tue, 03 Mar 2020 09:00:00 +0100/' "$T/intro-alice.eml" | tr -d '\r' > "$MS/mail/sam/Maildir/cur/1583222400.M1P1.old:2,S"
 mbefore=$(maildir_state sam)
 hbefore=$(tree_hash "$S")
 run 1 "$P" --home "$S" matrix check --imap "$IMAPS" --imap-user sam@example.org --imap-pass-file "$T/mailpass-wrong" --cacert "$CA" --passphrase-file "$T/pass2" &&
@@ -81,7 +84,7 @@ run 1 "$P" --home "$S" matrix check --imap "$IMAPS" --imap-user sam@example.org 
 expect_in "$ERR" "the TLS connection to 127.0.0.1 failed" "IMAP server not verified"
 ok; [ "$hbefore" = "$(tree_hash "$S")" ] || fail "a refused check changed the home"
 run 0 "$P" --home "$S" matrix check --imap "$IMAPS" --imap-user sam@example.org --imap-pass-file "$T/mailpass" --cacert "$CA" --passphrase-file "$T/pass2"
-expect_in "$OUT" "$IMAPS: 5 messages, 5 of them test messages" "IMAP: all five are Alice's"
+expect_in "$OUT" "$IMAPS: 6 messages, 5 of them test messages; 1 older ones passed over (from before the test started)" "IMAP: five of Alice's since the test started, one older"
 expect_in "$OUT" "in:signed-encrypted  passed  (from alice@example.org, decrypted (AES-256-CBC), valid signature, trusted)" "IMAP: signed and encrypted"
 expect_in "$OUT" "alice@example.org: 4 of 8 passed" "Sam's in cells passed"
 ok; [ "$mbefore" = "$(maildir_state sam)" ] || fail "reading over IMAP changed Sam's mailbox (flags or messages)"
@@ -111,7 +114,7 @@ run 0 "$P" --home "$S" matrix send --to alice@example.org --smtp-pass-file "$T/m
 expect_in "$OUT" "Sent the four test messages to alice@example.org through $SMTP." "matrix send through the kept SMTP"
 wait_mail alice 5
 run 0 "$P" --home "$A" settings --imap "$IMAP" --imap-user alice@example.org --cacert "$CA" --json
-expect_in "$OUT" "{\"smtp\":null,\"smtp_user\":null,\"cacert\":\"$CA\",\"mailbox_kind\":\"imap\",\"mailbox\":\"$IMAP\",\"imap_user\":\"alice@example.org\"}" "settings --json"
+expect_in "$OUT" "{\"smtp\":null,\"smtp_user\":null,\"cacert\":\"$CA\",\"mailbox_kind\":\"imap\",\"mailbox\":\"$IMAP\",\"imap_user\":\"alice@example.org\",\"sent_kind\":null,\"sent\":null}" "settings --json"
 run 0 "$P" --home "$A" status
 expect_in "$OUT" "check mailbox  imap $IMAP as alice@example.org" "status shows the settings"
 run 0 "$P" --home "$A" status --json
@@ -127,9 +130,25 @@ expect_one_line_error "damaged settings"
 expect_in "$ERR" "line 3: a repeated setting \"smtp\"" "damaged settings: the line named"
 ok; [ "$(cat "$A/mail-settings")" = "$(printf 'padseal-mail-settings 1\nsmtp=x\nsmtp=y')" ] || fail "a damaged settings file was replaced"
 cp "$T/ms.good" "$A/mail-settings"
-# each checks their own sent copies (Alice kept files; Sam's are in Alice's box)
-run 0 "$P" --home "$A" matrix check "$T"/a2s/*.eml --passphrase-file "$T/pass"
+# each checks their own sent copies: Alice's Sent folder (a Maildir, as
+# a mail program's Fcc keeps it) with the kept inbox, in one command
+mkdir -p "$T/Sent/cur" "$T/Sent/new" "$T/Sent/tmp"
+n=0
+for f in "$T"/a2s/*.eml; do n=$((n + 1)); tr -d '\r' < "$f" > "$T/Sent/cur/17000000$n.M1P1.host:2,S"; done
+sbefore=$(tree_hash "$T/Sent")
+run 0 "$P" --home "$A" matrix check --sent "$T/Sent" --imap-pass-file "$T/mailpass" --passphrase-file "$T/pass"
+expect_in "$OUT" "$IMAP: " "--sent: the kept inbox read too"
+expect_in "$OUT" "$T/Sent: 4 messages, 4 of them test messages" "--sent: the Sent folder read"
+expect_in "$OUT" "out:signed-encrypted  passed  (to sam@example.org, encrypted (" "--sent: an out cell passed from the Sent folder"
 expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages." "Alice: all eight, a rehearsal"
+ok; [ "$sbefore" = "$(tree_hash "$T/Sent")" ] || fail "reading the Sent folder changed it"
+# the Sent folder kept, and read without being named
+run 0 "$P" --home "$A" settings --sent "$T/Sent"
+expect_in "$OUT" "Sent folder    maildir $T/Sent" "the Sent folder kept"
+run 0 "$P" --home "$A" matrix check --imap-pass-file "$T/mailpass" --passphrase-file "$T/pass"
+expect_in "$OUT" "$T/Sent: 4 messages, 4 of them test messages" "the kept Sent folder read"
+run 2 "$P" --home "$A" settings --sent "$T/nowhere"
+expect_in "$ERR" "no such mailbox" "--sent: a missing folder is not kept"
 
 # --insecure: works, and says so
 run 0 "$P" --home "$A" matrix check --imap "$IMAPS" --imap-user alice@example.org --imap-pass-file "$T/mailpass" --insecure --passphrase-file "$T/pass"
@@ -143,7 +162,7 @@ expect_in "$OUT" '"stale":0' "one certificate per address so far (the kept mailb
 old_fpr=$("$P" --home "$S" peers --json | grep -o '"fingerprint_sha256":"[0-9A-F:]*"' | head -n 1 | cut -d'"' -f4)
 run 0 "$P" --home "$A" create --replace --name "Alice Example" --email alice@example.org --key rsa3072 --new-passphrase-file "$T/pass" --passphrase-file "$T/pass"
 run 0 "$P" --home "$A" intro --to sam@example.org --smtp "$SMTPS" --smtp-user alice@example.org --smtp-pass-file "$T/mailpass" --cacert "$CA" --out "$T/intro-alice2.eml" --passphrase-file "$T/pass"
-wait_mail sam 6
+wait_mail sam 7
 run 0 "$P" --home "$S" import "$T/intro-alice2.eml"
 new_hex=$("$P" --home "$S" peers --json | grep -o '"fingerprint_sha256":"[0-9A-F:]*"' | tr -d ':"' | sed 's/fingerprint_sha256//' | grep -v "$(echo "$old_fpr" | tr -d :)" | head -n 1)
 run 0 "$P" --home "$S" untrust "$(echo "$old_fpr" | tr -d : | cut -c1-16)"

@@ -175,7 +175,6 @@ json_peer(const struct st_peer *p)
 	printf("%d", matrix_passed(p));
 	json_key(stdout, &first, "tested");
 	printf("%d", matrix_tested(p));
-	json_field(stdout, &first, "test_from", p->test_from[0] ? p->test_from : NULL);
 	json_key(stdout, &first, "written_by");
 	printf("{");
 	for (int d = 0; d < DIR_COUNT; d++) {
@@ -187,7 +186,9 @@ json_peer(const struct st_peer *p)
 				   p->cell[d][k].by);
 		printf("}");
 	}
-	printf("}}");
+	printf("}");
+	json_field(stdout, &first, "test_from", p->test_from[0] ? p->test_from : NULL);
+	printf("}");
 }
 
 /* One line about the state of the test with a peer. */

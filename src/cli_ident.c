@@ -671,12 +671,15 @@ text_status(const struct checklist *cl, const struct mail_settings *ms)
 		if (p->passed > p->tested)
 			snprintf(rehearsed, sizeof rehearsed,
 				 " (%d rehearsed with padseal's messages)", p->passed - p->tested);
-		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s%s\n",
+		printf("\n  %s  exchange %s, verify %s, trust %s, test %d of 8%s%s%s%s%s\n",
 		       p->p->addr[0], p->step[STEP_EXCHANGE] ? "done" : "todo",
 		       p->step[STEP_VERIFY] ? "done" : "todo",
 		       p->step[STEP_TRUST] ? "done" : "todo", p->tested, rehearsed,
 		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
-		       p->retired ? "  [set aside]" : "");
+		       p->retired ? "  [set aside]" : "",
+		       p->trusted && p->p->renewed_from[0] ?
+			       "\n    trusted (renewed by the CA you verified)" :
+			       "");
 	}
 	if (cl->n_problems) {
 		printf("\nProblems:\n");

@@ -68,7 +68,8 @@ struct verify_scr {
 	int ticked[VG_MAX];
 	int rcur; /* the group read aloud */
 	int answer;
-	int changed; /* an earlier certificate of theirs was trusted */
+	int changed;         /* an earlier certificate of theirs was trusted */
+	int my_ca, their_ca; /* the fingerprint read is a CA's (the CA form) */
 	char msg[700];
 	enum role msg_role;
 };
@@ -650,6 +651,41 @@ keys_for(const struct app *a, const struct verify_scr *vs, struct keyhint *k)
 	k[i] = (struct keyhint){NULL, NULL};
 }
 
+/* Whose fingerprints these are, in words, when one is a CA's (the CA
+ * form: the long-lived one, read once for every renewal), into `buf`;
+ * `brief` for one line.  NULL when neither is. */
+static const char *
+whose(const struct verify_scr *vs, int brief, char *buf, size_t len)
+{
+	const char *f = vs->first;
+
+	if (!vs->their_ca && !vs->my_ca)
+		return NULL;
+	if (brief)
+		snprintf(buf, len, "%s: %s.",
+			 vs->their_ca ? "Theirs is their CA's" : "Theirs is the certificate's",
+			 vs->my_ca ? "yours is your CA's" : "yours is the certificate's");
+	else if (vs->their_ca && vs->my_ca)
+		snprintf(buf, len,
+			 "Both are fingerprints of certificate authorities: %s's own CA, "
+			 "which issued %s's mail certificate, and yours. They last for "
+			 "years: a renewal by the same CA needs no new call.",
+			 f, f);
+	else if (vs->their_ca)
+		snprintf(buf, len,
+			 "%s's is the fingerprint of %s's own certificate authority (CA), "
+			 "which issued %s's mail certificate: it lasts for years, and a "
+			 "renewal by it needs no new call.",
+			 f, f, f);
+	else
+		snprintf(buf, len,
+			 "Yours is the fingerprint of your own certificate authority (CA), "
+			 "which issued your mail certificate; %s's is that of the "
+			 "certificate itself.",
+			 f);
+	return buf;
+}
+
 /* What to do now, in the order both screens agree on. */
 static const char *
 instruction(const struct verify_scr *vs, char *buf, size_t len)
@@ -686,10 +722,10 @@ verify_draw(const struct app *a, const void *sc)
 	struct keyhint keys[10];
 	struct grid gr;
 	char title[400], line[600];
-	int n = (int)n_groups(vs), w = a->cols - 4, y;
+	int n = (int)n_groups(vs), w = a->cols - 4, y, end;
 
 	snprintf(title, sizeof title, "Verify %s", vs->email);
-	app_frame(a, title, vs->msg, vs->msg_role);
+	end = app_frame(a, title, vs->msg, vs->msg_role);
 	layout(vs, &gr);
 	/* The same sentence on both screens; the word form's column of 16
 	 * rows leaves only the row under the title for it. */
@@ -712,6 +748,16 @@ verify_draw(const struct app *a, const void *sc)
 				     "4 characters (0-9, A-F) per group; w says "
 				     "them as words");
 		draw_clip(lk, y, 2, w, line, lk->attr[R_DIM]);
+		/* Whole or in its short form, never cut: the message below
+		 * may take the room. */
+		if (whose(vs, 0, line, sizeof line) != NULL) {
+			int room = end - y - 2;
+
+			if (draw_text(lk, y + 2, 2, w, 99, line, A_NORMAL, 0) > room)
+				whose(vs, 1, line, sizeof line);
+			if (draw_text(lk, y + 2, 2, w, 99, line, A_NORMAL, 0) <= room)
+				draw_text(lk, y + 2, 2, w, room, line, A_NORMAL, 1);
+		}
 	}
 	keys_for(a, vs, keys);
 	draw_status(lk, a->rows, a->cols, keys);
@@ -750,6 +796,8 @@ load(struct app *a, struct verify_scr *vs, struct err *e)
 	vs->n_mine[0] = fpr_parse(id.ca_hex[0] ? id.ca_hex : id.hex, vs->mine[0], FPR_MAX);
 	vs->n_mine[1] =
 		fpr_parse(id.ca_hex[0] ? id.ca_fpr_sha1 : id.fpr_sha1, vs->mine[1], FPR_MAX);
+	vs->my_ca = id.ca_hex[0] != '\0';
+	vs->their_ca = in->has_ca;
 	memcpy(vs->theirs[0], in->has_ca ? in->ca_sha256 : in->sha256, FPR_MAX);
 	memcpy(vs->theirs[1], in->has_ca ? in->ca_sha1 : in->sha1, FPR_MAX);
 	vs->n_theirs[0] = 32;

@@ -84,6 +84,10 @@ expect_in "$OUT" "trusted, renewed by the CA you verified (no new call needed)" 
 run 0 "$P" --home "$S" peers
 expect_in "$OUT" "trust       trusted (renewed by the CA you verified)" "peers: renewed"
 expect_in "$OUT" "superseded by" "the old certificate is superseded"
+run 0 "$P" --home "$S" status
+expect_in "$OUT" "trusted (renewed by the CA you verified)" "status: renewed"
+run 0 "$P" --home "$S" status --json
+expect_in "$OUT" '"renewed":true' "status --json: renewed"
 run 0 "$P" --home "$S" peers --json
 expect_in "$OUT" "\"renewed_from\":\"" "peers --json renewed_from"
 run 0 "$P" --home "$S" matrix check "$T"/a2s-new/*.eml --passphrase-file "$T/pass2"

@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "addr.h"
 #include "fileio.h"
 #include "peer.h"
@@ -204,13 +208,23 @@ key_hash(const char *k, size_t len)
 	       (KEY_SLOTS - 1);
 }
 
+/* Each name as three words of 8 bytes and which of their bytes count
+ * (no name is longer than 24): a key is matched in a few instructions. */
+#define KEY_WORDS 3
+static uint64_t key_w[K_COUNT][KEY_WORDS], key_m[K_COUNT][KEY_WORDS];
+
 static void
 key_table_fill(void)
 {
 	for (unsigned i = 0; i < K_COUNT; i++) {
 		size_t len = strlen(key_names[i]);
 		unsigned h = key_hash(key_names[i], len);
+		unsigned char w[8 * KEY_WORDS] = {0}, m[8 * KEY_WORDS] = {0};
 
+		memcpy(w, key_names[i], len);
+		memset(m, 0xff, len);
+		memcpy(key_w[i], w, sizeof w);
+		memcpy(key_m[i], m, sizeof m);
 		key_len[i] = (uint8_t)len;
 		while (key_slot[h] != 0)
 			h = (h + 1) & (KEY_SLOTS - 1);
@@ -290,15 +304,36 @@ static const unsigned char hex_upper[256] = {
 	['A' ... 'F'] = 1,
 };
 
-/* Are s[0..n) upper-case hex digits, and s[n] the end? */
+/* Are s[0..n) upper-case hex digits, and s[n] the end?  The length first
+ * (then whole blocks can be read), the digits sixteen at a time where the
+ * machine has SSE2. */
 static int
 is_hex_n(const char *s, size_t n)
 {
 	size_t i = 0;
 
+	if (strlen(s) != n)
+		return 0;
+#ifdef __SSE2__
+	{
+		const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+		const __m128i a0 = _mm_set1_epi8('A' - 1), af = _mm_set1_epi8('F' + 1);
+
+		for (; n - i >= 16; i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i ok = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, d0),
+								_mm_cmplt_epi8(x, d9)),
+						  _mm_and_si128(_mm_cmpgt_epi8(x, a0),
+								_mm_cmplt_epi8(x, af)));
+
+			if (_mm_movemask_epi8(ok) != 0xffff)
+				return 0;
+		}
+	}
+#endif
 	while (i < n && hex_upper[(unsigned char)s[i]])
 		i++;
-	return i == n && s[n] == '\0';
+	return i == n;
 }
 
 /* The key at q (before end), if it is one of the few after `guess` (padseal
@@ -309,6 +344,20 @@ is_hex_n(const char *s, size_t n)
 static enum key
 key_guess(const char *q, const char *end, unsigned guess)
 {
+	if (end - q > 8 * KEY_WORDS) { /* the usual case: words at once */
+		uint64_t a, b, c;
+
+		memcpy(&a, q, 8);
+		memcpy(&b, q + 8, 8);
+		memcpy(&c, q + 16, 8);
+		for (unsigned k = guess; k < K_COUNT && k < guess + GUESS_AHEAD; k++) {
+			if ((((a & key_m[k][0]) ^ key_w[k][0]) | ((b & key_m[k][1]) ^ key_w[k][1]) |
+			     ((c & key_m[k][2]) ^ key_w[k][2])) == 0 &&
+			    q[key_len[k]] == '=')
+				return (enum key)k;
+		}
+		return K_UNKNOWN;
+	}
 	for (unsigned c = guess; c < K_COUNT && c < guess + GUESS_AHEAD; c++) {
 		size_t len = key_len[c];
 
@@ -317,6 +366,32 @@ key_guess(const char *q, const char *end, unsigned guess)
 			return (enum key)c;
 	}
 	return K_UNKNOWN;
+}
+
+/* The space that ends the value at v, or `end`: sixteen bytes at a time
+ * where the machine has SSE2. */
+static char *
+value_end(char *v, char *end)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' ');
+
+	while (end - v >= 16) {
+		int m = _mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)v), sp));
+
+		if (m != 0)
+			return v + __builtin_ctz((unsigned)m);
+		v += 16;
+	}
+	while (v < end && *v != ' ')
+		v++;
+	return v;
+#else
+	char *sp = memchr(v, ' ', (size_t)(end - v));
+
+	return sp != NULL ? sp : end;
+#endif
 }
 
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
@@ -360,8 +435,7 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 		if (*nf == FIELDS_MAX)
 			return bad(p, "the record has too many fields");
 		v = q;
-		if ((stop = memchr(v, ' ', (size_t)(end - v))) == NULL)
-			stop = end;
+		stop = value_end(v, end);
 		if (stop == v)
 			return bad(p, "the field %s is empty", key);
 		f[*nf].key = key;

@@ -40,27 +40,40 @@ days_from_civil(long y, long m, long d)
 /* Is c a digit? */
 #define D(c) ((unsigned)((c) - '0') < 10u)
 
-time_t
-iso_parse(const char *s)
+/* Is s in the form, each field in its range? */
+static int
+iso_form(const char *s)
 {
-	int y, mo, d, h, mi, sec;
-
 	/* In order, each test short-circuiting the next: a shorter string
 	 * stops at its NUL. */
 	if (!(D(s[0]) && D(s[1]) && D(s[2]) && D(s[3]) && s[4] == '-' && D(s[5]) && D(s[6]) &&
 	      s[7] == '-' && D(s[8]) && D(s[9]) && s[10] == 'T' && D(s[11]) && D(s[12]) &&
 	      s[13] == ':' && D(s[14]) && D(s[15]) && s[16] == ':' && D(s[17]) && D(s[18]) &&
 	      s[19] == 'Z' && s[20] == '\0'))
+		return 0;
+	{
+		int mo = two(s + 5), d = two(s + 8);
+
+		return !(mo < 1 || mo > 12 || d < 1 || d > 31 || two(s + 11) > 23 ||
+			 two(s + 14) > 59 || two(s + 17) > 60);
+	}
+}
+
+time_t
+iso_parse(const char *s)
+{
+	if (!iso_form(s))
 		return (time_t)-1;
-	y = two(s) * 100 + two(s + 2);
-	mo = two(s + 5);
-	d = two(s + 8);
-	h = two(s + 11);
-	mi = two(s + 14);
-	sec = two(s + 17);
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return (time_t)-1;
-	return (time_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return (time_t)days_from_civil(two(s) * 100 + two(s + 2), two(s + 5), two(s + 8)) * 86400 +
+	       two(s + 11) * 3600 + two(s + 14) * 60 + two(s + 17);
+}
+
+int
+iso_valid(const char *s)
+{
+	/* What iso_parse accepts: its answer for the one second before 1970
+	 * is its "no" too. */
+	return iso_form(s) && strcmp(s, "1969-12-31T23:59:59Z") != 0;
 }
 
 /* Skip blanks and comments (RFC 5322 CFWS, one level of parentheses). */

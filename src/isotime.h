@@ -14,6 +14,8 @@
 void iso_time(time_t t, char buf[ISO_TIME_LEN]);
 /* Such a time back to time_t; (time_t)-1 when `s` is not one. */
 time_t iso_parse(const char *s);
+/* Would iso_parse accept s (without computing the time)? */
+int iso_valid(const char *s);
 
 /* An RFC 5322 date ("Sun, 6 Dec 2026 04:32:15 +0100", comments and the
  * obsolete forms too: two-digit years, zone names) as time_t; (time_t)-1

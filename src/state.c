@@ -288,6 +288,7 @@ state_new(void)
 	st->lazy->by_addr.icase = 1;
 	st->lazy->sent_ix.icase = 1;
 	st->lazy->sent_defer = 1;
+	memset(st->lazy->pred, 0xff, sizeof st->lazy->pred);
 	return st;
 }
 

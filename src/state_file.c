@@ -110,6 +110,11 @@ enum key {
 	K_UNKNOWN = K_COUNT
 };
 
+_Static_assert(K_COUNT < STATE_KEYS_MAX, "the key predictor has room for every key");
+#define PRED_PEER  (STATE_KEYS_MAX + 0)
+#define PRED_SENT  (STATE_KEYS_MAX + 1)
+#define PRED_OTHER (STATE_KEYS_MAX + 2)
+
 static const char *const key_names[K_COUNT] = {
 	[K_FPR] = "fpr",
 	[K_ADDR] = "addr",
@@ -245,6 +250,7 @@ key_id(const char *k, size_t len)
 }
 
 struct parser {
+	uint8_t *pred;       /* the key that followed each last time, or NULL */
 	struct state *st;    /* where eagerly parsed records go */
 	int in_batches;      /* past the first "end": records may repeat */
 	struct arena *arena; /* where their strings go */
@@ -394,6 +400,24 @@ value_end(char *v, char *end)
 #endif
 }
 
+/* Is the key at q (before end) key k followed by '='? */
+static int
+key_guess_one(const char *q, const char *end, unsigned k)
+{
+	if (end - q > 8 * KEY_WORDS) {
+		uint64_t a, b, c;
+
+		memcpy(&a, q, 8);
+		memcpy(&b, q + 8, 8);
+		memcpy(&c, q + 16, 8);
+		return (((a & key_m[k][0]) ^ key_w[k][0]) | ((b & key_m[k][1]) ^ key_w[k][1]) |
+			((c & key_m[k][2]) ^ key_w[k][2])) == 0 &&
+		       q[key_len[k]] == '=';
+	}
+	return (size_t)(end - q) > key_len[k] && q[key_len[k]] == '=' &&
+	       memcmp(key_names[k], q, key_len[k]) == 0;
+}
+
 /* Split the line s[0..n) (a writable copy) into its kind and fields,
  * unescaping values in place.  s[n] is the line's '\n', overwritten.
  * Values are found with memchr: a large home's lists parse megabytes. */
@@ -404,7 +428,7 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 	/* Most values have no escape: the next '%' of the line, looked for
 	 * again only past a value that held one. */
 	char *pct_at = memchr(s, '%', n);
-	unsigned guess = K_FPR;
+	unsigned guess = K_FPR, prev;
 
 	pthread_once(&key_once, key_table_fill);
 	*nf = 0;
@@ -416,13 +440,19 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 	}
 	if (q == *kind)
 		return bad(p, "the line starts with a space");
+	/* The key before the first: one for each kind most lines are of. */
+	prev = **kind == 'p' ? PRED_PEER : **kind == 's' ? PRED_SENT : PRED_OTHER;
 	while (q < end) {
 		char *key, *v, *stop;
 		enum key id;
 
 		*q++ = '\0'; /* the space before the field */
 		key = q;
-		if (q < end && (id = key_guess(q, end, guess)) != K_UNKNOWN) {
+		if (p->pred != NULL && p->pred[prev] < K_COUNT && q < end &&
+		    key_guess_one(q, end, p->pred[prev])) {
+			id = (enum key)p->pred[prev];
+			q += key_len[id];
+		} else if (q < end && (id = key_guess(q, end, guess)) != K_UNKNOWN) {
 			q += key_len[id];
 		} else {
 			while (q < end && is_word_char((unsigned char)*q))
@@ -441,6 +471,10 @@ tokenize(struct parser *p, char *s, size_t n, char **kind, struct field *f, size
 		f[*nf].key = key;
 		f[*nf].klen = (size_t)(v - 1 - key);
 		f[*nf].id = (uint8_t)id;
+		if (p->pred != NULL) {
+			p->pred[prev] = (uint8_t)id; /* K_UNKNOWN: no guess */
+			prev = id < K_COUNT ? (unsigned)id : PRED_OTHER;
+		}
 		/* The next key is most likely one of those after this one. */
 		guess = id < K_COUNT ? id + 1u : K_FPR;
 		if (id == K_ADDR)
@@ -552,7 +586,7 @@ get_iso(struct parser *p, const char *v, const char *key, char out[ISO_TIME_LEN]
 		out[0] = '\0';
 		return 0;
 	}
-	if (iso_parse(v) == (time_t)-1)
+	if (!iso_valid(v))
 		return bad(p, "%s is not a time like 2026-01-31T12:00:00Z", key);
 	memcpy(out, v, 21);
 	return 0;
@@ -1214,7 +1248,7 @@ src_slurp(const struct state *st)
 void
 peer_ready(const struct state *st, struct peer_head *hd)
 {
-	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
+	struct parser p = {.pred = st->lazy->pred, .arena = st->arena, .version = STATE_VERSION};
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
 	struct fields fs = {f, 0, used, {0}};
@@ -1253,7 +1287,7 @@ peer_ready(const struct state *st, struct peer_head *hd)
 void
 sent_ready(const struct state *st, struct sent_rec *r)
 {
-	struct parser p = {.arena = st->arena, .version = STATE_VERSION};
+	struct parser p = {.pred = st->lazy->pred, .arena = st->arena, .version = STATE_VERSION};
 	struct field f[FIELDS_MAX];
 	unsigned char used[FIELDS_MAX] = {0};
 	struct fields fs = {f, 0, used, {0}};
@@ -1438,6 +1472,7 @@ parse_source(struct state *st, size_t len, const char *name, struct err *e)
 	char *buf = NULL, *q;
 
 	snprintf(st->lazy->name, sizeof st->lazy->name, "%s", name);
+	p.pred = st->lazy->pred;
 	p.st = st;
 	p.arena = st->arena;
 	/* The first line: "padseal-checklist VERSION". */

@@ -23,6 +23,9 @@ const char *arena_strndup(struct arena *a, const char *s, size_t n);
 void arena_adopt(struct arena *a, struct chunk *list);
 void arena_free(struct arena *a);
 
+/* More than the checklist's keys (state_file.c's enum key). */
+#define STATE_KEYS_MAX 96
+
 /* Keys to record numbers; a key may hold several.  Keys are borrowed
  * (they live in the arena). */
 struct ix_node {
@@ -105,6 +108,10 @@ struct state_lazy {
 	/* Sent lines as loading found them (the address and where the line
 	 * is), made records and indexed only when a sent record is first
 	 * asked for (sents_ready): reading one message never asks. */
+	/* The key that followed each key (and the first of a peer line, of a
+	 * sent line, of another) the last time: lines of one kind have their
+	 * keys in one order, so the next is found in one comparison. */
+	uint8_t pred[STATE_KEYS_MAX + 3]; /* none: 0xff */
 	int sent_defer;
 	struct sent_pending {
 		const char *to;

@@ -4,7 +4,9 @@
 # right fingerprint (Carol's CA for Carol, Dave's certificate itself for
 # Dave) both ways, trusts, and all eight cells pass with each other: the
 # four kinds each way, checked by the receiver and by the sender's own
-# copies.  read says "valid, trusted" for both directions.
+# copies; read says "valid, trusted" for both directions.  First with
+# padseal's own messages (the rehearsal), then with the eight written by
+# another S/MIME program (OpenSSL's cms), which make the test step done.
 # shellcheck source=../lib.sh
 . "$PADSEAL_TESTLIB"
 
@@ -88,5 +90,52 @@ for who in C D; do
 	n=$(printf '%s\n' "$OUT" | grep -o '"passed"' | wc -l)
 	[ "$n" -ge 8 ] || fail "$n cells passed: $OUT"
 	case "$OUT" in *'"failed"'*) fail "a failed cell: $OUT" ;; esac
+done
+# --- the same eight written by another S/MIME program: OpenSSL's cms -------
+# Each side's key from its backup; the messages signed and encrypted by
+# `openssl cms` (to the correspondent and to the sender, as mail programs
+# keep their own copy), named in User-Agent: the cells pass with a mail
+# program's messages, and the test step is done both ways.
+run 0 carol --new-passphrase-file "$T/pass" backup --out "$T/c.p12"
+run 0 dave --new-passphrase-file "$T/pass2" backup --out "$T/d.p12"
+for who in c:pass d:pass2; do
+	n=${who%%:*}
+	run 0 openssl pkcs12 -legacy -in "$T/$n.p12" -passin "file:$T/${who#*:}" -nodes -nocerts -out "$T/$n.key"
+	run 0 openssl pkcs12 -legacy -in "$T/$n.p12" -passin "file:$T/${who#*:}" -nokeys -clcerts -out "$T/$n.crt"
+	run 0 openssl pkcs12 -legacy -in "$T/$n.p12" -passin "file:$T/${who#*:}" -nokeys -cacerts -out "$T/$n.chain"
+done
+# mua FROM TO DIR ME PEER: the four kinds from ME to PEER into DIR.
+mua() {
+	mkdir -p "$3"
+	printf 'Hello from %s, written by OpenSSL.\n' "$1" > "$T/body.txt"
+	ua='User-Agent: OpenSSL/3'
+	{
+		printf '%s\nFrom: %s\nTo: %s\nSubject: plain\nMIME-Version: 1.0\nContent-Type: text/plain\n\n' "$ua" "$1" "$2"
+		cat "$T/body.txt"
+	} > "$3/plain.eml"
+	chain=
+	[ -s "$T/$4.chain" ] && chain="-certfile $T/$4.chain"
+	# shellcheck disable=SC2086
+	{ echo "$ua"; openssl cms -sign -signer "$T/$4.crt" -inkey "$T/$4.key" $chain -text \
+		-in "$T/body.txt" -from "$1" -to "$2" -subject signed; } > "$3/signed.eml"
+	{ echo "$ua"; openssl cms -encrypt -aes256 -text -in "$T/body.txt" -from "$1" -to "$2" \
+		-subject encrypted "$T/$5.crt" "$T/$4.crt"; } > "$3/encrypted.eml"
+	# shellcheck disable=SC2086
+	openssl cms -sign -signer "$T/$4.crt" -inkey "$T/$4.key" $chain -text -in "$T/body.txt" \
+		> "$T/inner.eml"
+	{ echo "$ua"; openssl cms -encrypt -aes256 -in "$T/inner.eml" -from "$1" -to "$2" \
+		-subject signed-encrypted "$T/$5.crt" "$T/$4.crt"; } > "$3/signed-encrypted.eml"
+}
+mua carol@example.org dave@example.org "$T/mua-c2d" c d
+mua dave@example.org carol@example.org "$T/mua-d2c" d c
+run 0 carol matrix check "$T"/mua-c2d/*.eml "$T"/mua-d2c/*.eml
+expect_in "$OUT" "in:signed  passed  (from dave@example.org, valid signature, trusted)  written by OpenSSL 3" "Carol: Dave's OpenSSL message, valid and trusted"
+expect_in "$OUT" "All eight messages passed with dave@example.org (8 of 8), written by your mail programs" "all eight for Carol with OpenSSL's messages"
+run 0 dave matrix check "$T"/mua-d2c/*.eml "$T"/mua-c2d/*.eml
+expect_in "$OUT" "in:signed  passed  (from carol@example.org, valid signature, trusted)  written by OpenSSL 3" "Dave: Carol's OpenSSL message, valid and trusted"
+expect_in "$OUT" "All eight messages passed with carol@example.org (8 of 8), written by your mail programs" "all eight for Dave with OpenSSL's messages"
+for h in "$C" "$D"; do
+	run 0 "$P" --home "$h" status --json
+	expect_in "$OUT" '"test":"done"' "the test step is done in $h"
 done
 finish

@@ -790,6 +790,39 @@ frame_time() {
 	ELAPSED=$(((t1 - t0) / 1000))
 }
 
+# instructions CMD...: the instructions CMD runs, counted by callgrind.
+instructions() {
+	valgrind --tool=callgrind --callgrind-out-file="$T/cg.out" "$@" </dev/null >/dev/null 2>"$T/err" ||
+		{ echo "bench: this command failed under valgrind: $*" >&2; cat "$T/err" >&2; exit 1; }
+	awk '/^(totals|summary):/ { print $2; exit }' "$T/cg.out"
+}
+
+# frame_instructions HOME: the wizard's instructions from its start to the
+# first complete home frame and its q (callgrind, in tmux).
+frame_instructions() {
+	sock=$T/scale-ir.sock
+	rm -f "$T/cg.frame"
+	t0=$(date +%s)
+	tmux -S "$sock" new-session -d -x 80 -y 24 \
+		"env TERM=xterm-256color LANG=C.UTF-8 valgrind --tool=callgrind --callgrind-out-file='$T/cg.frame' '$PADSEAL' --home '$1' 2>/dev/null; sleep 60"
+	until tmux -S "$sock" capture-pane -p 2>/dev/null | grep -q 'q  quit'; do
+		[ $(($(date +%s) - t0)) -lt 300 ] || { echo "bench: no frame in 300 s" >&2; break; }
+		sleep 0.2
+	done
+	tmux -S "$sock" send-keys q
+	until grep -q '^totals:\|^summary:' "$T/cg.frame" 2>/dev/null; do
+		[ $(($(date +%s) - t0)) -lt 300 ] || break
+		sleep 0.2
+	done
+	tmux -S "$sock" kill-server 2>/dev/null || true
+	awk '/^(totals|summary):/ { print $2; exit }' "$T/cg.frame" 2>/dev/null || echo 0
+}
+
+# mega N: N in millions, one decimal.
+mega() {
+	awk -v v="$1" 'BEGIN { printf "%.1fM", v / 1e6 }'
+}
+
 bench_scale() {
 	SCALE=${BENCH_SCALE:-$(dirname "$PADSEAL")/bench/scale}
 	[ -x "$SCALE" ] || { echo "bench: $SCALE is missing: make bench/scale" >&2; exit 1; }
@@ -849,6 +882,34 @@ bench_scale() {
 		at10k=0
 		echo
 	done
+	# The same in instructions (callgrind), where valgrind is: a count that
+	# a busy machine does not change, unlike wall times.  BENCH_SCALE_IR=0
+	# leaves it out.
+	if command -v valgrind >/dev/null && [ "${BENCH_SCALE_IR:-1}" = 1 ]; then
+		echo "  Instructions (callgrind, millions; ratio to the home of 10)"
+		for what in status peers read check frame; do
+			printf '  %-26s' "$what"
+			base=''
+			for s in $sizes; do
+				h=$T/h$s
+				case $what in
+				status) v=$(instructions "$PADSEAL" --home "$h" status --json) ;;
+				peers) v=$(instructions "$PADSEAL" --home "$h" peers --json) ;;
+				read) v=$(instructions "$PADSEAL" --home "$h" read "$h/signed.eml") ;;
+				check)
+					v=$(instructions "$PADSEAL" --home "$h" matrix check "$h/signed.eml")
+					cp "$T/h$s.keep" "$h/checklist" ;;
+				frame)
+					command -v tmux >/dev/null || { printf ' %16s' "no tmux"; continue; }
+					v=$(frame_instructions "$h") ;;
+				esac
+				v=${v:-0}
+				[ -z "$base" ] && base=$v
+				printf ' %8s (%5sx)' "$(mega "$v")" "$(ratio "$v" "$base")"
+			done
+			echo
+		done
+	fi
 	printf '  %-26s' "checklist size"
 	for s in $sizes; do printf ' %13s KB' $(($(wc -c <"$T/h$s/checklist") / 1024)); done
 	echo

@@ -10,7 +10,10 @@
 
 #include <criterion/criterion.h>
 
+#include "fileio.h"
 #include "handover.h"
+#include "op.h"
+#include "session.h"
 #include "testutil.h"
 
 static void
@@ -129,4 +132,133 @@ Test(handover, the_folder_must_not_exist)
 	cr_assert_not_null(strstr(e.msg, "does not exist"), "%s", e.msg);
 	rmdir(dir);
 	free(sub);
+}
+
+/* --- op_handover: the bundle from a home, the home only read ------------ */
+
+#define KEYPASS  "correct horse battery staple"
+#define FILEPASS "another good passphrase"
+
+static struct session *
+made_home(const char *dir, int self_signed)
+{
+	const char *emails[] = {"grandpa@example.org"};
+	struct op_create req = {.req = {.name = "Grandpa Example",
+					.emails = emails,
+					.n_emails = 1,
+					.key = "p256",
+					.self_signed = self_signed},
+				.now = tu_now()};
+	struct tu_pass tp = {.pass = {[PASS_NEW_KEY] = KEYPASS}};
+	struct pass_ask ask;
+	struct session *s = session_new(dir);
+	struct err e = ERR_INIT;
+	struct ident id;
+
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(op_create(s, &req, &ask, &id, &e), 0, "%s", e.msg);
+	ident_clear(&id);
+	return s;
+}
+
+Test(handover, op_writes_the_bundle_and_only_reads_the_home)
+{
+	char *base = tu_tmpdir(), *home = path_join(base, "g"), *out = path_join(base, "out");
+	struct session *s = made_home(home, 0);
+	struct tu_pass tp = {.pass = {[PASS_KEY] = KEYPASS, [PASS_NEW_BACKUP] = FILEPASS}};
+	struct op_handover req = {.dir = out, .now = tu_now()};
+	struct op_handover_res res;
+	struct pass_ask ask;
+	struct err e = ERR_INIT;
+	char *before, *after;
+
+	session_close(s);
+	s = session_new(home); /* nothing unlocked: the key's passphrase is asked */
+	before = tu_tree_hash(home);
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(op_handover(s, &req, &ask, &res, &e), 0, "%s", e.msg);
+	cr_assert_eq(tp.asked[PASS_KEY], 1);
+	cr_assert_eq(tp.asked[PASS_NEW_BACKUP], 1);
+	cr_assert_eq(res.set.n_files, 7);
+	cr_assert_eq(res.id.form, FORM_CA);
+	cr_assert_eq(tu_mode(out), 0700);
+	for (size_t i = 0; i < res.set.n_files; i++) {
+		char *f = path_join(out, res.set.files[i].name);
+		size_t len;
+		char *data = tu_read(f, &len);
+
+		cr_assert_eq(tu_mode(f), 0600, "%s", f);
+		cr_assert_null(memmem(data, len, FILEPASS, strlen(FILEPASS)), "%s", f);
+		cr_assert_null(memmem(data, len, KEYPASS, strlen(KEYPASS)), "%s", f);
+		free(data);
+		free(f);
+	}
+	after = tu_tree_hash(home);
+	cr_assert_str_eq(before, after);
+	op_handover_res_clear(&res);
+
+	/* Again into the same folder: refused before any passphrase. */
+	memset(&tp.asked, 0, sizeof tp.asked);
+	cr_assert_eq(op_handover(s, &req, &ask, &res, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "already exists"), "%s", e.msg);
+	cr_assert_eq(tu_pass_asked(&tp), 0);
+	session_close(s);
+	free(before);
+	free(after);
+	free(home);
+	free(out);
+	tu_rmtree(base);
+	free(base);
+}
+
+Test(handover, op_refuses_a_wrong_passphrase_and_writes_nothing)
+{
+	char *base = tu_tmpdir(), *home = path_join(base, "g"), *out = path_join(base, "out");
+	struct session *s = made_home(home, 1);
+	struct tu_pass tp = {
+		.pass = {[PASS_KEY] = "wrong passphrase entirely", [PASS_NEW_BACKUP] = FILEPASS}};
+	struct op_handover req = {.dir = out, .now = tu_now()};
+	struct op_handover_res res;
+	struct pass_ask ask;
+	struct err e = ERR_INIT;
+	char *before, *after;
+
+	session_close(s);
+	s = session_new(home);
+	before = tu_tree_hash(home);
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(op_handover(s, &req, &ask, &res, &e), -1);
+	cr_assert_eq(e.code, ERR_BAD_PASS, "%s", e.msg);
+	cr_assert_not(path_exists(out));
+	after = tu_tree_hash(home);
+	cr_assert_str_eq(before, after);
+	session_close(s);
+	free(before);
+	free(after);
+	free(home);
+	free(out);
+	tu_rmtree(base);
+	free(base);
+}
+
+Test(handover, op_refuses_a_home_without_a_credential)
+{
+	char *base = tu_tmpdir(), *home = path_join(base, "empty"), *out = path_join(base, "out");
+	struct session *s = session_new(home);
+	struct tu_pass tp = {.pass = {[PASS_KEY] = KEYPASS, [PASS_NEW_BACKUP] = FILEPASS}};
+	struct op_handover req = {.dir = out, .now = tu_now()};
+	struct op_handover_res res;
+	struct pass_ask ask;
+	struct err e = ERR_INIT;
+
+	tu_pass_ask(&ask, &tp);
+	cr_assert_eq(op_handover(s, &req, &ask, &res, &e), -1);
+	cr_assert_not_null(strstr(e.msg, "no credential to hand over"), "%s", e.msg);
+	cr_assert_eq(tu_pass_asked(&tp), 0);
+	cr_assert_not(path_exists(out));
+	session_close(s);
+	free(home);
+	free(out);
+	tu_rmtree(base);
+	free(base);
 }

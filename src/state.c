@@ -238,7 +238,9 @@ ix_next(const struct ix *x, const char *key, size_t *it, uint32_t *val)
 
 	if (x->nb == 0)
 		return 0;
-	h = (uint32_t)hash_key(key, x->icase);
+	/* Going on along a chain: the key is the one found before, whose hash
+	 * the node holds. */
+	h = *it == 0 ? (uint32_t)hash_key(key, x->icase) : x->nodes[*it - 1].hash;
 	n = *it == 0 ? x->head[h & (x->nb - 1)] : x->nodes[*it - 1].next;
 	for (; n != 0; n = x->nodes[n - 1].next) {
 		if (x->nodes[n - 1].hash == h && key_eq(x->nodes[n - 1].key, key, x->icase)) {

@@ -617,6 +617,11 @@ get_text(struct parser *p, const char *v, const char *key, size_t max, const cha
  * it came in (addr_check); here only what a hand edit could break, cheaply
  * (a large home holds tens of thousands): one '@' with something on both
  * sides, no space, comma, quote or angle bracket, and not too long. */
+static const unsigned char addr_stop[256] = {
+	['\0'] = 1, ['@'] = 1, [' '] = 1, [','] = 1, ['"'] = 1,
+	['<'] = 1,  ['>'] = 1, ['('] = 1, [')'] = 1,
+};
+
 static int
 addr_plausible(const char *a)
 {
@@ -624,22 +629,16 @@ addr_plausible(const char *a)
 
 	if (a == NULL)
 		return 0;
-	for (q = a; *q; q++) {
-		switch (*q) {
-		case '@':
-			if (at != NULL)
-				return 0;
-			at = q;
+	/* A byte at a time through a table: the stops are the end, '@' and
+	 * what an address never holds. */
+	for (q = a;; q++) {
+		while (!addr_stop[(unsigned char)*q])
+			q++;
+		if (*q == '\0')
 			break;
-		case ' ':
-		case ',':
-		case '"':
-		case '<':
-		case '>':
-		case '(':
-		case ')': return 0;
-		default: break;
-		}
+		if (*q != '@' || at != NULL)
+			return 0;
+		at = q;
 	}
 	return at != NULL && at > a && at[1] != '\0' && q - a <= 254;
 }

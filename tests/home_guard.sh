@@ -145,8 +145,10 @@ if [ "$RUNAS" = none ]; then
 	ok # root without setpriv: modes cannot be tested
 	echo "SKIP: running as root without setpriv or a user nobody; the read-only home is not tested" >&2
 else
-	U=$(mktemp -d /tmp/padseal-eacces.XXXXXX)
-	chmod 755 "$U"
+	# Inside $T (removed at the end whatever happens), which the user may
+	# pass through but not list.
+	U="$T/eacces"
+	chmod 711 "$T" && mkdir -m 755 "$U"
 	cp -a "$A" "$U/home" && cp "$P" "$U/padseal" && cp "$T/pass" "$T/pass2" "$T/bob.eml" "$U/"
 	mkdir "$U/out"
 	[ -z "$RUNAS" ] || chown -R nobody "$U/home" "$U/out" "$U/pass" "$U/pass2" "$U/bob.eml"
@@ -178,7 +180,7 @@ else
 	expect_one_line_error "peers/ read-only: import"
 	expect_in "$ERR" "not writable" "peers/ read-only: import says so"
 	[ "$(tree_hash "$U/home")" = "$sum" ] || fail "peers/ read-only: the home changed"
-	chmod -R u+w "$U" && rm -rf "$U"
+	chmod -R u+w "$U" && rm -rf "$U" && chmod 700 "$T"
 fi
 
 # --- a backup's temporary files outside the home ---------------------------------------

@@ -669,43 +669,60 @@ peer_head_of(struct arena *a, struct peer_rec *r)
 	return hd;
 }
 
+/* The indexes, as bits of lz->indexed. */
+enum { IX_HEX = 1, IX_ADDR = 2, IX_ISN = 4 };
+
 static void
-index_one(struct state_lazy *lz, const struct peer_head *hd, uint32_t i)
+index_one(struct state_lazy *lz, const struct peer_head *hd, uint32_t i, unsigned which)
 {
-	ix_add(&lz->by_hex, hd->hex, i);
-	for (size_t k = 0; k < hd->n_addr; k++)
+	if (which & IX_HEX)
+		ix_add(&lz->by_hex, hd->hex, i);
+	for (size_t k = 0; (which & IX_ADDR) && k < hd->n_addr; k++)
 		ix_add(&lz->by_addr, hd->addr[k], i);
-	if (hd->isn[0])
+	if ((which & IX_ISN) && hd->isn[0])
 		ix_add(&lz->by_isn, hd->isn, i);
+}
+
+/* Build the indexes `which` that are not built yet. */
+static void
+build(const struct state *st, unsigned which)
+{
+	struct state_lazy *lz = st->lazy;
+	size_t n_addr = 0;
+
+	which &= ~(unsigned)lz->indexed;
+	if (which == 0)
+		return;
+	for (size_t i = 0; (which & IX_ADDR) && i < st->n_peers; i++)
+		n_addr += st->peers[i]->n_addr;
+	if (which & IX_HEX)
+		ix_reserve(&lz->by_hex, st->n_peers);
+	if (which & IX_ADDR)
+		ix_reserve(&lz->by_addr, n_addr);
+	if (which & IX_ISN)
+		ix_reserve(&lz->by_isn, st->n_peers);
+	for (size_t i = 0; i < st->n_peers; i++)
+		index_one(lz, st->peers[i], (uint32_t)i, which);
+	lz->indexed |= (int)which;
 }
 
 void
 state_index(const struct state *st)
 {
-	struct state_lazy *lz = st->lazy;
-	size_t n_addr = 0;
-
-	if (lz->indexed)
-		return;
-	for (size_t i = 0; i < st->n_peers; i++)
-		n_addr += st->peers[i]->n_addr;
-	ix_reserve(&lz->by_hex, st->n_peers);
-	ix_reserve(&lz->by_addr, n_addr);
-	ix_reserve(&lz->by_isn, st->n_peers);
-	for (size_t i = 0; i < st->n_peers; i++)
-		index_one(lz, st->peers[i], (uint32_t)i);
-	lz->indexed = 1;
+	/* The lists look up by fingerprint and address; the issuer-and-serial
+	 * index is built when first used, as it would be anyway. */
+	build(st, IX_HEX | IX_ADDR);
 }
 
-/* Count a lookup; build the indexes when they start to pay. */
+/* Count a lookup; build the index `which` when indexes start to pay. */
 static int
-use_index(const struct state *st)
+use_index(const struct state *st, unsigned which)
 {
 	struct state_lazy *lz = st->lazy;
 
-	if (!lz->indexed && ++lz->lookups >= LOOKUPS_BEFORE_INDEX)
-		state_index(st);
-	return lz->indexed;
+	if (!(lz->indexed & (int)which) && ++lz->lookups >= LOOKUPS_BEFORE_INDEX)
+		build(st, which);
+	return (lz->indexed & (int)which) != 0;
 }
 
 /* A scan's position in *it: the next record's number, with this bit to
@@ -754,9 +771,11 @@ static const struct st_peer *
 lookup(const struct state *st, const struct ix *x, const char *key, size_t *it,
        int (*match)(const struct peer_head *hd, const char *key))
 {
+	const struct state_lazy *lz = st->lazy;
+	unsigned which = x == &lz->by_hex ? IX_HEX : x == &lz->by_addr ? IX_ADDR : IX_ISN;
 	uint32_t v;
 
-	if (*it & SCAN_BIT || (*it == 0 && !use_index(st)))
+	if (*it & SCAN_BIT || (*it == 0 && !use_index(st, which)))
 		return scan(st, it, key, match);
 	if (!ix_next(x, key, it, &v))
 		return NULL;
@@ -789,7 +808,7 @@ state_peer_raw(const struct state *st, const char *hex)
 	size_t it = 0;
 	uint32_t v;
 
-	if (!use_index(st)) {
+	if (!use_index(st, IX_HEX)) {
 		for (size_t i = 0; i < st->n_peers; i++)
 			if (strcmp(st->peers[i]->hex, hex) == 0)
 				return st->peers[i];
@@ -809,7 +828,7 @@ state_peer_insert(struct state *st, struct peer_head *hd)
 		hd->rec->index = i;
 	st->peers[st->n_peers++] = hd;
 	if (st->lazy->indexed)
-		index_one(st->lazy, hd, i);
+		index_one(st->lazy, hd, i, (unsigned)st->lazy->indexed);
 }
 
 /* Record `r` as changed (once). */

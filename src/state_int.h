@@ -123,7 +123,7 @@ struct state_lazy {
 	 * the indexes are built at the LOOKUPS_BEFORE_INDEX-th lookup, for
 	 * those that look up many (the lists, the wizard). */
 	struct ix by_hex, by_addr, by_isn;
-	int indexed;
+	int indexed; /* which are built (bits, state.c) */
 	unsigned lookups;
 	/* Where the lines are: the file, or a copy in memory (state_parse,
 	 * or the whole file read at once by state_parse_all).  The copy is

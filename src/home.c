@@ -139,7 +139,7 @@ check_folder(const char *path, struct err *e)
 		return err_set(e, "%s is not a folder; padseal changed nothing", path);
 	if (st.st_uid != geteuid())
 		return err_set(e,
-			       "%s belongs to another user, which padseal does not accept in its home; padseal changed nothing",
+			       "%s belongs to another user, so padseal does not use it and changed nothing: make it yours (chown -R) or put your own folder there",
 			       path);
 	return 0;
 }

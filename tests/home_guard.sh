@@ -129,6 +129,18 @@ for d in peers identities "identities/$(basename "$id")"; do
 	rm "$A/$d" && mv "$T/moved" "$A/$d"
 done
 run 0 "$P" --home "$A" peers
+# A folder of another user in the home is refused as well.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$A/peers"
+	sum=$(tree_hash "$A")
+	run 1 "$P" --home "$A" peers
+	expect_one_line_error "peers/ of another user"
+	expect_in "$ERR" "$A/peers belongs to another user, so padseal does not use it and changed nothing" \
+		"peers/ of another user is named"
+	run 1 "$P" --home "$A" untrust bob@example.org
+	[ "$(tree_hash "$A")" = "$sum" ] || fail "peers/ of another user: the home changed"
+	chown "$(id -u)" "$A/peers"
+fi
 
 # --- a home its owner may only read (EACCES) ------------------------------------------
 # The tests run as root, whom file modes do not stop: the home is given to

@@ -136,6 +136,17 @@ cell_by(const struct st_cell *c)
 	return c->by;
 }
 
+/* What a confirmation of a cell adds to its line ("" when there is none,
+ * or the reason says it already). */
+static const char *
+shown_suffix(enum cell_dir d, const struct st_cell *c)
+{
+	if (!c->shown || c->state != CELL_PASSED || (d == DIR_OUT && c->how == CELL_CONFIRMED))
+		return "";
+	return d == DIR_OUT ? "; shown correctly in their mail program, by their word" :
+			      "; shown correctly in your mail program, by your word";
+}
+
 static void
 json_cells(const struct st_peer *p, int why)
 {
@@ -188,7 +199,18 @@ json_peer(const struct st_peer *p)
 	}
 	printf("}");
 	json_field(stdout, &first, "test_from", p->test_from[0] ? p->test_from : NULL);
-	printf("}");
+	json_key(stdout, &first, "shown");
+	printf("{");
+	for (int d = 0; d < DIR_COUNT; d++) {
+		int f2 = 1;
+
+		printf(d ? ",\"in\":{" : "\"out\":{");
+		for (int k = 0; k < KIND_COUNT; k++)
+			json_field_bool(stdout, &f2, cell_kind_name((enum cell_kind)k),
+					p->cell[d][k].shown);
+		printf("}");
+	}
+	printf("}}");
 }
 
 /* One line about the state of the test with a peer. */
@@ -220,6 +242,12 @@ print_progress(const struct st_peer *p)
 	if (passed < DIR_COUNT * KIND_COUNT && passed > tested)
 		printf("  %d of the passed were padseal's own messages (a rehearsal): the test needs the ones your mail programs write.\n",
 		       passed - tested);
+	if (passed > 0 && matrix_shown(p) < passed)
+		printf("  Shown correctly in the mail programs, confirmed: %d of the %d passed (padseal matrix confirm --to %s --cell in:KIND once your mail program showed one as it should; out:KIND when they report theirs did).\n",
+		       matrix_shown(p), passed, p->addr[0]);
+	else if (passed > 0)
+		printf("  Shown correctly in the mail programs, confirmed: all %d passed.\n",
+		       passed);
 }
 
 static void
@@ -248,10 +276,10 @@ print_table(const struct st_peer *p)
 			const struct st_cell *c = &p->cell[d][k];
 
 			if (c->state == CELL_PASSED || c->state == CELL_FAILED)
-				printf("  %s:%s  %s  (%s)  written by %s\n",
+				printf("  %s:%s  %s  (%s)  written by %s%s\n",
 				       cell_dir_name((enum cell_dir)d),
 				       cell_kind_name((enum cell_kind)k), cell_state_name(c->state),
-				       cell_why(c), cell_by(c));
+				       cell_why(c), cell_by(c), shown_suffix((enum cell_dir)d, c));
 		}
 	}
 	print_progress(p);
@@ -396,14 +424,11 @@ matrix_confirm_cmd(struct cli *c)
 
 	if (c->to == NULL || c->cell == NULL || c->nargs != 1 ||
 	    (c->given & (O_OUT | O_FORCE | O_SEND | O_BOX | O_SENT)))
-		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND");
+		return cli_usage("usage: padseal matrix confirm --to PEER --cell out:KIND|in:KIND");
 	if (matrix_cell_parse(c->cell, &d, &k) != 0)
-		return cli_usage("--cell takes out:plain, out:signed, out:encrypted or out:signed-encrypted, not \"%s\"",
+		return cli_usage("--cell takes out:KIND or in:KIND (KIND: plain, signed, encrypted or signed-encrypted), not \"%s\"",
 				 c->cell);
-	if (d != DIR_OUT)
-		return cli_usage(
-			"only out cells are confirmed by the correspondent; in cells pass with padseal matrix check FILE");
-	if (op_matrix_confirm(c->s, c->to, k, time(NULL), hex, &e) != 0 ||
+	if (op_matrix_confirm(c->s, c->to, d, k, time(NULL), hex, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0 || (p = state_peer_by_hex(st, hex)) == NULL)
 		return cli_fail(c, &e);
 	if (c->given & O_JSON) {
@@ -412,14 +437,16 @@ matrix_confirm_cmd(struct cli *c)
 		printf("{");
 		json_field(stdout, &first, "peer", p->addr[0]);
 		json_key(stdout, &first, "cell");
-		printf("\"out:%s\"", cell_kind_name(k));
-		json_field(stdout, &first, "result", "passed");
+		printf("\"%s:%s\"", cell_dir_name(d), cell_kind_name(k));
+		json_field(stdout, &first, "result", cell_state_name(p->cell[d][k].state));
 		json_field(stdout, &first, "test", matrix_tested(p) == 8 ? "done" : "todo");
-		json_field(stdout, &first, "written_by", p->cell[DIR_OUT][k].by);
+		json_field(stdout, &first, "written_by", p->cell[d][k].by);
+		json_field_bool(stdout, &first, "shown", p->cell[d][k].shown);
 		printf("}\n");
 	} else {
-		printf("out:%s  passed  (confirmed by correspondent)  written by %s\n",
-		       cell_kind_name(k), cell_by(&p->cell[DIR_OUT][k]));
+		printf("%s:%s  %s  (%s)  written by %s%s\n", cell_dir_name(d), cell_kind_name(k),
+		       cell_state_name(p->cell[d][k].state), cell_why(&p->cell[d][k]),
+		       cell_by(&p->cell[d][k]), shown_suffix(d, &p->cell[d][k]));
 		print_progress(p);
 	}
 	return EXIT_OK;

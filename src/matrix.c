@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/x509.h>
 
 #include "addr.h"
@@ -69,17 +70,41 @@ matrix_passed(const struct st_peer *p)
 	return n;
 }
 
-void
-matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k)
+int
+matrix_confirm(struct state *st, const struct st_peer *p, enum cell_dir d, enum cell_kind k,
+	       struct err *e)
 {
-	struct st_cell *c = &state_peer_edit(st, p)->cell[DIR_OUT][k];
+	const struct st_cell *old = &p->cell[d][k];
+	struct st_cell *c;
 
+	if (d == DIR_IN && old->state != CELL_PASSED)
+		return err_set(e,
+			       "in:%s has not passed yet: padseal checks the message first (padseal matrix check), then you confirm what your mail program showed",
+			       cell_kind_name(k));
+	c = &state_peer_edit(st, p)->cell[d][k];
+	c->shown = 1;
+	if (d == DIR_IN)
+		return 0;
 	/* Sent by padseal: a rehearsal still; else their mail program's. */
 	if (c->by == NULL)
 		c->by = state_str(st, CELL_BY_PROGRAM);
-	c->state = CELL_PASSED;
-	c->how = CELL_CONFIRMED;
-	c->why = NULL;
+	if (c->state != CELL_PASSED) {
+		c->state = CELL_PASSED;
+		c->how = CELL_CONFIRMED;
+		c->why = NULL;
+	}
+	return 0;
+}
+
+int
+matrix_shown(const struct st_peer *p)
+{
+	int n = 0;
+
+	for (int d = 0; d < DIR_COUNT; d++)
+		for (int k = 0; k < KIND_COUNT; k++)
+			n += p->cell[d][k].state == CELL_PASSED && p->cell[d][k].shown;
+	return n;
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -340,10 +365,19 @@ is_own_address(const struct ident *me, const char *addr)
 	return 0;
 }
 
-/* Does the outermost envelope of the message name `cert` among its
- * recipients?  1 yes, 0 no, -1 cannot tell (no envelope outside). */
+/* What the outermost envelope of a message holds: whether the
+ * correspondent's certificate is among its recipients, and its
+ * key-agreement (ECDH) entries. */
+struct env_facts {
+	int names_peer;
+	int n_kari;    /* ECDH recipient entries */
+	int kari_peer; /* one of them is the correspondent's */
+};
+
+/* -1 when there is no envelope outside (or it cannot be read here: then
+ * msg.c says why). */
 static int
-envelope_names(const unsigned char *buf, size_t len, X509 *cert)
+outer_envelope(const unsigned char *buf, size_t len, X509 *cert, struct env_facts *f)
 {
 	struct mime_entity m;
 	struct mime_data d = {0};
@@ -353,6 +387,7 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	const unsigned char *p;
 	int rc = -1;
 
+	memset(f, 0, sizeof *f);
 	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &m, &e) != 0)
 		return -1;
 	if (strcmp(m.type, "application/pkcs7-mime") != 0 &&
@@ -364,88 +399,187 @@ envelope_names(const unsigned char *buf, size_t len, X509 *cert)
 	    (ris = CMS_get0_RecipientInfos(cms)) == NULL)
 		goto out;
 	rc = 0;
-	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris) && rc == 0; i++) {
+	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
 		STACK_OF(CMS_RecipientEncryptedKey) * reks;
 
 		switch (CMS_RecipientInfo_type(ri)) {
 		case CMS_RECIPINFO_TRANS:
-			rc = CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+			if (cert != NULL && CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0)
+				f->names_peer = 1;
 			break;
 		case CMS_RECIPINFO_AGREE:
 			reks = CMS_RecipientInfo_kari_get0_reks(ri);
-			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks) && rc == 0; j++)
-				rc = CMS_RecipientEncryptedKey_cert_cmp(
-					     sk_CMS_RecipientEncryptedKey_value(reks, j), cert) ==
-				     0;
+			for (int j = 0; j < sk_CMS_RecipientEncryptedKey_num(reks); j++) {
+				f->n_kari++;
+				if (cert != NULL &&
+				    CMS_RecipientEncryptedKey_cert_cmp(
+					    sk_CMS_RecipientEncryptedKey_value(reks, j), cert) == 0)
+					f->names_peer = f->kari_peer = 1;
+			}
 			break;
 		default: break;
 		}
 	}
 out:
 	err_clear(&e); /* a message we cannot parse here is msg.c's to report */
+	ERR_clear_error();
 	CMS_ContentInfo_free(cms);
 	mime_data_free(&d);
 	mime_entity_free(&m);
 	return rc;
 }
 
+/* Where a person removes a certificate from the common mail programs. */
+#define HOW_REMOVE \
+	"Thunderbird: Settings > Privacy & Security > Manage Certificates > Your Certificates; Apple Mail: Keychain Access > My Certificates; Outlook: File > Options > Trust Center > Email Security"
+
+/* A cipher nobody should use: 2 weak (RC2, single DES: padseal refuses
+ * them), 1 old (3DES), 0 fine. */
+static int
+weak_cipher(const char *alg)
+{
+	if (strncmp(alg, "RC2", 3) == 0 || strcmp(alg, "DES-CBC") == 0 ||
+	    strncasecmp(alg, "rc2", 3) == 0 || strcasecmp(alg, "des-cbc") == 0)
+		return 2;
+	if (strncmp(alg, "3DES", 4) == 0 || strncasecmp(alg, "des-ede3", 8) == 0)
+		return 1;
+	return 0;
+}
+
+/* A fingerprint (colon form) cut for a sentence: its first 8 bytes. */
+static void
+fpr_short(const char *colon, char out[32])
+{
+	snprintf(out, 32, "%.23s%s", colon, strlen(colon) > 23 ? "..." : "");
+}
+
+/* The short SHA-256 of the certificate `hex` (64 hex digits). */
+static void
+hex_short(const char *hex, char out[32])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < 16 && hex[i] && o + 4 < 32; i += 2) {
+		if (i)
+			out[o++] = ':';
+		out[o++] = hex[i];
+		out[o++] = hex[i + 1];
+	}
+	snprintf(out + o, 32 - o, "...");
+}
+
 /* The judgement of an envelope (`outer`: the outermost layer). */
 static void
-judge_envelope(const struct home *h, const struct st_peer *peer, int out, const struct msg_layer *l,
-	       int outer, const unsigned char *buf, size_t len, struct matrix_result *res)
+judge_envelope(const struct home *h, const struct st_peer *peer, const struct ident *me, int out,
+	       const struct msg_layer *l, int outer, const unsigned char *buf, size_t len,
+	       struct matrix_result *res)
 {
 	const char *email = peer->addr[0];
 	struct err e = ERR_INIT;
+	struct env_facts f;
 	X509 *cert = NULL;
-	int names = -1;
+	int facts = -1, weak = weak_cipher(l->alg);
+	char which[32];
 
+	if (outer && peer_cert(h, peer, &cert, &e) == 0)
+		facts = outer_envelope(buf, len, cert, &f);
+	X509_free(cert);
+	if (facts < 0) { /* not on the outside: what msg.c read from it */
+		memset(&f, 0, sizeof f);
+		f.names_peer = strcasestr(l->recipients, email) != NULL;
+	}
+	if (weak == 2) {
+		if (out)
+			FAIL(res,
+			     "your mail program encrypted it with %s, a weak cipher anyone can break (padseal does not open it): set it to AES (Outlook: File > Options > Trust Center > Email Security > Settings > Encryption algorithm; Thunderbird always uses AES)",
+			     l->alg);
+		else
+			FAIL(res,
+			     "encrypted with %s, a weak cipher anyone can break (padseal does not open it): ask %s to set their mail program to AES (Outlook: File > Options > Trust Center > Email Security > Settings > Encryption algorithm; Thunderbird always uses AES)",
+			     l->alg, email);
+		return;
+	}
 	if (!l->opened) {
-		FAIL(res, "%s: %s",
-		     out ? "your own copy could not be decrypted" : "could not be decrypted",
-		     l->note[0] ? l->note : "no key of yours opens it");
+		if (strncmp(l->recipients, "you", 3) != 0 && out)
+			FAIL(res,
+			     "your mail program did not encrypt the copy it keeps to you (it is for %s only), so you cannot read your own sent mail: choose your own certificate for encryption in the account's S/MIME settings",
+			     l->recipients[0] ? l->recipients : "nobody named");
+		else if (strncmp(l->recipients, "you", 3) != 0)
+			FAIL(res,
+			     "encrypted to none of your certificates (it is for %s): %s's mail program holds a certificate for your address that is not your current one; send them your current one (padseal intro --to %s) and ask them to remove the other one from their mail program (%s)",
+			     l->recipients[0] ? l->recipients : "nobody named", email, email,
+			     HOW_REMOVE);
+		else
+			FAIL(res, "%s: %s",
+			     out ? "your own copy could not be decrypted" :
+				   "could not be decrypted",
+			     l->note[0] ? l->note : "no key of yours opens it");
 		return;
 	}
 	if (l->opened_with_archived) {
+		hex_short(l->opened_with, which);
 		if (out)
 			FAIL(res,
-			     "your copy is encrypted to your archived certificate, not your current one: make your mail client use the current one");
+			     "your copy is encrypted to your archived certificate (SHA-256 %s), not your current one (SHA-256 %s): your mail program still holds the old one; remove it (%s) or choose the current one in the account's S/MIME settings",
+			     which, me != NULL ? me->fpr : "?", HOW_REMOVE);
 		else
 			FAIL(res,
-			     "encrypted to your archived certificate, not your current one: send %s your current certificate (padseal intro --to %s)",
-			     email, email);
+			     "encrypted to your archived certificate (SHA-256 %s), not your current one: %s's mail program still holds your old certificate; send them your current one (padseal intro --to %s) and ask them to remove the old one for your address (%s)",
+			     which, email, email, HOW_REMOVE);
 		return;
 	}
 	if (!out) {
 		why_add(res, "decrypted (%s)", l->alg);
-		return;
-	}
-	if (outer && peer_cert(h, peer, &cert, &e) == 0)
-		names = envelope_names(buf, len, cert);
-	X509_free(cert);
-	if (names < 0) /* not on the outside: what msg.c read from it */
-		names = strcasestr(l->recipients, email) != NULL;
-	if (!names)
+		if (facts == 0 && !f.names_peer) {
+			why_add(res,
+				"not encrypted to %s's own certificate: the copy in their Sent folder is unreadable to them (their mail program should encrypt to its own certificate too: check the one chosen in the account's S/MIME settings)",
+				email);
+			res->warning = 1;
+		}
+	} else if (!f.names_peer) {
 		FAIL(res, "encrypted only to you, not to %s: they cannot read it", email);
-	else
+		return;
+	} else {
 		why_add(res, "encrypted (%s) to %s and to you", l->alg, email);
+	}
+	if (weak == 1) {
+		why_add(res,
+			"%s is an old cipher: %s mail program should use AES (Outlook: Trust Center > Email Security > Settings > Encryption algorithm)",
+			l->alg, out ? "your" : "their");
+		res->warning = 1;
+	}
+	/* The sender's own copy as an ECDH entry: theirs (in), yours (out). */
+	if (facts == 0 && (out ? f.n_kari > f.kari_peer : f.kari_peer)) {
+		why_add(res,
+			"the sender's own copy is an ECDH entry (an EC certificate): Thunderbird 115 and older (NSS before 3.100) and node-forge cannot parse it, so there the whole message is unreadable, even for an RSA recipient; the reader needs Thunderbird 128 or later, or the sender an RSA certificate");
+		res->warning = 1;
+	}
 }
 
 static void
-judge_signature(const struct ident *me, const struct st_peer *peer, int out,
+judge_signature(const struct state *st, const struct ident *me, const struct st_peer *peer, int out,
 		const struct msg_layer *l, const char *from, struct matrix_result *res)
 {
 	const char *email = peer->addr[0];
+	const struct st_peer *held;
+	char this_one[32], verified[32];
 
+	fpr_short(l->signer_fpr, this_one);
+	hex_short(peer->hex, verified);
 	if (l->sig == SIG_INVALID)
-		FAIL(res, "the signature is invalid: %s",
-		     l->note[0] ? l->note : "the message was changed after it was signed");
+		FAIL(res,
+		     "the signature is invalid: %s. The message was changed after it was signed, most often on its way (a server or mailing list re-encoding it or changing its line endings): %s",
+		     l->note[0] ? l->note : "the content does not match it",
+		     out ? "your mail program or server altered it; send it again directly" :
+			   "ask them to send it again directly, not through a list or a forward");
 	else if (l->sig != SIG_VALID)
 		FAIL(res, "the signature could not be checked%s%s", l->note[0] ? ": " : "",
 		     l->note);
 	else if (out && strcmp(l->signer_hex, me->hex) != 0 && l->own)
 		FAIL(res,
-		     "signed with your archived certificate, not your current one: make your mail client use the current one");
+		     "your mail program signed with your archived certificate (SHA-256 %s), not your current one (SHA-256 %s): it holds both; remove the archived one from it (%s) or choose the current one in the account's S/MIME settings",
+		     this_one, me->fpr, HOW_REMOVE);
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
 		FAIL(res, "signed by %s, a certificate that is not yours",
 		     l->signer[0] ? l->signer : l->signer_fpr);
@@ -453,10 +587,17 @@ judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 		FAIL(res,
 		     "signed with a renewed certificate of %s (%s), issued by the CA you verified: import it (padseal import FILE; no new call is needed) and check again",
 		     email, l->signer_fpr);
+	else if (!out && strcmp(l->signer_hex, peer->hex) != 0 &&
+		 (held = state_peer_by_hex(st, l->signer_hex)) != NULL &&
+		 state_peer_has_addr(held, email))
+		FAIL(res,
+		     "signed with %s certificate of %s (SHA-256 %s, valid until %.10s), not the one you verified (SHA-256 %s): their mail program holds both for the address and picked that one; ask them to remove it from their mail program (%s) or to choose the verified one in the account's S/MIME settings",
+		     strcmp(held->not_before, peer->not_before) < 0 ? "an older" : "another", email,
+		     this_one, held->not_after, verified, HOW_REMOVE);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0)
 		FAIL(res,
-		     "signed with a certificate other than the one you hold for %s (%s): if they changed it, import the new one and compare fingerprints again",
-		     email, l->signer_fpr);
+		     "signed with a certificate other than the one you verified for %s (this one: SHA-256 %s; verified: SHA-256 %s): if they made a new one, import it and compare fingerprints again; if not, their mail program holds two certificates for the address and should lose the one it used (%s)",
+		     email, this_one, verified, HOW_REMOVE);
 	else if (l->from_mismatch)
 		FAIL(res, "signed by %s, but the message says it is from %s", l->signer, from);
 	else if (l->expired_at_signing)
@@ -467,10 +608,20 @@ judge_signature(const struct ident *me, const struct st_peer *peer, int out,
 		     "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
 		     email, email);
 	else {
-		why_add(res, "valid signature%s%s", out ? " by you" : "",
-			l->sha1 ? " (SHA-1: Thunderbird 115 and later reject it)" : "");
+		if (l->sha1)
+			why_add(res,
+				"valid signature%s (SHA-1: Thunderbird 115 and later reject it; %s mail program should sign with SHA-256, in Outlook: Trust Center > Email Security > Settings > Hash algorithm)",
+				out ? " by you" : "", out ? "your" : "their");
+		else
+			why_add(res, "valid signature%s", out ? " by you" : "");
 		if (!out)
 			why_add(res, "trusted");
+		if (l->cert_missing) {
+			why_add(res,
+				"the signature does not carry %s certificate (padseal checked it with the one you hold): a program that does not hold it yet cannot check it; %s mail program should include it (Outlook: Trust Center > Email Security > Settings > Send these certificates with signed messages)",
+				out ? "your" : "their", out ? "your" : "their");
+			res->warning = 1;
+		}
 		res->warning |= l->sha1;
 	}
 }
@@ -484,12 +635,25 @@ from_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 	const struct st_peer *p;
 	struct err e2 = ERR_INIT;
 
-	for (size_t i = 0; i < rep->n_layers; i++) {
+	const struct st_peer *signer = NULL;
+	size_t it = 0;
+
+	for (size_t i = 0; i < rep->n_layers && signer == NULL; i++) {
 		if (rep->layer[i].kind == LAYER_SIGNED && rep->layer[i].signer_hex[0] &&
 		    (p = state_peer_by_hex(st, rep->layer[i].signer_hex)) != NULL &&
 		    state_peer_has_addr(p, rep->from))
-			return p;
+			signer = p;
 	}
+	if (signer != NULL && signer->trusted)
+		return signer;
+	/* Signed with a certificate you hold but did not trust, while you
+	 * trust another one for the address: the message belongs to the
+	 * verified one's test (and is judged as signed with another). */
+	while (signer != NULL && (p = state_peer_by_addr(st, rep->from, &it)) != NULL)
+		if (p->trusted)
+			return p;
+	if (signer != NULL)
+		return signer;
 	if ((p = peer_resolve(st, rep->from, &e2)) != NULL)
 		return p;
 	if (e2.code == ERR_USAGE)
@@ -563,9 +727,9 @@ matrix_judge(const struct home *h, const struct state *st, const struct ident *m
 		why_add(res, "arrived as plain text");
 	for (size_t i = 0; i < rep->n_layers && res->state == CELL_PASSED; i++) {
 		if (rep->layer[i].kind == LAYER_SIGNED)
-			judge_signature(me, peer, out, &rep->layer[i], rep->from, res);
+			judge_signature(st, me, peer, out, &rep->layer[i], rep->from, res);
 		else
-			judge_envelope(h, peer, out, &rep->layer[i], i == 0, buf, len, res);
+			judge_envelope(h, peer, me, out, &rep->layer[i], i == 0, buf, len, res);
 	}
 	return 0;
 }

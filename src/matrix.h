@@ -140,7 +140,14 @@ int matrix_concerns(const struct state *st, const struct ident *me, const unsign
  * gone. */
 int matrix_record(struct state *st, const struct matrix_result *res, struct err *e);
 
-/* The correspondent reported that out cell `k` arrived as it should. */
-void matrix_confirm(struct state *st, const struct st_peer *p, enum cell_kind k);
+/* The person confirmed that a mail program showed the message of a cell
+ * correctly (shown): for an out cell, the correspondent reported it (the
+ * cell passes on their word when padseal has not checked a copy); for an
+ * in cell, their own mail program showed the message padseal checked — -1
+ * when that cell has not passed. */
+int matrix_confirm(struct state *st, const struct st_peer *p, enum cell_dir d, enum cell_kind k,
+		   struct err *e);
+/* How many passed cells of `p` were confirmed as shown correctly. */
+int matrix_shown(const struct st_peer *p);
 
 #endif

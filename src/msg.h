@@ -57,8 +57,10 @@ struct msg_layer {
 					 the signer certificate, DER (malloc'd),
 					 NULL if none */
 	size_t signer_ca_der_len;
-	int renewed; /* trusted: issued by the CA verified for the signer's
-			addresses, to a certificate not yet pinned (trust.h) */
+	int renewed;      /* trusted: issued by the CA verified for the signer's
+			     addresses, to a certificate not yet pinned (trust.h) */
+	int cert_missing; /* the signature does not carry the signer's
+			     certificate (it was checked with one held) */
 	/* enveloped */
 	int opened;                    /* decrypted */
 	char recipients[512];          /* who it is for (addresses or issuer/serial) */

@@ -478,6 +478,13 @@ msg_verify(struct walk *w, CMS_ContentInfo *cms, struct msg_layer *l, BIO *dcont
 		}
 	}
 	if (signer != NULL) {
+		STACK_OF(X509) *carried = CMS_get1_certs(cms);
+
+		l->cert_missing = 1;
+		for (int i = 0; carried != NULL && i < sk_X509_num(carried); i++)
+			if (X509_cmp(sk_X509_value(carried, i), signer) == 0)
+				l->cert_missing = 0;
+		sk_X509_pop_free(carried, X509_free);
 		judge_signer(w, l, cms, signer, t);
 		l->sig = best;
 		msg_copy(l->note, sizeof l->note, best == SIG_VALID ? "" : note);

@@ -288,9 +288,11 @@ struct scan;
 int op_scan(struct session *s, const struct mailbox *mb, time_t now, struct scan *out,
 	    size_t *damaged, struct err *first_damage, struct err *e);
 
-/* The correspondent reported that out cell `k` arrived as it should. */
-int op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
-		      char hex[FPR_HEX_LEN], struct err *e);
+/* A mail program showed the message of cell `d`:`k` correctly: the
+ * correspondent reported it of an out cell, or the person saw it of an in
+ * cell padseal passed (matrix_confirm). */
+int op_matrix_confirm(struct session *s, const char *peer, enum cell_dir d, enum cell_kind k,
+		      time_t now, char hex[FPR_HEX_LEN], struct err *e);
 
 /* --- into the mail programs ---------------------------------------------- */
 

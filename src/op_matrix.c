@@ -176,8 +176,8 @@ out:
 }
 
 int
-op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t now,
-		  char hex[FPR_HEX_LEN], struct err *e)
+op_matrix_confirm(struct session *s, const char *peer, enum cell_dir d, enum cell_kind k,
+		  time_t now, char hex[FPR_HEX_LEN], struct err *e)
 {
 	const struct st_peer *p;
 	struct state *st;
@@ -191,8 +191,7 @@ op_matrix_confirm(struct session *s, const char *peer, enum cell_kind k, time_t 
 		session_end(s, 0);
 		return -1;
 	}
-	matrix_confirm(st, p, k);
-	if (op_save(s, st, e) != 0) {
+	if (matrix_confirm(st, p, d, k, e) != 0 || op_save(s, st, e) != 0) {
 		session_end(s, 0);
 		return -1;
 	}

@@ -65,8 +65,10 @@
 #define PEER_ADDRS_MAX  64  /* addresses of one certificate */
 #define PEER_NAME_MAX   256 /* bytes of its common name */
 #define PEER_SOURCE_MAX 512 /* bytes of the "where it came from" note */
-#define CELL_WHY_MAX    400 /* bytes of a test cell's reason */
-#define CELL_BY_MAX     64  /* bytes of the name of who wrote its message */
+#define CELL_WHY_MAX                                                 \
+	1000           /* bytes of a test cell's reason (a diagnosis \
+			       with its fix) */
+#define CELL_BY_MAX 64 /* bytes of the name of who wrote its message */
 
 /* The test matrix: four kinds in two directions. */
 enum cell_kind { KIND_PLAIN, KIND_SIGNED, KIND_ENCRYPTED, KIND_SIGNED_ENCRYPTED, KIND_COUNT };

@@ -236,8 +236,8 @@ Test(op, the_next_step_walks_the_six_steps)
 	cr_assert_eq(op_matrix_send(s, "sam@example.org", out, 0, now, &ask, &sr, &e), 0, "%s",
 		     e.msg);
 	for (int k = 0; k < KIND_COUNT; k++)
-		cr_assert_eq(op_matrix_confirm(s, "sam@example.org", (enum cell_kind)k, now, tr.hex,
-					       &e),
+		cr_assert_eq(op_matrix_confirm(s, "sam@example.org", DIR_OUT, (enum cell_kind)k,
+					       now, tr.hex, &e),
 			     0, "%s", e.msg);
 	cr_expect_eq(next_of(s).step, STEP_TEST, "the in cells are still open");
 	/* A new certificate for Sam's address: verify again, by fingerprint. */

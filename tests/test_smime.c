@@ -1197,6 +1197,10 @@ Test(matrix, cells_in_the_record)
 	p = state_peer_by_hex(st, hex);
 	cr_assert_eq(p->cell[DIR_IN][KIND_SIGNED].state, CELL_FAILED);
 	cr_assert_str_eq(p->cell[DIR_IN][KIND_SIGNED].why, "the signature is invalid");
+	/* What failed cannot be confirmed as shown correctly. */
+	cr_assert_eq(matrix_confirm(st, p, DIR_IN, KIND_SIGNED, &e), -1);
+	cr_assert(strstr(e.msg, "in:signed has not passed yet") != NULL, "%s", e.msg);
+	e = (struct err)ERR_INIT;
 	for (int d = 0; d < DIR_COUNT; d++)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			cr_assert_eq(matrix_passed(state_peer_by_hex(st, hex)), d * KIND_COUNT + k);
@@ -1213,17 +1217,35 @@ Test(matrix, cells_in_the_record)
 	cr_assert_eq(p->cell[DIR_IN][KIND_SIGNED].how, CELL_WARNED);
 	cr_assert_str_eq(p->cell[DIR_IN][KIND_SIGNED].why, "valid signature (SHA-1)");
 	cr_assert_eq(p->cell[DIR_IN][KIND_PLAIN].how, CELL_CHECKED);
-	matrix_confirm(st, p, KIND_PLAIN);
+	/* Confirmed as shown: a checked cell stays checked, and says so. */
+	cr_assert_eq(matrix_confirm(st, p, DIR_OUT, KIND_PLAIN, &e), 0, "%s", e.msg);
 	p = state_peer_by_hex(st, hex);
 	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].state, CELL_PASSED);
-	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].how, CELL_CONFIRMED);
+	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].how, CELL_CHECKED);
+	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].shown, 1);
+	cr_assert_eq(matrix_confirm(st, p, DIR_IN, KIND_ENCRYPTED, &e), 0, "%s", e.msg);
+	p = state_peer_by_hex(st, hex);
+	cr_assert_eq(p->cell[DIR_IN][KIND_ENCRYPTED].shown, 1);
+	cr_assert_eq(matrix_shown(p), 2);
+	/* Judged again by another message: the confirmation was for the
+	 * one before. */
+	res.dir = DIR_IN;
+	res.kind = KIND_ENCRYPTED;
+	res.warning = 0;
+	snprintf(res.author, sizeof res.author, "NeoMutt");
+	cr_assert_eq(matrix_record(st, &res, &e), 0, "%s", e.msg);
+	p = state_peer_by_hex(st, hex);
+	cr_assert_eq(p->cell[DIR_IN][KIND_ENCRYPTED].shown, 0);
+	cr_assert_eq(matrix_confirm(st, p, DIR_IN, KIND_ENCRYPTED, &e), 0, "%s", e.msg);
+	p = state_peer_by_hex(st, hex);
 	/* Written and read back, the cells and their reasons stay. */
 	text = state_format(st, &len);
 	cr_assert_eq(state_parse(text, len, "checklist", &back, &e), 0, "%s", e.msg);
 	p = state_peer_by_hex(back, hex);
 	cr_assert_not_null(p);
 	cr_assert_eq(matrix_passed(p), 8);
-	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].how, CELL_CONFIRMED);
+	cr_assert_eq(p->cell[DIR_OUT][KIND_PLAIN].shown, 1);
+	cr_assert_eq(p->cell[DIR_IN][KIND_ENCRYPTED].shown, 1);
 	cr_assert_eq(p->cell[DIR_IN][KIND_SIGNED].how, CELL_WARNED);
 	cr_assert_str_eq(p->cell[DIR_IN][KIND_SIGNED].why, "valid signature (SHA-1)");
 	/* A result for a correspondent who is gone. */
@@ -1452,15 +1474,15 @@ static const struct jcase jcases[] = {
 	 0, NULL, 0, DIR_IN, CELL_PASSED, "from Sam@Example.org, valid signature, trusted"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 0, 1, 0,
 	 0, NULL, 0, DIR_IN, CELL_PASSED,
-	 "valid signature (SHA-1: Thunderbird 115 and later reject it), trusted"},
+	 "valid signature (SHA-1: Thunderbird 115 and later reject it; their mail program should sign with SHA-256"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_INVALID, 1, 0, 0, 0, 0, 0,
 	 0, 0, NULL, 0, DIR_IN, CELL_FAILED,
-	 "the signature is invalid: the message was changed after it was signed"},
+	 "the signature is invalid: the content does not match it. The message was changed after it was signed, most often on its way"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_UNCHECKABLE, 1, 0, 0, 0, 0,
 	 0, 0, 0, NULL, 0, DIR_IN, CELL_FAILED, "the signature could not be checked"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 3, 0, 0, 0, 0, 0, 0,
 	 0, NULL, 0, DIR_IN, CELL_FAILED,
-	 "signed with a certificate other than the one you hold for sam@example.org"},
+	 "signed with a certificate other than the one you verified for sam@example.org"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 1, 0, 0, 0,
 	 0, NULL, 0, DIR_IN, CELL_FAILED, "but the message says it is from sam@example.org"},
 	{"sam@example.org", "alice@example.org", KIND_SIGNED, 0, 1, SIG_VALID, 1, 0, 0, 0, 1, 0, 0,
@@ -1490,7 +1512,8 @@ static const struct jcase jcases[] = {
 	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
 	 "you", 0, DIR_OUT, CELL_FAILED, "encrypted only to you, not to sam@example.org"},
 	{"alice@example.org", "sam@example.org", KIND_ENCRYPTED, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	 "sam@example.org", 0, DIR_OUT, CELL_FAILED, "your own copy could not be decrypted"},
+	 "sam@example.org", 0, DIR_OUT, CELL_FAILED,
+	 "your mail program did not encrypt the copy it keeps to you (it is for sam@example.org only)"},
 	{"kim@example.org", "alice@example.org", KIND_PLAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
 	 1, DIR_IN, CELL_TODO,
 	 "the message is from kim@example.org, who is not among your correspondents"},

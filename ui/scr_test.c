@@ -66,6 +66,7 @@ scr_test_load(struct app *a, struct test_scr *ts, struct err *e)
 			ts->cell[d][k] = c->state;
 			snprintf(ts->why[d][k], MATRIX_WHY_MAX, "%s", c->why != NULL ? c->why : "");
 			snprintf(ts->by[d][k], CELL_BY_MAX, "%s", c->by != NULL ? c->by : "");
+			ts->shown[d][k] = c->shown;
 		}
 	return 0;
 }
@@ -192,23 +193,38 @@ first_open(struct test_scr *ts)
 
 /* ---- Confirming ---- */
 
+/* What the person's own mail program shows of an incoming cell. */
+static const char *const kind_shows_in[KIND_COUNT] = {
+	"arrived and could be read",
+	"showed a valid signature",
+	"opened: your mail program decrypted it",
+	"opened and showed a valid signature",
+};
+
 static int
 ask_confirm(struct app *a, struct test_scr *ts)
 {
-	static const char *const buttons[] = {"Yes, it arrived so", "Cancel"};
+	static const char *const buttons[] = {"Yes, it showed so", "Cancel"};
 	char text[700];
 
-	if (ts->cd == DIR_IN)
+	if (ts->shown[ts->cd][ts->ck])
+		return scr_test_say(ts, R_NORMAL, "That one is confirmed already.");
+	if (ts->cd == DIR_IN && ts->cell[DIR_IN][ts->ck] != CELL_PASSED)
 		return scr_test_say(ts, R_NORMAL,
-				    "Incoming messages pass when padseal checks them: "
-				    "press c and give the file, or the folder you saved "
-				    "them in.");
-	if (ts->cell[DIR_OUT][ts->ck] == CELL_PASSED)
-		return scr_test_say(ts, R_NORMAL, "That one has passed already.");
-	snprintf(text, sizeof text,
-		 "Did %s report that your %s message %s?\n\nRecord it only "
-		 "on their word: that is what this cell proves.",
-		 ts->first, kind_title[ts->ck], kind_shows[ts->ck]);
+				    "Incoming messages pass when padseal checks them "
+				    "(c, or m for the mailbox kept); then Enter records "
+				    "that your mail program showed it correctly.");
+	if (ts->cd == DIR_IN)
+		snprintf(text, sizeof text,
+			 "Did your mail program show %s's %s message as it should: %s?\n\n"
+			 "padseal checked the message itself; this records what your "
+			 "mail program made of it.",
+			 ts->first, kind_title[ts->ck], kind_shows_in[ts->ck]);
+	else
+		snprintf(text, sizeof text,
+			 "Did %s report that your %s message %s?\n\nRecord it only "
+			 "on their word: that is what this cell proves.",
+			 ts->first, kind_title[ts->ck], kind_shows[ts->ck]);
 	ts->answer = -1;
 	return app_ask(a, "Confirm", text, buttons, 2, &ts->answer);
 }
@@ -220,7 +236,8 @@ do_confirm(struct app *a, struct test_scr *ts)
 	char hex[FPR_HEX_LEN];
 	struct err e = ERR_INIT;
 
-	if (op_matrix_confirm(a->s, ts->hex, (enum cell_kind)ts->ck, time(NULL), hex, &e) != 0)
+	if (op_matrix_confirm(a->s, ts->hex, (enum cell_dir)ts->cd, (enum cell_kind)ts->ck,
+			      time(NULL), hex, &e) != 0)
 		return scr_test_say(ts, R_ERROR, e.msg);
 	/* The cursor stays on the cell confirmed: moving it for them would
 	 * make their next arrow key skip a cell. */
@@ -350,9 +367,19 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 				 " (padseal's own message: a rehearsal; the test needs "
 				 "the one a mail program writes)");
 	}
+	if (s == CELL_PASSED && ts->shown[ts->cd][ts->ck]) {
+		size_t n = strlen(line);
+
+		snprintf(line + n, sizeof line - n, "; shown correctly: confirmed");
+	}
 	y += 1 +
 	     draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s, r)], 1);
-	if (ts->cd == DIR_OUT && s == CELL_SENT)
+	if (s == CELL_PASSED && !ts->shown[ts->cd][ts->ck])
+		snprintf(line, sizeof line, "%s",
+			 ts->cd == DIR_IN ?
+				 "Enter: your mail program showed it correctly." :
+				 "Enter: they report their mail program showed it correctly.");
+	else if (ts->cd == DIR_OUT && s == CELL_SENT)
 		snprintf(line, sizeof line,
 			 "When %s reports that it %s, press Enter to record "
 			 "it.",

@@ -21,6 +21,7 @@ struct test_scr {
 	enum cell_state cell[DIR_COUNT][KIND_COUNT];
 	char why[DIR_COUNT][KIND_COUNT][MATRIX_WHY_MAX];
 	char by[DIR_COUNT][KIND_COUNT][CELL_BY_MAX]; /* who wrote its message */
+	int shown[DIR_COUNT][KIND_COUNT];            /* a mail program showed it correctly */
 	int cd, ck;                                  /* the selected cell */
 	enum test_mode mode;
 	struct field sf[S_COUNT];

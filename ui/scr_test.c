@@ -346,8 +346,8 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 	enum cell_state s = ts->cell[ts->cd][ts->ck];
 	const char *why = ts->why[ts->cd][ts->ck], *by = ts->by[ts->cd][ts->ck];
 	int r = rehearsed(ts, ts->cd, ts->ck);
-	char line[900];
-	int w = a->cols - 4;
+	char line[1400];
+	int w = a->cols - 4, rows;
 
 	snprintf(line, sizeof line, "%s %s message: %s%s%s",
 		 ts->cd == DIR_OUT ? "Outgoing" : "Incoming", kind_title[ts->ck], cell_word(s, r),
@@ -372,8 +372,11 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 
 		snprintf(line + n, sizeof line - n, "; shown correctly: confirmed");
 	}
-	y += 1 +
-	     draw_text(lk, y, 2, w, end - y > 3 ? 3 : end - y, line, lk->attr[cell_role(s, r)], 1);
+	/* A diagnosis with its fix takes a few lines: up to eight, leaving
+	 * three for what to do. */
+	rows = end - y - 3;
+	rows = rows > 8 ? 8 : rows < 1 ? 1 : rows;
+	y += 1 + draw_text(lk, y, 2, w, rows, line, lk->attr[cell_role(s, r)], 1);
 	if (s == CELL_PASSED && !ts->shown[ts->cd][ts->ck])
 		snprintf(line, sizeof line, "%s",
 			 ts->cd == DIR_IN ?

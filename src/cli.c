@@ -24,7 +24,7 @@
 struct verb {
 	const char *name;
 	int (*run)(struct cli *c);
-	unsigned opts; /* O_* bits it accepts */
+	unsigned long long opts; /* O_* bits it accepts */
 	int min_args, max_args;
 	const char *usage;
 };
@@ -62,8 +62,8 @@ static const struct verb verbs[] = {
 		 O_SENT | O_JSON,
 	 0, 0,
 	 "settings [--smtp URL] [--smtp-user USER] [--cacert FILE] [--imap URL|--maildir DIR|--mbox FILE|--emlx DIR] [--sent MAILBOX] [--imap-user USER] [--json]"},
-	{"install", cmd_install, O_FOR | O_OUT, 0, 0,
-	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR]"},
+	{"install", cmd_install, O_FOR | O_OUT | O_PROFILE, 0, 0,
+	 "install --for thunderbird|iphone|apple-mail|outlook|neomutt|gpgsm [--out DIR] | install --for thunderbird --profile DIR"},
 	{"handover", cmd_handover, O_OUT, 0, 0, "handover --out DIR"},
 };
 
@@ -104,13 +104,14 @@ static const struct option longopts[] = {
 	{"self-signed", no_argument, NULL, 's'},
 	{"keep-key", no_argument, NULL, 'K'},
 	{"for", required_argument, NULL, 'W'},
+	{"profile", required_argument, NULL, 'Z'},
 	{"made-by-me", no_argument, NULL, 'Y'},
 	{"sent", required_argument, NULL, 'E'},
 	{NULL, 0, NULL, 0},
 };
 
 /* O_* bit of a verb option, 0 for global ones. */
-static unsigned
+static unsigned long long
 opt_bit(int ch)
 {
 	switch (ch) {
@@ -144,6 +145,7 @@ opt_bit(int ch)
 	case 's': return O_SELF_SIGNED;
 	case 'K': return O_KEEP_KEY;
 	case 'W': return O_FOR;
+	case 'Z': return O_PROFILE;
 	case 'Y': return O_MADE_BY_ME;
 	case 'E': return O_SENT;
 	default: return 0;
@@ -151,7 +153,7 @@ opt_bit(int ch)
 }
 
 static const char *
-opt_name(unsigned bit)
+opt_name(unsigned long long bit)
 {
 	for (const struct option *o = longopts; o->name; o++)
 		if (opt_bit(o->val) == bit)
@@ -531,6 +533,7 @@ parse(struct cli *c, int argc, char **argv, const char **home_opt)
 		case 'x': c->emlx = optarg; break;
 		case 'W': c->prog = optarg; break;
 		case 'E': c->sent = optarg; break;
+		case 'Z': c->profile = optarg; break;
 		case 'I':
 		case 'j':
 		case 'r':
@@ -595,7 +598,7 @@ cli_main(int argc, char **argv, int (*wizard)(const char *home_dir))
 	c.args++;
 	c.nargs--;
 	if (c.given & ~v->opts) {
-		unsigned bad = c.given & ~v->opts;
+		unsigned long long bad = c.given & ~v->opts;
 
 		rc = cli_usage("--%s does not apply to %s", opt_name(bad & -bad), v->name);
 		goto out;

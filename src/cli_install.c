@@ -125,6 +125,12 @@ cmd_install(struct cli *c)
 		return cli_usage("--for takes one of %s, not \"%s\"", install_prog_list(), c->prog);
 	if (c->out != NULL && strcmp(c->out, "-") == 0)
 		return cli_usage("install needs --out DIR: a new folder for the files");
+	if (c->profile != NULL && req.prog != PROG_THUNDERBIRD)
+		return cli_usage("--profile is for --for thunderbird only");
+	if (c->profile != NULL && c->out != NULL)
+		return cli_usage(
+			"install takes --out DIR (files and steps) or --profile DIR (import), not both");
+	req.profile = c->profile;
 	req.dir = c->out;
 	if (req.dir == NULL)
 		req.dir = dflt = xasprintf("padseal-for-%s", install_prog_name(req.prog));
@@ -135,6 +141,19 @@ cmd_install(struct cli *c)
 	}
 	if (res.warning != NULL)
 		cli_warn("%s", res.warning);
+	if (req.profile != NULL) {
+		printf("Imported your credential and %zu correspondent%s certificate%s into the Thunderbird profile %s.\n\n",
+		       res.n_peers, res.n_peers == 1 ? "'s" : "s'", res.n_peers == 1 ? "" : "s",
+		       res.dir);
+		for (size_t i = 0; i < res.set.n_notes; i++)
+			printf("Note: %s.\n\n", res.set.notes[i]);
+		printf("Steps left:\n\n");
+		for (size_t i = 0; i < res.set.n_steps; i++)
+			printf("%zu. %s\n\n", i + 1, res.set.steps[i]);
+		op_install_res_clear(&res);
+		free(dflt);
+		return EXIT_OK;
+	}
 	printf("Made the folder %s for %s, with your credential and %zu correspondent%s certificate%s:\n",
 	       res.dir, install_prog_title(req.prog), res.n_peers, res.n_peers == 1 ? "'s" : "s'",
 	       res.n_peers == 1 ? "" : "s");

@@ -46,7 +46,8 @@ enum {
 	O_FOR = 1 << 29,
 	O_MADE_BY_ME = 1u << 30,
 };
-#define O_SENT (1u << 31) /* past what an enum constant may hold */
+#define O_SENT    (1ull << 31) /* past what an enum constant may hold */
+#define O_PROFILE (1ull << 32)
 /* The options of sending, and of reading a mailbox. */
 #define O_SEND (O_SMTP | O_SMTP_USER | O_SMTP_PASS | O_SENDMAIL | O_CACERT | O_INSECURE)
 #define O_BOX \
@@ -58,8 +59,9 @@ struct cli {
 	struct pass_ask ask; /* passphrases: the files given, or the terminal */
 	const char *pass_file, *new_pass_file;
 	int verbose;
-	unsigned given; /* O_* bits seen on the line */
+	unsigned long long given; /* O_* bits seen on the line */
 	const char *name, *key, *out, *compat, *to, *verified, *cell, *prog;
+	const char *profile; /* install --profile */
 	const char *smtp, *smtp_user, *smtp_pass_file, *sendmail, *cacert;
 	const char *imap, *imap_user, *imap_pass_file, *maildir, *mbox, *emlx;
 	const char *sent;      /* --sent MAILBOX, or the Sent folder kept */

@@ -64,6 +64,7 @@ struct install_in {
 	const struct install_peer *peers;
 	size_t n_peers;
 	const char *dir; /* where the folder will be (named in the steps) */
+	int profile;     /* Thunderbird: imported into the profile `dir` already */
 };
 
 struct install_file {
@@ -99,6 +100,20 @@ int install_dir_check(const char *dir, struct err *e);
 int install_write_dir(const char *dir, const struct install_set *s, struct err *e);
 /* Take a written folder back (when the operation fails afterwards). */
 void install_remove_dir(const char *dir, const struct install_set *s);
+
+/* Thunderbird's profile `dir` (install_nss.c): a folder holding cert9.db
+ * and key4.db, not open in Thunderbird (its lock), writable, and NSS's
+ * pk12util and certutil on PATH (else the sentence names libnss3-tools).
+ * Changes nothing. */
+int install_profile_check(const char *dir, struct err *e);
+/* Import `in` into the profile `dir`: each CA trusted to identify mail
+ * users (",C,"), each correspondent's certificate (",," under a CA, ",P,"
+ * self-signed), then in->p12 (built under `pass`, which pk12util reads
+ * from a pipe) with your own self-signed certificate trusted "u,Pu,u".
+ * Done on copies of cert9.db and key4.db renamed over the originals at
+ * the end: a failure leaves the profile as it was. */
+int install_profile_import(const char *dir, const struct install_in *in, const char *pass,
+			   struct err *e);
 
 /* The Apple configuration profile (mobileconfig.c): a plist holding the
  * .p12 as a com.apple.security.pkcs12 payload without its password, and

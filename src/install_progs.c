@@ -160,6 +160,16 @@ install_thunderbird(const struct install_in *in, struct install_set *s, struct e
 		iset_note(s,
 			  "the certificates of %s are self-signed: Thunderbird shows their signatures as valid only until it restarts, then as untrusted, whatever you click. Ask them for padseal's CA form: then you trust their CA under Authorities and their signatures stay valid",
 			  cn.selfsigned);
+	if (in->profile) {
+		/* Imported already: what is left is the account's settings. */
+		iset_step(s,
+			  "Start Thunderbird. padseal put your certificate%s%s into the profile %s already: Settings, Privacy & Security, Manage Certificates shows yours under Your Certificates%s%s.",
+			  cn.n_cas ? ", the certificate authorities" : "",
+			  in->n_peers ? " and your correspondents' certificates" : "", in->dir,
+			  cn.n_cas ? ", the authorities under Authorities" : "",
+			  in->n_peers ? ", your correspondents under People" : "");
+		goto account;
+	}
 	iset_step(s,
 		  "Open Thunderbird. Open the menu (the three lines at the top right) and choose Settings, then Privacy & Security. Scroll down to Certificates and click Manage Certificates.");
 	iset_step(s,
@@ -173,8 +183,9 @@ install_thunderbird(const struct install_in *in, struct install_set *s, struct e
 		iset_step(s,
 			  "On the tab People, click Import and choose each of %s (same folder), one at a time. Click OK to close Manage Certificates.",
 			  cn.peers);
+account:
 	iset_step(s,
-		  "Open the menu again, choose Account Settings, and under your account %s click End-To-End Encryption. Under S/MIME, next to \"Personal certificate for digital signing\" click Select and choose the certificate for %s; do the same for \"Personal certificate for encryption\".",
+		  "Open the menu (the three lines at the top right), choose Account Settings, and under your account %s click End-To-End Encryption. Under S/MIME, next to \"Personal certificate for digital signing\" click Select and choose the certificate for %s; do the same for \"Personal certificate for encryption\".",
 		  in->addr, in->addr);
 	iset_step(s,
 		  "Still there, under Default settings for sending messages, tick \"Add my digital signature by default\" (and \"Require encryption by default\" if everyone you write to has your certificate). Close the tab.");

@@ -299,6 +299,8 @@ int op_matrix_confirm(struct session *s, const char *peer, enum cell_dir d, enum
 struct op_install {
 	enum install_prog prog;
 	const char *dir; /* the folder to make (missing or empty) */
+	/* Thunderbird only: import into this profile instead (dir unused). */
+	const char *profile;
 	time_t now;
 };
 
@@ -311,7 +313,9 @@ struct op_install_res {
 };
 
 /* Refusals before any passphrase: no credential, a folder not empty, a
- * program that cannot take this credential (gpgsm and EC). */
+ * program that cannot take this credential (gpgsm and EC); with a
+ * profile, one that is not a Thunderbird profile, is open in Thunderbird,
+ * or NSS's tools missing (install_profile_check). */
 int op_install_check(struct session *s, const struct op_install *req, struct err *e);
 /* Asks PASS_KEY (unless the session holds the key), then PASS_NEW_BACKUP
  * for the .p12 it writes (the one the program's import asks for).  Builds
@@ -319,6 +323,11 @@ int op_install_check(struct session *s, const struct op_install *req, struct err
  * files 0600; nothing is left when it fails), then records in the
  * checklist which program was prepared, when, and with which
  * correspondents (struct st_install; status compares it with now).
+ * With req->profile, nothing is written but the profile's certificate
+ * store (install_profile_import) and only PASS_KEY is asked: the .p12
+ * is made under a one-time random passphrase given to pk12util through a
+ * pipe.  res->dir is then the profile; res->set holds the steps left
+ * (files are not written).
  * Free with op_install_res_clear(). */
 int op_install(struct session *s, const struct op_install *req, const struct pass_ask *ask,
 	       struct op_install_res *res, struct err *e);

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "cred.h"
@@ -143,7 +144,8 @@ op_install_check(struct session *s, const struct op_install *req, struct err *e)
 	if (session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
 	rc = src_ident(session_home(s), st, &c, e) == 0 && install_check(req->prog, c.ec, e) == 0 &&
-			     install_dir_check(req->dir, e) == 0 ?
+			     (req->profile != NULL ? install_profile_check(req->profile, e) :
+						     install_dir_check(req->dir, e)) == 0 ?
 		     0 :
 		     -1;
 	session_end(s, 1);
@@ -225,14 +227,36 @@ op_install(struct session *s, const struct op_install *req, const struct pass_as
 	int rc = -1;
 
 	memset(res, 0, sizeof *res);
-	if (req->dir[0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
-		dir = xasprintf("%s/%s", cwd, req->dir);
+	if (req->profile != NULL) {
+		if (req->prog != PROG_THUNDERBIRD) {
+			err_set(e, "only Thunderbird has a profile to import into");
+			return -1;
+		}
+		in.dir = req->profile;
+		in.profile = 1;
+	}
+	if (in.dir[0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+		dir = xasprintf("%s/%s", cwd, in.dir);
 		in.dir = dir;
 	}
 	snprintf(what, sizeof what, "the .p12 for %s", install_prog_title(req->prog));
-	if (op_install_check(s, req, e) != 0 || op_current_key(s, ask, hex, &key, e) != 0 ||
-	    op_ask_new(ask, PASS_NEW_BACKUP, what, &pass, e) != 0)
+	if (op_install_check(s, req, e) != 0 || op_current_key(s, ask, hex, &key, e) != 0)
 		goto out;
+	if (in.profile) {
+		/* A passphrase for this import only, never shown or written. */
+		unsigned char raw[24];
+
+		if (RAND_bytes(raw, sizeof raw) != 1) {
+			err_set(e, "no random numbers for the import");
+			goto out;
+		}
+		pass = xsecret_zalloc(2 * sizeof raw + 1);
+		for (size_t i = 0; i < sizeof raw; i++)
+			snprintf(pass + 2 * i, 3, "%02x", raw[i]);
+		OPENSSL_cleanse(raw, sizeof raw);
+	} else if (op_ask_new(ask, PASS_NEW_BACKUP, what, &pass, e) != 0) {
+		goto out;
+	}
 	if (req->prog == PROG_GPGSM && strlen(pass) > P12_GPGSM_MAX_PASS) {
 		err_set(e,
 			"gpgsm 2.2 refuses passphrases longer than %d bytes; choose a shorter one",
@@ -241,7 +265,7 @@ op_install(struct session *s, const struct op_install *req, const struct pass_as
 		goto out;
 	}
 	res->warning = p12_pass_warning(P12_LEGACY, pass);
-	if (req->prog == PROG_GPGSM)
+	if (req->prog == PROG_GPGSM || in.profile)
 		res->warning = NULL;
 	if (session_begin(s, HOME_READ, &st, e) != 0)
 		goto out;
@@ -264,11 +288,22 @@ op_install(struct session *s, const struct op_install *req, const struct pass_as
 	in.peers = c.peers;
 	in.n_peers = c.n_peers;
 	rc = -1;
-	if (install_build(&in, &res->set, e) != 0 || install_write_dir(in.dir, &res->set, e) != 0)
+	if (install_build(&in, &res->set, e) != 0)
 		goto out;
-	if (record_install(s, &c, req->prog, in.dir, 0, req->now, e) != 0) {
-		install_remove_dir(in.dir, &res->set);
-		goto out;
+	if (in.profile) {
+		/* Checked again: Thunderbird may have started while the
+		 * passphrase was typed. */
+		if (install_profile_check(in.dir, e) != 0 ||
+		    install_profile_import(in.dir, &in, pass, e) != 0 ||
+		    record_install(s, &c, req->prog, in.dir, 1, req->now, e) != 0)
+			goto out;
+	} else {
+		if (install_write_dir(in.dir, &res->set, e) != 0)
+			goto out;
+		if (record_install(s, &c, req->prog, in.dir, 0, req->now, e) != 0) {
+			install_remove_dir(in.dir, &res->set);
+			goto out;
+		}
 	}
 	snprintf(res->dir, sizeof res->dir, "%s", in.dir);
 	memcpy(res->hex, c.hex, FPR_HEX_LEN);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "app.h"
 #include "checklist.h"
 #include "fpr.h"
+#include "install.h"
 #include "state.h"
 #include "ui.h"
 #include "util.h"
@@ -298,6 +300,62 @@ static problem_fn *const problem_say[] = {
 	[PROB_PEER_DUPLICATE] = problem_peer_duplicate,
 };
 
+/* A mail program prepared before the trusted set (or the credential)
+ * changed: "iPhone or iPad: made 3 days ago; Sam's certificate added
+ * since: make it again (Install)".  Cut short rather than overflow. */
+static void __attribute__((format(printf, 3, 4))) sayf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static void
+say_whose(const struct checklist *cl, const size_t *idx, size_t n, const char *since, char *buf,
+	  size_t len)
+{
+	char a[128], b[128];
+
+	if (n > 2) {
+		sayf(buf, len, "%zu people's certificates %s", n, since);
+		return;
+	}
+	ui_first_name(cl->peers[idx[0]].p->name, cl->peers[idx[0]].p->addr[0], a, sizeof a);
+	if (n == 1) {
+		sayf(buf, len, "%s's certificate %s", a, since);
+		return;
+	}
+	ui_first_name(cl->peers[idx[1]].p->name, cl->peers[idx[1]].p->addr[0], b, sizeof b);
+	sayf(buf, len, "the certificates of %s and %s %s", a, b, since);
+}
+
+static void
+say_install(const struct checklist *cl, const struct install_progress *ip, char *buf, size_t len)
+{
+	enum install_prog prog;
+	char when[32], add[SAY_MAX] = "", rem[SAY_MAX] = "";
+
+	if (ip->days <= 0)
+		sayf(when, sizeof when, "today");
+	else if (ip->days == 1)
+		sayf(when, sizeof when, "yesterday");
+	else
+		sayf(when, sizeof when, "%ld days ago", ip->days);
+	if (ip->n_added)
+		say_whose(cl, ip->added, ip->n_added, "added since", add, sizeof add);
+	if (ip->n_removed)
+		say_whose(cl, ip->removed, ip->n_removed, "no longer trusted", rem, sizeof rem);
+	else if (ip->n_gone)
+		sayf(rem, sizeof rem, "%zu certificate%s no longer trusted", ip->n_gone,
+		     ip->n_gone == 1 ? "" : "s");
+	sayf(buf, len, "%s: made %s; %s%s%s%s%s: make it again (Install)",
+	     install_prog_parse(ip->r->prog, &prog) == 0 ? install_prog_title(prog) : ip->r->prog,
+	     when, ip->renewed ? "made for your previous credential" : "",
+	     ip->renewed && *add ? "; " : "", add, (ip->renewed || *add) && *rem ? "; " : "", rem);
+}
+
 /* ---- State ---- */
 
 static enum mark
@@ -362,6 +420,13 @@ take(struct home_scr *hs, struct checklist *cl)
 	hs->n_problems_all = cl->n_problems_all;
 	for (size_t i = 0; i < cl->n_problems; i++)
 		problem_say[cl->problems[i].kind](cl, &cl->problems[i], hs->problems[i], SAY_MAX);
+	for (size_t i = 0; i < cl->n_installs; i++) {
+		if (!install_progress_stale(&cl->installs[i]))
+			continue;
+		hs->n_problems_all++;
+		if (hs->n_problems < CHECKLIST_PROBLEMS_MAX)
+			say_install(cl, &cl->installs[i], hs->problems[hs->n_problems++], SAY_MAX);
+	}
 }
 
 /* Read the checklist again.  The home is held only for the moment of

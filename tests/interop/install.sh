@@ -461,6 +461,102 @@ else
 	fail "neomutt's smime_keys is not at $SMIME_KEYS (scripts/setup installs neomutt)"
 fi
 
+# --- Thunderbird --profile: straight into the profile's NSS store ---------
+# Carol (CA form) trusts Dan (CA form) and Sam (self-signed). A profile as
+# Thunderbird makes it (certutil -N, no primary password); refusals first,
+# each one sentence, exit 1, neither the home nor the profile changed.
+PR=$T/tb-profile
+mkdir -m 700 "$PR"
+certutil -N -d "sql:$PR" --empty-password
+pr_before=$(tree_hash "$PR")
+c_before=$(tree_hash "$C")
+pinst() {
+	"$P" --home "$C" --passphrase-file "$T/pass" install --for thunderbird "$@"
+}
+# refused WHAT WANT CMD...: exit 1, one line holding WANT, nothing changed.
+refused() {
+	r_what=$1 r_want=$2
+	shift 2
+	run 1 "$@"
+	expect_in "$ERR" "$r_want" "$r_what"
+	expect_one_line_error "$r_what"
+	same_tree "$PR" "$pr_before" "$r_what"
+	same_tree "$C" "$c_before" "$r_what"
+}
+mkdir -m 700 "$T/not-a-profile"
+refused "--profile without cert9.db" "is not a Thunderbird profile (it has no cert9.db and key4.db); find yours in Thunderbird under Help, Troubleshooting Information, Profile Folder" \
+	pinst --profile "$T/not-a-profile"
+ok
+[ -z "$(ls -A "$T/not-a-profile")" ] || fail "a refused --profile wrote into $T/not-a-profile"
+refused "--profile that does not exist" "is not a folder" pinst --profile "$T/no-such-profile"
+run 2 "$P" --home "$C" install --for iphone --profile "$PR"
+expect_in "$ERR" "--profile is for --for thunderbird only" "--profile with another program"
+run 2 "$P" --home "$C" install --for thunderbird --profile "$PR" --out "$T/both"
+expect_in "$ERR" "not both" "--profile with --out"
+# Thunderbird running: its lock symlink names a live process (this shell),
+# or another process holds .parentlock (fcntl, as Thunderbird does).
+ln -s "127.0.0.1:+$$" "$PR/lock"
+pr_before=$(tree_hash "$PR")
+refused "profile in use (lock)" "Thunderbird has the profile $PR open; quit Thunderbird" pinst --profile "$PR"
+rm -f "$PR/lock"
+: > "$PR/.parentlock"
+pr_before=$(tree_hash "$PR")
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(600)' "$PR/.parentlock" "$T/locked" &
+holder=$!
+i=0
+until [ -e "$T/locked" ] || [ $i -ge 1200 ]; do sleep 0.1; i=$((i + 1)); done
+refused "profile in use (.parentlock)" "Thunderbird has the profile $PR open" pinst --profile "$PR"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+# A lock left by a crash (its process gone) does not count.
+ln -s "127.0.0.1:+999999999" "$PR/lock"
+# No NSS tools: named by their package.
+mkdir -p "$T/nobin"
+ln -sf "$(command -v sh)" "$T/nobin/sh"
+pr_before=$(tree_hash "$PR")
+refused "no pk12util" "install the package libnss3-tools" env PATH="$T/nobin" "$P" --home "$C" \
+	--passphrase-file "$T/pass" install --for thunderbird --profile "$PR"
+refused "--profile and a wrong passphrase" "does not unlock your key" \
+	"$P" --home "$C" --passphrase-file "$T/wrong" install --for thunderbird --profile "$PR"
+
+run 0 pinst --profile "$PR"
+expect_in "$OUT" "Imported your credential and 2 correspondents' certificates into the Thunderbird profile $PR" \
+	"--profile: says what it did"
+expect_in "$OUT" "Account Settings" "--profile: the steps left"
+ok "--profile: no passphrase of a file to type"
+! printf '%s\n' "$OUT" | grep -q "passphrase you chose for this file" || fail "--profile asks for a file's passphrase: $OUT"
+ok "--profile: nothing left in the profile but its store"
+[ -z "$(find "$PR" -name '.padseal-import-*' -o -name '*.p12')" ] || fail "left in the profile: $(ls -A "$PR")"
+list=$(certutil -L -d "sql:$PR")
+printf '%s\n' "$list" >&2
+expect_in "$(printf '%s\n' "$list" | grep 'Carol Example ')" "u,u,u" "NSS: Carol's certificate with its key"
+expect_in "$(certutil -K -d "sql:$PR" 2>&1)" "Carol Example" "NSS: Carol's key"
+expect_in "$(printf '%s\n' "$list" | grep 'your CA')" ",C," "NSS: Carol's CA trusted for mail"
+nick() { printf '%s (padseal %s)' "$1" "$(openssl x509 -in "$2" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | cut -c1-8)"; }
+dan_nick=$(nick dan@example.org "$T/dan-leaf.pem")
+sam_nick=$(nick sam@example.org "$T/sam.pem")
+expect_in "$(printf '%s\n' "$list" | grep -F "$(nick dan@example.org "$T/dan-ca.pem")")" ",C," "NSS: Dan's CA trusted for mail"
+expect_in "$(printf '%s\n' "$list" | grep -F "$dan_nick")" ",," "NSS: Dan's certificate"
+expect_in "$(printf '%s\n' "$list" | grep -F "$sam_nick")" ",P," "NSS: Sam (self-signed) a trusted peer"
+v=$(certutil -V -u S -n "Carol Example" -d "sql:$PR" 2>&1)
+expect_in "$v" "certificate is valid" "certutil -V -u S: Carol signs"
+for n in "$dan_nick" "$sam_nick"; do
+	for u in S R; do
+		v=$(certutil -V -u "$u" -n "$n" -d "sql:$PR" 2>&1)
+		expect_in "$v" "certificate is valid" "certutil -V -u $u $n"
+	done
+done
+run 0 "$P" --home "$C" status
+expect_in "$OUT" "Thunderbird: imported today, with everyone you trust now" "status: the profile import"
+# Made again (after a change): the same store, nothing twice.
+run 0 pinst --profile "$PR"
+ok "--profile twice: one key"
+[ "$(certutil -K -d "sql:$PR" 2>&1 | grep -c 'Carol Example')" = 1 ] || fail "two keys: $(certutil -K -d "sql:$PR" 2>&1)"
+
 # gpgsm: the CAs in trustlist.txt; the steps, followed as written from a
 # folder whose name holds a space, a quote and a $, keep the CA form in a
 # GnuPG home of its own (ignore-cert-extension 2.5.29.30 only there, and

@@ -6,6 +6,8 @@
 # People: certutil ",,"), and Thunderbird then shows the person's own signed
 # message and a correspondent's signed and signed+encrypted ones as valid
 # (and decrypted), before and after a restart. Both use the CA form.
+# Then the same with install --for thunderbird --profile, which imports
+# into a profile itself: Thunderbird opens the messages from it as valid.
 . "$PADSEAL_TESTLIB"
 . "$(dirname "$PADSEAL_TESTLIB")/tb/lib.sh"
 tb_require
@@ -68,6 +70,30 @@ for f in "$TB/your-ca.crt" "$TB/dan@example.org-ca.crt"; do
 	fpr=$(openssl x509 -in "$f" -noout -fingerprint -sha256 | cut -d= -f2)
 	ok
 	[ "$(tb_emailtrust "$R" 6 "$fpr")" = C ] || fail "after the restart, $f lost its e-mail trust"
+done
+
+# --- install --for thunderbird --profile: padseal imports into a profile
+# itself (pk12util, certutil); Thunderbird started on a copy of that
+# profile shows the same messages valid, before and after a restart.
+PR=$T/profile
+mkdir -m 700 "$PR"
+certutil -N -d "sql:$PR" --empty-password
+run 0 "$P" --home "$T/carol" --passphrase-file "$T/pass" install --for thunderbird --profile "$PR"
+R2=$T/report-profile
+# shellcheck disable=SC2086
+tb_check "$R2" --profile "$PR" $M RESTART $M
+st=$?
+grep -v '^EMAILTRUST\|^TRUST' "$R2"
+ok
+[ "$st" = 0 ] || { fail "tb.py check (profile) exited $st"; finish; exit 1; }
+for n in 1 2 3 4 5 6; do
+	ok
+	[ "$(tb_sig "$R2" $n)" = valid ] ||
+		fail "profile, message $n: signature $(tb_sig "$R2" $n) ($(tb_code "$R2" $n)), wanted valid"
+done
+for n in 3 6; do
+	ok
+	[ "$(tb_dec "$R2" $n)" = yes ] || fail "profile, message $n: decrypted $(tb_dec "$R2" $n), wanted yes"
 done
 
 finish

@@ -118,7 +118,8 @@ install_profile_check(const char *dir, struct err *e)
 	if (!on_path("pk12util", tool, sizeof tool) || !on_path("certutil", tool, sizeof tool))
 		return err_set(e,
 			       "NSS's pk12util and certutil are not installed; install the package " NSS_PACKAGE
-			       " (apt-get install " NSS_PACKAGE "), or leave out --profile to get the files and the steps");
+			       " (apt-get install " NSS_PACKAGE
+			       "), or leave out --profile to get the files and the steps");
 	return 0;
 }
 
@@ -229,8 +230,8 @@ add_cert(const char *db, X509 *cert, const char *who, const char *trust, const c
 	rc = file_write_atomic(file, der, len, 0, e);
 	free(der);
 	if (rc == 0) {
-		const char *argv[] = {"certutil", "-A", "-d", db, "-n", nick, "-t", trust, "-i", file,
-				      NULL};
+		const char *argv[] = {"certutil", "-A",  "-d", db,   "-n", nick,
+				      "-t",       trust, "-i", file, NULL};
 
 		rc = run_tool(argv, -1, e);
 	}
@@ -301,8 +302,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 
 		if (pp->ca != NULL && add_cert(db, pp->ca, pp->addr, ",C,", tmp, e) != 0)
 			goto out;
-		if (add_cert(db, pp->cert, pp->addr, self_signed(pp->cert) ? ",P," : ",,", tmp, e) !=
-		    0)
+		if (add_cert(db, pp->cert, pp->addr, self_signed(pp->cert) ? ",P," : ",,", tmp,
+			     e) != 0)
 			goto out;
 	}
 	/* The .p12, under a passphrase made for this import only: pk12util
@@ -322,8 +323,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 	pfd[1] = -1;
 	{
 		char wfile[32];
-		const char *argv[] = {"pk12util", "-i", p12,       "-d", db,
-				      "-w",	"wfile", "-k", "/dev/null", NULL};
+		const char *argv[] = {"pk12util", "-i",    p12,  "-d",        db,
+				      "-w",       "wfile", "-k", "/dev/null", NULL};
 
 		argv[6] = wfile;
 
@@ -334,7 +335,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 	if (self_signed(in->cert)) {
 		/* Your own self-signed certificate: trusted for mail as its own
 		 * issuer too, as Thunderbird's "Edit trust" does. */
-		const char *argv[] = {"certutil", "-M", "-d", db, "-n", in->name, "-t", "u,Pu,u", NULL};
+		const char *argv[] = {"certutil", "-M", "-d",     db,  "-n",
+				      in->name,   "-t", "u,Pu,u", NULL};
 
 		if (run_tool(argv, -1, e) != 0)
 			goto out;
@@ -342,7 +344,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 	unlink(p12);
 	/* Thunderbird may have started meanwhile. */
 	if (profile_in_use(dir)) {
-		err_set(e, "Thunderbird opened the profile %s meanwhile; quit it and run this again",
+		err_set(e,
+			"Thunderbird opened the profile %s meanwhile; quit it and run this again",
 			dir);
 		goto out;
 	}

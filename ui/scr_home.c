@@ -302,7 +302,8 @@ static problem_fn *const problem_say[] = {
 
 /* A mail program prepared before the trusted set (or the credential)
  * changed: "iPhone or iPad: made 3 days ago; Sam's certificate added
- * since: make it again (Install)".  Cut short rather than overflow. */
+ * since: make it again with padseal install --for iphone" (the wizard has
+ * no Install screen yet).  Cut short rather than overflow. */
 static void __attribute__((format(printf, 3, 4))) sayf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -350,10 +351,11 @@ say_install(const struct checklist *cl, const struct install_progress *ip, char 
 	else if (ip->n_gone)
 		sayf(rem, sizeof rem, "%zu certificate%s no longer trusted", ip->n_gone,
 		     ip->n_gone == 1 ? "" : "s");
-	sayf(buf, len, "%s: made %s; %s%s%s%s%s: make it again (Install)",
+	sayf(buf, len, "%s: made %s; %s%s%s%s%s: make it again with padseal install --for %s",
 	     install_prog_parse(ip->r->prog, &prog) == 0 ? install_prog_title(prog) : ip->r->prog,
 	     when, ip->renewed ? "made for your previous credential" : "",
-	     ip->renewed && *add ? "; " : "", add, (ip->renewed || *add) && *rem ? "; " : "", rem);
+	     ip->renewed && *add ? "; " : "", add, (ip->renewed || *add) && *rem ? "; " : "", rem,
+	     ip->r->prog);
 }
 
 /* ---- State ---- */

@@ -16,12 +16,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -137,12 +140,14 @@ static int
 run_tool(const char *const args[], int keep_fd, struct err *e)
 {
 	int out[2];
-	pid_t pid;
 	char buf[600];
 	size_t n = 0, na = 0;
 	ssize_t r;
 	int st;
 	char **argv;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
 
 	while (args[na] != NULL)
 		na++;
@@ -153,24 +158,20 @@ run_tool(const char *const args[], int keep_fd, struct err *e)
 		argv_free(argv);
 		return err_sys(e, "cannot run %s", args[0]);
 	}
-	pid = fork();
-	if (pid < 0) {
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+	/* `keep_fd` was made without close-on-exec: the child keeps it. */
+	(void)keep_fd;
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
 		close(out[0]);
 		close(out[1]);
 		argv_free(argv);
+		errno = rc;
 		return err_sys(e, "cannot run %s", args[0]);
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(out[1], 1);
-		dup2(out[1], 2);
-		if (keep_fd >= 0)
-			fcntl(keep_fd, F_SETFD, 0);
-		execvp(argv[0], argv);
-		_exit(127);
 	}
 	close(out[1]);
 	argv_free(argv);
@@ -311,7 +312,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 	p12 = path_join(tmp, "import.p12");
 	if (file_write_atomic(p12, in->p12, in->p12_len, FILE_NOCLOBBER, e) != 0)
 		goto out;
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
+	/* The read end without close-on-exec: pk12util inherits it. */
+	if (pipe(pfd) != 0 || fcntl(pfd[1], F_SETFD, FD_CLOEXEC) != 0) {
 		err_sys(e, "cannot run pk12util");
 		goto out;
 	}
@@ -331,6 +333,8 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 		snprintf(wfile, sizeof wfile, "/dev/fd/%d", pfd[0]);
 		if (run_tool(argv, pfd[0], e) != 0)
 			goto out;
+		close(pfd[0]);
+		pfd[0] = -1;
 	}
 	if (self_signed(in->cert)) {
 		/* Your own self-signed certificate: trusted for mail as its own

@@ -28,7 +28,12 @@ cp "$scert" "$T/sam-old.pem"
 openssl pkey -in "$(ls "$S"/identities/*/key.pem)" -passin file:"$T/pass2" -out "$T/sam-old.key"
 openssl pkey -in "$(ls "$E"/identities/*/key.pem)" -passin file:"$T/pass2" -out "$T/eve.key"
 # Sam made a new certificate; Alice holds the old one and verified the new one.
+# "older" compares the start of validity, which has a resolution of one
+# second: the new one is made once the old one's second has passed.
 run 0 "$P" --home "$A" import "$T/sam-old.pem"
+made=$(openssl x509 -in "$T/sam-old.pem" -noout -startdate | cut -d= -f2)
+made=$(date -d "$made" +%s)
+while [ "$(date +%s)" -le "$made" ]; do sleep 0.2; done
 run 0 "$P" --home "$S" create --self-signed --replace --name "Sam Sender" --email sam@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass2" --passphrase-file "$T/pass2"
 scert=$(ls -t "$S"/identities/*/cert.pem | head -n 1)

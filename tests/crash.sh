@@ -37,21 +37,27 @@ q "$P" --home "$T/bob" matrix send --to alice@example.org --out "$T/mx" --passph
 bobfpr=$("$P" --home "$H" fingerprint bob@example.org 2>&1)
 cp -a "$H" "$T/alice0"
 
-# The command of each kind, on the home $W.
+# The command of each kind, on the home $W: opcmd KIND sets OP to it, op
+# KIND runs it.  The killed run is padseal itself (exec'd in the
+# background job), not a shell around it.
 verbs="create backup import trust untrust matrix restore"
-op() {
+opcmd() {
 	case $1 in
-	create) "$P" --home "$W" create --replace --name "Alice Example" --email alice@example.org \
-		--key p256 --new-passphrase-file "$T/pass" ;;
-	backup) "$P" --home "$W" backup --out "$BK/alice.p12" --force --passphrase-file "$T/pass" \
-		--new-passphrase-file "$T/pass2" ;;
-	import) "$P" --home "$W" import "$T/carol.eml" ;;
-	trust) "$P" --home "$W" trust bob@example.org --verified phone ;;
-	untrust) "$P" --home "$W" untrust bob@example.org ;;
-	matrix) "$P" --home "$W" matrix check "$T/mx"/*.eml --passphrase-file "$T/pass" ;;
-	restore) "$P" --home "$W" restore "$T/alice2.p12" --passphrase-file "$T/pass2" \
-		--new-passphrase-file "$T/pass" ;;
+	create) OP=("$P" --home "$W" create --replace --name "Alice Example" --email alice@example.org
+		--key p256 --new-passphrase-file "$T/pass") ;;
+	backup) OP=("$P" --home "$W" backup --out "$BK/alice.p12" --force --passphrase-file "$T/pass"
+		--new-passphrase-file "$T/pass2") ;;
+	import) OP=("$P" --home "$W" import "$T/carol.eml") ;;
+	trust) OP=("$P" --home "$W" trust bob@example.org --verified phone) ;;
+	untrust) OP=("$P" --home "$W" untrust bob@example.org) ;;
+	matrix) OP=("$P" --home "$W" matrix check "$T/mx"/*.eml --passphrase-file "$T/pass") ;;
+	restore) OP=("$P" --home "$W" restore "$T/alice2.p12" --passphrase-file "$T/pass2"
+		--new-passphrase-file "$T/pass") ;;
 	esac
+}
+op() {
+	opcmd "$1"
+	"${OP[@]}"
 }
 
 # The home a kind works on: import, matrix check and restore write only the
@@ -110,7 +116,7 @@ readers=(status "peers --json" "show --json" "fingerprint bob@example.org")
 # had its seventh of KILLS.
 each=$(((KILLS + 6) / 7))
 kills=0 runs=0
-while [ "$runs" -lt $((KILLS * 5)) ]; do
+while [ "$runs" -lt $((KILLS * 20)) ]; do
 	v=
 	for k in $verbs; do
 		[ "${landed[$k]}" -lt "$each" ] || continue
@@ -121,25 +127,35 @@ while [ "$runs" -lt $((KILLS * 5)) ]; do
 	runs=$((runs + 1))
 	workon "$v"
 	snapshot > "$T/before"
+	# The identities listed before (a create killed before it recorded its
+	# credential leaves a folder that was never listed: not one of them).
 	ids=() peers=()
-	for f in "$W"/identities/*/; do
-		f=${f%/}
-		ids+=("${f##*/}")
+	"$P" --home "$W" show --json </dev/null >"$T/ids" 2>&1 || fail "show --json before the run: $(cat "$T/ids")"
+	IFS= read -r -d '' out < "$T/ids"
+	while [[ $out =~ \"fingerprint_sha256\":\"([0-9A-F:]+)\" ]]; do
+		ids+=("${BASH_REMATCH[1]//:/}")
+		out=${out#*"${BASH_REMATCH[0]}"}
 	done
+	[ "${#ids[@]}" -gt 0 ] || fail "show --json listed no identity: $(cat "$T/ids")"
 	for f in "$W"/peers/[0-9A-F]*.pem; do
 		f=${f##*/}
 		peers+=("${f%.pem}")
 	done
 	d=$((RANDOM * 32768 + RANDOM))
 	d=$((d % ${dur[$v]}))
-	op "$v" </dev/null >/dev/null 2>&1 &
+	opcmd "$v"
+	exec "${OP[@]}" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	printf -v delay '%d.%03d' $((d / 1000)) $((d % 1000))
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rc=$?
-	[ "$rc" = 137 ] || continue # it had finished: not a kill
+	if [ "$rc" != 137 ]; then
+		# It had finished: not a kill.  Kill sooner next time.
+		[ "$d" -ge 5 ] && dur[$v]=$d || dur[$v]=5
+		continue
+	fi
 	kills=$((kills + 1))
 	landed[$v]=$((landed[$v] + 1))
 	what="kill $kills ($v after ${d} ms)"

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli_int.h"
+#include "fileio.h"
 #include "handover.h"
 #include "op.h"
 
@@ -42,6 +43,7 @@ cmd_handover(struct cli *c)
 	struct err e = ERR_INIT;
 	const struct ident *id;
 	const char *addr;
+	char *cmd;
 
 	if (c->out == NULL || strcmp(c->out, "-") == 0)
 		return cli_usage(
@@ -65,9 +67,12 @@ cmd_handover(struct cli *c)
 	       res.dir, HANDOVER_HTML,
 	       id->form == FORM_SELF_SIGNED ? ",\nand what differs for a self-signed credential" :
 					      "");
-	printf("\nTo trust this credential in your own home in one step (you made it):\n"
-	       "  padseal import --made-by-me %s/%s\n",
-	       res.dir, HANDOVER_CERT_PEM);
+	cmd = path_sh_quoted(res.dir, HANDOVER_CERT_PEM);
+	printf("\nTo trust this credential in your own home in one step (you made it),\n"
+	       "with --home YOUR-HOME if yours is not the default one:\n"
+	       "  padseal import --made-by-me %s\n",
+	       cmd);
+	free(cmd);
 	op_handover_res_clear(&res);
 	return EXIT_OK;
 }

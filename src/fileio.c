@@ -417,3 +417,25 @@ dir_ensure(const char *path, struct err *e)
 	}
 	return 0;
 }
+
+/* DIR/NAME as one word for sh: in single quotes, each ' as '\'' (a folder
+ * with spaces, quotes, $ or ` pastes as it is).  Free it. */
+char *
+path_sh_quoted(const char *dir, const char *name)
+{
+	size_t n = 3 + strlen(name);
+	char *q, *o;
+
+	for (const char *p = dir; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	o = q = xmalloc(n + 2);
+	*o++ = '\'';
+	for (const char *p = dir; *p; p++)
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = *p;
+	snprintf(o, n + 2 - (size_t)(o - q), "/%s'", name);
+	return q;
+}

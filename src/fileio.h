@@ -62,4 +62,8 @@ int path_exists(const char *path);
 /* "dir/name" in a new string (free()). */
 char *path_join(const char *dir, const char *name);
 
+/* "dir/name" as one word for sh, in single quotes (a folder with spaces,
+ * quotes, $ or ` pastes as it is); free() it. */
+char *path_sh_quoted(const char *dir, const char *name);
+
 #endif

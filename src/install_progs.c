@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fileio.h"
 #include "fpr.h"
 #include "install_int.h"
 #include "xalloc.h"
@@ -16,28 +17,6 @@
 #define FILE_PASS                                                                        \
 	"the passphrase you chose for this file when padseal made it (not the one that " \
 	"unlocks your key inside padseal)"
-
-/* DIR/NAME as one word for sh: in single quotes, each ' as '\'' (a folder
- * with spaces, quotes, $ or ` pastes as it is).  Free it. */
-static char *
-shq(const char *dir, const char *name)
-{
-	size_t n = 3 + strlen(name);
-	char *q, *o;
-
-	for (const char *p = dir; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	o = q = xmalloc(n + 2);
-	*o++ = '\'';
-	for (const char *p = dir; *p; p++)
-		if (*p == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else
-			*o++ = *p;
-	snprintf(o, n + 2 - (size_t)(o - q), "/%s'", name);
-	return q;
-}
 
 static int
 self_signed(X509 *cert)
@@ -250,7 +229,7 @@ keychain_steps(const struct install_in *in, struct install_set *s, const char *p
 	       const struct cert_names *cn)
 {
 	char *cmds = xstrdup(""), *names = xstrdup(cn->roots_sp), *save = NULL;
-	char *q = shq(in->dir, p12);
+	char *q = path_sh_quoted(in->dir, p12);
 
 	iset_step(s,
 		  "Double-click %s in the folder %s. Keychain Access opens and asks where to add it: choose the keychain \"login\" and click Add. It asks for the passphrase of the file: type %s. (In Terminal instead: security import %s -k ~/Library/Keychains/login.keychain-db -f pkcs12)",
@@ -261,7 +240,7 @@ keychain_steps(const struct install_in *in, struct install_set *s, const char *p
 			  "Double-click each of %s%s%s (same folder) and add it to the keychain \"login\" too.",
 			  cn->peers, *cn->peers && *cn->cas ? ", " : "", cn->cas);
 	for (char *n = strtok_r(names, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
-		char *qn = shq(in->dir, n);
+		char *qn = path_sh_quoted(in->dir, n);
 		char *t =
 			xasprintf("%s%ssecurity add-trusted-cert -r trustRoot -p smime -k ~/Library/Keychains/login.keychain-db %s",
 				  cmds, *cmds ? " ; " : "", qn);
@@ -347,7 +326,7 @@ install_neomutt(const struct install_in *in, struct install_set *s, struct err *
 		iset_step(s,
 			  "In the folder %s, for each of %s run: /usr/libexec/neomutt/smime_keys add_root FILE   (the certificate authorities of you and your correspondents, and the self-signed certificates: what neomutt is to trust. Add them before your .p12, or smime_keys marks your certificate invalid).",
 			  in->dir, cn.roots);
-	q = shq(in->dir, p12);
+	q = path_sh_quoted(in->dir, p12);
 	iset_step(s,
 		  "Run: /usr/libexec/neomutt/smime_keys add_p12 %s   It asks for the passphrase of the file: type %s. Then it asks for a new passphrase for the key kept in ~/.smime, and for a label.",
 		  q, FILE_PASS);
@@ -390,7 +369,8 @@ quoted_paths(const char *dir, const char *names)
 	char *list = xstrdup(""), *copy = xstrdup(names), *save = NULL;
 
 	for (char *n = strtok_r(copy, " ", &save); n != NULL; n = strtok_r(NULL, " ", &save)) {
-		char *q = shq(dir, n), *t = xasprintf("%s%s%s", list, *list ? " " : "", q);
+		char *q = path_sh_quoted(dir, n),
+		     *t = xasprintf("%s%s%s", list, *list ? " " : "", q);
 
 		free(q);
 		free(list);
@@ -443,7 +423,7 @@ install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 		  cn.n_cas ? " && echo ignore-cert-extension 2.5.29.30 >> " GPGSM_HOME
 			     "/gpgsm.conf" :
 			     "");
-	q = shq(in->dir, p12);
+	q = path_sh_quoted(in->dir, p12);
 	iset_step(s,
 		  "Import your credential. gpgsm asks for the passphrase of the file: type %s. Then GnuPG asks for a new passphrase to protect the key in its own store. Run: gpgsm --homedir " GPGSM_HOME
 		  " --import %s",
@@ -459,7 +439,7 @@ install_gpgsm(const struct install_in *in, struct install_set *s, struct err *e)
 			  q);
 		free(q);
 	}
-	q = shq(in->dir, "trustlist.txt");
+	q = path_sh_quoted(in->dir, "trustlist.txt");
 	iset_step(s,
 		  "Tell gpgsm whom to trust (you, and the correspondents you trust in padseal), and restart GnuPG's agent so that it reads the list. Run: cat %s >> " GPGSM_HOME
 		  "/trustlist.txt && gpgconf --homedir " GPGSM_HOME " --kill gpg-agent",

@@ -210,6 +210,17 @@ run 0 "$P" --home "$T/maker" create --name "Maker Example" --email maker@example
 	--new-passphrase-file "$T/pass"
 run 0 "$P" --home "$T/maker" import --made-by-me "$B/certificate.pem"
 expect_in "$OUT" "trusted, since you made it" "import --made-by-me takes certificate.pem"
+# The command handover prints pastes into a shell as it is, whatever the
+# folder's name.
+ODD="$T/Joe's \$hand \`over\`"
+run 0 hand "$T/pass" "$ODD"
+expect_in "$OUT" "with --home YOUR-HOME if yours is not the default one" "the maker is told about --home"
+cmd=$(printf '%s\n' "$OUT" | sed -n 's/^  padseal import --made-by-me //p')
+ok "handover prints the import command"; [ -n "$cmd" ] || fail "no import command in: $OUT"
+run 0 "$P" --home "$T/maker2" create --name "Maker Example" --email maker@example.org --key p256 \
+	--new-passphrase-file "$T/pass"
+run 0 sh -c "\"\$0\" --home \"\$1\" import --made-by-me $cmd" "$P" "$T/maker2"
+expect_in "$OUT" "trusted, since you made it" "the printed command, pasted into sh"
 
 # A second hand-over into the same folder: refused, the bundle untouched.
 bundle_before=$(tree_hash "$B")

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 /* Inside a block's text, CODE_ON ... CODE_OFF marks a file name (code in
  * both renderings).  Text from a certificate goes through safetext_dup
  * first, which never lets these control characters through. */
+#define MD_WIDTH 76 /* columns of the Markdown sheet */
 #define CODE_ON  "\001"
 #define CODE_OFF "\002"
 #define F(name)  CODE_ON name CODE_OFF
@@ -112,8 +114,8 @@ md_char(struct buf *b, char c, char next)
 	put(b, &c, 1);
 }
 
-/* A word (`w` bytes at `t`) that would open a list, a quote or a heading
- * underline at the start of a line: never wrapped to one. */
+/* A word (`w` bytes at `t`) that would open a list, a quote, a heading
+ * underline or a rule at the start of a line: never wrapped to one. */
 static int
 md_starts_block(const char *t, size_t w)
 {
@@ -121,22 +123,23 @@ md_starts_block(const char *t, size_t w)
 
 	if (w == 1 && strchr("-+*", t[0]) != NULL)
 		return 1;
-	if (t[0] == '>' || (t[0] == '=' && strspn(t, "=") == w))
+	if (t[0] == '>' || strspn(t, "=") >= w || strspn(t, "-") >= w)
 		return 1;
 	return d > 0 && d + 1 == w && (t[d] == '.' || t[d] == ')');
 }
 
-/* Inline text: file names as code spans, the rest escaped; wrapped at 76
- * columns with `indent` spaces before each continuation line. */
+/* Inline text: file names as code spans, the rest escaped; wrapped at
+ * `width` columns with `indent` spaces before each continuation line
+ * (SIZE_MAX: one line, as a heading must be). */
 static void
-md_inline(struct buf *b, const char *t, size_t col, size_t indent)
+md_inline(struct buf *b, const char *t, size_t col, size_t indent, size_t width)
 {
 	int code = 0;
 
 	while (*t) {
 		size_t w = strcspn(t, " ");
 
-		if (col > indent && col + 1 + w > 76 && !md_starts_block(t, w)) {
+		if (col > indent && col + 1 + w > width && !md_starts_block(t, w)) {
 			put(b, "\n", 1);
 			for (size_t i = 0; i < indent; i++)
 				put(b, " ", 1);
@@ -180,21 +183,21 @@ render_md(const struct sheet *s)
 		switch (k->kind) {
 		case B_TITLE:
 			puts_(&b, "# ");
-			md_inline(&b, k->text, 2, 2);
+			md_inline(&b, k->text, 2, 2, SIZE_MAX);
 			break;
 		case B_HEAD:
 			puts_(&b, "## ");
-			md_inline(&b, k->text, 3, 3);
+			md_inline(&b, k->text, 3, 3, SIZE_MAX);
 			break;
-		case B_PARA: md_inline(&b, k->text, 0, 0); break;
+		case B_PARA: md_inline(&b, k->text, 0, 0, MD_WIDTH); break;
 		case B_ITEM:
 			puts_(&b, "- ");
-			md_inline(&b, k->text, 2, 2);
+			md_inline(&b, k->text, 2, 2, MD_WIDTH);
 			break;
 		case B_STEP:
 			snprintf(num, sizeof num, "%zu. ", ++step);
 			puts_(&b, num);
-			md_inline(&b, k->text, strlen(num), strlen(num));
+			md_inline(&b, k->text, strlen(num), strlen(num), MD_WIDTH);
 			break;
 		case B_FPR:
 			/* An indented code block: each line as it is. */

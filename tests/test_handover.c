@@ -60,14 +60,48 @@ Test(handover, names_are_escaped_for_markdown_and_html)
 				  "\\<script\\>alert('x')\\</script\\> & \\*Bo\\* \\_b\\_ \\[l\\](u)"),
 			   "%s", md);
 	cr_assert_null(strchr(md, '\001'));
-	/* No line of running text is wider than 76 columns. */
+	/* No line of running text is wider than 76 columns (a heading is one
+	 * line, whatever its length). */
 	for (const char *l = md; *l;) {
 		size_t n = strcspn(l, "\n");
 
-		cr_assert_leq(n, 76, "%.*s", (int)n, l);
+		if (*l != '#')
+			cr_assert_leq(n, 76, "%.*s", (int)n, l);
 		l += n + (l[n] == '\n');
 	}
 	cr_assert_null(strchr(html, '\001'));
+	free(md);
+	free(html);
+}
+
+Test(handover, the_title_is_one_line_whatever_the_name)
+{
+	char name[] = "Josephine Adelheid Wilhelmina von und zu Hohenzollern-Sigmaringen --- "
+		      "=== 12. - Grandmother";
+	char addr[] = "josephine.adelheid@example.org";
+	char *emails[] = {addr};
+	struct ident id;
+	char *md, *html;
+	size_t n;
+
+	ident_of(&id, name, emails, 1, FORM_CA);
+	sheet(&id, &md, &html);
+	/* Markdown's heading ends with its line: the whole title on the first. */
+	n = strcspn(md, "\n");
+	cr_assert(strncmp(md, "# Secure mail for Josephine ", 28) == 0, "%s", md);
+	cr_assert_not_null(strstr(md, "Grandmother \\<josephine.adelheid@example.org\\>\n\n"), "%s",
+			   md);
+	cr_assert_gt(n, 76);
+	cr_assert(md[n] == '\n' && md[n + 1] == '\n', "%s", md);
+	/* No line of the sheet starts with what Markdown reads as a rule, a
+	 * heading underline or a list. */
+	for (const char *l = md; *l;) {
+		cr_assert(strncmp(l, "---", 3) != 0 && strncmp(l, "===", 3) != 0 &&
+				  strncmp(l, "12. ", 4) != 0,
+			  "%s", md);
+		l += strcspn(l, "\n");
+		l += *l == '\n';
+	}
 	free(md);
 	free(html);
 }

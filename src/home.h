@@ -32,6 +32,11 @@ int home_open(struct home *h, const char *dir, enum home_mode mode, struct err *
 /* Upgrade a read-opened home to write (creating it, exclusive lock). */
 int home_upgrade(struct home *h, struct err *e);
 
+/* 0 if this user can write the home (or it does not exist yet), else -1
+ * with the sentence saying why not: for an operation that asks questions
+ * or changes things elsewhere before it writes the home. */
+int home_check_writable(const struct home *h, struct err *e);
+
 void home_close(struct home *h);
 
 /* Path of `rel` inside the home, in a new string (free()). */

@@ -143,7 +143,9 @@ op_install_check(struct session *s, const struct op_install *req, struct err *e)
 
 	if (session_begin(s, HOME_READ, &st, e) != 0)
 		return -1;
-	rc = src_ident(session_home(s), st, &c, e) == 0 && install_check(req->prog, c.ec, e) == 0 &&
+	rc = src_ident(session_home(s), st, &c, e) == 0 &&
+			     home_check_writable(session_home(s), e) == 0 &&
+			     install_check(req->prog, c.ec, e) == 0 &&
 			     (req->profile != NULL ? install_profile_check(req->profile, e) :
 						     install_dir_check(req->dir, e)) == 0 ?
 		     0 :

@@ -174,16 +174,31 @@ else
 	run 0 $RUNAS "$U/padseal" --home "$U/home" read "$U/bob.eml"
 	for c in "untrust bob@example.org" "import $U/bob.eml" \
 		"create --replace --name A --email alice@example.org --key p256 --new-passphrase-file $U/pass" \
-		"backup --out $U/out/a.p12 --passphrase-file $U/pass --new-passphrase-file $U/pass2"; do
+		"backup --out $U/out/a.p12 --passphrase-file $U/pass --new-passphrase-file $U/pass2" \
+		"install --for thunderbird --out $U/out/tb --passphrase-file $U/pass --new-passphrase-file $U/pass2"; do
 		# shellcheck disable=SC2086
 		run 1 $RUNAS "$U/padseal" --home "$U/home" $c
 		expect_one_line_error "read-only for its owner: ${c%% *}"
 		expect_in "$ERR" "is not writable for you; commands that only read it work, this one needs to write" \
 			"read-only for its owner: ${c%% *} says so"
 	done
-	ok "read-only for its owner: nothing changed, no backup left"
+	ok "read-only for its owner: nothing changed, no backup or mail program folder left"
 	[ "$(tree_hash "$U/home")" = "$sum" ] || fail "the read-only home changed"
-	[ -z "$(ls -A "$U/out")" ] || fail "a refused backup left files: $(ls -A "$U/out")"
+	[ -z "$(ls -A "$U/out")" ] || fail "a refused command left files: $(ls -A "$U/out")"
+	# A Thunderbird profile is not changed for a home that cannot record it.
+	if command -v certutil >/dev/null; then
+		mkdir "$U/prof" && certutil -N -d "sql:$U/prof" --empty-password > "$T/nss.out" 2>&1 ||
+			fail "certutil -N: $(cat "$T/nss.out")"
+		[ -z "$RUNAS" ] || chown -R nobody "$U/prof"
+		prof=$(tree_hash "$U/prof")
+		run 1 $RUNAS "$U/padseal" --home "$U/home" --passphrase-file "$U/pass" install --for thunderbird \
+			--profile "$U/prof"
+		expect_one_line_error "read-only for its owner: install --profile"
+		expect_in "$ERR" "is not writable for you" "read-only for its owner: install --profile says so"
+		ok "read-only for its owner: the Thunderbird profile is as it was"
+		[ "$(tree_hash "$U/prof")" = "$prof" ] || fail "the profile changed"
+		[ "$(tree_hash "$U/home")" = "$sum" ] || fail "the read-only home changed"
+	fi
 	# Only peers/ read-only: the import that must write there refuses.
 	chmod -R u+w "$U/home" && chmod 500 "$U/home/peers"
 	hostile_cert "$U/mal.pem" && chmod 644 "$U/mal.pem"

@@ -63,7 +63,11 @@ run 0 "$P" --home "$A" trust sam@example.org --verified phone
 run 0 "$P" --home "$A" matrix send --to sam@example.org --out "$T/a2s" --passphrase-file "$T/pass"
 run 0 "$P" --home "$S" matrix send --to alice@example.org --out "$T/s2a" --passphrase-file "$T/pass2"
 run 0 "$P" --home "$S" matrix check "$T"/a2s/*.eml --passphrase-file "$T/pass2"
-expect_in "$OUT" "in:signed-encrypted  passed  (from alice@example.org, decrypted (AES-256-CBC), valid signature, trusted)" "Sam checks Alice's four"
+se=$(printf '%s\n' "$OUT" | grep '^in:signed-encrypted ')
+expect_in "$se" "in:signed-encrypted  passed  (from alice@example.org, decrypted (AES-256-CBC), " "Sam checks Alice's four"
+expect_in "$se" ", valid signature, trusted)  written by padseal" "Sam checks Alice's four: signed by the CA-issued certificate, trusted"
+# Alice's key is EC: her own copy in every encrypted message is an ECDH entry.
+expect_in "$se" "the sender's own copy is an ECDH entry (an EC certificate)" "Sam is told about Alice's ECDH copy"
 run 0 "$P" --home "$A" matrix check "$T"/a2s/*.eml "$T"/s2a/*.eml --passphrase-file "$T/pass"
 expect_in "$OUT" "Rehearsed with sam@example.org: all eight passed, 8 of them with padseal's own messages" "all eight for Alice (a rehearsal: padseal wrote them)"
 

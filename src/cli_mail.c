@@ -82,25 +82,6 @@ cli_mailer_clear(struct cli_mailer *m)
 
 /* --- mailboxes ------------------------------------------------------------- */
 
-/* What an operand names: imap(s)://, a Maildir, a folder of .eml, or an
- * mbox file. */
-static void
-box_guess(const char *path, struct mailbox *mb)
-{
-	char *cur = path_join(path, "cur"), *new = path_join(path, "new");
-	struct stat sb;
-
-	mb->path = path;
-	if (strncmp(path, "imap://", 7) == 0 || strncmp(path, "imaps://", 8) == 0)
-		mb->kind = MBX_IMAP;
-	else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-		mb->kind = path_exists(cur) && path_exists(new) ? MBX_MAILDIR : MBX_EML_DIR;
-	else
-		mb->kind = MBX_MBOX;
-	free(cur);
-	free(new);
-}
-
 /* Is the Sent folder asked for an IMAP one? */
 static int
 sent_imap(const struct cli *c)
@@ -135,7 +116,7 @@ cli_box(struct cli *c, const char *operand, struct cli_box *b)
 	else if (c->imap)
 		b->mb = (struct mailbox){MBX_IMAP, c->imap, NULL};
 	else
-		box_guess(operand, &b->mb);
+		mailbox_guess(operand, &b->mb);
 	if ((c->given & (O_IMAP_USER | O_IMAP_PASS)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
 		return cli_usage("--imap-user and --imap-pass-file go with --imap URL");
 	if ((c->given & (O_CACERT | O_INSECURE)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
@@ -191,7 +172,7 @@ cli_box_sent(struct cli *c, const struct cli_box *in, struct cli_box *b)
 	char what[400];
 
 	memset(b, 0, sizeof *b);
-	box_guess(c->sent, &b->mb);
+	mailbox_guess(c->sent, &b->mb);
 	for (size_t i = 0; c->sent_kind != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(c->sent_kind, kinds[i]) == 0)
 			b->mb.kind = (enum mbx_kind)i;
@@ -332,24 +313,6 @@ cli_jw_settings(struct jw *j, const struct mail_settings *ms)
 	jw_close(j, '}');
 }
 
-/* Does the folder hold Apple Mail's .emlx files? */
-static int
-holds_emlx(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int found = 0;
-
-	while (d != NULL && !found && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-
-		found = n > 5 && strcmp(de->d_name + n - 5, ".emlx") == 0;
-	}
-	if (d != NULL)
-		closedir(d);
-	return found;
-}
-
 /* `*path` made absolute when it names something (realpath, into one of
  * four buffers kept for the process's life). */
 static void
@@ -405,9 +368,7 @@ cmd_settings(struct cli *c)
 			static const char *const kn[] = {"maildir", "maildir", "mbox", "emlx",
 							 "imap"};
 
-			box_guess(c->sent, &g);
-			if (g.kind == MBX_EML_DIR && holds_emlx(c->sent))
-				g.kind = MBX_EMLX;
+			mailbox_guess(c->sent, &g);
 			if (g.kind == MBX_EML_DIR && c->sent[0])
 				return cli_usage("--sent %s: not a Maildir (cur/ and new/), Apple Mail's Messages folder (.emlx), an mbox file or an imap(s):// URL",
 						 c->sent);

@@ -14,6 +14,7 @@ enum err_code {
 			  PEER, ...: exit 2 */
 	ERR_BAD_PASS,  /* a passphrase does not open what it should */
 	ERR_WEAK_PASS, /* a new passphrase is refused by the policy */
+	ERR_LOGIN,     /* a mail server refused the user name and password */
 };
 
 struct err {

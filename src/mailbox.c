@@ -345,3 +345,38 @@ mailbox_read(const struct mailbox *mb, const struct mbx_visit *v, size_t *damage
 	}
 	return err_set(e, "unknown kind of mailbox");
 }
+
+/* Does the folder `dir` hold an Apple Mail message (.emlx)? */
+static int
+holds_emlx(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+
+	while (d != NULL && !found && (de = readdir(d)) != NULL)
+		found = ends_with(de->d_name, ".emlx");
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+void
+mailbox_guess(const char *path, struct mailbox *mb)
+{
+	char *cur = path_join(path, "cur"), *new = path_join(path, "new");
+	struct stat sb;
+
+	memset(mb, 0, sizeof *mb);
+	mb->path = path;
+	if (strncmp(path, "imap://", 7) == 0 || strncmp(path, "imaps://", 8) == 0)
+		mb->kind = MBX_IMAP;
+	else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		mb->kind = path_exists(cur) && path_exists(new) ? MBX_MAILDIR :
+			   holds_emlx(path)                     ? MBX_EMLX :
+								  MBX_EML_DIR;
+	else
+		mb->kind = MBX_MBOX;
+	free(cur);
+	free(new);
+}

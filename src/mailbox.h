@@ -42,6 +42,11 @@ struct mbx_visit {
 int mailbox_read(const struct mailbox *mb, const struct mbx_visit *v, size_t *damaged,
 		 struct err *first_damage, struct err *e);
 
+/* What `path` names: imap:// or imaps:// an IMAP folder; a folder with
+ * cur/ and new/ a Maildir, one holding .emlx files Apple Mail's, another
+ * one a folder of .eml files; anything else an mbox file. */
+void mailbox_guess(const char *path, struct mailbox *mb);
+
 /* mailbox_imap.c */
 int mailbox_read_imap(const struct mail_server *srv, const struct mbx_visit *v, struct err *e);
 

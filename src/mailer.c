@@ -189,8 +189,9 @@ mail_conn_fail(struct mail_conn *c, int code, const char *what, struct err *e)
 		url_part(url, CURLUPART_HOST, host, sizeof host);
 	switch ((CURLcode)code) {
 	case CURLE_LOGIN_DENIED:
-		return err_set(e, "%s did not accept the user name and password%s%s", host,
-			       c->last[0] ? ": " : "", c->last);
+		err_set(e, "%s did not accept the user name and password%s%s", host,
+			c->last[0] ? ": " : "", c->last);
+		return err_code(e, ERR_LOGIN);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CONNECT_ERROR:

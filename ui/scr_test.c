@@ -391,10 +391,12 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ts->first);
 	else if (ts->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
-			 "Ask %s to send it (padseal writes theirs too). Save "
-			 "it as a file: Thunderbird File > Save As > File; Apple "
-			 "Mail File > Save As, Raw Message Source; mutt | cat > "
-			 "FILE. Then c checks it, or the folder.",
+			 "Ask %s to send it (padseal writes theirs too). When "
+			 "it has arrived, c checks your mailbox: a Maildir, "
+			 "Thunderbird's mbox file, Apple Mail's folder or IMAP "
+			 "(imaps://you@host/INBOX). Or save it as a file "
+			 "(Thunderbird File > Save As > File; Apple Mail File > "
+			 "Save As, Raw Message Source) and c checks the file.",
 			 ts->first);
 	else
 		line[0] = '\0';
@@ -499,13 +501,19 @@ form_keys(struct app *a, struct test_scr *ts, int ch)
 		ts->tab_listed = 0;
 	}
 	/* The key may have been forgotten (idle) or unlocked meanwhile. */
-	fm->f[ts->mode == TM_SEND ? S_PASS : C_PASS].hidden = 0;
-	ui_key_field(a, fm, ts->mode == TM_SEND ? S_PASS : C_PASS);
+	if (ts->mode == TM_SEND) {
+		fm->f[S_PASS].hidden = 0;
+		ui_key_field(a, fm, S_PASS);
+	} else {
+		scr_test_check_fields(a, ts);
+	}
 	r = form_key(fm, ch);
 	if (r == FORM_IGNORED)
 		return 0;
 	if (r == FORM_EDITED)
 		ts->msg[0] = '\0';
+	if (ts->mode == TM_CHECK)
+		scr_test_check_fields(a, ts);
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
 	return ts->mode == TM_SEND ? do_send(a, ts) : scr_test_check(a, ts);
@@ -554,6 +562,10 @@ setup(struct test_scr *ts)
 				  .dflt = S_GO,
 				  .label_w = LABEL_W};
 	c[C_PATH] = (struct field){.kind = FIELD_TEXT, .label = "Messages"};
+	c[C_MBPASS] = (struct field){.kind = FIELD_SECRET,
+				     .label = "Mail password",
+				     .placeholder = "of the mailbox; never kept",
+				     .hidden = 1};
 	c[C_PASS] = (struct field){.kind = FIELD_SECRET,
 				   .label = "Key passphrase",
 				   .placeholder = "for the encrypted ones",

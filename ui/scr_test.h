@@ -8,11 +8,12 @@
 #include "app.h"
 #include "form.h"
 #include "fpr.h"
+#include "mailset.h"
 #include "matrix.h"
 
 enum test_mode { TM_TABLE, TM_SEND, TM_CHECK };
 enum { S_DIR, S_PASS, S_GO, S_COUNT };
-enum { C_PATH, C_PASS, C_GO, C_COUNT };
+enum { C_PATH, C_MBPASS, C_PASS, C_GO, C_COUNT };
 
 struct test_scr {
 	char hex[FPR_HEX_LEN];
@@ -29,6 +30,7 @@ struct test_scr {
 	struct field cf[C_COUNT];
 	struct form cform;
 	int tab_listed;
+	struct mail_settings kept; /* the mailbox kept (padseal settings) */
 	int answer;
 	char msg[2000];
 	enum role msg_role;
@@ -38,8 +40,10 @@ struct test_scr {
 int scr_test_load(struct app *a, struct test_scr *ts, struct err *e);
 int scr_test_say(struct test_scr *ts, enum role role, const char *text);
 
-/* scr_test_check.c: the check form opened, and its button pressed. */
+/* scr_test_check.c: the check form opened, its fields shown as the path
+ * asks (the mailbox password for IMAP), and its button pressed. */
 int scr_test_open_check(struct app *a, struct test_scr *ts);
+void scr_test_check_fields(struct app *a, struct test_scr *ts);
 int scr_test_check(struct app *a, struct test_scr *ts);
 
 #endif

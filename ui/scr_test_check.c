@@ -6,34 +6,82 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "mailbox.h"
 #include "matrix.h"
 #include "op.h"
 #include "scr_test.h"
 #include "state.h"
 #include "util.h"
 
-/* The Test screen's check: messages received (or your own sent copies),
- * one file or every .eml of a folder, opened, judged and recorded by
- * op_matrix_check, as `padseal matrix check` does. */
+/* The Test screen's check: messages received (or your own sent copies) in
+ * one file, a folder of .eml files, or a mailbox (a Maildir, an mbox file,
+ * Apple Mail's folder, an IMAP folder), opened, judged and recorded by
+ * op_matrix_check or op_matrix_check_box, as `padseal matrix check` does.
+ * The mailbox kept with `padseal settings` is offered, and its Sent folder
+ * read with it. */
+
+#define PATH_NOTE                                                                     \
+	"A message file, a folder of them, a Maildir, an mbox file (Thunderbird's), " \
+	"Apple Mail's folder, or imaps://you@host/INBOX. Tab completes."
+
+static int
+is_imap(const char *path)
+{
+	return strncmp(path, "imap://", 7) == 0 || strncmp(path, "imaps://", 8) == 0;
+}
 
 int
 scr_test_open_check(struct app *a, struct test_scr *ts)
 {
+	struct err e = ERR_INIT;
+
 	ts->tab_listed = 0;
-	ts->cf[C_PASS].hidden = 0;
-	ui_key_field(a, &ts->cform, C_PASS);
-	field_note(&ts->cf[C_PATH], R_DIM, NULL,
-		   "One message file, or a folder: every .eml in it. Tab "
-		   "completes.");
-	form_focus(&ts->cform, C_PATH);
+	if (op_mail_settings(a->s, &ts->kept, &e) != 0)
+		memset(&ts->kept, 0, sizeof ts->kept); /* status says what is wrong */
+	if (ts->cf[C_PATH].len == 0 && ts->kept.box[0]) {
+		char label[UI_PATH_MAX];
+
+		ui_path_label(ts->kept.box, label, sizeof label);
+		field_set(&ts->cf[C_PATH], label);
+	}
+	scr_test_check_fields(a, ts);
+	form_focus(&ts->cform, ts->cf[C_MBPASS].hidden ? C_PATH : C_MBPASS);
 	ts->mode = TM_CHECK;
 	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
 }
 
-/* What the check found, in a few lines. */
+/* Is the path (as typed, or expanded) the mailbox kept in the settings? */
+static int
+is_kept(const struct test_scr *ts, const char *path)
+{
+	char full[UI_PATH_MAX];
+
+	ui_path_expand(path, full, sizeof full);
+	return ts->kept.box[0] && strcmp(full, ts->kept.box) == 0;
+}
+
+void
+scr_test_check_fields(struct app *a, struct test_scr *ts)
+{
+	struct field *f = &ts->cf[C_PATH];
+	int imap = is_imap(f->text);
+
+	ts->cf[C_MBPASS].hidden = !imap;
+	if (!imap)
+		field_wipe(&ts->cf[C_MBPASS]);
+	ts->cf[C_PASS].hidden = 0;
+	ui_key_field(a, &ts->cform, C_PASS);
+	if (is_kept(ts, f->text))
+		field_note(f, R_DIM, NULL, "Your mailbox, kept with padseal settings%s. %s",
+			   ts->kept.sent[0] ? ", and your Sent folder with it" : "", PATH_NOTE);
+	else
+		field_note(f, R_DIM, NULL, "%s", PATH_NOTE);
+}
+
+/* What the check found, in a few lines, after `head`. */
 static void
-summary(struct test_scr *ts, const struct op_checked *ck, size_t n)
+summary(struct test_scr *ts, const char *head, const struct op_checked *ck, size_t n)
 {
 	size_t o = 0;
 	int good = 0, bad = 0, other = 0, lost = 0;
@@ -48,9 +96,7 @@ summary(struct test_scr *ts, const struct op_checked *ck, size_t n)
 		else
 			bad++;
 	}
-	o += (size_t)snprintf(ts->msg, sizeof ts->msg,
-			      "Checked %zu message%s: %d passed, %d failed", n, n == 1 ? "" : "s",
-			      good, bad);
+	o += (size_t)snprintf(ts->msg, sizeof ts->msg, "%s: %d passed, %d failed", head, good, bad);
 	if (other)
 		o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
 				      ", %d for another correspondent", other);
@@ -75,8 +121,8 @@ summary(struct test_scr *ts, const struct op_checked *ck, size_t n)
 static void
 check_failed(struct test_scr *ts, const struct ui_pass *up, int typed, const struct err *e)
 {
-	if (e->code == ERR_BAD_PASS) {
-		form_focus(&ts->cform, C_PASS);
+	if (e->code == ERR_BAD_PASS || e->code == ERR_LOGIN) {
+		form_focus(&ts->cform, e->code == ERR_LOGIN ? C_MBPASS : C_PASS);
 		scr_test_say(ts, R_ERROR, e->msg);
 	} else if ((up->asked & (1u << PASS_KEY)) && !typed) {
 		form_focus(&ts->cform, C_PASS);
@@ -90,13 +136,102 @@ check_failed(struct test_scr *ts, const struct ui_pass *up, int typed, const str
 	}
 }
 
+/* A file that is not an mbox (no "From " line first) is one message. */
+static int
+is_mbox_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char head[5];
+	int mbox = f != NULL && fread(head, 1, sizeof head, f) == sizeof head &&
+		   memcmp(head, "From ", 5) == 0;
+
+	if (f != NULL)
+		fclose(f);
+	return mbox;
+}
+
+/* The IMAP login of mailbox `mb`: the user in its URL, or the one kept for
+ * it; the password typed.  -1 after saying what is missing. */
+static int
+imap_login(struct test_scr *ts, struct mailbox *mb, struct mail_server *srv, char *user,
+	   size_t user_len)
+{
+	struct err e = ERR_INIT;
+
+	if (mail_url_check(mb->path, "imap", user, user_len, &e) != 0) {
+		form_focus(&ts->cform, C_PATH);
+		return scr_test_say(ts, R_ERROR, e.msg), -1;
+	}
+	if (user[0] == '\0' && is_kept(ts, mb->path))
+		snprintf(user, user_len, "%s", ts->kept.imap_user);
+	if (user[0] == '\0') {
+		form_focus(&ts->cform, C_PATH);
+		return scr_test_say(ts, R_ERROR,
+				    "Put your user name in the address: imaps://you@host/INBOX."),
+		       -1;
+	}
+	if (ts->cf[C_MBPASS].len == 0) {
+		form_focus(&ts->cform, C_MBPASS);
+		return scr_test_say(ts, R_ERROR,
+				    "Type the password of the mailbox (padseal never keeps it)."),
+		       -1;
+	}
+	*srv = (struct mail_server){.url = mb->path,
+				    .user = user,
+				    .pass = ts->cf[C_MBPASS].text,
+				    .cacert = ts->kept.cacert[0] ? ts->kept.cacert : NULL};
+	mb->imap = srv;
+	return 0;
+}
+
+/* The mailbox at `path`, with the kept Sent folder when it is the kept
+ * mailbox: judged, recorded and summed up. */
+static void
+check_box(struct app *a, struct test_scr *ts, const char *path, struct ui_pass *up, int typed)
+{
+	static const char *const kinds[] = {"eml", "maildir", "mbox", "emlx", "imap"};
+	struct mailbox mb[OP_BOXES_MAX];
+	struct mail_server srv;
+	struct op_box_res res = {0};
+	struct err e = ERR_INIT;
+	char user[MAILSET_MAX], head[200];
+	size_t n_mb = 1, seen = 0;
+
+	mailbox_guess(path, &mb[0]);
+	if (mb[0].kind == MBX_IMAP && imap_login(ts, &mb[0], &srv, user, sizeof user) != 0)
+		return;
+	if (is_kept(ts, path) && ts->kept.sent[0]) {
+		mailbox_guess(ts->kept.sent, &mb[1]);
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if (strcmp(ts->kept.sent_kind, kinds[i]) == 0)
+				mb[1].kind = (enum mbx_kind)i;
+		/* An IMAP Sent folder is read with the same login. */
+		if (mb[1].kind == MBX_IMAP && mb[0].kind == MBX_IMAP)
+			mb[1].imap = &srv;
+		n_mb += mb[1].kind != MBX_IMAP || mb[0].kind == MBX_IMAP;
+	}
+	if (op_matrix_check_box(a->s, mb, n_mb, time(NULL), &up->ask, &res, &e) != 0) {
+		check_failed(ts, up, typed, &e);
+		return;
+	}
+	scr_test_load(a, ts, &e);
+	ts->mode = TM_TABLE;
+	for (size_t i = 0; i < res.n_box; i++)
+		seen += res.box[i].seen;
+	snprintf(head, sizeof head, "%zu test message%s among the %zu in your mailbox%s", res.n,
+		 res.n == 1 ? "" : "s", seen, res.n_box > 1 ? " and your Sent folder" : "");
+	summary(ts, head, res.list, res.n);
+	op_checked_free(res.list, res.n);
+}
+
 int
 scr_test_check(struct app *a, struct test_scr *ts)
 {
 	struct field *pass = &ts->cf[C_PASS];
-	char path[UI_PATH_MAX], msg[UI_PATH_MAX + 40];
+	char path[UI_PATH_MAX], msg[UI_PATH_MAX + 40], head[64];
 	const char *files[1] = {path};
 	struct op_checked *ck = NULL;
+	struct mailbox mb;
 	struct ui_pass up;
 	struct err e = ERR_INIT;
 	struct stat sb;
@@ -104,26 +239,33 @@ scr_test_check(struct app *a, struct test_scr *ts)
 	int typed = pass->len > 0;
 
 	ui_path_expand(ts->cf[C_PATH].text, path, sizeof path);
-	if (path[0] == '\0' || stat(path, &sb) != 0) {
+	if (path[0] == '\0' || (!is_imap(path) && stat(path, &sb) != 0)) {
 		field_wipe(pass);
 		form_focus(&ts->cform, C_PATH);
 		if (path[0] == '\0')
 			return scr_test_say(ts, R_ERROR,
-					    "Type the file or the folder the "
-					    "messages are in.");
+					    "Type the file, the folder or the "
+					    "mailbox the messages are in.");
 		snprintf(msg, sizeof msg, "%s does not exist.", path);
 		return scr_test_say(ts, R_ERROR, msg);
 	}
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
-	if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) != 0) {
-		check_failed(ts, &up, typed, &e);
+	mailbox_guess(path, &mb);
+	if (mb.kind == MBX_EML_DIR || (mb.kind == MBX_MBOX && !is_mbox_file(path))) {
+		if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) != 0) {
+			check_failed(ts, &up, typed, &e);
+		} else {
+			scr_test_load(a, ts, &e);
+			ts->mode = TM_TABLE;
+			snprintf(head, sizeof head, "Checked %zu message%s", n, n == 1 ? "" : "s");
+			summary(ts, head, ck, n);
+		}
+		op_checked_free(ck, n);
 	} else {
-		scr_test_load(a, ts, &e);
-		ts->mode = TM_TABLE;
-		summary(ts, ck, n);
+		check_box(a, ts, path, &up, typed);
 	}
 	field_wipe(pass);
-	op_checked_free(ck, n);
+	field_wipe(&ts->cf[C_MBPASS]);
 	return APP_HANDLED | APP_REDRAW;
 }

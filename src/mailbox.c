@@ -346,14 +346,26 @@ mailbox_read(const struct mailbox *mb, const struct mbx_visit *v, size_t *damage
 	return err_set(e, "unknown kind of mailbox");
 }
 
-/* Does the folder `dir` hold an Apple Mail message (.emlx)? */
+/* Is the folder `dir` Apple Mail's: ~/Library/Mail, one of its V<n>
+ * folders, a folder holding Messages/, or one holding .emlx files? */
 static int
-holds_emlx(const char *dir)
+apple_mail(const char *dir)
 {
-	DIR *d = opendir(dir);
+	const char *base = strrchr(dir, '/');
+	char *msgs = path_join(dir, "Messages");
+	DIR *d;
 	struct dirent *de;
-	int found = 0;
+	int found = path_exists(msgs);
+	size_t n = strlen(dir);
 
+	free(msgs);
+	base = base != NULL ? base + 1 : dir;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if ((n >= 13 && strncmp(dir + n - 13, "/Library/Mail", 13) == 0) ||
+	    (base[0] == 'V' && base[1] && strspn(base + 1, "0123456789") == strlen(base + 1)))
+		return 1;
+	d = opendir(dir);
 	while (d != NULL && !found && (de = readdir(d)) != NULL)
 		found = ends_with(de->d_name, ".emlx");
 	if (d != NULL)
@@ -373,7 +385,7 @@ mailbox_guess(const char *path, struct mailbox *mb)
 		mb->kind = MBX_IMAP;
 	else if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		mb->kind = path_exists(cur) && path_exists(new) ? MBX_MAILDIR :
-			   holds_emlx(path)                     ? MBX_EMLX :
+			   apple_mail(path)                     ? MBX_EMLX :
 								  MBX_EML_DIR;
 	else
 		mb->kind = MBX_MBOX;

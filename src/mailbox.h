@@ -43,8 +43,9 @@ int mailbox_read(const struct mailbox *mb, const struct mbx_visit *v, size_t *da
 		 struct err *first_damage, struct err *e);
 
 /* What `path` names: imap:// or imaps:// an IMAP folder; a folder with
- * cur/ and new/ a Maildir, one holding .emlx files Apple Mail's, another
- * one a folder of .eml files; anything else an mbox file. */
+ * cur/ and new/ a Maildir; ~/Library/Mail, a V<n> folder, a folder with
+ * Messages/ or with .emlx files Apple Mail's; another folder one of .eml
+ * files; anything else an mbox file. */
 void mailbox_guess(const char *path, struct mailbox *mb);
 
 /* mailbox_imap.c */

@@ -105,6 +105,12 @@ expect_in "$OUT" '"addresses":["smime1@hmailserver.test"],"fingerprint_sha256":"
 expect_in "$OUT" '"status":"current"' "the trusted one is current"
 run 0 "$P" --home "$H" scan --emlx "$T/Mail"
 expect_in "$OUT" "No old certificates: one certificate per address." "scan of Apple Mail's store"
+# Apple Mail's store named by its folder: a V<n> folder, and the Messages
+# folder itself, are read as .emlx.
+run 0 "$P" --home "$H" scan "$T/Mail/V10"
+expect_in "$OUT" "$T/Mail/V10: 7 messages, 1 signed, 1 certificates" "scan of Apple Mail's V10 folder named by its folder"
+run 0 "$P" --home "$H" scan "$E"
+expect_in "$OUT" "$E: 7 messages, 1 signed, 1 certificates" "scan of a Messages folder named by its folder"
 run 0 "$P" --home "$H" scan "$M"
 expect_in "$OUT" "$M: 7 messages, 1 signed, 1 certificates" "scan of a Maildir named by its folder"
 run 2 "$P" --home "$H" scan

@@ -909,6 +909,13 @@ ident_adopt(const struct home *h, struct state *st, X509 *cert, EVP_PKEY *key,
 		goto out;
 	}
 	fill(&id, cert, now);
+	/* A folder of this certificate that the checklist does not list was
+	 * left by a restore killed before it recorded the credential.  The
+	 * folder is named by the certificate, and its key can only be this
+	 * certificate's, the one being restored: it is written anew, nothing
+	 * is lost. */
+	if (state_ident_by_hex(st, id.hex) == NULL)
+		unstore_dir(h, id.hex, 1);
 	if (store_files(h, id.hex, cert, key, pass, e) != 0)
 		goto out;
 	if (store_chain(h, id.hex, chain, e) != 0) {

@@ -182,6 +182,21 @@ same_tree "$R" "$before" "restoring the same credential twice"
 run 2 "$P" --home "$R" restore "$T/legacy.p12"
 expect_in "$ERR" "use --passphrase-file" "restore without passphrase"
 
+# A restore killed after it wrote the credential's folder, before it
+# recorded it: run again, it writes the folder anew and records it.
+K=$T/killed-restore
+run 0 "$P" --home "$K" create --name "Sam Other" --email sam@example.org --key p256 --new-passphrase-file "$T/pass"
+hex=$(basename "$(ls -d "$R"/identities/*/)")
+cp -a "$R/identities/$hex" "$K/identities/$hex"
+run 0 "$P" --home "$K" show --json
+ok "the left-over folder is not listed"; case $OUT in *"$hex"*) fail "listed: $OUT" ;; esac
+run 0 "$P" --home "$K" --passphrase-file "$T/pass2" --new-passphrase-file "$T/pass" restore "$T/legacy.p12"
+expect_in "$OUT" "Restored the credential of Sam Tester" "a restore run again over its left-over folder"
+run 0 "$P" --home "$K" show --json
+expect_in "$OUT" "{\"current\":{\"name\":\"Sam Tester\"" "the restored credential is current"
+expect_in "$OUT" "\"fingerprint_sha256\":\"$(echo "$hex" | sed 's/../&:/g; s/:$//')\"" "the restored credential is the folder's"
+run 0 "$P" --home "$K" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2" backup --out "$T/k.p12"
+
 # A home whose credential shares the address: the older is archived.
 A=$T/archive
 run 0 "$P" --home "$A" create --name "Sam New" --email sam@example.org --key p256 --new-passphrase-file "$T/pass"

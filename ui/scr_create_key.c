@@ -335,14 +335,14 @@ scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 		 lk->attr[R_DONE] | A_BOLD);
 	y += 2;
 	snprintf(line, sizeof line, "%s <%s>", id->name, id->n_emails ? id->emails[0] : "");
-	draw_clip(lk, y++, 2, w, line, A_BOLD);
+	y += draw_text(lk, y, 2, w, 2, line, A_BOLD, 1);
 	if (id->n_emails > 1) {
 		size_t o = (size_t)snprintf(line, sizeof line, "also");
 
 		for (size_t i = 1; i < id->n_emails && o < sizeof line; i++)
 			o += (size_t)snprintf(line + o, sizeof line - o, "%s %s", i > 1 ? "," : "",
 					      id->emails[i]);
-		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+		y += draw_text(lk, y, 2, w, 2, line, A_NORMAL, 1);
 	}
 	/* The serial number matters to programs only: padseal show has it. */
 	snprintf(line, sizeof line, "%s key, valid until %.10s", id->key, id->not_after);
@@ -351,7 +351,7 @@ scr_create_done_draw(const struct app *a, const struct create_scr *cs)
 		snprintf(line, sizeof line,
 			 "Issued by your own CA (until %.10s): valid in every mail program, renewals need no new call",
 			 id->ca_not_after);
-		draw_clip(lk, y++, 2, w, line, A_NORMAL);
+		y += draw_text(lk, y, 2, w, 2, line, A_NORMAL, 1);
 	}
 	y++;
 	draw_str(y++, 2, w,

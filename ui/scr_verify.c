@@ -600,27 +600,44 @@ draw_heads(const struct app *a, const struct verify_scr *vs, const struct grid *
 	const struct look *lk = &a->look;
 	int listen = vs->phase == VP_LISTEN;
 	size_t n = n_groups(vs), ticks = 0;
-	char left[200], right[400];
+	char left[200], right[400], whose_col[140];
 
 	for (size_t g = 0; g < n; g++)
 		ticks += vs->ticked[g];
-	if (vs->read)
-		snprintf(left, sizeof left, "Yours %s %s confirmed it (%zu/%zu)", lk->sym->dash,
-			 vs->first, n, n);
-	else if (listen)
-		snprintf(left, sizeof left, "Yours %s you read it next", lk->sym->dash);
-	else
-		snprintf(left, sizeof left, "Yours %s read it aloud (%zu/%zu)", lk->sym->dash,
-			 ticks, n);
-	if (vs->heard)
-		snprintf(right, sizeof right, "%s's %s all heard right (%zu/%zu)", vs->first,
-			 lk->sym->dash, n, n);
-	else if (listen)
-		snprintf(right, sizeof right, "%s's %s type what you hear (%zu/%zu)", vs->first,
-			 lk->sym->dash, count_right(vs), n);
-	else
-		snprintf(right, sizeof right, "%s's %s %s reads it after you", vs->first,
-			 lk->sym->dash, vs->first);
+	/* With names, or "they" and "Theirs" when a name makes the heading
+	 * wider than its column. */
+	for (int brief = 0; brief < 2; brief++) {
+		const char *f = brief ? "they" : vs->first;
+
+		if (vs->read)
+			snprintf(left, sizeof left, "Yours %s %s confirmed it (%zu/%zu)",
+				 lk->sym->dash, f, n, n);
+		else if (listen)
+			snprintf(left, sizeof left, "Yours %s you read it next", lk->sym->dash);
+		else
+			snprintf(left, sizeof left, "Yours %s read it aloud (%zu/%zu)",
+				 lk->sym->dash, ticks, n);
+		if (text_width(left) <= RIGHT_X - LEFT_X - 2)
+			break;
+	}
+	for (int brief = 0; brief < 2; brief++) {
+		snprintf(whose_col, sizeof whose_col, "%s%s", brief ? "Theirs" : vs->first,
+			 brief ? "" : "'s");
+		if (vs->heard)
+			snprintf(right, sizeof right, "%s %s all heard right (%zu/%zu)", whose_col,
+				 lk->sym->dash, n, n);
+		else if (listen)
+			snprintf(right, sizeof right, "%s %s type what you hear (%zu/%zu)",
+				 whose_col, lk->sym->dash, count_right(vs), n);
+		else if (!brief)
+			snprintf(right, sizeof right, "%s %s %s reads it after you", whose_col,
+				 lk->sym->dash, vs->first);
+		else
+			snprintf(right, sizeof right, "%s %s read after yours", whose_col,
+				 lk->sym->dash);
+		if (text_width(right) <= a->cols - RIGHT_X - 2)
+			break;
+	}
 	draw_clip(lk, gr->top - 1, LEFT_X, RIGHT_X - LEFT_X - 2, left,
 		  listen ? lk->attr[R_DIM] : lk->attr[R_NEXT]);
 	draw_clip(lk, gr->top - 1, RIGHT_X, a->cols - RIGHT_X - 2, right,
@@ -686,13 +703,40 @@ whose(const struct verify_scr *vs, int brief, char *buf, size_t len)
 	return buf;
 }
 
-/* What to do now, in the order both screens agree on. */
+/* Who reads first, by name, the same on both screens: in the longest form
+ * that fits `w` columns (long names drop the call, then the second
+ * reader). */
+static void
+order_line(const struct verify_scr *vs, int w, char *buf, size_t len)
+{
+	const char *one = vs->me_first ? vs->me : vs->first;
+	const char *two = vs->me_first ? vs->first : vs->me;
+
+	snprintf(buf, len, "Call %s on a number you know, or meet. %s reads first, then %s.",
+		 vs->first, one, two);
+	if (text_width(buf) > w)
+		snprintf(buf, len, "%s reads first, then %s.", one, two);
+	if (text_width(buf) > w)
+		snprintf(buf, len, "%s", vs->me_first ? "You read first." : "They read first.");
+}
+
+/* What to do now, in the order both screens agree on; `brief` says
+ * "they" for a name too long for two lines. */
 static const char *
-instruction(const struct verify_scr *vs, char *buf, size_t len)
+instruction(const struct verify_scr *vs, int brief, char *buf, size_t len)
 {
 	const char *f = vs->first;
 
-	if (vs->phase == VP_DONE)
+	if (brief && vs->phase == VP_LISTEN)
+		snprintf(buf, len,
+			 "They read out the groups of their fingerprint: type each one on the "
+			 "right as you hear it. A cross: ask again.");
+	else if (brief && vs->phase == VP_READ)
+		snprintf(buf, len,
+			 "%s: say each group on the left; they type it. Space for each one "
+			 "they confirm; a when they say all match.",
+			 vs->heard ? "Now you read" : "You read");
+	else if (vs->phase == VP_DONE)
 		snprintf(buf, len,
 			 "Both fingerprints match, read aloud once each way. "
 			 "Enter: say how you compared them.");
@@ -729,12 +773,14 @@ verify_draw(const struct app *a, const void *sc)
 	layout(vs, &gr);
 	/* The same sentence on both screens; the word form's column of 16
 	 * rows leaves only the row under the title for it. */
-	snprintf(line, sizeof line,
-		 "Call %s on a number you know, or meet. %s reads first, then %s.", vs->first,
-		 vs->me_first ? vs->me : vs->first, vs->me_first ? vs->first : vs->me);
+	order_line(vs, w, line, sizeof line);
 	draw_clip(lk, vs->words ? 1 : 2, 2, w, line, A_BOLD);
-	if (!vs->words)
-		draw_text(lk, 3, 2, w, 2, instruction(vs, line, sizeof line), A_NORMAL, 1);
+	if (!vs->words) {
+		instruction(vs, 0, line, sizeof line);
+		if (draw_text(lk, 3, 2, w, 99, line, A_NORMAL, 0) > 2)
+			instruction(vs, 1, line, sizeof line);
+		draw_text(lk, 3, 2, w, 2, line, A_NORMAL, 1);
+	}
 	draw_heads(a, vs, &gr);
 	for (int g = 0; g < n; g++) {
 		draw_mine(a, vs, &gr, g);

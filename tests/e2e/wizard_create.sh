@@ -112,6 +112,8 @@ if wait_for "1 Create"; then
 	expect_in "$SCREEN" "Fingerprint (SHA-256)" "the fingerprint shown"
 	expect_in "$SCREEN" "Checks: will mail programs accept it?" "the lint findings shown"
 	expect_in "$SCREEN" "RSA 4096" "the key type"
+	expect_in "$(flat)" "valid in every mail program, renewals need no new call" "the CA form said whole"
+	expect_not_in "$SCREEN" "…" "the result: nothing cut at 80 columns"
 
 	run 0 "$PADSEAL" --home "$H" fingerprint
 	first=$(printf '%s\n' "$OUT" | grep ' 1 ' | head -n 1 | sed 's/^ *//')

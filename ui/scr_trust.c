@@ -161,21 +161,29 @@ do_trust(struct app *a, struct trust_scr *ts, int force)
 static int
 ask_trust(struct app *a, struct trust_scr *ts)
 {
-	static const char *const buttons[] = {"Trust it anyway", "Cancel"};
-	char text[900];
+	/* Cancel first: Enter, pressed twice in a hurry, does not trust it. */
+	static const char *const buttons[] = {"Cancel", "Trust it anyway"};
+	const struct lint_report *lint = &ts->info->lint;
+	const char *first = "";
+	char text[1400], more[96] = "";
 
 	if (ts->refusal[0] != '\0')
 		return fail(ts, ts->refusal);
 	if (ts->lint_errors == 0)
 		return do_trust(a, ts, 0);
+	for (size_t i = 0; i < lint->n && first[0] == '\0'; i++)
+		if (lint->f[i].sev == LINT_ERROR)
+			first = lint->f[i].text;
+	if (ts->lint_errors > 1)
+		snprintf(more, sizeof more, " And %zu more problem%s: padseal lint shows them all.",
+			 ts->lint_errors - 1, ts->lint_errors == 2 ? "" : "s");
 	snprintf(text, sizeof text,
-		 "This certificate has %zu lint error%s (shown under Checks): "
-		 "some mail programs reject it, whatever you do here. Better: "
-		 "ask %s for a new certificate.\n\nTrusting it anyway is "
-		 "recorded as forced.",
-		 ts->lint_errors, ts->lint_errors == 1 ? "" : "s", ts->first);
+		 "Some mail programs will reject this certificate, whatever you do "
+		 "here: %s%s\n\nBetter: ask %s for a new certificate. Trusting this "
+		 "one anyway is recorded as forced.",
+		 first, more, ts->first);
 	ts->q = TQ_FORCE;
-	return app_ask(a, "Lint errors", text, buttons, 2, &ts->answer);
+	return app_ask(a, "It will not work everywhere", text, buttons, 2, &ts->answer);
 }
 
 static int
@@ -444,11 +452,9 @@ trust_resume(struct app *a, void *sc)
 
 	ts->q = TQ_NONE;
 	ts->answer = -1;
-	if (answer != 0)
-		return APP_REDRAW;
-	if (q == TQ_FORCE)
+	if (q == TQ_FORCE && answer == 1)
 		return do_trust(a, ts, 1);
-	if (q == TQ_UNTRUST)
+	if (q == TQ_UNTRUST && answer == 0)
 		return do_untrust(a, ts);
 	return APP_REDRAW;
 }

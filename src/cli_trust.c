@@ -356,7 +356,7 @@ text_peer(const struct state *st, const struct peer_progress *pp, int missing, t
 	}
 	if (nd > DUPS_SHOWN)
 		printf("  %-11s ... and %zu more\n", "", nd - DUPS_SHOWN);
-	printf("  %-11s exchange %s, verify %s, trust %s, test %d of 8", "progress",
+	printf("  %-11s exchange %s, verify %s, trust %s, test %d of 8 passed", "progress",
 	       pp->step[STEP_EXCHANGE] ? "done" : "todo", pp->step[STEP_VERIFY] ? "done" : "todo",
 	       pp->step[STEP_TRUST] ? "done" : "todo", pp->tested);
 	if (pp->passed > pp->tested)

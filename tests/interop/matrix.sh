@@ -87,7 +87,8 @@ run 0 "$P" --home "$A" status --json
 expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","test":"todo"}' "Alice's test step: padseal's messages do not make it"
 expect_in "$OUT" '"matrix":{"out":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"},"in":{"plain":"passed","signed":"passed","encrypted":"passed","signed-encrypted":"passed"}},"tested":0,"written_by":{"out":{"plain":"padseal"' "status shows the matrix and who wrote each"
 run 0 "$P" --home "$A" status
-expect_in "$OUT" "test 0 of 8 (8 rehearsed with padseal's messages)" "status text: rehearsed"
+expect_in "$OUT" "  Correspondent    Exchange  Verify  Trust  Test
+  sam@example.org  done      done    done   0 of 8 passed (8 rehearsed with padseal's messages)" "status text: a table, rehearsed"
 run 0 "$P" --home "$A" matrix --to sam@example.org
 expect_in "$OUT" "  out (you -> them)  rehearsed rehearsed rehearsed   rehearsed" "the table says rehearsed"
 expect_in "$OUT" "  in:signed  passed  (checked by padseal)  written by padseal (a rehearsal)" "the table names the writer"

@@ -134,7 +134,7 @@ expect_in "$OUT" "\"email\":\"sam@example.org\",\"fingerprint_sha256\":\"$sam_co
 run 0 "$P" --home "$A" peers
 expect_in "$OUT" "verified    by phone on" "peers: verified"
 expect_in "$OUT" "trust       trusted" "peers: trusted"
-expect_in "$OUT" "exchange done, verify done, trust done, test 0 of 8" "peers: progress"
+expect_in "$OUT" "exchange done, verify done, trust done, test 0 of 8 passed" "peers: progress"
 
 # --- each one's signed mail now reads "valid, trusted" on the other side ---
 run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/sam-signed.eml" --passphrase-file "$T/pass2"

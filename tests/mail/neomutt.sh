@@ -173,7 +173,7 @@ expect_in "$OUT" '"steps":{"exchange":"done","verify":"done","trust":"done","tes
 run 0 "$P" --home "$A" matrix check --maildir "$T/nm-alice/sent" --passphrase-file "$T/pass"
 expect_in "$OUT" "All eight messages passed with sam@example.org (8 of 8), written by your mail programs" "Alice: the test done with NeoMutt"
 run 0 "$P" --home "$A" status
-expect_in "$OUT" "trust done, test 8 of 8" "status: Alice's test 8 of 8"
+expect_in "$OUT" "  sam@example.org  done      done    done   8 of 8 passed" "status: Alice's test 8 of 8"
 expect_not_in "$OUT" "rehearsed" "status: nothing rehearsed"
 
 finish

@@ -37,9 +37,10 @@
 #define MAX_KEYS 8 /* private keys one file may hold */
 /* The most work a file may ask of a passphrase try: iterations of a
  * PKCS#12 or PBKDF2 key derivation or of the MAC (tools write 2,048 to
- * 600,000; ten million take seconds), and scrypt's N, r and p (N*r*p at
- * most 2^22: padseal's own keys use 2^14 * 8 * 1). */
-#define MAX_ITER 10000000u
+ * 600,000; a million take about a second here, so a wrong passphrase
+ * costs at most a few), and scrypt's N, r and p (N*r*p at most 2^22:
+ * padseal's own keys use 2^14 * 8 * 1). */
+#define MAX_ITER 1000000u
 /* ... and in all, over a file's parts (a real backup needs three). */
 #define MAX_WORK       (3 * MAX_ITER)
 #define MAX_SCRYPT_NRP (1u << 22)

@@ -50,6 +50,19 @@ peer_cert_addrs(X509 *cert, char ***out, size_t *invalid)
 	return kept;
 }
 
+/* A certificate larger than PEER_CERT_MAX: refused, `what` naming it. */
+static int
+too_large(X509 *cert, const char *what, struct err *e)
+{
+	int n = i2d_X509(cert, NULL);
+
+	if (n >= 0 && n <= PEER_CERT_MAX)
+		return 0;
+	return err_set(e,
+		       "%s is %d bytes long; padseal takes certificates of at most %d bytes (real ones have a few thousand); nothing was imported",
+		       what, n, PEER_CERT_MAX);
+}
+
 int
 peer_check(const struct state *st, X509 *cert, size_t *invalid, struct err *e)
 {
@@ -62,6 +75,8 @@ peer_check(const struct state *st, X509 *cert, size_t *invalid, struct err *e)
 	fpr_cert_hex(cert, hex);
 	if (state_ident_by_hex(st, hex) != NULL)
 		return err_set(e, "this is your own certificate, not a correspondent's");
+	if (too_large(cert, "the certificate", e) != 0)
+		return -1;
 	if ((total = cert_email_count(cert)) > PEER_ADDRS_MAX)
 		return err_set(e,
 			       "the certificate holds %zu addresses; padseal takes a correspondent's certificate with at most %d",
@@ -458,9 +473,12 @@ int
 peer_ca_check(X509 *leaf, X509 *ca, struct err *e)
 {
 	char **addrs = NULL;
-	size_t n = peer_cert_addrs(leaf, &addrs, NULL);
+	size_t n;
 	int rc = 0;
 
+	if (too_large(ca, "the CA certificate that came with it", e) != 0)
+		return -1;
+	n = peer_cert_addrs(leaf, &addrs, NULL);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!cred_ca_permits(ca, addrs[i]))
 			rc = err_set(e,

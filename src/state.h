@@ -65,6 +65,9 @@
 #define PEER_ADDRS_MAX  64  /* addresses of one certificate */
 #define PEER_NAME_MAX   256 /* bytes of its common name */
 #define PEER_SOURCE_MAX 512 /* bytes of the "where it came from" note */
+#define PEER_CERT_MAX                                      \
+	65536 /* bytes of one certificate (DER); real ones \
+		 are a few thousand */
 #define CELL_WHY_MAX                                                 \
 	1000           /* bytes of a test cell's reason (a diagnosis \
 			       with its fix) */

@@ -295,6 +295,32 @@ Test(op, import_refusals_change_nothing)
 		X509_free(x);
 		free(big);
 	}
+	{
+		/* A certificate of over 64 KiB (a stuffed extension): its file
+		 * would be more than a later command reads back. */
+		size_t cap = 120000;
+		char *nc = malloc(cap);
+		struct cf_spec spec = {.key = CF_EC, .san = "email:big@example.org", .nc = nc};
+		char *big = at("huge.pem");
+		X509 *x;
+
+		cr_assert_not_null(nc);
+		snprintf(nc, cap, "permitted;email:big@example.org");
+		for (int i = 0; strlen(nc) + 64 < cap; i++)
+			snprintf(nc + strlen(nc), cap - strlen(nc),
+				 ",permitted;email:u%d@example.org", i);
+		x = cf_cert(&spec, now, NULL);
+		cr_assert_gt(i2d_X509(x, NULL), PEER_CERT_MAX);
+		cf_write_pem(x, big);
+		err_clear(&e);
+		cr_expect_eq(op_import_read(s, big, now, &ask, &set, &e), -1);
+		cr_expect(strstr(e.msg, "padseal takes certificates of at most 65536 bytes") !=
+				  NULL,
+			  "%s", e.msg);
+		X509_free(x);
+		free(big);
+		free(nc);
+	}
 	after = tu_tree_hash(home);
 	cr_expect_str_eq(after, before);
 	session_close(s);

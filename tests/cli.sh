@@ -166,6 +166,32 @@ ok; [ "$(cat "$T/rc")" = 1 ] || fail "full disk: exit $(cat "$T/rc")"
 expect_in "$ERR" "disk is full" "full disk"
 ok; [ "$before" = "$(tree_hash "$H")" ] || fail "a failed create on a full disk changed the home"
 
+# --- a full disk under every verb that writes the checklist: a success is
+# printed only once it is saved; the home stays as it was ---
+F="$T/full"
+run 0 "$P" --home "$F" create --name "Fay Full" --email fay@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/gus" create --name "Gus Peer" --email gus@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/gus" cert --out "$T/gus.pem"
+run 0 "$P" --home "$T/hal" create --name "Hal Peer" --email hal@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/hal" cert --out "$T/hal.pem"
+run 0 "$P" --home "$F" import "$T/gus.pem"
+run 0 "$P" --home "$F" trust gus@example.org --verified phone
+ok; [ "$(wc -c < "$F/checklist")" -gt 1024 ] || fail "the checklist is too small for the test"
+for c in "untrust gus@example.org" "import $T/hal.pem"; do
+	before=$(tree_hash "$F")
+	# shellcheck disable=SC2086
+	(ulimit -f 1; "$P" --home "$F" $c </dev/null >"$T/stdout" 2>"$T/stderr"; echo $? > "$T/rc")
+	ok "full disk: ${c%% *} fails"; [ "$(cat "$T/rc")" = 1 ] || fail "exit $(cat "$T/rc"): $(cat "$T/stdout")"
+	expect_in "$(cat "$T/stderr")" "disk is full" "full disk: ${c%% *} says so"
+	ok "full disk: ${c%% *} prints no success"; [ ! -s "$T/stdout" ] || fail "$(cat "$T/stdout")"
+	ok "full disk: ${c%% *} leaves the home as it was"; [ "$before" = "$(tree_hash "$F")" ] || fail "changed"
+done
+run 0 "$P" --home "$F" untrust gus@example.org
+before=$(tree_hash "$F")
+(ulimit -f 1; "$P" --home "$F" trust gus@example.org --verified phone </dev/null >"$T/stdout" 2>"$T/stderr"; echo $? > "$T/rc")
+ok "full disk: trust fails, silent"; [ "$(cat "$T/rc")" = 1 ] && [ ! -s "$T/stdout" ] || fail "exit $(cat "$T/rc"): $(cat "$T/stdout")"
+ok "full disk: trust leaves the home as it was"; [ "$before" = "$(tree_hash "$F")" ] || fail "changed"
+
 # --- two processes on one home ---
 run 0 "$P" --home "$T/race" create --name R --email r@example.org --key p256 --new-passphrase-file "$T/pass" &
 run 0 "$P" --home "$T/race2" create --name R --email r@example.org --key p256 --new-passphrase-file "$T/pass"

@@ -149,4 +149,36 @@ run 0 "$P" --home "$H" read "$T/mx/encrypted.eml" --passphrase-file "$T/pass"
 expect_in "$OUT" "Note:    encrypted but not signed: anyone could have written or changed it" \
 	"read says encrypted-only mail has no integrity"
 
+# One address with a comma in it ("mallory@evil.org,alice@example.org"),
+# beside a real one: it is not an address, is never matched, and trusting
+# Mallory takes nothing from the verified certificate of Carol's address.
+V="$T/victim"
+run 0 "$P" --home "$V" create --name "Vic Tim" --email vic@example.org --key p256 --new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/carol" create --name "Carol Real" --email carol@example.org --key p256 \
+	--new-passphrase-file "$T/pass"
+run 0 "$P" --home "$T/carol" cert --out "$T/carol.pem"
+run 0 "$P" --home "$V" import "$T/carol.pem"
+run 0 "$P" --home "$V" trust carol@example.org --verified phone
+carol=$("$P" --home "$V" fingerprint carol@example.org)
+printf '[req]\ndistinguished_name=dn\nx509_extensions=ext\nprompt=no\n[dn]\nCN=Mallory\n[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\nsubjectAltName=@alt\n[alt]\nemail.1=mallory@evil.org\nemail.2=mallory@evil.org,carol@example.org\n' > "$T/comma.cnf"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/comma.key" -config "$T/comma.cnf" -days 30 \
+	-out "$T/comma.pem" 2>/dev/null
+run 0 "$P" --home "$V" import "$T/comma.pem"
+expect_not_in "$OUT" "changed" "a comma address is not Carol's changed certificate"
+run 0 "$P" --home "$V" trust mallory@evil.org --verified phone --force
+run 0 "$P" --home "$V" fingerprint carol@example.org
+ok "Carol's address still resolves to her verified certificate"; [ "$OUT" = "$carol" ] || fail "$OUT"
+run 0 "$P" --home "$V" peers --json
+ok "Carol is still trusted, Mallory holds one address"
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+peers = json.load(sys.stdin)["peers"]
+carol = [p for p in peers if "carol@example.org" in p["emails"]]
+mal = [p for p in peers if "mallory@evil.org" in p["emails"]]
+assert len(carol) == 1 and carol[0]["trusted"], carol
+assert len(mal) == 1 and mal[0]["emails"] == ["mallory@evil.org"], mal
+' 2>"$T/py" || fail "$(cat "$T/py")"
+run 0 "$P" --home "$V" lint mallory@evil.org
+expect_in "$OUT" "mallory@evil.org,carol@example.org" "lint names the comma address as it is"
+
 finish

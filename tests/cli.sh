@@ -192,6 +192,20 @@ before=$(tree_hash "$F")
 ok "full disk: trust fails, silent"; [ "$(cat "$T/rc")" = 1 ] && [ ! -s "$T/stdout" ] || fail "exit $(cat "$T/rc"): $(cat "$T/stdout")"
 ok "full disk: trust leaves the home as it was"; [ "$before" = "$(tree_hash "$F")" ] || fail "changed"
 
+# --- a correspondent's record without its fingerprint: every verb says the
+# checklist is damaged and how to recover; none crashes ---
+cp -a "$F" "$T/nofpr"
+sed -i 's/^peer fpr=[0-9A-F]* /peer /' "$T/nofpr/checklist"
+before=$(tree_hash "$T/nofpr")
+for c in "import $T/hal.pem" "compare gus@example.org 00" "peers" "trust gus@example.org --verified phone"; do
+	# shellcheck disable=SC2086
+	run 1 "$P" --home "$T/nofpr" $c
+	expect_in "$ERR" "the peer record has no fpr" "no fpr=: ${c%% *} names the damage"
+	expect_in "$ERR" "checklist.prev" "no fpr=: ${c%% *} says how to recover"
+	expect_one_line_error "no fpr=: ${c%% *}"
+done
+ok "no fpr=: the home as it was"; [ "$before" = "$(tree_hash "$T/nofpr")" ] || fail "changed"
+
 # --- two processes on one home ---
 run 0 "$P" --home "$T/race" create --name R --email r@example.org --key p256 --new-passphrase-file "$T/pass" &
 run 0 "$P" --home "$T/race2" create --name R --email r@example.org --key p256 --new-passphrase-file "$T/pass"

@@ -117,6 +117,18 @@ problems(const struct msg_report *r, const char *file, char (*out)[512])
 
 /* --- read ---------------------------------------------------------------- */
 
+/* What the protection does not cover, as careful mail programs say; NULL
+ * for a message without S/MIME. */
+static const char *
+unprotected(const struct msg_report *r)
+{
+	if (r->kind == KIND_SIGNED || r->kind == KIND_SIGNED_ENCRYPTED)
+		return "the Subject, Date and To lines are outside the signature: only the text and its attachments are protected";
+	if (r->kind == KIND_ENCRYPTED)
+		return "encrypted but not signed: anyone could have written or changed it";
+	return NULL;
+}
+
 static void
 print_report(struct msg_report *r, char (*probs)[512], size_t np)
 {
@@ -143,12 +155,8 @@ print_report(struct msg_report *r, char (*probs)[512], size_t np)
 		if (r->layer[i].kind == LAYER_SIGNED && r->layer[i].signer_fpr[0])
 			printf("Signer:  %s\n         SHA-256 %s\n", r->layer[i].signer,
 			       r->layer[i].signer_fpr);
-	/* What the protection does not cover, as careful mail programs say. */
-	if (r->kind == KIND_SIGNED || r->kind == KIND_SIGNED_ENCRYPTED)
-		printf("Note:    the Subject, Date and To lines are outside the signature: only the text\n"
-		       "         and its attachments are protected\n");
-	else if (r->kind == KIND_ENCRYPTED)
-		printf("Note:    encrypted but not signed: anyone could have written or changed it\n");
+	if (unprotected(r) != NULL)
+		printf("Note:    %s\n", unprotected(r));
 	if (np)
 		putchar('\n');
 	for (size_t i = 0; i < np; i++) {
@@ -251,6 +259,7 @@ json_report(FILE *f, const char *file, struct msg_report *r, char (*probs)[512],
 		json_str(f, probs[i]);
 	}
 	fputc(']', f);
+	json_field(f, &first, "unprotected", unprotected(r));
 	json_key(f, &first, "outside_parts");
 	fprintf(f, "%zu", r->outside);
 	json_field_bool(f, &first, "pgp", r->pgp);

@@ -148,6 +148,12 @@ expect_in "$OUT" "in:signed  passed" "the same message with one From: line passe
 run 0 "$P" --home "$H" read "$T/mx/encrypted.eml" --passphrase-file "$T/pass"
 expect_in "$OUT" "Note:    encrypted but not signed: anyone could have written or changed it" \
 	"read says encrypted-only mail has no integrity"
+run 0 "$P" --home "$H" read --json "$T/mx/encrypted.eml" --passphrase-file "$T/pass"
+expect_in "$OUT" '"unprotected":"encrypted but not signed: anyone could have written or changed it"' \
+	"read --json says it too"
+run 0 "$P" --home "$H" read --json "$T/mx/signed.eml"
+expect_in "$OUT" '"unprotected":"the Subject, Date and To lines are outside the signature' \
+	"read --json says the subject is not signed"
 
 # One address with a comma in it ("mallory@evil.org,alice@example.org"),
 # beside a real one: it is not an address, is never matched, and trusting

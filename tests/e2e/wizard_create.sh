@@ -48,8 +48,12 @@ if wait_for "1 Create"; then
 	expect_not_in "$(line_with 'Address')" "<" "no angle brackets left"
 	expect_in "$(line_with 'Address')" "✓" "the address checked"
 
-	# A second line: checked as typed, then removed with Ctrl-D.
+	# A second line: checked as typed, then removed with Ctrl-D.  While it
+	# is empty, Add another address adds none and says so.
 	keys Tab Enter
+	wait_for "Add another address"
+	keys Tab Enter
+	wait_flat "Type an address in the empty line first"
 	type_text 'alice at work'
 	keys Tab
 	wait_for "contains a space"
@@ -67,7 +71,12 @@ if wait_for "1 Create"; then
 	# RSA 4096; generation is held until the gate file exists, so the
 	# resize lands during it however fast the machine.  The focus is on
 	# the first address line again.
-	keys Tab Tab Down Space
+	# Tabbing into the key type highlights the chosen one: Space keeps it.
+	keys Tab Tab Space
+	settle
+	expect_in "$SCREEN" "(•) RSA 3072 (recommended)" "Space on the key type keeps the chosen one"
+	expect_not_in "$SCREEN" "the minimum" "the hint is the chosen one's"
+	keys Down Space
 	wait_for "(•) RSA 4096"
 	expect_in "$SCREEN" "slower to create" "the key type's explanation"
 	keys Tab Tab Enter

@@ -285,6 +285,7 @@ static void
 draw_done(const struct app *a, const struct backup_scr *bs)
 {
 	static const struct keyhint keys[] = {{"Enter", "home"},
+					      {"i", "mail programs"},
 					      {"Esc", "home"},
 					      {"?", "help"},
 					      {NULL, NULL}};
@@ -323,8 +324,8 @@ draw_done(const struct app *a, const struct backup_scr *bs)
 			   "the mail.",
 			   lk->attr[R_WARN], 1);
 	draw_text(lk, y, 2, w, end - y,
-		  "On your phone or another computer, import this file, then "
-		  "switch S/MIME on for the mail account there.",
+		  "Put it in your mail programs: i prepares each one (a phone, "
+		  "Thunderbird, Apple Mail, Outlook) with the steps to follow.",
 		  lk->attr[R_DIM], 1);
 	draw_status(lk, a->rows, a->cols, keys);
 }
@@ -349,9 +350,10 @@ backup_key(struct app *a, void *sc, int ch)
 	if (bs->writing)
 		return APP_HANDLED; /* keys wait for the write */
 	if (bs->done)
-		return ch == 27 || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q' ?
-			       APP_HANDLED | APP_POP :
-			       0;
+		return ch == 'i' ? APP_POP | scr_install_open(a) :
+		       ch == 27 || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == 'q' ?
+				   APP_HANDLED | APP_POP :
+				   0;
 	if (ch == 27)
 		return APP_HANDLED | APP_POP;
 	ui_key_field(a, &bs->form, B_UNLOCK);

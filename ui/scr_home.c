@@ -302,8 +302,7 @@ static problem_fn *const problem_say[] = {
 
 /* A mail program prepared before the trusted set (or the credential)
  * changed: "iPhone or iPad: made 3 days ago; Sam's certificate added
- * since: make it again with padseal install --for iphone" (the wizard has
- * no Install screen yet).  Cut short rather than overflow. */
+ * since: make it again (i)".  Cut short rather than overflow. */
 static void __attribute__((format(printf, 3, 4))) sayf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -351,11 +350,11 @@ say_install(const struct checklist *cl, const struct install_progress *ip, char 
 	else if (ip->n_gone)
 		sayf(rem, sizeof rem, "%zu certificate%s no longer trusted", ip->n_gone,
 		     ip->n_gone == 1 ? "" : "s");
-	sayf(buf, len, "%s: made %s; %s%s%s%s%s: make it again with padseal install --for %s",
+	sayf(buf, len, "%s: %s %s; %s%s%s%s%s: make it again (i, mail programs)",
 	     install_prog_parse(ip->r->prog, &prog) == 0 ? install_prog_title(prog) : ip->r->prog,
-	     when, ip->renewed ? "made for your previous credential" : "",
-	     ip->renewed && *add ? "; " : "", add, (ip->renewed || *add) && *rem ? "; " : "", rem,
-	     ip->r->prog);
+	     ip->r->profile ? "imported" : "made", when,
+	     ip->renewed ? "made for your previous credential" : "",
+	     ip->renewed && *add ? "; " : "", add, (ip->renewed || *add) && *rem ? "; " : "", rem);
 }
 
 /* ---- State ---- */
@@ -772,7 +771,7 @@ home_draw(const struct app *a, const void *sc)
 	const struct look *lk = &a->look;
 	char title[64], where[1024];
 	struct layout L;
-	struct keyhint keys[8];
+	struct keyhint keys[10];
 	int k = 0;
 
 	snprintf(title, sizeof title, "padseal %s S/MIME set-up", lk->sym->dash);
@@ -792,11 +791,12 @@ home_draw(const struct app *a, const void *sc)
 		if (hs->n_peers > (size_t)L.peers_h)
 			keys[k++] = (struct keyhint){"PgDn", "more"};
 	}
-	keys[k++] = (struct keyhint){"r", "reload"};
 	keys[k++] = (struct keyhint){"?", "help"};
 	keys[k++] = (struct keyhint){"q", "quit"};
-	/* Last: dropped when PgDn needs the room (help names it). */
-	keys[k++] = (struct keyhint){"o", "for someone else"};
+	/* Last: dropped when PgDn needs the room (help names them, and r,
+	 * which reloads). */
+	keys[k++] = (struct keyhint){"i", "mail apps"};
+	keys[k++] = (struct keyhint){"o", "for others"};
 	keys[k] = (struct keyhint){NULL, NULL};
 	draw_status(lk, a->rows, a->cols, keys);
 }
@@ -928,6 +928,7 @@ home_key(struct app *a, void *sc, int ch)
 	case 'q': return APP_HANDLED | APP_QUIT;
 	case 'r': reload(a, hs); return APP_HANDLED | APP_REDRAW;
 	case 'o': return scr_handover_open(a);
+	case 'i': return scr_install_open(a);
 	}
 	if (!hs->loaded)
 		return 0;

@@ -361,6 +361,7 @@ static void
 draw_done(const struct app *a, const struct trust_scr *ts)
 {
 	static const struct keyhint keys[] = {{"Enter", "test"},
+					      {"i", "mail programs"},
 					      {"Esc", "home"},
 					      {"?", "help"},
 					      {NULL, NULL}};
@@ -384,6 +385,10 @@ draw_done(const struct app *a, const struct trust_scr *ts)
 		 "for %s will need verifying again.",
 		 ts->email);
 	y += 1 + draw_text(lk, y, 2, w, end - y, line, A_NORMAL, 1);
+	y += 1 + draw_text(lk, y, 2, w, end - y,
+			   "Trust them in your mail programs too: i prepares each one "
+			   "with everyone you trust.",
+			   A_NORMAL, 1);
 	if (ts->td.forced)
 		y = mark_line(a, y, lk->sym->warn, R_WARN,
 			      "Trusted despite its lint errors (recorded): mail "
@@ -426,6 +431,8 @@ trust_key(struct app *a, void *sc, int ch)
 	if (ts->done) {
 		if (ch == 27 || ch == 'q')
 			return APP_HANDLED | APP_POP;
+		if (ch == 'i')
+			return APP_POP | scr_install_open(a);
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
 			return 0;
 		snprintf(hex, sizeof hex, "%s", ts->hex);

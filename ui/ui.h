@@ -42,6 +42,10 @@ int scr_trust_open(struct app *a, const char *hex, enum verify_method method);
  * over in a new folder (scr_handover.c). */
 int scr_handover_open(struct app *a);
 
+/* Your credential and the certificates you trust put into one mail
+ * program: its folder and steps, or a Thunderbird profile (scr_install.c). */
+int scr_install_open(struct app *a);
+
 /* The test matrix with the correspondent `hex`. */
 int scr_test_open(struct app *a, const char *hex);
 

@@ -82,7 +82,8 @@ if wait_for "1 Create"; then
 	for t in "Create your credential" "Back up your credential" \
 		"Exchange certificates" "Verify a certificate" \
 		"Trust a certificate" "Test: the eight messages" \
-		"A credential for someone else" "Words padseal uses" "padseal: your S/MIME set-up"; do
+		"A credential for someone else" "Put it in your mail programs" "Words padseal uses" \
+		"padseal: your S/MIME set-up"; do
 		keys Tab
 		wait_for "Help $DASH $t"
 	done

@@ -28,7 +28,7 @@ before=$(tree_hash "$H")
 
 start handover "$H"
 if wait_for "1 Create"; then
-	expect_in "$(line_with 'quit')" "o  for someone else" "the home screen offers it"
+	expect_in "$(line_with 'quit')" "o  for others" "the home screen offers it"
 	keys o
 	wait_for "A credential for someone else"
 	expect_in "$(flat)" "padseal makes it in a home of its own" "what the screen does"

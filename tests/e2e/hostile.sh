@@ -20,7 +20,7 @@ tm pipe-pane -t e2e -o "cat >> '$T/raw'"
 wait_for "mal@evil.example"
 keys 4 Enter
 wait_for "Verify mal@evil.example"
-expect_in "$SCREEN" "Call Mal?]52;c;SGVsbG8=? on" "the name, neutralised"
+expect_in "$(line_with "reads first")" "Mal?]52;c;SGVsbG8=?" "the name, neutralised"
 keys Escape
 wait_gone "Verify mal@evil.example"
 keys 5 Enter

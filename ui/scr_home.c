@@ -227,24 +227,46 @@ problem_lint(const struct checklist *cl, const struct problem *p, char *buf, siz
 		 p->count, p->count == 1 ? "" : "s");
 }
 
+/* Can the credential be renewed from its own CA (n on the home screen)? */
+static int
+renewable(const struct checklist *cl)
+{
+	return cl->ident.form == FORM_CA && cl->ident.ca_key;
+}
+
 static void
 problem_expired(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
-	(void)cl;
-	snprintf(buf, len,
-		 "Your certificate expired on %.10s: make a new one (Create) "
-		 "and send it to your correspondents.",
-		 p->date);
+	if (renewable(cl))
+		snprintf(buf, len,
+			 "Your certificate expired on %.10s: n renews it from your own "
+			 "CA; your correspondents need no new phone call.",
+			 p->date);
+	else
+		snprintf(buf, len,
+			 "Your certificate expired on %.10s: make a new one (Create) "
+			 "and send it to your correspondents.",
+			 p->date);
 }
 
 static void
 problem_expires_soon(const struct checklist *cl, const struct problem *p, char *buf, size_t len)
 {
-	(void)cl;
-	snprintf(buf, len,
-		 "Your certificate expires on %.10s: make a new one soon "
-		 "(Create) and send it to your correspondents.",
-		 p->date);
+	if (p->count == 1) /* the CA's date */
+		snprintf(buf, len,
+			 "Your own CA expires on %.10s: make a new credential (Create) "
+			 "and compare fingerprints with your correspondents again.",
+			 p->date);
+	else if (renewable(cl))
+		snprintf(buf, len,
+			 "Your certificate expires on %.10s: n renews it from your own "
+			 "CA; your correspondents need no new phone call.",
+			 p->date);
+	else
+		snprintf(buf, len,
+			 "Your certificate expires on %.10s: make a new one soon "
+			 "(Create) and send it to your correspondents.",
+			 p->date);
 }
 
 static void
@@ -391,8 +413,6 @@ static void
 take(struct home_scr *hs, struct checklist *cl)
 {
 	hs->has_ident = cl->has_ident;
-	hs->id = cl->ident;
-	memset(&cl->ident, 0, sizeof cl->ident);
 	hs->n_archived = cl->n_archived;
 	hs->backed_up = cl->backed_up;
 	memcpy(hs->step, cl->step, sizeof hs->step);
@@ -428,6 +448,9 @@ take(struct home_scr *hs, struct checklist *cl)
 		if (hs->n_problems < CHECKLIST_PROBLEMS_MAX)
 			say_install(cl, &cl->installs[i], hs->problems[hs->n_problems++], SAY_MAX);
 	}
+	/* Last: the problems above are phrased with it. */
+	hs->id = cl->ident;
+	memset(&cl->ident, 0, sizeof cl->ident);
 }
 
 /* Read the checklist again.  The home is held only for the moment of
@@ -929,6 +952,7 @@ home_key(struct app *a, void *sc, int ch)
 	case 'r': reload(a, hs); return APP_HANDLED | APP_REDRAW;
 	case 'o': return scr_handover_open(a);
 	case 'i': return scr_install_open(a);
+	case 'n': return scr_renew_open(a);
 	}
 	if (!hs->loaded)
 		return 0;

@@ -46,6 +46,9 @@ int scr_handover_open(struct app *a);
  * program: its folder and steps, or a Thunderbird profile (scr_install.c). */
 int scr_install_open(struct app *a);
 
+/* A new mail certificate from your own CA (scr_renew.c). */
+int scr_renew_open(struct app *a);
+
 /* The test matrix with the correspondent `hex`. */
 int scr_test_open(struct app *a, const char *hex);
 

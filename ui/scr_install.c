@@ -140,8 +140,7 @@ submit(struct app *a, struct install_scr *is)
 		/* Done at the next tick, so that the screen says it first: an
 		 * import into a profile runs NSS's tools for a few seconds. */
 		snprintf(is->msg, sizeof is->msg, "%s: a moment.",
-			 req.profile != NULL ? "Importing into the profile" :
-					       "Making the folder");
+			 req.profile != NULL ? "Importing into the profile" : "Making the folder");
 		is->msg_role = R_NORMAL;
 		is->working = 1;
 		return APP_HANDLED | APP_REDRAW;
@@ -156,10 +155,10 @@ submit(struct app *a, struct install_scr *is)
 	if (rc != 0) {
 		snprintf(msg, sizeof msg, "%s.", e.msg);
 		return fail(is,
-			    e.code == ERR_BAD_PASS	       ? I_UNLOCK :
-			    e.code == ERR_WEAK_PASS	       ? I_PASS :
-			    req.profile != NULL ? I_PROFILE :
-							       I_DIR,
+			    e.code == ERR_BAD_PASS  ? I_UNLOCK :
+			    e.code == ERR_WEAK_PASS ? I_PASS :
+			    req.profile != NULL     ? I_PROFILE :
+						      I_DIR,
 			    msg);
 	}
 	is->prog = req.prog;
@@ -217,8 +216,10 @@ paragraphs(const struct install_scr *is, char (*out)[2048], size_t max)
 static void
 draw_done(const struct app *a, const struct install_scr *is)
 {
-	static const struct keyhint more[] = {
-		{"↑↓", "scroll"}, {"Enter", "home"}, {"?", "help"}, {NULL, NULL}};
+	static const struct keyhint more[] = {{"↑↓", "scroll"},
+					      {"Enter", "home"},
+					      {"?", "help"},
+					      {NULL, NULL}};
 	const struct look *lk = &a->look;
 	int y = 2, w = a->cols - 4, end;
 	char(*par)[2048] = xcalloc(64, sizeof *par);
@@ -310,7 +311,9 @@ setup(struct install_scr *is)
 {
 	struct field *f = is->f;
 
-	f[I_PROG] = (struct field){.kind = FIELD_CHOICE, .label = "Mail program", .n_items = PROG_COUNT};
+	f[I_PROG] = (struct field){.kind = FIELD_CHOICE,
+				   .label = "Mail program",
+				   .n_items = PROG_COUNT};
 	for (int p = 0; p < PROG_COUNT; p++)
 		f[I_PROG].items[p] = install_prog_title((enum install_prog)p);
 	f[I_DIR] = (struct field){.kind = FIELD_TEXT, .label = "New folder", .gap = 1};

@@ -275,7 +275,7 @@ draw_form(const struct app *a, const struct backup_scr *bs)
 		 bs->who);
 	y += draw_text(lk, y, 2, w, 3, line, A_NORMAL, 1);
 	if (bs->last[0] != '\0')
-		draw_clip(lk, y++, 2, w, bs->last, lk->attr[R_DIM]);
+		y += draw_text(lk, y, 2, w, 3, bs->last, lk->attr[R_DIM], 1);
 	form_draw(lk, &bs->form, y + 1, 2, w, end - y - 1);
 	form_hints(lk, &bs->form, NULL, "home", keys, 10);
 	draw_status(lk, a->rows, a->cols, keys);
@@ -307,25 +307,21 @@ draw_done(const struct app *a, const struct backup_scr *bs)
 	y += 1 + draw_text(lk, y, 14, w - 12, 3, p12_compat_readers(bs->compat, bs->out.ec),
 			   A_NORMAL, 1);
 	y += 1 + draw_text(lk, y, 2, w, 3,
-			   "Read back and checked: it opens with that "
-			   "passphrase and holds your certificate and its key. "
-			   "Importing it (a mail program, a phone) asks for this "
-			   "backup passphrase, not your key's.",
+			   "Read back and checked: it opens with that passphrase and "
+			   "holds your certificate and its key. Importing it asks for "
+			   "this backup passphrase, not your key's.",
 			   lk->attr[R_DONE], 1);
 	y += 1 + draw_text(lk, y, 2, w, end - y,
-			   "Keep a copy elsewhere, off this computer (a USB stick "
-			   "in a drawer, another computer), and the passphrase "
-			   "somewhere safe apart from it: without both, mail "
-			   "encrypted to you cannot be read.",
+			   "Keep a copy off this computer (a USB stick in a drawer) and "
+			   "the passphrase somewhere safe apart from it: without both, "
+			   "mail encrypted to you cannot be read.",
 			   A_NORMAL, 1);
 	y += 1 + draw_text(lk, y, 2, w, end - y,
-			   "Never delete old keys or old backups: mail encrypted "
-			   "to an old key needs that key for as long as you keep "
-			   "the mail.",
+			   "Never delete old keys or old backups: old mail needs them.",
 			   lk->attr[R_WARN], 1);
 	draw_text(lk, y, 2, w, end - y,
-		  "Put it in your mail programs: i prepares each one (a phone, "
-		  "Thunderbird, Apple Mail, Outlook) with the steps to follow.",
+		  "i puts it in your mail programs (a phone, Thunderbird, Apple "
+		  "Mail, Outlook).",
 		  lk->attr[R_DIM], 1);
 	draw_status(lk, a->rows, a->cols, keys);
 }
@@ -384,12 +380,16 @@ load(struct app *a, struct backup_scr *bs, struct err *e)
 		bs->ec = strncmp(id.key, "EC", 2) == 0;
 		snprintf(bs->who, sizeof bs->who, "%s <%s>, %s", id.name,
 			 id.n_emails ? id.emails[0] : "", id.key);
-		if (id.backed_up)
+		if (id.backed_up) {
+			char where[512] = "";
+
+			if (id.backup_path)
+				ui_path_label(id.backup_path, where, sizeof where);
 			snprintf(bs->last, sizeof bs->last,
 				 "Last backup %.10s%s%s; another copy does no "
 				 "harm.",
-				 id.backup_at, id.backup_path ? ": " : "",
-				 id.backup_path ? id.backup_path : "");
+				 id.backup_at, where[0] ? ": " : "", where);
+		}
 	}
 	ident_clear(&id);
 	return rc;

@@ -225,8 +225,7 @@ scr_create_gen_draw(const struct app *a, const struct create_scr *cs)
 	y += 1 + draw_text(lk, y, 2, w, 2, sum, A_BOLD, 1);
 	draw_str(y, 2, 1, spin, lk->attr[R_NEXT]);
 	scr_create_key_short(cs, key, sizeof key);
-	snprintf(line, sizeof line, "Generating your %s key pair%s %lds", key, lk->sym->ellip,
-		 ms / 1000);
+	snprintf(line, sizeof line, "Generating your %s key pair: %lds", key, ms / 1000);
 	draw_clip(lk, y, 4, w - 2, line, A_BOLD);
 	y += 2;
 	y += 1 + draw_text(lk, y, 2, w, 4,

@@ -55,8 +55,7 @@ submit(struct app *a, struct renew_scr *rs)
 		return fail(rs, "Type the passphrase of your key: the one you chose when you "
 				"created your credential.");
 	if (!rs->working) {
-		snprintf(rs->msg, sizeof rs->msg,
-			 "Making your new key and certificate: a moment.");
+		snprintf(rs->msg, sizeof rs->msg, "Making your new key and certificate: a moment.");
 		rs->msg_role = R_NORMAL;
 		rs->working = 1;
 		return APP_HANDLED | APP_REDRAW;
@@ -89,8 +88,10 @@ renew_tick(struct app *a, void *sc)
 static void
 renew_draw(const struct app *a, const void *sc)
 {
-	static const struct keyhint done_keys[] = {
-		{"Enter", "send it"}, {"Esc", "home"}, {"?", "help"}, {NULL, NULL}};
+	static const struct keyhint done_keys[] = {{"Enter", "send it"},
+						   {"Esc", "home"},
+						   {"?", "help"},
+						   {NULL, NULL}};
 	const struct renew_scr *rs = sc;
 	const struct look *lk = &a->look;
 	struct keyhint keys[10];
@@ -188,8 +189,11 @@ renew_enter(struct app *a, void *sc)
 					 .placeholder = UI_KEY_PLACEHOLDER,
 					 .enter_submits = 1};
 	rs->f[R_GO] = (struct field){.kind = FIELD_BUTTON, .label = "Renew it", .gap = 1};
-	rs->form = (struct form){
-		.f = rs->f, .n = R_COUNT, .focus = R_UNLOCK, .dflt = R_GO, .label_w = LABEL_W};
+	rs->form = (struct form){.f = rs->f,
+				 .n = R_COUNT,
+				 .focus = R_UNLOCK,
+				 .dflt = R_GO,
+				 .label_w = LABEL_W};
 	ui_key_field(a, &rs->form, R_UNLOCK);
 	if (rs->f[R_UNLOCK].hidden)
 		form_focus(&rs->form, R_GO);

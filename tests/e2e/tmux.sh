@@ -108,13 +108,25 @@ settle() {
 	done
 }
 
+# uncut: no text of $SCREEN is cut ("…" in it): every text fits the
+# screen.  A path in a field's note may start with "…": cut from the left
+# on purpose, the end of a path being what tells folders apart (the field
+# above shows it as typed).  A test of the cut itself sets CUT_OK=1.
+uncut() {
+	[ "${CUT_OK:-0}" = 1 ] && return 0
+	cut_line=$(printf '%s\n' "$SCREEN" | grep -F "…" | grep -v '^ *…' | head -n 1)
+	[ -z "$cut_line" ] && return 0
+	ok "nothing cut at the screen's width"
+	fail "a text is cut: $cut_line"
+}
+
 # wait_for TEXT: poll the screen until TEXT is on it; $SCREEN holds it.
 wait_for() {
 	ok
 	i=0
 	while SCREEN=$(screen); do
 		case $SCREEN in *"$1"*) settle
-			case $SCREEN in *"$1"*) return 0 ;; esac ;;
+			case $SCREEN in *"$1"*) uncut; return 0 ;; esac ;;
 		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break
@@ -173,7 +185,7 @@ wait_flat() {
 	i=0
 	while SCREEN=$(screen); do
 		case $(flat) in *"$1"*) settle
-			case $(flat) in *"$1"*) return 0 ;; esac ;;
+			case $(flat) in *"$1"*) uncut; return 0 ;; esac ;;
 		esac
 		i=$((i + 1))
 		[ $i -lt $WAIT_TRIES ] || break

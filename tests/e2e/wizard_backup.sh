@@ -65,7 +65,7 @@ if wait_for "1 Create"; then
 	expect_in "$(flat)" "Read back and checked: it opens with that passphrase and holds your certificate and its key." "the check reported"
 	expect_in "$(flat)" "Never delete old keys or old backups" "the reminder"
 	expect_in "$(flat)" "asks for this backup passphrase, not your key's" "which passphrase an import asks for"
-	expect_in "$(flat)" "Keep a copy elsewhere" "a copy elsewhere"
+	expect_in "$(flat)" "Keep a copy off this computer" "a copy elsewhere"
 	expect_in "$SCREEN" "$file" "the file named"
 	no_secret "done"
 	keys Enter

@@ -23,8 +23,8 @@ fb=$("$P" --home "$B" fingerprint --json | sed 's/.*"fingerprint_sha256":"\([^"]
 if [[ $fa < $fb ]]; then first=Maximiliane second=Bartholomew R=max L=bart
 else first=Bartholomew second=Maximiliane R=bart L=max; fi
 
-# uncut WHO: nothing on the screen ends in the mark of a cut.
-uncut() { expect_not_in "$SCREEN" "…" "$1: nothing cut at 80 columns"; }
+# no_cut_mark WHO: nothing on the screen ends in the mark of a cut.
+no_cut_mark() { expect_not_in "$SCREEN" "…" "$1: nothing cut at 80 columns"; }
 
 start_also max "$A"
 start_also bart "$B"
@@ -34,7 +34,7 @@ for who in max bart; do
 	keys 4 Enter
 	wait_for "reads first" || continue
 	expect_in "$(line_with 'reads first')" "  $first reads first, then $second." "$who: the order by name"
-	uncut "$who"
+	no_cut_mark "$who"
 done
 # The one who listens types; the other reads.
 use $L
@@ -48,13 +48,13 @@ expect_in "$(line_with 'Yours')" "Yours — read it aloud (0/16)            Thei
 keys a
 wait_for "confirmed it (16/16)"
 expect_in "$(line_with 'Yours')" "Yours — they confirmed it (16/16)" "the reader's heading: they"
-uncut "$R after all confirmed"
+no_cut_mark "$R after all confirmed"
 keys w
 wait_for "F2  digits"
-uncut "$R in words"
+no_cut_mark "$R in words"
 use $L
 keys w
 wait_for "F2  digits"
 expect_in "$SCREEN" "$first reads first, then $second." "$L in words: the order line"
-uncut "$L in words"
+no_cut_mark "$L in words"
 finish

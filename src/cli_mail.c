@@ -167,15 +167,11 @@ same_server(const char *a, const char *b)
 int
 cli_box_sent(struct cli *c, const struct cli_box *in, struct cli_box *b)
 {
-	static const char *const kinds[] = {"eml", "maildir", "mbox", "emlx", "imap"};
 	struct err e = ERR_INIT;
 	char what[400];
 
 	memset(b, 0, sizeof *b);
-	mailbox_guess(c->sent, &b->mb);
-	for (size_t i = 0; c->sent_kind != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(c->sent_kind, kinds[i]) == 0)
-			b->mb.kind = (enum mbx_kind)i;
+	mailbox_of_kind(c->sent, c->sent_kind, &b->mb);
 	if (b->mb.kind != MBX_IMAP)
 		return 0;
 	if (mail_url_check(b->mb.path, "imap", b->user, sizeof b->user, &e) != 0)

@@ -392,3 +392,27 @@ mailbox_guess(const char *path, struct mailbox *mb)
 	free(cur);
 	free(new);
 }
+
+void
+mailbox_of_kind(const char *path, const char *kind, struct mailbox *mb)
+{
+	static const char *const kinds[] = {"eml", "maildir", "mbox", "emlx", "imap"};
+
+	mailbox_guess(path, mb);
+	for (size_t i = 0; kind != NULL && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			mb->kind = (enum mbx_kind)i;
+}
+
+int
+mailbox_file_is_mbox(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char head[5];
+	int mbox = f != NULL && fread(head, 1, sizeof head, f) == sizeof head &&
+		   memcmp(head, "From ", 5) == 0;
+
+	if (f != NULL)
+		fclose(f);
+	return mbox;
+}

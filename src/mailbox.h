@@ -47,6 +47,11 @@ int mailbox_read(const struct mailbox *mb, const struct mbx_visit *v, size_t *da
  * Messages/ or with .emlx files Apple Mail's; another folder one of .eml
  * files; anything else an mbox file. */
 void mailbox_guess(const char *path, struct mailbox *mb);
+/* As mailbox_guess, the kind taken from `kind` when it names one ("eml",
+ * "maildir", "mbox", "emlx", "imap": what the settings keep; NULL: none). */
+void mailbox_of_kind(const char *path, const char *kind, struct mailbox *mb);
+/* Does the file begin as an mbox does ("From ")?  Else it is one message. */
+int mailbox_file_is_mbox(const char *path);
 
 /* mailbox_imap.c */
 int mailbox_read_imap(const struct mail_server *srv, const struct mbx_visit *v, struct err *e);

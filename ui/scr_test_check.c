@@ -136,20 +136,6 @@ check_failed(struct test_scr *ts, const struct ui_pass *up, int typed, const str
 	}
 }
 
-/* A file that is not an mbox (no "From " line first) is one message. */
-static int
-is_mbox_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char head[5];
-	int mbox = f != NULL && fread(head, 1, sizeof head, f) == sizeof head &&
-		   memcmp(head, "From ", 5) == 0;
-
-	if (f != NULL)
-		fclose(f);
-	return mbox;
-}
-
 /* The IMAP login of mailbox `mb`: the user in its URL, or the one kept for
  * it; the password typed.  -1 after saying what is missing. */
 static int
@@ -189,7 +175,6 @@ imap_login(struct test_scr *ts, struct mailbox *mb, struct mail_server *srv, cha
 static void
 check_box(struct app *a, struct test_scr *ts, const char *path, struct ui_pass *up, int typed)
 {
-	static const char *const kinds[] = {"eml", "maildir", "mbox", "emlx", "imap"};
 	struct mailbox mb[OP_BOXES_MAX];
 	struct mail_server srv;
 	struct op_box_res res = {0};
@@ -201,10 +186,7 @@ check_box(struct app *a, struct test_scr *ts, const char *path, struct ui_pass *
 	if (mb[0].kind == MBX_IMAP && imap_login(ts, &mb[0], &srv, user, sizeof user) != 0)
 		return;
 	if (is_kept(ts, path) && ts->kept.sent[0]) {
-		mailbox_guess(ts->kept.sent, &mb[1]);
-		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-			if (strcmp(ts->kept.sent_kind, kinds[i]) == 0)
-				mb[1].kind = (enum mbx_kind)i;
+		mailbox_of_kind(ts->kept.sent, ts->kept.sent_kind, &mb[1]);
 		/* An IMAP Sent folder is read with the same login. */
 		if (mb[1].kind == MBX_IMAP && mb[0].kind == MBX_IMAP)
 			mb[1].imap = &srv;
@@ -252,7 +234,7 @@ scr_test_check(struct app *a, struct test_scr *ts)
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
 	mailbox_guess(path, &mb);
-	if (mb.kind == MBX_EML_DIR || (mb.kind == MBX_MBOX && !is_mbox_file(path))) {
+	if (mb.kind == MBX_EML_DIR || (mb.kind == MBX_MBOX && !mailbox_file_is_mbox(path))) {
 		if (op_matrix_check(a->s, files, 1, time(NULL), &up.ask, &ck, &n, &e) != 0) {
 			check_failed(ts, &up, typed, &e);
 		} else {

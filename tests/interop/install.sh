@@ -319,6 +319,7 @@ expect_in "$OUT" "0 correspondents' certificates" "no correspondents: counted"
 C=$T/carol
 run 0 "$P" --home "$C" create --name "Carol Example" --email carol@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass"
+gpgsm_fit "$C" "$T/pass" --name "Carol Example" --email carol@example.org --key rsa2048
 run 0 "$P" --home "$T/dan" create --name "Dan Peer" --email dan@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass"
 run 0 "$P" --home "$T/dan" cert --out "$T/dan.pem"

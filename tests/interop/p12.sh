@@ -33,6 +33,7 @@ expect_in "$ERR" "no credential to back up yet" "backup without a credential"
 expect_one_line_error "backup without a credential"
 run 0 "$P" --home "$H" create --name "Sam Tester" --email Sam@Example.org \
 	--key rsa2048 --new-passphrase-file "$T/pass"
+gpgsm_fit "$H" "$T/pass" --name "Sam Tester" --email Sam@Example.org --key rsa2048
 run 0 "$P" --home "$H" cert
 cert=$OUT
 fpr=$(printf '%s\n' "$cert" | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)

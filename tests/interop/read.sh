@@ -21,6 +21,7 @@ run 0 "$P" --home "$A" create --self-signed --name "Alice Reader" --email alice@
 	--new-passphrase-file "$T/pass" || { finish; exit 1; }
 run 0 "$P" --home "$B" create --self-signed --name "Bob Sender" --email bob@example.org --key rsa2048 \
 	--new-passphrase-file "$T/pass2" || { finish; exit 1; }
+gpgsm_fit "$B" "$T/pass2" --self-signed --name "Bob Sender" --email bob@example.org --key rsa2048
 acert=$(ls "$A"/identities/*/cert.pem)
 bcert=$(ls "$B"/identities/*/cert.pem)
 bfpr=$(openssl x509 -in "$bcert" -noout -fingerprint -sha256 | cut -d= -f2)

@@ -89,6 +89,25 @@ expect_in "$(cat "$T/read.json")" '\ufffd\ufffd' "JSON replaces invalid bytes"
 expect_in "$(cat "$T/read.json")" '"from_name":"Ev\u001b]52;c;SGVsbG8=\u0007il\u009b31m"' "JSON escapes C0 and C1"
 both "matrix after check" "$P" --home "$H" matrix --to mal@evil.example
 
+# An envelope for someone else, whose recipient is named by the hostile
+# issuer of a certificate padseal has never seen: read lists the
+# recipients and matrix check keeps what it saw, then prints it on every
+# later matrix.
+hostile_cert "$T/stranger.pem"
+printf 'Content-Type: text/plain\r\n\r\nnot for you\r\n' > "$T/inner.txt"
+openssl cms -encrypt -aes-256-cbc -in "$T/inner.txt" -from "$(printf 'Ev\033[2Jil <mal@evil.example>')" \
+	-to alice@example.org -subject "envelope" -out "$T/env.eml" "$T/stranger.pem" 2>"$T/err" ||
+	fail "openssl could not make the envelope: $(cat "$T/err")"
+for cmd in "read" "read --json" "matrix check" "matrix check --json"; do
+	# shellcheck disable=SC2086
+	both "$cmd of an envelope for a hostile issuer" "$P" --home "$H" $cmd --passphrase-file "$T/pass" "$T/env.eml"
+done
+"$P" --home "$H" read --passphrase-file "$T/pass" "$T/env.eml" > "$T/env.out" 2>&1
+expect_in "$(cat "$T/env.out")" "<U+202E>gnp.exe" "the hostile issuer is shown visibly"
+both "matrix after an envelope for a hostile issuer" "$P" --home "$H" matrix
+expect_in "$(cat "$T/both")" "it is for a certificate of \"Mal<U+001B>]52;c;SGVsbG8=<U+0007>" "matrix keeps the hostile issuer, shown visibly"
+both "matrix --json after an envelope for a hostile issuer" "$P" --home "$H" matrix --json
+
 # A mailbox whose messages carry the same in their headers (and a mail
 # program's name): scan and matrix check print what they found there.
 {

@@ -1,9 +1,11 @@
 #!/bin/sh
 # Hostile content in the wizard: a correspondent whose certificate name
 # carries OSC 52, OSC 8, C1 CSI (U+009B) and U+202E, on the dashboard, the
-# Verify screen and the Trust screen.  Everything the program writes to
+# Verify screen and the Trust screen; and messages from them checked on
+# the Test screen, whose headers carry the same and whose envelope is for
+# a certificate with such an issuer.  Everything the program writes to
 # the terminal is recorded raw (tmux pipe-pane) and must hold none of
-# them; each shows as '?'.
+# them; each shows visibly.
 . "${PADSEAL_TESTLIB:?run through make check}"
 
 . "$(dirname "$0")/tmux.sh"
@@ -14,6 +16,17 @@ run 0 "$PADSEAL" --home "$H" create --name "Alice Example" --email alice@example
 	--key p256 --new-passphrase-file "$T/pass"
 hostile_cert "$T/mal.pem"
 run 0 "$PADSEAL" --home "$H" import "$T/mal.pem"
+# A folder of messages from Mal: a plain one whose From name and Subject
+# carry the sequences, and an envelope for a stranger whose certificate's
+# issuer carries them.
+mkdir "$T/from-mal"
+osc=$(printf '\033]52;c;SGVsbG8=\007 \302\23331m \342\200\256gnp')
+printf 'From: "Mal%s" <mal@evil.example>\r\nTo: alice@example.org\r\nSubject: test%s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody%s\r\n' \
+	"$osc" "$osc" "$osc" > "$T/from-mal/plain.eml"
+hostile_cert "$T/stranger.pem"
+printf 'Content-Type: text/plain\r\n\r\nnot for you\r\n' |
+	openssl cms -encrypt -aes-256-cbc -from mal@evil.example -to alice@example.org -subject "test$osc" \
+		-out "$T/from-mal/encrypted.eml" "$T/stranger.pem"
 
 start h "$H"
 tm pipe-pane -t e2e -o "cat >> '$T/raw'"
@@ -28,6 +41,19 @@ wait_for "Trust mal@evil.example"
 expect_in "$SCREEN" "http:evil?\\link ?31m ?? ?gnp.exe <mal@evil.example>" "the whole name on Trust"
 keys Escape
 wait_gone "Trust mal@evil.example"
+keys 6 Enter
+wait_for "outgoing"
+keys c
+wait_for "> Messages"
+keys C-u
+type_text "$T/from-mal"
+keys Down
+type_text "$(cat "$T/pass")"
+keys Enter
+CUT_OK=1 wait_flat "Checked 2 messages"
+expect_in "$(flat)" "it is for a certificate of" "Test: the stranger's issuer named"
+keys Escape
+wait_for "1 Create"
 keys q
 wait_file "$T/exit.h"
 

@@ -431,8 +431,12 @@ out:
 }
 
 /* Where a person removes a certificate from the common mail programs. */
-#define HOW_REMOVE \
+/* Where a mail program keeps your own certificates, and where it keeps
+ * those of the people you write to. */
+#define HOW_REMOVE_OWN \
 	"Thunderbird: Settings > Privacy & Security > Manage Certificates > Your Certificates; Apple Mail: Keychain Access > My Certificates; Outlook: File > Options > Trust Center > Email Security"
+#define HOW_REMOVE_THEIRS \
+	"Thunderbird: Settings > Privacy & Security > Manage Certificates > People; Apple Mail: Keychain Access > login > Certificates; Outlook: the Certificates page of your contact"
 
 /* A cipher nobody should use: 2 weak (RC2, single DES: padseal refuses
  * them), 1 old (3DES), 0 fine. */
@@ -507,9 +511,9 @@ judge_envelope(const struct home *h, const struct st_peer *peer, const struct id
 			     l->recipients[0] ? l->recipients : "nobody named");
 		else if (strncmp(l->recipients, "you", 3) != 0)
 			FAIL(res,
-			     "encrypted to none of your certificates (it is for %s): %s's mail program holds a certificate for your address that is not your current one; send them your current one (padseal intro --to %s) and ask them to remove the other one from their mail program (%s)",
-			     l->recipients[0] ? l->recipients : "nobody named", email, email,
-			     HOW_REMOVE);
+			     "encrypted to none of your certificates (it is for %s): %s's mail program holds a certificate for your address that is not your current one; send them your introduction again and ask them to remove the other one from their mail program (%s)",
+			     l->recipients[0] ? l->recipients : "nobody named", email,
+			     HOW_REMOVE_THEIRS);
 		else
 			FAIL(res, "%s: %s",
 			     out ? "your own copy could not be decrypted" :
@@ -522,11 +526,11 @@ judge_envelope(const struct home *h, const struct st_peer *peer, const struct id
 		if (out)
 			FAIL(res,
 			     "your copy is encrypted to your archived certificate (SHA-256 %s), not your current one (SHA-256 %s): your mail program still holds the old one; remove it (%s) or choose the current one in the account's S/MIME settings",
-			     which, me != NULL ? me->fpr : "?", HOW_REMOVE);
+			     which, me != NULL ? me->fpr : "?", HOW_REMOVE_OWN);
 		else
 			FAIL(res,
-			     "encrypted to your archived certificate (SHA-256 %s), not your current one: %s's mail program still holds your old certificate; send them your current one (padseal intro --to %s) and ask them to remove the old one for your address (%s)",
-			     which, email, email, HOW_REMOVE);
+			     "encrypted to your archived certificate (SHA-256 %s), not your current one: %s's mail program still holds your old certificate; send them your introduction again and ask them to remove the old one for your address (%s)",
+			     which, email, HOW_REMOVE_THEIRS);
 		return;
 	}
 	if (!out) {
@@ -579,13 +583,13 @@ judge_signature(const struct state *st, const struct ident *me, const struct st_
 	else if (out && strcmp(l->signer_hex, me->hex) != 0 && l->own)
 		FAIL(res,
 		     "your mail program signed with your archived certificate (SHA-256 %s), not your current one (SHA-256 %s): it holds both; remove the archived one from it (%s) or choose the current one in the account's S/MIME settings",
-		     this_one, me->fpr, HOW_REMOVE);
+		     this_one, me->fpr, HOW_REMOVE_OWN);
 	else if (out && strcmp(l->signer_hex, me->hex) != 0)
 		FAIL(res, "signed by %s, a certificate that is not yours",
 		     l->signer[0] ? l->signer : l->signer_fpr);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0 && l->renewed)
 		FAIL(res,
-		     "signed with a renewed certificate of %s (%s), issued by the CA you verified: import it (padseal import FILE; no new call is needed) and check again",
+		     "signed with a renewed certificate of %s (%s), issued by the CA you verified: import it (the message carries it; no new call is needed) and check again",
 		     email, l->signer_fpr);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0 &&
 		 (held = state_peer_by_hex(st, l->signer_hex)) != NULL &&
@@ -593,11 +597,11 @@ judge_signature(const struct state *st, const struct ident *me, const struct st_
 		FAIL(res,
 		     "signed with %s certificate of %s (SHA-256 %s, valid until %.10s), not the one you verified (SHA-256 %s): their mail program holds both for the address and picked that one; ask them to remove it from their mail program (%s) or to choose the verified one in the account's S/MIME settings",
 		     strcmp(held->not_before, peer->not_before) < 0 ? "an older" : "another", email,
-		     this_one, held->not_after, verified, HOW_REMOVE);
+		     this_one, held->not_after, verified, HOW_REMOVE_OWN);
 	else if (!out && strcmp(l->signer_hex, peer->hex) != 0)
 		FAIL(res,
 		     "signed with a certificate other than the one you verified for %s (this one: SHA-256 %s; verified: SHA-256 %s): if they made a new one, import it and compare fingerprints again; if not, their mail program holds two certificates for the address and should lose the one it used (%s)",
-		     email, this_one, verified, HOW_REMOVE);
+		     email, this_one, verified, HOW_REMOVE_OWN);
 	else if (l->from_mismatch)
 		FAIL(res, "signed by %s, but the message says it is from %s", l->signer, from);
 	else if (l->expired_at_signing)
@@ -605,8 +609,8 @@ judge_signature(const struct state *st, const struct ident *me, const struct st_
 		     l->signed_at[0] ? " on " : "", l->signed_at);
 	else if (!out && !peer->trusted)
 		FAIL(res,
-		     "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints, then padseal trust %s --verified phone",
-		     email, email);
+		     "valid signature, but you have not trusted the certificate of %s yet: compare fingerprints with them, then trust it",
+		     email);
 	else {
 		if (l->sha1)
 			why_add(res,
@@ -660,7 +664,7 @@ from_peer(const struct state *st, const struct msg_report *rep, struct err *e)
 		err_copy(e, &e2);
 	else
 		err_set(e,
-			"the message is from %s, who is not among your correspondents: import their certificate first (padseal import FILE)",
+			"the message is from %s, who is not among your correspondents: import their certificate first (their introduction carries it)",
 			rep->from);
 	return NULL;
 }

@@ -372,10 +372,10 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 
 		snprintf(line + n, sizeof line - n, "; shown correctly: confirmed");
 	}
-	/* A diagnosis with its fix takes a few lines: up to eight, leaving
-	 * three for what to do. */
+	/* A diagnosis with its fix takes a few lines: up to ten, leaving
+	 * two for what to do. */
 	rows = end - y - 3;
-	rows = rows > 8 ? 8 : rows < 1 ? 1 : rows;
+	rows = rows > 10 ? 10 : rows < 1 ? 1 : rows;
 	y += 1 + draw_text(lk, y, 2, w, rows, line, lk->attr[cell_role(s, r)], 1);
 	if (s == CELL_PASSED && !ts->shown[ts->cd][ts->ck])
 		snprintf(line, sizeof line, "%s",
@@ -389,6 +389,8 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 			 ts->first, kind_shows[ts->ck]);
 	else if (ts->cd == DIR_OUT && s != CELL_PASSED)
 		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ts->first);
+	else if (ts->cd == DIR_IN && s == CELL_FAILED)
+		snprintf(line, sizeof line, "When %s has sent it again, c checks it.", ts->first);
 	else if (ts->cd == DIR_IN && s != CELL_PASSED)
 		snprintf(line, sizeof line,
 			 "Ask %s to send it (padseal writes theirs too). When "

@@ -79,12 +79,14 @@ scr_test_check_fields(struct app *a, struct test_scr *ts)
 		field_note(f, R_DIM, NULL, "%s", PATH_NOTE);
 }
 
-/* What the check found, in a few lines, after `head`. */
+/* What the check found, in a few lines, after `head`.  A failed cell of
+ * this correspondent is named and selected: its whole reason is drawn
+ * under the table (the few lines here would cut it). */
 static void
 summary(struct test_scr *ts, const char *head, const struct op_checked *ck, size_t n)
 {
 	size_t o = 0;
-	int good = 0, bad = 0, other = 0, lost = 0;
+	int good = 0, bad = 0, other = 0, lost = 0, picked = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!ck[i].judged)
@@ -105,15 +107,29 @@ summary(struct test_scr *ts, const char *head, const struct op_checked *ck, size
 		const char *base = strrchr(ck[i].file, '/');
 
 		base = base != NULL ? base + 1 : ck[i].file;
-		if (!ck[i].judged)
+		if (!ck[i].judged) {
 			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, " %s: %s.", base,
 					      ck[i].err.msg);
-		else if (ck[i].res.state == CELL_FAILED)
+		} else if (ck[i].res.state != CELL_FAILED) {
+			continue;
+		} else if (strcmp(ck[i].res.peer_hex, ts->hex) != 0) {
+			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o, " %s failed: %s.",
+					      base, ck[i].res.why);
+		} else {
 			o += (size_t)snprintf(ts->msg + o, sizeof ts->msg - o,
-					      " %s (%s:%s) failed: %s.", base,
+					      " %s (%s:%s) failed.", base,
 					      cell_dir_name(ck[i].res.dir),
-					      cell_kind_name(ck[i].res.kind), ck[i].res.why);
+					      cell_kind_name(ck[i].res.kind));
+			if (!picked) {
+				ts->cd = ck[i].res.dir;
+				ts->ck = ck[i].res.kind;
+				picked = 1;
+			}
+		}
 	}
+	if (picked && o < sizeof ts->msg)
+		snprintf(ts->msg + o, sizeof ts->msg - o, " Why is under the table%s.",
+			 bad > 1 ? " (the arrows show each)" : "");
 	ts->msg_role = bad || lost ? R_ERROR : R_DONE;
 }
 

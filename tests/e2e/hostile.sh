@@ -50,8 +50,11 @@ type_text "$T/from-mal"
 keys Down
 type_text "$(cat "$T/pass")"
 keys Enter
-CUT_OK=1 wait_flat "Checked 2 messages"
-expect_in "$(flat)" "it is for a certificate of" "Test: the stranger's issuer named"
+wait_flat "Checked 2 messages: 1 passed, 1 failed. encrypted.eml (in:encrypted) failed. Why is under the table."
+expect_in "$(flat)" "Incoming encrypted message: failed" "Test: the failed cell selected"
+expect_in "$(flat)" "it is for a certificate of \"Mal?]52;c;SGVsbG8=? ?]8;;http:evil?\\link ?31m ?? ?gnp.exe\"" \
+	"Test: the stranger's issuer named, shown visibly"
+expect_in "$(flat)" "remove the other one from their mail program" "Test: the whole reason, with what to do"
 keys Escape
 wait_for "1 Create"
 keys q

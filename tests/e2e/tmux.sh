@@ -117,7 +117,8 @@ uncut() {
 	cut_line=$(printf '%s\n' "$SCREEN" | grep -F "…" | grep -v '^ *…' | head -n 1)
 	[ -z "$cut_line" ] && return 0
 	ok "nothing cut at the screen's width"
-	fail "a text is cut: $cut_line"
+	fail "a text is cut: $cut_line
+$SCREEN"
 }
 
 # wait_for TEXT: poll the screen until TEXT is on it; $SCREEN holds it.

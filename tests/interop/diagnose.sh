@@ -118,7 +118,7 @@ expect_in "$OUT" "in:encrypted  passed  (from sam@example.org, decrypted (AES-25
 mk archived sam@example.org -encrypt -aes-256-cbc -recip "$T/alice-old.pem" -recip "$scert"
 check archived 1
 expect_in "$OUT" "in:encrypted  failed  (from sam@example.org, encrypted to your archived certificate (SHA-256 " "to an archived certificate of yours"
-expect_in "$OUT" "sam@example.org's mail program still holds your old certificate; send them your current one (padseal intro --to sam@example.org) and ask them to remove the old one" "archived: the fix"
+expect_in "$OUT" "sam@example.org's mail program still holds your old certificate; send them your introduction again and ask them to remove the old one for your address (Thunderbird: Settings > Privacy & Security > Manage Certificates > People;" "archived: the fix"
 mk stranger sam@example.org -encrypt -aes-256-cbc -recip "$T/x.pem" -recip "$scert"
 check stranger 1
 expect_in "$OUT" "encrypted to none of your certificates (it is for sam@example.org, a certificate of \"Not Alice\"" "to none of yours: which"

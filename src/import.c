@@ -16,6 +16,7 @@
 #include "cred.h"
 #include "fpr.h"
 #include "import.h"
+#include "outlook.h"
 #include "mime.h"
 #include "trust.h"
 #include "xalloc.h"
@@ -187,9 +188,13 @@ static int
 is_message(const unsigned char *buf, size_t len)
 {
 	struct mime_entity m;
-	int yes = mime_parse(buf, len, MIME_MESSAGE, NULL, &m, NULL) == 0 &&
-		  (has_field(&m, "Content-Type") || has_field(&m, "From") ||
-		   has_field(&m, "MIME-Version"));
+	int yes;
+
+	if (outlook_is_msg(buf, len))
+		return 1;
+	yes = mime_parse(buf, len, MIME_MESSAGE, NULL, &m, NULL) == 0 &&
+	      (has_field(&m, "Content-Type") || has_field(&m, "From") ||
+	       has_field(&m, "MIME-Version"));
 
 	mime_entity_free(&m);
 	return yes;

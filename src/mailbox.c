@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,21 +113,24 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The *.eml of a folder, in name order. */
-static int
-read_eml_dir(const char *dir, const struct mbx_visit *v, size_t *damaged, struct err *first,
-	     struct err *e)
+int
+mailbox_folder_files(const char *dir, char ***out, size_t *count, struct err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	int rc = 0;
 
+	*out = NULL;
+	*count = 0;
 	if (d == NULL)
 		return err_sys(e, "cannot read the folder %s", dir);
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".eml"))
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len < 5 ||
+		    (strcasecmp(de->d_name + len - 4, ".eml") != 0 &&
+		     strcasecmp(de->d_name + len - 4, ".msg") != 0))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -137,6 +141,22 @@ read_eml_dir(const char *dir, const struct mbx_visit *v, size_t *damaged, struct
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof *names, by_name);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+/* The messages of a folder, in name order. */
+static int
+read_eml_dir(const char *dir, const struct mbx_visit *v, size_t *damaged, struct err *first,
+	     struct err *e)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+
+	if (mailbox_folder_files(dir, &names, &n, e) != 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = visit_file(v, names[i], 0, damaged, first, e);

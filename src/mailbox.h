@@ -50,6 +50,9 @@ void mailbox_guess(const char *path, struct mailbox *mb);
 /* As mailbox_guess, the kind taken from `kind` when it names one ("eml",
  * "maildir", "mbox", "emlx", "imap": what the settings keep; NULL: none). */
 void mailbox_of_kind(const char *path, const char *kind, struct mailbox *mb);
+/* The message files of the folder `dir` (*.eml, and Outlook's *.msg), in
+ * name order: *names (each and the array to free()) holds *n paths. */
+int mailbox_folder_files(const char *dir, char ***names, size_t *n, struct err *e);
 /* Does the file begin as an mbox does ("From ")?  Else it is one message. */
 int mailbox_file_is_mbox(const char *path);
 

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "isotime.h"
 #include "matrix.h"
+#include "outlook.h"
 #include "mime.h"
 #include "peer.h"
 #include "smime.h"
@@ -863,6 +864,16 @@ matrix_check_buf(const struct msg_ctx *ctx, const struct ident *me, const unsign
 
 	memset(res, 0, sizeof *res);
 	memset(&rep, 0, sizeof rep);
+	if (outlook_is_msg(buf, len)) { /* judged as the message it was */
+		unsigned char *mime;
+		size_t n;
+
+		if (outlook_msg_mime(buf, len, &mime, &n, e) != 0)
+			return -1;
+		rc = matrix_check_buf(ctx, me, mime, n, res, e);
+		free(mime);
+		return rc;
+	}
 	if (msg_open(ctx, buf, len, &rep, e) == 0) {
 		rc = matrix_judge(ctx->h, ctx->st, me, &rep, buf, len, res, e);
 		msg_report_free(&rep);

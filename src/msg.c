@@ -19,6 +19,7 @@
 #include "ident.h"
 #include "mime.h"
 #include "msg.h"
+#include "outlook.h"
 #include "msg_int.h"
 #include "peer.h"
 #include "xalloc.h"
@@ -384,6 +385,16 @@ msg_open(const struct msg_ctx *ctx, const unsigned char *buf, size_t len, struct
 	w.e = e;
 	if (len == 0)
 		return err_set(e, "the file is empty: it is not a mail message");
+	if (outlook_is_msg(buf, len)) {
+		unsigned char *mime;
+		size_t n;
+
+		if (outlook_msg_mime(buf, len, &mime, &n, e) != 0)
+			return -1;
+		rc = msg_open(ctx, mime, n, r, e);
+		free(mime);
+		return rc;
+	}
 	if (mime_parse(buf, len, MIME_MESSAGE, NULL, &top, e) != 0) {
 		mime_entity_free(&top);
 		if (!msg_bare_cms(buf, len, &d))

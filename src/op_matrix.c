@@ -2,7 +2,6 @@
  * what arrived, record the correspondent's word (see op.h). */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,44 +218,24 @@ add(struct list *l, const char *path)
 	l->n++;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The *.eml files of the folder `dir`, in name order. */
+/* The message files of the folder `dir`, in name order. */
 static int
 add_folder(struct list *l, const char *dir, struct err *e)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **names;
+	size_t n;
 
-	if (d == NULL)
-		return err_sys(e, "cannot read the folder %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".eml") != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			names = xreallocarray(names, cap, sizeof *names);
-		}
-		names[n++] = path_join(dir, de->d_name);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, by_name);
+	if (mailbox_folder_files(dir, &names, &n, e) != 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		add(l, names[i]);
 		free(names[i]);
 	}
 	free(names);
 	if (n == 0)
-		return err_set(e, "the folder %s holds no .eml files", dir);
+		return err_set(e,
+			       "the folder %s holds no message files (.eml, or .msg from Outlook)",
+			       dir);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ openssl cms -sign -in "$T/body.txt" -signer "$T/c.pem" -inkey "$T/k.pem" -md sha
 	> "$big/header-1mib.eml"
 for i in $(seq 400); do cat "$T/c.pem"; done > "$big/400-certs.pem"
 
-for t in msg import p12 checklist fpr; do
+for t in msg import p12 checklist fpr outlook; do
 	seeds="$T/seeds-$t"
 	PADSEAL_CORPUS=$PADSEAL_CORPUS top_srcdir=$src sh "$src/scripts/fuzz" --seeds "$t" "$seeds"
 	case $t in

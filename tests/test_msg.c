@@ -602,6 +602,38 @@ static const struct corpus_case corpus[] = {
 	{"hiraoka-smime_mail_samples/sent-from-smime1/Writing from smime1 to smime2 (signed).eml",
 	 "S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
 	 "Writing from smime1 to smime2 (signed)", 0, 0},
+	/* The same messages as Outlook keeps them (.msg), read as the message
+	 * each was: the internet headers kept, or made from its properties. */
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (encrypted).msg",
+	 "E:AES-256-CBC", H_SMIME2, "Message from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (plain).msg",
+	 "", H_SMIME2, "Message from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed and encrypted).msg",
+	 "E:AES-256-CBC > S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Message from smime1 to smime2 (signed).msg",
+	 "S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (encrypted).msg",
+	 "E:AES-128-CBC", H_SMIME2, "Writing from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (plain).msg",
+	 "", H_SMIME2, "Writing from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed and encrypted).msg",
+	 "E:AES-128-CBC > S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/received-at-smime2/Writing from smime1 to smime2 (signed).msg",
+	 "S:valid:SHA-256:smime1@hmailserver.test", H_SMIME2,
+	 "Writing from smime1 to smime2 (signed)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Message from smime1 to smime2 (encrypted).msg",
+	 "E:AES-256-CBC", H_SMIME2, "Message from smime1 to smime2 (encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Message from smime1 to smime2 (plain).msg",
+	 "", H_SMIME2, "Message from smime1 to smime2 (plain)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Message from smime1 to smime2 (signed and encrypted).msg",
+	 "E:AES-256-CBC > S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed and encrypted)", 0, 0},
+	{"hiraoka-smime_mail_samples/sent-from-smime1/Message from smime1 to smime2 (signed).msg",
+	 "S:valid:SHA-1:smime1@hmailserver.test", H_SMIME2,
+	 "Message from smime1 to smime2 (signed)", 0, 0},
 };
 
 #define N_CORPUS (sizeof corpus / sizeof corpus[0])
@@ -716,7 +748,7 @@ ParameterizedTest(int *i, msg, corpus_as_manifest, .init = setup, .fini = teardo
 	free(buf);
 }
 
-/* No .eml of the corpus escapes the table above. */
+/* No .eml (or Outlook .msg) of the corpus escapes the table above. */
 static void
 walk_corpus(const char *path, const char *rel, size_t *n)
 {
@@ -735,7 +767,8 @@ walk_corpus(const char *path, const char *rel, size_t *n)
 			abort();
 		if (de->d_type == DT_DIR) {
 			walk_corpus(sub, subrel, n);
-		} else if (len > 4 && strcmp(de->d_name + len - 4, ".eml") == 0) {
+		} else if (len > 4 && (strcmp(de->d_name + len - 4, ".eml") == 0 ||
+				       strcmp(de->d_name + len - 4, ".msg") == 0)) {
 			size_t i = 0;
 
 			while (i < N_CORPUS && strcmp(corpus[i].file, subrel) != 0)
@@ -754,7 +787,7 @@ Test(msg, corpus_table_covers_every_eml)
 	size_t n = 0;
 
 	walk_corpus(tu_corpus(), "", &n);
-	cr_assert_geq(n, 89, "only %zu .eml files found", n);
+	cr_assert_geq(n, 101, "only %zu .eml and .msg files found", n);
 }
 
 /* The real-client messages are trusted only once smime1 is pinned. */

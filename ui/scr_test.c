@@ -398,7 +398,8 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 			 "Thunderbird's mbox file, Apple Mail's folder or IMAP "
 			 "(imaps://you@host/INBOX). Or save it as a file "
 			 "(Thunderbird File > Save As > File; Apple Mail File > "
-			 "Save As, Raw Message Source) and c checks the file.",
+			 "Save As, Raw Message Source; Outlook: drag it to a "
+			 "folder) and c checks the file.",
 			 ts->first);
 	else
 		line[0] = '\0';

@@ -14,7 +14,7 @@
 #include "util.h"
 
 /* The Test screen's check: messages received (or your own sent copies) in
- * one file, a folder of .eml files, or a mailbox (a Maildir, an mbox file,
+ * one file, a folder of .eml (and Outlook .msg) files, or a mailbox (a Maildir, an mbox file,
  * Apple Mail's folder, an IMAP folder), opened, judged and recorded by
  * op_matrix_check or op_matrix_check_box, as `padseal matrix check` does.
  * The mailbox kept with `padseal settings` is offered, and its Sent folder

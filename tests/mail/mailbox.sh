@@ -96,6 +96,31 @@ run 0 "$P" --home "$H" matrix check --mbox "$T/outlook.mbox" --passphrase-file "
 expect_in "$OUT" "SHA-1: Thunderbird 115 and later reject it" "Outlook's SHA-1 said"
 expect_in "$OUT" "written by Microsoft Outlook 15.0" "Outlook named as the writer"
 expect_in "$(in_cells)" "$all_passed" "Outlook mbox: the four in cells"
+reset_cells
+# Outlook's own files (.msg: what File > Save As and dragging a message to
+# a folder make), in a folder: read as the messages they were, with the
+# internet headers Outlook kept.
+O="$T/from-outlook"
+mkdir "$O"
+cp "$C"/received-at-smime2/Message*.msg "$O"/
+run 0 "$P" --home "$H" matrix check "$O" --passphrase-file "$T/pass"
+expect_in "$OUT" "in:signed-encrypted  passed  (from smime1@hmailserver.test, decrypted (AES-256-CBC)" "Outlook .msg: signed and encrypted opened"
+expect_in "$OUT" "written by Microsoft Outlook 15.0" "Outlook .msg: Outlook named as the writer"
+expect_in "$(in_cells)" "$all_passed" "Outlook .msg: the four in cells"
+reset_cells
+# The copies in the sender's Sent folder keep no internet headers: From,
+# To, Subject and Date are made from the file's properties.
+run 0 "$P" --home "$H" read "$C/sent-from-smime1/Message from smime1 to smime2 (signed).msg"
+expect_in "$OUT" "From:    smime1@hmailserver.test" "Sent .msg: From from its properties"
+expect_in "$OUT" "To:      smime2@hmailserver.test" "Sent .msg: To from its recipients"
+expect_in "$OUT" "Date:    Sat, 17 Aug 2024 05:49:14 +0000" "Sent .msg: Date from its submit time"
+expect_in "$OUT" "signed(SHA-1, by: smime1@hmailserver.test, valid, trusted" "Sent .msg: the signature holds"
+run 0 "$P" --home "$T/fresh" import "$C/sent-from-smime1/Message from smime1 to smime2 (signed).msg"
+expect_in "$OUT" "smime1@hmailserver.test" "import takes the signer from a .msg"
+# Cut short, or not a compound file at all past its first bytes: one sentence.
+head -c 3000 "$C/received-at-smime2/Message from smime1 to smime2 (signed).msg" > "$T/cut.msg"
+run 1 "$P" --home "$H" read "$T/cut.msg" && expect_one_line_error "a cut .msg"
+expect_in "$ERR" "the Outlook file is damaged: padseal cannot find the message in it" "a cut .msg said"
 ok; [ "$mbefore" = "$(tree_hash "$M")" ] || fail "reading the Maildir changed it"
 
 # --- scan: the certificates the mailboxes carry ---------------------------------

@@ -138,6 +138,11 @@ encoded_word(const char *s, struct sbuf *b, const char **end)
 	{
 		char *u = mime_text_utf8(raw, rawlen, charset);
 
+		/* A header field is one line: a line break encoded in a word
+		 * (which could fake a line of padseal's report) is a space. */
+		for (char *p = u; *p; p++)
+			if (*p == '\r' || *p == '\n' || *p == '\t')
+				*p = ' ';
 		mime_sb_add(b, u, strlen(u));
 		free(u);
 	}

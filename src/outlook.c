@@ -26,14 +26,14 @@
 #include "outlook.h"
 #include "xalloc.h"
 
-#define END_OF_CHAIN  0xFFFFFFFEu
-#define NO_STREAM     0xFFFFFFFFu
-#define MINI_SECTOR   64u
-#define MINI_CUTOFF   4096u
-#define DIR_ENTRY     128u
-#define MAX_DIR       65536u /* entries: a mail message has a few dozen */
-#define MAX_RECIPS    1000u
-#define MAX_STREAM    (256u << 20)
+#define END_OF_CHAIN 0xFFFFFFFEu
+#define NO_STREAM    0xFFFFFFFFu
+#define MINI_SECTOR  64u
+#define MINI_CUTOFF  4096u
+#define DIR_ENTRY    128u
+#define MAX_DIR      16384u /* entries: a message has a few dozen, ten a recipient */
+#define MAX_RECIPS   1000u
+#define MAX_STREAM   (256u << 20)
 
 /* The properties this reads ([MS-OXPROPS]). */
 #define PR_MESSAGE_CLASS       0x001A
@@ -58,12 +58,12 @@
 struct cfb {
 	const unsigned char *b;
 	size_t len;
-	size_t ss;       /* sector size */
-	uint32_t nsec;   /* sectors in the file */
-	uint32_t *fat;   /* next sector of each sector */
-	uint32_t nfat;   /* entries */
-	uint32_t *mfat;  /* next mini sector of each mini sector */
-	uint32_t nmfat;  /* entries */
+	size_t ss;           /* sector size */
+	uint32_t nsec;       /* sectors in the file */
+	uint32_t *fat;       /* next sector of each sector */
+	uint32_t nfat;       /* entries */
+	uint32_t *mfat;      /* next mini sector of each mini sector */
+	uint32_t nmfat;      /* entries */
 	unsigned char *mini; /* the mini stream */
 	size_t mini_len;
 	unsigned char *dir; /* the directory stream */
@@ -460,7 +460,8 @@ add_value(struct sbuf *b, const char *v, int phrase)
 	int plain = 1;
 
 	for (size_t k = 0; k < n && plain; k++)
-		plain = v[k] >= 0x20 && v[k] < 0x7F && (!phrase || strchr("\"\\<>,;:@()[]", v[k]) == NULL);
+		plain = v[k] >= 0x20 && v[k] < 0x7F &&
+			(!phrase || strchr("\"\\<>,;:@()[]", v[k]) == NULL);
 	if (plain) {
 		mime_sb_add(b, v, n);
 		return;
@@ -488,13 +489,14 @@ plain_addr(const char *a)
 	if (a[0] == '\0' || strchr(a, '@') == NULL)
 		return 0;
 	for (; *a; a++)
-		if ((unsigned char)*a <= 0x20 || (unsigned char)*a >= 0x7F || strchr("\"<>,;()[]\\", *a))
+		if ((unsigned char)*a <= 0x20 || (unsigned char)*a >= 0x7F ||
+		    strchr("\"<>,;()[]\\", *a))
 			return 0;
 	return 1;
 }
 
-/* "Name <addr>" (or the address alone) after `field`; nothing when the
- * address cannot be used. */
+/* "Name <addr>", after a comma unless *first; nothing when the address
+ * cannot be used. */
 static void
 add_mailbox(struct sbuf *b, int *first, const char *name, const char *addr)
 {
@@ -539,6 +541,8 @@ made_headers(const struct cfb *c, struct sbuf *b, struct err *e)
 	static const unsigned rcpt_addr[] = {PR_SMTP_ADDRESS, PR_EMAIL_ADDRESS, 0};
 	static const unsigned rcpt_name[] = {PR_DISPLAY_NAME, 0};
 	char *addr = NULL, *name = NULL, *v = NULL;
+	struct sbuf rcpt[2] = {{0}, {0}};
+	int none[2] = {1, 1};
 	uint64_t ft;
 	int rc = -1;
 
@@ -553,36 +557,36 @@ made_headers(const struct cfb *c, struct sbuf *b, struct err *e)
 		mime_sb_add(b, "\r\n", 2);
 	}
 	/* Recipients: To (type 1) and Cc (type 2); Bcc (3) stays private. */
-	for (unsigned want = 1; want <= 2; want++) {
-		int first = 1;
+	for (uint32_t i = 0; i < MAX_RECIPS; i++) {
+		char sname[40];
+		uint32_t r;
+		char *ra, *rn;
+		uint64_t type;
+		int k;
 
-		for (uint32_t i = 0; i < MAX_RECIPS; i++) {
-			char sname[40];
-			uint32_t r;
-			char *ra, *rn;
-			uint64_t type;
-
-			snprintf(sname, sizeof sname, "__recip_version1.0_#%08X", i);
-			if ((r = child(c, 0, sname)) == NO_STREAM)
-				break;
-			type = prop_fixed(c, r, 8, (uint32_t)PR_RECIPIENT_TYPE << 16 | 0x0003);
-			if ((type & 0xFF) != want && !(want == 1 && (type & 0xFF) == 0))
-				continue;
-			if ((ra = first_prop(c, r, rcpt_addr, 0, e)) == NULL)
-				goto out;
-			if ((rn = first_prop(c, r, rcpt_name, 1, e)) == NULL) {
-				free(ra);
-				goto out;
-			}
-			if (first && plain_addr(ra))
-				mime_sb_add(b, want == 1 ? "To: " : "Cc: ", 4);
-			add_mailbox(b, &first, rn, ra);
+		snprintf(sname, sizeof sname, "__recip_version1.0_#%08X", i);
+		if ((r = child(c, 0, sname)) == NO_STREAM)
+			break;
+		type = prop_fixed(c, r, 8, (uint32_t)PR_RECIPIENT_TYPE << 16 | 0x0003) & 0xFF;
+		if (type > 2)
+			continue;
+		k = type == 2;
+		if ((ra = first_prop(c, r, rcpt_addr, 0, e)) == NULL)
+			goto out;
+		if ((rn = first_prop(c, r, rcpt_name, 1, e)) == NULL) {
 			free(ra);
-			free(rn);
+			goto out;
 		}
-		if (!first)
-			mime_sb_add(b, "\r\n", 2);
+		add_mailbox(&rcpt[k], &none[k], rn, ra);
+		free(ra);
+		free(rn);
 	}
+	for (int k = 0; k < 2; k++)
+		if (!none[k]) {
+			mime_sb_add(b, k ? "Cc: " : "To: ", 4);
+			mime_sb_add(b, rcpt[k].s, rcpt[k].len);
+			mime_sb_add(b, "\r\n", 2);
+		}
 	if ((v = prop_str(c, 0, PR_SUBJECT, e)) == NULL)
 		goto out;
 	mime_sb_add(b, "Subject: ", 9);
@@ -609,6 +613,8 @@ made_headers(const struct cfb *c, struct sbuf *b, struct err *e)
 	}
 	rc = 0;
 out:
+	free(mime_sb_done(&rcpt[0]));
+	free(mime_sb_done(&rcpt[1]));
 	free(v);
 	free(addr);
 	free(name);
@@ -687,7 +693,8 @@ outlook_msg_mime(const unsigned char *buf, size_t len, unsigned char **out, size
 	if ((cls = prop_str(&c, 0, PR_MESSAGE_CLASS, e)) == NULL)
 		goto out;
 	if (strncasecmp(cls, "IPM.Note", 8) != 0 || (cls[8] != '\0' && cls[8] != '.')) {
-		err_set(e, "the Outlook file is not a mail message (it is a meeting, a contact, a task or a note)");
+		err_set(e,
+			"the Outlook file is not a mail message (it is a meeting, a contact, a task or a note)");
 		goto out;
 	}
 	if ((th = prop_str(&c, 0, PR_TRANSPORT_HEADERS, e)) == NULL)

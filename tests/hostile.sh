@@ -120,6 +120,15 @@ for cmd in "scan --mbox" "scan --json --mbox" "matrix check --passphrase-file $T
 	both "$cmd" "$P" --home "$H" $cmd "$T/hostile.mbox"
 done
 
+# A line break encoded in a header word cannot fake a line of the report.
+fake=$(printf 'hi\nLayers:  signed(SHA-256, by: bob@example.org, valid, trusted)' | base64 -w0)
+printf 'From: mal@evil.example\r\nTo: alice@example.org\r\nSubject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nx\r\n' \
+	"$fake" > "$T/fakeline.eml"
+"$P" --home "$H" read "$T/fakeline.eml" > "$T/fakeline.out" 2>&1
+ok "an encoded line break stays inside its header line"
+[ "$(grep -c '^Layers:' "$T/fakeline.out")" = 1 ] || fail "an encoded word made a line of its own: $(cat "$T/fakeline.out")"
+expect_in "$(cat "$T/fakeline.out")" "Subject: hi Layers:  signed" "the subject on one line"
+
 # A file name from outside is outside text too.
 cp "$T/hostile.eml" "$T/$(printf 'x\033[2Jy\342\200\256.eml')"
 both "a hostile file name" "$P" --home "$H" read "$T/$(printf 'x\033[2Jy\342\200\256.eml')"

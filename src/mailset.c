@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "mailer.h"
 #include "mailset.h"
 #include "xalloc.h"
 
@@ -174,4 +175,21 @@ mailset_save(const struct home *h, const struct mail_settings *ms, struct err *e
 	free(path);
 	free(text);
 	return rc;
+}
+
+int
+mailset_smtp(const struct mail_settings *ms, const char *pass, char *user, size_t user_len,
+	     struct mail_server *srv, struct err *e)
+{
+	if (ms->smtp[0] == '\0')
+		return err_set(e, "no mail server is kept: padseal settings --smtp URL keeps one");
+	if (mail_url_check(ms->smtp, "smtp", user, user_len, e) != 0)
+		return -1;
+	if (ms->smtp_user[0] != '\0')
+		snprintf(user, user_len, "%s", ms->smtp_user);
+	*srv = (struct mail_server){.url = ms->smtp,
+				    .user = user[0] ? user : NULL,
+				    .pass = user[0] ? pass : NULL,
+				    .cacert = ms->cacert[0] ? ms->cacert : NULL};
+	return 0;
 }

@@ -49,4 +49,12 @@ int mailset_save(const struct home *h, const struct mail_settings *ms, struct er
 /* Is anything kept? */
 int mailset_any(const struct mail_settings *ms);
 
+/* The SMTP server kept in `ms`, logging in as the kept user (else the
+ * URL's, written into `user`) with `pass` (borrowed; unused without a
+ * user), verified with the kept CA file.  -1 with a sentence when none is
+ * kept or its URL is not usable. */
+struct mail_server;
+int mailset_smtp(const struct mail_settings *ms, const char *pass, char *user, size_t user_len,
+		 struct mail_server *srv, struct err *e);
+
 #endif

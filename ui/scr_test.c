@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "form.h"
+#include "mailer.h"
 #include "matrix.h"
 #include "op.h"
 #include "scr_test.h"
@@ -105,10 +106,43 @@ scr_test_say(struct test_scr *ts, enum role role, const char *text)
 
 /* ---- Sending ---- */
 
+/* Sending through the kept mail server (rather than writing files)? */
+static int
+sending(const struct test_scr *ts)
+{
+	return !ts->sf[S_HOW].hidden && ts->sf[S_HOW].sel == 0;
+}
+
+/* The send form's fields as the choice asks: the folder for files; the
+ * mail password (when the server wants a login) to send. */
+static void
+send_fields(struct app *a, struct test_scr *ts)
+{
+	struct field *s = ts->sf;
+	char user[MAILSET_MAX] = "";
+	struct mail_server srv;
+	struct err e = ERR_INIT;
+	int mail = sending(ts);
+
+	s[S_DIR].hidden = mail;
+	s[S_MAILPASS].hidden = 1;
+	if (!s[S_HOW].hidden && mailset_smtp(&ts->kept, NULL, user, sizeof user, &srv, &e) == 0)
+		field_note(&s[S_HOW], R_DIM, NULL,
+			   "Your mail server, kept with padseal settings: %s%s%s.", ts->kept.smtp,
+			   user[0] ? " as " : "", user);
+	s[S_MAILPASS].hidden = !mail || user[0] == '\0';
+	if (s[S_MAILPASS].hidden)
+		field_wipe(&s[S_MAILPASS]);
+	s[S_GO].label = mail ? "Send the four messages" : "Write the four messages";
+	s[S_PASS].hidden = 0;
+	ui_key_field(a, &ts->sform, S_PASS);
+}
+
 static int
 open_send(struct app *a, struct test_scr *ts)
 {
 	char stem[400], path[UI_PATH_MAX], text[600];
+	struct err e = ERR_INIT;
 
 	if (!ts->trusted) {
 		snprintf(text, sizeof text,
@@ -124,9 +158,12 @@ open_send(struct app *a, struct test_scr *ts)
 	field_note(&ts->sf[S_DIR], R_DIM, NULL,
 		   "A folder for plain.eml, signed.eml, encrypted.eml and "
 		   "signed-encrypted.eml; made if needed.");
-	ts->sf[S_PASS].hidden = 0;
-	ui_key_field(a, &ts->sform, S_PASS);
-	form_focus(&ts->sform, S_PASS);
+	if (op_mail_settings(a->s, &ts->kept, &e) != 0)
+		memset(&ts->kept, 0, sizeof ts->kept); /* status says what is wrong */
+	ts->sf[S_HOW].hidden = ts->kept.smtp[0] == '\0';
+	ts->sf[S_HOW].sel = ts->sf[S_HOW].hl = 0;
+	send_fields(a, ts);
+	form_focus(&ts->sform, !ts->sf[S_MAILPASS].hidden ? S_MAILPASS : S_PASS);
 	ts->mode = TM_SEND;
 	ts->msg[0] = '\0';
 	return APP_HANDLED | APP_REDRAW;
@@ -134,23 +171,37 @@ open_send(struct app *a, struct test_scr *ts)
 
 /* As `padseal matrix send`: every refusal before the passphrase is
  * asked for (op_matrix_send_check), then op_matrix_send writes the four
- * messages and marks the cells, all or nothing. */
+ * messages and marks the cells, all or nothing; or, through the mail
+ * server kept, op_matrix_send_mail sends them (with the password typed
+ * here, never kept). */
 static int
 do_send(struct app *a, struct test_scr *ts)
 {
-	struct field *pass = &ts->sf[S_PASS];
-	char dir[UI_PATH_MAX], where[UI_PATH_MAX], text[1500];
+	struct field *pass = &ts->sf[S_PASS], *mpass = &ts->sf[S_MAILPASS];
+	char dir[UI_PATH_MAX] = "", where[UI_PATH_MAX], text[1500], user[MAILSET_MAX] = "";
+	struct mail_server srv;
+	struct mailer m = {.smtp = &srv};
 	struct op_send_res res;
 	struct ui_pass up;
 	struct err e = ERR_INIT;
 	time_t now = time(NULL);
-	int rc;
+	int mail = sending(ts), rc;
 
-	ui_path_expand(ts->sf[S_DIR].text, dir, sizeof dir);
-	if (dir[0] == '\0')
-		return scr_test_say(ts, R_ERROR, "A folder is needed for the messages.");
-	if (op_matrix_send_check(a->s, ts->hex, dir, 0, now, &e) != 0) {
-		form_focus(&ts->sform, S_DIR);
+	if (mail) {
+		if (mailset_smtp(&ts->kept, mpass->text, user, sizeof user, &srv, &e) != 0)
+			return scr_test_say(ts, R_ERROR, e.msg);
+		if (user[0] && mpass->len == 0) {
+			form_focus(&ts->sform, S_MAILPASS);
+			return scr_test_say(ts, R_ERROR,
+					    "Type the password of your mail server (padseal never keeps it).");
+		}
+	} else {
+		ui_path_expand(ts->sf[S_DIR].text, dir, sizeof dir);
+		if (dir[0] == '\0')
+			return scr_test_say(ts, R_ERROR, "A folder is needed for the messages.");
+	}
+	if (op_matrix_send_check(a->s, ts->hex, mail ? NULL : dir, 0, now, &e) != 0) {
+		form_focus(&ts->sform, mail ? S_HOW : S_DIR);
 		return scr_test_say(ts, R_ERROR, e.msg);
 	}
 	if (pass->len == 0 && ui_key_needed(a)) {
@@ -161,15 +212,32 @@ do_send(struct app *a, struct test_scr *ts)
 	}
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
-	rc = op_matrix_send(a->s, ts->hex, dir, 0, now, &up.ask, &res, &e);
+	if (mail)
+		rc = op_matrix_send_mail(a->s, ts->hex, NULL, 0, now, &m, &up.ask, &res, &e);
+	else
+		rc = op_matrix_send(a->s, ts->hex, dir, 0, now, &up.ask, &res, &e);
 	field_wipe(pass);
+	field_wipe(mpass);
 	if (rc != 0) {
-		form_focus(&ts->sform, e.code == ERR_BAD_PASS ? S_PASS : S_DIR);
+		form_focus(&ts->sform, e.code == ERR_BAD_PASS ? S_PASS :
+				       e.code == ERR_LOGIN    ? S_MAILPASS :
+				       mail                   ? S_HOW :
+								S_DIR);
+		scr_test_load(a, ts, NULL); /* some may have gone: marked sent */
+		send_fields(a, ts);         /* the key may be open now */
 		return scr_test_say(ts, R_ERROR, e.msg);
 	}
 	scr_test_load(a, ts, &e);
 	ts->mode = TM_TABLE;
 	ts->cd = DIR_OUT;
+	if (mail) {
+		snprintf(text, sizeof text,
+			 "Sent the four test messages to %s through your mail "
+			 "server. When %s reports what arrived, Enter on its "
+			 "cell records it; c checks your own sent copies.",
+			 ts->email, ts->first);
+		return scr_test_say(ts, R_DONE, text);
+	}
 	ui_path_label(dir, where, sizeof where);
 	snprintf(text, sizeof text,
 		 "Wrote the four test messages in %.300s. Send each "
@@ -388,7 +456,8 @@ draw_cell_info(const struct app *a, const struct test_scr *ts, int y, int end)
 			 "it.",
 			 ts->first, kind_shows[ts->ck]);
 	else if (ts->cd == DIR_OUT && s != CELL_PASSED)
-		snprintf(line, sizeof line, "s writes the four messages to send to %s.", ts->first);
+		snprintf(line, sizeof line, "s sends (or writes) the four messages for %s.",
+			 ts->first);
 	else if (ts->cd == DIR_IN && s == CELL_FAILED)
 		snprintf(line, sizeof line, "When %s has sent it again, c checks it.", ts->first);
 	else if (ts->cd == DIR_IN && s != CELL_PASSED)
@@ -432,7 +501,10 @@ test_draw(const struct app *a, const void *sc)
 		keys[5] = (struct keyhint){"?", "help"};
 		keys[6] = (struct keyhint){NULL, NULL};
 	} else if (ts->mode == TM_SEND) {
-		draw_str(y, 2, w, "Write the four test messages", lk->attr[R_HEADING]);
+		draw_str(y, 2, w,
+			 sending(ts) ? "Send the four test messages" :
+				       "Write the four test messages",
+			 lk->attr[R_HEADING]);
 		form_draw(lk, &ts->sform, y + 2, 2, w, end - y - 2);
 		form_hints(lk, &ts->sform, NULL, "table", keys, 10);
 	} else {
@@ -504,12 +576,10 @@ form_keys(struct app *a, struct test_scr *ts, int ch)
 		ts->tab_listed = 0;
 	}
 	/* The key may have been forgotten (idle) or unlocked meanwhile. */
-	if (ts->mode == TM_SEND) {
-		fm->f[S_PASS].hidden = 0;
-		ui_key_field(a, fm, S_PASS);
-	} else {
+	if (ts->mode == TM_SEND)
+		send_fields(a, ts);
+	else
 		scr_test_check_fields(a, ts);
-	}
 	r = form_key(fm, ch);
 	if (r == FORM_IGNORED)
 		return 0;
@@ -517,6 +587,8 @@ form_keys(struct app *a, struct test_scr *ts, int ch)
 		ts->msg[0] = '\0';
 	if (ts->mode == TM_CHECK)
 		scr_test_check_fields(a, ts);
+	else
+		send_fields(a, ts);
 	if (r != FORM_PRESSED)
 		return APP_HANDLED | APP_REDRAW;
 	return ts->mode == TM_SEND ? do_send(a, ts) : scr_test_check(a, ts);
@@ -552,7 +624,17 @@ setup(struct test_scr *ts)
 {
 	struct field *s = ts->sf, *c = ts->cf;
 
+	s[S_HOW] = (struct field){.kind = FIELD_CHOICE,
+				  .label = "How",
+				  .items = {"Send them now, through your mail server",
+					    "Write them to a folder, to send yourself"},
+				  .n_items = 2,
+				  .hidden = 1};
 	s[S_DIR] = (struct field){.kind = FIELD_TEXT, .label = "Folder"};
+	s[S_MAILPASS] = (struct field){.kind = FIELD_SECRET,
+				       .label = "Mail password",
+				       .placeholder = "of your mail server; never kept",
+				       .hidden = 1};
 	s[S_PASS] = (struct field){.kind = FIELD_SECRET,
 				   .label = "Key passphrase",
 				   .placeholder = UI_KEY_PLACEHOLDER,

@@ -12,7 +12,7 @@
 #include "matrix.h"
 
 enum test_mode { TM_TABLE, TM_SEND, TM_CHECK };
-enum { S_DIR, S_PASS, S_GO, S_COUNT };
+enum { S_HOW, S_DIR, S_MAILPASS, S_PASS, S_GO, S_COUNT };
 enum { C_PATH, C_MBPASS, C_PASS, C_GO, C_COUNT };
 
 struct test_scr {
@@ -30,7 +30,7 @@ struct test_scr {
 	struct field cf[C_COUNT];
 	struct form cform;
 	int tab_listed;
-	struct mail_settings kept; /* the mailbox kept (padseal settings) */
+	struct mail_settings kept; /* the mail server and mailbox kept (padseal settings) */
 	int answer;
 	char msg[2000];
 	enum role msg_role;

@@ -414,6 +414,39 @@ next_who(const struct checklist *cl, char *buf, size_t len)
 }
 
 void
+cli_peer_table(const struct checklist *cl)
+{
+	/* The address column as wide as the longest address (up to 40; a
+	 * longer one pushes its row). */
+	size_t aw = strlen("Correspondent");
+
+	for (size_t i = 0; i < cl->n_peers; i++) {
+		size_t n = strlen(cl->peers[i].p->addr[0]);
+
+		aw = n > aw ? (n > 40 ? 40 : n) : aw;
+	}
+	if (cl->n_peers)
+		printf("  %-*s  Exchange  Verify  Trust  Test\n", (int)aw, "Correspondent");
+	for (size_t i = 0; i < cl->n_peers; i++) {
+		const struct peer_progress *p = &cl->peers[i];
+		char rehearsed[64] = "";
+
+		if (p->passed > p->tested)
+			snprintf(rehearsed, sizeof rehearsed,
+				 " (%d rehearsed with padseal's messages)", p->passed - p->tested);
+		printf("  %-*s  %-8s  %-6s  %-5s  %d of 8 passed%s%s%s%s%s\n", (int)aw,
+		       p->p->addr[0], p->step[STEP_EXCHANGE] ? "done" : "todo",
+		       p->step[STEP_VERIFY] ? "done" : "todo",
+		       p->step[STEP_TRUST] ? "done" : "todo", p->tested, rehearsed,
+		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
+		       p->retired ? "  [set aside]" : "",
+		       p->trusted && p->p->renewed_from[0] ?
+			       "\n    trusted (renewed by the CA you verified)" :
+			       "");
+	}
+}
+
+void
 cli_next_sentence(const struct checklist *cl, char *buf, size_t len)
 {
 	const char *email = cl->next.peer != NO_PEER ? cl->peers[cl->next.peer].p->addr[0] : NULL;
@@ -663,34 +696,9 @@ text_status(const struct checklist *cl, const struct mail_settings *ms)
 		       s == (int)cl->next.step ? "next" :
 						 "todo",
 		       s + 1, step_title((enum step_id)s));
-	/* The correspondents as a table, the address column as wide as the
-	 * longest address (up to 40; a longer one pushes its row). */
-	size_t aw = strlen("Correspondent");
-
-	for (size_t i = 0; i < cl->n_peers; i++) {
-		size_t n = strlen(cl->peers[i].p->addr[0]);
-
-		aw = n > aw ? (n > 40 ? 40 : n) : aw;
-	}
 	if (cl->n_peers)
-		printf("\n  %-*s  Exchange  Verify  Trust  Test\n", (int)aw, "Correspondent");
-	for (size_t i = 0; i < cl->n_peers; i++) {
-		const struct peer_progress *p = &cl->peers[i];
-		char rehearsed[64] = "";
-
-		if (p->passed > p->tested)
-			snprintf(rehearsed, sizeof rehearsed,
-				 " (%d rehearsed with padseal's messages)", p->passed - p->tested);
-		printf("  %-*s  %-8s  %-6s  %-5s  %d of 8 passed%s%s%s%s%s\n", (int)aw,
-		       p->p->addr[0], p->step[STEP_EXCHANGE] ? "done" : "todo",
-		       p->step[STEP_VERIFY] ? "done" : "todo",
-		       p->step[STEP_TRUST] ? "done" : "todo", p->tested, rehearsed,
-		       p->duplicate ? "  [duplicate]" : "", p->changed ? "  [changed]" : "",
-		       p->retired ? "  [set aside]" : "",
-		       p->trusted && p->p->renewed_from[0] ?
-			       "\n    trusted (renewed by the CA you verified)" :
-			       "");
-	}
+		printf("\n");
+	cli_peer_table(cl);
 	if (cl->n_problems) {
 		printf("\nProblems:\n");
 		for (size_t i = 0; i < cl->n_problems; i++) {

@@ -159,6 +159,9 @@ void json_lint(FILE *f, const struct lint_report *r);
 struct checklist;
 struct problem;
 void cli_next_sentence(const struct checklist *cl, char *buf, size_t len);
+/* The correspondents as an aligned table (status, peers): address, the
+ * three steps, the test as "N of 8 passed", marks. */
+void cli_peer_table(const struct checklist *cl);
 /* A correspondent's test matrix as JSON: {"out":{"plain":"passed",...},"in":...}. */
 struct jw;
 void cli_jw_matrix(struct jw *j, const struct st_peer *p);

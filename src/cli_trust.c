@@ -456,14 +456,17 @@ cmd_peers(struct cli *c)
 		jw_open(&j, '{');
 		jw_key(&j, "peers");
 		jw_open(&j, '[');
-	} else if (cl.n_peers == 0)
+	} else if (cl.n_peers == 0) {
 		printf("No correspondents yet. Import a correspondent's certificate with padseal import FILE\n"
 		       "(a signed message from them, or their .pem/.der/.p7s file).\n");
+	} else {
+		cli_peer_table(&cl); /* the overview, then each certificate */
+	}
 	for (size_t i = 0; i < cl.n_peers; i++) {
 		if (json) {
 			json_peer(&j, st, &cl.peers[i], missing[i], now);
 		} else {
-			printf(i ? "\n" : "");
+			printf("\n");
 			text_peer(st, &cl.peers[i], missing[i], now);
 		}
 	}

@@ -135,6 +135,8 @@ run 0 "$P" --home "$A" peers
 expect_in "$OUT" "verified    by phone on" "peers: verified"
 expect_in "$OUT" "trust       trusted" "peers: trusted"
 expect_in "$OUT" "exchange done, verify done, trust done, test 0 of 8 passed" "peers: progress"
+expect_in "$(printf '%s\n' "$OUT" | sed -n 1,2p)" "  Correspondent    Exchange  Verify  Trust  Test
+  sam@example.org  done      done    done   0 of 8 passed" "peers: the table first, its columns aligned"
 
 # --- each one's signed mail now reads "valid, trusted" on the other side ---
 run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/sam-signed.eml" --passphrase-file "$T/pass2"

@@ -804,6 +804,16 @@ verify_draw(const struct app *a, const void *sc)
 			if (draw_text(lk, y + 2, 2, w, 99, line, A_NORMAL, 0) <= room)
 				draw_text(lk, y + 2, 2, w, room, line, A_NORMAL, 1);
 		}
+	} else if (vs->words) {
+		/* The word form's column leaves no room above it: what to do
+		 * goes under it, whole (or in its short form) or not at all. */
+		int room = end - y + 1;
+
+		instruction(vs, 0, line, sizeof line);
+		if (draw_text(lk, y, 2, w, 99, line, A_NORMAL, 0) > room)
+			instruction(vs, 1, line, sizeof line);
+		if (draw_text(lk, y, 2, w, 99, line, A_NORMAL, 0) <= room)
+			draw_text(lk, y, 2, w, room, line, A_NORMAL, 1);
 	}
 	keys_for(a, vs, keys);
 	draw_status(lk, a->rows, a->cols, keys);

@@ -51,10 +51,12 @@ expect_in "$(line_with 'Yours')" "Yours — they confirmed it (16/16)" "the read
 no_cut_mark "$R after all confirmed"
 keys w
 wait_for "F2  digits"
+expect_in "$(flat)" "reads out the groups of" "$R in words: what to do next, under the words"
 no_cut_mark "$R in words"
 use $L
 keys w
 wait_for "F2  digits"
 expect_in "$SCREEN" "$first reads first, then $second." "$L in words: the order line"
+expect_in "$(flat)" "type each one on the right as you hear it" "$L in words: what to do, under the words"
 no_cut_mark "$L in words"
 finish

@@ -187,6 +187,11 @@ run_tool(const char *const args[], int keep_fd, struct err *e)
 		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
+	/* The key store wants a password padseal does not have (run_tool
+	 * gives every tool an empty one, and no terminal). */
+	if (strstr(buf, "SEC_ERROR_BAD_PASSWORD") != NULL)
+		return err_set(e,
+			       "the Thunderbird profile is protected by a Primary Password, which padseal does not ask for: switch it off in Thunderbird (Settings > Privacy & Security > Use a Primary Password) while padseal adds the certificates, then switch it on again; the profile was not changed");
 	for (char *q = buf; *q; q++)
 		if (*q == '\n' || *q == '\r' || (unsigned char)*q < 0x20)
 			*q = ' ';

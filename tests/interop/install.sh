@@ -490,6 +490,19 @@ refused "--profile without cert9.db" "is not a Thunderbird profile (it has no ce
 ok
 [ -z "$(ls -A "$T/not-a-profile")" ] || fail "a refused --profile wrote into $T/not-a-profile"
 refused "--profile that does not exist" "is not a folder" pinst --profile "$T/no-such-profile"
+# A profile with a Primary Password (its key store has a password): named,
+# and the profile as it was.
+PW="$T/tb-primary"
+mkdir -m 700 "$PW"
+printf 'primary password 1\n' > "$T/primary"
+certutil -N -d "sql:$PW" -f "$T/primary"
+pw_before=$(tree_hash "$PW")
+run 1 "$P" --home "$C" --passphrase-file "$T/pass" install --for thunderbird --profile "$PW"
+expect_in "$ERR" "the Thunderbird profile is protected by a Primary Password, which padseal does not ask for: switch it off in Thunderbird" \
+	"a Primary Password named"
+expect_one_line_error "a Primary Password"
+same_tree "$PW" "$pw_before" "a Primary Password"
+same_tree "$C" "$c_before" "a Primary Password"
 run 2 "$P" --home "$C" install --for iphone --profile "$PR"
 expect_in "$ERR" "--profile is for --for thunderbird only" "--profile with another program"
 run 2 "$P" --home "$C" install --for thunderbird --profile "$PR" --out "$T/both"

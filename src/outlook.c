@@ -211,7 +211,9 @@ cfb_open(struct cfb *c, const unsigned char *b, size_t len, struct err *e)
 		return damaged(e);
 	c->nsec = (uint32_t)((len - c->ss + c->ss - 1) / c->ss);
 	nfs = le32(b + 0x2C);
-	if (nfs == 0 || nfs > c->nsec)
+	/* Each FAT sector chains ss/4 sectors: no more than the file needs
+	 * (and a few spare), so that a header cannot ask for a huge FAT. */
+	if (nfs == 0 || nfs > c->nsec || nfs > c->nsec / (uint32_t)(c->ss / 4) + 8)
 		return damaged(e);
 	c->nfat = nfs * (uint32_t)(c->ss / 4);
 	c->fat = xcalloc(c->nfat, sizeof *c->fat);

@@ -16,8 +16,8 @@
 #include "cred.h"
 #include "fpr.h"
 #include "import.h"
-#include "outlook.h"
 #include "mime.h"
+#include "outlook.h"
 #include "trust.h"
 #include "xalloc.h"
 

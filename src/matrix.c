@@ -18,8 +18,8 @@
 #include "fileio.h"
 #include "isotime.h"
 #include "matrix.h"
-#include "outlook.h"
 #include "mime.h"
+#include "outlook.h"
 #include "peer.h"
 #include "smime.h"
 #include "xalloc.h"
@@ -431,8 +431,8 @@ out:
 	return rc;
 }
 
-/* Where a person removes a certificate from the common mail programs. */
-/* Where a mail program keeps your own certificates, and where it keeps
+/* Where a person removes a certificate from the common mail programs:
+ * where a mail program keeps your own certificates, and where it keeps
  * those of the people you write to. */
 #define HOW_REMOVE_OWN \
 	"Thunderbird: Settings > Privacy & Security > Manage Certificates > Your Certificates; Apple Mail: Keychain Access > My Certificates; Outlook: File > Options > Trust Center > Email Security"

@@ -19,8 +19,8 @@
 #include "ident.h"
 #include "mime.h"
 #include "msg.h"
-#include "outlook.h"
 #include "msg_int.h"
+#include "outlook.h"
 #include "peer.h"
 #include "xalloc.h"
 

@@ -18,10 +18,9 @@ int outlook_is_msg(const unsigned char *buf, size_t len);
  * and Message-ID made from its properties), then the S/MIME part Outlook
  * keeps as an attachment (the whole multipart/signed entity, or the
  * smime.p7m data as application/pkcs7-mime), or the text of a message
- * without S/MIME.  On success *out (free() it; wipe it first if it could
- * be secret: it is not, Outlook keeps encrypted mail encrypted) holds
- * *outlen bytes.  A damaged file or one that is not a mail message (a
- * meeting, a contact) is refused in one sentence. */
+ * without S/MIME.  On success *out (free() it) holds *outlen bytes.  A
+ * damaged file or one that is not a mail message (a meeting, a contact)
+ * is refused in one sentence. */
 int outlook_msg_mime(const unsigned char *buf, size_t len, unsigned char **out, size_t *outlen,
 		     struct err *e);
 

@@ -210,6 +210,14 @@ do_send(struct app *a, struct test_scr *ts)
 				    "Type the passphrase of your key: the "
 				    "signed messages are signed with it.");
 	}
+	if (mail && !ts->send_now) {
+		/* Sent at the next tick, so that the screen says it first: a
+		 * server may take a few seconds. */
+		ts->send_now = 1;
+		return scr_test_say(ts, R_NORMAL,
+				    "Sending the four test messages through your mail server...");
+	}
+	ts->send_now = 0;
 	ui_pass_init(&up);
 	ui_pass_set(&up, PASS_KEY, pass);
 	if (mail)
@@ -594,10 +602,24 @@ form_keys(struct app *a, struct test_scr *ts, int ch)
 	return ts->mode == TM_SEND ? do_send(a, ts) : scr_test_check(a, ts);
 }
 
+/* The sending said on the screen: now it is done. */
+static int
+test_tick(struct app *a, void *sc)
+{
+	struct test_scr *ts = sc;
+
+	if (!ts->send_now || ts->mode != TM_SEND)
+		return 0;
+	return do_send(a, ts);
+}
+
 static int
 test_key(struct app *a, void *sc, int ch)
 {
 	struct test_scr *ts = sc;
+
+	if (ts->send_now)
+		return APP_HANDLED; /* a key while sending waits */
 
 	if (ts->mode == TM_TABLE)
 		return table_key(a, ts, ch);
@@ -697,6 +719,7 @@ static const struct screen_ops test_ops = {
 	.draw = test_draw,
 	.key = test_key,
 	.resume = test_resume,
+	.tick = test_tick,
 	.leave = test_leave,
 };
 

@@ -30,6 +30,7 @@ struct test_scr {
 	struct field cf[C_COUNT];
 	struct form cform;
 	int tab_listed;
+	int send_now;              /* the sending said: done at the next tick */
 	struct mail_settings kept; /* the mail server and mailbox kept (padseal settings) */
 	int answer;
 	char msg[2000];

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* A target's setup, run once first when it has one (as libFuzzer does). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 /* All of `path` (an empty file too: an input like any other). */
 static unsigned char *
@@ -50,6 +52,8 @@ main(int argc, char **argv)
 {
 	int n = 0;
 
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		size_t len = 0;
 		unsigned char *buf = slurp(argv[i], &len);

@@ -267,6 +267,27 @@ remove_tmp(const char *tmp)
 	rmdir(tmp);
 }
 
+/* The work folders of an import that was killed before it ended (the
+ * profile itself is whole either way: see the renames below). */
+static void
+remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".padseal-import-", 16) == 0) {
+			char *p = path_join(dir, de->d_name);
+
+			remove_tmp(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
 static int
 self_signed(X509 *cert)
 {
@@ -280,8 +301,12 @@ install_profile_import(const char *dir, const struct install_in *in, const char 
 	char *tmp = path_join(dir, ".padseal-import-XXXXXX"), *db = NULL, *p12 = NULL;
 	char *line = xasprintf("%s\n", pass);
 	int rc = -1, pfd[2] = {-1, -1};
-	static const char *const files[] = {"cert9.db", "key4.db"};
+	/* Renamed in this order: between the two, the profile holds your key
+	 * without its certificate, which no program shows or uses; the next
+	 * run (which starts from the profile as it is) completes it. */
+	static const char *const files[] = {"key4.db", "cert9.db"};
 
+	remove_stale(dir);
 	if (mkdtemp(tmp) == NULL) {
 		err_sys(e, "cannot work in the profile %s", dir);
 		free(tmp);

@@ -566,8 +566,13 @@ for n in "$dan_nick" "$sam_nick"; do
 done
 run 0 "$P" --home "$C" status
 expect_in "$OUT" "Thunderbird: imported today, with everyone you trust now" "status: the profile import"
-# Made again (after a change): the same store, nothing twice.
+# Made again (after a change): the same store, nothing twice; the work
+# folder of an import killed earlier is cleared away.
+mkdir -m 700 "$PR/.padseal-import-killed"
+cp "$PR/key4.db" "$PR/.padseal-import-killed/key4.db"
 run 0 pinst --profile "$PR"
+ok "a killed import's work folder is removed"
+[ ! -e "$PR/.padseal-import-killed" ] || fail "the work folder of a killed import is still in the profile"
 ok "--profile twice: one key"
 [ "$(certutil -K -d "sql:$PR" 2>&1 | grep -c 'Carol Example')" = 1 ] || fail "two keys: $(certutil -K -d "sql:$PR" 2>&1)"
 

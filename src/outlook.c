@@ -32,7 +32,7 @@
 #define MINI_CUTOFF  4096u
 #define DIR_ENTRY    128u
 #define MAX_DIR      16384u /* entries: a message has a few dozen, ten a recipient */
-#define MAX_RECIPS   1000u
+#define MAX_NUMBERED 1000u  /* recipients, and attachments, looked for */
 #define MAX_STREAM   (256u << 20)
 
 /* The properties this reads ([MS-OXPROPS]). */
@@ -559,7 +559,7 @@ made_headers(const struct cfb *c, struct sbuf *b, struct err *e)
 		mime_sb_add(b, "\r\n", 2);
 	}
 	/* Recipients: To (type 1) and Cc (type 2); Bcc (3) stays private. */
-	for (uint32_t i = 0; i < MAX_RECIPS; i++) {
+	for (uint32_t i = 0; i < MAX_NUMBERED; i++) {
 		char sname[40];
 		uint32_t r;
 		char *ra, *rn;
@@ -662,7 +662,7 @@ kept_headers(const char *h, struct sbuf *b)
 static int
 attachment(const struct cfb *c, unsigned char **data, size_t *len, struct err *e)
 {
-	for (uint32_t i = 0; i < MAX_RECIPS; i++) {
+	for (uint32_t i = 0; i < MAX_NUMBERED; i++) {
 		char name[40];
 		uint32_t a;
 		int rc;

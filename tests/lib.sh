@@ -211,6 +211,25 @@ gpgsm_fit() {
 	done
 }
 
+# trusting_pair A S [KEY]: two homes that trust each other, as after the
+# Exchange, Verify and Trust steps: Alice (alice@example.org, passphrase
+# $T/pass) in A and Sam (sam@example.org, $T/pass2) in S, each with a KEY
+# credential (p256 unless said), their introductions ($T/a.eml, $T/s.eml)
+# imported by the other, each trusted as verified by phone.
+trusting_pair() {
+	tp_key=${3:-p256}
+	run 0 "$PADSEAL" --home "$1" create --name "Alice Example" --email alice@example.org \
+		--key "$tp_key" --new-passphrase-file "$T/pass"
+	run 0 "$PADSEAL" --home "$2" create --name "Sam Tester" --email sam@example.org \
+		--key "$tp_key" --new-passphrase-file "$T/pass2"
+	run 0 "$PADSEAL" --home "$1" intro --to sam@example.org --out "$T/a.eml" --passphrase-file "$T/pass"
+	run 0 "$PADSEAL" --home "$2" intro --to alice@example.org --out "$T/s.eml" --passphrase-file "$T/pass2"
+	run 0 "$PADSEAL" --home "$1" import "$T/s.eml"
+	run 0 "$PADSEAL" --home "$2" import "$T/a.eml"
+	run 0 "$PADSEAL" --home "$1" trust sam@example.org --verified phone
+	run 0 "$PADSEAL" --home "$2" trust alice@example.org --verified phone
+}
+
 # Print the closing line and exit with the verdict.
 finish() {
 	tap_close

@@ -6,22 +6,14 @@
 # marked sent), and the four arrive in Sam's mailbox, where padseal checks
 # them.  Without a server kept, s writes files as before.
 . "$PADSEAL_TESTLIB"
+WAIT_TRIES=1200 # 120 s: TLS and SMTP to Postfix on a loaded machine
 . "$(dirname "$PADSEAL_TESTLIB")/e2e/tmux.sh"
 . "$(dirname "$PADSEAL_TESTLIB")/mail/servers.lib"
 need_tmux
 
 P=$PADSEAL
 A="$T/alice" S="$T/sam"
-run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key p256 \
-	--new-passphrase-file "$T/pass"
-run 0 "$P" --home "$S" create --name "Sam Tester" --email sam@example.org --key p256 \
-	--new-passphrase-file "$T/pass2"
-run 0 "$P" --home "$A" intro --to sam@example.org --out "$T/a.eml" --passphrase-file "$T/pass"
-run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/s.eml" --passphrase-file "$T/pass2"
-run 0 "$P" --home "$A" import "$T/s.eml"
-run 0 "$P" --home "$S" import "$T/a.eml"
-run 0 "$P" --home "$A" trust sam@example.org --verified phone
-run 0 "$P" --home "$S" trust alice@example.org --verified phone
+trusting_pair "$A" "$S"
 
 servers_start || { finish; exit 1; }
 trap 'stop_all; servers_stop; rm -rf "$T"' EXIT

@@ -29,14 +29,7 @@ IMAP="imap://127.0.0.1:$IMAP_PORT/INBOX"
 # --- two padseal homes: certificates exchanged, verified, trusted ----------
 # RSA: smime_keys marks EC certificates usable for signing only (padseal
 # install --for neomutt says so), and Sam's NeoMutt encrypts to Alice.
-run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key rsa3072 --new-passphrase-file "$T/pass"
-run 0 "$P" --home "$S" create --name "Sam Tester" --email sam@example.org --key rsa3072 --new-passphrase-file "$T/pass2"
-run 0 "$P" --home "$A" intro --to sam@example.org --out "$T/intro-alice.eml" --passphrase-file "$T/pass"
-run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/intro-sam.eml" --passphrase-file "$T/pass2"
-run 0 "$P" --home "$S" import "$T/intro-alice.eml"
-run 0 "$P" --home "$A" import "$T/intro-sam.eml"
-run 0 "$P" --home "$A" trust sam@example.org --verified phone
-run 0 "$P" --home "$S" trust alice@example.org --verified phone
+trusting_pair "$A" "$S" rsa3072
 
 # --- NeoMutt for each, set up as padseal install --for neomutt says --------
 # nm_setup WHO NAME HOME PASSFILE: $T/nm-WHO with WHO's credential (the

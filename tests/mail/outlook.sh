@@ -12,16 +12,7 @@
 P=$PADSEAL
 MK="$(dirname "$PADSEAL_TESTLIB")/mail/msgfile.py"
 A="$T/alice" S="$T/sam"
-run 0 "$P" --home "$A" create --name "Alice Example" --email alice@example.org --key p256 \
-	--new-passphrase-file "$T/pass"
-run 0 "$P" --home "$S" create --name "Sam Tester" --email sam@example.org --key p256 \
-	--new-passphrase-file "$T/pass2"
-run 0 "$P" --home "$A" intro --to sam@example.org --out "$T/a.eml" --passphrase-file "$T/pass"
-run 0 "$P" --home "$S" intro --to alice@example.org --out "$T/s.eml" --passphrase-file "$T/pass2"
-run 0 "$P" --home "$A" import "$T/s.eml"
-run 0 "$P" --home "$S" import "$T/a.eml"
-run 0 "$P" --home "$A" trust sam@example.org --verified phone
-run 0 "$P" --home "$S" trust alice@example.org --verified phone
+trusting_pair "$A" "$S"
 run 0 "$P" --home "$S" matrix send --to alice@example.org --out "$T/s2a" --passphrase-file "$T/pass2"
 
 # msg NAME CLASS ATTACHMENT: Sam's Sent copy as Outlook keeps it.

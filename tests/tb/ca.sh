@@ -36,10 +36,7 @@ tb_check "$R" --p12 "$W/bob.p12:$T/pass" --cert "$W/carol-ca.pem:,C," \
 st=$?
 grep -v '^EMAILTRUST\|^TRUST' "$R"
 ok; [ "$st" = 0 ] || { fail "tb.py check exited $st"; finish; exit 1; }
-for n in 1 2 3 4; do
-	ok; [ "$(tb_sig "$R" $n)" = valid ] ||
-		fail "padseal CA form, message $n: $(tb_sig "$R" $n) ($(tb_code "$R" $n)), wanted valid"
-done
+tb_valid "$R" "padseal CA form" 1 2 3 4
 cafpr=$(openssl x509 -in "$W/carol-ca.pem" -noout -fingerprint -sha256 | cut -d= -f2)
 ok; [ "$(tb_emailtrust "$R" 4 "$cafpr")" = C ] || fail "Thunderbird changed the CA's e-mail trust"
 

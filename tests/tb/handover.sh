@@ -43,13 +43,6 @@ st=$?
 grep -v '^EMAILTRUST\|^TRUST' "$R"
 ok
 [ "$st" = 0 ] || { fail "tb.py check exited $st"; finish; exit 1; }
-for n in 1 2 3 4; do
-	ok
-	[ "$(tb_sig "$R" $n)" = valid ] ||
-		fail "message $n: signature $(tb_sig "$R" $n) ($(tb_code "$R" $n)), wanted valid"
-done
-for n in 2 4; do
-	ok
-	[ "$(tb_dec "$R" $n)" = yes ] || fail "message $n: decrypted $(tb_dec "$R" $n), wanted yes"
-done
+tb_valid "$R" "hand-over" 1 2 3 4
+tb_decrypted "$R" "hand-over" 2 4
 finish

@@ -56,15 +56,8 @@ st=$?
 grep -v '^EMAILTRUST\|^TRUST' "$R"
 ok
 [ "$st" = 0 ] || { fail "tb.py check exited $st"; finish; exit 1; }
-for n in 1 2 3 4 5 6; do
-	ok
-	[ "$(tb_sig "$R" $n)" = valid ] ||
-		fail "message $n: signature $(tb_sig "$R" $n) ($(tb_code "$R" $n)), wanted valid"
-done
-for n in 3 6; do
-	ok
-	[ "$(tb_dec "$R" $n)" = yes ] || fail "message $n: decrypted $(tb_dec "$R" $n), wanted yes"
-done
+tb_valid "$R" "steps followed" 1 2 3 4 5 6
+tb_decrypted "$R" "steps followed" 3 6
 expect_in "$(tb_text "$R" 6)" "this is test message 4 of 4 from Dan" "Thunderbird shows the decrypted text"
 for f in "$TB/your-ca.crt" "$TB/dan@example.org-ca.crt"; do
 	fpr=$(openssl x509 -in "$f" -noout -fingerprint -sha256 | cut -d= -f2)
@@ -86,14 +79,7 @@ st=$?
 grep -v '^EMAILTRUST\|^TRUST' "$R2"
 ok
 [ "$st" = 0 ] || { fail "tb.py check (profile) exited $st"; finish; exit 1; }
-for n in 1 2 3 4 5 6; do
-	ok
-	[ "$(tb_sig "$R2" $n)" = valid ] ||
-		fail "profile, message $n: signature $(tb_sig "$R2" $n) ($(tb_code "$R2" $n)), wanted valid"
-done
-for n in 3 6; do
-	ok
-	[ "$(tb_dec "$R2" $n)" = yes ] || fail "profile, message $n: decrypted $(tb_dec "$R2" $n), wanted yes"
-done
+tb_valid "$R2" "profile" 1 2 3 4 5 6
+tb_decrypted "$R2" "profile" 3 6
 
 finish

@@ -45,6 +45,26 @@ tb_field() {
 tb_sig() { tb_field "$1" "$2" signature; }
 tb_code() { tb_field "$1" "$2" code; }
 tb_dec() { tb_field "$1" "$2" decrypted; }
+# tb_valid REPORT WHAT N...: Thunderbird showed the signature of each
+# message N valid.  tb_decrypted REPORT WHAT N...: it decrypted each one.
+tb_valid() {
+	tv_r=$1 tv_what=$2
+	shift 2
+	for n; do
+		ok
+		[ "$(tb_sig "$tv_r" "$n")" = valid ] ||
+			fail "$tv_what, message $n: signature $(tb_sig "$tv_r" "$n") ($(tb_code "$tv_r" "$n")), wanted valid"
+	done
+}
+tb_decrypted() {
+	tv_r=$1 tv_what=$2
+	shift 2
+	for n; do
+		ok
+		[ "$(tb_dec "$tv_r" "$n")" = yes ] ||
+			fail "$tv_what, message $n: decrypted $(tb_dec "$tv_r" "$n"), wanted yes"
+	done
+}
 tb_trust() {
 	awk -v n="$2" -v nick="$3" '$1 == "TRUST" && $2 == n {
 		f = $NF; $1 = ""; $2 = ""; $NF = ""; sub(/^ +/, ""); sub(/ +$/, "");

@@ -80,10 +80,7 @@ fpr() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
 selma_fpr=$(fpr "$W/selma.pem")
 pam_fpr=$(fpr "$W/pam.pem")
 
-for n in 1 2 10; do
-	ok; [ "$(tb_sig "$R" $n)" = valid ] ||
-		fail "CA-issued signer, message $n: $(tb_sig "$R" $n) ($(tb_code "$R" $n)), wanted valid"
-done
+tb_valid "$R" "CA-issued signer" 1 2 10
 ok; [ "$(tb_emailtrust "$R" 10 "$(fpr "$W/ca.pem")")" = C ] || fail "the CA's e-mail trust changed"
 # Steady state: after Thunderbird has restarted.
 ok; [ "$(tb_sig "$R" 11)" = untrusted ] ||

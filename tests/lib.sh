@@ -74,6 +74,15 @@ $1" ;;
 	esac
 }
 
+# expect_not_in HAYSTACK NEEDLE WHAT
+expect_not_in() {
+	ok "$3"
+	case $1 in
+	*"$2"*) fail "$3: \"$2\" is there:
+$1" ;;
+	esac
+}
+
 # expect_one_line_error WHAT: $ERR is exactly one line starting "padseal: ".
 expect_one_line_error() {
 	ok "$1: one error line"

@@ -165,14 +165,6 @@ wait_file() {
 	[ -s "$1" ]
 }
 
-expect_not_in() {
-	ok "$3"
-	case $1 in
-	*"$2"*) fail "$3: \"$2\" is there:
-$1" ;;
-	esac
-}
-
 # flat: $SCREEN as one line, dialog borders dropped and runs of spaces
 # squeezed, so that a sentence is found however the screen wrapped it.
 flat() {

@@ -6,6 +6,9 @@ say about a message?
                 [--tb-cert FILE:TRUST]... [--profile DIR]
                 [--timeout SECONDS] [--json] EML...
     tb.py nss PROFILE [--verify NICK]...
+    tb.py send --profile DIR --smtp HOST:PORT --user USER --pass-file FILE
+               --from "NAME <ADDR>" --to ADDR [--ca FILE] [--sent MBOX]
+               [--timeout SECONDS] KIND...
 
 `check` makes a throw-away profile in a temporary folder (or copies DIR,
 which is left untouched), imports the credentials (.p12, with NSS's
@@ -40,6 +43,19 @@ on stderr), 1 for bad arguments.
 keys) in the same TRUST/KEY line form, without starting Thunderbird; with
 --verify NICK it adds "VERIFY S|R ok|fail REASON NICK" from certutil -V
 (S: as a mail signer, R: as a mail recipient).
+
+`send` is Thunderbird as a sender: on a copy of DIR (a profile holding
+the sender's key and certificate and the recipient's certificate, as
+padseal install --profile leaves it) it sets up an account for ADDR whose
+outgoing server is HOST:PORT (STARTTLS required, a password login; --ca is
+imported as the authority for the server's certificate), and sends one
+message of each KIND (plain, signed, encrypted, signed-encrypted) to the
+recipient, composed by Thunderbird and signed or encrypted by its own
+S/MIME code, as its compose window does (nsIMsgSend with the S/MIME
+settings of the identity and the message). Each is copied to the
+account's Sent folder; --sent copies that folder (an mbox file) to MBOX
+at the end. One line per message: "SENT N KIND". The password is read
+from FILE and reaches Thunderbird only through Marionette, never argv.
 
 Only the Python 3 standard library is used. Thunderbird, certutil and
 pk12util are found on PATH (PADSEAL_THUNDERBIRD overrides the first).
@@ -126,6 +142,12 @@ class Marionette:
         res = self.command("WebDriver:ExecuteScript", {"script": body, "args": list(args)})
         return res.get("value") if isinstance(res, dict) else res
 
+    def script_async(self, body, args=()):
+        """Runs BODY, which calls arguments[arguments.length - 1] (its
+        answer) when done, and returns that answer."""
+        res = self.command("WebDriver:ExecuteAsyncScript", {"script": body, "args": list(args)})
+        return res.get("value") if isinstance(res, dict) else res
+
     def close(self):
         try:
             self.sock.close()
@@ -198,6 +220,90 @@ return true;
 """
 
 JS_VERSION = r"""return Services.appinfo.version;"""
+
+# Thunderbird as a sender: an outgoing server, an account and an identity
+# whose S/MIME certificates are the sender's own (found by address in the
+# profile's store, as the account settings' "Select" does), then one
+# message of each kind through nsIMsgSend, the compose window's way.
+# Answers {ids: [message-id per kind], sent: the Sent folder's file} or
+# {error: Thunderbird's reason}.
+JS_SEND = r"""
+const [o, done] = arguments;
+(async () => {
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const db = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+const smtp = MailServices.outgoingServer.createServer("smtp").QueryInterface(Ci.nsISmtpServer);
+smtp.hostname = o.host;
+smtp.port = o.port;
+smtp.socketType = Ci.nsMsgSocketType.alwaysSTARTTLS;
+smtp.authMethod = Ci.nsMsgAuthMethod.passwordCleartext;
+smtp.username = o.user;
+smtp.password = o.password;
+const inc = MailServices.accounts.createIncomingServer(o.user, "padseal.invalid", "none");
+const acc = MailServices.accounts.createAccount();
+acc.incomingServer = inc;
+const id = MailServices.accounts.createIdentity();
+id.email = o.from;
+id.fullName = o.name;
+id.smtpServerKey = smtp.key;
+id.doFcc = true;
+id.fccFolderURI = inc.serverURI + "/Sent";
+const mine = db.getCerts().filter(c => c.emailAddress == o.from && !c.isBuiltInRoot);
+if (!mine.length) throw new Error("no certificate for " + o.from + " in the profile");
+for (const use of ["signing", "encryption"]) {
+  id.setUnicharAttribute(use + "_cert_name", mine[0].displayName);
+  id.setCharAttribute(use + "_cert_dbkey", mine[0].dbKey);
+}
+acc.addIdentity(id);
+if (!inc.rootMsgFolder.containsChildNamed("Sent")) inc.rootMsgFolder.createSubfolder("Sent", null);
+const ids = [];
+for (const kind of o.kinds) {
+  const f = Cc["@mozilla.org/messengercompose/composefields;1"].createInstance(Ci.nsIMsgCompFields);
+  f.from = MailServices.headerParser.makeMimeAddress(o.name, o.from);
+  f.to = o.to;
+  f.subject = "Thunderbird test: " + kind;
+  const sec = Cc["@mozilla.org/messengercompose/composesecure;1"].createInstance(Ci.nsIMsgComposeSecure);
+  sec.signMessage = kind == "signed" || kind == "signed-encrypted";
+  sec.requireEncryptMessage = kind == "encrypted" || kind == "signed-encrypted";
+  f.composeSecure = sec;
+  // As the compose window does before it sends: the recipient's
+  // certificate looked up (valid for encryption) and remembered.
+  if (sec.requireEncryptMessage) {
+    const cert = await new Promise(found => sec.asyncFindCertByEmailAddr(o.to, {
+      QueryInterface: ChromeUtils.generateQI(["nsIDoneFindCertForEmailCallback"]),
+      findCertDone(email, c) { found(c); },
+    }));
+    if (!cert) throw new Error("Thunderbird has no valid certificate for " + o.to);
+    sec.cacheValidCertForEmail(o.to, cert.dbKey);
+  }
+  ids.push(await new Promise((resolve, reject) => {
+    let msgid = null;
+    const listener = {
+      QueryInterface: ChromeUtils.generateQI(["nsIMsgSendListener", "nsIMsgCopyServiceListener"]),
+      onStartSending() {}, onProgress() {}, onStatus() {}, onGetDraftFolderURI() {},
+      onStartCopy() {}, setMessageKey() {}, getMessageId() { return msgid; },
+      onStopSending(mid, status) {
+        if (status) reject(new Error(kind + ": not sent (" + status + ")"));
+        msgid = mid;
+      },
+      onSendNotPerformed(mid, status) { reject(new Error(kind + ": not sent (" + status + ")")); },
+      onTransportSecurityError(mid, status, secInfo, location) {
+        reject(new Error(kind + ": the server's certificate was refused at " + location));
+      },
+      onStopCopy(status) {
+        if (status) reject(new Error(kind + ": sent, but not copied to Sent (" + status + ")"));
+        else resolve(msgid);
+      },
+    };
+    const body = "Hello,\r\n\r\nthis is the " + kind + " test message, from Thunderbird.\r\n\r\n" + o.name + "\r\n";
+    Cc["@mozilla.org/messengercompose/send;1"].createInstance(Ci.nsIMsgSend).createAndSendMessage(
+      null, id, acc.key, f, false, false, Ci.nsIMsgSend.nsMsgDeliverNow, null,
+      "text/plain", body, null, null, listener, null, "", Ci.nsIMsgCompType.New);
+  }));
+}
+return { ids, sent: inc.rootMsgFolder.getChildNamed("Sent").filePath.path };
+})().then(done, e => done({ error: String(e && e.message || e) }));
+"""
 
 # Thunderbird's own import of a certificate with trust (what its certificate
 # manager does): nsIX509CertDB.addCertFromBase64, base64 DER in arguments[0].
@@ -310,11 +416,12 @@ def nss_keys(profile):
     return keys
 
 
-def make_store(profile, p12s, certs):
+def make_store(profile, p12s, certs, create=True):
     empty = os.path.join(os.path.dirname(profile), "empty-pass")
     with open(empty, "w", opener=lambda p, f: os.open(p, f, 0o600)):
         pass
-    run_tool(["certutil", "-N", "-d", "sql:" + profile, "--empty-password"], "certutil -N")
+    if create:
+        run_tool(["certutil", "-N", "-d", "sql:" + profile, "--empty-password"], "certutil -N")
     for path, passfile in p12s:
         run_tool(
             ["pk12util", "-i", path, "-d", "sql:" + profile, "-w", passfile, "-k", empty],
@@ -416,6 +523,15 @@ class Thunderbird:
             return lines[-1] if lines else "empty"
         except OSError:
             return "none"
+
+    def last_error(self):
+        """The last JavaScript error in Thunderbird's log, or "no reason given"."""
+        try:
+            with open(self.log, "rb") as f:
+                errs = [l for l in f.read().decode("utf-8", "replace").splitlines() if "JavaScript error" in l]
+            return errs[-1] if errs else "no reason given"
+        except OSError:
+            return "no reason given"
 
     def _wait(self, what, step):
         """Poll step() until it returns something other than None."""
@@ -684,6 +800,56 @@ def nss(args):
     return 0
 
 
+def send(args):
+    root = tempfile.mkdtemp(prefix="padseal-tb.")
+    os.chmod(root, 0o700)
+    tb = None
+    lockfd = None
+    try:
+        with open(args.pass_file) as f:
+            password = f.readline().rstrip("\n")
+        host, _, port = args.smtp.rpartition(":")
+        name, _, addr = args.sender.rpartition("<")
+        profile = os.path.join(root, "profile")
+        copy_profile(args.profile, profile)
+        if args.ca:
+            make_store(profile, [], [(args.ca, "C,,")], create=False)
+        lock = os.environ.get("PADSEAL_TB_LOCK")
+        if lock:
+            lockfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(lockfd, fcntl.LOCK_EX)
+        tb = Thunderbird(profile, root, time.monotonic() + args.timeout)
+        tb.start()
+        tb.mn.deadline = time.monotonic() + args.timeout * max(1, len(args.kind))
+        r = tb.mn.script_async(JS_SEND, [{
+            "host": host, "port": int(port), "user": args.user, "password": password,
+            "name": name.strip(), "from": addr.rstrip(">").strip(), "to": args.to, "kinds": args.kind,
+        }])
+        if not isinstance(r, dict) or "ids" not in r:
+            # No answer: an error dialog ended the script; its reason is in the log.
+            why = r.get("error") if isinstance(r, dict) else tb.last_error()
+            raise HarnessError("Thunderbird did not send: %s" % why)
+        if args.sent:
+            shutil.copyfile(r["sent"], args.sent)
+        tb.stop()
+        tb = None
+    except HarnessError as e:
+        print("tb.py: %s" % e, file=sys.stderr)
+        return 2
+    except OSError as e:
+        print("tb.py: %s: %s" % (e.filename or "", e.strerror), file=sys.stderr)
+        return 2
+    finally:
+        if tb:
+            tb.stop()
+        if lockfd is not None:
+            os.close(lockfd)
+        shutil.rmtree(root, ignore_errors=True)
+    for n, kind in enumerate(args.kind, 1):
+        print("SENT %d %s %s" % (n, kind, r["ids"][n - 1]))
+    return 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="tb.py", description="Headless Thunderbird for padseal's tests.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -703,6 +869,17 @@ def main(argv):
     n.add_argument("profile")
     n.add_argument("--verify", action="append", default=[], metavar="NICK",
                    help="also certutil -V -u S and -u R this certificate")
+    m = sub.add_parser("send", help="send messages with Thunderbird through an SMTP server")
+    m.add_argument("--profile", required=True, help="a profile with the sender's credential (copied, not changed)")
+    m.add_argument("--smtp", required=True, metavar="HOST:PORT")
+    m.add_argument("--user", required=True)
+    m.add_argument("--pass-file", required=True)
+    m.add_argument("--from", dest="sender", required=True, metavar="NAME <ADDR>")
+    m.add_argument("--to", required=True)
+    m.add_argument("--ca", help="the authority of the server's TLS certificate")
+    m.add_argument("--sent", help="copy the Sent folder (mbox) here at the end")
+    m.add_argument("--timeout", type=float, default=300, help="seconds allowed for starting and for each message")
+    m.add_argument("kind", nargs="+", choices=["plain", "signed", "encrypted", "signed-encrypted"])
     args = ap.parse_args(argv)
     if args.cmd == "check" and args.profile and (args.p12 or args.cert):
         ap.error("--profile cannot be combined with --p12/--cert")
@@ -712,7 +889,7 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
-    return check(args) if args.cmd == "check" else nss(args)
+    return {"check": check, "nss": nss, "send": send}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -127,11 +127,9 @@ void cli_mailer_clear(struct cli_mailer *m);
  * Maildir, a folder of .eml, an mbox file, an imap(s):// URL): 0 with `b`
  * filled (the IMAP password read or asked), -1 when none is given, else
  * the exit status after saying why.  cli_box_clear() wipes the password. */
-#include "mailbox.h"
+#include "mailset.h"
 struct cli_box {
-	struct mailbox mb;
-	struct mail_server srv;
-	char user[256];
+	struct mail_box bx;
 	char *pass;
 };
 int cli_box(struct cli *c, const char *operand, struct cli_box *b);

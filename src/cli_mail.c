@@ -92,14 +92,48 @@ sent_imap(const struct cli *c)
 					       strncmp(c->sent, "imaps://", 8) == 0);
 }
 
+/* `b` from request `r` (the inbox `in` when it is the Sent folder), the
+ * IMAP password read or asked (the inbox's when the Sent folder shares its
+ * login). */
+static int
+box_open(struct cli *c, const struct mail_box_req *r, const struct cli_box *in, struct cli_box *b,
+	 const char *no_user)
+{
+	struct err e = ERR_INIT;
+	char what[2 * MAILSET_MAX + 8];
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	rc = mailset_box(r, in != NULL ? &in->bx : NULL, &b->bx, &e);
+	if (rc < 0)
+		return cli_fail(c, &e);
+	if (rc == MAILSET_NEED_USER)
+		return cli_usage("%s", no_user);
+	if (b->bx.mb.kind != MBX_IMAP)
+		return 0;
+	if (r->insecure && in == NULL)
+		cli_warn(
+			"--insecure: the certificate of the IMAP server is not checked, so anyone between you and it could read the password and the mail");
+	if (b->bx.shares && in->bx.srv.pass != NULL) {
+		b->pass = pass_dup(in->bx.srv.pass);
+	} else {
+		snprintf(what, sizeof what, "%s on %s", b->bx.user, b->bx.mb.path);
+		if ((rc = cli_server_pass(c, what, c->imap_pass_file, "--imap-pass-file",
+					  &b->pass)) != 0)
+			return rc;
+	}
+	b->bx.srv.pass = b->pass;
+	return 0;
+}
+
 int
 cli_box(struct cli *c, const char *operand, struct cli_box *b)
 {
-	struct err e = ERR_INIT;
+	struct mail_box_req r = {.user = c->imap_user,
+				 .cacert = c->cacert,
+				 .insecure = (c->given & O_INSECURE) != 0};
 	int n = (c->maildir != NULL) + (c->mbox != NULL) + (c->emlx != NULL) + (c->imap != NULL) +
 		(operand != NULL);
-	char what[400];
-	int rc;
 
 	memset(b, 0, sizeof *b);
 	if (n == 0)
@@ -108,99 +142,35 @@ cli_box(struct cli *c, const char *operand, struct cli_box *b)
 		return cli_usage(
 			"give one mailbox: --maildir DIR, --mbox FILE, --emlx DIR or --imap URL");
 	if (c->maildir)
-		b->mb = (struct mailbox){MBX_MAILDIR, c->maildir, NULL};
+		r.path = c->maildir, r.kind = "maildir";
 	else if (c->mbox)
-		b->mb = (struct mailbox){MBX_MBOX, c->mbox, NULL};
+		r.path = c->mbox, r.kind = "mbox";
 	else if (c->emlx)
-		b->mb = (struct mailbox){MBX_EMLX, c->emlx, NULL};
+		r.path = c->emlx, r.kind = "emlx";
 	else if (c->imap)
-		b->mb = (struct mailbox){MBX_IMAP, c->imap, NULL};
+		r.path = c->imap, r.kind = "imap";
 	else
-		mailbox_guess(operand, &b->mb);
-	if ((c->given & (O_IMAP_USER | O_IMAP_PASS)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
+		r.path = operand;
+	mailbox_of_kind(r.path, r.kind, &b->bx.mb);
+	if ((c->given & (O_IMAP_USER | O_IMAP_PASS)) && b->bx.mb.kind != MBX_IMAP && !sent_imap(c))
 		return cli_usage("--imap-user and --imap-pass-file go with --imap URL");
-	if ((c->given & (O_CACERT | O_INSECURE)) && b->mb.kind != MBX_IMAP && !sent_imap(c))
+	if ((c->given & (O_CACERT | O_INSECURE)) && b->bx.mb.kind != MBX_IMAP && !sent_imap(c))
 		return cli_usage("--cacert and --insecure go with --imap URL");
-	if (b->mb.kind != MBX_IMAP)
-		return 0;
-	if (mail_url_check(b->mb.path, "imap", b->user, sizeof b->user, &e) != 0)
-		return cli_fail(c, &e);
-	if (c->imap_user != NULL)
-		snprintf(b->user, sizeof b->user, "%s", c->imap_user);
-	if (b->user[0] == '\0')
-		return cli_usage(
+	return box_open(c, &r, NULL, b,
 			"an IMAP server needs a user: --imap-user USER or imaps://USER@host/FOLDER");
-	b->srv.url = b->mb.path;
-	b->srv.user = b->user;
-	b->srv.cacert = c->cacert;
-	b->srv.insecure = (c->given & O_INSECURE) != 0;
-	b->mb.imap = &b->srv;
-	if (b->srv.insecure)
-		cli_warn(
-			"--insecure: the certificate of the IMAP server is not checked, so anyone between you and it could read the password and the mail");
-	snprintf(what, sizeof what, "%s on %s", b->user, b->mb.path);
-	if ((rc = cli_server_pass(c, what, c->imap_pass_file, "--imap-pass-file", &b->pass)) != 0)
-		return rc;
-	b->srv.pass = b->pass;
-	return 0;
-}
-
-/* Are two URLs on the same server (scheme, host and port; users aside)? */
-static int
-same_server(const char *a, const char *b)
-{
-	const char *ha = strstr(a, "://"), *hb = strstr(b, "://"), *at;
-	size_t la, lb;
-
-	if (ha == NULL || hb == NULL || ha - a != hb - b || strncmp(a, b, (size_t)(ha - a)) != 0)
-		return 0;
-	ha += 3, hb += 3;
-	la = strcspn(ha, "/");
-	lb = strcspn(hb, "/");
-	if ((at = memchr(ha, '@', la)) != NULL)
-		la -= (size_t)(at + 1 - ha), ha = at + 1;
-	if ((at = memchr(hb, '@', lb)) != NULL)
-		lb -= (size_t)(at + 1 - hb), hb = at + 1;
-	return la == lb && strncasecmp(ha, hb, la) == 0;
 }
 
 int
 cli_box_sent(struct cli *c, const struct cli_box *in, struct cli_box *b)
 {
-	struct err e = ERR_INIT;
-	char what[400];
+	struct mail_box_req r = {.path = c->sent,
+				 .kind = c->sent_kind,
+				 .user = c->imap_user,
+				 .cacert = c->cacert,
+				 .insecure = (c->given & O_INSECURE) != 0};
 
-	memset(b, 0, sizeof *b);
-	mailbox_of_kind(c->sent, c->sent_kind, &b->mb);
-	if (b->mb.kind != MBX_IMAP)
-		return 0;
-	if (mail_url_check(b->mb.path, "imap", b->user, sizeof b->user, &e) != 0)
-		return cli_fail(c, &e);
-	if (c->imap_user != NULL)
-		snprintf(b->user, sizeof b->user, "%s", c->imap_user);
-	if (b->user[0] == '\0' && in != NULL && in->mb.kind == MBX_IMAP)
-		snprintf(b->user, sizeof b->user, "%s", in->user);
-	if (b->user[0] == '\0')
-		return cli_usage(
+	return box_open(c, &r, in, b,
 			"an IMAP Sent folder needs a user: --imap-user USER or imaps://USER@host/FOLDER");
-	b->srv.url = b->mb.path;
-	b->srv.user = b->user;
-	b->srv.cacert = c->cacert;
-	b->srv.insecure = (c->given & O_INSECURE) != 0;
-	b->mb.imap = &b->srv;
-	if (in != NULL && in->mb.kind == MBX_IMAP && in->srv.pass != NULL &&
-	    strcmp(in->user, b->user) == 0 && same_server(in->mb.path, b->mb.path)) {
-		b->pass = pass_dup(in->srv.pass);
-	} else {
-		int rc;
-
-		snprintf(what, sizeof what, "%s on %s", b->user, b->mb.path);
-		if ((rc = cli_server_pass(c, what, c->imap_pass_file, "--imap-pass-file",
-					  &b->pass)) != 0)
-			return rc;
-	}
-	b->srv.pass = b->pass;
-	return 0;
 }
 
 void
@@ -208,7 +178,7 @@ cli_box_clear(struct cli_box *b)
 {
 	pass_free(b->pass);
 	b->pass = NULL;
-	b->srv.pass = NULL;
+	b->bx.srv.pass = NULL;
 }
 
 /* --- mail settings kept in the home ------------------------------------ */

@@ -561,7 +561,7 @@ matrix_check_box(struct cli *c, struct cli_box *b, size_t n_b)
 	int bad = 0;
 
 	for (size_t i = 0; i < n_b; i++)
-		mb[i] = b[i].mb;
+		mb[i] = b[i].bx.mb;
 	if (op_matrix_check_box(c->s, mb, n_b, time(NULL), &c->ask, &res, &e) != 0 ||
 	    session_state(c->s, &st, &e) != 0) {
 		op_checked_free(res.list, res.n);

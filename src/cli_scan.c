@@ -110,7 +110,7 @@ cmd_scan(struct cli *c)
 			"usage: padseal scan MAILBOX|--maildir DIR|--mbox FILE|--emlx DIR|--imap URL [--json]");
 	if ((rc = cli_box(c, c->nargs ? c->args[0] : NULL, &b)) != 0)
 		return rc;
-	rc = op_scan(c->s, &b.mb, time(NULL), &sc, &damaged, &first, &e);
+	rc = op_scan(c->s, &b.bx.mb, time(NULL), &sc, &damaged, &first, &e);
 	cli_box_clear(&b);
 	if (rc != 0)
 		return cli_fail(c, &e);
@@ -119,9 +119,9 @@ cmd_scan(struct cli *c)
 	for (size_t i = 0; i < sc.n; i++)
 		stale += scan_stale(&sc, &sc.certs[i]) != 0;
 	if (c->given & O_JSON)
-		json_scan(b.mb.path, &sc, stale);
+		json_scan(b.bx.mb.path, &sc, stale);
 	else
-		print_scan(b.mb.path, &sc, stale);
+		print_scan(b.bx.mb.path, &sc, stale);
 	scan_free(&sc);
 	return EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fileio.h"
 #include "mailer.h"
@@ -191,5 +192,66 @@ mailset_smtp(const struct mail_settings *ms, const char *pass, char *user, size_
 				    .user = user[0] ? user : NULL,
 				    .pass = user[0] ? pass : NULL,
 				    .cacert = ms->cacert[0] ? ms->cacert : NULL};
+	return 0;
+}
+
+int
+mailset_box_req(const struct mail_settings *ms, int sent, struct mail_box_req *r)
+{
+	const char *path = sent ? ms->sent : ms->box;
+
+	if (path[0] == '\0')
+		return 0;
+	*r = (struct mail_box_req){.path = path,
+				   .kind = sent ? ms->sent_kind : ms->box_kind,
+				   .user = ms->imap_user[0] ? ms->imap_user : NULL,
+				   .cacert = ms->cacert[0] ? ms->cacert : NULL};
+	return 1;
+}
+
+/* Are two URLs on the same server (scheme, host and port; users aside)? */
+static int
+same_server(const char *a, const char *b)
+{
+	const char *ha = strstr(a, "://"), *hb = strstr(b, "://"), *at;
+	size_t la, lb;
+
+	if (ha == NULL || hb == NULL || ha - a != hb - b || strncmp(a, b, (size_t)(ha - a)) != 0)
+		return 0;
+	ha += 3, hb += 3;
+	la = strcspn(ha, "/");
+	lb = strcspn(hb, "/");
+	if ((at = memchr(ha, '@', la)) != NULL)
+		la -= (size_t)(at + 1 - ha), ha = at + 1;
+	if ((at = memchr(hb, '@', lb)) != NULL)
+		lb -= (size_t)(at + 1 - hb), hb = at + 1;
+	return la == lb && strncasecmp(ha, hb, la) == 0;
+}
+
+int
+mailset_box(const struct mail_box_req *r, const struct mail_box *in, struct mail_box *b,
+	    struct err *e)
+{
+	int in_imap = in != NULL && in->mb.kind == MBX_IMAP;
+
+	memset(b, 0, sizeof *b);
+	mailbox_of_kind(r->path, r->kind, &b->mb);
+	if (b->mb.kind != MBX_IMAP)
+		return 0;
+	if (mail_url_check(b->mb.path, "imap", b->user, sizeof b->user, e) != 0)
+		return -1;
+	if (r->user != NULL && r->user[0] != '\0')
+		snprintf(b->user, sizeof b->user, "%s", r->user);
+	if (b->user[0] == '\0' && in_imap)
+		snprintf(b->user, sizeof b->user, "%s", in->user);
+	if (b->user[0] == '\0')
+		return MAILSET_NEED_USER;
+	b->srv = (struct mail_server){.url = b->mb.path,
+				      .user = b->user,
+				      .cacert = r->cacert,
+				      .insecure = r->insecure};
+	b->mb.imap = &b->srv;
+	b->shares =
+		in_imap && strcmp(in->user, b->user) == 0 && same_server(in->mb.path, b->mb.path);
 	return 0;
 }

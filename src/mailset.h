@@ -23,6 +23,8 @@
 
 #include "err.h"
 #include "home.h"
+#include "mailbox.h"
+#include "mailer.h"
 
 #define MAILSET_FILE "mail-settings"
 #define MAILSET_MAX  1024 /* bytes of one value */
@@ -49,11 +51,42 @@ int mailset_save(const struct home *h, const struct mail_settings *ms, struct er
 /* Is anything kept? */
 int mailset_any(const struct mail_settings *ms);
 
+/* A mailbox to read and how to log in to it: what both front ends make of
+ * the mailbox a person names (typed, given as options, or kept). */
+struct mail_box {
+	struct mailbox mb;
+	struct mail_server srv; /* IMAP: the login; srv.pass is the caller's */
+	char user[MAILSET_MAX];
+	int shares; /* a Sent folder on the inbox's server as the inbox's user:
+		       read with the inbox's password */
+};
+
+/* What was asked for: `path` of `kind` ("eml", "maildir", "mbox", "emlx",
+ * "imap"; NULL: guessed from the path), an IMAP one logged in as `user`
+ * (NULL or "": the user in the URL, else the inbox's for a Sent folder),
+ * its server verified with `cacert` (NULL: the system's store), or not at
+ * all when `insecure`. */
+struct mail_box_req {
+	const char *path, *kind, *user, *cacert;
+	int insecure;
+};
+
+/* The kept mailbox (`sent` 0) or Sent folder (1) of `ms` as a request:
+ * the kept IMAP user and CA file with it.  0 when none is kept. */
+int mailset_box_req(const struct mail_settings *ms, int sent, struct mail_box_req *r);
+
+#define MAILSET_NEED_USER 1
+/* `b` made from `r`; `in` is the inbox when `r` is its Sent folder (else
+ * NULL).  0, or MAILSET_NEED_USER for an IMAP mailbox whose user is nowhere
+ * (each front end says where to give it), or -1 with a sentence for a URL
+ * that cannot be used.  The password is left to the caller (srv.pass). */
+int mailset_box(const struct mail_box_req *r, const struct mail_box *in, struct mail_box *b,
+		struct err *e);
+
 /* The SMTP server kept in `ms`, logging in as the kept user (else the
  * URL's, written into `user`) with `pass` (borrowed; unused without a
  * user), verified with the kept CA file.  -1 with a sentence when none is
  * kept or its URL is not usable. */
-struct mail_server;
 int mailset_smtp(const struct mail_settings *ms, const char *pass, char *user, size_t user_len,
 		 struct mail_server *srv, struct err *e);
 

@@ -152,38 +152,44 @@ check_failed(struct test_scr *ts, const struct ui_pass *up, int typed, const str
 	}
 }
 
-/* The IMAP login of mailbox `mb`: the user in its URL, or the one kept for
- * it; the password typed.  -1 after saying what is missing. */
-static int
-imap_login(struct test_scr *ts, struct mailbox *mb, struct mail_server *srv, char *user,
-	   size_t user_len)
+/* The mailbox at `path` (`bx[0]`), with the kept Sent folder (`bx[1]`)
+ * when it is the kept mailbox: an IMAP one logs in as the user in its URL
+ * or the one kept for it, with the password typed.  The number of
+ * mailboxes, or 0 after saying what is missing. */
+static size_t
+boxes(struct test_scr *ts, const char *path, struct mail_box bx[OP_BOXES_MAX])
 {
+	struct mail_box_req r = {.path = path,
+				 .cacert = ts->kept.cacert[0] ? ts->kept.cacert : NULL};
 	struct err e = ERR_INIT;
+	int kept = is_kept(ts, path), rc;
+	size_t n = 1;
 
-	if (mail_url_check(mb->path, "imap", user, user_len, &e) != 0) {
-		form_focus(&ts->cform, C_PATH);
-		return scr_test_say(ts, R_ERROR, e.msg), -1;
-	}
-	if (user[0] == '\0' && is_kept(ts, mb->path))
-		snprintf(user, user_len, "%s", ts->kept.imap_user);
-	if (user[0] == '\0') {
+	if (kept)
+		mailset_box_req(&ts->kept, 0, &r);
+	if ((rc = mailset_box(&r, NULL, &bx[0], &e)) != 0) {
 		form_focus(&ts->cform, C_PATH);
 		return scr_test_say(ts, R_ERROR,
-				    "Put your user name in the address: imaps://you@host/INBOX."),
-		       -1;
+				    rc < 0 ?
+					    e.msg :
+					    "Put your user name in the address: imaps://you@host/INBOX."),
+		       0;
 	}
-	if (ts->cf[C_MBPASS].len == 0) {
+	if (bx[0].mb.kind == MBX_IMAP && ts->cf[C_MBPASS].len == 0) {
 		form_focus(&ts->cform, C_MBPASS);
 		return scr_test_say(ts, R_ERROR,
 				    "Type the password of the mailbox (padseal never keeps it)."),
-		       -1;
+		       0;
 	}
-	*srv = (struct mail_server){.url = mb->path,
-				    .user = user,
-				    .pass = ts->cf[C_MBPASS].text,
-				    .cacert = ts->kept.cacert[0] ? ts->kept.cacert : NULL};
-	mb->imap = srv;
-	return 0;
+	bx[0].srv.pass = ts->cf[C_MBPASS].text;
+	/* The Sent folder: a local one, or an IMAP one read with the same
+	 * login (there is one password field). */
+	if (kept && mailset_box_req(&ts->kept, 1, &r) && mailset_box(&r, &bx[0], &bx[1], &e) == 0 &&
+	    (bx[1].mb.kind != MBX_IMAP || bx[1].shares)) {
+		bx[1].srv.pass = bx[0].srv.pass;
+		n++;
+	}
+	return n;
 }
 
 /* The mailbox at `path`, with the kept Sent folder when it is the kept
@@ -191,23 +197,17 @@ imap_login(struct test_scr *ts, struct mailbox *mb, struct mail_server *srv, cha
 static void
 check_box(struct app *a, struct test_scr *ts, const char *path, struct ui_pass *up, int typed)
 {
+	struct mail_box bx[OP_BOXES_MAX];
 	struct mailbox mb[OP_BOXES_MAX];
-	struct mail_server srv;
 	struct op_box_res res = {0};
 	struct err e = ERR_INIT;
-	char user[MAILSET_MAX], head[200];
-	size_t n_mb = 1, seen = 0;
+	char head[200];
+	size_t n_mb = boxes(ts, path, bx), seen = 0;
 
-	mailbox_guess(path, &mb[0]);
-	if (mb[0].kind == MBX_IMAP && imap_login(ts, &mb[0], &srv, user, sizeof user) != 0)
+	if (n_mb == 0)
 		return;
-	if (is_kept(ts, path) && ts->kept.sent[0]) {
-		mailbox_of_kind(ts->kept.sent, ts->kept.sent_kind, &mb[1]);
-		/* An IMAP Sent folder is read with the same login. */
-		if (mb[1].kind == MBX_IMAP && mb[0].kind == MBX_IMAP)
-			mb[1].imap = &srv;
-		n_mb += mb[1].kind != MBX_IMAP || mb[0].kind == MBX_IMAP;
-	}
+	for (size_t i = 0; i < n_mb; i++)
+		mb[i] = bx[i].mb;
 	if (op_matrix_check_box(a->s, mb, n_mb, time(NULL), &up->ask, &res, &e) != 0) {
 		check_failed(ts, up, typed, &e);
 		return;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The Test screen checks a mailbox once the messages have arrived: c offers
 # the mailbox kept with `padseal settings` and reads its Sent folder with
-# it; a Maildir with an mbox Sent folder (Alice), and an IMAP folder on a
-# real Dovecot (Sam), whose password is typed on the screen and never kept.
+# it; a Maildir with an mbox Sent folder (Alice), and an IMAP folder and
+# Sent folder on a real Dovecot (Sam), read with one login whose password
+# is typed on the screen and never kept.
 # The mailboxes are only read; refusals are one sentence on the screen.
 . "$PADSEAL_TESTLIB"
 . "$(dirname "$PADSEAL_TESTLIB")/e2e/tmux.sh"
@@ -78,9 +79,17 @@ for f in "$T"/a2s/*.eml; do
 	i=$((i + 1))
 	as_program "Mozilla Thunderbird" "$f" > "$SM/new/170000000$i.M1P1.host"
 done
+# His Sent folder, on the same server: read with the same login.
+mkdir -p "$SM/.Sent/cur" "$SM/.Sent/new" "$SM/.Sent/tmp"
+i=0
+for f in "$T"/s2a/*.eml; do
+	i=$((i + 1))
+	as_program "Mozilla Thunderbird" "$f" > "$SM/.Sent/cur/170000001$i.M1P1.host:2,S"
+done
 chown -R nobody:nogroup "$SM"
-run 0 "$P" --home "$S" settings --imap "$IMAPS" --imap-user sam@example.org --cacert "$MS/tls/ca.crt"
-sam_box() { (cd "$SM" && find cur new -type f | LC_ALL=C sort && cat cur/* new/* 2>/dev/null) | sha256sum; }
+run 0 "$P" --home "$S" settings --imap "$IMAPS" --imap-user sam@example.org --cacert "$MS/tls/ca.crt" \
+	--sent "imaps://127.0.0.1:$IMAPS_PORT/Sent"
+sam_box() { (cd "$SM" && find cur new .Sent/cur .Sent/new -type f | LC_ALL=C sort && cat cur/* new/* .Sent/cur/* 2>/dev/null) | sha256sum; }
 box=$(sam_box)
 
 start sam "$S"
@@ -103,10 +112,12 @@ if wait_for "1 Create"; then
 	keys Down
 	type_text "$(cat "$T/pass2")"
 	keys Enter
-	wait_flat "4 test messages among the 4 in your mailbox: 4 passed, 0 failed."
+	wait_flat "8 test messages among the 8 in your mailbox and your Sent folder: 8 passed, 0 failed."
 	expect_not_in "$SCREEN" "$MAIL_PASS" "Sam: the mail password never drawn"
 	expect_in "$(line_with 'incoming')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
 		"Sam: the four incoming passed, from IMAP"
+	expect_in "$(line_with 'outgoing')" "$OKMARK passed        $OKMARK passed        $OKMARK passed        $OKMARK passed" \
+		"Sam: the four outgoing passed, from his IMAP Sent folder"
 	expect_not_in "$SCREEN" "…" "Sam: nothing cut"
 	# c again: the password is asked again, it was not kept.
 	keys c

@@ -20,6 +20,7 @@ struct home {
 	int lockfd;       /* -1 when not locked */
 	int exists;       /* the directory existed (or was created) */
 	int lock_wait_ms; /* how long to wait for another process (default 3000) */
+	int writing;      /* holds the exclusive lock, marked in the lock file */
 };
 
 /* Choose the directory: `opt` (--home), else $PADSEAL_HOME, else
@@ -37,6 +38,9 @@ int home_upgrade(struct home *h, struct err *e);
  * or changes things elsewhere before it writes the home. */
 int home_check_writable(const struct home *h, struct err *e);
 
+/* Release the lock, the home still known (h->dir).  A writer marks its
+ * end in the lock file first (see home_upgrade). */
+void home_unlock(struct home *h);
 void home_close(struct home *h);
 
 /* Path of `rel` inside the home, in a new string (free()). */

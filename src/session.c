@@ -110,10 +110,8 @@ session_end(struct session *s, int keep)
 		s->st = NULL;
 	}
 	/* The lock goes; the directory stays known (session_home). */
-	if (s->h.lockfd >= 0)
-		close(s->h.lockfd);
+	home_unlock(&s->h);
 	s->held = 0;
-	s->h.lockfd = -1;
 }
 
 int

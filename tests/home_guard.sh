@@ -88,22 +88,33 @@ rm "$peer" && mv "$T/peer.pem" "$peer"
 run 0 "$P" --home "$A" backup --out "$T/a.p12" --passphrase-file "$T/pass" --new-passphrase-file "$T/pass2"
 
 # --- temporary files of killed writers ------------------------------------------------
-# Planted as a kill -9 in the middle of a write leaves them; the next
-# command that writes removes them, and only them.
+# Planted as a kill -9 in the middle of a write leaves them, with the
+# writer's mark in the lock file ("1" from taking the lock until it ends;
+# "0" once it has ended): the next command that writes removes them, and
+# only them.  (tests/crash.sh kills real writers.)
 id=$(dirname "$key")
 peer=$(find "$A/peers" -name '[0-9A-F]*.pem' | head -n 1)
+ok; [ "$(cat "$A/.lock")" = 0 ] || fail "the lock file of a home at rest is not marked 0: $(od -c "$A/.lock")"
+# A leftover in peers/ without the mark: a writer that ended left none, so
+# peers/ (a file per correspondent) is not looked through.
+echo partial > "$peer.QwErTy0"
+mv "$peer.QwErTy0" "$(dirname "$peer")/.$(basename "$peer").AbCdEf"
+run 0 "$P" --home "$A" trust bob@example.org --verified phone
+ok; [ -e "$(dirname "$peer")/.$(basename "$peer").AbCdEf" ] || fail "peers/ was looked through after a writer that ended"
 for f in "$A/.checklist.Ab12Cd" "$A/checklist.prev.tmp" "$id/.key.pem.x1Y2z3" \
 	"$peer.tmp" "$(dirname "$peer")/.$(basename "$peer").QwErTy"; do
 	echo partial > "$f"
 done
+printf 1 > "$A/.lock" # the mark of a writer that did not end
 echo mine > "$A/.keep.me"
 run 0 "$P" --home "$A" peers
 [ -e "$A/.checklist.Ab12Cd" ] || fail "a command that only reads removed a file"
 run 0 "$P" --home "$A" trust bob@example.org --verified phone
 for f in "$A/.checklist.Ab12Cd" "$A/checklist.prev.tmp" "$id/.key.pem.x1Y2z3" \
-	"$(dirname "$peer")/.$(basename "$peer").QwErTy"; do
+	"$(dirname "$peer")/.$(basename "$peer").QwErTy" "$(dirname "$peer")/.$(basename "$peer").AbCdEf"; do
 	[ -e "$f" ] && fail "left over after the next write: $f"
 done
+ok; [ "$(cat "$A/.lock")" = 0 ] || fail "the writer that ended did not mark the lock 0"
 [ -e "$A/.keep.me" ] && [ -e "$peer.tmp" ] || fail "a file that is not a leftover was removed"
 ok
 

@@ -78,7 +78,8 @@ Test(mailset, sent_folder_shares_the_inbox_login)
 Test(mailset, local_mailboxes_are_left_as_they_are)
 {
 	struct mail_box in, s;
-	struct mail_box_req r = {.path = "/home/alice/Mail/inbox", .kind = "maildir",
+	struct mail_box_req r = {.path = "/home/alice/Mail/inbox",
+				 .kind = "maildir",
 				 .user = "ignored"};
 
 	cr_assert_eq(box(&r, NULL, &in), 0);

@@ -823,10 +823,15 @@ struct cms {
 	EVP_CIPHER_CTX *cctx;
 	int opened;
 	/* signed */
-	struct acc tail;
+	struct acc tail; /* after the content (both kinds) */
 	struct piece pc[6];
 	size_t np;
 	BIO *md; /* digests of the content, chained */
+	/* Indefinite lengths opened around the content, whose ends (two zero
+	 * bytes each) must follow it: those of ContentInfo, its [0] and the
+	 * Enveloped/SignedData SEQUENCE (outer), and of the
+	 * (Encrypted|Encap)ContentInfo and a signed-data's [0] (inner). */
+	int indef_outer, indef_inner;
 };
 
 static int
@@ -896,6 +901,7 @@ cms_start(struct cms *c)
 		return r < 0 ? BAIL : 0;
 	if (tag != 0x30)
 		return BAIL;
+	c->indef_outer = indef, c->indef_inner = 0;
 	off = hl;
 	if ((r = ber_whole(p, n, &off, 0x06, &at, &sz)) <= 0)
 		return r < 0 ? BAIL : 0;
@@ -911,6 +917,7 @@ cms_start(struct cms *c)
 			return r < 0 ? BAIL : 0;
 		if (tag != (i ? 0x30 : 0xa0))
 			return BAIL;
+		c->indef_outer += indef;
 		off += hl;
 	}
 	c->np = 0;
@@ -936,6 +943,7 @@ cms_start(struct cms *c)
 		return r < 0 ? BAIL : 0;
 	if (tag != 0x30)
 		return BAIL;
+	c->indef_inner = indef;
 	off += hl;
 	if ((r = ber_whole(p, n, &off, 0x06, &at, &sz)) <= 0)
 		return r < 0 ? BAIL : 0;
@@ -953,6 +961,7 @@ cms_start(struct cms *c)
 			return r < 0 ? BAIL : 0;
 		if (tag != 0xa0)
 			return BAIL; /* detached: not here */
+		c->indef_inner += indef;
 		off += hl;
 		if ((r = ber_hdr(p + off, n - off, &tag, &hl, &len, &indef)) <= 0)
 			return r < 0 ? BAIL : 0;
@@ -1067,7 +1076,6 @@ cms_open_signed(struct cms *c)
 		return -1;
 	l->opaque = 1;
 	c->li = (size_t)(l - w->r->layer);
-	c->tail.max = TAIL_MAX;
 	c->child = entity_new(c->s.sw, c->s.depth + 1, 0);
 	return 0;
 }
@@ -1089,7 +1097,7 @@ cms_content(struct cms *c, const unsigned char *p, size_t n)
 		if (c->oc.done)
 			c->phase = 2;
 	}
-	if (c->phase == 2 && c->type == NID_pkcs7_signed && n > 0 && acc_add(&c->tail, p, n) != 0)
+	if (c->phase == 2 && n > 0 && acc_add(&c->tail, p, n) != 0)
 		return BAIL;
 	return 0;
 }
@@ -1139,6 +1147,33 @@ cms_put(struct stage *st, const unsigned char *p, size_t n)
 	}
 }
 
+/* `k` ends of contents (two zero bytes each) at p[*off], taken. */
+static int
+ends(const unsigned char *p, size_t n, size_t *off, int k)
+{
+	for (; k > 0; k--, *off += 2)
+		if (n - *off < 2 || p[*off] != 0 || p[*off + 1] != 0)
+			return 0;
+	return 1;
+}
+
+/* What follows an envelope's content: the end of the
+ * EncryptedContentInfo, unprotected attributes if any, and the ends of
+ * the outer elements, and nothing else.  A message cut there is cut
+ * short even if the cipher text is whole. */
+static int
+cms_envelope_closed(const struct cms *c)
+{
+	const unsigned char *p = c->tail.p;
+	size_t n = c->tail.len, off = 0, at, sz;
+
+	if (!ends(p, n, &off, c->indef_inner))
+		return 0;
+	if (n - off >= 1 && p[off] == 0xa1 && ber_whole(p, n, &off, 0xa1, &at, &sz) != 1)
+		return 0;
+	return ends(p, n, &off, c->indef_outer) && off == n;
+}
+
 /* The end of an opaque signed-data: certificates, CRLs, signer infos. */
 static int
 cms_verify_signed(struct cms *c)
@@ -1152,8 +1187,8 @@ cms_verify_signed(struct cms *c)
 	struct acc encap = {.max = (size_t)-1}, src = {.max = (size_t)-1};
 	CMS_ContentInfo *cms;
 
-	while (n - off >= 2 && p[off] == 0 && p[off + 1] == 0)
-		off += 2; /* the ends of [0] and encapContentInfo */
+	if (!ends(p, n, &off, c->indef_inner)) /* of [0] and encapContentInfo */
+		return BAIL;
 	for (int k = 0; k < 2; k++)
 		pc[k] = c->pc[k]; /* version, digestAlgorithms */
 	np = 2;
@@ -1173,7 +1208,8 @@ cms_verify_signed(struct cms *c)
 					goto bad;
 				pc[np++] = (struct piece){base + at, sz};
 			}
-		if (ber_whole(p, n, &off, 0x31, &at, &sz) != 1)
+		if (ber_whole(p, n, &off, 0x31, &at, &sz) != 1 ||
+		    !ends(p, n, &off, c->indef_outer) || off != n)
 			goto bad;
 		pc[np++] = (struct piece){base + at, sz};
 	}
@@ -1207,6 +1243,8 @@ cms_end(struct stage *st)
 	}
 	if (!c->opened)
 		return 0;
+	if (!cms_envelope_closed(c))
+		return BAIL; /* cut short after the content: as msg_open says */
 	{
 		unsigned char out[64];
 		int ol = 0;
@@ -1266,6 +1304,7 @@ cms_new(struct sw *sw, int depth)
 
 	c->s.ops = &cms_ops, c->s.sw = sw, c->s.depth = depth;
 	c->pre.max = HEAD_MAX;
+	c->tail.max = TAIL_MAX;
 	return &c->s;
 }
 

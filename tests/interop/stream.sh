@@ -7,7 +7,8 @@
 # application/x-pkcs7-* types, LF line ends only, and base64 in lines of
 # 4,000 characters.  The text padseal prints is byte for byte the text
 # that was signed.  Then damaged ones (cut in the middle, cut inside the
-# last cipher block, a changed byte in the middle, garbage in the base64):
+# last cipher block, its last end-of-contents cut off, a changed byte in
+# the middle, garbage in the base64):
 # exit 1, the damage said, no text shown as valid.
 . "$PADSEAL_TESTLIB"
 
@@ -110,9 +111,14 @@ lines=$(wc -l < "$T/m.eml")
 awk -v n=$((lines / 2)) 'NR == n { c = substr($0, 11, 1); $0 = substr($0, 1, 10) (c == "A" ? "B" : "A") substr($0, 12) }
 	{ print }' ORS='\n' "$T/m.eml" > "$T/flip.eml"
 off=$((len / 2))
+# The cipher text whole, but the last end-of-contents (two zero bytes)
+# of the BER cut off: cut short all the same, as a small message is.
+awk 'BEGIN { RS = "\r?\n"; ORS = "\r\n" } { print } /^$/ { exit }' "$T/m.eml" > "$T/eoc.eml"
+awk 'BEGIN { RS = "\r?\n" } on { print } /^$/ { on = 1 }' "$T/m.eml" | base64 -d > "$T/m.der"
+head -c -2 "$T/m.der" | base64 -w 64 | sed 's/$/\r/' >> "$T/eoc.eml"
 # Garbage in the base64.
 { head -c "$off" "$T/m.eml"; printf '*** not base64 ***\r\n'; tail -c +$((off + 1)) "$T/m.eml"; } > "$T/junk.eml"
-for f in cut cutpad junk; do
+for f in cut cutpad eoc junk; do
 	run 1 "$P" --home "$A" --passphrase-file "$T/pass" read "$T/$f.eml"
 	expect_in "$OUT" "! the encrypted part was not opened: the S/MIME part is damaged or cut short" "$f: said"
 	expect_not_in "$OUT" "the quick brown fox" "$f: no text shown"

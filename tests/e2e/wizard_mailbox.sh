@@ -22,14 +22,21 @@ as_program() {
 	printf 'User-Agent: %s\r\n' "$1"
 	cat "$2"
 }
+# deliver UA DIR STEM SUFFIX FILE...: each FILE as UA sends it, into the
+# Maildir folder DIR as STEM1.M1P1.hostSUFFIX, STEM2...
+deliver() {
+	dl_ua=$1 dl_dir=$2 dl_stem=$3 dl_suffix=$4
+	shift 4
+	i=0
+	for f; do
+		i=$((i + 1))
+		as_program "$dl_ua" "$f" > "$dl_dir/$dl_stem$i.M1P1.host$dl_suffix"
+	done
+}
 
 # --- Alice: a Maildir, and her Sent folder an mbox file ----------------------------
 mkdir -p "$U/Mail/inbox/cur" "$U/Mail/inbox/new" "$U/Mail/inbox/tmp"
-i=0
-for f in "$T"/s2a/*.eml; do
-	i=$((i + 1))
-	as_program "NeoMutt/20220429" "$f" > "$U/Mail/inbox/new/170000000$i.M1P1.host"
-done
+deliver "NeoMutt/20220429" "$U/Mail/inbox/new" 170000000 "" "$T"/s2a/*.eml
 printf 'From: someone@example.org\r\nTo: alice@example.org\r\nSubject: lunch\r\n\r\nAt noon?\r\n' \
 	> "$U/Mail/inbox/cur/1700000009.M9P9.host:2,S"
 for f in "$T"/a2s/*.eml; do
@@ -74,18 +81,10 @@ servers_start || { finish; exit 1; }
 trap 'stop_all; servers_stop; rm -rf "$T"' EXIT
 IMAPS="imaps://127.0.0.1:$IMAPS_PORT/INBOX"
 SM="$MS/mail/sam/Maildir"
-i=0
-for f in "$T"/a2s/*.eml; do
-	i=$((i + 1))
-	as_program "Mozilla Thunderbird" "$f" > "$SM/new/170000000$i.M1P1.host"
-done
+deliver "Mozilla Thunderbird" "$SM/new" 170000000 "" "$T"/a2s/*.eml
 # His Sent folder, on the same server: read with the same login.
 mkdir -p "$SM/.Sent/cur" "$SM/.Sent/new" "$SM/.Sent/tmp"
-i=0
-for f in "$T"/s2a/*.eml; do
-	i=$((i + 1))
-	as_program "Mozilla Thunderbird" "$f" > "$SM/.Sent/cur/170000001$i.M1P1.host:2,S"
-done
+deliver "Mozilla Thunderbird" "$SM/.Sent/cur" 170000001 ":2,S" "$T"/s2a/*.eml
 chown -R nobody:nogroup "$SM"
 run 0 "$P" --home "$S" settings --imap "$IMAPS" --imap-user sam@example.org --cacert "$MS/tls/ca.crt" \
 	--sent "imaps://127.0.0.1:$IMAPS_PORT/Sent"

@@ -659,50 +659,93 @@ def copy_profile(src, dst):
     )
 
 
+class Run:
+    """A throw-away private folder (ROOT/profile is the profile used), the
+    machine's heavy-work lock (PADSEAL_TB_LOCK) once taken, and the
+    Thunderbird started on the profile: close() lets them all go."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="padseal-tb.")
+        os.chmod(self.root, 0o700)
+        self.profile = os.path.join(self.root, "profile")
+        self.lockfd = None
+        self.tb = None
+
+    def lock(self):
+        lock = os.environ.get("PADSEAL_TB_LOCK")
+        if lock:
+            self.lockfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            fcntl.flock(self.lockfd, fcntl.LOCK_EX)
+
+    def start(self, timeout):
+        """Thunderbird on the profile (a running one is stopped first);
+        its version."""
+        self.stop()
+        self.tb = Thunderbird(self.profile, self.root, time.monotonic() + timeout)
+        return self.tb.start()
+
+    def stop(self):
+        if self.tb:
+            self.tb.stop()
+        self.tb = None
+
+    def close(self):
+        self.stop()
+        if self.lockfd is not None:
+            os.close(self.lockfd)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def harness(work):
+    """work(run) in a new Run, which always ends.  Thunderbird that could not
+    be started or driven (or a file that could not be used) is one line on
+    stderr and the answer None."""
+    run = Run()
+    try:
+        return work(run)
+    except HarnessError as e:
+        print("tb.py: %s" % e, file=sys.stderr)
+    except OSError as e:
+        print("tb.py: %s: %s" % (e.filename or "", e.strerror), file=sys.stderr)
+    finally:
+        run.close()
+    return None
+
+
 def check(args):
-    lockfd = None
-    lock = os.environ.get("PADSEAL_TB_LOCK")
-    root = tempfile.mkdtemp(prefix="padseal-tb.")
-    os.chmod(root, 0o700)
-    tb = None
     report = {"thunderbird": None, "trust_at_start": None, "email_trust_at_start": None,
               "messages": [], "trust": None, "seconds": {}}
     t0 = time.monotonic()
-    try:
-        profile = os.path.join(root, "profile")
+
+    def work(run):
+        profile = run.profile
         if args.profile:
             copy_profile(args.profile, profile)
         else:
             os.mkdir(profile, 0o700)
             make_store(profile, args.p12, args.cert)
-        if lock:
-            lockfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-            fcntl.flock(lockfd, fcntl.LOCK_EX)
+        run.lock()
         t1 = time.monotonic()
         report["seconds"]["lock_wait"] = round(t1 - t0, 2)
-        deadline = t1 + args.timeout
-        tb = Thunderbird(profile, root, deadline)
-        report["thunderbird"] = tb.start()
+        report["thunderbird"] = run.start(args.timeout)
         t2 = time.monotonic()
         report["seconds"]["start"] = round(t2 - t1, 2)
         for path, trust in args.tb_cert:
-            tb.mn.script(JS_ADD_CERT, [der_base64(path), trust])
+            run.tb.mn.script(JS_ADD_CERT, [der_base64(path), trust])
         report["trust_at_start"] = nss_trust(profile)
-        report["email_trust_at_start"] = tb.mn.script(JS_TRUST)
+        report["email_trust_at_start"] = run.tb.mn.script(JS_TRUST)
         n = 0
         for eml in args.eml:
             if eml == "RESTART":
                 ts = time.monotonic()
-                tb.stop()
-                tb = Thunderbird(profile, root, time.monotonic() + args.timeout)
-                tb.start()
+                run.start(args.timeout)
                 report["seconds"]["restart"] = round(time.monotonic() - ts, 2)
                 report["messages"].append({"restart_after": n})
                 continue
             n += 1
             ts = time.monotonic()
-            tb.deadline = max(tb.deadline, ts + args.timeout)
-            r = tb.show(eml)
+            run.tb.deadline = max(run.tb.deadline, ts + args.timeout)
+            r = run.tb.show(eml)
             msg = {
                 "n": n,
                 "file": eml,
@@ -715,27 +758,18 @@ def check(args):
                 "signer_sha256": r["signerSha256"],
                 "text": r["text"],
                 "trust": nss_trust(profile),
-                "email_trust": tb.mn.script(JS_TRUST),
+                "email_trust": run.tb.mn.script(JS_TRUST),
                 "seconds": round(time.monotonic() - ts, 2),
             }
             report["messages"].append(msg)
         t3 = time.monotonic()
-        tb.stop()
+        run.stop()
         report["seconds"]["stop"] = round(time.monotonic() - t3, 2)
         report["trust"] = nss_trust(profile)
-        tb = None
-    except HarnessError as e:
-        print("tb.py: %s" % e, file=sys.stderr)
+        return True
+
+    if harness(work) is None:
         return 2
-    except OSError as e:
-        print("tb.py: %s: %s" % (e.filename or "", e.strerror), file=sys.stderr)
-        return 2
-    finally:
-        if tb:
-            tb.stop()
-        if lockfd is not None:
-            os.close(lockfd)
-        shutil.rmtree(root, ignore_errors=True)
     report["seconds"]["total"] = round(time.monotonic() - t0, 2)
     if args.json:
         json.dump(report, sys.stdout, indent=1)
@@ -801,50 +835,33 @@ def nss(args):
 
 
 def send(args):
-    root = tempfile.mkdtemp(prefix="padseal-tb.")
-    os.chmod(root, 0o700)
-    tb = None
-    lockfd = None
-    try:
+    def work(run):
         with open(args.pass_file) as f:
             password = f.readline().rstrip("\n")
         host, _, port = args.smtp.rpartition(":")
         name, _, addr = args.sender.rpartition("<")
-        profile = os.path.join(root, "profile")
-        copy_profile(args.profile, profile)
+        copy_profile(args.profile, run.profile)
         if args.ca:
-            make_store(profile, [], [(args.ca, "C,,")], create=False)
-        lock = os.environ.get("PADSEAL_TB_LOCK")
-        if lock:
-            lockfd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-            fcntl.flock(lockfd, fcntl.LOCK_EX)
-        tb = Thunderbird(profile, root, time.monotonic() + args.timeout)
-        tb.start()
-        tb.mn.deadline = time.monotonic() + args.timeout * max(1, len(args.kind))
-        r = tb.mn.script_async(JS_SEND, [{
+            make_store(run.profile, [], [(args.ca, "C,,")], create=False)
+        run.lock()
+        run.start(args.timeout)
+        run.tb.mn.deadline = time.monotonic() + args.timeout * max(1, len(args.kind))
+        r = run.tb.mn.script_async(JS_SEND, [{
             "host": host, "port": int(port), "user": args.user, "password": password,
             "name": name.strip(), "from": addr.rstrip(">").strip(), "to": args.to, "kinds": args.kind,
         }])
         if not isinstance(r, dict) or "ids" not in r:
             # No answer: an error dialog ended the script; its reason is in the log.
-            why = r.get("error") if isinstance(r, dict) else tb.last_error()
+            why = r.get("error") if isinstance(r, dict) else run.tb.last_error()
             raise HarnessError("Thunderbird did not send: %s" % why)
         if args.sent:
             shutil.copyfile(r["sent"], args.sent)
-        tb.stop()
-        tb = None
-    except HarnessError as e:
-        print("tb.py: %s" % e, file=sys.stderr)
+        run.stop()
+        return r
+
+    r = harness(work)
+    if r is None:
         return 2
-    except OSError as e:
-        print("tb.py: %s: %s" % (e.filename or "", e.strerror), file=sys.stderr)
-        return 2
-    finally:
-        if tb:
-            tb.stop()
-        if lockfd is not None:
-            os.close(lockfd)
-        shutil.rmtree(root, ignore_errors=True)
     for n, kind in enumerate(args.kind, 1):
         print("SENT %d %s %s" % (n, kind, r["ids"][n - 1]))
     return 0
